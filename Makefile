@@ -1,0 +1,46 @@
+# weir's build. `make run` serves the quickstart; `make test` runs every test and
+# installs what the tests need first. Every Go command carries the duckdb_arrow tag:
+# the embedded query layer uses duckdb-go's Arrow interface.
+
+GO      ?= go
+TAGS    := duckdb_arrow
+GOTEST  := $(GO) test -tags $(TAGS)
+# Packages with concurrency run again under the race detector.
+RACE_PKGS := ./exec/... ./wire/... ./statestore/...
+LISTEN  ?= 127.0.0.1:5454
+DATA    ?= weir-data
+
+.PHONY: all build run test unit race fuzz e2e bench lint deps clean
+
+all: build
+
+build:
+	$(GO) build -tags $(TAGS) -o bin/weir ./cmd/weir
+
+run: build
+	./bin/weir serve --listen $(LISTEN) --data-dir $(DATA) --init examples/quickstart.sql
+
+deps:
+	bash .ci/install-deps
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet -tags $(TAGS) ./...
+
+unit:
+	$(GOTEST) -count=1 ./...
+
+race:
+	$(GOTEST) -race -count=1 $(RACE_PKGS)
+
+# fuzz runs each fuzz target briefly on top of its committed seed corpus.
+fuzz:
+	bash .ci/fuzz-smoke
+
+test: deps lint unit race fuzz
+
+bench:
+	$(GOTEST) -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin $(DATA)
