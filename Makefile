@@ -37,7 +37,10 @@ race:
 fuzz:
 	bash .ci/fuzz-smoke
 
-test: deps lint unit race fuzz
+e2e: build
+	bash .ci/psql-test
+
+test: deps lint unit race fuzz e2e
 
 bench:
 	$(GOTEST) -run '^$$' -bench . -benchmem ./...

@@ -252,10 +252,10 @@ type Transaction struct {
 // SelectItem is one item of a select list.
 type SelectItem struct {
 	Pos   Pos
-	Star  bool        // * or t.* (Table set for t.*)
-	Table *Name       // the qualifier of t.*
-	Expr  Expr        // nil when Star
-	Alias *Name       // AS alias
+	Star  bool  // * or t.* (Table set for t.*)
+	Table *Name // the qualifier of t.*
+	Expr  Expr  // nil when Star
+	Alias *Name // AS alias
 }
 
 // OrderItem is one ORDER BY term.

@@ -1,0 +1,143 @@
+// Command weir runs the weir streaming engine: `weir serve` serves it over the
+// Postgres wire protocol, `weir version` prints the version.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/weir-stream/weir"
+	"github.com/weir-stream/weir/wire"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+		os.Exit(2)
+	}
+	switch os.Args[1] {
+	case "serve":
+		if err := serve(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "weir:", err)
+			os.Exit(1)
+		}
+	case "version", "--version":
+		fmt.Println("weir", version)
+	default:
+		usage()
+		os.Exit(2)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, `usage:
+  weir serve [--listen 127.0.0.1:5454] [--data-dir DIR] [--config FILE] [--init FILE.sql] [--memory]
+  weir version`)
+}
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	listen := fs.String("listen", "", "address to serve the Postgres protocol on (default 127.0.0.1:5454)")
+	dataDir := fs.String("data-dir", "", "directory of the state (default ./weir-data)")
+	configFile := fs.String("config", "", "YAML config file (server: and state_management: blocks)")
+	initFile := fs.String("init", "", "SQL script to run when the data directory is new")
+	memory := fs.Bool("memory", false, "keep state in memory only (backend_type: memory)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	cfg := weir.DefaultConfig()
+	if *configFile != "" {
+		var err error
+		if cfg, err = weir.LoadConfig(*configFile); err != nil {
+			return err
+		}
+	}
+	if *listen != "" {
+		cfg.Server.Listen = *listen
+	}
+	if *dataDir != "" {
+		cfg.Server.DataDir = *dataDir
+	}
+	if *memory {
+		cfg.State.BackendType = "memory"
+	}
+	cfg.Logger = log
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	eng, err := weir.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if *initFile != "" {
+		if err := runInit(ctx, eng, *initFile, log); err != nil {
+			eng.Close(context.Background())
+			return err
+		}
+	}
+	srv := wire.NewServer(sessions{eng}, wire.Options{Logger: log})
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe(ctx, cfg.Server.Listen) }()
+	log.Info("weir serving", "listen", cfg.Server.Listen, "data_dir", cfg.Server.DataDir, "backend", cfg.State.BackendType, "version", version)
+
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	log.Info("weir stopping")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	serr := srv.Shutdown(shutdownCtx)
+	cerr := eng.Close(shutdownCtx)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return errors.Join(serr, cerr)
+}
+
+// runInit runs the init script when the engine has no objects yet: on the
+// first start of a data directory, not on restarts.
+func runInit(ctx context.Context, eng *weir.Engine, path string, log *slog.Logger) error {
+	if eng.NumObjects() > 0 {
+		log.Info("init script skipped: the data directory already has objects", "init", path)
+		return nil
+	}
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("--init: %w", err)
+	}
+	s, err := eng.NewSession(ctx, "weir", "weir")
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.Exec(ctx, string(text)); err != nil {
+		return fmt.Errorf("--init %s: %w", path, err)
+	}
+	log.Info("init script done", "init", path)
+	return nil
+}
+
+// sessions adapts the engine to the wire server's SessionFactory.
+type sessions struct{ e *weir.Engine }
+
+func (s sessions) NewSession(ctx context.Context, user, database string) (wire.Session, error) {
+	return s.e.NewSession(ctx, user, database)
+}

@@ -1,0 +1,257 @@
+package weir
+
+import (
+	"context"
+	"strings"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/planner"
+	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// rowIDColumn is the hidden key column of a stream's records.
+const rowIDColumn = "_row_id"
+
+func (s *Session) checkNewName(name sql.ObjectName, ifNotExists bool, tag string) (*Result, error) {
+	if _, exists := s.e.cat.Get(name.Last().Value); exists {
+		if ifNotExists {
+			return &Result{Tag: tag, Notices: []string{"relation \"" + name.Last().Value + "\" already exists, skipping"}}, nil
+		}
+		return nil, sqlstate.ErrorfAt(sqlstate.DuplicateTable, name.Position(), "relation \"%s\" already exists", name.Last().Value)
+	}
+	return nil, nil
+}
+
+func columnsOf(defs []sql.ColumnDef) ([]catalog.Column, []int, error) {
+	cols := make([]catalog.Column, len(defs))
+	var key []int
+	for i, d := range defs {
+		for j := 0; j < i; j++ {
+			if cols[j].Name == d.Name.Value {
+				return nil, nil, sqlstate.ErrorfAt(sqlstate.DuplicateColumn, d.Name.Pos, "column \"%s\" specified more than once", d.Name.Value)
+			}
+		}
+		cols[i] = catalog.Column{Name: d.Name.Value, Type: d.Type.Type, NotNull: d.NotNull || d.PrimaryKey}
+		if d.PrimaryKey {
+			key = append(key, i)
+		}
+	}
+	return cols, key, nil
+}
+
+func (s *Session) createTable(ctx context.Context, st *sql.CreateTable) (*Result, error) {
+	e := s.e
+	e.ddl.Lock()
+	defer e.ddl.Unlock()
+	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE TABLE"); res != nil || err != nil {
+		return res, err
+	}
+	cols, key, err := columnsOf(st.Columns)
+	if err != nil {
+		return nil, err
+	}
+	if len(st.PrimaryKey) > 0 {
+		if len(key) > 0 {
+			return nil, sqlstate.ErrorfAt(sqlstate.SyntaxError, st.PrimaryKey[0].Pos, "multiple primary keys for table \"%s\" are not allowed", st.Name.Last().Value)
+		}
+		for _, n := range st.PrimaryKey {
+			idx := -1
+			for i, c := range cols {
+				if c.Name == n.Value {
+					idx = i
+				}
+			}
+			if idx < 0 {
+				return nil, sqlstate.ErrorfAt(sqlstate.UndefinedColumn, n.Pos, "column \"%s\" named in key does not exist", n.Value)
+			}
+			cols[idx].NotNull = true
+			key = append(key, idx)
+		}
+	}
+	if len(key) == 0 {
+		// A table without a primary key is keyed by a hidden row id.
+		cols = append(cols, catalog.Column{Name: rowIDColumn, Type: types.Int64Type, NotNull: true, Hidden: true})
+		key = []int{len(cols) - 1}
+	}
+	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Table, Columns: cols, Key: key, Definition: sql.String(st)}
+	return e.addObject(ctx, o, 1, "CREATE TABLE")
+}
+
+func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Result, error) {
+	e := s.e
+	e.ddl.Lock()
+	defer e.ddl.Unlock()
+	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE SOURCE"); res != nil || err != nil {
+		return res, err
+	}
+	cols, _, err := columnsOf(st.Columns)
+	if err != nil {
+		return nil, err
+	}
+	for _, inc := range st.Includes {
+		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, inc.Pos, "INCLUDE %s is only supported by the kafka connector", inc.What)
+	}
+	opts := map[string]string{}
+	for _, o := range st.Options {
+		opts[strings.ToLower(o.Key)] = o.Value
+	}
+	switch opts["connector"] {
+	case "file":
+	case "":
+		return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, st.Pos, "CREATE STREAM needs WITH (connector = '…')")
+	default:
+		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Pos, "connector \"%s\" is not supported (file)", opts["connector"])
+	}
+	if _, err := e.newSourceOptions(opts, cols); err != nil {
+		return nil, err
+	}
+	cols = append(cols, catalog.Column{Name: rowIDColumn, Type: types.Int64Type, NotNull: true, Hidden: true})
+	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Stream, Columns: cols, Key: []int{len(cols) - 1},
+		Options: opts, Definition: sql.String(st), AppendOnly: true}
+	if err := e.writeNow(func(w exec.StateWriter) error { return e.cat.Add(w, o) }); err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "CREATE SOURCE"}, nil
+}
+
+func (s *Session) createView(ctx context.Context, st *sql.CreateView) (*Result, error) {
+	e := s.e
+	e.ddl.Lock()
+	defer e.ddl.Unlock()
+	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE MATERIALIZED VIEW"); res != nil || err != nil {
+		return res, err
+	}
+	plan, err := s.planView(st)
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]catalog.Column, len(plan.Cols))
+	for i, c := range plan.Cols {
+		cols[i] = catalog.Column{Name: c.Name, Type: c.Type, Hidden: c.Hidden}
+	}
+	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.View, Columns: cols, Key: plan.Key,
+		Definition: sql.String(st), Uses: []string{plan.Input.Name}, AppendOnly: plan.AppendOnly}
+	// Rows, two tables per aggregate, and the source's position.
+	return e.addObject(ctx, o, 2+2*plan.NumAggregates(), "CREATE MATERIALIZED VIEW")
+}
+
+func (s *Session) planView(st *sql.CreateView) (*planner.StreamPlan, error) {
+	node, err := planner.NewBinder(s.e.cat, nil).BindSelect(st.Query)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := planner.PlanStream(node)
+	if err != nil {
+		return nil, at(err, st.Query.Pos)
+	}
+	seen := map[string]bool{}
+	for i, c := range plan.Cols {
+		if c.Hidden {
+			continue
+		}
+		if seen[c.Name] {
+			return nil, sqlstate.ErrorfAt(sqlstate.DuplicateColumn, st.Query.Items[min(i, len(st.Query.Items)-1)].Pos, "column \"%s\" specified more than once", c.Name)
+		}
+		seen[c.Name] = true
+	}
+	return plan, nil
+}
+
+// addObject records o with n fresh state tables and starts its dataflow.
+func (e *Engine) addObject(ctx context.Context, o *catalog.Object, n int, tag string) (*Result, error) {
+	resume, err := e.coord.Pause(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer resume()
+	err = e.writeNow(func(w exec.StateWriter) error {
+		ids, err := e.cat.AllocTables(w, n)
+		if err != nil {
+			return err
+		}
+		o.StateTables = ids
+		return e.cat.Add(w, o)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := e.startObject(ctx, o, true); err != nil {
+		_ = e.writeNow(func(w exec.StateWriter) error { return e.cat.Remove(w, o.Name) })
+		return nil, err
+	}
+	return &Result{Tag: tag}, nil
+}
+
+func (s *Session) drop(ctx context.Context, st *sql.Drop) (*Result, error) {
+	e := s.e
+	e.ddl.Lock()
+	defer e.ddl.Unlock()
+	name := st.Name.Last().Value
+	tag := "DROP " + dropNoun(st.Kind)
+	o, ok := e.cat.Get(name)
+	want := map[sql.ObjectKind]catalog.Kind{sql.ObjStream: catalog.Stream, sql.ObjTable: catalog.Table, sql.ObjView: catalog.View}[st.Kind]
+	if !ok {
+		if st.IfExists {
+			return &Result{Tag: tag, Notices: []string{strings.ToLower(dropNoun(st.Kind)) + " \"" + name + "\" does not exist, skipping"}}, nil
+		}
+		return nil, sqlstate.ErrorfAt(sqlstate.UndefinedTable, st.Name.Position(), "%s \"%s\" does not exist", strings.ToLower(dropNoun(st.Kind)), name)
+	}
+	if o.Kind != want {
+		return nil, sqlstate.ErrorfAt(sqlstate.WrongObjectType, st.Name.Position(), "\"%s\" is not a %s", name, want).
+			WithHint("Use DROP " + strings.ToUpper(o.Kind.String()) + " to remove a " + o.Kind.String() + ".")
+	}
+	victims := []*catalog.Object{o}
+	for i := 0; i < len(victims); i++ {
+		deps := e.cat.Dependents(victims[i].Name)
+		if len(deps) > 0 && !st.Cascade {
+			return nil, sqlstate.ErrorfAt(sqlstate.DependentObjectsStillExist, st.Name.Position(),
+				"cannot drop %s %s because other objects depend on it", o.Kind, name).
+				WithDetail(deps[0].Kind.String() + " " + deps[0].Name + " depends on " + victims[i].Kind.String() + " " + victims[i].Name).
+				WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+		}
+		victims = append(victims, deps...)
+	}
+	resume, err := e.coord.Pause(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer resume()
+	for i := len(victims) - 1; i >= 0; i-- {
+		v := victims[i]
+		e.mu.Lock()
+		j := e.jobs[v.Name]
+		e.mu.Unlock()
+		if j != nil {
+			e.stopJob(j)
+		}
+		err := e.writeNow(func(w exec.StateWriter) error {
+			for _, t := range v.StateTables {
+				lo, hi := statestore.TableSpan(t)
+				if err := w.DeleteRange(lo, hi); err != nil {
+					return err
+				}
+			}
+			return e.cat.Remove(w, v.Name)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: tag}, nil
+}
+
+func dropNoun(k sql.ObjectKind) string {
+	switch k {
+	case sql.ObjStream:
+		return "SOURCE"
+	case sql.ObjTable:
+		return "TABLE"
+	case sql.ObjView:
+		return "MATERIALIZED VIEW"
+	}
+	return "SINK"
+}

@@ -1,0 +1,553 @@
+package weir
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/planner"
+	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// at gives err the position pos when it is a *sqlstate.Error without one.
+func at(err error, pos sql.Pos) error { return planner.At(err, pos) }
+
+// rowIDs hands out the hidden row ids of tables without a primary key. They
+// start at the wall clock in nanoseconds, so ids stay unique across restarts.
+var rowIDs atomic.Int64
+
+func init() { rowIDs.Store(time.Now().UnixNano()) }
+
+// dmlTarget returns the table a DML statement writes and its running job.
+func (s *Session) dmlTarget(name sql.ObjectName, verb string) (*catalog.Object, *job, error) {
+	o, ok := s.e.cat.Get(name.Last().Value)
+	if !ok {
+		return nil, nil, sqlstate.ErrorfAt(sqlstate.UndefinedTable, name.Position(), "relation \"%s\" does not exist", name.Last().Value)
+	}
+	if o.Kind != catalog.Table {
+		return nil, nil, sqlstate.ErrorfAt(sqlstate.WrongObjectType, name.Position(), "cannot %s %s \"%s\"", verb, o.Kind, o.Name).
+			WithHint("Only tables accept INSERT, UPDATE and DELETE.")
+	}
+	s.e.mu.Lock()
+	j := s.e.jobs[o.Name]
+	s.e.mu.Unlock()
+	if j == nil {
+		return nil, nil, sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "table \"%s\" is not running", o.Name)
+	}
+	return o, j, nil
+}
+
+// bindDML binds a DML statement for Prepare: it types the parameters.
+func (s *Session) bindDML(b *planner.Binder, st sql.Statement) error {
+	switch st := st.(type) {
+	case *sql.Insert:
+		o, _, err := s.dmlTarget(st.Table, "insert into")
+		if err != nil {
+			return err
+		}
+		targets, err := insertTargets(o, st)
+		if err != nil {
+			return err
+		}
+		for _, row := range st.Values {
+			for i, v := range row {
+				if i < len(targets) {
+					if _, err := b.BindScalar(nil, v, o.Columns[targets[i]].Type, "VALUES"); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	case *sql.Update:
+		o, _, err := s.dmlTarget(st.Table, "update")
+		if err != nil {
+			return err
+		}
+		for _, a := range st.Set {
+			if i := o.FullSchema().Index(a.Column.Value); i >= 0 {
+				if _, err := b.BindScalar(o, a.Value, o.Columns[i].Type, "UPDATE"); err != nil {
+					return err
+				}
+			}
+		}
+		if st.Where != nil {
+			_, err = b.BindScalar(o, st.Where, types.BoolType, "WHERE")
+		}
+		return err
+	case *sql.Delete:
+		o, _, err := s.dmlTarget(st.Table, "delete from")
+		if err != nil {
+			return err
+		}
+		if st.Where != nil {
+			_, err = b.BindScalar(o, st.Where, types.BoolType, "WHERE")
+		}
+		return err
+	}
+	return nil
+}
+
+// insertTargets returns the column index each inserted value goes to.
+func insertTargets(o *catalog.Object, st *sql.Insert) ([]int, error) {
+	var targets []int
+	if st.Columns == nil {
+		for i, c := range o.Columns {
+			if !c.Hidden {
+				targets = append(targets, i)
+			}
+		}
+		return targets, nil
+	}
+	for _, n := range st.Columns {
+		idx := -1
+		for i, c := range o.Columns {
+			if !c.Hidden && c.Name == n.Value {
+				idx = i
+			}
+		}
+		if idx < 0 {
+			return nil, sqlstate.ErrorfAt(sqlstate.UndefinedColumn, n.Pos, "column \"%s\" of relation \"%s\" does not exist", n.Value, o.Name)
+		}
+		for _, t := range targets {
+			if t == idx {
+				return nil, sqlstate.ErrorfAt(sqlstate.DuplicateColumn, n.Pos, "column \"%s\" specified more than once", n.Value)
+			}
+		}
+		targets = append(targets, idx)
+	}
+	return targets, nil
+}
+
+func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
+	o, j, err := s.dmlTarget(st.Table, "insert into")
+	if err != nil {
+		return nil, err
+	}
+	targets, err := insertTargets(o, st)
+	if err != nil {
+		return nil, err
+	}
+	var cols [][]arrow.Array // per target, the value arrays to concatenate
+	cols = make([][]arrow.Array, len(targets))
+	defer func() {
+		for _, c := range cols {
+			for _, a := range c {
+				a.Release()
+			}
+		}
+	}()
+	rows := 0
+	if st.Query != nil {
+		res, err := s.query(ctx, st.Query)
+		if err != nil {
+			return nil, err
+		}
+		defer res.Rows.Release()
+		if len(res.Columns) != len(targets) {
+			msg := "INSERT has more expressions than target columns"
+			if len(res.Columns) < len(targets) {
+				msg = "INSERT has more target columns than expressions"
+			}
+			return nil, sqlstate.ErrorfAt(sqlstate.SyntaxError, st.Query.Pos, "%s", msg)
+		}
+		for res.Rows.Next() {
+			batch := res.Rows.RecordBatch()
+			for i, t := range targets {
+				e, err := expr.Coerce(expr.Column(i, res.Columns[i].Name, res.Columns[i].Type), o.Columns[t].Type)
+				if err != nil {
+					return nil, at(err, st.Query.Pos)
+				}
+				arr, err := e.Eval(ctx, s.e.mem, batch)
+				if err != nil {
+					return nil, err
+				}
+				cols[i] = append(cols[i], arr)
+			}
+			rows += int(batch.NumRows())
+		}
+		if err := res.Rows.Err(); err != nil {
+			return nil, err
+		}
+	} else {
+		b := planner.NewBinder(s.e.cat, nil)
+		for _, row := range st.Values {
+			if len(row) != len(targets) {
+				msg := "INSERT has more expressions than target columns"
+				if len(row) < len(targets) {
+					msg = "INSERT has more target columns than expressions"
+				}
+				return nil, sqlstate.ErrorfAt(sqlstate.SyntaxError, row[0].Position(), "%s", msg)
+			}
+			for i, v := range row {
+				col := o.Columns[targets[i]]
+				e, err := b.BindScalar(nil, v, col.Type, "VALUES")
+				if err != nil {
+					return nil, err
+				}
+				if e, err = expr.Coerce(e, col.Type); err != nil {
+					return nil, at(err, v.Position())
+				}
+				arr, err := expr.EvalConstant(ctx, s.e.mem, e)
+				if err != nil {
+					return nil, at(err, v.Position())
+				}
+				cols[i] = append(cols[i], arr)
+			}
+			rows++
+		}
+	}
+	if rows == 0 {
+		return &Result{Tag: "INSERT 0 0"}, nil
+	}
+	full := make([]arrow.Array, len(o.Columns))
+	defer func() {
+		for _, a := range full {
+			if a != nil {
+				a.Release()
+			}
+		}
+	}()
+	for i, t := range targets {
+		if full[t], err = array.Concatenate(cols[i], s.e.mem); err != nil {
+			return nil, err
+		}
+	}
+	for i, c := range o.Columns {
+		if full[i] != nil {
+			continue
+		}
+		b := array.NewBuilder(s.e.mem, c.Type.ArrowType())
+		if c.Hidden && c.Name == rowIDColumn {
+			ib := b.(*array.Int64Builder)
+			for r := 0; r < rows; r++ {
+				ib.Append(rowIDs.Add(1))
+			}
+		} else {
+			b.AppendNulls(rows)
+		}
+		full[i] = b.NewArray()
+		b.Release()
+	}
+	for i, c := range o.Columns {
+		if c.NotNull && full[i].NullN() > 0 {
+			return nil, sqlstate.Errorf(sqlstate.NotNullViolation, "null value in column \"%s\" of relation \"%s\" violates not-null constraint", c.Name, o.Name)
+		}
+	}
+	batch := array.NewRecordBatch(o.FullSchema().Arrow(), full, int64(rows))
+	defer batch.Release()
+	err = j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
+		if err := s.checkUnique(o, j, batch); err != nil {
+			return err
+		}
+		batch.Retain()
+		return in.Push(ctx, exec.Chunk{Batch: batch})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tag: fmtTag("INSERT 0", int64(rows))}, nil
+}
+
+// checkUnique fails with a unique violation when a row of batch has the key
+// of a row of the table or of an earlier row of batch. Runs inside the
+// table's fragment (Do), so it sees every earlier write.
+func (s *Session) checkUnique(o *catalog.Object, j *job, batch arrow.RecordBatch) error {
+	kt := o.KeyTypes()
+	seen := map[string]bool{}
+	var key []byte
+	for r := 0; r < int(batch.NumRows()); r++ {
+		key = statestore.AppendRow(key[:0], kt, batch, o.Key, r)
+		_, exists, err := j.mat.Get(key)
+		if err != nil {
+			return err
+		}
+		if exists || seen[string(key)] {
+			return sqlstate.Errorf(sqlstate.UniqueViolation, "duplicate key value violates unique constraint \"%s_pkey\"", o.Name).
+				WithDetail("Key " + keyText(o, batch, r) + " already exists.")
+		}
+		seen[string(key)] = true
+	}
+	return nil
+}
+
+func keyText(o *catalog.Object, batch arrow.RecordBatch, r int) string {
+	names, vals := "", ""
+	for i, k := range o.Key {
+		if i > 0 {
+			names += ", "
+			vals += ", "
+		}
+		names += o.Columns[k].Name
+		vals += batch.Column(k).ValueStr(r)
+	}
+	return "(" + names + ")=(" + vals + ")"
+}
+
+// tableRows reads the current rows of a table inside its fragment, as batches
+// of its full schema.
+func (s *Session) tableRows(o *catalog.Object, j *job) ([]arrow.RecordBatch, error) {
+	dec := statestore.NewRowDecoder(s.e.mem, o.FullSchema())
+	defer dec.Release()
+	var out []arrow.RecordBatch
+	err := j.mat.Scan(func(_, row []byte) (bool, error) {
+		if err := dec.Append(row); err != nil {
+			return false, err
+		}
+		if dec.Len() >= 4096 {
+			out = append(out, dec.NewBatch())
+		}
+		return true, nil
+	})
+	if err == nil && dec.Len() > 0 {
+		out = append(out, dec.NewBatch())
+	}
+	return out, err
+}
+
+// matchRows evaluates where over batch and returns the indexes of the rows it selects.
+func matchRows(ctx context.Context, s *Session, where expr.Expr, batch arrow.RecordBatch) ([]int, error) {
+	n := int(batch.NumRows())
+	if where == nil {
+		return seq(n), nil
+	}
+	arr, err := where.Eval(ctx, s.e.mem, batch)
+	if err != nil {
+		return nil, err
+	}
+	defer arr.Release()
+	b := arr.(*array.Boolean)
+	var idx []int
+	for i := 0; i < n; i++ {
+		if b.IsValid(i) && b.Value(i) {
+			idx = append(idx, i)
+		}
+	}
+	return idx, nil
+}
+
+// take returns the rows idx of batch.
+func take(ctx context.Context, s *Session, batch arrow.RecordBatch, idx []int) (arrow.RecordBatch, error) {
+	ib := array.NewInt64Builder(s.e.mem)
+	for _, i := range idx {
+		ib.Append(int64(i))
+	}
+	ia := ib.NewArray()
+	ib.Release()
+	defer ia.Release()
+	cols := make([]arrow.Array, batch.NumCols())
+	var err error
+	for c := range cols {
+		if cols[c], err = compute.TakeArray(ctx, batch.Column(c), ia); err != nil {
+			for _, a := range cols[:c] {
+				a.Release()
+			}
+			return nil, err
+		}
+	}
+	rb := array.NewRecordBatch(batch.Schema(), cols, int64(len(idx)))
+	for _, a := range cols {
+		a.Release()
+	}
+	return rb, nil
+}
+
+func (s *Session) delete(ctx context.Context, st *sql.Delete) (*Result, error) {
+	o, j, err := s.dmlTarget(st.Table, "delete from")
+	if err != nil {
+		return nil, err
+	}
+	var where expr.Expr
+	if st.Where != nil {
+		if where, err = planner.NewBinder(s.e.cat, nil).BindScalar(o, st.Where, types.BoolType, "WHERE"); err != nil {
+			return nil, err
+		}
+		if where, err = expr.RequireBool(where, "WHERE"); err != nil {
+			return nil, at(err, st.Where.Position())
+		}
+	}
+	var n int64
+	err = j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
+		batches, err := s.tableRows(o, j)
+		if err != nil {
+			return err
+		}
+		defer releaseBatches(batches)
+		for _, b := range batches {
+			idx, err := matchRows(ctx, s, where, b)
+			if err != nil || len(idx) == 0 {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			del, err := take(ctx, s, b, idx)
+			if err != nil {
+				return err
+			}
+			ops := make([]exec.Op, len(idx))
+			for i := range ops {
+				ops[i] = exec.Delete
+			}
+			n += int64(len(idx))
+			if err := in.Push(ctx, exec.Chunk{Batch: del, Ops: ops}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tag: fmtTag("DELETE", n)}, nil
+}
+
+func (s *Session) update(ctx context.Context, st *sql.Update) (*Result, error) {
+	o, j, err := s.dmlTarget(st.Table, "update")
+	if err != nil {
+		return nil, err
+	}
+	b := planner.NewBinder(s.e.cat, nil)
+	sets := make([]expr.Expr, len(o.Columns))
+	for _, a := range st.Set {
+		idx := -1
+		for i, c := range o.Columns {
+			if !c.Hidden && c.Name == a.Column.Value {
+				idx = i
+			}
+		}
+		if idx < 0 {
+			return nil, sqlstate.ErrorfAt(sqlstate.UndefinedColumn, a.Column.Pos, "column \"%s\" of relation \"%s\" does not exist", a.Column.Value, o.Name)
+		}
+		for _, k := range o.Key {
+			if k == idx {
+				return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, a.Column.Pos, "updating primary key column \"%s\" is not supported; delete and insert the row instead", a.Column.Value)
+			}
+		}
+		e, err := b.BindScalar(o, a.Value, o.Columns[idx].Type, "UPDATE")
+		if err != nil {
+			return nil, err
+		}
+		if sets[idx], err = expr.Coerce(e, o.Columns[idx].Type); err != nil {
+			return nil, at(err, a.Value.Position())
+		}
+	}
+	for i, c := range o.Columns {
+		if sets[i] == nil {
+			sets[i] = expr.Column(i, c.Name, c.Type)
+		}
+	}
+	var where expr.Expr
+	if st.Where != nil {
+		if where, err = b.BindScalar(o, st.Where, types.BoolType, "WHERE"); err != nil {
+			return nil, err
+		}
+		if where, err = expr.RequireBool(where, "WHERE"); err != nil {
+			return nil, at(err, st.Where.Position())
+		}
+	}
+	var n int64
+	err = j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
+		batches, err := s.tableRows(o, j)
+		if err != nil {
+			return err
+		}
+		defer releaseBatches(batches)
+		for _, batch := range batches {
+			idx, err := matchRows(ctx, s, where, batch)
+			if err != nil {
+				return err
+			}
+			if len(idx) == 0 {
+				continue
+			}
+			old, err := take(ctx, s, batch, idx)
+			if err != nil {
+				return err
+			}
+			chunk, err := updatePairs(ctx, s, o, old, sets)
+			old.Release()
+			if err != nil {
+				return err
+			}
+			n += int64(len(idx))
+			if err := in.Push(ctx, chunk); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tag: fmtTag("UPDATE", n)}, nil
+}
+
+// updatePairs returns the chunk replacing each row of old by sets evaluated
+// over it: UpdateDelete(old row), UpdateInsert(new row), adjacent.
+func updatePairs(ctx context.Context, s *Session, o *catalog.Object, old arrow.RecordBatch, sets []expr.Expr) (exec.Chunk, error) {
+	n := int(old.NumRows())
+	newCols := make([]arrow.Array, len(sets))
+	defer func() {
+		for _, a := range newCols {
+			if a != nil {
+				a.Release()
+			}
+		}
+	}()
+	for i, e := range sets {
+		arr, err := e.Eval(ctx, s.e.mem, old)
+		if err != nil {
+			return exec.Chunk{}, err
+		}
+		if o.Columns[i].NotNull && arr.NullN() > 0 {
+			arr.Release()
+			return exec.Chunk{}, sqlstate.Errorf(sqlstate.NotNullViolation, "null value in column \"%s\" of relation \"%s\" violates not-null constraint", o.Columns[i].Name, o.Name)
+		}
+		newCols[i] = arr
+	}
+	cols := make([]arrow.Array, len(sets))
+	ib := array.NewInt64Builder(s.e.mem)
+	for r := 0; r < n; r++ {
+		ib.Append(int64(r))
+		ib.Append(int64(n + r))
+	}
+	order := ib.NewArray()
+	ib.Release()
+	defer order.Release()
+	for i := range sets {
+		both, err := array.Concatenate([]arrow.Array{old.Column(i), newCols[i]}, s.e.mem)
+		if err != nil {
+			return exec.Chunk{}, err
+		}
+		cols[i], err = compute.TakeArray(ctx, both, order)
+		both.Release()
+		if err != nil {
+			return exec.Chunk{}, err
+		}
+	}
+	batch := array.NewRecordBatch(old.Schema(), cols, int64(2*n))
+	for _, a := range cols {
+		a.Release()
+	}
+	ops := make([]exec.Op, 2*n)
+	for r := 0; r < n; r++ {
+		ops[2*r], ops[2*r+1] = exec.UpdateDelete, exec.UpdateInsert
+	}
+	return exec.Chunk{Batch: batch, Ops: ops}, nil
+}
+
+func releaseBatches(bs []arrow.RecordBatch) {
+	for _, b := range bs {
+		b.Release()
+	}
+}

@@ -1,0 +1,211 @@
+package weir
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"log/slog"
+	"path/filepath"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/adhoc"
+	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// Engine is a running weir: the state store, the catalog, the dataflows that
+// maintain tables and views, the epoch coordinator and the ad-hoc query layer.
+// It is safe for concurrent use by many sessions; DDL is serialised.
+type Engine struct {
+	cfg    Config
+	log    *slog.Logger
+	mem    memory.Allocator
+	store  *statestore.Store
+	cat    *catalog.Catalog
+	coord  *exec.Coordinator
+	duck   *adhoc.Engine
+	errors *sourceErrors
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	ddl  sync.Mutex // serialises DDL and the topology changes it makes
+	mu   sync.Mutex // guards jobs and snap
+	jobs map[string]*job
+	snap *snapshot
+}
+
+// snapshot is the committed state ad-hoc queries read: a Pebble snapshot
+// taken when epoch was committed. Readers hold a reference while they read.
+type snapshot struct {
+	epoch exec.Epoch
+	snap  *statestore.Snapshot
+	refs  int
+}
+
+// Open starts an engine: it opens the state store, loads the catalog and
+// restarts the dataflow of every table and view where its state left off.
+func Open(ctx context.Context, cfg Config) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	opts := statestore.Options{Logger: log}
+	if cfg.State.BackendType == "memory" {
+		opts.InMemory = true
+	} else {
+		opts.Dir = filepath.Join(cfg.Server.DataDir, "state")
+	}
+	store, err := statestore.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("open state store: %w", err)
+	}
+	cat, err := catalog.Load(store)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("load catalog: %w", err)
+	}
+	duck, err := adhoc.Open(ctx, adhoc.Options{Logger: log})
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("open query layer: %w", err)
+	}
+	e := &Engine{
+		cfg: cfg, log: log, mem: memory.NewGoAllocator(), store: store, cat: cat, duck: duck,
+		errors: newSourceErrors(), jobs: map[string]*job{},
+	}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	last, err := e.committedEpoch()
+	if err != nil {
+		e.closeStores()
+		return nil, err
+	}
+	e.snap = &snapshot{epoch: last, snap: store.NewSnapshot(), refs: 1}
+	e.coord = exec.NewCoordinator(exec.CoordinatorOptions{Interval: cfg.interval(), Commit: e.commit, Logger: log})
+	e.coord.Start(e.ctx, last)
+	if err := e.restartJobs(ctx); err != nil {
+		e.Close(ctx)
+		return nil, err
+	}
+	log.Info("weir engine open", "epoch", last, "objects", len(cat.List(0)), "backend", cfg.State.BackendType)
+	return e, nil
+}
+
+// Close stops every dataflow at a final barrier, writes their state, and
+// closes the stores. After a Close, Open on the same data directory resumes.
+func (e *Engine) Close(ctx context.Context) error {
+	var errs []error
+	if e.coord != nil {
+		if err := e.coord.Stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop dataflows: %w", err))
+		}
+	}
+	e.cancel()
+	e.mu.Lock()
+	for _, j := range e.jobs {
+		j.wait()
+	}
+	e.mu.Unlock()
+	errs = append(errs, e.closeStores())
+	return errors.Join(errs...)
+}
+
+func (e *Engine) closeStores() error {
+	var errs []error
+	e.mu.Lock()
+	if e.snap != nil {
+		e.snap.snap.Close()
+		e.snap = nil
+	}
+	e.mu.Unlock()
+	if e.duck != nil {
+		errs = append(errs, e.duck.Close())
+	}
+	errs = append(errs, e.store.Close())
+	return errors.Join(errs...)
+}
+
+// metaEpochKey holds the last committed epoch.
+var metaEpochKey = statestore.AppendKey(nil, statestore.MetaTable, 0, []byte("epoch"))
+
+func (e *Engine) committedEpoch() (exec.Epoch, error) {
+	v, ok, err := e.store.Get(metaEpochKey)
+	if err != nil || !ok || len(v) != 8 {
+		return 0, err
+	}
+	return exec.Epoch(binary.BigEndian.Uint64(v)), nil
+}
+
+// commit is the coordinator's commit: every dataflow has written its state
+// for epoch; record the epoch and publish a new snapshot for queries.
+func (e *Engine) commit(_ context.Context, epoch exec.Epoch) error {
+	w := e.store.NewWriteBatch()
+	defer w.Close()
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], uint64(epoch))
+	if err := w.Set(metaEpochKey, v[:]); err != nil {
+		return err
+	}
+	if err := w.Commit(); err != nil {
+		return err
+	}
+	next := &snapshot{epoch: epoch, snap: e.store.NewSnapshot(), refs: 1}
+	e.mu.Lock()
+	old := e.snap
+	e.snap = next
+	e.mu.Unlock()
+	e.releaseSnapshot(old)
+	return nil
+}
+
+// acquireSnapshot returns the committed snapshot with a reference held;
+// release it with releaseSnapshot.
+func (e *Engine) acquireSnapshot() (*snapshot, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.snap == nil {
+		return nil, errors.New("engine is closed")
+	}
+	e.snap.refs++
+	return e.snap, nil
+}
+
+func (e *Engine) releaseSnapshot(s *snapshot) {
+	if s == nil {
+		return
+	}
+	e.mu.Lock()
+	s.refs--
+	last := s.refs == 0
+	e.mu.Unlock()
+	if last {
+		s.snap.Close()
+	}
+}
+
+// Flush returns once everything written before the call is visible to queries.
+func (e *Engine) Flush(ctx context.Context) error {
+	_, err := e.coord.Flush(ctx)
+	return err
+}
+
+// writeNow applies fn's writes to the state store at once (DDL: catalog changes).
+func (e *Engine) writeNow(fn func(w exec.StateWriter) error) error {
+	w := e.store.NewWriteBatch()
+	defer w.Close()
+	if err := fn(w); err != nil {
+		return err
+	}
+	return w.Commit()
+}
+
+// NumObjects returns the number of streams, tables and views in the catalog.
+func (e *Engine) NumObjects() int { return len(e.cat.List(0)) }

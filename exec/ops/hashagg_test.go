@@ -1,0 +1,211 @@
+package ops_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/cockroachdb/datadriven"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/exectest"
+	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/exec/ops"
+	"github.com/weir-stream/weir/sql/types"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// The hash aggregate is a stateful operator that opens on state.
+var (
+	_ exec.Operator       = (*ops.HashAgg)(nil)
+	_ exec.BarrierHandler = (*ops.HashAgg)(nil)
+	_ exec.Opener         = (*ops.HashAgg)(nil)
+)
+
+// hashAggHarness runs one datadriven file of testdata/hashagg*: an operator
+// over an in-memory store, restarted at will over the same store.
+type hashAggHarness struct {
+	mem   *memory.CheckedAllocator
+	store *exectest.Store
+	input types.Schema
+	spec  ops.HashAggSpec
+	agg   *ops.HashAgg
+	epoch exec.Epoch
+}
+
+func TestHashAgg(t *testing.T) {
+	paths, err := filepath.Glob("testdata/hashagg*")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no testdata/hashagg* files (%v)", err)
+	}
+	for _, path := range paths {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			h := &hashAggHarness{mem: mem}
+			datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+				out, err := h.run(d)
+				if err != nil {
+					return fmt.Sprintf("error: %v\n", err)
+				}
+				return out
+			})
+		})
+	}
+}
+
+func (h *hashAggHarness) run(d *datadriven.TestData) (string, error) {
+	ctx := context.Background()
+	switch d.Cmd {
+	case "new":
+		return h.newAgg(d.Input)
+	case "chunk":
+		c, err := exectest.ParseChunk(h.mem, h.input, d.Input)
+		if err != nil {
+			return "", err
+		}
+		defer c.Release()
+		var out exectest.Collector
+		defer out.Release()
+		if err := h.agg.ProcessChunk(ctx, 0, c, &out); err != nil {
+			return "", err
+		}
+		if out.Len() != 0 {
+			return "", fmt.Errorf("ProcessChunk emitted %d chunks", out.Len())
+		}
+		return "ok\n", nil
+	case "barrier":
+		h.epoch++
+		w := h.store.NewWriter()
+		defer w.Close()
+		var out exectest.Collector
+		defer out.Release()
+		if err := h.agg.OnBarrier(ctx, exec.Barrier{Epoch: h.epoch}, w, &out); err != nil {
+			return "", err
+		}
+		stats := w.(*exectest.Writer).Stats
+		if err := w.Commit(); err != nil {
+			return "", err
+		}
+		s := out.Take()
+		if s == "" {
+			s = "(no changes)\n"
+		}
+		return s + "writes: " + stats.String() + "\n", nil
+	case "restart":
+		h.agg = ops.NewHashAgg(h.spec, h.mem)
+		if err := h.agg.Open(ctx, exec.OpenContext{State: h.store}); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("ok: %d stored keys\n", h.store.Len()), nil
+	case "groups":
+		return fmt.Sprintf("%d\n", h.agg.NumGroups()), nil
+	}
+	return "", fmt.Errorf("unknown command %q", d.Cmd)
+}
+
+// newAgg parses a spec written as lines `input: <schema>`, `keys: a, b`,
+// `aggs: count(*), sum(v)`, `append-only`, `cache: N`, makes the operator
+// over a fresh store and prints its output schema.
+func (h *hashAggHarness) newAgg(text string) (string, error) {
+	h.store = exectest.NewStore()
+	h.epoch = 0
+	var keys, aggs string
+	spec := ops.HashAggSpec{ResultTable: statestore.FirstUserTable, MinMaxTable: statestore.FirstUserTable + 1}
+	for _, line := range strings.Split(text, "\n") {
+		name, val, _ := strings.Cut(strings.TrimSpace(line), ":")
+		val = strings.TrimSpace(val)
+		switch name {
+		case "input":
+			s, err := exectest.ParseSchema(val)
+			if err != nil {
+				return "", err
+			}
+			h.input = s
+		case "keys":
+			keys = val
+		case "aggs":
+			aggs = val
+		case "append-only":
+			spec.AppendOnly = true
+		case "cache":
+			n, err := strconv.Atoi(val)
+			if err != nil {
+				return "", err
+			}
+			spec.CacheGroups = n
+		case "":
+		default:
+			return "", fmt.Errorf("unknown spec line %q", line)
+		}
+	}
+	var err error
+	if spec, err = hashAggSpec(spec, h.input, keys, aggs); err != nil {
+		return "", err
+	}
+	h.spec = spec
+	h.agg = ops.NewHashAgg(spec, h.mem)
+	if err := h.agg.Open(context.Background(), exec.OpenContext{State: h.store}); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for i, c := range spec.OutputSchema {
+		if i > 0 {
+			b.WriteString(" | ")
+		}
+		fmt.Fprintf(&b, "%s %s", c.Name, c.Type)
+	}
+	b.WriteByte('\n')
+	return b.String(), nil
+}
+
+// hashAggSpec fills spec's keys, aggregates and output schema from a key
+// column list ("a, b") and an aggregate list ("count(*), sum(v)") over input.
+func hashAggSpec(spec ops.HashAggSpec, input types.Schema, keys, aggs string) (ops.HashAggSpec, error) {
+	for _, k := range strings.Split(keys, ",") {
+		k = strings.TrimSpace(k)
+		if k == "" {
+			continue
+		}
+		i := input.Index(k)
+		if i < 0 {
+			return spec, fmt.Errorf("no column %q", k)
+		}
+		spec.GroupKeys = append(spec.GroupKeys, i)
+		spec.KeyTypes = append(spec.KeyTypes, input[i].Type)
+		spec.OutputSchema = append(spec.OutputSchema, input[i])
+	}
+	for _, a := range strings.Split(aggs, "),") {
+		a = strings.TrimSuffix(strings.TrimSpace(a), ")")
+		if a == "" {
+			continue
+		}
+		name, arg, ok := strings.Cut(a, "(")
+		if !ok {
+			return spec, fmt.Errorf("bad aggregate %q", a)
+		}
+		distinct := false
+		if rest, ok := strings.CutPrefix(arg, "distinct "); ok {
+			distinct, arg = true, rest
+		}
+		var args []expr.Expr
+		if arg != "*" {
+			i := input.Index(arg)
+			if i < 0 {
+				return spec, fmt.Errorf("no column %q", arg)
+			}
+			args = append(args, expr.Column(i, arg, input[i].Type))
+		}
+		agg, err := expr.ResolveAggregate(name, args, arg == "*", distinct)
+		if err != nil {
+			return spec, err
+		}
+		spec.Aggs = append(spec.Aggs, agg)
+		spec.OutputSchema = append(spec.OutputSchema, types.Column{Name: agg.String(), Type: agg.Type, Nullable: true})
+	}
+	return spec, nil
+}

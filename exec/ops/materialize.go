@@ -1,0 +1,307 @@
+package ops
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// ConflictPolicy says what Materialize does with an Insert whose key is
+// already present.
+type ConflictPolicy uint8
+
+const (
+	// Overwrite replaces the row (an upsert); the change is emitted as an
+	// update.
+	Overwrite ConflictPolicy = iota
+	// ErrorOnConflict rejects the chunk with a 23505 unique violation (the
+	// primary key of a table written by DML).
+	ErrorOnConflict
+)
+
+// Materialize is the terminal operator of a view or table: it keeps the
+// relation keyed by its key columns in state table Table. The changes of
+// the current epoch stay in memory (last value per key) and are written once
+// per key at the barrier. Every change it accepts is emitted, normalized
+// against the current content (a delete carries the stored row; an insert
+// over an existing row becomes an update), so views over it see a correct
+// change stream. A chunk is applied entirely or, on a conflict error, not at
+// all.
+//
+// Materialize is driven by one fragment goroutine; Get, Scan and Snapshot
+// must be called from it too (inside Fragment.Do).
+type Materialize struct {
+	table      statestore.TableID
+	name       string
+	schema     types.Schema
+	keyCols    []int
+	keyTypes   []types.T
+	rowTypes   []types.T
+	onConflict ConflictPolicy
+	mem        memory.Allocator
+
+	state exec.StateReader
+	// dirty holds the epoch's changes by state key; a nil row is a delete.
+	dirty map[string][]byte
+}
+
+// NewMaterialize returns a Materialize for the relation name with schema,
+// keyed by the columns keyCols, stored in table.
+func NewMaterialize(mem memory.Allocator, table statestore.TableID, name string, schema types.Schema, keyCols []int, onConflict ConflictPolicy) *Materialize {
+	m := &Materialize{
+		table: table, name: name, schema: schema, keyCols: keyCols,
+		onConflict: onConflict, mem: mem, dirty: map[string][]byte{},
+	}
+	for _, c := range keyCols {
+		m.keyTypes = append(m.keyTypes, schema[c].Type)
+	}
+	for _, c := range schema {
+		m.rowTypes = append(m.rowTypes, c.Type)
+	}
+	return m
+}
+
+// Open keeps the state reader.
+func (m *Materialize) Open(_ context.Context, oc exec.OpenContext) error {
+	m.state = oc.State
+	return nil
+}
+
+// stateKey returns the state key of an encoded key.
+func (m *Materialize) stateKey(key []byte) []byte {
+	return statestore.AppendKey(make([]byte, 0, statestore.KeyPrefixLen+len(key)), m.table, statestore.Vnode(key), key)
+}
+
+// lookup returns the current row under state key sk: the staged change of
+// the chunk, else the epoch's, else the committed one.
+func (m *Materialize) lookup(staged map[string][]byte, sk []byte) ([]byte, bool, error) {
+	if staged != nil {
+		if row, ok := staged[string(sk)]; ok {
+			return row, row != nil, nil
+		}
+	}
+	if row, ok := m.dirty[string(sk)]; ok {
+		return row, row != nil, nil
+	}
+	if m.state == nil {
+		return nil, false, nil
+	}
+	return m.state.Get(sk)
+}
+
+// Get returns the current row (AppendRow encoding of every column) under
+// key, the AppendRow encoding of the key columns.
+func (m *Materialize) Get(key []byte) (row []byte, ok bool, err error) {
+	return m.lookup(nil, m.stateKey(key))
+}
+
+// change is one accepted change: an encoded row and its op.
+type change struct {
+	op  exec.Op
+	row []byte
+}
+
+// ProcessChunk applies c and emits the changes it made.
+func (m *Materialize) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, out exec.Output) error {
+	n := c.NumRows()
+	if n == 0 {
+		return nil
+	}
+	staged := make(map[string][]byte, n)
+	changes := make([]change, 0, n)
+	var keyBuf []byte
+	for i := 0; i < n; i++ {
+		keyBuf = statestore.AppendRow(keyBuf[:0], m.keyTypes, c.Batch, m.keyCols, i)
+		sk := m.stateKey(keyBuf)
+		old, exists, err := m.lookup(staged, sk)
+		if err != nil {
+			return fmt.Errorf("materialize %s: %w", m.name, err)
+		}
+		op := c.OpAt(i)
+		if !op.IsInsert() {
+			if !exists {
+				continue
+			}
+			staged[string(sk)] = nil
+			changes = append(changes, change{op, old})
+			continue
+		}
+		row := statestore.AppendRow(nil, m.rowTypes, c.Batch, nil, i)
+		if exists {
+			if m.onConflict == ErrorOnConflict && op == exec.Insert {
+				return m.uniqueViolation(c.Batch, i)
+			}
+			staged[string(sk)] = row
+			if bytes.Equal(old, row) {
+				continue
+			}
+			changes = append(changes, change{exec.UpdateDelete, old}, change{exec.UpdateInsert, row})
+			continue
+		}
+		staged[string(sk)] = row
+		changes = append(changes, change{op, row})
+	}
+	for k, row := range staged {
+		m.dirty[k] = row
+	}
+	return m.emit(ctx, changes, out)
+}
+
+// emit decodes changes into one chunk and pushes it. Update halves that lost
+// their partner become a Delete or an Insert.
+func (m *Materialize) emit(ctx context.Context, changes []change, out exec.Output) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	dec := statestore.NewRowDecoder(m.mem, m.schema)
+	defer dec.Release()
+	ops := make([]exec.Op, len(changes))
+	appendOnly := true
+	for i, ch := range changes {
+		if err := dec.Append(ch.row); err != nil {
+			return fmt.Errorf("materialize %s: %w", m.name, err)
+		}
+		op := ch.op
+		switch {
+		case op == exec.UpdateDelete && (i+1 >= len(changes) || changes[i+1].op != exec.UpdateInsert):
+			op = exec.Delete
+		case op == exec.UpdateInsert && (i == 0 || changes[i-1].op != exec.UpdateDelete):
+			op = exec.Insert
+		}
+		ops[i] = op
+		appendOnly = appendOnly && op == exec.Insert
+	}
+	if appendOnly {
+		ops = nil
+	}
+	return out.Push(ctx, exec.Chunk{Batch: dec.NewBatch(), Ops: ops})
+}
+
+// uniqueViolation returns the 23505 error for row i of rec.
+func (m *Materialize) uniqueViolation(rec arrow.RecordBatch, i int) error {
+	names := make([]string, len(m.keyCols))
+	vals := make([]string, len(m.keyCols))
+	for j, c := range m.keyCols {
+		names[j] = m.schema[c].Name
+		col := rec.Column(c)
+		if col.IsNull(i) {
+			vals[j] = "null"
+		} else {
+			vals[j] = col.ValueStr(i)
+		}
+	}
+	return sqlstate.Errorf(sqlstate.UniqueViolation,
+		"duplicate key value violates unique constraint %q", m.name+"_pkey").
+		WithDetail(fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(names, ", "), strings.Join(vals, ", ")))
+}
+
+// OnBarrier writes the epoch's changes, once per key, and forgets them.
+func (m *Materialize) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateWriter, _ exec.Output) error {
+	keys := make([]string, 0, len(m.dirty))
+	for k := range m.dirty {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		var err error
+		if row := m.dirty[k]; row == nil {
+			err = w.Delete([]byte(k))
+		} else {
+			err = w.Set([]byte(k), row)
+		}
+		if err != nil {
+			return fmt.Errorf("materialize %s: %w", m.name, err)
+		}
+	}
+	m.dirty = make(map[string][]byte, len(m.dirty))
+	return nil
+}
+
+// Scan calls fn for every current row (committed state with the epoch's
+// changes over it) in state key order (vnode, then key) until fn returns
+// false or an error. key is the encoded key columns and row the encoded row;
+// both are valid only during the call.
+func (m *Materialize) Scan(fn func(key, row []byte) (bool, error)) error {
+	dk := make([]string, 0, len(m.dirty))
+	for k := range m.dirty {
+		dk = append(dk, k)
+	}
+	sort.Strings(dk)
+	stopped := false
+	// emitDirty sends the dirty rows with keys below bound (all when nil).
+	emitDirty := func(bound []byte) error {
+		for len(dk) > 0 && (bound == nil || dk[0] < string(bound)) {
+			k := dk[0]
+			dk = dk[1:]
+			if row := m.dirty[k]; row != nil {
+				more, err := fn([]byte(k)[statestore.KeyPrefixLen:], row)
+				if err != nil || !more {
+					stopped = true
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if m.state != nil {
+		lo, hi := statestore.TableSpan(m.table)
+		err := m.state.Scan(lo, hi, func(key, value []byte) (bool, error) {
+			if err := emitDirty(key); err != nil || stopped {
+				return false, err
+			}
+			if _, ok := m.dirty[string(key)]; ok {
+				return true, nil
+			}
+			more, err := fn(key[statestore.KeyPrefixLen:], value)
+			if err != nil || !more {
+				stopped = true
+			}
+			return more, err
+		})
+		if err != nil || stopped {
+			return err
+		}
+	}
+	return emitDirty(nil)
+}
+
+// Snapshot emits the whole current content as Insert chunks of at most
+// batchRows rows: the backfill a new subscriber gets before live changes.
+func (m *Materialize) Snapshot(ctx context.Context, mem memory.Allocator, batchRows int, emit func(exec.Chunk) error) error {
+	if batchRows <= 0 {
+		batchRows = 1024
+	}
+	dec := statestore.NewRowDecoder(mem, m.schema)
+	defer dec.Release()
+	flush := func() error {
+		if dec.Len() == 0 {
+			return nil
+		}
+		return emit(exec.Chunk{Batch: dec.NewBatch()})
+	}
+	err := m.Scan(func(_, row []byte) (bool, error) {
+		if err := dec.Append(row); err != nil {
+			return false, fmt.Errorf("materialize %s: %w", m.name, err)
+		}
+		if dec.Len() >= batchRows {
+			if err := flush(); err != nil {
+				return false, err
+			}
+		}
+		return ctx.Err() == nil, ctx.Err()
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}

@@ -1,0 +1,259 @@
+package weir
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/connector/file"
+	"github.com/weir-stream/weir/exec/ops"
+	"github.com/weir-stream/weir/planner"
+	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// job is the running dataflow of a table or view: one fragment whose last
+// operator materializes the relation and whose Broadcast feeds the views
+// over it.
+type job struct {
+	obj    *catalog.Object
+	frag   *exec.Fragment
+	mat    *ops.Materialize
+	input  chan exec.Message // the subscription to the upstream job, if any
+	up     *job
+	cancel context.CancelFunc
+	root   bool
+}
+
+func (j *job) wait() { <-j.frag.Done() }
+
+// stateStore adapts the state store to the runtime's StateStore.
+type stateStore struct{ *statestore.Store }
+
+func (s stateStore) NewWriter() exec.CommittableWriter { return s.NewWriteBatch() }
+
+// subscriptionBuffer is the capacity of the channel from a job to a view over it.
+const subscriptionBuffer = 16
+
+// restartJobs starts the dataflow of every table and view of the catalog,
+// upstream ones first.
+func (e *Engine) restartJobs(ctx context.Context) error {
+	started := map[string]bool{}
+	objs := e.cat.List(0)
+	for len(started) < len(objs) {
+		progress := false
+		for _, o := range objs {
+			if started[o.Name] {
+				continue
+			}
+			ready := true
+			for _, u := range o.Uses {
+				if !started[u] {
+					ready = false
+				}
+			}
+			if !ready {
+				continue
+			}
+			started[o.Name], progress = true, true
+			if err := e.startObject(ctx, o, false); err != nil {
+				return fmt.Errorf("restart %s %s: %w", o.Kind, o.Name, err)
+			}
+		}
+		if !progress {
+			return fmt.Errorf("catalog has a dependency cycle")
+		}
+	}
+	return nil
+}
+
+// startObject starts the dataflow of a table or view (streams have none of
+// their own: each view over a stream reads it). backfill is false on restart,
+// when the view's state already holds what its upstream had.
+func (e *Engine) startObject(ctx context.Context, o *catalog.Object, backfill bool) error {
+	switch o.Kind {
+	case catalog.Table:
+		return e.startJob(ctx, o, nil, backfill)
+	case catalog.View:
+		stmt, err := sql.ParseOne(o.Definition)
+		if err != nil {
+			return err
+		}
+		cv, ok := stmt.(*sql.CreateView)
+		if !ok {
+			return fmt.Errorf("definition of %s is not CREATE MATERIALIZED VIEW", o.Name)
+		}
+		node, err := planner.NewBinder(e.cat, nil).BindSelect(cv.Query)
+		if err != nil {
+			return err
+		}
+		plan, err := planner.PlanStream(node)
+		if err != nil {
+			return err
+		}
+		return e.startJob(ctx, o, plan, backfill)
+	}
+	return nil
+}
+
+// startJob builds and runs the fragment of o. It must be called with the
+// coordinator paused, so that no epoch is in flight while the topology changes.
+func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.StreamPlan, backfill bool) error {
+	j := &job{obj: o}
+	var chain []exec.Operator
+	spec := exec.FragmentSpec{Name: o.Name, State: stateStore{e.store}, Mem: e.mem, Logger: e.log}
+	if plan != nil {
+		next := 1
+		for _, s := range plan.Steps {
+			switch s := s.(type) {
+			case *planner.FilterStep:
+				chain = append(chain, ops.NewFilter(e.mem, s.Pred))
+			case *planner.ProjectStep:
+				chain = append(chain, ops.NewProject(e.mem, s.Exprs, colNames(s.Cols)))
+			case *planner.AggregateStep:
+				chain = append(chain, ops.NewHashAgg(ops.HashAggSpec{
+					GroupKeys:    seq(s.NumGroup),
+					KeyTypes:     s.KeyTypes,
+					Aggs:         s.Aggs,
+					AppendOnly:   s.AppendOnly,
+					ResultTable:  o.StateTables[next],
+					MinMaxTable:  o.StateTables[next+1],
+					OutputSchema: colsSchema(s.Cols),
+					CacheGroups:  0,
+				}, e.mem))
+				next += 2
+			}
+		}
+		switch in := plan.Input; in.Kind {
+		case catalog.Stream:
+			src, err := e.newSource(in, o.StateTables[len(o.StateTables)-1])
+			if err != nil {
+				return err
+			}
+			spec.Source = src
+			j.root = true
+		default:
+			e.mu.Lock()
+			up := e.jobs[in.Name]
+			e.mu.Unlock()
+			if up == nil {
+				return fmt.Errorf("%s %s is not running", in.Kind, in.Name)
+			}
+			j.up = up
+			j.input = make(chan exec.Message, subscriptionBuffer)
+			spec.Inputs = []<-chan exec.Message{j.input}
+		}
+	} else {
+		j.root = true
+	}
+	conflict := ops.Overwrite
+	if o.Kind == catalog.Table {
+		conflict = ops.ErrorOnConflict
+	}
+	j.mat = ops.NewMaterialize(e.mem, o.RowTable(), o.Name, o.FullSchema(), o.Key, conflict)
+	spec.Ops = append(chain, j.mat)
+	j.frag = exec.NewFragment(spec)
+
+	runCtx, cancel := context.WithCancel(e.ctx)
+	j.cancel = cancel
+	go func() {
+		if err := j.frag.Run(runCtx); err != nil && runCtx.Err() == nil {
+			e.log.Error("dataflow stopped", "object", o.Name, "err", err)
+		}
+	}()
+	if j.root {
+		e.coord.AddRoot(j.frag)
+	}
+	e.coord.AddFragment(j.frag)
+	if j.up != nil {
+		// The view sees the upstream's current rows (when it is new), then
+		// every later change, with no gap: both happen inside the upstream's
+		// goroutine, between two of its messages.
+		err := j.up.frag.Do(ctx, func(ctx context.Context, _ exec.Output) error {
+			if backfill {
+				if err := j.up.mat.Snapshot(ctx, e.mem, 1024, func(c exec.Chunk) error {
+					select {
+					case j.input <- exec.Message{Chunk: c}:
+						return nil
+					case <-ctx.Done():
+						c.Release()
+						return ctx.Err()
+					}
+				}); err != nil {
+					return err
+				}
+			}
+			j.up.frag.Output().Add(j.input)
+			return nil
+		})
+		if err != nil {
+			e.stopJob(j)
+			return err
+		}
+	}
+	e.mu.Lock()
+	e.jobs[o.Name] = j
+	e.mu.Unlock()
+	return nil
+}
+
+// stopJob ends a job's dataflow: it is unsubscribed from its upstream and its
+// fragment stopped. Called with the coordinator paused.
+func (e *Engine) stopJob(j *job) {
+	if j.up != nil {
+		_ = j.up.frag.Do(e.ctx, func(context.Context, exec.Output) error {
+			j.up.frag.Output().Remove(j.input)
+			return nil
+		})
+	}
+	e.coord.Remove(j.frag)
+	j.cancel()
+	j.wait()
+	e.mu.Lock()
+	if e.jobs[j.obj.Name] == j {
+		delete(e.jobs, j.obj.Name)
+	}
+	e.mu.Unlock()
+}
+
+// newSource returns the source that reads stream s for one view.
+func (e *Engine) newSource(s *catalog.Object, table statestore.TableID) (exec.Source, error) {
+	switch s.Options["connector"] {
+	case "file":
+		schema := s.FullSchema()
+		opts, err := file.ParseOptions(s.Options, schema[:len(schema)-1])
+		if err != nil {
+			return nil, err
+		}
+		opts.Key = statestore.AppendKey(nil, table, 0, []byte("offset"))
+		return file.NewSource(opts, e.mem, e.errors.sink(s.Name))
+	}
+	return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "connector %q is not supported", s.Options["connector"])
+}
+
+func colNames(cols []planner.Col) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.Name
+	}
+	return out
+}
+
+func colsSchema(cols []planner.Col) types.Schema {
+	out := make(types.Schema, len(cols))
+	for i, c := range cols {
+		out[i] = types.Column{Name: c.Name, Type: c.Type, Nullable: true}
+	}
+	return out
+}
+
+func seq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}

@@ -1,0 +1,443 @@
+package planner
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
+)
+
+// Binder resolves a statement's names and types against a catalog. A Binder
+// is used for one statement by one goroutine.
+type Binder struct {
+	Catalog *catalog.Catalog
+	// Params holds the types of the $n parameters: the ones the client
+	// declared, with UnknownType entries inferred from context while binding.
+	Params []types.T
+}
+
+// NewBinder returns a binder over cat with the declared parameter types.
+func NewBinder(cat *catalog.Catalog, params []types.T) *Binder {
+	return &Binder{Catalog: cat, Params: append([]types.T(nil), params...)}
+}
+
+// BindSelect binds a query into a logical plan.
+func (b *Binder) BindSelect(s *sql.Select) (Node, error) {
+	from, err := b.bindFrom(s)
+	if err != nil {
+		return nil, err
+	}
+	sc := &scope{cols: from.Columns()}
+
+	if s.Where != nil {
+		pred, err := b.bindExpr(&exprContext{scope: sc, clause: "WHERE"}, s.Where, types.BoolType)
+		if err != nil {
+			return nil, err
+		}
+		if pred, err = expr.RequireBool(pred, "WHERE"); err != nil {
+			return nil, at(err, s.Where.Position())
+		}
+		from = &Filter{Input: from, Pred: pred}
+	}
+
+	items, err := b.expandStars(s, sc)
+	if err != nil {
+		return nil, err
+	}
+
+	var agg *aggregation
+	if len(s.GroupBy) > 0 || s.Having != nil || s.Distinct || hasAggregate(s) {
+		if agg, err = b.bindGroupBy(s, sc, items); err != nil {
+			return nil, err
+		}
+	}
+
+	// The select list, over the FROM scope or over the aggregation's output.
+	ec := &exprContext{scope: sc, clause: "SELECT", agg: agg}
+	exprs := make([]expr.Expr, len(items))
+	cols := make([]Col, len(items))
+	for i, it := range items {
+		if exprs[i], err = b.bindExpr(ec, it.expr, types.UnknownType); err != nil {
+			return nil, err
+		}
+		cols[i] = Col{Name: it.name, Type: exprs[i].Type()}
+		if it.table != "" {
+			cols[i].Table = it.table
+		}
+	}
+	var having expr.Expr
+	if s.Having != nil {
+		hc := &exprContext{scope: sc, clause: "HAVING", agg: agg}
+		if having, err = b.bindExpr(hc, s.Having, types.BoolType); err != nil {
+			return nil, err
+		}
+		if having, err = expr.RequireBool(having, "HAVING"); err != nil {
+			return nil, at(err, s.Having.Position())
+		}
+	}
+
+	// ORDER BY terms that are not output columns become hidden outputs.
+	var sortKeys []SortKey
+	for _, o := range s.OrderBy {
+		idx, err := b.orderTarget(o, items, cols)
+		if err != nil {
+			return nil, err
+		}
+		if idx < 0 {
+			oc := &exprContext{scope: sc, clause: "ORDER BY", agg: agg}
+			e, err := b.bindExpr(oc, o.Expr, types.UnknownType)
+			if err != nil {
+				return nil, err
+			}
+			exprs = append(exprs, e)
+			cols = append(cols, Col{Name: columnName(o.Expr), Type: e.Type(), Hidden: true})
+			idx = len(cols) - 1
+		}
+		nullsFirst := o.Desc
+		if o.NullsFirst != nil {
+			nullsFirst = *o.NullsFirst
+		}
+		sortKeys = append(sortKeys, SortKey{Column: idx, Desc: o.Desc, NullsFirst: nullsFirst})
+	}
+
+	var node Node = from
+	if agg != nil {
+		node = agg.plan(node)
+		if having != nil {
+			node = &Filter{Input: node, Pred: having}
+		}
+	}
+	node = &Project{Input: node, Exprs: exprs, Cols: cols}
+	if s.Distinct {
+		node = distinct(node, len(items))
+	}
+	if len(sortKeys) > 0 {
+		node = &Sort{Input: node, Keys: sortKeys}
+	}
+	if s.Limit != nil || s.Offset != nil {
+		lim := &Limit{Input: node, Count: -1}
+		if s.Limit != nil {
+			if lim.Count, err = b.constInt(s.Limit, "LIMIT"); err != nil {
+				return nil, err
+			}
+		}
+		if s.Offset != nil {
+			if lim.Offset, err = b.constInt(s.Offset, "OFFSET"); err != nil {
+				return nil, err
+			}
+		}
+		node = lim
+	}
+	return node, nil
+}
+
+// selectItem is one select-list entry after * expansion.
+type selectItem struct {
+	expr  sql.Expr
+	name  string
+	table string
+}
+
+func (b *Binder) expandStars(s *sql.Select, sc *scope) ([]selectItem, error) {
+	var items []selectItem
+	for _, it := range s.Items {
+		if !it.Star {
+			name := columnName(it.Expr)
+			if it.Alias != nil {
+				name = it.Alias.Value
+			}
+			items = append(items, selectItem{expr: it.Expr, name: name})
+			continue
+		}
+		matched := false
+		for _, c := range sc.cols {
+			if c.Hidden || (it.Table != nil && c.Table != it.Table.Value) {
+				continue
+			}
+			matched = true
+			tbl := c.Table
+			items = append(items, selectItem{
+				expr:  &sql.ColumnRef{Table: &sql.Name{Pos: it.Pos, Value: tbl}, Name: sql.Name{Pos: it.Pos, Value: c.Name}},
+				name:  c.Name,
+				table: tbl,
+			})
+		}
+		if it.Table != nil && !matched {
+			return nil, sqlstate.ErrorfAt(sqlstate.UndefinedTable, it.Pos, "missing FROM-clause entry for table \"%s\"", it.Table.Value)
+		}
+		if len(s.From) == 0 {
+			return nil, sqlstate.ErrorfAt(sqlstate.SyntaxError, it.Pos, "SELECT * with no tables specified is not valid")
+		}
+	}
+	return items, nil
+}
+
+func (b *Binder) bindFrom(s *sql.Select) (Node, error) {
+	switch len(s.From) {
+	case 0:
+		return &Values{Rows: [][]expr.Expr{{}}}, nil
+	case 1:
+	default:
+		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, s.From[1].Position(), "queries over several relations are not supported in materialized views yet")
+	}
+	switch f := s.From[0].(type) {
+	case *sql.TableName:
+		name := f.Name.Last().Value
+		obj, ok := b.Catalog.Get(name)
+		if !ok {
+			return nil, sqlstate.ErrorfAt(sqlstate.UndefinedTable, f.Position(), "relation \"%s\" does not exist", name)
+		}
+		scan := &Scan{Object: obj}
+		if f.Alias != nil {
+			scan.Alias = f.Alias.Value
+		}
+		return scan, nil
+	case *sql.Subquery:
+		inner, err := b.BindSelect(f.Query)
+		if err != nil {
+			return nil, err
+		}
+		alias := ""
+		if f.Alias != nil {
+			alias = f.Alias.Value
+		}
+		return requalify(inner, alias), nil
+	case *sql.JoinTableExpr:
+		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, f.Pos, "joins are not supported in materialized views yet")
+	}
+	return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, s.From[0].Position(), "unsupported FROM item")
+}
+
+// requalify renames the qualifier of n's output columns (a subquery's alias).
+func requalify(n Node, alias string) Node {
+	cols := n.Columns()
+	exprs := make([]expr.Expr, len(cols))
+	out := make([]Col, len(cols))
+	for i, c := range cols {
+		exprs[i] = expr.Column(i, c.Name, c.Type)
+		c.Table = alias
+		out[i] = c
+	}
+	return &Project{Input: n, Exprs: exprs, Cols: out}
+}
+
+func hasAggregate(s *sql.Select) bool {
+	found := false
+	for _, it := range s.Items {
+		if it.Expr != nil {
+			walk(it.Expr, func(e sql.Expr) {
+				if f, ok := e.(*sql.FuncCall); ok && expr.IsAggregateName(f.Name.Value) {
+					found = true
+				}
+			})
+		}
+	}
+	for _, o := range s.OrderBy {
+		walk(o.Expr, func(e sql.Expr) {
+			if f, ok := e.(*sql.FuncCall); ok && expr.IsAggregateName(f.Name.Value) {
+				found = true
+			}
+		})
+	}
+	return found
+}
+
+// walk calls fn on e and every expression below it (not into subqueries).
+func walk(e sql.Expr, fn func(sql.Expr)) {
+	if e == nil {
+		return
+	}
+	fn(e)
+	switch e := e.(type) {
+	case *sql.ParenExpr:
+		walk(e.Expr, fn)
+	case *sql.BinaryExpr:
+		walk(e.Left, fn)
+		walk(e.Right, fn)
+	case *sql.UnaryExpr:
+		walk(e.Operand, fn)
+	case *sql.IsNullExpr:
+		walk(e.Expr, fn)
+	case *sql.IsBoolExpr:
+		walk(e.Expr, fn)
+	case *sql.BetweenExpr:
+		walk(e.Expr, fn)
+		walk(e.Lo, fn)
+		walk(e.Hi, fn)
+	case *sql.InExpr:
+		walk(e.Expr, fn)
+		for _, x := range e.List {
+			walk(x, fn)
+		}
+	case *sql.LikeExpr:
+		walk(e.Expr, fn)
+		walk(e.Pattern, fn)
+	case *sql.CaseExpr:
+		walk(e.Operand, fn)
+		for _, w := range e.Whens {
+			walk(w.Cond, fn)
+			walk(w.Result, fn)
+		}
+		walk(e.Else, fn)
+	case *sql.CastExpr:
+		walk(e.Expr, fn)
+	case *sql.FuncCall:
+		for _, a := range e.Args {
+			walk(a, fn)
+		}
+	}
+}
+
+// bindGroupBy binds the GROUP BY keys. A key may be an expression over the
+// FROM scope, an output column position (GROUP BY 1) or an output alias.
+func (b *Binder) bindGroupBy(s *sql.Select, sc *scope, items []selectItem) (*aggregation, error) {
+	a := &aggregation{input: sc}
+	keys := s.GroupBy
+	if s.Distinct && len(s.GroupBy) == 0 && !hasAggregate(s) {
+		for _, it := range items {
+			keys = append(keys, it.expr)
+		}
+	}
+	ec := &exprContext{scope: sc, clause: "GROUP BY"}
+	for _, g := range keys {
+		target := g
+		if lit, ok := g.(*sql.Literal); ok && lit.Kind == sql.LitInteger {
+			n, _ := strconv.Atoi(lit.Value)
+			if n < 1 || n > len(items) {
+				return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, lit.Pos, "GROUP BY position %d is not in select list", n)
+			}
+			target = items[n-1].expr
+		} else if ref, ok := g.(*sql.ColumnRef); ok && ref.Table == nil {
+			if _, err := sc.resolve(ref); err != nil {
+				for _, it := range items {
+					if it.name == ref.Name.Value {
+						target = it.expr
+						break
+					}
+				}
+			}
+		}
+		e, err := b.bindExpr(ec, target, types.UnknownType)
+		if err != nil {
+			return nil, err
+		}
+		name := columnName(target)
+		a.groupSQL = append(a.groupSQL, sql.String(target))
+		a.groupExpr = append(a.groupExpr, e)
+		a.groupCols = append(a.groupCols, Col{Name: name, Type: e.Type()})
+	}
+	return a, nil
+}
+
+// plan returns the nodes computing the aggregation over input: a projection
+// of the group keys and aggregate arguments, then the Aggregate.
+func (a *aggregation) plan(input Node) Node {
+	exprs := append([]expr.Expr(nil), a.groupExpr...)
+	cols := append([]Col(nil), a.groupCols...)
+	aggs := make([]expr.Aggregate, len(a.calls))
+	for j, c := range a.calls {
+		agg := c.agg
+		if c.arg != nil {
+			name := c.arg.String()
+			agg.Arg = expr.Column(len(exprs), name, c.arg.Type())
+			exprs = append(exprs, c.arg)
+			cols = append(cols, Col{Name: name, Type: c.arg.Type(), Hidden: true})
+		}
+		aggs[j] = agg
+	}
+	out := append([]Col(nil), a.groupCols...)
+	for _, c := range a.calls {
+		out = append(out, Col{Name: c.name, Type: c.agg.Type})
+	}
+	return &Aggregate{Input: &Project{Input: input, Exprs: exprs, Cols: cols}, NumGroup: len(a.groupExpr), Aggs: aggs, Cols: out}
+}
+
+// distinct groups the first n columns of node by themselves.
+func distinct(node Node, n int) Node {
+	cols := node.Columns()
+	if len(cols) == n {
+		return node
+	}
+	exprs := make([]expr.Expr, n)
+	for i := range exprs {
+		exprs[i] = expr.Column(i, cols[i].Name, cols[i].Type)
+	}
+	return &Project{Input: node, Exprs: exprs, Cols: cols[:n]}
+}
+
+// orderTarget returns the output column an ORDER BY term names (a position or
+// an output column name), or -1 when it is an expression to compute.
+func (b *Binder) orderTarget(o sql.OrderItem, items []selectItem, cols []Col) (int, error) {
+	switch e := o.Expr.(type) {
+	case *sql.Literal:
+		if e.Kind == sql.LitInteger {
+			n, _ := strconv.Atoi(e.Value)
+			if n < 1 || n > len(items) {
+				return 0, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, e.Pos, "ORDER BY position %d is not in select list", n)
+			}
+			return n - 1, nil
+		}
+	case *sql.ColumnRef:
+		if e.Table == nil {
+			for i, it := range items {
+				if it.name == e.Name.Value {
+					return i, nil
+				}
+			}
+		}
+	}
+	for i, it := range items {
+		if sql.String(it.expr) == sql.String(o.Expr) {
+			return i, nil
+		}
+	}
+	return -1, nil
+}
+
+// constInt evaluates a constant integer expression (LIMIT, OFFSET).
+func (b *Binder) constInt(e sql.Expr, clause string) (int64, error) {
+	bound, err := b.bindExpr(&exprContext{scope: &scope{}, clause: clause}, e, types.Int64Type)
+	if err != nil {
+		return 0, err
+	}
+	if !expr.IsConstant(bound) {
+		return 0, sqlstate.ErrorfAt(sqlstate.SyntaxError, e.Position(), "argument of %s must not contain variables", clause)
+	}
+	bound, err = expr.Cast(bound, types.Int64Type)
+	if err != nil {
+		return 0, at(err, e.Position())
+	}
+	arr, err := expr.EvalConstant(context.Background(), memory.DefaultAllocator, bound)
+	if err != nil {
+		return 0, at(err, e.Position())
+	}
+	defer arr.Release()
+	if arr.IsNull(0) {
+		return -1, nil
+	}
+	n := arr.(*array.Int64).Value(0)
+	if n < 0 {
+		return 0, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, e.Position(), "%s must not be negative", clause)
+	}
+	return n, nil
+}
+
+// BindScalar binds e over the columns of object o (hidden ones not
+// resolvable), for DML: VALUES rows (o nil: no columns), SET and WHERE.
+func (b *Binder) BindScalar(o *catalog.Object, e sql.Expr, hint types.T, clause string) (expr.Expr, error) {
+	sc := &scope{}
+	if o != nil {
+		sc.cols = (&Scan{Object: o}).Columns()
+	}
+	return b.bindExpr(&exprContext{scope: sc, clause: clause}, e, hint)
+}
+
+// At gives err the position pos when it is a *sqlstate.Error without one.
+func At(err error, pos sql.Pos) error { return at(err, pos) }

@@ -1,0 +1,227 @@
+// Package catalog holds weir's schema objects (streams, tables, materialized
+// views) and persists them in the state store's catalog key range, so a
+// checkpoint of the state carries the DDL that explains it.
+package catalog
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/sql/types"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// Kind is the kind of a catalog object.
+type Kind uint8
+
+// Object kinds.
+const (
+	Stream Kind = iota + 1
+	Table
+	View
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Stream:
+		return "stream"
+	case Table:
+		return "table"
+	case View:
+		return "materialized view"
+	}
+	return "object"
+}
+
+// Column is a column of an object. Hidden columns (a stream's _row_id, the key
+// columns a view keeps that its query did not select) are stored and used as
+// keys but never shown to users.
+type Column struct {
+	Name    string
+	Type    types.T
+	NotNull bool
+	Hidden  bool
+}
+
+// Object is a stream, table or view. Objects are immutable once added: a
+// change replaces the object.
+type Object struct {
+	Name    string
+	Kind    Kind
+	Columns []Column
+	// Key holds the indexes of the columns that identify a row: a table's
+	// primary key, a view's group key or inherited key, a stream's _row_id.
+	Key []int
+	// Options are a stream's WITH options (connector, path, format, …).
+	Options map[string]string
+	// Definition is the CREATE statement as weir prints it (SHOW CREATE).
+	Definition string
+	// Uses names the objects a view reads.
+	Uses []string
+	// StateTables are the state tables the object's dataflow owns; the first
+	// one holds the object's rows (tables and views).
+	StateTables []statestore.TableID
+	// AppendOnly reports that the object's change stream never retracts.
+	AppendOnly bool
+}
+
+// Schema returns the visible columns of o.
+func (o *Object) Schema() types.Schema {
+	var s types.Schema
+	for _, c := range o.Columns {
+		if !c.Hidden {
+			s = append(s, types.Column{Name: c.Name, Type: c.Type, Nullable: !c.NotNull})
+		}
+	}
+	return s
+}
+
+// FullSchema returns every column of o, hidden ones included.
+func (o *Object) FullSchema() types.Schema {
+	s := make(types.Schema, len(o.Columns))
+	for i, c := range o.Columns {
+		s[i] = types.Column{Name: c.Name, Type: c.Type, Nullable: !c.NotNull}
+	}
+	return s
+}
+
+// KeyTypes returns the types of o's key columns.
+func (o *Object) KeyTypes() []types.T {
+	ts := make([]types.T, len(o.Key))
+	for i, k := range o.Key {
+		ts[i] = o.Columns[k].Type
+	}
+	return ts
+}
+
+// RowTable is the state table holding o's rows.
+func (o *Object) RowTable() statestore.TableID { return o.StateTables[0] }
+
+// Catalog is the set of objects. It is safe for concurrent use; writers
+// (DDL) are serialised by the engine.
+type Catalog struct {
+	mu        sync.RWMutex
+	objects   map[string]*Object
+	nextTable statestore.TableID
+}
+
+// New returns an empty catalog.
+func New() *Catalog {
+	return &Catalog{objects: map[string]*Object{}, nextTable: statestore.FirstUserTable}
+}
+
+// Get returns the object named name.
+func (c *Catalog) Get(name string) (*Object, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	o, ok := c.objects[name]
+	return o, ok
+}
+
+// List returns the objects of kind k (every object when k is 0) by name.
+func (c *Catalog) List(k Kind) []*Object {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []*Object
+	for _, o := range c.objects {
+		if k == 0 || o.Kind == k {
+			out = append(out, o)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Dependents returns the objects that use the object named name.
+func (c *Catalog) Dependents(name string) []*Object {
+	var out []*Object
+	for _, o := range c.List(0) {
+		for _, u := range o.Uses {
+			if u == name {
+				out = append(out, o)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// AllocTables reserves n fresh state table ids and records the new high-water
+// mark in w.
+func (c *Catalog) AllocTables(w exec.StateWriter, n int) ([]statestore.TableID, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ids := make([]statestore.TableID, n)
+	for i := range ids {
+		ids[i] = c.nextTable
+		c.nextTable++
+	}
+	var v [4]byte
+	binary.BigEndian.PutUint32(v[:], uint32(c.nextTable))
+	return ids, w.Set(nextTableKey(), v[:])
+}
+
+// Add records o in the catalog and in w.
+func (c *Catalog) Add(w exec.StateWriter, o *Object) error {
+	data, err := json.Marshal(o)
+	if err != nil {
+		return fmt.Errorf("catalog: encode %s: %w", o.Name, err)
+	}
+	if err := w.Set(objectKey(o.Name), data); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.objects[o.Name] = o
+	c.mu.Unlock()
+	return nil
+}
+
+// Remove deletes the object named name from the catalog and from w.
+func (c *Catalog) Remove(w exec.StateWriter, name string) error {
+	if err := w.Delete(objectKey(name)); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	delete(c.objects, name)
+	c.mu.Unlock()
+	return nil
+}
+
+// Load reads the catalog persisted in r.
+func Load(r exec.StateReader) (*Catalog, error) {
+	c := New()
+	if v, ok, err := r.Get(nextTableKey()); err != nil {
+		return nil, err
+	} else if ok && len(v) == 4 {
+		c.nextTable = statestore.TableID(binary.BigEndian.Uint32(v))
+	}
+	lo, hi := objectSpan()
+	err := r.Scan(lo, hi, func(_, v []byte) (bool, error) {
+		o := &Object{}
+		if err := json.Unmarshal(v, o); err != nil {
+			return false, fmt.Errorf("catalog: decode object: %w", err)
+		}
+		c.objects[o.Name] = o
+		return true, nil
+	})
+	return c, err
+}
+
+// Catalog keys live in statestore.CatalogTable, vnode 0: 'o' + name for
+// objects, 'n' for the next free state table id.
+func objectKey(name string) []byte {
+	return statestore.AppendKey(nil, statestore.CatalogTable, 0, append([]byte{'o'}, name...))
+}
+
+func objectSpan() (lo, hi []byte) {
+	lo = statestore.AppendKey(nil, statestore.CatalogTable, 0, []byte{'o'})
+	return lo, statestore.PrefixEnd(lo)
+}
+
+func nextTableKey() []byte {
+	return statestore.AppendKey(nil, statestore.CatalogTable, 0, []byte{'n'})
+}

@@ -1,0 +1,104 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/weir-stream/weir/exec/expr"
+)
+
+// ExplainStream returns the operator tree of a view's streaming plan, root
+// (the materialize operator) first, one operator per line.
+func ExplainStream(name string, p *StreamPlan) string {
+	keys := make([]string, len(p.Key))
+	for i, k := range p.Key {
+		keys[i] = p.Cols[k].Name
+	}
+	lines := []string{fmt.Sprintf("StreamMaterialize { name: %s, key: [%s] }", name, join(keys))}
+	for i := len(p.Steps) - 1; i >= 0; i-- {
+		lines = append(lines, p.Steps[i].Explain())
+	}
+	kind := p.Input.Kind.String()
+	if kind == "materialized view" {
+		kind = "view"
+	}
+	lines = append(lines, fmt.Sprintf("StreamScan { %s: %s }", kind, p.Input.Name))
+	return tree(lines)
+}
+
+// ExplainQuery returns the logical plan of an ad-hoc query, root first.
+func ExplainQuery(n Node) string {
+	var lines []string
+	for n != nil {
+		lines = append(lines, explainNode(n))
+		if ch := n.Children(); len(ch) > 0 {
+			n = ch[0]
+		} else {
+			n = nil
+		}
+	}
+	return tree(lines)
+}
+
+func explainNode(n Node) string {
+	switch n := n.(type) {
+	case *Scan:
+		return fmt.Sprintf("Scan { %s: %s }", n.Object.Kind, n.Object.Name)
+	case *Filter:
+		return fmt.Sprintf("Filter { predicate: %s }", n.Pred)
+	case *Project:
+		return fmt.Sprintf("Project { exprs: %s }", exprList(n.Exprs, n.Cols))
+	case *Aggregate:
+		aggs := make([]string, len(n.Aggs))
+		for i, a := range n.Aggs {
+			aggs[i] = a.String()
+		}
+		groups := make([]string, n.NumGroup)
+		for i := range groups {
+			groups[i] = n.Cols[i].Name
+		}
+		return fmt.Sprintf("HashAgg { group: [%s], aggs: [%s] }", join(groups), join(aggs))
+	case *Sort:
+		cols := n.Input.Columns()
+		keys := make([]string, len(n.Keys))
+		for i, k := range n.Keys {
+			keys[i] = cols[k.Column].Name
+			if k.Desc {
+				keys[i] += " DESC"
+			}
+		}
+		return fmt.Sprintf("Sort { keys: [%s] }", join(keys))
+	case *Limit:
+		return fmt.Sprintf("Limit { count: %d, offset: %d }", n.Count, n.Offset)
+	case *Values:
+		return fmt.Sprintf("Values { rows: %d }", len(n.Rows))
+	}
+	return fmt.Sprintf("%T", n)
+}
+
+// tree indents each line under the one before it.
+func tree(lines []string) string {
+	var b strings.Builder
+	for i, l := range lines {
+		if i > 0 {
+			b.WriteString(strings.Repeat("  ", i-1))
+			b.WriteString("└─")
+		}
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func exprList(es []expr.Expr, cols []Col) string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.String()
+		if i < len(cols) && cols[i].Hidden {
+			parts[i] += " (hidden)"
+		}
+	}
+	return "[" + join(parts) + "]"
+}
+
+func join(s []string) string { return strings.Join(s, ", ") }

@@ -1,0 +1,56 @@
+package planner
+
+import (
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+)
+
+// scope is the set of columns a name can resolve to: the output columns of
+// the FROM clause.
+type scope struct {
+	cols []Col
+}
+
+// resolve returns the index of the column ref names.
+func (s *scope) resolve(ref *sql.ColumnRef) (int, error) {
+	found := -1
+	if ref.Table != nil {
+		known := false
+		for i, c := range s.cols {
+			if c.Hidden || c.Table != ref.Table.Value {
+				continue
+			}
+			known = true
+			if c.Name == ref.Name.Value {
+				if found >= 0 {
+					return 0, sqlstate.ErrorfAt(sqlstate.AmbiguousColumn, ref.Position(),
+						"column reference \"%s.%s\" is ambiguous", ref.Table.Value, ref.Name.Value)
+				}
+				found = i
+			}
+		}
+		if !known {
+			return 0, sqlstate.ErrorfAt(sqlstate.UndefinedTable, ref.Position(),
+				"missing FROM-clause entry for table \"%s\"", ref.Table.Value)
+		}
+		if found < 0 {
+			return 0, sqlstate.ErrorfAt(sqlstate.UndefinedColumn, ref.Name.Pos,
+				"column %s.%s does not exist", ref.Table.Value, ref.Name.Value)
+		}
+		return found, nil
+	}
+	for i, c := range s.cols {
+		if !c.Hidden && c.Name == ref.Name.Value {
+			if found >= 0 {
+				return 0, sqlstate.ErrorfAt(sqlstate.AmbiguousColumn, ref.Position(),
+					"column reference \"%s\" is ambiguous", ref.Name.Value)
+			}
+			found = i
+		}
+	}
+	if found < 0 {
+		return 0, sqlstate.ErrorfAt(sqlstate.UndefinedColumn, ref.Position(),
+			"column \"%s\" does not exist", ref.Name.Value)
+	}
+	return found, nil
+}

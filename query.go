@@ -1,0 +1,331 @@
+package weir
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/weir-stream/weir/exec/adhoc"
+	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/planner"
+	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// fallsBackToDuckDB reports whether a binder error means "weir's streaming
+// binder does not support this shape" (joins, several relations), which an
+// ad-hoc query can still run in DuckDB.
+func fallsBackToDuckDB(err error) bool {
+	var se *sqlstate.Error
+	return errors.As(err, &se) && se.Code == sqlstate.FeatureNotSupported
+}
+
+// query runs an ad-hoc SELECT over the last committed epoch.
+func (s *Session) query(ctx context.Context, st *sql.Select) (*Result, error) {
+	node, err := planner.NewBinder(s.e.cat, nil).BindSelect(st)
+	var want types.Schema
+	switch {
+	case err == nil:
+		want = planner.Schema(node)
+		if res, ok, err := s.pointLookup(ctx, st, node); ok || err != nil {
+			return res, err
+		}
+	case !fallsBackToDuckDB(err):
+		return nil, err
+	}
+	return s.runInDuckDB(ctx, st, want)
+}
+
+// runInDuckDB runs st in the embedded DuckDB over the committed snapshot of
+// every relation it names.
+func (s *Session) runInDuckDB(ctx context.Context, st *sql.Select, want types.Schema) (*Result, error) {
+	snap, err := s.e.acquireSnapshot()
+	if err != nil {
+		return nil, err
+	}
+	defer s.e.releaseSnapshot(snap)
+	var rels []adhoc.Relation
+	names := map[string]string{}
+	var restore []func()
+	defer func() {
+		for _, r := range restore {
+			r()
+		}
+	}()
+	var rewriteErr error
+	rewriteTables(st, func(t *sql.TableName) {
+		name := t.Name.Last().Value
+		o, ok := s.e.cat.Get(name)
+		if !ok {
+			if rel, ok := s.e.systemRelation(name); ok {
+				tmp := s.e.duck.TempName(name)
+				rel.Name = tmp
+				rels = append(rels, rel)
+				names[name] = tmp
+			} else {
+				rewriteErr = sqlstate.ErrorfAt(sqlstate.UndefinedTable, t.Position(), "relation \"%s\" does not exist", name)
+				return
+			}
+		} else if o.Kind == catalog.Stream {
+			rewriteErr = sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, t.Position(),
+				"stream \"%s\" cannot be queried directly", name).WithHint("Create a materialized view over it and query the view.")
+			return
+		}
+		tmp, seen := names[name]
+		if !seen {
+			tmp = s.e.duck.TempName(name)
+			names[name] = tmp
+			obj := o
+			rels = append(rels, adhoc.Relation{Name: tmp, Schema: obj.Schema(), Scan: func(ctx context.Context) (array.RecordReader, error) {
+				return s.e.scanRelation(snap, obj)
+			}})
+		}
+		old := t.Name
+		if t.Alias == nil {
+			alias := sql.Name{Value: name}
+			t.Alias = &alias
+			restore = append(restore, func() { t.Alias = nil })
+		}
+		t.Name = sql.ObjectName{Parts: []sql.Name{{Value: tmp, Quoted: true}}}
+		restore = append(restore, func() { t.Name = old })
+	})
+	if rewriteErr != nil {
+		return nil, rewriteErr
+	}
+	cols, rows, err := s.e.duck.Query(ctx, sql.String(st), rels, want)
+	if err != nil {
+		return nil, err
+	}
+	if want != nil {
+		for i := range cols {
+			if i < len(want) {
+				cols[i].Name = want[i].Name
+			}
+		}
+	}
+	return &Result{Columns: cols, Rows: rows, Tag: "SELECT"}, nil
+}
+
+// describeInDuckDB returns the result columns of a query only DuckDB can run.
+func (s *Session) describeInDuckDB(ctx context.Context, st *sql.Select) (types.Schema, error) {
+	res, err := s.runInDuckDB(ctx, st, nil)
+	if err != nil {
+		return nil, err
+	}
+	res.Rows.Release()
+	return res.Columns, nil
+}
+
+// rewriteTables calls fn on every table name in st's FROM clauses, subqueries included.
+func rewriteTables(st *sql.Select, fn func(*sql.TableName)) {
+	var visit func(t sql.TableExpr)
+	visit = func(t sql.TableExpr) {
+		switch t := t.(type) {
+		case *sql.TableName:
+			fn(t)
+		case *sql.Subquery:
+			rewriteTables(t.Query, fn)
+		case *sql.JoinTableExpr:
+			visit(t.Left)
+			visit(t.Right)
+		}
+	}
+	for _, f := range st.From {
+		visit(f)
+	}
+}
+
+// scanRelation reads the rows of a table or view from snap as Arrow batches
+// of its visible columns.
+func (e *Engine) scanRelation(snap *snapshot, o *catalog.Object) (array.RecordReader, error) {
+	dec := statestore.NewRowDecoder(e.mem, o.FullSchema())
+	defer dec.Release()
+	visible := visibleColumns(o)
+	schema := o.Schema().Arrow()
+	var batches []arrow.RecordBatch
+	flush := func() {
+		full := dec.NewBatch()
+		batches = append(batches, project(full, visible, schema))
+		full.Release()
+	}
+	lo, hi := statestore.TableSpan(o.RowTable())
+	err := snap.snap.Scan(lo, hi, func(_, v []byte) (bool, error) {
+		if err := dec.Append(v); err != nil {
+			return false, err
+		}
+		if dec.Len() >= 8192 {
+			flush()
+		}
+		return true, nil
+	})
+	if err != nil {
+		releaseBatches(batches)
+		return nil, err
+	}
+	if dec.Len() > 0 {
+		flush()
+	}
+	rdr, err := array.NewRecordReader(schema, batches)
+	releaseBatches(batches)
+	return rdr, err
+}
+
+func visibleColumns(o *catalog.Object) []int {
+	var idx []int
+	for i, c := range o.Columns {
+		if !c.Hidden {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// project returns the columns cols of b as a batch of schema.
+func project(b arrow.RecordBatch, cols []int, schema *arrow.Schema) arrow.RecordBatch {
+	arrs := make([]arrow.Array, len(cols))
+	for i, c := range cols {
+		arrs[i] = b.Column(c)
+	}
+	return array.NewRecordBatch(schema, arrs, b.NumRows())
+}
+
+// pointLookup answers `SELECT … FROM rel WHERE key = constant [AND …]` for
+// every key column of a table or view straight from the state store. ok is
+// false when the query has another shape.
+func (s *Session) pointLookup(ctx context.Context, st *sql.Select, node planner.Node) (*Result, bool, error) {
+	proj, ok := node.(*planner.Project)
+	if !ok || st.Where == nil || len(st.GroupBy) > 0 || st.Having != nil || st.Distinct || len(st.OrderBy) > 0 || st.Limit != nil || st.Offset != nil {
+		return nil, false, nil
+	}
+	filter, ok := proj.Input.(*planner.Filter)
+	if !ok {
+		return nil, false, nil
+	}
+	scan, ok := filter.Input.(*planner.Scan)
+	if !ok || scan.Object.Kind == catalog.Stream {
+		return nil, false, nil
+	}
+	o := scan.Object
+	consts := map[string]sql.Expr{}
+	if !equalities(st.Where, consts) {
+		return nil, false, nil
+	}
+	kt := o.KeyTypes()
+	b := planner.NewBinder(s.e.cat, nil)
+	var key []byte
+	for i, k := range o.Key {
+		c := o.Columns[k]
+		lit, ok := consts[c.Name]
+		if !ok || c.Hidden || len(consts) != len(o.Key) {
+			return nil, false, nil
+		}
+		e, err := b.BindScalar(nil, lit, c.Type, "WHERE")
+		if err != nil {
+			return nil, false, nil
+		}
+		if e, err = expr.Cast(e, c.Type); err != nil {
+			return nil, false, nil
+		}
+		arr, err := expr.EvalConstant(ctx, s.e.mem, e)
+		if err != nil {
+			return nil, true, at(err, lit.Position())
+		}
+		key = statestore.AppendValue(key, kt[i], arr, 0)
+		arr.Release()
+	}
+	snap, err := s.e.acquireSnapshot()
+	if err != nil {
+		return nil, true, err
+	}
+	defer s.e.releaseSnapshot(snap)
+	dec := statestore.NewRowDecoder(s.e.mem, o.FullSchema())
+	defer dec.Release()
+	row, found, err := snap.snap.Get(statestore.AppendKey(nil, o.RowTable(), statestore.Vnode(key), key))
+	if err != nil {
+		return nil, true, err
+	}
+	if found {
+		if err := dec.Append(row); err != nil {
+			return nil, true, err
+		}
+	}
+	full := dec.NewBatch()
+	defer full.Release()
+	schema := planner.Schema(node)
+	cols := make([]arrow.Array, 0, len(schema))
+	for i, e := range proj.Exprs {
+		if proj.Cols[i].Hidden {
+			continue
+		}
+		arr, err := e.Eval(ctx, s.e.mem, full)
+		if err != nil {
+			for _, a := range cols {
+				a.Release()
+			}
+			return nil, true, err
+		}
+		cols = append(cols, arr)
+	}
+	out := array.NewRecordBatch(schema.Arrow(), cols, full.NumRows())
+	for _, a := range cols {
+		a.Release()
+	}
+	rdr, err := array.NewRecordReader(out.Schema(), []arrow.RecordBatch{out})
+	out.Release()
+	if err != nil {
+		return nil, true, err
+	}
+	return &Result{Columns: schema, Rows: rdr, Tag: "SELECT"}, true, nil
+}
+
+// equalities collects `column = literal` conjuncts of where into consts; it
+// returns false when where has any other shape.
+func equalities(where sql.Expr, consts map[string]sql.Expr) bool {
+	switch w := where.(type) {
+	case *sql.ParenExpr:
+		return equalities(w.Expr, consts)
+	case *sql.BinaryExpr:
+		if w.Op == sql.OpAnd {
+			return equalities(w.Left, consts) && equalities(w.Right, consts)
+		}
+		if w.Op != sql.OpEq {
+			return false
+		}
+		ref, lit := w.Left, w.Right
+		if _, ok := ref.(*sql.ColumnRef); !ok {
+			ref, lit = lit, ref
+		}
+		c, ok := ref.(*sql.ColumnRef)
+		if !ok || !isConstant(lit) {
+			return false
+		}
+		if _, dup := consts[c.Name.Value]; dup {
+			return false
+		}
+		consts[c.Name.Value] = lit
+		return true
+	}
+	return false
+}
+
+func isConstant(e sql.Expr) bool {
+	switch e := e.(type) {
+	case *sql.Literal:
+		return true
+	case *sql.UnaryExpr:
+		return isConstant(e.Operand)
+	case *sql.CastExpr:
+		return isConstant(e.Expr)
+	case *sql.ParenExpr:
+		return isConstant(e.Expr)
+	}
+	return false
+}
+
+var _ = strings.ToLower

@@ -1,0 +1,229 @@
+package weir
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/weir-stream/weir/planner"
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
+)
+
+// Session is one client's connection to the engine. A session runs one
+// statement at a time; use one session per goroutine.
+type Session struct {
+	e        *Engine
+	user     string
+	database string
+	vars     map[string]string
+}
+
+// NewSession opens a session for user on database (names are informational:
+// weir has one database and trusts every user).
+func (e *Engine) NewSession(_ context.Context, user, database string) (*Session, error) {
+	return &Session{e: e, user: user, database: database, vars: map[string]string{}}, nil
+}
+
+// Close ends the session.
+func (s *Session) Close() error { return nil }
+
+// ExecuteScript runs the ';'-separated statements of text in order, calling
+// emit with each statement's result. It stops at the first error.
+func (s *Session) ExecuteScript(ctx context.Context, text string, emit func(*Result) error) error {
+	stmts, err := sql.Parse(text)
+	if err != nil {
+		return err
+	}
+	for _, st := range stmts {
+		res, err := s.execute(ctx, st)
+		if err != nil {
+			return err
+		}
+		if err := emit(res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Exec runs a script and discards its rows: the embedding API's way to run DDL and DML.
+func (s *Session) Exec(ctx context.Context, text string) error {
+	return s.ExecuteScript(ctx, text, func(r *Result) error {
+		if r.Rows != nil {
+			r.Rows.Release()
+		}
+		return nil
+	})
+}
+
+// Prepare parses and binds one statement with $n parameters.
+func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T) (*Prepared, error) {
+	st, err := sql.ParseOne(text)
+	if err != nil {
+		return nil, err
+	}
+	p := &Prepared{Text: text, stmt: st, ParamTypes: paramTypes}
+	switch st := st.(type) {
+	case *sql.Select:
+		b := planner.NewBinder(s.e.cat, paramTypes)
+		node, err := b.BindSelect(st)
+		if err != nil {
+			if !fallsBackToDuckDB(err) {
+				return nil, err
+			}
+			cols, err := s.describeInDuckDB(ctx, st)
+			if err != nil {
+				return nil, err
+			}
+			p.Columns = cols
+		} else {
+			p.Columns = planner.Schema(node)
+		}
+		p.ParamTypes = b.Params
+	case *sql.Insert, *sql.Update, *sql.Delete:
+		b := planner.NewBinder(s.e.cat, paramTypes)
+		if err := s.bindDML(b, st); err != nil {
+			return nil, err
+		}
+		p.ParamTypes = b.Params
+	default:
+		p.Columns = resultColumns(st)
+	}
+	for i, t := range p.ParamTypes {
+		if t == types.UnknownType {
+			p.ParamTypes[i] = types.TextType
+		}
+	}
+	return p, nil
+}
+
+// Execute runs a prepared statement with bound parameters.
+func (s *Session) Execute(ctx context.Context, p *Prepared, params []Param) (*Result, error) {
+	st := p.stmt.(sql.Statement)
+	if len(params) != len(p.ParamTypes) {
+		return nil, sqlstate.Errorf(sqlstate.ProtocolViolation,
+			"bind message supplies %d parameters, but prepared statement requires %d", len(params), len(p.ParamTypes))
+	}
+	if len(params) > 0 {
+		var err error
+		if st, err = substituteParams(p.Text, p.ParamTypes, params); err != nil {
+			return nil, err
+		}
+	}
+	return s.execute(ctx, st)
+}
+
+// execute runs one statement.
+func (s *Session) execute(ctx context.Context, st sql.Statement) (*Result, error) {
+	switch st := st.(type) {
+	case *sql.Select:
+		return s.query(ctx, st)
+	case *sql.CreateTable:
+		return s.createTable(ctx, st)
+	case *sql.CreateStream:
+		return s.createStream(ctx, st)
+	case *sql.CreateView:
+		return s.createView(ctx, st)
+	case *sql.Drop:
+		return s.drop(ctx, st)
+	case *sql.Insert:
+		return s.insert(ctx, st)
+	case *sql.Update:
+		return s.update(ctx, st)
+	case *sql.Delete:
+		return s.delete(ctx, st)
+	case *sql.Flush:
+		if err := s.e.Flush(ctx); err != nil {
+			return nil, err
+		}
+		return &Result{Tag: "FLUSH"}, nil
+	case *sql.Show:
+		return s.show(st)
+	case *sql.ShowCreate:
+		return s.showCreate(st)
+	case *sql.Describe:
+		return s.describe(st)
+	case *sql.Explain:
+		return s.explain(st)
+	case *sql.Set:
+		s.vars[st.Name] = st.Value
+		return &Result{Tag: "SET"}, nil
+	case *sql.Transaction:
+		return &Result{Tag: strings.ToUpper(st.Verb)}, nil
+	}
+	return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Position(), "statement %T is not supported", st)
+}
+
+// substituteParams replaces each $n of text, outside string literals, quoted
+// identifiers and comments, by its value as a typed literal, and parses the result.
+func substituteParams(text string, ts []types.T, params []Param) (sql.Statement, error) {
+	var b strings.Builder
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c == '\'' || c == '"':
+			j := i + 1
+			for j < len(text) {
+				if text[j] == c {
+					if j+1 < len(text) && text[j+1] == c {
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			end := min(j+1, len(text))
+			b.WriteString(text[i:end])
+			i = end - 1
+		case c == '-' && i+1 < len(text) && text[i+1] == '-':
+			j := strings.IndexByte(text[i:], '\n')
+			if j < 0 {
+				j = len(text) - i
+			}
+			b.WriteString(text[i : i+j])
+			i += j - 1
+		case c == '$' && i+1 < len(text) && text[i+1] >= '0' && text[i+1] <= '9':
+			j := i + 1
+			n := 0
+			for j < len(text) && text[j] >= '0' && text[j] <= '9' {
+				n = n*10 + int(text[j]-'0')
+				j++
+			}
+			if n < 1 || n > len(params) {
+				return nil, sqlstate.ErrorfAt(sqlstate.UndefinedObject, sql.Pos(i), "there is no parameter $%d", n)
+			}
+			if p := params[n-1]; p == nil {
+				fmt.Fprintf(&b, "CAST(NULL AS %s)", ts[n-1].SQL())
+			} else {
+				fmt.Fprintf(&b, "CAST('%s' AS %s)", strings.ReplaceAll(*p, "'", "''"), ts[n-1].SQL())
+			}
+			i = j - 1
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return sql.ParseOne(b.String())
+}
+
+// resultColumns returns the row description of statements that are not queries.
+func resultColumns(st sql.Statement) types.Schema {
+	switch st := st.(type) {
+	case *sql.Show:
+		if st.What == sql.ShowVariable {
+			return types.Schema{{Name: st.Variable, Type: types.TextType}}
+		}
+		return showColumns
+	case *sql.ShowCreate:
+		return showCreateColumns
+	case *sql.Describe:
+		return describeColumns
+	case *sql.Explain:
+		return explainColumns
+	}
+	return nil
+}
+
+func fmtTag(verb string, n int64) string { return fmt.Sprintf("%s %d", verb, n) }

@@ -1,0 +1,158 @@
+package weir
+
+import (
+	"context"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/weir-stream/weir/planner"
+	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
+)
+
+var (
+	showColumns       = types.Schema{{Name: "name", Type: types.TextType}}
+	showCreateColumns = types.Schema{{Name: "name", Type: types.TextType}, {Name: "create_sql", Type: types.TextType}}
+	describeColumns   = types.Schema{{Name: "name", Type: types.TextType}, {Name: "type", Type: types.TextType},
+		{Name: "nullable", Type: types.BoolType}, {Name: "primary_key", Type: types.BoolType}}
+	explainColumns = types.Schema{{Name: "QUERY PLAN", Type: types.TextType}}
+)
+
+// textResult returns a result of text and boolean columns built from rows.
+func textResult(mem memory.Allocator, schema types.Schema, rows [][]any, tag string) *Result {
+	as := schema.Arrow()
+	b := array.NewRecordBuilder(mem, as)
+	defer b.Release()
+	for _, row := range rows {
+		for i, v := range row {
+			switch v := v.(type) {
+			case string:
+				b.Field(i).(*array.StringBuilder).Append(v)
+			case bool:
+				b.Field(i).(*array.BooleanBuilder).Append(v)
+			case nil:
+				b.Field(i).AppendNull()
+			}
+		}
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	rdr, _ := array.NewRecordReader(as, []arrow.RecordBatch{rec})
+	return &Result{Columns: schema, Rows: rdr, Tag: tag}
+}
+
+// serverVariables are the values of SHOW name that drivers ask for.
+var serverVariables = map[string]string{
+	"server_version":              "16.0",
+	"server_version_num":          "160000",
+	"server_encoding":             "UTF8",
+	"client_encoding":             "UTF8",
+	"datestyle":                   "ISO, MDY",
+	"timezone":                    "UTC",
+	"transaction_isolation":       "serializable",
+	"standard_conforming_strings": "on",
+	"search_path":                 "public",
+	"integer_datetimes":           "on",
+}
+
+func (s *Session) show(st *sql.Show) (*Result, error) {
+	var kind catalog.Kind
+	switch st.What {
+	case sql.ShowStreams:
+		kind = catalog.Stream
+	case sql.ShowTables:
+		kind = catalog.Table
+	case sql.ShowViews:
+		kind = catalog.View
+	case sql.ShowSinks:
+		return textResult(s.e.mem, showColumns, nil, "SHOW"), nil
+	case sql.ShowVariable:
+		name := strings.ToLower(st.Variable)
+		v, ok := s.vars[name]
+		if !ok {
+			v, ok = serverVariables[name]
+		}
+		if !ok {
+			return nil, sqlstate.ErrorfAt(sqlstate.UndefinedObject, st.Pos, "unrecognized configuration parameter \"%s\"", st.Variable)
+		}
+		return textResult(s.e.mem, types.Schema{{Name: name, Type: types.TextType}}, [][]any{{v}}, "SHOW"), nil
+	}
+	var rows [][]any
+	for _, o := range s.e.cat.List(kind) {
+		rows = append(rows, []any{o.Name})
+	}
+	return textResult(s.e.mem, showColumns, rows, "SHOW"), nil
+}
+
+func (s *Session) lookup(name sql.ObjectName) (*catalog.Object, error) {
+	o, ok := s.e.cat.Get(name.Last().Value)
+	if !ok {
+		return nil, sqlstate.ErrorfAt(sqlstate.UndefinedTable, name.Position(), "relation \"%s\" does not exist", name.Last().Value)
+	}
+	return o, nil
+}
+
+func (s *Session) showCreate(st *sql.ShowCreate) (*Result, error) {
+	o, err := s.lookup(st.Name)
+	if err != nil {
+		return nil, err
+	}
+	want := map[sql.ObjectKind]catalog.Kind{sql.ObjStream: catalog.Stream, sql.ObjTable: catalog.Table, sql.ObjView: catalog.View}[st.Kind]
+	if o.Kind != want {
+		return nil, sqlstate.ErrorfAt(sqlstate.WrongObjectType, st.Name.Position(), "\"%s\" is not a %s", o.Name, want)
+	}
+	return textResult(s.e.mem, showCreateColumns, [][]any{{o.Name, o.Definition}}, "SHOW"), nil
+}
+
+func (s *Session) describe(st *sql.Describe) (*Result, error) {
+	o, err := s.lookup(st.Name)
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]any
+	for i, c := range o.Columns {
+		if c.Hidden {
+			continue
+		}
+		pk := false
+		if o.Kind != catalog.Stream {
+			for _, k := range o.Key {
+				pk = pk || k == i
+			}
+		}
+		rows = append(rows, []any{c.Name, c.Type.String(), !c.NotNull, pk})
+	}
+	return textResult(s.e.mem, describeColumns, rows, "DESCRIBE"), nil
+}
+
+func (s *Session) explain(st *sql.Explain) (*Result, error) {
+	var text string
+	switch inner := st.Stmt.(type) {
+	case *sql.Select:
+		node, err := planner.NewBinder(s.e.cat, nil).BindSelect(inner)
+		if err != nil {
+			return nil, err
+		}
+		text = planner.ExplainQuery(node)
+	case *sql.CreateView:
+		plan, err := s.planView(inner)
+		if err != nil {
+			return nil, err
+		}
+		text = planner.ExplainStream(inner.Name.Last().Value, plan)
+	default:
+		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Pos, "EXPLAIN supports SELECT and CREATE MATERIALIZED VIEW")
+	}
+	var rows [][]any
+	for _, l := range strings.Split(text, "\n") {
+		rows = append(rows, []any{l})
+	}
+	return textResult(s.e.mem, explainColumns, rows, "EXPLAIN"), nil
+}
+
+var _ = context.Background
