@@ -3,6 +3,7 @@ package ops_test
 import (
 	"context"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -40,15 +41,19 @@ const (
 // BenchmarkHashAgg1KKeys is SELECT k, count(*), sum(v) FROM t GROUP BY k over
 // 10 M rows with 1 K distinct bigint keys, fed as in-memory Arrow batches,
 // with a barrier every 1 M rows.
-func BenchmarkHashAgg1KKeys(b *testing.B) { benchHashAgg(b, 1_000) }
+func BenchmarkHashAgg1KKeys(b *testing.B) { benchHashAgg(b, 1_000, "bigint") }
 
 // BenchmarkHashAgg1MKeys is the same query with 1 M distinct keys.
-func BenchmarkHashAgg1MKeys(b *testing.B) { benchHashAgg(b, 1_000_000) }
+func BenchmarkHashAgg1MKeys(b *testing.B) { benchHashAgg(b, 1_000_000, "bigint") }
 
-func benchHashAgg(b *testing.B, keys int) {
+// BenchmarkHashAgg1KTextKeys is the same query with 1 K distinct text keys
+// (the generic memcomparable key path).
+func BenchmarkHashAgg1KTextKeys(b *testing.B) { benchHashAgg(b, 1_000, "text") }
+
+func benchHashAgg(b *testing.B, keys int, keyType string) {
 	ctx := context.Background()
 	mem := memory.NewGoAllocator()
-	input, err := exectest.ParseSchema("k bigint not null, v bigint not null")
+	input, err := exectest.ParseSchema("k " + keyType + " not null, v bigint not null")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -63,9 +68,14 @@ func benchHashAgg(b *testing.B, keys int) {
 	var chunks []exec.Chunk
 	for range benchBarrierEvery / benchBatchRows {
 		rb := array.NewRecordBuilder(mem, input.Arrow())
-		kb, vb := rb.Field(0).(*array.Int64Builder), rb.Field(1).(*array.Int64Builder)
+		vb := rb.Field(1).(*array.Int64Builder)
 		for range benchBatchRows {
-			kb.Append(int64(rng.IntN(keys)))
+			switch kb := rb.Field(0).(type) {
+			case *array.Int64Builder:
+				kb.Append(int64(rng.IntN(keys)))
+			case *array.StringBuilder:
+				kb.Append("customer-" + strconv.Itoa(rng.IntN(keys)))
+			}
 			vb.Append(int64(rng.IntN(1000)))
 		}
 		chunks = append(chunks, exec.Chunk{Batch: rb.NewRecordBatch()})

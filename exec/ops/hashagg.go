@@ -153,6 +153,11 @@ func NewHashAgg(spec HashAggSpec, mem memory.Allocator) *HashAgg {
 	if h.maxGroups <= 0 {
 		h.maxGroups = 1 << 20
 	}
+	if len(spec.KeyTypes) != len(spec.GroupKeys) || len(spec.OutputSchema) != len(spec.GroupKeys)+len(spec.Aggs) {
+		h.err = sqlstate.Errorf(sqlstate.Internal, "hash aggregate: %d group keys, %d key types, %d aggregates, %d output columns",
+			len(spec.GroupKeys), len(spec.KeyTypes), len(spec.Aggs), len(spec.OutputSchema))
+		return h
+	}
 	switch {
 	case len(spec.GroupKeys) == 0:
 		h.mode = keyModeGlobal
@@ -162,11 +167,6 @@ func NewHashAgg(spec HashAggSpec, mem memory.Allocator) *HashAgg {
 	default:
 		h.mode = keyModeGeneric
 		h.strs = make(map[string]int32)
-	}
-	if len(spec.KeyTypes) != len(spec.GroupKeys) || len(spec.OutputSchema) != len(spec.GroupKeys)+len(spec.Aggs) {
-		h.err = sqlstate.Errorf(sqlstate.Internal, "hash aggregate: %d group keys, %d key types, %d aggregates, %d output columns",
-			len(spec.GroupKeys), len(spec.KeyTypes), len(spec.Aggs), len(spec.OutputSchema))
-		return h
 	}
 	for i, a := range spec.Aggs {
 		acc, err := newAggAccumulator(h, i, a)
@@ -192,7 +192,9 @@ func isIntKey(t types.T) bool {
 }
 
 // Open implements exec.Opener: it keeps the state reader for groups read on
-// first touch; it loads nothing.
+// first touch and loads nothing; it only checks whether the ResultTable holds
+// any key (a scan stopped at the first one), since over an empty table no
+// new group needs a state lookup.
 func (h *HashAgg) Open(_ context.Context, oc exec.OpenContext) error {
 	if h.err != nil {
 		return h.err
