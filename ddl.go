@@ -193,7 +193,7 @@ func (s *Session) drop(ctx context.Context, st *sql.Drop) (*Result, error) {
 	name := st.Name.Last().Value
 	tag := "DROP " + dropNoun(st.Kind)
 	o, ok := e.cat.Get(name)
-	want := map[sql.ObjectKind]catalog.Kind{sql.ObjStream: catalog.Stream, sql.ObjTable: catalog.Table, sql.ObjView: catalog.View}[st.Kind]
+	want := catalogKind(st.Kind)
 	if !ok {
 		if st.IfExists {
 			return &Result{Tag: tag, Notices: []string{strings.ToLower(dropNoun(st.Kind)) + " \"" + name + "\" does not exist, skipping"}}, nil
@@ -242,6 +242,19 @@ func (s *Session) drop(ctx context.Context, st *sql.Drop) (*Result, error) {
 		}
 	}
 	return &Result{Tag: tag}, nil
+}
+
+// catalogKind returns the catalog kind a DROP or SHOW CREATE names.
+func catalogKind(k sql.ObjectKind) catalog.Kind {
+	switch k {
+	case sql.ObjStream:
+		return catalog.Stream
+	case sql.ObjTable:
+		return catalog.Table
+	case sql.ObjView:
+		return catalog.View
+	}
+	return 0
 }
 
 func dropNoun(k sql.ObjectKind) string {

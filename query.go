@@ -3,7 +3,6 @@ package weir
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -327,5 +326,3 @@ func isConstant(e sql.Expr) bool {
 	}
 	return false
 }
-
-var _ = strings.ToLower

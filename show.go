@@ -1,7 +1,6 @@
 package weir
 
 import (
-	"context"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -102,7 +101,7 @@ func (s *Session) showCreate(st *sql.ShowCreate) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	want := map[sql.ObjectKind]catalog.Kind{sql.ObjStream: catalog.Stream, sql.ObjTable: catalog.Table, sql.ObjView: catalog.View}[st.Kind]
+	want := catalogKind(st.Kind)
 	if o.Kind != want {
 		return nil, sqlstate.ErrorfAt(sqlstate.WrongObjectType, st.Name.Position(), "\"%s\" is not a %s", o.Name, want)
 	}
@@ -154,5 +153,3 @@ func (s *Session) explain(st *sql.Explain) (*Result, error) {
 	}
 	return textResult(s.e.mem, explainColumns, rows, "EXPLAIN"), nil
 }
-
-var _ = context.Background

@@ -90,9 +90,5 @@ func (e *Engine) systemRelation(name string) (adhoc.Relation, bool) {
 
 // newSourceOptions validates a stream's WITH options for its connector.
 func (e *Engine) newSourceOptions(opts map[string]string, cols []catalog.Column) (file.Options, error) {
-	schema := make(types.Schema, len(cols))
-	for i, c := range cols {
-		schema[i] = types.Column{Name: c.Name, Type: c.Type, Nullable: !c.NotNull}
-	}
-	return file.ParseOptions(opts, schema)
+	return file.ParseOptions(opts, (&catalog.Object{Columns: cols}).FullSchema())
 }

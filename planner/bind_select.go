@@ -230,21 +230,16 @@ func requalify(n Node, alias string) Node {
 
 func hasAggregate(s *sql.Select) bool {
 	found := false
-	for _, it := range s.Items {
-		if it.Expr != nil {
-			walk(it.Expr, func(e sql.Expr) {
-				if f, ok := e.(*sql.FuncCall); ok && expr.IsAggregateName(f.Name.Value) {
-					found = true
-				}
-			})
+	check := func(e sql.Expr) {
+		if f, ok := e.(*sql.FuncCall); ok && expr.IsAggregateName(f.Name.Value) {
+			found = true
 		}
 	}
+	for _, it := range s.Items {
+		walk(it.Expr, check)
+	}
 	for _, o := range s.OrderBy {
-		walk(o.Expr, func(e sql.Expr) {
-			if f, ok := e.(*sql.FuncCall); ok && expr.IsAggregateName(f.Name.Value) {
-				found = true
-			}
-		})
+		walk(o.Expr, check)
 	}
 	return found
 }
