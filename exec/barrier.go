@@ -23,6 +23,11 @@ const (
 type Barrier struct {
 	Epoch Epoch
 	Kind  BarrierKind
+	// Drain asks every root to read what its source has available now
+	// (until ErrNoData, within drainBudget) before it takes the barrier.
+	// FLUSH sets it, so that what was written to a file or topic before the
+	// FLUSH belongs to the epoch the FLUSH waits for.
+	Drain bool
 }
 
 // Message is what flows on a channel between operators: exactly one of Chunk

@@ -342,7 +342,7 @@ func (c *Coordinator) step(ctx context.Context, tick bool) bool {
 		c.mu.Unlock()
 		return false
 	}
-	b := Barrier{Epoch: c.committed + 1, Kind: Checkpoint}
+	b := Barrier{Epoch: c.committed + 1, Kind: Checkpoint, Drain: c.flushTarget > c.committed}
 	if c.stopReq {
 		b.Kind = Stop
 	}

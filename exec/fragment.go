@@ -19,6 +19,11 @@ import (
 // arrives first).
 const sourcePollInterval = 20 * time.Millisecond
 
+// drainBudget bounds how long a root reads its source for a Drain barrier:
+// a source that always has data (a generator at full speed, a busy topic)
+// must not hold a FLUSH forever.
+const drainBudget = 2 * time.Second
+
 // ErrFragmentEnded is returned by InjectBarrier and Do when the fragment has
 // stopped running.
 var ErrFragmentEnded = errors.New("exec: fragment has ended")
@@ -255,6 +260,13 @@ func (f *Fragment) runRoot(ctx context.Context) error {
 	for {
 		select {
 		case b := <-f.barriers:
+			if b.Drain && !srcDone {
+				done, err := f.drain(ctx)
+				if err != nil {
+					return err
+				}
+				srcDone = done
+			}
 			if stop, err := f.handleBarrier(ctx, b); stop || err != nil {
 				return err
 			}
@@ -298,6 +310,13 @@ func (f *Fragment) runRoot(ctx context.Context) error {
 		select {
 		case b := <-f.barriers:
 			timer.Stop()
+			if b.Drain && !srcDone {
+				done, err := f.drain(ctx)
+				if err != nil {
+					return err
+				}
+				srcDone = done
+			}
 			if stop, err := f.handleBarrier(ctx, b); stop || err != nil {
 				return err
 			}
@@ -311,6 +330,34 @@ func (f *Fragment) runRoot(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// drain processes the chunks the root's source has available now, until it
+// returns ErrNoData or io.EOF (then done is true) or drainBudget has passed.
+func (f *Fragment) drain(ctx context.Context) (done bool, err error) {
+	src := f.spec.Source
+	deadline := time.Now().Add(drainBudget)
+	for time.Now().Before(deadline) {
+		var c Chunk
+		err := f.guard(-1, func() error {
+			var err error
+			c, err = src.Next(ctx)
+			return err
+		})
+		switch {
+		case err == nil:
+			if err := f.processChunk(ctx, 0, c); err != nil {
+				return false, err
+			}
+		case errors.Is(err, ErrNoData):
+			return false, nil
+		case errors.Is(err, io.EOF):
+			return true, nil
+		default:
+			return false, err
+		}
+	}
+	return false, nil
 }
 
 // runInputs is the loop of a fragment with inputs: messages in arrival
