@@ -2,6 +2,7 @@ package weir
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"time"
 
@@ -163,7 +164,7 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 		for res.Rows.Next() {
 			batch := res.Rows.RecordBatch()
 			for i, t := range targets {
-				e, err := expr.Coerce(expr.Column(i, res.Columns[i].Name, res.Columns[i].Type), o.Columns[t].Type)
+				e, err := assignCoerce(expr.Column(i, res.Columns[i].Name, res.Columns[i].Type), o.Columns[t])
 				if err != nil {
 					return nil, at(err, st.Query.Pos)
 				}
@@ -194,7 +195,7 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 				if err != nil {
 					return nil, err
 				}
-				if e, err = expr.Coerce(e, col.Type); err != nil {
+				if e, err = assignCoerce(e, col); err != nil {
 					return nil, at(err, v.Position())
 				}
 				arr, err := expr.EvalConstant(ctx, s.e.mem, e)
@@ -428,16 +429,11 @@ func (s *Session) update(ctx context.Context, st *sql.Update) (*Result, error) {
 		if idx < 0 {
 			return nil, sqlstate.ErrorfAt(sqlstate.UndefinedColumn, a.Column.Pos, "column \"%s\" of relation \"%s\" does not exist", a.Column.Value, o.Name)
 		}
-		for _, k := range o.Key {
-			if k == idx {
-				return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, a.Column.Pos, "updating primary key column \"%s\" is not supported; delete and insert the row instead", a.Column.Value)
-			}
-		}
 		e, err := b.BindScalar(o, a.Value, o.Columns[idx].Type, "UPDATE")
 		if err != nil {
 			return nil, err
 		}
-		if sets[idx], err = expr.Coerce(e, o.Columns[idx].Type); err != nil {
+		if sets[idx], err = assignCoerce(e, o.Columns[idx]); err != nil {
 			return nil, at(err, a.Value.Position())
 		}
 	}
@@ -455,6 +451,12 @@ func (s *Session) update(ctx context.Context, st *sql.Update) (*Result, error) {
 			return nil, at(err, st.Where.Position())
 		}
 	}
+	movesKey := false
+	for _, k := range o.Key {
+		if _, isCol := sets[k].(*expr.ColumnRef); !isCol || sets[k].(*expr.ColumnRef).Index() != k {
+			movesKey = true
+		}
+	}
 	var n int64
 	err = j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
 		batches, err := s.tableRows(o, j)
@@ -462,6 +464,14 @@ func (s *Session) update(ctx context.Context, st *sql.Update) (*Result, error) {
 			return err
 		}
 		defer releaseBatches(batches)
+		// Every new row is computed before anything is pushed, so that a
+		// statement that fails (a NULL in a NOT NULL column, a duplicate
+		// key, division by zero) changes nothing.
+		var olds, news []arrow.RecordBatch
+		defer func() {
+			releaseBatches(olds)
+			releaseBatches(news)
+		}()
 		for _, batch := range batches {
 			idx, err := matchRows(ctx, s, where, batch)
 			if err != nil {
@@ -474,13 +484,40 @@ func (s *Session) update(ctx context.Context, st *sql.Update) (*Result, error) {
 			if err != nil {
 				return err
 			}
-			chunk, err := updatePairs(ctx, s, o, old, sets)
-			old.Release()
+			olds = append(olds, old)
+			nw, err := updatedRows(ctx, s, o, old, sets)
 			if err != nil {
 				return err
 			}
+			news = append(news, nw)
 			n += int64(len(idx))
-			if err := in.Push(ctx, chunk); err != nil {
+		}
+		if !movesKey {
+			for i, old := range olds {
+				chunk, err := updatePairs(ctx, s, old, news[i])
+				if err != nil {
+					return err
+				}
+				if err := in.Push(ctx, chunk); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		// A key changes: the old rows go first, then the new ones, which
+		// must not collide with each other nor with the rows that stay.
+		if err := s.checkMovedKeys(o, j, olds, news); err != nil {
+			return err
+		}
+		for _, old := range olds {
+			old.Retain()
+			if err := in.Push(ctx, exec.Chunk{Batch: old, Ops: repeatOp(exec.Delete, int(old.NumRows()))}); err != nil {
+				return err
+			}
+		}
+		for _, nw := range news {
+			nw.Retain()
+			if err := in.Push(ctx, exec.Chunk{Batch: nw}); err != nil {
 				return err
 			}
 		}
@@ -492,30 +529,31 @@ func (s *Session) update(ctx context.Context, st *sql.Update) (*Result, error) {
 	return &Result{Tag: fmtTag("UPDATE", n)}, nil
 }
 
-// updatePairs returns the chunk replacing each row of old by sets evaluated
-// over it: UpdateDelete(old row), UpdateInsert(new row), adjacent.
-func updatePairs(ctx context.Context, s *Session, o *catalog.Object, old arrow.RecordBatch, sets []expr.Expr) (exec.Chunk, error) {
-	n := int(old.NumRows())
-	newCols := make([]arrow.Array, len(sets))
+// updatedRows returns the rows of old with sets evaluated over them.
+func updatedRows(ctx context.Context, s *Session, o *catalog.Object, old arrow.RecordBatch, sets []expr.Expr) (arrow.RecordBatch, error) {
+	cols := make([]arrow.Array, 0, len(sets))
 	defer func() {
-		for _, a := range newCols {
-			if a != nil {
-				a.Release()
-			}
+		for _, a := range cols {
+			a.Release()
 		}
 	}()
 	for i, e := range sets {
 		arr, err := e.Eval(ctx, s.e.mem, old)
 		if err != nil {
-			return exec.Chunk{}, err
+			return nil, err
 		}
+		cols = append(cols, arr)
 		if o.Columns[i].NotNull && arr.NullN() > 0 {
-			arr.Release()
-			return exec.Chunk{}, sqlstate.Errorf(sqlstate.NotNullViolation, "null value in column \"%s\" of relation \"%s\" violates not-null constraint", o.Columns[i].Name, o.Name)
+			return nil, sqlstate.Errorf(sqlstate.NotNullViolation, "null value in column \"%s\" of relation \"%s\" violates not-null constraint", o.Columns[i].Name, o.Name)
 		}
-		newCols[i] = arr
 	}
-	cols := make([]arrow.Array, len(sets))
+	return array.NewRecordBatch(old.Schema(), cols, old.NumRows()), nil
+}
+
+// updatePairs returns the chunk replacing each row of old by the same row of
+// nw: UpdateDelete(old row), UpdateInsert(new row), adjacent.
+func updatePairs(ctx context.Context, s *Session, old, nw arrow.RecordBatch) (exec.Chunk, error) {
+	n := int(old.NumRows())
 	ib := array.NewInt64Builder(s.e.mem)
 	for r := 0; r < n; r++ {
 		ib.Append(int64(r))
@@ -524,21 +562,25 @@ func updatePairs(ctx context.Context, s *Session, o *catalog.Object, old arrow.R
 	order := ib.NewArray()
 	ib.Release()
 	defer order.Release()
-	for i := range sets {
-		both, err := array.Concatenate([]arrow.Array{old.Column(i), newCols[i]}, s.e.mem)
+	cols := make([]arrow.Array, 0, old.NumCols())
+	defer func() {
+		for _, a := range cols {
+			a.Release()
+		}
+	}()
+	for i := 0; i < int(old.NumCols()); i++ {
+		both, err := array.Concatenate([]arrow.Array{old.Column(i), nw.Column(i)}, s.e.mem)
 		if err != nil {
 			return exec.Chunk{}, err
 		}
-		cols[i], err = compute.TakeArray(ctx, both, order)
+		col, err := compute.TakeArray(ctx, both, order)
 		both.Release()
 		if err != nil {
 			return exec.Chunk{}, err
 		}
+		cols = append(cols, col)
 	}
 	batch := array.NewRecordBatch(old.Schema(), cols, int64(2*n))
-	for _, a := range cols {
-		a.Release()
-	}
 	ops := make([]exec.Op, 2*n)
 	for r := 0; r < n; r++ {
 		ops[2*r], ops[2*r+1] = exec.UpdateDelete, exec.UpdateInsert
@@ -546,8 +588,62 @@ func updatePairs(ctx context.Context, s *Session, o *catalog.Object, old arrow.R
 	return exec.Chunk{Batch: batch, Ops: ops}, nil
 }
 
+// checkMovedKeys fails with a unique violation when a row of news has the key
+// of another row of news, or of a row of the table that is not among olds
+// (the rows the statement replaces). Runs inside the table's fragment.
+func (s *Session) checkMovedKeys(o *catalog.Object, j *job, olds, news []arrow.RecordBatch) error {
+	kt := o.KeyTypes()
+	var key []byte
+	leaving := map[string]bool{}
+	for _, b := range olds {
+		for r := 0; r < int(b.NumRows()); r++ {
+			key = statestore.AppendRow(key[:0], kt, b, o.Key, r)
+			leaving[string(key)] = true
+		}
+	}
+	seen := map[string]bool{}
+	for _, b := range news {
+		for r := 0; r < int(b.NumRows()); r++ {
+			key = statestore.AppendRow(key[:0], kt, b, o.Key, r)
+			exists := false
+			if !leaving[string(key)] {
+				var err error
+				if _, exists, err = j.mat.Get(key); err != nil {
+					return err
+				}
+			}
+			if exists || seen[string(key)] {
+				return sqlstate.Errorf(sqlstate.UniqueViolation, "duplicate key value violates unique constraint \"%s_pkey\"", o.Name).
+					WithDetail("Key " + keyText(o, b, r) + " already exists.")
+			}
+			seen[string(key)] = true
+		}
+	}
+	return nil
+}
+
+func repeatOp(op exec.Op, n int) []exec.Op {
+	ops := make([]exec.Op, n)
+	for i := range ops {
+		ops[i] = op
+	}
+	return ops
+}
+
 func releaseBatches(bs []arrow.RecordBatch) {
 	for _, b := range bs {
 		b.Release()
 	}
+}
+
+// assignCoerce converts e to the type of the column it is stored in, with
+// Postgres' assignment error when the types do not convert implicitly.
+func assignCoerce(e expr.Expr, col catalog.Column) (expr.Expr, error) {
+	out, err := expr.Coerce(e, col.Type)
+	var se *sqlstate.Error
+	if errors.As(err, &se) && se.Code == sqlstate.DatatypeMismatch {
+		return nil, sqlstate.Errorf(sqlstate.DatatypeMismatch, "column \"%s\" is of type %s but expression is of type %s", col.Name, col.Type, e.Type()).
+			WithHint("You will need to rewrite or cast the expression.")
+	}
+	return out, err
 }

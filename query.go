@@ -35,10 +35,59 @@ func (s *Session) query(ctx context.Context, st *sql.Select) (*Result, error) {
 		if res, ok, err := s.pointLookup(ctx, st, node); ok || err != nil {
 			return res, err
 		}
+		if adhoc.RunsLocally(node) && !scansStream(node) {
+			return s.runLocal(ctx, node)
+		}
+	case s.namesSystemTable(st):
 	case !fallsBackToDuckDB(err):
 		return nil, err
 	}
 	return s.runInDuckDB(ctx, st, want)
+}
+
+// runLocal runs a plan of scans, filters, projections, sorts and limits on
+// weir's own operators over the committed snapshot (see adhoc.RunsLocally).
+func (s *Session) runLocal(ctx context.Context, node planner.Node) (*Result, error) {
+	snap, err := s.e.acquireSnapshot()
+	if err != nil {
+		return nil, err
+	}
+	defer s.e.releaseSnapshot(snap)
+	rows, err := adhoc.RunLocal(ctx, s.e.mem, node, func(_ context.Context, sc *planner.Scan) (array.RecordReader, error) {
+		return s.e.scanRows(snap, sc.Object)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Columns: planner.Schema(node), Rows: rows, Tag: "SELECT"}, nil
+}
+
+// scansStream reports whether n reads a stream, which has no rows to query.
+func scansStream(n planner.Node) bool {
+	if sc, ok := n.(*planner.Scan); ok {
+		return sc.Object.Kind == catalog.Stream
+	}
+	for _, c := range n.Children() {
+		if scansStream(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// namesSystemTable reports whether st reads a system table (such as
+// weir_source_errors), which the binder does not know and DuckDB serves.
+func (s *Session) namesSystemTable(st *sql.Select) bool {
+	found := false
+	rewriteTables(st, func(t *sql.TableName) {
+		name := t.Name.Last().Value
+		if _, ok := s.e.cat.Get(name); !ok {
+			if _, ok := s.e.systemRelation(name); ok {
+				found = true
+			}
+		}
+	})
+	return found
 }
 
 // runInDuckDB runs st in the embedded DuckDB over the committed snapshot of
@@ -143,14 +192,28 @@ func rewriteTables(st *sql.Select, fn func(*sql.TableName)) {
 // scanRelation reads the rows of a table or view from snap as Arrow batches
 // of its visible columns.
 func (e *Engine) scanRelation(snap *snapshot, o *catalog.Object) (array.RecordReader, error) {
+	return e.scan(snap, o, visibleColumns(o), o.Schema().Arrow())
+}
+
+// scanRows reads the rows of a table or view from snap as Arrow batches of
+// all its columns, hidden ones included.
+func (e *Engine) scanRows(snap *snapshot, o *catalog.Object) (array.RecordReader, error) {
+	return e.scan(snap, o, nil, o.FullSchema().Arrow())
+}
+
+// scan reads the rows of a table or view from snap as batches of schema: the
+// columns cols of the row (nil: every column).
+func (e *Engine) scan(snap *snapshot, o *catalog.Object, cols []int, schema *arrow.Schema) (array.RecordReader, error) {
 	dec := statestore.NewRowDecoder(e.mem, o.FullSchema())
 	defer dec.Release()
-	visible := visibleColumns(o)
-	schema := o.Schema().Arrow()
 	var batches []arrow.RecordBatch
 	flush := func() {
 		full := dec.NewBatch()
-		batches = append(batches, project(full, visible, schema))
+		if cols == nil {
+			batches = append(batches, full)
+			return
+		}
+		batches = append(batches, project(full, cols, schema))
 		full.Release()
 	}
 	lo, hi := statestore.TableSpan(o.RowTable())

@@ -35,12 +35,14 @@ func Case(operand Expr, whens [][2]Expr, els Expr) (Expr, error) {
 		return nil, sqlstate.Errorf(sqlstate.SyntaxError, "CASE needs at least one WHEN")
 	}
 	c := &caseExpr{}
+	// The ELSE arm comes first, as in Postgres: its type is preferred, and
+	// an error names it first.
 	ts := make([]types.T, 0, len(whens)+1)
-	for _, w := range whens {
-		ts = append(ts, w[1].Type())
-	}
 	if els != nil {
 		ts = append(ts, els.Type())
+	}
+	for _, w := range whens {
+		ts = append(ts, w[1].Type())
 	}
 	t, err := CommonType(ts)
 	if err != nil {

@@ -2,7 +2,7 @@ package expr
 
 import (
 	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -91,23 +91,24 @@ func parseValue(s string, t types.T) (any, error) {
 	case types.Text:
 		return s, nil
 	case types.JSONB:
-		if !json.Valid([]byte(s)) {
+		norm, err := normalizeJSONB(s)
+		if err != nil {
 			return nil, sqlstate.Errorf(sqlstate.InvalidTextRepresentation, "invalid input syntax for type json").
 				WithDetail(fmt.Sprintf("Token %q is invalid.", s))
 		}
-		return s, nil
+		return norm, nil
 	case types.Bytea:
 		return parseBytea(s)
 	case types.Date:
 		d, err := parseDate(trimmed)
 		if err != nil {
-			return nil, invalidInput(t, s)
+			return nil, datetimeInputError(t, s, err)
 		}
 		return d, nil
 	case types.Timestamp, types.TimestampTZ:
 		us, err := parseTimestamp(trimmed, t.Family == types.TimestampTZ)
 		if err != nil {
-			return nil, invalidInput(t, s)
+			return nil, datetimeInputError(t, s, err)
 		}
 		return us, nil
 	case types.Interval:
@@ -118,6 +119,16 @@ func parseValue(s string, t types.T) (any, error) {
 		return iv, nil
 	}
 	return nil, invalidInput(t, s)
+}
+
+// datetimeInputError is the error for s, which does not parse as t: 22008
+// when a field is out of range (month 13, February 30), 22007 otherwise.
+func datetimeInputError(t types.T, s string, err error) *sqlstate.Error {
+	var pe *time.ParseError
+	if errors.As(err, &pe) && strings.Contains(pe.Message, "out of range") {
+		return sqlstate.Errorf(sqlstate.DatetimeFieldOverflow, "date/time field value out of range: %q", s)
+	}
+	return invalidInput(t, s)
 }
 
 // parseNumeric parses a decimal number (with optional exponent) into t's
