@@ -28,6 +28,9 @@ type aggregation struct {
 	groupExpr []expr.Expr
 	groupCols []Col
 	calls     []aggCall
+	// distinctKeys reports that the group keys are the select list (SELECT
+	// DISTINCT without GROUP BY or aggregates).
+	distinctKeys bool
 }
 
 type aggCall struct {
@@ -129,7 +132,7 @@ func (b *Binder) bindExpr(ec *exprContext, e sql.Expr, hint types.T) (expr.Expr,
 			return nil, err
 		}
 		out, err := expr.Between(v, lo, hi, e.Not)
-		return out, at(err, e.Pos)
+		return out, atLiteral(err, e.Pos, e.Expr, e.Lo, e.Hi)
 	case *sql.InExpr:
 		v, err := b.bindExpr(ec, e.Expr, types.UnknownType)
 		if err != nil {
@@ -142,7 +145,7 @@ func (b *Binder) bindExpr(ec *exprContext, e sql.Expr, hint types.T) (expr.Expr,
 			}
 		}
 		out, err := expr.In(v, list, e.Not)
-		return out, at(err, e.Pos)
+		return out, atLiteral(err, e.Pos, append([]sql.Expr{e.Expr}, e.List...)...)
 	case *sql.LikeExpr:
 		v, err := b.bindExpr(ec, e.Expr, types.TextType)
 		if err != nil {
@@ -162,7 +165,7 @@ func (b *Binder) bindExpr(ec *exprContext, e sql.Expr, hint types.T) (expr.Expr,
 			return nil, err
 		}
 		out, err := expr.Cast(inner, e.Type.Type)
-		return out, at(err, e.Pos)
+		return out, atLiteral(err, e.Pos, e.Expr)
 	case *sql.FuncCall:
 		if expr.IsAggregateName(e.Name.Value) {
 			return nil, sqlstate.ErrorfAt(sqlstate.GroupingError, e.Pos,
@@ -176,7 +179,7 @@ func (b *Binder) bindExpr(ec *exprContext, e sql.Expr, hint types.T) (expr.Expr,
 			}
 		}
 		out, err := expr.Func(e.Name.Value, args)
-		return out, at(err, e.Pos)
+		return out, atLiteral(err, e.Pos, e.Args...)
 	case *sql.SubqueryExpr:
 		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, e.Pos, "subqueries in expressions are not supported")
 	}
@@ -274,7 +277,7 @@ func (b *Binder) bindBinary(ec *exprContext, e *sql.BinaryExpr) (expr.Expr, erro
 		}
 	}
 	out, err := expr.Binary(op, l, r)
-	return out, at(err, e.Pos)
+	return out, atLiteral(err, e.Pos, e.Left, e.Right)
 }
 
 func (b *Binder) bindCase(ec *exprContext, e *sql.CaseExpr, hint types.T) (expr.Expr, error) {
@@ -305,7 +308,11 @@ func (b *Binder) bindCase(ec *exprContext, e *sql.CaseExpr, hint types.T) (expr.
 		}
 	}
 	out, err := expr.Case(operand, whens, els)
-	return out, at(err, e.Pos)
+	operands := []sql.Expr{e.Operand, e.Else}
+	for _, w := range e.Whens {
+		operands = append(operands, w.Cond, w.Result)
+	}
+	return out, atLiteral(err, e.Pos, operands...)
 }
 
 func (b *Binder) bindLiteral(l *sql.Literal) (expr.Expr, error) {
@@ -381,15 +388,94 @@ func columnName(e sql.Expr) string {
 		if n := columnName(e.Expr); n != "?column?" {
 			return n
 		}
-		return strings.ToLower(strings.Fields(e.Type.Type.SQL() + " x")[0])
+		return typeColumnName(e.Type)
 	case *sql.ParenExpr:
 		return columnName(e.Expr)
 	case *sql.CaseExpr:
 		return "case"
 	case *sql.Literal:
-		if e.Kind == sql.LitBool {
+		switch e.Kind {
+		case sql.LitBool:
 			return "bool"
+		case sql.LitTyped:
+			if e.Type != nil {
+				return typeColumnName(*e.Type)
+			}
 		}
 	}
 	return "?column?"
+}
+
+// typeColumnName returns the name Postgres gives a column computed by a cast
+// to t or by a typed literal: the type's internal name (int4, float8, …).
+func typeColumnName(t sql.TypeName) string {
+	switch t.Type.Family {
+	case types.Bool:
+		return "bool"
+	case types.Int16:
+		return "int2"
+	case types.Int32:
+		return "int4"
+	case types.Int64:
+		return "int8"
+	case types.Float32:
+		return "float4"
+	case types.Float64:
+		return "float8"
+	case types.Numeric:
+		return "numeric"
+	case types.Text:
+		if strings.HasPrefix(t.Written, "TEXT") {
+			return "text"
+		}
+		return "varchar"
+	case types.Date:
+		return "date"
+	case types.Timestamp:
+		return "timestamp"
+	case types.TimestampTZ:
+		return "timestamptz"
+	case types.Interval:
+		return "interval"
+	case types.Bytea:
+		return "bytea"
+	case types.JSONB:
+		return "jsonb"
+	}
+	return "?column?"
+}
+
+// atLiteral gives err, when it is a data error (class 22, e.g. a string that
+// is not a valid integer) without a position, the position of the string
+// literal among operands that caused it, as Postgres does; any other error
+// gets the position pos.
+func atLiteral(err error, pos sql.Pos, operands ...sql.Expr) error {
+	var se *sqlstate.Error
+	if err == nil || !errors.As(err, &se) || se.Position >= 0 || !strings.HasPrefix(se.Code, "22") {
+		return at(err, pos)
+	}
+	var first *sql.Literal
+	for _, o := range operands {
+		for {
+			p, ok := o.(*sql.ParenExpr)
+			if !ok {
+				break
+			}
+			o = p.Expr
+		}
+		lit, ok := o.(*sql.Literal)
+		if !ok || lit.Kind != sql.LitString {
+			continue
+		}
+		if strings.Contains(se.Message, "\""+lit.Value+"\"") {
+			return se.At(lit.Pos)
+		}
+		if first == nil {
+			first = lit
+		}
+	}
+	if first != nil {
+		return se.At(first.Pos)
+	}
+	return se.At(pos)
 }

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -35,6 +36,9 @@ func (b *Binder) BindSelect(s *sql.Select) (Node, error) {
 		return nil, err
 	}
 	sc := &scope{cols: from.Columns()}
+	if scan, ok := from.(*Scan); ok && scan.Alias != "" && scan.Alias != scan.Object.Name {
+		sc.renamed = map[string]string{scan.Object.Name: scan.Alias}
+	}
 
 	if s.Where != nil {
 		pred, err := b.bindExpr(&exprContext{scope: sc, clause: "WHERE"}, s.Where, types.BoolType)
@@ -64,8 +68,11 @@ func (b *Binder) BindSelect(s *sql.Select) (Node, error) {
 	exprs := make([]expr.Expr, len(items))
 	cols := make([]Col, len(items))
 	for i, it := range items {
-		if exprs[i], err = b.bindExpr(ec, it.expr, types.UnknownType); err != nil {
+		if exprs[i], err = b.bindItem(ec, it); err != nil {
 			return nil, err
+		}
+		if exprs[i], err = resolveUnknown(exprs[i]); err != nil {
+			return nil, at(err, it.expr.Position())
 		}
 		cols[i] = Col{Name: it.name, Type: exprs[i].Type()}
 		if it.table != "" {
@@ -94,11 +101,21 @@ func (b *Binder) BindSelect(s *sql.Select) (Node, error) {
 			oc := &exprContext{scope: sc, clause: "ORDER BY", agg: agg}
 			e, err := b.bindExpr(oc, o.Expr, types.UnknownType)
 			if err != nil {
+				var se *sqlstate.Error
+				if s.Distinct && errors.As(err, &se) && se.Code == sqlstate.GroupingError {
+					return nil, distinctOrderError(o.Expr)
+				}
 				return nil, err
 			}
-			exprs = append(exprs, e)
-			cols = append(cols, Col{Name: columnName(o.Expr), Type: e.Type(), Hidden: true})
-			idx = len(cols) - 1
+			idx = sameExpr(exprs[:len(items)], e)
+			if idx < 0 && s.Distinct {
+				return nil, distinctOrderError(o.Expr)
+			}
+			if idx < 0 {
+				exprs = append(exprs, e)
+				cols = append(cols, Col{Name: columnName(o.Expr), Type: e.Type(), Hidden: true})
+				idx = len(cols) - 1
+			}
 		}
 		nullsFirst := o.Desc
 		if o.NullsFirst != nil {
@@ -116,7 +133,7 @@ func (b *Binder) BindSelect(s *sql.Select) (Node, error) {
 	}
 	node = &Project{Input: node, Exprs: exprs, Cols: cols}
 	if s.Distinct {
-		node = distinct(node, len(items))
+		node = distinct(node, len(items), agg.unique(exprs[:len(items)]))
 	}
 	if len(sortKeys) > 0 {
 		node = &Sort{Input: node, Keys: sortKeys}
@@ -124,12 +141,12 @@ func (b *Binder) BindSelect(s *sql.Select) (Node, error) {
 	if s.Limit != nil || s.Offset != nil {
 		lim := &Limit{Input: node, Count: -1}
 		if s.Limit != nil {
-			if lim.Count, err = b.constInt(s.Limit, "LIMIT"); err != nil {
+			if lim.Count, err = b.constInt(sc, s.Limit, "LIMIT"); err != nil {
 				return nil, err
 			}
 		}
 		if s.Offset != nil {
-			if lim.Offset, err = b.constInt(s.Offset, "OFFSET"); err != nil {
+			if lim.Offset, err = b.constInt(sc, s.Offset, "OFFSET"); err != nil {
 				return nil, err
 			}
 		}
@@ -138,11 +155,36 @@ func (b *Binder) BindSelect(s *sql.Select) (Node, error) {
 	return node, nil
 }
 
-// selectItem is one select-list entry after * expansion.
+// selectItem is one select-list entry after * expansion. An entry a star
+// expanded to names its FROM column by position (col), since a subquery's
+// output may hold two columns of one name; col is -1 for other entries.
 type selectItem struct {
 	expr  sql.Expr
 	name  string
 	table string
+	col   int
+}
+
+// bindItem binds the select-list entry it in ec.
+func (b *Binder) bindItem(ec *exprContext, it selectItem) (expr.Expr, error) {
+	if it.col < 0 {
+		return b.bindExpr(ec, it.expr, types.UnknownType)
+	}
+	c := ec.scope.cols[it.col]
+	if ec.agg == nil {
+		return expr.Column(it.col, c.Name, c.Type), nil
+	}
+	for i, g := range ec.agg.groupExpr {
+		if r, ok := g.(*expr.ColumnRef); ok && r.Index() == it.col {
+			return expr.Column(i, ec.agg.groupCols[i].Name, ec.agg.groupCols[i].Type), nil
+		}
+	}
+	name := c.Name
+	if c.Table != "" {
+		name = c.Table + "." + name
+	}
+	return nil, sqlstate.ErrorfAt(sqlstate.GroupingError, it.expr.Position(),
+		"column \"%s\" must appear in the GROUP BY clause or be used in an aggregate function", name)
 }
 
 func (b *Binder) expandStars(s *sql.Select, sc *scope) ([]selectItem, error) {
@@ -153,11 +195,11 @@ func (b *Binder) expandStars(s *sql.Select, sc *scope) ([]selectItem, error) {
 			if it.Alias != nil {
 				name = it.Alias.Value
 			}
-			items = append(items, selectItem{expr: it.Expr, name: name})
+			items = append(items, selectItem{expr: it.Expr, name: name, col: -1})
 			continue
 		}
 		matched := false
-		for _, c := range sc.cols {
+		for i, c := range sc.cols {
 			if c.Hidden || (it.Table != nil && c.Table != it.Table.Value) {
 				continue
 			}
@@ -167,9 +209,13 @@ func (b *Binder) expandStars(s *sql.Select, sc *scope) ([]selectItem, error) {
 				expr:  &sql.ColumnRef{Table: &sql.Name{Pos: it.Pos, Value: tbl}, Name: sql.Name{Pos: it.Pos, Value: c.Name}},
 				name:  c.Name,
 				table: tbl,
+				col:   i,
 			})
 		}
 		if it.Table != nil && !matched {
+			if _, err := sc.resolve(&sql.ColumnRef{Table: it.Table, Name: sql.Name{Pos: it.Pos}}); err != nil {
+				return nil, err
+			}
 			return nil, sqlstate.ErrorfAt(sqlstate.UndefinedTable, it.Pos, "missing FROM-clause entry for table \"%s\"", it.Table.Value)
 		}
 		if len(s.From) == 0 {
@@ -216,14 +262,20 @@ func (b *Binder) bindFrom(s *sql.Select) (Node, error) {
 }
 
 // requalify renames the qualifier of n's output columns (a subquery's alias).
+// A projection is renamed in place rather than projected again.
 func requalify(n Node, alias string) Node {
 	cols := n.Columns()
-	exprs := make([]expr.Expr, len(cols))
 	out := make([]Col, len(cols))
 	for i, c := range cols {
-		exprs[i] = expr.Column(i, c.Name, c.Type)
 		c.Table = alias
 		out[i] = c
+	}
+	if p, ok := n.(*Project); ok {
+		return &Project{Input: p.Input, Exprs: p.Exprs, Cols: out}
+	}
+	exprs := make([]expr.Expr, len(cols))
+	for i, c := range cols {
+		exprs[i] = expr.Column(i, c.Name, c.Type)
 	}
 	return &Project{Input: n, Exprs: exprs, Cols: out}
 }
@@ -294,23 +346,34 @@ func walk(e sql.Expr, fn func(sql.Expr)) {
 // FROM scope, an output column position (GROUP BY 1) or an output alias.
 func (b *Binder) bindGroupBy(s *sql.Select, sc *scope, items []selectItem) (*aggregation, error) {
 	a := &aggregation{input: sc}
-	keys := s.GroupBy
-	if s.Distinct && len(s.GroupBy) == 0 && !hasAggregate(s) {
-		for _, it := range items {
-			keys = append(keys, it.expr)
-		}
-	}
 	ec := &exprContext{scope: sc, clause: "GROUP BY"}
-	for _, g := range keys {
+	if s.Distinct && len(s.GroupBy) == 0 && s.Having == nil && !hasAggregate(s) {
+		// SELECT DISTINCT groups by the select list.
+		a.distinctKeys = true
+		for _, it := range items {
+			e, err := b.bindItem(ec, it)
+			if err != nil {
+				return nil, err
+			}
+			if e, err = resolveUnknown(e); err != nil {
+				return nil, at(err, it.expr.Position())
+			}
+			a.groupSQL = append(a.groupSQL, sql.String(it.expr))
+			a.groupExpr = append(a.groupExpr, e)
+			a.groupCols = append(a.groupCols, Col{Name: columnName(it.expr), Type: e.Type()})
+		}
+		return a, nil
+	}
+	for _, g := range s.GroupBy {
 		target := g
 		if lit, ok := g.(*sql.Literal); ok && lit.Kind == sql.LitInteger {
 			n, _ := strconv.Atoi(lit.Value)
 			if n < 1 || n > len(items) {
-				return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, lit.Pos, "GROUP BY position %d is not in select list", n)
+				return nil, sqlstate.ErrorfAt(sqlstate.InvalidColumnReference, lit.Pos, "GROUP BY position %d is not in select list", n)
 			}
 			target = items[n-1].expr
 		} else if ref, ok := g.(*sql.ColumnRef); ok && ref.Table == nil {
-			if _, err := sc.resolve(ref); err != nil {
+			if _, err := sc.resolve(ref); err != nil && sqlstate.From(err).Code == sqlstate.UndefinedColumn {
 				for _, it := range items {
 					if it.name == ref.Name.Value {
 						target = it.expr
@@ -354,17 +417,84 @@ func (a *aggregation) plan(input Node) Node {
 	return &Aggregate{Input: &Project{Input: input, Exprs: exprs, Cols: cols}, NumGroup: len(a.groupExpr), Aggs: aggs, Cols: out}
 }
 
-// distinct groups the first n columns of node by themselves.
-func distinct(node Node, n int) Node {
+// distinct returns the distinct rows of the first n columns of node. When
+// unique holds, those rows are distinct already and are only projected.
+func distinct(node Node, n int, unique bool) Node {
 	cols := node.Columns()
-	if len(cols) == n {
+	if unique && len(cols) == n {
 		return node
 	}
 	exprs := make([]expr.Expr, n)
 	for i := range exprs {
 		exprs[i] = expr.Column(i, cols[i].Name, cols[i].Type)
 	}
-	return &Project{Input: node, Exprs: exprs, Cols: cols[:n]}
+	if len(cols) > n {
+		node = &Project{Input: node, Exprs: exprs, Cols: cols[:n:n]}
+	}
+	if unique {
+		return node
+	}
+	return &Aggregate{Input: node, NumGroup: n, Cols: cols[:n:n]}
+}
+
+// unique reports whether the rows the select list exprs computes over the
+// output of a (nil: no aggregation) are distinct already: the aggregation
+// groups by the select list itself (SELECT DISTINCT without GROUP BY or
+// aggregates), has no group keys (one row), or every group key is selected.
+func (a *aggregation) unique(exprs []expr.Expr) bool {
+	if a == nil {
+		return false
+	}
+	if a.distinctKeys || len(a.groupExpr) == 0 {
+		return true
+	}
+	for i := range a.groupExpr {
+		found := false
+		for _, e := range exprs {
+			if c, ok := e.(*expr.ColumnRef); ok && c.Index() == i {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// sameExpr returns the index of the expression in exprs that computes what e
+// does (the same input column, or the same printed expression), or -1.
+func sameExpr(exprs []expr.Expr, e expr.Expr) int {
+	ref, isRef := e.(*expr.ColumnRef)
+	for i, x := range exprs {
+		if xr, ok := x.(*expr.ColumnRef); ok && isRef {
+			if xr.Index() == ref.Index() {
+				return i
+			}
+			continue
+		}
+		if x.String() == e.String() && x.Type() == e.Type() {
+			return i
+		}
+	}
+	return -1
+}
+
+// distinctOrderError is Postgres' error for an ORDER BY term of a SELECT
+// DISTINCT that is not in the select list.
+func distinctOrderError(e sql.Expr) error {
+	return sqlstate.ErrorfAt(sqlstate.InvalidColumnReference, e.Position(),
+		"for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+}
+
+// resolveUnknown gives an output column of unknown type (a string literal,
+// NULL) the type text, as Postgres does for a select list.
+func resolveUnknown(e expr.Expr) (expr.Expr, error) {
+	if e.Type().Family != types.Unknown {
+		return e, nil
+	}
+	return expr.Coerce(e, types.TextType)
 }
 
 // orderTarget returns the output column an ORDER BY term names (a position or
@@ -375,7 +505,7 @@ func (b *Binder) orderTarget(o sql.OrderItem, items []selectItem, cols []Col) (i
 		if e.Kind == sql.LitInteger {
 			n, _ := strconv.Atoi(e.Value)
 			if n < 1 || n > len(items) {
-				return 0, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, e.Pos, "ORDER BY position %d is not in select list", n)
+				return 0, sqlstate.ErrorfAt(sqlstate.InvalidColumnReference, e.Pos, "ORDER BY position %d is not in select list", n)
 			}
 			return n - 1, nil
 		}
@@ -396,14 +526,15 @@ func (b *Binder) orderTarget(o sql.OrderItem, items []selectItem, cols []Col) (i
 	return -1, nil
 }
 
-// constInt evaluates a constant integer expression (LIMIT, OFFSET).
-func (b *Binder) constInt(e sql.Expr, clause string) (int64, error) {
-	bound, err := b.bindExpr(&exprContext{scope: &scope{}, clause: clause}, e, types.Int64Type)
+// constInt evaluates a constant integer expression (LIMIT, OFFSET); names
+// resolve in sc so that a column is reported as a variable, not as unknown.
+func (b *Binder) constInt(sc *scope, e sql.Expr, clause string) (int64, error) {
+	bound, err := b.bindExpr(&exprContext{scope: sc, clause: clause}, e, types.Int64Type)
 	if err != nil {
 		return 0, err
 	}
 	if !expr.IsConstant(bound) {
-		return 0, sqlstate.ErrorfAt(sqlstate.SyntaxError, e.Position(), "argument of %s must not contain variables", clause)
+		return 0, sqlstate.ErrorfAt(sqlstate.InvalidColumnReference, e.Position(), "argument of %s must not contain variables", clause)
 	}
 	bound, err = expr.Cast(bound, types.Int64Type)
 	if err != nil {
@@ -419,7 +550,11 @@ func (b *Binder) constInt(e sql.Expr, clause string) (int64, error) {
 	}
 	n := arr.(*array.Int64).Value(0)
 	if n < 0 {
-		return 0, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, e.Position(), "%s must not be negative", clause)
+		code := sqlstate.InvalidRowCountInLimit
+		if clause == "OFFSET" {
+			code = sqlstate.InvalidRowCountInOffset
+		}
+		return 0, sqlstate.ErrorfAt(code, e.Position(), "%s must not be negative", clause)
 	}
 	return n, nil
 }

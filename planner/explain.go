@@ -66,6 +66,13 @@ func explainNode(n Node) string {
 			if k.Desc {
 				keys[i] += " DESC"
 			}
+			if k.NullsFirst != k.Desc {
+				if k.NullsFirst {
+					keys[i] += " NULLS FIRST"
+				} else {
+					keys[i] += " NULLS LAST"
+				}
+			}
 		}
 		return fmt.Sprintf("Sort { keys: [%s] }", join(keys))
 	case *Limit:

@@ -9,6 +9,9 @@ import (
 // the FROM clause.
 type scope struct {
 	cols []Col
+	// renamed maps the name of a relation the FROM clause gave an alias to
+	// that alias: the name can no longer qualify its columns.
+	renamed map[string]string
 }
 
 // resolve returns the index of the column ref names.
@@ -29,12 +32,17 @@ func (s *scope) resolve(ref *sql.ColumnRef) (int, error) {
 				found = i
 			}
 		}
+		if alias, ok := s.renamed[ref.Table.Value]; ok && !known {
+			return 0, sqlstate.ErrorfAt(sqlstate.UndefinedTable, ref.Position(),
+				"invalid reference to FROM-clause entry for table \"%s\"", ref.Table.Value).
+				WithHint("Perhaps you meant to reference the table alias \"" + alias + "\".")
+		}
 		if !known {
 			return 0, sqlstate.ErrorfAt(sqlstate.UndefinedTable, ref.Position(),
 				"missing FROM-clause entry for table \"%s\"", ref.Table.Value)
 		}
 		if found < 0 {
-			return 0, sqlstate.ErrorfAt(sqlstate.UndefinedColumn, ref.Name.Pos,
+			return 0, sqlstate.ErrorfAt(sqlstate.UndefinedColumn, ref.Position(),
 				"column %s.%s does not exist", ref.Table.Value, ref.Name.Value)
 		}
 		return found, nil

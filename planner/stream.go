@@ -59,6 +59,14 @@ func (p *StreamPlan) NumAggregates() int {
 // PlanStream turns the logical plan of a view's query into a streaming plan.
 func PlanStream(n Node) (*StreamPlan, error) {
 	p := &StreamPlan{}
+	if s, ok := n.(*Sort); ok {
+		// The view's own ORDER BY goes, and with it the hidden columns the
+		// binder added for its terms (a nested one may feed an outer query).
+		n = s.Input
+		if proj, ok := n.(*Project); ok {
+			n = withoutHidden(proj)
+		}
+	}
 	cols, key, appendOnly, err := p.build(n)
 	if err != nil {
 		return nil, err
@@ -149,4 +157,16 @@ func (s *AggregateStep) Explain() string {
 		mode = ", append_only: true"
 	}
 	return fmt.Sprintf("StreamHashAgg { group: [%s], aggs: [%s]%s }", join(groups), join(aggs), mode)
+}
+
+// withoutHidden returns proj without its hidden output columns.
+func withoutHidden(proj *Project) *Project {
+	out := &Project{Input: proj.Input}
+	for i, c := range proj.Cols {
+		if !c.Hidden {
+			out.Exprs = append(out.Exprs, proj.Exprs[i])
+			out.Cols = append(out.Cols, c)
+		}
+	}
+	return out
 }
