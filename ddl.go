@@ -228,6 +228,7 @@ func (s *Session) drop(ctx context.Context, st *sql.Drop) (*Result, error) {
 		if j != nil {
 			e.stopJob(j)
 		}
+		e.errors.forget(v.Name)
 		err := e.writeNow(func(w exec.StateWriter) error {
 			for _, t := range v.StateTables {
 				lo, hi := statestore.TableSpan(t)

@@ -21,6 +21,8 @@ import (
 type job struct {
 	obj    *catalog.Object
 	frag   *exec.Fragment
+	src    exec.Source     // the source of a view over a stream
+	stream *catalog.Object // the stream src reads
 	mat    *ops.Materialize
 	input  chan exec.Message // the subscription to the upstream job, if any
 	up     *job
@@ -129,11 +131,12 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 		}
 		switch in := plan.Input; in.Kind {
 		case catalog.Stream:
-			src, err := e.newSource(in, o.StateTables[len(o.StateTables)-1])
+			src, err := e.newSource(in, o.Name, o.StateTables[len(o.StateTables)-1])
 			if err != nil {
 				return err
 			}
 			spec.Source = src
+			j.src, j.stream = src, in
 			j.root = true
 		default:
 			e.mu.Lock()
@@ -219,8 +222,8 @@ func (e *Engine) stopJob(j *job) {
 	e.mu.Unlock()
 }
 
-// newSource returns the source that reads stream s for one view.
-func (e *Engine) newSource(s *catalog.Object, table statestore.TableID) (exec.Source, error) {
+// newSource returns the source that reads stream s for view.
+func (e *Engine) newSource(s *catalog.Object, view string, table statestore.TableID) (exec.Source, error) {
 	switch s.Options["connector"] {
 	case "file":
 		schema := s.FullSchema()
@@ -229,7 +232,7 @@ func (e *Engine) newSource(s *catalog.Object, table statestore.TableID) (exec.So
 			return nil, err
 		}
 		opts.Key = statestore.AppendKey(nil, table, 0, []byte("offset"))
-		return file.NewSource(opts, e.mem, e.errors.sink(s.Name))
+		return file.NewSource(opts, e.mem, e.errors.sink(s.Name, view))
 	}
 	return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "connector %q is not supported", s.Options["connector"])
 }

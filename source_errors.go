@@ -1,25 +1,22 @@
 package weir
 
 import (
-	"context"
-	"sort"
 	"sync"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-
-	"github.com/weir-stream/weir/exec/adhoc"
 	"github.com/weir-stream/weir/exec/connector/file"
 	"github.com/weir-stream/weir/planner/catalog"
-	"github.com/weir-stream/weir/sql/types"
 )
 
-// sourceErrors counts the records each stream could not decode. It is the
-// system table weir_source_errors. Safe for concurrent use.
+// sourceErrors counts the records each source could not decode (each view
+// over a stream reads it with a source of its own). It is the system table
+// weir_source_errors. Safe for concurrent use.
 type sourceErrors struct {
 	mu   sync.Mutex
-	byID map[string]*sourceErrorCount
+	byID map[sourceID]*sourceErrorCount
 }
+
+// sourceID names a source: the stream it reads, for the view it feeds.
+type sourceID struct{ stream, view string }
 
 type sourceErrorCount struct {
 	count      int64
@@ -28,64 +25,39 @@ type sourceErrorCount struct {
 	lastOffset int64
 }
 
-func newSourceErrors() *sourceErrors { return &sourceErrors{byID: map[string]*sourceErrorCount{}} }
+func newSourceErrors() *sourceErrors { return &sourceErrors{byID: map[sourceID]*sourceErrorCount{}} }
 
-// sink returns the error sink of the sources reading stream.
-func (s *sourceErrors) sink(stream string) file.ErrorSink {
-	return &streamErrorSink{s: s, stream: stream}
+// sink returns the error sink of the source reading stream for view.
+func (s *sourceErrors) sink(stream, view string) file.ErrorSink {
+	return &streamErrorSink{s: s, id: sourceID{stream, view}}
+}
+
+// forget drops the counts of the sources feeding view (dropped).
+func (s *sourceErrors) forget(view string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id := range s.byID {
+		if id.view == view {
+			delete(s.byID, id)
+		}
+	}
 }
 
 type streamErrorSink struct {
-	s      *sourceErrors
-	stream string
+	s  *sourceErrors
+	id sourceID
 }
 
 func (k *streamErrorSink) RecordError(offset, line int64, _ []byte, err error) {
 	k.s.mu.Lock()
 	defer k.s.mu.Unlock()
-	c := k.s.byID[k.stream]
+	c := k.s.byID[k.id]
 	if c == nil {
 		c = &sourceErrorCount{}
-		k.s.byID[k.stream] = c
+		k.s.byID[k.id] = c
 	}
 	c.count++
 	c.lastError, c.lastLine, c.lastOffset = err.Error(), line, offset
-}
-
-var sourceErrorColumns = types.Schema{
-	{Name: "source", Type: types.TextType}, {Name: "errors", Type: types.Int64Type},
-	{Name: "last_error", Type: types.TextType}, {Name: "last_line", Type: types.Int64Type},
-	{Name: "last_offset", Type: types.Int64Type},
-}
-
-// systemRelation returns the system table called name, for ad-hoc queries.
-func (e *Engine) systemRelation(name string) (adhoc.Relation, bool) {
-	if name != "weir_source_errors" {
-		return adhoc.Relation{}, false
-	}
-	return adhoc.Relation{Schema: sourceErrorColumns, Scan: func(context.Context) (array.RecordReader, error) {
-		e.errors.mu.Lock()
-		names := make([]string, 0, len(e.errors.byID))
-		for n := range e.errors.byID {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		as := sourceErrorColumns.Arrow()
-		b := array.NewRecordBuilder(e.mem, as)
-		for _, n := range names {
-			c := e.errors.byID[n]
-			b.Field(0).(*array.StringBuilder).Append(n)
-			b.Field(1).(*array.Int64Builder).Append(c.count)
-			b.Field(2).(*array.StringBuilder).Append(c.lastError)
-			b.Field(3).(*array.Int64Builder).Append(c.lastLine)
-			b.Field(4).(*array.Int64Builder).Append(c.lastOffset)
-		}
-		e.errors.mu.Unlock()
-		rec := b.NewRecordBatch()
-		b.Release()
-		defer rec.Release()
-		return array.NewRecordReader(as, []arrow.RecordBatch{rec})
-	}}, true
 }
 
 // newSourceOptions validates a stream's WITH options for its connector.

@@ -27,3 +27,26 @@ type Source interface {
 	// Close releases the source's resources.
 	Close() error
 }
+
+// SourceProgress is how far a source has read, for the weir_sources system
+// table and the logs.
+type SourceProgress struct {
+	// Rows counts the records emitted since the source opened.
+	Rows int64
+	// Errors counts the records that could not be decoded since it opened.
+	Errors int64
+	// Position is where the next read starts, in the connector's terms (a
+	// byte offset for a file, offsets per partition for Kafka).
+	Position string
+	// Lag is how much is known to be written but not read yet, in
+	// LagUnit; -1 when unknown.
+	Lag     int64
+	LagUnit string
+}
+
+// ProgressReporter is implemented by sources that report their progress.
+// Progress is safe to call from any goroutine, concurrently with the
+// runtime's calls.
+type ProgressReporter interface {
+	Progress() SourceProgress
+}

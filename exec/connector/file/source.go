@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strconv"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -58,6 +60,9 @@ type Source struct {
 
 	loggedMissing, loggedShrunk bool
 	malformed                   int64
+
+	// Published for Progress, which runs on other goroutines.
+	pubOffset, pubRows, pubMalformed, pubSize atomic.Int64
 }
 
 var _ exec.Source = (*Source)(nil)
@@ -102,6 +107,29 @@ func (s *Source) Offset() int64 { return s.offset }
 // Malformed returns how many lines were skipped because they did not decode.
 func (s *Source) Malformed() int64 { return s.malformed }
 
+// Progress reports the read offset, the records read and skipped since Open,
+// and the bytes of the file not read yet. Safe for concurrent use.
+func (s *Source) Progress() exec.SourceProgress {
+	off := s.pubOffset.Load()
+	lag := int64(-1)
+	if size := s.pubSize.Load(); size >= 0 {
+		lag = max(0, size-off)
+	}
+	return exec.SourceProgress{
+		Rows: s.pubRows.Load(), Errors: s.pubMalformed.Load(),
+		Position: strconv.FormatInt(off, 10), Lag: lag, LagUnit: "bytes",
+	}
+}
+
+// publish makes the source's position visible to Progress.
+func (s *Source) publish(size int64) {
+	s.pubOffset.Store(s.offset)
+	s.pubMalformed.Store(s.malformed)
+	if size >= 0 {
+		s.pubSize.Store(size)
+	}
+}
+
 // Open restores the read offset recorded at the last committed barrier.
 func (s *Source) Open(ctx context.Context, oc exec.OpenContext) error {
 	if oc.State != nil {
@@ -116,6 +144,8 @@ func (s *Source) Open(ctx context.Context, oc exec.OpenContext) error {
 			s.offset = int64(binary.BigEndian.Uint64(v))
 		}
 	}
+	s.pubSize.Store(-1)
+	s.publish(-1)
 	s.bufStart, s.buf = s.offset, s.buf[:0]
 	s.rows = format.NewRowBuilder(s.mem, s.opts.Schema)
 	s.rowIDs = array.NewInt64Builder(s.mem)
@@ -245,7 +275,11 @@ func (s *Source) Next(ctx context.Context) (exec.Chunk, error) {
 			return exec.Chunk{}, orNoData(err)
 		}
 	}
-	if fi, err := s.f.Stat(); err == nil && fi.Size() < s.offset {
+	fi, statErr := s.f.Stat()
+	if statErr == nil {
+		defer func() { s.publish(fi.Size()) }()
+	}
+	if statErr == nil && fi.Size() < s.offset {
 		if now, err := os.Stat(s.opts.Path); err == nil && !os.SameFile(fi, now) {
 			// The file was replaced (rotated): follow the path.
 			s.f.Close()
@@ -287,6 +321,7 @@ func (s *Source) Next(ctx context.Context) (exec.Chunk, error) {
 	if s.rowIDs.Len() == 0 {
 		return exec.Chunk{}, exec.ErrNoData
 	}
+	s.pubRows.Add(int64(s.rowIDs.Len()))
 	return exec.Chunk{Batch: s.flush()}, nil
 }
 

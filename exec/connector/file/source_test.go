@@ -82,6 +82,7 @@ func (l *errorLog) drain(b *strings.Builder) {
 //	next                           one call of Next
 //	drain                          Next until it has no data
 //	barrier                        OnBarrier and commit the epoch
+//	progress                       what Progress reports
 func TestFile(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
@@ -184,6 +185,9 @@ func TestFile(t *testing.T) {
 					}
 				}
 				fmt.Fprintf(&b, "offset %d\n", src.Offset())
+			case "progress":
+				p := src.Progress()
+				fmt.Fprintf(&b, "rows %d, errors %d, position %s, lag %d %s\n", p.Rows, p.Errors, p.Position, p.Lag, p.LagUnit)
 			case "barrier":
 				epoch++
 				if err := src.OnBarrier(ctx, exec.Barrier{Epoch: epoch}, state); err != nil {
