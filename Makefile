@@ -10,7 +10,7 @@ RACE_PKGS := ./exec/... ./wire/... ./statestore/...
 LISTEN  ?= 127.0.0.1:5454
 DATA    ?= weir-data
 
-.PHONY: all build run test unit race fuzz e2e bench lint deps clean
+.PHONY: all build run test unit race fuzz e2e bench bench-go lint deps clean
 
 all: build
 
@@ -42,7 +42,12 @@ e2e: build
 
 test: deps lint unit race fuzz e2e
 
+# bench prints weir's figures (rows/s per core, ratio to DuckDB in the same run,
+# peak memory, lookup latency); bench-go runs the packages' Go benchmarks.
 bench:
+	$(GO) run -tags $(TAGS) ./cmd/weir-bench
+
+bench-go:
 	$(GOTEST) -run '^$$' -bench . -benchmem ./...
 
 clean:

@@ -1,0 +1,217 @@
+// Command weir-bench measures weir against the figures of issue 2: GROUP BY
+// throughput through the hash aggregate operator (against DuckDB over the
+// same rows), point lookups and full scans of a materialized view, and a CSV
+// file source end to end. It prints a table (or JSON with -json). Timings
+// never fail the run; a wrong result does (exit status 1).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// benchNames are the benchmarks -only accepts, in run order.
+var benchNames = []string{"groupby", "lookup", "scan", "csv"}
+
+// sizes are the sizes of one run.
+type sizes struct {
+	rows        int64 // GROUP BY input rows
+	groupKeys   []int // GROUP BY distinct keys, one run each
+	barrierRows int64 // GROUP BY rows between barriers
+	viewKeys    int64 // keys (and rows) of the lookup/scan view
+	lookups     int   // point lookups per path
+	scanReps    int   // repetitions of each full scan
+	csvRows     int64 // rows of the CSV end-to-end file
+	csvKeys     int64 // distinct user_ids in it
+}
+
+// defaultSizes returns the sizes for -rows rows; quick shrinks the
+// engine-level benchmarks too.
+func defaultSizes(rows int64, quick bool) sizes {
+	s := sizes{
+		rows:        rows,
+		groupKeys:   []int{1_000, 1_000_000},
+		barrierRows: 1_000_000,
+		viewKeys:    1_000_000,
+		lookups:     10_000,
+		scanReps:    5,
+		csvRows:     2_000_000,
+		csvKeys:     100_000,
+	}
+	if quick {
+		s.viewKeys, s.lookups, s.scanReps, s.csvRows = 200_000, 2_000, 3, 300_000
+	}
+	return s
+}
+
+func main() {
+	rows := flag.Int64("rows", 10_000_000, "rows fed through the GROUP BY benchmark")
+	quick := flag.Bool("quick", false, "smoke run: 1M GROUP BY rows and smaller views")
+	only := flag.String("only", "", "run one benchmark: "+strings.Join(benchNames, ", "))
+	asJSON := flag.Bool("json", false, "print JSON instead of a table")
+	flag.Parse()
+	if *only != "" && !slices.Contains(benchNames, *only) {
+		fmt.Fprintf(os.Stderr, "weir-bench: -only %q: want one of %s\n", *only, strings.Join(benchNames, ", "))
+		os.Exit(2)
+	}
+	if *quick {
+		*rows = 1_000_000
+	}
+	if *rows <= 0 {
+		fmt.Fprintln(os.Stderr, "weir-bench: -rows must be positive")
+		os.Exit(2)
+	}
+	ctx := context.Background()
+	figs, errs := run(ctx, defaultSizes(*rows, *quick), *only, os.Stderr)
+	var err error
+	if *asJSON {
+		err = writeJSON(os.Stdout, figs, runtime.GOMAXPROCS(0))
+	} else {
+		err = writeTable(os.Stdout, figs, runtime.GOMAXPROCS(0))
+	}
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, e := range errs {
+		fmt.Fprintln(os.Stderr, "weir-bench: ERROR:", e)
+	}
+	if len(errs) > 0 {
+		os.Exit(1)
+	}
+}
+
+// run runs the selected benchmarks (all when only is ""), logging progress
+// to log. A benchmark that fails (wrong result, engine error) is reported in
+// errs and the others still run.
+func run(ctx context.Context, sz sizes, only string, log io.Writer) (figs []figure, errs []error) {
+	want := func(name string) bool { return only == "" || only == name }
+	step := func(format string, args ...any) {
+		fmt.Fprintf(log, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+	}
+	if want("groupby") {
+		for _, keys := range sz.groupKeys {
+			step("groupby: %d rows, %s keys", sz.rows, keysText(keys))
+			f, err := groupByBench(ctx, sz, keys)
+			figs = append(figs, f...)
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if want("lookup") || want("scan") {
+		step("lookup/scan: loading a %s-key view", keysText(int(sz.viewKeys)))
+		f, err := viewBench(ctx, sz, want("lookup"), want("scan"))
+		figs = append(figs, f...)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if want("csv") {
+		step("csv: %d rows", sz.csvRows)
+		dir, err := os.MkdirTemp("", "weir-bench-csv-")
+		if err != nil {
+			return figs, append(errs, err)
+		}
+		f, err := csvEndToEnd(ctx, dir, sz.csvRows, sz.csvKeys)
+		os.RemoveAll(dir)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("csv: %w", err))
+		} else {
+			figs = append(figs, f)
+		}
+	}
+	return figs, errs
+}
+
+// groupByBench runs the GROUP BY over sz.rows rows with keys keys through
+// weir in both modes and through DuckDB, verifying weir's result against
+// DuckDB's.
+func groupByBench(ctx context.Context, sz sizes, keys int) ([]figure, error) {
+	in := buildGroupByInput(memory.NewGoAllocator(), sz.rows, keys)
+	defer in.Release()
+	peer, err := openDuckPeer(ctx, in, runtime.GOMAXPROCS(0))
+	if err != nil {
+		return nil, err
+	}
+	defer peer.Close()
+	// One untimed pass of each first, so neither side pays for first-touch
+	// page faults and heap growth in its figure.
+	if _, err := hashAggOnce(ctx, in, false, sz.barrierRows); err != nil {
+		return nil, err
+	}
+	if err := peer.query(ctx, duckGroupByQuery, newGroupTotals(keys)); err != nil {
+		return nil, err
+	}
+	var figs []figure
+	for _, retracting := range []bool{false, true} {
+		w, err := runHashAgg(ctx, in, retracting, sz.barrierRows)
+		if err != nil {
+			return figs, err
+		}
+		d, err := peer.groupBy(ctx, keys, sz.rows, retracting)
+		if err != nil {
+			return figs, err
+		}
+		w.fig.compare(d.fig)
+		figs = append(figs, w.fig, d.fig)
+		if diff := w.totals.diff(d.totals); diff != "" {
+			return figs, fmt.Errorf("groupby %s: weir and DuckDB disagree: %s", w.fig.Name, diff)
+		}
+	}
+	return figs, nil
+}
+
+// viewBench loads a view of sz.viewKeys keys from a CSV file stream and
+// times point lookups (lookup) and full scans (scan) on it.
+func viewBench(ctx context.Context, sz sizes, lookup, scan bool) ([]figure, error) {
+	dir, err := os.MkdirTemp("", "weir-bench-view-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	path, _, err := writeOrdersCSV(dir, "lookup.csv", sz.viewKeys, sz.viewKeys)
+	if err != nil {
+		return nil, fmt.Errorf("write csv: %w", err)
+	}
+	b, err := openBenchEngine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close(ctx)
+	wall, cpu, err := b.loadOrdersView(ctx, "lookup_orders", "lookup_v", path, sz.viewKeys, 5*time.Minute)
+	if err != nil {
+		return nil, fmt.Errorf("load view: %w", err)
+	}
+	load := newFigure("lookup", fmt.Sprintf("load %s-key view (CSV file stream)", keysText(int(sz.viewKeys))), sz.viewKeys, wall, cpu)
+	load.Note = "CREATE VIEW until FLUSH shows every row"
+	figs := []figure{load}
+	if lookup {
+		keys := lookupKeysFor(sz.lookups, int(sz.viewKeys))
+		f, err := sessionLookups(ctx, b, keys)
+		if err != nil {
+			return figs, err
+		}
+		figs = append(figs, f)
+		if f, err = wireLookups(ctx, b, keys); err != nil {
+			return figs, err
+		}
+		figs = append(figs, f)
+	}
+	if scan {
+		f, err := fullScans(ctx, b, "lookup_v", sz.viewKeys, sz.viewKeys, sz.scanReps)
+		figs = append(figs, f...)
+		if err != nil {
+			return figs, err
+		}
+	}
+	return figs, nil
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"io"
+	"testing"
+)
+
+// smallSizes keeps a full run of every benchmark to a few seconds.
+func smallSizes() sizes {
+	return sizes{
+		rows:        60_000,
+		groupKeys:   []int{100, 30_000},
+		barrierRows: 20_000,
+		viewKeys:    5_000,
+		lookups:     200,
+		scanReps:    2,
+		csvRows:     20_000,
+		csvKeys:     1_000,
+	}
+}
+
+// TestRunAll runs every benchmark small: each verifies its results (weir's
+// GROUP BY against DuckDB's, lookups, scans and the CSV view against the
+// input), so no error means every answer was right.
+func TestRunAll(t *testing.T) {
+	figs, errs := run(context.Background(), smallSizes(), "", io.Discard)
+	for _, err := range errs {
+		t.Error(err)
+	}
+	want := []string{
+		"groupby/weir hashagg 100 keys, append-only",
+		"groupby/duckdb batch 100 keys, append-only",
+		"groupby/weir hashagg 100 keys, retracting",
+		"groupby/weir hashagg 30K keys, retracting",
+		"lookup/load 5K-key view (CSV file stream)",
+		"lookup/point lookup, session (in-process)",
+		"lookup/point lookup, pgx over wire (loopback)",
+		"scan/SELECT * FROM v (read fully)",
+		"scan/SELECT count(*), sum(n) FROM v",
+		"csv/file source CSV → GROUP BY view (1K keys)",
+	}
+	got := map[string]figure{}
+	for _, f := range figs {
+		got[f.Bench+"/"+f.Name] = f
+		if f.Rows <= 0 || f.WallSeconds <= 0 || f.RowsPerSec <= 0 {
+			t.Errorf("%s/%s: empty figure %+v", f.Bench, f.Name, f)
+		}
+	}
+	for _, name := range want {
+		if _, ok := got[name]; !ok {
+			t.Errorf("no figure %q", name)
+		}
+	}
+	if f := got["groupby/weir hashagg 100 keys, append-only"]; f.Peer == "" || f.Ratio <= 0 {
+		t.Errorf("GROUP BY figure without a ratio to DuckDB: %+v", f)
+	}
+	if f := got["lookup/point lookup, session (in-process)"]; f.P50Micros <= 0 || f.P99Micros < f.P50Micros {
+		t.Errorf("lookup percentiles: %+v", f)
+	}
+}
+
+// TestRunOnly checks that -only runs just the named benchmark.
+func TestRunOnly(t *testing.T) {
+	sz := smallSizes()
+	sz.groupKeys = []int{50}
+	figs, errs := run(context.Background(), sz, "groupby", io.Discard)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if len(figs) != 4 {
+		t.Fatalf("got %d figures, want 4", len(figs))
+	}
+	for _, f := range figs {
+		if f.Bench != "groupby" {
+			t.Errorf("figure of %s in a groupby-only run", f.Bench)
+		}
+	}
+}
