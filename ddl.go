@@ -88,25 +88,25 @@ func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Resu
 	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE SOURCE"); res != nil || err != nil {
 		return res, err
 	}
-	cols, _, err := columnsOf(st.Columns)
+	declared, _, err := columnsOf(st.Columns)
 	if err != nil {
 		return nil, err
-	}
-	for _, inc := range st.Includes {
-		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, inc.Pos, "INCLUDE %s is only supported by the kafka connector", inc.What)
 	}
 	opts := map[string]string{}
 	for _, o := range st.Options {
 		opts[strings.ToLower(o.Key)] = o.Value
 	}
-	switch opts["connector"] {
-	case "file":
-	case "":
+	name := strings.ToLower(opts["connector"])
+	conn, ok := connectors[name]
+	switch {
+	case name == "":
 		return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, st.Pos, "CREATE STREAM needs WITH (connector = '…')")
-	default:
-		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Pos, "connector \"%s\" is not supported (file)", opts["connector"])
+	case !ok:
+		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Pos, "connector \"%s\" is not supported (%s)", opts["connector"], connectorNames())
 	}
-	if _, err := e.newSourceOptions(opts, cols); err != nil {
+	opts["connector"] = name
+	cols, err := conn.columns(st, opts, declared)
+	if err != nil {
 		return nil, err
 	}
 	cols = append(cols, catalog.Column{Name: rowIDColumn, Type: types.Int64Type, NotNull: true, Hidden: true})

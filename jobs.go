@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/weir-stream/weir/exec"
-	"github.com/weir-stream/weir/exec/connector/file"
 	"github.com/weir-stream/weir/exec/ops"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
@@ -224,17 +223,11 @@ func (e *Engine) stopJob(j *job) {
 
 // newSource returns the source that reads stream s for view.
 func (e *Engine) newSource(s *catalog.Object, view string, table statestore.TableID) (exec.Source, error) {
-	switch s.Options["connector"] {
-	case "file":
-		schema := s.FullSchema()
-		opts, err := file.ParseOptions(s.Options, schema[:len(schema)-1])
-		if err != nil {
-			return nil, err
-		}
-		opts.Key = statestore.AppendKey(nil, table, 0, []byte("offset"))
-		return file.NewSource(opts, e.mem, e.errors.sink(s.Name, view))
+	conn, ok := connectors[s.Options["connector"]]
+	if !ok {
+		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "connector %q is not supported", s.Options["connector"])
 	}
-	return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "connector %q is not supported", s.Options["connector"])
+	return conn.newSource(e, s, view, statestore.AppendKey(nil, table, 0, []byte("offset")))
 }
 
 func colNames(cols []planner.Col) []string {

@@ -4,7 +4,6 @@ import (
 	"sync"
 
 	"github.com/weir-stream/weir/exec/connector/file"
-	"github.com/weir-stream/weir/planner/catalog"
 )
 
 // sourceErrors counts the records each source could not decode (each view
@@ -58,9 +57,4 @@ func (k *streamErrorSink) RecordError(offset, line int64, _ []byte, err error) {
 	}
 	c.count++
 	c.lastError, c.lastLine, c.lastOffset = err.Error(), line, offset
-}
-
-// newSourceOptions validates a stream's WITH options for its connector.
-func (e *Engine) newSourceOptions(opts map[string]string, cols []catalog.Column) (file.Options, error) {
-	return file.ParseOptions(opts, (&catalog.Object{Columns: cols}).FullSchema())
 }

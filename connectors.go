@@ -1,0 +1,88 @@
+package weir
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/connector/file"
+	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
+)
+
+// connector is what the engine knows of one kind of stream (the connector
+// option of CREATE STREAM): which columns its records have and how to read
+// them.
+type connector struct {
+	// columns returns the stream's columns (without _row_id) from the
+	// declared ones and the INCLUDE clauses; a connector with a fixed record
+	// shape supplies them when none are declared. It validates opts.
+	columns func(st *sql.CreateStream, opts map[string]string, declared []catalog.Column) ([]catalog.Column, error)
+	// newSource returns the source reading stream s for view; key is the
+	// state key under which the source records its position.
+	newSource func(e *Engine, s *catalog.Object, view string, key []byte) (exec.Source, error)
+}
+
+// connectors are the stream connectors by name.
+var connectors = map[string]connector{
+	"file": {columns: fileColumns, newSource: newFileSource},
+}
+
+// connectorNames lists the connectors for error messages.
+func connectorNames() string {
+	names := make([]string, 0, len(connectors))
+	for n := range connectors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// noIncludes refuses INCLUDE clauses for connectors whose records have no
+// metadata.
+func noIncludes(st *sql.CreateStream, name string) error {
+	for _, inc := range st.Includes {
+		return sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, inc.Pos, "INCLUDE %s is not supported by the %s connector", inc.What, name)
+	}
+	return nil
+}
+
+// needColumns refuses a stream without columns for connectors that cannot
+// know them.
+func needColumns(st *sql.CreateStream, declared []catalog.Column, name string) error {
+	if len(declared) == 0 {
+		return sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, st.Pos, "a %s stream needs a column list", name)
+	}
+	return nil
+}
+
+// streamSchema is the schema of a stream's declared columns, without _row_id.
+func streamSchema(s *catalog.Object) types.Schema {
+	full := s.FullSchema()
+	return full[:len(full)-1]
+}
+
+func fileColumns(st *sql.CreateStream, opts map[string]string, declared []catalog.Column) ([]catalog.Column, error) {
+	if err := noIncludes(st, "file"); err != nil {
+		return nil, err
+	}
+	if err := needColumns(st, declared, "file"); err != nil {
+		return nil, err
+	}
+	if _, err := file.ParseOptions(opts, (&catalog.Object{Columns: declared}).FullSchema()); err != nil {
+		return nil, err
+	}
+	return declared, nil
+}
+
+func newFileSource(e *Engine, s *catalog.Object, view string, key []byte) (exec.Source, error) {
+	opts, err := file.ParseOptions(s.Options, streamSchema(s))
+	if err != nil {
+		return nil, err
+	}
+	opts.Key = key
+	opts.Logger = e.log
+	return file.NewSource(opts, e.mem, e.errors.sink(s.Name, view))
+}
