@@ -21,8 +21,10 @@ type connector struct {
 	// shape supplies them when none are declared. It validates opts.
 	columns func(st *sql.CreateStream, opts map[string]string, declared []catalog.Column) ([]catalog.Column, error)
 	// newSource returns the source reading stream s for view; key is the
-	// state key under which the source records its position.
-	newSource func(e *Engine, s *catalog.Object, view string, key []byte) (exec.Source, error)
+	// state key under which the source records its position, and errs
+	// receives the records it cannot decode. opts are s.Options without the
+	// engine's own (on.error).
+	newSource func(e *Engine, s *catalog.Object, opts map[string]string, key []byte, errs *streamErrorSink) (exec.Source, error)
 }
 
 // connectors are the stream connectors by name.
@@ -71,18 +73,34 @@ func fileColumns(st *sql.CreateStream, opts map[string]string, declared []catalo
 	if err := needColumns(st, declared, "file"); err != nil {
 		return nil, err
 	}
-	if _, err := file.ParseOptions(opts, (&catalog.Object{Columns: declared}).FullSchema()); err != nil {
+	if _, err := file.ParseOptions(connectorOptions(opts), (&catalog.Object{Columns: declared}).FullSchema()); err != nil {
 		return nil, err
 	}
 	return declared, nil
 }
 
-func newFileSource(e *Engine, s *catalog.Object, view string, key []byte) (exec.Source, error) {
-	opts, err := file.ParseOptions(s.Options, streamSchema(s))
+func newFileSource(e *Engine, s *catalog.Object, opts map[string]string, key []byte, errs *streamErrorSink) (exec.Source, error) {
+	o, err := file.ParseOptions(opts, streamSchema(s))
 	if err != nil {
 		return nil, err
 	}
-	opts.Key = key
-	opts.Logger = e.log
-	return file.NewSource(opts, e.mem, e.errors.sink(s.Name, view))
+	o.Key = key
+	o.Logger = e.log
+	return file.NewSource(o, e.mem, errs)
+}
+
+// engineOptions are the stream options the engine handles for every
+// connector; connectors do not see them.
+var engineOptions = []string{"on.error"}
+
+// connectorOptions returns opts without the engine's own options.
+func connectorOptions(opts map[string]string) map[string]string {
+	out := make(map[string]string, len(opts))
+	for k, v := range opts {
+		out[k] = v
+	}
+	for _, k := range engineOptions {
+		delete(out, k)
+	}
+	return out
 }

@@ -105,6 +105,9 @@ func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Resu
 		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Pos, "connector \"%s\" is not supported (%s)", opts["connector"], connectorNames())
 	}
 	opts["connector"] = name
+	if _, err := parseErrorPolicy(opts); err != nil {
+		return nil, err
+	}
 	cols, err := conn.columns(st, opts, declared)
 	if err != nil {
 		return nil, err

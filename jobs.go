@@ -227,7 +227,22 @@ func (e *Engine) newSource(s *catalog.Object, view string, table statestore.Tabl
 	if !ok {
 		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "connector %q is not supported", s.Options["connector"])
 	}
-	return conn.newSource(e, s, view, statestore.AppendKey(nil, table, 0, []byte("offset")))
+	policy, err := parseErrorPolicy(s.Options)
+	if err != nil {
+		return nil, err
+	}
+	g := &guardedSource{name: s.Name, policy: policy, prefix: deadLetterPrefix(table)}
+	src, err := conn.newSource(e, s, connectorOptions(s.Options), statestore.AppendKey(nil, table, 0, []byte("offset")), e.errors.sink(s.Name, view, g))
+	if err != nil {
+		return nil, err
+	}
+	g.Source = src
+	return g, nil
+}
+
+// deadLetterPrefix is where the source state table holds dead letters.
+func deadLetterPrefix(table statestore.TableID) []byte {
+	return statestore.AppendKey(nil, table, 0, []byte("dlq/"))
 }
 
 func colNames(cols []planner.Col) []string {

@@ -2,8 +2,7 @@ package weir
 
 import (
 	"sync"
-
-	"github.com/weir-stream/weir/exec/connector/file"
+	"time"
 )
 
 // sourceErrors counts the records each source could not decode (each view
@@ -26,9 +25,10 @@ type sourceErrorCount struct {
 
 func newSourceErrors() *sourceErrors { return &sourceErrors{byID: map[sourceID]*sourceErrorCount{}} }
 
-// sink returns the error sink of the source reading stream for view.
-func (s *sourceErrors) sink(stream, view string) file.ErrorSink {
-	return &streamErrorSink{s: s, id: sourceID{stream, view}}
+// sink returns the error sink of the source reading stream for view, which
+// hands every bad record to guard (nil: count only).
+func (s *sourceErrors) sink(stream, view string, guard *guardedSource) *streamErrorSink {
+	return &streamErrorSink{s: s, id: sourceID{stream, view}, guard: guard}
 }
 
 // forget drops the counts of the sources feeding view (dropped).
@@ -42,12 +42,31 @@ func (s *sourceErrors) forget(view string) {
 	}
 }
 
+// streamErrorSink receives the bad records of one source: it counts them for
+// weir_source_errors and applies the stream's on.error policy.
 type streamErrorSink struct {
-	s  *sourceErrors
-	id sourceID
+	s     *sourceErrors
+	id    sourceID
+	guard *guardedSource
 }
 
-func (k *streamErrorSink) RecordError(offset, line int64, _ []byte, err error) {
+// RecordError takes a bad line of a file source (file.ErrorSink).
+func (k *streamErrorSink) RecordError(offset, line int64, raw []byte, err error) {
+	k.count(offset, line, err)
+	if k.guard != nil {
+		k.guard.record(badRecord{Partition: -1, Offset: offset, Raw: raw, Err: err.Error(), At: time.Now()})
+	}
+}
+
+// RecordPartitionError takes a bad record of a partitioned source (Kafka).
+func (k *streamErrorSink) RecordPartitionError(partition int32, offset int64, raw []byte, err error) {
+	k.count(offset, -1, err)
+	if k.guard != nil {
+		k.guard.record(badRecord{Partition: partition, Offset: offset, Raw: raw, Err: err.Error(), At: time.Now()})
+	}
+}
+
+func (k *streamErrorSink) count(offset, line int64, err error) {
 	k.s.mu.Lock()
 	defer k.s.mu.Unlock()
 	c := k.s.byID[k.id]

@@ -2,6 +2,7 @@ package weir
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"slices"
 	"strings"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/adhoc"
+	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/statestore"
 	"github.com/weir-stream/weir/sql/types"
 )
 
@@ -27,7 +30,17 @@ type systemTable struct {
 //	weir_jobs           one row per table and view dataflow: running or failed, and why
 //	weir_sources        one row per source (a view reading a stream): rows read, position, lag
 //	weir_source_errors  one row per source that skipped records it could not decode
+//	weir_dead_letters   the records streams with on.error = 'dlq' could not decode
 var systemTables = map[string]systemTable{
+	"weir_dead_letters": {
+		schema: types.Schema{
+			{Name: "stream", Type: types.TextType}, {Name: "view", Type: types.TextType},
+			{Name: "seq", Type: types.Int64Type}, {Name: "partition", Type: types.Int32Type},
+			{Name: "offset", Type: types.Int64Type}, {Name: "error", Type: types.TextType},
+			{Name: "raw", Type: types.ByteaType}, {Name: "received_at", Type: types.TSTZType},
+		},
+		fill: fillDeadLetters,
+	},
 	"weir_jobs": {
 		schema: types.Schema{
 			{Name: "name", Type: types.TextType}, {Name: "kind", Type: types.TextType},
@@ -107,7 +120,11 @@ func fillJobs(e *Engine, b *array.RecordBuilder) {
 
 func fillSources(e *Engine, b *array.RecordBuilder) {
 	for _, j := range e.sortedJobs() {
-		pr, ok := j.src.(exec.ProgressReporter)
+		src := j.src
+		if g, ok := src.(*guardedSource); ok {
+			src = g.Source
+		}
+		pr, ok := src.(exec.ProgressReporter)
 		if !ok || j.stream == nil {
 			continue
 		}
@@ -149,5 +166,45 @@ func fillSourceErrors(e *Engine, b *array.RecordBuilder) {
 		b.Field(3).(*array.StringBuilder).Append(c.lastError)
 		b.Field(4).(*array.Int64Builder).Append(c.lastLine)
 		b.Field(5).(*array.Int64Builder).Append(c.lastOffset)
+	}
+}
+
+// fillDeadLetters reads the dead letters of every view over a stream from
+// the committed snapshot.
+func fillDeadLetters(e *Engine, b *array.RecordBuilder) {
+	snap, err := e.acquireSnapshot()
+	if err != nil {
+		return
+	}
+	defer e.releaseSnapshot(snap)
+	for _, v := range e.cat.List(catalog.View) {
+		up, ok := e.cat.Get(v.Uses[0])
+		if !ok || up.Kind != catalog.Stream || len(v.StateTables) == 0 {
+			continue
+		}
+		prefix := deadLetterPrefix(v.StateTables[len(v.StateTables)-1])
+		_ = snap.snap.Scan(prefix, statestore.PrefixEnd(prefix), func(k, val []byte) (bool, error) {
+			if len(k) != len(prefix)+8 {
+				return true, nil // the sequence counter
+			}
+			r, err := decodeBadRecord(val)
+			if err != nil {
+				e.log.Warn("unreadable dead letter", "view", v.Name, "err", err)
+				return true, nil
+			}
+			b.Field(0).(*array.StringBuilder).Append(up.Name)
+			b.Field(1).(*array.StringBuilder).Append(v.Name)
+			b.Field(2).(*array.Int64Builder).Append(int64(binary.BigEndian.Uint64(k[len(prefix):])))
+			if r.Partition < 0 {
+				b.Field(3).AppendNull()
+			} else {
+				b.Field(3).(*array.Int32Builder).Append(r.Partition)
+			}
+			b.Field(4).(*array.Int64Builder).Append(r.Offset)
+			b.Field(5).(*array.StringBuilder).Append(r.Err)
+			b.Field(6).(*array.BinaryBuilder).Append(r.Raw)
+			b.Field(7).(*array.TimestampBuilder).Append(arrow.Timestamp(r.At.UnixMicro()))
+			return true, nil
+		})
 	}
 }

@@ -505,6 +505,9 @@ func (f *Fragment) guard(i int, fn func() error) (err error) {
 func (f *Fragment) opName(i int) string {
 	switch {
 	case i == -1:
+		if n, ok := f.spec.Source.(interface{ Name() string }); ok {
+			return "source " + n.Name()
+		}
 		return fmt.Sprintf("source (%T)", f.spec.Source)
 	case i == -2:
 		return "Do"
