@@ -13,8 +13,8 @@ import (
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/adhoc"
 	"github.com/weir-stream/weir/planner/catalog"
-	"github.com/weir-stream/weir/statestore"
 	"github.com/weir-stream/weir/sql/types"
+	"github.com/weir-stream/weir/statestore"
 )
 
 // systemTable is a read-only table computed from the engine's live state
