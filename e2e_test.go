@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -176,4 +177,48 @@ func TestRestart(t *testing.T) {
 	if got := queryText(t, conn, `SHOW MATERIALIZED VIEWS`); fmt.Sprint(got) != "[totals]" {
 		t.Fatalf("catalog after restart: %v", got)
 	}
+}
+
+// TestRestartFileSourceDeadLetters: a file stream's view and its dead
+// letters survive a restart; lines appended afterwards are read once, and
+// their bad lines join the dead letters without repeating the old ones.
+func TestRestartFileSourceDeadLetters(t *testing.T) {
+	cfg := weir.DefaultConfig()
+	cfg.Server.DataDir = t.TempDir()
+	cfg.State.CheckpointIntervalMS = 50
+	path := filepath.Join(t.TempDir(), "events.csv")
+	if err := os.WriteFile(path, []byte("k,v\n1,10\n1,oops\n2,5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	ts := startServer(t, cfg)
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, `CREATE STREAM events (k INT, v INT) WITH (connector = 'file', path = '`+path+`', format = 'csv', on.error = 'dlq')`)
+	mustExec(t, conn, `CREATE MATERIALIZED VIEW sums AS SELECT k, count(*) AS n, sum(v) AS total FROM events GROUP BY k`)
+	mustExec(t, conn, `FLUSH`)
+	check := func(when string, want []string, wantDead string) {
+		t.Helper()
+		if got := queryText(t, conn, `SELECT * FROM sums ORDER BY k`); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s: got %v, want %v", when, got, want)
+		}
+		if got := queryText(t, conn, `SELECT seq, "offset" FROM weir_dead_letters ORDER BY seq`); fmt.Sprint(got) != wantDead {
+			t.Fatalf("%s: dead letters %v, want %s", when, got, wantDead)
+		}
+	}
+	check("before restart", []string{"1 1 10", "2 1 5"}, "[0 9]")
+	conn.Close(context.Background())
+	ts.stop()
+
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("1,1\nbad\n3,3\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	ts = startServer(t, cfg)
+	conn = connect(t, ts.dsn)
+	mustExec(t, conn, `FLUSH`)
+	check("after restart", []string{"1 2 11", "2 1 5", "3 1 3"}, "[0 9 1 24]")
 }
