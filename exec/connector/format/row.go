@@ -1,13 +1,13 @@
-// Package format decodes records of the text formats weir's connectors read
-// (CSV lines, JSON lines) straight into Arrow builders typed by a stream's
-// declared SQL schema. A decoder parses a whole record before it appends
+// Package format decodes the records weir's connectors read (CSV lines, JSON
+// lines, Confluent-framed Avro) straight into Arrow builders typed by a
+// stream's declared SQL schema; NewDecoder makes a decoder from a source's
+// format options. A decoder parses a whole record before it appends
 // anything, so a malformed record leaves the builders untouched.
 package format
 
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -187,10 +187,11 @@ func parseText(t types.T, s []byte, v *value) error {
 		}
 		v.str = s
 	case types.JSONB:
-		if !json.Valid(s) {
-			return errJSON
+		norm, err := normalizeJSONB(s)
+		if err != nil {
+			return err
 		}
-		v.str = s
+		v.str = norm
 	case types.Date:
 		d, err := parseDate(bytes.TrimSpace(s))
 		if err != nil {
