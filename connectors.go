@@ -5,7 +5,9 @@ import (
 	"strings"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/connector/datagen"
 	"github.com/weir-stream/weir/exec/connector/file"
+	"github.com/weir-stream/weir/exec/connector/nexmark"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
@@ -29,7 +31,9 @@ type connector struct {
 
 // connectors are the stream connectors by name.
 var connectors = map[string]connector{
-	"file": {columns: fileColumns, newSource: newFileSource},
+	"file":    {columns: fileColumns, newSource: newFileSource},
+	"nexmark": {columns: nexmarkColumns, newSource: newNexmarkSource},
+	"datagen": {columns: datagenColumns, newSource: newDatagenSource},
 }
 
 // connectorNames lists the connectors for error messages.
@@ -103,4 +107,55 @@ func connectorOptions(opts map[string]string) map[string]string {
 		delete(out, k)
 	}
 	return out
+}
+
+// nexmarkColumns: the declared columns must be fields of the table; with
+// none declared, the stream has every column of the table.
+func nexmarkColumns(st *sql.CreateStream, opts map[string]string, declared []catalog.Column) ([]catalog.Column, error) {
+	if err := noIncludes(st, "nexmark"); err != nil {
+		return nil, err
+	}
+	o, err := nexmark.ParseOptions(connectorOptions(opts), (&catalog.Object{Columns: declared}).Schema())
+	if err != nil {
+		return nil, err
+	}
+	if len(declared) > 0 {
+		return declared, nil
+	}
+	var cols []catalog.Column
+	for _, c := range nexmark.Columns(o.Table) {
+		cols = append(cols, catalog.Column{Name: c.Name, Type: c.Type})
+	}
+	return cols, nil
+}
+
+func newNexmarkSource(e *Engine, s *catalog.Object, opts map[string]string, key []byte, _ *streamErrorSink) (exec.Source, error) {
+	o, err := nexmark.ParseOptions(opts, streamSchema(s))
+	if err != nil {
+		return nil, err
+	}
+	o.Key = key
+	return nexmark.NewSource(o, e.mem)
+}
+
+func datagenColumns(st *sql.CreateStream, opts map[string]string, declared []catalog.Column) ([]catalog.Column, error) {
+	if err := noIncludes(st, "datagen"); err != nil {
+		return nil, err
+	}
+	if err := needColumns(st, declared, "datagen"); err != nil {
+		return nil, err
+	}
+	if _, err := datagen.ParseOptions(connectorOptions(opts), (&catalog.Object{Columns: declared}).Schema()); err != nil {
+		return nil, err
+	}
+	return declared, nil
+}
+
+func newDatagenSource(e *Engine, s *catalog.Object, opts map[string]string, key []byte, _ *streamErrorSink) (exec.Source, error) {
+	o, err := datagen.ParseOptions(opts, streamSchema(s))
+	if err != nil {
+		return nil, err
+	}
+	o.Key = key
+	return datagen.NewSource(o, e.mem)
 }

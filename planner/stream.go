@@ -111,6 +111,12 @@ func (p *StreamPlan) build(n Node) (cols []Col, key []int, appendOnly bool, err 
 		p.Steps = append(p.Steps, &ProjectStep{Exprs: exprs, Cols: out})
 		return out, newKey, appendOnly, nil
 	case *Aggregate:
+		for _, a := range n.Aggs {
+			if a.Distinct {
+				return nil, nil, false, sqlstate.Errorf(sqlstate.FeatureNotSupported, "DISTINCT aggregates are not supported in materialized views yet").
+					WithHint("Group by the value in one view and count the groups in a view over it.")
+			}
+		}
 		var inCols []Col
 		if inCols, _, appendOnly, err = p.build(n.Input); err != nil {
 			return
