@@ -7,6 +7,8 @@ import (
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/connector/datagen"
 	"github.com/weir-stream/weir/exec/connector/file"
+	"github.com/weir-stream/weir/exec/connector/format"
+	"github.com/weir-stream/weir/exec/connector/kafka"
 	"github.com/weir-stream/weir/exec/connector/nexmark"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
@@ -34,6 +36,7 @@ var connectors = map[string]connector{
 	"file":    {columns: fileColumns, newSource: newFileSource},
 	"nexmark": {columns: nexmarkColumns, newSource: newNexmarkSource},
 	"datagen": {columns: datagenColumns, newSource: newDatagenSource},
+	"kafka":   {columns: kafkaColumns, newSource: newKafkaSource},
 }
 
 // connectorNames lists the connectors for error messages.
@@ -158,4 +161,66 @@ func newDatagenSource(e *Engine, s *catalog.Object, opts map[string]string, key 
 	}
 	o.Key = key
 	return datagen.NewSource(o, e.mem)
+}
+
+// kafkaColumns are the declared columns, then the record metadata the
+// INCLUDE clauses name (as include.* options, which the catalog keeps).
+func kafkaColumns(st *sql.CreateStream, opts map[string]string, declared []catalog.Column) ([]catalog.Column, error) {
+	if err := needColumns(st, declared, "kafka"); err != nil {
+		return nil, err
+	}
+	for _, inc := range st.Includes {
+		name := "kafka_" + inc.What
+		if inc.Alias != nil {
+			name = inc.Alias.Value
+		}
+		opts["include."+inc.What] = name
+	}
+	schema := (&catalog.Object{Columns: declared}).Schema()
+	o, err := kafka.ParseOptions(connectorOptions(opts), schema)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := format.NewDecoder(o.Format, connectorOptions(opts), schema); err != nil {
+		return nil, err
+	}
+	cols := declared
+	for _, c := range o.Include {
+		cols = append(cols, catalog.Column{Name: c.Name, Type: c.Type})
+	}
+	return cols, nil
+}
+
+// kafkaIncludes counts the metadata columns at the end of a kafka stream.
+func kafkaIncludes(opts map[string]string) int {
+	n := 0
+	for k := range opts {
+		if strings.HasPrefix(k, "include.") && k != "include.key.type" {
+			n++
+		}
+	}
+	return n
+}
+
+func newKafkaSource(e *Engine, s *catalog.Object, opts map[string]string, key []byte, errs *streamErrorSink) (exec.Source, error) {
+	schema := streamSchema(s)
+	schema = schema[:len(schema)-kafkaIncludes(opts)]
+	o, err := kafka.ParseOptions(opts, schema)
+	if err != nil {
+		return nil, err
+	}
+	if o.Decoder, err = format.NewDecoder(o.Format, opts, schema); err != nil {
+		return nil, err
+	}
+	o.Key = key
+	o.Errors = partitionErrorSink{errs}
+	return kafka.NewSource(o, e.mem, e.log)
+}
+
+// partitionErrorSink hands a Kafka source's bad records to the stream's sink.
+type partitionErrorSink struct{ s *streamErrorSink }
+
+// RecordError takes a record that did not decode.
+func (p partitionErrorSink) RecordError(partition int32, offset int64, raw []byte, err error) {
+	p.s.RecordPartitionError(partition, offset, raw, err)
 }

@@ -1,0 +1,669 @@
+package kafka
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/connector/format"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
+)
+
+// bufferRecords is about how many records the background poller holds
+// ahead of Next (the bound of the buffer between them).
+const bufferRecords = 1 << 16
+
+// fetchMaxWait is how long a fetch waits at most for new records.
+const fetchMaxWait = 250 * time.Millisecond
+
+// Source reads a Kafka topic as a stream. It is an exec.Source and an
+// exec.ProgressReporter. The runtime calls Open, Next, OnBarrier and Close
+// from one goroutine at a time; after Open, background goroutines fetch
+// records into a bounded buffer (the poller), look for new partitions and
+// refresh high watermarks (the watcher), and commit offsets to the consumer
+// group (the committer, with group.id). Progress is safe from any goroutine.
+//
+// The offsets in state are those of the records Next returned: Open seeks
+// every partition to exactly the offset after them, so a restart neither
+// skips nor repeats a record. The consumer group's committed offsets are
+// never read back (only scan.startup.mode = 'group' reads them, for
+// partitions without state).
+type Source struct {
+	opts   Options
+	mem    memory.Allocator
+	log    *slog.Logger
+	schema *arrow.Schema // declared, included, RowIDColumn
+
+	// Owned by the runtime goroutine.
+	next    map[int32]int64 // offset after the last record returned, per partition
+	pending []*kgo.Record   // records taken from the buffer, not yet decoded
+	rows    *format.RowBuilder
+	extra   []array.Builder // one per Include column, then the row ids
+	errs    int64
+	dirty   bool // next changed since the last publish
+	lastLog time.Time
+
+	cl       *kgo.Client
+	adm      *kadm.Client
+	buf      chan polled
+	commitCh chan kadm.Offsets
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	known    map[int32]bool // partitions consumed; owned by the watcher after Open
+
+	mu      sync.Mutex
+	pubNext map[int32]int64
+	hwm     map[int32]int64
+	pubRows atomic.Int64
+	pubErrs atomic.Int64
+}
+
+// polled is what the background goroutines hand to Next, in order: the
+// partitions that start being consumed (with their start offsets), or records.
+type polled struct {
+	added map[int32]int64
+	recs  []*kgo.Record
+}
+
+var (
+	_ exec.Source           = (*Source)(nil)
+	_ exec.ProgressReporter = (*Source)(nil)
+)
+
+// NewSource returns a source for opts. opts.Key and opts.Decoder must be
+// set; a nil logger means slog.Default(). Nothing connects until Open.
+func NewSource(opts Options, mem memory.Allocator, logger *slog.Logger) (*Source, error) {
+	if len(opts.Key) == 0 {
+		return nil, errors.New("kafka source: no state key prefix for the offsets")
+	}
+	if opts.Decoder == nil {
+		return nil, errors.New("kafka source: no decoder")
+	}
+	if opts.Topic == "" || len(opts.Brokers) == 0 {
+		return nil, errors.New("kafka source: no topic or no brokers")
+	}
+	if opts.BatchRows <= 0 {
+		opts.BatchRows = DefaultBatchRows
+	}
+	if opts.DiscoveryInterval <= 0 {
+		opts.DiscoveryInterval = DefaultDiscoveryInterval
+	}
+	if opts.StartupMode == "" {
+		opts.StartupMode = StartEarliest
+	}
+	if opts.OnError == "" {
+		opts.OnError = ErrorSkip
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	out := append(types.Schema{}, opts.Schema...)
+	for _, c := range opts.Include {
+		out = append(out, types.Column{Name: c.Name, Type: c.Type, Nullable: true})
+	}
+	out = append(out, types.Column{Name: RowIDColumn, Type: types.Int64Type})
+	return &Source{
+		opts:   opts,
+		mem:    mem,
+		log:    logger.With("source", "kafka", "topic", opts.Topic),
+		schema: out.Arrow(),
+	}, nil
+}
+
+// Schema returns the schema of the chunks the source emits: the declared
+// columns, the Include columns, then RowIDColumn.
+func (s *Source) Schema() *arrow.Schema { return s.schema }
+
+// partitionKey is the state key of partition p's offset.
+func (s *Source) partitionKey(p int32) []byte {
+	k := make([]byte, len(s.opts.Key)+4)
+	copy(k, s.opts.Key)
+	binary.BigEndian.PutUint32(k[len(s.opts.Key):], uint32(p))
+	return k
+}
+
+// prefixEnd returns the first key after every key starting with prefix (nil
+// when there is none).
+func prefixEnd(prefix []byte) []byte {
+	end := slices.Clone(prefix)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// Open restores the offsets recorded at the last committed barrier, resolves
+// the start of every other partition from the startup mode, connects, and
+// starts the background goroutines.
+func (s *Source) Open(ctx context.Context, oc exec.OpenContext) error {
+	if s.cl != nil {
+		return errors.New("kafka source: opened twice")
+	}
+	s.next = map[int32]int64{}
+	if oc.State != nil {
+		prefix := s.opts.Key
+		err := oc.State.Scan(prefix, prefixEnd(prefix), func(k, v []byte) (bool, error) {
+			if len(k) != len(prefix)+4 || len(v) != 8 {
+				return false, fmt.Errorf("kafka source: bad offset record (key %x, %d bytes)", k, len(v))
+			}
+			s.next[int32(binary.BigEndian.Uint32(k[len(prefix):]))] = int64(binary.BigEndian.Uint64(v))
+			return true, nil
+		})
+		if err != nil {
+			return fmt.Errorf("kafka source: read offsets: %w", err)
+		}
+	}
+	copts, err := s.opts.ClientOptions()
+	if err != nil {
+		return err
+	}
+	if s.opts.ReadCommitted {
+		copts = append(copts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	}
+	// Partition discovery lists offsets through the client's metadata
+	// cache: let it be no older than the discovery interval.
+	copts = append(copts, kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.MetadataMinAge(min(5*time.Second, s.opts.DiscoveryInterval)),
+		// A fetch long-polls the partitions it was issued for: a partition
+		// added meanwhile waits for it to return.
+		kgo.FetchMaxWait(fetchMaxWait))
+	cl, err := kgo.NewClient(copts...)
+	if err != nil {
+		return fmt.Errorf("kafka source: %w", err)
+	}
+	s.cl, s.adm = cl, kadm.NewClient(cl)
+	ends, err := s.listOffsets(ctx, s.adm.ListEndOffsets)
+	if err != nil {
+		s.closeClient()
+		return err
+	}
+	var fresh []int32
+	for p := range ends {
+		if _, ok := s.next[p]; !ok {
+			fresh = append(fresh, p)
+		}
+	}
+	starts, err := s.resolveStart(ctx, fresh, ends)
+	if err != nil {
+		s.closeClient()
+		return err
+	}
+	for p, o := range starts {
+		s.next[p] = o
+	}
+	s.known = map[int32]bool{}
+	assign := map[int32]kgo.Offset{}
+	for p, o := range s.next {
+		if _, ok := ends[p]; !ok {
+			// In state but no longer in the topic (recreated with fewer
+			// partitions): keep the record, read nothing.
+			continue
+		}
+		s.known[p] = true
+		assign[p] = kgo.NewOffset().At(o)
+	}
+	s.mu.Lock()
+	s.pubNext = maps.Clone(s.next)
+	s.hwm = ends
+	s.mu.Unlock()
+	s.rows = format.NewRowBuilder(s.mem, s.opts.Schema)
+	for _, c := range s.opts.Include {
+		s.extra = append(s.extra, array.NewBuilder(s.mem, c.Type.ArrowType()))
+	}
+	s.extra = append(s.extra, array.NewInt64Builder(s.mem))
+	s.log.Info("kafka source: opened", "brokers", strings.Join(s.opts.Brokers, ","),
+		"security", s.opts.Security.String(), "partitions", len(assign), "restored", len(s.next)-len(starts))
+
+	cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{s.opts.Topic: assign})
+	s.buf = make(chan polled, max(2, min(64, bufferRecords/s.opts.BatchRows)))
+	bg, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.wg.Add(2)
+	go s.poll(bg)
+	go s.watch(bg)
+	if s.opts.GroupID != "" {
+		s.commitCh = make(chan kadm.Offsets, 1)
+		s.wg.Add(1)
+		go s.commit(bg)
+	}
+	return nil
+}
+
+// listOffsets lists one offset per partition of the topic with list (the
+// start or end offsets): the partitions of the topic are its keys.
+func (s *Source) listOffsets(ctx context.Context,
+	list func(context.Context, ...string) (kadm.ListedOffsets, error)) (map[int32]int64, error) {
+	lo, err := list(ctx, s.opts.Topic)
+	if err != nil {
+		return nil, fmt.Errorf("kafka source: list offsets of topic %q: %w", s.opts.Topic, err)
+	}
+	out := map[int32]int64{}
+	for p, o := range lo[s.opts.Topic] {
+		if o.Err != nil {
+			return nil, fmt.Errorf("kafka source: topic %q partition %d: %w", s.opts.Topic, p, o.Err)
+		}
+		out[p] = o.Offset
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("kafka source: topic %q has no partitions", s.opts.Topic)
+	}
+	return out, nil
+}
+
+// resolveStart returns the start offsets of the partitions without state,
+// by the startup mode (ends are the high watermarks).
+func (s *Source) resolveStart(ctx context.Context, parts []int32, ends map[int32]int64) (map[int32]int64, error) {
+	out := map[int32]int64{}
+	if len(parts) == 0 {
+		return out, nil
+	}
+	var group kadm.OffsetResponses
+	switch s.opts.StartupMode {
+	case StartLatest:
+		latest := ends
+		if s.opts.ReadCommitted {
+			var err error
+			if latest, err = s.listOffsets(ctx, s.adm.ListCommittedOffsets); err != nil {
+				return nil, err
+			}
+		}
+		for _, p := range parts {
+			out[p] = latest[p]
+		}
+		return out, nil
+	case StartGroup:
+		var err error
+		group, err = s.adm.FetchOffsetsForTopics(ctx, s.opts.GroupID, s.opts.Topic)
+		if err != nil {
+			return nil, fmt.Errorf("kafka source: fetch the offsets of group %q: %w", s.opts.GroupID, err)
+		}
+	}
+	starts, err := s.listOffsets(ctx, s.adm.ListStartOffsets)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range parts {
+		out[p] = starts[p]
+		if r, ok := group.Lookup(s.opts.Topic, p); ok && r.Err == nil && r.At >= 0 {
+			out[p] = r.At
+		}
+	}
+	return out, nil
+}
+
+// poll fetches records into the buffer until ctx ends.
+func (s *Source) poll(ctx context.Context) {
+	defer s.wg.Done()
+	var lastWarn time.Time
+	for {
+		fs := s.cl.PollRecords(ctx, s.opts.BatchRows)
+		if ctx.Err() != nil || fs.IsClientClosed() {
+			return
+		}
+		fs.EachError(func(_ string, p int32, err error) {
+			if errors.Is(err, context.Canceled) || time.Since(lastWarn) < 10*time.Second {
+				return
+			}
+			lastWarn = time.Now()
+			s.log.Warn("kafka source: fetch failed", "partition", p, "err", err)
+		})
+		s.mu.Lock()
+		fs.EachPartition(func(p kgo.FetchTopicPartition) {
+			if p.HighWatermark > s.hwm[p.Partition] {
+				s.hwm[p.Partition] = p.HighWatermark
+			}
+		})
+		s.mu.Unlock()
+		recs := fs.Records()
+		if len(recs) == 0 {
+			continue
+		}
+		select {
+		case s.buf <- polled{recs: recs}:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// watch looks for new partitions and refreshes the high watermarks every
+// DiscoveryInterval until ctx ends.
+func (s *Source) watch(ctx context.Context) {
+	defer s.wg.Done()
+	t := time.NewTicker(s.opts.DiscoveryInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := s.discover(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("kafka source: partition discovery failed", "err", err)
+		}
+	}
+}
+
+// discover refreshes the high watermarks and starts consuming the
+// partitions added since the last look, from their earliest offset: what
+// was written to a new partition before it was seen belongs to the stream.
+func (s *Source) discover(ctx context.Context) error {
+	rctx, cancel := context.WithTimeout(ctx, max(s.opts.DiscoveryInterval, 10*time.Second))
+	defer cancel()
+	ends, err := s.listOffsets(rctx, s.adm.ListEndOffsets)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	for p, o := range ends {
+		if o > s.hwm[p] {
+			s.hwm[p] = o
+		}
+	}
+	s.mu.Unlock()
+	var added map[int32]int64
+	for p := range ends {
+		if !s.known[p] {
+			added = map[int32]int64{}
+			break
+		}
+	}
+	if added != nil {
+		starts, err := s.listOffsets(rctx, s.adm.ListStartOffsets)
+		if err != nil {
+			return err
+		}
+		for p := range ends {
+			if !s.known[p] {
+				added[p] = starts[p]
+			}
+		}
+	}
+	if added == nil {
+		return nil
+	}
+	// The start offsets go through the buffer ahead of the partitions'
+	// records, so Next records them in state before it returns any record.
+	select {
+	case s.buf <- polled{added: added}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	assign := map[int32]kgo.Offset{}
+	for p, o := range added {
+		s.known[p] = true
+		assign[p] = kgo.NewOffset().At(o)
+	}
+	s.log.Info("kafka source: new partitions", "partitions", len(added))
+	s.cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{s.opts.Topic: assign})
+	return nil
+}
+
+// commit commits the offsets recorded at barriers to the consumer group
+// (for lag monitoring by Kafka tools) until ctx ends.
+func (s *Source) commit(ctx context.Context) {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case offs := <-s.commitCh:
+			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			resp, err := s.adm.CommitOffsets(cctx, s.opts.GroupID, offs)
+			cancel()
+			if err == nil {
+				err = resp.Error()
+			}
+			if err != nil && ctx.Err() == nil {
+				s.log.Warn("kafka source: commit to the consumer group failed", "group", s.opts.GroupID, "err", err)
+			}
+		}
+	}
+}
+
+// Next decodes up to BatchRows buffered records into a chunk, or returns
+// exec.ErrNoData when none is buffered. It never waits for the brokers.
+// Records whose value is null (tombstones) carry no row and are passed over.
+func (s *Source) Next(ctx context.Context) (exec.Chunk, error) {
+	if s.rows == nil {
+		return exec.Chunk{}, errors.New("kafka source: Next before Open")
+	}
+	defer s.publish()
+	ids := s.extra[len(s.extra)-1].(*array.Int64Builder)
+	for ids.Len() < s.opts.BatchRows {
+		if len(s.pending) == 0 {
+			select {
+			case p := <-s.buf:
+				for part, o := range p.added {
+					if _, ok := s.next[part]; !ok {
+						s.next[part] = o
+						s.dirty = true
+					}
+				}
+				s.pending = p.recs
+				continue
+			default:
+			}
+			break
+		}
+		r := s.pending[0]
+		if err := s.decode(r); err != nil {
+			if ids.Len() > 0 {
+				break // return the rows before it; the next call fails
+			}
+			return exec.Chunk{}, err
+		}
+		s.pending[0] = nil
+		s.pending = s.pending[1:]
+	}
+	n := ids.Len()
+	if n == 0 {
+		return exec.Chunk{}, exec.ErrNoData
+	}
+	s.pubRows.Add(int64(n))
+	return exec.Chunk{Batch: s.flush(n)}, nil
+}
+
+// decode appends record r as a row, or hands it to the error sink. It
+// returns an error only under on.error = 'fail', and then consumes nothing.
+func (s *Source) decode(r *kgo.Record) error {
+	if r.Value == nil {
+		s.advance(r)
+		return nil
+	}
+	err := s.checkKey(r)
+	if err == nil {
+		err = s.opts.Decoder.Decode(r.Value, s.rows)
+	}
+	if err != nil {
+		if s.opts.OnError == ErrorFail {
+			return sqlstate.Wrap(sqlstate.InvalidTextRepresentation, err,
+				fmt.Sprintf("kafka source: topic %q partition %d offset %d", s.opts.Topic, r.Partition, r.Offset))
+		}
+		s.errs++
+		s.pubErrs.Store(s.errs)
+		if s.opts.Errors != nil {
+			s.opts.Errors.RecordError(r.Partition, r.Offset, r.Value, err)
+		}
+		if now := time.Now(); now.Sub(s.lastLog) > 10*time.Second {
+			s.lastLog = now
+			s.log.Warn("kafka source: skipping a record that does not decode",
+				"partition", r.Partition, "offset", r.Offset, "err", err, "errors", s.errs)
+		}
+		s.advance(r)
+		return nil
+	}
+	for i, c := range s.opts.Include {
+		b := s.extra[i]
+		switch c.Kind {
+		case IncludeKey:
+			switch kb := b.(type) {
+			case *array.BinaryBuilder:
+				if r.Key == nil {
+					kb.AppendNull()
+				} else {
+					kb.Append(r.Key)
+				}
+			case *array.StringBuilder:
+				if r.Key == nil {
+					kb.AppendNull()
+				} else {
+					kb.BinaryBuilder.Append(r.Key)
+				}
+			}
+		case IncludePartition:
+			b.(*array.Int32Builder).Append(r.Partition)
+		case IncludeOffset:
+			b.(*array.Int64Builder).Append(r.Offset)
+		case IncludeTimestamp:
+			b.(*array.TimestampBuilder).Append(arrow.Timestamp(r.Timestamp.UnixMicro()))
+		}
+	}
+	s.extra[len(s.extra)-1].(*array.Int64Builder).Append(RowID(r.Partition, r.Offset))
+	s.advance(r)
+	return nil
+}
+
+// checkKey rejects a key that is not UTF-8 when it is included as VARCHAR.
+func (s *Source) checkKey(r *kgo.Record) error {
+	for _, c := range s.opts.Include {
+		if c.Kind == IncludeKey && c.Type.Family == types.Text && r.Key != nil && !utf8.Valid(r.Key) {
+			return fmt.Errorf("column %q: the record key is not valid UTF-8", c.Name)
+		}
+	}
+	return nil
+}
+
+func (s *Source) advance(r *kgo.Record) {
+	s.next[r.Partition] = r.Offset + 1
+	s.dirty = true
+}
+
+// RowID is the _row_id of the record at offset of partition.
+func RowID(partition int32, offset int64) int64 { return int64(partition)<<48 | offset }
+
+// flush returns the n rows built so far as a batch of the source's schema.
+func (s *Source) flush(n int) arrow.RecordBatch {
+	rb := s.rows.NewRecordBatch()
+	defer rb.Release()
+	cols := make([]arrow.Array, 0, len(s.schema.Fields()))
+	cols = append(cols, rb.Columns()...)
+	for _, b := range s.extra {
+		a := b.NewArray()
+		defer a.Release()
+		cols = append(cols, a)
+	}
+	return array.NewRecordBatch(s.schema, cols, int64(n))
+}
+
+// publish makes the offsets visible to Progress.
+func (s *Source) publish() {
+	if !s.dirty {
+		return
+	}
+	s.dirty = false
+	s.mu.Lock()
+	for p, o := range s.next {
+		s.pubNext[p] = o
+	}
+	s.mu.Unlock()
+}
+
+// OnBarrier records, for every partition, the offset after the last record
+// Next returned (one key per partition under opts.Key), and with group.id
+// hands the same offsets to the committer.
+func (s *Source) OnBarrier(ctx context.Context, b exec.Barrier, w exec.StateWriter) error {
+	var offs kadm.Offsets
+	var v [8]byte
+	for p, o := range s.next {
+		binary.BigEndian.PutUint64(v[:], uint64(o))
+		if err := w.Set(s.partitionKey(p), v[:]); err != nil {
+			return fmt.Errorf("kafka source: record offsets: %w", err)
+		}
+		offs.AddOffset(s.opts.Topic, p, o, -1)
+	}
+	if s.commitCh != nil {
+		select {
+		case <-s.commitCh:
+		default:
+		}
+		s.commitCh <- offs
+	}
+	return nil
+}
+
+// Progress reports the records emitted and skipped since Open, the next
+// offset per partition ("p0:123,p1:456") and the lag: the records between
+// them and the high watermarks. Safe for concurrent use.
+func (s *Source) Progress() exec.SourceProgress {
+	s.mu.Lock()
+	parts := make([]int32, 0, len(s.pubNext))
+	for p := range s.pubNext {
+		parts = append(parts, p)
+	}
+	slices.Sort(parts)
+	var pos strings.Builder
+	lag := int64(-1)
+	for i, p := range parts {
+		if i > 0 {
+			pos.WriteByte(',')
+		}
+		o := s.pubNext[p]
+		pos.WriteString("p" + strconv.Itoa(int(p)) + ":" + strconv.FormatInt(o, 10))
+		if h, ok := s.hwm[p]; ok {
+			lag = max(lag, 0) + max(0, h-o)
+		}
+	}
+	s.mu.Unlock()
+	return exec.SourceProgress{
+		Rows: s.pubRows.Load(), Errors: s.pubErrs.Load(),
+		Position: pos.String(), Lag: lag, LagUnit: "records",
+	}
+}
+
+// Close stops the background goroutines, closes the client and releases
+// the builders.
+func (s *Source) Close() error {
+	s.closeClient()
+	if s.rows != nil {
+		s.rows.Release()
+		for _, b := range s.extra {
+			b.Release()
+		}
+		s.rows, s.extra = nil, nil
+	}
+	s.pending = nil
+	return nil
+}
+
+func (s *Source) closeClient() {
+	if s.cancel != nil {
+		s.cancel()
+		s.wg.Wait()
+		s.cancel = nil
+	}
+	if s.cl != nil {
+		s.cl.Close()
+		s.cl = nil
+	}
+}
