@@ -43,3 +43,26 @@ CREATE MATERIALIZED VIEW city_totals AS
   SELECT city, count(*) AS n_users
   FROM users
   GROUP BY city;
+
+-- A live Nexmark auction site (the benchmark's generator), 1000 events a
+-- second: people, auctions and bids in the 1 : 3 : 46 mix.
+CREATE STREAM bid WITH (connector = 'nexmark', nexmark.table = 'bid', nexmark.events.per.second = '1000');
+CREATE STREAM auction WITH (connector = 'nexmark', nexmark.table = 'auction', nexmark.events.per.second = '1000');
+
+-- Bids and the best price per auction.
+CREATE MATERIALIZED VIEW bids_per_auction AS
+  SELECT auction, count(*) AS bids, max(price) AS top_price
+  FROM bid
+  GROUP BY auction;
+
+-- Who bids most, and how much.
+CREATE MATERIALIZED VIEW top_bidders AS
+  SELECT bidder, count(*) AS bids, sum(price) AS spent
+  FROM bid
+  GROUP BY bidder;
+
+-- Auctions and their average opening bid per category.
+CREATE MATERIALIZED VIEW auctions_per_category AS
+  SELECT category, count(*) AS auctions, avg(initial_bid) AS avg_initial_bid
+  FROM auction
+  GROUP BY category;
