@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,7 +33,13 @@ var (
 // statements of the failing round.
 func TestOracle(t *testing.T) {
 	seed := *oracleSeed
-	if seed == 0 {
+	switch {
+	case seed != 0:
+	case os.Getenv("CI") == "true":
+		// CI runs a fixed sequence, so a landing never depends on luck;
+		// local runs explore a new one each time.
+		seed = 20261122
+	default:
 		seed = uint64(time.Now().UnixNano())
 	}
 	t.Cleanup(func() {
