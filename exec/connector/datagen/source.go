@@ -10,13 +10,13 @@ import (
 	"math/bits"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/connector/pacing"
 	"github.com/weir-stream/weir/sql/types"
 )
 
@@ -34,10 +34,8 @@ type Source struct {
 	builders []array.Builder
 	rowIDs   *array.Int64Builder
 
-	next      int64 // the first row not generated yet
-	startTime time.Time
-	startNext int64
-	now       func() time.Time
+	next int64 // the first row not generated yet
+	pace pacing.Pacer
 
 	pubRows, pubNext atomic.Int64
 }
@@ -60,7 +58,7 @@ func NewSource(opts Options, mem memory.Allocator) (*Source, error) {
 	if opts.BatchRows <= 0 {
 		opts.BatchRows = DefaultBatchRows
 	}
-	s := &Source{opts: opts, mem: mem, end: math.MaxInt64, now: time.Now}
+	s := &Source{opts: opts, mem: mem, end: math.MaxInt64, pace: pacing.Pacer{Rate: opts.RowsPerSecond}}
 	if opts.TotalRows > 0 {
 		s.end = opts.TotalRows
 	}
@@ -120,7 +118,7 @@ func (s *Source) Open(ctx context.Context, oc exec.OpenContext) error {
 		}
 	}
 	s.pubNext.Store(s.next)
-	s.startTime, s.startNext = s.now(), s.next
+	s.pace.Start(s.next)
 	s.releaseBuilders()
 	for _, c := range s.opts.Schema {
 		s.builders = append(s.builders, array.NewBuilder(s.mem, c.Type.ArrowType()))
@@ -156,24 +154,6 @@ func (s *Source) releaseBuilders() {
 	}
 }
 
-// due returns the first row not yet due under the pacing, or MaxInt64 when
-// the source is not paced.
-func (s *Source) due() int64 {
-	rate := s.opts.RowsPerSecond
-	if rate == 0 {
-		return math.MaxInt64
-	}
-	el := s.now().Sub(s.startTime)
-	if el < 0 {
-		return s.startNext
-	}
-	secs, frac := int64(el/time.Second), int64(el%time.Second)
-	if secs > (math.MaxInt64-s.startNext)/rate-1 {
-		return math.MaxInt64
-	}
-	return s.startNext + secs*rate + frac*rate/int64(time.Second)
-}
-
 // Next generates up to BatchRows rows. It returns exec.ErrNoData when the
 // next row is not due yet, and io.EOF after the last row of a bounded stream.
 func (s *Source) Next(ctx context.Context) (exec.Chunk, error) {
@@ -186,7 +166,7 @@ func (s *Source) Next(ctx context.Context) (exec.Chunk, error) {
 	if s.next >= s.end {
 		return exec.Chunk{}, io.EOF
 	}
-	to := min(s.end, s.due(), s.next+int64(s.opts.BatchRows))
+	to := min(s.end, s.pace.Due(), s.next+int64(s.opts.BatchRows))
 	if to <= s.next {
 		return exec.Chunk{}, exec.ErrNoData
 	}

@@ -9,13 +9,13 @@ import (
 	"math"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/connector/pacing"
 	"github.com/weir-stream/weir/sql/types"
 )
 
@@ -34,12 +34,8 @@ type Source struct {
 	builders []builder
 	rowIDs   *array.Int64Builder
 
-	next int64 // the first event number not generated yet
-	// Pacing: event startNext is due at startTime, later ones at
-	// EventsPerSecond after it.
-	startTime time.Time
-	startNext int64
-	now       func() time.Time
+	next int64        // the first event number not generated yet
+	pace pacing.Pacer // events per second, over all three kinds
 
 	// Published for Progress.
 	pubRows, pubNext atomic.Int64
@@ -85,7 +81,7 @@ func NewSource(opts Options, mem memory.Allocator) (*Source, error) {
 		cols:   cols,
 		schema: out.Arrow(),
 		gen:    newGenerator(opts.Seed, opts.EventsPerSecond),
-		now:    time.Now,
+		pace:   pacing.Pacer{Rate: opts.EventsPerSecond},
 	}, nil
 }
 
@@ -127,7 +123,7 @@ func (s *Source) Open(ctx context.Context, oc exec.OpenContext) error {
 		}
 	}
 	s.pubNext.Store(s.next)
-	s.startTime, s.startNext = s.now(), s.next
+	s.pace.Start(s.next)
 	s.releaseBuilders()
 	s.builders = make([]builder, len(s.cols))
 	for i, c := range s.cols {
@@ -177,24 +173,6 @@ func (s *Source) releaseBuilders() {
 	}
 }
 
-// due returns the first event number not yet due under the pacing, or
-// MaxInt64 when the source is not paced.
-func (s *Source) due() int64 {
-	rate := s.opts.EventsPerSecond
-	if rate == 0 {
-		return math.MaxInt64
-	}
-	el := s.now().Sub(s.startTime)
-	if el < 0 {
-		return s.startNext
-	}
-	secs, frac := int64(el/time.Second), int64(el%time.Second)
-	if secs > (math.MaxInt64-s.startNext)/rate-1 {
-		return math.MaxInt64
-	}
-	return s.startNext + secs*rate + frac*rate/int64(time.Second)
-}
-
 // Next generates up to BatchRows rows of the source's table. It returns
 // exec.ErrNoData when the next event is not due yet, and io.EOF after the
 // last event of a bounded run.
@@ -209,7 +187,7 @@ func (s *Source) Next(ctx context.Context) (exec.Chunk, error) {
 	if s.opts.TotalEvents > 0 {
 		end = s.opts.TotalEvents
 	}
-	limit := min(end, s.due())
+	limit := min(end, s.pace.Due())
 	i := nextOfKind(s.kind, s.next)
 	if i >= end {
 		s.setNext(end)

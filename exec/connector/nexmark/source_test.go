@@ -111,7 +111,7 @@ func TestNexmark(t *testing.T) {
 				if err != nil {
 					return formatErr(err)
 				}
-				s.now = func() time.Time { return clock }
+				s.pace.Now = func() time.Time { return clock }
 				if err := s.Open(ctx, exec.OpenContext{State: state}); err != nil {
 					return "error: " + err.Error() + "\n"
 				}
