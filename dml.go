@@ -263,22 +263,7 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 // of a row of the table or of an earlier row of batch. Runs inside the
 // table's fragment (Do), so it sees every earlier write.
 func (s *Session) checkUnique(o *catalog.Object, j *job, batch arrow.RecordBatch) error {
-	kt := o.KeyTypes()
-	seen := map[string]bool{}
-	var key []byte
-	for r := 0; r < int(batch.NumRows()); r++ {
-		key = statestore.AppendRow(key[:0], kt, batch, o.Key, r)
-		_, exists, err := j.mat.Get(key)
-		if err != nil {
-			return err
-		}
-		if exists || seen[string(key)] {
-			return sqlstate.Errorf(sqlstate.UniqueViolation, "duplicate key value violates unique constraint \"%s_pkey\"", o.Name).
-				WithDetail("Key " + keyText(o, batch, r) + " already exists.")
-		}
-		seen[string(key)] = true
-	}
-	return nil
+	return s.checkMovedKeys(o, j, nil, []arrow.RecordBatch{batch})
 }
 
 func keyText(o *catalog.Object, batch arrow.RecordBatch, r int) string {
@@ -395,12 +380,8 @@ func (s *Session) delete(ctx context.Context, st *sql.Delete) (*Result, error) {
 			if err != nil {
 				return err
 			}
-			ops := make([]exec.Op, len(idx))
-			for i := range ops {
-				ops[i] = exec.Delete
-			}
 			n += int64(len(idx))
-			if err := in.Push(ctx, exec.Chunk{Batch: del, Ops: ops}); err != nil {
+			if err := in.Push(ctx, exec.Chunk{Batch: del, Ops: repeatOp(exec.Delete, len(idx))}); err != nil {
 				return err
 			}
 		}
