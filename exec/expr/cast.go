@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -261,11 +262,7 @@ func convertValue(v any, from, to types.T) (any, error) {
 			x := r.Int64()
 			return x, checkIntRange(x, to)
 		case to.IsFloat():
-			f := d.ToFloat64(from.Scale)
-			if to.Family == types.Float32 {
-				f = float64(float32(f))
-			}
-			return f, nil
+			return numericToFloat(d, from.Scale, to.Family == types.Float32), nil
 		case to.Family == types.Numeric:
 			return numericFromBig(shiftRound(d.BigInt(), int(to.Scale-from.Scale)), to)
 		}
@@ -389,4 +386,19 @@ func commonNumber(a, b types.T) types.T {
 	}
 	digits := max(integerDigits(a), integerDigits(b))
 	return types.NumericType(min(types.NumericMaxPrecision, digits+scale), scale)
+}
+
+// numericToFloat converts the decimal d of the given scale to the nearest
+// float64 (or float32 when single), as Postgres does: through the decimal
+// text, so 0.3 becomes the double nearest 0.3 rather than 3 × 0.1 rounded
+// twice, which decimal128.Num.ToFloat64 gives.
+func numericToFloat(d decimal128.Num, scale int32, single bool) float64 {
+	bits := 64
+	if single {
+		bits = 32
+	}
+	// ToString always yields a valid decimal; beyond the float range
+	// ParseFloat returns ±Inf with an error, and ±Inf is the answer.
+	f, _ := strconv.ParseFloat(d.ToString(scale), bits)
+	return f
 }
