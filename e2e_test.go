@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -221,4 +222,43 @@ func TestRestartFileSourceDeadLetters(t *testing.T) {
 	conn = connect(t, ts.dsn)
 	mustExec(t, conn, `FLUSH`)
 	check("after restart", []string{"1 2 11", "2 1 5", "3 1 3"}, "[0 9 1 24]")
+}
+
+// TestFailedViewDoesNotBlock checks that a view whose dataflow fails (here:
+// division by zero) leaves everything else working: later inserts into its
+// table (far more than the subscription buffer holds), FLUSH, the other
+// views, and DROP of the failed view.
+func TestFailedViewDoesNotBlock(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, `CREATE TABLE t (id BIGINT PRIMARY KEY, k INT, x INT)`)
+	mustExec(t, conn, `CREATE MATERIALIZED VIEW fails AS SELECT k, sum(100 / x) AS s FROM t GROUP BY k`)
+	mustExec(t, conn, `CREATE MATERIALIZED VIEW counts AS SELECT k, count(*) AS n FROM t GROUP BY k`)
+	mustExec(t, conn, `INSERT INTO t VALUES (0, 1, 0)`)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 1; i <= 100; i++ {
+			mustExec(t, conn, fmt.Sprintf(`INSERT INTO t VALUES (%d, %d, 1)`, i, i%2))
+		}
+		mustExec(t, conn, `FLUSH`)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("inserts and FLUSH blocked behind the failed view")
+	}
+	if got, want := strings.Join(queryText(t, conn, `SELECT k, n FROM counts ORDER BY k`), ","), "0 50,1 51"; got != want {
+		t.Errorf("counts = %s, want %s", got, want)
+	}
+	got := queryText(t, conn, `SELECT name, status, error FROM weir_jobs WHERE name = 'fails'`)
+	if len(got) != 1 || !strings.Contains(got[0], "failed") || !strings.Contains(got[0], "division by zero") {
+		t.Errorf("weir_jobs for the failed view = %q, want it failed with the division by zero", got)
+	}
+	mustExec(t, conn, `DROP MATERIALIZED VIEW fails`)
+	mustExec(t, conn, `INSERT INTO t VALUES (1000, 1, 0)`)
+	mustExec(t, conn, `FLUSH`)
+	if got, want := strings.Join(queryText(t, conn, `SELECT k, n FROM counts ORDER BY k`), ","), "0 50,1 52"; got != want {
+		t.Errorf("counts = %s, want %s", got, want)
+	}
 }

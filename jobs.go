@@ -164,6 +164,7 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 	go func() {
 		if err := j.frag.Run(runCtx); err != nil && runCtx.Err() == nil {
 			e.log.Error("dataflow stopped", "object", o.Name, "err", err)
+			e.unsubscribe(j)
 		}
 	}()
 	if j.root {
@@ -200,6 +201,39 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 	e.jobs[o.Name] = j
 	e.mu.Unlock()
 	return nil
+}
+
+// unsubscribe removes a failed job's input from its upstream's Broadcast, so
+// that the upstream (and every epoch, FLUSH and DML waiting on it) never
+// blocks on a channel nobody reads. Until the removal has happened inside the
+// upstream's goroutine, what the upstream sends is read and released here.
+func (e *Engine) unsubscribe(j *job) {
+	if j.up == nil {
+		return
+	}
+	removed := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case m := <-j.input:
+				m.Chunk.Release()
+			case <-removed:
+				for {
+					select {
+					case m := <-j.input:
+						m.Chunk.Release()
+					default:
+						return
+					}
+				}
+			}
+		}
+	}()
+	_ = j.up.frag.Do(e.ctx, func(context.Context, exec.Output) error {
+		j.up.frag.Output().Remove(j.input)
+		return nil
+	})
+	close(removed)
 }
 
 // stopJob ends a job's dataflow: it is unsubscribed from its upstream and its
