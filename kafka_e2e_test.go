@@ -3,6 +3,9 @@ package weir_test
 import (
 	"context"
 	"fmt"
+	"os"
+	osexec "os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,4 +87,48 @@ func TestKafkaSourceExactlyOnceAcrossRestart(t *testing.T) {
 	// Since the restart each source has read the 300 new records, and has
 	// nothing left to read.
 	waitForRows(t, conn, `SELECT view, rows, errors, lag FROM weir_sources ORDER BY view`, []string{"per_partition 300 1 0", "totals 300 1 0"})
+}
+
+// TestKafkaKcatInterop has kcat (librdkafka, a client no one here wrote)
+// produce keyed JSON records into the in-process cluster, and checks that
+// weir's views count every one of them, with the keys kcat set.
+func TestKafkaKcatInterop(t *testing.T) {
+	kcat, err := osexec.LookPath("kcat")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("kcat is not installed (.ci/install-deps installs it)")
+		}
+		t.Skip("kcat is not installed; apt-get install kcat")
+	}
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "clicks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, fmt.Sprintf(`CREATE STREAM clicks (page VARCHAR, ms INT) INCLUDE key AS usr
+		WITH (connector = 'kafka', topic = 'clicks', brokers = '%s', format = 'json')`, c.ListenAddrs()[0]))
+	mustExec(t, conn, `CREATE MATERIALIZED VIEW per_user AS
+		SELECT convert_from(usr, 'UTF8') AS usr, count(*) AS n, sum(ms) AS total_ms FROM clicks GROUP BY usr`)
+	mustExec(t, conn, `CREATE MATERIALIZED VIEW per_page AS SELECT page, count(*) AS n FROM clicks GROUP BY page`)
+
+	// 1000 records "user<i%4>|{...}": kcat splits key and value at '|' and
+	// spreads the keys over both partitions with its own partitioner.
+	var in strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&in, "user%d|{\"page\": \"/p%d\", \"ms\": %d}\n", i%4, i%5, i)
+	}
+	cmd := osexec.Command(kcat, "-P", "-b", c.ListenAddrs()[0], "-t", "clicks", "-K", "|")
+	cmd.Stdin = strings.NewReader(in.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("kcat: %v\n%s", err, out)
+	}
+	// Sums of i < 1000 with i ≡ u (mod 4): 250 values each.
+	waitForRows(t, conn, `SELECT usr, n, total_ms FROM per_user ORDER BY usr`,
+		[]string{"user0 250 124500", "user1 250 124750", "user2 250 125000", "user3 250 125250"})
+	waitForRows(t, conn, `SELECT page, n FROM per_page ORDER BY page`,
+		[]string{"/p0 200", "/p1 200", "/p2 200", "/p3 200", "/p4 200"})
+	waitForRows(t, conn, `SELECT view, rows, errors FROM weir_sources ORDER BY view`,
+		[]string{"per_page 1000 0", "per_user 1000 0"})
 }

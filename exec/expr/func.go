@@ -61,6 +61,8 @@ func init() {
 		"rtrim":             {resolve: resolveText},
 		"replace":           {resolve: resolveText},
 		"concat":            {resolve: resolveConcat},
+		"convert_from":      {resolve: resolveConvert},
+		"convert_to":        {resolve: resolveConvert},
 		"coalesce":          {resolve: resolveCoalesce},
 		"nullif":            {resolve: resolveNullif},
 		"greatest":          {resolve: resolveExtreme},
@@ -80,6 +82,7 @@ func init() {
 //	lower(s), upper(s), length(s), char_length(s), substr(s, from[, len]),
 //	substring(s, from[, len]), trim(s[, chars]), btrim, ltrim, rtrim,
 //	replace(s, from, to), concat(any...)
+//	convert_from(bytes, 'UTF8') (bytea to text, checked), convert_to(s, 'UTF8')
 //	coalesce(x...), nullif(x, y), greatest(x...), least(x...)
 //	date_trunc('unit', ts), date_part('field', ts|date|interval), extract
 //	now(), current_timestamp (volatile: see IsVolatile)
@@ -333,6 +336,35 @@ func resolveFloat(name string, args []Expr) (*funcExpr, error) {
 			return nil, sqlstate.Errorf(sqlstate.NumericValueOutOfRange, "value out of range: overflow")
 		}
 		return r, nil
+	}), nil
+}
+
+// resolveConvert resolves convert_from(bytea, encoding) → text and
+// convert_to(text, encoding) → bytea for the one encoding weir stores text
+// in, UTF8. Bytes that are not UTF-8 are 22021, as in Postgres.
+func resolveConvert(name string, args []Expr) (*funcExpr, error) {
+	from, to := types.ByteaType, types.TextType
+	if name == "convert_to" {
+		from, to = to, from
+	}
+	cargs, err := coerceArgs(name, args, from, types.TextType)
+	if err != nil {
+		return nil, err
+	}
+	return strictFunc(to, cargs, func(vs []any) (any, error) {
+		if enc := strings.ToUpper(strings.ReplaceAll(vs[1].(string), "-", "")); enc != "UTF8" {
+			return nil, sqlstate.Errorf(sqlstate.InvalidParameterValue, "invalid %s encoding name \"%s\" (weir supports UTF8)", map[bool]string{true: "source", false: "destination"}[name == "convert_from"], vs[1].(string))
+		}
+		switch v := vs[0].(type) {
+		case []byte:
+			if !utf8.Valid(v) {
+				return nil, sqlstate.Errorf(sqlstate.CharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
+			}
+			return string(v), nil
+		case string:
+			return []byte(v), nil
+		}
+		return nil, sqlstate.Errorf(sqlstate.Internal, "%s: unexpected argument %T", name, vs[0])
 	}), nil
 }
 

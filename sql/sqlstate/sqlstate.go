@@ -25,6 +25,7 @@ const (
 	DatatypeMismatch             = "42804"
 	GroupingError                = "42803"
 	InvalidParameterValue        = "22023"
+	CharacterNotInRepertoire     = "22021"
 	InvalidColumnReference       = "42P10"
 	InvalidRowCountInLimit       = "2201W"
 	InvalidRowCountInOffset      = "2201X"
