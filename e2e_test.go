@@ -262,3 +262,13 @@ func TestFailedViewDoesNotBlock(t *testing.T) {
 		t.Errorf("counts = %s, want %s", got, want)
 	}
 }
+
+// TestSourceRowsPerSecond checks that weir_sources shows a live source's
+// rate: a paced nexmark stream reads a positive number of rows per second.
+func TestSourceRowsPerSecond(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, `CREATE STREAM bid WITH (connector = 'nexmark', nexmark.table = 'bid', nexmark.events.per.second = '2000')`)
+	mustExec(t, conn, `CREATE MATERIALIZED VIEW bids AS SELECT count(*) AS n FROM bid`)
+	waitForRows(t, conn, `SELECT view, connector, rows_per_second > 0, bytes IS NULL FROM weir_sources`, []string{"bids nexmark t t"})
+}

@@ -62,6 +62,8 @@ type guardedSource struct {
 	policy errorPolicy
 	prefix []byte // state keys of dead letters: prefix | seq (8 bytes)
 
+	rate rateMeter // rows per second, fed at each barrier
+
 	mu      sync.Mutex
 	pending []badRecord
 	failure error
@@ -127,6 +129,9 @@ func (g *guardedSource) Next(ctx context.Context) (exec.Chunk, error) {
 func (g *guardedSource) OnBarrier(ctx context.Context, b exec.Barrier, w exec.StateWriter) error {
 	if err := g.Source.OnBarrier(ctx, b, w); err != nil {
 		return err
+	}
+	if pr, ok := g.Source.(exec.ProgressReporter); ok {
+		g.rate.observe(time.Now(), pr.Progress().Rows)
 	}
 	g.mu.Lock()
 	pending := g.pending

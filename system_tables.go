@@ -54,6 +54,8 @@ var systemTables = map[string]systemTable{
 			{Name: "connector", Type: types.TextType}, {Name: "rows", Type: types.Int64Type},
 			{Name: "errors", Type: types.Int64Type}, {Name: "position", Type: types.TextType},
 			{Name: "lag", Type: types.Int64Type}, {Name: "lag_unit", Type: types.TextType},
+			{Name: "lag_detail", Type: types.TextType}, {Name: "bytes", Type: types.Int64Type},
+			{Name: "rows_per_second", Type: types.Float64Type},
 		},
 		fill: fillSources,
 	},
@@ -120,9 +122,9 @@ func fillJobs(e *Engine, b *array.RecordBuilder) {
 
 func fillSources(e *Engine, b *array.RecordBuilder) {
 	for _, j := range e.sortedJobs() {
-		src := j.src
+		src, rate := j.src, 0.0
 		if g, ok := src.(*guardedSource); ok {
-			src = g.Source
+			src, rate = g.Source, g.rate.perSecond()
 		}
 		pr, ok := src.(exec.ProgressReporter)
 		if !ok || j.stream == nil {
@@ -141,6 +143,17 @@ func fillSources(e *Engine, b *array.RecordBuilder) {
 			b.Field(6).(*array.Int64Builder).Append(p.Lag)
 		}
 		b.Field(7).(*array.StringBuilder).Append(p.LagUnit)
+		if p.LagDetail == "" {
+			b.Field(8).AppendNull()
+		} else {
+			b.Field(8).(*array.StringBuilder).Append(p.LagDetail)
+		}
+		if p.Bytes < 0 {
+			b.Field(9).AppendNull()
+		} else {
+			b.Field(9).(*array.Int64Builder).Append(p.Bytes)
+		}
+		b.Field(10).(*array.Float64Builder).Append(rate)
 	}
 }
 

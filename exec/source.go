@@ -35,6 +35,9 @@ type SourceProgress struct {
 	Rows int64
 	// Errors counts the records that could not be decoded since it opened.
 	Errors int64
+	// Bytes counts the bytes of the records read since it opened (the
+	// encoded records, before decoding); -1 for generators, which read none.
+	Bytes int64
 	// Position is where the next read starts, in the connector's terms (a
 	// byte offset for a file, offsets per partition for Kafka).
 	Position string
@@ -42,6 +45,10 @@ type SourceProgress struct {
 	// LagUnit; -1 when unknown.
 	Lag     int64
 	LagUnit string
+	// LagDetail is the lag of each part of the source, for those read in
+	// parts: Kafka's is "p0:5,p1:0" (records per partition, where the high
+	// watermark is known). Empty otherwise.
+	LagDetail string
 }
 
 // ProgressReporter is implemented by sources that report their progress.

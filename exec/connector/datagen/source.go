@@ -99,7 +99,7 @@ func (s *Source) Progress() exec.SourceProgress {
 	if s.end != math.MaxInt64 {
 		lag = max(0, s.end-next)
 	}
-	return exec.SourceProgress{Rows: s.pubRows.Load(), Position: strconv.FormatInt(next, 10), Lag: lag, LagUnit: "rows"}
+	return exec.SourceProgress{Rows: s.pubRows.Load(), Bytes: -1, Position: strconv.FormatInt(next, 10), Lag: lag, LagUnit: "rows"}
 }
 
 // Open restores the position recorded at the last committed barrier and

@@ -63,6 +63,8 @@ type Source struct {
 
 	// Published for Progress, which runs on other goroutines.
 	pubOffset, pubRows, pubMalformed, pubSize atomic.Int64
+	// openOffset is the offset Open restored: Progress counts bytes from it.
+	openOffset atomic.Int64
 }
 
 var _ exec.Source = (*Source)(nil)
@@ -116,7 +118,7 @@ func (s *Source) Progress() exec.SourceProgress {
 		lag = max(0, size-off)
 	}
 	return exec.SourceProgress{
-		Rows: s.pubRows.Load(), Errors: s.pubMalformed.Load(),
+		Rows: s.pubRows.Load(), Errors: s.pubMalformed.Load(), Bytes: off - s.openOffset.Load(),
 		Position: strconv.FormatInt(off, 10), Lag: lag, LagUnit: "bytes",
 	}
 }
@@ -144,6 +146,7 @@ func (s *Source) Open(ctx context.Context, oc exec.OpenContext) error {
 			s.offset = int64(binary.BigEndian.Uint64(v))
 		}
 	}
+	s.openOffset.Store(s.offset)
 	s.pubSize.Store(-1)
 	s.publish(-1)
 	s.bufStart, s.buf = s.offset, s.buf[:0]

@@ -71,7 +71,8 @@ type Source struct {
 	mu      sync.Mutex
 	pubNext map[int32]int64
 	hwm     map[int32]int64
-	pubRows atomic.Int64
+	pubRows  atomic.Int64
+	pubBytes atomic.Int64
 	pubErrs atomic.Int64
 }
 
@@ -467,6 +468,7 @@ func (s *Source) Next(ctx context.Context) (exec.Chunk, error) {
 			break
 		}
 		r := s.pending[0]
+		s.pubBytes.Add(int64(len(r.Key) + len(r.Value)))
 		if err := s.decode(r); err != nil {
 			if ids.Len() > 0 {
 				break // return the rows before it; the next call fails
@@ -614,7 +616,7 @@ func (s *Source) OnBarrier(ctx context.Context, b exec.Barrier, w exec.StateWrit
 
 // Progress reports the records emitted and skipped since Open, the next
 // offset per partition ("p0:123,p1:456") and the lag: the records between
-// them and the high watermarks. Safe for concurrent use.
+// them and the high watermarks, in all and per partition. Safe for concurrent use.
 func (s *Source) Progress() exec.SourceProgress {
 	s.mu.Lock()
 	parts := make([]int32, 0, len(s.pubNext))
@@ -622,7 +624,7 @@ func (s *Source) Progress() exec.SourceProgress {
 		parts = append(parts, p)
 	}
 	slices.Sort(parts)
-	var pos strings.Builder
+	var pos, detail strings.Builder
 	lag := int64(-1)
 	for i, p := range parts {
 		if i > 0 {
@@ -632,12 +634,16 @@ func (s *Source) Progress() exec.SourceProgress {
 		pos.WriteString("p" + strconv.Itoa(int(p)) + ":" + strconv.FormatInt(o, 10))
 		if h, ok := s.hwm[p]; ok {
 			lag = max(lag, 0) + max(0, h-o)
+			if detail.Len() > 0 {
+				detail.WriteByte(',')
+			}
+			detail.WriteString("p" + strconv.Itoa(int(p)) + ":" + strconv.FormatInt(max(0, h-o), 10))
 		}
 	}
 	s.mu.Unlock()
 	return exec.SourceProgress{
-		Rows: s.pubRows.Load(), Errors: s.pubErrs.Load(),
-		Position: pos.String(), Lag: lag, LagUnit: "records",
+		Rows: s.pubRows.Load(), Errors: s.pubErrs.Load(), Bytes: s.pubBytes.Load(),
+		Position: pos.String(), Lag: lag, LagUnit: "records", LagDetail: detail.String(),
 	}
 }
 

@@ -464,6 +464,9 @@ func TestProgressAndGroupCommit(t *testing.T) {
 	barrier(t, s, st, 1)
 	c.produceInts(t, 1, 0, 7)
 	waitFor(t, func() bool { return s.Progress().Lag == 7 })
+	if p := s.Progress(); p.LagDetail != "p0:0,p1:7" || p.Bytes == 0 {
+		t.Fatalf("progress after 7 more records in p1: %+v", p)
+	}
 	waitFor(t, func() bool {
 		resp, err := c.adm.FetchOffsets(context.Background(), "weir")
 		if err != nil {

@@ -103,7 +103,7 @@ func (s *Source) Progress() exec.SourceProgress {
 		lag = max(0, s.opts.TotalEvents-next)
 	}
 	return exec.SourceProgress{
-		Rows: s.pubRows.Load(), Position: strconv.FormatInt(next, 10), Lag: lag, LagUnit: "events",
+		Rows: s.pubRows.Load(), Bytes: -1, Position: strconv.FormatInt(next, 10), Lag: lag, LagUnit: "events",
 	}
 }
 
