@@ -68,12 +68,12 @@ type Source struct {
 	wg       sync.WaitGroup
 	known    map[int32]bool // partitions consumed; owned by the watcher after Open
 
-	mu      sync.Mutex
-	pubNext map[int32]int64
-	hwm     map[int32]int64
+	mu       sync.Mutex
+	pubNext  map[int32]int64
+	hwm      map[int32]int64
 	pubRows  atomic.Int64
 	pubBytes atomic.Int64
-	pubErrs atomic.Int64
+	pubErrs  atomic.Int64
 }
 
 // polled is what the background goroutines hand to Next, in order: the
