@@ -107,27 +107,8 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 	var chain []exec.Operator
 	spec := exec.FragmentSpec{Name: o.Name, State: stateStore{e.store}, Mem: e.mem, Logger: e.log}
 	if plan != nil {
-		next := 1
-		for _, s := range plan.Steps {
-			switch s := s.(type) {
-			case *planner.FilterStep:
-				chain = append(chain, ops.NewFilter(e.mem, s.Pred))
-			case *planner.ProjectStep:
-				chain = append(chain, ops.NewProject(e.mem, s.Exprs, colNames(s.Cols)))
-			case *planner.AggregateStep:
-				chain = append(chain, ops.NewHashAgg(ops.HashAggSpec{
-					GroupKeys:    seq(s.NumGroup),
-					KeyTypes:     s.KeyTypes,
-					Aggs:         s.Aggs,
-					AppendOnly:   s.AppendOnly,
-					ResultTable:  o.StateTables[next],
-					MinMaxTable:  o.StateTables[next+1],
-					OutputSchema: colsSchema(s.Cols),
-					CacheGroups:  0,
-				}, e.mem))
-				next += 2
-			}
-		}
+		// State tables: the rows first, two per aggregate, the source last.
+		chain = e.planOperators(plan, o.StateTables[1:])
 		switch in := plan.Input; in.Kind {
 		case catalog.Stream:
 			src, err := e.newSource(in, o.Name, o.StateTables[len(o.StateTables)-1])
@@ -234,6 +215,34 @@ func (e *Engine) unsubscribe(j *job) {
 		return nil
 	})
 	close(removed)
+}
+
+// planOperators returns the operators of plan's steps; aggregates take
+// their state tables from tables, two each, in order.
+func (e *Engine) planOperators(plan *planner.StreamPlan, tables []statestore.TableID) []exec.Operator {
+	var chain []exec.Operator
+	next := 0
+	for _, s := range plan.Steps {
+		switch s := s.(type) {
+		case *planner.FilterStep:
+			chain = append(chain, ops.NewFilter(e.mem, s.Pred))
+		case *planner.ProjectStep:
+			chain = append(chain, ops.NewProject(e.mem, s.Exprs, colNames(s.Cols)))
+		case *planner.AggregateStep:
+			chain = append(chain, ops.NewHashAgg(ops.HashAggSpec{
+				GroupKeys:    seq(s.NumGroup),
+				KeyTypes:     s.KeyTypes,
+				Aggs:         s.Aggs,
+				AppendOnly:   s.AppendOnly,
+				ResultTable:  tables[next],
+				MinMaxTable:  tables[next+1],
+				OutputSchema: colsSchema(s.Cols),
+				CacheGroups:  0,
+			}, e.mem))
+			next += 2
+		}
+	}
+	return chain
 }
 
 // stopJob ends a job's dataflow: it is unsubscribed from its upstream and its

@@ -1,0 +1,143 @@
+package weir
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/planner"
+	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// ChunkFunc receives the changes of a Subscription: a batch of rows, each
+// with its op (insert, delete, or an update pair). The chunk is borrowed:
+// it is valid only during the call; Retain its batch to keep it.
+type ChunkFunc func(ctx context.Context, c exec.Chunk) error
+
+// Subscription is a streaming query that runs like a materialized view over
+// a stream but keeps none of its output: every change goes to a ChunkFunc
+// (nothing at all, for a blackhole). Its operators keep their state and take
+// part in the engine's epochs, so aggregates are maintained as in a view; a
+// Subscription does not survive a restart, and Close drops its state.
+type Subscription struct {
+	e      *Engine
+	name   string
+	frag   *exec.Fragment
+	tables []statestore.TableID
+	cancel context.CancelFunc
+	once   sync.Once
+	err    error
+}
+
+// subscriptionSeq numbers subscriptions, to name them in logs and errors.
+var subscriptionSeq atomic.Int64
+
+// Subscribe starts query, a SELECT over one stream of the kind a
+// materialized view accepts, and calls fn, from one goroutine, with every
+// change it produces until Close. An error from fn stops the subscription
+// (Err reports it).
+func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Subscription, error) {
+	stmt, err := sql.ParseOne(query)
+	if err != nil {
+		return nil, err
+	}
+	sel, ok := stmt.(*sql.Select)
+	if !ok {
+		return nil, sqlstate.Errorf(sqlstate.SyntaxError, "a subscription runs a SELECT, not %T", stmt)
+	}
+	e.ddl.Lock()
+	defer e.ddl.Unlock()
+	node, err := planner.NewBinder(e.cat, nil).BindSelect(sel)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := planner.PlanStream(node)
+	if err != nil {
+		return nil, err
+	}
+	if plan.Input.Kind != catalog.Stream {
+		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "a subscription reads a stream; %s is a %s", plan.Input.Name, plan.Input.Kind)
+	}
+	s := &Subscription{e: e, name: fmt.Sprintf("subscription-%d", subscriptionSeq.Add(1))}
+	// Two state tables per aggregate, and the source's position.
+	if err := e.writeNow(func(w exec.StateWriter) error {
+		s.tables, err = e.cat.AllocTables(w, 2*plan.NumAggregates()+1)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	src, err := e.newSource(plan.Input, s.name, s.tables[len(s.tables)-1])
+	if err != nil {
+		return nil, err
+	}
+	chain := append(e.planOperators(plan, s.tables), chunkCallback(fn))
+	s.frag = exec.NewFragment(exec.FragmentSpec{
+		Name: s.name, Source: src, Ops: chain, State: stateStore{e.store}, Mem: e.mem, Logger: e.log,
+	})
+	resume, err := e.coord.Pause(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer resume()
+	runCtx, cancel := context.WithCancel(e.ctx)
+	s.cancel = cancel
+	go func() {
+		if err := s.frag.Run(runCtx); err != nil && runCtx.Err() == nil {
+			e.log.Error("subscription stopped", "subscription", s.name, "err", err)
+		}
+	}()
+	e.coord.AddRoot(s.frag)
+	return s, nil
+}
+
+// Name names the subscription in logs and errors.
+func (s *Subscription) Name() string { return s.name }
+
+// Done is closed when the subscription has stopped: after Close, an error,
+// or the end of a bounded stream.
+func (s *Subscription) Done() <-chan struct{} { return s.frag.Done() }
+
+// Err returns why the subscription stopped (nil while it runs or after a
+// clean end).
+func (s *Subscription) Err() error { return s.frag.Err() }
+
+// Close stops the subscription and drops its state. It is idempotent.
+func (s *Subscription) Close(ctx context.Context) error {
+	s.once.Do(func() {
+		e := s.e
+		resume, err := e.coord.Pause(ctx)
+		if err == nil {
+			defer resume()
+		}
+		e.coord.Remove(s.frag)
+		s.cancel()
+		<-s.frag.Done()
+		e.errors.forget(s.name)
+		s.err = e.writeNow(func(w exec.StateWriter) error {
+			for _, t := range s.tables {
+				lo, hi := statestore.TableSpan(t)
+				if err := w.DeleteRange(lo, hi); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	return s.err
+}
+
+// chunkCallback is the last operator of a subscription: it hands every
+// chunk to fn and forwards nothing.
+type chunkCallback ChunkFunc
+
+func (f chunkCallback) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, _ exec.Output) error {
+	if f == nil {
+		return nil
+	}
+	return f(ctx, c)
+}
