@@ -27,6 +27,7 @@ type ChunkFunc func(ctx context.Context, c exec.Chunk) error
 type Subscription struct {
 	e      *Engine
 	name   string
+	src    exec.Source
 	frag   *exec.Fragment
 	tables []statestore.TableID
 	cancel context.CancelFunc
@@ -75,6 +76,7 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 	if err != nil {
 		return nil, err
 	}
+	s.src = src
 	chain := append(e.planOperators(plan, s.tables), chunkCallback(fn))
 	s.frag = exec.NewFragment(exec.FragmentSpec{
 		Name: s.name, Source: src, Ops: chain, State: stateStore{e.store}, Mem: e.mem, Logger: e.log,
@@ -105,6 +107,18 @@ func (s *Subscription) Done() <-chan struct{} { return s.frag.Done() }
 // Err returns why the subscription stopped (nil while it runs or after a
 // clean end).
 func (s *Subscription) Err() error { return s.frag.Err() }
+
+// Progress reports how far the subscription's source has read.
+func (s *Subscription) Progress() exec.SourceProgress {
+	src := s.src
+	if g, ok := src.(*guardedSource); ok {
+		src = g.Source
+	}
+	if pr, ok := src.(exec.ProgressReporter); ok {
+		return pr.Progress()
+	}
+	return exec.SourceProgress{Lag: -1, Bytes: -1}
+}
 
 // Close stops the subscription and drops its state. It is idempotent.
 func (s *Subscription) Close(ctx context.Context) error {

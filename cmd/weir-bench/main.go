@@ -21,35 +21,44 @@ import (
 )
 
 // benchNames are the benchmarks -only accepts, in run order.
-var benchNames = []string{"groupby", "lookup", "scan", "csv"}
+var benchNames = []string{"groupby", "lookup", "scan", "csv", "nexmark"}
 
 // sizes are the sizes of one run.
 type sizes struct {
-	rows        int64 // GROUP BY input rows
-	groupKeys   []int // GROUP BY distinct keys, one run each
-	barrierRows int64 // GROUP BY rows between barriers
-	viewKeys    int64 // keys (and rows) of the lookup/scan view
-	lookups     int   // point lookups per path
-	scanReps    int   // repetitions of each full scan
-	csvRows     int64 // rows of the CSV end-to-end file
-	csvKeys     int64 // distinct user_ids in it
+	rows         int64 // GROUP BY input rows
+	groupKeys    []int // GROUP BY distinct keys, one run each
+	barrierRows  int64 // GROUP BY rows between barriers
+	viewKeys     int64 // keys (and rows) of the lookup/scan view
+	lookups      int   // point lookups per path
+	scanReps     int   // repetitions of each full scan
+	csvRows      int64 // rows of the CSV end-to-end file
+	csvKeys      int64 // distinct user_ids in it
+	nexmark      int64 // Nexmark events per generator run
+	nexmarkKafka int64 // Nexmark events whose bids go through Kafka
+	latencyRate  int64 // events per second of the paced latency run
+	latencyFor   time.Duration
 }
 
 // defaultSizes returns the sizes for -rows rows; quick shrinks the
 // engine-level benchmarks too.
 func defaultSizes(rows int64, quick bool) sizes {
 	s := sizes{
-		rows:        rows,
-		groupKeys:   []int{1_000, 1_000_000},
-		barrierRows: 1_000_000,
-		viewKeys:    1_000_000,
-		lookups:     10_000,
-		scanReps:    5,
-		csvRows:     2_000_000,
-		csvKeys:     100_000,
+		rows:         rows,
+		groupKeys:    []int{1_000, 1_000_000},
+		barrierRows:  1_000_000,
+		viewKeys:     1_000_000,
+		lookups:      10_000,
+		scanReps:     5,
+		csvRows:      2_000_000,
+		csvKeys:      100_000,
+		nexmark:      10_000_000,
+		nexmarkKafka: 2_000_000,
+		latencyRate:  200_000,
+		latencyFor:   3 * time.Second,
 	}
 	if quick {
 		s.viewKeys, s.lookups, s.scanReps, s.csvRows = 200_000, 2_000, 3, 300_000
+		s.nexmark, s.nexmarkKafka = 1_000_000, 200_000
 	}
 	return s
 }
@@ -146,6 +155,13 @@ func run(ctx context.Context, sz sizes, only string, log io.Writer) (figs []figu
 			errs = append(errs, fmt.Errorf("csv: %w", err))
 		} else {
 			figs = append(figs, f)
+		}
+	}
+	if want("nexmark") {
+		f, err := nexmarkBench(ctx, sz, step)
+		figs = append(figs, f...)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("nexmark: %w", err))
 		}
 	}
 	return figs, errs

@@ -4,19 +4,24 @@ import (
 	"context"
 	"io"
 	"testing"
+	"time"
 )
 
 // smallSizes keeps a full run of every benchmark to a few seconds.
 func smallSizes() sizes {
 	return sizes{
-		rows:        60_000,
-		groupKeys:   []int{100, 30_000},
-		barrierRows: 20_000,
-		viewKeys:    5_000,
-		lookups:     200,
-		scanReps:    2,
-		csvRows:     20_000,
-		csvKeys:     1_000,
+		rows:         60_000,
+		groupKeys:    []int{100, 30_000},
+		barrierRows:  20_000,
+		viewKeys:     5_000,
+		lookups:      200,
+		scanReps:     2,
+		csvRows:      20_000,
+		csvKeys:      1_000,
+		nexmark:      20_000,
+		nexmarkKafka: 5_000,
+		latencyRate:  20_000,
+		latencyFor:   500 * time.Millisecond,
 	}
 }
 
@@ -39,6 +44,12 @@ func TestRunAll(t *testing.T) {
 		"scan/SELECT * FROM v (read fully)",
 		"scan/SELECT count(*), sum(n) FROM v",
 		"csv/file source CSV → GROUP BY view (1K keys)",
+		"nexmark/weir q0, generator → blackhole",
+		"nexmark/weir q1, generator → blackhole",
+		"nexmark/weir q2, generator → blackhole",
+		"nexmark/weir q0 latency, paced generator",
+		"nexmark/weir q0, Kafka JSON → blackhole",
+		"nexmark/weir q2, Kafka JSON → blackhole",
 	}
 	got := map[string]figure{}
 	for _, f := range figs {
