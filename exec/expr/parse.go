@@ -207,6 +207,14 @@ func numericFromBig(n *big.Int, t types.T) (any, error) {
 }
 
 func numericFromInt(x int64, t types.T) (any, error) {
+	if t.Scale >= 0 && t.Scale <= 18 {
+		// |x| · 10^18 < 2^63 · 2^60: within 128 bits, so exact.
+		v := decimal128.FromI64(x).IncreaseScaleBy(t.Scale)
+		if !v.FitsInPrecision(t.Precision) {
+			return numericFromBig(v.BigInt(), t) // its overflow error
+		}
+		return v, nil
+	}
 	return numericFromBig(shiftRound(big.NewInt(x), int(t.Scale)), t)
 }
 
