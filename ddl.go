@@ -128,6 +128,10 @@ func (s *Session) createView(ctx context.Context, st *sql.CreateView) (*Result, 
 	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE MATERIALIZED VIEW"); res != nil || err != nil {
 		return res, err
 	}
+	for _, opt := range st.Options {
+		// None yet: one silently ignored would look like it took effect.
+		return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, opt.Pos, "unknown option %q of CREATE MATERIALIZED VIEW", opt.Key)
+	}
 	plan, err := s.planView(st)
 	if err != nil {
 		return nil, err
