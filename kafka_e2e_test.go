@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -131,4 +132,34 @@ func TestKafkaKcatInterop(t *testing.T) {
 		[]string{"/p0 200", "/p1 200", "/p2 200", "/p3 200", "/p4 200"})
 	waitForRows(t, conn, `SELECT view, rows, errors FROM weir_sources ORDER BY view`,
 		[]string{"per_page 1000 0", "per_user 1000 0"})
+}
+
+// TestKafkaPartitionAddedWhileRunning adds a partition to a topic a view is
+// reading, and checks that the records written into it are counted, once.
+func TestKafkaPartitionAddedWhileRunning(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, fmt.Sprintf(`CREATE STREAM orders (k INT, v BIGINT) INCLUDE partition AS p
+		WITH (connector = 'kafka', topic = 'orders', brokers = '%s', format = 'json',
+		      "scan.topic-partition-discovery.interval" = '50ms')`, c.ListenAddrs()[0]))
+	mustExec(t, conn, `CREATE MATERIALIZED VIEW per_partition AS SELECT p, count(*) AS n, sum(v) AS total FROM orders GROUP BY p`)
+	produceJSON(t, c, "orders", 2, 0, 100) // 50 each into p0 and p1, and a bad record into p0
+	waitForRows(t, conn, `SELECT * FROM per_partition ORDER BY p`, []string{"0 50 2450", "1 50 2500"})
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if _, err := kadm.NewClient(cl).CreatePartitions(context.Background(), 1, "orders"); err != nil {
+		t.Fatal(err)
+	}
+	produceJSON(t, c, "orders", 3, 100, 30) // 10 into each partition, p2 included
+	// Record i of [100, 130) goes to partition i mod 3.
+	waitForRows(t, conn, `SELECT * FROM per_partition ORDER BY p`, []string{"0 60 3605", "1 60 3635", "2 10 1145"})
 }
