@@ -180,19 +180,25 @@ func (p *parser) parseWith() ([]Option, error) {
 }
 
 // parseOption parses key = value; the key is words joined by dots (any word,
-// reserved ones too, as in scan.startup.mode or properties.group.id).
+// reserved ones too, as in scan.startup.mode or properties.group.id), or a
+// string, as Flink writes keys ('scan.topic-partition-discovery.interval').
 func (p *parser) parseOption() (Option, error) {
 	start := p.peek()
 	var parts []string
-	for {
-		t := p.peek()
-		if t.kind != tkIdent {
-			return Option{}, p.errUnexpected()
-		}
+	if start.kind == tkString {
 		p.i++
-		parts = append(parts, t.val)
-		if !p.acceptOp(".") {
-			break
+		parts = append(parts, start.val)
+	} else {
+		for {
+			t := p.peek()
+			if t.kind != tkIdent {
+				return Option{}, p.errUnexpected()
+			}
+			p.i++
+			parts = append(parts, t.val)
+			if !p.acceptOp(".") {
+				break
+			}
 		}
 	}
 	if err := p.expectOp("="); err != nil {
