@@ -119,6 +119,11 @@ func (e *Engine) connect(ctx context.Context) (*conn, error) {
 	if err := c.exec(ctx, "SET TimeZone = 'UTC'"); err != nil {
 		e.log.Debug("adhoc: cannot set duckdb time zone", "err", err)
 	}
+	// An integer divided by an integer is an integer, truncated toward
+	// zero, as in Postgres (DuckDB's / divides in floating point).
+	if err := c.exec(ctx, "SET integer_division = true"); err != nil {
+		return nil, errors.Join(fmt.Errorf("adhoc: duckdb integer_division: %w", err), drv.Close())
+	}
 	return c, nil
 }
 
