@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"log/slog"
-	"path/filepath"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -30,6 +29,10 @@ type Engine struct {
 	coord  *exec.Coordinator
 	duck   *adhoc.Engine
 	errors *sourceErrors
+	// cp writes checkpoints (nil with backend memory or checkpoints off);
+	// recovery says how the state was obtained at Open.
+	cp       *statestore.Checkpointer
+	recovery recoveryStatus
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -58,13 +61,8 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	opts := statestore.Options{Logger: log}
-	if cfg.State.BackendType == "memory" {
-		opts.InMemory = true
-	} else {
-		opts.Dir = filepath.Join(cfg.Server.DataDir, "state")
-	}
-	store, err := statestore.Open(opts)
+	var recovery recoveryStatus
+	store, cp, err := openState(ctx, cfg, log, &recovery)
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
@@ -80,8 +78,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e := &Engine{
 		cfg: cfg, log: log, mem: memory.NewGoAllocator(), store: store, cat: cat, duck: duck,
-		errors: newSourceErrors(), jobs: map[string]*job{},
+		errors: newSourceErrors(), jobs: map[string]*job{}, cp: cp,
 	}
+	from, prog, took := recovery.get()
+	e.recovery.set(from, prog, took)
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	last, err := e.committedEpoch()
 	if err != nil {
@@ -114,7 +114,18 @@ func (e *Engine) Close(ctx context.Context) error {
 		j.wait()
 	}
 	e.mu.Unlock()
-	errs = append(errs, e.closeStores())
+	var durable uint64
+	if len(errs) == 0 {
+		durable = e.closeCheckpoints(ctx, e.coord.Committed())
+	}
+	closeErr := e.closeStores()
+	errs = append(errs, closeErr)
+	if len(errs) == 1 && closeErr == nil && e.cfg.checkpointsEnabled() {
+		// Flushed and closed: the next start may open the state as it is.
+		if err := writeCleanMarker(e.cfg, durable); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -163,6 +174,7 @@ func (e *Engine) commit(_ context.Context, epoch exec.Epoch) error {
 	e.snap = next
 	e.mu.Unlock()
 	e.releaseSnapshot(old)
+	e.beginCheckpoint(epoch)
 	return nil
 }
 
@@ -191,10 +203,10 @@ func (e *Engine) releaseSnapshot(s *snapshot) {
 	}
 }
 
-// Flush returns once everything written before the call is visible to queries.
+// Flush returns once everything written before the call is visible to
+// queries and, with checkpoints, in a checkpoint: it survives a crash.
 func (e *Engine) Flush(ctx context.Context) error {
-	_, err := e.coord.Flush(ctx)
-	return err
+	return e.durableFlush(ctx)
 }
 
 // writeNow applies fn's writes to the state store at once (DDL: catalog changes).

@@ -121,13 +121,13 @@ func (s *Session) execute(ctx context.Context, st sql.Statement) (*Result, error
 	case *sql.Select:
 		return s.query(ctx, st)
 	case *sql.CreateTable:
-		return s.createTable(ctx, st)
+		return s.durable(ctx)(s.createTable(ctx, st))
 	case *sql.CreateStream:
-		return s.createStream(ctx, st)
+		return s.durable(ctx)(s.createStream(ctx, st))
 	case *sql.CreateView:
-		return s.createView(ctx, st)
+		return s.durable(ctx)(s.createView(ctx, st))
 	case *sql.Drop:
-		return s.drop(ctx, st)
+		return s.durable(ctx)(s.drop(ctx, st))
 	case *sql.Insert:
 		return s.insert(ctx, st)
 	case *sql.Update:
@@ -227,3 +227,18 @@ func resultColumns(st sql.Statement) types.Schema {
 }
 
 func fmtTag(verb string, n int64) string { return fmt.Sprintf("%s %d", verb, n) }
+
+// durable wraps the outcome of a DDL statement: once it succeeded, it
+// returns only after a checkpoint holds the catalog change, so DDL that
+// returned survives a crash.
+func (s *Session) durable(ctx context.Context) func(*Result, error) (*Result, error) {
+	return func(res *Result, err error) (*Result, error) {
+		if err != nil || s.e.cp == nil {
+			return res, err
+		}
+		if err := s.e.durableFlush(ctx); err != nil {
+			return nil, fmt.Errorf("%s took effect, but no checkpoint holds it yet: %w", res.Tag, err)
+		}
+		return res, nil
+	}
+}

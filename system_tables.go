@@ -31,7 +31,30 @@ type systemTable struct {
 //	weir_sources        one row per source (a view reading a stream): rows read, position, lag
 //	weir_source_errors  one row per source that skipped records it could not decode
 //	weir_dead_letters   the records streams with on.error = 'dlq' could not decode
+//	weir_checkpoints    the checkpoints this process took: epoch, duration, bytes, status
+//	weir_recovery       how the state was obtained at start: from a checkpoint (files and
+//	                    bytes fetched, of how many, checkpoints passed over), the local
+//	                    directory of a clean shutdown, or empty
 var systemTables = map[string]systemTable{
+	"weir_checkpoints": {
+		schema: types.Schema{
+			{Name: "epoch", Type: types.Int64Type}, {Name: "started", Type: types.TSTZType},
+			{Name: "duration_ms", Type: types.Float64Type}, {Name: "files", Type: types.Int64Type},
+			{Name: "files_uploaded", Type: types.Int64Type}, {Name: "bytes_uploaded", Type: types.Int64Type},
+			{Name: "state_bytes", Type: types.Int64Type}, {Name: "status", Type: types.TextType},
+			{Name: "error", Type: types.TextType},
+		},
+		fill: fillCheckpoints,
+	},
+	"weir_recovery": {
+		schema: types.Schema{
+			{Name: "source", Type: types.TextType}, {Name: "epoch", Type: types.Int64Type},
+			{Name: "files", Type: types.Int64Type}, {Name: "total_files", Type: types.Int64Type},
+			{Name: "bytes", Type: types.Int64Type}, {Name: "total_bytes", Type: types.Int64Type},
+			{Name: "seconds", Type: types.Float64Type}, {Name: "skipped", Type: types.TextType},
+		},
+		fill: fillRecovery,
+	},
 	"weir_dead_letters": {
 		schema: types.Schema{
 			{Name: "stream", Type: types.TextType}, {Name: "view", Type: types.TextType},
@@ -220,4 +243,37 @@ func fillDeadLetters(e *Engine, b *array.RecordBuilder) {
 			return true, nil
 		})
 	}
+}
+
+func fillCheckpoints(e *Engine, b *array.RecordBuilder) {
+	if e.cp == nil {
+		return
+	}
+	for _, c := range e.cp.History() {
+		b.Field(0).(*array.Int64Builder).Append(int64(c.Epoch))
+		b.Field(1).(*array.TimestampBuilder).Append(arrow.Timestamp(c.Started.UnixMicro()))
+		b.Field(2).(*array.Float64Builder).Append(float64(c.Duration.Microseconds()) / 1000)
+		b.Field(3).(*array.Int64Builder).Append(int64(c.Files))
+		b.Field(4).(*array.Int64Builder).Append(int64(c.FilesUploaded))
+		b.Field(5).(*array.Int64Builder).Append(c.BytesUploaded)
+		b.Field(6).(*array.Int64Builder).Append(c.StateBytes)
+		b.Field(7).(*array.StringBuilder).Append(c.Status)
+		if c.Err == "" {
+			b.Field(8).AppendNull()
+		} else {
+			b.Field(8).(*array.StringBuilder).Append(c.Err)
+		}
+	}
+}
+
+func fillRecovery(e *Engine, b *array.RecordBuilder) {
+	from, p, took := e.recovery.get()
+	b.Field(0).(*array.StringBuilder).Append(from)
+	b.Field(1).(*array.Int64Builder).Append(int64(p.Epoch))
+	b.Field(2).(*array.Int64Builder).Append(int64(p.Files))
+	b.Field(3).(*array.Int64Builder).Append(int64(p.TotalFiles))
+	b.Field(4).(*array.Int64Builder).Append(p.Bytes)
+	b.Field(5).(*array.Int64Builder).Append(p.TotalBytes)
+	b.Field(6).(*array.Float64Builder).Append(took.Seconds())
+	b.Field(7).(*array.StringBuilder).Append(strings.Join(p.Skipped, "; "))
 }

@@ -1,0 +1,205 @@
+package weir_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// buildWeir builds cmd/weir into a temporary directory once per test run.
+var buildWeir = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "weir-crash-bin-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "weir")
+	out, err := osexec.Command("go", "build", "-tags", "duckdb_arrow", "-o", bin, "./cmd/weir").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// weirProcess is weir serve running as a child process.
+type weirProcess struct {
+	cmd *osexec.Cmd
+	dsn string
+	log *os.File
+}
+
+// startWeirProcess starts bin serving dataDir with config and waits until
+// it accepts connections.
+func startWeirProcess(t *testing.T, bin, dataDir, config string) *weirProcess {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	logFile, err := os.OpenFile(filepath.Join(dataDir, "..", "weir.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := osexec.Command(bin, "serve", "--listen", addr, "--data-dir", dataDir, "--config", config)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &weirProcess{cmd: cmd, dsn: fmt.Sprintf("postgres://weir@%s/weir?sslmode=disable", addr), log: logFile}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		conn, err := pgx.Connect(context.Background(), p.dsn)
+		if err == nil {
+			conn.Close(context.Background())
+			return p
+		}
+		if time.Now().After(deadline) {
+			p.kill()
+			t.Fatalf("weir did not start serving: %v (log: %s)", err, logFile.Name())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// kill ends the process with SIGKILL and waits for it.
+func (p *weirProcess) kill() {
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	p.cmd.Wait()
+	p.log.Close()
+}
+
+// TestCrashRecovery kills weir with SIGKILL at random moments while a file
+// stream it reads keeps growing and a table takes inserts, restarts it each
+// time, and checks that the views finally equal DuckDB's answer over the
+// whole file (exact counts and sums), and that every insert acknowledged
+// by a FLUSH survived.
+func TestCrashRecovery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs weir as a child process")
+	}
+	bin, err := buildWeir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	dataDir := filepath.Join(root, "data")
+	config := filepath.Join(root, "weir.yaml")
+	if err := os.WriteFile(config, []byte("state_management:\n  backend_type: local\n  checkpoint_interval_ms: 100\n  retained_checkpoints: 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	csvPath := filepath.Join(root, "events.csv")
+	if err := os.WriteFile(csvPath, []byte("k,v\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const total = 30_000
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		f, err := os.OpenFile(csvPath, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer f.Close()
+		for i := 0; i < total; {
+			var b strings.Builder
+			for n := 0; n < 300 && i < total; n, i = n+1, i+1 {
+				fmt.Fprintf(&b, "%d,%d\n", i%37, i)
+			}
+			if _, err := f.WriteString(b.String()); err != nil {
+				t.Error(err)
+				return
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
+	}()
+
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	const rounds = 6
+	for round := range rounds {
+		p := startWeirProcess(t, bin, dataDir, config)
+		conn, err := pgx.Connect(context.Background(), p.dsn)
+		if err != nil {
+			p.kill()
+			t.Fatal(err)
+		}
+		if round == 0 {
+			mustExec(t, conn, fmt.Sprintf(`CREATE STREAM ev (k INT, v BIGINT) WITH (connector = 'file', path = '%s', format = 'csv')`, csvPath))
+			mustExec(t, conn, `CREATE MATERIALIZED VIEW per_k AS SELECT k, count(*) AS n, sum(v) AS s FROM ev GROUP BY k`)
+			mustExec(t, conn, `CREATE MATERIALIZED VIEW totals AS SELECT count(*) AS n, sum(v) AS s FROM ev`)
+			mustExec(t, conn, `CREATE TABLE notes (round INT PRIMARY KEY)`)
+		}
+		mustExec(t, conn, fmt.Sprintf(`INSERT INTO notes VALUES (%d)`, round))
+		mustExec(t, conn, `FLUSH`)
+		conn.Close(context.Background())
+		time.Sleep(time.Duration(50+rng.IntN(600)) * time.Millisecond)
+		p.kill()
+	}
+	<-writerDone
+
+	// Once after the crashes, and once more on "a new machine": a data
+	// directory holding nothing but the checkpoints.
+	want := duckPerK(t, csvPath)
+	for _, fresh := range []bool{false, true} {
+		if fresh {
+			for _, d := range []string{"state", "checkpoint-scratch", "clean-shutdown"} {
+				if err := os.RemoveAll(filepath.Join(dataDir, d)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		p := startWeirProcess(t, bin, dataDir, config)
+		conn := connect(t, p.dsn)
+		waitForRows(t, conn, `SELECT n FROM totals`, []string{fmt.Sprint(total)})
+		if got := strings.Join(queryText(t, conn, `SELECT round FROM notes ORDER BY round`), ","); got != "0,1,2,3,4,5" {
+			t.Errorf("notes = %s; every insert acknowledged by FLUSH must survive", got)
+		}
+		if got := queryText(t, conn, `SELECT source, total_files > 0, files = total_files FROM weir_recovery`); len(got) != 1 || got[0] != "checkpoint t t" {
+			t.Errorf("weir_recovery = %v, want a recovery from a checkpoint", got)
+		}
+		got := queryText(t, conn, `SELECT k, n, s FROM per_k ORDER BY k`)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("per_k after %d crashes differs from DuckDB over the file\nweir:   %v\nduckdb: %v", rounds, got, want)
+		}
+		conn.Close(context.Background())
+		p.kill()
+	}
+}
+
+// duckPerK is SELECT k, count(*), sum(v) … GROUP BY k over the CSV file,
+// computed by DuckDB, as "k n s" lines.
+func duckPerK(t *testing.T, csvPath string) []string {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(fmt.Sprintf(`SELECT k, count(*), sum(v) FROM read_csv('%s', header = true, columns = {'k': 'INTEGER', 'v': 'BIGINT'}) GROUP BY k ORDER BY k`, csvPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var want []string
+	for rows.Next() {
+		var k, n, s int64
+		if err := rows.Scan(&k, &n, &s); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, fmt.Sprintf("%d %d %d", k, n, s))
+	}
+	return want
+}
