@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -17,6 +20,10 @@ type Config struct {
 	State  StateConfig  `yaml:"state_management"`
 	// Logger receives the engine's structured logs; nil discards them.
 	Logger *slog.Logger `yaml:"-"`
+	// RestoreFrom, when not 0, makes Open restore the checkpoint of that
+	// epoch (one of the retained ones) instead of using the newest or the
+	// local state of a clean shutdown (`weir serve --restore-from`).
+	RestoreFrom uint64 `yaml:"-"`
 }
 
 // ServerConfig is the `server:` block.
@@ -63,7 +70,7 @@ func LoadConfig(path string) (Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil {
-		return cfg, fmt.Errorf("config %s: %w", path, err)
+		return cfg, fmt.Errorf("config %s: %w%s", path, err, quoteLines(data, err.Error()))
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
@@ -83,6 +90,9 @@ func (c Config) Validate() error {
 	if c.State.CheckpointIntervalMS <= 0 {
 		return fmt.Errorf("state_management.checkpoint_interval_ms: must be positive, got %d", c.State.CheckpointIntervalMS)
 	}
+	if c.State.RetainedCheckpoints < 1 {
+		return fmt.Errorf("state_management.retained_checkpoints: must be at least 1, got %d", c.State.RetainedCheckpoints)
+	}
 	if c.State.BackendType == "local" && c.Server.DataDir == "" {
 		return fmt.Errorf("server.data_dir: required with backend_type local")
 	}
@@ -91,4 +101,23 @@ func (c Config) Validate() error {
 
 func (c Config) interval() time.Duration {
 	return time.Duration(c.State.CheckpointIntervalMS) * time.Millisecond
+}
+
+// lineRef finds the "line N:" references of a YAML error.
+var lineRef = regexp.MustCompile(`line (\d+):`)
+
+// quoteLines returns the lines of data that msg refers to by number, so that
+// an error whose text names only a line ("cannot unmarshal !!str into int")
+// also shows the key.
+func quoteLines(data []byte, msg string) string {
+	lines := strings.Split(string(data), "\n")
+	var b strings.Builder
+	for _, m := range lineRef.FindAllStringSubmatch(msg, -1) {
+		n, err := strconv.Atoi(m[1])
+		if err != nil || n < 1 || n > len(lines) {
+			continue
+		}
+		fmt.Fprintf(&b, "\n  line %d: %s", n, strings.TrimSpace(lines[n-1]))
+	}
+	return b.String()
 }

@@ -41,7 +41,7 @@ type weirProcess struct {
 
 // startWeirProcess starts bin serving dataDir with config and waits until
 // it accepts connections.
-func startWeirProcess(t *testing.T, bin, dataDir, config string) *weirProcess {
+func startWeirProcess(t *testing.T, bin, dataDir, config string, extra ...string) *weirProcess {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -53,7 +53,7 @@ func startWeirProcess(t *testing.T, bin, dataDir, config string) *weirProcess {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := osexec.Command(bin, "serve", "--listen", addr, "--data-dir", dataDir, "--config", config)
+	cmd := osexec.Command(bin, append([]string{"serve", "--listen", addr, "--data-dir", dataDir, "--config", config}, extra...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -177,6 +177,33 @@ func TestCrashRecovery(t *testing.T) {
 		conn.Close(context.Background())
 		p.kill()
 	}
+
+	// The tools: list, inspect and verify the retained checkpoints, and
+	// start from the oldest of them.
+	out, err := osexec.Command(bin, "checkpoint", "list", "--config", config, "--data-dir", dataDir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("weir checkpoint list: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "id") {
+		t.Fatalf("weir checkpoint list: want a header and the 3 retained checkpoints:\n%s", out)
+	}
+	newest, oldest := strings.Fields(lines[1])[0], strings.Fields(lines[3])[0]
+	out, err = osexec.Command(bin, "checkpoint", "inspect", newest, "--config", config, "--data-dir", dataDir).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "materialized view") || !strings.Contains(string(out), "per_k") {
+		t.Fatalf("weir checkpoint inspect %s: %v\n%s", newest, err, out)
+	}
+	out, err = osexec.Command(bin, "checkpoint", "verify", newest, "--config", config, "--data-dir", dataDir).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "verifies") {
+		t.Fatalf("weir checkpoint verify %s: %v\n%s", newest, err, out)
+	}
+	p := startWeirProcess(t, bin, dataDir, config, "--restore-from", oldest)
+	conn := connect(t, p.dsn)
+	if got := queryText(t, conn, `SELECT source, epoch FROM weir_recovery`); len(got) != 1 || got[0] != "checkpoint "+oldest {
+		t.Errorf("--restore-from %s: weir_recovery = %v", oldest, got)
+	}
+	conn.Close(context.Background())
+	p.kill()
 }
 
 // duckPerK is SELECT k, count(*), sum(v) … GROUP BY k over the CSV file,

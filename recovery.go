@@ -53,6 +53,15 @@ func (c Config) checkpointsEnabled() bool {
 	return c.State.Enabled && c.State.BackendType != "memory"
 }
 
+// OpenCheckpointStore returns the object store cfg writes checkpoints to,
+// for tools that list, inspect and verify them.
+func OpenCheckpointStore(ctx context.Context, cfg Config) (objstore.Store, error) {
+	if !cfg.checkpointsEnabled() {
+		return nil, fmt.Errorf("state_management: backend_type %q with enabled: %v writes no checkpoints", cfg.State.BackendType, cfg.State.Enabled)
+	}
+	return openObjects(ctx, cfg)
+}
+
 // openObjects returns the object store checkpoints go to.
 func openObjects(ctx context.Context, cfg Config) (objstore.Store, error) {
 	switch cfg.State.BackendType {
@@ -86,6 +95,9 @@ func openState(ctx context.Context, cfg Config, log *slog.Logger, status *recove
 	started := time.Now()
 	marker := filepath.Join(cfg.Server.DataDir, cleanMarker)
 	cleanEpoch, clean := readCleanMarker(marker)
+	if cfg.RestoreFrom != 0 {
+		clean = false
+	}
 	var restored *statestore.Manifest
 	from := "local state (clean shutdown)"
 	var prog statestore.RestoreProgress
@@ -93,6 +105,7 @@ func openState(ctx context.Context, cfg Config, log *slog.Logger, status *recove
 		log.Info("recovering state from the newest checkpoint", "store", objects.String())
 		var lastLog time.Time
 		m, p, err := statestore.Restore(ctx, objects, dir, statestore.RestoreOptions{
+			Epoch:  cfg.RestoreFrom,
 			Logger: log,
 			Progress: func(p statestore.RestoreProgress) {
 				status.set("checkpoint (in progress)", p, time.Since(started))

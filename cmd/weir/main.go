@@ -31,6 +31,11 @@ func main() {
 			fmt.Fprintln(os.Stderr, "weir:", err)
 			os.Exit(1)
 		}
+	case "checkpoint":
+		if err := checkpointCmd(os.Args[2:], os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "weir:", err)
+			os.Exit(1)
+		}
 	case "version", "--version":
 		fmt.Println("weir", version)
 	default:
@@ -41,7 +46,8 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
-  weir serve [--listen 127.0.0.1:5454] [--data-dir DIR] [--config FILE] [--init FILE.sql] [--memory]
+  weir serve [--listen 127.0.0.1:5454] [--data-dir DIR] [--config FILE] [--init FILE.sql] [--memory] [--restore-from ID]
+  weir checkpoint list | inspect ID | verify ID [--config FILE] [--data-dir DIR]
   weir version`)
 }
 
@@ -52,6 +58,7 @@ func serve(args []string) error {
 	configFile := fs.String("config", "", "YAML config file (server: and state_management: blocks)")
 	initFile := fs.String("init", "", "SQL script to run when the data directory is new")
 	memory := fs.Bool("memory", false, "keep state in memory only (backend_type: memory)")
+	restoreFrom := fs.Uint64("restore-from", 0, "start from this retained checkpoint (see weir checkpoint list) instead of the newest")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -62,19 +69,14 @@ func serve(args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	cfg := weir.DefaultConfig()
-	if *configFile != "" {
-		var err error
-		if cfg, err = weir.LoadConfig(*configFile); err != nil {
-			return err
-		}
+	cfg, err := loadConfig(*configFile, *dataDir)
+	if err != nil {
+		return err
 	}
 	if *listen != "" {
 		cfg.Server.Listen = *listen
 	}
-	if *dataDir != "" {
-		cfg.Server.DataDir = *dataDir
-	}
+	cfg.RestoreFrom = *restoreFrom
 	if *memory {
 		cfg.State.BackendType = "memory"
 	}

@@ -1,0 +1,43 @@
+package weir_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/weir-stream/weir"
+)
+
+// TestLoadConfig: a good file loads over the defaults; a bad one is an
+// error that names the file and the key.
+func TestLoadConfig(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.yaml", "server:\n  listen: 127.0.0.1:6000\nstate_management:\n  checkpoint_interval_ms: 250\n  retained_checkpoints: 2\n")
+	cfg, err := weir.LoadConfig(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Server.Listen != "127.0.0.1:6000" || cfg.State.CheckpointIntervalMS != 250 || cfg.State.RetainedCheckpoints != 2 || cfg.State.BackendType != "local" {
+		t.Fatalf("loaded %+v", cfg)
+	}
+	for _, c := range []struct{ name, text, want string }{
+		{"unknown.yaml", "state_management:\n  checkpoint_intervl_ms: 5\n", "checkpoint_intervl_ms"},
+		{"backend.yaml", "state_management:\n  backend_type: tape\n", "state_management.backend_type"},
+		{"retain.yaml", "state_management:\n  retained_checkpoints: 0\n", "state_management.retained_checkpoints"},
+		{"interval.yaml", "state_management:\n  checkpoint_interval_ms: -1\n", "state_management.checkpoint_interval_ms"},
+		{"type.yaml", "state_management:\n  retained_checkpoints: many\n", "retained_checkpoints"},
+	} {
+		_, err := weir.LoadConfig(write(c.name, c.text))
+		if err == nil || !strings.Contains(err.Error(), c.name) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one naming the file and %s", c.name, err, c.want)
+		}
+	}
+}
