@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // buildWeir builds cmd/weir into a temporary directory once per test run.
@@ -82,10 +84,11 @@ func (p *weirProcess) kill() {
 }
 
 // TestCrashRecovery kills weir with SIGKILL at random moments while a file
-// stream it reads keeps growing and a table takes inserts, restarts it each
-// time, and checks that the views finally equal DuckDB's answer over the
-// whole file (exact counts and sums), and that every insert acknowledged
-// by a FLUSH survived.
+// stream and a Kafka topic (kfake, in the test's process) it reads keep
+// growing and a table takes inserts, restarts it each time, and checks that
+// the views finally hold exactly every record once (the file's compared with
+// DuckDB's answer over it, the topic's with the sums of what was produced),
+// and that every insert acknowledged by a FLUSH survived.
 func TestCrashRecovery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs weir as a child process")
@@ -127,6 +130,35 @@ func TestCrashRecovery(t *testing.T) {
 		}
 	}()
 
+	// A Kafka topic, in this process: it outlives every weir it feeds.
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	const kafkaTotal = 20_000
+	producerDone := make(chan struct{})
+	go func() {
+		defer close(producerDone)
+		cl, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer cl.Close()
+		for i := 0; i < kafkaTotal; {
+			var recs []*kgo.Record
+			for n := 0; n < 200 && i < kafkaTotal; n, i = n+1, i+1 {
+				recs = append(recs, &kgo.Record{Topic: "orders", Value: fmt.Appendf(nil, `{"k": %d, "v": %d}`, i%11, i)})
+			}
+			if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+				t.Error(err)
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	const rounds = 6
 	for round := range rounds {
@@ -141,6 +173,8 @@ func TestCrashRecovery(t *testing.T) {
 			mustExec(t, conn, `CREATE MATERIALIZED VIEW per_k AS SELECT k, count(*) AS n, sum(v) AS s FROM ev GROUP BY k`)
 			mustExec(t, conn, `CREATE MATERIALIZED VIEW totals AS SELECT count(*) AS n, sum(v) AS s FROM ev`)
 			mustExec(t, conn, `CREATE TABLE notes (round INT PRIMARY KEY)`)
+			mustExec(t, conn, fmt.Sprintf(`CREATE STREAM orders (k INT, v BIGINT) WITH (connector = 'kafka', topic = 'orders', brokers = '%s', format = 'json')`, cluster.ListenAddrs()[0]))
+			mustExec(t, conn, `CREATE MATERIALIZED VIEW order_totals AS SELECT k, count(*) AS n, sum(v) AS s FROM orders GROUP BY k`)
 		}
 		mustExec(t, conn, fmt.Sprintf(`INSERT INTO notes VALUES (%d)`, round))
 		mustExec(t, conn, `FLUSH`)
@@ -149,6 +183,15 @@ func TestCrashRecovery(t *testing.T) {
 		p.kill()
 	}
 	<-writerDone
+	<-producerDone
+	var wantOrders []string
+	for k := range 11 {
+		var n, sum int
+		for i := k; i < kafkaTotal; i += 11 {
+			n, sum = n+1, sum+i
+		}
+		wantOrders = append(wantOrders, fmt.Sprintf("%d %d %d", k, n, sum))
+	}
 
 	// Once after the crashes, and once more on "a new machine": a data
 	// directory holding nothing but the checkpoints.
@@ -170,6 +213,7 @@ func TestCrashRecovery(t *testing.T) {
 		if got := queryText(t, conn, `SELECT source, total_files > 0, files = total_files FROM weir_recovery`); len(got) != 1 || got[0] != "checkpoint t t" {
 			t.Errorf("weir_recovery = %v, want a recovery from a checkpoint", got)
 		}
+		waitForRows(t, conn, `SELECT k, n, s FROM order_totals ORDER BY k`, wantOrders)
 		got := queryText(t, conn, `SELECT k, n, s FROM per_k ORDER BY k`)
 		if strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("per_k after %d crashes differs from DuckDB over the file\nweir:   %v\nduckdb: %v", rounds, got, want)
