@@ -21,7 +21,7 @@ import (
 )
 
 // benchNames are the benchmarks -only accepts, in run order.
-var benchNames = []string{"groupby", "lookup", "scan", "csv", "nexmark"}
+var benchNames = []string{"groupby", "lookup", "scan", "csv", "nexmark", "checkpoint"}
 
 // sizes are the sizes of one run.
 type sizes struct {
@@ -37,6 +37,8 @@ type sizes struct {
 	nexmarkKafka int64 // Nexmark events whose bids go through Kafka
 	latencyRate  int64 // events per second of the paced latency run
 	latencyFor   time.Duration
+	ckptBytes    int64 // state of the checkpoint benchmark
+	ckptRounds   int   // checkpoints after the first
 }
 
 // defaultSizes returns the sizes for -rows rows; quick shrinks the
@@ -55,10 +57,13 @@ func defaultSizes(rows int64, quick bool) sizes {
 		nexmarkKafka: 2_000_000,
 		latencyRate:  200_000,
 		latencyFor:   3 * time.Second,
+		ckptBytes:    1 << 30,
+		ckptRounds:   20,
 	}
 	if quick {
 		s.viewKeys, s.lookups, s.scanReps, s.csvRows = 200_000, 2_000, 3, 300_000
 		s.nexmark, s.nexmarkKafka = 1_000_000, 200_000
+		s.ckptBytes, s.ckptRounds = 64<<20, 5
 	}
 	return s
 }
@@ -155,6 +160,13 @@ func run(ctx context.Context, sz sizes, only string, log io.Writer) (figs []figu
 			errs = append(errs, fmt.Errorf("csv: %w", err))
 		} else {
 			figs = append(figs, f)
+		}
+	}
+	if want("checkpoint") {
+		f, err := checkpointBench(ctx, sz.ckptBytes, sz.ckptRounds, step)
+		figs = append(figs, f...)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("checkpoint: %w", err))
 		}
 	}
 	if want("nexmark") {

@@ -22,6 +22,8 @@ func smallSizes() sizes {
 		nexmarkKafka: 5_000,
 		latencyRate:  20_000,
 		latencyFor:   500 * time.Millisecond,
+		ckptBytes:    4 << 20,
+		ckptRounds:   3,
 	}
 }
 
@@ -50,6 +52,8 @@ func TestRunAll(t *testing.T) {
 		"nexmark/weir q0 latency, paced generator",
 		"nexmark/weir q0, Kafka JSON → blackhole",
 		"nexmark/weir q2, Kafka JSON → blackhole",
+		"checkpoint/data path pause at a checkpoint (flush + hard links)",
+		"checkpoint/restore of the newest checkpoint",
 	}
 	got := map[string]figure{}
 	for _, f := range figs {
