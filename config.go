@@ -36,12 +36,26 @@ type ServerConfig struct {
 // users know; backends other than memory and local come with the
 // checkpoint issue.
 type StateConfig struct {
-	Enabled              bool   `yaml:"enabled"`
-	BackendType          string `yaml:"backend_type"` // memory | local
-	CheckpointIntervalMS int64  `yaml:"checkpoint_interval_ms"`
-	RetainedCheckpoints  int    `yaml:"retained_checkpoints"`
-	ExactlyOnce          bool   `yaml:"exactly_once"`
-	StateTimeoutMS       int64  `yaml:"state_timeout_ms"`
+	Enabled              bool     `yaml:"enabled"`
+	BackendType          string   `yaml:"backend_type"` // memory | local
+	CheckpointIntervalMS int64    `yaml:"checkpoint_interval_ms"`
+	RetainedCheckpoints  int      `yaml:"retained_checkpoints"`
+	ExactlyOnce          bool     `yaml:"exactly_once"`
+	StateTimeoutMS       int64    `yaml:"state_timeout_ms"`
+	S3                   S3Config `yaml:"s3_config"`
+}
+
+// S3Config is the `s3_config:` block of `state_management:`: where
+// backend_type s3 writes checkpoints. Without keys the AWS default
+// credential chain is used; with endpoint_url (MinIO and other S3-compatible
+// stores) addressing is path-style.
+type S3Config struct {
+	Bucket          string `yaml:"bucket"`
+	Region          string `yaml:"region"`
+	Prefix          string `yaml:"prefix"`
+	EndpointURL     string `yaml:"endpoint_url"`
+	AccessKeyID     string `yaml:"access_key_id"`
+	SecretAccessKey string `yaml:"secret_access_key"`
 }
 
 // DefaultConfig returns the configuration `weir serve` starts from: state on
@@ -82,10 +96,17 @@ func LoadConfig(path string) (Config, error) {
 func (c Config) Validate() error {
 	switch c.State.BackendType {
 	case "memory", "local":
-	case "s3", "hybrid":
-		return fmt.Errorf("state_management.backend_type: %q is not available yet (memory or local)", c.State.BackendType)
+	case "s3":
+		if c.State.S3.Bucket == "" {
+			return fmt.Errorf("state_management.s3_config.bucket: required with backend_type s3")
+		}
+		if (c.State.S3.AccessKeyID == "") != (c.State.S3.SecretAccessKey == "") {
+			return fmt.Errorf("state_management.s3_config: access_key_id and secret_access_key go together (or leave both out for the AWS default credentials)")
+		}
+	case "hybrid":
+		return fmt.Errorf("state_management.backend_type: %q is not available yet (memory, local or s3)", c.State.BackendType)
 	default:
-		return fmt.Errorf("state_management.backend_type: unknown backend %q (memory or local)", c.State.BackendType)
+		return fmt.Errorf("state_management.backend_type: unknown backend %q (memory, local or s3)", c.State.BackendType)
 	}
 	if c.State.CheckpointIntervalMS <= 0 {
 		return fmt.Errorf("state_management.checkpoint_interval_ms: must be positive, got %d", c.State.CheckpointIntervalMS)
@@ -93,8 +114,8 @@ func (c Config) Validate() error {
 	if c.State.RetainedCheckpoints < 1 {
 		return fmt.Errorf("state_management.retained_checkpoints: must be at least 1, got %d", c.State.RetainedCheckpoints)
 	}
-	if c.State.BackendType == "local" && c.Server.DataDir == "" {
-		return fmt.Errorf("server.data_dir: required with backend_type local")
+	if c.State.BackendType != "memory" && c.Server.DataDir == "" {
+		return fmt.Errorf("server.data_dir: required with backend_type %s", c.State.BackendType)
 	}
 	return nil
 }

@@ -67,6 +67,12 @@ func openObjects(ctx context.Context, cfg Config) (objstore.Store, error) {
 	switch cfg.State.BackendType {
 	case "local":
 		return objstore.NewDir(filepath.Join(cfg.Server.DataDir, "checkpoints"))
+	case "s3":
+		s3 := cfg.State.S3
+		return objstore.NewS3(ctx, objstore.S3Config{
+			Bucket: s3.Bucket, Region: s3.Region, Prefix: s3.Prefix, EndpointURL: s3.EndpointURL,
+			AccessKeyID: s3.AccessKeyID, SecretAccessKey: s3.SecretAccessKey,
+		})
 	}
 	return nil, fmt.Errorf("state_management.backend_type: %q cannot hold checkpoints", cfg.State.BackendType)
 }
