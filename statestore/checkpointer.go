@@ -1,6 +1,7 @@
 package statestore
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -136,18 +137,8 @@ func NewCheckpointer(ctx context.Context, s *Store, opts CheckpointerOptions) (*
 		}
 		c.kept = append(c.kept, m)
 	}
-	slices.SortFunc(c.kept, func(a, b *Manifest) int { return compareEpochs(b.Epoch, a.Epoch) })
+	slices.SortFunc(c.kept, func(a, b *Manifest) int { return cmp.Compare(b.Epoch, a.Epoch) })
 	return c, nil
-}
-
-func compareEpochs(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // remember records m's SST files as stored.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -243,7 +244,7 @@ func produceBids(ctx context.Context, b *benchEngine, cluster *kfake.Cluster, bi
 				cl.Produce(ctx, r, func(_ *kgo.Record, err error) {
 					if err != nil {
 						mu.Lock()
-						firstErr = cmpOr(firstErr, err)
+						firstErr = cmp.Or(firstErr, err)
 						mu.Unlock()
 					}
 				})
@@ -267,14 +268,6 @@ func countRows(n *atomic.Int64) weir.ChunkFunc {
 		n.Add(int64(c.NumRows()))
 		return nil
 	}
-}
-
-// cmpOr returns a if it is not nil, else b.
-func cmpOr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // bidRecords encodes the rows of a bid batch (auction, bidder, price,
