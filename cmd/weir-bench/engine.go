@@ -34,6 +34,11 @@ func openBenchEngine(ctx context.Context) (*benchEngine, error) {
 	cfg := weir.DefaultConfig()
 	cfg.State.BackendType = "memory"
 	cfg.State.CheckpointIntervalMS = 100
+	return openBenchEngineWith(ctx, cfg)
+}
+
+// openBenchEngineWith opens an engine configured by cfg.
+func openBenchEngineWith(ctx context.Context, cfg weir.Config) (*benchEngine, error) {
 	eng, err := weir.Open(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open engine: %w", err)

@@ -168,6 +168,17 @@ func run(ctx context.Context, sz sizes, only string, log io.Writer) (figs []figu
 		if err != nil {
 			errs = append(errs, fmt.Errorf("checkpoint: %w", err))
 		}
+		step("checkpoint: %d CSV rows through a view, checkpoints on and off", 4*sz.csvRows)
+		if dir, err := os.MkdirTemp("", "weir-bench-ckptcost-"); err != nil {
+			errs = append(errs, err)
+		} else {
+			f, err := checkpointCost(ctx, dir, 4*sz.csvRows, sz.csvKeys)
+			os.RemoveAll(dir)
+			figs = append(figs, f...)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("checkpoint: %w", err))
+			}
+		}
 	}
 	if want("nexmark") {
 		f, err := nexmarkBench(ctx, sz, step)

@@ -54,6 +54,8 @@ func TestRunAll(t *testing.T) {
 		"nexmark/weir q2, Kafka JSON → blackhole",
 		"checkpoint/data path pause at a checkpoint (flush + hard links)",
 		"checkpoint/restore of the newest checkpoint",
+		"checkpoint/CSV → GROUP BY view on disk, checkpoints every 1 s",
+		"checkpoint/CSV → GROUP BY view on disk, checkpoints off",
 	}
 	got := map[string]figure{}
 	for _, f := range figs {
