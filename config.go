@@ -24,6 +24,10 @@ type Config struct {
 	// epoch (one of the retained ones) instead of using the newest or the
 	// local state of a clean shutdown (`weir serve --restore-from`).
 	RestoreFrom uint64 `yaml:"-"`
+	// CheckpointHook, when set, is called at each step of every checkpoint
+	// (statestore.CheckpointStep names them); crash tests kill the process
+	// there.
+	CheckpointHook func(step string) `yaml:"-"`
 }
 
 // ServerConfig is the `server:` block.

@@ -150,10 +150,14 @@ func openState(ctx context.Context, cfg Config, log *slog.Logger, status *recove
 	if err != nil {
 		return nil, nil, err
 	}
-	cp, err := statestore.NewCheckpointer(ctx, s, statestore.CheckpointerOptions{
+	opts := statestore.CheckpointerOptions{
 		Objects: objects, ScratchDir: filepath.Join(cfg.Server.DataDir, "checkpoint-scratch"),
 		Retain: cfg.State.RetainedCheckpoints, Restored: restored, Logger: log,
-	})
+	}
+	if hook := cfg.CheckpointHook; hook != nil {
+		opts.OnStep = func(s statestore.CheckpointStep) { hook(string(s)) }
+	}
+	cp, err := statestore.NewCheckpointer(ctx, s, opts)
 	if err != nil {
 		s.Close()
 		return nil, nil, err

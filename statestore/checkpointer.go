@@ -39,6 +39,31 @@ type CheckpointerOptions struct {
 	// files are in the object store already and are not uploaded again.
 	Restored *Manifest
 	Logger   *slog.Logger
+	// OnStep, when set, is called at each step of every checkpoint (see
+	// CheckpointStep), from the goroutine doing it. Crash tests kill the
+	// process there.
+	OnStep func(step CheckpointStep)
+}
+
+// CheckpointStep names a point in the taking of a checkpoint.
+type CheckpointStep string
+
+// The steps of a checkpoint, in order. StepFileUploaded and StepDeleted
+// come once per file and per deleted object.
+const (
+	StepTaken        CheckpointStep = "taken"    // the local Pebble checkpoint exists
+	StepFileUploaded CheckpointStep = "file"     // one file is uploaded
+	StepFilesStored  CheckpointStep = "files"    // every file is stored; the manifest is next
+	StepManifest     CheckpointStep = "manifest" // the manifest is written; collection is next
+	StepDeleted      CheckpointStep = "delete"   // collection deleted one object
+	StepCollected    CheckpointStep = "collected"
+)
+
+// step calls the OnStep hook.
+func (c *Checkpointer) step(s CheckpointStep) {
+	if c.opts.OnStep != nil {
+		c.opts.OnStep(s)
+	}
 }
 
 // CheckpointStatus is what is known of one checkpoint this process took,
@@ -184,9 +209,12 @@ func (c *Checkpointer) Begin(epoch uint64, info json.RawMessage) (bool, error) {
 	c.pushHistory(st)
 	c.mu.Unlock()
 	go func() {
+		c.step(StepTaken)
 		m, st, err := c.upload(context.Background(), dir, epoch, info, st)
 		if err == nil {
+			c.step(StepManifest)
 			err = c.collect(context.Background(), m)
+			c.step(StepCollected)
 		}
 		os.RemoveAll(dir)
 		c.finish(st, err)
@@ -270,12 +298,16 @@ func (c *Checkpointer) upload(ctx context.Context, dir string, epoch uint64, inf
 		g.Go(func() error {
 			crc, err := c.putFile(gctx, j.path, m.Files[j.i])
 			m.Files[j.i].CRC32C = crc
+			if err == nil {
+				c.step(StepFileUploaded)
+			}
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, st, err
 	}
+	c.step(StepFilesStored)
 	if err := writeManifest(ctx, c.opts.Objects, m); err != nil {
 		return nil, st, fmt.Errorf("writing manifest: %w", err)
 	}
@@ -360,6 +392,7 @@ func (c *Checkpointer) collect(ctx context.Context, m *Manifest) error {
 				if err := c.opts.Objects.Delete(ctx, o.Name); err != nil {
 					c.log.Warn("could not delete an unreferenced checkpoint file", "object", o.Name, "err", err)
 				}
+				c.step(StepDeleted)
 			}
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -77,6 +79,9 @@ func serve(args []string) error {
 		cfg.Server.Listen = *listen
 	}
 	cfg.RestoreFrom = *restoreFrom
+	if err := crashHook(&cfg, log); err != nil {
+		return err
+	}
 	if *memory {
 		cfg.State.BackendType = "memory"
 	}
@@ -142,4 +147,32 @@ type sessions struct{ e *weir.Engine }
 
 func (s sessions) NewSession(ctx context.Context, user, database string) (wire.Session, error) {
 	return s.e.NewSession(ctx, user, database)
+}
+
+// crashHook arms the crash tests' kill switch: with WEIR_CRASH_AT=step (a
+// statestore.CheckpointStep: taken, file, files, manifest, delete,
+// collected) and WEIR_CRASH_AFTER=n (default 1), the process kills itself
+// with SIGKILL the n-th time a checkpoint reaches that step.
+func crashHook(cfg *weir.Config, log *slog.Logger) error {
+	step := os.Getenv("WEIR_CRASH_AT")
+	if step == "" {
+		return nil
+	}
+	after := 1
+	if v := os.Getenv("WEIR_CRASH_AFTER"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("WEIR_CRASH_AFTER: want a positive count, got %q", v)
+		}
+		after = n
+	}
+	log.Warn("crash test: this process will kill itself at a checkpoint step", "step", step, "after", after)
+	var seen atomic.Int64
+	cfg.CheckpointHook = func(s string) {
+		if s == step && seen.Add(1) == int64(after) {
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {} // the signal ends the process
+		}
+	}
+	return nil
 }
