@@ -101,6 +101,9 @@ func openState(ctx context.Context, cfg Config, log *slog.Logger, status *recove
 	started := time.Now()
 	marker := filepath.Join(cfg.Server.DataDir, cleanMarker)
 	cleanEpoch, clean := readCleanMarker(marker)
+	if _, err := os.Stat(dir); err != nil {
+		clean = false // a marker without its state: restore
+	}
 	if cfg.RestoreFrom != 0 {
 		clean = false
 	}
