@@ -32,7 +32,7 @@ type Engine struct {
 	// cp writes checkpoints (nil with backend memory or checkpoints off);
 	// recovery says how the state was obtained at Open.
 	cp       *statestore.Checkpointer
-	recovery recoveryStatus
+	recovery recoveryInfo
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -61,8 +61,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	var recovery recoveryStatus
-	store, cp, err := openState(ctx, cfg, log, &recovery)
+	store, cp, recovery, err := openState(ctx, cfg, log)
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
@@ -78,10 +77,8 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e := &Engine{
 		cfg: cfg, log: log, mem: memory.NewGoAllocator(), store: store, cat: cat, duck: duck,
-		errors: newSourceErrors(), jobs: map[string]*job{}, cp: cp,
+		errors: newSourceErrors(), jobs: map[string]*job{}, cp: cp, recovery: recovery,
 	}
-	from, prog, took := recovery.get()
-	e.recovery.set(from, prog, took)
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	last, err := e.committedEpoch()
 	if err != nil {

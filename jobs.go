@@ -20,7 +20,7 @@ import (
 type job struct {
 	obj    *catalog.Object
 	frag   *exec.Fragment
-	src    exec.Source     // the source of a view over a stream
+	src    *guardedSource  // the source of a view over a stream
 	stream *catalog.Object // the stream src reads
 	mat    *ops.Materialize
 	input  chan exec.Message // the subscription to the upstream job, if any
@@ -265,7 +265,7 @@ func (e *Engine) stopJob(j *job) {
 }
 
 // newSource returns the source that reads stream s for view.
-func (e *Engine) newSource(s *catalog.Object, view string, table statestore.TableID) (exec.Source, error) {
+func (e *Engine) newSource(s *catalog.Object, view string, table statestore.TableID) (*guardedSource, error) {
 	conn, ok := connectors[s.Options["connector"]]
 	if !ok {
 		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "connector %q is not supported", s.Options["connector"])

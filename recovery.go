@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/weir-stream/weir/exec"
@@ -27,25 +26,13 @@ import (
 // epoch may be half-flushed.
 const cleanMarker = "clean-shutdown"
 
-// recoveryStatus is what the last start did to get its state, for the
-// weir_recovery system table.
-type recoveryStatus struct {
-	mu   sync.Mutex
-	from string // "empty", "local state (clean shutdown)", "checkpoint"
+// recoveryInfo is what Open did to get its state, for the weir_recovery
+// system table. Open finishes it before anyone can query, so it needs no
+// lock; progress during the restore goes to the log.
+type recoveryInfo struct {
+	from string // "empty", "local state", "local state (clean shutdown)", "checkpoint"
 	prog statestore.RestoreProgress
 	took time.Duration
-}
-
-func (r *recoveryStatus) set(from string, prog statestore.RestoreProgress, took time.Duration) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.from, r.prog, r.took = from, prog, took
-}
-
-func (r *recoveryStatus) get() (string, statestore.RestoreProgress, time.Duration) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.from, r.prog, r.took
 }
 
 // checkpointsEnabled reports whether cfg writes checkpoints.
@@ -82,21 +69,19 @@ func openObjects(ctx context.Context, cfg Config) (objstore.Store, error) {
 // on a new machine) the newest checkpoint that verifies is restored into
 // it first. It returns the store, the checkpointer (nil without
 // checkpoints) and what it did.
-func openState(ctx context.Context, cfg Config, log *slog.Logger, status *recoveryStatus) (*statestore.Store, *statestore.Checkpointer, error) {
+func openState(ctx context.Context, cfg Config, log *slog.Logger) (*statestore.Store, *statestore.Checkpointer, recoveryInfo, error) {
 	if cfg.State.BackendType == "memory" {
 		s, err := statestore.Open(statestore.Options{InMemory: true, Logger: log})
-		status.set("empty", statestore.RestoreProgress{}, 0)
-		return s, nil, err
+		return s, nil, recoveryInfo{from: "empty"}, err
 	}
 	dir := filepath.Join(cfg.Server.DataDir, "state")
 	if !cfg.checkpointsEnabled() {
 		s, err := statestore.Open(statestore.Options{Dir: dir, Logger: log})
-		status.set("local state", statestore.RestoreProgress{}, 0)
-		return s, nil, err
+		return s, nil, recoveryInfo{from: "local state"}, err
 	}
 	objects, err := openObjects(ctx, cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, recoveryInfo{}, err
 	}
 	started := time.Now()
 	marker := filepath.Join(cfg.Server.DataDir, cleanMarker)
@@ -117,7 +102,6 @@ func openState(ctx context.Context, cfg Config, log *slog.Logger, status *recove
 			Epoch:  cfg.RestoreFrom,
 			Logger: log,
 			Progress: func(p statestore.RestoreProgress) {
-				status.set("checkpoint (in progress)", p, time.Since(started))
 				if time.Since(lastLog) > time.Second || p.Done {
 					lastLog = time.Now()
 					log.Info("recovery progress", "epoch", p.Epoch, "files", p.Files, "of_files", p.TotalFiles, "bytes", p.Bytes, "of_bytes", p.TotalBytes)
@@ -130,12 +114,12 @@ func openState(ctx context.Context, cfg Config, log *slog.Logger, status *recove
 			if _, statErr := os.Stat(dir); statErr == nil {
 				log.Warn("no checkpoint to recover from: the state directory was not closed cleanly and is discarded", "dir", dir)
 				if err := os.RemoveAll(dir); err != nil {
-					return nil, nil, err
+					return nil, nil, recoveryInfo{}, err
 				}
 			}
 			from = "empty"
 		case err != nil:
-			return nil, nil, fmt.Errorf("recovery: %w", err)
+			return nil, nil, recoveryInfo{}, fmt.Errorf("recovery: %w", err)
 		default:
 			restored, from = m, "checkpoint"
 			log.Info("recovered state from checkpoint", "epoch", m.Epoch, "files", p.TotalFiles, "bytes", p.TotalBytes,
@@ -147,11 +131,11 @@ func openState(ctx context.Context, cfg Config, log *slog.Logger, status *recove
 		restored = m
 	}
 	if err := os.Remove(marker); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, err
+		return nil, nil, recoveryInfo{}, err
 	}
 	s, err := statestore.Open(statestore.Options{Dir: dir, Logger: log})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, recoveryInfo{}, err
 	}
 	opts := statestore.CheckpointerOptions{
 		Objects: objects, ScratchDir: filepath.Join(cfg.Server.DataDir, "checkpoint-scratch"),
@@ -163,10 +147,9 @@ func openState(ctx context.Context, cfg Config, log *slog.Logger, status *recove
 	cp, err := statestore.NewCheckpointer(ctx, s, opts)
 	if err != nil {
 		s.Close()
-		return nil, nil, err
+		return nil, nil, recoveryInfo{}, err
 	}
-	status.set(from, prog, time.Since(started))
-	return s, cp, nil
+	return s, cp, recoveryInfo{from: from, prog: prog, took: time.Since(started)}, nil
 }
 
 // readCleanMarker reads the clean-shutdown marker: whether it is there and

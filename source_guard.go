@@ -73,6 +73,15 @@ type guardedSource struct {
 // Name names the source in errors: the stream it reads.
 func (g *guardedSource) Name() string { return g.name }
 
+// progress returns the wrapped source's progress, if it reports any.
+func (g *guardedSource) progress() (exec.SourceProgress, bool) {
+	pr, ok := g.Source.(exec.ProgressReporter)
+	if !ok {
+		return exec.SourceProgress{}, false
+	}
+	return pr.Progress(), true
+}
+
 // deadLetterSeqKey holds the next sequence number under prefix.
 var deadLetterSeqKey = []byte("seq")
 
@@ -130,8 +139,8 @@ func (g *guardedSource) OnBarrier(ctx context.Context, b exec.Barrier, w exec.St
 	if err := g.Source.OnBarrier(ctx, b, w); err != nil {
 		return err
 	}
-	if pr, ok := g.Source.(exec.ProgressReporter); ok {
-		g.rate.observe(time.Now(), pr.Progress().Rows)
+	if p, ok := g.progress(); ok {
+		g.rate.observe(time.Now(), p.Rows)
 	}
 	g.mu.Lock()
 	pending := g.pending

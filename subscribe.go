@@ -27,7 +27,7 @@ type ChunkFunc func(ctx context.Context, c exec.Chunk) error
 type Subscription struct {
 	e      *Engine
 	name   string
-	src    exec.Source
+	src    *guardedSource
 	frag   *exec.Fragment
 	tables []statestore.TableID
 	cancel context.CancelFunc
@@ -110,12 +110,8 @@ func (s *Subscription) Err() error { return s.frag.Err() }
 
 // Progress reports how far the subscription's source has read.
 func (s *Subscription) Progress() exec.SourceProgress {
-	src := s.src
-	if g, ok := src.(*guardedSource); ok {
-		src = g.Source
-	}
-	if pr, ok := src.(exec.ProgressReporter); ok {
-		return pr.Progress()
+	if p, ok := s.src.progress(); ok {
+		return p
 	}
 	return exec.SourceProgress{Lag: -1, Bytes: -1}
 }

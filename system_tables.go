@@ -10,7 +10,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
-	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/adhoc"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql/types"
@@ -145,15 +144,15 @@ func fillJobs(e *Engine, b *array.RecordBuilder) {
 
 func fillSources(e *Engine, b *array.RecordBuilder) {
 	for _, j := range e.sortedJobs() {
-		src, rate := j.src, 0.0
-		if g, ok := src.(*guardedSource); ok {
-			src, rate = g.Source, g.rate.perSecond()
-		}
-		pr, ok := src.(exec.ProgressReporter)
-		if !ok || j.stream == nil {
+		g := j.src
+		if g == nil || j.stream == nil {
 			continue
 		}
-		p := pr.Progress()
+		p, ok := g.progress()
+		if !ok {
+			continue
+		}
+		rate := g.rate.perSecond()
 		b.Field(0).(*array.StringBuilder).Append(j.obj.Name)
 		b.Field(1).(*array.StringBuilder).Append(j.stream.Name)
 		b.Field(2).(*array.StringBuilder).Append(j.stream.Options["connector"])
@@ -267,7 +266,7 @@ func fillCheckpoints(e *Engine, b *array.RecordBuilder) {
 }
 
 func fillRecovery(e *Engine, b *array.RecordBuilder) {
-	from, p, took := e.recovery.get()
+	from, p, took := e.recovery.from, e.recovery.prog, e.recovery.took
 	b.Field(0).(*array.StringBuilder).Append(from)
 	b.Field(1).(*array.Int64Builder).Append(int64(p.Epoch))
 	b.Field(2).(*array.Int64Builder).Append(int64(p.Files))

@@ -129,12 +129,11 @@ type HashAgg struct {
 	live      int
 	gen       uint64
 	dirtyList []int32
-	// writeArena, writes, writeOrder and writeIdx are writeState's
+	// writeArena, writes and writeOrder are writeState's
 	// buffers, kept across epochs.
 	writeArena []byte
 	writes     []stateWrite
 	writeOrder []writeKey
-	writeIdx   []int32
 
 	// Scratch buffers reused across calls.
 	rowSlots []int32
@@ -464,8 +463,8 @@ func (h *HashAgg) writeState(w exec.StateWriter) error {
 		writes = append(writes, stateWrite{off: off, klen: int32(klen), vlen: int32(len(arena) - off - klen), del: !exists})
 	}
 	h.writeArena, h.writes = arena, writes
-	for _, i := range h.sortWrites() {
-		o := writes[i]
+	for _, k := range h.sortWrites() {
+		o := writes[k.i]
 		key := arena[o.off : o.off+int(o.klen)]
 		if o.del {
 			if err := w.Delete(key); err != nil {
@@ -500,11 +499,11 @@ func (h *HashAgg) sortDirty() {
 	h.dirtyList = list
 }
 
-// sortWrites returns the indexes of h.writes in the order of their keys
+// sortWrites returns h.writes (by index) in the order of their keys
 // (every key is of the ResultTable): a counting sort by vnode, then a sort
-// of each vnode's entries by the 16 key bytes that follow the table id,
-// comparing whole keys only on ties.
-func (h *HashAgg) sortWrites() []int32 {
+// of each vnode's entries by the 16 key bytes after the vnode, comparing
+// whole keys only on ties.
+func (h *HashAgg) sortWrites() []writeKey {
 	arena, writes := h.writeArena, h.writes
 	var start [statestore.NumVnodes + 1]int
 	vnodeOf := func(w stateWrite) int {
@@ -542,12 +541,7 @@ func (h *HashAgg) sortWrites() []int32 {
 			slices.SortFunc(bucket, byKey)
 		}
 	}
-	idx := h.writeIdx[:0]
-	for _, k := range order {
-		idx = append(idx, k.i)
-	}
-	h.writeIdx = idx
-	return idx
+	return order
 }
 
 // stateWrite is a state write of writeState: where its key and value lie
