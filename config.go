@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"regexp"
 	"strconv"
@@ -34,6 +35,9 @@ type Config struct {
 type ServerConfig struct {
 	Listen  string `yaml:"listen"`
 	DataDir string `yaml:"data_dir"`
+	// MetricsListen is the host:port where the engine serves Prometheus
+	// metrics at GET /metrics (metrics.go); empty, the default, serves none.
+	MetricsListen string `yaml:"metrics_listen"`
 }
 
 // StateConfig is the `state_management:` block. The keys are those ArkFlow
@@ -98,6 +102,11 @@ func LoadConfig(path string) (Config, error) {
 
 // Validate checks the values of c and names the offending key.
 func (c Config) Validate() error {
+	if c.Server.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.Server.MetricsListen); err != nil {
+			return fmt.Errorf("server.metrics_listen: %w", err)
+		}
+	}
 	switch c.State.BackendType {
 	case "memory", "local":
 	case "s3":
@@ -114,6 +123,9 @@ func (c Config) Validate() error {
 	}
 	if c.State.CheckpointIntervalMS <= 0 {
 		return fmt.Errorf("state_management.checkpoint_interval_ms: must be positive, got %d", c.State.CheckpointIntervalMS)
+	}
+	if c.State.StateTimeoutMS < 0 {
+		return fmt.Errorf("state_management.state_timeout_ms: must be 0 (keys never expire) or positive, got %d", c.State.StateTimeoutMS)
 	}
 	if c.State.RetainedCheckpoints < 1 {
 		return fmt.Errorf("state_management.retained_checkpoints: must be at least 1, got %d", c.State.RetainedCheckpoints)

@@ -2,9 +2,11 @@ package weir
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
@@ -128,11 +130,11 @@ func (s *Session) createView(ctx context.Context, st *sql.CreateView) (*Result, 
 	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE MATERIALIZED VIEW"); res != nil || err != nil {
 		return res, err
 	}
-	for _, opt := range st.Options {
-		// None yet: one silently ignored would look like it took effect.
-		return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, opt.Pos, "unknown option %q of CREATE MATERIALIZED VIEW", opt.Key)
-	}
 	plan, err := s.planView(st)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := viewOptions(st, plan)
 	if err != nil {
 		return nil, err
 	}
@@ -141,9 +143,38 @@ func (s *Session) createView(ctx context.Context, st *sql.CreateView) (*Result, 
 		cols[i] = catalog.Column{Name: c.Name, Type: c.Type, Hidden: c.Hidden}
 	}
 	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.View, Columns: cols, Key: plan.Key,
-		Definition: sql.String(st), Uses: []string{plan.Input.Name}, AppendOnly: plan.AppendOnly}
-	// Rows, two tables per aggregate, and the source's position.
-	return e.addObject(ctx, o, 2+2*plan.NumAggregates(), "CREATE MATERIALIZED VIEW")
+		Definition: sql.String(st), Uses: []string{plan.Input.Name}, AppendOnly: plan.AppendOnly, Options: opts}
+	// Rows, aggTables per aggregate, and the source's position.
+	return e.addObject(ctx, o, 2+aggTables*plan.NumAggregates(), "CREATE MATERIALIZED VIEW")
+}
+
+// viewOptions checks the WITH options of CREATE MATERIALIZED VIEW: ttl
+// (a duration; '0' turns off the server's state_timeout_ms for the view),
+// on a view that groups. An unknown option is an error, not ignored.
+func viewOptions(st *sql.CreateView, plan *planner.StreamPlan) (map[string]string, error) {
+	var opts map[string]string
+	for _, opt := range st.Options {
+		key := strings.ToLower(opt.Key)
+		if key != "ttl" {
+			return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, opt.Pos, "unknown option %q of CREATE MATERIALIZED VIEW (ttl)", opt.Key)
+		}
+		d, err := expr.ParseDuration(opt.Value)
+		if err != nil || d < 0 {
+			if err == nil {
+				err = fmt.Errorf("a ttl cannot be negative")
+			}
+			return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, opt.Pos, "option ttl: %v", err)
+		}
+		if d > 0 && !plan.Groups() {
+			return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, opt.Pos, "option ttl expires the groups of a GROUP BY; this view has none").
+				WithHint("Its rows are kept as long as the view exists.")
+		}
+		if opts == nil {
+			opts = map[string]string{}
+		}
+		opts[key] = opt.Value
+	}
+	return opts, nil
 }
 
 func (s *Session) planView(st *sql.CreateView) (*planner.StreamPlan, error) {

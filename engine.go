@@ -33,6 +33,8 @@ type Engine struct {
 	// recovery says how the state was obtained at Open.
 	cp       *statestore.Checkpointer
 	recovery recoveryInfo
+	// metrics serves Prometheus metrics (nil without server.metrics_listen).
+	metrics *metrics
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -86,9 +88,16 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e.snap = &snapshot{epoch: last, snap: store.NewSnapshot(), refs: 1}
-	e.coord = exec.NewCoordinator(exec.CoordinatorOptions{Interval: cfg.interval(), Commit: e.commit, Logger: log})
+	e.metrics = newMetrics(e)
+	copts := exec.CoordinatorOptions{Interval: cfg.interval(), Commit: e.commit, Logger: log}
+	e.metrics.instrument(&copts)
+	e.coord = exec.NewCoordinator(copts)
 	e.coord.Start(e.ctx, last)
 	if err := e.restartJobs(ctx); err != nil {
+		e.Close(ctx)
+		return nil, err
+	}
+	if err := e.metrics.start(); err != nil {
 		e.Close(ctx)
 		return nil, err
 	}
@@ -100,6 +109,9 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 // closes the stores. After a Close, Open on the same data directory resumes.
 func (e *Engine) Close(ctx context.Context) error {
 	var errs []error
+	if err := e.metrics.stop(ctx); err != nil {
+		e.log.Warn("metrics endpoint did not stop cleanly", "err", err)
+	}
 	if e.coord != nil {
 		if err := e.coord.Stop(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stop dataflows: %w", err))

@@ -3,8 +3,10 @@ package weir
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/exec/ops"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
@@ -107,8 +109,13 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 	var chain []exec.Operator
 	spec := exec.FragmentSpec{Name: o.Name, State: stateStore{e.store}, Mem: e.mem, Logger: e.log}
 	if plan != nil {
-		// State tables: the rows first, two per aggregate, the source last.
-		chain = e.planOperators(plan, o.StateTables[1:])
+		// State tables: the rows first, then each aggregate's, the source
+		// last.
+		ttl, err := e.viewTTL(o)
+		if err != nil {
+			return err
+		}
+		chain = e.planOperators(plan, o.StateTables[1:len(o.StateTables)-1], ttl)
 		switch in := plan.Input; in.Kind {
 		case catalog.Stream:
 			src, err := e.newSource(in, o.Name, o.StateTables[len(o.StateTables)-1])
@@ -217,11 +224,20 @@ func (e *Engine) unsubscribe(j *job) {
 	close(removed)
 }
 
-// planOperators returns the operators of plan's steps; aggregates take
-// their state tables from tables, two each, in order.
-func (e *Engine) planOperators(plan *planner.StreamPlan, tables []statestore.TableID) []exec.Operator {
+// aggTables is how many state tables an aggregate owns: its results, the
+// value multisets of min/max, and the expiry of its groups under a TTL.
+// Views made before the TTL own two (no expiry table; they cannot expire).
+const aggTables = 3
+
+// planOperators returns the operators of plan's steps. tables are the
+// aggregates' state tables, aggTables each in order (or two each: a view
+// from before TTLs). ttl, when positive, expires their groups.
+func (e *Engine) planOperators(plan *planner.StreamPlan, tables []statestore.TableID, ttl time.Duration) []exec.Operator {
 	var chain []exec.Operator
-	next := 0
+	per, next := aggTables, 0
+	if n := plan.NumAggregates(); n > 0 && len(tables) == 2*n {
+		per, ttl = 2, 0
+	}
 	for _, s := range plan.Steps {
 		switch s := s.(type) {
 		case *planner.FilterStep:
@@ -229,7 +245,7 @@ func (e *Engine) planOperators(plan *planner.StreamPlan, tables []statestore.Tab
 		case *planner.ProjectStep:
 			chain = append(chain, ops.NewProject(e.mem, s.Exprs, colNames(s.Cols)))
 		case *planner.AggregateStep:
-			chain = append(chain, ops.NewHashAgg(ops.HashAggSpec{
+			spec := ops.HashAggSpec{
 				GroupKeys:    seq(s.NumGroup),
 				KeyTypes:     s.KeyTypes,
 				Aggs:         s.Aggs,
@@ -237,12 +253,28 @@ func (e *Engine) planOperators(plan *planner.StreamPlan, tables []statestore.Tab
 				ResultTable:  tables[next],
 				MinMaxTable:  tables[next+1],
 				OutputSchema: colsSchema(s.Cols),
-				CacheGroups:  0,
-			}, e.mem))
-			next += 2
+			}
+			if per == aggTables {
+				spec.TTL, spec.ExpiryTable = ttl, tables[next+2]
+			}
+			chain = append(chain, ops.NewHashAgg(spec, e.mem))
+			next += per
 		}
 	}
 	return chain
+}
+
+// viewTTL returns the TTL of view o's groups: its ttl option, else the
+// server's state_timeout_ms (0: none).
+func (e *Engine) viewTTL(o *catalog.Object) (time.Duration, error) {
+	if v, ok := o.Options["ttl"]; ok {
+		d, err := expr.ParseDuration(v)
+		if err != nil {
+			return 0, fmt.Errorf("view %s: option ttl: %w", o.Name, err)
+		}
+		return d, nil
+	}
+	return time.Duration(e.cfg.State.StateTimeoutMS) * time.Millisecond, nil
 }
 
 // stopJob ends a job's dataflow: it is unsubscribed from its upstream and its

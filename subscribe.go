@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/planner"
@@ -65,9 +66,9 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "a subscription reads a stream; %s is a %s", plan.Input.Name, plan.Input.Kind)
 	}
 	s := &Subscription{e: e, name: fmt.Sprintf("subscription-%d", subscriptionSeq.Add(1))}
-	// Two state tables per aggregate, and the source's position.
+	// The aggregates' state tables, and the source's position.
 	if err := e.writeNow(func(w exec.StateWriter) error {
-		s.tables, err = e.cat.AllocTables(w, 2*plan.NumAggregates()+1)
+		s.tables, err = e.cat.AllocTables(w, aggTables*plan.NumAggregates()+1)
 		return err
 	}); err != nil {
 		return nil, err
@@ -77,7 +78,8 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 		return nil, err
 	}
 	s.src = src
-	chain := append(e.planOperators(plan, s.tables), chunkCallback(fn))
+	ttl := time.Duration(e.cfg.State.StateTimeoutMS) * time.Millisecond
+	chain := append(e.planOperators(plan, s.tables[:len(s.tables)-1], ttl), chunkCallback(fn))
 	s.frag = exec.NewFragment(exec.FragmentSpec{
 		Name: s.name, Source: src, Ops: chain, State: stateStore{e.store}, Mem: e.mem, Logger: e.log,
 	})

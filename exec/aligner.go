@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"time"
 )
 
 // barrierAligner reads the input channels of a multi-input fragment and
@@ -18,6 +19,9 @@ type barrierAligner struct {
 	blocked []bool
 	// pending is the barrier being aligned, nil when none is.
 	pending *Barrier
+	// pendingSince is when the first input delivered pending (set only
+	// with two inputs or more, where alignment can wait).
+	pendingSince time.Time
 	// start rotates the input polled first, so a busy input cannot starve
 	// the others.
 	start int
@@ -27,12 +31,15 @@ type barrierAligner struct {
 
 // alignedEvent is what barrierAligner.next returns: a chunk from input
 // Input, an aligned barrier, the end of every input (Done), or a value
-// received from the extra channel (Extra).
+// received from the extra channel (Extra). With an aligned barrier of a
+// multi-input aligner, Aligned is the time from the first input delivering
+// it until every input had (zero with a single input).
 type alignedEvent struct {
-	Msg   Message
-	Input int
-	Done  bool
-	Extra reflect.Value
+	Msg     Message
+	Input   int
+	Done    bool
+	Extra   reflect.Value
+	Aligned time.Duration
 }
 
 func newBarrierAligner(inputs []<-chan Message) *barrierAligner {
@@ -126,6 +133,9 @@ func (a *barrierAligner) receive(i int, m Message, ok bool) (ev alignedEvent, re
 	b := *m.Barrier
 	if a.pending == nil {
 		a.pending = &b
+		if len(a.inputs) > 1 {
+			a.pendingSince = time.Now()
+		}
 	} else {
 		if a.pending.Epoch != b.Epoch {
 			return alignedEvent{}, false, fmt.Errorf("exec: input %d delivered barrier %d while aligning barrier %d", i, b.Epoch, a.pending.Epoch)
@@ -157,7 +167,12 @@ func (a *barrierAligner) complete() (alignedEvent, bool, error) {
 		for i := range a.blocked {
 			a.blocked[i] = false
 		}
-		return alignedEvent{Msg: Message{Barrier: &b}}, true, nil
+		var waited time.Duration
+		if !a.pendingSince.IsZero() {
+			waited = time.Since(a.pendingSince)
+			a.pendingSince = time.Time{}
+		}
+		return alignedEvent{Msg: Message{Barrier: &b}, Aligned: waited}, true, nil
 	}
 	if allEnded {
 		return alignedEvent{Done: true}, true, nil

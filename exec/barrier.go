@@ -1,5 +1,7 @@
 package exec
 
+import "time"
+
 // Epoch numbers the intervals between barriers. Epoch 0 is "before anything";
 // the first barrier a source sees carries epoch 1.
 type Epoch uint64
@@ -28,6 +30,11 @@ type Barrier struct {
 	// FLUSH sets it, so that what was written to a file or topic before the
 	// FLUSH belongs to the epoch the FLUSH waits for.
 	Drain bool
+	// Time is the wall-clock time the coordinator started the barrier at.
+	// Every operator of the epoch sees the same Time, so state that expires
+	// by processing time (a view's TTL) expires at the same barrier in all
+	// of them. The zero Time (barriers made by tests) expires nothing.
+	Time time.Time
 }
 
 // Message is what flows on a channel between operators: exactly one of Chunk

@@ -24,6 +24,16 @@ type CoordinatorOptions struct {
 	Commit func(ctx context.Context, e Epoch) error
 	// Logger receives the coordinator's errors (slog.Default when nil).
 	Logger *slog.Logger
+	// OnBarrierAligned, when set, is called with the alignment time of
+	// every barrier in every registered fragment that has two inputs or
+	// more: the time from its first input delivering the barrier until all
+	// had. It is called from the fragments' goroutines, concurrently, and
+	// must be cheap (it is on the data path once per barrier).
+	OnBarrierAligned func(d time.Duration)
+	// OnEpochCommitted, when set, is called from the coordinator goroutine
+	// after each successful Commit with the epoch and the time from
+	// injecting its barrier to the end of its Commit.
+	OnEpochCommitted func(e Epoch, d time.Duration)
 }
 
 // Coordinator drives epochs: every Interval (and on Flush) it injects barrier
@@ -61,6 +71,7 @@ type epochState struct {
 	barrier   Barrier
 	pending   map[*Fragment]struct{}
 	commitErr error // the last failed Commit: retried on the next tick
+	injected  time.Time
 }
 
 // NewCoordinator returns a coordinator; Start starts its loop.
@@ -119,6 +130,9 @@ func (c *Coordinator) AddFragment(f *Fragment) {
 	c.frags[f] = struct{}{}
 	c.mu.Unlock()
 	f.addEpochListener(func(b Barrier) { c.ack(f, b) })
+	if fn := c.opts.OnBarrierAligned; fn != nil {
+		f.addAlignListener(fn)
+	}
 	go func() {
 		<-f.Done()
 		c.mu.Lock()
@@ -318,6 +332,9 @@ func (c *Coordinator) step(ctx context.Context, tick bool) bool {
 		}
 		c.mu.Unlock()
 		err := c.commit(ctx, st.barrier.Epoch)
+		if fn := c.opts.OnEpochCommitted; fn != nil && err == nil {
+			fn(st.barrier.Epoch, time.Since(st.injected))
+		}
 		c.mu.Lock()
 		if err != nil {
 			st.commitErr = err
@@ -342,11 +359,11 @@ func (c *Coordinator) step(ctx context.Context, tick bool) bool {
 		c.mu.Unlock()
 		return false
 	}
-	b := Barrier{Epoch: c.committed + 1, Kind: Checkpoint, Drain: c.flushTarget > c.committed}
+	b := Barrier{Epoch: c.committed + 1, Kind: Checkpoint, Drain: c.flushTarget > c.committed, Time: time.Now()}
 	if c.stopReq {
 		b.Kind = Stop
 	}
-	st := &epochState{barrier: b, pending: make(map[*Fragment]struct{}, len(c.frags))}
+	st := &epochState{barrier: b, pending: make(map[*Fragment]struct{}, len(c.frags)), injected: b.Time}
 	for f := range c.frags {
 		st.pending[f] = struct{}{}
 	}

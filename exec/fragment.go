@@ -69,6 +69,9 @@ type Fragment struct {
 	err       error
 	listeners []func(Barrier)
 	ran       bool
+	// aligned are called with the alignment time of every barrier of a
+	// fragment with two inputs or more.
+	aligned []func(time.Duration)
 
 	// outputs[i] is op i's Output: op i+1, or the Broadcast for the last op.
 	outputs []Output
@@ -134,6 +137,15 @@ func (f *Fragment) addEpochListener(fn func(Barrier)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.listeners = append(f.listeners, fn)
+}
+
+// addAlignListener registers fn to be called, from the fragment goroutine,
+// with the alignment time of every barrier when the fragment has two inputs
+// or more: from the first input delivering the barrier until all had.
+func (f *Fragment) addAlignListener(fn func(time.Duration)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.aligned = append(f.aligned, fn)
 }
 
 // InjectBarrier hands b to a root fragment, which takes it between two calls
@@ -381,6 +393,14 @@ func (f *Fragment) runInputs(ctx context.Context) error {
 				return err
 			}
 		case ev.Msg.Barrier != nil:
+			if len(f.spec.Inputs) > 1 {
+				f.mu.Lock()
+				aligned := f.aligned
+				f.mu.Unlock()
+				for _, fn := range aligned {
+					fn(ev.Aligned)
+				}
+			}
 			if stop, err := f.handleBarrier(ctx, *ev.Msg.Barrier); stop || err != nil {
 				return err
 			}

@@ -45,7 +45,8 @@ type StreamPlan struct {
 	AppendOnly bool
 }
 
-// NumAggregates returns the number of aggregate steps (each owns two state tables).
+// NumAggregates returns the number of aggregate steps (each owns its state
+// tables).
 func (p *StreamPlan) NumAggregates() int {
 	n := 0
 	for _, s := range p.Steps {
@@ -54,6 +55,17 @@ func (p *StreamPlan) NumAggregates() int {
 		}
 	}
 	return n
+}
+
+// Groups reports whether the plan has an aggregate with a GROUP BY, whose
+// groups a TTL can expire.
+func (p *StreamPlan) Groups() bool {
+	for _, s := range p.Steps {
+		if a, ok := s.(*AggregateStep); ok && a.NumGroup > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // PlanStream turns the logical plan of a view's query into a streaming plan.

@@ -579,3 +579,34 @@ func decodeBytes(src []byte, t types.T, mask byte, b array.Builder, scratch *[]b
 		}
 	}
 }
+
+// DecodeInt decodes the ascending encoding of one value of an integer-like
+// type (smallint, integer, bigint, date, timestamp, timestamptz) from the
+// whole of src, without a builder: its value as an int64 (days for a date,
+// microseconds for a timestamp), or isNull.
+func DecodeInt(src []byte, t types.T) (v int64, isNull bool, err error) {
+	if len(src) == 1 && src[0] == markerNull {
+		return 0, true, nil
+	}
+	var w int
+	switch t.Family {
+	case types.Int16:
+		w = 2
+	case types.Int32, types.Date:
+		w = 4
+	case types.Int64, types.Timestamp, types.TimestampTZ:
+		w = 8
+	default:
+		return 0, false, corrupt(t, "not an integer-like type")
+	}
+	if len(src) != 1+w || src[0] != markerValue {
+		return 0, false, corrupt(t, "want a marker and %d bytes, have %d bytes", w, len(src))
+	}
+	switch w {
+	case 2:
+		return int64(int16(binary.BigEndian.Uint16(src[1:]) ^ (1 << 15))), false, nil
+	case 4:
+		return int64(int32(binary.BigEndian.Uint32(src[1:]) ^ (1 << 31))), false, nil
+	}
+	return int64(binary.BigEndian.Uint64(src[1:]) ^ (1 << 63)), false, nil
+}

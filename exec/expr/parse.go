@@ -495,3 +495,20 @@ func parseClock(s string) (int64, error) {
 	}
 	return ns, nil
 }
+
+// ParseDuration parses a length of time written as a Go duration ('90s',
+// '1h30m') or as a Postgres interval without months ('1 hour', '2 days',
+// '00:30:00'); a day is 24 hours. Options such as a view's ttl use it.
+func ParseDuration(s string) (time.Duration, error) {
+	if d, err := time.ParseDuration(strings.ReplaceAll(strings.TrimSpace(s), " ", "")); err == nil {
+		return d, nil
+	}
+	iv, err := parseInterval(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration ('90s', '1h30m', '2 days')", s)
+	}
+	if iv.Months != 0 {
+		return 0, fmt.Errorf("%q has months, whose length varies: give days", s)
+	}
+	return time.Duration(iv.Days)*24*time.Hour + time.Duration(iv.Nanoseconds), nil
+}

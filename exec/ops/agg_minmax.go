@@ -87,7 +87,7 @@ func (a *aggMinMax) update(arr arrow.Array, slots []int32, signs []int64) error 
 		if signs != nil {
 			sign = signs[i]
 		}
-		if err := set.add(a.buf, sign); err != nil {
+		if err := set.add(a.buf, sign, a.h.expiry != nil); err != nil {
 			return err
 		}
 		a.cur[g] = set.extreme(a.max)
@@ -226,12 +226,18 @@ func (s *minMaxSet) find(v string) (int, bool) {
 }
 
 // add adds sign (±1) to the count of v, dropping v when its count reaches 0.
-func (s *minMaxSet) add(v []byte, sign int64) error {
+// A retraction of a value not in s is an error, unless expired: then the
+// group's state may have expired before the retraction came (a view with a
+// TTL), and it is dropped.
+func (s *minMaxSet) add(v []byte, sign int64, expired bool) error {
 	i, ok := s.find(string(v))
 	if s.dirty == nil {
 		s.dirty = make(map[string]struct{})
 	}
 	if ok {
+		if expired && s.counts[i]+sign < 0 {
+			return nil
+		}
 		s.dirty[s.vals[i]] = struct{}{}
 		s.counts[i] += sign
 		if s.counts[i] < 0 {
@@ -244,6 +250,9 @@ func (s *minMaxSet) add(v []byte, sign int64) error {
 		return nil
 	}
 	if sign < 0 {
+		if expired {
+			return nil
+		}
 		return sqlstate.Errorf(sqlstate.Internal, "hash aggregate: min/max retracted a value it never saw")
 	}
 	str := string(v)

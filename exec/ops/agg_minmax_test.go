@@ -18,7 +18,7 @@ func TestMinMaxSet(t *testing.T) {
 		if want[v] > 0 && rng.IntN(2) == 0 {
 			sign = -1
 		}
-		if err := s.add([]byte(v), sign); err != nil {
+		if err := s.add([]byte(v), sign, false); err != nil {
 			t.Fatal(err)
 		}
 		if _, ok := s.dirty[v]; !ok {
@@ -45,7 +45,13 @@ func TestMinMaxSet(t *testing.T) {
 			t.Fatalf("op %d: extremes %q %q", op, s.extreme(false), s.extreme(true))
 		}
 	}
-	if err := s.add([]byte("never"), -1); err == nil {
+	if err := s.add([]byte("never"), -1, false); err == nil {
 		t.Fatal("retracting an unseen value succeeded")
+	}
+	// Under a TTL the value's group may have expired: the retraction is
+	// dropped and the set is unchanged.
+	n := len(s.vals)
+	if err := s.add([]byte("never"), -1, true); err != nil || len(s.vals) != n {
+		t.Fatalf("retracting an unseen value of an expired group: %v, %d values, want %d", err, len(s.vals), n)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"slices"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -42,6 +43,14 @@ type HashAggSpec struct {
 	// are evicted at a barrier and read back from state on their next
 	// change. 0 means 1<<20.
 	CacheGroups int
+	// TTL, when positive, expires groups not changed for that long (by the
+	// barriers' time): their row leaves the output with a Delete and their
+	// state is deleted. A global aggregate (no GROUP BY) never expires. With
+	// a TTL, a retraction that reaches an expired group is dropped.
+	TTL time.Duration
+	// ExpiryTable holds the groups' last-change buckets when TTL is set
+	// (see hashAggExpiry).
+	ExpiryTable statestore.TableID
 }
 
 // hashAggChunkRows is the most rows of one emitted chunk.
@@ -101,6 +110,8 @@ type HashAgg struct {
 	// empty at Open and no group was evicted since), so new groups need no
 	// state lookup.
 	stateInMemory bool
+
+	expiry *hashAggExpiry // nil without a TTL
 
 	accs      []aggAccumulator
 	minMaxes  []*aggMinMax // retractable min/max: have a side table to flush
@@ -175,6 +186,9 @@ func NewHashAgg(spec HashAggSpec, mem memory.Allocator) *HashAgg {
 	default:
 		h.mode = keyModeGeneric
 		h.strs = make(map[string]int32)
+	}
+	if spec.TTL > 0 && h.mode != keyModeGlobal {
+		h.expiry = newHashAggExpiry(spec.TTL, spec.ExpiryTable)
 	}
 	for i, a := range spec.Aggs {
 		acc, err := newAggAccumulator(h, i, a)
@@ -298,9 +312,15 @@ func (h *HashAgg) markDirty(g int32) {
 // OnBarrier implements exec.BarrierHandler: it emits the epoch's changes of
 // the dirty groups, writes their state once, and evicts clean groups beyond
 // CacheGroups.
-func (h *HashAgg) OnBarrier(ctx context.Context, _ exec.Barrier, w exec.StateWriter, out exec.Output) error {
+func (h *HashAgg) OnBarrier(ctx context.Context, b exec.Barrier, w exec.StateWriter, out exec.Output) error {
 	if h.err != nil {
 		return h.err
+	}
+	expiring := h.expiry != nil && !b.Time.IsZero()
+	if expiring {
+		if err := h.expire(b.Time.UnixMilli(), w); err != nil {
+			return err
+		}
 	}
 	if h.mode == keyModeGlobal {
 		g, err := h.globalSlot()
@@ -322,6 +342,11 @@ func (h *HashAgg) OnBarrier(ctx context.Context, _ exec.Barrier, w exec.StateWri
 	}
 	if err := h.writeState(w); err != nil {
 		return err
+	}
+	if expiring {
+		if err := h.recordExpiry(b.Time.UnixMilli(), w); err != nil {
+			return err
+		}
 	}
 	for _, g := range h.dirtyList {
 		exists := h.exists(g)
@@ -353,6 +378,10 @@ func (h *HashAgg) exists(g int32) bool {
 func (h *HashAgg) emit(ctx context.Context, out exec.Output) error {
 	rowSlots, rowPrev, rowOps := h.rowSlots[:0], h.rowPrev[:0], h.rowOps[:0]
 	for _, g := range h.dirtyList {
+		if h.rows[g] < 0 && h.expiry != nil {
+			// Retractions of rows whose group expired: the group is gone.
+			h.rows[g] = 0
+		}
 		if h.rows[g] < 0 {
 			return sqlstate.Errorf(sqlstate.Internal, "hash aggregate: group %x retracted more rows than it received", h.keys[g])
 		}

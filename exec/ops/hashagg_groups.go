@@ -147,6 +147,12 @@ func (h *HashAgg) newGroup(key []byte, intKey int64, isNull bool) (int32, error)
 	for _, acc := range h.accs {
 		acc.clear(g)
 	}
+	if h.expiry != nil {
+		if err := h.loadExpiry(g); err != nil {
+			h.releaseSlot(g)
+			return -1, err
+		}
+	}
 	if err := h.load(g); err != nil {
 		h.releaseSlot(g)
 		return -1, err
@@ -233,6 +239,9 @@ func (h *HashAgg) growSlots(n int) {
 	h.touched = append(h.touched, make([]uint64, grow)...)
 	for _, acc := range h.accs {
 		acc.grow(n)
+	}
+	if h.expiry != nil {
+		h.expiry.grow(n)
 	}
 }
 

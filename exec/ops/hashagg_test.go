@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/cockroachdb/datadriven"
@@ -48,7 +49,7 @@ func TestHashAgg(t *testing.T) {
 			defer mem.AssertSize(t, 0)
 			h := &hashAggHarness{mem: mem}
 			datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
-				out, err := h.run(d)
+				out, err := h.run(t, d)
 				if err != nil {
 					return fmt.Sprintf("error: %v\n", err)
 				}
@@ -58,7 +59,7 @@ func TestHashAgg(t *testing.T) {
 	}
 }
 
-func (h *hashAggHarness) run(d *datadriven.TestData) (string, error) {
+func (h *hashAggHarness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 	ctx := context.Background()
 	switch d.Cmd {
 	case "new":
@@ -84,7 +85,14 @@ func (h *hashAggHarness) run(d *datadriven.TestData) (string, error) {
 		defer w.Close()
 		var out exectest.Collector
 		defer out.Release()
-		if err := h.agg.OnBarrier(ctx, exec.Barrier{Epoch: h.epoch}, w, &out); err != nil {
+		b := exec.Barrier{Epoch: h.epoch}
+		if d.HasArg("time") {
+			// time=N: the barrier's time is N ms after the Unix epoch.
+			var ms int
+			d.ScanArgs(t, "time", &ms)
+			b.Time = time.UnixMilli(int64(ms))
+		}
+		if err := h.agg.OnBarrier(ctx, b, w, &out); err != nil {
 			return "", err
 		}
 		stats := w.(*exectest.Writer).Stats
@@ -109,7 +117,7 @@ func (h *hashAggHarness) run(d *datadriven.TestData) (string, error) {
 }
 
 // newAgg parses a spec written as lines `input: <schema>`, `keys: a, b`,
-// `aggs: count(*), sum(v)`, `append-only`, `cache: N`, makes the operator
+// `aggs: count(*), sum(v)`, `append-only`, `cache: N`, `ttl: 1s`, makes the operator
 // over a fresh store and prints its output schema.
 func (h *hashAggHarness) newAgg(text string) (string, error) {
 	h.store = exectest.NewStore()
@@ -138,6 +146,12 @@ func (h *hashAggHarness) newAgg(text string) (string, error) {
 				return "", err
 			}
 			spec.CacheGroups = n
+		case "ttl":
+			ttl, err := time.ParseDuration(val)
+			if err != nil {
+				return "", err
+			}
+			spec.TTL, spec.ExpiryTable = ttl, statestore.FirstUserTable+2
 		case "":
 		default:
 			return "", fmt.Errorf("unknown spec line %q", line)
