@@ -40,17 +40,29 @@ type ServerConfig struct {
 	MetricsListen string `yaml:"metrics_listen"`
 }
 
-// StateConfig is the `state_management:` block. The keys are those ArkFlow
-// users know; backends other than memory and local come with the
-// checkpoint issue.
+// StateConfig is the `state_management:` block, with the keys ArkFlow
+// users know.
 type StateConfig struct {
-	Enabled              bool     `yaml:"enabled"`
-	BackendType          string   `yaml:"backend_type"` // memory | local
-	CheckpointIntervalMS int64    `yaml:"checkpoint_interval_ms"`
-	RetainedCheckpoints  int      `yaml:"retained_checkpoints"`
-	ExactlyOnce          bool     `yaml:"exactly_once"`
-	StateTimeoutMS       int64    `yaml:"state_timeout_ms"`
-	S3                   S3Config `yaml:"s3_config"`
+	// Enabled false keeps state in the data directory without checkpoints.
+	Enabled bool `yaml:"enabled"`
+	// BackendType is where checkpoints go: memory (none: state is lost at
+	// exit), local (data_dir/checkpoints), s3 (s3_config), or hybrid (local
+	// at every checkpoint, S3 at every s3_upload_every-th).
+	BackendType          string `yaml:"backend_type"`
+	CheckpointIntervalMS int64  `yaml:"checkpoint_interval_ms"`
+	RetainedCheckpoints  int    `yaml:"retained_checkpoints"`
+	// S3UploadEvery is, with backend hybrid, how many local checkpoints
+	// there are per checkpoint to S3.
+	S3UploadEvery int `yaml:"s3_upload_every"`
+	// ExactlyOnce true makes FLUSH and DDL return once a checkpoint holds
+	// their effects; false returns as soon as they are visible (lower
+	// latency; rows inserted into tables after the last checkpoint are lost
+	// in a crash, while views over streams rewind with their sources).
+	ExactlyOnce bool `yaml:"exactly_once"`
+	// StateTimeoutMS, when positive, expires the groups of every view not
+	// changed for that long (a view's ttl option overrides it).
+	StateTimeoutMS int64    `yaml:"state_timeout_ms"`
+	S3             S3Config `yaml:"s3_config"`
 }
 
 // S3Config is the `s3_config:` block of `state_management:`: where
@@ -76,6 +88,7 @@ func DefaultConfig() Config {
 			BackendType:          "local",
 			CheckpointIntervalMS: 1000,
 			RetainedCheckpoints:  5,
+			S3UploadEvery:        10,
 			ExactlyOnce:          true,
 		},
 	}
@@ -109,17 +122,18 @@ func (c Config) Validate() error {
 	}
 	switch c.State.BackendType {
 	case "memory", "local":
-	case "s3":
+	case "s3", "hybrid":
 		if c.State.S3.Bucket == "" {
-			return fmt.Errorf("state_management.s3_config.bucket: required with backend_type s3")
+			return fmt.Errorf("state_management.s3_config.bucket: required with backend_type %s", c.State.BackendType)
 		}
 		if (c.State.S3.AccessKeyID == "") != (c.State.S3.SecretAccessKey == "") {
 			return fmt.Errorf("state_management.s3_config: access_key_id and secret_access_key go together (or leave both out for the AWS default credentials)")
 		}
-	case "hybrid":
-		return fmt.Errorf("state_management.backend_type: %q is not available yet (memory, local or s3)", c.State.BackendType)
+		if c.State.BackendType == "hybrid" && c.State.S3UploadEvery < 1 {
+			return fmt.Errorf("state_management.s3_upload_every: must be at least 1, got %d", c.State.S3UploadEvery)
+		}
 	default:
-		return fmt.Errorf("state_management.backend_type: unknown backend %q (memory, local or s3)", c.State.BackendType)
+		return fmt.Errorf("state_management.backend_type: unknown backend %q (memory, local, s3 or hybrid)", c.State.BackendType)
 	}
 	if c.State.CheckpointIntervalMS <= 0 {
 		return fmt.Errorf("state_management.checkpoint_interval_ms: must be positive, got %d", c.State.CheckpointIntervalMS)

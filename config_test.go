@@ -34,6 +34,10 @@ func TestLoadConfig(t *testing.T) {
 		{"retain.yaml", "state_management:\n  retained_checkpoints: 0\n", "state_management.retained_checkpoints"},
 		{"interval.yaml", "state_management:\n  checkpoint_interval_ms: -1\n", "state_management.checkpoint_interval_ms"},
 		{"type.yaml", "state_management:\n  retained_checkpoints: many\n", "retained_checkpoints"},
+		{"hybrid.yaml", "state_management:\n  backend_type: hybrid\n", "state_management.s3_config.bucket"},
+		{"every.yaml", "state_management:\n  backend_type: hybrid\n  s3_upload_every: 0\n  s3_config:\n    bucket: b\n", "state_management.s3_upload_every"},
+		{"ttl.yaml", "state_management:\n  state_timeout_ms: -5\n", "state_management.state_timeout_ms"},
+		{"metrics.yaml", "server:\n  metrics_listen: nowhere\n", "server.metrics_listen"},
 	} {
 		_, err := weir.LoadConfig(write(c.name, c.text))
 		if err == nil || !strings.Contains(err.Error(), c.name) || !strings.Contains(err.Error(), c.want) {

@@ -33,6 +33,11 @@ type Engine struct {
 	// recovery says how the state was obtained at Open.
 	cp       *statestore.Checkpointer
 	recovery recoveryInfo
+	// remote writes every s3_upload_every-th checkpoint to S3 with backend
+	// hybrid (nil otherwise); sinceRemote counts the checkpoints since the
+	// last one it took (used from the coordinator's commit only).
+	remote      *statestore.Checkpointer
+	sinceRemote int
 	// metrics serves Prometheus metrics (nil without server.metrics_listen).
 	metrics *metrics
 
@@ -63,7 +68,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	store, cp, recovery, err := openState(ctx, cfg, log)
+	store, cps, recovery, err := openState(ctx, cfg, log)
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
@@ -79,7 +84,13 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e := &Engine{
 		cfg: cfg, log: log, mem: memory.NewGoAllocator(), store: store, cat: cat, duck: duck,
-		errors: newSourceErrors(), jobs: map[string]*job{}, cp: cp, recovery: recovery,
+		errors: newSourceErrors(), jobs: map[string]*job{}, recovery: recovery,
+	}
+	if len(cps) > 0 {
+		e.cp = cps[0]
+	}
+	if len(cps) > 1 {
+		e.remote = cps[1]
 	}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	last, err := e.committedEpoch()

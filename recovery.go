@@ -1,6 +1,7 @@
 package weir
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,18 +43,23 @@ func (c Config) checkpointsEnabled() bool {
 }
 
 // OpenCheckpointStore returns the object store cfg writes checkpoints to,
-// for tools that list, inspect and verify them.
+// for tools that list, inspect and verify them. With backend hybrid it is
+// the S3 store; set BackendType to local to read the local one.
 func OpenCheckpointStore(ctx context.Context, cfg Config) (objstore.Store, error) {
 	if !cfg.checkpointsEnabled() {
 		return nil, fmt.Errorf("state_management: backend_type %q with enabled: %v writes no checkpoints", cfg.State.BackendType, cfg.State.Enabled)
 	}
+	if cfg.State.BackendType == "hybrid" {
+		cfg.State.BackendType = "s3"
+	}
 	return openObjects(ctx, cfg)
 }
 
-// openObjects returns the object store checkpoints go to.
+// openObjects returns the object store checkpoints go to (with backend
+// hybrid, the local one).
 func openObjects(ctx context.Context, cfg Config) (objstore.Store, error) {
 	switch cfg.State.BackendType {
-	case "local":
+	case "local", "hybrid":
 		return objstore.NewDir(filepath.Join(cfg.Server.DataDir, "checkpoints"))
 	case "s3":
 		s3 := cfg.State.S3
@@ -64,12 +71,43 @@ func openObjects(ctx context.Context, cfg Config) (objstore.Store, error) {
 	return nil, fmt.Errorf("state_management.backend_type: %q cannot hold checkpoints", cfg.State.BackendType)
 }
 
+// checkpointStore is an object store checkpoints go to, with its name in
+// logs and the weir_checkpoints table.
+type checkpointStore struct {
+	name    string // "local" or "s3"
+	objects objstore.Store
+}
+
+// checkpointStores returns the stores cfg writes checkpoints to: one, or
+// with backend hybrid the local directory (every epoch) and S3 (every
+// s3_upload_every-th).
+func checkpointStores(ctx context.Context, cfg Config) ([]checkpointStore, error) {
+	first, err := openObjects(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	name := cfg.State.BackendType
+	if name == "hybrid" {
+		name = "local"
+	}
+	stores := []checkpointStore{{name: name, objects: first}}
+	if cfg.State.BackendType == "hybrid" {
+		remote, err := OpenCheckpointStore(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		stores = append(stores, checkpointStore{name: "s3", objects: remote})
+	}
+	return stores, nil
+}
+
 // openState opens the state store for cfg. With checkpoints, a state
 // directory closed cleanly is opened as it is; otherwise (after a crash, or
-// on a new machine) the newest checkpoint that verifies is restored into
-// it first. It returns the store, the checkpointer (nil without
-// checkpoints) and what it did.
-func openState(ctx context.Context, cfg Config, log *slog.Logger) (*statestore.Store, *statestore.Checkpointer, recoveryInfo, error) {
+// on a new machine) the newest checkpoint that verifies, in any of the
+// checkpoint stores, is restored into it first. It returns the store, the
+// checkpointers (none without checkpoints; one per checkpoint store) and
+// what it did.
+func openState(ctx context.Context, cfg Config, log *slog.Logger) (*statestore.Store, []*statestore.Checkpointer, recoveryInfo, error) {
 	if cfg.State.BackendType == "memory" {
 		s, err := statestore.Open(statestore.Options{InMemory: true, Logger: log})
 		return s, nil, recoveryInfo{from: "empty"}, err
@@ -79,7 +117,7 @@ func openState(ctx context.Context, cfg Config, log *slog.Logger) (*statestore.S
 		s, err := statestore.Open(statestore.Options{Dir: dir, Logger: log})
 		return s, nil, recoveryInfo{from: "local state"}, err
 	}
-	objects, err := openObjects(ctx, cfg)
+	stores, err := checkpointStores(ctx, cfg)
 	if err != nil {
 		return nil, nil, recoveryInfo{}, err
 	}
@@ -92,22 +130,13 @@ func openState(ctx context.Context, cfg Config, log *slog.Logger) (*statestore.S
 	if cfg.RestoreFrom != 0 {
 		clean = false
 	}
-	var restored *statestore.Manifest
+	// restored[i] is the manifest of stores[i] whose files are this
+	// directory's: they need no upload again.
+	restored := make([]*statestore.Manifest, len(stores))
 	from := "local state (clean shutdown)"
 	var prog statestore.RestoreProgress
 	if !clean {
-		log.Info("recovering state from the newest checkpoint", "store", objects.String())
-		var lastLog time.Time
-		m, p, err := statestore.Restore(ctx, objects, dir, statestore.RestoreOptions{
-			Epoch:  cfg.RestoreFrom,
-			Logger: log,
-			Progress: func(p statestore.RestoreProgress) {
-				if time.Since(lastLog) > time.Second || p.Done {
-					lastLog = time.Now()
-					log.Info("recovery progress", "epoch", p.Epoch, "files", p.Files, "of_files", p.TotalFiles, "bytes", p.Bytes, "of_bytes", p.TotalBytes)
-				}
-			},
-		})
+		m, i, p, err := restoreNewest(ctx, cfg, stores, dir, log)
 		prog = p
 		switch {
 		case errors.Is(err, statestore.ErrNoCheckpoint):
@@ -121,14 +150,19 @@ func openState(ctx context.Context, cfg Config, log *slog.Logger) (*statestore.S
 		case err != nil:
 			return nil, nil, recoveryInfo{}, fmt.Errorf("recovery: %w", err)
 		default:
-			restored, from = m, "checkpoint"
-			log.Info("recovered state from checkpoint", "epoch", m.Epoch, "files", p.TotalFiles, "bytes", p.TotalBytes,
+			restored[i], from = m, "checkpoint"
+			if len(stores) > 1 {
+				from = "checkpoint (" + stores[i].name + ")"
+			}
+			log.Info("recovered state from checkpoint", "store", stores[i].name, "epoch", m.Epoch, "files", p.TotalFiles, "bytes", p.TotalBytes,
 				"skipped", len(p.Skipped), "took", time.Since(started).Round(time.Millisecond))
 		}
-	} else if m, err := statestore.ReadManifest(ctx, objects, cleanEpoch); err == nil {
-		// The files of the checkpoint written at the clean shutdown are
-		// this directory's: they need no upload again.
-		restored = m
+	} else {
+		for i, st := range stores {
+			if m, err := statestore.ReadManifest(ctx, st.objects, cleanEpoch); err == nil {
+				restored[i] = m
+			}
+		}
 	}
 	if err := os.Remove(marker); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, recoveryInfo{}, err
@@ -137,19 +171,80 @@ func openState(ctx context.Context, cfg Config, log *slog.Logger) (*statestore.S
 	if err != nil {
 		return nil, nil, recoveryInfo{}, err
 	}
-	opts := statestore.CheckpointerOptions{
-		Objects: objects, ScratchDir: filepath.Join(cfg.Server.DataDir, "checkpoint-scratch"),
-		Retain: cfg.State.RetainedCheckpoints, Restored: restored, Logger: log,
+	var cps []*statestore.Checkpointer
+	for i, st := range stores {
+		scratch := "checkpoint-scratch"
+		if i > 0 {
+			scratch += "-" + st.name
+		}
+		opts := statestore.CheckpointerOptions{
+			Objects: st.objects, ScratchDir: filepath.Join(cfg.Server.DataDir, scratch),
+			Retain: cfg.State.RetainedCheckpoints, Restored: restored[i], Logger: log.With("store", st.name),
+		}
+		if hook := cfg.CheckpointHook; hook != nil {
+			opts.OnStep = func(s statestore.CheckpointStep) { hook(string(s)) }
+		}
+		cp, err := statestore.NewCheckpointer(ctx, s, opts)
+		if err != nil {
+			s.Close()
+			return nil, nil, recoveryInfo{}, err
+		}
+		cps = append(cps, cp)
 	}
-	if hook := cfg.CheckpointHook; hook != nil {
-		opts.OnStep = func(s statestore.CheckpointStep) { hook(string(s)) }
+	return s, cps, recoveryInfo{from: from, prog: prog, took: time.Since(started)}, nil
+}
+
+// restoreNewest restores into dir the checkpoint cfg.RestoreFrom names, or
+// else the newest that verifies in any of stores (newest store first,
+// falling back to the others), and returns its manifest, the index of its
+// store and the progress.
+func restoreNewest(ctx context.Context, cfg Config, stores []checkpointStore, dir string, log *slog.Logger) (*statestore.Manifest, int, statestore.RestoreProgress, error) {
+	order := make([]int, 0, len(stores))
+	newest := make([]uint64, len(stores))
+	for i, st := range stores {
+		epochs, err := statestore.ListCheckpoints(ctx, st.objects)
+		if err != nil {
+			log.Warn("cannot list checkpoints", "store", st.name, "err", err)
+			continue
+		}
+		if cfg.RestoreFrom != 0 && !slices.Contains(epochs, cfg.RestoreFrom) {
+			continue
+		}
+		if len(epochs) > 0 {
+			newest[i] = epochs[len(epochs)-1]
+		}
+		order = append(order, i)
 	}
-	cp, err := statestore.NewCheckpointer(ctx, s, opts)
-	if err != nil {
-		s.Close()
-		return nil, nil, recoveryInfo{}, err
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(newest[b], newest[a]) })
+	if len(order) == 0 && cfg.RestoreFrom != 0 {
+		return nil, 0, statestore.RestoreProgress{}, fmt.Errorf("checkpoint %d is not in the checkpoint store", cfg.RestoreFrom)
 	}
-	return s, cp, recoveryInfo{from: from, prog: prog, took: time.Since(started)}, nil
+	err := statestore.ErrNoCheckpoint
+	for _, i := range order {
+		st := stores[i]
+		log.Info("recovering state from the newest checkpoint", "store", st.objects.String())
+		var lastLog time.Time
+		m, p, rerr := statestore.Restore(ctx, st.objects, dir, statestore.RestoreOptions{
+			Epoch:  cfg.RestoreFrom,
+			Logger: log,
+			Progress: func(p statestore.RestoreProgress) {
+				if time.Since(lastLog) > time.Second || p.Done {
+					lastLog = time.Now()
+					log.Info("recovery progress", "store", st.name, "epoch", p.Epoch, "files", p.Files, "of_files", p.TotalFiles, "bytes", p.Bytes, "of_bytes", p.TotalBytes)
+				}
+			},
+		})
+		if rerr == nil {
+			return m, i, p, nil
+		}
+		if len(order) > 1 {
+			log.Warn("no usable checkpoint in this store; trying the next", "store", st.name, "err", rerr)
+		}
+		if errors.Is(err, statestore.ErrNoCheckpoint) {
+			err = rerr
+		}
+	}
+	return nil, 0, statestore.RestoreProgress{}, err
 }
 
 // readCleanMarker reads the clean-shutdown marker: whether it is there and
@@ -168,39 +263,82 @@ func writeCleanMarker(cfg Config, epoch uint64) error {
 	return os.WriteFile(filepath.Join(cfg.Server.DataDir, cleanMarker), []byte(strconv.FormatUint(epoch, 10)+"\n"), 0o644)
 }
 
-// checkpointInfo is what a manifest records beside the state, for
-// operators and `weir checkpoint inspect`: the catalog's objects.
-type checkpointInfo struct {
-	Objects []checkpointObject `json:"objects"`
+// CheckpointInfo is what a checkpoint's manifest records beside the state,
+// for operators and `weir checkpoint inspect`: the catalog's objects and
+// where every source was at the checkpoint's epoch. The positions are also
+// in the state itself, which is what recovery rewinds the sources to.
+type CheckpointInfo struct {
+	Objects []CheckpointObject `json:"objects"`
+	Sources []CheckpointSource `json:"sources,omitempty"`
 }
 
-type checkpointObject struct {
+// CheckpointObject is a stream, table or view of a checkpoint's catalog.
+type CheckpointObject struct {
 	Name string `json:"name"`
 	Kind string `json:"kind"`
 }
 
-func (e *Engine) checkpointInfo() json.RawMessage {
-	var info checkpointInfo
+// CheckpointSource is the read position of the source of a view (over
+// stream Stream) at a checkpoint, in its connector's terms: a byte offset
+// for a file, "p0:5,p1:3" (the next offset per partition) for Kafka, the
+// next event for a generator.
+type CheckpointSource struct {
+	View     string `json:"view"`
+	Stream   string `json:"stream"`
+	Position string `json:"position"`
+}
+
+// checkpointInfo returns the CheckpointInfo of epoch.
+func (e *Engine) checkpointInfo(epoch exec.Epoch) json.RawMessage {
+	var info CheckpointInfo
 	for _, o := range e.cat.List(0) {
-		info.Objects = append(info.Objects, checkpointObject{Name: o.Name, Kind: o.Kind.String()})
+		info.Objects = append(info.Objects, CheckpointObject{Name: o.Name, Kind: o.Kind.String()})
 	}
+	e.mu.Lock()
+	for name, j := range e.jobs {
+		if j.src == nil {
+			continue
+		}
+		if pos, ok := j.src.positionAt(epoch); ok {
+			info.Sources = append(info.Sources, CheckpointSource{View: name, Stream: j.stream.Name, Position: pos})
+		}
+	}
+	e.mu.Unlock()
+	slices.SortFunc(info.Sources, func(a, b CheckpointSource) int { return cmp.Compare(a.View, b.View) })
 	data, _ := json.Marshal(info)
 	return data
 }
 
 // beginCheckpoint starts a checkpoint of the epoch just committed, unless
-// one is still uploading. Called from the coordinator's commit.
+// one is still uploading; with backend hybrid, every s3_upload_every-th
+// checkpoint also goes to S3 (or the next one, while S3 is busy). Called
+// from the coordinator's commit.
 func (e *Engine) beginCheckpoint(epoch exec.Epoch) {
 	if e.cp == nil {
 		return
 	}
-	if _, err := e.cp.Begin(uint64(epoch), e.checkpointInfo()); err != nil {
+	info := e.checkpointInfo(epoch)
+	ok, err := e.cp.Begin(uint64(epoch), info)
+	if err != nil {
 		e.log.Error("could not take a checkpoint", "epoch", epoch, "err", err)
+	}
+	if e.remote == nil || !ok {
+		return
+	}
+	e.sinceRemote++
+	if e.sinceRemote < e.cfg.State.S3UploadEvery {
+		return
+	}
+	if ok, err := e.remote.Begin(uint64(epoch), info); err != nil {
+		e.log.Error("could not take a checkpoint to S3", "epoch", epoch, "err", err)
+	} else if ok {
+		e.sinceRemote = 0
 	}
 }
 
 // durableFlush returns once everything written before the call is in a
-// checkpoint (or, without checkpoints, visible to queries).
+// checkpoint (or, without checkpoints or with exactly_once false, visible
+// to queries).
 func (e *Engine) durableFlush(ctx context.Context) error {
 	var lastErr error
 	for range 3 {
@@ -208,7 +346,7 @@ func (e *Engine) durableFlush(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if e.cp == nil || e.cp.Durable() >= uint64(epoch) {
+		if e.cp == nil || !e.cfg.State.ExactlyOnce || e.cp.Durable() >= uint64(epoch) {
 			return nil
 		}
 		// The checkpoint of epoch is uploading, or was not taken because
@@ -225,21 +363,27 @@ func (e *Engine) durableFlush(ctx context.Context) error {
 	return fmt.Errorf("no checkpoint could be written: %w", lastErr)
 }
 
-// closeCheckpoints takes the final checkpoint of a clean stop and returns
-// its epoch (0 when it could not be written).
+// closeCheckpoints takes the final checkpoint of a clean stop (in every
+// checkpoint store) and returns its epoch in the primary one (0 when it
+// could not be written).
 func (e *Engine) closeCheckpoints(ctx context.Context, last exec.Epoch) uint64 {
 	if e.cp == nil {
 		return 0
 	}
-	_ = e.cp.Wait(ctx)
-	if e.cp.Durable() < uint64(last) {
-		if ok, err := e.cp.Begin(uint64(last), e.checkpointInfo()); err != nil || !ok {
-			e.log.Error("could not take the final checkpoint", "epoch", last, "err", err)
-		} else if err := e.cp.Wait(ctx); err != nil {
-			e.log.Error("the final checkpoint failed", "epoch", last, "err", err)
+	for _, cp := range []*statestore.Checkpointer{e.cp, e.remote} {
+		if cp == nil {
+			continue
 		}
+		_ = cp.Wait(ctx)
+		if cp.Durable() < uint64(last) {
+			if ok, err := cp.Begin(uint64(last), e.checkpointInfo(last)); err != nil || !ok {
+				e.log.Error("could not take the final checkpoint", "epoch", last, "err", err)
+			} else if err := cp.Wait(ctx); err != nil {
+				e.log.Error("the final checkpoint failed", "epoch", last, "err", err)
+			}
+		}
+		_ = cp.Close(ctx)
 	}
-	_ = e.cp.Close(ctx)
 	if e.cp.Durable() == uint64(last) {
 		return uint64(last)
 	}

@@ -64,10 +64,14 @@ type guardedSource struct {
 
 	rate rateMeter // rows per second, fed at each barrier
 
-	mu      sync.Mutex
-	pending []badRecord
-	failure error
-	seq     uint64
+	mu sync.Mutex
+	// positions are the source's positions at its last barriers, oldest
+	// first, for the checkpoint manifests (a checkpoint of epoch E is
+	// taken after the source has gone past barrier E).
+	positions []barrierPosition
+	pending   []badRecord
+	failure   error
+	seq       uint64
 }
 
 // Name names the source in errors: the stream it reads.
@@ -80,6 +84,28 @@ func (g *guardedSource) progress() (exec.SourceProgress, bool) {
 		return exec.SourceProgress{}, false
 	}
 	return pr.Progress(), true
+}
+
+// barrierPosition is a source's position at the barrier of epoch.
+type barrierPosition struct {
+	epoch    exec.Epoch
+	position string
+}
+
+// keptPositions is how many barrier positions a guardedSource keeps.
+const keptPositions = 4
+
+// positionAt returns the source's position at the barrier of epoch, if it
+// is one of the last it passed.
+func (g *guardedSource) positionAt(epoch exec.Epoch) (string, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, p := range g.positions {
+		if p.epoch == epoch {
+			return p.position, true
+		}
+	}
+	return "", false
 }
 
 // deadLetterSeqKey holds the next sequence number under prefix.
@@ -139,10 +165,17 @@ func (g *guardedSource) OnBarrier(ctx context.Context, b exec.Barrier, w exec.St
 	if err := g.Source.OnBarrier(ctx, b, w); err != nil {
 		return err
 	}
-	if p, ok := g.progress(); ok {
+	p, hasProgress := g.progress()
+	if hasProgress {
 		g.rate.observe(time.Now(), p.Rows)
 	}
 	g.mu.Lock()
+	if hasProgress {
+		if len(g.positions) == keptPositions {
+			g.positions = append(g.positions[:0], g.positions[1:]...)
+		}
+		g.positions = append(g.positions, barrierPosition{epoch: b.Epoch, position: p.Position})
+	}
 	pending := g.pending
 	g.pending = nil
 	g.mu.Unlock()

@@ -41,7 +41,7 @@ var systemTables = map[string]systemTable{
 			{Name: "duration_ms", Type: types.Float64Type}, {Name: "files", Type: types.Int64Type},
 			{Name: "files_uploaded", Type: types.Int64Type}, {Name: "bytes_uploaded", Type: types.Int64Type},
 			{Name: "state_bytes", Type: types.Int64Type}, {Name: "status", Type: types.TextType},
-			{Name: "error", Type: types.TextType},
+			{Name: "error", Type: types.TextType}, {Name: "store", Type: types.TextType},
 		},
 		fill: fillCheckpoints,
 	},
@@ -248,19 +248,32 @@ func fillCheckpoints(e *Engine, b *array.RecordBuilder) {
 	if e.cp == nil {
 		return
 	}
-	for _, c := range e.cp.History() {
-		b.Field(0).(*array.Int64Builder).Append(int64(c.Epoch))
-		b.Field(1).(*array.TimestampBuilder).Append(arrow.Timestamp(c.Started.UnixMicro()))
-		b.Field(2).(*array.Float64Builder).Append(float64(c.Duration.Microseconds()) / 1000)
-		b.Field(3).(*array.Int64Builder).Append(int64(c.Files))
-		b.Field(4).(*array.Int64Builder).Append(int64(c.FilesUploaded))
-		b.Field(5).(*array.Int64Builder).Append(c.BytesUploaded)
-		b.Field(6).(*array.Int64Builder).Append(c.StateBytes)
-		b.Field(7).(*array.StringBuilder).Append(c.Status)
-		if c.Err == "" {
-			b.Field(8).AppendNull()
-		} else {
-			b.Field(8).(*array.StringBuilder).Append(c.Err)
+	stores := []struct {
+		name string
+		cp   *statestore.Checkpointer
+	}{{e.cfg.State.BackendType, e.cp}}
+	if e.remote != nil {
+		stores = []struct {
+			name string
+			cp   *statestore.Checkpointer
+		}{{"local", e.cp}, {"s3", e.remote}}
+	}
+	for _, st := range stores {
+		for _, c := range st.cp.History() {
+			b.Field(0).(*array.Int64Builder).Append(int64(c.Epoch))
+			b.Field(1).(*array.TimestampBuilder).Append(arrow.Timestamp(c.Started.UnixMicro()))
+			b.Field(2).(*array.Float64Builder).Append(float64(c.Duration.Microseconds()) / 1000)
+			b.Field(3).(*array.Int64Builder).Append(int64(c.Files))
+			b.Field(4).(*array.Int64Builder).Append(int64(c.FilesUploaded))
+			b.Field(5).(*array.Int64Builder).Append(c.BytesUploaded)
+			b.Field(6).(*array.Int64Builder).Append(c.StateBytes)
+			b.Field(7).(*array.StringBuilder).Append(c.Status)
+			if c.Err == "" {
+				b.Field(8).AppendNull()
+			} else {
+				b.Field(8).(*array.StringBuilder).Append(c.Err)
+			}
+			b.Field(9).(*array.StringBuilder).Append(st.name)
 		}
 	}
 }

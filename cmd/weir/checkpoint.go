@@ -24,6 +24,7 @@ func checkpointCmd(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("checkpoint "+sub, flag.ContinueOnError)
 	configFile := fs.String("config", "", "YAML config file (its state_management block names the store)")
 	dataDir := fs.String("data-dir", "", "data directory (default ./weir-data; the local backend keeps checkpoints there)")
+	store := fs.String("store", "", "with backend_type hybrid, which checkpoints: s3 (the default) or local")
 	// Flags may come before or after the checkpoint id.
 	var pos []string
 	for rest := args[1:]; ; {
@@ -39,6 +40,16 @@ func checkpointCmd(args []string, out io.Writer) error {
 	cfg, err := loadConfig(*configFile, *dataDir)
 	if err != nil {
 		return err
+	}
+	switch *store {
+	case "":
+	case "local", "s3":
+		if cfg.State.BackendType != "hybrid" {
+			return fmt.Errorf("checkpoint %s: -store is for backend_type hybrid; this configuration's is %s", sub, cfg.State.BackendType)
+		}
+		cfg.State.BackendType = *store
+	default:
+		return fmt.Errorf("checkpoint %s: -store %q: want local or s3", sub, *store)
 	}
 	ctx := context.Background()
 	objects, err := weir.OpenCheckpointStore(ctx, cfg)
@@ -83,13 +94,19 @@ func checkpointCmd(args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "checkpoint %d in %s\ncreated   %s\nrun       %s\nfiles     %d, %d bytes\n",
 			m.Epoch, objects, m.Created.Format(time.RFC3339), m.Run, len(m.Files), m.StateBytes())
-		var info struct {
-			Objects []struct{ Name, Kind string } `json:"objects"`
-		}
-		if json.Unmarshal(m.Info, &info) == nil && len(info.Objects) > 0 {
-			fmt.Fprintln(out, "objects:")
-			for _, o := range info.Objects {
-				fmt.Fprintf(out, "  %-20s %s\n", o.Kind, o.Name)
+		var info weir.CheckpointInfo
+		if json.Unmarshal(m.Info, &info) == nil {
+			if len(info.Objects) > 0 {
+				fmt.Fprintln(out, "objects:")
+				for _, o := range info.Objects {
+					fmt.Fprintf(out, "  %-20s %s\n", o.Kind, o.Name)
+				}
+			}
+			if len(info.Sources) > 0 {
+				fmt.Fprintln(out, "source positions:")
+				for _, src := range info.Sources {
+					fmt.Fprintf(out, "  %-20s reads %-20s at %s\n", src.View, src.Stream, src.Position)
+				}
 			}
 		}
 		fmt.Fprintln(out, "files:")
