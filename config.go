@@ -3,6 +3,7 @@ package weir
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -25,8 +26,11 @@ type Config struct {
 	// epoch (one of the retained ones) instead of using the newest or the
 	// local state of a clean shutdown (`weir serve --restore-from`).
 	RestoreFrom uint64 `yaml:"-"`
+	// SinkOutput is where stdout sinks print (os.Stdout when nil).
+	SinkOutput io.Writer `yaml:"-"`
 	// CheckpointHook, when set, is called at each step of every checkpoint
-	// (statestore.CheckpointStep names them); crash tests kill the process
+	// (statestore.CheckpointStep names them) and of every sink's delivery
+	// ("sink-prepared", "sink-committed"); crash tests kill the process
 	// there.
 	CheckpointHook func(step string) `yaml:"-"`
 }

@@ -3,12 +3,15 @@ package weir_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -140,6 +143,7 @@ func TestCrashRecovery(t *testing.T) {
 	if err := os.WriteFile(config, []byte("state_management:\n  backend_type: local\n  checkpoint_interval_ms: 100\n  retained_checkpoints: 3\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	sinkDir := filepath.Join(root, "sink")
 	csvPath := filepath.Join(root, "events.csv")
 	if err := os.WriteFile(csvPath, []byte("k,v\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -168,7 +172,7 @@ func TestCrashRecovery(t *testing.T) {
 	}()
 
 	// A Kafka topic, in this process: it outlives every weir it feeds.
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "orders"))
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "orders", "orders_out", "orders_alo", "totals_out"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +208,8 @@ func TestCrashRecovery(t *testing.T) {
 	crashes := []struct {
 		at    string
 		after int
-	}{{"", 0}, {"taken", 2}, {"file", 3}, {"files", 2}, {"", 0}, {"manifest", 3}, {"delete", 2}, {"collected", 2}}
+	}{{"", 0}, {"taken", 2}, {"file", 3}, {"sink-prepared", 4}, {"files", 2}, {"", 0}, {"manifest", 3},
+		{"sink-committed", 3}, {"delete", 2}, {"", 0}, {"collected", 2}}
 	rounds := len(crashes)
 	var acked []string // rounds whose insert a FLUSH acknowledged
 	fired := 0         // crash points that killed weir
@@ -235,6 +240,12 @@ func TestCrashRecovery(t *testing.T) {
 			mustExec(t, conn, `CREATE TABLE notes (round INT PRIMARY KEY)`)
 			mustExec(t, conn, fmt.Sprintf(`CREATE STREAM orders (k INT, v BIGINT) WITH (connector = 'kafka', topic = 'orders', brokers = '%s', format = 'json')`, cluster.ListenAddrs()[0]))
 			mustExec(t, conn, `CREATE MATERIALIZED VIEW order_totals AS SELECT k, count(*) AS n, sum(v) AS s FROM orders GROUP BY k`)
+			// Sinks: every order once into a topic; the totals as upserts;
+			// every file record once into files.
+			mustExec(t, conn, fmt.Sprintf(`CREATE SINK orders_out AS SELECT k, v FROM orders WITH (connector = 'kafka', topic = 'orders_out', brokers = '%s')`, cluster.ListenAddrs()[0]))
+			mustExec(t, conn, fmt.Sprintf(`CREATE SINK totals_out FROM order_totals WITH (connector = 'kafka', topic = 'totals_out', brokers = '%s', type = 'upsert')`, cluster.ListenAddrs()[0]))
+			mustExec(t, conn, fmt.Sprintf(`CREATE SINK orders_alo AS SELECT k, v FROM orders WITH (connector = 'kafka', topic = 'orders_alo', brokers = '%s', exactly_once = 'false')`, cluster.ListenAddrs()[0]))
+			mustExec(t, conn, fmt.Sprintf(`CREATE SINK ev_files AS SELECT v FROM ev WITH (connector = 'file', path = '%s', format = 'csv')`, sinkDir))
 		}
 		ctx := context.Background()
 		if _, err := conn.Exec(ctx, fmt.Sprintf(`INSERT INTO notes VALUES (%d)`, round)); err == nil {
@@ -250,8 +261,8 @@ func TestCrashRecovery(t *testing.T) {
 			fired++
 		}
 	}
-	if fired < 4 {
-		t.Errorf("%d of the 6 crash points fired; the test wants at least 4", fired)
+	if fired < 6 {
+		t.Errorf("%d of the 8 crash points fired; the test wants at least 6", fired)
 	}
 	if len(acked) < 3 {
 		t.Fatalf("only rounds %v got their insert acknowledged; the test needs more", acked)
@@ -291,6 +302,9 @@ func TestCrashRecovery(t *testing.T) {
 		got := queryText(t, conn, `SELECT k, n, s FROM per_k ORDER BY k`)
 		if strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("per_k after %d crashes differs from DuckDB over the file\nweir:   %v\nduckdb: %v", rounds, got, want)
+		}
+		if !fresh {
+			checkSinksAfterCrashes(t, conn, cluster, sinkDir, kafkaTotal, total, wantOrders)
 		}
 		conn.Close(context.Background())
 		p.kill()
@@ -361,4 +375,100 @@ func containsAll(got, want []string) bool {
 		}
 	}
 	return true
+}
+
+// checkSinksAfterCrashes waits until the sinks of TestCrashRecovery have
+// delivered everything and checks that a read_committed consumer sees every
+// order exactly once in orders_out (at least once in orders_alo, which has
+// exactly_once = 'false'), that totals_out's upserts come in order
+// per key (each count larger than the last) and end at the view's rows, and
+// that the files hold every file record exactly once.
+func checkSinksAfterCrashes(t *testing.T, conn *pgx.Conn, cluster *kfake.Cluster, dir string, orders, events int, wantTotals []string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var problems []string
+		seen := map[string]int{}
+		for _, r := range readTopic(t, cluster, "orders_out") {
+			var rec struct{ K, V int }
+			if err := json.Unmarshal(r.Value, &rec); err != nil {
+				t.Fatalf("orders_out record %s: %v", r.Value, err)
+			}
+			seen[fmt.Sprint(rec.V)]++
+		}
+		for v, n := range seen {
+			if n > 1 {
+				t.Fatalf("orders_out holds order %s %d times", v, n)
+			}
+		}
+		if len(seen) != orders {
+			problems = append(problems, fmt.Sprintf("orders_out holds %d of %d orders", len(seen), orders))
+		}
+		// At least once: every order, duplicates allowed.
+		atLeastOnce := map[string]bool{}
+		for _, r := range readTopic(t, cluster, "orders_alo") {
+			var rec struct{ K, V int }
+			if err := json.Unmarshal(r.Value, &rec); err != nil {
+				t.Fatalf("orders_alo record %s: %v", r.Value, err)
+			}
+			atLeastOnce[fmt.Sprint(rec.V)] = true
+		}
+		if len(atLeastOnce) != orders {
+			problems = append(problems, fmt.Sprintf("orders_alo holds %d of %d orders", len(atLeastOnce), orders))
+		}
+		last := map[string]int{}
+		final := map[string]string{}
+		for _, r := range readTopic(t, cluster, "totals_out") {
+			var row struct{ K, N, S int }
+			if err := json.Unmarshal(r.Value, &row); err != nil {
+				t.Fatalf("totals_out record %s: %v", r.Value, err)
+			}
+			if row.N <= last[string(r.Key)] {
+				t.Fatalf("totals_out: key %s goes from n=%d to n=%d: out of order or repeated", r.Key, last[string(r.Key)], row.N)
+			}
+			last[string(r.Key)] = row.N
+			final[string(r.Key)] = fmt.Sprintf("%d %d %d", row.K, row.N, row.S)
+		}
+		if got := slices.Sorted(maps.Values(final)); fmt.Sprint(sortedNumeric(got)) != fmt.Sprint(wantTotals) {
+			problems = append(problems, fmt.Sprintf("totals_out ends at %v, want %v", got, wantTotals))
+		}
+		lines := map[string]int{}
+		files, _ := filepath.Glob(filepath.Join(dir, "ev_files-*.csv"))
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range strings.Fields(string(data)) {
+				lines[line]++
+				if lines[line] > 1 {
+					t.Fatalf("the file sink holds record %s twice", line)
+				}
+			}
+		}
+		if len(lines) != events {
+			problems = append(problems, fmt.Sprintf("the file sink holds %d of %d records", len(lines), events))
+		}
+		if len(problems) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sinks after the crashes: %v\nweir_sinks: %v", problems,
+				queryText(t, conn, `SELECT sink, records, commits, aborts, delivered_epoch, pending_epochs, error FROM weir_sinks ORDER BY sink`))
+		}
+		mustExec(t, conn, `FLUSH`)
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// sortedNumeric sorts "k n s" lines by their first number.
+func sortedNumeric(lines []string) []string {
+	out := slices.Clone(lines)
+	slices.SortFunc(out, func(a, b string) int {
+		var x, y int
+		fmt.Sscan(a, &x)
+		fmt.Sscan(b, &y)
+		return x - y
+	})
+	return out
 }

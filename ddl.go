@@ -292,6 +292,8 @@ func catalogKind(k sql.ObjectKind) catalog.Kind {
 		return catalog.Table
 	case sql.ObjView:
 		return catalog.View
+	case sql.ObjSink:
+		return catalog.Sink
 	}
 	return 0
 }

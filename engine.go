@@ -8,6 +8,7 @@ import (
 
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -68,7 +69,13 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	store, cps, recovery, err := openState(ctx, cfg, log)
+	// Checkpoints wake the sinks' delivery; none is written before e is.
+	var opened atomic.Pointer[Engine]
+	store, cps, recovery, err := openState(ctx, cfg, log, func() {
+		if e := opened.Load(); e != nil {
+			e.pokeSinks(0)
+		}
+	})
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
@@ -92,6 +99,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if len(cps) > 1 {
 		e.remote = cps[1]
 	}
+	opened.Store(e)
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	last, err := e.committedEpoch()
 	if err != nil {
@@ -138,6 +146,7 @@ func (e *Engine) Close(ctx context.Context) error {
 	if len(errs) == 0 {
 		durable = e.closeCheckpoints(ctx, e.coord.Committed())
 	}
+	e.stopSinks(ctx)
 	closeErr := e.closeStores()
 	errs = append(errs, closeErr)
 	if len(errs) == 1 && closeErr == nil && e.cfg.checkpointsEnabled() {
@@ -195,7 +204,36 @@ func (e *Engine) commit(_ context.Context, epoch exec.Epoch) error {
 	e.mu.Unlock()
 	e.releaseSnapshot(old)
 	e.beginCheckpoint(epoch)
+	e.pokeSinks(epoch)
 	return nil
+}
+
+// pokeSinks wakes the delivery of every sink: epoch was committed (0: a
+// checkpoint was written).
+func (e *Engine) pokeSinks(epoch exec.Epoch) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, j := range e.jobs {
+		if j.sink != nil {
+			j.sink.poke(epoch)
+		}
+	}
+}
+
+// stopSinks delivers what the sinks can (committed, and with exactly-once
+// durable) and stops their delivery: the last step of a clean stop.
+func (e *Engine) stopSinks(ctx context.Context) {
+	e.mu.Lock()
+	var sinks []*sinkDriver
+	for _, j := range e.jobs {
+		if j.sink != nil {
+			sinks = append(sinks, j.sink)
+		}
+	}
+	e.mu.Unlock()
+	for _, d := range sinks {
+		d.stop(ctx, true)
+	}
 }
 
 // acquireSnapshot returns the committed snapshot with a reference held;

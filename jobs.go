@@ -22,9 +22,10 @@ import (
 type job struct {
 	obj    *catalog.Object
 	frag   *exec.Fragment
-	src    *guardedSource  // the source of a view over a stream
-	stream *catalog.Object // the stream src reads
-	mat    *ops.Materialize
+	src    *guardedSource    // the source of a view over a stream
+	stream *catalog.Object   // the stream src reads
+	mat    *ops.Materialize  // nil for a sink
+	sink   *sinkDriver       // a sink's delivery
 	input  chan exec.Message // the subscription to the upstream job, if any
 	up     *job
 	cancel context.CancelFunc
@@ -98,6 +99,12 @@ func (e *Engine) startObject(ctx context.Context, o *catalog.Object, backfill bo
 			return err
 		}
 		return e.startJob(ctx, o, plan, backfill)
+	case catalog.Sink:
+		plan, err := e.sinkPlan(o)
+		if err != nil {
+			return err
+		}
+		return e.startJob(ctx, o, plan, backfill)
 	}
 	return nil
 }
@@ -143,8 +150,17 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 	if o.Kind == catalog.Table {
 		conflict = ops.ErrorOnConflict
 	}
-	j.mat = ops.NewMaterialize(e.mem, o.RowTable(), o.Name, o.FullSchema(), o.Key, conflict)
-	spec.Ops = append(chain, j.mat)
+	if o.Kind == catalog.Sink {
+		log, d, err := e.sinkOperator(o, plan)
+		if err != nil {
+			return err
+		}
+		j.sink = d
+		spec.Ops = append(chain, log)
+	} else {
+		j.mat = ops.NewMaterialize(e.mem, o.RowTable(), o.Name, o.FullSchema(), o.Key, conflict)
+		spec.Ops = append(chain, j.mat)
+	}
 	j.frag = exec.NewFragment(spec)
 
 	runCtx, cancel := context.WithCancel(e.ctx)
@@ -188,6 +204,9 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 	e.mu.Lock()
 	e.jobs[o.Name] = j
 	e.mu.Unlock()
+	if j.sink != nil {
+		j.sink.start()
+	}
 	return nil
 }
 
@@ -289,6 +308,9 @@ func (e *Engine) stopJob(j *job) {
 	e.coord.Remove(j.frag)
 	j.cancel()
 	j.wait()
+	if j.sink != nil {
+		j.sink.stop(e.ctx, false)
+	}
 	e.mu.Lock()
 	if e.jobs[j.obj.Name] == j {
 		delete(e.jobs, j.obj.Name)

@@ -91,8 +91,9 @@ func TestKafkaSourceExactlyOnceAcrossRestart(t *testing.T) {
 }
 
 // TestKafkaKcatInterop has kcat (librdkafka, a client no one here wrote)
-// produce keyed JSON records into the in-process cluster, and checks that
-// weir's views count every one of them, with the keys kcat set.
+// produce keyed JSON records into the in-process cluster, checks that
+// weir's views count every one of them, with the keys kcat set, and that
+// kcat reads back what a sink wrote.
 func TestKafkaKcatInterop(t *testing.T) {
 	kcat, err := osexec.LookPath("kcat")
 	if err != nil {
@@ -101,7 +102,7 @@ func TestKafkaKcatInterop(t *testing.T) {
 		}
 		t.Skip("kcat is not installed; apt-get install kcat")
 	}
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "clicks"))
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "clicks", "per_user_out"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,6 +114,9 @@ func TestKafkaKcatInterop(t *testing.T) {
 	mustExec(t, conn, `CREATE MATERIALIZED VIEW per_user AS
 		SELECT convert_from(usr, 'UTF8') AS usr, count(*) AS n, sum(ms) AS total_ms FROM clicks GROUP BY usr`)
 	mustExec(t, conn, `CREATE MATERIALIZED VIEW per_page AS SELECT page, count(*) AS n FROM clicks GROUP BY page`)
+	mustExec(t, conn, fmt.Sprintf(`CREATE SINK per_user_out AS
+		SELECT convert_from(usr, 'UTF8') AS usr, count(*) AS n, sum(ms) AS total_ms FROM clicks GROUP BY usr
+		WITH (connector = 'kafka', topic = 'per_user_out', brokers = '%s', type = 'upsert', primary_key = 'usr')`, c.ListenAddrs()[0]))
 
 	// 1000 records "user<i%4>|{...}": kcat splits key and value at '|' and
 	// spreads the keys over both partitions with its own partitioner.
@@ -131,7 +135,34 @@ func TestKafkaKcatInterop(t *testing.T) {
 	waitForRows(t, conn, `SELECT page, n FROM per_page ORDER BY page`,
 		[]string{"/p0 200", "/p1 200", "/p2 200", "/p3 200", "/p4 200"})
 	waitForRows(t, conn, `SELECT view, rows, errors FROM weir_sources ORDER BY view`,
-		[]string{"per_page 1000 0", "per_user 1000 0"})
+		[]string{"per_page 1000 0", "per_user 1000 0", "per_user_out 1000 0"})
+
+	// kcat reads what weir's sink wrote (the newest value of each key,
+	// read_committed) and sees the view.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		cmd := osexec.Command(kcat, "-C", "-b", c.ListenAddrs()[0], "-t", "per_user_out", "-o", "beginning", "-e", "-q",
+			"-X", "isolation.level=read_committed", "-f", "%k|%s\n")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("kcat -C: %v\n%s", err, out)
+		}
+		latest := map[string]string{}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if k, v, ok := strings.Cut(line, "|"); ok {
+				latest[k] = v
+			}
+		}
+		got := fmt.Sprint(latest)
+		want := `map[{"usr":"user0"}:{"usr":"user0","n":250,"total_ms":124500} {"usr":"user1"}:{"usr":"user1","n":250,"total_ms":124750} {"usr":"user2"}:{"usr":"user2","n":250,"total_ms":125000} {"usr":"user3"}:{"usr":"user3","n":250,"total_ms":125250}]`
+		if got == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("kcat reads from the sink's topic\n%s\nwant %s", got, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // TestKafkaPartitionAddedWhileRunning adds a partition to a topic a view is

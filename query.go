@@ -120,6 +120,9 @@ func (s *Session) runInDuckDB(ctx context.Context, st *sql.Select, want types.Sc
 				rewriteErr = sqlstate.ErrorfAt(sqlstate.UndefinedTable, t.Position(), "relation \"%s\" does not exist", name)
 				return
 			}
+		} else if o.Kind == catalog.Sink {
+			rewriteErr = sqlstate.ErrorfAt(sqlstate.WrongObjectType, t.Position(), "\"%s\" is a sink, not a relation", name)
+			return
 		} else if o.Kind == catalog.Stream {
 			rewriteErr = sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, t.Position(),
 				"stream \"%s\" cannot be queried directly", name).WithHint("Create a materialized view over it and query the view.")

@@ -106,8 +106,9 @@ func checkpointStores(ctx context.Context, cfg Config) ([]checkpointStore, error
 // on a new machine) the newest checkpoint that verifies, in any of the
 // checkpoint stores, is restored into it first. It returns the store, the
 // checkpointers (none without checkpoints; one per checkpoint store) and
-// what it did.
-func openState(ctx context.Context, cfg Config, log *slog.Logger) (*statestore.Store, []*statestore.Checkpointer, recoveryInfo, error) {
+// what it did. onDurable is called after each checkpoint of the first
+// store is written.
+func openState(ctx context.Context, cfg Config, log *slog.Logger, onDurable func()) (*statestore.Store, []*statestore.Checkpointer, recoveryInfo, error) {
 	if cfg.State.BackendType == "memory" {
 		s, err := statestore.Open(statestore.Options{InMemory: true, Logger: log})
 		return s, nil, recoveryInfo{from: "empty"}, err
@@ -183,6 +184,9 @@ func openState(ctx context.Context, cfg Config, log *slog.Logger) (*statestore.S
 		}
 		if hook := cfg.CheckpointHook; hook != nil {
 			opts.OnStep = func(s statestore.CheckpointStep) { hook(string(s)) }
+		}
+		if i == 0 {
+			opts.OnDurable = func(uint64) { onDurable() }
 		}
 		cp, err := statestore.NewCheckpointer(ctx, s, opts)
 		if err != nil {
@@ -340,27 +344,39 @@ func (e *Engine) beginCheckpoint(epoch exec.Epoch) {
 // checkpoint (or, without checkpoints or with exactly_once false, visible
 // to queries).
 func (e *Engine) durableFlush(ctx context.Context) error {
+	target, err := e.coord.Flush(ctx)
+	if err != nil {
+		return err
+	}
+	if e.cp == nil || !e.cfg.State.ExactlyOnce {
+		return nil
+	}
+	// The checkpoint of target may be uploading, or not taken because
+	// another was: wait for the one in flight, and while target is not
+	// covered, commit another epoch, whose checkpoint is taken when none is
+	// in flight. Checkpoints that fail count; ones declined do not.
 	var lastErr error
-	for range 3 {
-		epoch, err := e.coord.Flush(ctx)
-		if err != nil {
+	for failures := 0; e.cp.Durable() < uint64(target); {
+		if err := e.cp.Wait(ctx); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if !errors.Is(err, lastErr) {
+				failures++
+			}
+			lastErr = err
+			if failures >= 3 {
+				return fmt.Errorf("no checkpoint could be written: %w", err)
+			}
+		}
+		if e.cp.Durable() >= uint64(target) {
+			break
+		}
+		if _, err := e.coord.Flush(ctx); err != nil {
 			return err
 		}
-		if e.cp == nil || !e.cfg.State.ExactlyOnce || e.cp.Durable() >= uint64(epoch) {
-			return nil
-		}
-		// The checkpoint of epoch is uploading, or was not taken because
-		// another was: wait, and if epoch is still not covered, commit
-		// another epoch, whose checkpoint will be taken.
-		lastErr = e.cp.Wait(ctx)
-		if e.cp.Durable() >= uint64(epoch) {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 	}
-	return fmt.Errorf("no checkpoint could be written: %w", lastErr)
+	return nil
 }
 
 // closeCheckpoints takes the final checkpoint of a clean stop (in every

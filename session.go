@@ -126,6 +126,8 @@ func (s *Session) execute(ctx context.Context, st sql.Statement) (*Result, error
 		return s.durable(ctx)(s.createStream(ctx, st))
 	case *sql.CreateView:
 		return s.durable(ctx)(s.createView(ctx, st))
+	case *sql.CreateSink:
+		return s.durable(ctx)(s.createSink(ctx, st))
 	case *sql.Drop:
 		return s.durable(ctx)(s.drop(ctx, st))
 	case *sql.Insert:

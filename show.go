@@ -69,7 +69,7 @@ func (s *Session) show(st *sql.Show) (*Result, error) {
 	case sql.ShowViews:
 		kind = catalog.View
 	case sql.ShowSinks:
-		return textResult(s.e.mem, showColumns, nil, "SHOW"), nil
+		kind = catalog.Sink
 	case sql.ShowVariable:
 		name := strings.ToLower(st.Variable)
 		v, ok := s.vars[name]

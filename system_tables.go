@@ -31,10 +31,24 @@ type systemTable struct {
 //	weir_source_errors  one row per source that skipped records it could not decode
 //	weir_dead_letters   the records streams with on.error = 'dlq' could not decode
 //	weir_checkpoints    the checkpoints this process took: epoch, duration, bytes, status
+//	weir_sinks          one row per sink: records and bytes delivered, transactions
+//	                    committed and aborted, the last delivered epoch, delivery lag
 //	weir_recovery       how the state was obtained at start: from a checkpoint (files and
 //	                    bytes fetched, of how many, checkpoints passed over), the local
 //	                    directory of a clean shutdown, or empty
 var systemTables = map[string]systemTable{
+	"weir_sinks": {
+		schema: types.Schema{
+			{Name: "sink", Type: types.TextType}, {Name: "connector", Type: types.TextType},
+			{Name: "type", Type: types.TextType}, {Name: "format", Type: types.TextType},
+			{Name: "exactly_once", Type: types.BoolType}, {Name: "records", Type: types.Int64Type},
+			{Name: "bytes", Type: types.Int64Type}, {Name: "commits", Type: types.Int64Type},
+			{Name: "aborts", Type: types.Int64Type}, {Name: "delivered_epoch", Type: types.Int64Type},
+			{Name: "pending_epochs", Type: types.Int64Type}, {Name: "lag_ms", Type: types.Float64Type},
+			{Name: "error", Type: types.TextType},
+		},
+		fill: fillSinks,
+	},
 	"weir_checkpoints": {
 		schema: types.Schema{
 			{Name: "epoch", Type: types.Int64Type}, {Name: "started", Type: types.TSTZType},
@@ -241,6 +255,39 @@ func fillDeadLetters(e *Engine, b *array.RecordBuilder) {
 			b.Field(7).(*array.TimestampBuilder).Append(arrow.Timestamp(r.At.UnixMicro()))
 			return true, nil
 		})
+	}
+}
+
+func fillSinks(e *Engine, b *array.RecordBuilder) {
+	e.mu.Lock()
+	var sinks []*sinkDriver
+	for _, j := range e.jobs {
+		if j.sink != nil {
+			sinks = append(sinks, j.sink)
+		}
+	}
+	e.mu.Unlock()
+	slices.SortFunc(sinks, func(a, b *sinkDriver) int { return strings.Compare(a.name, b.name) })
+	committed := e.coord.Committed()
+	for _, d := range sinks {
+		st := d.snapshotStats()
+		b.Field(0).(*array.StringBuilder).Append(d.name)
+		b.Field(1).(*array.StringBuilder).Append(d.spec.connector)
+		b.Field(2).(*array.StringBuilder).Append(string(d.spec.typ))
+		b.Field(3).(*array.StringBuilder).Append(d.spec.format)
+		b.Field(4).(*array.BooleanBuilder).Append(d.spec.exactlyOnce)
+		b.Field(5).(*array.Int64Builder).Append(st.Records)
+		b.Field(6).(*array.Int64Builder).Append(st.Bytes)
+		b.Field(7).(*array.Int64Builder).Append(st.Committed)
+		b.Field(8).(*array.Int64Builder).Append(st.Aborted)
+		b.Field(9).(*array.Int64Builder).Append(int64(st.Delivered))
+		b.Field(10).(*array.Int64Builder).Append(int64(committed) - int64(min(st.Delivered, committed)))
+		b.Field(11).(*array.Float64Builder).Append(float64(st.LastLag.Microseconds()) / 1000)
+		if st.LastErr == "" {
+			b.Field(12).AppendNull()
+		} else {
+			b.Field(12).(*array.StringBuilder).Append(st.LastErr)
+		}
 	}
 }
 

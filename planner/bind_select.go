@@ -240,6 +240,10 @@ func (b *Binder) bindFrom(s *sql.Select) (Node, error) {
 		if !ok {
 			return nil, sqlstate.ErrorfAt(sqlstate.UndefinedTable, f.Position(), "relation \"%s\" does not exist", name)
 		}
+		if obj.Kind == catalog.Sink {
+			return nil, sqlstate.ErrorfAt(sqlstate.WrongObjectType, f.Position(), "\"%s\" is a sink, not a relation", name).
+				WithHint("Query what the sink reads from instead.")
+		}
 		scan := &Scan{Object: obj}
 		if f.Alias != nil {
 			scan.Alias = f.Alias.Value

@@ -139,6 +139,18 @@ type CreateView struct {
 	Query       *Select
 }
 
+// CreateSink is CREATE SINK [IF NOT EXISTS] name FROM relation WITH (opts),
+// or CREATE SINK [IF NOT EXISTS] name [WITH (opts)] AS select [WITH (opts)]:
+// exactly one of From (its Parts empty otherwise) and Query is set.
+type CreateSink struct {
+	Pos         Pos
+	IfNotExists bool
+	Name        ObjectName
+	From        ObjectName
+	Query       *Select
+	Options     []Option
+}
+
 // ObjectKind is the kind of catalog object a DROP, SHOW or SHOW CREATE names.
 type ObjectKind uint8
 
@@ -487,6 +499,7 @@ type SubqueryExpr struct {
 func (s *CreateStream) Position() Pos  { return s.Pos }
 func (s *CreateTable) Position() Pos   { return s.Pos }
 func (s *CreateView) Position() Pos    { return s.Pos }
+func (s *CreateSink) Position() Pos    { return s.Pos }
 func (s *Drop) Position() Pos          { return s.Pos }
 func (s *Insert) Position() Pos        { return s.Pos }
 func (s *Update) Position() Pos        { return s.Pos }
@@ -526,6 +539,7 @@ func (e *SubqueryExpr) Position() Pos { return e.Pos }
 func (*CreateStream) statementNode() {}
 func (*CreateTable) statementNode()  {}
 func (*CreateView) statementNode()   {}
+func (*CreateSink) statementNode()   {}
 func (*Drop) statementNode()         {}
 func (*Insert) statementNode()       {}
 func (*Update) statementNode()       {}

@@ -2,7 +2,7 @@ package sql
 
 import "strings"
 
-// parseCreate parses CREATE {STREAM|SOURCE|TABLE|MATERIALIZED VIEW}.
+// parseCreate parses CREATE {STREAM|SOURCE|TABLE|MATERIALIZED VIEW|SINK}.
 func (p *parser) parseCreate() (Statement, error) {
 	t := p.next()
 	pos := Pos(t.pos)
@@ -13,6 +13,8 @@ func (p *parser) parseCreate() (Statement, error) {
 		return p.parseCreateStream(pos, KindSource)
 	case p.acceptKw("table"):
 		return p.parseCreateTable(pos)
+	case p.acceptKw("sink"):
+		return p.parseCreateSink(pos)
 	case p.acceptKw("materialized"):
 		if err := p.expectKw("view"); err != nil {
 			return nil, err
@@ -250,6 +252,47 @@ func (p *parser) parseCreateView(pos Pos) (Statement, error) {
 	}
 	if s.Query, err = p.parseSelect(); err != nil {
 		return nil, err
+	}
+	return s, nil
+}
+
+// parseCreateSink parses the rest of CREATE SINK: a name, then FROM a
+// relation WITH (…), or AS a SELECT, with the WITH clause before AS or
+// after the SELECT (not both).
+func (p *parser) parseCreateSink(pos Pos) (Statement, error) {
+	s := &CreateSink{Pos: pos}
+	var err error
+	if s.IfNotExists, err = p.parseIfNotExists(); err != nil {
+		return nil, err
+	}
+	if s.Name, err = p.parseObjectName(); err != nil {
+		return nil, err
+	}
+	if p.acceptKw("from") {
+		if s.From, err = p.parseObjectName(); err != nil {
+			return nil, err
+		}
+		if s.Options, err = p.parseWith(); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	if s.Options, err = p.parseWith(); err != nil {
+		return nil, err
+	}
+	if err := p.expectKw("as"); err != nil {
+		return nil, err
+	}
+	if !p.isKw("select") {
+		return nil, p.errUnexpected()
+	}
+	if s.Query, err = p.parseSelect(); err != nil {
+		return nil, err
+	}
+	if s.Options == nil && p.isKw("with") {
+		if s.Options, err = p.parseWith(); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }

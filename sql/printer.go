@@ -134,6 +134,19 @@ func (pr printer) stmt(s Statement) {
 		pr.options(s.Options)
 		pr.w(" AS ")
 		pr.selectStmt(s.Query)
+	case *CreateSink:
+		pr.w("CREATE SINK ")
+		if s.IfNotExists {
+			pr.w("IF NOT EXISTS ")
+		}
+		pr.w(objectName(s.Name))
+		if s.Query != nil {
+			pr.w(" AS ")
+			pr.selectStmt(s.Query)
+		} else {
+			pr.w(" FROM " + objectName(s.From))
+		}
+		pr.options(s.Options)
 	case *Drop:
 		pr.w("DROP " + s.Kind.String() + " ")
 		if s.IfExists {

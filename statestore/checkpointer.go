@@ -43,6 +43,10 @@ type CheckpointerOptions struct {
 	// CheckpointStep), from the goroutine doing it. Crash tests kill the
 	// process there.
 	OnStep func(step CheckpointStep)
+	// OnDurable, when set, is called with the epoch of every checkpoint
+	// whose manifest is written, from the goroutine that wrote it, after
+	// Durable reports it.
+	OnDurable func(epoch uint64)
 }
 
 // CheckpointStep names a point in the taking of a checkpoint.
@@ -238,7 +242,6 @@ func (c *Checkpointer) pushHistory(st CheckpointStatus) {
 func (c *Checkpointer) finish(st CheckpointStatus, err error) {
 	st.Duration = time.Since(st.Started)
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if err != nil {
 		st.Status, st.Err = "failed", err.Error()
 		c.lastErr = fmt.Errorf("checkpoint of epoch %d: %w", st.Epoch, err)
@@ -253,6 +256,10 @@ func (c *Checkpointer) finish(st CheckpointStatus, err error) {
 	c.pushHistory(st)
 	c.busy = false
 	close(c.idle)
+	c.mu.Unlock()
+	if err == nil && c.opts.OnDurable != nil {
+		c.opts.OnDurable(st.Epoch)
+	}
 }
 
 // upload stores the files of the checkpoint directory dir that are not

@@ -23,6 +23,8 @@ const (
 	Stream Kind = iota + 1
 	Table
 	View
+	// Sink delivers a query's changes outside weir; it is not a relation.
+	Sink
 )
 
 func (k Kind) String() string {
@@ -33,6 +35,8 @@ func (k Kind) String() string {
 		return "table"
 	case View:
 		return "materialized view"
+	case Sink:
+		return "sink"
 	}
 	return "object"
 }

@@ -13,15 +13,21 @@ import (
 // o with its TLS and SASL settings: what the source uses, and what a Kafka
 // sink or an admin tool reading the same WITH options would use.
 func (o Options) ClientOptions() ([]kgo.Opt, error) {
-	opts := []kgo.Opt{kgo.SeedBrokers(o.Brokers...)}
-	tlsCfg, err := o.Security.TLSConfig()
+	return clientOptions(o.Brokers, o.Security)
+}
+
+// clientOptions returns the franz-go options that connect to brokers with
+// the TLS and SASL settings of s.
+func clientOptions(brokers []string, s Security) ([]kgo.Opt, error) {
+	opts := []kgo.Opt{kgo.SeedBrokers(brokers...)}
+	tlsCfg, err := s.TLSConfig()
 	if err != nil {
 		return nil, err
 	}
 	if tlsCfg != nil {
 		opts = append(opts, kgo.DialTLSConfig(tlsCfg))
 	}
-	if m := o.Security.mechanism(); m != nil {
+	if m := s.mechanism(); m != nil {
 		opts = append(opts, kgo.SASL(m))
 	}
 	return opts, nil

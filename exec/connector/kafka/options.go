@@ -90,7 +90,7 @@ type ErrorSink interface {
 	RecordError(partition int32, offset int64, raw []byte, err error)
 }
 
-// Security is how the source connects to the brokers.
+// Security is how the source or the sink connects to the brokers.
 type Security struct {
 	// Protocol is PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.
 	Protocol string
@@ -138,10 +138,9 @@ func ParseOptions(opts map[string]string, schema types.Schema) (Options, error) 
 	o := Options{
 		StartupMode: StartEarliest, OnError: ErrorSkip, Schema: schema,
 		BatchRows: DefaultBatchRows, DiscoveryInterval: DefaultDiscoveryInterval,
-		Security: Security{Protocol: "PLAINTEXT"},
 	}
 	var keyType string
-	var sslKeys, saslKeys []string
+	conn := newConnOptions()
 	include := map[IncludeKind]string{}
 	// Sorted, so that of two bad options the same one is always reported.
 	for _, k := range slices.Sorted(maps.Keys(opts)) {
@@ -153,18 +152,6 @@ func ParseOptions(opts map[string]string, schema types.Schema) (Options, error) 
 			}
 		case "topic":
 			o.Topic = v
-		case "brokers", "properties.bootstrap.server", "properties.bootstrap.servers":
-			if len(o.Brokers) > 0 {
-				return Options{}, bad(key, "the brokers are given twice (brokers and properties.bootstrap.server are aliases)")
-			}
-			for b := range strings.SplitSeq(v, ",") {
-				if b = strings.TrimSpace(b); b != "" {
-					o.Brokers = append(o.Brokers, b)
-				}
-			}
-			if len(o.Brokers) == 0 {
-				return Options{}, bad(key, "%s must list at least one host:port", key)
-			}
 		case "format":
 			o.Format = strings.ToLower(v)
 		case "scan.startup.mode":
@@ -219,42 +206,17 @@ func ParseOptions(opts map[string]string, schema types.Schema) (Options, error) 
 			default:
 				return Options{}, bad(key, "%s must be 'read_committed' or 'read_uncommitted', not %q", key, v)
 			}
-		case "properties.security.protocol":
-			p := strings.ToUpper(v)
-			switch p {
-			case "PLAINTEXT", "SSL", "SASL_SSL", "SASL_PLAINTEXT":
-				o.Security.Protocol = p
-			default:
-				return Options{}, bad(key, "%s must be 'PLAINTEXT', 'SSL', 'SASL_SSL' or 'SASL_PLAINTEXT', not %q", key, v)
-			}
-		case "properties.ssl.ca.location":
-			o.Security.CALocation = v
-			sslKeys = append(sslKeys, key)
-		case "properties.ssl.certificate.location":
-			o.Security.CertLocation = v
-			sslKeys = append(sslKeys, key)
-		case "properties.ssl.key.location":
-			o.Security.KeyLocation = v
-			sslKeys = append(sslKeys, key)
-		case "properties.sasl.mechanism":
-			m := strings.ToUpper(v)
-			switch m {
-			case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
-				o.Security.Mechanism = m
-			default:
-				return Options{}, bad(key, "%s must be 'PLAIN', 'SCRAM-SHA-256' or 'SCRAM-SHA-512', not %q", key, v)
-			}
-			saslKeys = append(saslKeys, key)
-		case "properties.sasl.username":
-			o.Security.Username = v
-			saslKeys = append(saslKeys, key)
-		case "properties.sasl.password":
-			o.Security.Password = v
-			saslKeys = append(saslKeys, key)
 		default:
-			return Options{}, bad(k, "unknown option %q for the kafka source", k)
+			ok, err := conn.parse(key, v)
+			if err != nil {
+				return Options{}, err
+			}
+			if !ok {
+				return Options{}, bad(k, "unknown option %q for the kafka source", k)
+			}
 		}
 	}
+	o.Brokers, o.Security = conn.brokers, conn.security
 	if o.Topic == "" {
 		return Options{}, bad("topic", "the kafka source needs a topic option")
 	}
@@ -264,7 +226,7 @@ func ParseOptions(opts map[string]string, schema types.Schema) (Options, error) 
 	if o.StartupMode == StartGroup && o.GroupID == "" {
 		return Options{}, bad("group.id", "scan.startup.mode = 'group' needs a group.id")
 	}
-	if err := o.Security.validate(sslKeys, saslKeys); err != nil {
+	if err := conn.validate(); err != nil {
 		return Options{}, err
 	}
 	if err := o.parseInclude(include, keyType); err != nil {

@@ -1,0 +1,215 @@
+package weir
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/sql/types"
+)
+
+// sinkType is how a sink writes changes: append-only (inserts only),
+// upsert (the row under its key; a delete is a tombstone) or debezium
+// (before/after envelopes).
+type sinkType string
+
+const (
+	sinkAppendOnly sinkType = "append-only"
+	sinkUpsert     sinkType = "upsert"
+	sinkDebezium   sinkType = "debezium"
+)
+
+// sinkEncoder encodes a sink's changes as JSON or CSV records: it
+// implements ops.SinkEncoder. cols are the sink's visible columns (their
+// indexes in the chunk and types), key the indexes into cols of its key.
+type sinkEncoder struct {
+	mem    memory.Allocator
+	text   []expr.Expr // each column cast to text: Postgres's text form
+	typ    sinkType
+	format string // json | csv
+	names  []string
+	cols   []int
+	types  []types.T
+	key    []int
+
+	buf, keyBuf, before []byte
+	csvBuf              bytes.Buffer
+	csvw                *csv.Writer
+	fields              []string
+}
+
+func newSinkEncoder(mem memory.Allocator, typ sinkType, format string, names []string, cols []int, ts []types.T, key []int) (*sinkEncoder, error) {
+	e := &sinkEncoder{mem: mem, typ: typ, format: format, names: names, cols: cols, types: ts, key: key}
+	e.csvw = csv.NewWriter(&e.csvBuf)
+	for j, col := range cols {
+		x, err := expr.Cast(expr.Column(col, names[j], ts[j]), types.TextType)
+		if err != nil {
+			return nil, err
+		}
+		e.text = append(e.text, x)
+	}
+	return e, nil
+}
+
+// Encode implements ops.SinkEncoder.
+func (e *sinkEncoder) Encode(c exec.Chunk, emit func(key, value []byte)) error {
+	enc := make([]*array.String, len(e.cols))
+	for j, x := range e.text {
+		arr, err := x.Eval(context.Background(), e.mem, c.Batch)
+		if err != nil {
+			return err
+		}
+		defer arr.Release()
+		str, ok := arr.(*array.String)
+		if !ok {
+			return fmt.Errorf("sink: column %s as text is Arrow %s", e.names[j], arr.DataType())
+		}
+		enc[j] = str
+	}
+	n := c.NumRows()
+	for i := 0; i < n; i++ {
+		op := c.OpAt(i)
+		switch e.typ {
+		case sinkAppendOnly:
+			if !op.IsInsert() {
+				return fmt.Errorf("an append-only sink received a %s", op)
+			}
+			emit(nil, e.row(c, enc, i))
+		case sinkUpsert:
+			key := e.keyOf(c, enc, i)
+			switch {
+			case op.IsInsert():
+				emit(key, e.row(c, enc, i))
+			case op == exec.UpdateDelete && i+1 < n && c.OpAt(i+1) == exec.UpdateInsert && bytes.Equal(key, e.keyOf(c, enc, i+1)):
+				// The update's new row follows under the same key.
+			default:
+				emit(key, nil)
+			}
+		case sinkDebezium:
+			e.keyBuf = e.keyOf(c, enc, i)
+			var key []byte
+			if e.keyBuf != nil {
+				key = append([]byte(nil), e.keyBuf...)
+			}
+			if op == exec.UpdateDelete && i+1 < n && c.OpAt(i+1) == exec.UpdateInsert {
+				e.before = append(e.before[:0], e.row(c, enc, i)...)
+				emit(key, e.envelope(e.before, e.row(c, enc, i+1), "u"))
+				i++
+				continue
+			}
+			if op.IsInsert() {
+				emit(key, e.envelope(nil, e.row(c, enc, i), "c"))
+			} else {
+				emit(key, e.envelope(e.row(c, enc, i), nil, "d"))
+			}
+		}
+	}
+	return nil
+}
+
+// row returns the encoding of row i (valid until the next call).
+func (e *sinkEncoder) row(c exec.Chunk, enc []*array.String, i int) []byte {
+	if e.format == "csv" {
+		e.fields = e.fields[:0]
+		for j := range e.cols {
+			if enc[j].IsNull(i) {
+				e.fields = append(e.fields, "")
+				continue
+			}
+			e.fields = append(e.fields, enc[j].Value(i))
+		}
+		e.csvBuf.Reset()
+		_ = e.csvw.Write(e.fields)
+		e.csvw.Flush()
+		return bytes.TrimSuffix(e.csvBuf.Bytes(), []byte("\n"))
+	}
+	e.buf = e.jsonObject(e.buf[:0], c, enc, i, nil)
+	return e.buf
+}
+
+// keyOf returns the JSON object of row i's key columns, nil without a key.
+func (e *sinkEncoder) keyOf(c exec.Chunk, enc []*array.String, i int) []byte {
+	if len(e.key) == 0 {
+		return nil
+	}
+	return e.jsonObject(nil, c, enc, i, e.key)
+}
+
+// jsonObject appends row i as a JSON object of the columns which (all
+// when nil) to dst.
+func (e *sinkEncoder) jsonObject(dst []byte, c exec.Chunk, enc []*array.String, i int, which []int) []byte {
+	dst = append(dst, '{')
+	n := len(e.cols)
+	if which != nil {
+		n = len(which)
+	}
+	for k := range n {
+		j := k
+		if which != nil {
+			j = which[k]
+		}
+		if k > 0 {
+			dst = append(dst, ',')
+		}
+		dst = strconv.AppendQuote(dst, e.names[j])
+		dst = append(dst, ':')
+		dst = appendJSONValue(dst, e.types[j], enc[j], i)
+	}
+	return append(dst, '}')
+}
+
+// envelope returns a Debezium-style change: before and after (JSON
+// objects, nil for null), the operation and the time in ms.
+func (e *sinkEncoder) envelope(before, after []byte, op string) []byte {
+	out := []byte(`{"before":`)
+	if before == nil {
+		out = append(out, "null"...)
+	} else {
+		out = append(out, before...)
+	}
+	out = append(out, `,"after":`...)
+	if after == nil {
+		out = append(out, "null"...)
+	} else {
+		out = append(out, after...)
+	}
+	out = append(out, `,"op":"`...)
+	out = append(out, op...)
+	out = append(out, `","ts_ms":`...)
+	out = strconv.AppendInt(out, time.Now().UnixMilli(), 10)
+	return append(out, '}')
+}
+
+// appendJSONValue appends row i of text (a column of SQL type t, as text)
+// as a JSON value: numbers and booleans as such (NaN and infinities as
+// strings), jsonb as it is, NULL as null, everything else as the string of
+// its Postgres text form.
+func appendJSONValue(dst []byte, t types.T, text *array.String, i int) []byte {
+	if text.IsNull(i) {
+		return append(dst, "null"...)
+	}
+	v := text.Value(i)
+	switch t.Family {
+	case types.Int16, types.Int32, types.Int64:
+		return append(dst, v...)
+	case types.Numeric, types.Float32, types.Float64:
+		if json.Valid([]byte(v)) {
+			return append(dst, v...)
+		}
+	case types.Bool:
+		return strconv.AppendBool(dst, v == "true")
+	case types.JSONB:
+		return append(dst, v...)
+	}
+	b, _ := json.Marshal(v)
+	return append(dst, b...)
+}

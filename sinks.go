@@ -1,0 +1,283 @@
+package weir
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/connector/blackhole"
+	"github.com/weir-stream/weir/exec/connector/file"
+	"github.com/weir-stream/weir/exec/connector/kafka"
+	"github.com/weir-stream/weir/exec/connector/stdout"
+	"github.com/weir-stream/weir/exec/ops"
+	"github.com/weir-stream/weir/planner"
+	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
+)
+
+// sinkConnectors are the connectors of CREATE SINK, with the options each
+// takes besides connector, type, format, primary_key and exactly_once
+// (Kafka's are checked by its own parser).
+var sinkConnectors = map[string][]string{
+	"kafka":     nil,
+	"file":      {"path"},
+	"stdout":    {},
+	"blackhole": {},
+}
+
+// sinkSpec is what a sink's WITH options and query decide: how changes are
+// encoded, and whether delivery waits for checkpoints.
+type sinkSpec struct {
+	connector   string
+	typ         sinkType
+	format      string
+	names       []string // the visible columns
+	cols        []int    // their indexes in the query's output
+	key         []int    // indexes into names of the key, none when empty
+	exactlyOnce bool
+}
+
+func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, error) {
+	e := s.e
+	e.ddl.Lock()
+	defer e.ddl.Unlock()
+	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE SINK"); res != nil || err != nil {
+		return res, err
+	}
+	opts := map[string]string{}
+	for _, o := range st.Options {
+		opts[strings.ToLower(o.Key)] = o.Value
+	}
+	query := st.Query
+	if query == nil {
+		q, err := sinkFromQuery(st.From)
+		if err != nil {
+			return nil, err
+		}
+		query = q
+	}
+	node, err := planner.NewBinder(e.cat, nil).BindSelect(query)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := planner.PlanStream(node)
+	if err != nil {
+		return nil, at(err, st.Pos)
+	}
+	if _, err := e.sinkSpecOf(st.Name.Last().Value, opts, plan, st.Pos); err != nil {
+		return nil, err
+	}
+	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Sink, Options: opts,
+		Definition: sql.String(st), Uses: []string{plan.Input.Name}, AppendOnly: plan.AppendOnly}
+	for _, c := range plan.Cols {
+		o.Columns = append(o.Columns, catalog.Column{Name: c.Name, Type: c.Type, Hidden: c.Hidden})
+	}
+	// The log of undelivered records, each aggregate's tables, and the
+	// source's position.
+	return e.addObject(ctx, o, 2+aggTables*plan.NumAggregates(), "CREATE SINK")
+}
+
+// sinkFromQuery returns the query of CREATE SINK … FROM name: all its
+// visible columns.
+func sinkFromQuery(from sql.ObjectName) (*sql.Select, error) {
+	stmt, err := sql.ParseOne("SELECT * FROM " + sql.String(&sql.TableName{Name: from}))
+	if err != nil {
+		return nil, err
+	}
+	sel, ok := stmt.(*sql.Select)
+	if !ok {
+		return nil, fmt.Errorf("sink: %T is not a SELECT", stmt)
+	}
+	return sel, nil
+}
+
+// sinkPlan returns the plan of a sink's definition.
+func (e *Engine) sinkPlan(o *catalog.Object) (*planner.StreamPlan, error) {
+	stmt, err := sql.ParseOne(o.Definition)
+	if err != nil {
+		return nil, err
+	}
+	cs, ok := stmt.(*sql.CreateSink)
+	if !ok {
+		return nil, fmt.Errorf("definition of %s is not CREATE SINK", o.Name)
+	}
+	query := cs.Query
+	if query == nil {
+		if query, err = sinkFromQuery(cs.From); err != nil {
+			return nil, err
+		}
+	}
+	node, err := planner.NewBinder(e.cat, nil).BindSelect(query)
+	if err != nil {
+		return nil, err
+	}
+	return planner.PlanStream(node)
+}
+
+// sinkSpecOf checks a sink's options against its query and returns its
+// spec. Errors point at pos.
+func (e *Engine) sinkSpecOf(name string, opts map[string]string, plan *planner.StreamPlan, pos sql.Pos) (sinkSpec, error) {
+	bad := func(key, format string, args ...any) *sqlstate.Error {
+		return sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, pos, format, args...).WithDetail("option: " + key)
+	}
+	spec := sinkSpec{connector: strings.ToLower(opts["connector"]), format: strings.ToLower(opts["format"]), exactlyOnce: e.cfg.State.ExactlyOnce}
+	extra, ok := sinkConnectors[spec.connector]
+	switch {
+	case spec.connector == "":
+		return spec, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, pos, "CREATE SINK needs WITH (connector = '…') (kafka, file, stdout or blackhole)")
+	case !ok:
+		return spec, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, pos, "sink connector \"%s\" is not supported (kafka, file, stdout or blackhole)", opts["connector"])
+	}
+	if extra != nil {
+		for k := range opts {
+			switch k {
+			case "connector", "type", "format", "primary_key", "exactly_once":
+			default:
+				if !slices.Contains(extra, k) {
+					return spec, bad(k, "unknown option %q of a %s sink", k, spec.connector)
+				}
+			}
+		}
+	}
+	switch v := strings.ToLower(opts["exactly_once"]); v {
+	case "":
+	case "true", "false":
+		spec.exactlyOnce = v == "true"
+	default:
+		return spec, bad("exactly_once", "exactly_once is 'true' or 'false', not %q", opts["exactly_once"])
+	}
+	for i, c := range plan.Cols {
+		if !c.Hidden {
+			spec.names = append(spec.names, c.Name)
+			spec.cols = append(spec.cols, i)
+		}
+	}
+	// The key: primary_key, else the query's own when it is visible.
+	if pk, ok := opts["primary_key"]; ok {
+		for _, n := range strings.Split(pk, ",") {
+			n = strings.TrimSpace(n)
+			i := slices.Index(spec.names, n)
+			if i < 0 {
+				return spec, bad("primary_key", "primary_key column %q is not an output column of the sink (%s)", n, strings.Join(spec.names, ", "))
+			}
+			spec.key = append(spec.key, i)
+		}
+	} else {
+		for _, k := range plan.Key {
+			i := slices.Index(spec.cols, k)
+			if i < 0 {
+				spec.key = nil
+				break
+			}
+			spec.key = append(spec.key, i)
+		}
+	}
+	switch t := sinkType(strings.ToLower(opts["type"])); t {
+	case "":
+		if !plan.AppendOnly {
+			return spec, bad("type", "the query of sink %s updates and deletes rows: give type = 'upsert' or 'debezium'", name)
+		}
+		spec.typ = sinkAppendOnly
+	case sinkAppendOnly:
+		if !plan.AppendOnly {
+			return spec, bad("type", "sink %s is append-only, but its query updates and deletes rows (an aggregate, or a table's changes)", name).
+				WithHint("Use type = 'upsert' (a key and the newest row, tombstones for deletes) or type = 'debezium' (before/after changes).")
+		}
+		spec.typ = t
+	case sinkUpsert:
+		if len(spec.key) == 0 {
+			return spec, bad("primary_key", "an upsert sink needs a key, and the query of sink %s has none among its columns: give primary_key = 'col, …'", name)
+		}
+		spec.typ = t
+	case sinkDebezium:
+		spec.typ = t
+	default:
+		return spec, bad("type", "type is 'append-only', 'upsert' or 'debezium', not %q", opts["type"])
+	}
+	switch spec.format {
+	case "":
+		spec.format = "json"
+	case "json":
+	case "csv":
+		if spec.typ != sinkAppendOnly {
+			return spec, bad("format", "format 'csv' has no place for keys and deletes: use it with type = 'append-only', or use format = 'json'")
+		}
+	case "avro":
+		return spec, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, pos, "format 'avro' is not supported for sinks yet (json or csv)")
+	default:
+		return spec, bad("format", "format is 'json' or 'csv', not %q", opts["format"])
+	}
+	switch spec.connector {
+	case "kafka":
+		if _, err := kafka.ParseSinkOptions(opts); err != nil {
+			return spec, err
+		}
+	case "file":
+		if opts["path"] == "" {
+			return spec, bad("path", "a file sink needs path = 'directory'")
+		}
+	}
+	return spec, nil
+}
+
+// newSinkWriter returns the writer of sink o.
+func (e *Engine) newSinkWriter(o *catalog.Object, spec sinkSpec) (exec.SinkWriter, error) {
+	switch spec.connector {
+	case "blackhole":
+		return &blackhole.Sink{}, nil
+	case "stdout":
+		var w io.Writer = os.Stdout
+		if e.cfg.SinkOutput != nil {
+			w = e.cfg.SinkOutput
+		}
+		return stdout.NewSink(o.Name, w), nil
+	case "file":
+		ext := "jsonl"
+		if spec.format == "csv" {
+			ext = "csv"
+		}
+		return file.NewSink(file.SinkOptions{Dir: o.Options["path"], Prefix: o.Name, Ext: ext})
+	case "kafka":
+		ko, err := kafka.ParseSinkOptions(o.Options)
+		if err != nil {
+			return nil, err
+		}
+		ko.ExactlyOnce = spec.exactlyOnce
+		if ko.TransactionalID == "" {
+			// Stable across restarts, and new for a sink dropped and
+			// created again under the same name.
+			ko.TransactionalID = fmt.Sprintf("weir-sink-%s-%d", o.Name, o.StateTables[0])
+		}
+		return kafka.NewSink(ko, e.log.With("sink", o.Name))
+	}
+	return nil, fmt.Errorf("sink %s: unknown connector %q", o.Name, spec.connector)
+}
+
+// sinkOperator returns the last operator of sink o's dataflow and starts
+// its delivery.
+func (e *Engine) sinkOperator(o *catalog.Object, plan *planner.StreamPlan) (*ops.SinkLog, *sinkDriver, error) {
+	spec, err := e.sinkSpecOf(o.Name, o.Options, plan, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	ts := make([]types.T, len(spec.cols))
+	for j, c := range spec.cols {
+		ts[j] = plan.Cols[c].Type
+	}
+	enc, err := newSinkEncoder(e.mem, spec.typ, spec.format, spec.names, spec.cols, ts, spec.key)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := e.newSinkWriter(o, spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	d := newSinkDriver(e, o, spec, w)
+	return ops.NewSinkLog(enc, o.StateTables[0]), d, nil
+}
