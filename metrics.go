@@ -261,11 +261,24 @@ var (
 	descSourceLag = prometheus.NewDesc("weir_source_lag",
 		"What is known to be written but not read yet by a source, in the label unit's terms (bytes, records, rows, events).",
 		[]string{"source", "view", "unit"}, nil)
+	descSinkRecords = prometheus.NewDesc("weir_sink_records_total",
+		"Records a sink prepared for delivery since the engine opened.", []string{"sink"}, nil)
+	descSinkBytes = prometheus.NewDesc("weir_sink_bytes_total",
+		"Bytes (keys and values) a sink prepared for delivery since the engine opened.", []string{"sink"}, nil)
+	descSinkTransactions = prometheus.NewDesc("weir_sink_transactions_total",
+		"Deliveries a sink committed or aborted since the engine opened.", []string{"sink", "status"}, nil)
+	descSinkActive = prometheus.NewDesc("weir_sink_transactions_active",
+		"Deliveries prepared and waiting for their checkpoint to commit (an open Kafka transaction).", []string{"sink"}, nil)
+	descSinkEpoch = prometheus.NewDesc("weir_sink_delivered_epoch",
+		"The newest epoch whose output the sink's destination holds.", []string{"sink"}, nil)
+	descSinkLag = prometheus.NewDesc("weir_sink_delivery_lag_seconds",
+		"Time from an epoch's commit to the commit of its delivery, for the last delivery.", []string{"sink"}, nil)
 )
 
 func (c engineCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descCheckpointEpoch, descCommittedEpoch, descStateBytes,
-		descSourceRows, descSourceErrors, descSourceBytes, descSourceLag} {
+		descSourceRows, descSourceErrors, descSourceBytes, descSourceLag,
+		descSinkRecords, descSinkBytes, descSinkTransactions, descSinkActive, descSinkEpoch, descSinkLag} {
 		ch <- d
 	}
 }
@@ -298,6 +311,20 @@ func (c engineCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descStateBytes, prometheus.GaugeValue, float64(size), o.Name)
 	}
 	for _, j := range e.sortedJobs() {
+		if d := j.sink; d != nil {
+			st := d.snapshotStats()
+			active := 0.0
+			if st.Prepared != 0 {
+				active = 1
+			}
+			ch <- prometheus.MustNewConstMetric(descSinkRecords, prometheus.CounterValue, float64(st.Records), d.name)
+			ch <- prometheus.MustNewConstMetric(descSinkBytes, prometheus.CounterValue, float64(st.Bytes), d.name)
+			ch <- prometheus.MustNewConstMetric(descSinkTransactions, prometheus.CounterValue, float64(st.Committed), d.name, "committed")
+			ch <- prometheus.MustNewConstMetric(descSinkTransactions, prometheus.CounterValue, float64(st.Aborted), d.name, "aborted")
+			ch <- prometheus.MustNewConstMetric(descSinkActive, prometheus.GaugeValue, active, d.name)
+			ch <- prometheus.MustNewConstMetric(descSinkEpoch, prometheus.GaugeValue, float64(st.Delivered), d.name)
+			ch <- prometheus.MustNewConstMetric(descSinkLag, prometheus.GaugeValue, st.LastLag.Seconds(), d.name)
+		}
 		if j.src == nil || j.stream == nil {
 			continue
 		}

@@ -95,11 +95,20 @@ func TestMetricsEndpoint(t *testing.T) {
 		CREATE MATERIALIZED VIEW per_k AS SELECT k, count(*) AS n, sum(v) AS total FROM orders GROUP BY k;
 		CREATE STREAM gen (id BIGINT) WITH (connector = 'datagen', fields.id.kind = 'sequence', fields.id.start = '1', fields.id.end = '100');
 		CREATE MATERIALIZED VIEW gen_count AS SELECT count(*) AS n FROM gen;
+		CREATE SINK per_k_out FROM per_k WITH (connector = 'blackhole', type = 'upsert');
 		INSERT INTO orders VALUES `+strings.Join(rows, ", ")+`;
 		FLUSH`); err != nil {
 		t.Fatal(err)
 	}
+	// The sink delivers once the checkpoint holding the rows is written.
 	fams := scrapeMetrics(t, e)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if v, _ := metricValue(fams, "weir_sink_delivered_epoch", "sink", "per_k_out"); v > 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+		fams = scrapeMetrics(t, e)
+	}
 	expect := func(name string, ok func(float64) bool, labels ...string) {
 		t.Helper()
 		v, found := metricValue(fams, name, labels...)
@@ -127,6 +136,11 @@ func TestMetricsEndpoint(t *testing.T) {
 	expect("weir_recovery_info", func(v float64) bool { return v == 1 }, "from", "empty")
 	expect("weir_recovery_duration_seconds", func(v float64) bool { return v >= 0 })
 	expect("weir_barrier_alignment_seconds", zero) // no dataflow has two inputs
+	expect("weir_sink_records_total", func(v float64) bool { return v == 7 }, "sink", "per_k_out")
+	expect("weir_sink_transactions_total", positive, "sink", "per_k_out", "status", "committed")
+	expect("weir_sink_transactions_total", zero, "sink", "per_k_out", "status", "aborted")
+	expect("weir_sink_delivered_epoch", positive, "sink", "per_k_out")
+	expect("weir_sink_transactions_active", func(v float64) bool { return v <= 1 }, "sink", "per_k_out")
 	if _, ok := fams["go_goroutines"]; !ok {
 		t.Error("the Go runtime collector is missing")
 	}

@@ -51,6 +51,7 @@ type sinkStats struct {
 	Records, Bytes     int64
 	Committed, Aborted int64
 	Delivered          exec.Epoch
+	Prepared           exec.Epoch    // prepared and not committed (an open transaction), 0 when none
 	LastLag            time.Duration // from an epoch's commit to its delivery
 	LastErr            string
 	Recovered          bool
@@ -224,6 +225,7 @@ func (d *sinkDriver) step(ctx context.Context) error {
 		d.prepared = upTo
 		d.hook("sink-prepared")
 		d.mu.Lock()
+		d.stats.Prepared = upTo
 		d.stats.Records += int64(len(records))
 		for _, r := range records {
 			d.stats.Bytes += int64(len(r.Key) + len(r.Value))
@@ -247,6 +249,7 @@ func (d *sinkDriver) failed() {
 	d.prepared = 0
 	d.recovered = false
 	d.mu.Lock()
+	d.stats.Prepared = 0
 	d.stats.Aborted++
 	d.mu.Unlock()
 }
@@ -261,6 +264,7 @@ func (d *sinkDriver) finish(epoch exec.Epoch, committed bool) {
 	if committed {
 		d.stats.Committed++
 	}
+	d.stats.Prepared = 0
 	d.stats.Delivered = epoch
 	for e, at := range d.committedAt {
 		if e <= epoch {

@@ -259,17 +259,12 @@ func fillDeadLetters(e *Engine, b *array.RecordBuilder) {
 }
 
 func fillSinks(e *Engine, b *array.RecordBuilder) {
-	e.mu.Lock()
-	var sinks []*sinkDriver
-	for _, j := range e.jobs {
-		if j.sink != nil {
-			sinks = append(sinks, j.sink)
-		}
-	}
-	e.mu.Unlock()
-	slices.SortFunc(sinks, func(a, b *sinkDriver) int { return strings.Compare(a.name, b.name) })
 	committed := e.coord.Committed()
-	for _, d := range sinks {
+	for _, j := range e.sortedJobs() {
+		d := j.sink
+		if d == nil {
+			continue
+		}
 		st := d.snapshotStats()
 		b.Field(0).(*array.StringBuilder).Append(d.name)
 		b.Field(1).(*array.StringBuilder).Append(d.spec.connector)

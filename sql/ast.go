@@ -220,7 +220,7 @@ type Show struct {
 	Variable string
 }
 
-// ShowCreate is SHOW CREATE {STREAM|SOURCE|TABLE|MATERIALIZED VIEW} name.
+// ShowCreate is SHOW CREATE {STREAM|SOURCE|TABLE|MATERIALIZED VIEW|SINK} name.
 type ShowCreate struct {
 	Pos  Pos
 	Kind ObjectKind

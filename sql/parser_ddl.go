@@ -298,7 +298,7 @@ func (p *parser) parseCreateSink(pos Pos) (Statement, error) {
 }
 
 // parseObjectKind parses STREAM | SOURCE | TABLE | MATERIALIZED VIEW | SINK.
-func (p *parser) parseObjectKind(sinkOK bool) (ObjectKind, error) {
+func (p *parser) parseObjectKind() (ObjectKind, error) {
 	switch {
 	case p.acceptKw("stream"), p.acceptKw("source"):
 		return ObjStream, nil
@@ -306,7 +306,7 @@ func (p *parser) parseObjectKind(sinkOK bool) (ObjectKind, error) {
 		return ObjTable, nil
 	case p.acceptKw("materialized"):
 		return ObjView, p.expectKw("view")
-	case sinkOK && p.acceptKw("sink"):
+	case p.acceptKw("sink"):
 		return ObjSink, nil
 	}
 	return 0, p.errUnexpected()
@@ -314,7 +314,7 @@ func (p *parser) parseObjectKind(sinkOK bool) (ObjectKind, error) {
 
 func (p *parser) parseDrop() (Statement, error) {
 	t := p.next()
-	kind, err := p.parseObjectKind(true)
+	kind, err := p.parseObjectKind()
 	if err != nil {
 		return nil, err
 	}
@@ -456,7 +456,7 @@ func (p *parser) parseShow() (Statement, error) {
 		}
 		return show(ShowViews)
 	case p.acceptKw("create"):
-		kind, err := p.parseObjectKind(false)
+		kind, err := p.parseObjectKind()
 		if err != nil {
 			return nil, err
 		}
