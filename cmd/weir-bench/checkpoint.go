@@ -24,7 +24,8 @@ const checkpointValueBytes = 100
 // of the keys and checkpoints again, and finally restores the newest
 // checkpoint into an empty directory. It reports the checkpoints' duration
 // and bytes, the pause of the data path (flush and hard links), and the
-// restore.
+// restore; then the upload of the same state to MinIO and its recovery
+// from there (minioRecovery).
 func checkpointBench(ctx context.Context, stateBytes int64, rounds int, log func(string, ...any)) ([]figure, error) {
 	root, err := os.MkdirTemp("", "weir-bench-checkpoint-")
 	if err != nil {
@@ -67,9 +68,10 @@ func checkpointBench(ctx context.Context, stateBytes int64, rounds int, log func
 	var last statestore.CheckpointStatus
 	for r := range rounds {
 		changed := keys / 100
-		for range changed / 10_000 {
-			start := rng.Int64N(keys - 10_000)
-			if err := writeKeys(s, rng, start, start+10_000, 1); err != nil {
+		run := max(min(changed, 10_000), 1) // keys changed together, contiguous
+		for range changed / run {
+			start := rng.Int64N(keys - run)
+			if err := writeKeys(s, rng, start, start+run, 1); err != nil {
 				return nil, err
 			}
 		}
@@ -90,6 +92,9 @@ func checkpointBench(ctx context.Context, stateBytes int64, rounds int, log func
 	if m.Epoch != uint64(rounds+1) {
 		return nil, fmt.Errorf("checkpoint: restored epoch %d, want %d", m.Epoch, rounds+1)
 	}
+	if err := os.RemoveAll(filepath.Join(root, "restored")); err != nil {
+		return nil, err
+	}
 
 	p50, p99 := latencies(durations)
 	f := newFigure("checkpoint", fmt.Sprintf("checkpoint, 1%% of %d keys changed", keys), int64(rounds), sumSeconds(durations), 0)
@@ -104,7 +109,9 @@ func checkpointBench(ctx context.Context, stateBytes int64, rounds int, log func
 	pause.Note = "the part of a checkpoint the engine's commit waits for; the upload runs beside the next epochs"
 	restore := newFigure("checkpoint", "restore of the newest checkpoint", prog.TotalBytes, restoreWall, restoreCPU)
 	restore.Note = fmt.Sprintf("rows = bytes: %d files, %s, from a local directory store, checksums verified", prog.TotalFiles, bytesText(uint64(prog.TotalBytes)))
-	return []figure{f, pause, restore}, nil
+	figs := []figure{f, pause, restore}
+	more, err := minioRecovery(ctx, s, root, uint64(rounds+2), log)
+	return append(figs, more...), err
 }
 
 // sumSeconds returns the total of ds in seconds.

@@ -226,7 +226,10 @@ func nexmarkKafka(ctx context.Context, events int64, log func(string, ...any)) (
 // writes each as a JSON record into the topic bid. It returns the bytes
 // written.
 func produceBids(ctx context.Context, b *benchEngine, cluster *kfake.Cluster, bids int64) (int64, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.ProducerBatchMaxBytes(4<<20), kgo.ProducerLinger(5*time.Millisecond))
+	// kfake refuses batches above its message.max.bytes (1 MiB, checked on
+	// the compressed batch): a batch of at most 1 MiB before compression
+	// always fits.
+	cl, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.ProducerBatchMaxBytes(1<<20), kgo.ProducerLinger(5*time.Millisecond))
 	if err != nil {
 		return 0, err
 	}

@@ -39,6 +39,21 @@ type figure struct {
 	PebbleBytes   uint64 `json:"pebble_bytes,omitempty"`
 	// Note is free text (what the figure includes, verification outcome).
 	Note string `json:"note,omitempty"`
+	// Goal, when set, is the target of issue 4 the figure is held to.
+	Goal *goal `json:"goal,omitempty"`
+	// Skipped, when set, says why the figure was not measured; its other
+	// fields are then zero.
+	Skipped string `json:"skipped,omitempty"`
+}
+
+// goal is a target a figure is held to, and how the figure fares.
+type goal struct {
+	// Target states the goal ("≤ 10 s for 1 GB").
+	Target string `json:"target"`
+	// Measured is the figure in the goal's terms.
+	Measured string `json:"measured"`
+	// Met says whether the figure reaches the goal.
+	Met bool `json:"met"`
 }
 
 // newFigure fills the rates of a figure from its rows and times.
@@ -68,6 +83,10 @@ func writeTable(w io.Writer, figs []figure, gomaxprocs int) error {
 	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "bench\tname\trows\twall s\trows/s\trows/cpu-s\tratio\tp50 µs\tp99 µs\tpeak heap+\tpebble mem\t")
 	for _, f := range figs {
+		if f.Skipped != "" {
+			fmt.Fprintf(tw, "%s\t%s\tskipped\t\t\t\t\t\t\t\t\t\n", f.Bench, f.Name)
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%.3f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
 			f.Bench, f.Name, f.Rows, f.WallSeconds, rate(f.RowsPerSec), rate(f.RowsPerCPUSec),
 			blankOr(f.Ratio, "%.2f"), blankOr(f.P50Micros, "%.0f"), blankOr(f.P99Micros, "%.0f"),
@@ -81,6 +100,9 @@ func writeTable(w io.Writer, figs []figure, gomaxprocs int) error {
 	}
 	var notes []string
 	for _, f := range figs {
+		if f.Skipped != "" {
+			notes = append(notes, fmt.Sprintf("  %s/%s: skipped: %s", f.Bench, f.Name, f.Skipped))
+		}
 		if f.Note != "" || f.Peer != "" {
 			n := f.Note
 			if f.Peer != "" {
@@ -92,6 +114,20 @@ func writeTable(w io.Writer, figs []figure, gomaxprocs int) error {
 	if len(notes) > 0 {
 		fmt.Fprintln(w, "\nnotes:")
 		fmt.Fprintln(w, strings.Join(notes, "\n"))
+	}
+	var goals []string
+	for _, f := range figs {
+		if g := f.Goal; g != nil {
+			verdict := "met"
+			if !g.Met {
+				verdict = "MISSED"
+			}
+			goals = append(goals, fmt.Sprintf("  %s/%s: %s; goal %s: %s", f.Bench, f.Name, g.Measured, g.Target, verdict))
+		}
+	}
+	if len(goals) > 0 {
+		fmt.Fprintln(w, "\ngoals:")
+		fmt.Fprintln(w, strings.Join(goals, "\n"))
 	}
 	return nil
 }

@@ -86,6 +86,19 @@ func parseFigures(text string) ([]figure, error) {
 				}
 			case "note":
 				f.Note = v
+			case "skipped":
+				f = figure{Bench: f.Bench, Name: f.Name, Skipped: v}
+			case "goal":
+				// goal=target;measured;met
+				g := strings.Split(v, ";")
+				if len(g) != 3 {
+					return nil, fmt.Errorf("goal %q: want target;measured;met", v)
+				}
+				met, err := strconv.ParseBool(g[2])
+				if err != nil {
+					return nil, err
+				}
+				f.Goal = &goal{Target: g[0], Measured: g[1], Met: met}
 			default:
 				return nil, fmt.Errorf("unknown field %q", k)
 			}
