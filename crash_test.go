@@ -43,6 +43,7 @@ type weirProcess struct {
 	dsn    string
 	log    *os.File
 	exited chan struct{}
+	closed sync.Once
 }
 
 // startWeirProcess starts bin serving dataDir with config and waits until
@@ -82,6 +83,8 @@ func startWeirProcessEnv(t *testing.T, env []string, bin, dataDir, config string
 		cmd.Wait()
 		close(p.exited)
 	}()
+	// A test that fails half-way leaves no weir running behind it.
+	t.Cleanup(p.kill)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		conn, err := pgx.Connect(context.Background(), p.dsn)
@@ -91,7 +94,7 @@ func startWeirProcessEnv(t *testing.T, env []string, bin, dataDir, config string
 		}
 		select {
 		case <-p.exited:
-			logFile.Close()
+			p.closeLog()
 			return nil
 		default:
 		}
@@ -103,19 +106,23 @@ func startWeirProcessEnv(t *testing.T, env []string, bin, dataDir, config string
 	}
 }
 
-// kill ends the process with SIGKILL and waits for it.
+// kill ends the process with SIGKILL and waits for it. It may be called
+// more than once.
 func (p *weirProcess) kill() {
 	p.cmd.Process.Signal(syscall.SIGKILL)
 	<-p.exited
-	p.log.Close()
+	p.closeLog()
 }
+
+// closeLog closes the process's log file once.
+func (p *weirProcess) closeLog() { p.closed.Do(func() { p.log.Close() }) }
 
 // waitExit waits up to d for the process to end by itself, then kills it.
 // It reports whether the process ended by itself.
 func (p *weirProcess) waitExit(d time.Duration) bool {
 	select {
 	case <-p.exited:
-		p.log.Close()
+		p.closeLog()
 		return true
 	case <-time.After(d):
 		p.kill()

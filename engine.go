@@ -112,7 +112,18 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	e.metrics.instrument(&copts)
 	e.coord = exec.NewCoordinator(copts)
 	e.coord.Start(e.ctx, last)
-	if err := e.restartJobs(ctx); err != nil {
+	// No barrier while the jobs start: a view or sink over another job
+	// subscribes to it when it starts, and a barrier that job forwarded
+	// before the subscription would never reach the new fragment, which
+	// the coordinator waits for.
+	resume, err := e.coord.Pause(ctx)
+	if err != nil {
+		e.Close(ctx)
+		return nil, err
+	}
+	err = e.restartJobs(ctx)
+	resume()
+	if err != nil {
 		e.Close(ctx)
 		return nil, err
 	}

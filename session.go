@@ -18,6 +18,9 @@ type Session struct {
 	user     string
 	database string
 	vars     map[string]string
+	// pipeline, when set, marks the objects the session creates as made
+	// for that stream of a pipeline file (catalog.Object.Pipeline).
+	pipeline string
 }
 
 // NewSession opens a session for user on database (names are informational:

@@ -1,6 +1,8 @@
 package weir
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -70,6 +72,8 @@ func (s *Session) show(st *sql.Show) (*Result, error) {
 		kind = catalog.View
 	case sql.ShowSinks:
 		kind = catalog.Sink
+	case sql.ShowPipelines:
+		return s.showPipelines(), nil
 	case sql.ShowVariable:
 		name := strings.ToLower(st.Variable)
 		v, ok := s.vars[name]
@@ -86,6 +90,33 @@ func (s *Session) show(st *sql.Show) (*Result, error) {
 		rows = append(rows, []any{o.Name})
 	}
 	return textResult(s.e.mem, showColumns, rows, "SHOW"), nil
+}
+
+// showPipelinesColumns are SHOW PIPELINES' columns.
+var showPipelinesColumns = types.Schema{{Name: "name", Type: types.TextType}, {Name: "input", Type: types.TextType},
+	{Name: "view", Type: types.TextType}, {Name: "sink", Type: types.TextType}}
+
+// showPipelines lists the streams of pipeline files by operator_id, with
+// the objects each compiled to (view is NULL when the query does not
+// aggregate: its sink runs it).
+func (s *Session) showPipelines() *Result {
+	byID := s.e.pipelineObjects()
+	var rows [][]any
+	for _, id := range slices.Sorted(maps.Keys(byID)) {
+		row := []any{id, nil, nil, nil}
+		for _, o := range byID[id] {
+			switch o.Kind {
+			case catalog.Stream:
+				row[1] = o.Name
+			case catalog.View:
+				row[2] = o.Name
+			case catalog.Sink:
+				row[3] = o.Name
+			}
+		}
+		rows = append(rows, row)
+	}
+	return textResult(s.e.mem, showPipelinesColumns, rows, "SHOW")
 }
 
 func (s *Session) lookup(name sql.ObjectName) (*catalog.Object, error) {

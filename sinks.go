@@ -73,7 +73,7 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 	if _, err := e.sinkSpecOf(st.Name.Last().Value, opts, plan, st.Pos); err != nil {
 		return nil, err
 	}
-	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Sink, Options: opts,
+	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Sink, Options: opts, Pipeline: s.pipeline,
 		Definition: sql.String(st), Uses: []string{plan.Input.Name}, AppendOnly: plan.AppendOnly}
 	for _, c := range plan.Cols {
 		o.Columns = append(o.Columns, catalog.Column{Name: c.Name, Type: c.Type, Hidden: c.Hidden})

@@ -210,10 +210,11 @@ const (
 	ShowTables
 	ShowViews // SHOW MATERIALIZED VIEWS
 	ShowSinks
-	ShowVariable // SHOW name (SHOW server_version, SHOW search_path, SHOW ALL): Variable holds the name
+	ShowPipelines // SHOW PIPELINES: the streams of pipeline files
+	ShowVariable  // SHOW name (SHOW server_version, SHOW search_path, SHOW ALL): Variable holds the name
 )
 
-// Show is SHOW {STREAMS|SOURCES|TABLES|MATERIALIZED VIEWS|SINKS} or SHOW variable.
+// Show is SHOW {STREAMS|SOURCES|TABLES|MATERIALIZED VIEWS|SINKS|PIPELINES} or SHOW variable.
 type Show struct {
 	Pos      Pos
 	What     ShowKind

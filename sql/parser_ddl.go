@@ -432,7 +432,7 @@ func (p *parser) parseDelete() (Statement, error) {
 // showWords are the words after SHOW that are not variable names; the printer
 // quotes a variable spelled like one of them.
 var showWords = map[string]bool{
-	"streams": true, "sources": true, "tables": true, "sinks": true, "views": true,
+	"streams": true, "sources": true, "tables": true, "sinks": true, "views": true, "pipelines": true,
 	"materialized": true, "create": true, "all": true, "transaction": true, "time": true,
 }
 
@@ -449,6 +449,8 @@ func (p *parser) parseShow() (Statement, error) {
 		return show(ShowViews)
 	case p.acceptKw("sinks"):
 		return show(ShowSinks)
+	case p.acceptKw("pipelines"):
+		return show(ShowPipelines)
 	case p.isKw("materialized"):
 		p.i++
 		if err := p.expectKw("views"); err != nil {

@@ -200,6 +200,8 @@ func (pr printer) stmt(s Statement) {
 			pr.w("SHOW MATERIALIZED VIEWS")
 		case ShowSinks:
 			pr.w("SHOW SINKS")
+		case ShowPipelines:
+			pr.w("SHOW PIPELINES")
 		default:
 			if s.Variable == "all" {
 				pr.w("SHOW ALL")
@@ -721,6 +723,8 @@ func (k ShowKind) String() string {
 		return "views"
 	case ShowSinks:
 		return "sinks"
+	case ShowPipelines:
+		return "pipelines"
 	case ShowVariable:
 		return "variable"
 	}

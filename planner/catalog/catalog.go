@@ -71,6 +71,9 @@ type Object struct {
 	StateTables []statestore.TableID
 	// AppendOnly reports that the object's change stream never retracts.
 	AppendOnly bool
+	// Pipeline names the stream of a pipeline file (its state.operator_id)
+	// the object was made for; empty for objects made with SQL.
+	Pipeline string `json:",omitempty"`
 }
 
 // Schema returns the visible columns of o.

@@ -1,0 +1,555 @@
+package weir
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Pipeline is an ArkFlow-style pipeline file: the `state_management:` block
+// (the server config's keys), optionally `server:` and `logging:`, and a
+// list of `streams:`, each an input, a pipeline of SQL processors and an
+// output. Engine.StartPipeline compiles each stream to the streams, views
+// and sinks the equivalent SQL would create.
+type Pipeline struct {
+	// Path is the file the pipeline was read from, for errors.
+	Path string
+	// Config is the file's server and state_management blocks over
+	// DefaultConfig.
+	Config Config
+	// LogLevel is logging.level ("" when not given).
+	LogLevel string
+	Streams  []PipelineStream
+}
+
+// PipelineStream is one entry of `streams:`.
+type PipelineStream struct {
+	// Line is where the entry starts in the file.
+	Line int
+	// ID is state.operator_id made a SQL name (sqlName), or "stream_<n>"
+	// (n from 1): the name of the stream's view, and the start of its
+	// input's and sink's.
+	ID         string
+	Input      PipelineInput
+	Processors []PipelineProcessor
+	// ThreadNum is pipeline.thread_num (1 when not given).
+	ThreadNum int
+	Output    PipelineOutput
+	// CustomKeys are state.custom_keys: names the stream's state is
+	// listed under in SHOW PIPELINES.
+	CustomKeys []string
+}
+
+// PipelineInput is a stream's `input:`.
+type PipelineInput struct {
+	Line int
+	// Type is kafka, file or nexmark.
+	Type string
+	// Kafka.
+	Brokers         []string
+	Topic           string
+	ConsumerGroup   string
+	StartFromLatest bool
+	// File.
+	Path string
+	// Codec is json or csv (the records' format).
+	Codec string
+	// Nexmark.
+	Table           string
+	Events          int64
+	EventsPerSecond int64
+	// Schema is the input's columns as `name TYPE`, in order; empty when
+	// the file gives none (it is then inferred from the first records).
+	Schema []string
+}
+
+// PipelineProcessor is an entry of `pipeline.processors:`.
+type PipelineProcessor struct {
+	Line int
+	// Type is sql, or json_to_arrow / arrow_to_json (which weir's sources
+	// and sinks do themselves: they change nothing).
+	Type  string
+	Query string
+}
+
+// PipelineOutput is a stream's `output:`.
+type PipelineOutput struct {
+	Line    int
+	Type    string // stdout, kafka, file, blackhole
+	Brokers []string
+	Topic   string
+	Path    string
+	Codec   string // json or csv
+}
+
+// pipelineError is an error at a line of a pipeline file, naming the key.
+func pipelineError(path string, line int, key, format string, args ...any) error {
+	return fmt.Errorf("%s:%d: %s: %s", path, line, key, fmt.Sprintf(format, args...))
+}
+
+// identifier matches the names sqlName makes that are usable as SQL names.
+var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+// sqlName turns an operator_id into the name of its view: lower case, with
+// every character other than a letter, digit or _ made a _
+// ("order-aggregator" → order_aggregator).
+func sqlName(id string) string {
+	b := []byte(strings.ToLower(id))
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// LoadPipeline reads and checks a pipeline file. Errors name the file, the
+// line and the key. The SQL of the processors is checked when the pipeline
+// starts (Engine.StartPipeline), against the inputs' schemas.
+func LoadPipeline(path string) (*Pipeline, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	p := &Pipeline{Path: path, Config: DefaultConfig()}
+	if len(doc.Content) == 0 {
+		return nil, fmt.Errorf("%s: the file is empty; a pipeline has state_management: and streams:", path)
+	}
+	r := &yamlReader{path: path}
+	root := doc.Content[0]
+	if err := r.mapping(root, "", func(key string, v *yaml.Node) error {
+		switch key {
+		case "server", "state_management":
+			// The server config's own decoder, over this block only.
+			block, err := yaml.Marshal(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: key}, v}})
+			if err != nil {
+				return err
+			}
+			dec := yaml.NewDecoder(strings.NewReader(string(block)))
+			dec.KnownFields(true)
+			if err := dec.Decode(&p.Config); err != nil {
+				return pipelineError(path, v.Line, key, "%v", fileLines(err, v.Line-2))
+			}
+			return nil
+		case "logging":
+			return r.mapping(v, "logging", func(k string, v *yaml.Node) error {
+				if k != "level" {
+					return r.unknown(v, "logging."+k, "level")
+				}
+				var err error
+				p.LogLevel, err = r.str(v, "logging.level")
+				return err
+			})
+		case "streams":
+			if v.Kind != yaml.SequenceNode {
+				return pipelineError(path, v.Line, "streams", "want a list of streams")
+			}
+			for i, sn := range v.Content {
+				s, err := r.stream(sn, i)
+				if err != nil {
+					return err
+				}
+				p.Streams = append(p.Streams, s)
+			}
+			return nil
+		}
+		return r.unknown(v, key, "state_management, streams, server, logging")
+	}); err != nil {
+		return nil, err
+	}
+	if err := p.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(p.Streams) == 0 {
+		return nil, pipelineError(path, root.Line, "streams", "the file has no streams")
+	}
+	seen := map[string]int{}
+	for _, s := range p.Streams {
+		if line, ok := seen[s.ID]; ok {
+			return nil, pipelineError(path, s.Line, "state.operator_id", "%q is the operator_id of the stream at line %d too", s.ID, line)
+		}
+		seen[s.ID] = s.Line
+	}
+	return p, nil
+}
+
+// fileLines rewrites the "line N:" references of a yaml.v3 error about a
+// block re-encoded on its own (whose line 1 is the block's key) into lines
+// of the file, offset being the file's line before the block's key.
+func fileLines(err error, offset int) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	return lineRef.ReplaceAllStringFunc(msg, func(m string) string {
+		n, _ := strconv.Atoi(lineRef.FindStringSubmatch(m)[1])
+		return fmt.Sprintf("line %d:", n+offset)
+	})
+}
+
+// yamlReader reads the nodes of a pipeline file with errors that name the
+// file, the line and the key.
+type yamlReader struct{ path string }
+
+// mapping calls fn for every key of the mapping n.
+func (r *yamlReader) mapping(n *yaml.Node, at string, fn func(key string, v *yaml.Node) error) error {
+	if n.Kind != yaml.MappingNode {
+		name := at
+		if name == "" {
+			name = "(top level)"
+		}
+		return pipelineError(r.path, n.Line, name, "want a mapping of keys")
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i].Value
+		full := k
+		if at != "" {
+			full = at + "." + k
+		}
+		if seen[k] {
+			return pipelineError(r.path, n.Content[i].Line, full, "given twice")
+		}
+		seen[k] = true
+		if err := fn(k, n.Content[i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *yamlReader) unknown(v *yaml.Node, key, allowed string) error {
+	return pipelineError(r.path, v.Line, key, "unknown key (here: %s)", allowed)
+}
+
+func (r *yamlReader) str(v *yaml.Node, key string) (string, error) {
+	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+		return "", pipelineError(r.path, v.Line, key, "want a string")
+	}
+	return v.Value, nil
+}
+
+func (r *yamlReader) integer(v *yaml.Node, key string) (int64, error) {
+	n, err := strconv.ParseInt(v.Value, 10, 64)
+	if v.Kind != yaml.ScalarNode || err != nil {
+		return 0, pipelineError(r.path, v.Line, key, "want an integer, got %q", v.Value)
+	}
+	return n, nil
+}
+
+func (r *yamlReader) boolean(v *yaml.Node, key string) (bool, error) {
+	var b bool
+	if v.Kind != yaml.ScalarNode || v.Decode(&b) != nil {
+		return false, pipelineError(r.path, v.Line, key, "want true or false, got %q", v.Value)
+	}
+	return b, nil
+}
+
+// strs reads a list of strings, or one string (also comma-separated).
+func (r *yamlReader) strs(v *yaml.Node, key string) ([]string, error) {
+	if v.Kind == yaml.ScalarNode {
+		var out []string
+		for _, s := range strings.Split(v.Value, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+		return out, nil
+	}
+	if v.Kind != yaml.SequenceNode {
+		return nil, pipelineError(r.path, v.Line, key, "want a list of strings")
+	}
+	var out []string
+	for _, e := range v.Content {
+		s, err := r.str(e, key)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// stream reads entry i of streams:.
+func (r *yamlReader) stream(n *yaml.Node, i int) (PipelineStream, error) {
+	at := fmt.Sprintf("streams[%d]", i)
+	s := PipelineStream{Line: n.Line, ID: fmt.Sprintf("stream_%d", i+1), ThreadNum: 1}
+	var hasInput, hasOutput bool
+	err := r.mapping(n, at, func(key string, v *yaml.Node) error {
+		var err error
+		switch key {
+		case "input":
+			hasInput = true
+			s.Input, err = r.input(v, at+".input")
+		case "output":
+			hasOutput = true
+			s.Output, err = r.output(v, at+".output")
+		case "pipeline":
+			err = r.mapping(v, at+".pipeline", func(k string, v *yaml.Node) error {
+				switch k {
+				case "thread_num":
+					n, err := r.integer(v, at+".pipeline.thread_num")
+					if err == nil && n < 1 {
+						err = pipelineError(r.path, v.Line, at+".pipeline.thread_num", "must be at least 1")
+					}
+					s.ThreadNum = int(n)
+					return err
+				case "processors":
+					if v.Kind != yaml.SequenceNode {
+						return pipelineError(r.path, v.Line, at+".pipeline.processors", "want a list of processors")
+					}
+					for j, pn := range v.Content {
+						proc, err := r.processor(pn, fmt.Sprintf("%s.pipeline.processors[%d]", at, j))
+						if err != nil {
+							return err
+						}
+						s.Processors = append(s.Processors, proc)
+					}
+					return nil
+				}
+				return r.unknown(v, at+".pipeline."+k, "thread_num, processors")
+			})
+		case "state":
+			err = r.mapping(v, at+".state", func(k string, v *yaml.Node) error {
+				key := at + ".state." + k
+				switch k {
+				case "operator_id":
+					id, err := r.str(v, key)
+					if err != nil {
+						return err
+					}
+					name := sqlName(id)
+					if !identifier.MatchString(name) {
+						return pipelineError(r.path, v.Line, key, "%q cannot name a view: start it with a letter", id)
+					}
+					s.ID = name
+					return nil
+				case "enabled":
+					on, err := r.boolean(v, key)
+					if err == nil && !on {
+						err = pipelineError(r.path, v.Line, key, "a stream's state cannot be turned off on its own; state_management.enabled applies to the whole file")
+					}
+					return err
+				case "custom_keys":
+					var err error
+					s.CustomKeys, err = r.strs(v, key)
+					return err
+				}
+				return r.unknown(v, key, "operator_id, enabled, custom_keys")
+			})
+		default:
+			err = r.unknown(v, at+"."+key, "input, pipeline, output, state")
+		}
+		return err
+	})
+	if err != nil {
+		return s, err
+	}
+	switch {
+	case !hasInput:
+		return s, pipelineError(r.path, n.Line, at+".input", "missing: every stream has an input")
+	case !hasOutput:
+		return s, pipelineError(r.path, n.Line, at+".output", "missing: every stream has an output")
+	case !slices.ContainsFunc(s.Processors, func(p PipelineProcessor) bool { return p.Type == "sql" }):
+		return s, pipelineError(r.path, n.Line, at+".pipeline.processors", "missing: a stream needs a sql processor (its query reads the input as the table flow)")
+	}
+	return s, nil
+}
+
+func (r *yamlReader) input(n *yaml.Node, at string) (PipelineInput, error) {
+	in := PipelineInput{Line: n.Line}
+	err := r.mapping(n, at, func(k string, v *yaml.Node) error {
+		key := at + "." + k
+		var err error
+		switch k {
+		case "type":
+			in.Type, err = r.str(v, key)
+			if err == nil && !slices.Contains([]string{"kafka", "file", "nexmark"}, in.Type) {
+				err = pipelineError(r.path, v.Line, key, "input type %q is not supported (kafka, file or nexmark)", in.Type)
+			}
+		case "brokers":
+			in.Brokers, err = r.strs(v, key)
+		case "topics", "topic":
+			var topics []string
+			topics, err = r.strs(v, key)
+			if err == nil && len(topics) != 1 {
+				err = pipelineError(r.path, v.Line, key, "one topic per input (%d given): give each topic its own stream", len(topics))
+			}
+			if err == nil {
+				in.Topic = topics[0]
+			}
+		case "consumer_group":
+			in.ConsumerGroup, err = r.str(v, key)
+		case "start_from_latest":
+			in.StartFromLatest, err = r.boolean(v, key)
+		case "path":
+			in.Path, err = r.str(v, key)
+		case "codec", "format":
+			in.Codec, err = r.str(v, key)
+			if err == nil && in.Codec != "json" && in.Codec != "csv" {
+				err = pipelineError(r.path, v.Line, key, "codec %q is not supported (json or csv)", in.Codec)
+			}
+		case "table":
+			in.Table, err = r.str(v, key)
+		case "events":
+			in.Events, err = r.integer(v, key)
+		case "events_per_second":
+			in.EventsPerSecond, err = r.integer(v, key)
+		case "schema":
+			in.Schema, err = r.schema(v, key)
+		default:
+			err = r.unknown(v, key, "type, brokers, topics, consumer_group, start_from_latest, path, codec, table, events, events_per_second, schema")
+		}
+		return err
+	})
+	if err != nil {
+		return in, err
+	}
+	need := func(ok bool, key, what string) error {
+		if ok {
+			return nil
+		}
+		return pipelineError(r.path, n.Line, at+"."+key, "missing: %s", what)
+	}
+	switch in.Type {
+	case "":
+		err = need(false, "type", "the input's type (kafka, file or nexmark)")
+	case "kafka":
+		if err = need(len(in.Brokers) > 0, "brokers", "a kafka input needs brokers"); err == nil {
+			err = need(in.Topic != "", "topics", "a kafka input needs its topic")
+		}
+	case "file":
+		err = need(in.Path != "", "path", "a file input needs a path")
+	case "nexmark":
+		if in.Table == "" {
+			in.Table = "bid"
+		}
+	}
+	if in.Codec == "" {
+		in.Codec = "json"
+		if in.Type == "file" && strings.HasSuffix(in.Path, ".csv") {
+			in.Codec = "csv"
+		}
+	}
+	return in, err
+}
+
+// schema reads an input's columns: a mapping of name to SQL type, or a
+// list of "name TYPE".
+func (r *yamlReader) schema(v *yaml.Node, key string) ([]string, error) {
+	var cols []string
+	switch v.Kind {
+	case yaml.MappingNode:
+		err := r.mapping(v, key, func(name string, t *yaml.Node) error {
+			typ, err := r.str(t, key+"."+name)
+			cols = append(cols, strconv.Quote(name)+" "+typ)
+			return err
+		})
+		return cols, err
+	case yaml.SequenceNode:
+		return r.strs(v, key)
+	}
+	return nil, pipelineError(r.path, v.Line, key, "want a mapping of column to type")
+}
+
+func (r *yamlReader) processor(n *yaml.Node, at string) (PipelineProcessor, error) {
+	p := PipelineProcessor{Line: n.Line}
+	err := r.mapping(n, at, func(k string, v *yaml.Node) error {
+		key := at + "." + k
+		var err error
+		switch k {
+		case "type":
+			p.Type, err = r.str(v, key)
+			if err == nil && !slices.Contains([]string{"sql", "json_to_arrow", "arrow_to_json"}, p.Type) {
+				err = pipelineError(r.path, v.Line, key, "processor type %q is not supported (sql, json_to_arrow, arrow_to_json)", p.Type)
+			}
+		case "query":
+			p.Query, err = r.str(v, key)
+		default:
+			err = r.unknown(v, key, "type, query")
+		}
+		return err
+	})
+	if err == nil && p.Type == "" {
+		err = pipelineError(r.path, n.Line, at+".type", "missing: the processor's type")
+	}
+	if err == nil && p.Type == "sql" && strings.TrimSpace(p.Query) == "" {
+		err = pipelineError(r.path, n.Line, at+".query", "missing: a sql processor needs a query")
+	}
+	return p, err
+}
+
+func (r *yamlReader) output(n *yaml.Node, at string) (PipelineOutput, error) {
+	out := PipelineOutput{Line: n.Line}
+	err := r.mapping(n, at, func(k string, v *yaml.Node) error {
+		key := at + "." + k
+		var err error
+		switch k {
+		case "type":
+			out.Type, err = r.str(v, key)
+			if err == nil && !slices.Contains([]string{"stdout", "kafka", "file", "blackhole"}, out.Type) {
+				err = pipelineError(r.path, v.Line, key, "output type %q is not supported (stdout, kafka, file or blackhole)", out.Type)
+			}
+		case "brokers":
+			out.Brokers, err = r.strs(v, key)
+		case "topic":
+			// ArkFlow writes topic: {type: value, value: name}.
+			if v.Kind == yaml.MappingNode {
+				err = r.mapping(v, key, func(k string, tv *yaml.Node) error {
+					switch k {
+					case "type":
+						t, err := r.str(tv, key+".type")
+						if err == nil && t != "value" {
+							err = pipelineError(r.path, tv.Line, key+".type", "only type: value is supported")
+						}
+						return err
+					case "value":
+						var err error
+						out.Topic, err = r.str(tv, key+".value")
+						return err
+					}
+					return r.unknown(tv, key+"."+k, "type, value")
+				})
+			} else {
+				out.Topic, err = r.str(v, key)
+			}
+		case "path":
+			out.Path, err = r.str(v, key)
+		case "codec", "format":
+			out.Codec, err = r.str(v, key)
+			if err == nil && out.Codec != "json" && out.Codec != "csv" {
+				err = pipelineError(r.path, v.Line, key, "codec %q is not supported (json or csv)", out.Codec)
+			}
+		default:
+			err = r.unknown(v, key, "type, brokers, topic, path, codec")
+		}
+		return err
+	})
+	if err != nil {
+		return out, err
+	}
+	switch out.Type {
+	case "":
+		err = pipelineError(r.path, n.Line, at+".type", "missing: the output's type (stdout, kafka, file or blackhole)")
+	case "kafka":
+		if len(out.Brokers) == 0 {
+			err = pipelineError(r.path, n.Line, at+".brokers", "missing: a kafka output needs brokers")
+		} else if out.Topic == "" {
+			err = pipelineError(r.path, n.Line, at+".topic", "missing: a kafka output needs a topic")
+		}
+	case "file":
+		if out.Path == "" {
+			err = pipelineError(r.path, n.Line, at+".path", "missing: a file output needs a path (a directory)")
+		}
+	}
+	if out.Codec == "" {
+		out.Codec = "json"
+	}
+	return out, err
+}
