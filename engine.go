@@ -39,6 +39,8 @@ type Engine struct {
 	// last one it took (used from the coordinator's commit only).
 	remote      *statestore.Checkpointer
 	sinceRemote int
+	// processFuncs holds the function of each running Process, by name.
+	processFuncs sync.Map
 	// metrics serves Prometheus metrics (nil without server.metrics_listen).
 	metrics *metrics
 

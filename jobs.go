@@ -100,6 +100,10 @@ func (e *Engine) startObject(ctx context.Context, o *catalog.Object, backfill bo
 		}
 		return e.startJob(ctx, o, plan, backfill)
 	case catalog.Sink:
+		if _, ok := e.processFuncs.Load(o.Name); !ok && o.Options["connector"] == goConnector {
+			// A Process: it runs once a program calls Engine.Process.
+			return nil
+		}
 		plan, err := e.sinkPlan(o)
 		if err != nil {
 			return err
@@ -151,12 +155,12 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 		conflict = ops.ErrorOnConflict
 	}
 	if o.Kind == catalog.Sink {
-		log, d, err := e.sinkOperator(o, plan)
+		last, d, err := e.sinkOperator(o, plan)
 		if err != nil {
 			return err
 		}
 		j.sink = d
-		spec.Ops = append(chain, log)
+		spec.Ops = append(chain, last)
 	} else {
 		j.mat = ops.NewMaterialize(e.mem, o.RowTable(), o.Name, o.FullSchema(), o.Key, conflict)
 		spec.Ops = append(chain, j.mat)

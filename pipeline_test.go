@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/weir-stream/weir"
+	"github.com/weir-stream/weir/statestore/objstore/miniotest"
 )
 
 // TestLoadPipelineErrors: every mistake in a pipeline file is an error
@@ -346,4 +347,76 @@ func TestPipelineExample(t *testing.T) {
 	waitForRows(t, conn, `SELECT * FROM order_aggregator ORDER BY user_id`, counts())
 	conn.Close(context.Background())
 	p.kill()
+}
+
+// TestPipelineS3Example runs examples/stateful_s3_example.yaml with its
+// MinIO settings pointed at a test MinIO (and its Kafka at an in-process
+// kfake on localhost:9092): the totals are checkpointed to S3, and a start
+// on an empty data directory resumes them from S3 alone.
+func TestPipelineS3Example(t *testing.T) {
+	ctx := context.Background()
+	srv := miniotest.Start(t)
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(9092), kfake.SeedTopics(2, "orders"))
+	if err != nil {
+		t.Fatalf("kfake on localhost:9092 (the example's broker): %v", err)
+	}
+	defer c.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	produce := func(from, n int) {
+		var recs []*kgo.Record
+		for i := from; i < from+n; i++ {
+			recs = append(recs, &kgo.Record{Topic: "orders", Value: fmt.Appendf(nil, `{"user_id": %d, "amount": %d}`, i%3, i)})
+		}
+		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	produce(0, 300)
+	text, err := os.ReadFile("examples/stateful_s3_example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.NewReplacer("http://127.0.0.1:9000", srv.Endpoint, "bucket: weir-state", "bucket: "+miniotest.Bucket,
+		"access_key_id: minioadmin", "access_key_id: "+miniotest.User, "secret_access_key: minioadmin", "secret_access_key: "+miniotest.Password).Replace(string(text))
+	file := filepath.Join(t.TempDir(), "s3.yaml")
+	if err := os.WriteFile(file, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := weir.LoadPipeline(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(want []string) {
+		t.Helper()
+		cfg := p.Config
+		cfg.Server.DataDir = t.TempDir() // a new machine each time: S3 alone
+		cfg.SinkOutput = &syncBuffer{}
+		ts := startServer(t, cfg)
+		if _, err := ts.eng.StartPipeline(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		conn := connect(t, ts.dsn)
+		waitForRows(t, conn, `SELECT * FROM order_aggregator ORDER BY user_id`, want)
+		conn.Close(ctx)
+		ts.stop()
+	}
+	// Sums of i < n with i ≡ u (mod 3).
+	totals := func(n int) []string {
+		var out []string
+		for u := range 3 {
+			count, sum := 0, 0
+			for i := u; i < n; i += 3 {
+				count, sum = count+1, sum+i
+			}
+			out = append(out, fmt.Sprintf("%d %d %d", u, count, sum))
+		}
+		return out
+	}
+	run(totals(300))
+	produce(300, 30)
+	run(totals(330))
 }

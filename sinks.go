@@ -259,9 +259,17 @@ func (e *Engine) newSinkWriter(o *catalog.Object, spec sinkSpec) (exec.SinkWrite
 	return nil, fmt.Errorf("sink %s: unknown connector %q", o.Name, spec.connector)
 }
 
-// sinkOperator returns the last operator of sink o's dataflow and starts
-// its delivery.
-func (e *Engine) sinkOperator(o *catalog.Object, plan *planner.StreamPlan) (*ops.SinkLog, *sinkDriver, error) {
+// sinkOperator returns the last operator of sink o's dataflow and the
+// driver of its delivery (none for a Process, whose last operator is its Go
+// function).
+func (e *Engine) sinkOperator(o *catalog.Object, plan *planner.StreamPlan) (exec.Operator, *sinkDriver, error) {
+	if o.Options["connector"] == goConnector {
+		fn, ok := e.processFuncs.Load(o.Name)
+		if !ok {
+			return nil, nil, fmt.Errorf("process %s has no function: call Engine.Process", o.Name)
+		}
+		return &processOperator{fn: fn.(ProcessFunc), st: &State{table: o.StateTables[0]}}, nil, nil
+	}
 	spec, err := e.sinkSpecOf(o.Name, o.Options, plan, 0)
 	if err != nil {
 		return nil, nil, err

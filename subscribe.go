@@ -102,8 +102,9 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 // Name names the subscription in logs and errors.
 func (s *Subscription) Name() string { return s.name }
 
-// Done is closed when the subscription has stopped: after Close, an error,
-// or the end of a bounded stream.
+// Done is closed when the subscription has stopped: after Close or an
+// error. (At the end of a bounded stream it keeps running, idle, until
+// Close: Progress reports a lag of 0 then.)
 func (s *Subscription) Done() <-chan struct{} { return s.frag.Done() }
 
 // Err returns why the subscription stopped (nil while it runs or after a

@@ -25,6 +25,10 @@ func smallSizes() sizes {
 		ckptBytes:    4 << 20,
 		ckptRounds:   3,
 		ckptPairs:    1,
+		sinkEvents:   20_000,
+		sinkPairs:    1,
+		sinkRate:     20_000,
+		sinkFor:      500 * time.Millisecond,
 	}
 }
 
@@ -58,6 +62,10 @@ func TestRunAll(t *testing.T) {
 		"checkpoint/recovery from MinIO (loopback)",
 		"checkpoint/CSV → GROUP BY view on disk, checkpoints every 1 s",
 		"checkpoint/CSV → GROUP BY view on disk, checkpoints off",
+		"sink/weir q0, generator → Kafka sink, exactly-once on",
+		"sink/weir q0, generator → Kafka sink, exactly-once off",
+		"sink/weir q0 latency, paced generator → Kafka sink, exactly-once on",
+		"sink/weir q0 latency, paced generator → Kafka sink, exactly-once off",
 	}
 	got := map[string]figure{}
 	for _, f := range figs {
@@ -83,6 +91,14 @@ func TestRunAll(t *testing.T) {
 	}
 	if f := got["checkpoint/CSV → GROUP BY view on disk, checkpoints every 1 s"]; f.Goal == nil || f.Peer == "" {
 		t.Errorf("checkpoint cost figure without its goal or peer: %+v", f)
+	}
+	if f := got["sink/weir q0, generator → Kafka sink, exactly-once on"]; f.Goal == nil || f.Peer == "" {
+		t.Errorf("sink throughput figure without its goal or peer: %+v", f)
+	}
+	for _, on := range []string{"on", "off"} {
+		if f := got["sink/weir q0 latency, paced generator → Kafka sink, exactly-once "+on]; f.P50Micros <= 0 || f.P99Micros < f.P50Micros {
+			t.Errorf("sink latency percentiles, exactly-once %s: %+v", on, f)
+		}
 	}
 	if f := got["lookup/point lookup, session (in-process)"]; f.P50Micros <= 0 || f.P99Micros < f.P50Micros {
 		t.Errorf("lookup percentiles: %+v", f)

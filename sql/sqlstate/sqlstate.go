@@ -45,6 +45,7 @@ const (
 	QueryCanceled                = "57014"
 	AdminShutdown                = "57P01"
 	ObjectNotInPrerequisiteState = "55000"
+	ObjectInUse                  = "55006"
 	InsufficientResources        = "53000"
 	ConfigFileError              = "F0000"
 	Internal                     = "XX000"

@@ -1,0 +1,276 @@
+package weir
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/planner"
+	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// goConnector is the connector of the sinks Process makes: their last step
+// is a Go function, so they run only while a program has called Process.
+const goConnector = "go"
+
+// ProcessFunc is a custom Go step: it receives every change of its
+// processor's query, with the processor's State. The chunk is borrowed, as
+// for ChunkFunc. It runs on the processor's goroutine, between epochs'
+// barriers: what it puts in st is checkpointed with the epoch.
+type ProcessFunc func(ctx context.Context, c exec.Chunk, st *State) error
+
+// Processor is a running Process.
+type Processor struct {
+	e    *Engine
+	name string
+	job  *job
+}
+
+// Process runs query (a SELECT over a stream, of the kind a materialized
+// view accepts) through fn, as a job named name whose state (fn's State,
+// the query's aggregates, its source's position) is checkpointed with
+// everything else. Calling Process with the same name and query after a
+// restart (or after Close) resumes where the state left off: no record is
+// lost or given to fn twice across a crash, as far as fn's effects are kept
+// in its State. The job is listed as a sink with connector
+// 'go'; DROP SINK name (or Drop) removes it and its state. A query that
+// differs from the one the name was made with is an error.
+func (e *Engine) Process(ctx context.Context, name, query string, fn ProcessFunc) (*Processor, error) {
+	if fn == nil {
+		return nil, fmt.Errorf("process %s: no function", name)
+	}
+	stmt, err := sql.ParseOne(fmt.Sprintf("CREATE SINK %s AS %s WITH (connector = '%s')", name, query, goConnector))
+	if err != nil {
+		return nil, err
+	}
+	cs, ok := stmt.(*sql.CreateSink)
+	if !ok || cs.Query == nil {
+		return nil, sqlstate.Errorf(sqlstate.SyntaxError, "process %s: want one SELECT", name)
+	}
+	e.ddl.Lock()
+	defer e.ddl.Unlock()
+	e.mu.Lock()
+	running := e.jobs[cs.Name.Last().Value]
+	e.mu.Unlock()
+	if running != nil {
+		return nil, sqlstate.Errorf(sqlstate.ObjectInUse, "process %s is running already", name)
+	}
+	name = cs.Name.Last().Value
+	if o, ok := e.cat.Get(name); ok {
+		if o.Kind != catalog.Sink || o.Options["connector"] != goConnector {
+			return nil, sqlstate.Errorf(sqlstate.DuplicateTable, "relation \"%s\" already exists and is a %s, not a process", name, o.Kind)
+		}
+		if o.Definition != sql.String(cs) {
+			return nil, sqlstate.Errorf(sqlstate.InvalidParameterValue, "process %s was made with another query (%s): drop it first", name, o.Definition)
+		}
+		resume, err := e.coord.Pause(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer resume()
+		plan, err := e.sinkPlan(o)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.startProcess(ctx, o, plan, fn, false); err != nil {
+			return nil, err
+		}
+		return e.processor(name), nil
+	}
+	node, err := planner.NewBinder(e.cat, nil).BindSelect(cs.Query)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := planner.PlanStream(node)
+	if err != nil {
+		return nil, err
+	}
+	if plan.Input.Kind != catalog.Stream {
+		// A stream's source position is checkpointed with the state, so a
+		// processor resumes exactly where it stopped; a table's or view's
+		// changes while it is stopped would be missed.
+		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "a process reads a stream; %s is a %s", plan.Input.Name, plan.Input.Kind).
+			WithHint("Read the stream the " + plan.Input.Kind.String() + " is made from.")
+	}
+	o := &catalog.Object{Name: name, Kind: catalog.Sink, Options: map[string]string{"connector": goConnector},
+		Definition: sql.String(cs), Uses: []string{plan.Input.Name}, AppendOnly: plan.AppendOnly}
+	for _, c := range plan.Cols {
+		o.Columns = append(o.Columns, catalog.Column{Name: c.Name, Type: c.Type, Hidden: c.Hidden})
+	}
+	e.processFuncs.Store(name, fn)
+	if _, err := e.addObject(ctx, o, 2+aggTables*plan.NumAggregates(), "PROCESS"); err != nil {
+		e.processFuncs.Delete(name)
+		return nil, err
+	}
+	if err := e.durableFlush(ctx); err != nil {
+		return nil, err
+	}
+	return e.processor(name), nil
+}
+
+// startProcess starts the job of process o with fn.
+func (e *Engine) startProcess(ctx context.Context, o *catalog.Object, plan *planner.StreamPlan, fn ProcessFunc, backfill bool) error {
+	e.processFuncs.Store(o.Name, fn)
+	if err := e.startJob(ctx, o, plan, backfill); err != nil {
+		e.processFuncs.Delete(o.Name)
+		return err
+	}
+	return nil
+}
+
+func (e *Engine) processor(name string) *Processor {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return &Processor{e: e, name: name, job: e.jobs[name]}
+}
+
+// Name is the processor's name.
+func (p *Processor) Name() string { return p.name }
+
+// Done is closed when the processor has stopped (Close, or an error).
+func (p *Processor) Done() <-chan struct{} { return p.job.frag.Done() }
+
+// Err returns why the processor stopped (nil while it runs).
+func (p *Processor) Err() error { return p.job.frag.Err() }
+
+// Close stops the processor and keeps its state, for a later Process with
+// the same name and query to resume.
+func (p *Processor) Close(ctx context.Context) error {
+	e := p.e
+	e.ddl.Lock()
+	defer e.ddl.Unlock()
+	resume, err := e.coord.Pause(ctx)
+	if err != nil {
+		return err
+	}
+	defer resume()
+	e.mu.Lock()
+	j := e.jobs[p.name]
+	e.mu.Unlock()
+	if j == p.job {
+		e.stopJob(j)
+	}
+	e.processFuncs.Delete(p.name)
+	return nil
+}
+
+// Drop stops the processor and removes it and its state.
+func (p *Processor) Drop(ctx context.Context) error {
+	return p.e.Exec(ctx, "DROP SINK IF EXISTS "+p.name)
+}
+
+// processOperator is the last operator of a Process job: it hands each
+// chunk to the function with the job's State, and writes the State's
+// changes at each barrier.
+type processOperator struct {
+	fn ProcessFunc
+	st *State
+}
+
+func (p *processOperator) Open(_ context.Context, oc exec.OpenContext) error {
+	p.st.reader = oc.State
+	return nil
+}
+
+func (p *processOperator) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, _ exec.Output) error {
+	return p.fn(ctx, c, p.st)
+}
+
+func (p *processOperator) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateWriter, _ exec.Output) error {
+	return p.st.flush(w)
+}
+
+// State is the keyed state of a Process function: byte values under string
+// keys, in the state store. Puts and Deletes are kept in memory until the
+// epoch's barrier, then written with the epoch, so the State a restart
+// restores is exactly the one of the checkpoint's epoch. Typed (see Typed)
+// stores any JSON-encodable value. A State is used from its processor's
+// goroutine only.
+type State struct {
+	table  statestore.TableID
+	reader exec.StateReader
+	dirty  map[string][]byte // nil: deleted
+	key    []byte
+}
+
+// Get returns the value under key (a copy), and whether there is one.
+func (s *State) Get(key string) ([]byte, bool, error) {
+	if v, ok := s.dirty[key]; ok {
+		return append([]byte(nil), v...), v != nil, nil
+	}
+	if s.reader == nil {
+		return nil, false, nil
+	}
+	s.key = statestore.AppendKey(s.key[:0], s.table, 0, []byte(key))
+	return s.reader.Get(s.key)
+}
+
+// Put sets the value under key.
+func (s *State) Put(key string, value []byte) {
+	if s.dirty == nil {
+		s.dirty = map[string][]byte{}
+	}
+	s.dirty[key] = append(make([]byte, 0, len(value)), value...)
+}
+
+// Delete removes key.
+func (s *State) Delete(key string) {
+	if s.dirty == nil {
+		s.dirty = map[string][]byte{}
+	}
+	s.dirty[key] = nil
+}
+
+// flush writes the epoch's changes.
+func (s *State) flush(w exec.StateWriter) error {
+	for k, v := range s.dirty {
+		s.key = statestore.AppendKey(s.key[:0], s.table, 0, []byte(k))
+		var err error
+		if v == nil {
+			err = w.Delete(s.key)
+		} else {
+			err = w.Set(s.key, v)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	clear(s.dirty)
+	return nil
+}
+
+// TypedState is a typed view of a State: values of type V, encoded as JSON.
+type TypedState[V any] struct{ st *State }
+
+// Typed returns the typed view of st for values of type V.
+func Typed[V any](st *State) TypedState[V] { return TypedState[V]{st: st} }
+
+// Get returns the value under key and whether there is one.
+func (t TypedState[V]) Get(key string) (V, bool, error) {
+	var v V
+	data, ok, err := t.st.Get(key)
+	if err != nil || !ok {
+		return v, ok, err
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return v, false, fmt.Errorf("state %q: %w", key, err)
+	}
+	return v, true, nil
+}
+
+// Put sets the value under key.
+func (t TypedState[V]) Put(key string, v V) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("state %q: %w", key, err)
+	}
+	t.st.Put(key, data)
+	return nil
+}
+
+// Delete removes key.
+func (t TypedState[V]) Delete(key string) { t.st.Delete(key) }
