@@ -30,7 +30,7 @@ type Config struct {
 	SinkOutput io.Writer `yaml:"-"`
 	// CheckpointHook, when set, is called at each step of every checkpoint
 	// (statestore.CheckpointStep names them) and of every sink's delivery
-	// ("sink-prepared", "sink-committed"); crash tests kill the process
+	// ("sink-prepared", "sink-committing", "sink-committed"); crash tests kill the process
 	// there.
 	CheckpointHook func(step string) `yaml:"-"`
 }

@@ -190,6 +190,7 @@ func (d *sinkDriver) step(ctx context.Context) error {
 			if durable < d.prepared {
 				return nil
 			}
+			d.hook("sink-committing")
 			if err := d.w.Commit(ctx, d.prepared); err != nil {
 				// Whether the commit happened is the destination's to say:
 				// recover again before anything else.

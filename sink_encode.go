@@ -9,10 +9,12 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/connector/format"
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/sql/types"
 )
@@ -32,14 +34,17 @@ const (
 // implements ops.SinkEncoder. cols are the sink's visible columns (their
 // indexes in the chunk and types), key the indexes into cols of its key.
 type sinkEncoder struct {
-	mem    memory.Allocator
-	text   []expr.Expr // each column cast to text: Postgres's text form
-	typ    sinkType
-	format string // json | csv
-	names  []string
-	cols   []int
-	types  []types.T
-	key    []int
+	mem  memory.Allocator
+	text []expr.Expr // each column cast to text: Postgres's text form
+	// avroValue and avroKey encode rows and keys with format avro (avroKey
+	// nil without a key).
+	avroValue, avroKey *format.AvroRecord
+	typ                sinkType
+	format             string // json | csv
+	names              []string
+	cols               []int
+	types              []types.T
+	key                []int
 
 	buf, keyBuf, before []byte
 	csvBuf              bytes.Buffer
@@ -62,6 +67,9 @@ func newSinkEncoder(mem memory.Allocator, typ sinkType, format string, names []s
 
 // Encode implements ops.SinkEncoder.
 func (e *sinkEncoder) Encode(c exec.Chunk, emit func(key, value []byte)) error {
+	if e.format == "avro" {
+		return e.encodeAvro(c, emit)
+	}
 	enc := make([]*array.String, len(e.cols))
 	for j, x := range e.text {
 		arr, err := x.Eval(context.Background(), e.mem, c.Batch)
@@ -212,4 +220,53 @@ func appendJSONValue(dst []byte, t types.T, text *array.String, i int) []byte {
 	}
 	b, _ := json.Marshal(v)
 	return append(dst, b...)
+}
+
+// encodeAvro is Encode for format avro (append-only and upsert).
+func (e *sinkEncoder) encodeAvro(c exec.Chunk, emit func(key, value []byte)) error {
+	cols := make([]arrow.Array, len(e.cols))
+	for j, col := range e.cols {
+		cols[j] = c.Batch.Column(col)
+	}
+	keyCols := make([]arrow.Array, len(e.key))
+	for j, k := range e.key {
+		keyCols[j] = cols[k]
+	}
+	n := c.NumRows()
+	for i := 0; i < n; i++ {
+		op := c.OpAt(i)
+		var key []byte
+		if e.avroKey != nil {
+			var err error
+			if key, err = e.avroKey.Append(e.keyBuf[:0], keyCols, i); err != nil {
+				return err
+			}
+			e.keyBuf = key
+		}
+		switch {
+		case e.typ == sinkAppendOnly && !op.IsInsert():
+			return fmt.Errorf("an append-only sink received a %s", op)
+		case op.IsInsert():
+			v, err := e.avroValue.Append(e.buf[:0], cols, i)
+			if err != nil {
+				return err
+			}
+			e.buf = v
+			emit(key, v)
+		case op == exec.UpdateDelete && i+1 < n && c.OpAt(i+1) == exec.UpdateInsert && e.sameAvroKey(key, keyCols, i+1):
+			// The update's new row follows under the same key.
+		default:
+			emit(key, nil)
+		}
+	}
+	return nil
+}
+
+// sameAvroKey reports whether row i's key encodes as key.
+func (e *sinkEncoder) sameAvroKey(key []byte, keyCols []arrow.Array, i int) bool {
+	if e.avroKey == nil {
+		return true
+	}
+	next, err := e.avroKey.Append(nil, keyCols, i)
+	return err == nil && bytes.Equal(key, next)
 }

@@ -3,9 +3,13 @@ package weir_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -223,5 +228,120 @@ func TestSinks(t *testing.T) {
 	mustExec(t, conn, `DROP MATERIALIZED VIEW totals CASCADE`)
 	if got := strings.Join(queryText(t, conn, `SHOW SINKS`), ","); got != "bids_kafka,big_bids,changes_kafka" {
 		t.Errorf("SHOW SINKS after the drops = %s", got)
+	}
+}
+
+// fakeRegistry is a schema registry in memory: POST
+// /subjects/{s}/versions registers (the same schema gets the same id),
+// GET /schemas/ids/{id} returns one.
+type fakeRegistry struct {
+	mu      sync.Mutex
+	schemas []string
+	subject map[string]int
+}
+
+func (f *fakeRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var id int
+	switch {
+	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/versions"):
+		var body struct{ Schema string }
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			return
+		}
+		id = slices.Index(f.schemas, body.Schema) + 1
+		if id == 0 {
+			f.schemas = append(f.schemas, body.Schema)
+			id = len(f.schemas)
+		}
+		f.subject[strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/subjects/"), "/versions")] = id
+		json.NewEncoder(w).Encode(map[string]int{"id": id})
+	case r.Method == http.MethodGet && fmt.Sprint(fmt.Sscanf(r.URL.Path, "/schemas/ids/%d", &id)) == "1 <nil>" && id >= 1 && id <= len(f.schemas):
+		json.NewEncoder(w).Encode(map[string]string{"schema": f.schemas[id-1]})
+	default:
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"error_code":40403,"message":"not found"}`)
+	}
+}
+
+// TestAvroSink: an upsert sink with format avro registers its value and key
+// schemas under the topic's subjects and writes Confluent-framed Avro that,
+// decoded with the registered schemas and replayed, equals the view.
+func TestAvroSink(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "totals"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	reg := &fakeRegistry{subject: map[string]int{}}
+	srv := httptest.NewServer(reg)
+	defer srv.Close()
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, `CREATE TABLE orders (id BIGINT PRIMARY KEY, user_id INT, amount NUMERIC(10, 2), at TIMESTAMP)`)
+	mustExec(t, conn, `CREATE MATERIALIZED VIEW totals AS SELECT user_id, count(*) AS n, sum(amount) AS total, max(at) AS last FROM orders GROUP BY user_id`)
+	mustExec(t, conn, fmt.Sprintf(`CREATE SINK totals_avro FROM totals WITH (connector = 'kafka', topic = 'totals', brokers = '%s',
+		type = 'upsert', format = 'avro', schema.registry = '%s')`, c.ListenAddrs()[0], srv.URL))
+	mustExec(t, conn, `INSERT INTO orders VALUES (1, 1, 10.50, '2026-01-02 03:04:05'), (2, 1, 2.25, '2026-01-03 00:00:00'), (3, 2, 7, NULL)`)
+	mustExec(t, conn, `UPDATE orders SET amount = 1 WHERE id = 3`)
+	mustExec(t, conn, `INSERT INTO orders VALUES (4, 3, 1, NULL)`)
+	mustExec(t, conn, `DELETE FROM orders WHERE id = 4`)
+	mustExec(t, conn, `FLUSH`)
+	if reg.subject["totals-value"] == 0 || reg.subject["totals-key"] == 0 {
+		t.Fatalf("registered subjects %v", reg.subject)
+	}
+	want := []string{"map[last:2026-01-03 00:00:00 +0000 UTC n:2 total:12.75 user_id:1]", "map[last:<nil> n:1 total:1.00 user_id:2]"}
+	decode := func(data []byte) map[string]any {
+		t.Helper()
+		if len(data) < 5 || data[0] != 0 {
+			t.Fatalf("not the Confluent wire format: %x", data)
+		}
+		id := int(binary.BigEndian.Uint32(data[1:5]))
+		s, err := avro.Parse(reg.schemas[id-1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out map[string]any
+		if err := avro.Unmarshal(s, data[5:], &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		rows := map[string]string{}
+		for _, r := range readTopic(t, c, "totals") {
+			key := fmt.Sprint(decode(r.Key))
+			if r.Value == nil {
+				delete(rows, key)
+				continue
+			}
+			v := decode(r.Value)
+			for k, x := range v {
+				switch x := x.(type) {
+				case *big.Rat:
+					v[k] = x.FloatString(2)
+				case map[string]any: // a union: {"type": value}
+					for _, inner := range x {
+						if r, ok := inner.(*big.Rat); ok {
+							v[k] = r.FloatString(2)
+						} else {
+							v[k] = inner
+						}
+					}
+				}
+			}
+			rows[key] = fmt.Sprint(v)
+		}
+		got := slices.Sorted(maps.Values(rows))
+		if fmt.Sprint(got) == fmt.Sprint(want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the Avro topic replays to %v\nwant %v", got, want)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/connector/blackhole"
 	"github.com/weir-stream/weir/exec/connector/file"
+	"github.com/weir-stream/weir/exec/connector/format"
 	"github.com/weir-stream/weir/exec/connector/kafka"
 	"github.com/weir-stream/weir/exec/connector/stdout"
 	"github.com/weir-stream/weir/exec/ops"
@@ -70,8 +71,18 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 	if err != nil {
 		return nil, at(err, st.Pos)
 	}
-	if _, err := e.sinkSpecOf(st.Name.Last().Value, opts, plan, st.Pos); err != nil {
+	spec, err := e.sinkSpecOf(st.Name.Last().Value, opts, plan, st.Pos)
+	if err != nil {
 		return nil, err
+	}
+	if spec.format == "avro" {
+		// The schemas are registered now, once; the ids are kept with the
+		// sink, so a restart needs no registry.
+		ids, err := registerSinkSchemas(ctx, st.Name.Last().Value, opts, plan, spec)
+		if err != nil {
+			return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, st.Pos, "sink %s: %v", st.Name.Last().Value, err).WithDetail("option: schema.registry")
+		}
+		opts["avro.schema.ids"] = ids
 	}
 	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Sink, Options: opts, Pipeline: s.pipeline,
 		Definition: sql.String(st), Uses: []string{plan.Input.Name}, AppendOnly: plan.AppendOnly}
@@ -137,7 +148,7 @@ func (e *Engine) sinkSpecOf(name string, opts map[string]string, plan *planner.S
 	if extra != nil {
 		for k := range opts {
 			switch k {
-			case "connector", "type", "format", "primary_key", "exactly_once":
+			case "connector", "type", "format", "primary_key", "exactly_once", "schema.registry":
 			default:
 				if !slices.Contains(extra, k) {
 					return spec, bad(k, "unknown option %q of a %s sink", k, spec.connector)
@@ -209,9 +220,19 @@ func (e *Engine) sinkSpecOf(name string, opts map[string]string, plan *planner.S
 			return spec, bad("format", "format 'csv' has no place for keys and deletes: use it with type = 'append-only', or use format = 'json'")
 		}
 	case "avro":
-		return spec, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, pos, "format 'avro' is not supported for sinks yet (json or csv)")
+		switch {
+		case spec.connector != "kafka":
+			return spec, bad("format", "format 'avro' is for kafka sinks (its schemas go to a schema registry)")
+		case opts["schema.registry"] == "":
+			return spec, bad("schema.registry", "format 'avro' needs schema.registry = 'http://host:8081'")
+		case spec.typ == sinkDebezium:
+			return spec, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, pos, "type 'debezium' with format 'avro' is not supported: use format 'json'")
+		}
 	default:
-		return spec, bad("format", "format is 'json' or 'csv', not %q", opts["format"])
+		return spec, bad("format", "format is 'json', 'csv' or 'avro', not %q", opts["format"])
+	}
+	if _, ok := opts["schema.registry"]; ok && spec.format != "avro" {
+		return spec, bad("schema.registry", "schema.registry is for format 'avro'")
 	}
 	switch spec.connector {
 	case "kafka":
@@ -282,10 +303,77 @@ func (e *Engine) sinkOperator(o *catalog.Object, plan *planner.StreamPlan) (exec
 	if err != nil {
 		return nil, nil, err
 	}
+	if spec.format == "avro" {
+		if enc.avroValue, enc.avroKey, err = sinkAvroRecords(o.Name, spec, ts, o.Options["avro.schema.ids"]); err != nil {
+			return nil, nil, err
+		}
+	}
 	w, err := e.newSinkWriter(o, spec)
 	if err != nil {
 		return nil, nil, err
 	}
 	d := newSinkDriver(e, o, spec, w)
 	return ops.NewSinkLog(enc, o.StateTables[0]), d, nil
+}
+
+// sinkAvroRecords returns the Avro record types of a sink's values and (for
+// a keyed sink) keys, with the schema ids ids ("value,key"; 0 when not
+// registered yet).
+func sinkAvroRecords(name string, spec sinkSpec, ts []types.T, ids string) (value, key *format.AvroRecord, err error) {
+	value, err = format.NewAvroRecord(name+"_value", spec.names, ts)
+	if err != nil {
+		return nil, nil, err
+	}
+	var valueID, keyID int32
+	if ids != "" {
+		if _, err := fmt.Sscanf(ids, "%d,%d", &valueID, &keyID); err != nil {
+			return nil, nil, fmt.Errorf("sink %s: schema ids %q: %w", name, ids, err)
+		}
+	}
+	value = value.WithID(valueID)
+	if len(spec.key) > 0 && spec.typ != sinkAppendOnly {
+		names := make([]string, len(spec.key))
+		kts := make([]types.T, len(spec.key))
+		for i, k := range spec.key {
+			names[i], kts[i] = spec.names[k], ts[k]
+		}
+		if key, err = format.NewAvroRecord(name+"_key", names, kts); err != nil {
+			return nil, nil, err
+		}
+		key = key.WithID(keyID)
+	}
+	return value, key, nil
+}
+
+// registerSinkSchemas registers the Avro schemas of a sink's values and
+// keys under the topic's subjects (<topic>-value, <topic>-key) and returns
+// their ids as "value,key".
+func registerSinkSchemas(ctx context.Context, name string, opts map[string]string, plan *planner.StreamPlan, spec sinkSpec) (string, error) {
+	ts := make([]types.T, len(spec.cols))
+	for j, c := range spec.cols {
+		ts[j] = plan.Cols[c].Type
+	}
+	value, key, err := sinkAvroRecords(name, spec, ts, "")
+	if err != nil {
+		return "", err
+	}
+	reg, err := format.NewRegistryClient(opts["schema.registry"], nil)
+	if err != nil {
+		return "", err
+	}
+	registrar, ok := reg.(format.SchemaRegistrar)
+	if !ok {
+		return "", fmt.Errorf("the schema registry client cannot register schemas")
+	}
+	valueID, err := registrar.Register(ctx, opts["topic"]+"-value", value.Schema())
+	if err != nil {
+		return "", err
+	}
+	var keyID int32
+	if key != nil {
+		if keyID, err = registrar.Register(ctx, opts["topic"]+"-key", key.Schema()); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("%d,%d", valueID, keyID), nil
 }

@@ -178,7 +178,8 @@ func (s sessions) NewSession(ctx context.Context, user, database string) (wire.S
 
 // crashHook arms the crash tests' kill switch: with WEIR_CRASH_AT=step (a
 // statestore.CheckpointStep: taken, file, files, manifest, delete,
-// collected; or a sink's delivery step: sink-prepared, sink-committed) and
+// collected; or a sink's delivery step: sink-prepared, sink-committing,
+// sink-committed) and
 // WEIR_CRASH_AFTER=n (default 1), the process kills itself with SIGKILL the
 // n-th time a checkpoint or a sink reaches that step.
 func crashHook(cfg *weir.Config, log *slog.Logger) error {

@@ -114,3 +114,54 @@ func (r *httpRegistry) SchemaByID(ctx context.Context, id int32) (string, error)
 	r.mu.Unlock()
 	return out.Schema, nil
 }
+
+// SchemaRegistrar registers Avro schemas in a schema registry (what a sink
+// writing Avro needs). The client NewRegistryClient returns implements it.
+type SchemaRegistrar interface {
+	// Register registers schema under subject (or finds it registered) and
+	// returns its id.
+	Register(ctx context.Context, subject, schema string) (int32, error)
+}
+
+// Register implements SchemaRegistrar with POST
+// {url}/subjects/{subject}/versions, which returns the id of an equal
+// schema registered before.
+func (r *httpRegistry) Register(ctx context.Context, subject, schema string) (int32, error) {
+	body, err := json.Marshal(map[string]string{"schema": schema})
+	if err != nil {
+		return 0, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("%s/subjects/%s/versions", r.base, url.PathEscape(subject)), strings.NewReader(string(body)))
+	if err != nil {
+		return 0, fmt.Errorf("registering %s: %w", subject, err)
+	}
+	req.Header.Set("Content-Type", "application/vnd.schemaregistry.v1+json")
+	req.Header.Set("Accept", "application/vnd.schemaregistry.v1+json, application/json")
+	if r.hasAuth {
+		req.SetBasicAuth(r.user, r.pass)
+	}
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("registering %s: %w", subject, err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return 0, fmt.Errorf("registering %s: %w", subject, err)
+	}
+	var out struct {
+		ID      int32  `json:"id"`
+		Message string `json:"message"`
+	}
+	_ = json.Unmarshal(answer, &out)
+	if resp.StatusCode != http.StatusOK {
+		if out.Message != "" {
+			return 0, fmt.Errorf("registering %s: registry answered %s: %s", subject, resp.Status, out.Message)
+		}
+		return 0, fmt.Errorf("registering %s: registry answered %s", subject, resp.Status)
+	}
+	r.mu.Lock()
+	r.cache[out.ID] = schema
+	r.mu.Unlock()
+	return out.ID, nil
+}
