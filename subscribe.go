@@ -20,15 +20,17 @@ import (
 // it is valid only during the call; Retain its batch to keep it.
 type ChunkFunc func(ctx context.Context, c exec.Chunk) error
 
-// Subscription is a streaming query that runs like a materialized view over
-// a stream but keeps none of its output: every change goes to a ChunkFunc
+// Subscription is a streaming query that runs like a materialized view (over
+// a stream, a table or a view) but keeps none of its output: every change goes to a ChunkFunc
 // (nothing at all, for a blackhole). Its operators keep their state and take
 // part in the engine's epochs, so aggregates are maintained as in a view; a
 // Subscription does not survive a restart, and Close drops its state.
 type Subscription struct {
 	e      *Engine
 	name   string
-	src    *guardedSource
+	src    *guardedSource // the source, over a stream
+	up     *job           // the job of the table or view it reads, if so
+	input  chan exec.Message
 	frag   *exec.Fragment
 	tables []statestore.TableID
 	cancel context.CancelFunc
@@ -39,10 +41,11 @@ type Subscription struct {
 // subscriptionSeq numbers subscriptions, to name them in logs and errors.
 var subscriptionSeq atomic.Int64
 
-// Subscribe starts query, a SELECT over one stream of the kind a
-// materialized view accepts, and calls fn, from one goroutine, with every
-// change it produces until Close. An error from fn stops the subscription
-// (Err reports it).
+// Subscribe starts query, a SELECT over one stream, table or view, of the
+// kind a materialized view accepts, and calls fn, from one goroutine, with
+// every change it produces until Close: over a table or view, its current
+// rows first (as inserts), then each change as it commits. An error from fn
+// stops the subscription (Err reports it).
 func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Subscription, error) {
 	stmt, err := sql.ParseOne(query)
 	if err != nil {
@@ -62,9 +65,6 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 	if err != nil {
 		return nil, err
 	}
-	if plan.Input.Kind != catalog.Stream {
-		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "a subscription reads a stream; %s is a %s", plan.Input.Name, plan.Input.Kind)
-	}
 	s := &Subscription{e: e, name: fmt.Sprintf("subscription-%d", subscriptionSeq.Add(1))}
 	// The aggregates' state tables, and the source's position.
 	if err := e.writeNow(func(w exec.StateWriter) error {
@@ -73,30 +73,77 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 	}); err != nil {
 		return nil, err
 	}
-	src, err := e.newSource(plan.Input, s.name, s.tables[len(s.tables)-1])
-	if err != nil {
-		return nil, err
-	}
-	s.src = src
 	ttl := time.Duration(e.cfg.State.StateTimeoutMS) * time.Millisecond
 	chain := append(e.planOperators(plan, s.tables[:len(s.tables)-1], ttl), chunkCallback(fn))
-	s.frag = exec.NewFragment(exec.FragmentSpec{
-		Name: s.name, Source: src, Ops: chain, State: stateStore{e.store}, Mem: e.mem, Logger: e.log,
-	})
+	spec := exec.FragmentSpec{Name: s.name, Ops: chain, State: stateStore{e.store}, Mem: e.mem, Logger: e.log}
 	resume, err := e.coord.Pause(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer resume()
+	if plan.Input.Kind == catalog.Stream {
+		src, err := e.newSource(plan.Input, s.name, s.tables[len(s.tables)-1])
+		if err != nil {
+			return nil, err
+		}
+		s.src, spec.Source = src, src
+	} else {
+		// A table or view: its current rows first, then every change,
+		// from its job's goroutine, so that nothing falls in between.
+		e.mu.Lock()
+		s.up = e.jobs[plan.Input.Name]
+		e.mu.Unlock()
+		if s.up == nil || s.up.mat == nil {
+			return nil, sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "%s %s is not running", plan.Input.Kind, plan.Input.Name)
+		}
+		s.input = make(chan exec.Message, subscriptionBuffer)
+		spec.Inputs = []<-chan exec.Message{s.input}
+	}
+	s.frag = exec.NewFragment(spec)
 	runCtx, cancel := context.WithCancel(e.ctx)
 	s.cancel = cancel
 	go func() {
 		if err := s.frag.Run(runCtx); err != nil && runCtx.Err() == nil {
 			e.log.Error("subscription stopped", "subscription", s.name, "err", err)
+			s.unsubscribe()
 		}
 	}()
-	e.coord.AddRoot(s.frag)
+	if s.src != nil {
+		e.coord.AddRoot(s.frag)
+	}
+	e.coord.AddFragment(s.frag)
+	if s.up != nil {
+		err := s.up.frag.Do(ctx, func(ctx context.Context, _ exec.Output) error {
+			if err := s.up.mat.Snapshot(ctx, e.mem, 1024, func(c exec.Chunk) error {
+				select {
+				case s.input <- exec.Message{Chunk: c}:
+					return nil
+				case <-ctx.Done():
+					c.Release()
+					return ctx.Err()
+				}
+			}); err != nil {
+				return err
+			}
+			s.up.frag.Output().Add(s.input)
+			return nil
+		})
+		if err != nil {
+			e.coord.Remove(s.frag)
+			cancel()
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// unsubscribe removes a subscription over a table or view from its
+// upstream's output, reading and dropping what arrives meanwhile (see
+// Engine.unsubscribe).
+func (s *Subscription) unsubscribe() {
+	if s.up != nil {
+		s.e.unsubscribe(&job{up: s.up, input: s.input})
+	}
 }
 
 // Name names the subscription in logs and errors.
@@ -111,8 +158,12 @@ func (s *Subscription) Done() <-chan struct{} { return s.frag.Done() }
 // clean end).
 func (s *Subscription) Err() error { return s.frag.Err() }
 
-// Progress reports how far the subscription's source has read.
+// Progress reports how far the subscription's source has read (a
+// subscription over a table or view has no source: a lag of 0).
 func (s *Subscription) Progress() exec.SourceProgress {
+	if s.src == nil {
+		return exec.SourceProgress{Bytes: -1}
+	}
 	if p, ok := s.src.progress(); ok {
 		return p
 	}
@@ -126,6 +177,12 @@ func (s *Subscription) Close(ctx context.Context) error {
 		resume, err := e.coord.Pause(ctx)
 		if err == nil {
 			defer resume()
+		}
+		if s.up != nil {
+			_ = s.up.frag.Do(e.ctx, func(context.Context, exec.Output) error {
+				s.up.frag.Output().Remove(s.input)
+				return nil
+			})
 		}
 		e.coord.Remove(s.frag)
 		s.cancel()
