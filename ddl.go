@@ -115,7 +115,7 @@ func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Resu
 		return nil, err
 	}
 	cols = append(cols, catalog.Column{Name: rowIDColumn, Type: types.Int64Type, NotNull: true, Hidden: true})
-	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Stream, Columns: cols, Key: []int{len(cols) - 1}, Pipeline: s.pipeline,
+	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Stream, Columns: cols, Key: []int{len(cols) - 1}, Pipeline: s.pipeline, PipelineKeys: s.pipelineKeys,
 		Options: opts, Definition: sql.String(st), AppendOnly: true}
 	if err := e.writeNow(func(w exec.StateWriter) error { return e.cat.Add(w, o) }); err != nil {
 		return nil, err
@@ -142,7 +142,7 @@ func (s *Session) createView(ctx context.Context, st *sql.CreateView) (*Result, 
 	for i, c := range plan.Cols {
 		cols[i] = catalog.Column{Name: c.Name, Type: c.Type, Hidden: c.Hidden}
 	}
-	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.View, Columns: cols, Key: plan.Key, Pipeline: s.pipeline,
+	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.View, Columns: cols, Key: plan.Key, Pipeline: s.pipeline, PipelineKeys: s.pipelineKeys,
 		Definition: sql.String(st), Uses: []string{plan.Input.Name}, AppendOnly: plan.AppendOnly, Options: opts}
 	// Rows, aggTables per aggregate, and the source's position.
 	return e.addObject(ctx, o, 2+aggTables*plan.NumAggregates(), "CREATE MATERIALIZED VIEW")

@@ -67,7 +67,7 @@ func (e *Engine) StartPipeline(ctx context.Context, p *Pipeline) ([]string, erro
 		if err != nil {
 			return report, err
 		}
-		s.pipeline = st.ID
+		s.pipeline, s.pipelineKeys = st.ID, st.CustomKeys
 		for _, stmt := range []string{plan.view, plan.sink} {
 			if stmt == "" {
 				continue
@@ -139,7 +139,7 @@ func (e *Engine) compilePipelineStream(ctx context.Context, p *Pipeline, st Pipe
 		if err != nil {
 			return nil, false, err
 		}
-		s.pipeline = st.ID
+		s.pipeline, s.pipelineKeys = st.ID, st.CustomKeys
 		if err := s.Exec(ctx, plan.input); err != nil {
 			return nil, false, pipelineError(p.Path, st.Input.Line, "input", "%v", err)
 		}

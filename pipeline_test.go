@@ -172,7 +172,7 @@ streams:
 	wantView := []string{"0 25 1212.5", "1 25 1237.5", "2 25 1262.5", "3 25 1287.5"}
 	waitForRows(t, conn, `SELECT * FROM order_aggregator ORDER BY user_id`, wantView)
 	waitForRows(t, conn, `SELECT * FROM stream_2 ORDER BY k`, []string{"0 10 54", "1 10 58", "2 10 56"})
-	if got := queryText(t, conn, `SHOW PIPELINES`); fmt.Sprint(got) != "[order_aggregator order_aggregator_input order_aggregator order_aggregator_output stream_2 stream_2_input stream_2 stream_2_output]" {
+	if got := queryText(t, conn, `SHOW PIPELINES`); fmt.Sprint(got) != "[order_aggregator order_aggregator_input order_aggregator order_aggregator_output user_counts stream_2 stream_2_input stream_2 stream_2_output NULL]" {
 		t.Errorf("SHOW PIPELINES = %q", got)
 	}
 	deadline := time.Now().Add(20 * time.Second)
@@ -303,7 +303,7 @@ func TestPipelineExample(t *testing.T) {
 	p := startWeirProcess(t, bin, dataDir, example)
 	conn := connect(t, p.dsn)
 	waitForRows(t, conn, `SELECT * FROM order_aggregator ORDER BY user_id`, counts())
-	if got := queryText(t, conn, `SHOW PIPELINES`); fmt.Sprint(got) != "[order_aggregator order_aggregator_input order_aggregator order_aggregator_output]" {
+	if got := queryText(t, conn, `SHOW PIPELINES`); fmt.Sprint(got) != "[order_aggregator order_aggregator_input order_aggregator order_aggregator_output user_counts]" {
 		t.Errorf("SHOW PIPELINES = %v", got)
 	}
 	// stdout: the newest line of user 4 has its count.
@@ -347,6 +347,21 @@ func TestPipelineExample(t *testing.T) {
 	waitForRows(t, conn, `SELECT * FROM order_aggregator ORDER BY user_id`, counts())
 	conn.Close(context.Background())
 	p.kill()
+
+	// The checkpoints name the pipeline's state.
+	out, err := osexec.Command(bin, "checkpoint", "list", "--config", local, "--data-dir", localData).CombinedOutput()
+	if err != nil {
+		t.Fatalf("weir checkpoint list: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("weir checkpoint list:\n%s", out)
+	}
+	newest := strings.Fields(lines[1])[0]
+	out, err = osexec.Command(bin, "checkpoint", "inspect", newest, "--config", local, "--data-dir", localData).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "order_aggregator  (pipeline order_aggregator, custom_keys user_counts)") {
+		t.Errorf("weir checkpoint inspect %s: %v\n%s", newest, err, out)
+	}
 }
 
 // TestPipelineS3Example runs examples/stateful_s3_example.yaml with its

@@ -280,6 +280,10 @@ type CheckpointInfo struct {
 type CheckpointObject struct {
 	Name string `json:"name"`
 	Kind string `json:"kind"`
+	// Pipeline and PipelineKeys are the pipeline stream (operator_id) the
+	// object was made for and its state.custom_keys, if any.
+	Pipeline     string   `json:"pipeline,omitempty"`
+	PipelineKeys []string `json:"pipeline_keys,omitempty"`
 }
 
 // CheckpointSource is the read position of the source of a view (over
@@ -296,7 +300,7 @@ type CheckpointSource struct {
 func (e *Engine) checkpointInfo(epoch exec.Epoch) json.RawMessage {
 	var info CheckpointInfo
 	for _, o := range e.cat.List(0) {
-		info.Objects = append(info.Objects, CheckpointObject{Name: o.Name, Kind: o.Kind.String()})
+		info.Objects = append(info.Objects, CheckpointObject{Name: o.Name, Kind: o.Kind.String(), Pipeline: o.Pipeline, PipelineKeys: o.PipelineKeys})
 	}
 	e.mu.Lock()
 	for name, j := range e.jobs {

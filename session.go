@@ -20,7 +20,8 @@ type Session struct {
 	vars     map[string]string
 	// pipeline, when set, marks the objects the session creates as made
 	// for that stream of a pipeline file (catalog.Object.Pipeline).
-	pipeline string
+	pipeline     string
+	pipelineKeys []string
 }
 
 // NewSession opens a session for user on database (names are informational:

@@ -94,7 +94,7 @@ func (s *Session) show(st *sql.Show) (*Result, error) {
 
 // showPipelinesColumns are SHOW PIPELINES' columns.
 var showPipelinesColumns = types.Schema{{Name: "name", Type: types.TextType}, {Name: "input", Type: types.TextType},
-	{Name: "view", Type: types.TextType}, {Name: "sink", Type: types.TextType}}
+	{Name: "view", Type: types.TextType}, {Name: "sink", Type: types.TextType}, {Name: "custom_keys", Type: types.TextType}}
 
 // showPipelines lists the streams of pipeline files by operator_id, with
 // the objects each compiled to (view is NULL when the query does not
@@ -103,8 +103,11 @@ func (s *Session) showPipelines() *Result {
 	byID := s.e.pipelineObjects()
 	var rows [][]any
 	for _, id := range slices.Sorted(maps.Keys(byID)) {
-		row := []any{id, nil, nil, nil}
+		row := []any{id, nil, nil, nil, nil}
 		for _, o := range byID[id] {
+			if len(o.PipelineKeys) > 0 {
+				row[4] = strings.Join(o.PipelineKeys, ",")
+			}
 			switch o.Kind {
 			case catalog.Stream:
 				row[1] = o.Name

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -99,7 +100,15 @@ func checkpointCmd(args []string, out io.Writer) error {
 			if len(info.Objects) > 0 {
 				fmt.Fprintln(out, "objects:")
 				for _, o := range info.Objects {
-					fmt.Fprintf(out, "  %-20s %s\n", o.Kind, o.Name)
+					fmt.Fprintf(out, "  %-20s %s", o.Kind, o.Name)
+					if o.Pipeline != "" {
+						fmt.Fprintf(out, "  (pipeline %s", o.Pipeline)
+						if len(o.PipelineKeys) > 0 {
+							fmt.Fprintf(out, ", custom_keys %s", strings.Join(o.PipelineKeys, ","))
+						}
+						fmt.Fprint(out, ")")
+					}
+					fmt.Fprintln(out)
 				}
 			}
 			if len(info.Sources) > 0 {
@@ -129,11 +138,18 @@ func checkpointCmd(args []string, out io.Writer) error {
 	return fmt.Errorf("checkpoint: unknown command %q (list, inspect ID, verify ID)", sub)
 }
 
-// loadConfig is the default configuration, or configFile's, with dataDir
-// when set.
+// loadConfig is the default configuration, or configFile's (a server
+// config or a pipeline file), with dataDir when set.
 func loadConfig(configFile, dataDir string) (weir.Config, error) {
 	cfg := weir.DefaultConfig()
-	if configFile != "" {
+	switch {
+	case configFile != "" && isPipelineFile(configFile):
+		p, err := weir.LoadPipeline(configFile)
+		if err != nil {
+			return cfg, err
+		}
+		cfg = p.Config
+	case configFile != "":
 		var err error
 		if cfg, err = weir.LoadConfig(configFile); err != nil {
 			return cfg, err

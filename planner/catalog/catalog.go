@@ -74,6 +74,9 @@ type Object struct {
 	// Pipeline names the stream of a pipeline file (its state.operator_id)
 	// the object was made for; empty for objects made with SQL.
 	Pipeline string `json:",omitempty"`
+	// PipelineKeys are the pipeline stream's state.custom_keys: names its
+	// state is listed under (SHOW PIPELINES, weir checkpoint inspect).
+	PipelineKeys []string `json:",omitempty"`
 }
 
 // Schema returns the visible columns of o.
