@@ -5,8 +5,11 @@
 GO      ?= go
 TAGS    := duckdb_arrow
 GOTEST  := $(GO) test -tags $(TAGS)
-# Packages with concurrency run again under the race detector.
+# Packages with concurrency run again under the race detector; of the root
+# package, the tests of its concurrent parts (sink delivery, subscriptions,
+# processes, metrics, pipelines, TTL, restarts).
 RACE_PKGS := ./exec/... ./wire/... ./statestore/...
+RACE_ROOT := TestSinks|TestSubscribe|TestProcess|TestMetrics|TestPipeline$$|TestAvroSink|TestViewTTL|TestRestartChains
 LISTEN  ?= 127.0.0.1:5454
 DATA    ?= weir-data
 
@@ -32,6 +35,7 @@ unit:
 
 race:
 	$(GOTEST) -race -count=1 $(RACE_PKGS)
+	$(GOTEST) -race -count=1 -run '$(RACE_ROOT)' .
 
 # fuzz runs each fuzz target briefly on top of its committed seed corpus.
 fuzz:

@@ -42,44 +42,23 @@ func checkpointCost(ctx context.Context, dir string, rows, keys int64, pairs int
 	if err != nil {
 		return nil, fmt.Errorf("write csv: %w", err)
 	}
-	if _, err := runCheckpointCost(ctx, filepath.Join(dir, "warmup"), path, rows, true); err != nil {
-		return nil, err
-	}
-	var runs []ckptCostRun
-	var ratios []float64 // throughput on / off of each pair
-	for i := range pairs {
-		order := []bool{true, false}
-		if i%2 == 1 {
-			order = []bool{false, true}
+	m, err := alternatingPairs(pairs, func(i int, on bool) (ckptCostRun, float64, error) {
+		name := "warmup"
+		if i >= 0 {
+			name = fmt.Sprintf("run-%d-%v", i, on)
 		}
-		var wall [2]float64 // on, off
-		for _, on := range order {
-			r, err := runCheckpointCost(ctx, filepath.Join(dir, fmt.Sprintf("run-%d-%v", i, on)), path, rows, on)
-			if err != nil {
-				return nil, err
-			}
+		r, err := runCheckpointCost(ctx, filepath.Join(dir, name), path, rows, on)
+		if err == nil && i >= 0 {
 			log("checkpoint cost: pair %d, checkpoints %s: %.3f s, %.3f CPU-s, %d checkpoints", i+1, onOff(on), r.wall, r.cpu, r.checkpoints)
-			runs = append(runs, r)
-			if on {
-				wall[0] = r.wall
-			} else {
-				wall[1] = r.wall
-			}
 		}
-		ratios = append(ratios, wall[1]/wall[0])
+		return r, r.wall, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	figs := make([]figure, 2)
 	for i, on := range []bool{true, false} {
-		var walls []float64
-		var best ckptCostRun
-		for _, r := range runs {
-			if r.on == on {
-				walls = append(walls, r.wall)
-				if best.wall == 0 || r.wall < best.wall {
-					best = r
-				}
-			}
-		}
+		best, walls := m.best[i], m.walls[i]
 		name := "CSV → GROUP BY view on disk, checkpoints every 1 s"
 		if !on {
 			name = "CSV → GROUP BY view on disk, checkpoints off"
@@ -101,7 +80,7 @@ func checkpointCost(ctx context.Context, dir string, rows, keys int64, pairs int
 	figs[0].Goal = &goal{
 		Target: fmt.Sprintf("≤ %.0f %% throughput cost at a 1 s interval", checkpointCostGoal*100),
 		Measured: fmt.Sprintf("throughput on/off %.3f of the fastest runs: cost %.1f %% (per pair: %s, median %.3f)",
-			ratio, (1-ratio)*100, ratiosText(ratios), median(ratios)),
+			ratio, (1-ratio)*100, ratiosText(m.ratios), median(m.ratios)),
 		Met: 1-ratio <= checkpointCostGoal,
 	}
 	return figs, nil

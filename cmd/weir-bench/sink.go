@@ -76,44 +76,23 @@ func sinkBench(ctx context.Context, sz sizes, log func(string, ...any)) ([]figur
 // is its fastest run, and the goal's ratio is theirs.
 func sinkThroughput(ctx context.Context, dir string, events int64, pairs int, log func(string, ...any)) ([]figure, error) {
 	bids := nexmarkBids(events)
-	if _, err := runSink(ctx, filepath.Join(dir, "warmup"), events, 0, true); err != nil {
-		return nil, err
-	}
-	var runs []sinkRun
-	var ratios []float64 // throughput on / off of each pair
-	for i := range pairs {
-		order := []bool{true, false}
-		if i%2 == 1 {
-			order = []bool{false, true}
+	m, err := alternatingPairs(pairs, func(i int, on bool) (sinkRun, float64, error) {
+		name := "warmup"
+		if i >= 0 {
+			name = fmt.Sprintf("run-%d-%v", i, on)
 		}
-		var wall [2]float64 // on, off
-		for _, on := range order {
-			r, err := runSink(ctx, filepath.Join(dir, fmt.Sprintf("run-%d-%v", i, on)), events, 0, on)
-			if err != nil {
-				return nil, err
-			}
+		r, err := runSink(ctx, filepath.Join(dir, name), events, 0, on)
+		if err == nil && i >= 0 {
 			log("sink: pair %d, exactly-once %s: %.3f s, %.3f CPU-s, %d deliveries, %d checkpoints", i+1, onOff(on), r.wall, r.cpu, r.commits, r.checkpoints)
-			runs = append(runs, r)
-			if on {
-				wall[0] = r.wall
-			} else {
-				wall[1] = r.wall
-			}
 		}
-		ratios = append(ratios, wall[1]/wall[0])
+		return r, r.wall, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	figs := make([]figure, 2)
 	for i, on := range []bool{true, false} {
-		var walls []float64
-		var best sinkRun
-		for _, r := range runs {
-			if r.exactlyOnce == on {
-				walls = append(walls, r.wall)
-				if best.wall == 0 || r.wall < best.wall {
-					best = r
-				}
-			}
-		}
+		best, walls := m.best[i], m.walls[i]
 		f := newFigure("sink", "weir q0, generator → Kafka sink, exactly-once "+onOff(on), bids, best.wall, best.cpu)
 		f.Note = fmt.Sprintf("rows = the bids of %d events; from CREATE SINK until every row is delivered (the topic's read_committed end offsets, then weir_sinks.delivered_epoch ≥ the epoch committed once every record was prepared); "+
 			"data directory on disk, checkpoints every 1 s (local); kfake in process (its CPU counts); %d records read back with read_committed; "+
@@ -126,7 +105,7 @@ func sinkThroughput(ctx context.Context, dir string, events int64, pairs int, lo
 	figs[0].Goal = &goal{
 		Target: fmt.Sprintf("exactly-once costs ≤ %.0f %% of throughput", sinkExactlyOnceGoal*100),
 		Measured: fmt.Sprintf("throughput on/off %.3f of the fastest runs: cost %.1f %% (per pair: %s, median %.3f)",
-			ratio, (1-ratio)*100, ratiosText(ratios), median(ratios)),
+			ratio, (1-ratio)*100, ratiosText(m.ratios), median(m.ratios)),
 		Met: 1-ratio <= sinkExactlyOnceGoal,
 	}
 	return figs, nil
