@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -48,7 +49,7 @@ type PipelineStream struct {
 // PipelineInput is a stream's `input:`.
 type PipelineInput struct {
 	Line int
-	// Type is kafka, file or nexmark.
+	// Type is kafka, file, nexmark or generate.
 	Type string
 	// Kafka.
 	Brokers         []string
@@ -63,6 +64,13 @@ type PipelineInput struct {
 	Table           string
 	Events          int64
 	EventsPerSecond int64
+	// Generate (ArkFlow's): the JSON record Context repeated, BatchSize
+	// records every Interval (as fast as possible when 0), Count in all
+	// (0: without end).
+	Context   string
+	Interval  time.Duration
+	BatchSize int64
+	Count     int64
 	// Schema is the input's columns as `name TYPE`, in order; empty when
 	// the file gives none (it is then inferred from the first records).
 	Schema []string
@@ -370,8 +378,8 @@ func (r *yamlReader) input(n *yaml.Node, at string) (PipelineInput, error) {
 		switch k {
 		case "type":
 			in.Type, err = r.str(v, key)
-			if err == nil && !slices.Contains([]string{"kafka", "file", "nexmark"}, in.Type) {
-				err = pipelineError(r.path, v.Line, key, "input type %q is not supported (kafka, file or nexmark)", in.Type)
+			if err == nil && !slices.Contains([]string{"kafka", "file", "nexmark", "generate"}, in.Type) {
+				err = pipelineError(r.path, v.Line, key, "input type %q is not supported (kafka, file, nexmark or generate)", in.Type)
 			}
 		case "brokers":
 			in.Brokers, err = r.strs(v, key)
@@ -403,8 +411,24 @@ func (r *yamlReader) input(n *yaml.Node, at string) (PipelineInput, error) {
 			in.EventsPerSecond, err = r.integer(v, key)
 		case "schema":
 			in.Schema, err = r.schema(v, key)
+		case "context":
+			in.Context, err = r.str(v, key)
+		case "interval":
+			var text string
+			if text, err = r.str(v, key); err == nil {
+				if in.Interval, err = time.ParseDuration(text); err != nil || in.Interval < 0 {
+					err = pipelineError(r.path, v.Line, key, "want a duration such as 1s or 10ms, got %q", text)
+				}
+			}
+		case "batch_size":
+			in.BatchSize, err = r.integer(v, key)
+			if err == nil && in.BatchSize < 1 {
+				err = pipelineError(r.path, v.Line, key, "must be at least 1")
+			}
+		case "count":
+			in.Count, err = r.integer(v, key)
 		default:
-			err = r.unknown(v, key, "type, brokers, topics, consumer_group, start_from_latest, path, codec, table, events, events_per_second, schema")
+			err = r.unknown(v, key, "type, brokers, topics, consumer_group, start_from_latest, path, codec, table, events, events_per_second, context, interval, batch_size, count, schema")
 		}
 		return err
 	})
@@ -429,6 +453,11 @@ func (r *yamlReader) input(n *yaml.Node, at string) (PipelineInput, error) {
 	case "nexmark":
 		if in.Table == "" {
 			in.Table = "bid"
+		}
+	case "generate":
+		err = need(in.Context != "", "context", "a generate input needs context: the JSON record it repeats")
+		if in.BatchSize == 0 {
+			in.BatchSize = 1
 		}
 	}
 	if in.Codec == "" {

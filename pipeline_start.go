@@ -127,7 +127,12 @@ func (e *Engine) compilePipelineStream(ctx context.Context, p *Pipeline, st Pipe
 	}
 	if !ok {
 		cols := st.Input.Schema
-		if len(cols) == 0 && st.Input.Type != "nexmark" {
+		if st.Input.Type == "generate" {
+			var err error
+			if cols, err = generateColumns(st.Input); err != nil {
+				return nil, false, pipelineError(p.Path, st.Input.Line, "input.context", "%v", err)
+			}
+		} else if len(cols) == 0 && st.Input.Type != "nexmark" {
 			var err error
 			if cols, err = inferSchema(ctx, st.Input); err != nil {
 				return nil, false, pipelineError(p.Path, st.Input.Line, "input", "%v (or give input.schema)", err)
@@ -301,6 +306,28 @@ func inputStatement(name string, in PipelineInput, cols []string) string {
 		add("connector", "file")
 		add("path", in.Path)
 		add("format", in.Codec)
+	case "generate":
+		// The datagen source with every column constant: the context's
+		// values (generateColumns checked them).
+		add("connector", "datagen")
+		var fields map[string]json.RawMessage
+		_ = json.Unmarshal([]byte(in.Context), &fields)
+		keys, _ := jsonKeys([]byte(in.Context))
+		for _, k := range keys {
+			v := strings.TrimSpace(string(fields[k]))
+			if s, err := strconv.Unquote(v); err == nil && strings.HasPrefix(v, `"`) {
+				v = s
+			}
+			add("fields."+k+".kind", "constant")
+			add("fields."+k+".value", v)
+		}
+		add("datagen.batch.rows", strconv.FormatInt(in.BatchSize, 10))
+		if in.Interval > 0 {
+			add("datagen.rows.per.second", strconv.FormatInt(max(1, in.BatchSize*int64(time.Second)/int64(in.Interval)), 10))
+		}
+		if in.Count > 0 {
+			add("datagen.rows.total", strconv.FormatInt(in.Count, 10))
+		}
 	case "nexmark":
 		add("connector", "nexmark")
 		add("nexmark.table", in.Table)
@@ -539,4 +566,29 @@ func (e *Engine) pipelineObjects() map[string][]*catalog.Object {
 		}
 	}
 	return out
+}
+
+// generateColumns returns the columns of a generate input: its context's
+// fields, typed by their values, which must be numbers, strings or
+// booleans (the datagen source repeats them as constants).
+func generateColumns(in PipelineInput) ([]string, error) {
+	cols, err := inferJSONSchema([][]byte{[]byte(in.Context)})
+	if err != nil {
+		return nil, err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(in.Context), &fields); err != nil {
+		return nil, err
+	}
+	keys, err := jsonKeys([]byte(in.Context))
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		switch jsonKind(fields[k]) {
+		case "", "JSONB":
+			return nil, fmt.Errorf("field %q is %s: a generated record repeats numbers, strings and booleans", k, strings.TrimSpace(string(fields[k])))
+		}
+	}
+	return cols, nil
 }

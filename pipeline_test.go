@@ -50,6 +50,8 @@ func TestLoadPipelineErrors(t *testing.T) {
 		{"enabled.yaml", good + "    state:\n      enabled: false\n", "enabled.yaml:12: streams[0].state.enabled: a stream's state cannot be turned off"},
 		{"dup.yaml", good + "    state:\n      operator_id: a\n" + strings.TrimPrefix(good, "streams:\n") + "    state:\n      operator_id: a\n", "dup.yaml:13: state.operator_id: \"a\" is the operator_id of the stream at line 2 too"},
 		{"badyaml.yaml", "streams: [\n", "badyaml.yaml: yaml"},
+		{"gen.yaml", "streams:\n  - input:\n      type: generate\n      interval: soon\n", "gen.yaml:4: streams[0].input.interval: want a duration"},
+		{"gencontext.yaml", strings.Replace(good, "type: file\n      path: /tmp/x.csv", "type: generate", 1), "gencontext.yaml:3: streams[0].input.context: missing"},
 	} {
 		path := filepath.Join(dir, c.name)
 		if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {
@@ -434,4 +436,56 @@ func TestPipelineS3Example(t *testing.T) {
 	run(totals(300))
 	produce(300, 30)
 	run(totals(330))
+}
+
+// TestPipelineGenerate runs ArkFlow's generate input: the context record
+// repeated batch_size times per interval, count in all; and refuses a
+// context whose fields cannot be repeated.
+func TestPipelineGenerate(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "gen.yaml")
+	text := `state_management:
+  backend_type: memory
+  checkpoint_interval_ms: 50
+streams:
+  - input:
+      type: generate
+      context: '{"sensor": "temp_1", "value": 10, "ratio": 0.5, "ok": true}'
+      interval: 10ms
+      batch_size: 5
+      count: 50
+    pipeline:
+      processors:
+        - type: sql
+          query: SELECT sensor, count(*) AS n, sum(value) AS total, sum(ratio) AS r FROM flow WHERE ok GROUP BY sensor
+    output:
+      type: blackhole
+    state:
+      operator_id: sensors
+`
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := weir.LoadPipeline(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := startServer(t, p.Config)
+	if _, err := ts.eng.StartPipeline(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	conn := connect(t, ts.dsn)
+	waitForRows(t, conn, `SELECT * FROM sensors`, []string{"temp_1 50 500 25"})
+
+	bad := strings.Replace(text, `"ok": true`, `"ok": {"nested": 1}`, 1)
+	if err := os.WriteFile(file, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if p, err = weir.LoadPipeline(file); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := weir.CheckPipeline(ctx, p); err == nil || !strings.Contains(err.Error(), `gen.yaml:6: input.context: field "ok" is {"nested": 1}`) {
+		t.Errorf("a nested context field: %v", err)
+	}
 }

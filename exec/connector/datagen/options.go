@@ -6,6 +6,7 @@
 package datagen
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -54,6 +55,10 @@ const (
 	// Sequence counts from Start to End: row r has Start+r; the stream ends
 	// after End. Strings hold the number in decimal.
 	Sequence
+	// Constant gives every row the same Value (integer, floating-point,
+	// boolean and text columns): what a generator of a fixed record, such
+	// as ArkFlow's generate input, needs.
+	Constant
 )
 
 // Field is the generator of one declared column.
@@ -72,6 +77,11 @@ type Field struct {
 	// Seed selects the random values; it defaults to a hash of the column's
 	// name, so columns differ and reordering the declaration changes nothing.
 	Seed int64
+	// Value is a constant column's value, as given, and parsed by type.
+	Value      string
+	ConstInt   int64
+	ConstFloat float64
+	ConstBool  bool
 }
 
 // Options configures a Source.
@@ -157,9 +167,9 @@ func ParseOptions(opts map[string]string, schema types.Schema) (Options, error) 
 			return Options{}, bad(k, "option %q names no declared column", k)
 		}
 		switch prop {
-		case "kind", "start", "end", "min", "max", "length", "seed":
+		case "kind", "start", "end", "min", "max", "length", "seed", "value":
 		default:
-			return Options{}, bad(k, "unknown property %q in option %q (kind, start, end, min, max, length or seed)", prop, k)
+			return Options{}, bad(k, "unknown property %q in option %q (kind, start, end, min, max, length, seed or value)", prop, k)
 		}
 		if props[i] == nil {
 			props[i] = map[string]string{}
@@ -278,9 +288,37 @@ func parseField(c types.Column, f Field, props map[string]string) (Field, error)
 			default:
 				return f, bad(key("kind"), "column %q of type %s cannot be a sequence", c.Name, t.SQL())
 			}
+		case "constant":
+			f.Kind = Constant
+			v, ok := props["value"]
+			if !ok {
+				return f, bad(key("value"), "a constant column needs %s", key("value"))
+			}
+			f.Value = v
+			var err error
+			switch t := c.Type; {
+			case t.IsInteger():
+				f.ConstInt, err = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+				if err == nil && (f.ConstInt < typeMin(t) || f.ConstInt > typeMax(t)) {
+					err = fmt.Errorf("out of range for %s", t.SQL())
+				}
+			case t.IsFloat():
+				f.ConstFloat, err = strconv.ParseFloat(strings.TrimSpace(v), 64)
+			case t.Family == types.Bool:
+				f.ConstBool, err = strconv.ParseBool(strings.TrimSpace(v))
+			case t.Family == types.Text:
+			default:
+				return f, bad(key("kind"), "column %q of type %s cannot be a constant (integer, floating-point, boolean or text columns can)", c.Name, t.SQL())
+			}
+			if err != nil {
+				return f, bad(key("value"), "%s must be a value of type %s, not %q", key("value"), c.Type.SQL(), v)
+			}
 		default:
-			return f, bad(key("kind"), "%s must be 'sequence' or 'random', not %q", key("kind"), v)
+			return f, bad(key("kind"), "%s must be 'sequence', 'random' or 'constant', not %q", key("kind"), v)
 		}
+	}
+	if _, ok := props["value"]; ok && f.Kind != Constant {
+		return f, bad(key("value"), "%s applies only to constant columns", key("value"))
 	}
 	only := func(p string, k Kind, what string) error {
 		if _, ok := props[p]; ok && f.Kind != k {

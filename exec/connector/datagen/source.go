@@ -235,6 +235,10 @@ func (s *Source) fill(i int, from, to int64) {
 	case *array.BooleanBuilder:
 		b.Reserve(n)
 		for r := from; r < to; r++ {
+			if f.Kind == Constant {
+				b.UnsafeAppend(f.ConstBool)
+				continue
+			}
 			g := rowRNG(seed, r)
 			b.UnsafeAppend(g.next()&1 == 1)
 		}
@@ -254,6 +258,8 @@ func (s *Source) fill(i int, from, to int64) {
 			s.buf = s.buf[:0]
 			if f.Kind == Sequence {
 				s.buf = strconv.AppendInt(s.buf, f.Start+r, 10)
+			} else if f.Kind == Constant {
+				s.buf = append(s.buf, f.Value...)
 			} else {
 				s.buf = randomText(s.buf, rowRNG(seed, r), f.Length)
 			}
@@ -265,8 +271,11 @@ func (s *Source) fill(i int, from, to int64) {
 // intValue is row r's value of an integer, date, timestamp or NUMERIC
 // (in units of its scale) column.
 func (s *Source) intValue(f *Field, seed uint64, r int64) int64 {
-	if f.Kind == Sequence {
+	switch f.Kind {
+	case Sequence:
 		return f.Start + r
+	case Constant:
+		return f.ConstInt
 	}
 	span := uint64(f.Max) - uint64(f.Min) + 1
 	g := rowRNG(seed, r)
@@ -280,8 +289,11 @@ func (s *Source) intValue(f *Field, seed uint64, r int64) int64 {
 
 // floatValue is row r's value of a REAL or DOUBLE PRECISION column.
 func floatValue(f *Field, seed uint64, r int64) float64 {
-	if f.Kind == Sequence {
+	switch f.Kind {
+	case Sequence:
 		return float64(f.Start + r)
+	case Constant:
+		return f.ConstFloat
 	}
 	g := rowRNG(seed, r)
 	u := float64(g.next()>>11) * (1.0 / (1 << 53))
