@@ -2,9 +2,11 @@ package weir
 
 import (
 	"context"
+	"os"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"gopkg.in/yaml.v3"
 
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
@@ -17,8 +19,11 @@ import (
 // OpenFile opens an engine configured by a YAML file: a server config
 // (LoadConfig), or a pipeline file, whose streams are then started.
 func OpenFile(ctx context.Context, path string) (*Engine, error) {
-	p, perr := LoadPipeline(path)
-	if perr == nil {
+	if IsPipelineFile(path) {
+		p, err := LoadPipeline(path)
+		if err != nil {
+			return nil, err
+		}
 		e, err := Open(ctx, p.Config)
 		if err != nil {
 			return nil, err
@@ -140,4 +145,19 @@ func goValue(arr arrow.Array, t types.T, i int) (any, error) {
 		}
 	}
 	return arr.ValueStr(i), nil
+}
+
+// IsPipelineFile reports whether the YAML file at path has a top-level
+// streams: key: a pipeline file rather than a server config.
+func IsPipelineFile(path string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var top map[string]any
+	if yaml.Unmarshal(data, &top) != nil {
+		return false
+	}
+	_, ok := top["streams"]
+	return ok
 }

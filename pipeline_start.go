@@ -59,7 +59,7 @@ func (e *Engine) StartPipeline(ctx context.Context, p *Pipeline) ([]string, erro
 		if err != nil {
 			return report, err
 		}
-		if existing {
+		if existing && plan.view == "" && plan.sink == "" {
 			report = append(report, fmt.Sprintf("stream %s (line %d): resumed", st.ID, st.Line))
 			continue
 		}
@@ -124,6 +124,9 @@ func (e *Engine) compilePipelineStream(ctx context.Context, p *Pipeline, st Pipe
 	in, ok := e.cat.Get(inputName)
 	if ok && in.Pipeline != st.ID {
 		return nil, false, pipelineError(p.Path, st.Line, "state.operator_id", "%s is taken by a %s that is not this pipeline's", inputName, in.Kind)
+	}
+	if ok && !sameOptions(in.Definition, inputStatement(inputName, st.Input, nil)) {
+		return nil, false, pipelineError(p.Path, st.Input.Line, "input", "the input changed since the stream's state was made (it was: %s): DROP its objects, or give the stream a new state.operator_id", in.Definition)
 	}
 	if !ok {
 		cols := st.Input.Schema
@@ -205,20 +208,30 @@ func (e *Engine) compilePipelineStream(ctx context.Context, p *Pipeline, st Pipe
 	if err != nil {
 		return nil, false, pipelineError(p.Path, st.Line, "stream "+st.ID, "%v", err)
 	}
-	return plan, existing, nil
+	// What exists already is not made again (a start that failed half-way
+	// made only some of it).
+	if existing[0] {
+		plan.view = ""
+	}
+	if existing[1] {
+		plan.sink = ""
+	}
+	return plan, existing[0] || existing[1], nil
 }
 
-// pipelineExists reports whether st's view and sink exist, as plan would
-// make them; objects of st with other definitions are an error.
-func (e *Engine) pipelineExists(st PipelineStream, plan *pipelinePlan) (bool, error) {
-	found := 0
-	for _, stmt := range []string{plan.view, plan.sink} {
+// pipelineExists reports which of st's view and sink exist already (a
+// restart): existing[i] for plan.view and plan.sink in that order. Objects
+// of st with other definitions are an error: the stream's processors or
+// output changed since its state was made.
+func (e *Engine) pipelineExists(st PipelineStream, plan *pipelinePlan) ([2]bool, error) {
+	var existing [2]bool
+	for i, stmt := range []string{plan.view, plan.sink} {
 		if stmt == "" {
 			continue
 		}
 		parsed, err := sql.ParseOne(stmt)
 		if err != nil {
-			return false, err
+			return existing, err
 		}
 		var name string
 		switch s := parsed.(type) {
@@ -232,11 +245,29 @@ func (e *Engine) pipelineExists(st PipelineStream, plan *pipelinePlan) (bool, er
 			continue
 		}
 		if o.Pipeline != st.ID || o.Definition != sql.String(parsed) {
-			return false, fmt.Errorf("%s %s exists with another definition (the stream's processors or output changed since its state was made): DROP it, or give the stream a new state.operator_id", o.Kind, name)
+			return existing, fmt.Errorf("%s %s exists with another definition (the stream's processors or output changed since its state was made): DROP it, or give the stream a new state.operator_id", o.Kind, name)
 		}
-		found++
+		existing[i] = true
 	}
-	return found > 0, nil
+	return existing, nil
+}
+
+// sameOptions reports whether two CREATE STREAM statements have the same
+// WITH options (their columns aside: an inferred schema is not inferred
+// again).
+func sameOptions(a, b string) bool {
+	opts := func(text string) string {
+		st, err := sql.ParseOne(text)
+		if err != nil {
+			return text
+		}
+		cs, ok := st.(*sql.CreateStream)
+		if !ok {
+			return text
+		}
+		return sql.String(&sql.CreateStream{Name: cs.Name, Options: cs.Options})
+	}
+	return opts(a) == opts(b)
 }
 
 // visibleKey reports whether the plan's key columns are all visible, so an

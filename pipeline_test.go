@@ -61,6 +61,12 @@ func TestLoadPipelineErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, c.want)) && !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v\nwant one containing %q", c.name, err, c.want)
 		}
+		// OpenFile of a file with streams: says the same.
+		if strings.Contains(c.text, "streams:") && !strings.HasPrefix(c.name, "badyaml") {
+			if _, err := weir.OpenFile(context.Background(), path); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("OpenFile(%s): %v\nwant an error containing %q", c.name, err, c.want)
+			}
+		}
 	}
 }
 
@@ -212,7 +218,29 @@ streams:
 		t.Fatal(err)
 	}
 	waitForRows(t, conn, `SELECT * FROM order_aggregator ORDER BY user_id`, []string{"0 26 1213.5", "1 25 1237.5", "2 25 1262.5", "3 25 1287.5"})
+	// A start that made the view but not the sink (its DDL failed, or the
+	// sink was dropped) makes the sink.
+	mustExec(t, conn, `DROP SINK order_aggregator_output`)
+	if report, err := ts.eng.StartPipeline(ctx, p); err != nil || !strings.Contains(fmt.Sprint(report), "order_aggregator (line 5): started") {
+		t.Errorf("StartPipeline without the sink: %q, %v", report, err)
+	}
+	if got := queryText(t, conn, `SHOW SINKS`); fmt.Sprint(got) != "[order_aggregator_output stream_2_output]" {
+		t.Errorf("SHOW SINKS = %v", got)
+	}
 	conn.Close(ctx)
+
+	// The input changed: an error, not a silent reuse of the old one.
+	movedInput := strings.Replace(text, `topics: ["orders"]`, `topics: ["orders2"]`, 1)
+	if err := os.WriteFile(file, []byte(movedInput), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pMoved, err := weir.LoadPipeline(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.eng.StartPipeline(ctx, pMoved); err == nil || !strings.Contains(err.Error(), "pipeline.yaml:6: input: the input changed") {
+		t.Errorf("changed input: %v", err)
+	}
 
 	// A processor changed since: an error naming the stream.
 	changed := strings.Replace(text, "SUM(amount) AS total", "SUM(amount) AS sum_amount", 1)

@@ -106,8 +106,7 @@ func checkpointStores(ctx context.Context, cfg Config) ([]checkpointStore, error
 // on a new machine) the newest checkpoint that verifies, in any of the
 // checkpoint stores, is restored into it first. It returns the store, the
 // checkpointers (none without checkpoints; one per checkpoint store) and
-// what it did. onDurable is called after each checkpoint of the first
-// store is written.
+// what it did. onDurable is called after each checkpoint is written.
 func openState(ctx context.Context, cfg Config, log *slog.Logger, onDurable func()) (*statestore.Store, []*statestore.Checkpointer, recoveryInfo, error) {
 	if cfg.State.BackendType == "memory" {
 		s, err := statestore.Open(statestore.Options{InMemory: true, Logger: log})
@@ -185,9 +184,7 @@ func openState(ctx context.Context, cfg Config, log *slog.Logger, onDurable func
 		if hook := cfg.CheckpointHook; hook != nil {
 			opts.OnStep = func(s statestore.CheckpointStep) { hook(string(s)) }
 		}
-		if i == 0 {
-			opts.OnDurable = func(uint64) { onDurable() }
-		}
+		opts.OnDurable = func(uint64) { onDurable() }
 		cp, err := statestore.NewCheckpointer(ctx, s, opts)
 		if err != nil {
 			s.Close()

@@ -147,14 +147,21 @@ func (d *sinkDriver) run(ctx context.Context) {
 }
 
 // durable returns the newest epoch whose output may be committed: the
-// newest durable checkpoint with exactly-once (the committed epoch when
-// there are no checkpoints), else the committed epoch.
+// newest durable checkpoint with exactly-once (with backend hybrid, the
+// newest in S3; the committed epoch when there are no checkpoints), else
+// the committed epoch.
 func (d *sinkDriver) durable() exec.Epoch {
 	committed := d.e.coord.Committed()
 	if !d.spec.exactlyOnce || d.e.cp == nil {
 		return committed
 	}
-	return min(committed, exec.Epoch(d.e.cp.Durable()))
+	durable := min(committed, exec.Epoch(d.e.cp.Durable()))
+	if d.e.remote != nil {
+		// Hybrid: a lost machine recovers from S3, which must hold every
+		// epoch the destination does.
+		durable = min(durable, exec.Epoch(d.e.remote.Durable()))
+	}
+	return durable
 }
 
 // step does what can be done now: recover, commit the prepared epochs,
@@ -171,7 +178,7 @@ func (d *sinkDriver) step(ctx context.Context) error {
 			// was restored from an older checkpoint than the newest (a
 			// fallback, or --restore-from). The epochs after it are
 			// computed again and delivered again: at least once.
-			d.e.log.Warn("the sink's destination holds epochs newer than the restored state; they will be delivered again",
+			d.e.log.Warn("the sink's destination holds epochs newer than the restored state (restored from an older checkpoint than the newest); what the epochs after the state produce again may be delivered twice",
 				"sink", d.name, "destination_epoch", last, "state_epoch", committed)
 			last = committed
 		}

@@ -143,7 +143,7 @@ func checkpointCmd(args []string, out io.Writer) error {
 func loadConfig(configFile, dataDir string) (weir.Config, error) {
 	cfg := weir.DefaultConfig()
 	switch {
-	case configFile != "" && isPipelineFile(configFile):
+	case configFile != "" && weir.IsPipelineFile(configFile):
 		p, err := weir.LoadPipeline(configFile)
 		if err != nil {
 			return cfg, err

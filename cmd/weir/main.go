@@ -16,8 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/weir-stream/weir"
 	"github.com/weir-stream/weir/wire"
 )
@@ -80,7 +78,7 @@ func serve(args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	if *configFile != "" && isPipelineFile(*configFile) {
+	if *configFile != "" && weir.IsPipelineFile(*configFile) {
 		// A file with streams: is a pipeline, served the same way.
 		args := []string{*configFile}
 		if *listen != "" {
@@ -204,21 +202,6 @@ func crashHook(cfg *weir.Config, log *slog.Logger) error {
 		}
 	}
 	return nil
-}
-
-// isPipelineFile reports whether the YAML file at path has a top-level
-// streams: key (a pipeline file rather than a server config).
-func isPipelineFile(path string) bool {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return false
-	}
-	var top map[string]any
-	if yaml.Unmarshal(data, &top) != nil {
-		return false
-	}
-	_, ok := top["streams"]
-	return ok
 }
 
 // run is `weir run PIPELINE.yaml`: it starts every stream of the file

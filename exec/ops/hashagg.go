@@ -263,6 +263,12 @@ func (h *HashAgg) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, _ exec.
 	if err := h.mapRows(c.Batch, slots); err != nil {
 		return err
 	}
+	if h.expiry != nil && signs != nil {
+		if keep := h.unexpired(slots, signs); keep != nil {
+			// Some rows retract from groups that expired: fold the others.
+			return h.processKept(ctx, c, keep)
+		}
+	}
 	h.countRows(slots, signs)
 	for i, acc := range h.accs {
 		var arr arrow.Array

@@ -1,8 +1,12 @@
 package ops
 
 import (
+	"context"
 	"encoding/binary"
 	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/sql/sqlstate"
@@ -235,4 +239,72 @@ func (h *HashAgg) findGroup(key string) (int32, error) {
 		return g, nil
 	}
 	return h.newGroup([]byte(key), v, false)
+}
+
+// unexpired returns, when some rows of a chunk retract rows their group no
+// longer has (it expired, and its state went with it), the mask of the rows
+// to keep; nil when every row is to be kept. A retraction is dropped as it
+// arrives, not netted against the chunk's other rows, so an update of an
+// expired group's row (a delete and an insert) leaves the new row.
+func (h *HashAgg) unexpired(slots []int32, signs []int64) []bool {
+	var keep []bool
+	var delta map[int32]int64 // the kept rows' changes so far, per group
+	for i, g := range slots {
+		if signs[i] >= 0 {
+			if delta != nil {
+				delta[g] += signs[i]
+			}
+			continue
+		}
+		if delta == nil {
+			delta = map[int32]int64{}
+			for j := range i {
+				delta[slots[j]] += signs[j]
+			}
+		}
+		if h.rows[g]+delta[g]+signs[i] < 0 {
+			if keep == nil {
+				keep = make([]bool, len(slots))
+				for j := range keep {
+					keep[j] = true
+				}
+			}
+			keep[i] = false
+			continue
+		}
+		delta[g] += signs[i]
+	}
+	return keep
+}
+
+// processKept folds the rows of c that keep marks.
+func (h *HashAgg) processKept(ctx context.Context, c exec.Chunk, keep []bool) error {
+	mb := array.NewBooleanBuilder(h.mem)
+	defer mb.Release()
+	mb.AppendValues(keep, nil)
+	mask := mb.NewBooleanArray()
+	defer mask.Release()
+	ops := make([]exec.Op, 0, len(keep))
+	for i, k := range keep {
+		if !k {
+			continue
+		}
+		op := c.Ops[i]
+		switch {
+		case op == exec.UpdateDelete && !(i+1 < len(keep) && keep[i+1]):
+			op = exec.Delete
+		case op == exec.UpdateInsert && !(i > 0 && keep[i-1]):
+			op = exec.Insert
+		}
+		ops = append(ops, op)
+	}
+	if len(ops) == 0 {
+		return nil
+	}
+	rec, err := compute.FilterRecordBatch(compute.WithAllocator(ctx, h.mem), c.Batch, mask, compute.DefaultFilterOptions())
+	if err != nil {
+		return err
+	}
+	defer rec.Release()
+	return h.ProcessChunk(ctx, 0, exec.Chunk{Batch: rec, Ops: ops}, nil)
 }

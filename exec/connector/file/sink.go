@@ -57,10 +57,10 @@ func (s *Sink) Recover(context.Context) (exec.Epoch, error) {
 	if err != nil {
 		return 0, fmt.Errorf("file sink: %w", err)
 	}
-	s.last = 0
+	s.last, s.tmp, s.prepared = 0, "", 0
 	for _, e := range entries {
 		name := e.Name()
-		if strings.HasPrefix(name, "."+s.opts.Prefix+"-") && strings.HasSuffix(name, ".tmp") {
+		if s.isTemp(name) {
 			if err := os.Remove(filepath.Join(s.opts.Dir, name)); err != nil {
 				return 0, fmt.Errorf("file sink: removing a file an earlier run left: %w", err)
 			}
@@ -71,6 +71,22 @@ func (s *Sink) Recover(context.Context) (exec.Epoch, error) {
 		}
 	}
 	return s.last, nil
+}
+
+// isTemp reports whether name is a temporary file of this sink:
+// .<prefix>-<20-digit epoch>.tmp (not one of a sink whose name starts with
+// this one's).
+func (s *Sink) isTemp(name string) bool {
+	rest, ok := strings.CutPrefix(name, "."+s.opts.Prefix+"-")
+	if !ok {
+		return false
+	}
+	digits, ok := strings.CutSuffix(rest, ".tmp")
+	if !ok || len(digits) != 20 {
+		return false
+	}
+	_, err := strconv.ParseUint(digits, 10, 64)
+	return err == nil
 }
 
 // parseName returns the epochs of a committed file of this sink.

@@ -50,15 +50,23 @@ func TestFileSink(t *testing.T) {
 		t.Errorf("file holds\n%s\nwant\n%s", data, want)
 	}
 
+	// Another sink's temporary file, whose name starts with this one's.
+	other := filepath.Join(dir, ".out-b-00000000000000000009.tmp")
+	if err := os.WriteFile(other, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	s, _ = file.NewSink(opts)
 	if e, err := s.Recover(ctx); err != nil || e != 3 {
 		t.Fatalf("Recover after a crash = %d, %v; want 3", e, err)
 	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".tmp") {
+		if strings.HasSuffix(e.Name(), ".tmp") && e.Name() != filepath.Base(other) {
 			t.Errorf("Recover left %s", e.Name())
 		}
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("Recover deleted another sink's file: %v", err)
 	}
 	if err := s.Prepare(ctx, 5, recs[:1]); err != nil {
 		t.Fatal(err)
