@@ -1,7 +1,6 @@
 package file
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -17,46 +16,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/cockroachdb/datadriven"
 	"github.com/weir-stream/weir/exec"
-	"github.com/weir-stream/weir/sql/sqlstate"
-	"github.com/weir-stream/weir/sql/types"
+	"github.com/weir-stream/weir/exec/exectest"
 )
-
-// fakeState is a committed state store of one operator: a map, with the
-// writes of an epoch applied when it commits.
-type fakeState struct {
-	committed map[string][]byte
-	pending   map[string][]byte
-}
-
-func (f *fakeState) Get(key []byte) ([]byte, bool, error) {
-	v, ok := f.committed[string(key)]
-	return bytes.Clone(v), ok, nil
-}
-
-func (f *fakeState) Scan(lo, hi []byte, fn func(key, value []byte) (bool, error)) error {
-	return errors.New("fakeState: Scan is not used by the file source")
-}
-
-func (f *fakeState) Set(key, value []byte) error {
-	f.pending[string(key)] = bytes.Clone(value)
-	return nil
-}
-
-func (f *fakeState) Delete(key []byte) error {
-	delete(f.pending, string(key))
-	return nil
-}
-
-func (f *fakeState) DeleteRange(lo, hi []byte) error {
-	return errors.New("fakeState: DeleteRange is not used by the file source")
-}
-
-func (f *fakeState) commit() {
-	for k, v := range f.pending {
-		f.committed[k] = v
-	}
-	clear(f.pending)
-}
 
 // errorLog is an ErrorSink that keeps what it is told for the test output.
 type errorLog struct{ lines []string }
@@ -89,7 +50,7 @@ func TestFile(t *testing.T) {
 		defer mem.AssertSize(t, 0)
 		dir := t.TempDir()
 		file, key := filepath.Join(dir, "input"), "src/input"
-		state := &fakeState{committed: map[string][]byte{}, pending: map[string][]byte{}}
+		state := exectest.NewStore()
 		errs := &errorLog{}
 		var src *Source
 		var epoch exec.Epoch
@@ -107,7 +68,7 @@ func TestFile(t *testing.T) {
 					src.Close()
 					src = nil
 				}
-				schema, err := parseSchema(d.Input)
+				schema, err := exectest.ParseSchema(d.Input)
 				if err != nil {
 					return "error: " + err.Error() + "\n"
 				}
@@ -131,7 +92,7 @@ func TestFile(t *testing.T) {
 				}
 				opts, err := ParseOptions(with, schema)
 				if err != nil {
-					return formatErr(err)
+					return exectest.FormatError(err)
 				}
 				opts.Key = []byte(key)
 				opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -190,11 +151,16 @@ func TestFile(t *testing.T) {
 				fmt.Fprintf(&b, "rows %d, errors %d, position %s, lag %d %s\n", p.Rows, p.Errors, p.Position, p.Lag, p.LagUnit)
 			case "barrier":
 				epoch++
-				if err := src.OnBarrier(ctx, exec.Barrier{Epoch: epoch}, state); err != nil {
+				w := state.NewWriter()
+				if err := src.OnBarrier(ctx, exec.Barrier{Epoch: epoch}, w); err != nil {
+					w.Close()
 					return "error: " + err.Error() + "\n"
 				}
-				state.commit()
-				v := state.committed[key]
+				if err := w.Commit(); err != nil {
+					return "error: " + err.Error() + "\n"
+				}
+				w.Close()
+				v, _, _ := state.Get([]byte(key))
 				fmt.Fprintf(&b, "epoch %d: offset %d recorded\n", epoch, binary.BigEndian.Uint64(v))
 			default:
 				return "unknown command " + d.Cmd
@@ -222,68 +188,4 @@ func printChunk(b *strings.Builder, c exec.Chunk) {
 		}
 		b.WriteString("\n")
 	}
-}
-
-func formatErr(err error) string {
-	var se *sqlstate.Error
-	if errors.As(err, &se) {
-		s := fmt.Sprintf("error %s: %s", se.Code, se.Message)
-		if se.Detail != "" {
-			s += " (" + se.Detail + ")"
-		}
-		return s + "\n"
-	}
-	return "error (not sqlstate): " + err.Error() + "\n"
-}
-
-// parseSchema parses "name TYPE, ..." with the type names of types.T.SQL.
-func parseSchema(spec string) (types.Schema, error) {
-	var out types.Schema
-	depth, start := 0, 0
-	var parts []string
-	for i, c := range spec {
-		switch c {
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case ',':
-			if depth == 0 {
-				parts = append(parts, spec[start:i])
-				start = i + 1
-			}
-		}
-	}
-	parts = append(parts, spec[start:])
-	for _, p := range parts {
-		p = strings.TrimSpace(p)
-		name, typ, ok := strings.Cut(p, " ")
-		if !ok {
-			return nil, fmt.Errorf("bad column %q", p)
-		}
-		notNull := strings.HasSuffix(typ, " NOT NULL")
-		typ = strings.TrimSuffix(typ, " NOT NULL")
-		t, err := parseType(typ)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, types.Column{Name: name, Type: t, Nullable: !notNull})
-	}
-	return out, nil
-}
-
-func parseType(s string) (types.T, error) {
-	all := []types.T{types.BoolType, types.Int16Type, types.Int32Type, types.Int64Type, types.Float32Type,
-		types.Float64Type, types.DefaultNumeric, types.TextType, types.DateType, types.TSType, types.TSTZType,
-		types.IntervalT, types.ByteaType, types.JSONBType}
-	for _, t := range all {
-		if strings.EqualFold(t.SQL(), s) {
-			return t, nil
-		}
-	}
-	var p, sc int32
-	if n, _ := fmt.Sscanf(strings.ToUpper(s), "NUMERIC(%d,%d)", &p, &sc); n == 2 {
-		return types.NumericType(p, sc), nil
-	}
-	return types.T{}, fmt.Errorf("unknown type %q", s)
 }

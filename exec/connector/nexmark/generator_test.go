@@ -9,11 +9,12 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/exectest"
 )
 
 // rows runs a source of table over every column until EOF and returns its
 // rows printed, one string per row, with the row id first.
-func rows(t *testing.T, mem memory.Allocator, table string, total, seed int64, state *fakeState) []string {
+func rows(t *testing.T, mem memory.Allocator, table string, total, seed int64, state *exectest.Store) []string {
 	t.Helper()
 	s := open(t, mem, table, total, seed, state)
 	defer s.Close()
@@ -35,18 +36,28 @@ func rows(t *testing.T, mem memory.Allocator, table string, total, seed int64, s
 			out = append(out, row)
 		}
 		c.Release()
-		if state != nil && len(out) >= 100 && state.committed["k"] == nil {
+		if state != nil && len(out) >= 100 && !recorded(state) {
 			// Record the position once, mid-run.
-			if err := s.OnBarrier(context.Background(), exec.Barrier{Epoch: 1}, state); err != nil {
+			w := state.NewWriter()
+			if err := s.OnBarrier(context.Background(), exec.Barrier{Epoch: 1}, w); err != nil {
 				t.Fatal(err)
 			}
-			state.commit()
+			if err := w.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			w.Close()
 		}
 	}
 	return out
 }
 
-func open(t *testing.T, mem memory.Allocator, table string, total, seed int64, state *fakeState) *Source {
+// recorded reports whether the source's position is in state.
+func recorded(state *exectest.Store) bool {
+	_, ok, _ := state.Get([]byte("k"))
+	return ok
+}
+
+func open(t *testing.T, mem memory.Allocator, table string, total, seed int64, state *exectest.Store) *Source {
 	t.Helper()
 	opts := Options{Table: table, TotalEvents: total, Seed: seed, BatchRows: 64, Key: []byte("k")}
 	s, err := NewSource(opts, mem)
@@ -94,7 +105,7 @@ func TestRestart(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	for _, table := range []string{TablePerson, TableAuction, TableBid} {
-		state := newFakeState()
+		state := exectest.NewStore()
 		whole := rows(t, mem, table, 10_000, 3, state)
 		rest := rows(t, mem, table, 10_000, 3, state)
 		if len(rest) == 0 || len(rest) >= len(whole) {
