@@ -100,13 +100,18 @@ func newFileSource(e *Engine, s *catalog.Object, opts map[string]string, key []b
 // connector; connectors do not see them.
 var engineOptions = []string{"on.error"}
 
-// connectorOptions returns opts without the engine's own options.
+// connectorOptions returns a stream's opts without the engine's own options.
 func connectorOptions(opts map[string]string) map[string]string {
+	return withoutOptions(opts, engineOptions)
+}
+
+// withoutOptions returns a copy of opts without the keys of engine.
+func withoutOptions(opts map[string]string, engine []string) map[string]string {
 	out := make(map[string]string, len(opts))
 	for k, v := range opts {
 		out[k] = v
 	}
-	for _, k := range engineOptions {
+	for _, k := range engine {
 		delete(out, k)
 	}
 	return out

@@ -94,10 +94,7 @@ func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Resu
 	if err != nil {
 		return nil, err
 	}
-	opts := map[string]string{}
-	for _, o := range st.Options {
-		opts[strings.ToLower(o.Key)] = o.Value
-	}
+	opts := optionMap(st.Options)
 	name := strings.ToLower(opts["connector"])
 	conn, ok := connectors[name]
 	switch {
@@ -121,6 +118,15 @@ func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Resu
 		return nil, err
 	}
 	return &Result{Tag: "CREATE SOURCE"}, nil
+}
+
+// optionMap returns WITH options by lower-case key.
+func optionMap(options []sql.Option) map[string]string {
+	opts := make(map[string]string, len(options))
+	for _, o := range options {
+		opts[strings.ToLower(o.Key)] = o.Value
+	}
+	return opts
 }
 
 func (s *Session) createView(ctx context.Context, st *sql.CreateView) (*Result, error) {

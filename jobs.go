@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/exec/ops"
@@ -180,27 +182,7 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 	}
 	e.coord.AddFragment(j.frag)
 	if j.up != nil {
-		// The view sees the upstream's current rows (when it is new), then
-		// every later change, with no gap: both happen inside the upstream's
-		// goroutine, between two of its messages.
-		err := j.up.frag.Do(ctx, func(ctx context.Context, _ exec.Output) error {
-			if backfill {
-				if err := j.up.mat.Snapshot(ctx, e.mem, 1024, func(c exec.Chunk) error {
-					select {
-					case j.input <- exec.Message{Chunk: c}:
-						return nil
-					case <-ctx.Done():
-						c.Release()
-						return ctx.Err()
-					}
-				}); err != nil {
-					return err
-				}
-			}
-			j.up.frag.Output().Add(j.input)
-			return nil
-		})
-		if err != nil {
+		if err := j.up.subscribe(ctx, e.mem, j.input, backfill); err != nil {
 			e.stopJob(j)
 			return err
 		}
@@ -212,6 +194,38 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 		j.sink.start()
 	}
 	return nil
+}
+
+// subscribe adds input to the outputs of job j: with backfill, j's current
+// rows first (as inserts), then every later change, with no gap: both
+// happen inside j's goroutine, between two of its messages.
+func (j *job) subscribe(ctx context.Context, mem memory.Allocator, input chan exec.Message, backfill bool) error {
+	return j.frag.Do(ctx, func(ctx context.Context, _ exec.Output) error {
+		if backfill {
+			if err := j.mat.Snapshot(ctx, mem, 1024, func(c exec.Chunk) error {
+				select {
+				case input <- exec.Message{Chunk: c}:
+					return nil
+				case <-ctx.Done():
+					c.Release()
+					return ctx.Err()
+				}
+			}); err != nil {
+				return err
+			}
+		}
+		j.frag.Output().Add(input)
+		return nil
+	})
+}
+
+// removeOutput removes input from the outputs of job j, inside j's
+// goroutine.
+func (j *job) removeOutput(ctx context.Context, input chan exec.Message) {
+	_ = j.frag.Do(ctx, func(context.Context, exec.Output) error {
+		j.frag.Output().Remove(input)
+		return nil
+	})
 }
 
 // unsubscribe removes a failed job's input from its upstream's Broadcast, so
@@ -240,10 +254,7 @@ func (e *Engine) unsubscribe(j *job) {
 			}
 		}
 	}()
-	_ = j.up.frag.Do(e.ctx, func(context.Context, exec.Output) error {
-		j.up.frag.Output().Remove(j.input)
-		return nil
-	})
+	j.up.removeOutput(e.ctx, j.input)
 	close(removed)
 }
 
@@ -304,10 +315,7 @@ func (e *Engine) viewTTL(o *catalog.Object) (time.Duration, error) {
 // fragment stopped. Called with the coordinator paused.
 func (e *Engine) stopJob(j *job) {
 	if j.up != nil {
-		_ = j.up.frag.Do(e.ctx, func(context.Context, exec.Output) error {
-			j.up.frag.Output().Remove(j.input)
-			return nil
-		})
+		j.up.removeOutput(e.ctx, j.input)
 	}
 	e.coord.Remove(j.frag)
 	j.cancel()

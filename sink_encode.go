@@ -46,15 +46,27 @@ type sinkEncoder struct {
 	types              []types.T
 	key                []int
 
-	buf, keyBuf, before []byte
-	csvBuf              bytes.Buffer
-	csvw                *csv.Writer
-	fields              []string
+	// fieldNames are the columns' names as JSON strings, each followed by
+	// a colon: what every row's object starts its fields with.
+	fieldNames [][]byte
+
+	buf, keyBuf, nextKey, before, env []byte
+	csvBuf                            bytes.Buffer
+	csvw                              *csv.Writer
+	fields                            []string
+	tsMillis                          int64 // the time of the chunk being encoded (Debezium's ts_ms)
 }
 
 func newSinkEncoder(mem memory.Allocator, typ sinkType, format string, names []string, cols []int, ts []types.T, key []int) (*sinkEncoder, error) {
 	e := &sinkEncoder{mem: mem, typ: typ, format: format, names: names, cols: cols, types: ts, key: key}
 	e.csvw = csv.NewWriter(&e.csvBuf)
+	for _, n := range names {
+		q, err := json.Marshal(n)
+		if err != nil {
+			return nil, err
+		}
+		e.fieldNames = append(e.fieldNames, append(q, ':'))
+	}
 	for j, col := range cols {
 		x, err := expr.Cast(expr.Column(col, names[j], ts[j]), types.TextType)
 		if err != nil {
@@ -83,6 +95,7 @@ func (e *sinkEncoder) Encode(c exec.Chunk, emit func(key, value []byte)) error {
 		}
 		enc[j] = str
 	}
+	e.tsMillis = time.Now().UnixMilli()
 	n := c.NumRows()
 	for i := 0; i < n; i++ {
 		op := c.OpAt(i)
@@ -91,41 +104,44 @@ func (e *sinkEncoder) Encode(c exec.Chunk, emit func(key, value []byte)) error {
 			if !op.IsInsert() {
 				return fmt.Errorf("an append-only sink received a %s", op)
 			}
-			emit(nil, e.row(c, enc, i))
+			emit(nil, e.row(enc, i))
 		case sinkUpsert:
-			key := e.keyOf(c, enc, i)
+			e.keyBuf = e.keyOf(e.keyBuf[:0], enc, i)
 			switch {
 			case op.IsInsert():
-				emit(key, e.row(c, enc, i))
-			case op == exec.UpdateDelete && i+1 < n && c.OpAt(i+1) == exec.UpdateInsert && bytes.Equal(key, e.keyOf(c, enc, i+1)):
+				emit(e.keyBuf, e.row(enc, i))
+			case op == exec.UpdateDelete && i+1 < n && c.OpAt(i+1) == exec.UpdateInsert &&
+				bytes.Equal(e.keyBuf, e.nextKeyOf(enc, i+1)):
 				// The update's new row follows under the same key.
 			default:
-				emit(key, nil)
+				emit(e.keyBuf, nil)
 			}
 		case sinkDebezium:
-			e.keyBuf = e.keyOf(c, enc, i)
-			var key []byte
-			if e.keyBuf != nil {
-				key = append([]byte(nil), e.keyBuf...)
-			}
+			e.keyBuf = e.keyOf(e.keyBuf[:0], enc, i)
 			if op == exec.UpdateDelete && i+1 < n && c.OpAt(i+1) == exec.UpdateInsert {
-				e.before = append(e.before[:0], e.row(c, enc, i)...)
-				emit(key, e.envelope(e.before, e.row(c, enc, i+1), "u"))
+				e.before = append(e.before[:0], e.row(enc, i)...)
+				emit(e.keyBuf, e.envelope(e.before, e.row(enc, i+1), "u"))
 				i++
 				continue
 			}
 			if op.IsInsert() {
-				emit(key, e.envelope(nil, e.row(c, enc, i), "c"))
+				emit(e.keyBuf, e.envelope(nil, e.row(enc, i), "c"))
 			} else {
-				emit(key, e.envelope(e.row(c, enc, i), nil, "d"))
+				emit(e.keyBuf, e.envelope(e.row(enc, i), nil, "d"))
 			}
 		}
 	}
 	return nil
 }
 
+// nextKeyOf is keyOf into a second buffer, to compare with keyBuf.
+func (e *sinkEncoder) nextKeyOf(enc []*array.String, i int) []byte {
+	e.nextKey = e.keyOf(e.nextKey[:0], enc, i)
+	return e.nextKey
+}
+
 // row returns the encoding of row i (valid until the next call).
-func (e *sinkEncoder) row(c exec.Chunk, enc []*array.String, i int) []byte {
+func (e *sinkEncoder) row(enc []*array.String, i int) []byte {
 	if e.format == "csv" {
 		e.fields = e.fields[:0]
 		for j := range e.cols {
@@ -140,21 +156,22 @@ func (e *sinkEncoder) row(c exec.Chunk, enc []*array.String, i int) []byte {
 		e.csvw.Flush()
 		return bytes.TrimSuffix(e.csvBuf.Bytes(), []byte("\n"))
 	}
-	e.buf = e.jsonObject(e.buf[:0], c, enc, i, nil)
+	e.buf = e.jsonObject(e.buf[:0], enc, i, nil)
 	return e.buf
 }
 
-// keyOf returns the JSON object of row i's key columns, nil without a key.
-func (e *sinkEncoder) keyOf(c exec.Chunk, enc []*array.String, i int) []byte {
+// keyOf appends the JSON object of row i's key columns to dst; it returns
+// nil without a key.
+func (e *sinkEncoder) keyOf(dst []byte, enc []*array.String, i int) []byte {
 	if len(e.key) == 0 {
 		return nil
 	}
-	return e.jsonObject(nil, c, enc, i, e.key)
+	return e.jsonObject(dst, enc, i, e.key)
 }
 
 // jsonObject appends row i as a JSON object of the columns which (all
 // when nil) to dst.
-func (e *sinkEncoder) jsonObject(dst []byte, c exec.Chunk, enc []*array.String, i int, which []int) []byte {
+func (e *sinkEncoder) jsonObject(dst []byte, enc []*array.String, i int, which []int) []byte {
 	dst = append(dst, '{')
 	n := len(e.cols)
 	if which != nil {
@@ -168,17 +185,17 @@ func (e *sinkEncoder) jsonObject(dst []byte, c exec.Chunk, enc []*array.String, 
 		if k > 0 {
 			dst = append(dst, ',')
 		}
-		dst = strconv.AppendQuote(dst, e.names[j])
-		dst = append(dst, ':')
+		dst = append(dst, e.fieldNames[j]...)
 		dst = appendJSONValue(dst, e.types[j], enc[j], i)
 	}
 	return append(dst, '}')
 }
 
-// envelope returns a Debezium-style change: before and after (JSON
-// objects, nil for null), the operation and the time in ms.
+// envelope returns a Debezium-style change (valid until the next call):
+// before and after (JSON objects, nil for null), the operation and the
+// chunk's time in ms.
 func (e *sinkEncoder) envelope(before, after []byte, op string) []byte {
-	out := []byte(`{"before":`)
+	out := append(e.env[:0], `{"before":`...)
 	if before == nil {
 		out = append(out, "null"...)
 	} else {
@@ -193,8 +210,9 @@ func (e *sinkEncoder) envelope(before, after []byte, op string) []byte {
 	out = append(out, `,"op":"`...)
 	out = append(out, op...)
 	out = append(out, `","ts_ms":`...)
-	out = strconv.AppendInt(out, time.Now().UnixMilli(), 10)
-	return append(out, '}')
+	out = strconv.AppendInt(out, e.tsMillis, 10)
+	e.env = append(out, '}')
+	return e.env
 }
 
 // appendJSONValue appends row i of text (a column of SQL type t, as text)
@@ -210,7 +228,9 @@ func appendJSONValue(dst []byte, t types.T, text *array.String, i int) []byte {
 	case types.Int16, types.Int32, types.Int64:
 		return append(dst, v...)
 	case types.Numeric, types.Float32, types.Float64:
-		if json.Valid([]byte(v)) {
+		// Postgres prints every number as JSON does, but NaN and the
+		// infinities, which JSON has no numbers for.
+		if v != "NaN" && v != "Infinity" && v != "-Infinity" {
 			return append(dst, v...)
 		}
 	case types.Bool:

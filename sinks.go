@@ -32,6 +32,10 @@ var sinkConnectors = map[string][]string{
 	"blackhole": {},
 }
 
+// sinkEngineOptions are the sink options the engine handles for every
+// connector (how changes are encoded); connectors do not see them.
+var sinkEngineOptions = []string{"type", "format", "primary_key", "schema.registry", "avro.schema.ids"}
+
 // sinkSpec is what a sink's WITH options and query decide: how changes are
 // encoded, and whether delivery waits for checkpoints.
 type sinkSpec struct {
@@ -51,10 +55,7 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE SINK"); res != nil || err != nil {
 		return res, err
 	}
-	opts := map[string]string{}
-	for _, o := range st.Options {
-		opts[strings.ToLower(o.Key)] = o.Value
-	}
+	opts := optionMap(st.Options)
 	query := st.Query
 	if query == nil {
 		q, err := sinkFromQuery(st.From)
@@ -236,7 +237,7 @@ func (e *Engine) sinkSpecOf(name string, opts map[string]string, plan *planner.S
 	}
 	switch spec.connector {
 	case "kafka":
-		if _, err := kafka.ParseSinkOptions(opts); err != nil {
+		if _, err := kafka.ParseSinkOptions(withoutOptions(opts, sinkEngineOptions)); err != nil {
 			return spec, err
 		}
 	case "file":
@@ -265,7 +266,7 @@ func (e *Engine) newSinkWriter(o *catalog.Object, spec sinkSpec) (exec.SinkWrite
 		}
 		return file.NewSink(file.SinkOptions{Dir: o.Options["path"], Prefix: o.Name, Ext: ext})
 	case "kafka":
-		ko, err := kafka.ParseSinkOptions(o.Options)
+		ko, err := kafka.ParseSinkOptions(withoutOptions(o.Options, sinkEngineOptions))
 		if err != nil {
 			return nil, err
 		}

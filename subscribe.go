@@ -113,22 +113,7 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 	}
 	e.coord.AddFragment(s.frag)
 	if s.up != nil {
-		err := s.up.frag.Do(ctx, func(ctx context.Context, _ exec.Output) error {
-			if err := s.up.mat.Snapshot(ctx, e.mem, 1024, func(c exec.Chunk) error {
-				select {
-				case s.input <- exec.Message{Chunk: c}:
-					return nil
-				case <-ctx.Done():
-					c.Release()
-					return ctx.Err()
-				}
-			}); err != nil {
-				return err
-			}
-			s.up.frag.Output().Add(s.input)
-			return nil
-		})
-		if err != nil {
+		if err := s.up.subscribe(ctx, e.mem, s.input, true); err != nil {
 			e.coord.Remove(s.frag)
 			cancel()
 			return nil, err
@@ -179,10 +164,7 @@ func (s *Subscription) Close(ctx context.Context) error {
 			defer resume()
 		}
 		if s.up != nil {
-			_ = s.up.frag.Do(e.ctx, func(context.Context, exec.Output) error {
-				s.up.frag.Output().Remove(s.input)
-				return nil
-			})
+			s.up.removeOutput(e.ctx, s.input)
 		}
 		e.coord.Remove(s.frag)
 		s.cancel()

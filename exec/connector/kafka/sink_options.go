@@ -46,9 +46,8 @@ type SinkOptions struct {
 }
 
 // ParseSinkOptions validates the WITH options of CREATE SINK ... WITH
-// (connector = 'kafka', ...). Keys are case-insensitive; connector, type,
-// format, primary_key, schema.registry and avro.schema.ids are the
-// engine's and are ignored here. Errors are
+// (connector = 'kafka', ...), without the options the engine handles for
+// every sink (type, format, …). Keys are case-insensitive. Errors are
 // *sqlstate.Error 22023 naming the option.
 func ParseSinkOptions(opts map[string]string) (SinkOptions, error) {
 	o := SinkOptions{EpochsTopic: DefaultEpochsTopic, Timeout: DefaultSinkTimeout}
@@ -57,7 +56,7 @@ func ParseSinkOptions(opts map[string]string) (SinkOptions, error) {
 	for _, k := range slices.Sorted(maps.Keys(opts)) {
 		v := opts[k]
 		switch key := strings.ToLower(k); key {
-		case "connector", "type", "format", "primary_key", "schema.registry", "avro.schema.ids":
+		case "connector":
 		case "topic":
 			if o.Topic = strings.TrimSpace(v); o.Topic == "" {
 				return SinkOptions{}, bad(key, "topic must not be empty")
