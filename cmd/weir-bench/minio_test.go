@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/weir-stream/weir/statestore/objstore/miniotest"
 	"io"
 	"path/filepath"
 	"strings"
@@ -29,17 +30,17 @@ func TestMinIORecoverySkipped(t *testing.T) {
 // TestMinIOServer starts a server, stores and reads back an object through
 // the S3 store weir would use, and stops it.
 func TestMinIOServer(t *testing.T) {
-	bin, err := findMinIO()
+	bin, err := miniotest.Find()
 	if err != nil {
 		t.Skip(err)
 	}
 	ctx := context.Background()
-	srv, err := startMinIO(ctx, bin, t.TempDir())
+	srv, err := miniotest.Launch(ctx, bin, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.stop()
-	objects, err := srv.objects(ctx, "p")
+	defer srv.Stop()
+	objects, err := minioObjects(ctx, srv, "p")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +56,6 @@ func TestMinIOServer(t *testing.T) {
 	if err != nil || string(got) != "hello" {
 		t.Fatalf("read back %q, %v", got, err)
 	}
-	srv.stop()
-	srv.stop() // stopping twice does nothing
+	srv.Stop()
+	srv.Stop() // stopping twice does nothing
 }

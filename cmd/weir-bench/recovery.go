@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/weir-stream/weir/statestore"
+	"github.com/weir-stream/weir/statestore/objstore/miniotest"
 )
 
 // recoveryGoal is issue 4's bound on the recovery of 1 GB of state from
@@ -20,17 +21,17 @@ const recoveryGoal = 10 * time.Second
 // minio binary it returns one skipped figure saying why.
 func minioRecovery(ctx context.Context, s *statestore.Store, root string, epoch uint64, log func(string, ...any)) ([]figure, error) {
 	const name = "recovery from MinIO (loopback)"
-	bin, err := findMinIO()
+	bin, err := miniotest.Find()
 	if err != nil {
 		log("checkpoint: MinIO figure skipped: %v", err)
 		return []figure{{Bench: "checkpoint", Name: name, Skipped: err.Error()}}, nil
 	}
-	srv, err := startMinIO(ctx, bin, filepath.Join(root, "minio"))
+	srv, err := miniotest.Launch(ctx, bin, filepath.Join(root, "minio"))
 	if err != nil {
 		return nil, err
 	}
-	defer srv.stop()
-	objects, err := srv.objects(ctx, "checkpoints")
+	defer srv.Stop()
+	objects, err := minioObjects(ctx, srv, "checkpoints")
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +41,7 @@ func minioRecovery(ctx context.Context, s *statestore.Store, root string, epoch 
 	if err != nil {
 		return nil, err
 	}
-	log("checkpoint: uploading a full checkpoint to MinIO at %s", srv.endpoint)
+	log("checkpoint: uploading a full checkpoint to MinIO at %s", srv.Endpoint)
 	st, _, err := timedCheckpoint(ctx, cp, epoch)
 	if err != nil {
 		return nil, fmt.Errorf("upload to minio: %w", err)
