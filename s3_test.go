@@ -14,6 +14,19 @@ import (
 	"github.com/weir-stream/weir/statestore/objstore/miniotest"
 )
 
+// minioConfig is an engine config on a fresh data directory whose
+// checkpoints (backend s3 or hybrid) go to srv's bucket under prefix, one
+// every 50 ms.
+func minioConfig(t *testing.T, srv *miniotest.Server, backend, prefix string) weir.Config {
+	cfg := weir.DefaultConfig()
+	cfg.Server.DataDir = t.TempDir()
+	cfg.State.BackendType = backend
+	cfg.State.CheckpointIntervalMS = 50
+	cfg.State.S3 = weir.S3Config{Bucket: miniotest.Bucket, Prefix: prefix, EndpointURL: srv.Endpoint,
+		AccessKeyID: miniotest.User, SecretAccessKey: miniotest.Password}
+	return cfg
+}
+
 // TestS3Checkpoints checkpoints to MinIO as S3: while MinIO is down the
 // checkpoints fail and processing goes on; once it is back a later
 // checkpoint succeeds; and an engine on an empty data directory recovers
@@ -21,13 +34,8 @@ import (
 func TestS3Checkpoints(t *testing.T) {
 	srv := miniotest.Start(t)
 	s3cfg := func() weir.Config {
-		cfg := weir.DefaultConfig()
-		cfg.Server.DataDir = t.TempDir()
-		cfg.State.BackendType = "s3"
-		cfg.State.CheckpointIntervalMS = 50
+		cfg := minioConfig(t, srv, "s3", "engine")
 		cfg.State.RetainedCheckpoints = 2
-		cfg.State.S3 = weir.S3Config{Bucket: miniotest.Bucket, Prefix: "engine", EndpointURL: srv.Endpoint,
-			AccessKeyID: miniotest.User, SecretAccessKey: miniotest.Password}
 		return cfg
 	}
 	ts := startServer(t, s3cfg())
@@ -83,13 +91,8 @@ func TestS3Checkpoints(t *testing.T) {
 func TestHybridCheckpoints(t *testing.T) {
 	ctx := t.Context()
 	srv := miniotest.Start(t)
-	cfg := weir.DefaultConfig()
-	cfg.Server.DataDir = t.TempDir()
-	cfg.State.BackendType = "hybrid"
-	cfg.State.CheckpointIntervalMS = 50
+	cfg := minioConfig(t, srv, "hybrid", "hybrid")
 	cfg.State.S3UploadEvery = 4
-	cfg.State.S3 = weir.S3Config{Bucket: miniotest.Bucket, Prefix: "hybrid", EndpointURL: srv.Endpoint,
-		AccessKeyID: miniotest.User, SecretAccessKey: miniotest.Password}
 
 	ts := startServer(t, cfg)
 	conn := connect(t, ts.dsn)
@@ -190,13 +193,8 @@ func TestHybridCheckpoints(t *testing.T) {
 func TestFlushWithoutExactlyOnce(t *testing.T) {
 	srv := miniotest.Start(t)
 	for _, exactlyOnce := range []bool{false, true} {
-		cfg := weir.DefaultConfig()
-		cfg.Server.DataDir = t.TempDir()
-		cfg.State.BackendType = "s3"
-		cfg.State.CheckpointIntervalMS = 50
+		cfg := minioConfig(t, srv, "s3", fmt.Sprintf("eo-%v", exactlyOnce))
 		cfg.State.ExactlyOnce = exactlyOnce
-		cfg.State.S3 = weir.S3Config{Bucket: miniotest.Bucket, Prefix: fmt.Sprintf("eo-%v", exactlyOnce), EndpointURL: srv.Endpoint,
-			AccessKeyID: miniotest.User, SecretAccessKey: miniotest.Password}
 		ts := startServer(t, cfg)
 		conn := connect(t, ts.dsn)
 		mustExec(t, conn, `CREATE TABLE t (id BIGINT PRIMARY KEY, v BIGINT)`)
