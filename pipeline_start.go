@@ -33,11 +33,9 @@ const inferWait = 10 * time.Second
 // its input stream, of its view (aggregating queries only: they are kept,
 // and queryable by the stream's operator_id) and of its sink.
 type pipelinePlan struct {
-	stream PipelineStream
-	input  string // CREATE STREAM …
-	view   string // CREATE MATERIALIZED VIEW …, or "" (the sink runs the query)
-	sink   string // CREATE SINK …
-	query  *sql.Select
+	input string // CREATE STREAM …
+	view  string // CREATE MATERIALIZED VIEW …, or "" (the sink runs the query)
+	sink  string // CREATE SINK …
 	// explain is the EXPLAIN of the query's streaming plan.
 	explain string
 	// inferred is the input's schema when it was inferred, for the user to
@@ -119,7 +117,7 @@ func CheckPipeline(ctx context.Context, p *Pipeline) (string, error) {
 // returns the SQL of the rest, with existing reporting that the stream's
 // objects exist already, with the same definitions.
 func (e *Engine) compilePipelineStream(ctx context.Context, p *Pipeline, st PipelineStream) (*pipelinePlan, bool, error) {
-	plan := &pipelinePlan{stream: st}
+	plan := &pipelinePlan{}
 	inputName := st.ID + "_input"
 	in, ok := e.cat.Get(inputName)
 	if ok && in.Pipeline != st.ID {
@@ -176,7 +174,6 @@ func (e *Engine) compilePipelineStream(ctx context.Context, p *Pipeline, st Pipe
 		}
 		query = sel
 	}
-	plan.query = query
 	node, err := planner.NewBinder(e.cat, nil).BindSelect(query)
 	var sp *planner.StreamPlan
 	if err == nil {

@@ -54,8 +54,6 @@ type sinkStats struct {
 	Prepared           exec.Epoch    // prepared and not committed (an open transaction), 0 when none
 	LastLag            time.Duration // from an epoch's commit to its delivery
 	LastErr            string
-	Recovered          bool
-	RecoveredEpoch     exec.Epoch
 	lastErrLogged      time.Time
 }
 
@@ -184,7 +182,7 @@ func (d *sinkDriver) step(ctx context.Context) error {
 		}
 		d.recovered, d.delivered = true, last
 		d.mu.Lock()
-		d.stats.Recovered, d.stats.RecoveredEpoch, d.stats.Delivered = true, last, last
+		d.stats.Delivered = last
 		d.mu.Unlock()
 		d.e.log.Info("sink recovered", "sink", d.name, "delivered_epoch", last)
 		if err := d.trim(); err != nil {
