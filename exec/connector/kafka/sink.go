@@ -198,7 +198,62 @@ func (s *Sink) fenceAndRead(ctx context.Context) (exec.Epoch, error) {
 	if _, _, err := cl.ProducerID(ctx); err != nil {
 		return 0, fmt.Errorf("fencing earlier producers of transactional id %q: %w", s.opts.TransactionalID, err)
 	}
-	return s.readLastEpoch(ctx)
+	last, err := s.readLastEpoch(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.warmUp(ctx, last); err != nil {
+		return 0, err
+	}
+	return last, nil
+}
+
+// warmUp commits a transaction that restates the last delivered epoch in
+// the epochs topic, so that the producer knows that topic's partitions
+// before the first real transaction.
+//
+// franz-go (v1.22) stores a new topic's partitions where its transaction
+// code looks for them only after it has released the records first
+// buffered for the topic. A transaction that commits inside that window
+// misses the partitions: EndTransaction concludes that nothing was
+// produced and aborts instead, returning nil, and the epoch bump that ends
+// the transaction leaves the partitions' sequence numbers unreset, so the
+// next transaction fails with OUT_OF_ORDER_SEQUENCE_NUMBER.
+//
+// The warm-up writes the marker twice: the second Produce waits (on the
+// client's unknown-topics lock) until the first one's partitions are
+// stored, so they are visible when the warm-up ends. From then on every
+// transaction writes a partition EndTransaction sees (its epoch marker), so
+// it commits, and the broker commits every partition the transaction wrote.
+// The restated marker changes nothing: readLastEpoch takes the newest
+// committed marker, which says the same. TestSinkFirstTransaction shows the
+// difference.
+func (s *Sink) warmUp(ctx context.Context, last exec.Epoch) error {
+	if err := s.cl.BeginTransaction(); err != nil {
+		return fmt.Errorf("warming up the producer: %w", err)
+	}
+	_, _, err := s.produce(ctx, nil, s.marker(last))
+	if err == nil {
+		_, _, err = s.produce(ctx, nil, s.marker(last))
+	}
+	end := kgo.TryCommit
+	if err != nil {
+		end = kgo.TryAbort
+	}
+	if eerr := s.cl.EndTransaction(ctx, end); eerr != nil {
+		err = errors.Join(err, eerr)
+	}
+	if err != nil {
+		return fmt.Errorf("warming up the producer: %w", err)
+	}
+	return nil
+}
+
+// marker returns the epochs topic record saying epoch is delivered.
+func (s *Sink) marker(epoch exec.Epoch) *kgo.Record {
+	value := make([]byte, markerLen)
+	binary.BigEndian.PutUint64(value, uint64(epoch))
+	return &kgo.Record{Topic: s.opts.EpochsTopic, Key: []byte(s.opts.TransactionalID), Value: value}
 }
 
 // ensureEpochsTopic creates the epochs topic (one partition, compacted)
@@ -450,10 +505,7 @@ func (s *Sink) Prepare(ctx context.Context, epoch exec.Epoch, records []exec.Sin
 		return fmt.Errorf("kafka sink %s: prepare epoch %d: %w", s.opts.Topic, epoch, err)
 	}
 	s.state, s.prepared, s.pendRecords, s.pendBytes = txnOpen, epoch, 0, 0
-	value := make([]byte, markerLen)
-	binary.BigEndian.PutUint64(value, uint64(epoch))
-	marker := &kgo.Record{Topic: s.opts.EpochsTopic, Key: []byte(s.opts.TransactionalID), Value: value}
-	n, size, err := s.produce(ctx, records, marker)
+	n, size, err := s.produce(ctx, records, s.marker(epoch))
 	if err != nil {
 		if aerr := s.abort(ctx); aerr != nil {
 			err = errors.Join(err, aerr)
