@@ -242,11 +242,11 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		if round == 0 {
 			mustExec(t, conn, fmt.Sprintf(`CREATE STREAM ev (k INT, v BIGINT) WITH (connector = 'file', path = '%s', format = 'csv')`, csvPath))
-			mustExec(t, conn, `CREATE MATERIALIZED VIEW per_k AS SELECT k, count(*) AS n, sum(v) AS s FROM ev GROUP BY k`)
+			mustExec(t, conn, `CREATE MATERIALIZED VIEW per_k WITH (parallelism = 3) AS SELECT k, count(*) AS n, sum(v) AS s FROM ev GROUP BY k`)
 			mustExec(t, conn, `CREATE MATERIALIZED VIEW totals AS SELECT count(*) AS n, sum(v) AS s FROM ev`)
 			mustExec(t, conn, `CREATE TABLE notes (round INT PRIMARY KEY)`)
 			mustExec(t, conn, fmt.Sprintf(`CREATE STREAM orders (k INT, v BIGINT) WITH (connector = 'kafka', topic = 'orders', brokers = '%s', format = 'json')`, cluster.ListenAddrs()[0]))
-			mustExec(t, conn, `CREATE MATERIALIZED VIEW order_totals AS SELECT k, count(*) AS n, sum(v) AS s FROM orders GROUP BY k`)
+			mustExec(t, conn, `CREATE MATERIALIZED VIEW order_totals WITH (parallelism = 2) AS SELECT k, count(*) AS n, sum(v) AS s FROM orders GROUP BY k`)
 			// Sinks: every order once into a topic; the totals as upserts;
 			// every file record once into files.
 			mustExec(t, conn, fmt.Sprintf(`CREATE SINK orders_out AS SELECT k, v FROM orders WITH (connector = 'kafka', topic = 'orders_out', brokers = '%s')`, cluster.ListenAddrs()[0]))

@@ -156,13 +156,29 @@ func (s *Session) createView(ctx context.Context, st *sql.CreateView) (*Result, 
 
 // viewOptions checks the WITH options of CREATE MATERIALIZED VIEW: ttl
 // (a duration; '0' turns off the server's state_timeout_ms for the view),
-// on a view that groups. An unknown option is an error, not ignored.
+// on a view that groups, and parallelism (how many instances its aggregate
+// runs as). An unknown option is an error, not ignored.
 func viewOptions(st *sql.CreateView, plan *planner.StreamPlan) (map[string]string, error) {
 	var opts map[string]string
 	for _, opt := range st.Options {
 		key := strings.ToLower(opt.Key)
-		if key != "ttl" {
-			return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, opt.Pos, "unknown option %q of CREATE MATERIALIZED VIEW (ttl)", opt.Key)
+		switch key {
+		case "ttl":
+		case parallelismOption:
+			if err := checkParallelism(opt.Value); err != nil {
+				return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, opt.Pos, "option parallelism: %v", err)
+			}
+			if opt.Value != "1" && !parallelizable(plan) {
+				return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, opt.Pos, "option parallelism splits the groups of one GROUP BY among instances; this view has none").
+					WithHint("A view without GROUP BY (or with more than one aggregation, or a global aggregate) runs as one instance.")
+			}
+			if opts == nil {
+				opts = map[string]string{}
+			}
+			opts[key] = opt.Value
+			continue
+		default:
+			return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, opt.Pos, "unknown option %q of CREATE MATERIALIZED VIEW (ttl, parallelism)", opt.Key)
 		}
 		d, err := expr.ParseDuration(opt.Value)
 		if err != nil || d < 0 {

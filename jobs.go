@@ -2,6 +2,7 @@ package weir
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -22,19 +23,46 @@ import (
 // operator materializes the relation and whose Broadcast feeds the views
 // over it.
 type job struct {
-	obj    *catalog.Object
-	frag   *exec.Fragment
-	src    *guardedSource    // the source of a view over a stream
-	stream *catalog.Object   // the stream src reads
-	mat    *ops.Materialize  // nil for a sink
-	sink   *sinkDriver       // a sink's delivery
-	input  chan exec.Message // the subscription to the upstream job, if any
-	up     *job
-	cancel context.CancelFunc
-	root   bool
+	obj *catalog.Object
+	// frag is the job's last fragment: its Broadcast feeds the views over
+	// the job, and mat (or the sink's operator) runs in it.
+	frag *exec.Fragment
+	// frags are all the job's fragments, frag last: with parallelism, the
+	// exchange in front of the aggregate, then the aggregate's instances.
+	frags []*exec.Fragment
+	// parallelism is how many instances the job's aggregate runs as.
+	parallelism int
+	src         *guardedSource    // the source of a view over a stream
+	stream      *catalog.Object   // the stream src reads
+	mat         *ops.Materialize  // nil for a sink
+	sink        *sinkDriver       // a sink's delivery
+	input       chan exec.Message // the subscription to the upstream job, if any
+	up          *job
+	cancel      context.CancelFunc
+	root        bool
 }
 
-func (j *job) wait() { <-j.frag.Done() }
+// wait returns once every fragment of j has stopped.
+func (j *job) wait() {
+	for _, f := range j.frags {
+		<-f.Done()
+	}
+}
+
+// failure returns the error a fragment of j stopped with (nil while they
+// run, or after a clean stop).
+func (j *job) failure() error {
+	for _, f := range j.frags {
+		select {
+		case <-f.Done():
+			if err := f.Err(); err != nil && !errors.Is(err, context.Canceled) {
+				return err
+			}
+		default:
+		}
+	}
+	return nil
+}
 
 // stateStore adapts the state store to the runtime's StateStore.
 type stateStore struct{ *statestore.Store }
@@ -118,8 +146,9 @@ func (e *Engine) startObject(ctx context.Context, o *catalog.Object, backfill bo
 // startJob builds and runs the fragment of o. It must be called with the
 // coordinator paused, so that no epoch is in flight while the topology changes.
 func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.StreamPlan, backfill bool) error {
-	j := &job{obj: o}
+	j := &job{obj: o, parallelism: 1}
 	var chain []exec.Operator
+	var par *instances
 	spec := exec.FragmentSpec{Name: o.Name, State: stateStore{e.store}, Mem: e.mem, Logger: e.log}
 	if plan != nil {
 		// State tables: the rows first, then each aggregate's, the source
@@ -128,7 +157,12 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 		if err != nil {
 			return err
 		}
-		chain = e.planOperators(plan, o.StateTables[1:len(o.StateTables)-1], ttl)
+		tables := o.StateTables[1 : len(o.StateTables)-1]
+		chain = e.planOperators(plan, tables, ttl)
+		if n := parallelism(o, plan); n > 1 {
+			par = e.planInstances(plan, tables, ttl, n)
+			chain, j.parallelism = par.pre, n
+		}
 		switch in := plan.Input; in.Kind {
 		case catalog.Stream:
 			src, err := e.newSource(in, o.Name, o.StateTables[len(o.StateTables)-1])
@@ -156,31 +190,45 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 	if o.Kind == catalog.Table {
 		conflict = ops.ErrorOnConflict
 	}
+	var last exec.Operator
 	if o.Kind == catalog.Sink {
-		last, d, err := e.sinkOperator(o, plan)
+		op, d, err := e.sinkOperator(o, plan)
 		if err != nil {
 			return err
 		}
-		j.sink = d
-		spec.Ops = append(chain, last)
+		j.sink, last = d, op
 	} else {
 		j.mat = ops.NewMaterialize(e.mem, o.RowTable(), o.Name, o.FullSchema(), o.Key, conflict)
-		spec.Ops = append(chain, j.mat)
+		last = j.mat
 	}
-	j.frag = exec.NewFragment(spec)
+	if par == nil {
+		spec.Ops = append(chain, last)
+		j.frag = exec.NewFragment(spec)
+		j.frags = []*exec.Fragment{j.frag}
+	} else {
+		j.frags = par.fragments(spec, last, stateStore{e.store}, e.mem, e.log)
+		j.frag = j.frags[len(j.frags)-1]
+	}
 
 	runCtx, cancel := context.WithCancel(e.ctx)
 	j.cancel = cancel
-	go func() {
-		if err := j.frag.Run(runCtx); err != nil && runCtx.Err() == nil {
-			e.log.Error("dataflow stopped", "object", o.Name, "err", err)
-			e.unsubscribe(j)
-		}
-	}()
-	if j.root {
-		e.coord.AddRoot(j.frag)
+	for _, f := range j.frags {
+		go func() {
+			if err := f.Run(runCtx); err != nil && runCtx.Err() == nil {
+				e.log.Error("dataflow stopped", "object", o.Name, "fragment", f.Name(), "err", err)
+				// One fragment of a parallel job cannot go on without the
+				// others (the exchange would block on its input): stop all.
+				cancel()
+				e.unsubscribe(j)
+			}
+		}()
 	}
-	e.coord.AddFragment(j.frag)
+	if j.root {
+		e.coord.AddRoot(j.frags[0])
+	}
+	for _, f := range j.frags {
+		e.coord.AddFragment(f)
+	}
 	if j.up != nil {
 		if err := j.up.subscribe(ctx, e.mem, j.input, backfill); err != nil {
 			e.stopJob(j)
@@ -267,7 +315,16 @@ const aggTables = 3
 // aggregates' state tables, aggTables each in order (or two each: a view
 // from before TTLs). ttl, when positive, expires their groups.
 func (e *Engine) planOperators(plan *planner.StreamPlan, tables []statestore.TableID, ttl time.Duration) []exec.Operator {
+	chain, _ := e.planInstance(plan, tables, ttl, 0, 1)
+	return chain
+}
+
+// planInstance returns the operators of plan's steps with the aggregates
+// as instance of instances, and the index in the chain of the last
+// aggregate (-1 when there is none).
+func (e *Engine) planInstance(plan *planner.StreamPlan, tables []statestore.TableID, ttl time.Duration, instance, instances int) ([]exec.Operator, int) {
 	var chain []exec.Operator
+	agg := -1
 	per, next := aggTables, 0
 	if n := plan.NumAggregates(); n > 0 && len(tables) == 2*n {
 		per, ttl = 2, 0
@@ -287,15 +344,18 @@ func (e *Engine) planOperators(plan *planner.StreamPlan, tables []statestore.Tab
 				ResultTable:  tables[next],
 				MinMaxTable:  tables[next+1],
 				OutputSchema: colsSchema(s.Cols),
+				Instance:     instance,
+				Instances:    instances,
 			}
 			if per == aggTables {
 				spec.TTL, spec.ExpiryTable = ttl, tables[next+2]
 			}
+			agg = len(chain)
 			chain = append(chain, ops.NewHashAgg(spec, e.mem))
 			next += per
 		}
 	}
-	return chain
+	return chain, agg
 }
 
 // viewTTL returns the TTL of view o's groups: its ttl option, else the
@@ -317,7 +377,9 @@ func (e *Engine) stopJob(j *job) {
 	if j.up != nil {
 		j.up.removeOutput(e.ctx, j.input)
 	}
-	e.coord.Remove(j.frag)
+	for _, f := range j.frags {
+		e.coord.Remove(f)
+	}
 	j.cancel()
 	j.wait()
 	if j.sink != nil {

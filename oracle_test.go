@@ -232,6 +232,10 @@ type oracle struct {
 	logged bool
 	// checks and rows count the comparisons made and the rows they covered.
 	checks, rows int
+	// views counts the views made; it picks each grouping view's
+	// parallelism (1 to 4 in turn), so both the single-instance and the
+	// exchange paths face every query shape.
+	views int
 }
 
 func newOracle(t *testing.T) *oracle {
@@ -318,10 +322,16 @@ func duckSQL(stmt string) string {
 	return strings.Replace(stmt, " PRIMARY KEY", "", 1)
 }
 
-// createView creates view name as sel on weir.
+// createView creates view name as sel on weir; a view that groups runs as
+// 1 to 4 parallel instances.
 func (o *oracle) createView(name, sel string) {
 	o.t.Helper()
-	o.weir("CREATE MATERIALIZED VIEW " + name + " AS " + sel)
+	with := ""
+	if strings.Contains(sel, " GROUP BY ") {
+		with = fmt.Sprintf(" WITH (parallelism = '%d')", 1+o.views%4)
+	}
+	o.views++
+	o.weir("CREATE MATERIALIZED VIEW " + name + with + " AS " + sel)
 }
 
 // checkView compares view name on weir with sel computed by DuckDB.

@@ -35,7 +35,9 @@ const inferWait = 10 * time.Second
 type pipelinePlan struct {
 	input string // CREATE STREAM …
 	view  string // CREATE MATERIALIZED VIEW …, or "" (the sink runs the query)
-	sink  string // CREATE SINK …
+	// parallelism is how many instances the view's aggregate runs as.
+	parallelism int
+	sink        string // CREATE SINK …
 	// explain is the EXPLAIN of the query's streaming plan.
 	explain string
 	// inferred is the input's schema when it was inferred, for the user to
@@ -101,7 +103,11 @@ func CheckPipeline(ctx context.Context, p *Pipeline) (string, error) {
 		if err != nil {
 			return b.String(), err
 		}
-		fmt.Fprintf(&b, "-- stream %s (line %d), thread_num %d\n", st.ID, st.Line, st.ThreadNum)
+		fmt.Fprintf(&b, "-- stream %s (line %d), thread_num %d", st.ID, st.Line, st.ThreadNum)
+		if st.ThreadNum > 1 && plan.parallelism == 1 {
+			b.WriteString(" (runs as one instance: only a query with one GROUP BY is split among threads)")
+		}
+		b.WriteString("\n")
 		for _, stmt := range []string{plan.input, plan.view, plan.sink} {
 			if stmt != "" {
 				fmt.Fprintf(&b, "%s;\n", stmt)
@@ -183,10 +189,19 @@ func (e *Engine) compilePipelineStream(ctx context.Context, p *Pipeline, st Pipe
 		last := st.Processors[len(st.Processors)-1]
 		return nil, false, pipelineError(p.Path, last.Line, "processors", "%v", err)
 	}
-	plan.explain = planner.ExplainStream(st.ID, sp)
+	par := 1
+	if sp.NumAggregates() > 0 && parallelizable(sp) {
+		par = st.ThreadNum
+	}
+	plan.explain = planner.ExplainStream(st.ID, sp, par)
+	plan.parallelism = par
 	opts := outputOptions(st.Output)
 	if sp.NumAggregates() > 0 {
-		plan.view = fmt.Sprintf("CREATE MATERIALIZED VIEW %s AS %s", st.ID, sql.String(query))
+		with := ""
+		if par > 1 {
+			with = fmt.Sprintf(" WITH (parallelism = '%d')", par)
+		}
+		plan.view = fmt.Sprintf("CREATE MATERIALIZED VIEW %s%s AS %s", st.ID, with, sql.String(query))
 		typ := "upsert"
 		if sp.AppendOnly {
 			typ = "append-only"
@@ -241,12 +256,59 @@ func (e *Engine) pipelineExists(st PipelineStream, plan *pipelinePlan) ([2]bool,
 		if !ok {
 			continue
 		}
-		if o.Pipeline != st.ID || o.Definition != sql.String(parsed) {
+		if o.Pipeline != st.ID || withoutParallelism(o.Definition) != withoutParallelism(sql.String(parsed)) {
 			return existing, fmt.Errorf("%s %s exists with another definition (the stream's processors or output changed since its state was made): DROP it, or give the stream a new state.operator_id", o.Kind, name)
+		}
+		if cv, ok := parsed.(*sql.CreateView); ok {
+			made, want := atoiOr(o.Options[parallelismOption], 1), atoiOr(optionValue(cv.Options, parallelismOption, "1"), 1)
+			if made != want {
+				e.log.Warn("pipeline stream: thread_num changed; the view keeps the parallelism it was made with (DROP it, or give the stream a new state.operator_id, to change it)",
+					"stream", st.ID, "view", name, "parallelism", made, "thread_num", st.ThreadNum)
+			}
 		}
 		existing[i] = true
 	}
 	return existing, nil
+}
+
+// withoutParallelism returns the CREATE statement text with its
+// parallelism option left out (a pipeline's thread_num may change between
+// runs without changing what the view computes).
+func withoutParallelism(text string) string {
+	st, err := sql.ParseOne(text)
+	if err != nil {
+		return text
+	}
+	cv, ok := st.(*sql.CreateView)
+	if !ok {
+		return text
+	}
+	c := *cv
+	c.Options = nil
+	for _, o := range cv.Options {
+		if !strings.EqualFold(o.Key, parallelismOption) {
+			c.Options = append(c.Options, o)
+		}
+	}
+	return sql.String(&c)
+}
+
+// optionValue returns the value of the option key in opts, or def.
+func optionValue(opts []sql.Option, key, def string) string {
+	for _, o := range opts {
+		if strings.EqualFold(o.Key, key) {
+			return o.Value
+		}
+	}
+	return def
+}
+
+// atoiOr returns s as an int, or def when it is not one.
+func atoiOr(s string, def int) int {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
+	}
+	return def
 }
 
 // sameOptions reports whether two CREATE STREAM statements have the same

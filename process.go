@@ -135,7 +135,7 @@ func (p *Processor) Name() string { return p.name }
 func (p *Processor) Done() <-chan struct{} { return p.job.frag.Done() }
 
 // Err returns why the processor stopped (nil while it runs).
-func (p *Processor) Err() error { return p.job.frag.Err() }
+func (p *Processor) Err() error { return p.job.failure() }
 
 // Close stops the processor and keeps its state, for a later Process with
 // the same name and query to resume.

@@ -177,7 +177,15 @@ func (s *Session) explain(st *sql.Explain) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		text = planner.ExplainStream(inner.Name.Last().Value, plan)
+		opts, err := viewOptions(inner, plan)
+		if err != nil {
+			return nil, err
+		}
+		par := 1
+		if v, ok := opts[parallelismOption]; ok {
+			par = atoiOr(v, 1)
+		}
+		text = planner.ExplainStream(inner.Name.Last().Value, plan, par)
 	default:
 		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Pos, "EXPLAIN supports SELECT and CREATE MATERIALIZED VIEW")
 	}

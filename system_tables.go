@@ -3,7 +3,6 @@ package weir
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"slices"
 	"strings"
 
@@ -26,7 +25,8 @@ type systemTable struct {
 
 // systemTables are the tables every user can query besides the catalog's:
 //
-//	weir_jobs           one row per table and view dataflow: running or failed, and why
+//	weir_jobs           one row per table and view dataflow: running or failed, and why;
+//	                    how many instances its aggregate runs as, and its fragments
 //	weir_sources        one row per source (a view reading a stream): rows read, position, lag
 //	weir_source_errors  one row per source that skipped records it could not decode
 //	weir_dead_letters   the records streams with on.error = 'dlq' could not decode
@@ -81,6 +81,7 @@ var systemTables = map[string]systemTable{
 		schema: types.Schema{
 			{Name: "name", Type: types.TextType}, {Name: "kind", Type: types.TextType},
 			{Name: "status", Type: types.TextType}, {Name: "error", Type: types.TextType},
+			{Name: "parallelism", Type: types.Int32Type}, {Name: "fragments", Type: types.Int32Type},
 		},
 		fill: fillJobs,
 	},
@@ -140,7 +141,7 @@ func fillJobs(e *Engine, b *array.RecordBuilder) {
 		select {
 		case <-j.frag.Done():
 			status = "stopped"
-			if err := j.frag.Err(); err != nil && !errors.Is(err, context.Canceled) {
+			if err := j.failure(); err != nil {
 				status, msg = "failed", err.Error()
 			}
 		default:
@@ -153,6 +154,8 @@ func fillJobs(e *Engine, b *array.RecordBuilder) {
 		} else {
 			b.Field(3).(*array.StringBuilder).Append(msg)
 		}
+		b.Field(4).(*array.Int32Builder).Append(int32(j.parallelism))
+		b.Field(5).(*array.Int32Builder).Append(int32(len(j.frags)))
 	}
 }
 

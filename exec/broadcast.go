@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"fmt"
 	"sync"
 )
 
@@ -15,10 +16,25 @@ import (
 // meant to be called from it too (inside Fragment.Do), so a subscriber joins
 // between two messages, but they are safe from any goroutine. The Broadcast
 // closes the channels still subscribed when the fragment ends (Close).
+//
+// With a Splitter (an exchange), a chunk is divided instead: subscriber i
+// receives part i. Barriers still go to every subscriber.
 type Broadcast struct {
 	mu     sync.Mutex
 	subs   []chan<- Message // copy-on-write: Push sends over a snapshot
 	closed bool
+	split  Splitter
+}
+
+// Splitter divides the rows of a chunk among n downstream instances, as an
+// exchange does between a fragment and the parallel instances of a stateful
+// operator. Split returns n chunks (an empty one where an instance gets no
+// row), each holding a reference the caller hands on or releases; it
+// borrows c. Every row goes to exactly one part, and rows keep their order
+// within a part. An update pair split across two parts must become a
+// Delete and an Insert.
+type Splitter interface {
+	Split(ctx context.Context, c Chunk, n int) ([]Chunk, error)
 }
 
 // NewBroadcast returns a Broadcast with no subscriber.
@@ -67,20 +83,54 @@ func (b *Broadcast) snapshot() []chan<- Message {
 	return b.subs
 }
 
-// Push sends c to every subscriber, each with its own reference, and releases
-// the caller's reference. An empty chunk is dropped. It returns ctx's error
-// if ctx ends while a send is blocked.
+// Push sends c to every subscriber, each with its own reference (with a
+// Splitter: part i to subscriber i), and releases the caller's reference.
+// An empty chunk is dropped. It returns ctx's error if ctx ends while a send
+// is blocked.
 func (b *Broadcast) Push(ctx context.Context, c Chunk) error {
 	defer c.Release()
 	if c.NumRows() == 0 {
 		return nil
 	}
-	for _, ch := range b.snapshot() {
+	subs := b.snapshot()
+	if b.split != nil && len(subs) > 0 {
+		return b.pushSplit(ctx, c, subs)
+	}
+	for _, ch := range subs {
 		c.Batch.Retain()
 		select {
 		case ch <- Message{Chunk: c}:
 		case <-ctx.Done():
 			c.Batch.Release()
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// pushSplit sends part i of c to subs[i].
+func (b *Broadcast) pushSplit(ctx context.Context, c Chunk, subs []chan<- Message) error {
+	parts, err := b.split.Split(ctx, c, len(subs))
+	if err != nil {
+		return err
+	}
+	if len(parts) != len(subs) {
+		for _, p := range parts {
+			p.Release()
+		}
+		return fmt.Errorf("exec: the exchange split a chunk into %d parts for %d instances", len(parts), len(subs))
+	}
+	for i, p := range parts {
+		if p.NumRows() == 0 {
+			p.Release()
+			continue
+		}
+		select {
+		case subs[i] <- Message{Chunk: p}:
+		case <-ctx.Done():
+			for _, rest := range parts[i:] {
+				rest.Release()
+			}
 			return ctx.Err()
 		}
 	}

@@ -48,6 +48,11 @@ type FragmentSpec struct {
 	// Mem is the allocator of the fragment's operators (informational: the
 	// operators are built with it).
 	Mem memory.Allocator
+	// Split, if set, makes the fragment's output an exchange: each chunk
+	// is divided among the subscribers of its Broadcast, which are the
+	// parallel instances downstream (subscriber i gets part i), instead of
+	// being sent to all.
+	Split Splitter
 	// OnEpoch, if set, is called after the fragment committed its state for
 	// b and forwarded b downstream.
 	OnEpoch func(b Barrier)
@@ -89,7 +94,7 @@ type doRequest struct {
 func NewFragment(spec FragmentSpec) *Fragment {
 	f := &Fragment{
 		spec:     spec,
-		out:      NewBroadcast(),
+		out:      &Broadcast{split: spec.Split},
 		log:      spec.Logger,
 		barriers: make(chan Barrier, 4),
 		doReqs:   make(chan *doRequest),

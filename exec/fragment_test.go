@@ -390,3 +390,58 @@ func TestFragmentDrainBarrier(t *testing.T) {
 		t.Fatalf("subscriber got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// paritySplit sends even values to part 0 and odd ones to part 1.
+type paritySplit struct {
+	t   *testing.T
+	mem memory.Allocator
+}
+
+func (s paritySplit) Split(_ context.Context, c exec.Chunk, n int) ([]exec.Chunk, error) {
+	var rows [2]strings.Builder
+	vals := c.Batch.Column(0)
+	for i := 0; i < c.NumRows(); i++ {
+		v := exectest.FormatValue(vals, i)
+		fmt.Fprintf(&rows[int(v[len(v)-1]-'0')%2], "%s | %s\n", c.OpAt(i), v)
+	}
+	parts := make([]exec.Chunk, n)
+	for i := range parts {
+		if rows[i].Len() > 0 {
+			parts[i] = exectest.MustChunk(s.t, s.mem, "v bigint", rows[i].String())
+		}
+	}
+	return parts, nil
+}
+
+// TestFragmentSplit checks that a fragment with a Splitter sends part i of
+// each chunk to its Broadcast's subscriber i, and every barrier to all.
+func TestFragmentSplit(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	ctx := context.Background()
+	f := exec.NewFragment(exec.FragmentSpec{Logger: quiet, Name: "exchange", Mem: mem, Split: paritySplit{t, mem}})
+	even, odd := make(chan exec.Message, 16), make(chan exec.Message, 16)
+	f.Output().Add(even)
+	f.Output().Add(odd)
+	errc := runFragment(ctx, f)
+	if err := f.Do(ctx, func(ctx context.Context, in exec.Output) error {
+		if err := in.Push(ctx, chunk(t, mem, "+ | 1\n+ | 2\n- | 3\n+ | 5")); err != nil {
+			return err
+		}
+		return in.Push(ctx, chunk(t, mem, "+ | 4"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.InjectBarrier(ctx, exec.Barrier{Epoch: 1, Kind: exec.Stop}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if got, want := readAll(t, even), "+ | 2\n+ | 4\nstop 1\n"; got != want {
+		t.Errorf("part 0: got\n%s\nwant\n%s", got, want)
+	}
+	if got, want := readAll(t, odd), "+ | 1\n- | 3\n+ | 5\nstop 1\n"; got != want {
+		t.Errorf("part 1: got\n%s\nwant\n%s", got, want)
+	}
+}

@@ -240,7 +240,7 @@ func runPlannerTest(t *testing.T, path string) {
 			if err != nil {
 				return formatError(d.Input, err)
 			}
-			return fmt.Sprintf("%s\n%sappend-only: %t\n", ExplainStream("v", p), formatColumns(p.Cols), p.AppendOnly)
+			return fmt.Sprintf("%s\n%sappend-only: %t\n", ExplainStream("v", p, 1), formatColumns(p.Cols), p.AppendOnly)
 		}
 		d.Fatalf(t, "unknown command %q", d.Cmd)
 		return ""

@@ -70,6 +70,14 @@ func TableSpan(t TableID) (lo, hi []byte) {
 	return lo, PrefixEnd(lo)
 }
 
+// VnodeOwner returns which of n parallel instances of an operator owns
+// vnode: instance i owns the contiguous vnode range [i*NumVnodes/n,
+// (i+1)*NumVnodes/n), so each instance's state is a key span of every
+// table. n must be between 1 and NumVnodes.
+func VnodeOwner(vnode uint16, n int) int {
+	return int(vnode) * n / NumVnodes
+}
+
 // VnodeSpan returns the span [lo, hi) holding every key of table t in vnode.
 func VnodeSpan(t TableID, vnode uint16) (lo, hi []byte) {
 	lo = AppendKey(make([]byte, 0, KeyPrefixLen), t, vnode, nil)

@@ -20,7 +20,7 @@ func csvEndToEnd(ctx context.Context, dir string, rows, keys int64) (figure, err
 	}
 	defer b.Close(ctx)
 	heap := startHeapSampler(5 * time.Millisecond)
-	wall, cpu, err := b.loadOrdersView(ctx, "csv_orders", "csv_v", path, rows, 5*time.Minute)
+	wall, cpu, err := b.loadOrdersView(ctx, "csv_orders", "csv_v", "", path, rows, 5*time.Minute)
 	peak := heap.stop()
 	if err != nil {
 		return figure{}, err

@@ -159,10 +159,11 @@ func writeOrdersCSV(dir, name string, rows int64, keys int64) (string, int64, er
 
 // loadOrdersView declares a file stream over path and the view
 // view AS SELECT user_id, count(*) AS n, sum(amount) AS total ... GROUP BY
-// user_id, and waits (FLUSH, then polling sum(n)) until the view has counted
-// every one of rows rows. It returns the time from CREATE MATERIALIZED VIEW
-// to that point.
-func (b *benchEngine) loadOrdersView(ctx context.Context, stream, view, path string, rows int64, timeout time.Duration) (wall, cpu float64, err error) {
+// user_id (with the view's WITH options with, such as "parallelism = 2",
+// when not empty), and waits (FLUSH, then polling sum(n)) until the view
+// has counted every one of rows rows. It returns the time from CREATE
+// MATERIALIZED VIEW to that point.
+func (b *benchEngine) loadOrdersView(ctx context.Context, stream, view, with, path string, rows int64, timeout time.Duration) (wall, cpu float64, err error) {
 	ddl := fmt.Sprintf(`CREATE STREAM %s (user_id BIGINT, amount DOUBLE PRECISION, ts TIMESTAMP)
 		WITH (connector = 'file', path = '%s', format = 'csv')`, stream, path)
 	if err := b.sess.Exec(ctx, ddl); err != nil {
@@ -170,8 +171,11 @@ func (b *benchEngine) loadOrdersView(ctx context.Context, stream, view, path str
 	}
 	deadline := time.Now().Add(timeout)
 	sw := startStopwatch()
-	if err := b.sess.Exec(ctx, fmt.Sprintf(`CREATE MATERIALIZED VIEW %s AS
-		SELECT user_id, count(*) AS n, sum(amount) AS total FROM %s GROUP BY user_id`, view, stream)); err != nil {
+	if with != "" {
+		with = " WITH (" + with + ")"
+	}
+	if err := b.sess.Exec(ctx, fmt.Sprintf(`CREATE MATERIALIZED VIEW %s%s AS
+		SELECT user_id, count(*) AS n, sum(amount) AS total FROM %s GROUP BY user_id`, view, with, stream)); err != nil {
 		return 0, 0, fmt.Errorf("create view: %w", err)
 	}
 	var lastErr error

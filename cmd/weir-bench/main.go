@@ -27,7 +27,7 @@ import (
 )
 
 // benchNames are the benchmarks -only accepts, in run order.
-var benchNames = []string{"groupby", "lookup", "scan", "csv", "nexmark", "checkpoint", "sink"}
+var benchNames = []string{"groupby", "lookup", "scan", "csv", "parallel", "nexmark", "checkpoint", "sink"}
 
 // sizes are the sizes of one run.
 type sizes struct {
@@ -188,6 +188,17 @@ func run(ctx context.Context, sz sizes, only string, log io.Writer) (figs []figu
 			figs = append(figs, f)
 		}
 	}
+	if want("parallel") {
+		// Few keys: the source's parsing dominates; many: the aggregate's
+		// state does, and its instances share it out.
+		for _, keys := range []int64{sz.csvKeys, 10 * sz.csvKeys} {
+			f, err := parallelBench(ctx, 6*sz.csvRows, keys, 2, step)
+			figs = append(figs, f...)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("parallel: %w", err))
+			}
+		}
+	}
 	if want("checkpoint") {
 		f, err := checkpointBench(ctx, sz.ckptBytes, sz.ckptRounds, step)
 		figs = append(figs, f...)
@@ -278,7 +289,7 @@ func viewBench(ctx context.Context, sz sizes, lookup, scan bool) ([]figure, erro
 		return nil, err
 	}
 	defer b.Close(ctx)
-	wall, cpu, err := b.loadOrdersView(ctx, "lookup_orders", "lookup_v", path, sz.viewKeys, 5*time.Minute)
+	wall, cpu, err := b.loadOrdersView(ctx, "lookup_orders", "lookup_v", "", path, sz.viewKeys, 5*time.Minute)
 	if err != nil {
 		return nil, fmt.Errorf("load view: %w", err)
 	}

@@ -118,7 +118,7 @@ func (c *caseExpr) Eval(ctx context.Context, mem memory.Allocator, batch arrow.R
 		undecided[i] = i
 	}
 	for arm := 0; arm < arms && len(undecided) > 0; arm++ {
-		sub, err := selectRows(ctx, mem, batch, undecided)
+		sub, err := SelectRows(ctx, mem, batch, undecided)
 		if err != nil {
 			return nil, err
 		}
@@ -159,7 +159,7 @@ func (c *caseExpr) Eval(ctx context.Context, mem memory.Allocator, batch arrow.R
 		if arm < arms {
 			e = c.results[arm]
 		}
-		sub, err := selectRows(ctx, mem, batch, rows)
+		sub, err := SelectRows(ctx, mem, batch, rows)
 		if err != nil {
 			return nil, err
 		}
@@ -182,9 +182,9 @@ func (c *caseExpr) Eval(ctx context.Context, mem memory.Allocator, batch arrow.R
 	return b.NewArray(), nil
 }
 
-// selectRows returns the rows of batch at the ascending positions rows (the
+// SelectRows returns the rows of batch at the ascending positions rows (the
 // batch itself, retained, when rows is every row). The caller releases it.
-func selectRows(ctx context.Context, mem memory.Allocator, batch arrow.RecordBatch, rows []int) (arrow.RecordBatch, error) {
+func SelectRows(ctx context.Context, mem memory.Allocator, batch arrow.RecordBatch, rows []int) (arrow.RecordBatch, error) {
 	n := int(batch.NumRows())
 	if len(rows) == n {
 		batch.Retain()

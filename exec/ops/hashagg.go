@@ -51,6 +51,18 @@ type HashAggSpec struct {
 	// ExpiryTable holds the groups' last-change buckets when TTL is set
 	// (see hashAggExpiry).
 	ExpiryTable statestore.TableID
+	// Instance and Instances place this aggregate among the parallel
+	// instances of one (Instances 0 or 1: it is the only one). Instance i
+	// owns the groups whose vnode statestore.VnodeOwner gives to i; a
+	// KeyExchange in front sends it only those, and it expires only those.
+	// The tables are shared: the instances' keys are disjoint, so any
+	// number of instances reads state any other number wrote.
+	Instance, Instances int
+}
+
+// owns reports whether this instance holds the groups of vnode.
+func (s *HashAggSpec) owns(vnode uint16) bool {
+	return s.Instances <= 1 || statestore.VnodeOwner(vnode, s.Instances) == s.Instance
 }
 
 // hashAggChunkRows is the most rows of one emitted chunk.

@@ -104,7 +104,11 @@ func (h *hashAggHarness) run(t *testing.T, d *datadriven.TestData) (string, erro
 			s = "(no changes)\n"
 		}
 		return s + "writes: " + stats.String() + "\n", nil
-	case "restart":
+	case "restart", "restart-as":
+		if d.Cmd == "restart-as" {
+			// restart-as instance=i: the same aggregate as another instance.
+			d.ScanArgs(t, "instance", &h.spec.Instance)
+		}
 		h.agg = ops.NewHashAgg(h.spec, h.mem)
 		if err := h.agg.Open(ctx, exec.OpenContext{State: h.store}); err != nil {
 			return "", err
@@ -112,6 +116,25 @@ func (h *hashAggHarness) run(t *testing.T, d *datadriven.TestData) (string, erro
 		return fmt.Sprintf("ok: %d stored keys\n", h.store.Len()), nil
 	case "groups":
 		return fmt.Sprintf("%d\n", h.agg.NumGroups()), nil
+	case "owners":
+		// owners n=N: for each input row, the instance of N that owns its
+		// group (the one ops.KeyExchange sends it to).
+		var n int
+		d.ScanArgs(t, "n", &n)
+		c, err := exectest.ParseChunk(h.mem, h.input, d.Input)
+		if err != nil {
+			return "", err
+		}
+		defer c.Release()
+		var b strings.Builder
+		for i := 0; i < c.NumRows(); i++ {
+			var key []byte
+			for j, col := range h.spec.GroupKeys {
+				key = statestore.AppendValue(key, h.spec.KeyTypes[j], c.Batch.Column(col), i)
+			}
+			fmt.Fprintf(&b, "row %d: instance %d\n", i, statestore.VnodeOwner(statestore.Vnode(key), n))
+		}
+		return b.String(), nil
 	}
 	return "", fmt.Errorf("unknown command %q", d.Cmd)
 }
@@ -146,6 +169,11 @@ func (h *hashAggHarness) newAgg(text string) (string, error) {
 				return "", err
 			}
 			spec.CacheGroups = n
+		case "instance":
+			// instance: i of n
+			if _, err := fmt.Sscanf(val, "%d of %d", &spec.Instance, &spec.Instances); err != nil {
+				return "", fmt.Errorf("instance: want \"i of n\": %v", err)
+			}
 		case "ttl":
 			ttl, err := time.ParseDuration(val)
 			if err != nil {

@@ -132,10 +132,14 @@ func (h *HashAgg) expire(now int64, w exec.StateWriter) error {
 		if len(rest) < 10 {
 			return false, sqlstate.Errorf(sqlstate.Internal, "hash aggregate: short expiry key %x", k)
 		}
+		vnode := binary.BigEndian.Uint16(rest[8:])
+		if !h.spec.owns(vnode) {
+			return true, nil // another parallel instance's group
+		}
 		entries = append(entries, entry{
 			key:    append([]byte(nil), k...),
 			bucket: int64(binary.BigEndian.Uint64(rest)),
-			vnode:  binary.BigEndian.Uint16(rest[8:]),
+			vnode:  vnode,
 			group:  string(rest[10:]),
 		})
 		return len(entries) < expiryBatch, nil
