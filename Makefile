@@ -9,7 +9,7 @@ GOTEST  := $(GO) test -tags $(TAGS)
 # package, the tests of its concurrent parts (sink delivery, subscriptions,
 # processes, metrics, pipelines, TTL, restarts).
 RACE_PKGS := ./exec/... ./wire/... ./statestore/...
-RACE_ROOT := TestSinks|TestSubscribe|TestProcess|TestMetrics|TestPipeline$$|TestAvroSink|TestViewTTL|TestRestartChains
+RACE_ROOT := TestOracleCases|TestSinks|TestSubscribe|TestProcess|TestMetrics|TestPipeline$$|TestAvroSink|TestViewTTL|TestRestartChains
 LISTEN  ?= 127.0.0.1:5454
 DATA    ?= weir-data
 

@@ -184,6 +184,12 @@ streams:
 	if got := queryText(t, conn, `SHOW PIPELINES`); fmt.Sprint(got) != "[order_aggregator order_aggregator_input order_aggregator order_aggregator_output user_counts stream_2 stream_2_input stream_2 stream_2_output NULL]" {
 		t.Errorf("SHOW PIPELINES = %q", got)
 	}
+	// The checkpoints name the pipeline streams whose state they hold, and
+	// the parallel view (thread_num 2) runs as two instances.
+	waitForRows(t, conn, `SELECT DISTINCT pipelines FROM weir_checkpoints WHERE status = 'done' AND pipelines IS NOT NULL`, []string{"order_aggregator,stream_2"})
+	if got := queryText(t, conn, `SELECT name, parallelism, fragments FROM weir_jobs WHERE name IN ('order_aggregator', 'stream_2') ORDER BY name`); fmt.Sprint(got) != "[order_aggregator 2 4 stream_2 1 1]" {
+		t.Errorf("weir_jobs = %q", got)
+	}
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(out.String(), `order_aggregator_output: {"user_id":3} = {"user_id":3,"count":25,"total":1287.5}`) {
 		if time.Now().After(deadline) {
@@ -227,6 +233,19 @@ streams:
 	}
 	if got := queryText(t, conn, `SHOW SINKS`); fmt.Sprint(got) != "[order_aggregator_output stream_2_output]" {
 		t.Errorf("SHOW SINKS = %v", got)
+	}
+	// Another thread_num resumes the stream (its view keeps the parallelism
+	// it was made with, and the log says so).
+	threads := strings.Replace(text, "thread_num: 2", "thread_num: 3", 1)
+	if err := os.WriteFile(file, []byte(threads), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pThreads, err := weir.LoadPipeline(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report, err := ts.eng.StartPipeline(ctx, pThreads); err != nil || !strings.Contains(fmt.Sprint(report), "order_aggregator (line 5): resumed") {
+		t.Errorf("StartPipeline with another thread_num: %q, %v", report, err)
 	}
 	conn.Close(ctx)
 

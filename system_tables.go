@@ -3,6 +3,7 @@ package weir
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -30,7 +31,8 @@ type systemTable struct {
 //	weir_sources        one row per source (a view reading a stream): rows read, position, lag
 //	weir_source_errors  one row per source that skipped records it could not decode
 //	weir_dead_letters   the records streams with on.error = 'dlq' could not decode
-//	weir_checkpoints    the checkpoints this process took: epoch, duration, bytes, status
+//	weir_checkpoints    the checkpoints this process took: epoch, duration, bytes, status,
+//	                    and the pipeline streams (operator_ids) whose state each holds
 //	weir_sinks          one row per sink: records and bytes delivered, transactions
 //	                    committed and aborted, the last delivered epoch, delivery lag
 //	weir_recovery       how the state was obtained at start: from a checkpoint (files and
@@ -56,6 +58,7 @@ var systemTables = map[string]systemTable{
 			{Name: "files_uploaded", Type: types.Int64Type}, {Name: "bytes_uploaded", Type: types.Int64Type},
 			{Name: "state_bytes", Type: types.Int64Type}, {Name: "status", Type: types.TextType},
 			{Name: "error", Type: types.TextType}, {Name: "store", Type: types.TextType},
+			{Name: "pipelines", Type: types.TextType},
 		},
 		fill: fillCheckpoints,
 	},
@@ -319,8 +322,30 @@ func fillCheckpoints(e *Engine, b *array.RecordBuilder) {
 				b.Field(8).(*array.StringBuilder).Append(c.Err)
 			}
 			b.Field(9).(*array.StringBuilder).Append(st.name)
+			if p := checkpointPipelines(c.Info); p == "" {
+				b.Field(10).AppendNull()
+			} else {
+				b.Field(10).(*array.StringBuilder).Append(p)
+			}
 		}
 	}
+}
+
+// checkpointPipelines returns the pipeline streams (operator_ids) whose
+// objects a checkpoint's info lists, sorted and comma-separated.
+func checkpointPipelines(info json.RawMessage) string {
+	var ci CheckpointInfo
+	if len(info) == 0 || json.Unmarshal(info, &ci) != nil {
+		return ""
+	}
+	var ids []string
+	for _, o := range ci.Objects {
+		if o.Pipeline != "" && !slices.Contains(ids, o.Pipeline) {
+			ids = append(ids, o.Pipeline)
+		}
+	}
+	slices.Sort(ids)
+	return strings.Join(ids, ",")
 }
 
 func fillRecovery(e *Engine, b *array.RecordBuilder) {

@@ -82,6 +82,8 @@ type CheckpointStatus struct {
 	StateBytes    int64
 	Status        string // "uploading", "done", "failed"
 	Err           string
+	// Info is what the engine recorded in the manifest (Begin's info).
+	Info json.RawMessage
 }
 
 // historyLen is how many CheckpointStatus entries are kept.
@@ -208,7 +210,7 @@ func (c *Checkpointer) Begin(epoch uint64, info json.RawMessage) (bool, error) {
 		c.finish(CheckpointStatus{Epoch: epoch, Started: started}, err)
 		return false, err
 	}
-	st := CheckpointStatus{Epoch: epoch, Started: started, Status: "uploading"}
+	st := CheckpointStatus{Epoch: epoch, Started: started, Status: "uploading", Info: info}
 	c.mu.Lock()
 	c.pushHistory(st)
 	c.mu.Unlock()
