@@ -168,9 +168,9 @@ func viewOptions(st *sql.CreateView, plan *planner.StreamPlan) (map[string]strin
 			if err := checkParallelism(opt.Value); err != nil {
 				return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, opt.Pos, "option parallelism: %v", err)
 			}
-			if opt.Value != "1" && !parallelizable(plan) {
-				return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, opt.Pos, "option parallelism splits the groups of one GROUP BY among instances; this view has none").
-					WithHint("A view without GROUP BY (or with more than one aggregation, or a global aggregate) runs as one instance.")
+			if atoiOr(opt.Value, 1) > 1 && !parallelizable(plan) {
+				return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, opt.Pos, "option parallelism splits the groups of a single GROUP BY among instances; this view has no GROUP BY, a global aggregate, or more than one aggregation").
+					WithHint("Such a view runs as one instance.")
 			}
 			if opts == nil {
 				opts = map[string]string{}

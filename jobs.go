@@ -49,6 +49,19 @@ func (j *job) wait() {
 	}
 }
 
+// stopped reports whether every fragment of j has stopped (then failure
+// is final: a fragment stores its error before it reports done).
+func (j *job) stopped() bool {
+	for _, f := range j.frags {
+		select {
+		case <-f.Done():
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // failure returns the error a fragment of j stopped with (nil while they
 // run, or after a clean stop).
 func (j *job) failure() error {

@@ -16,9 +16,9 @@ import (
 	"github.com/weir-stream/weir/statestore"
 )
 
-// parallelismOption is the WITH option of CREATE MATERIALIZED VIEW and
-// CREATE SINK … AS SELECT that runs the job's aggregate as that many
-// parallel instances (a pipeline's thread_num sets it).
+// parallelismOption is the WITH option of CREATE MATERIALIZED VIEW that
+// runs the view's aggregate as that many parallel instances (a pipeline's
+// thread_num sets it).
 const parallelismOption = "parallelism"
 
 // parallelism returns how many instances the aggregate of o runs as: the

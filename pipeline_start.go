@@ -20,6 +20,7 @@ import (
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/statestore"
 )
 
 // inferRecords is how many records schema inference reads, at most.
@@ -190,8 +191,8 @@ func (e *Engine) compilePipelineStream(ctx context.Context, p *Pipeline, st Pipe
 		return nil, false, pipelineError(p.Path, last.Line, "processors", "%v", err)
 	}
 	par := 1
-	if sp.NumAggregates() > 0 && parallelizable(sp) {
-		par = st.ThreadNum
+	if parallelizable(sp) {
+		par = min(st.ThreadNum, statestore.NumVnodes)
 	}
 	plan.explain = planner.ExplainStream(st.ID, sp, par)
 	plan.parallelism = par

@@ -141,13 +141,11 @@ func (e *Engine) sortedJobs() []*job {
 func fillJobs(e *Engine, b *array.RecordBuilder) {
 	for _, j := range e.sortedJobs() {
 		status, msg := "running", ""
-		select {
-		case <-j.frag.Done():
+		if j.stopped() {
 			status = "stopped"
 			if err := j.failure(); err != nil {
 				status, msg = "failed", err.Error()
 			}
-		default:
 		}
 		b.Field(0).(*array.StringBuilder).Append(j.obj.Name)
 		b.Field(1).(*array.StringBuilder).Append(j.obj.Kind.String())

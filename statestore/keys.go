@@ -71,9 +71,9 @@ func TableSpan(t TableID) (lo, hi []byte) {
 }
 
 // VnodeOwner returns which of n parallel instances of an operator owns
-// vnode: instance i owns the contiguous vnode range [i*NumVnodes/n,
-// (i+1)*NumVnodes/n), so each instance's state is a key span of every
-// table. n must be between 1 and NumVnodes.
+// vnode: vnode*n/NumVnodes, so each instance owns a contiguous range of
+// vnodes and its state is one key span of every table. n must be between 1
+// and NumVnodes.
 func VnodeOwner(vnode uint16, n int) int {
 	return int(vnode) * n / NumVnodes
 }
