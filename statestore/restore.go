@@ -127,7 +127,7 @@ func restoreFiles(ctx context.Context, objects objstore.Store, m *Manifest, dir 
 		os.RemoveAll(dir)
 		return err
 	}
-	return syncDir(dir)
+	return objstore.SyncDir(dir)
 }
 
 // fetchFile downloads f to path and verifies it.
@@ -157,16 +157,6 @@ func fetchFile(ctx context.Context, objects objstore.Store, f ManifestFile, path
 			f.Name, f.Object, errChecksum, n, h.Sum32(), f.Size, f.CRC32C)
 	}
 	return nil
-}
-
-// syncDir makes the entries of dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // VerifyCheckpoint re-reads every file of the checkpoint of epoch and

@@ -67,11 +67,12 @@ func (d *Dir) Put(ctx context.Context, name string, r io.Reader, size int64) err
 		os.Remove(tmp)
 		return fmt.Errorf("objstore: put %s: %w", name, err)
 	}
-	return syncDir(filepath.Dir(p))
+	return SyncDir(filepath.Dir(p))
 }
 
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
+// SyncDir makes the entries of dir (a rename, a new file) durable. The
+// state store's restore and the file sink use it too.
+func SyncDir(dir string) error {
 	f, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("objstore: %w", err)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/statestore/objstore"
 )
 
 // SinkOptions configure a file Sink.
@@ -159,7 +160,7 @@ func (s *Sink) Commit(_ context.Context, epoch exec.Epoch) error {
 	if err := os.Rename(s.tmp, final); err != nil {
 		return fmt.Errorf("file sink: %w", err)
 	}
-	if err := syncDir(s.opts.Dir); err != nil {
+	if err := objstore.SyncDir(s.opts.Dir); err != nil {
 		return fmt.Errorf("file sink: %w", err)
 	}
 	s.tmp, s.last = "", epoch
@@ -197,14 +198,4 @@ func (s *Sink) Files() ([]string, error) {
 	}
 	slices.Sort(out)
 	return out, nil
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
