@@ -115,7 +115,7 @@ func RunGeneratorTest(t *testing.T, dir string, g GeneratorTest) {
 						fmt.Fprintf(&b, "error: %v\n", err)
 						break
 					}
-					formatGenerated(&b, c)
+					FormatSourceChunk(&b, c)
 					c.Release()
 					if d.Cmd == "next" {
 						break
@@ -152,9 +152,10 @@ func RunGeneratorTest(t *testing.T, dir string, g GeneratorTest) {
 	})
 }
 
-// formatGenerated prints a chunk's rows: the row id (the last column),
-// then the declared columns.
-func formatGenerated(b *strings.Builder, c exec.Chunk) {
+// FormatSourceChunk prints a source's chunk as the datadriven files of
+// sources expect: its row count, then per row the row id (the last
+// column) and the declared columns, NULL for a null.
+func FormatSourceChunk(b *strings.Builder, c exec.Chunk) {
 	rec := c.Batch
 	fmt.Fprintf(b, "chunk: %d rows\n", rec.NumRows())
 	for r := 0; r < int(rec.NumRows()); r++ {
@@ -162,6 +163,10 @@ func formatGenerated(b *strings.Builder, c exec.Chunk) {
 		b.WriteString("@" + rec.Column(n-1).ValueStr(r) + ":")
 		for col := 0; col < n-1; col++ {
 			b.WriteString(" ")
+			if rec.Column(col).IsNull(r) {
+				b.WriteString("NULL")
+				continue
+			}
 			q := strconv.Quote(rec.Column(col).ValueStr(r))
 			b.WriteString(q[1 : len(q)-1])
 		}

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -139,7 +138,7 @@ func TestFile(t *testing.T) {
 						fmt.Fprintf(&b, "error: %v\n", err)
 						break
 					}
-					printChunk(&b, c)
+					exectest.FormatSourceChunk(&b, c)
 					c.Release()
 					if d.Cmd == "next" {
 						break
@@ -168,24 +167,4 @@ func TestFile(t *testing.T) {
 			return b.String()
 		})
 	})
-}
-
-func printChunk(b *strings.Builder, c exec.Chunk) {
-	rec := c.Batch
-	fmt.Fprintf(b, "chunk: %d rows\n", rec.NumRows())
-	for r := 0; r < int(rec.NumRows()); r++ {
-		n := int(rec.NumCols())
-		// The row id first, then the declared columns.
-		b.WriteString("@" + rec.Column(n-1).ValueStr(r) + ":")
-		for col := 0; col < n-1; col++ {
-			b.WriteString(" ")
-			if rec.Column(col).IsNull(r) {
-				b.WriteString("NULL")
-			} else {
-				q := strconv.Quote(rec.Column(col).ValueStr(r))
-				b.WriteString(q[1 : len(q)-1])
-			}
-		}
-		b.WriteString("\n")
-	}
 }
