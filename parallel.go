@@ -25,11 +25,19 @@ const parallelismOption = "parallelism"
 // object's parallelism option when its plan can be split (one aggregate,
 // with a GROUP BY), else 1.
 func parallelism(o *catalog.Object, plan *planner.StreamPlan) int {
-	n, err := strconv.Atoi(o.Options[parallelismOption])
-	if err != nil || n <= 1 || !parallelizable(plan) {
+	n := atoiOr(o.Options[parallelismOption], 1)
+	if n <= 1 || !parallelizable(plan) {
 		return 1
 	}
 	return min(n, statestore.NumVnodes)
+}
+
+// atoiOr returns s as an int, or def when it is not one.
+func atoiOr(s string, def int) int {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
+	}
+	return def
 }
 
 // parallelizable reports whether plan can run its aggregate as parallel

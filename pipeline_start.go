@@ -261,7 +261,7 @@ func (e *Engine) pipelineExists(st PipelineStream, plan *pipelinePlan) ([2]bool,
 			return existing, fmt.Errorf("%s %s exists with another definition (the stream's processors or output changed since its state was made): DROP it, or give the stream a new state.operator_id", o.Kind, name)
 		}
 		if cv, ok := parsed.(*sql.CreateView); ok {
-			made, want := atoiOr(o.Options[parallelismOption], 1), atoiOr(optionValue(cv.Options, parallelismOption, "1"), 1)
+			made, want := atoiOr(o.Options[parallelismOption], 1), atoiOr(optionMap(cv.Options)[parallelismOption], 1)
 			if made != want {
 				e.log.Warn("pipeline stream: thread_num changed; the view keeps the parallelism it was made with (DROP it, or give the stream a new state.operator_id, to change it)",
 					"stream", st.ID, "view", name, "parallelism", made, "thread_num", st.ThreadNum)
@@ -292,24 +292,6 @@ func withoutParallelism(text string) string {
 		}
 	}
 	return sql.String(&c)
-}
-
-// optionValue returns the value of the option key in opts, or def.
-func optionValue(opts []sql.Option, key, def string) string {
-	for _, o := range opts {
-		if strings.EqualFold(o.Key, key) {
-			return o.Value
-		}
-	}
-	return def
-}
-
-// atoiOr returns s as an int, or def when it is not one.
-func atoiOr(s string, def int) int {
-	if n, err := strconv.Atoi(s); err == nil {
-		return n
-	}
-	return def
 }
 
 // sameOptions reports whether two CREATE STREAM statements have the same
