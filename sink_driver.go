@@ -300,11 +300,13 @@ func (d *sinkDriver) read(committed exec.Epoch) (exec.Epoch, []exec.SinkRecord, 
 			upTo = last
 			return false, nil
 		}
-		r, err := ops.DecodeSinkRecord(v)
+		// One copy per record: the key and value alias it (v is valid
+		// only during the call).
+		r, err := ops.DecodeSinkRecord(bytes.Clone(v))
 		if err != nil {
 			return false, err
 		}
-		records = append(records, exec.SinkRecord{Key: bytes.Clone(r.Key), Value: bytes.Clone(r.Value)})
+		records = append(records, r)
 		last = epoch
 		return true, nil
 	})
