@@ -71,7 +71,6 @@ type epochState struct {
 	barrier   Barrier
 	pending   map[*Fragment]struct{}
 	commitErr error // the last failed Commit: retried on the next tick
-	injected  time.Time
 }
 
 // NewCoordinator returns a coordinator; Start starts its loop.
@@ -333,7 +332,7 @@ func (c *Coordinator) step(ctx context.Context, tick bool) bool {
 		c.mu.Unlock()
 		err := c.commit(ctx, st.barrier.Epoch)
 		if fn := c.opts.OnEpochCommitted; fn != nil && err == nil {
-			fn(st.barrier.Epoch, time.Since(st.injected))
+			fn(st.barrier.Epoch, time.Since(st.barrier.Time))
 		}
 		c.mu.Lock()
 		if err != nil {
@@ -363,7 +362,7 @@ func (c *Coordinator) step(ctx context.Context, tick bool) bool {
 	if c.stopReq {
 		b.Kind = Stop
 	}
-	st := &epochState{barrier: b, pending: make(map[*Fragment]struct{}, len(c.frags)), injected: b.Time}
+	st := &epochState{barrier: b, pending: make(map[*Fragment]struct{}, len(c.frags))}
 	for f := range c.frags {
 		st.pending[f] = struct{}{}
 	}

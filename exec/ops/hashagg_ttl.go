@@ -161,7 +161,7 @@ func (h *HashAgg) expire(now int64, w exec.StateWriter) error {
 			if err := w.Delete(e.key); err != nil {
 				return err
 			}
-			if !h.existed[g] && !h.dirty[g] {
+			if !h.existed[g] { // not dirty: the case above
 				h.release(g)
 			}
 			continue
