@@ -153,12 +153,15 @@ func (r *httpRegistry) Register(ctx context.Context, subject, schema string) (in
 		ID      int32  `json:"id"`
 		Message string `json:"message"`
 	}
-	_ = json.Unmarshal(answer, &out)
+	jerr := json.Unmarshal(answer, &out)
 	if resp.StatusCode != http.StatusOK {
 		if out.Message != "" {
 			return 0, fmt.Errorf("registering %s: registry answered %s: %s", subject, resp.Status, out.Message)
 		}
 		return 0, fmt.Errorf("registering %s: registry answered %s", subject, resp.Status)
+	}
+	if jerr != nil {
+		return 0, fmt.Errorf("registering %s: the registry's answer is not JSON: %w", subject, jerr)
 	}
 	r.mu.Lock()
 	r.cache[out.ID] = schema
