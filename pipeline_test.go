@@ -398,6 +398,12 @@ func TestPipelineExample(t *testing.T) {
 	conn.Close(context.Background())
 	p.kill()
 
+	// serve flags that a pipeline file's state_management replaces are
+	// refused, not dropped.
+	if out, err := osexec.Command(bin, "serve", "--config", local, "--data-dir", localData, "--memory").CombinedOutput(); err == nil || !strings.Contains(string(out), "--memory does not apply to the pipeline file") {
+		t.Errorf("weir serve --config pipeline --memory: %v\n%s", err, out)
+	}
+
 	// The checkpoints name the pipeline's state.
 	out, err := osexec.Command(bin, "checkpoint", "list", "--config", local, "--data-dir", localData).CombinedOutput()
 	if err != nil {

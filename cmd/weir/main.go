@@ -79,7 +79,15 @@ func serve(args []string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
 	if *configFile != "" && weir.IsPipelineFile(*configFile) {
-		// A file with streams: is a pipeline, served the same way.
+		// A file with streams: is a pipeline, served the same way; the
+		// file's logging.level holds unless --log-level was given.
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		for _, name := range []string{"init", "memory", "restore-from"} {
+			if set[name] {
+				return fmt.Errorf("--%s does not apply to the pipeline file %s (its state_management block decides)", name, *configFile)
+			}
+		}
 		args := []string{*configFile}
 		if *listen != "" {
 			args = append(args, "--listen", *listen)
@@ -87,7 +95,10 @@ func serve(args []string) error {
 		if *dataDir != "" {
 			args = append(args, "--data-dir", *dataDir)
 		}
-		return run(append(args, "--log-level", *logLevel))
+		if set["log-level"] {
+			args = append(args, "--log-level", *logLevel)
+		}
+		return run(args)
 	}
 	cfg, err := loadConfig(*configFile, *dataDir)
 	if err != nil {
