@@ -1,6 +1,7 @@
 package weir
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"regexp"
@@ -134,20 +135,15 @@ func LoadPipeline(path string) (*Pipeline, error) {
 	}
 	r := &yamlReader{path: path}
 	root := doc.Content[0]
+	var configKey string // the first of server and state_management
+	var configLine int
 	if err := r.mapping(root, "", func(key string, v *yaml.Node) error {
 		switch key {
 		case "server", "state_management":
-			// The server config's own decoder, over this block only.
-			block, err := yaml.Marshal(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: key}, v}})
-			if err != nil {
-				return err
+			if configKey == "" {
+				configKey, configLine = key, v.Line
 			}
-			dec := yaml.NewDecoder(strings.NewReader(string(block)))
-			dec.KnownFields(true)
-			if err := dec.Decode(&p.Config); err != nil {
-				return pipelineError(path, v.Line, key, "%v", fileLines(err, v.Line-2))
-			}
-			return nil
+			return nil // decoded below, by the server config's own decoder
 		case "logging":
 			return r.mapping(v, "logging", func(k string, v *yaml.Node) error {
 				if k != "level" {
@@ -174,6 +170,21 @@ func LoadPipeline(path string) (*Pipeline, error) {
 	}); err != nil {
 		return nil, err
 	}
+	if configKey != "" {
+		// The whole file once, so that the decoder's line numbers are the
+		// file's; the blocks read above are skipped as nodes.
+		whole := struct {
+			Config  `yaml:",inline"`
+			Logging yaml.Node `yaml:"logging"`
+			Streams yaml.Node `yaml:"streams"`
+		}{Config: p.Config}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&whole); err != nil {
+			return nil, pipelineError(path, configLine, configKey, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		p.Config = whole.Config
+	}
 	if err := p.Config.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -188,17 +199,6 @@ func LoadPipeline(path string) (*Pipeline, error) {
 		seen[s.ID] = s.Line
 	}
 	return p, nil
-}
-
-// fileLines rewrites the "line N:" references of a yaml.v3 error about a
-// block re-encoded on its own (whose line 1 is the block's key) into lines
-// of the file, offset being the file's line before the block's key.
-func fileLines(err error, offset int) string {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	return lineRef.ReplaceAllStringFunc(msg, func(m string) string {
-		n, _ := strconv.Atoi(lineRef.FindStringSubmatch(m)[1])
-		return fmt.Sprintf("line %d:", n+offset)
-	})
 }
 
 // yamlReader reads the nodes of a pipeline file with errors that name the

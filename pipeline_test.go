@@ -36,6 +36,8 @@ func TestLoadPipelineErrors(t *testing.T) {
 		{"top.yaml", "streamz: []\n", "top.yaml:1: streamz: unknown key"},
 		{"state.yaml", "state_management:\n  backend_type: tape\n" + good, "state.yaml: state_management.backend_type: unknown backend"},
 		{"statekey.yaml", "state_management:\n  retained: 3\n" + good, "statekey.yaml:2: state_management: unmarshal errors:\n  line 2: field retained not found"},
+		// After the streams, with a comment and a blank line: still the file's line.
+		{"statelate.yaml", good + "\n# the state\nstate_management:\n  enabled: true\n\n  retained: 3\n", "statelate.yaml:14: state_management: unmarshal errors:\n  line 16: field retained not found"},
 		{"empty.yaml", "state_management:\n  enabled: true\n", "empty.yaml:1: streams: the file has no streams"},
 		{"noinput.yaml", "streams:\n  - output:\n      type: stdout\n", "noinput.yaml:2: streams[0].input: missing"},
 		{"noutput.yaml", "streams:\n  - input:\n      type: file\n      path: x\n    pipeline:\n      processors:\n        - type: sql\n          query: SELECT 1 FROM flow\n", "noutput.yaml:2: streams[0].output: missing"},
