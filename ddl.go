@@ -165,10 +165,11 @@ func viewOptions(st *sql.CreateView, plan *planner.StreamPlan) (map[string]strin
 		switch key {
 		case "ttl":
 		case parallelismOption:
-			if err := checkParallelism(opt.Value); err != nil {
+			n, err := checkParallelism(opt.Value)
+			if err != nil {
 				return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, opt.Pos, "option parallelism: %v", err)
 			}
-			if atoiOr(opt.Value, 1) > 1 && !parallelizable(plan) {
+			if n > 1 && !parallelizable(plan) {
 				return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, opt.Pos, "option parallelism splits the groups of a single GROUP BY among instances; this view has no GROUP BY, a global aggregate, or more than one aggregation").
 					WithHint("Such a view runs as one instance.")
 			}

@@ -172,7 +172,7 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 		}
 		tables := o.StateTables[1 : len(o.StateTables)-1]
 		chain = e.planOperators(plan, tables, ttl)
-		if n := parallelism(o, plan); n > 1 {
+		if n := parallelism(o.Options, plan); n > 1 {
 			par = e.planInstances(plan, tables, ttl, n)
 			chain, j.parallelism = par.pre, n
 		}

@@ -11,7 +11,6 @@ import (
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/ops"
 	"github.com/weir-stream/weir/planner"
-	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql/types"
 	"github.com/weir-stream/weir/statestore"
 )
@@ -21,11 +20,11 @@ import (
 // thread_num sets it).
 const parallelismOption = "parallelism"
 
-// parallelism returns how many instances the aggregate of o runs as: the
-// object's parallelism option when its plan can be split (one aggregate,
-// with a GROUP BY), else 1.
-func parallelism(o *catalog.Object, plan *planner.StreamPlan) int {
-	n := atoiOr(o.Options[parallelismOption], 1)
+// parallelism returns how many instances the aggregate of a view with
+// options opts runs as: its parallelism option when its plan can be split
+// (one aggregate, with a GROUP BY), else 1.
+func parallelism(opts map[string]string, plan *planner.StreamPlan) int {
+	n := atoiOr(opts[parallelismOption], 1)
 	if n <= 1 || !parallelizable(plan) {
 		return 1
 	}
@@ -47,13 +46,14 @@ func parallelizable(plan *planner.StreamPlan) bool {
 	return plan.NumAggregates() == 1 && plan.Groups()
 }
 
-// checkParallelism validates the value of the parallelism option.
-func checkParallelism(v string) error {
+// checkParallelism returns the value of the parallelism option, or why it
+// is not one.
+func checkParallelism(v string) (int, error) {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > statestore.NumVnodes {
-		return fmt.Errorf("parallelism must be an integer from 1 to %d, not %q", statestore.NumVnodes, v)
+		return 0, fmt.Errorf("parallelism must be an integer from 1 to %d, not %q", statestore.NumVnodes, v)
 	}
-	return nil
+	return n, nil
 }
 
 // instances is the plan of a job whose aggregate runs as parallel

@@ -260,9 +260,8 @@ func (e *Engine) pipelineExists(st PipelineStream, plan *pipelinePlan) ([2]bool,
 		if o.Pipeline != st.ID || withoutParallelism(o.Definition) != withoutParallelism(sql.String(parsed)) {
 			return existing, fmt.Errorf("%s %s exists with another definition (the stream's processors or output changed since its state was made): DROP it, or give the stream a new state.operator_id", o.Kind, name)
 		}
-		if cv, ok := parsed.(*sql.CreateView); ok {
-			made, want := atoiOr(o.Options[parallelismOption], 1), atoiOr(optionMap(cv.Options)[parallelismOption], 1)
-			if made != want {
+		if o.Kind == catalog.View {
+			if made := atoiOr(o.Options[parallelismOption], 1); made != plan.parallelism {
 				e.log.Warn("pipeline stream: thread_num changed; the view keeps the parallelism it was made with (DROP it, or give the stream a new state.operator_id, to change it)",
 					"stream", st.ID, "view", name, "parallelism", made, "thread_num", st.ThreadNum)
 			}

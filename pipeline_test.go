@@ -237,7 +237,7 @@ streams:
 		t.Errorf("SHOW SINKS = %v", got)
 	}
 	// Another thread_num resumes the stream (its view keeps the parallelism
-	// it was made with, and the log says so).
+	// it was made with; the start logs a warning, which this does not read).
 	threads := strings.Replace(text, "thread_num: 2", "thread_num: 3", 1)
 	if err := os.WriteFile(file, []byte(threads), 0o644); err != nil {
 		t.Fatal(err)

@@ -181,11 +181,7 @@ func (s *Session) explain(st *sql.Explain) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		par := 1
-		if v, ok := opts[parallelismOption]; ok {
-			par = atoiOr(v, 1)
-		}
-		text = planner.ExplainStream(inner.Name.Last().Value, plan, par)
+		text = planner.ExplainStream(inner.Name.Last().Value, plan, parallelism(opts, plan))
 	default:
 		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Pos, "EXPLAIN supports SELECT and CREATE MATERIALIZED VIEW")
 	}
