@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/weir-stream/weir/exec"
@@ -322,7 +323,8 @@ func (e *Engine) beginCheckpoint(epoch exec.Epoch) {
 	if e.cp == nil {
 		return
 	}
-	info := e.checkpointInfo(epoch)
+	// Built once, and only when a store takes the checkpoint.
+	info := sync.OnceValue(func() json.RawMessage { return e.checkpointInfo(epoch) })
 	ok, err := e.cp.Begin(uint64(epoch), info)
 	if err != nil {
 		e.log.Error("could not take a checkpoint", "epoch", epoch, "err", err)
@@ -387,13 +389,14 @@ func (e *Engine) closeCheckpoints(ctx context.Context, last exec.Epoch) uint64 {
 	if e.cp == nil {
 		return 0
 	}
+	info := sync.OnceValue(func() json.RawMessage { return e.checkpointInfo(last) })
 	for _, cp := range []*statestore.Checkpointer{e.cp, e.remote} {
 		if cp == nil {
 			continue
 		}
 		_ = cp.Wait(ctx)
 		if cp.Durable() < uint64(last) {
-			if ok, err := cp.Begin(uint64(last), e.checkpointInfo(last)); err != nil || !ok {
+			if ok, err := cp.Begin(uint64(last), info); err != nil || !ok {
 				e.log.Error("could not take the final checkpoint", "epoch", last, "err", err)
 			} else if err := cp.Wait(ctx); err != nil {
 				e.log.Error("the final checkpoint failed", "epoch", last, "err", err)

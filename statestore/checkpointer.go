@@ -187,11 +187,12 @@ func (c *Checkpointer) Run() string { return c.run }
 
 // Begin takes a checkpoint of the store as of epoch, which the caller has
 // just committed (no write of a later epoch may be in flight), and uploads
-// it in the background. info is recorded in the manifest. It returns false
-// when an upload is still in flight: no checkpoint is taken then. Taking
-// the checkpoint flushes the memtables and hard-links the files; only that
-// is on the caller's path.
-func (c *Checkpointer) Begin(epoch uint64, info json.RawMessage) (bool, error) {
+// it in the background. What info returns (nil info: nothing) is recorded
+// in the manifest; it is called only when a checkpoint is taken. Begin
+// returns false when an upload is still in flight: no checkpoint is taken
+// then. Taking the checkpoint flushes the memtables and hard-links the
+// files; only that is on the caller's path.
+func (c *Checkpointer) Begin(epoch uint64, infoFn func() json.RawMessage) (bool, error) {
 	c.mu.Lock()
 	if c.busy || c.closed {
 		c.mu.Unlock()
@@ -200,6 +201,10 @@ func (c *Checkpointer) Begin(epoch uint64, info json.RawMessage) (bool, error) {
 	c.busy = true
 	c.idle = make(chan struct{})
 	c.mu.Unlock()
+	var info json.RawMessage
+	if infoFn != nil {
+		info = infoFn()
+	}
 	started := time.Now()
 	dir := filepath.Join(c.opts.ScratchDir, fmt.Sprintf("%020d", epoch))
 	if err := os.RemoveAll(dir); err != nil {

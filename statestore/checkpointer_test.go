@@ -74,7 +74,7 @@ func key(i int) []byte {
 // checkpoint takes a checkpoint of epoch and waits for it.
 func (e *ckptEnv) checkpoint(epoch uint64) (statestore.CheckpointStatus, error) {
 	e.t.Helper()
-	ok, err := e.cp.Begin(epoch, []byte(`{"note":"test"}`))
+	ok, err := e.cp.Begin(epoch, func() json.RawMessage { return []byte(`{"note":"test"}`) })
 	if err != nil || !ok {
 		e.t.Fatalf("begin %d: %v %v", epoch, ok, err)
 	}
