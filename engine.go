@@ -71,12 +71,18 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	// Checkpoints wake the sinks' delivery; none is written before e is.
+	// A durable checkpoint wakes the sinks' delivery, and every finished
+	// one is counted in the metrics; none finishes before e is opened.
 	var opened atomic.Pointer[Engine]
-	store, cps, recovery, err := openState(ctx, cfg, log, func() {
-		if e := opened.Load(); e != nil {
+	store, cps, recovery, err := openState(ctx, cfg, log, func(st statestore.CheckpointStatus) {
+		e := opened.Load()
+		if e == nil {
+			return
+		}
+		if st.Status == "done" {
 			e.pokeSinks(0)
 		}
+		e.metrics.countCheckpoint(st)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
@@ -101,7 +107,6 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if len(cps) > 1 {
 		e.remote = cps[1]
 	}
-	opened.Store(e)
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	last, err := e.committedEpoch()
 	if err != nil {
@@ -110,6 +115,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e.snap = &snapshot{epoch: last, snap: store.NewSnapshot(), refs: 1}
 	e.metrics = newMetrics(e)
+	opened.Store(e) // after e.metrics: the checkpoint callback reads it
 	copts := exec.CoordinatorOptions{Interval: cfg.interval(), Commit: e.commit, Logger: log}
 	e.metrics.instrument(&copts)
 	e.coord = exec.NewCoordinator(copts)

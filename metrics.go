@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,11 +48,6 @@ type metrics struct {
 	checkpointStateBytes    prometheus.Gauge
 	barrierAlignment        prometheus.Histogram
 	epochCommit             prometheus.Histogram
-
-	mu sync.Mutex // guards counted
-	// counted is the start time of the newest finished checkpoint already
-	// counted: history entries up to it are not counted again.
-	counted time.Time
 
 	srv    *http.Server
 	addr   string
@@ -145,40 +139,26 @@ func (m *metrics) instrument(opts *exec.CoordinatorOptions) {
 	opts.OnBarrierAligned = func(d time.Duration) { m.barrierAlignment.Observe(d.Seconds()) }
 	opts.OnEpochCommitted = func(_ exec.Epoch, d time.Duration) {
 		m.epochCommit.Observe(d.Seconds())
-		m.syncCheckpoints()
 	}
 }
 
-// syncCheckpoints counts the checkpoints that finished since the last call.
-// It runs at each epoch commit, at most one checkpoint starts per commit, so
-// the bounded history never drops an entry before it is counted.
-func (m *metrics) syncCheckpoints() {
-	cp := m.e.cp
-	if cp == nil {
+// countCheckpoint counts a finished checkpoint (of either store, with
+// backend hybrid). With a nil m it does nothing.
+func (m *metrics) countCheckpoint(st statestore.CheckpointStatus) {
+	if m == nil {
 		return
 	}
-	history := cp.History()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, st := range history {
-		if (st.Status != "done" && st.Status != "failed") || !st.Started.After(m.counted) {
-			continue
-		}
-		m.counted = st.Started
-		m.checkpoints.WithLabelValues(st.Status).Inc()
-		if st.Status == "done" {
-			m.checkpointDuration.Observe(st.Duration.Seconds())
-			m.checkpointUploadedBytes.Add(float64(st.BytesUploaded))
-			m.checkpointUploadedFiles.Add(float64(st.FilesUploaded))
-			m.checkpointStateBytes.Set(float64(st.StateBytes))
-		}
+	m.checkpoints.WithLabelValues(st.Status).Inc()
+	if st.Status == "done" {
+		m.checkpointDuration.Observe(st.Duration.Seconds())
+		m.checkpointUploadedBytes.Add(float64(st.BytesUploaded))
+		m.checkpointUploadedFiles.Add(float64(st.FilesUploaded))
+		m.checkpointStateBytes.Set(float64(st.StateBytes))
 	}
 }
 
-// gather syncs the checkpoint metrics and gathers the registry: what a
-// scrape returns.
+// gather gathers the registry: what a scrape returns.
 func (m *metrics) gather() ([]*dto.MetricFamily, error) {
-	m.syncCheckpoints()
 	return m.reg.Gather()
 }
 

@@ -108,7 +108,7 @@ func checkpointStores(ctx context.Context, cfg Config) ([]checkpointStore, error
 // checkpoint stores, is restored into it first. It returns the store, the
 // checkpointers (none without checkpoints; one per checkpoint store) and
 // what it did. onDurable is called after each checkpoint is written.
-func openState(ctx context.Context, cfg Config, log *slog.Logger, onDurable func()) (*statestore.Store, []*statestore.Checkpointer, recoveryInfo, error) {
+func openState(ctx context.Context, cfg Config, log *slog.Logger, onFinish func(statestore.CheckpointStatus)) (*statestore.Store, []*statestore.Checkpointer, recoveryInfo, error) {
 	if cfg.State.BackendType == "memory" {
 		s, err := statestore.Open(statestore.Options{InMemory: true, Logger: log})
 		return s, nil, recoveryInfo{from: "empty"}, err
@@ -185,7 +185,7 @@ func openState(ctx context.Context, cfg Config, log *slog.Logger, onDurable func
 		if hook := cfg.CheckpointHook; hook != nil {
 			opts.OnStep = func(s statestore.CheckpointStep) { hook(string(s)) }
 		}
-		opts.OnDurable = func(uint64) { onDurable() }
+		opts.OnFinish = onFinish
 		cp, err := statestore.NewCheckpointer(ctx, s, opts)
 		if err != nil {
 			s.Close()

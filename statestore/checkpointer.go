@@ -43,10 +43,10 @@ type CheckpointerOptions struct {
 	// CheckpointStep), from the goroutine doing it. Crash tests kill the
 	// process there.
 	OnStep func(step CheckpointStep)
-	// OnDurable, when set, is called with the epoch of every checkpoint
-	// whose manifest is written, from the goroutine that wrote it, after
-	// Durable reports it.
-	OnDurable func(epoch uint64)
+	// OnFinish, when set, is called with the status of every checkpoint
+	// that finished (Status "done": its manifest is written, and Durable
+	// reports it; or "failed"), from the goroutine that finished it.
+	OnFinish func(st CheckpointStatus)
 }
 
 // CheckpointStep names a point in the taking of a checkpoint.
@@ -264,8 +264,8 @@ func (c *Checkpointer) finish(st CheckpointStatus, err error) {
 	c.busy = false
 	close(c.idle)
 	c.mu.Unlock()
-	if err == nil && c.opts.OnDurable != nil {
-		c.opts.OnDurable(st.Epoch)
+	if c.opts.OnFinish != nil {
+		c.opts.OnFinish(st)
 	}
 }
 
