@@ -97,6 +97,7 @@ func (e *sinkEncoder) Encode(c exec.Chunk, emit func(key, value []byte)) error {
 	}
 	e.tsMillis = time.Now().UnixMilli()
 	n := c.NumRows()
+	keyed := false // keyBuf holds row i's key already (an update's second row)
 	for i := 0; i < n; i++ {
 		op := c.OpAt(i)
 		switch e.typ {
@@ -106,13 +107,18 @@ func (e *sinkEncoder) Encode(c exec.Chunk, emit func(key, value []byte)) error {
 			}
 			emit(nil, e.row(enc, i))
 		case sinkUpsert:
-			e.keyBuf = e.keyOf(e.keyBuf[:0], enc, i)
+			if !keyed {
+				e.keyBuf = e.keyOf(e.keyBuf[:0], enc, i)
+			}
+			keyed = false
 			switch {
 			case op.IsInsert():
 				emit(e.keyBuf, e.row(enc, i))
 			case op == exec.UpdateDelete && i+1 < n && c.OpAt(i+1) == exec.UpdateInsert &&
 				bytes.Equal(e.keyBuf, e.nextKeyOf(enc, i+1)):
-				// The update's new row follows under the same key.
+				// The update's new row follows under the same key, which
+				// keyBuf is.
+				keyed = true
 			default:
 				emit(e.keyBuf, nil)
 			}
@@ -287,6 +293,7 @@ func (e *sinkEncoder) sameAvroKey(key []byte, keyCols []arrow.Array, i int) bool
 	if e.avroKey == nil {
 		return true
 	}
-	next, err := e.avroKey.Append(nil, keyCols, i)
+	next, err := e.avroKey.Append(e.nextKey[:0], keyCols, i)
+	e.nextKey = next
 	return err == nil && bytes.Equal(key, next)
 }
