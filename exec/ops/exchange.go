@@ -7,7 +7,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
-	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/sql/types"
 	"github.com/weir-stream/weir/statestore"
 )
@@ -22,7 +21,6 @@ type KeyExchange struct {
 	keys     []int
 	keyTypes []types.T
 	buf      []byte
-	owner    []int32
 	rows     [][]int
 }
 
@@ -52,10 +50,6 @@ func (x *KeyExchange) Split(ctx context.Context, c exec.Chunk, n int) ([]exec.Ch
 		}
 		encs[j] = enc
 	}
-	if cap(x.owner) < rows {
-		x.owner = make([]int32, rows)
-	}
-	owner := x.owner[:rows]
 	if len(x.rows) != n {
 		x.rows = make([][]int, n)
 	}
@@ -69,42 +63,20 @@ func (x *KeyExchange) Split(ctx context.Context, c exec.Chunk, n int) ([]exec.Ch
 		}
 		x.buf = buf
 		o := statestore.VnodeOwner(statestore.Vnode(buf), n)
-		owner[i] = int32(o)
 		x.rows[o] = append(x.rows[o], i)
 	}
 	for i, sel := range x.rows {
 		if len(sel) == 0 {
 			continue
 		}
-		batch, err := expr.SelectRows(ctx, x.mem, c.Batch, sel)
+		part, err := selectChunk(ctx, x.mem, c, sel)
 		if err != nil {
 			for _, p := range parts[:i] {
 				p.Release()
 			}
 			return nil, fmt.Errorf("key exchange: %w", err)
 		}
-		parts[i] = exec.Chunk{Batch: batch, Ops: splitOps(c.Ops, sel, owner)}
+		parts[i] = part
 	}
 	return parts, nil
-}
-
-// splitOps returns the ops of the rows sel (nil for an append-only chunk).
-// An update whose two halves went to different instances (its key changed)
-// becomes a Delete on one and an Insert on the other.
-func splitOps(ops []exec.Op, sel []int, owner []int32) []exec.Op {
-	if ops == nil {
-		return nil
-	}
-	out := make([]exec.Op, len(sel))
-	for k, i := range sel {
-		op := ops[i]
-		switch {
-		case op == exec.UpdateDelete && (i+1 >= len(ops) || owner[i+1] != owner[i]):
-			op = exec.Delete
-		case op == exec.UpdateInsert && (i == 0 || owner[i-1] != owner[i]):
-			op = exec.Insert
-		}
-		out[k] = op
-	}
-	return out
 }

@@ -56,20 +56,13 @@ func (f *Filter) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, out exec
 	}
 	var ops []exec.Op
 	if c.Ops != nil {
-		ops = make([]exec.Op, 0, kept)
+		sel := make([]int, 0, kept)
 		for i := 0; i < n; i++ {
-			if !mask.IsValid(i) || !mask.Value(i) {
-				continue
+			if mask.IsValid(i) && mask.Value(i) {
+				sel = append(sel, i)
 			}
-			op := c.Ops[i]
-			switch {
-			case op == exec.UpdateDelete && !(i+1 < n && mask.IsValid(i+1) && mask.Value(i+1)):
-				op = exec.Delete
-			case op == exec.UpdateInsert && !(i > 0 && mask.IsValid(i-1) && mask.Value(i-1)):
-				op = exec.Insert
-			}
-			ops = append(ops, op)
 		}
+		ops = selectOps(c.Ops, sel)
 	}
 	rec, err := compute.FilterRecordBatch(compute.WithAllocator(ctx, f.mem), c.Batch, mask, compute.DefaultFilterOptions())
 	if err != nil {

@@ -5,9 +5,6 @@ import (
 	"encoding/binary"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
-
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/statestore"
@@ -283,32 +280,19 @@ func (h *HashAgg) unexpired(slots []int32, signs []int64) []bool {
 
 // processKept folds the rows of c that keep marks.
 func (h *HashAgg) processKept(ctx context.Context, c exec.Chunk, keep []bool) error {
-	mb := array.NewBooleanBuilder(h.mem)
-	defer mb.Release()
-	mb.AppendValues(keep, nil)
-	mask := mb.NewBooleanArray()
-	defer mask.Release()
-	ops := make([]exec.Op, 0, len(keep))
+	sel := make([]int, 0, len(keep))
 	for i, k := range keep {
-		if !k {
-			continue
+		if k {
+			sel = append(sel, i)
 		}
-		op := c.Ops[i]
-		switch {
-		case op == exec.UpdateDelete && !(i+1 < len(keep) && keep[i+1]):
-			op = exec.Delete
-		case op == exec.UpdateInsert && !(i > 0 && keep[i-1]):
-			op = exec.Insert
-		}
-		ops = append(ops, op)
 	}
-	if len(ops) == 0 {
+	if len(sel) == 0 {
 		return nil
 	}
-	rec, err := compute.FilterRecordBatch(compute.WithAllocator(ctx, h.mem), c.Batch, mask, compute.DefaultFilterOptions())
+	kept, err := selectChunk(ctx, h.mem, c, sel)
 	if err != nil {
 		return err
 	}
-	defer rec.Release()
-	return h.ProcessChunk(ctx, 0, exec.Chunk{Batch: rec, Ops: ops}, nil)
+	defer kept.Release()
+	return h.ProcessChunk(ctx, 0, kept, nil)
 }
