@@ -117,6 +117,11 @@ func LoadConfig(path string) (Config, error) {
 	return cfg, nil
 }
 
+// stateTimeout is StateTimeoutMS as a duration (0: groups never expire).
+func (c StateConfig) stateTimeout() time.Duration {
+	return time.Duration(c.StateTimeoutMS) * time.Millisecond
+}
+
 // Validate checks the values of c and names the offending key.
 func (c Config) Validate() error {
 	if c.Server.MetricsListen != "" {

@@ -232,7 +232,7 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 				// One fragment of a parallel job cannot go on without the
 				// others (the exchange would block on its input): stop all.
 				cancel()
-				e.unsubscribe(j)
+				e.unsubscribe(j.up, j.input)
 			}
 		}()
 	}
@@ -289,24 +289,24 @@ func (j *job) removeOutput(ctx context.Context, input chan exec.Message) {
 	})
 }
 
-// unsubscribe removes a failed job's input from its upstream's Broadcast, so
-// that the upstream (and every epoch, FLUSH and DML waiting on it) never
+// unsubscribe removes input (a failed job's, or a subscription's) from the
+// outputs of its upstream job up, so that the upstream (and every epoch, FLUSH and DML waiting on it) never
 // blocks on a channel nobody reads. Until the removal has happened inside the
 // upstream's goroutine, what the upstream sends is read and released here.
-func (e *Engine) unsubscribe(j *job) {
-	if j.up == nil {
+func (e *Engine) unsubscribe(up *job, input chan exec.Message) {
+	if up == nil {
 		return
 	}
 	removed := make(chan struct{})
 	go func() {
 		for {
 			select {
-			case m := <-j.input:
+			case m := <-input:
 				m.Chunk.Release()
 			case <-removed:
 				for {
 					select {
-					case m := <-j.input:
+					case m := <-input:
 						m.Chunk.Release()
 					default:
 						return
@@ -315,7 +315,7 @@ func (e *Engine) unsubscribe(j *job) {
 			}
 		}
 	}()
-	j.up.removeOutput(e.ctx, j.input)
+	up.removeOutput(e.ctx, input)
 	close(removed)
 }
 
@@ -381,7 +381,7 @@ func (e *Engine) viewTTL(o *catalog.Object) (time.Duration, error) {
 		}
 		return d, nil
 	}
-	return time.Duration(e.cfg.State.StateTimeoutMS) * time.Millisecond, nil
+	return e.cfg.State.stateTimeout(), nil
 }
 
 // stopJob ends a job's dataflow: it is unsubscribed from its upstream and its

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/planner"
@@ -73,7 +72,7 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 	}); err != nil {
 		return nil, err
 	}
-	ttl := time.Duration(e.cfg.State.StateTimeoutMS) * time.Millisecond
+	ttl := e.cfg.State.stateTimeout()
 	chain := append(e.planOperators(plan, s.tables[:len(s.tables)-1], ttl), chunkCallback(fn))
 	spec := exec.FragmentSpec{Name: s.name, Ops: chain, State: stateStore{e.store}, Mem: e.mem, Logger: e.log}
 	resume, err := e.coord.Pause(ctx)
@@ -127,7 +126,7 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 // Engine.unsubscribe).
 func (s *Subscription) unsubscribe() {
 	if s.up != nil {
-		s.e.unsubscribe(&job{up: s.up, input: s.input})
+		s.e.unsubscribe(s.up, s.input)
 	}
 }
 
