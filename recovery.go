@@ -107,7 +107,7 @@ func checkpointStores(ctx context.Context, cfg Config) ([]checkpointStore, error
 // on a new machine) the newest checkpoint that verifies, in any of the
 // checkpoint stores, is restored into it first. It returns the store, the
 // checkpointers (none without checkpoints; one per checkpoint store) and
-// what it did. onDurable is called after each checkpoint is written.
+// what it did. onFinish is called as each checkpoint finishes.
 func openState(ctx context.Context, cfg Config, log *slog.Logger, onFinish func(statestore.CheckpointStatus)) (*statestore.Store, []*statestore.Checkpointer, recoveryInfo, error) {
 	if cfg.State.BackendType == "memory" {
 		s, err := statestore.Open(statestore.Options{InMemory: true, Logger: log})
@@ -180,7 +180,7 @@ func openState(ctx context.Context, cfg Config, log *slog.Logger, onFinish func(
 		}
 		opts := statestore.CheckpointerOptions{
 			Objects: st.objects, ScratchDir: filepath.Join(cfg.Server.DataDir, scratch),
-			Retain: cfg.State.RetainedCheckpoints, Restored: restored[i], Logger: log.With("store", st.name),
+			Retain: cfg.State.RetainedCheckpoints, Restored: restored[i], Logger: log.With("store", st.name), Name: st.name,
 		}
 		if hook := cfg.CheckpointHook; hook != nil {
 			opts.OnStep = func(s statestore.CheckpointStep) { hook(string(s)) }

@@ -291,21 +291,11 @@ func fillSinks(e *Engine, b *array.RecordBuilder) {
 }
 
 func fillCheckpoints(e *Engine, b *array.RecordBuilder) {
-	if e.cp == nil {
-		return
-	}
-	stores := []struct {
-		name string
-		cp   *statestore.Checkpointer
-	}{{e.cfg.State.BackendType, e.cp}}
-	if e.remote != nil {
-		stores = []struct {
-			name string
-			cp   *statestore.Checkpointer
-		}{{"local", e.cp}, {"s3", e.remote}}
-	}
-	for _, st := range stores {
-		for _, c := range st.cp.History() {
+	for _, cp := range []*statestore.Checkpointer{e.cp, e.remote} {
+		if cp == nil {
+			continue
+		}
+		for _, c := range cp.History() {
 			b.Field(0).(*array.Int64Builder).Append(int64(c.Epoch))
 			b.Field(1).(*array.TimestampBuilder).Append(arrow.Timestamp(c.Started.UnixMicro()))
 			b.Field(2).(*array.Float64Builder).Append(float64(c.Duration.Microseconds()) / 1000)
@@ -319,7 +309,7 @@ func fillCheckpoints(e *Engine, b *array.RecordBuilder) {
 			} else {
 				b.Field(8).(*array.StringBuilder).Append(c.Err)
 			}
-			b.Field(9).(*array.StringBuilder).Append(st.name)
+			b.Field(9).(*array.StringBuilder).Append(cp.Name())
 			if p := checkpointPipelines(c.Info); p == "" {
 				b.Field(10).AppendNull()
 			} else {

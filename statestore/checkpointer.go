@@ -39,6 +39,8 @@ type CheckpointerOptions struct {
 	// files are in the object store already and are not uploaded again.
 	Restored *Manifest
 	Logger   *slog.Logger
+	// Name names the checkpoint store in system tables ("local", "s3").
+	Name string
 	// OnStep, when set, is called at each step of every checkpoint (see
 	// CheckpointStep), from the goroutine doing it. Crash tests kill the
 	// process there.
@@ -184,6 +186,9 @@ func (c *Checkpointer) remember(m *Manifest) {
 // Run returns the identifier of this process run, under which its SST
 // files are stored.
 func (c *Checkpointer) Run() string { return c.run }
+
+// Name is CheckpointerOptions.Name.
+func (c *Checkpointer) Name() string { return c.opts.Name }
 
 // Begin takes a checkpoint of the store as of epoch, which the caller has
 // just committed (no write of a later epoch may be in flight), and uploads
