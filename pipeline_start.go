@@ -387,7 +387,8 @@ func inputStatement(name string, in PipelineInput, cols []string) string {
 		keys, _ := jsonKeys([]byte(in.Context))
 		for _, k := range keys {
 			v := strings.TrimSpace(string(fields[k]))
-			if s, err := strconv.Unquote(v); err == nil && strings.HasPrefix(v, `"`) {
+			var s string
+			if json.Unmarshal(fields[k], &s) == nil { // a JSON string, escapes and all
 				v = s
 			}
 			add("fields."+k+".kind", "constant")

@@ -507,7 +507,7 @@ func TestPipelineGenerate(t *testing.T) {
 streams:
   - input:
       type: generate
-      context: '{"sensor": "temp_1", "value": 10, "ratio": 0.5, "ok": true}'
+      context: '{"sensor": "temp\/1", "value": 10, "ratio": 0.5, "ok": true}'
       interval: 10ms
       batch_size: 5
       count: 50
@@ -532,7 +532,7 @@ streams:
 		t.Fatal(err)
 	}
 	conn := connect(t, ts.dsn)
-	waitForRows(t, conn, `SELECT * FROM sensors`, []string{"temp_1 50 500 25"})
+	waitForRows(t, conn, `SELECT * FROM sensors`, []string{"temp/1 50 500 25"})
 
 	bad := strings.Replace(text, `"ok": true`, `"ok": {"nested": 1}`, 1)
 	if err := os.WriteFile(file, []byte(bad), 0o644); err != nil {
