@@ -575,10 +575,13 @@ func (*ParenExpr) exprNode()    {}
 func (*SubqueryExpr) exprNode() {}
 
 // Error is a syntax error with the position where it was found. The wire layer
-// reports it as SQLSTATE 42601 with the position.
+// reports it as SQLSTATE 42601 with the position, or as Code when that is set
+// (54001 for a statement nested too deeply), with Hint.
 type Error struct {
-	Pos Pos
-	Msg string
+	Pos  Pos
+	Msg  string
+	Code string
+	Hint string
 }
 
 func (e *Error) Error() string { return e.Msg }

@@ -1,8 +1,18 @@
 package sql
 
-// maxDepth bounds the nesting of expressions and subqueries, so that a
-// hostile text cannot exhaust the stack.
-const maxDepth = 1000
+import "strconv"
+
+// MaxDepth bounds the nesting of expressions, subqueries and joins: every
+// parenthesis, subquery, prefix operator, function call or CASE counts a
+// level, and so does every operator of a left-deep chain (a+b+c is two levels
+// deep). Everything after the parser (binder, printer, evaluator, DuckDB)
+// recurses over trees no deeper than this, so a hostile text cannot exhaust
+// the stack; a deeper statement is refused with SQLSTATE 54001.
+const MaxDepth = 1000
+
+// tooComplex is SQLSTATE 54001 (statement_too_complex); sql cannot import
+// sqlstate, which imports it.
+const tooComplex = "54001"
 
 // parser is a recursive-descent parser over the tokens of one text. It is
 // used by one goroutine at a time.
@@ -168,8 +178,10 @@ func (p *parser) errorf(pos int, msg string) error { return &Error{Pos: Pos(pos)
 // enter guards recursion depth; every successful enter is paired with leave.
 func (p *parser) enter() error {
 	p.depth++
-	if p.depth > maxDepth {
-		return p.errorf(p.peek().pos, "statement is too deeply nested")
+	if p.depth > MaxDepth {
+		return &Error{Pos: Pos(p.peek().pos), Code: tooComplex, Msg: "stack depth limit exceeded",
+			Hint: "weir accepts expressions, subqueries and joins nested at most " + strconv.Itoa(MaxDepth) +
+				" levels deep (a chain of operators counts one level each); simplify the statement."}
 	}
 	return nil
 }

@@ -96,6 +96,9 @@ func (p *parser) parseExprLevel(minLevel int) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Each operator applied to left makes the tree one level deeper.
+	chain := 0
+	defer func() { p.depth -= chain }()
 	lastOpen := lvlNone // level of the last infix operator whose right side is open
 	for {
 		lvl := p.infixLevel()
@@ -105,6 +108,10 @@ func (p *parser) parseExprLevel(minLevel int) (Expr, error) {
 		t := p.peek()
 		if lvl == lastOpen && (lvl == lvlCmp || lvl == lvlLike) {
 			return nil, p.errAt(t)
+		}
+		chain++
+		if err := p.enter(); err != nil {
+			return nil, err
 		}
 		switch lvl {
 		case lvlCast:

@@ -204,6 +204,9 @@ func (p *parser) parseTableRef() (TableExpr, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Each join applied to left makes the tree one level deeper.
+	chain := 0
+	defer func() { p.depth -= chain }()
 	for {
 		t := p.peek()
 		var kind JoinKind
@@ -224,6 +227,10 @@ func (p *parser) parseTableRef() (TableExpr, error) {
 			return left, nil
 		}
 		if err := p.expectKw("join"); err != nil {
+			return nil, err
+		}
+		chain++
+		if err := p.enter(); err != nil {
 			return nil, err
 		}
 		right, err := p.parseTablePrimary()

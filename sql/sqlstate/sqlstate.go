@@ -47,7 +47,13 @@ const (
 	ObjectNotInPrerequisiteState = "55000"
 	ObjectInUse                  = "55006"
 	InsufficientResources        = "53000"
+	OutOfMemory                  = "53200"
+	ProgramLimitExceeded         = "54000"
+	StatementTooComplex          = "54001"
 	ConfigFileError              = "F0000"
+	Warning                      = "01000"
+	UnableToConnect              = "08001" // sqlclient_unable_to_establish_sqlconnection
+	SystemError                  = "58000"
 	Internal                     = "XX000"
 )
 
@@ -108,7 +114,11 @@ func From(err error) *Error {
 	}
 	var se *sql.Error
 	if errors.As(err, &se) {
-		return &Error{Code: SyntaxError, Message: se.Msg, Position: int(se.Pos), cause: err}
+		code := SyntaxError
+		if se.Code != "" {
+			code = se.Code
+		}
+		return &Error{Code: code, Message: se.Msg, Hint: se.Hint, Position: int(se.Pos), cause: err}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return &Error{Code: QueryCanceled, Message: "canceling statement due to user request", Position: -1, cause: err}

@@ -1,0 +1,68 @@
+package sql
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDepthLimit checks that statements nested deeper than MaxDepth, however
+// the depth arises, are refused with code 54001 at a position inside the text,
+// and that statements just inside the limit parse.
+func TestDepthLimit(t *testing.T) {
+	n := MaxDepth + 10
+	deep := map[string]string{
+		"left-deep chain":   "SELECT 1" + strings.Repeat("+1", n),
+		"parentheses":       "SELECT " + strings.Repeat("(", n) + "1" + strings.Repeat(")", n),
+		"unary minus":       "SELECT " + strings.Repeat("- ", n) + "1",
+		"NOT chain":         "SELECT " + strings.Repeat("NOT ", n) + "true",
+		"AND chain":         "SELECT true" + strings.Repeat(" AND true", n),
+		"casts":             "SELECT 1" + strings.Repeat("::int", n),
+		"function args":     "SELECT " + strings.Repeat("abs(", n) + "1" + strings.Repeat(")", n),
+		"CASE":              "SELECT " + strings.Repeat("CASE WHEN true THEN ", n) + "1" + strings.Repeat(" END", n),
+		"scalar subqueries": "SELECT " + strings.Repeat("(SELECT ", n) + "1" + strings.Repeat(")", n),
+		"FROM subqueries":   "SELECT * FROM " + strings.Repeat("(SELECT * FROM ", n) + "t" + strings.Repeat(") s", n),
+		"joins":             "SELECT * FROM t" + strings.Repeat(" CROSS JOIN t", n),
+		"IS NULL chain":     "SELECT 1" + strings.Repeat(" IS NULL", n),
+		"IN in IN":          "SELECT " + strings.Repeat("1 IN (", n) + "1" + strings.Repeat(")", n),
+		"WHERE":             "SELECT a FROM t WHERE a" + strings.Repeat(" OR a", n),
+	}
+	for name, text := range deep {
+		_, err := Parse(text)
+		var se *Error
+		if !errors.As(err, &se) || se.Code != "54001" || se.Msg != "stack depth limit exceeded" {
+			t.Errorf("%s: got %v, want 54001 stack depth limit exceeded", name, err)
+			continue
+		}
+		if se.Pos <= 0 || int(se.Pos) >= len(text) {
+			t.Errorf("%s: position %d outside the text", name, se.Pos)
+		}
+	}
+	shallow := []string{
+		"SELECT 1" + strings.Repeat("+1", MaxDepth-10),
+		"SELECT " + strings.Repeat("(", MaxDepth/2) + "1" + strings.Repeat(")", MaxDepth/2),
+		"SELECT a FROM t WHERE a IN (" + strings.Repeat("1, ", 100000) + "1)",
+		"SELECT " + strings.Repeat("1, ", 100000) + "1",
+	}
+	for _, text := range shallow {
+		if _, err := Parse(text); err != nil {
+			t.Errorf("%.40s…: %v", text, err)
+		}
+	}
+}
+
+// TestHugeChainFast checks that a megabyte-long operator chain is refused
+// quickly instead of being parsed into a tree a million levels deep.
+func TestHugeChainFast(t *testing.T) {
+	text := "SELECT 1" + strings.Repeat("+1", 1<<19)
+	start := time.Now()
+	_, err := Parse(text)
+	var se *Error
+	if !errors.As(err, &se) || se.Code != "54001" {
+		t.Fatalf("got %v, want 54001", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("refusing a 1 MB chain took %v", d)
+	}
+}
