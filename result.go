@@ -20,6 +20,16 @@ type Result struct {
 	Tag     string
 	// Notices are sent to the client as NoticeResponse before the rows.
 	Notices []string
+	// Warnings are sent after Notices, as NoticeResponse with severity
+	// WARNING (psql prints them as "WARNING:  …").
+	Warnings []Warning
+}
+
+// Warning is a message of severity WARNING for the client: it does not
+// make the statement fail. Code is its SQLSTATE (01000 when none fits
+// better).
+type Warning struct {
+	Code, Message, Detail, Hint string
 }
 
 // HasRows reports whether the statement returns a row set (even an empty one):

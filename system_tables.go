@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/adhoc"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql/types"
@@ -28,7 +29,8 @@ type systemTable struct {
 //
 //	weir_jobs           one row per table and view dataflow: running or failed, and why;
 //	                    how many instances its aggregate runs as, and its fragments
-//	weir_sources        one row per source (a view reading a stream): rows read, position, lag
+//	weir_sources        one row per source (a view reading a stream): rows read, position, lag;
+//	                    status (running, or waiting while it retries) and its last error
 //	weir_source_errors  one row per source that skipped records it could not decode
 //	weir_dead_letters   the records streams with on.error = 'dlq' could not decode
 //	weir_checkpoints    the checkpoints this process took: epoch, duration, bytes, status,
@@ -96,6 +98,7 @@ var systemTables = map[string]systemTable{
 			{Name: "lag", Type: types.Int64Type}, {Name: "lag_unit", Type: types.TextType},
 			{Name: "lag_detail", Type: types.TextType}, {Name: "bytes", Type: types.Int64Type},
 			{Name: "rows_per_second", Type: types.Float64Type},
+			{Name: "status", Type: types.TextType}, {Name: "last_error", Type: types.TextType},
 		},
 		fill: fillSources,
 	},
@@ -194,6 +197,15 @@ func fillSources(e *Engine, b *array.RecordBuilder) {
 			b.Field(9).(*array.Int64Builder).Append(p.Bytes)
 		}
 		b.Field(10).(*array.Float64Builder).Append(rate)
+		if p.Status == "" {
+			p.Status = exec.SourceRunning
+		}
+		b.Field(11).(*array.StringBuilder).Append(p.Status)
+		if p.LastError == "" {
+			b.Field(12).AppendNull()
+		} else {
+			b.Field(12).(*array.StringBuilder).Append(p.LastError)
+		}
 	}
 }
 

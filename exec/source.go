@@ -49,7 +49,20 @@ type SourceProgress struct {
 	// parts: Kafka's is "p0:5,p1:0" (records per partition, where the high
 	// watermark is known). Empty otherwise.
 	LagDetail string
+	// Status is SourceRunning, or SourceWaiting while the source cannot
+	// read (its brokers or its topic are gone) and retries; empty means
+	// running.
+	Status string
+	// LastError is why the source last could not read (kept after it
+	// recovered, until it fails again); empty when it never failed.
+	LastError string
 }
+
+// The statuses of SourceProgress.Status.
+const (
+	SourceRunning = "running"
+	SourceWaiting = "waiting"
+)
 
 // ProgressReporter is implemented by sources that report their progress.
 // Progress is safe to call from any goroutine, concurrently with the

@@ -356,6 +356,10 @@ func (c *conn) sendNotices(res *weir.Result) {
 	for _, n := range res.Notices {
 		c.send(&pgproto3.NoticeResponse{Severity: "NOTICE", SeverityUnlocalized: "NOTICE", Code: "00000", Message: n})
 	}
+	for _, w := range res.Warnings {
+		c.send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: w.Code,
+			Message: w.Message, Detail: w.Detail, Hint: w.Hint})
+	}
 }
 
 // commandComplete sends CommandComplete; a bare SELECT tag gets the count.
