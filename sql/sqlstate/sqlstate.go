@@ -54,6 +54,8 @@ const (
 	Warning                      = "01000"
 	UnableToConnect              = "08001" // sqlclient_unable_to_establish_sqlconnection
 	SystemError                  = "58000"
+	UndefinedFile                = "58P01"
+	InsufficientPrivilege        = "42501"
 	Internal                     = "XX000"
 )
 
