@@ -256,6 +256,10 @@ func (p *parser) parseStatement() (Statement, error) {
 		return p.parseCreate()
 	case "drop":
 		return p.parseDrop()
+	case "alter":
+		if isKwTok(p.peekAt(1), "materialized") {
+			return p.parseAlterView()
+		}
 	case "insert":
 		return p.parseInsert()
 	case "update":

@@ -218,6 +218,8 @@ func (pr printer) stmt(s Statement) {
 		pr.stmt(s.Stmt)
 	case *Flush:
 		pr.w("FLUSH")
+	case *AlterViewResume:
+		pr.w("ALTER MATERIALIZED VIEW " + objectName(s.Name) + " RESUME")
 	case *Set:
 		pr.w("SET " + dottedWords(s.Name, true, setWords) + " = ")
 		if s.Value == "DEFAULT" {
