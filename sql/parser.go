@@ -260,6 +260,11 @@ func (p *parser) parseStatement() (Statement, error) {
 		if isKwTok(p.peekAt(1), "materialized") {
 			return p.parseAlterView()
 		}
+		if isKwTok(p.peekAt(1), "user") || isKwTok(p.peekAt(1), "role") {
+			return p.parseAlterRole()
+		}
+	case "grant", "revoke":
+		return p.parseGrant()
 	case "insert":
 		return p.parseInsert()
 	case "update":

@@ -20,6 +20,8 @@ func (p *parser) parseCreate() (Statement, error) {
 			return nil, err
 		}
 		return p.parseCreateView(pos)
+	case p.isRoleKw():
+		return p.parseCreateRole(pos)
 	}
 	return nil, p.errUnexpected()
 }
@@ -314,6 +316,9 @@ func (p *parser) parseObjectKind() (ObjectKind, error) {
 
 func (p *parser) parseDrop() (Statement, error) {
 	t := p.next()
+	if p.isRoleKw() {
+		return p.parseDropRole(Pos(t.pos))
+	}
 	kind, err := p.parseObjectKind()
 	if err != nil {
 		return nil, err

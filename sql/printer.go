@@ -229,6 +229,8 @@ func (pr printer) stmt(s Statement) {
 		}
 	case *Transaction:
 		pr.w(s.Verb)
+	default:
+		pr.roleStmt(s)
 	}
 }
 
