@@ -164,6 +164,11 @@ func (s *Sink) Recover(ctx context.Context) (exec.Epoch, error) {
 			}
 			s.cl = cl
 		}
+		ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+		defer cancel()
+		if err := s.ensureTopic(ctx); err != nil {
+			return 0, fmt.Errorf("kafka sink %s: recover: %w", s.opts.Topic, err)
+		}
 		return 0, nil
 	}
 	last, err := s.fenceAndRead(ctx)
@@ -192,6 +197,9 @@ func (s *Sink) fenceAndRead(ctx context.Context) (exec.Epoch, error) {
 		return 0, err
 	}
 	s.cl = cl
+	if err := s.ensureTopic(ctx); err != nil {
+		return 0, err
+	}
 	if err := s.ensureEpochsTopic(ctx); err != nil {
 		return 0, err
 	}
@@ -254,6 +262,21 @@ func (s *Sink) marker(epoch exec.Epoch) *kgo.Record {
 	value := make([]byte, markerLen)
 	binary.BigEndian.PutUint64(value, uint64(epoch))
 	return &kgo.Record{Topic: s.opts.EpochsTopic, Key: []byte(s.opts.TransactionalID), Value: value}
+}
+
+// ensureTopic creates the sink's topic when it is missing and
+// topic.create allows it, so that a topic deleted while the sink ran comes
+// back at the next Recover instead of every delivery failing.
+func (s *Sink) ensureTopic(ctx context.Context) error {
+	a := &admin{adm: kadm.NewClient(s.cl), brokers: s.opts.Brokers}
+	created, partitions, err := a.ensureSinkTopic(ctx, s.opts)
+	if err != nil {
+		return err
+	}
+	if created {
+		s.log.Info("kafka sink: created the topic", "partitions", partitions)
+	}
+	return nil
 }
 
 // ensureEpochsTopic creates the epochs topic (one partition, compacted)

@@ -3,6 +3,7 @@ package kafka
 import (
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,6 +44,12 @@ type SinkOptions struct {
 	EpochsTopic string
 	// Timeout bounds each step of the sink (DefaultSinkTimeout).
 	Timeout time.Duration
+	// TopicCreate says the topic is created when missing (topic.create,
+	// true unless 'false'), with TopicPartitions partitions and
+	// TopicReplicationFactor replicas (-1: the brokers' defaults).
+	TopicCreate            bool
+	TopicPartitions        int32
+	TopicReplicationFactor int16
 }
 
 // ParseSinkOptions validates the WITH options of CREATE SINK ... WITH
@@ -50,7 +57,8 @@ type SinkOptions struct {
 // every sink (type, format, …). Keys are case-insensitive. Errors are
 // *sqlstate.Error 22023 naming the option.
 func ParseSinkOptions(opts map[string]string) (SinkOptions, error) {
-	o := SinkOptions{EpochsTopic: DefaultEpochsTopic, Timeout: DefaultSinkTimeout}
+	o := SinkOptions{EpochsTopic: DefaultEpochsTopic, Timeout: DefaultSinkTimeout,
+		TopicCreate: true, TopicPartitions: -1, TopicReplicationFactor: -1}
 	conn := newConnOptions()
 	// Sorted, so that of two bad options the same one is always reported.
 	for _, k := range slices.Sorted(maps.Keys(opts)) {
@@ -75,6 +83,27 @@ func ParseSinkOptions(opts map[string]string) (SinkOptions, error) {
 			if o.TransactionalID = strings.TrimSpace(v); o.TransactionalID == "" {
 				return SinkOptions{}, bad(key, "%s must not be empty", key)
 			}
+		case "topic.create":
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "true":
+				o.TopicCreate = true
+			case "false":
+				o.TopicCreate = false
+			default:
+				return SinkOptions{}, bad(key, "topic.create must be 'true' or 'false', not %q", v)
+			}
+		case "topic.partitions":
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
+			if err != nil || (n < 1 && n != -1) {
+				return SinkOptions{}, bad(key, "topic.partitions must be a positive integer (or -1, the brokers' default), not %q", v)
+			}
+			o.TopicPartitions = int32(n)
+		case "topic.replication.factor":
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 16)
+			if err != nil || (n < 1 && n != -1) {
+				return SinkOptions{}, bad(key, "topic.replication.factor must be a positive integer (or -1, the brokers' default), not %q", v)
+			}
+			o.TopicReplicationFactor = int16(n)
 		case "epochs.topic":
 			if o.EpochsTopic = strings.TrimSpace(v); o.EpochsTopic == "" {
 				return SinkOptions{}, bad(key, "epochs.topic must not be empty")

@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/connector/format"
@@ -36,15 +37,22 @@ const fetchMaxWait = 250 * time.Millisecond
 // Source reads a Kafka topic as a stream. It is an exec.Source and an
 // exec.ProgressReporter. The runtime calls Open, Next, OnBarrier and Close
 // from one goroutine at a time; after Open, background goroutines fetch
-// records into a bounded buffer (the poller), look for new partitions and
-// refresh high watermarks (the watcher), and commit offsets to the consumer
-// group (the committer, with group.id). Progress is safe from any goroutine.
+// records into a bounded buffer (the poller), list the topic's partitions
+// to start reading them and refresh high watermarks (the watcher), and
+// commit offsets to the consumer group (the committer, with group.id).
+// Progress is safe from any goroutine.
 //
-// The offsets in state are those of the records Next returned: Open seeks
-// every partition to exactly the offset after them, so a restart neither
-// skips nor repeats a record. The consumer group's committed offsets are
-// never read back (only scan.startup.mode = 'group' reads them, for
-// partitions without state).
+// The source never fails because the brokers or the topic are away: the
+// watcher retries its listing with backoff, Progress reports the source
+// waiting with the last error, and the client resumes fetching at its
+// offsets once the brokers answer again. A topic that does not exist yet
+// is read from its start once it appears.
+//
+// The offsets in state are those of the records Next returned: every
+// partition is read from exactly the offset after them, so a restart
+// neither skips nor repeats a record. The consumer group's committed
+// offsets are never read back (only scan.startup.mode = 'group' reads them,
+// for partitions without state).
 type Source struct {
 	opts   Options
 	mem    memory.Allocator
@@ -66,11 +74,20 @@ type Source struct {
 	commitCh chan kadm.Offsets
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
-	known    map[int32]bool // partitions consumed; owned by the watcher after Open
+	// Owned by the watcher after Open.
+	known    map[int32]bool  // partitions consumed
+	restored map[int32]int64 // the offsets in state at Open
+	// resolved says the partitions of the first listing got their start
+	// offsets; topicLate says a listing before it found no topic (created
+	// after the stream: everything in it is new, read from the start).
+	resolved, topicLate bool
 
 	mu       sync.Mutex
 	pubNext  map[int32]int64
 	hwm      map[int32]int64
+	waiting  bool   // the last listing or fetch failed
+	lastErr  string // why the source last could not read
+	lastWarn time.Time
 	pubRows  atomic.Int64
 	pubBytes atomic.Int64
 	pubErrs  atomic.Int64
@@ -153,9 +170,12 @@ func prefixEnd(prefix []byte) []byte {
 	return nil
 }
 
-// Open restores the offsets recorded at the last committed barrier, resolves
-// the start of every other partition from the startup mode, connects, and
-// starts the background goroutines.
+// Open restores the offsets recorded at the last committed barrier and
+// starts the background goroutines. It does not wait for the brokers: the
+// watcher lists the topic's partitions, resolves the start of those without
+// state from the startup mode, and retries with backoff (Progress says
+// waiting, and why) while the brokers do not answer or the topic does not
+// exist yet.
 func (s *Source) Open(ctx context.Context, oc exec.OpenContext) error {
 	if s.cl != nil {
 		return errors.New("kafka source: opened twice")
@@ -193,39 +213,11 @@ func (s *Source) Open(ctx context.Context, oc exec.OpenContext) error {
 		return fmt.Errorf("kafka source: %w", err)
 	}
 	s.cl, s.adm = cl, kadm.NewClient(cl)
-	ends, err := s.listOffsets(ctx, s.adm.ListEndOffsets)
-	if err != nil {
-		s.closeClient()
-		return err
-	}
-	var fresh []int32
-	for p := range ends {
-		if _, ok := s.next[p]; !ok {
-			fresh = append(fresh, p)
-		}
-	}
-	starts, err := s.resolveStart(ctx, fresh, ends)
-	if err != nil {
-		s.closeClient()
-		return err
-	}
-	for p, o := range starts {
-		s.next[p] = o
-	}
 	s.known = map[int32]bool{}
-	assign := map[int32]kgo.Offset{}
-	for p, o := range s.next {
-		if _, ok := ends[p]; !ok {
-			// In state but no longer in the topic (recreated with fewer
-			// partitions): keep the record, read nothing.
-			continue
-		}
-		s.known[p] = true
-		assign[p] = kgo.NewOffset().At(o)
-	}
+	s.restored = maps.Clone(s.next)
 	s.mu.Lock()
 	s.pubNext = maps.Clone(s.next)
-	s.hwm = ends
+	s.hwm = map[int32]int64{}
 	s.mu.Unlock()
 	s.rows = format.NewRowBuilder(s.mem, s.opts.Schema)
 	for _, c := range s.opts.Include {
@@ -233,9 +225,8 @@ func (s *Source) Open(ctx context.Context, oc exec.OpenContext) error {
 	}
 	s.extra = append(s.extra, array.NewInt64Builder(s.mem))
 	s.log.Info("kafka source: opened", "brokers", strings.Join(s.opts.Brokers, ","),
-		"security", s.opts.Security.String(), "partitions", len(assign), "restored", len(s.next)-len(starts))
+		"security", s.opts.Security.String(), "restored", len(s.restored))
 
-	cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{s.opts.Topic: assign})
 	s.buf = make(chan polled, max(2, min(64, bufferRecords/s.opts.BatchRows)))
 	bg, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -260,6 +251,9 @@ func (s *Source) listOffsets(ctx context.Context,
 	}
 	out := map[int32]int64{}
 	for p, o := range lo[s.opts.Topic] {
+		if p < 0 && errors.Is(o.Err, kerr.UnknownTopicOrPartition) {
+			return nil, fmt.Errorf("kafka source: topic %q does not exist: %w", s.opts.Topic, o.Err)
+		}
 		if o.Err != nil {
 			return nil, fmt.Errorf("kafka source: topic %q partition %d: %w", s.opts.Topic, p, o.Err)
 		}
@@ -315,18 +309,15 @@ func (s *Source) resolveStart(ctx context.Context, parts []int32, ends map[int32
 // poll fetches records into the buffer until ctx ends.
 func (s *Source) poll(ctx context.Context) {
 	defer s.wg.Done()
-	var lastWarn time.Time
 	for {
 		fs := s.cl.PollRecords(ctx, s.opts.BatchRows)
 		if ctx.Err() != nil || fs.IsClientClosed() {
 			return
 		}
 		fs.EachError(func(_ string, p int32, err error) {
-			if errors.Is(err, context.Canceled) || time.Since(lastWarn) < 10*time.Second {
-				return
+			if !errors.Is(err, context.Canceled) {
+				s.setWaiting(fmt.Errorf("kafka source: fetch from partition %d: %w", p, err))
 			}
-			lastWarn = time.Now()
-			s.log.Warn("kafka source: fetch failed", "partition", p, "err", err)
 		})
 		s.mu.Lock()
 		fs.EachPartition(func(p kgo.FetchTopicPartition) {
@@ -339,6 +330,7 @@ func (s *Source) poll(ctx context.Context) {
 		if len(recs) == 0 {
 			continue
 		}
+		s.setRunning()
 		select {
 		case s.buf <- polled{recs: recs}:
 		case <-ctx.Done():
@@ -347,32 +339,82 @@ func (s *Source) poll(ctx context.Context) {
 	}
 }
 
-// watch looks for new partitions and refreshes the high watermarks every
-// DiscoveryInterval until ctx ends.
+// Backoff between the listings of a source that cannot read: doubled from
+// retryMinBackoff after each failure up to retryMaxBackoff (or the
+// discovery interval, when shorter).
+const (
+	retryMinBackoff = 100 * time.Millisecond
+	retryMaxBackoff = 5 * time.Second
+)
+
+// listTimeout bounds one listing of the topic's partitions and offsets.
+const listTimeout = 10 * time.Second
+
+// watch lists the topic's partitions and offsets until ctx ends: every
+// DiscoveryInterval while that works, and with backoff while it fails
+// (brokers that do not answer, a topic that does not exist).
 func (s *Source) watch(ctx context.Context) {
 	defer s.wg.Done()
-	t := time.NewTicker(s.opts.DiscoveryInterval)
-	defer t.Stop()
+	backoff := retryMinBackoff
 	for {
+		wait := s.opts.DiscoveryInterval
+		if err := s.discover(ctx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.setWaiting(err)
+			wait = backoff
+			backoff = min(2*backoff, max(retryMinBackoff, min(retryMaxBackoff, s.opts.DiscoveryInterval)))
+		} else {
+			s.setRunning()
+			backoff = retryMinBackoff
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
 		case <-t.C:
-		}
-		if err := s.discover(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("kafka source: partition discovery failed", "err", err)
 		}
 	}
 }
 
+// setWaiting records that the source cannot read because of err, logging
+// it at most every 10 seconds.
+func (s *Source) setWaiting(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.waiting || time.Since(s.lastWarn) > 10*time.Second {
+		s.lastWarn = time.Now()
+		s.log.Warn("kafka source: cannot read the topic, retrying", "err", err)
+	}
+	s.waiting, s.lastErr = true, err.Error()
+}
+
+// setRunning records that the source reads again.
+func (s *Source) setRunning() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.waiting {
+		s.log.Info("kafka source: reading the topic again")
+	}
+	s.waiting = false
+}
+
 // discover refreshes the high watermarks and starts consuming the
-// partitions added since the last look, from their earliest offset: what
-// was written to a new partition before it was seen belongs to the stream.
+// partitions not consumed yet: those of the first listing from their
+// recorded offsets or by the startup mode, and those added since from their
+// earliest offset (what was written to a new partition before it was seen
+// belongs to the stream; so does everything in a topic created after the
+// stream).
 func (s *Source) discover(ctx context.Context) error {
-	rctx, cancel := context.WithTimeout(ctx, max(s.opts.DiscoveryInterval, 10*time.Second))
+	rctx, cancel := context.WithTimeout(ctx, min(listTimeout, max(s.opts.DiscoveryInterval, time.Second)))
 	defer cancel()
 	ends, err := s.listOffsets(rctx, s.adm.ListEndOffsets)
 	if err != nil {
+		if !s.resolved && errors.Is(err, kerr.UnknownTopicOrPartition) {
+			s.topicLate = true
+		}
 		return err
 	}
 	s.mu.Lock()
@@ -382,42 +424,71 @@ func (s *Source) discover(ctx context.Context) error {
 		}
 	}
 	s.mu.Unlock()
-	var added map[int32]int64
+	assign := map[int32]kgo.Offset{}
+	var fresh []int32
 	for p := range ends {
-		if !s.known[p] {
-			added = map[int32]int64{}
-			break
+		if s.known[p] {
+			continue
+		}
+		if o, ok := s.restored[p]; ok {
+			assign[p] = kgo.NewOffset().At(o)
+		} else {
+			fresh = append(fresh, p)
 		}
 	}
-	if added != nil {
-		starts, err := s.listOffsets(rctx, s.adm.ListStartOffsets)
+	if len(assign) == 0 && len(fresh) == 0 {
+		return nil
+	}
+	var added map[int32]int64
+	if len(fresh) > 0 {
+		if !s.resolved && !s.topicLate {
+			added, err = s.resolveStart(rctx, fresh, ends)
+		} else {
+			added, err = s.startOffsets(rctx, fresh)
+		}
 		if err != nil {
 			return err
 		}
-		for p := range ends {
-			if !s.known[p] {
-				added[p] = starts[p]
+		// The start offsets go through the buffer ahead of the partitions'
+		// records, so Next records them in state before it returns any record.
+		select {
+		case s.buf <- polled{added: added}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		s.mu.Lock()
+		for p, o := range added {
+			assign[p] = kgo.NewOffset().At(o)
+			if _, ok := s.pubNext[p]; !ok {
+				s.pubNext[p] = o
 			}
 		}
+		s.mu.Unlock()
 	}
-	if added == nil {
-		return nil
-	}
-	// The start offsets go through the buffer ahead of the partitions'
-	// records, so Next records them in state before it returns any record.
-	select {
-	case s.buf <- polled{added: added}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	assign := map[int32]kgo.Offset{}
-	for p, o := range added {
+	for p := range assign {
 		s.known[p] = true
-		assign[p] = kgo.NewOffset().At(o)
 	}
-	s.log.Info("kafka source: new partitions", "partitions", len(added))
+	if s.resolved {
+		s.log.Info("kafka source: new partitions", "partitions", len(assign))
+	} else {
+		s.log.Info("kafka source: reading", "partitions", len(assign), "restored", len(assign)-len(added))
+	}
+	s.resolved = true
 	s.cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{s.opts.Topic: assign})
 	return nil
+}
+
+// startOffsets returns the earliest offsets of parts.
+func (s *Source) startOffsets(ctx context.Context, parts []int32) (map[int32]int64, error) {
+	starts, err := s.listOffsets(ctx, s.adm.ListStartOffsets)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int32]int64, len(parts))
+	for _, p := range parts {
+		out[p] = starts[p]
+	}
+	return out, nil
 }
 
 // commit commits the offsets recorded at barriers to the consumer group
@@ -615,8 +686,10 @@ func (s *Source) OnBarrier(ctx context.Context, b exec.Barrier, w exec.StateWrit
 }
 
 // Progress reports the records emitted and skipped since Open, the next
-// offset per partition ("p0:123,p1:456") and the lag: the records between
-// them and the high watermarks, in all and per partition. Safe for concurrent use.
+// offset per partition ("p0:123,p1:456"), the lag (the records between
+// them and the high watermarks, in all and per partition), and whether the
+// source is waiting for its brokers or its topic, with the last error.
+// Safe for concurrent use.
 func (s *Source) Progress() exec.SourceProgress {
 	s.mu.Lock()
 	parts := make([]int32, 0, len(s.pubNext))
@@ -640,10 +713,15 @@ func (s *Source) Progress() exec.SourceProgress {
 			detail.WriteString("p" + strconv.Itoa(int(p)) + ":" + strconv.FormatInt(max(0, h-o), 10))
 		}
 	}
+	status, lastErr := exec.SourceRunning, s.lastErr
+	if s.waiting {
+		status = exec.SourceWaiting
+	}
 	s.mu.Unlock()
 	return exec.SourceProgress{
 		Rows: s.pubRows.Load(), Errors: s.pubErrs.Load(), Bytes: s.pubBytes.Load(),
 		Position: pos.String(), Lag: lag, LagUnit: "records", LagDetail: detail.String(),
+		Status: status, LastError: lastErr,
 	}
 }
 

@@ -456,7 +456,9 @@ func TestProgressAndGroupCommit(t *testing.T) {
 	o := c.options(t, map[string]string{"group.id": "weir", "batch_rows": "10", "scan.topic-partition-discovery.interval": "20ms"})
 	s := open(t, o, mem, st)
 	defer s.Close()
-	if p := s.Progress(); p.Lag != 50 || p.Position != "p0:0,p1:0" || p.LagUnit != "records" {
+	// The source lists the topic in the background after Open.
+	waitFor(t, func() bool { p := s.Progress(); return p.Lag == 50 && p.Position == "p0:0,p1:0" })
+	if p := s.Progress(); p.LagUnit != "records" || p.Status != exec.SourceRunning || p.LastError != "" {
 		t.Fatalf("progress at open %+v", p)
 	}
 	var r reader
