@@ -297,6 +297,9 @@ func (s *Session) drop(ctx context.Context, st *sql.Drop) (*Result, error) {
 					return err
 				}
 			}
+			if err := e.forgetFailure(w, v.Name); err != nil {
+				return err
+			}
 			return e.cat.Remove(w, v.Name)
 		})
 		if err != nil {

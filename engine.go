@@ -43,6 +43,8 @@ type Engine struct {
 	processFuncs sync.Map
 	// metrics serves Prometheus metrics (nil without server.metrics_listen).
 	metrics *metrics
+	// failed holds the failures of dataflows (failures.go).
+	failed failedJobs
 
 	ctx    context.Context
 	cancel context.CancelFunc

@@ -88,6 +88,9 @@ const subscriptionBuffer = 16
 // restartJobs starts the dataflow of every table and view of the catalog,
 // upstream ones first.
 func (e *Engine) restartJobs(ctx context.Context) error {
+	if err := e.loadFailures(); err != nil {
+		return fmt.Errorf("read failed dataflows: %w", err)
+	}
 	started := map[string]bool{}
 	objs := e.cat.List(0)
 	for len(started) < len(objs) {
@@ -121,6 +124,9 @@ func (e *Engine) restartJobs(ctx context.Context) error {
 // their own: each view over a stream reads it). backfill is false on restart,
 // when the view's state already holds what its upstream had.
 func (e *Engine) startObject(ctx context.Context, o *catalog.Object, backfill bool) error {
+	if halted, err := e.haltAtStart(o, backfill); halted || err != nil {
+		return err
+	}
 	switch o.Kind {
 	case catalog.Table:
 		return e.startJob(ctx, o, nil, backfill)
@@ -229,6 +235,7 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 		go func() {
 			if err := f.Run(runCtx); err != nil && runCtx.Err() == nil {
 				e.log.Error("dataflow stopped", "object", o.Name, "fragment", f.Name(), "err", err)
+				e.recordFailure(o, err)
 				// One fragment of a parallel job cannot go on without the
 				// others (the exchange would block on its input): stop all.
 				cancel()
@@ -261,6 +268,9 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 // rows first (as inserts), then every later change, with no gap: both
 // happen inside j's goroutine, between two of its messages.
 func (j *job) subscribe(ctx context.Context, mem memory.Allocator, input chan exec.Message, backfill bool) error {
+	if j.frag == nil {
+		return sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "%s %s is not running", j.obj.Kind, j.obj.Name)
+	}
 	return j.frag.Do(ctx, func(ctx context.Context, _ exec.Output) error {
 		if backfill {
 			if err := j.mat.Snapshot(ctx, mem, 1024, func(c exec.Chunk) error {
@@ -283,6 +293,9 @@ func (j *job) subscribe(ctx context.Context, mem memory.Allocator, input chan ex
 // removeOutput removes input from the outputs of job j, inside j's
 // goroutine.
 func (j *job) removeOutput(ctx context.Context, input chan exec.Message) {
+	if j.frag == nil {
+		return
+	}
 	_ = j.frag.Do(ctx, func(context.Context, exec.Output) error {
 		j.frag.Output().Remove(input)
 		return nil

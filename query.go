@@ -3,6 +3,7 @@ package weir
 import (
 	"context"
 	"errors"
+	"reflect"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -27,6 +28,9 @@ func fallsBackToDuckDB(err error) bool {
 
 // query runs an ad-hoc SELECT over the last committed epoch.
 func (s *Session) query(ctx context.Context, st *sql.Select) (*Result, error) {
+	if err := s.checkRelations(st); err != nil {
+		return nil, err
+	}
 	node, err := planner.NewBinder(s.e.cat, nil).BindSelect(st)
 	var want types.Schema
 	switch {
@@ -173,23 +177,55 @@ func (s *Session) describeInDuckDB(ctx context.Context, st *sql.Select) (types.S
 	return res.Columns, nil
 }
 
-// rewriteTables calls fn on every table name in st's FROM clauses, subqueries included.
+// rewriteTables calls fn on every table name st reads: in FROM clauses,
+// joins and subqueries, those of expressions included (a scalar subquery in
+// the select list, WHERE, HAVING, ORDER BY or a join condition), in the
+// order they are written.
 func rewriteTables(st *sql.Select, fn func(*sql.TableName)) {
-	var visit func(t sql.TableExpr)
-	visit = func(t sql.TableExpr) {
-		switch t := t.(type) {
-		case *sql.TableName:
+	walkTableNames(reflect.ValueOf(st), fn)
+}
+
+// walkTableNames visits the AST under v (pointers, interfaces, structs and
+// slices: the shapes sql's nodes are made of) and calls fn on every
+// *sql.TableName. Statements nest at most sql's depth limit, so the
+// recursion is bounded.
+func walkTableNames(v reflect.Value, fn func(*sql.TableName)) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return
+		}
+		if t, ok := v.Interface().(*sql.TableName); ok {
 			fn(t)
-		case *sql.Subquery:
-			rewriteTables(t.Query, fn)
-		case *sql.JoinTableExpr:
-			visit(t.Left)
-			visit(t.Right)
+			return
+		}
+		walkTableNames(v.Elem(), fn)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				walkTableNames(v.Field(i), fn)
+			}
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			walkTableNames(v.Index(i), fn)
 		}
 	}
-	for _, f := range st.From {
-		visit(f)
-	}
+}
+
+// checkRelations returns the error of the first relation st reads whose
+// dataflow (or one it reads) has failed: its rows are stale, and a query
+// says so instead of answering from them.
+func (s *Session) checkRelations(st *sql.Select) error {
+	var err error
+	rewriteTables(st, func(t *sql.TableName) {
+		if err == nil {
+			if ferr := s.e.relationFailure(t.Name.Last().Value); ferr != nil {
+				err = ferr.At(t.Position())
+			}
+		}
+	})
+	return err
 }
 
 // scanRelation reads the rows of a table or view from snap as Arrow batches

@@ -141,10 +141,9 @@ func (s *Session) execute(ctx context.Context, st sql.Statement) (*Result, error
 	case *sql.Delete:
 		return s.delete(ctx, st)
 	case *sql.Flush:
-		if err := s.e.Flush(ctx); err != nil {
-			return nil, err
-		}
-		return &Result{Tag: "FLUSH"}, nil
+		return s.flush(ctx)
+	case *sql.AlterViewResume:
+		return s.durable(ctx)(s.resumeView(ctx, st))
 	case *sql.Show:
 		return s.show(st)
 	case *sql.ShowCreate:

@@ -146,8 +146,10 @@ func fillJobs(e *Engine, b *array.RecordBuilder) {
 		status, msg := "running", ""
 		if j.stopped() {
 			status = "stopped"
-			if err := j.failure(); err != nil {
-				status, msg = "failed", err.Error()
+			if f, ok := e.failureOf(j.obj.Name); ok {
+				status, msg = "failed", f.Error
+			} else if f, ok := e.upstreamFailure(j.obj); ok {
+				msg = f.Kind + " \"" + f.Name + "\", which it reads, has failed"
 			}
 		}
 		b.Field(0).(*array.StringBuilder).Append(j.obj.Name)

@@ -1,0 +1,146 @@
+package weir
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// flush is FLUSH: it returns once everything written before it is visible
+// (and, with checkpoints, durable), with a WARNING for every dataflow that
+// has failed, those the flushed epochs made fail included: their rows do
+// not show the writes.
+func (s *Session) flush(ctx context.Context) (*Result, error) {
+	if err := s.e.Flush(ctx); err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "FLUSH", Warnings: FailureWarnings(s.e.currentFailures())}, nil
+}
+
+// resumeView is ALTER MATERIALIZED VIEW name RESUME: a view whose dataflow
+// failed is rebuilt from the current contents of its input, as if it were
+// created again (a view over a stream reads the stream from its start), and
+// so is every view and sink over it, which stopped with it (a sink delivers
+// the rows again, as a new sink would). It returns once the rebuilt views
+// have taken in their input; if the view fails again, so does RESUME.
+func (s *Session) resumeView(ctx context.Context, st *sql.AlterViewResume) (*Result, error) {
+	e := s.e
+	name := st.Name.Last().Value
+	err := func() error {
+		e.ddl.Lock()
+		defer e.ddl.Unlock()
+		o, ok := e.cat.Get(name)
+		if !ok {
+			return sqlstate.ErrorfAt(sqlstate.UndefinedTable, st.Name.Position(), "materialized view \"%s\" does not exist", name)
+		}
+		if o.Kind != catalog.View {
+			return sqlstate.ErrorfAt(sqlstate.WrongObjectType, st.Name.Position(), "\"%s\" is not a materialized view", name)
+		}
+		if _, failed := e.failureOf(name); !failed {
+			if f, ok := e.upstreamFailure(o); ok {
+				return sqlstate.ErrorfAt(sqlstate.ObjectNotInPrerequisiteState, st.Name.Position(),
+					"materialized view \"%s\" stopped because %s \"%s\", which it reads, has failed", name, f.Kind, f.Name).
+					WithHint(fmt.Sprintf("Resume %s instead: the views over it are rebuilt with it.", f.Name))
+			}
+			return errNotFailed
+		}
+		victims := []*catalog.Object{o}
+		for i := 0; i < len(victims); i++ {
+			for _, d := range e.cat.Dependents(victims[i].Name) {
+				if d.Options["connector"] == goConnector {
+					return sqlstate.ErrorfAt(sqlstate.DependentObjectsStillExist, st.Name.Position(),
+						"cannot resume materialized view %s: process %s reads it and its state would be lost", name, d.Name).
+						WithHint("Close and drop the process first.")
+				}
+				if !slices.Contains(victims, d) {
+					victims = append(victims, d)
+				}
+			}
+		}
+		resume, err := e.coord.Pause(ctx)
+		if err != nil {
+			return err
+		}
+		defer resume()
+		for i := len(victims) - 1; i >= 0; i-- {
+			v := victims[i]
+			e.mu.Lock()
+			j := e.jobs[v.Name]
+			e.mu.Unlock()
+			if j != nil {
+				e.stopJob(j)
+			}
+			e.errors.forget(v.Name)
+			err := e.writeNow(func(w exec.StateWriter) error {
+				for _, t := range v.StateTables {
+					lo, hi := statestore.TableSpan(t)
+					if err := w.DeleteRange(lo, hi); err != nil {
+						return err
+					}
+				}
+				return e.forgetFailure(w, v.Name)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		// Upstream ones first, as at a restart.
+		started := map[string]bool{}
+		for len(started) < len(victims) {
+			progress := false
+			for _, v := range victims {
+				if started[v.Name] || slices.ContainsFunc(v.Uses, func(u string) bool {
+					return !started[u] && slices.ContainsFunc(victims, func(o *catalog.Object) bool { return o.Name == u })
+				}) {
+					continue
+				}
+				started[v.Name], progress = true, true
+				if err := e.startObject(ctx, v, true); err != nil {
+					// The view failed again while the ones over it
+					// started: they stay down with it.
+					for _, d := range victims {
+						e.mu.Lock()
+						running := e.jobs[d.Name] != nil
+						e.mu.Unlock()
+						if !running {
+							_, _ = e.haltAtStart(d, false)
+						}
+					}
+					if f, ok := e.failureOf(name); ok {
+						return f.err().WithDetail("It failed again while it was rebuilt.")
+					}
+					return fmt.Errorf("resume %s %s: %w", v.Kind, v.Name, err)
+				}
+			}
+			if !progress {
+				return fmt.Errorf("resume %s: dependency cycle", name)
+			}
+		}
+		return nil
+	}()
+	if errors.Is(err, errNotFailed) {
+		return &Result{Tag: "ALTER MATERIALIZED VIEW", Notices: []string{fmt.Sprintf("materialized view \"%s\" has not failed, skipping", name)}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The backfill is in the views' inputs ahead of the next barrier: once
+	// that epoch is committed, a row that still makes the view fail has.
+	if _, err := e.coord.Flush(ctx); err != nil {
+		return nil, err
+	}
+	if f, ok := e.failureOf(name); ok {
+		return nil, f.err().WithDetail("It failed again while it was rebuilt.")
+	}
+	return &Result{Tag: "ALTER MATERIALIZED VIEW"}, nil
+}
+
+// errNotFailed is resumeView's signal that the view is running.
+var errNotFailed = errors.New("materialized view has not failed")
