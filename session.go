@@ -41,7 +41,7 @@ func (s *Session) ExecuteScript(ctx context.Context, text string, emit func(*Res
 		return err
 	}
 	for _, st := range stmts {
-		res, err := s.execute(ctx, st)
+		res, err := s.withStatementTimeout(ctx, st, s.execute)
 		if err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func (s *Session) Execute(ctx context.Context, p *Prepared, params []Param) (*Re
 			return nil, err
 		}
 	}
-	return s.execute(ctx, st)
+	return s.withStatementTimeout(ctx, st, s.execute)
 }
 
 // execute runs one statement.
@@ -153,8 +153,7 @@ func (s *Session) execute(ctx context.Context, st sql.Statement) (*Result, error
 	case *sql.Explain:
 		return s.explain(st)
 	case *sql.Set:
-		s.vars[st.Name] = st.Value
-		return &Result{Tag: "SET"}, nil
+		return s.set(st)
 	case *sql.Transaction:
 		return &Result{Tag: strings.ToUpper(st.Verb)}, nil
 	}
@@ -218,7 +217,7 @@ func resultColumns(st sql.Statement) types.Schema {
 	switch st := st.(type) {
 	case *sql.Show:
 		if st.What == sql.ShowVariable {
-			return types.Schema{{Name: st.Variable, Type: types.TextType}}
+			return showParamSchema(st.Variable)
 		}
 		return showColumns
 	case *sql.ShowCreate:

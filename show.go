@@ -47,20 +47,6 @@ func textResult(mem memory.Allocator, schema types.Schema, rows [][]any, tag str
 	return &Result{Columns: schema, Rows: rdr, Tag: tag}
 }
 
-// serverVariables are the values of SHOW name that drivers ask for.
-var serverVariables = map[string]string{
-	"server_version":              "16.0",
-	"server_version_num":          "160000",
-	"server_encoding":             "UTF8",
-	"client_encoding":             "UTF8",
-	"datestyle":                   "ISO, MDY",
-	"timezone":                    "UTC",
-	"transaction_isolation":       "serializable",
-	"standard_conforming_strings": "on",
-	"search_path":                 "public",
-	"integer_datetimes":           "on",
-}
-
 func (s *Session) show(st *sql.Show) (*Result, error) {
 	var kind catalog.Kind
 	switch st.What {
@@ -75,15 +61,7 @@ func (s *Session) show(st *sql.Show) (*Result, error) {
 	case sql.ShowPipelines:
 		return s.showPipelines(), nil
 	case sql.ShowVariable:
-		name := strings.ToLower(st.Variable)
-		v, ok := s.vars[name]
-		if !ok {
-			v, ok = serverVariables[name]
-		}
-		if !ok {
-			return nil, sqlstate.ErrorfAt(sqlstate.UndefinedObject, st.Pos, "unrecognized configuration parameter \"%s\"", st.Variable)
-		}
-		return textResult(s.e.mem, types.Schema{{Name: name, Type: types.TextType}}, [][]any{{v}}, "SHOW"), nil
+		return s.showParam(st)
 	}
 	var rows [][]any
 	for _, o := range s.e.cat.List(kind) {

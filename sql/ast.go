@@ -245,12 +245,15 @@ type Flush struct {
 	Pos Pos
 }
 
-// Set is SET [SESSION|LOCAL] name {=|TO} value: accepted so that drivers that set
-// session variables on connect work; Value is the value's text.
+// Set is SET [SESSION|LOCAL] name {=|TO} value; Value is the value's text, or
+// DEFAULT for SET name TO DEFAULT and for RESET name. RESET ALL is Name "all"
+// with Value DEFAULT.
 type Set struct {
 	Pos   Pos
 	Name  string
 	Value string
+	// Local is SET LOCAL: the value lasts until the end of the transaction.
+	Local bool
 }
 
 // Transaction is BEGIN / START TRANSACTION / COMMIT / ROLLBACK, accepted and

@@ -301,6 +301,8 @@ func (p *parser) parseStatement() (Statement, error) {
 		return &Flush{Pos: Pos(t.pos)}, nil
 	case "set":
 		return p.parseSet()
+	case "reset":
+		return p.parseReset()
 	case "begin", "start", "commit", "end", "rollback", "abort":
 		return p.parseTransaction()
 	}

@@ -517,7 +517,7 @@ func (p *parser) parseSet() (Statement, error) {
 	t := p.next()
 	s := &Set{Pos: Pos(t.pos)}
 	if !p.acceptKw("session") {
-		p.acceptKw("local")
+		s.Local = p.acceptKw("local")
 	}
 	switch {
 	case p.isKw("time") && isKwTok(p.peekAt(1), "zone"):
@@ -578,6 +578,26 @@ func (p *parser) parseSet() (Statement, error) {
 		}
 	}
 	s.Value = strings.Join(vals, ", ")
+	return s, nil
+}
+
+// parseReset parses RESET name and RESET ALL into the Set they mean.
+func (p *parser) parseReset() (Statement, error) {
+	t := p.next()
+	s := &Set{Pos: Pos(t.pos), Value: "DEFAULT"}
+	switch {
+	case p.acceptKw("all"):
+		s.Name = "all"
+	case p.isKw("time") && isKwTok(p.peekAt(1), "zone"):
+		p.i += 2
+		s.Name = "timezone"
+	default:
+		name, err := p.parseVarName()
+		if err != nil {
+			return nil, err
+		}
+		s.Name = name
+	}
 	return s, nil
 }
 

@@ -221,7 +221,15 @@ func (pr printer) stmt(s Statement) {
 	case *AlterViewResume:
 		pr.w("ALTER MATERIALIZED VIEW " + objectName(s.Name) + " RESUME")
 	case *Set:
-		pr.w("SET " + dottedWords(s.Name, true, setWords) + " = ")
+		if s.Name == "all" && s.Value == "DEFAULT" {
+			pr.w("RESET ALL")
+			return
+		}
+		pr.w("SET ")
+		if s.Local {
+			pr.w("LOCAL ")
+		}
+		pr.w(dottedWords(s.Name, true, setWords) + " = ")
 		if s.Value == "DEFAULT" {
 			pr.w("DEFAULT")
 		} else {

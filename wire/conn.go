@@ -250,6 +250,10 @@ func (c *conn) open(m *pgproto3.StartupMessage) bool {
 		c.fatal(sqlstate.Errorf(sqlstate.ProtocolViolation, "no PostgreSQL user name specified in startup packet"))
 		return false
 	}
+	if err := checkStartupEncoding(m.Parameters); err != nil {
+		c.fatal(err)
+		return false
+	}
 	database := m.Parameters["database"]
 	if database == "" {
 		database = user
@@ -312,6 +316,11 @@ func (c *conn) cancelQuery() {
 
 // simpleQuery runs a Query message.
 func (c *conn) simpleQuery(text string) {
+	if err := c.checkStatement(text); err != nil {
+		c.sendError(err, "")
+		c.readyForQuery()
+		return
+	}
 	ctx, cancel := c.beginQuery(c.ctx)
 	emitted := false
 	err := c.sess.ExecuteScript(ctx, text, func(res *weir.Result) error {

@@ -96,6 +96,10 @@ func (c *conn) parse(m *pgproto3.Parse) {
 		}
 		paramTypes[i] = t
 	}
+	if err := c.checkStatement(m.Query); err != nil {
+		c.extendedError(err, "")
+		return
+	}
 	st := &statement{text: m.Query}
 	if !isEmptyQuery(m.Query) {
 		ctx, cancel := c.beginQuery(c.ctx)
@@ -129,6 +133,9 @@ func (c *conn) bind(m *pgproto3.Bind) {
 		delete(c.portals, "")
 	}
 	params, err := decodeParams(st.paramTypes(), m.ParameterFormatCodes, m.Parameters)
+	if err == nil {
+		err = checkParams(params)
+	}
 	if err != nil {
 		c.extendedError(err, "")
 		return

@@ -25,6 +25,10 @@ type Options struct {
 	// MaxMessageSize bounds a client message's body in bytes; 0 means
 	// DefaultMaxMessageSize.
 	MaxMessageSize int
+	// MaxStatementSize bounds a statement's text in bytes (a Query's or a
+	// Parse's); a longer one is refused with 54000. 0 means
+	// DefaultMaxStatementSize.
+	MaxStatementSize int
 }
 
 // DefaultServerVersion is the server_version a Server reports by default.
@@ -64,6 +68,9 @@ func NewServer(f SessionFactory, opts Options) *Server {
 	}
 	if opts.MaxMessageSize <= 0 {
 		opts.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if opts.MaxStatementSize <= 0 {
+		opts.MaxStatementSize = DefaultMaxStatementSize
 	}
 	log := opts.Logger
 	if log == nil {

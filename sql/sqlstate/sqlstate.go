@@ -46,6 +46,7 @@ const (
 	AdminShutdown                = "57P01"
 	ObjectNotInPrerequisiteState = "55000"
 	ObjectInUse                  = "55006"
+	CantChangeRuntimeParam       = "55P02"
 	InsufficientResources        = "53000"
 	OutOfMemory                  = "53200"
 	ProgramLimitExceeded         = "54000"

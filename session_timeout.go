@@ -1,0 +1,88 @@
+package weir
+
+import (
+	"context"
+	"errors"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+)
+
+// errStatementTimeout is the error of a statement that ran past the
+// session's statement_timeout, as Postgres words it.
+var errStatementTimeout = sqlstate.Errorf(sqlstate.QueryCanceled, "canceling statement due to statement timeout")
+
+// withStatementTimeout runs st with run under the session's
+// statement_timeout: a context deadline that covers the statement and the
+// reading of its rows (a result's reader keeps the deadline until it is
+// released). Whatever error the deadline causes (a cancelled wait, DuckDB's
+// interrupt) is reported as 57014 "canceling statement due to statement
+// timeout"; the session goes on.
+func (s *Session) withStatementTimeout(ctx context.Context, st sql.Statement, run func(context.Context, sql.Statement) (*Result, error)) (*Result, error) {
+	d := s.statementTimeout()
+	if d <= 0 {
+		return run(ctx, st)
+	}
+	tctx, cancel := context.WithTimeoutCause(ctx, d, errStatementTimeout)
+	res, err := run(tctx, st)
+	if err != nil {
+		err = timeoutError(tctx, err)
+		cancel()
+		return nil, err
+	}
+	if res == nil || res.Rows == nil {
+		cancel()
+		return res, nil
+	}
+	res.Rows = &timedRows{RecordReader: res.Rows, ctx: tctx, cancel: cancel}
+	return res, nil
+}
+
+// timeoutError returns errStatementTimeout when err happened because ctx's
+// statement timeout passed, and err otherwise.
+func timeoutError(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil && errors.Is(context.Cause(ctx), errStatementTimeout) {
+		return errStatementTimeout
+	}
+	return err
+}
+
+// timedRows is a result's rows read under a statement timeout: the
+// deadline ends when the rows are released, and an error it causes reads as
+// the timeout.
+type timedRows struct {
+	array.RecordReader
+	ctx    context.Context
+	cancel context.CancelFunc
+	refs   int
+}
+
+func (r *timedRows) Retain() {
+	r.refs++
+	r.RecordReader.Retain()
+}
+
+func (r *timedRows) Release() {
+	r.RecordReader.Release()
+	if r.refs == 0 {
+		r.cancel()
+		return
+	}
+	r.refs--
+}
+
+func (r *timedRows) Next() bool {
+	if r.ctx.Err() != nil {
+		return false
+	}
+	return r.RecordReader.Next()
+}
+
+func (r *timedRows) Err() error {
+	if err := r.RecordReader.Err(); err != nil {
+		return timeoutError(r.ctx, err)
+	}
+	return timeoutError(r.ctx, r.ctx.Err())
+}
