@@ -56,6 +56,7 @@ const (
 	UnableToConnect              = "08001" // sqlclient_unable_to_establish_sqlconnection
 	SystemError                  = "58000"
 	UndefinedFile                = "58P01"
+	CardinalityViolation         = "21000"
 	InsufficientPrivilege        = "42501"
 	Internal                     = "XX000"
 )
