@@ -74,6 +74,7 @@ type conn struct {
 
 	sess     Session
 	counted  bool // the session counts against Options.MaxConns
+	tls      bool // the connection runs over TLS (negotiate)
 	wbuf     []byte
 	writeErr error
 
@@ -129,13 +130,19 @@ func (c *conn) readLoop() {
 
 // serve runs the connection to its end.
 func (c *conn) serve() {
-	stopClose := context.AfterFunc(c.ctx, func() { c.nc.Close() })
+	raw := c.nc // negotiate may wrap c.nc in TLS; closing raw unblocks both
+	stopClose := context.AfterFunc(c.ctx, func() { raw.Close() })
 	defer stopClose()
 	defer c.finish()
+	authenticated := c.startAuthTimer()
+	if !c.negotiate() {
+		return
+	}
 	go c.readLoop()
 	if !c.startup() {
 		return
 	}
+	authenticated()
 	for c.writeErr == nil {
 		msg, err := c.be.Receive()
 		if err != nil {
@@ -233,7 +240,7 @@ func (c *conn) startup() bool {
 	}
 }
 
-// open authenticates (trust) and opens the session for a startup message.
+// open authenticates (auth.go) and opens the session for a startup message.
 func (c *conn) open(m *pgproto3.StartupMessage) bool {
 	if m.ProtocolVersion != pgproto3.ProtocolVersion30 {
 		// A 3.2 client is told the server speaks 3.0, and continues in 3.0.
@@ -257,6 +264,9 @@ func (c *conn) open(m *pgproto3.StartupMessage) bool {
 	database := m.Parameters["database"]
 	if database == "" {
 		database = user
+	}
+	if !c.authenticate(user, database) {
+		return false
 	}
 	n := c.srv.sessions.Add(1)
 	c.counted = true

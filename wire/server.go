@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -29,7 +30,25 @@ type Options struct {
 	// Parse's); a longer one is refused with 54000. 0 means
 	// DefaultMaxStatementSize.
 	MaxStatementSize int
+	// Passwords, when set, makes every client authenticate with
+	// SCRAM-SHA-256 against the verifier (Postgres' stored form) it returns
+	// for the startup packet's user; ok false (no such role, no password,
+	// no LOGIN) fails the exchange like a wrong password. Nil is trust
+	// authentication: every user name is let in.
+	Passwords func(user string) (verifier string, ok bool)
+	// TLS, when set, answers SSLRequest with 'S' and runs TLS over the
+	// connection; nil answers 'N'.
+	TLS *tls.Config
+	// TLSRequired refuses clients that do not use TLS (FATAL 28000).
+	TLSRequired bool
+	// AuthTimeout closes a connection that has not completed its startup
+	// packet and authentication this long after it was accepted
+	// (Postgres' authentication_timeout); 0 means DefaultAuthTimeout.
+	AuthTimeout time.Duration
 }
+
+// DefaultAuthTimeout is the default Options.AuthTimeout.
+const DefaultAuthTimeout = 60 * time.Second
 
 // DefaultServerVersion is the server_version a Server reports by default.
 const DefaultServerVersion = "16.0"
@@ -59,6 +78,9 @@ type Server struct {
 	active    int // connections being served
 	byPID     map[uint32]*conn
 	nextPID   uint32
+
+	// mockSecret salts the SCRAM exchange of users without a verifier.
+	mockSecret [32]byte
 }
 
 // NewServer returns a Server that opens sessions with f.
@@ -72,11 +94,14 @@ func NewServer(f SessionFactory, opts Options) *Server {
 	if opts.MaxStatementSize <= 0 {
 		opts.MaxStatementSize = DefaultMaxStatementSize
 	}
+	if opts.AuthTimeout <= 0 {
+		opts.AuthTimeout = DefaultAuthTimeout
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{
+	s := &Server{
 		factory:   f,
 		opts:      opts,
 		log:       log,
@@ -86,6 +111,8 @@ func NewServer(f SessionFactory, opts Options) *Server {
 		byPID:     make(map[uint32]*conn),
 		nextPID:   1000,
 	}
+	_, _ = rand.Read(s.mockSecret[:])
+	return s
 }
 
 // ListenAndServe listens on the TCP address addr and calls Serve.

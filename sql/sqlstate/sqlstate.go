@@ -58,6 +58,9 @@ const (
 	UndefinedFile                = "58P01"
 	CardinalityViolation         = "21000"
 	InsufficientPrivilege        = "42501"
+	ReservedName                 = "42939"
+	InvalidAuthorization         = "28000"
+	InvalidPassword              = "28P01"
 	Internal                     = "XX000"
 )
 
