@@ -1,6 +1,7 @@
 package weir
 
 import (
+	"context"
 	"sort"
 	"strings"
 
@@ -29,6 +30,10 @@ type connector struct {
 	// receives the records it cannot decode. opts are s.Options without the
 	// engine's own (on.error).
 	newSource func(e *Engine, s *catalog.Object, opts map[string]string, key []byte, errs *streamErrorSink) (exec.Source, error)
+	// check, when set, looks at what a new stream reads at CREATE STREAM,
+	// after columns validated its options: an error refuses the stream;
+	// warnings go to the client.
+	check func(ctx context.Context, opts map[string]string, declared []catalog.Column) ([]Warning, error)
 }
 
 // connectors are the stream connectors by name.
@@ -36,7 +41,7 @@ var connectors = map[string]connector{
 	"file":    {columns: fileColumns, newSource: newFileSource},
 	"nexmark": {columns: nexmarkColumns, newSource: newNexmarkSource},
 	"datagen": {columns: datagenColumns, newSource: newDatagenSource},
-	"kafka":   {columns: kafkaColumns, newSource: newKafkaSource},
+	"kafka":   {columns: kafkaColumns, newSource: newKafkaSource, check: checkKafkaStream},
 }
 
 // connectorNames lists the connectors for error messages.

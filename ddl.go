@@ -111,13 +111,19 @@ func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Resu
 	if err != nil {
 		return nil, err
 	}
+	var warnings []Warning
+	if conn.check != nil {
+		if warnings, err = conn.check(ctx, opts, declared); err != nil {
+			return nil, err
+		}
+	}
 	cols = append(cols, catalog.Column{Name: rowIDColumn, Type: types.Int64Type, NotNull: true, Hidden: true})
 	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Stream, Columns: cols, Key: []int{len(cols) - 1}, Pipeline: s.pipeline, PipelineKeys: s.pipelineKeys,
 		Options: opts, Definition: sql.String(st), AppendOnly: true}
 	if err := e.writeNow(func(w exec.StateWriter) error { return e.cat.Add(w, o) }); err != nil {
 		return nil, err
 	}
-	return &Result{Tag: "CREATE SOURCE"}, nil
+	return &Result{Tag: "CREATE SOURCE", Warnings: warnings}, nil
 }
 
 // optionMap returns WITH options by lower-case key.

@@ -85,6 +85,12 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 		}
 		opts["avro.schema.ids"] = ids
 	}
+	var notices []string
+	if spec.connector == "kafka" {
+		if notices, err = ensureKafkaSinkTopic(ctx, opts); err != nil {
+			return nil, err
+		}
+	}
 	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Sink, Options: opts, Pipeline: s.pipeline, PipelineKeys: s.pipelineKeys,
 		Definition: sql.String(st), Uses: []string{plan.Input.Name}, AppendOnly: plan.AppendOnly}
 	for _, c := range plan.Cols {
@@ -92,7 +98,11 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 	}
 	// The log of undelivered records, each aggregate's tables, and the
 	// source's position.
-	return e.addObject(ctx, o, 2+aggTables*plan.NumAggregates(), "CREATE SINK")
+	res, err := e.addObject(ctx, o, 2+aggTables*plan.NumAggregates(), "CREATE SINK")
+	if res != nil {
+		res.Notices = append(res.Notices, notices...)
+	}
+	return res, err
 }
 
 // sinkFromQuery returns the query of CREATE SINK … FROM name: all its
