@@ -42,6 +42,13 @@ type ServerConfig struct {
 	// MetricsListen is the host:port where the engine serves Prometheus
 	// metrics at GET /metrics (metrics.go); empty, the default, serves none.
 	MetricsListen string `yaml:"metrics_listen"`
+	// MaxStatementBytes bounds a statement's text; a longer one is refused
+	// with SQLSTATE 54000. 0 means DefaultMaxStatementBytes (16 MiB).
+	MaxStatementBytes int `yaml:"max_statement_bytes"`
+	// QueryMemoryLimit is the memory ad-hoc queries may use in DuckDB
+	// ("4GB", "512MB"); a query that needs more fails with 53200. Empty
+	// means a quarter of the machine's memory.
+	QueryMemoryLimit string `yaml:"query_memory_limit"`
 }
 
 // StateConfig is the `state_management:` block, with the keys ArkFlow
@@ -124,6 +131,9 @@ func (c StateConfig) stateTimeout() time.Duration {
 
 // Validate checks the values of c and names the offending key.
 func (c Config) Validate() error {
+	if c.Server.MaxStatementBytes < 0 || c.Server.MaxStatementBytes > 64<<20 {
+		return fmt.Errorf("server.max_statement_bytes: must be between 0 and %d (the protocol's message bound), got %d", 64<<20, c.Server.MaxStatementBytes)
+	}
 	if c.Server.MetricsListen != "" {
 		if _, _, err := net.SplitHostPort(c.Server.MetricsListen); err != nil {
 			return fmt.Errorf("server.metrics_listen: %w", err)

@@ -94,7 +94,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		store.Close()
 		return nil, fmt.Errorf("load catalog: %w", err)
 	}
-	duck, err := adhoc.Open(ctx, adhoc.Options{Logger: log})
+	duck, err := adhoc.Open(ctx, adhoc.Options{Logger: log, MemoryLimit: queryMemoryLimit(cfg.Server)})
 	if err != nil {
 		store.Close()
 		return nil, fmt.Errorf("open query layer: %w", err)

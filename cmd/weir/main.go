@@ -135,7 +135,7 @@ func serve(args []string) error {
 // signal), then stops the server and closes the engine.
 func serveEngine(ctx context.Context, eng *weir.Engine, cfg weir.Config, log *slog.Logger) error {
 	var err error
-	srv := wire.NewServer(sessions{eng}, wire.Options{Logger: log})
+	srv := wire.NewServer(sessions{eng}, wire.Options{Logger: log, MaxStatementSize: cfg.Server.MaxStatementBytes})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe(ctx, cfg.Server.Listen) }()
 	log.Info("weir serving", "listen", cfg.Server.Listen, "data_dir", cfg.Server.DataDir, "backend", cfg.State.BackendType, "version", version)

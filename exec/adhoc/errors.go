@@ -89,7 +89,7 @@ func codeOf(t duckdb.ErrorType, msg string) string {
 	case duckdb.ErrorTypeInterrupt:
 		return sqlstate.QueryCanceled
 	case duckdb.ErrorTypeOutOfMemory:
-		return sqlstate.InsufficientResources
+		return sqlstate.OutOfMemory
 	}
 	return sqlstate.Internal
 }
