@@ -17,8 +17,9 @@ var kafkaCheckTimeout = kafka.DefaultCheckTimeout
 // checkKafkaStream checks at CREATE STREAM that the brokers of a Kafka
 // stream answer (08001 otherwise). A topic that does not exist yet is no
 // error: the stream reads it from its start once it is created, and the
-// client is warned. opts are the stream's options (validated already),
-// declared its declared columns.
+// client is warned (and scan.startup.mode 'latest' becomes 'earliest' in
+// opts). opts are the stream's options (validated already), declared its
+// declared columns.
 func checkKafkaStream(ctx context.Context, opts map[string]string, declared []catalog.Column) ([]Warning, error) {
 	o, err := kafka.ParseOptions(connectorOptions(opts), (&catalog.Object{Columns: declared}).Schema())
 	if err != nil {
@@ -27,6 +28,12 @@ func checkKafkaStream(ctx context.Context, opts map[string]string, declared []ca
 	exists, err := kafka.CheckTopic(ctx, o.Brokers, o.Security, o.Topic, kafkaCheckTimeout)
 	if err != nil || exists {
 		return nil, err
+	}
+	if o.StartupMode == kafka.StartLatest {
+		// Everything the topic will hold is written after the stream was
+		// created: kept in the catalog, so that a restart before the
+		// source has recorded its first offsets does not skip records.
+		opts["scan.startup.mode"] = string(kafka.StartEarliest)
 	}
 	return []Warning{{
 		Code:    sqlstate.Warning,
