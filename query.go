@@ -117,7 +117,7 @@ func (s *Session) runInDuckDB(ctx context.Context, st *sql.Select, want types.Sc
 		if !ok {
 			if rel, ok := s.e.systemRelation(name); ok {
 				tmp := s.e.duck.TempName(name)
-				rel.Name = tmp
+				rel.Name, rel.Display = tmp, name
 				rels = append(rels, rel)
 				names[name] = tmp
 			} else {
@@ -137,7 +137,7 @@ func (s *Session) runInDuckDB(ctx context.Context, st *sql.Select, want types.Sc
 			tmp = s.e.duck.TempName(name)
 			names[name] = tmp
 			obj := o
-			rels = append(rels, adhoc.Relation{Name: tmp, Schema: obj.Schema(), Scan: func(ctx context.Context) (array.RecordReader, error) {
+			rels = append(rels, adhoc.Relation{Name: tmp, Display: name, Schema: obj.Schema(), Scan: func(ctx context.Context) (array.RecordReader, error) {
 				return s.e.scanRelation(snap, obj)
 			}})
 		}
@@ -153,8 +153,21 @@ func (s *Session) runInDuckDB(ctx context.Context, st *sql.Select, want types.Sc
 	if rewriteErr != nil {
 		return nil, rewriteErr
 	}
-	cols, rows, err := s.e.duck.Query(ctx, sql.String(st), rels, want)
+	var undo []func()
+	rewriteDivisions(reflect.ValueOf(st), &undo)
+	text := sql.String(st)
+	for i := len(undo) - 1; i >= 0; i-- {
+		undo[i]()
+	}
+	cols, rows, err := s.e.duck.Query(ctx, text, rels, want)
 	if err != nil {
+		var se *sqlstate.Error
+		if errors.As(err, &se) && se.Position >= 0 {
+			// DuckDB's position is in the rewritten query, not the user's.
+			c := *se
+			c.Position = -1
+			err = &c
+		}
 		return nil, err
 	}
 	if want != nil {
@@ -209,6 +222,44 @@ func walkTableNames(v reflect.Value, fn func(*sql.TableName)) {
 	case reflect.Slice:
 		for i := range v.Len() {
 			walkTableNames(v.Index(i), fn)
+		}
+	}
+}
+
+// rewriteDivisions replaces every a / b and a % b under v by
+// adhoc.DivFunc(a, b) and adhoc.ModFunc(a, b), which fail on a zero
+// divisor as Postgres does (DuckDB's operators give NULL), and appends to
+// undo what puts each back (to be called in reverse order).
+func rewriteDivisions(v reflect.Value, undo *[]func()) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			rewriteDivisions(v.Elem(), undo)
+		}
+	case reflect.Interface:
+		if v.IsNil() {
+			return
+		}
+		rewriteDivisions(v.Elem(), undo)
+		b, ok := v.Interface().(*sql.BinaryExpr)
+		if !ok || (b.Op != sql.OpDiv && b.Op != sql.OpMod) || !v.CanSet() {
+			return
+		}
+		fn := adhoc.DivFunc
+		if b.Op == sql.OpMod {
+			fn = adhoc.ModFunc
+		}
+		v.Set(reflect.ValueOf(&sql.FuncCall{Pos: b.Pos, Name: sql.Name{Value: fn}, Args: []sql.Expr{b.Left, b.Right}}))
+		*undo = append(*undo, func() { v.Set(reflect.ValueOf(b)) })
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				rewriteDivisions(v.Field(i), undo)
+			}
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			rewriteDivisions(v.Index(i), undo)
 		}
 	}
 }

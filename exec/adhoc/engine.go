@@ -124,7 +124,27 @@ func (e *Engine) connect(ctx context.Context) (*conn, error) {
 	if err := c.exec(ctx, "SET integer_division = true"); err != nil {
 		return nil, errors.Join(fmt.Errorf("adhoc: duckdb integer_division: %w", err), drv.Close())
 	}
+	// Division by zero is an error, as in Postgres (DuckDB's / and %
+	// return NULL): callers write a / b as weir_div(a, b).
+	for _, m := range divisionMacros {
+		if err := c.exec(ctx, m); err != nil {
+			return nil, errors.Join(fmt.Errorf("adhoc: duckdb division macros: %w", err), drv.Close())
+		}
+	}
 	return c, nil
+}
+
+// DivFunc and ModFunc are the functions a caller writes a / b and a % b
+// as, so that a zero divisor fails with 22012 "division by zero" as in
+// Postgres instead of giving NULL as DuckDB's operators do.
+const (
+	DivFunc = "weir_div"
+	ModFunc = "weir_mod"
+)
+
+var divisionMacros = []string{
+	"CREATE OR REPLACE TEMP MACRO " + DivFunc + "(a, b) AS CASE WHEN b = 0 THEN error('division by zero') ELSE a / b END",
+	"CREATE OR REPLACE TEMP MACRO " + ModFunc + "(a, b) AS CASE WHEN b = 0 THEN error('division by zero') ELSE a % b END",
 }
 
 func (c *conn) exec(ctx context.Context, sqlText string) error {
@@ -183,7 +203,7 @@ func (e *Engine) Exec(ctx context.Context, sqlText string) error {
 	}
 	defer e.release(c)
 	if err := c.exec(ctx, sqlText); err != nil {
-		return translateError(err, sqlText)
+		return translateError(err, sqlText, nil)
 	}
 	return nil
 }

@@ -12,9 +12,11 @@ import (
 )
 
 // translateError turns an error DuckDB returned for sqlText into a
-// *sqlstate.Error with the code Postgres would use. Errors that are not
-// DuckDB's (context cancellation, weir's own) are returned unchanged.
-func translateError(err error, sqlText string) error {
+// *sqlstate.Error with the code and wording Postgres would use (pgWording),
+// with the relations' names in DuckDB replaced by names' values. Errors
+// that are not DuckDB's (context cancellation, weir's own) are returned
+// unchanged.
+func translateError(err error, sqlText string, names map[string]string) error {
 	if err == nil {
 		return nil
 	}
@@ -27,13 +29,14 @@ func translateError(err error, sqlText string) error {
 	}
 	var de *duckdb.Error
 	if !errors.As(err, &de) {
-		return &sqlstate.Error{Code: sqlstate.Internal, Message: err.Error(), Position: -1}
+		return &sqlstate.Error{Code: sqlstate.Internal, Message: renameInternal(err.Error(), names), Position: -1}
 	}
 	msg, detail := splitDuckDBMessage(de.Msg)
 	out := &sqlstate.Error{Code: codeOf(de.Type, msg), Message: msg, Detail: detail, Position: -1}
 	if pos, ok := errorPosition(de.Msg, sqlText); ok {
 		out.Position = pos
 	}
+	pgWording(out, names)
 	return out
 }
 

@@ -40,7 +40,7 @@ func (e *Engine) LoadTable(ctx context.Context, name string, schema types.Schema
 	release()
 	dropErr := c.exec(context.Background(), "DROP VIEW IF EXISTS "+quoteIdent(tmp))
 	if err != nil {
-		return translateError(err, stmt)
+		return translateError(err, stmt, nil)
 	}
 	return dropErr
 }

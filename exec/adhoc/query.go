@@ -21,9 +21,20 @@ import (
 // Schema is the relation's declared columns; the reader's batches must have
 // as many columns.
 type Relation struct {
-	Name   string
-	Schema types.Schema
-	Scan   func(ctx context.Context) (array.RecordReader, error)
+	Name string
+	// Display is the relation's name for users (TempName's argument):
+	// errors say it where DuckDB's message has Name. Empty means Name.
+	Display string
+	Schema  types.Schema
+	Scan    func(ctx context.Context) (array.RecordReader, error)
+}
+
+// display returns the name errors give rel.
+func (rel Relation) display() string {
+	if rel.Display != "" {
+		return rel.Display
+	}
+	return rel.Name
 }
 
 // TempName returns a name for rel that no other query uses: Query registers a
@@ -50,18 +61,18 @@ func (e *Engine) TempName(rel string) string {
 // a producer that cannot apply them, so a query that reads some columns only
 // reads the wrong buffers (and crashes). A CREATE TABLE AS SELECT * reads
 // every column once, which is safe.
-func (e *Engine) materialize(ctx context.Context, c *conn, rdr array.RecordReader, name string) error {
+func (e *Engine) materialize(ctx context.Context, c *conn, rdr array.RecordReader, name string, names map[string]string) error {
 	src := name + "__src"
 	release, err := c.arrow.RegisterView(rdr, src)
 	if err != nil {
-		return fmt.Errorf("adhoc: register %q: %w", name, err)
+		return fmt.Errorf("adhoc: register %q: %w", names[name], err)
 	}
 	stmt := "CREATE TEMP TABLE " + quoteIdent(name) + " AS SELECT * FROM " + quoteIdent(src)
 	err = c.exec(ctx, stmt)
 	release()
 	dropErr := c.exec(context.Background(), "DROP VIEW IF EXISTS "+quoteIdent(src))
 	if err != nil {
-		return translateError(err, stmt)
+		return translateError(err, stmt, names)
 	}
 	return dropErr
 }
@@ -84,7 +95,11 @@ func (e *Engine) Query(ctx context.Context, sqlText string, rels []Relation, wan
 	if err != nil {
 		return nil, nil, err
 	}
-	r := &resultReader{e: e, c: c, ctx: ctx}
+	names := make(map[string]string, len(rels))
+	for _, rel := range rels {
+		names[rel.Name] = rel.display()
+	}
+	r := &resultReader{e: e, c: c, ctx: ctx, names: names}
 	r.refs.Store(1)
 	fail := func(err error) (types.Schema, array.RecordReader, error) {
 		r.finish()
@@ -92,18 +107,18 @@ func (e *Engine) Query(ctx context.Context, sqlText string, rels []Relation, wan
 	}
 	for _, rel := range rels {
 		if rel.Scan == nil {
-			return fail(fmt.Errorf("adhoc: relation %q has no Scan", rel.Name))
+			return fail(fmt.Errorf("adhoc: relation %q has no Scan", rel.display()))
 		}
 		rdr, err := rel.Scan(ctx)
 		if err != nil {
-			return fail(fmt.Errorf("adhoc: scan %q: %w", rel.Name, err))
+			return fail(fmt.Errorf("adhoc: scan %q: %w", rel.display(), err))
 		}
 		if rel.Schema != nil && rdr.Schema().NumFields() != len(rel.Schema) {
 			n := rdr.Schema().NumFields()
 			rdr.Release()
-			return fail(fmt.Errorf("adhoc: relation %q: reader has %d columns, schema %d", rel.Name, n, len(rel.Schema)))
+			return fail(fmt.Errorf("adhoc: relation %q: reader has %d columns, schema %d", rel.display(), n, len(rel.Schema)))
 		}
-		err = e.materialize(ctx, c, rdr, rel.Name)
+		err = e.materialize(ctx, c, rdr, rel.Name, names)
 		rdr.Release()
 		if err != nil {
 			return fail(err)
@@ -112,7 +127,7 @@ func (e *Engine) Query(ctx context.Context, sqlText string, rels []Relation, wan
 	}
 	src, err := c.arrow.QueryContext(ctx, sqlText)
 	if err != nil {
-		return fail(translateError(err, sqlText))
+		return fail(translateError(err, sqlText, names))
 	}
 	r.src = src
 	schema, targets, err := resultSchema(src.Schema(), want)
@@ -172,6 +187,7 @@ type resultReader struct {
 	c       *conn
 	ctx     context.Context
 	tables  []string
+	names   map[string]string // the relations' names for errors, by their names in DuckDB
 	src     array.RecordReader
 	schema  *arrow.Schema
 	targets []arrow.DataType
@@ -206,7 +222,7 @@ func (r *resultReader) Next() bool {
 	}
 	if !r.src.Next() {
 		if err := r.src.Err(); err != nil {
-			r.err = translateError(err, "")
+			r.err = translateError(err, "", r.names)
 		}
 		r.finish()
 		return false

@@ -122,7 +122,9 @@ func TestQuery(t *testing.T) {
 					}
 					tmp := e.TempName(name)
 					seen[name] = tmp
-					qrels = append(qrels, rels[name].relation(mem, tmp))
+					rel := rels[name].relation(mem, tmp)
+					rel.Display = name
+					qrels = append(qrels, rel)
 					return tmp
 				})
 				schema, rdr, err := e.Query(ctx, text, qrels, want)
