@@ -49,6 +49,9 @@ type ServerConfig struct {
 	// ("4GB", "512MB"); a query that needs more fails with 53200. Empty
 	// means a quarter of the machine's memory.
 	QueryMemoryLimit string `yaml:"query_memory_limit"`
+	// Auth and TLS are how clients connect (auth.go).
+	Auth AuthConfig `yaml:"auth"`
+	TLS  TLSConfig  `yaml:"tls"`
 }
 
 // StateConfig is the `state_management:` block, with the keys ArkFlow
@@ -131,6 +134,9 @@ func (c StateConfig) stateTimeout() time.Duration {
 
 // Validate checks the values of c and names the offending key.
 func (c Config) Validate() error {
+	if err := c.Server.validateSecurity(); err != nil {
+		return err
+	}
 	if c.Server.MaxStatementBytes < 0 || c.Server.MaxStatementBytes > 64<<20 {
 		return fmt.Errorf("server.max_statement_bytes: must be between 0 and %d (the protocol's message bound), got %d", 64<<20, c.Server.MaxStatementBytes)
 	}

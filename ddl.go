@@ -79,7 +79,7 @@ func (s *Session) createTable(ctx context.Context, st *sql.CreateTable) (*Result
 		cols = append(cols, catalog.Column{Name: rowIDColumn, Type: types.Int64Type, NotNull: true, Hidden: true})
 		key = []int{len(cols) - 1}
 	}
-	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Table, Columns: cols, Key: key, Definition: sql.String(st)}
+	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Table, Columns: cols, Key: key, Definition: sql.String(st), Owner: s.user}
 	return e.addObject(ctx, o, 1, "CREATE TABLE")
 }
 
@@ -118,7 +118,7 @@ func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Resu
 		}
 	}
 	cols = append(cols, catalog.Column{Name: rowIDColumn, Type: types.Int64Type, NotNull: true, Hidden: true})
-	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Stream, Columns: cols, Key: []int{len(cols) - 1}, Pipeline: s.pipeline, PipelineKeys: s.pipelineKeys,
+	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Stream, Columns: cols, Key: []int{len(cols) - 1}, Owner: s.user, Pipeline: s.pipeline, PipelineKeys: s.pipelineKeys,
 		Options: opts, Definition: sql.String(st), AppendOnly: true}
 	if err := e.writeNow(func(w exec.StateWriter) error { return e.cat.Add(w, o) }); err != nil {
 		return nil, err
@@ -154,7 +154,7 @@ func (s *Session) createView(ctx context.Context, st *sql.CreateView) (*Result, 
 	for i, c := range plan.Cols {
 		cols[i] = catalog.Column{Name: c.Name, Type: c.Type, Hidden: c.Hidden}
 	}
-	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.View, Columns: cols, Key: plan.Key, Pipeline: s.pipeline, PipelineKeys: s.pipelineKeys,
+	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.View, Columns: cols, Key: plan.Key, Owner: s.user, Pipeline: s.pipeline, PipelineKeys: s.pipelineKeys,
 		Definition: sql.String(st), Uses: []string{plan.Input.Name}, AppendOnly: plan.AppendOnly, Options: opts}
 	// Rows, aggTables per aggregate, and the source's position.
 	return e.addObject(ctx, o, 2+aggTables*plan.NumAggregates(), "CREATE MATERIALIZED VIEW")

@@ -137,6 +137,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		e.Close(ctx)
 		return nil, err
 	}
+	if err := e.ensureSuperuser(); err != nil {
+		e.Close(ctx)
+		return nil, err
+	}
 	if err := e.metrics.start(); err != nil {
 		e.Close(ctx)
 		return nil, err

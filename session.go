@@ -22,12 +22,21 @@ type Session struct {
 	// for that stream of a pipeline file (catalog.Object.Pipeline).
 	pipeline     string
 	pipelineKeys []string
+	// unboundSuperuser: the user was no role when the session opened, so
+	// the session has every right (roles.go).
+	unboundSuperuser bool
 }
 
-// NewSession opens a session for user on database (names are informational:
-// weir has one database and trusts every user).
+// NewSession opens a session for user on database, who has authenticated
+// already (the database name is informational: weir has one). A user that
+// is a role acts with its privileges; any other user is a superuser
+// (roles.go: openRole).
 func (e *Engine) NewSession(_ context.Context, user, database string) (*Session, error) {
-	return &Session{e: e, user: user, database: database, vars: map[string]string{}}, nil
+	s := &Session{e: e, user: user, database: database, vars: map[string]string{}}
+	if err := s.openRole(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Close ends the session.
@@ -121,6 +130,9 @@ func (s *Session) Execute(ctx context.Context, p *Prepared, params []Param) (*Re
 
 // execute runs one statement.
 func (s *Session) execute(ctx context.Context, st sql.Statement) (*Result, error) {
+	if err := s.authorize(st); err != nil {
+		return nil, err
+	}
 	switch st := st.(type) {
 	case *sql.Select:
 		return s.query(ctx, st)
@@ -156,6 +168,8 @@ func (s *Session) execute(ctx context.Context, st sql.Statement) (*Result, error
 		return s.set(st)
 	case *sql.Transaction:
 		return &Result{Tag: strings.ToUpper(st.Verb)}, nil
+	case *sql.CreateRole, *sql.AlterRole, *sql.DropRole, *sql.Grant:
+		return s.durable(ctx)(s.roleStatement(ctx, st))
 	}
 	return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Position(), "statement %T is not supported", st)
 }

@@ -91,7 +91,7 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 			return nil, err
 		}
 	}
-	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Sink, Options: opts, Pipeline: s.pipeline, PipelineKeys: s.pipelineKeys,
+	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Sink, Options: opts, Owner: s.user, Pipeline: s.pipeline, PipelineKeys: s.pipelineKeys,
 		Definition: sql.String(st), Uses: []string{plan.Input.Name}, AppendOnly: plan.AppendOnly}
 	for _, c := range plan.Cols {
 		o.Columns = append(o.Columns, catalog.Column{Name: c.Name, Type: c.Type, Hidden: c.Hidden})

@@ -107,6 +107,9 @@ func serve(args []string) error {
 	if *listen != "" {
 		cfg.Server.Listen = *listen
 	}
+	if err := cfg.Server.CheckExposure(); err != nil {
+		return err
+	}
 	cfg.RestoreFrom = *restoreFrom
 	if err := crashHook(&cfg, log); err != nil {
 		return err
@@ -134,11 +137,17 @@ func serve(args []string) error {
 // serveEngine serves eng over the Postgres protocol until ctx ends (a
 // signal), then stops the server and closes the engine.
 func serveEngine(ctx context.Context, eng *weir.Engine, cfg weir.Config, log *slog.Logger) error {
-	var err error
-	srv := wire.NewServer(sessions{eng}, wire.Options{Logger: log, MaxStatementSize: cfg.Server.MaxStatementBytes})
+	opts, err := wireOptions(eng, cfg, log)
+	if err != nil {
+		eng.Close(context.Background())
+		return err
+	}
+	opts.MaxStatementSize = cfg.Server.MaxStatementBytes
+	srv := wire.NewServer(sessions{eng}, opts)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe(ctx, cfg.Server.Listen) }()
-	log.Info("weir serving", "listen", cfg.Server.Listen, "data_dir", cfg.Server.DataDir, "backend", cfg.State.BackendType, "version", version)
+	log.Info("weir serving", "listen", cfg.Server.Listen, "data_dir", cfg.Server.DataDir, "backend", cfg.State.BackendType,
+		"auth", authMethod(cfg), "tls", opts.TLS != nil, "version", version)
 
 	select {
 	case <-ctx.Done():
@@ -153,6 +162,30 @@ func serveEngine(ctx context.Context, eng *weir.Engine, cfg weir.Config, log *sl
 		return err
 	}
 	return errors.Join(serr, cerr)
+}
+
+// wireOptions returns the wire server's options for cfg's server block:
+// passwords checked against the engine's roles with scram-sha-256, and TLS
+// when a certificate is configured.
+func wireOptions(eng *weir.Engine, cfg weir.Config, log *slog.Logger) (wire.Options, error) {
+	opts := wire.Options{Logger: log, TLSRequired: cfg.Server.TLS.Required}
+	if cfg.Server.Auth.SCRAM() {
+		opts.Passwords = eng.LoginVerifier
+	}
+	tlsCfg, err := cfg.Server.ServerTLS()
+	if err != nil {
+		return opts, err
+	}
+	opts.TLS = tlsCfg
+	return opts, nil
+}
+
+// authMethod names how clients authenticate, for the log.
+func authMethod(cfg weir.Config) string {
+	if cfg.Server.Auth.Method == "" {
+		return weir.AuthTrust
+	}
+	return cfg.Server.Auth.Method
 }
 
 // runInit runs the init script when the engine has no objects yet: on the
@@ -272,6 +305,9 @@ func run(args []string) error {
 	}
 	if *dataDir != "" {
 		cfg.Server.DataDir = *dataDir
+	}
+	if err := cfg.Server.CheckExposure(); err != nil {
+		return err
 	}
 	if err := crashHook(&cfg, log); err != nil {
 		return err

@@ -77,6 +77,9 @@ type Object struct {
 	// PipelineKeys are the pipeline stream's state.custom_keys: names its
 	// state is listed under (SHOW PIPELINES, weir checkpoint inspect).
 	PipelineKeys []string `json:",omitempty"`
+	// Owner is the role that created the object (roles.go); empty for
+	// objects made before roles existed, which only superusers own.
+	Owner string `json:",omitempty"`
 }
 
 // Schema returns the visible columns of o.
@@ -117,11 +120,13 @@ type Catalog struct {
 	mu        sync.RWMutex
 	objects   map[string]*Object
 	nextTable statestore.TableID
+	roles     map[string]*Role      // roles.go
+	grants    map[string]Privileges // by object name
 }
 
 // New returns an empty catalog.
 func New() *Catalog {
-	return &Catalog{objects: map[string]*Object{}, nextTable: statestore.FirstUserTable}
+	return &Catalog{objects: map[string]*Object{}, nextTable: statestore.FirstUserTable, roles: map[string]*Role{}, grants: map[string]Privileges{}}
 }
 
 // Get returns the object named name.
@@ -190,15 +195,16 @@ func (c *Catalog) Add(w exec.StateWriter, o *Object) error {
 	return nil
 }
 
-// Remove deletes the object named name from the catalog and from w.
+// Remove deletes the object named name, and the privileges granted on it,
+// from the catalog and from w.
 func (c *Catalog) Remove(w exec.StateWriter, name string) error {
 	if err := w.Delete(objectKey(name)); err != nil {
 		return err
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	delete(c.objects, name)
-	c.mu.Unlock()
-	return nil
+	return c.writeGrants(w, name, nil)
 }
 
 // Load reads the catalog persisted in r.
@@ -218,7 +224,10 @@ func Load(r exec.StateReader) (*Catalog, error) {
 		c.objects[o.Name] = o
 		return true, nil
 	})
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	return c, c.loadRoles(r)
 }
 
 // Catalog keys live in statestore.CatalogTable, vnode 0: 'o' + name for
