@@ -241,6 +241,9 @@ var (
 	descSourceLag = prometheus.NewDesc("weir_source_lag",
 		"What is known to be written but not read yet by a source, in the label unit's terms (bytes, records, rows, events).",
 		[]string{"source", "view", "unit"}, nil)
+	descSourceWaiting = prometheus.NewDesc("weir_source_waiting",
+		"1 while a source cannot read and retries (its Kafka brokers or topic are away; weir_sources says why), else 0.",
+		[]string{"source", "view"}, nil)
 	descSinkRecords = prometheus.NewDesc("weir_sink_records_total",
 		"Records a sink prepared for delivery since the engine opened.", []string{"sink"}, nil)
 	descSinkBytes = prometheus.NewDesc("weir_sink_bytes_total",
@@ -257,7 +260,7 @@ var (
 
 func (c engineCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descCheckpointEpoch, descCommittedEpoch, descStateBytes,
-		descSourceRows, descSourceErrors, descSourceBytes, descSourceLag,
+		descSourceRows, descSourceErrors, descSourceBytes, descSourceLag, descSourceWaiting,
 		descSinkRecords, descSinkBytes, descSinkTransactions, descSinkActive, descSinkEpoch, descSinkLag} {
 		ch <- d
 	}
@@ -321,5 +324,10 @@ func (c engineCollector) Collect(ch chan<- prometheus.Metric) {
 		if p.Lag >= 0 {
 			ch <- prometheus.MustNewConstMetric(descSourceLag, prometheus.GaugeValue, float64(p.Lag), src, view, p.LagUnit)
 		}
+		waiting := 0.0
+		if p.Status == exec.SourceWaiting {
+			waiting = 1
+		}
+		ch <- prometheus.MustNewConstMetric(descSourceWaiting, prometheus.GaugeValue, waiting, src, view)
 	}
 }

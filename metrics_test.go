@@ -147,6 +147,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	// The datagen source may still be emitting; its rows only grow.
 	expect("weir_source_rows_total", positive, "source", "gen", "view", "gen_count")
 	expect("weir_source_errors_total", zero, "source", "gen", "view", "gen_count")
+	expect("weir_source_waiting", zero, "source", "gen", "view", "gen_count")
 	if _, ok := metricValue(fams, "weir_source_lag", "source", "gen", "view", "gen_count", "unit", "rows"); !ok {
 		t.Error("weir_source_lag of gen_count is missing")
 	}
