@@ -73,6 +73,11 @@ type StateConfig struct {
 	// latency; rows inserted into tables after the last checkpoint are lost
 	// in a crash, while views over streams rewind with their sources).
 	ExactlyOnce bool `yaml:"exactly_once"`
+	// SynchronousCommit is the default of the sessions' synchronous_commit:
+	// on (an INSERT, UPDATE, DELETE or COMMIT is answered once a checkpoint
+	// holds it) or off (once it is visible; a crash may lose the writes of
+	// the last moments, as in Postgres).
+	SynchronousCommit string `yaml:"synchronous_commit"`
 	// StateTimeoutMS, when positive, expires the groups of every view not
 	// changed for that long (a view's ttl option overrides it).
 	StateTimeoutMS int64    `yaml:"state_timeout_ms"`
@@ -104,6 +109,7 @@ func DefaultConfig() Config {
 			RetainedCheckpoints:  5,
 			S3UploadEvery:        10,
 			ExactlyOnce:          true,
+			SynchronousCommit:    "on",
 		},
 	}
 }
@@ -159,6 +165,11 @@ func (c Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("state_management.backend_type: unknown backend %q (memory, local, s3 or hybrid)", c.State.BackendType)
+	}
+	switch c.State.SynchronousCommit {
+	case "", "on", "off":
+	default:
+		return fmt.Errorf("state_management.synchronous_commit: must be on or off, got %q", c.State.SynchronousCommit)
 	}
 	if c.State.CheckpointIntervalMS <= 0 {
 		return fmt.Errorf("state_management.checkpoint_interval_ms: must be positive, got %d", c.State.CheckpointIntervalMS)

@@ -246,12 +246,12 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 	}
 	batch := array.NewRecordBatch(o.FullSchema().Arrow(), full, int64(rows))
 	defer batch.Release()
-	err = j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
-		if err := s.checkUnique(o, j, batch); err != nil {
-			return err
+	err = s.write(ctx, o, j, "INSERT", func(ctx context.Context, t tableState) ([]exec.Chunk, error) {
+		if err := s.checkUnique(o, t, batch); err != nil {
+			return nil, err
 		}
 		batch.Retain()
-		return in.Push(ctx, exec.Chunk{Batch: batch})
+		return []exec.Chunk{{Batch: batch}}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -259,11 +259,69 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 	return &Result{Tag: fmtTag("INSERT 0", int64(rows))}, nil
 }
 
+// tableState is the content of a table as a DML statement reads it: inside
+// the table's fragment its live state (*ops.Materialize), in a transaction
+// block the block's snapshot with its writes over it (overlayTable).
+type tableState interface {
+	// Get returns the row (AppendRow encoding of every column) under key,
+	// the AppendRow encoding of the key columns.
+	Get(key []byte) (row []byte, ok bool, err error)
+	// Scan calls fn for every row in key order until fn returns false or
+	// an error; key and row are valid only during the call.
+	Scan(fn func(key, row []byte) (bool, error)) error
+}
+
+// write runs change, the part of a DML statement that reads the table and
+// returns the chunks of its changes (releasing them itself when it fails),
+// and applies the chunks, all of them or none. In a transaction block they
+// become the block's writes. Otherwise change runs inside the table's
+// fragment, ordered after every earlier write, and write returns once the
+// changes are visible to queries and, with synchronous_commit on, in a
+// durable checkpoint: statements arriving together share the epoch and the
+// checkpoint (group commit), and the epoch is cut at once.
+func (s *Session) write(ctx context.Context, o *catalog.Object, j *job, verb string, change func(ctx context.Context, t tableState) ([]exec.Chunk, error)) error {
+	if s.tx != nil {
+		t, err := s.tx.table(s.e, o)
+		if err != nil {
+			return err
+		}
+		chunks, err := change(ctx, t)
+		if err != nil {
+			return err
+		}
+		for _, c := range chunks {
+			s.tx.apply(o, c)
+			c.Release()
+		}
+		return nil
+	}
+	s.e.dmlMu.RLock()
+	err := j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
+		chunks, err := change(ctx, j.mat)
+		if err != nil {
+			return err
+		}
+		for i, c := range chunks {
+			if err := in.Push(ctx, c); err != nil {
+				for _, rest := range chunks[i+1:] {
+					rest.Release()
+				}
+				return err
+			}
+		}
+		return nil
+	})
+	s.e.dmlMu.RUnlock()
+	if err != nil {
+		return err
+	}
+	return s.awaitWrite(ctx, verb)
+}
+
 // checkUnique fails with a unique violation when a row of batch has the key
-// of a row of the table or of an earlier row of batch. Runs inside the
-// table's fragment (Do), so it sees every earlier write.
-func (s *Session) checkUnique(o *catalog.Object, j *job, batch arrow.RecordBatch) error {
-	return s.checkMovedKeys(o, j, nil, []arrow.RecordBatch{batch})
+// of a row of the table or of an earlier row of batch.
+func (s *Session) checkUnique(o *catalog.Object, t tableState, batch arrow.RecordBatch) error {
+	return s.checkMovedKeys(o, t, nil, []arrow.RecordBatch{batch})
 }
 
 func keyText(o *catalog.Object, batch arrow.RecordBatch, r int) string {
@@ -279,13 +337,12 @@ func keyText(o *catalog.Object, batch arrow.RecordBatch, r int) string {
 	return "(" + names + ")=(" + vals + ")"
 }
 
-// tableRows reads the current rows of a table inside its fragment, as batches
-// of its full schema.
-func (s *Session) tableRows(o *catalog.Object, j *job) ([]arrow.RecordBatch, error) {
+// tableRows reads the current rows of a table, as batches of its full schema.
+func (s *Session) tableRows(o *catalog.Object, t tableState) ([]arrow.RecordBatch, error) {
 	dec := statestore.NewRowDecoder(s.e.mem, o.FullSchema())
 	defer dec.Release()
 	var out []arrow.RecordBatch
-	err := j.mat.Scan(func(_, row []byte) (bool, error) {
+	err := t.Scan(func(_, row []byte) (bool, error) {
 		if err := dec.Append(row); err != nil {
 			return false, err
 		}
@@ -362,30 +419,35 @@ func (s *Session) delete(ctx context.Context, st *sql.Delete) (*Result, error) {
 		}
 	}
 	var n int64
-	err = j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
-		batches, err := s.tableRows(o, j)
+	err = s.write(ctx, o, j, "DELETE", func(ctx context.Context, t tableState) (chunks []exec.Chunk, err error) {
+		n = 0
+		batches, err := s.tableRows(o, t)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer releaseBatches(batches)
+		defer func() {
+			if err != nil {
+				releaseChunks(chunks)
+				chunks = nil
+			}
+		}()
 		for _, b := range batches {
 			idx, err := matchRows(ctx, s, where, b)
-			if err != nil || len(idx) == 0 {
-				if err != nil {
-					return err
-				}
+			if err != nil {
+				return chunks, err
+			}
+			if len(idx) == 0 {
 				continue
 			}
 			del, err := take(ctx, s, b, idx)
 			if err != nil {
-				return err
+				return chunks, err
 			}
 			n += int64(len(idx))
-			if err := in.Push(ctx, exec.Chunk{Batch: del, Ops: repeatOp(exec.Delete, len(idx))}); err != nil {
-				return err
-			}
+			chunks = append(chunks, exec.Chunk{Batch: del, Ops: repeatOp(exec.Delete, len(idx))})
 		}
-		return nil
+		return chunks, nil
 	})
 	if err != nil {
 		return nil, err
@@ -439,36 +501,41 @@ func (s *Session) update(ctx context.Context, st *sql.Update) (*Result, error) {
 		}
 	}
 	var n int64
-	err = j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
-		batches, err := s.tableRows(o, j)
+	err = s.write(ctx, o, j, "UPDATE", func(ctx context.Context, t tableState) (chunks []exec.Chunk, err error) {
+		n = 0
+		batches, err := s.tableRows(o, t)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer releaseBatches(batches)
-		// Every new row is computed before anything is pushed, so that a
+		// Every new row is computed before anything is applied, so that a
 		// statement that fails (a NULL in a NOT NULL column, a duplicate
 		// key, division by zero) changes nothing.
 		var olds, news []arrow.RecordBatch
 		defer func() {
 			releaseBatches(olds)
 			releaseBatches(news)
+			if err != nil {
+				releaseChunks(chunks)
+				chunks = nil
+			}
 		}()
 		for _, batch := range batches {
 			idx, err := matchRows(ctx, s, where, batch)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if len(idx) == 0 {
 				continue
 			}
 			old, err := take(ctx, s, batch, idx)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			olds = append(olds, old)
 			nw, err := updatedRows(ctx, s, o, old, sets)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			news = append(news, nw)
 			n += int64(len(idx))
@@ -477,32 +544,26 @@ func (s *Session) update(ctx context.Context, st *sql.Update) (*Result, error) {
 			for i, old := range olds {
 				chunk, err := updatePairs(ctx, s, old, news[i])
 				if err != nil {
-					return err
+					return chunks, err
 				}
-				if err := in.Push(ctx, chunk); err != nil {
-					return err
-				}
+				chunks = append(chunks, chunk)
 			}
-			return nil
+			return chunks, nil
 		}
 		// A key changes: the old rows go first, then the new ones, which
 		// must not collide with each other nor with the rows that stay.
-		if err := s.checkMovedKeys(o, j, olds, news); err != nil {
-			return err
+		if err := s.checkMovedKeys(o, t, olds, news); err != nil {
+			return nil, err
 		}
 		for _, old := range olds {
 			old.Retain()
-			if err := in.Push(ctx, exec.Chunk{Batch: old, Ops: repeatOp(exec.Delete, int(old.NumRows()))}); err != nil {
-				return err
-			}
+			chunks = append(chunks, exec.Chunk{Batch: old, Ops: repeatOp(exec.Delete, int(old.NumRows()))})
 		}
 		for _, nw := range news {
 			nw.Retain()
-			if err := in.Push(ctx, exec.Chunk{Batch: nw}); err != nil {
-				return err
-			}
+			chunks = append(chunks, exec.Chunk{Batch: nw})
 		}
-		return nil
+		return chunks, nil
 	})
 	if err != nil {
 		return nil, err
@@ -571,8 +632,8 @@ func updatePairs(ctx context.Context, s *Session, old, nw arrow.RecordBatch) (ex
 
 // checkMovedKeys fails with a unique violation when a row of news has the key
 // of another row of news, or of a row of the table that is not among olds
-// (the rows the statement replaces). Runs inside the table's fragment.
-func (s *Session) checkMovedKeys(o *catalog.Object, j *job, olds, news []arrow.RecordBatch) error {
+// (the rows the statement replaces); t is the table as the statement sees it.
+func (s *Session) checkMovedKeys(o *catalog.Object, t tableState, olds, news []arrow.RecordBatch) error {
 	kt := o.KeyTypes()
 	var key []byte
 	leaving := map[string]bool{}
@@ -589,7 +650,7 @@ func (s *Session) checkMovedKeys(o *catalog.Object, j *job, olds, news []arrow.R
 			exists := false
 			if !leaving[string(key)] {
 				var err error
-				if _, exists, err = j.mat.Get(key); err != nil {
+				if _, exists, err = t.Get(key); err != nil {
 					return err
 				}
 			}
@@ -614,6 +675,12 @@ func repeatOp(op exec.Op, n int) []exec.Op {
 func releaseBatches(bs []arrow.RecordBatch) {
 	for _, b := range bs {
 		b.Release()
+	}
+}
+
+func releaseChunks(cs []exec.Chunk) {
+	for _, c := range cs {
+		c.Release()
 	}
 }
 

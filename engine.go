@@ -50,6 +50,10 @@ type Engine struct {
 	cancel context.CancelFunc
 
 	ddl  sync.Mutex // serialises DDL and the topology changes it makes
+	// dmlMu is held shared by every write to a table and exclusively by the
+	// COMMIT of a transaction that wrote several tables, so that no write
+	// comes between its checks and its changes.
+	dmlMu sync.RWMutex
 	mu   sync.Mutex // guards jobs and snap
 	jobs map[string]*job
 	snap *snapshot
@@ -61,6 +65,17 @@ type snapshot struct {
 	epoch exec.Epoch
 	snap  *statestore.Snapshot
 	refs  int
+	// read, when set, is what queries read instead of snap: a transaction's
+	// writes over it.
+	read statestore.Reader
+}
+
+// reader returns what queries of s read.
+func (s *snapshot) reader() statestore.Reader {
+	if s.read != nil {
+		return s.read
+	}
+	return s.snap
 }
 
 // Open starts an engine: it opens the state store, loads the catalog and

@@ -52,11 +52,11 @@ func (s *Session) query(ctx context.Context, st *sql.Select) (*Result, error) {
 // runLocal runs a plan of scans, filters, projections, sorts and limits on
 // weir's own operators over the committed snapshot (see adhoc.RunsLocally).
 func (s *Session) runLocal(ctx context.Context, node planner.Node) (*Result, error) {
-	snap, err := s.e.acquireSnapshot()
+	snap, release, err := s.readSnapshot()
 	if err != nil {
 		return nil, err
 	}
-	defer s.e.releaseSnapshot(snap)
+	defer release()
 	rows, err := adhoc.RunLocal(ctx, s.e.mem, node, func(_ context.Context, sc *planner.Scan) (array.RecordReader, error) {
 		return s.e.scanRows(snap, sc.Object)
 	})
@@ -97,11 +97,11 @@ func (s *Session) namesSystemTable(st *sql.Select) bool {
 // runInDuckDB runs st in the embedded DuckDB over the committed snapshot of
 // every relation it names.
 func (s *Session) runInDuckDB(ctx context.Context, st *sql.Select, want types.Schema) (*Result, error) {
-	snap, err := s.e.acquireSnapshot()
+	snap, release, err := s.readSnapshot()
 	if err != nil {
 		return nil, err
 	}
-	defer s.e.releaseSnapshot(snap)
+	defer release()
 	var rels []adhoc.Relation
 	names := map[string]string{}
 	var restore []func()
@@ -307,7 +307,7 @@ func (e *Engine) scan(snap *snapshot, o *catalog.Object, cols []int, schema *arr
 		full.Release()
 	}
 	lo, hi := statestore.TableSpan(o.RowTable())
-	err := snap.snap.Scan(lo, hi, func(_, v []byte) (bool, error) {
+	err := snap.reader().Scan(lo, hi, func(_, v []byte) (bool, error) {
 		if err := dec.Append(v); err != nil {
 			return false, err
 		}
@@ -391,14 +391,14 @@ func (s *Session) pointLookup(ctx context.Context, st *sql.Select, node planner.
 		key = statestore.AppendValue(key, kt[i], arr, 0)
 		arr.Release()
 	}
-	snap, err := s.e.acquireSnapshot()
+	snap, release, err := s.readSnapshot()
 	if err != nil {
 		return nil, true, err
 	}
-	defer s.e.releaseSnapshot(snap)
+	defer release()
 	dec := statestore.NewRowDecoder(s.e.mem, o.FullSchema())
 	defer dec.Release()
-	row, found, err := snap.snap.Get(statestore.AppendKey(nil, o.RowTable(), statestore.Vnode(key), key))
+	row, found, err := snap.reader().Get(statestore.AppendKey(nil, o.RowTable(), statestore.Vnode(key), key))
 	if err != nil {
 		return nil, true, err
 	}

@@ -22,6 +22,9 @@ type Session struct {
 	// for that stream of a pipeline file (catalog.Object.Pipeline).
 	pipeline     string
 	pipelineKeys []string
+	// tx is the open transaction block (nil: every statement is its own
+	// transaction).
+	tx *transaction
 	// unboundSuperuser: the user was no role when the session opened, so
 	// the session has every right (roles.go).
 	unboundSuperuser bool
@@ -36,11 +39,17 @@ func (e *Engine) NewSession(_ context.Context, user, database string) (*Session,
 	if err := s.openRole(); err != nil {
 		return nil, err
 	}
+	if e.cfg.State.SynchronousCommit == "off" {
+		s.vars["synchronous_commit"] = "off"
+	}
 	return s, nil
 }
 
-// Close ends the session.
-func (s *Session) Close() error { return nil }
+// Close ends the session; an open transaction block is rolled back.
+func (s *Session) Close() error {
+	s.endTransaction()
+	return nil
+}
 
 // ExecuteScript runs the ';'-separated statements of text in order, calling
 // emit with each statement's result. It stops at the first error.
@@ -72,8 +81,20 @@ func (s *Session) Exec(ctx context.Context, text string) error {
 }
 
 // Prepare parses and binds one statement with $n parameters.
-func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T) (*Prepared, error) {
+func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T) (_ *Prepared, err error) {
 	st, err := sql.ParseOne(text)
+	if _, ends := st.(*sql.Transaction); s.tx != nil && !ends {
+		// In a transaction block, a statement that cannot be prepared fails
+		// the block, and a failed block prepares nothing but its end.
+		if s.tx.failed {
+			return nil, errTxAborted()
+		}
+		defer func() {
+			if err != nil {
+				s.tx.failed = true
+			}
+		}()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -128,8 +149,17 @@ func (s *Session) Execute(ctx context.Context, p *Prepared, params []Param) (*Re
 	return s.withStatementTimeout(ctx, st, s.execute)
 }
 
-// execute runs one statement.
+// execute runs one statement, in the session's transaction block if one is
+// open.
 func (s *Session) execute(ctx context.Context, st sql.Statement) (*Result, error) {
+	if t, ok := st.(*sql.Transaction); ok {
+		return s.transactionStatement(ctx, t)
+	}
+	return s.inTransaction(ctx, st, s.run)
+}
+
+// run runs one statement other than the transaction statements.
+func (s *Session) run(ctx context.Context, st sql.Statement) (*Result, error) {
 	if err := s.authorize(st); err != nil {
 		return nil, err
 	}
@@ -166,8 +196,6 @@ func (s *Session) execute(ctx context.Context, st sql.Statement) (*Result, error
 		return s.explain(st)
 	case *sql.Set:
 		return s.set(st)
-	case *sql.Transaction:
-		return &Result{Tag: strings.ToUpper(st.Verb)}, nil
 	case *sql.CreateRole, *sql.AlterRole, *sql.DropRole, *sql.Grant:
 		return s.durable(ctx)(s.roleStatement(ctx, st))
 	}

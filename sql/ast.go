@@ -256,11 +256,19 @@ type Set struct {
 	Local bool
 }
 
-// Transaction is BEGIN / START TRANSACTION / COMMIT / ROLLBACK, accepted and
-// ignored (every statement is its own transaction) so that drivers work.
+// Transaction is BEGIN / START TRANSACTION [modes], COMMIT / END,
+// ROLLBACK / ABORT, and the savepoint statements SAVEPOINT name,
+// RELEASE [SAVEPOINT] name and ROLLBACK TO [SAVEPOINT] name.
 type Transaction struct {
 	Pos  Pos
-	Verb string // "BEGIN", "COMMIT", "ROLLBACK"
+	Verb string // "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "ROLLBACK TO"
+	// Isolation is BEGIN's ISOLATION LEVEL in lower case ("repeatable read"),
+	// empty when not given.
+	Isolation string
+	// ReadOnly is true for BEGIN … READ ONLY.
+	ReadOnly bool
+	// Savepoint is the name of the savepoint statements.
+	Savepoint string
 }
 
 // ---------------------------------------------------------------- queries

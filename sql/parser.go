@@ -303,7 +303,7 @@ func (p *parser) parseStatement() (Statement, error) {
 		return p.parseSet()
 	case "reset":
 		return p.parseReset()
-	case "begin", "start", "commit", "end", "rollback", "abort":
+	case "begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release":
 		return p.parseTransaction()
 	}
 	return nil, p.errUnexpected()

@@ -627,8 +627,8 @@ func (p *parser) parseIsolationLevel() (string, error) {
 	return "", p.errUnexpected()
 }
 
-// parseTransaction parses BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK and
-// ABORT. Transaction modes are accepted and dropped.
+// parseTransaction parses BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK,
+// ABORT, SAVEPOINT, RELEASE and ROLLBACK TO.
 func (p *parser) parseTransaction() (Statement, error) {
 	t := p.next()
 	s := &Transaction{Pos: Pos(t.pos)}
@@ -642,7 +642,14 @@ func (p *parser) parseTransaction() (Statement, error) {
 		} else if !p.acceptKw("work") {
 			p.acceptKw("transaction")
 		}
-		return s, p.parseTransactionModes()
+		return s, p.parseTransactionModes(s)
+	case "savepoint":
+		s.Verb = "SAVEPOINT"
+		return s, p.parseSavepointName(s)
+	case "release":
+		s.Verb = "RELEASE"
+		p.acceptKw("savepoint")
+		return s, p.parseSavepointName(s)
 	case "commit", "end":
 		s.Verb = "COMMIT"
 	default:
@@ -650,6 +657,11 @@ func (p *parser) parseTransaction() (Statement, error) {
 	}
 	if !p.acceptKw("work") {
 		p.acceptKw("transaction")
+	}
+	if t.val == "rollback" && p.acceptKw("to") {
+		s.Verb = "ROLLBACK TO"
+		p.acceptKw("savepoint")
+		return s, p.parseSavepointName(s)
 	}
 	if t.val != "end" && t.val != "abort" && p.acceptKw("and") {
 		p.acceptKw("no")
@@ -660,9 +672,19 @@ func (p *parser) parseTransaction() (Statement, error) {
 	return s, nil
 }
 
+// parseSavepointName parses the name of a savepoint statement into s.
+func (p *parser) parseSavepointName(s *Transaction) error {
+	n, err := p.parseName()
+	if err != nil {
+		return err
+	}
+	s.Savepoint = n.Value
+	return nil
+}
+
 // parseTransactionModes parses [mode [[,] mode]…] where mode is ISOLATION
 // LEVEL l, READ WRITE, READ ONLY or [NOT] DEFERRABLE.
-func (p *parser) parseTransactionModes() error {
+func (p *parser) parseTransactionModes(s *Transaction) error {
 	for first := true; ; first = false {
 		comma := !first && p.acceptOp(",")
 		switch {
@@ -670,11 +692,18 @@ func (p *parser) parseTransactionModes() error {
 			if err := p.expectKw("level"); err != nil {
 				return err
 			}
-			if _, err := p.parseIsolationLevel(); err != nil {
+			level, err := p.parseIsolationLevel()
+			if err != nil {
 				return err
 			}
+			s.Isolation = level
 		case p.acceptKw("read"):
-			if !p.acceptKw("write") && !p.acceptKw("only") {
+			switch {
+			case p.acceptKw("write"):
+				s.ReadOnly = false
+			case p.acceptKw("only"):
+				s.ReadOnly = true
+			default:
 				return p.errUnexpected()
 			}
 		case p.acceptKw("deferrable"):

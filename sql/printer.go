@@ -237,6 +237,15 @@ func (pr printer) stmt(s Statement) {
 		}
 	case *Transaction:
 		pr.w(s.Verb)
+		if s.Isolation != "" {
+			pr.w(" ISOLATION LEVEL " + strings.ToUpper(s.Isolation))
+		}
+		if s.ReadOnly {
+			pr.w(" READ ONLY")
+		}
+		if s.Savepoint != "" {
+			pr.w(" " + quoteIdent(s.Savepoint))
+		}
 	default:
 		pr.roleStmt(s)
 	}

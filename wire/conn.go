@@ -418,7 +418,11 @@ func (c *conn) sendRowDescription(cols types.Schema, formats []int16) {
 }
 
 func (c *conn) readyForQuery() {
-	c.send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+	status := byte('I')
+	if c.sess != nil {
+		status = c.sess.TxStatus()
+	}
+	c.send(&pgproto3.ReadyForQuery{TxStatus: status})
 	c.flush()
 }
 

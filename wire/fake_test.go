@@ -54,6 +54,8 @@ func (f *fakeFactory) NewSession(ctx context.Context, user, database string) (Se
 
 type fakeSession struct{ f *fakeFactory }
 
+func (s *fakeSession) TxStatus() byte { return 'I' }
+
 func (s *fakeSession) Close() error {
 	s.f.closed.Add(1)
 	return nil

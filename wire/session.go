@@ -34,6 +34,9 @@ type Session interface {
 	// Execute runs a prepared statement with bound parameters in text form.
 	// The Result's Rows may be read after Execute returns, while ctx lives.
 	Execute(ctx context.Context, p *weir.Prepared, params []weir.Param) (*weir.Result, error)
+	// TxStatus is the transaction status ReadyForQuery reports: 'I' idle,
+	// 'T' in a transaction block, 'E' in a failed transaction block.
+	TxStatus() byte
 	// Close releases the session; wire calls it once, when the connection ends.
 	Close() error
 }

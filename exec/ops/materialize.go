@@ -232,47 +232,14 @@ func (m *Materialize) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateW
 // false or an error. key is the encoded key columns and row the encoded row;
 // both are valid only during the call.
 func (m *Materialize) Scan(fn func(key, row []byte) (bool, error)) error {
-	dk := make([]string, 0, len(m.dirty))
-	for k := range m.dirty {
-		dk = append(dk, k)
-	}
-	sort.Strings(dk)
-	stopped := false
-	// emitDirty sends the dirty rows with keys below bound (all when nil).
-	emitDirty := func(bound []byte) error {
-		for len(dk) > 0 && (bound == nil || dk[0] < string(bound)) {
-			k := dk[0]
-			dk = dk[1:]
-			if row := m.dirty[k]; row != nil {
-				more, err := fn([]byte(k)[statestore.KeyPrefixLen:], row)
-				if err != nil || !more {
-					stopped = true
-					return err
-				}
-			}
-		}
-		return nil
-	}
+	var base statestore.Reader
 	if m.state != nil {
-		lo, hi := statestore.TableSpan(m.table)
-		err := m.state.Scan(lo, hi, func(key, value []byte) (bool, error) {
-			if err := emitDirty(key); err != nil || stopped {
-				return false, err
-			}
-			if _, ok := m.dirty[string(key)]; ok {
-				return true, nil
-			}
-			more, err := fn(key[statestore.KeyPrefixLen:], value)
-			if err != nil || !more {
-				stopped = true
-			}
-			return more, err
-		})
-		if err != nil || stopped {
-			return err
-		}
+		base = m.state
 	}
-	return emitDirty(nil)
+	lo, hi := statestore.TableSpan(m.table)
+	return statestore.ScanMerged(base, lo, hi, m.dirty, func(key, row []byte) (bool, error) {
+		return fn(key[statestore.KeyPrefixLen:], row)
+	})
 }
 
 // Snapshot emits the whole current content as Insert chunks of at most

@@ -62,6 +62,12 @@ const (
 	InvalidAuthorization         = "28000"
 	InvalidPassword              = "28P01"
 	Internal                     = "XX000"
+	// The transaction states of class 25 and 40.
+	ActiveSQLTransaction   = "25001"
+	NoActiveSQLTransaction = "25P01"
+	InFailedSQLTransaction = "25P02"
+	ReadOnlySQLTransaction = "25006"
+	SerializationFailure   = "40001"
 )
 
 // Error is an error with a SQLSTATE code. Position is a byte offset into the

@@ -1,0 +1,470 @@
+package weir
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// isolationLevel is the one isolation level weir runs transaction blocks
+// at: their statements read one snapshot, and COMMIT fails when another
+// session changed a row the block changed (first committer wins), as
+// REPEATABLE READ does in Postgres.
+const isolationLevel = "repeatable read"
+
+func init() {
+	for _, name := range []string{"transaction_isolation", "default_transaction_isolation"} {
+		registerSessionParam(&sessionParam{name: name, def: isolationLevel, check: checkIsolation,
+			description: "Sets the transaction isolation level (weir runs every transaction at repeatable read)."})
+	}
+	registerSessionParam(&sessionParam{name: "transaction_read_only", def: "off", check: checkReadOnly,
+		description: "Shows whether the current transaction is read-only (BEGIN READ ONLY)."})
+}
+
+// checkIsolation accepts the isolation levels weir gives: repeatable read,
+// and the weaker levels Postgres' clients ask for, which repeatable read
+// satisfies. SERIALIZABLE is refused rather than weakened.
+func checkIsolation(v string) (string, error) {
+	switch l := strings.ToLower(strings.Join(strings.Fields(v), " ")); l {
+	case "repeatable read", "read committed", "read uncommitted", "default":
+		return isolationLevel, nil
+	case "serializable":
+		return "", errSerializable()
+	}
+	return "", sqlstate.Errorf(sqlstate.InvalidParameterValue, "invalid value for parameter \"transaction_isolation\": \"%s\"", v).
+		WithHint("Available values: serializable, repeatable read, read committed, read uncommitted.")
+}
+
+// checkReadOnly accepts off: a block is made read-only by BEGIN READ ONLY.
+func checkReadOnly(v string) (string, error) {
+	if l := strings.ToLower(strings.TrimSpace(v)); l == "off" || l == "false" {
+		return "off", nil
+	}
+	return "", sqlstate.Errorf(sqlstate.FeatureNotSupported, "SET transaction_read_only is not supported").
+		WithHint("Start the block with BEGIN READ ONLY.")
+}
+
+// errSerializable is the error for a request of SERIALIZABLE isolation.
+func errSerializable() error {
+	return sqlstate.Errorf(sqlstate.FeatureNotSupported, "SERIALIZABLE isolation is not supported").
+		WithHint("weir runs transactions at REPEATABLE READ (snapshot isolation): leave the level out or ask for REPEATABLE READ.")
+}
+
+// transaction is a session's open transaction block (BEGIN … COMMIT). Its
+// statements read one snapshot, taken at the first of them, with the block's
+// own writes over it (an Overlay of the tables' row keys). COMMIT checks that
+// no row the block changed was changed by another session since the
+// snapshot, then applies the writes of every table in one epoch.
+type transaction struct {
+	readOnly bool
+	// failed is set by an error: every statement but COMMIT and ROLLBACK is
+	// refused until the block ends.
+	failed bool
+	// snap is the snapshot the block reads, held until it ends; nil until
+	// its first statement.
+	snap *snapshot
+	// overlay holds the block's writes over snap: state keys of table rows
+	// to the new row, or nil for a deleted row.
+	overlay statestore.Overlay
+	// written are the tables the block wrote, in the order of first write.
+	written []*catalog.Object
+}
+
+// TxStatus returns the session's transaction status as the wire protocol's
+// ReadyForQuery reports it: 'I' idle, 'T' in a transaction block, 'E' in a
+// failed one.
+func (s *Session) TxStatus() byte {
+	switch {
+	case s.tx == nil:
+		return 'I'
+	case s.tx.failed:
+		return 'E'
+	}
+	return 'T'
+}
+
+// errTxAborted is the error of every statement of a failed transaction
+// block but its end.
+func errTxAborted() error {
+	return sqlstate.Errorf(sqlstate.InFailedSQLTransaction,
+		"current transaction is aborted, commands ignored until end of transaction block")
+}
+
+// inTransaction runs st in the session's transaction block, if one is
+// open: it refuses st when the block failed or st cannot run in one, and
+// marks the block failed when st fails.
+func (s *Session) inTransaction(ctx context.Context, st sql.Statement, run func(context.Context, sql.Statement) (*Result, error)) (*Result, error) {
+	tx := s.tx
+	if tx == nil {
+		return run(ctx, st)
+	}
+	if tx.failed {
+		return nil, errTxAborted()
+	}
+	if err := tx.allows(st); err != nil {
+		tx.failed = true
+		return nil, err
+	}
+	res, err := run(ctx, st)
+	if err != nil {
+		tx.failed = true
+	}
+	return res, err
+}
+
+// allows returns the error for a statement that cannot run inside a
+// transaction block: DDL, FLUSH and role statements take effect at once and
+// cannot be rolled back; writes in a READ ONLY block.
+func (tx *transaction) allows(st sql.Statement) error {
+	switch st := st.(type) {
+	case *sql.Select, *sql.Show, *sql.ShowCreate, *sql.Describe, *sql.Explain, *sql.Set:
+		return nil
+	case *sql.Insert, *sql.Update, *sql.Delete:
+		if tx.readOnly {
+			return sqlstate.ErrorfAt(sqlstate.ReadOnlySQLTransaction, st.Position(),
+				"cannot execute %s in a read-only transaction", dmlVerb(st))
+		}
+		return nil
+	}
+	return sqlstate.ErrorfAt(sqlstate.ActiveSQLTransaction, st.Position(),
+		"%s cannot run inside a transaction block", statementName(st)).
+		WithHint("weir applies DDL and FLUSH at once; run it outside BEGIN … COMMIT.")
+}
+
+// dmlVerb is the keyword of a DML statement.
+func dmlVerb(st sql.Statement) string {
+	switch st.(type) {
+	case *sql.Insert:
+		return "INSERT"
+	case *sql.Update:
+		return "UPDATE"
+	}
+	return "DELETE"
+}
+
+// statementName names a statement for errors: its leading keywords.
+func statementName(st sql.Statement) string {
+	switch st := st.(type) {
+	case *sql.CreateTable:
+		return "CREATE TABLE"
+	case *sql.CreateStream:
+		return "CREATE STREAM"
+	case *sql.CreateView:
+		return "CREATE MATERIALIZED VIEW"
+	case *sql.CreateSink:
+		return "CREATE SINK"
+	case *sql.Drop:
+		return "DROP"
+	case *sql.Flush:
+		return "FLUSH"
+	default:
+		_ = st
+		return "this statement"
+	}
+}
+
+// transactionStatement runs BEGIN, COMMIT, ROLLBACK and the savepoint
+// statements with Postgres' answers: a WARNING for BEGIN inside a block and
+// for COMMIT or ROLLBACK outside one, ROLLBACK as the answer to COMMIT of a
+// failed block.
+func (s *Session) transactionStatement(ctx context.Context, st *sql.Transaction) (*Result, error) {
+	switch st.Verb {
+	case "BEGIN":
+		if s.tx != nil {
+			if s.tx.failed {
+				return nil, errTxAborted()
+			}
+			return &Result{Tag: "BEGIN", Warnings: []Warning{{Code: sqlstate.ActiveSQLTransaction, Message: "there is already a transaction in progress"}}}, nil
+		}
+		if st.Isolation == "serializable" {
+			return nil, at(errSerializable(), st.Pos)
+		}
+		s.tx = &transaction{readOnly: st.ReadOnly, overlay: statestore.Overlay{Changes: map[string][]byte{}}}
+		return &Result{Tag: "BEGIN"}, nil
+	case "COMMIT", "ROLLBACK":
+		tx := s.tx
+		if tx == nil {
+			return &Result{Tag: st.Verb, Warnings: []Warning{{Code: sqlstate.NoActiveSQLTransaction, Message: "there is no transaction in progress"}}}, nil
+		}
+		// The block ends whatever COMMIT's outcome: a COMMIT that fails
+		// applies nothing, as a ROLLBACK.
+		defer s.endTransaction()
+		if st.Verb == "ROLLBACK" || tx.failed {
+			return &Result{Tag: "ROLLBACK"}, nil
+		}
+		if err := s.commitTransaction(ctx, tx); err != nil {
+			return nil, err
+		}
+		return &Result{Tag: "COMMIT"}, nil
+	}
+	// SAVEPOINT, RELEASE, ROLLBACK TO.
+	switch {
+	case s.tx == nil:
+		return nil, sqlstate.ErrorfAt(sqlstate.NoActiveSQLTransaction, st.Pos, "%s can only be used in transaction blocks", st.Verb)
+	case s.tx.failed && st.Verb != "ROLLBACK TO":
+		return nil, errTxAborted()
+	}
+	s.tx.failed = true
+	return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Pos, "%s is not supported", st.Verb).
+		WithHint("weir has no savepoints; ROLLBACK the transaction and run it again.")
+}
+
+// endTransaction forgets the session's transaction block and releases its
+// snapshot.
+func (s *Session) endTransaction() {
+	if s.tx == nil {
+		return
+	}
+	if s.tx.snap != nil {
+		s.e.releaseSnapshot(s.tx.snap)
+	}
+	s.tx = nil
+}
+
+// readSnapshot returns what a query of the session reads, and the function
+// that releases it: the last committed snapshot, or in a transaction block
+// the block's snapshot with its writes over it.
+func (s *Session) readSnapshot() (*snapshot, func(), error) {
+	if s.tx == nil {
+		snap, err := s.e.acquireSnapshot()
+		if err != nil {
+			return nil, nil, err
+		}
+		return snap, func() { s.e.releaseSnapshot(snap) }, nil
+	}
+	if err := s.tx.start(s.e); err != nil {
+		return nil, nil, err
+	}
+	return &snapshot{epoch: s.tx.snap.epoch, snap: s.tx.snap.snap, read: &s.tx.overlay}, func() {}, nil
+}
+
+// start takes the block's snapshot at its first statement.
+func (tx *transaction) start(e *Engine) error {
+	if tx.snap != nil {
+		return nil
+	}
+	snap, err := e.acquireSnapshot()
+	if err != nil {
+		return err
+	}
+	tx.snap = snap
+	tx.overlay.Base = snap.snap
+	return nil
+}
+
+// table returns o as the block sees it, noting that the block writes it.
+func (tx *transaction) table(e *Engine, o *catalog.Object) (tableState, error) {
+	if err := tx.start(e); err != nil {
+		return nil, err
+	}
+	known := false
+	for _, w := range tx.written {
+		known = known || w.RowTable() == o.RowTable()
+	}
+	if !known {
+		tx.written = append(tx.written, o)
+	}
+	return overlayTable{r: &tx.overlay, table: o.RowTable()}, nil
+}
+
+// apply records the changes of c, a DML statement's chunk for table o, as
+// the block's writes.
+func (tx *transaction) apply(o *catalog.Object, c exec.Chunk) {
+	kt, rt := o.KeyTypes(), schemaTypes(o.FullSchema())
+	var key []byte
+	for i := 0; i < c.NumRows(); i++ {
+		key = statestore.AppendRow(key[:0], kt, c.Batch, o.Key, i)
+		sk := string(statestore.AppendKey(nil, o.RowTable(), statestore.Vnode(key), key))
+		if c.OpAt(i).IsInsert() {
+			tx.overlay.Changes[sk] = statestore.AppendRow(nil, rt, c.Batch, nil, i)
+		} else {
+			tx.overlay.Changes[sk] = nil
+		}
+	}
+}
+
+// schemaTypes returns the types of the columns of s.
+func schemaTypes(s types.Schema) []types.T {
+	ts := make([]types.T, len(s))
+	for i, c := range s {
+		ts[i] = c.Type
+	}
+	return ts
+}
+
+// overlayTable is a table read through a Reader (a transaction's overlay):
+// the tableState a DML statement in a transaction block reads.
+type overlayTable struct {
+	r     statestore.Reader
+	table statestore.TableID
+}
+
+func (t overlayTable) Get(key []byte) ([]byte, bool, error) {
+	return t.r.Get(statestore.AppendKey(nil, t.table, statestore.Vnode(key), key))
+}
+
+func (t overlayTable) Scan(fn func(key, row []byte) (bool, error)) error {
+	lo, hi := statestore.TableSpan(t.table)
+	return t.r.Scan(lo, hi, func(k, v []byte) (bool, error) {
+		return fn(k[statestore.KeyPrefixLen:], v)
+	})
+}
+
+// txPart is what COMMIT applies to one table: the state keys the block
+// changed, in key order, and the table's running job.
+type txPart struct {
+	o    *catalog.Object
+	j    *job
+	keys []string
+}
+
+// commitTransaction applies the writes of tx in one epoch and returns once
+// they are visible (and durable, with synchronous_commit on). It fails,
+// applying nothing, when another session changed a row tx changed since its
+// snapshot (40001, or 23505 for a key both inserted), or a table tx wrote was
+// dropped meanwhile.
+func (s *Session) commitTransaction(ctx context.Context, tx *transaction) error {
+	var parts []txPart
+	for _, o := range tx.written {
+		cur, ok := s.e.cat.Get(o.Name)
+		if !ok || cur.RowTable() != o.RowTable() {
+			return sqlstate.Errorf(sqlstate.SerializationFailure,
+				"could not serialize access: table \"%s\" was dropped since the transaction began", o.Name)
+		}
+		s.e.mu.Lock()
+		j := s.e.jobs[o.Name]
+		s.e.mu.Unlock()
+		if j == nil || j.mat == nil {
+			return sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "table \"%s\" is not running", o.Name)
+		}
+		lo, hi := statestore.TableSpan(o.RowTable())
+		var keys []string
+		for k := range tx.overlay.Changes {
+			if k >= string(lo) && k < string(hi) {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		if len(keys) > 0 {
+			parts = append(parts, txPart{o: o, j: j, keys: keys})
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	if len(parts) == 1 {
+		// One table: its fragment checks and applies in one step, ordered
+		// with every other write to it.
+		p := parts[0]
+		s.e.dmlMu.RLock()
+		err := p.j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
+			if err := s.checkTxPart(tx, p); err != nil {
+				return err
+			}
+			return s.pushTxPart(ctx, tx, p, in)
+		})
+		s.e.dmlMu.RUnlock()
+		if err != nil {
+			return err
+		}
+		return s.awaitWrite(ctx, "COMMIT")
+	}
+	// Several tables: no other write may run between the checks and the
+	// pushes, and no barrier may split the pushes into two epochs.
+	s.e.dmlMu.Lock()
+	err := func() error {
+		defer s.e.dmlMu.Unlock()
+		resume, err := s.e.coord.Pause(ctx)
+		if err != nil {
+			return err
+		}
+		defer resume()
+		for _, p := range parts {
+			if err := p.j.frag.Do(ctx, func(context.Context, exec.Output) error { return s.checkTxPart(tx, p) }); err != nil {
+				return err
+			}
+		}
+		for _, p := range parts {
+			if err := p.j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error { return s.pushTxPart(ctx, tx, p, in) }); err != nil {
+				return fmt.Errorf("COMMIT failed after applying part of the transaction: %w", err)
+			}
+		}
+		return nil
+	}()
+	if err != nil {
+		return err
+	}
+	return s.awaitWrite(ctx, "COMMIT")
+}
+
+// checkTxPart fails when a row p's keys name changed since tx's snapshot.
+// It runs inside the table's fragment, which sees every write so far.
+func (s *Session) checkTxPart(tx *transaction, p txPart) error {
+	for _, k := range p.keys {
+		base, inBase, err := tx.overlay.Base.Get([]byte(k))
+		if err != nil {
+			return err
+		}
+		live, isLive, err := p.j.mat.Get([]byte(k)[statestore.KeyPrefixLen:])
+		if err != nil {
+			return err
+		}
+		if inBase == isLive && bytes.Equal(base, live) {
+			continue
+		}
+		if !inBase && isLive && tx.overlay.Changes[k] != nil {
+			return sqlstate.Errorf(sqlstate.UniqueViolation, "duplicate key value violates unique constraint \"%s_pkey\"", p.o.Name).
+				WithDetail("Another session inserted a row with the same key after this transaction began.")
+		}
+		return sqlstate.Errorf(sqlstate.SerializationFailure, "could not serialize access due to concurrent update").
+			WithDetail(fmt.Sprintf("A row of \"%s\" this transaction changed was changed by another session after the transaction began.", p.o.Name)).
+			WithHint("Run the transaction again.")
+	}
+	return nil
+}
+
+// pushTxPart pushes the changes of p's keys into the table's fragment: an
+// insert, a delete, or an update pair of the snapshot's row and the block's.
+func (s *Session) pushTxPart(ctx context.Context, tx *transaction, p txPart, in exec.Output) error {
+	dec := statestore.NewRowDecoder(s.e.mem, p.o.FullSchema())
+	defer dec.Release()
+	var ops []exec.Op
+	for _, k := range p.keys {
+		base, inBase, err := tx.overlay.Base.Get([]byte(k))
+		if err != nil {
+			return err
+		}
+		final := tx.overlay.Changes[k]
+		switch {
+		case !inBase && final == nil, inBase && bytes.Equal(base, final):
+			continue
+		case !inBase:
+			err = dec.Append(final)
+			ops = append(ops, exec.Insert)
+		case final == nil:
+			err = dec.Append(base)
+			ops = append(ops, exec.Delete)
+		default:
+			if err = dec.Append(base); err == nil {
+				err = dec.Append(final)
+			}
+			ops = append(ops, exec.UpdateDelete, exec.UpdateInsert)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(ops) == 0 {
+		return nil
+	}
+	return in.Push(ctx, exec.Chunk{Batch: dec.NewBatch(), Ops: ops})
+}
