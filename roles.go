@@ -30,6 +30,10 @@ func (s *Session) openRole() error {
 	return nil
 }
 
+// IsSuperuser reports whether the session has every right (the wire's
+// is_superuser parameter).
+func (s *Session) IsSuperuser() bool { return s.superuser() }
+
 // superuser reports whether the session has every right.
 func (s *Session) superuser() bool {
 	if s.unboundSuperuser {
@@ -42,6 +46,11 @@ func (s *Session) superuser() bool {
 // permissionDenied is Postgres' error for a missing privilege on o.
 func permissionDenied(o *catalog.Object, pos sql.Pos) error {
 	return sqlstate.ErrorfAt(sqlstate.InsufficientPrivilege, pos, "permission denied for %s %s", o.Kind, o.Name)
+}
+
+// mustBeOwner is Postgres' error for DDL on an object the session does not own.
+func mustBeOwner(o *catalog.Object, pos sql.Pos) error {
+	return sqlstate.ErrorfAt(sqlstate.InsufficientPrivilege, pos, "must be owner of %s %s", o.Kind, o.Name)
 }
 
 // owns reports whether the session owns o (superusers own everything).
@@ -121,7 +130,11 @@ func (s *Session) authorize(st sql.Statement) error {
 		}
 	case *sql.Drop:
 		if o, ok := s.e.cat.Get(st.Name.Last().Value); ok && o.Kind == catalogKind(st.Kind) && !s.owns(o) {
-			return sqlstate.ErrorfAt(sqlstate.InsufficientPrivilege, st.Name.Position(), "must be owner of %s %s", o.Kind, o.Name)
+			return mustBeOwner(o, st.Name.Position())
+		}
+	case *sql.AlterViewResume:
+		if o, ok := s.e.cat.Get(st.Name.Last().Value); ok && !s.owns(o) {
+			return mustBeOwner(o, st.Name.Position())
 		}
 	}
 	return nil

@@ -138,6 +138,7 @@ func TestRolesAndGrants(t *testing.T) {
 	for _, s := range []string{
 		"CREATE TABLE t (k INT PRIMARY KEY, v INT)",
 		"INSERT INTO t VALUES (1, 10), (2, 20)",
+		"CREATE MATERIALIZED VIEW tv AS SELECT count(*) AS n FROM t",
 		"CREATE USER alice WITH PASSWORD 'alicepw'",
 		"CREATE USER nologin WITH PASSWORD 'pw' NOLOGIN",
 		"FLUSH",
@@ -155,6 +156,12 @@ func TestRolesAndGrants(t *testing.T) {
 	wantExec(t, admin, "CREATE USER viv PASSWORD '"+v.String()+"'", "")
 	mustConnectAs(t, addr, "viv", "verifierpw")
 	alice := mustConnectAs(t, addr, "alice", "alicepw")
+	if got := alice.PgConn().ParameterStatus("is_superuser"); got != "off" {
+		t.Fatalf("alice: is_superuser %q", got)
+	}
+	if got := admin.PgConn().ParameterStatus("is_superuser"); got != "on" {
+		t.Fatalf("admin: is_superuser %q", got)
+	}
 	denied := "42501 permission denied for table t"
 	wantExec(t, alice, "SELECT * FROM t", denied)
 	wantExec(t, alice, "SELECT count(*) FROM t JOIN t AS u ON t.k = u.k", denied)
@@ -165,6 +172,7 @@ func TestRolesAndGrants(t *testing.T) {
 	wantExec(t, alice, "CREATE MATERIALIZED VIEW av AS SELECT count(*) AS n FROM t", denied)
 	wantExec(t, alice, "CREATE SINK ak FROM t WITH (connector = 'blackhole')", denied)
 	wantExec(t, alice, "DROP TABLE t", "42501 must be owner of table t")
+	wantExec(t, alice, "ALTER MATERIALIZED VIEW tv RESUME", "42501 must be owner of materialized view tv")
 	wantExec(t, alice, "GRANT SELECT ON t TO alice", denied)
 	wantExec(t, alice, "CREATE USER mallory", "42501 permission denied to create role")
 	wantExec(t, alice, "ALTER USER alice SUPERUSER", "42501 permission denied to alter role")

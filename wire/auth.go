@@ -1,9 +1,13 @@
 package wire
 
 import (
+	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/binary"
 	"errors"
+	"hash"
 	"io"
 	"net"
 	"time"
@@ -101,9 +105,16 @@ func (c *conn) authenticate(user, database string) bool {
 			c.srv.log.Warn("wire: stored password of user is not a SCRAM verifier", "user", user)
 		}
 	}
-	c.send(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{scram.Mechanism}})
+	// Over TLS, SCRAM-SHA-256-PLUS binds the exchange to the certificate.
+	mechanisms := []string{scram.Mechanism}
+	var binding []byte
+	if c.tls {
+		if binding = tlsServerEndPoint(c.srv.opts.TLS); binding != nil {
+			mechanisms = []string{scram.MechanismPlus, scram.Mechanism}
+		}
+	}
+	c.send(&pgproto3.AuthenticationSASL{AuthMechanisms: mechanisms})
 	c.flush()
-	x := scram.NewExchange(v)
 
 	_ = c.be.SetAuthType(pgproto3.AuthTypeSASL)
 	msg, ok := c.receiveAuth()
@@ -115,10 +126,12 @@ func (c *conn) authenticate(user, database string) bool {
 		c.fatal(sqlstate.Errorf(sqlstate.ProtocolViolation, "expected SASL response, got message type %T", msg))
 		return false
 	}
-	if initial.AuthMechanism != scram.Mechanism {
+	plus := initial.AuthMechanism == scram.MechanismPlus && binding != nil
+	if initial.AuthMechanism != scram.Mechanism && !plus {
 		c.fatal(sqlstate.Errorf(sqlstate.ProtocolViolation, "client selected an invalid SASL authentication mechanism"))
 		return false
 	}
+	x := scram.NewExchange(v, binding, plus)
 	serverFirst, err := x.ServerFirst(initial.Data)
 	if err != nil {
 		c.authFailed(err, failed)
@@ -144,6 +157,43 @@ func (c *conn) authenticate(user, database string) bool {
 	}
 	c.send(&pgproto3.AuthenticationSASLFinal{Data: serverFinal})
 	return c.writeErr == nil
+}
+
+// tlsServerEndPoint returns the tls-server-end-point channel-binding data
+// of cfg's certificate (RFC 5929: its hash with the hash function of its
+// signature, SHA-256 for MD5 and SHA-1), or nil when the server cannot know
+// which certificate a client saw or the signature has no hash (Ed25519).
+func tlsServerEndPoint(cfg *tls.Config) []byte {
+	if cfg == nil || len(cfg.Certificates) != 1 || cfg.GetCertificate != nil || len(cfg.Certificates[0].Certificate) == 0 {
+		return nil
+	}
+	leaf, err := x509.ParseCertificate(cfg.Certificates[0].Certificate[0])
+	if err != nil {
+		return nil
+	}
+	var h hash.Hash
+	switch leaf.SignatureAlgorithm {
+	case x509.MD5WithRSA, x509.SHA1WithRSA, x509.ECDSAWithSHA1, x509.DSAWithSHA1,
+		x509.SHA256WithRSA, x509.SHA256WithRSAPSS, x509.ECDSAWithSHA256, x509.DSAWithSHA256:
+		h = sha256.New()
+	case x509.SHA384WithRSA, x509.SHA384WithRSAPSS, x509.ECDSAWithSHA384:
+		h = sha512.New384()
+	case x509.SHA512WithRSA, x509.SHA512WithRSAPSS, x509.ECDSAWithSHA512:
+		h = sha512.New()
+	default:
+		return nil
+	}
+	h.Write(leaf.Raw)
+	return h.Sum(nil)
+}
+
+// isSuperuser is the is_superuser parameter of a session: what its
+// IsSuperuser method says, "on" for a Session without one.
+func isSuperuser(sess Session) string {
+	if s, ok := sess.(interface{ IsSuperuser() bool }); ok && !s.IsSuperuser() {
+		return "off"
+	}
+	return "on"
 }
 
 // receiveAuth receives the client's next authentication message.

@@ -165,7 +165,8 @@ func TestTLS(t *testing.T) {
 	ts := startServer(t, Options{TLS: cfg, TLSRequired: true, Passwords: passwords(t, map[string]string{"weir": "pw"})})
 	host, port, _ := net.SplitHostPort(ts.addr)
 	for _, h := range []string{host, "localhost"} {
-		dsn := "postgres://weir:pw@" + net.JoinHostPort(h, port) + "/weir?sslmode=verify-full&sslrootcert=" + caFile
+		// channel_binding=require: only SCRAM-SHA-256-PLUS satisfies it.
+		dsn := "postgres://weir:pw@" + net.JoinHostPort(h, port) + "/weir?sslmode=verify-full&channel_binding=require&sslrootcert=" + caFile
 		conn, err := pgx.Connect(testCtx(t), dsn)
 		if err != nil {
 			t.Fatalf("%s: %v", h, err)
@@ -186,6 +187,12 @@ func TestTLS(t *testing.T) {
 	if !strings.Contains(err.Error(), "no encryption") {
 		t.Fatalf("got %v", err)
 	}
+	// Without channel binding over TLS, SCRAM-SHA-256 still works.
+	conn, err := pgx.Connect(testCtx(t), "postgres://weir:pw@"+ts.addr+"/weir?sslmode=require&channel_binding=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(testCtx(t))
 	otherCA, _ := testCA(t, t.TempDir())
 	if _, err := pgx.Connect(testCtx(t), "postgres://weir:pw@"+ts.addr+"/weir?sslmode=verify-full&sslrootcert="+otherCA); err == nil {
 		t.Fatal("verify-full accepted a certificate of another CA")
@@ -194,7 +201,7 @@ func TestTLS(t *testing.T) {
 	// psql, for real: verify-full with the CA, and refused without TLS.
 	t.Setenv("PGPASSWORD", "pw")
 	for _, h := range []string{host, "localhost"} {
-		out, errOut, err := psqlConninfo(t, "host="+h+" port="+port+" user=weir dbname=weir sslmode=verify-full sslrootcert="+caFile, "-A", "-t", "-c", "select 1")
+		out, errOut, err := psqlConninfo(t, "host="+h+" port="+port+" user=weir dbname=weir sslmode=verify-full channel_binding=require sslrootcert="+caFile, "-A", "-t", "-c", "select 1")
 		if err != nil || out != "1\n" {
 			t.Fatalf("psql verify-full: %q %v %s", out, err, errOut)
 		}

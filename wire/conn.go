@@ -291,7 +291,7 @@ func (c *conn) open(m *pgproto3.StartupMessage) bool {
 		{"integer_datetimes", "on"},
 		{"standard_conforming_strings", "on"},
 		{"application_name", m.Parameters["application_name"]},
-		{"is_superuser", "on"},
+		{"is_superuser", isSuperuser(sess)},
 		{"session_authorization", user},
 	} {
 		c.send(&pgproto3.ParameterStatus{Name: p[0], Value: p[1]})

@@ -20,6 +20,13 @@ import (
 // Mechanism is the SASL mechanism name a server offers.
 const Mechanism = "SCRAM-SHA-256"
 
+// MechanismPlus is the mechanism with channel binding (tls-server-end-point),
+// offered over TLS.
+const MechanismPlus = "SCRAM-SHA-256-PLUS"
+
+// channelBindingType is the only channel-binding type weir supports.
+const channelBindingType = "tls-server-end-point"
+
 // DefaultIterations is the PBKDF2 iteration count of new verifiers
 // (Postgres' scram_iterations default).
 const DefaultIterations = 4096
@@ -140,6 +147,9 @@ var ErrWrongProof = errors.New("scram: wrong proof")
 // Exchange is the server's side of one SCRAM-SHA-256 authentication.
 type Exchange struct {
 	v               Verifier
+	binding         []byte // tls-server-end-point data when PLUS was offered
+	plus            bool   // the client chose MechanismPlus
+	cbindData       []byte // what c= must hold after the GS2 header
 	gs2Header       string
 	clientFirstBare string
 	serverFirst     string
@@ -149,8 +159,12 @@ type Exchange struct {
 	serverNonce string
 }
 
-// NewExchange starts an exchange against verifier v.
-func NewExchange(v Verifier) *Exchange { return &Exchange{v: v} }
+// NewExchange starts an exchange against verifier v. binding is the
+// connection's tls-server-end-point channel-binding data when the server
+// offered MechanismPlus (nil otherwise), and plus says the client chose it.
+func NewExchange(v Verifier, binding []byte, plus bool) *Exchange {
+	return &Exchange{v: v, binding: binding, plus: plus}
+}
 
 func malformed(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
@@ -165,9 +179,23 @@ func (x *Exchange) ServerFirst(clientFirst []byte) ([]byte, error) {
 		return nil, malformed("missing GS2 header")
 	}
 	switch {
-	case flag == "n", flag == "y":
+	case x.plus && !strings.HasPrefix(flag, "p="):
+		return nil, malformed("client selected %s without channel binding", MechanismPlus)
+	case flag == "n":
+	case flag == "y":
+		// The client could bind but thinks the server cannot: with PLUS
+		// offered, someone between them removed it from the list.
+		if x.binding != nil {
+			return nil, malformed("SCRAM channel binding negotiation error")
+		}
 	case strings.HasPrefix(flag, "p="):
-		return nil, malformed("channel binding was not offered by the server")
+		if !x.plus || x.binding == nil {
+			return nil, malformed("client requires channel binding, but the client did not select %s", MechanismPlus)
+		}
+		if flag[2:] != channelBindingType {
+			return nil, malformed("unsupported SCRAM channel-binding type %q", flag[2:])
+		}
+		x.cbindData = x.binding
 	default:
 		return nil, malformed("unexpected channel-binding flag %q", flag)
 	}
@@ -226,7 +254,7 @@ func (x *Exchange) ServerFinal(clientFinal []byte) ([]byte, error) {
 		return nil, malformed("expected channel-binding and nonce attributes")
 	}
 	cbind, err := base64.StdEncoding.DecodeString(attrs[0][2:])
-	if err != nil || string(cbind) != x.gs2Header {
+	if err != nil || string(cbind) != x.gs2Header+string(x.cbindData) {
 		return nil, malformed("unexpected channel-binding data")
 	}
 	if attrs[1][2:] != x.nonce {

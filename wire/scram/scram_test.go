@@ -1,8 +1,11 @@
 package scram
 
 import (
+	"crypto/pbkdf2"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -15,7 +18,7 @@ func TestRFC7677Example(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := NewExchange(v)
+	x := NewExchange(v, nil, false)
 	x.serverNonce = "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"
 	first, err := x.ServerFirst([]byte("n,,n=user,r=rOprNGfwEbeRWgbNEkqO"))
 	if err != nil {
@@ -33,7 +36,7 @@ func TestRFC7677Example(t *testing.T) {
 	}
 
 	// The same exchange with a proof computed from another password fails.
-	x = NewExchange(v)
+	x = NewExchange(v, nil, false)
 	x.serverNonce = "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"
 	if _, err := x.ServerFirst([]byte("n,,n=user,r=rOprNGfwEbeRWgbNEkqO")); err != nil {
 		t.Fatal(err)
@@ -67,11 +70,11 @@ func TestVerifierString(t *testing.T) {
 func TestMalformed(t *testing.T) {
 	v, _ := NewVerifier("pw")
 	for _, msg := range []string{"", "n", "p=tls-server-end-point,,n=,r=abc", "n,a=admin,n=,r=abc", "n,,r=abc", "x,,n=,r=abc", "n,,n=,r="} {
-		if _, err := NewExchange(v).ServerFirst([]byte(msg)); !errors.Is(err, ErrMalformed) {
+		if _, err := NewExchange(v, nil, false).ServerFirst([]byte(msg)); !errors.Is(err, ErrMalformed) {
 			t.Errorf("ServerFirst(%q): err = %v", msg, err)
 		}
 	}
-	x := NewExchange(v)
+	x := NewExchange(v, nil, false)
 	if _, err := x.ServerFirst([]byte("n,,n=,r=abc")); err != nil {
 		t.Fatal(err)
 	}
@@ -79,5 +82,76 @@ func TestMalformed(t *testing.T) {
 		if _, err := x.ServerFinal([]byte(msg)); !errors.Is(err, ErrMalformed) {
 			t.Errorf("ServerFinal(%q): err = %v", msg, err)
 		}
+	}
+}
+
+// clientFinal computes the client-final-message of password for the
+// exchange so far (the client's side, as a test double).
+func clientFinal(t *testing.T, password, clientFirstBare, serverFirst, cbind string) string {
+	t.Helper()
+	var nonce, salt string
+	iter := 0
+	for _, a := range strings.Split(serverFirst, ",") {
+		switch a[:2] {
+		case "r=":
+			nonce = a[2:]
+		case "s=":
+			salt = a[2:]
+		case "i=":
+			fmt.Sscan(a[2:], &iter)
+		}
+	}
+	rawSalt, _ := base64.StdEncoding.DecodeString(salt)
+	v, err := verifierFor(password, rawSalt, iter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	salted, _ := pbkdf2.Key(sha256.New, password, rawSalt, iter, sha256.Size)
+	clientKey := hmacSHA256(salted, "Client Key")
+	withoutProof := "c=" + base64.StdEncoding.EncodeToString([]byte(cbind)) + ",r=" + nonce
+	sig := hmacSHA256(v.StoredKey, clientFirstBare+","+serverFirst+","+withoutProof)
+	proof := make([]byte, len(sig))
+	for i := range sig {
+		proof[i] = clientKey[i] ^ sig[i]
+	}
+	return withoutProof + ",p=" + base64.StdEncoding.EncodeToString(proof)
+}
+
+// TestChannelBinding: SCRAM-SHA-256-PLUS checks the client's binding data,
+// and a client that says the server cannot bind is refused when it offered to.
+func TestChannelBinding(t *testing.T) {
+	v, _ := NewVerifier("pw")
+	binding := []byte("certificate hash")
+	x := NewExchange(v, binding, true)
+	first, err := x.ServerFirst([]byte("p=tls-server-end-point,,n=,r=abc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.ServerFinal([]byte(clientFinal(t, "pw", "n=,r=abc", string(first), "p=tls-server-end-point,,"+string(binding)))); err != nil {
+		t.Fatalf("right binding: %v", err)
+	}
+	x = NewExchange(v, binding, true)
+	first, _ = x.ServerFirst([]byte("p=tls-server-end-point,,n=,r=abc"))
+	if _, err := x.ServerFinal([]byte(clientFinal(t, "pw", "n=,r=abc", string(first), "p=tls-server-end-point,,other"))); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("wrong binding: %v", err)
+	}
+	for _, c := range []struct {
+		plus bool
+		msg  string
+	}{
+		{false, "y,,n=,r=abc"},                      // PLUS offered, client thinks it was not
+		{true, "n,,n=,r=abc"},                       // PLUS chosen without binding
+		{false, "p=tls-server-end-point,,n=,r=abc"}, // binding without choosing PLUS
+		{true, "p=tls-unique,,n=,r=abc"},
+	} {
+		if _, err := NewExchange(v, binding, c.plus).ServerFirst([]byte(c.msg)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("plus=%v %q: %v", c.plus, c.msg, err)
+		}
+	}
+	// Without TLS, "y" is a client that could bind: fine.
+	x = NewExchange(v, nil, false)
+	first, _ = x.ServerFirst([]byte("y,,n=,r=abc"))
+	if _, err := x.ServerFinal([]byte(clientFinal(t, "pw", "n=,r=abc", string(first), "y,,"))); err != nil {
+		t.Fatal(err)
 	}
 }
