@@ -259,3 +259,44 @@ func TestSinkRecoverCreatesTopic(t *testing.T) {
 		}
 	}
 }
+
+// TestTopicDeletedAndRecreated deletes the topic under a reading source (it
+// waits, saying the topic does not exist) and creates it again: the source
+// reads the new topic's records (from its start: its offsets begin again).
+// franz-go alone would fail the recreated topic with UNKNOWN_TOPIC_ID for
+// ever; the source sees the new topic id and adds the topic again.
+func TestTopicDeletedAndRecreated(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	c := newCluster(t, 1)
+	c.produceInts(t, 0, 0, 20)
+	st := exectest.NewStore()
+	s := open(t, c.options(t, map[string]string{"scan.topic-partition-discovery.interval": "50ms"}), mem, st)
+	defer s.Close()
+	var r reader
+	r.readUntil(t, s, 20)
+	ctx := context.Background()
+	if _, err := c.adm.DeleteTopic(ctx, "t"); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, s, exec.SourceWaiting, `topic "t" does not exist`)
+	if _, err := c.adm.CreateTopic(ctx, 1, 1, nil, "t"); err != nil {
+		t.Fatal(err)
+	}
+	// A new producer: the old one keeps the deleted topic's id.
+	prod, err := kgo.NewClient(kgo.SeedBrokers(c.c.ListenAddrs()...),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prod.Close()
+	(&cluster{c: c.c, prod: prod, adm: c.adm}).produceInts(t, 0, 100, 105)
+	r.vals = r.vals[:0]
+	r.rowIDs = nil
+	r.readUntil(t, s, 5)
+	expectNoMore(t, s)
+	if got := sum(r.vals); got != 510 {
+		t.Fatalf("read %v from the new topic", r.vals)
+	}
+	waitStatus(t, s, exec.SourceRunning, "")
+}

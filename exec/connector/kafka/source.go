@@ -81,6 +81,7 @@ type Source struct {
 	// offsets; topicLate says a listing before it found no topic (created
 	// after the stream: everything in it is new, read from the start).
 	resolved, topicLate bool
+	topicID             kadm.TopicID // the topic's id at the last listing
 
 	mu       sync.Mutex
 	pubNext  map[int32]int64
@@ -95,8 +96,11 @@ type Source struct {
 
 // polled is what the background goroutines hand to Next, in order: the
 // partitions that start being consumed (with their start offsets), or records.
+// With reset, the start offsets replace those recorded (the topic was
+// deleted and created again: its offsets begin anew).
 type polled struct {
 	added map[int32]int64
+	reset bool
 	recs  []*kgo.Record
 }
 
@@ -410,7 +414,11 @@ func (s *Source) setRunning() {
 func (s *Source) discover(ctx context.Context) error {
 	rctx, cancel := context.WithTimeout(ctx, min(listTimeout, max(s.opts.DiscoveryInterval, time.Second)))
 	defer cancel()
-	ends, err := s.listOffsets(rctx, s.adm.ListEndOffsets)
+	recreated, err := s.checkTopicID(rctx)
+	var ends map[int32]int64
+	if err == nil {
+		ends, err = s.listOffsets(rctx, s.adm.ListEndOffsets)
+	}
 	if err != nil {
 		if !s.resolved && errors.Is(err, kerr.UnknownTopicOrPartition) {
 			s.topicLate = true
@@ -441,7 +449,7 @@ func (s *Source) discover(ctx context.Context) error {
 	}
 	var added map[int32]int64
 	if len(fresh) > 0 {
-		if !s.resolved && !s.topicLate {
+		if !s.resolved && !s.topicLate && !recreated {
 			added, err = s.resolveStart(rctx, fresh, ends)
 		} else {
 			added, err = s.startOffsets(rctx, fresh)
@@ -452,14 +460,14 @@ func (s *Source) discover(ctx context.Context) error {
 		// The start offsets go through the buffer ahead of the partitions'
 		// records, so Next records them in state before it returns any record.
 		select {
-		case s.buf <- polled{added: added}:
+		case s.buf <- polled{added: added, reset: recreated}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 		s.mu.Lock()
 		for p, o := range added {
 			assign[p] = kgo.NewOffset().At(o)
-			if _, ok := s.pubNext[p]; !ok {
+			if _, ok := s.pubNext[p]; !ok || recreated {
 				s.pubNext[p] = o
 			}
 		}
@@ -468,7 +476,9 @@ func (s *Source) discover(ctx context.Context) error {
 	for p := range assign {
 		s.known[p] = true
 	}
-	if s.resolved {
+	if recreated {
+		s.log.Warn("kafka source: the topic was deleted and created again: reading the new topic from its start", "partitions", len(assign))
+	} else if s.resolved {
 		s.log.Info("kafka source: new partitions", "partitions", len(assign))
 	} else {
 		s.log.Info("kafka source: reading", "partitions", len(assign), "restored", len(assign)-len(added))
@@ -476,6 +486,38 @@ func (s *Source) discover(ctx context.Context) error {
 	s.resolved = true
 	s.cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{s.opts.Topic: assign})
 	return nil
+}
+
+// checkTopicID looks the topic up and reports whether it was deleted and
+// created again since the last look (its id changed). Then it purges the
+// old topic from the client and forgets its partitions, so that discover
+// starts every partition of the new topic from its start. A topic that does
+// not exist is an error wrapping kerr.UnknownTopicOrPartition.
+func (s *Source) checkTopicID(ctx context.Context) (bool, error) {
+	tds, err := s.adm.ListTopics(ctx, s.opts.Topic)
+	if err != nil {
+		return false, fmt.Errorf("kafka source: describe topic %q: %w", s.opts.Topic, err)
+	}
+	td, ok := tds[s.opts.Topic]
+	switch {
+	case !ok || errors.Is(td.Err, kerr.UnknownTopicOrPartition):
+		return false, fmt.Errorf("kafka source: topic %q does not exist: %w", s.opts.Topic, kerr.UnknownTopicOrPartition)
+	case td.Err != nil:
+		return false, fmt.Errorf("kafka source: describe topic %q: %w", s.opts.Topic, td.Err)
+	}
+	old := s.topicID
+	s.topicID = td.ID
+	if !s.resolved || old == (kadm.TopicID{}) || td.ID == (kadm.TopicID{}) || td.ID == old {
+		return false, nil
+	}
+	// franz-go never adopts a recreated topic's new id: the topic has to
+	// be purged from the client and added again.
+	s.cl.PurgeTopicsFromClient(s.opts.Topic)
+	s.known, s.restored = map[int32]bool{}, nil
+	s.mu.Lock()
+	s.hwm = map[int32]int64{}
+	s.mu.Unlock()
+	return true, nil
 }
 
 // startOffsets returns the earliest offsets of parts.
@@ -527,7 +569,7 @@ func (s *Source) Next(ctx context.Context) (exec.Chunk, error) {
 			select {
 			case p := <-s.buf:
 				for part, o := range p.added {
-					if _, ok := s.next[part]; !ok {
+					if _, ok := s.next[part]; !ok || p.reset {
 						s.next[part] = o
 						s.dirty = true
 					}
