@@ -13,7 +13,7 @@ RACE_ROOT := TestOracleCases|TestSinks|TestSubscribe|TestProcess|TestMetrics|Tes
 LISTEN  ?= 127.0.0.1:5454
 DATA    ?= weir-data
 
-.PHONY: all build run test unit race fuzz e2e bench bench-go lint deps clean
+.PHONY: all build run test unit race fuzz fuzz-long e2e bench bench-go lint deps clean
 
 all: build
 
@@ -40,6 +40,12 @@ race:
 # fuzz runs each fuzz target briefly on top of its committed seed corpus.
 fuzz:
 	bash .ci/fuzz-smoke
+
+# fuzz-long runs every fuzz target (the wire decoder, the parser, statements
+# against a live session) for FUZZTIME each.
+FUZZTIME ?= 10m
+fuzz-long:
+	FUZZTIME=$(FUZZTIME) bash .ci/fuzz-smoke
 
 e2e: build
 	bash .ci/psql-test
