@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/planner/catalog"
@@ -289,15 +290,20 @@ func (s *Session) dropRoles(st *sql.DropRole) (*Result, error) {
 		case s.e.cfg.Server.Auth.SCRAM() && n.Value == s.e.cfg.Server.Auth.Superuser:
 			return nil, sqlstate.ErrorfAt(sqlstate.DependentObjectsStillExist, n.Pos, "role \"%s\" cannot be dropped because it is the configured superuser (server.auth.superuser)", n.Value)
 		}
-		var owned []string
+		// As in Postgres, a role that owns objects or holds privileges
+		// stays until they are dropped, or revoked.
+		var depends []string
 		for _, o := range s.e.cat.List(0) {
 			if o.Owner == n.Value {
-				owned = append(owned, o.Kind.String()+" "+o.Name)
+				depends = append(depends, "owner of "+o.Kind.String()+" "+o.Name)
+			}
+			if len(s.e.cat.Grants(o.Name)[n.Value]) > 0 {
+				depends = append(depends, "privileges for "+o.Kind.String()+" "+o.Name)
 			}
 		}
-		if len(owned) > 0 {
+		if len(depends) > 0 {
 			return nil, sqlstate.ErrorfAt(sqlstate.DependentObjectsStillExist, n.Pos, "role \"%s\" cannot be dropped because some objects depend on it", n.Value).
-				WithDetail("owner of " + owned[0])
+				WithDetail(strings.Join(depends, "\n"))
 		}
 		drop = append(drop, n.Value)
 	}

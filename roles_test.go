@@ -239,6 +239,8 @@ func TestRolesAndGrants(t *testing.T) {
 	wantExec(t, admin, "GRANT ALL ON t TO alice", "")
 	wantExec(t, alice, "UPDATE t SET v = 1 WHERE k = 1", "")
 	wantExec(t, admin, "DROP MATERIALIZED VIEW av", "")
+	wantExec(t, admin, "DROP USER alice", `2BP01 role "alice" cannot be dropped because some objects depend on it`)
+	wantExec(t, admin, "REVOKE ALL ON t FROM alice", "")
 	wantExec(t, admin, "DROP USER alice", "")
 	if _, err := connectAs(t, addr, "alice", "newpw"); err == nil {
 		t.Fatal("a dropped role logged in")
