@@ -31,6 +31,17 @@ const (
 // other packet, whose header it leaves in the inbox for the protocol
 // decoder; it reports false when the connection is gone.
 func (c *conn) negotiate() bool {
+	// The reads below do not watch the server's stop: a shutdown closes
+	// the connection instead.
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-c.srv.stop:
+			c.cancel()
+		case <-done:
+		}
+	}()
 	for {
 		var hdr [8]byte
 		if _, err := io.ReadFull(c.nc, hdr[:]); err != nil {

@@ -232,6 +232,28 @@ func TestTLSOptional(t *testing.T) {
 	conn.Close(testCtx(t))
 }
 
+// TestShutdownBeforeStartup: Shutdown does not wait for a connection that
+// has sent nothing yet.
+func TestShutdownBeforeStartup(t *testing.T) {
+	ts := startServer(t, Options{})
+	nc, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	waitFor(t, func() bool {
+		ts.srv.mu.Lock()
+		defer ts.srv.mu.Unlock()
+		return ts.srv.active == 1
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := ts.srv.Shutdown(ctx); err != nil || time.Since(start) > 2*time.Second {
+		t.Fatalf("Shutdown: %v after %v", err, time.Since(start))
+	}
+}
+
 // TestStartupTimeout: a socket that sends nothing, or half a startup
 // packet, or stops after TLS, is closed after Options.AuthTimeout.
 func TestStartupTimeout(t *testing.T) {
