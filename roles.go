@@ -3,6 +3,7 @@ package weir
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -75,13 +76,11 @@ func (s *Session) checkPrivilege(name sql.ObjectName, priv sql.Privilege) error 
 	return permissionDenied(o, name.Position())
 }
 
-// checkReads checks SELECT on every relation q reads.
-func (s *Session) checkReads(q *sql.Select) error {
-	if q == nil {
-		return nil
-	}
+// checkReads checks SELECT on every relation the statement or query n
+// reads: in FROM clauses, joins and subqueries anywhere.
+func (s *Session) checkReads(n sql.Node) error {
 	var err error
-	rewriteTables(q, func(t *sql.TableName) {
+	walkTableNames(reflect.ValueOf(n), func(t *sql.TableName) {
 		if err == nil {
 			err = s.checkPrivilege(t.Name, sql.PrivSelect)
 		}
@@ -104,31 +103,41 @@ func (s *Session) authorize(st sql.Statement) error {
 	case *sql.Explain:
 		return s.authorize(st.Stmt)
 	case *sql.CreateView:
-		return s.checkReads(st.Query)
+		return s.checkReads(st)
 	case *sql.CreateSink:
 		if st.Query != nil {
-			return s.checkReads(st.Query)
+			return s.checkReads(st)
 		}
 		return s.checkPrivilege(st.From, sql.PrivSelect)
 	case *sql.Insert:
 		if err := s.checkPrivilege(st.Table, sql.PrivInsert); err != nil {
 			return err
 		}
-		return s.checkReads(st.Query)
+		return s.checkReads(st)
 	case *sql.Update:
 		if err := s.checkPrivilege(st.Table, sql.PrivUpdate); err != nil {
 			return err
 		}
-		if st.Where != nil {
-			return s.checkPrivilege(st.Table, sql.PrivSelect)
+		readsRows := st.Where != nil
+		for _, a := range st.Set {
+			readsRows = readsRows || readsColumns(a.Value)
 		}
+		if readsRows {
+			if err := s.checkPrivilege(st.Table, sql.PrivSelect); err != nil {
+				return err
+			}
+		}
+		return s.checkReads(st)
 	case *sql.Delete:
 		if err := s.checkPrivilege(st.Table, sql.PrivDelete); err != nil {
 			return err
 		}
 		if st.Where != nil {
-			return s.checkPrivilege(st.Table, sql.PrivSelect)
+			if err := s.checkPrivilege(st.Table, sql.PrivSelect); err != nil {
+				return err
+			}
 		}
+		return s.checkReads(st)
 	case *sql.Drop:
 		if o, ok := s.e.cat.Get(st.Name.Last().Value); ok && o.Kind == catalogKind(st.Kind) && !s.owns(o) {
 			return mustBeOwner(o, st.Name.Position())
@@ -139,6 +148,38 @@ func (s *Session) authorize(st sql.Statement) error {
 		}
 	}
 	return nil
+}
+
+// readsColumns reports whether e reads a column (SET v = v + 1 reads the
+// row, which needs SELECT).
+func readsColumns(e sql.Expr) bool {
+	found := false
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer, reflect.Interface:
+			if v.IsNil() || found {
+				return
+			}
+			if _, ok := v.Interface().(*sql.ColumnRef); ok {
+				found = true
+				return
+			}
+			walk(v.Elem())
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if v.Type().Field(i).IsExported() {
+					walk(v.Field(i))
+				}
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				walk(v.Index(i))
+			}
+		}
+	}
+	walk(reflect.ValueOf(e))
+	return found
 }
 
 // roleStatement runs CREATE, ALTER and DROP ROLE, GRANT and REVOKE.
