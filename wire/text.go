@@ -42,7 +42,8 @@ func checkText(s string) error {
 func badBytes(s string) string {
 	n := 1
 	switch c := s[0]; {
-	case c >= 0xf0 && c < 0xf8:
+	case c >= 0xf8:
+	case c >= 0xf0:
 		n = 4
 	case c >= 0xe0:
 		n = 3
