@@ -82,6 +82,9 @@ type Source struct {
 	// after the stream: everything in it is new, read from the start).
 	resolved, topicLate bool
 	topicID             kadm.TopicID // the topic's id at the last listing
+	// recreating says the topic's id changed and its new partitions are
+	// not consumed yet (their start offsets replace the recorded ones).
+	recreating bool
 
 	mu       sync.Mutex
 	pubNext  map[int32]int64
@@ -414,7 +417,8 @@ func (s *Source) setRunning() {
 func (s *Source) discover(ctx context.Context) error {
 	rctx, cancel := context.WithTimeout(ctx, min(listTimeout, max(s.opts.DiscoveryInterval, time.Second)))
 	defer cancel()
-	recreated, err := s.checkTopicID(rctx)
+	err := s.checkTopicID(rctx)
+	recreated := s.recreating
 	var ends map[int32]int64
 	if err == nil {
 		ends, err = s.listOffsets(rctx, s.adm.ListEndOffsets)
@@ -483,41 +487,42 @@ func (s *Source) discover(ctx context.Context) error {
 	} else {
 		s.log.Info("kafka source: reading", "partitions", len(assign), "restored", len(assign)-len(added))
 	}
-	s.resolved = true
+	s.resolved, s.recreating = true, false
 	s.cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{s.opts.Topic: assign})
 	return nil
 }
 
-// checkTopicID looks the topic up and reports whether it was deleted and
-// created again since the last look (its id changed). Then it purges the
-// old topic from the client and forgets its partitions, so that discover
-// starts every partition of the new topic from its start. A topic that does
-// not exist is an error wrapping kerr.UnknownTopicOrPartition.
-func (s *Source) checkTopicID(ctx context.Context) (bool, error) {
+// checkTopicID looks the topic up and notices when it was deleted and
+// created again since the last look (its id changed): then it purges the
+// old topic from the client, forgets its partitions and sets recreating, so
+// that discover starts every partition of the new topic from its start. A
+// topic that does not exist is an error wrapping kerr.UnknownTopicOrPartition.
+func (s *Source) checkTopicID(ctx context.Context) error {
 	tds, err := s.adm.ListTopics(ctx, s.opts.Topic)
 	if err != nil {
-		return false, fmt.Errorf("kafka source: describe topic %q: %w", s.opts.Topic, err)
+		return fmt.Errorf("kafka source: describe topic %q: %w", s.opts.Topic, err)
 	}
 	td, ok := tds[s.opts.Topic]
 	switch {
 	case !ok || errors.Is(td.Err, kerr.UnknownTopicOrPartition):
-		return false, fmt.Errorf("kafka source: topic %q does not exist: %w", s.opts.Topic, kerr.UnknownTopicOrPartition)
+		return fmt.Errorf("kafka source: topic %q does not exist: %w", s.opts.Topic, kerr.UnknownTopicOrPartition)
 	case td.Err != nil:
-		return false, fmt.Errorf("kafka source: describe topic %q: %w", s.opts.Topic, td.Err)
+		return fmt.Errorf("kafka source: describe topic %q: %w", s.opts.Topic, td.Err)
 	}
 	old := s.topicID
 	s.topicID = td.ID
 	if !s.resolved || old == (kadm.TopicID{}) || td.ID == (kadm.TopicID{}) || td.ID == old {
-		return false, nil
+		return nil
 	}
 	// franz-go never adopts a recreated topic's new id: the topic has to
 	// be purged from the client and added again.
 	s.cl.PurgeTopicsFromClient(s.opts.Topic)
 	s.known, s.restored = map[int32]bool{}, nil
+	s.recreating = true
 	s.mu.Lock()
 	s.hwm = map[int32]int64{}
 	s.mu.Unlock()
-	return true, nil
+	return nil
 }
 
 // startOffsets returns the earliest offsets of parts.
