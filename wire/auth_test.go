@@ -53,11 +53,13 @@ func wantPgError(t *testing.T, err error, code, msg string) {
 }
 
 func TestSCRAM(t *testing.T) {
-	ts := startServer(t, Options{Passwords: passwords(t, map[string]string{"weir": "s3cret", "alice": "pa ss'wörd"})})
+	// carol's password is written decomposed, with a no-break space: the
+	// verifier and the clients (SASLprep, PRECIS) agree on its normal form.
+	ts := startServer(t, Options{Passwords: passwords(t, map[string]string{"weir": "s3cret", "alice": "pa ss'wörd", "carol": "wo\u0308rd\u00a0x"})})
 	dsn := func(user, pw string) string {
 		return strings.Replace(ts.connString(""), "weir@", user+":"+pw+"@", 1)
 	}
-	for _, c := range []struct{ user, pw string }{{"weir", "s3cret"}, {"alice", "pa%20ss'w%C3%B6rd"}} {
+	for _, c := range []struct{ user, pw string }{{"weir", "s3cret"}, {"alice", "pa%20ss'w%C3%B6rd"}, {"carol", "w%C3%B6rd%20x"}} {
 		conn, err := pgx.Connect(testCtx(t), dsn(c.user, c.pw))
 		if err != nil {
 			t.Fatalf("%s: %v", c.user, err)
@@ -83,6 +85,12 @@ func TestSCRAM(t *testing.T) {
 	out, errOut, err := runPsql(t, ts, "-A", "-t", "-c", "select 1")
 	if err != nil || out != "1\n" {
 		t.Fatalf("psql: %q %v %s", out, err, errOut)
+	}
+	t.Setenv("PGPASSWORD", "wo\u0308rd\u00a0x")
+	host, port, _ := net.SplitHostPort(ts.addr)
+	out, errOut, err = psqlConninfo(t, "host="+host+" port="+port+" user=carol dbname=weir sslmode=disable", "-A", "-t", "-c", "select 1")
+	if err != nil || out != "1\n" {
+		t.Fatalf("psql as carol: %q %v %s", out, err, errOut)
 	}
 	t.Setenv("PGPASSWORD", "nope")
 	_, errOut, err = runPsql(t, ts, "-c", "select 1")

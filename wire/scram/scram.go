@@ -43,13 +43,14 @@ type Verifier struct {
 	ServerKey  []byte
 }
 
-// NewVerifier returns the verifier of password with a fresh random salt.
+// NewVerifier returns the verifier of password, prepared with Normalize,
+// with a fresh random salt.
 func NewVerifier(password string) (Verifier, error) {
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return Verifier{}, err
 	}
-	return verifierFor(password, salt, DefaultIterations)
+	return verifierFor(Normalize(password), salt, DefaultIterations)
 }
 
 // verifierFor derives the verifier of password with salt and iterations.

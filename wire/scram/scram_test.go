@@ -155,3 +155,21 @@ func TestChannelBinding(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestNormalize(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"plain ascii\x01", "plain ascii\x01"},   // ASCII is kept as is
+		{"w\u00f6rd", "w\u00f6rd"},               // composed stays composed
+		{"wo\u0308rd", "w\u00f6rd"},              // decomposed is composed
+		{"\ufb01sh", "fish"},                     // NFKC: the ligature is two letters
+		{"a\u00a0b\u3000c", "a b c"},             // non-ASCII spaces are spaces
+		{"so\u00adft\u200b", "soft"},             // mapped to nothing
+		{"\u00e9\u0007bell", "\u00e9\u0007bell"}, // a control character: kept raw
+		{"\u00e9\ue000private", "\u00e9\ue000private"},
+		{"\xff\xfe", "\xff\xfe"}, // not UTF-8: kept raw
+	} {
+		if got := Normalize(c.in); got != c.want {
+			t.Errorf("Normalize(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
