@@ -49,6 +49,12 @@ type ServerConfig struct {
 	// ("4GB", "512MB"); a query that needs more fails with 53200. Empty
 	// means a quarter of the machine's memory.
 	QueryMemoryLimit string `yaml:"query_memory_limit"`
+	// FileRoots are the directories the file connector (streams and
+	// sinks) may read and write, once .. and symbolic links are resolved:
+	// CREATE refuses other paths with 42501. Empty, the default, means the
+	// directory the server was started in (unless it is /) and the data
+	// directory.
+	FileRoots []string `yaml:"file_roots"`
 	// Auth and TLS are how clients connect (auth.go).
 	Auth AuthConfig `yaml:"auth"`
 	TLS  TLSConfig  `yaml:"tls"`
@@ -170,6 +176,11 @@ func (c Config) Validate() error {
 	case "", "on", "off":
 	default:
 		return fmt.Errorf("state_management.synchronous_commit: must be on or off, got %q", c.State.SynchronousCommit)
+	}
+	for i, r := range c.Server.FileRoots {
+		if strings.TrimSpace(r) == "" {
+			return fmt.Errorf("server.file_roots[%d]: empty path", i)
+		}
 	}
 	if c.State.CheckpointIntervalMS <= 0 {
 		return fmt.Errorf("state_management.checkpoint_interval_ms: must be positive, got %d", c.State.CheckpointIntervalMS)

@@ -33,12 +33,12 @@ type connector struct {
 	// check, when set, looks at what a new stream reads at CREATE STREAM,
 	// after columns validated its options: an error refuses the stream;
 	// warnings go to the client.
-	check func(ctx context.Context, opts map[string]string, declared []catalog.Column) ([]Warning, error)
+	check func(ctx context.Context, e *Engine, opts map[string]string, declared []catalog.Column) ([]Warning, error)
 }
 
 // connectors are the stream connectors by name.
 var connectors = map[string]connector{
-	"file":    {columns: fileColumns, newSource: newFileSource},
+	"file":    {columns: fileColumns, newSource: newFileSource, check: checkFileStream},
 	"nexmark": {columns: nexmarkColumns, newSource: newNexmarkSource},
 	"datagen": {columns: datagenColumns, newSource: newDatagenSource},
 	"kafka":   {columns: kafkaColumns, newSource: newKafkaSource, check: checkKafkaStream},
@@ -98,6 +98,7 @@ func newFileSource(e *Engine, s *catalog.Object, opts map[string]string, key []b
 	}
 	o.Key = key
 	o.Logger = e.log
+	o.Resolve = e.resolveFilePath
 	return file.NewSource(o, e.mem, errs)
 }
 

@@ -147,7 +147,7 @@ func TestCrashRecovery(t *testing.T) {
 	root := t.TempDir()
 	dataDir := filepath.Join(root, "data")
 	config := filepath.Join(root, "weir.yaml")
-	if err := os.WriteFile(config, []byte("state_management:\n  backend_type: local\n  checkpoint_interval_ms: 100\n  retained_checkpoints: 3\n"), 0o644); err != nil {
+	if err := os.WriteFile(config, []byte("server:\n  file_roots: ['"+root+"']\nstate_management:\n  backend_type: local\n  checkpoint_interval_ms: 100\n  retained_checkpoints: 3\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	sinkDir := filepath.Join(root, "sink")

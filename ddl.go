@@ -113,7 +113,7 @@ func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Resu
 	}
 	var warnings []Warning
 	if conn.check != nil {
-		if warnings, err = conn.check(ctx, opts, declared); err != nil {
+		if warnings, err = conn.check(ctx, e, opts, declared); err != nil {
 			return nil, err
 		}
 	}

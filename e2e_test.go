@@ -90,7 +90,11 @@ func TestLogic(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			ts := startServer(t, memoryConfig())
+			cfg := memoryConfig()
+			// The file connector reaches the test data and the examples
+			// only (failures.slt checks the refusals).
+			cfg.Server.FileRoots = []string{"testdata", "examples"}
+			ts := startServer(t, cfg)
 			logictest.RunFile(context.Background(), t, f, logictest.Options{DSN: ts.dsn, Rewrite: *rewrite})
 		})
 	}
@@ -186,6 +190,7 @@ func TestRestart(t *testing.T) {
 func TestRestartFileSourceDeadLetters(t *testing.T) {
 	cfg := weir.DefaultConfig()
 	cfg.Server.DataDir = t.TempDir()
+	cfg.Server.FileRoots = []string{os.TempDir()}
 	cfg.State.CheckpointIntervalMS = 50
 	path := filepath.Join(t.TempDir(), "events.csv")
 	if err := os.WriteFile(path, []byte("k,v\n1,10\n1,oops\n2,5\n"), 0o644); err != nil {

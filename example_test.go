@@ -133,6 +133,7 @@ func ExampleEngine_Process() {
 	}
 	cfg := weir.DefaultConfig()
 	cfg.Server.DataDir = filepath.Join(dir, "data")
+	cfg.Server.FileRoots = []string{dir} // the file connector reaches only these directories
 	cfg.State.CheckpointIntervalMS = 50
 
 	// highest keeps the largest price per auction in the processor's state.

@@ -20,7 +20,7 @@ var kafkaCheckTimeout = kafka.DefaultCheckTimeout
 // client is warned (and scan.startup.mode 'latest' becomes 'earliest' in
 // opts). opts are the stream's options (validated already), declared its
 // declared columns.
-func checkKafkaStream(ctx context.Context, opts map[string]string, declared []catalog.Column) ([]Warning, error) {
+func checkKafkaStream(ctx context.Context, _ *Engine, opts map[string]string, declared []catalog.Column) ([]Warning, error) {
 	o, err := kafka.ParseOptions(connectorOptions(opts), (&catalog.Object{Columns: declared}).Schema())
 	if err != nil {
 		return nil, err

@@ -93,6 +93,8 @@ func (e *Engine) StartPipeline(ctx context.Context, p *Pipeline) ([]string, erro
 func CheckPipeline(ctx context.Context, p *Pipeline) (string, error) {
 	cfg := DefaultConfig()
 	cfg.State.BackendType = "memory"
+	// The file connector's paths are checked as the pipeline's server would.
+	cfg.Server.FileRoots, cfg.Server.DataDir = p.Config.Server.FileRoots, p.Config.Server.DataDir
 	e, err := Open(ctx, cfg)
 	if err != nil {
 		return "", err

@@ -140,7 +140,9 @@ streams:
     output:
       type: file
       path: %s
-`, c.ListenAddrs()[0], csvPath, outDir)
+server:
+  file_roots: [%s]
+`, c.ListenAddrs()[0], csvPath, outDir, dir)
 	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ func TestProcess(t *testing.T) {
 	ctx := context.Background()
 	cfg := weir.DefaultConfig()
 	cfg.Server.DataDir = t.TempDir()
+	cfg.Server.FileRoots = []string{os.TempDir()}
 	cfg.State.CheckpointIntervalMS = 20
 	ts := startServer(t, cfg)
 	e := ts.eng

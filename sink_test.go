@@ -131,6 +131,7 @@ func TestSinks(t *testing.T) {
 	var out syncBuffer
 	cfg := weir.DefaultConfig()
 	cfg.Server.DataDir = t.TempDir()
+	cfg.Server.FileRoots = []string{os.TempDir()} // the file sink's directory
 	cfg.State.CheckpointIntervalMS = 50
 	cfg.SinkOutput = &out
 	ts := startServer(t, cfg)

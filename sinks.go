@@ -76,6 +76,9 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 	if err != nil {
 		return nil, err
 	}
+	if err := e.checkFileSink(opts); err != nil {
+		return nil, err
+	}
 	if spec.format == "avro" {
 		// The schemas are registered now, once; the ids are kept with the
 		// sink, so a restart needs no registry.
@@ -274,7 +277,7 @@ func (e *Engine) newSinkWriter(o *catalog.Object, spec sinkSpec) (exec.SinkWrite
 		if spec.format == "csv" {
 			ext = "csv"
 		}
-		return file.NewSink(file.SinkOptions{Dir: o.Options["path"], Prefix: o.Name, Ext: ext})
+		return file.NewSink(file.SinkOptions{Dir: o.Options["path"], Prefix: o.Name, Ext: ext, Resolve: e.resolveFilePath})
 	case "kafka":
 		ko, err := kafka.ParseSinkOptions(withoutOptions(o.Options, sinkEngineOptions))
 		if err != nil {

@@ -39,6 +39,10 @@ func openBenchEngine(ctx context.Context) (*benchEngine, error) {
 
 // openBenchEngineWith opens an engine configured by cfg.
 func openBenchEngineWith(ctx context.Context, cfg weir.Config) (*benchEngine, error) {
+	if len(cfg.Server.FileRoots) == 0 {
+		// The benchmarks' files are in the temporary directory.
+		cfg.Server.FileRoots = []string{os.TempDir()}
+	}
 	eng, err := weir.Open(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open engine: %w", err)

@@ -39,6 +39,10 @@ type Options struct {
 	Key []byte
 	// Logger receives the source's warnings; nil means slog.Default().
 	Logger *slog.Logger
+	// Resolve, when set, checks Path each time the source opens the file
+	// and returns the path to open (the engine confines files to its
+	// server.file_roots); an error stops the source.
+	Resolve func(path string) (string, error)
 }
 
 // ParseOptions validates the WITH options of CREATE STREAM ... WITH

@@ -24,6 +24,10 @@ type SinkOptions struct {
 	Prefix string
 	// Ext is the files' extension: "jsonl" or "csv".
 	Ext string
+	// Resolve, when set, checks Dir at each Recover and returns the
+	// directory to write to (the engine confines files to its
+	// server.file_roots); an error fails the Recover.
+	Resolve func(dir string) (string, error)
 }
 
 // Sink is an exec.SinkWriter that writes each delivery as one file in
@@ -36,6 +40,7 @@ type SinkOptions struct {
 // "value": V}` (V null for a delete).
 type Sink struct {
 	opts     SinkOptions
+	dir      string     // opts.Dir resolved at the last Recover
 	last     exec.Epoch // the last epoch committed
 	tmp      string     // the prepared file, "" when none
 	prepared exec.Epoch
@@ -51,10 +56,19 @@ func NewSink(opts SinkOptions) (*Sink, error) {
 
 // Recover implements exec.SinkWriter.
 func (s *Sink) Recover(context.Context) (exec.Epoch, error) {
-	if err := os.MkdirAll(s.opts.Dir, 0o755); err != nil {
+	if s.opts.Resolve != nil {
+		dir, err := s.opts.Resolve(s.opts.Dir)
+		if err != nil {
+			return 0, fmt.Errorf("file sink: %w", err)
+		}
+		s.dir = dir
+	} else {
+		s.dir = s.opts.Dir
+	}
+	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return 0, fmt.Errorf("file sink: %w", err)
 	}
-	entries, err := os.ReadDir(s.opts.Dir)
+	entries, err := os.ReadDir(s.dir)
 	if err != nil {
 		return 0, fmt.Errorf("file sink: %w", err)
 	}
@@ -62,7 +76,7 @@ func (s *Sink) Recover(context.Context) (exec.Epoch, error) {
 	for _, e := range entries {
 		name := e.Name()
 		if s.isTemp(name) {
-			if err := os.Remove(filepath.Join(s.opts.Dir, name)); err != nil {
+			if err := os.Remove(filepath.Join(s.dir, name)); err != nil {
 				return 0, fmt.Errorf("file sink: removing a file an earlier run left: %w", err)
 			}
 			continue
@@ -114,7 +128,7 @@ func (s *Sink) Prepare(_ context.Context, epoch exec.Epoch, records []exec.SinkR
 	if s.tmp != "" {
 		return fmt.Errorf("file sink: epoch %d is prepared already", s.prepared)
 	}
-	tmp := filepath.Join(s.opts.Dir, fmt.Sprintf(".%s-%020d.tmp", s.opts.Prefix, epoch))
+	tmp := filepath.Join(s.dir, fmt.Sprintf(".%s-%020d.tmp", s.opts.Prefix, epoch))
 	f, err := os.Create(tmp)
 	if err != nil {
 		return fmt.Errorf("file sink: %w", err)
@@ -156,11 +170,11 @@ func (s *Sink) Commit(_ context.Context, epoch exec.Epoch) error {
 	if s.tmp == "" || s.prepared != epoch {
 		return fmt.Errorf("file sink: commit of epoch %d, which is not prepared", epoch)
 	}
-	final := filepath.Join(s.opts.Dir, fmt.Sprintf("%s-%020d-%020d.%s", s.opts.Prefix, s.last+1, epoch, s.opts.Ext))
+	final := filepath.Join(s.dir, fmt.Sprintf("%s-%020d-%020d.%s", s.opts.Prefix, s.last+1, epoch, s.opts.Ext))
 	if err := os.Rename(s.tmp, final); err != nil {
 		return fmt.Errorf("file sink: %w", err)
 	}
-	if err := objstore.SyncDir(s.opts.Dir); err != nil {
+	if err := objstore.SyncDir(s.dir); err != nil {
 		return fmt.Errorf("file sink: %w", err)
 	}
 	s.tmp, s.last = "", epoch

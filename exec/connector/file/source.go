@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -65,6 +66,12 @@ type Source struct {
 	pubOffset, pubRows, pubMalformed, pubSize atomic.Int64
 	// openOffset is the offset Open restored: Progress counts bytes from it.
 	openOffset atomic.Int64
+	// health is the source's status and last error, for Progress.
+	health struct {
+		sync.Mutex
+		waiting bool
+		lastErr string
+	}
 }
 
 var _ exec.Source = (*Source)(nil)
@@ -120,6 +127,61 @@ func (s *Source) Progress() exec.SourceProgress {
 	return exec.SourceProgress{
 		Rows: s.pubRows.Load(), Errors: s.pubMalformed.Load(), Bytes: off - s.openOffset.Load(),
 		Position: strconv.FormatInt(off, 10), Lag: lag, LagUnit: "bytes",
+		Status: s.status(), LastError: s.lastError(),
+	}
+}
+
+// status is exec.SourceWaiting while the file is missing, else
+// exec.SourceRunning.
+func (s *Source) status() string {
+	s.health.Lock()
+	defer s.health.Unlock()
+	if s.health.waiting {
+		return exec.SourceWaiting
+	}
+	return exec.SourceRunning
+}
+
+// lastError is why the file last could not be read (kept once it can).
+func (s *Source) lastError() string {
+	s.health.Lock()
+	defer s.health.Unlock()
+	return s.health.lastErr
+}
+
+// setMissing records whether the file is missing: while it is, the source
+// is waiting, and why is its last error.
+func (s *Source) setMissing(missing bool, why string) {
+	s.health.Lock()
+	defer s.health.Unlock()
+	s.health.waiting = missing
+	if missing {
+		s.health.lastErr = why
+	}
+}
+
+// checkPath looks at the path while the source has nothing to read: a
+// file removed under it makes the source wait (its status says why), and
+// a file created again at the path is followed, from the same offset as a
+// replaced file.
+func (s *Source) checkPath() {
+	now, err := os.Stat(s.opts.Path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if !s.loggedMissing {
+			s.log.Warn("file source: the file was removed; waiting for it to appear again")
+			s.loggedMissing = true
+		}
+		s.setMissing(true, fmt.Sprintf("could not stat file \"%s\": No such file or directory", s.opts.Path))
+	case err == nil:
+		if fi, ferr := s.f.Stat(); ferr == nil && !os.SameFile(fi, now) {
+			s.f.Close()
+			s.f = nil
+			s.buf = s.buf[:0]
+			s.bufStart = s.offset
+		}
+		s.setMissing(false, "")
+		s.loggedMissing = false
 	}
 }
 
@@ -191,17 +253,26 @@ func (s *Source) Close() error {
 // counts the lines before the restored offset (for line numbers) and reads
 // the CSV header. ok is false while the file does not exist.
 func (s *Source) openFile() (ok bool, err error) {
-	f, err := os.Open(s.opts.Path)
+	path := s.opts.Path
+	if s.opts.Resolve != nil {
+		if path, err = s.opts.Resolve(path); err != nil {
+			return false, err
+		}
+	}
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if !s.loggedMissing {
 			s.log.Info("file source: waiting for the file to appear")
 			s.loggedMissing = true
 		}
+		s.setMissing(true, fmt.Sprintf("could not open file \"%s\" for reading: No such file or directory", s.opts.Path))
 		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("file source: %w", err)
 	}
+	s.setMissing(false, "")
+	s.loggedMissing = false
 	s.f = f
 	if s.offset > 0 {
 		n, err := countLines(f, s.offset)
@@ -322,6 +393,7 @@ func (s *Source) Next(ctx context.Context) (exec.Chunk, error) {
 		}
 	}
 	if s.rowIDs.Len() == 0 {
+		s.checkPath()
 		return exec.Chunk{}, exec.ErrNoData
 	}
 	s.pubRows.Add(int64(s.rowIDs.Len()))

@@ -43,6 +43,7 @@ func (l *errorLog) drain(b *strings.Builder) {
 //	drain                          Next until it has no data
 //	barrier                        OnBarrier and commit the epoch
 //	progress                       what Progress reports
+//	health                         Progress' status and last error
 func TestFile(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
@@ -79,7 +80,7 @@ func TestFile(t *testing.T) {
 				key = "src/" + name
 				with := map[string]string{"connector": "file", "path": file}
 				for _, a := range d.CmdArgs {
-					if a.Key == "file" {
+					if a.Key == "file" || a.Key == "refuse" {
 						continue
 					}
 					v := strings.Join(a.Vals, ",")
@@ -95,6 +96,9 @@ func TestFile(t *testing.T) {
 				}
 				opts.Key = []byte(key)
 				opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+				if d.HasArg("refuse") {
+					opts.Resolve = func(p string) (string, error) { return "", fmt.Errorf("%s is not allowed", filepath.Base(p)) }
+				}
 				s, err := NewSource(opts, mem, errs)
 				if err != nil {
 					return "error: " + err.Error() + "\n"
@@ -148,6 +152,13 @@ func TestFile(t *testing.T) {
 			case "progress":
 				p := src.Progress()
 				fmt.Fprintf(&b, "rows %d, errors %d, position %s, lag %d %s\n", p.Rows, p.Errors, p.Position, p.Lag, p.LagUnit)
+			case "health":
+				p := src.Progress()
+				last := strings.ReplaceAll(p.LastError, dir, "DIR")
+				if last == "" {
+					last = "none"
+				}
+				fmt.Fprintf(&b, "status %s, last error %s\n", p.Status, last)
 			case "barrier":
 				epoch++
 				w := state.NewWriter()
