@@ -3,8 +3,15 @@ package weir_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -330,6 +337,68 @@ func TestAuthConfig(t *testing.T) {
 	scram.Server.Auth.SuperuserPasswordFile = pwFile
 	addr, _ := startAuthServer(t, scram)
 	mustConnectAs(t, addr, "admin", "filepw")
+}
+
+// TestServerTLSFiles: server.tls's certificate and key files make the
+// server's TLS config (cmd/weir hands it to the wire server), and pgx
+// verifies the certificate; a bad file is an error naming the keys.
+func TestServerTLSFiles(t *testing.T) {
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile := filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
+	writeFile(t, certFile, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
+	writeFile(t, keyFile, string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})))
+
+	cfg := memoryConfig()
+	cfg.Server.TLS = weir.TLSConfig{CertFile: certFile, KeyFile: keyFile, Required: true}
+	tlsCfg, err := cfg.Server.ServerTLS()
+	if err != nil || tlsCfg == nil {
+		t.Fatalf("ServerTLS: %v %v", tlsCfg, err)
+	}
+	eng, err := weir.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close(context.Background())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := wire.NewServer(sessions{eng}, wire.Options{TLS: tlsCfg, TLSRequired: cfg.Server.TLS.Required})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go srv.Serve(ctx, ln)
+	conn, err := pgx.Connect(ctx, "postgres://weir@"+ln.Addr().String()+"/weir?sslmode=verify-full&sslrootcert="+certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	wantExec(t, conn, "SELECT 1", "")
+	if _, err := pgx.Connect(ctx, "postgres://weir@"+ln.Addr().String()+"/weir?sslmode=disable"); err == nil || !strings.Contains(err.Error(), "28000") {
+		t.Fatalf("plain connection: %v", err)
+	}
+
+	cfg.Server.TLS.KeyFile = filepath.Join(dir, "missing.key")
+	if _, err := cfg.Server.ServerTLS(); err == nil || !strings.Contains(err.Error(), "server.tls.cert_file, key_file") {
+		t.Fatalf("missing key: %v", err)
+	}
 }
 
 func writeFile(t *testing.T, path, text string) {
