@@ -37,7 +37,8 @@ func columnsOf(defs []sql.ColumnDef) ([]catalog.Column, []int, error) {
 				return nil, nil, sqlstate.ErrorfAt(sqlstate.DuplicateColumn, d.Name.Pos, "column \"%s\" specified more than once", d.Name.Value)
 			}
 		}
-		cols[i] = catalog.Column{Name: d.Name.Value, Type: d.Type.Type, NotNull: d.NotNull || d.PrimaryKey}
+		cols[i] = catalog.Column{Name: d.Name.Value, Type: d.Type.Type, NotNull: d.NotNull || d.PrimaryKey,
+			Length: d.Type.Length, Fixed: d.Type.Fixed}
 		if d.PrimaryKey {
 			key = append(key, i)
 		}

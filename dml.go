@@ -693,5 +693,5 @@ func assignCoerce(e expr.Expr, col catalog.Column) (expr.Expr, error) {
 		return nil, sqlstate.Errorf(sqlstate.DatatypeMismatch, "column \"%s\" is of type %s but expression is of type %s", col.Name, col.Type, e.Type()).
 			WithHint("You will need to rewrite or cast the expression.")
 	}
-	return out, err
+	return withLength(out, err, col)
 }

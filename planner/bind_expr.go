@@ -165,6 +165,9 @@ func (b *Binder) bindExpr(ec *exprContext, e sql.Expr, hint types.T) (expr.Expr,
 			return nil, err
 		}
 		out, err := expr.Cast(inner, e.Type.Type)
+		if err == nil && e.Type.Length > 0 {
+			out = expr.CharLength(out, int(e.Type.Length), e.Type.Fixed, true)
+		}
 		return out, atLiteral(err, e.Pos, e.Expr)
 	case *sql.FuncCall:
 		if expr.IsAggregateName(e.Name.Value) {

@@ -71,6 +71,10 @@ type TypeName struct {
 	// Written is the spelling the user used, upper-cased (e.g. "VARCHAR(20)",
 	// "INT4"); the printer prints Type.SQL(), so this is informational only.
 	Written string
+	// Length is n of VARCHAR(n) and CHAR(n) (0: no limit); Fixed marks
+	// CHAR(n) (blank-padded in Postgres; weir checks the length the same way).
+	Length int32
+	Fixed  bool
 }
 
 // ---------------------------------------------------------------- statements

@@ -78,12 +78,12 @@ func inlineValue(v reflect.Value) (s string, ok bool) {
 	case ObjectName:
 		return objectName(x), true
 	case TypeName:
-		return x.Type.SQL(), true
+		return x.SQL(), true
 	case *TypeName:
 		if x == nil {
 			return "", true
 		}
-		return x.Type.SQL(), true
+		return x.SQL(), true
 	case types.T:
 		return x.SQL(), true
 	case *bool:

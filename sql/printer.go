@@ -256,7 +256,7 @@ func (pr printer) columns(cols []ColumnDef) {
 		if i > 0 {
 			pr.w(", ")
 		}
-		pr.w(ident(c.Name) + " " + c.Type.Type.SQL())
+		pr.w(ident(c.Name) + " " + c.Type.SQL())
 		if c.NotNull {
 			pr.w(" NOT NULL")
 		}
@@ -534,12 +534,12 @@ func (pr printer) exprInner(e Expr, minLvl, follow int, nonassoc bool) {
 	case *CastExpr:
 		if e.DoubleColon {
 			pr.expr(e.Expr, minLvl, lvlCast, false)
-			pr.w("::" + e.Type.Type.SQL())
+			pr.w("::" + e.Type.SQL())
 			return
 		}
 		pr.w("CAST(")
 		pr.expr(e.Expr, 0, 0, false)
-		pr.w(" AS " + e.Type.Type.SQL() + ")")
+		pr.w(" AS " + e.Type.SQL() + ")")
 	case *ColumnRef:
 		if e.Table != nil {
 			pr.w(ident(*e.Table) + ".")
@@ -604,7 +604,7 @@ func (pr printer) literal(e *Literal) {
 		pr.w(quoteString(e.Value))
 	case LitTyped:
 		if e.Type != nil {
-			pr.w(e.Type.Type.SQL() + " ")
+			pr.w(e.Type.SQL() + " ")
 		}
 		pr.w(quoteString(e.Value))
 	}

@@ -30,6 +30,25 @@ var simpleTypes = map[string]types.T{
 	"jsonb": types.JSONBType, "json": types.JSONBType,
 }
 
+// MaxCharLength is the largest n of VARCHAR(n) and CHAR(n), as in Postgres.
+const MaxCharLength = 10485760
+
+// SQL returns the type as the printer writes it: Type.SQL() with the length
+// of VARCHAR(n) and CHAR(n).
+func (tn TypeName) SQL() string {
+	if tn.Type.Family != types.Text || tn.Length == 0 && !tn.Fixed {
+		return tn.Type.SQL()
+	}
+	if tn.Length == 0 { // BPCHAR: no limit, printed as VARCHAR, which DuckDB knows
+		return tn.Type.SQL()
+	}
+	name := "VARCHAR"
+	if tn.Fixed {
+		name = "CHAR"
+	}
+	return fmt.Sprintf("%s(%d)", name, tn.Length)
+}
+
 // parseTypeName parses a type name in any of its spellings and resolves it
 // to a types.T. Errors name the type's position.
 func (p *parser) parseTypeName() (TypeName, error) {
@@ -96,8 +115,10 @@ func (p *parser) parseTypeName() (TypeName, error) {
 		}
 		words = appendMods(words, mods)
 	case "varchar", "character", "char", "bpchar":
+		varying := word == "varchar"
 		if (word == "character" || word == "char") && p.acceptKw("varying") {
 			words = append(words, "varying")
+			varying = true
 		}
 		mods, err := p.parseTypeMods(1)
 		if err != nil {
@@ -106,7 +127,21 @@ func (p *parser) parseTypeName() (TypeName, error) {
 		if len(mods) == 1 && mods[0] < 1 {
 			return TypeName{}, p.errorf(t.pos, fmt.Sprintf("length for type %s must be at least 1", word))
 		}
+		if len(mods) == 1 && mods[0] > MaxCharLength {
+			return TypeName{}, p.errorf(t.pos, fmt.Sprintf("length for type %s cannot exceed %d", word, MaxCharLength))
+		}
 		tn.Type = types.TextType
+		if len(mods) == 1 {
+			tn.Length = int32(mods[0])
+		}
+		// CHAR and CHARACTER without a length are CHAR(1), as in Postgres;
+		// BPCHAR without one has no limit.
+		if !varying {
+			tn.Fixed = true
+			if tn.Length == 0 && word != "bpchar" {
+				tn.Length = 1
+			}
+		}
 		words = appendMods(words, mods)
 	case "timestamp", "timestamptz":
 		mods, err := p.parseTypeMods(1)

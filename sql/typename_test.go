@@ -26,7 +26,7 @@ func TestTypeName(t *testing.T) {
 				b.WriteString(formatError(line, err))
 				continue
 			}
-			fmt.Fprintf(&b, "%s -> %s (%s) written %q\n", line, tn.Type.SQL(), tn.Type, tn.Written)
+			fmt.Fprintf(&b, "%s -> %s (%s) written %q\n", line, tn.SQL(), tn.Type, tn.Written)
 		}
 		return b.String()
 	})

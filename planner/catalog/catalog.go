@@ -49,6 +49,11 @@ type Column struct {
 	Type    types.T
 	NotNull bool
 	Hidden  bool
+	// Length is n of VARCHAR(n) or CHAR(n) (0: no limit), which rows stored
+	// into the column must respect; Fixed marks CHAR(n). Catalogs written
+	// before they existed load with no limit.
+	Length int32 `json:",omitempty"`
+	Fixed  bool  `json:",omitempty"`
 }
 
 // Object is a stream, table or view. Objects are immutable once added: a
