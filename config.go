@@ -76,13 +76,13 @@ type StateConfig struct {
 	S3UploadEvery int `yaml:"s3_upload_every"`
 	// ExactlyOnce true makes FLUSH and DDL return once a checkpoint holds
 	// their effects; false returns as soon as they are visible (lower
-	// latency; rows inserted into tables after the last checkpoint are lost
-	// in a crash, while views over streams rewind with their sources).
+	// latency; views over streams rewind with their sources after a crash).
 	ExactlyOnce bool `yaml:"exactly_once"`
 	// SynchronousCommit is the default of the sessions' synchronous_commit:
-	// on (an INSERT, UPDATE, DELETE or COMMIT is answered once a checkpoint
-	// holds it) or off (once it is visible; a crash may lose the writes of
-	// the last moments, as in Postgres).
+	// on (an INSERT, UPDATE, DELETE or COMMIT is answered once it is visible
+	// and synced to the table write log, which a restart after a crash
+	// applies again) or off (once it is visible; a crash of the machine may
+	// lose the writes of the last moments, as in Postgres).
 	SynchronousCommit string `yaml:"synchronous_commit"`
 	// StateTimeoutMS, when positive, expires the groups of every view not
 	// changed for that long (a view's ttl option overrides it).

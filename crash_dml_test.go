@@ -118,7 +118,10 @@ func TestCrashDurableWrites(t *testing.T) {
 		p.kill()
 		close(stop)
 		wg.Wait()
-		p = startWeirProcess(t, bin, dataDir, config)
+		if p = startWeirProcessEnv(t, nil, bin, dataDir, config); p == nil {
+			logData, _ := os.ReadFile(filepath.Join(root, "weir.log"))
+			t.Fatalf("round %d: weir exited before it served; its log ends:\n%s", round, tail(string(logData), 3000))
+		}
 		checkDurableWrites(t, p.dsn, round, answered, pending)
 		if t.Failed() {
 			t.Logf("server log: %s", filepath.Join(root, "weir.log"))
@@ -226,4 +229,12 @@ func checkDurableWrites(t *testing.T, dsn string, round int, answered, pending [
 	if seen != len(counts) {
 		t.Errorf("round %d: w_count has %d clients, w has %d", round, seen, len(counts))
 	}
+}
+
+// tail returns the last n bytes of s.
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
 }

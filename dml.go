@@ -3,6 +3,7 @@ package weir
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -295,27 +296,68 @@ func (s *Session) write(ctx context.Context, o *catalog.Object, j *job, verb str
 		}
 		return nil
 	}
+	var lsn uint64
 	s.e.dmlMu.RLock()
 	err := j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
 		chunks, err := change(ctx, j.mat)
-		if err != nil {
+		if err != nil || len(chunks) == 0 {
 			return err
 		}
-		for i, c := range chunks {
-			if err := in.Push(ctx, c); err != nil {
-				for _, rest := range chunks[i+1:] {
-					rest.Release()
-				}
-				return err
-			}
-		}
-		return nil
+		lsn, err = s.e.applyAndLog(ctx, j, chunks, in)
+		return err
 	})
 	s.e.dmlMu.RUnlock()
 	if err != nil {
 		return err
 	}
-	return s.awaitWrite(ctx, verb)
+	return s.awaitWrite(ctx, verb, lsn)
+}
+
+// applyAndLog pushes chunks, the changes of one statement to j's table,
+// into the table's fragment (it runs inside it: Do), appends them to the
+// table write log, and notes the record's LSN in j before any barrier can
+// come. It returns the LSN (0 without a log).
+func (e *Engine) applyAndLog(ctx context.Context, j *job, chunks []exec.Chunk, in exec.Output) (uint64, error) {
+	var changes tableChanges
+	if e.tlog != nil {
+		changes = encodeChanges(j.obj, chunks)
+	}
+	for i, c := range chunks {
+		if err := in.Push(ctx, c); err != nil {
+			for _, rest := range chunks[i+1:] {
+				rest.Release()
+			}
+			if i > 0 && e.tlog != nil {
+				// What was applied is logged, so that a replay matches it.
+				changes.ops, changes.rows = changes.ops[:pushedRows(chunks[:i])], changes.rows[:pushedRows(chunks[:i])]
+				e.logApplied(j, changes)
+			}
+			return 0, err
+		}
+	}
+	return e.logApplied(j, changes)
+}
+
+// pushedRows counts the rows of chunks.
+func pushedRows(chunks []exec.Chunk) int {
+	n := 0
+	for _, c := range chunks {
+		n += c.NumRows()
+	}
+	return n
+}
+
+// logApplied logs changes, applied to j's table, and notes their LSN in j.
+func (e *Engine) logApplied(j *job, changes tableChanges) (uint64, error) {
+	if e.tlog == nil {
+		return 0, nil
+	}
+	lsn, err := e.logWrite([]tableChanges{changes})
+	if err != nil {
+		return 0, fmt.Errorf("the table write log failed, the write is not durable: %w", err)
+	}
+	j.applied.Store(lsn)
+	return lsn, nil
 }
 
 // checkUnique fails with a unique violation when a row of batch has the key

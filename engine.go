@@ -49,6 +49,9 @@ type Engine struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	// tlog is the write-ahead log of the writes to tables (nil without
+	// checkpoints).
+	tlog *tableLog
 	ddl  sync.Mutex // serialises DDL and the topology changes it makes
 	// dmlMu is held shared by every write to a table and exclusively by the
 	// COMMIT of a transaction that wrote several tables, so that no write
@@ -98,6 +101,9 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		}
 		if st.Status == "done" {
 			e.pokeSinks(0)
+			if e.cp != nil {
+				e.truncateTableLog(e.cp.Durable())
+			}
 		}
 		e.metrics.countCheckpoint(st)
 	})
@@ -146,8 +152,13 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		e.Close(ctx)
 		return nil, err
 	}
-	err = e.restartJobs(ctx)
+	if err = e.openTableLog(); err == nil {
+		err = e.restartJobs(ctx)
+	}
 	resume()
+	if err == nil {
+		err = e.replayTableLog(ctx)
+	}
 	if err != nil {
 		e.Close(ctx)
 		return nil, err
@@ -209,7 +220,7 @@ func (e *Engine) closeStores() error {
 	if e.duck != nil {
 		errs = append(errs, e.duck.Close())
 	}
-	errs = append(errs, e.store.Close())
+	errs = append(errs, e.closeTableLog(), e.store.Close())
 	return errors.Join(errs...)
 }
 
@@ -243,6 +254,7 @@ func (e *Engine) commit(_ context.Context, epoch exec.Epoch) error {
 	e.snap = next
 	e.mu.Unlock()
 	e.releaseSnapshot(old)
+	e.noteCommitted(epoch)
 	e.beginCheckpoint(epoch)
 	e.pokeSinks(epoch)
 	return nil

@@ -40,6 +40,8 @@ type job struct {
 	up          *job
 	cancel      context.CancelFunc
 	root        bool
+	// A table's position in the write log (table_log.go).
+	tableLogState
 }
 
 // wait returns once every fragment of j has stopped.
@@ -219,6 +221,9 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 	} else {
 		j.mat = ops.NewMaterialize(e.mem, o.RowTable(), o.Name, o.FullSchema(), o.Key, conflict)
 		last = j.mat
+	}
+	if o.Kind == catalog.Table {
+		chain = append(chain, &lsnMarker{j: j, key: lsnKey(o.RowTable())})
 	}
 	if par == nil {
 		spec.Ops = append(chain, last)

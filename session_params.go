@@ -31,11 +31,8 @@ type sessionParam struct {
 // any other name fails with 42704, as in Postgres.
 //
 // A parameter is added by an entry here (or, from another file, by a call of
-// registerSessionParam in an init function); the session reads its value
-// with Session.param. Transactions add synchronous_commit,
-// transaction_isolation, default_transaction_isolation and
-// transaction_read_only that way; until they do, those names are kept as
-// typed (transactionParams).
+// registerSessionParam in an init function, as synchronous_commit.go and
+// txn.go do); the session reads its value with Session.param.
 var sessionParams = map[string]*sessionParam{}
 
 func init() {
@@ -64,23 +61,12 @@ func init() {
 // registerSessionParam adds p to sessionParams.
 func registerSessionParam(p *sessionParam) { sessionParams[strings.ToLower(p.name)] = p }
 
-// transactionParams are the names that transactions will define (see
-// sessionParams); until they are registered, SET keeps what it is given
-// and SHOW returns it, as weir always did.
-var transactionParams = map[string]string{
-	"transaction_isolation":         "serializable",
-	"default_transaction_isolation": "serializable",
-	"transaction_read_only":         "off",
-	"synchronous_commit":            "on",
-}
-
 // localPrefix marks, in Session.vars, a value SET LOCAL gave.
 const localPrefix = "\x00local."
 
 // inTransactionBlock reports whether the session is inside BEGIN … COMMIT,
-// where SET LOCAL takes effect. Transactions replace this body with their
-// own state and call endTransactionParams when the block ends.
-func (s *Session) inTransactionBlock() bool { return false }
+// where SET LOCAL takes effect until the block ends (endTransactionParams).
+func (s *Session) inTransactionBlock() bool { return s.tx != nil }
 
 // endTransactionParams drops the values SET LOCAL gave in the transaction
 // that ends.
@@ -94,6 +80,9 @@ func (s *Session) endTransactionParams() {
 
 // param returns the session's value of the parameter named (lower case).
 func (s *Session) param(name string) string {
+	if name == "transaction_read_only" && s.tx != nil && s.tx.readOnly {
+		return "on"
+	}
 	if v, ok := s.vars[localPrefix+name]; ok {
 		return v
 	}
@@ -103,7 +92,7 @@ func (s *Session) param(name string) string {
 	if p, ok := sessionParams[name]; ok {
 		return p.def
 	}
-	return transactionParams[name]
+	return ""
 }
 
 // set runs SET, SET LOCAL, SET … TO DEFAULT and RESET.
@@ -120,10 +109,6 @@ func (s *Session) set(st *sql.Set) (*Result, error) {
 	}
 	p, known := sessionParams[name]
 	if !known {
-		if _, ok := transactionParams[name]; ok {
-			s.vars[name] = st.Value
-			return res, nil
-		}
 		return nil, sqlstate.ErrorfAt(sqlstate.UndefinedObject, st.Pos, "unrecognized configuration parameter \"%s\"", st.Name)
 	}
 	if p.check == nil {
@@ -183,8 +168,7 @@ func (s *Session) showParam(st *sql.Show) (*Result, error) {
 		}
 		return textResult(s.e.mem, showParamColumns, rows, "SHOW"), nil
 	}
-	_, known := sessionParams[name]
-	if _, ok := transactionParams[name]; !known && !ok {
+	if _, known := sessionParams[name]; !known {
 		return nil, sqlstate.ErrorfAt(sqlstate.UndefinedObject, st.Pos, "unrecognized configuration parameter \"%s\"", st.Variable)
 	}
 	return textResult(s.e.mem, showParamSchema(name), [][]any{{s.param(name)}}, "SHOW"), nil

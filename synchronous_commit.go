@@ -36,19 +36,24 @@ func (s *Session) synchronousCommit() bool {
 }
 
 // awaitWrite returns once the writes the session just applied (verb names
-// the statement) are visible to queries and, with synchronous_commit on and
-// checkpoints, held by a durable checkpoint, so that a crash right after the
-// answer loses nothing. The epoch holding them is cut at once; writes of
-// other sessions that arrive meanwhile share it and its checkpoint.
-func (s *Session) awaitWrite(ctx context.Context, verb string) error {
-	if !s.synchronousCommit() {
-		if _, err := s.e.coord.Flush(ctx); err != nil {
-			return fmt.Errorf("%s was applied, but it is not visible yet: %w", verb, err)
+// the statement), logged as record lsn of the table write log (0: none),
+// are visible to queries and, with synchronous_commit on, durable: synced
+// to the log, which a restart after a crash applies again, or without a
+// log, held by a durable checkpoint. The epoch holding the writes is cut at
+// once; the writes of other sessions arriving meanwhile share it, and the
+// log's fsync.
+func (s *Session) awaitWrite(ctx context.Context, verb string, lsn uint64) error {
+	if s.synchronousCommit() {
+		if s.e.tlog != nil {
+			if err := s.e.syncWrite(lsn); err != nil {
+				return fmt.Errorf("%s was applied, but it could not be made durable: %w", verb, err)
+			}
+		} else if err := s.e.durableFlush(ctx); err != nil {
+			return fmt.Errorf("%s was applied, but no checkpoint holds it yet: %w", verb, err)
 		}
-		return nil
 	}
-	if err := s.e.durableFlush(ctx); err != nil {
-		return fmt.Errorf("%s was applied, but no checkpoint holds it yet: %w", verb, err)
+	if _, err := s.e.coord.Flush(ctx); err != nil {
+		return fmt.Errorf("%s was applied, but it is not visible yet: %w", verb, err)
 	}
 	return nil
 }

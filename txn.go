@@ -228,6 +228,7 @@ func (s *Session) endTransaction() {
 		s.e.releaseSnapshot(s.tx.snap)
 	}
 	s.tx = nil
+	s.endTransactionParams()
 }
 
 // readSnapshot returns what a query of the session reads, and the function
@@ -365,21 +366,28 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) error 
 		// One table: its fragment checks and applies in one step, ordered
 		// with every other write to it.
 		p := parts[0]
+		var lsn uint64
 		s.e.dmlMu.RLock()
 		err := p.j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
 			if err := s.checkTxPart(tx, p); err != nil {
 				return err
 			}
-			return s.pushTxPart(ctx, tx, p, in)
+			chunk, err := s.txChunk(tx, p)
+			if err != nil || chunk.Batch == nil {
+				return err
+			}
+			lsn, err = s.e.applyAndLog(ctx, p.j, []exec.Chunk{chunk}, in)
+			return err
 		})
 		s.e.dmlMu.RUnlock()
 		if err != nil {
 			return err
 		}
-		return s.awaitWrite(ctx, "COMMIT")
+		return s.awaitWrite(ctx, "COMMIT", lsn)
 	}
 	// Several tables: no other write may run between the checks and the
 	// pushes, and no barrier may split the pushes into two epochs.
+	var lsn uint64
 	s.e.dmlMu.Lock()
 	err := func() error {
 		defer s.e.dmlMu.Unlock()
@@ -393,17 +401,42 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) error 
 				return err
 			}
 		}
+		// The tables' changes are logged as one record, so that a replay
+		// applies all of them or none.
+		var logged []tableChanges
+		var jobs []*job
 		for _, p := range parts {
-			if err := p.j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error { return s.pushTxPart(ctx, tx, p, in) }); err != nil {
+			err := p.j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
+				chunk, err := s.txChunk(tx, p)
+				if err != nil || chunk.Batch == nil {
+					return err
+				}
+				if s.e.tlog != nil {
+					logged = append(logged, encodeChanges(p.o, []exec.Chunk{chunk}))
+					jobs = append(jobs, p.j)
+				}
+				return in.Push(ctx, chunk)
+			})
+			if err != nil {
 				return fmt.Errorf("COMMIT failed after applying part of the transaction: %w", err)
 			}
+		}
+		if len(logged) == 0 {
+			return nil
+		}
+		if lsn, err = s.e.logWrite(logged); err != nil {
+			return fmt.Errorf("the table write log failed, the transaction is not durable: %w", err)
+		}
+		// No barrier can come before these: the coordinator is paused.
+		for _, j := range jobs {
+			j.applied.Store(lsn)
 		}
 		return nil
 	}()
 	if err != nil {
 		return err
 	}
-	return s.awaitWrite(ctx, "COMMIT")
+	return s.awaitWrite(ctx, "COMMIT", lsn)
 }
 
 // checkTxPart fails when a row p's keys name changed since tx's snapshot.
@@ -432,16 +465,17 @@ func (s *Session) checkTxPart(tx *transaction, p txPart) error {
 	return nil
 }
 
-// pushTxPart pushes the changes of p's keys into the table's fragment: an
-// insert, a delete, or an update pair of the snapshot's row and the block's.
-func (s *Session) pushTxPart(ctx context.Context, tx *transaction, p txPart, in exec.Output) error {
+// txChunk returns the chunk of the changes of p's keys: an insert, a
+// delete, or an update pair of the snapshot's row and the block's (no batch
+// when nothing changed).
+func (s *Session) txChunk(tx *transaction, p txPart) (exec.Chunk, error) {
 	dec := statestore.NewRowDecoder(s.e.mem, p.o.FullSchema())
 	defer dec.Release()
 	var ops []exec.Op
 	for _, k := range p.keys {
 		base, inBase, err := tx.overlay.Base.Get([]byte(k))
 		if err != nil {
-			return err
+			return exec.Chunk{}, err
 		}
 		final := tx.overlay.Changes[k]
 		switch {
@@ -460,11 +494,11 @@ func (s *Session) pushTxPart(ctx context.Context, tx *transaction, p txPart, in 
 			ops = append(ops, exec.UpdateDelete, exec.UpdateInsert)
 		}
 		if err != nil {
-			return err
+			return exec.Chunk{}, err
 		}
 	}
 	if len(ops) == 0 {
-		return nil
+		return exec.Chunk{}, nil
 	}
-	return in.Push(ctx, exec.Chunk{Batch: dec.NewBatch(), Ops: ops})
+	return exec.Chunk{Batch: dec.NewBatch(), Ops: ops}, nil
 }

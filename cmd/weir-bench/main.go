@@ -27,7 +27,7 @@ import (
 )
 
 // benchNames are the benchmarks -only accepts, in run order.
-var benchNames = []string{"groupby", "lookup", "scan", "csv", "parallel", "nexmark", "checkpoint", "sink"}
+var benchNames = []string{"groupby", "lookup", "scan", "csv", "parallel", "nexmark", "checkpoint", "sink", "dml"}
 
 // sizes are the sizes of one run.
 type sizes struct {
@@ -50,6 +50,9 @@ type sizes struct {
 	sinkPairs    int   // exactly-once on/off pairs of the sink throughput runs
 	sinkRate     int64 // events per second of the paced sink latency runs
 	sinkFor      time.Duration
+	dmlSerial    int           // inserts of the one-client latency run (×5 with synchronous_commit off)
+	dmlClients   int           // clients of the concurrent insert runs
+	dmlFor       time.Duration // length of each concurrent insert run
 }
 
 // defaultSizes returns the sizes for -rows rows; quick shrinks the
@@ -75,12 +78,16 @@ func defaultSizes(rows int64, quick bool) sizes {
 		sinkPairs:    2,
 		sinkRate:     100_000,
 		sinkFor:      5 * time.Second,
+		dmlSerial:    500,
+		dmlClients:   16,
+		dmlFor:       5 * time.Second,
 	}
 	if quick {
 		s.viewKeys, s.lookups, s.scanReps, s.csvRows = 200_000, 2_000, 3, 300_000
 		s.nexmark, s.nexmarkKafka = 1_000_000, 200_000
 		s.ckptBytes, s.ckptRounds, s.ckptPairs = 64<<20, 5, 2
 		s.sinkEvents, s.sinkRate, s.sinkFor = 500_000, 50_000, 3*time.Second
+		s.dmlSerial, s.dmlFor = 100, 2*time.Second
 	}
 	return s
 }
@@ -229,6 +236,13 @@ func run(ctx context.Context, sz sizes, only string, log io.Writer) (figs []figu
 		figs = append(figs, f...)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("sink: %w", err))
+		}
+	}
+	if want("dml") {
+		f, err := dmlBench(ctx, sz, step)
+		figs = append(figs, f...)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("dml: %w", err))
 		}
 	}
 	return figs, errs

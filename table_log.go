@@ -1,0 +1,414 @@
+package weir
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/statestore"
+	"github.com/weir-stream/weir/statestore/dmllog"
+)
+
+// The writes to tables go through a write-ahead log (statestore/dmllog) in
+// the data directory, so that a write is durable with one fsync, shared by
+// the writers of the moment, instead of a whole checkpoint:
+//
+//   - A statement (or a transaction's COMMIT) applies its changes inside the
+//     tables' fragments, appends them to the log as one record, and notes the
+//     record's LSN in each table's job (tableLog.applied). It is answered
+//     once the record is synced (synchronous_commit on) and the epoch holding
+//     the changes is committed (visible).
+//   - At every barrier each table's lsnMarker writes the LSN of the last
+//     record its state holds into the state, in the same commit; so every
+//     checkpoint says, per table, where the log goes on for it.
+//   - After a crash, the newest checkpoint is restored and the records above
+//     each table's LSN are applied again before the engine serves anyone.
+//   - Once a checkpoint is durable, the segments it covers are deleted.
+//
+// Without checkpoints (backend memory, or state_management.enabled false)
+// there is no log: a crash loses the tables either way.
+
+// tableLogDir is the log's directory under the data directory.
+const tableLogDir = "table-log"
+
+// tableLog is the engine's side of the write-ahead log of table writes.
+type tableLog struct {
+	log *dmllog.Log
+
+	mu sync.Mutex
+	// pending are the records appended and not yet held by a committed
+	// epoch, in LSN order.
+	pending []pendingRecord
+	// coveredAt maps a committed epoch to the highest LSN below which every
+	// record is held by that epoch's state.
+	coveredAt map[exec.Epoch]uint64
+	covered   uint64
+}
+
+// pendingRecord is an appended record and the tables it changes.
+type pendingRecord struct {
+	lsn    uint64
+	tables []statestore.TableID
+}
+
+// lsnKey is the state key where a table's last applied LSN is kept.
+func lsnKey(table statestore.TableID) []byte {
+	var id [4]byte
+	binary.BigEndian.PutUint32(id[:], uint32(table))
+	return statestore.AppendKey(nil, statestore.MetaTable, 0, append([]byte("table-lsn/"), id[:]...))
+}
+
+// lsnMarker is the first operator of a table's fragment: it passes the
+// chunks on, and at every barrier writes the LSN of the last log record
+// applied to the table (its job's applied), so a checkpoint knows which
+// records its state holds. It loads that LSN when the fragment opens.
+type lsnMarker struct {
+	j   *job
+	key []byte
+}
+
+// Open loads the table's last applied LSN from the restored state.
+func (m *lsnMarker) Open(_ context.Context, oc exec.OpenContext) error {
+	v, ok, err := oc.State.Get(m.key)
+	if err != nil || !ok {
+		return err
+	}
+	if len(v) != 8 {
+		return fmt.Errorf("table %s: bad log position in state", m.j.obj.Name)
+	}
+	lsn := binary.BigEndian.Uint64(v)
+	m.j.applied.Store(lsn)
+	m.j.marked.Store(lsn)
+	return nil
+}
+
+// ProcessChunk passes c on.
+func (m *lsnMarker) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, out exec.Output) error {
+	c.Batch.Retain()
+	return out.Push(ctx, c)
+}
+
+// OnBarrier writes the last applied LSN.
+func (m *lsnMarker) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateWriter, _ exec.Output) error {
+	lsn := m.j.applied.Load()
+	if lsn == m.j.marked.Load() {
+		return nil
+	}
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], lsn)
+	m.j.marked.Store(lsn)
+	return w.Set(m.key, v[:])
+}
+
+// openTableLog opens the log when the engine has checkpoints.
+func (e *Engine) openTableLog() error {
+	if e.cp == nil || e.cfg.Server.DataDir == "" {
+		return nil
+	}
+	l, err := dmllog.Open(filepath.Join(e.cfg.Server.DataDir, tableLogDir))
+	if err != nil {
+		return fmt.Errorf("open the table write log: %w", err)
+	}
+	e.tlog = &tableLog{log: l, coveredAt: map[exec.Epoch]uint64{}}
+	return nil
+}
+
+// tableChanges is what one record says of one table: its changes as
+// encoded rows (statestore.AppendRow of every column) with their ops.
+type tableChanges struct {
+	table statestore.TableID
+	ops   []exec.Op
+	rows  [][]byte
+}
+
+// encodeChanges encodes the chunks of o's changes for the log.
+func encodeChanges(o *catalog.Object, chunks []exec.Chunk) tableChanges {
+	tc := tableChanges{table: o.RowTable()}
+	rt := schemaTypes(o.FullSchema())
+	for _, c := range chunks {
+		for i := 0; i < c.NumRows(); i++ {
+			tc.ops = append(tc.ops, c.OpAt(i))
+			tc.rows = append(tc.rows, statestore.AppendRow(nil, rt, c.Batch, nil, i))
+		}
+	}
+	return tc
+}
+
+// encodeRecord is a record's payload: per table, its id, its number of
+// rows, and per row the op and the encoded row with its length.
+func encodeRecord(parts []tableChanges) []byte {
+	var b []byte
+	b = binary.AppendUvarint(b, uint64(len(parts)))
+	for _, p := range parts {
+		b = binary.AppendUvarint(b, uint64(p.table))
+		b = binary.AppendUvarint(b, uint64(len(p.rows)))
+		for i, row := range p.rows {
+			b = append(b, byte(p.ops[i]))
+			b = binary.AppendUvarint(b, uint64(len(row)))
+			b = append(b, row...)
+		}
+	}
+	return b
+}
+
+// errBadRecord is returned for a payload that does not decode.
+var errBadRecord = errors.New("table write log: malformed record")
+
+// decodeRecord reverses encodeRecord.
+func decodeRecord(b []byte) ([]tableChanges, error) {
+	uv := func() (uint64, error) {
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			return 0, errBadRecord
+		}
+		b = b[n:]
+		return v, nil
+	}
+	n, err := uv()
+	if err != nil {
+		return nil, err
+	}
+	var parts []tableChanges
+	for ; n > 0; n-- {
+		id, err := uv()
+		if err != nil {
+			return nil, err
+		}
+		rows, err := uv()
+		if err != nil || rows > uint64(len(b)) {
+			return nil, errBadRecord
+		}
+		p := tableChanges{table: statestore.TableID(id)}
+		for ; rows > 0; rows-- {
+			if len(b) == 0 {
+				return nil, errBadRecord
+			}
+			op := exec.Op(b[0])
+			b = b[1:]
+			l, err := uv()
+			if err != nil || l > uint64(len(b)) {
+				return nil, errBadRecord
+			}
+			p.ops = append(p.ops, op)
+			p.rows = append(p.rows, b[:l:l])
+			b = b[l:]
+		}
+		parts = append(parts, p)
+	}
+	return parts, nil
+}
+
+// logWrite appends the changes of parts as one record and returns its LSN
+// (0 without a log). Its caller has applied them to the tables already and
+// stores the LSN in their jobs before the next barrier can reach them.
+func (e *Engine) logWrite(parts []tableChanges) (uint64, error) {
+	if e.tlog == nil {
+		return 0, nil
+	}
+	rec := pendingRecord{}
+	for _, p := range parts {
+		rec.tables = append(rec.tables, p.table)
+	}
+	// The append and the pending entry go together, so pending stays in
+	// LSN order.
+	e.tlog.mu.Lock()
+	defer e.tlog.mu.Unlock()
+	lsn, err := e.tlog.log.Append(encodeRecord(parts))
+	if err != nil {
+		return 0, err
+	}
+	rec.lsn = lsn
+	e.tlog.pending = append(e.tlog.pending, rec)
+	return lsn, nil
+}
+
+// syncWrite returns once the record lsn is on disk.
+func (e *Engine) syncWrite(lsn uint64) error {
+	if e.tlog == nil || lsn == 0 {
+		return nil
+	}
+	return e.tlog.log.Sync(lsn)
+}
+
+// noteCommitted records which log records epoch holds: called from the
+// coordinator's commit, when every table has written its LSN for epoch and
+// no later barrier has been injected.
+func (e *Engine) noteCommitted(epoch exec.Epoch) {
+	if e.tlog == nil {
+		return
+	}
+	marked := map[statestore.TableID]uint64{}
+	e.mu.Lock()
+	for _, j := range e.jobs {
+		if j.obj.Kind == catalog.Table {
+			marked[j.obj.RowTable()] = j.marked.Load()
+		}
+	}
+	e.mu.Unlock()
+	t := e.tlog
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i := 0
+	for ; i < len(t.pending); i++ {
+		held := true
+		for _, tab := range t.pending[i].tables {
+			if m, live := marked[tab]; live && m < t.pending[i].lsn {
+				held = false
+			}
+		}
+		if !held {
+			break
+		}
+		t.covered = t.pending[i].lsn
+	}
+	t.pending = t.pending[i:]
+	t.coveredAt[epoch] = t.covered
+}
+
+// truncateTableLog deletes the log segments the durable checkpoint of
+// epoch holds.
+func (e *Engine) truncateTableLog(epoch uint64) {
+	t := e.tlog
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	covered, ok := t.coveredAt[exec.Epoch(epoch)]
+	for ep := range t.coveredAt {
+		if uint64(ep) <= epoch {
+			delete(t.coveredAt, ep)
+		}
+	}
+	t.mu.Unlock()
+	if !ok || covered == 0 {
+		return
+	}
+	if err := t.log.Truncate(covered); err != nil {
+		e.log.Warn("could not delete table write log segments", "err", err)
+	}
+}
+
+// replayTableLog applies the log records that the restored state does not
+// hold (each table's LSN says where it stopped), then waits until a
+// checkpoint holds them. It runs once the jobs have started, before the
+// engine serves anyone. An explicit restore of an older checkpoint
+// (--restore-from) does not replay: the log is set aside instead, as the
+// user asked for the state of that checkpoint.
+func (e *Engine) replayTableLog(ctx context.Context) error {
+	t := e.tlog
+	if t == nil {
+		return nil
+	}
+	byTable := map[statestore.TableID]*job{}
+	e.mu.Lock()
+	for _, j := range e.jobs {
+		if j.obj.Kind == catalog.Table {
+			byTable[j.obj.RowTable()] = j
+		}
+	}
+	e.mu.Unlock()
+	// A table's LSN is loaded when its fragment opens its operators, in the
+	// fragment's goroutine: an empty Do waits for that.
+	var highest uint64
+	for _, j := range byTable {
+		if err := j.frag.Do(ctx, func(context.Context, exec.Output) error { return nil }); err != nil {
+			return fmt.Errorf("table %s: %w", j.obj.Name, err)
+		}
+		highest = max(highest, j.applied.Load())
+	}
+	if e.cfg.RestoreFrom != 0 {
+		e.log.Warn("restoring an older checkpoint: the table writes logged after it are not applied")
+		if err := t.log.Truncate(^uint64(0)); err != nil {
+			return err
+		}
+		return t.log.SetNext(highest + 1)
+	}
+	start := time.Now()
+	var records, rows int
+	err := t.log.Replay(func(lsn uint64, payload []byte) error {
+		highest = max(highest, lsn)
+		parts, err := decodeRecord(payload)
+		if err != nil {
+			return fmt.Errorf("record %d: %w", lsn, err)
+		}
+		applied := false
+		for _, p := range parts {
+			j := byTable[p.table]
+			if j == nil || j.applied.Load() >= lsn {
+				continue // a dropped table, or one whose state holds the record
+			}
+			if err := e.replayChanges(ctx, j, p, lsn); err != nil {
+				return fmt.Errorf("table %s, record %d: %w", j.obj.Name, lsn, err)
+			}
+			applied = true
+			rows += len(p.rows)
+		}
+		if applied {
+			records++
+			t.mu.Lock()
+			rec := pendingRecord{lsn: lsn}
+			for _, p := range parts {
+				rec.tables = append(rec.tables, p.table)
+			}
+			t.pending = append(t.pending, rec)
+			t.mu.Unlock()
+			if records%10000 == 0 {
+				e.log.Info("replaying table writes", "records", records, "rows", rows)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("replay the table write log: %w", err)
+	}
+	if err := t.log.SetNext(highest + 1); err != nil {
+		return err
+	}
+	if records == 0 {
+		return nil
+	}
+	e.log.Info("replayed table writes the checkpoint did not hold", "records", records, "rows", rows, "duration", time.Since(start))
+	return e.durableFlush(ctx)
+}
+
+// replayChanges applies p, the changes of log record lsn, to j's table.
+func (e *Engine) replayChanges(ctx context.Context, j *job, p tableChanges, lsn uint64) error {
+	dec := statestore.NewRowDecoder(e.mem, j.obj.FullSchema())
+	defer dec.Release()
+	for _, row := range p.rows {
+		if err := dec.Append(row); err != nil {
+			return err
+		}
+	}
+	batch := dec.NewBatch()
+	return j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
+		if err := in.Push(ctx, exec.Chunk{Batch: batch, Ops: p.ops}); err != nil {
+			return err
+		}
+		j.applied.Store(lsn)
+		return nil
+	})
+}
+
+// closeTableLog syncs and closes the log.
+func (e *Engine) closeTableLog() error {
+	if e.tlog == nil {
+		return nil
+	}
+	return e.tlog.log.Close()
+}
+
+// tableLogState are the fields a job of a table has for the log.
+type tableLogState struct {
+	// applied is the LSN of the last record applied to the table.
+	applied atomic.Uint64
+	// marked is the LSN the last barrier wrote into the state.
+	marked atomic.Uint64
+}
