@@ -65,12 +65,16 @@ func (s *Session) roleExists() bool {
 	return ok || s.unboundSuperuser
 }
 
+// publicRole is the name GRANT and REVOKE use for every role.
+const publicRole = "public"
+
 // checkPrivilege returns 42501 unless the session may use priv on the
-// relation named name; names that are no catalog object (system tables,
-// names that fail later with their own error) pass.
+// relation named name (owned, or granted to its role or to PUBLIC); names
+// that are no catalog object (system tables, names that fail later with
+// their own error) pass.
 func (s *Session) checkPrivilege(name sql.ObjectName, priv sql.Privilege) error {
 	o, ok := s.e.cat.Get(name.Last().Value)
-	if !ok || s.owns(o) || s.e.cat.HasPrivilege(o.Name, s.user, string(priv)) {
+	if !ok || s.owns(o) || s.e.cat.HasPrivilege(o.Name, s.user, string(priv)) || s.e.cat.HasPrivilege(o.Name, publicRole, string(priv)) {
 		return nil
 	}
 	return permissionDenied(o, name.Position())
@@ -232,7 +236,7 @@ func (s *Session) createRole(st *sql.CreateRole) (*Result, error) {
 // reservedRoleName reports whether Postgres reserves name for itself.
 func reservedRoleName(name string) bool {
 	switch name {
-	case "public", "current_user", "session_user", "current_role", "none":
+	case publicRole, "current_user", "session_user", "current_role", "none":
 		return true
 	}
 	return len(name) >= 3 && name[:3] == "pg_"
@@ -386,7 +390,7 @@ func (s *Session) grant(st *sql.Grant) (*Result, error) {
 		objs = append(objs, o)
 	}
 	for _, r := range st.Roles {
-		if _, ok := s.e.cat.Role(r.Value); !ok {
+		if _, ok := s.e.cat.Role(r.Value); !ok && r.Value != publicRole {
 			return nil, sqlstate.ErrorfAt(sqlstate.UndefinedObject, r.Pos, "role \"%s\" does not exist", r.Value)
 		}
 	}

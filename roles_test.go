@@ -201,6 +201,10 @@ func TestRolesAndGrants(t *testing.T) {
 
 	wantExec(t, admin, "REVOKE SELECT ON t FROM alice", "")
 	wantExec(t, alice, "SELECT * FROM t", denied)
+	wantExec(t, admin, "GRANT SELECT ON t TO PUBLIC", "")
+	wantExec(t, alice, "SELECT * FROM t", "")
+	wantExec(t, admin, "REVOKE ALL ON t FROM public", "")
+	wantExec(t, alice, "SELECT * FROM t", denied)
 	wantExec(t, alice, "INSERT INTO t VALUES (4, 40)", "")
 	wantExec(t, admin, "DROP USER alice", `2BP01 role "alice" cannot be dropped because some objects depend on it`)
 	stop()
