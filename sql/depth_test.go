@@ -2,6 +2,7 @@ package sql
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -43,7 +44,7 @@ func TestDepthLimit(t *testing.T) {
 		"SELECT 1" + strings.Repeat("+1", MaxDepth-10),
 		"SELECT " + strings.Repeat("(", MaxDepth/2) + "1" + strings.Repeat(")", MaxDepth/2),
 		"SELECT a FROM t WHERE a IN (" + strings.Repeat("1, ", 100000) + "1)",
-		"SELECT " + strings.Repeat("1, ", 100000) + "1",
+		"INSERT INTO t VALUES " + strings.Repeat("(1), ", 100000) + "(1)",
 	}
 	for _, text := range shallow {
 		if _, err := Parse(text); err != nil {
@@ -64,5 +65,34 @@ func TestHugeChainFast(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("refusing a 1 MB chain took %v", d)
+	}
+}
+
+// TestWidthLimits checks Postgres' bounds on SELECT lists, table columns and
+// function arguments.
+func TestWidthLimits(t *testing.T) {
+	cols := make([]string, MaxColumns+1)
+	for i := range cols {
+		cols[i] = fmt.Sprintf("c%d INT", i)
+	}
+	for text, code := range map[string]string{
+		"SELECT " + strings.Repeat("1, ", MaxSelectItems) + "1":                 "54011",
+		"CREATE TABLE t (" + strings.Join(cols, ", ") + ")":                     "54011",
+		"SELECT concat(" + strings.Repeat("'a', ", MaxFuncArgs) + "'a') FROM t": "54023",
+	} {
+		_, err := Parse(text)
+		var se *Error
+		if !errors.As(err, &se) || se.Code != code {
+			t.Errorf("%.30s…: got %v, want %s", text, err, code)
+		}
+	}
+	for _, text := range []string{
+		"SELECT " + strings.Repeat("1, ", MaxSelectItems-1) + "1",
+		"CREATE TABLE t (" + strings.Join(cols[:MaxColumns], ", ") + ")",
+		"SELECT concat(" + strings.Repeat("'a', ", MaxFuncArgs-1) + "'a') FROM t",
+	} {
+		if _, err := Parse(text); err != nil {
+			t.Errorf("%.30s…: %v", text, err)
+		}
 	}
 }

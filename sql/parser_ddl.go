@@ -121,6 +121,9 @@ func (p *parser) parseColumnDefs() ([]ColumnDef, []Name, error) {
 			}
 			pk = names
 		} else {
+			if len(cols) == MaxColumns {
+				return nil, nil, tooWide(p.peek().pos, tooManyColumns, "tables can have at most %d columns", MaxColumns)
+			}
 			c, err := p.parseColumnDef()
 			if err != nil {
 				return nil, nil, err

@@ -415,6 +415,10 @@ func (p *parser) parseFuncCall() (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(args) > MaxFuncArgs {
+			return nil, tooWide(int(args[MaxFuncArgs].Position()), tooManyArguments,
+				"cannot pass more than %d arguments to a function", MaxFuncArgs)
+		}
 		fc.Args = args
 	}
 	if err := p.expectOp(")"); err != nil {

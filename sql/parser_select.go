@@ -14,6 +14,9 @@ func (p *parser) parseSelect() (*Select, error) {
 		p.acceptKw("all")
 	}
 	for {
+		if len(s.Items) == MaxSelectItems {
+			return nil, tooWide(p.peek().pos, tooManyColumns, "target lists can have at most %d entries", MaxSelectItems)
+		}
 		item, err := p.parseSelectItem()
 		if err != nil {
 			return nil, err
