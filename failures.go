@@ -285,3 +285,15 @@ func (e *Engine) haltAtStart(o *catalog.Object, backfill bool) (halted bool, err
 	e.mu.Unlock()
 	return true, nil
 }
+
+// runningAgain forgets the failure of o, whose dataflow has just started:
+// a table or a Process, which restart (views and sinks stay down until
+// RESUME, which forgets their failures itself).
+func (e *Engine) runningAgain(o *catalog.Object) {
+	if _, ok := e.failed.get(o.Name); !ok {
+		return
+	}
+	if err := e.writeNow(func(w exec.StateWriter) error { return e.forgetFailure(w, o.Name) }); err != nil {
+		e.log.Warn("cannot forget the failure of a restarted dataflow", "object", o.Name, "err", err)
+	}
+}

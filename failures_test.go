@@ -139,3 +139,30 @@ func TestFileRemovedUnderStream(t *testing.T) {
 	waitForRows(t, conn, `SELECT n, total FROM sums`, []string{"3 60"})
 	waitForRows(t, conn, `SELECT status FROM weir_sources`, []string{"running"})
 }
+
+// TestDivisionColumnNames: a division in a query DuckDB runs is named as
+// Postgres names it, not after the function weir runs it as.
+func TestDivisionColumnNames(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, `CREATE TABLE a (k INT PRIMARY KEY, x INT)`)
+	mustExec(t, conn, `CREATE TABLE b (k INT PRIMARY KEY, y INT)`)
+	mustExec(t, conn, `INSERT INTO a VALUES (1, 6)`)
+	mustExec(t, conn, `INSERT INTO b VALUES (1, 4)`)
+	mustExec(t, conn, `FLUSH`)
+	rows, err := conn.Query(context.Background(), `SELECT a.x / b.y, sum(a.x % b.y), (a.x / b.y) AS q, max(x) / 2 FROM a JOIN b ON a.k = b.k GROUP BY a.x, b.y`, pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range rows.FieldDescriptions() {
+		names = append(names, f.Name)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(names, ","); got != "?column?,sum,q,?column?" {
+		t.Errorf("column names %s", got)
+	}
+}

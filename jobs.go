@@ -266,6 +266,7 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 	if j.sink != nil {
 		j.sink.start()
 	}
+	e.runningAgain(o)
 	return nil
 }
 

@@ -154,6 +154,7 @@ func (s *Session) runInDuckDB(ctx context.Context, st *sql.Select, want types.Sc
 		return nil, rewriteErr
 	}
 	var undo []func()
+	nameDivisions(reflect.ValueOf(st), &undo)
 	rewriteDivisions(reflect.ValueOf(st), &undo)
 	text := sql.String(st)
 	for i := len(undo) - 1; i >= 0; i-- {
@@ -262,6 +263,84 @@ func rewriteDivisions(v reflect.Value, undo *[]func()) {
 			rewriteDivisions(v.Index(i), undo)
 		}
 	}
+}
+
+// nameDivisions gives every select item under v that has no alias and
+// holds a division the name Postgres would give it, before
+// rewriteDivisions makes DuckDB name it after weir_div; undo gets what
+// takes the names off.
+func nameDivisions(v reflect.Value, undo *[]func()) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return
+		}
+		if sel, ok := v.Interface().(*sql.Select); ok {
+			for i := range sel.Items {
+				it := &sel.Items[i]
+				if it.Star || it.Alias != nil || !hasDivision(reflect.ValueOf(it.Expr)) {
+					continue
+				}
+				it.Alias = &sql.Name{Value: columnName(it.Expr), Quoted: true}
+				*undo = append(*undo, func() { it.Alias = nil })
+			}
+		}
+		nameDivisions(v.Elem(), undo)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				nameDivisions(v.Field(i), undo)
+			}
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			nameDivisions(v.Index(i), undo)
+		}
+	}
+}
+
+// hasDivision reports whether the expression under v divides (a / or %).
+func hasDivision(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return false
+		}
+		if b, ok := v.Interface().(*sql.BinaryExpr); ok && (b.Op == sql.OpDiv || b.Op == sql.OpMod) {
+			return true
+		}
+		return hasDivision(v.Elem())
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() && hasDivision(v.Field(i)) {
+				return true
+			}
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			if hasDivision(v.Index(i)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// columnName is the name Postgres gives a select item without an alias:
+// a column's or a function's name, and ?column? for other expressions
+// (where Postgres names a cast after its type).
+func columnName(e sql.Expr) string {
+	switch e := e.(type) {
+	case *sql.ColumnRef:
+		return e.Name.Value
+	case *sql.FuncCall:
+		return e.Name.Value
+	case *sql.ParenExpr:
+		return columnName(e.Expr)
+	case *sql.CaseExpr:
+		return "case"
+	}
+	return "?column?"
 }
 
 // checkRelations returns the error of the first relation st reads whose
