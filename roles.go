@@ -261,6 +261,12 @@ func (s *Session) alterRole(st *sql.AlterRole) (*Result, error) {
 	if err := applyRoleOptions(&r, st.Options); err != nil {
 		return nil, err
 	}
+	if auth := s.e.cfg.Server.Auth; auth.SCRAM() && r.Name == auth.Superuser && !(r.Superuser && r.Login) {
+		// Like Postgres' bootstrap superuser: someone must be able to log
+		// in and manage roles.
+		return nil, sqlstate.ErrorfAt(sqlstate.InsufficientPrivilege, st.Pos, "permission denied to alter role").
+			WithDetail(fmt.Sprintf("The configured superuser \"%s\" (server.auth.superuser) must keep SUPERUSER and LOGIN.", r.Name))
+	}
 	if err := s.e.writeNow(func(w exec.StateWriter) error { return s.e.cat.PutRole(w, &r) }); err != nil {
 		return nil, err
 	}

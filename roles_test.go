@@ -207,6 +207,9 @@ func TestRolesAndGrants(t *testing.T) {
 	wantExec(t, alice, "SELECT * FROM t", denied)
 	wantExec(t, alice, "INSERT INTO t VALUES (4, 40)", "")
 	wantExec(t, admin, "DROP USER alice", `2BP01 role "alice" cannot be dropped because some objects depend on it`)
+	wantExec(t, admin, "ALTER USER admin NOSUPERUSER", "42501 permission denied to alter role")
+	wantExec(t, admin, "ALTER USER admin NOLOGIN", "42501 permission denied to alter role")
+	wantExec(t, admin, "DROP USER admin", "55006 current user cannot be dropped")
 	stop()
 
 	// The catalog holds verifiers, never the passwords.
