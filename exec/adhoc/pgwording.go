@@ -94,15 +94,27 @@ func pgType(t string) string {
 }
 
 // pgTypeList renames the types of DuckDB's comma-separated list
-// ("VARCHAR, INTEGER").
+// ("VARCHAR, DECIMAL(10,2)").
 func pgTypeList(list string) string {
 	if strings.TrimSpace(list) == "" {
 		return ""
 	}
-	parts := strings.Split(list, ",")
-	for i, p := range parts {
-		parts[i] = pgType(p)
+	var parts []string
+	depth, start := 0, 0
+	for i, r := range list {
+		switch r {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ',':
+			if depth == 0 {
+				parts = append(parts, pgType(list[start:i]))
+				start = i + 1
+			}
+		}
 	}
+	parts = append(parts, pgType(list[start:]))
 	return strings.Join(parts, ", ")
 }
 
