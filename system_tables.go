@@ -202,6 +202,10 @@ func fillSources(e *Engine, b *array.RecordBuilder) {
 		if p.Status == "" {
 			p.Status = exec.SourceRunning
 		}
+		if fl, failed := e.failureOf(j.obj.Name); failed {
+			// The view's dataflow stopped: its source reads no more.
+			p.Status, p.LastError = "failed", fl.Error
+		}
 		b.Field(11).(*array.StringBuilder).Append(p.Status)
 		if p.LastError == "" {
 			b.Field(12).AppendNull()
