@@ -224,13 +224,14 @@ func (s *Session) createRole(st *sql.CreateRole) (*Result, error) {
 		return nil, sqlstate.ErrorfAt(sqlstate.ReservedName, st.Name.Pos, "role name \"%s\" is reserved", st.Name.Value)
 	}
 	r := &catalog.Role{Name: st.Name.Value, Login: st.User}
-	if err := applyRoleOptions(r, st.Options); err != nil {
+	notices, err := applyRoleOptions(r, st.Options)
+	if err != nil {
 		return nil, err
 	}
 	if err := s.e.writeNow(func(w exec.StateWriter) error { return s.e.cat.PutRole(w, r) }); err != nil {
 		return nil, err
 	}
-	return &Result{Tag: "CREATE ROLE"}, nil
+	return &Result{Tag: "CREATE ROLE", Notices: notices}, nil
 }
 
 // reservedRoleName reports whether Postgres reserves name for itself.
@@ -258,7 +259,8 @@ func (s *Session) alterRole(st *sql.AlterRole) (*Result, error) {
 		}
 	}
 	r := *old
-	if err := applyRoleOptions(&r, st.Options); err != nil {
+	notices, err := applyRoleOptions(&r, st.Options)
+	if err != nil {
 		return nil, err
 	}
 	if auth := s.e.cfg.Server.Auth; auth.SCRAM() && r.Name == auth.Superuser && !(r.Superuser && r.Login) {
@@ -270,13 +272,14 @@ func (s *Session) alterRole(st *sql.AlterRole) (*Result, error) {
 	if err := s.e.writeNow(func(w exec.StateWriter) error { return s.e.cat.PutRole(w, &r) }); err != nil {
 		return nil, err
 	}
-	return &Result{Tag: "ALTER ROLE"}, nil
+	return &Result{Tag: "ALTER ROLE", Notices: notices}, nil
 }
 
 // applyRoleOptions sets the options of CREATE or ALTER ROLE on r. A
 // password is kept only as its SCRAM verifier; one given already as a
-// verifier is kept as is.
-func applyRoleOptions(r *catalog.Role, opts []sql.RoleOption) error {
+// verifier is kept as is, and an empty one clears the password (with a
+// notice), as in Postgres.
+func applyRoleOptions(r *catalog.Role, opts []sql.RoleOption) (notices []string, err error) {
 	seen := map[string]bool{}
 	for _, o := range opts {
 		group := "login"
@@ -287,7 +290,7 @@ func applyRoleOptions(r *catalog.Role, opts []sql.RoleOption) error {
 			group = "superuser"
 		}
 		if seen[group] {
-			return sqlstate.ErrorfAt(sqlstate.SyntaxError, o.Pos, "conflicting or redundant options")
+			return nil, sqlstate.ErrorfAt(sqlstate.SyntaxError, o.Pos, "conflicting or redundant options")
 		}
 		seen[group] = true
 		switch o.Kind {
@@ -296,14 +299,14 @@ func applyRoleOptions(r *catalog.Role, opts []sql.RoleOption) error {
 			case o.Password == nil:
 				r.Password = ""
 			case *o.Password == "":
-				return sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, o.Pos, "empty password is not allowed").
-					WithHint("Use PASSWORD NULL for a role without a password.")
+				notices = append(notices, "empty string is not a valid password, clearing password")
+				r.Password = ""
 			case scram.IsVerifier(*o.Password):
 				r.Password = *o.Password
 			default:
 				v, err := scram.NewVerifier(*o.Password)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				r.Password = v.String()
 			}
@@ -317,7 +320,7 @@ func applyRoleOptions(r *catalog.Role, opts []sql.RoleOption) error {
 			r.Login = false
 		}
 	}
-	return nil
+	return notices, nil
 }
 
 func (s *Session) dropRoles(st *sql.DropRole) (*Result, error) {

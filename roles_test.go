@@ -197,6 +197,10 @@ func TestRolesAndGrants(t *testing.T) {
 	// alice owns what she made; admin, a superuser, reads it anyway.
 	wantExec(t, alice, "CREATE TABLE mine (a INT)", "")
 	wantExec(t, admin, "SELECT * FROM av", "")
+	wantExec(t, alice, "ALTER USER alice WITH PASSWORD ''", "") // clears it: alice cannot log in
+	if _, err := connectAs(t, addr, "alice", ""); err == nil {
+		t.Fatal("logged in with an empty password")
+	}
 	wantExec(t, alice, "ALTER USER alice WITH PASSWORD 'newpw'", "")
 
 	wantExec(t, admin, "REVOKE SELECT ON t FROM alice", "")
