@@ -15,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/weir-stream/weir/sql/sqlstate"
 )
 
 // TestHostileClients sends what a broken or malicious client might: deep and
@@ -94,6 +96,15 @@ func TestHostileClients(t *testing.T) {
 			wantCode(t, err, "22021")
 			_, err = c.Exec(ctx, "UPDATE notes SET body = $1", mode, "bad \xfe")
 			wantCode(t, err, "22021")
+		}
+		// Escapes can spell the same bytes in valid statement text.
+		_, err = c.Exec(ctx, `INSERT INTO notes VALUES (6, E'\xff')`, pgx.QueryExecModeSimpleProtocol)
+		wantCode(t, err, "22021")
+		_, err = c.Exec(ctx, `INSERT INTO notes VALUES (7, E'a\000b')`, pgx.QueryExecModeSimpleProtocol)
+		wantCode(t, err, "22021")
+		// The embedding API goes through the same lexer.
+		if err := ts.eng.Exec(ctx, "INSERT INTO notes VALUES (8, 'bad \xff')"); err == nil || sqlstate.From(err).Code != "22021" {
+			t.Fatalf("embedded INSERT of invalid UTF-8: %v", err)
 		}
 		mustExec(t, c, "INSERT INTO notes VALUES (5, 'fine ✓')")
 		mustExec(t, c, "FLUSH")

@@ -37,6 +37,9 @@ type lexer struct {
 // lex returns the tokens of text, ending with a tkEOF token positioned at
 // len(text), or the first lexical error.
 func lex(text string) ([]token, error) {
+	if pos, _, found := InvalidText(text); found {
+		return nil, checkText(text[pos:], pos)
+	}
 	l := lexer{text: text}
 	var toks []token
 	for {
@@ -225,7 +228,14 @@ func (l *lexer) lexString(start int, escapes bool) (token, error) {
 				l.i++
 				continue
 			}
-			return token{kind: tkString, val: b.String(), pos: start, end: l.i}, nil
+			v := b.String()
+			if escapes {
+				// Escapes (E'\xff') can spell bytes that are not UTF-8.
+				if err := checkText(v, start); err != nil {
+					return token{}, err
+				}
+			}
+			return token{kind: tkString, val: v, pos: start, end: l.i}, nil
 		case c == '\\' && escapes:
 			if err := l.lexEscape(&b, start); err != nil {
 				return token{}, err
@@ -264,7 +274,7 @@ func (l *lexer) lexEscape(b *strings.Builder, start int) error {
 			return nil
 		}
 		if v == 0 {
-			return l.errorNear("invalid byte sequence for encoding \"UTF8\": 0x00", esc, l.i)
+			return &Error{Pos: Pos(esc), Code: characterNotInRepertoire, Msg: "invalid byte sequence for encoding \"UTF8\": 0x00"}
 		}
 		b.WriteByte(byte(v))
 	case 'u', 'U':
@@ -285,7 +295,7 @@ func (l *lexer) lexEscape(b *strings.Builder, start int) error {
 				l.i++
 			}
 			if v == 0 {
-				return l.errorNear("invalid byte sequence for encoding \"UTF8\": 0x00", esc, l.i)
+				return &Error{Pos: Pos(esc), Code: characterNotInRepertoire, Msg: "invalid byte sequence for encoding \"UTF8\": 0x00"}
 			}
 			b.WriteByte(byte(v))
 			return nil

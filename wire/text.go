@@ -1,11 +1,8 @@
 package wire
 
 import (
-	"fmt"
-	"strings"
-	"unicode/utf8"
-
 	"github.com/weir-stream/weir"
+	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
 )
 
@@ -19,43 +16,10 @@ const DefaultMaxStatementSize = 16 << 20
 // text parameters) passes here, so no such text reaches the engine, its
 // tables or DuckDB.
 func checkText(s string) error {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 1 && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		r, w := utf8.DecodeRuneInString(s[i:])
-		if c != 0 && (r != utf8.RuneError || w > 1) {
-			i += w
-			continue
-		}
-		return sqlstate.Errorf(sqlstate.CharacterNotInRepertoire,
-			"invalid byte sequence for encoding \"UTF8\": %s", badBytes(s[i:]))
+	if _, seq, found := sql.InvalidText(s); found {
+		return sqlstate.Errorf(sqlstate.CharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\": %s", seq)
 	}
 	return nil
-}
-
-// badBytes formats the bytes of the invalid sequence at the start of s as
-// Postgres does ("0xe2 0x28 0xa1"): as many as a sequence starting with its
-// first byte would hold, at most what s has.
-func badBytes(s string) string {
-	n := 1
-	switch c := s[0]; {
-	case c >= 0xf8:
-	case c >= 0xf0:
-		n = 4
-	case c >= 0xe0:
-		n = 3
-	case c >= 0xc0:
-		n = 2
-	}
-	n = min(n, len(s))
-	parts := make([]string, n)
-	for i := range n {
-		parts[i] = fmt.Sprintf("0x%02x", s[i])
-	}
-	return strings.Join(parts, " ")
 }
 
 // checkStatement refuses a statement text longer than the server's bound
