@@ -104,14 +104,25 @@ func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T
 		b := planner.NewBinder(s.e.cat, paramTypes)
 		node, err := b.BindSelect(st)
 		if err != nil {
-			if !fallsBackToDuckDB(err) {
+			// Queries of system tables, and shapes weir's binder leaves to
+			// DuckDB, are described by DuckDB (as query does).
+			if !fallsBackToDuckDB(err) && !s.namesSystemTable(st) {
 				return nil, err
 			}
-			cols, err := s.describeInDuckDB(ctx, st)
+			described, n, err := nullParams(text)
+			if err != nil {
+				return nil, err
+			}
+			cols, err := s.describeInDuckDB(ctx, described.(*sql.Select))
 			if err != nil {
 				return nil, err
 			}
 			p.Columns = cols
+			// The binder stopped before it typed every parameter: the
+			// others are unknown (text, below).
+			for len(b.Params) < n {
+				b.Params = append(b.Params, types.UnknownType)
+			}
 		} else {
 			p.Columns = planner.Schema(node)
 		}
@@ -205,6 +216,33 @@ func (s *Session) run(ctx context.Context, st sql.Statement) (*Result, error) {
 // substituteParams replaces each $n of text, outside string literals, quoted
 // identifiers and comments, by its value as a typed literal, and parses the result.
 func substituteParams(text string, ts []types.T, params []Param) (sql.Statement, error) {
+	return rewriteParams(text, func(n int, pos sql.Pos) (string, error) {
+		if n < 1 || n > len(params) {
+			return "", sqlstate.ErrorfAt(sqlstate.UndefinedObject, pos, "there is no parameter $%d", n)
+		}
+		if p := params[n-1]; p != nil {
+			return fmt.Sprintf("CAST('%s' AS %s)", strings.ReplaceAll(*p, "'", "''"), ts[n-1].SQL()), nil
+		}
+		return fmt.Sprintf("CAST(NULL AS %s)", ts[n-1].SQL()), nil
+	})
+}
+
+// nullParams replaces each $n of text by an untyped NULL and parses the
+// result: the statement DuckDB describes for Prepare, whose parameters have
+// no values yet. It also returns the highest n.
+func nullParams(text string) (sql.Statement, int, error) {
+	most := 0
+	st, err := rewriteParams(text, func(n int, _ sql.Pos) (string, error) {
+		most = max(most, n)
+		return "NULL", nil
+	})
+	return st, most, err
+}
+
+// rewriteParams replaces each $n of text, outside string literals, quoted
+// identifiers and comments, by what lit returns for it, and parses the
+// result.
+func rewriteParams(text string, lit func(n int, pos sql.Pos) (string, error)) (sql.Statement, error) {
 	var b strings.Builder
 	for i := 0; i < len(text); i++ {
 		c := text[i]
@@ -238,14 +276,11 @@ func substituteParams(text string, ts []types.T, params []Param) (sql.Statement,
 				n = n*10 + int(text[j]-'0')
 				j++
 			}
-			if n < 1 || n > len(params) {
-				return nil, sqlstate.ErrorfAt(sqlstate.UndefinedObject, sql.Pos(i), "there is no parameter $%d", n)
+			v, err := lit(n, sql.Pos(i))
+			if err != nil {
+				return nil, err
 			}
-			if p := params[n-1]; p == nil {
-				fmt.Fprintf(&b, "CAST(NULL AS %s)", ts[n-1].SQL())
-			} else {
-				fmt.Fprintf(&b, "CAST('%s' AS %s)", strings.ReplaceAll(*p, "'", "''"), ts[n-1].SQL())
-			}
+			b.WriteString(v)
 			i = j - 1
 		default:
 			b.WriteByte(c)

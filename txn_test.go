@@ -265,3 +265,41 @@ ROLLBACK
 		t.Fatalf("after a --single-transaction script: %d rows (%v), want 2", n, err)
 	}
 }
+
+// TestSystemTablesExtendedProtocol reads system tables through the extended
+// protocol (pgx's default), which describes a statement before running it.
+func TestSystemTablesExtendedProtocol(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, ts.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	mustExec(t, conn, "CREATE TABLE t (a INT)")
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM weir_jobs WHERE name = $1", "t").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("weir_jobs over the extended protocol: %d, %v", n, err)
+	}
+}
+
+// TestExtendedProtocolDuckDBParams runs, through pgx's extended protocol,
+// parameterized queries that DuckDB answers (a join, a system table): their
+// Prepare describes them with the parameters unbound.
+func TestExtendedProtocolDuckDBParams(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, ts.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	mustExec(t, conn, "CREATE TABLE a (id INT PRIMARY KEY, x TEXT)")
+	mustExec(t, conn, "CREATE TABLE b (id INT PRIMARY KEY, y TEXT)")
+	mustExec(t, conn, "INSERT INTO a VALUES (1, 'one'), (2, 'two')")
+	mustExec(t, conn, "INSERT INTO b VALUES (1, 'uno'), (2, 'dos')")
+	var x string
+	if err := conn.QueryRow(ctx, "SELECT a.x FROM a JOIN b ON a.id = b.id WHERE b.y = $1", "uno").Scan(&x); err != nil || x != "one" {
+		t.Fatalf("join with a text parameter: %q, %v", x, err)
+	}
+}
