@@ -53,6 +53,8 @@ func init() {
 		{name: "server_encoding", def: "UTF8", description: "Shows the server (database) character set encoding."},
 		{name: "integer_datetimes", def: "on", description: "Shows whether datetimes are integer based."},
 		{name: "max_identifier_length", def: "63", description: "Shows the maximum identifier length."},
+		{name: "is_superuser", def: "on", description: "Shows whether the current user is a superuser."},
+		{name: "session_authorization", def: "", description: "Shows the session user name."},
 	} {
 		registerSessionParam(p)
 	}
@@ -80,8 +82,13 @@ func (s *Session) endTransactionParams() {
 
 // param returns the session's value of the parameter named (lower case).
 func (s *Session) param(name string) string {
-	if name == "transaction_read_only" && s.tx != nil && s.tx.readOnly {
+	switch {
+	case name == "transaction_read_only" && s.tx != nil && s.tx.readOnly:
 		return "on"
+	case name == "is_superuser" && !s.superuser():
+		return "off"
+	case name == "session_authorization":
+		return s.user
 	}
 	if v, ok := s.vars[localPrefix+name]; ok {
 		return v
