@@ -280,6 +280,10 @@ func (c *conn) open(m *pgproto3.StartupMessage) bool {
 		return false
 	}
 	c.sess = sess
+	if err := c.applyStartupParams(m.Parameters); err != nil {
+		c.fatal(err)
+		return false
+	}
 	c.send(&pgproto3.AuthenticationOk{})
 	for _, p := range [...][2]string{
 		{"server_version", c.srv.opts.ServerVersion},

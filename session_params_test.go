@@ -1,0 +1,58 @@
+package weir_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// escapeOption escapes a startup options value for a connection URL.
+func escapeOption(s string) string {
+	return strings.NewReplacer(" ", "%20", "=", "%3D").Replace(s)
+}
+
+// TestStartupParameters checks that run-time parameters in the startup
+// packet (directly or in options as -c name=value) set the session's values
+// as in Postgres, that a bad one refuses the connection, and that the
+// client's own TimeZone, which pgjdbc always sends, does not.
+func TestStartupParameters(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	ctx := context.Background()
+	show := func(c *pgx.Conn, name string) string {
+		t.Helper()
+		var v string
+		if err := c.QueryRow(ctx, "SHOW "+name, pgx.QueryExecModeSimpleProtocol).Scan(&v); err != nil {
+			t.Fatalf("SHOW %s: %v", name, err)
+		}
+		return v
+	}
+	opts := escapeOption("-c extra_float_digits=2 --lock-timeout=5s")
+	c := connect(t, ts.dsn+"&statement_timeout=1500&application_name=startup%20test&DateStyle=ISO&TimeZone=Europe/Berlin&options="+opts)
+	for name, want := range map[string]string{
+		"statement_timeout":  "1500ms",
+		"application_name":   "startup test",
+		"DateStyle":          "ISO, MDY",
+		"extra_float_digits": "2",
+		"lock_timeout":       "5s",
+		"TimeZone":           "UTC",
+	} {
+		if got := show(c, name); got != want {
+			t.Errorf("SHOW %s = %q, want %q", name, got, want)
+		}
+	}
+	for dsn, code := range map[string]string{
+		ts.dsn + "&statement_timeout=soon":                            "22023",
+		ts.dsn + "&options=" + escapeOption("-c no_such_parameter=1"): "42704",
+		ts.dsn + "&DateStyle=German":                                  "0A000",
+	} {
+		_, err := pgx.Connect(ctx, dsn)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != code || pe.Severity != "FATAL" {
+			t.Errorf("%s: got %v, want FATAL %s", dsn, err, code)
+		}
+	}
+}
