@@ -104,7 +104,11 @@ func (s *Session) resumeView(ctx context.Context, st *sql.AlterViewResume) (*Res
 				started[v.Name], progress = true, true
 				if err := e.startObject(ctx, v, true); err != nil {
 					// The view failed again while the ones over it
-					// started: they stay down with it.
+					// started, or one could not start (recorded as its
+					// failure): they stay down with it.
+					if _, failed := e.failureOf(name); !failed {
+						e.recordFailure(v, err)
+					}
 					for _, d := range victims {
 						e.mu.Lock()
 						running := e.jobs[d.Name] != nil
