@@ -247,7 +247,7 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 	}
 	batch := array.NewRecordBatch(o.FullSchema().Arrow(), full, int64(rows))
 	defer batch.Release()
-	err = s.write(ctx, o, j, "INSERT", func(ctx context.Context, t tableState) ([]exec.Chunk, error) {
+	warnings, err := s.write(ctx, o, j, "INSERT", func(ctx context.Context, t tableState) ([]exec.Chunk, error) {
 		if err := s.checkUnique(o, t, batch); err != nil {
 			return nil, err
 		}
@@ -257,7 +257,7 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Tag: fmtTag("INSERT 0", int64(rows))}, nil
+	return &Result{Tag: fmtTag("INSERT 0", int64(rows)), Warnings: warnings}, nil
 }
 
 // tableState is the content of a table as a DML statement reads it: inside
@@ -280,23 +280,24 @@ type tableState interface {
 // changes are visible to queries and, with synchronous_commit on, in a
 // durable checkpoint: statements arriving together share the epoch and the
 // checkpoint (group commit), and the epoch is cut at once.
-func (s *Session) write(ctx context.Context, o *catalog.Object, j *job, verb string, change func(ctx context.Context, t tableState) ([]exec.Chunk, error)) error {
+func (s *Session) write(ctx context.Context, o *catalog.Object, j *job, verb string, change func(ctx context.Context, t tableState) ([]exec.Chunk, error)) ([]Warning, error) {
 	if s.tx != nil {
 		t, err := s.tx.table(s.e, o)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		chunks, err := change(ctx, t)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, c := range chunks {
 			s.tx.apply(o, c)
 			c.Release()
 		}
-		return nil
+		return nil, nil
 	}
 	var lsn uint64
+	before := s.e.coord.Committed()
 	s.e.dmlMu.RLock()
 	err := j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
 		chunks, err := change(ctx, j.mat)
@@ -308,9 +309,9 @@ func (s *Session) write(ctx context.Context, o *catalog.Object, j *job, verb str
 	})
 	s.e.dmlMu.RUnlock()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return s.awaitWrite(ctx, verb, lsn)
+	return s.awaitWrite(ctx, verb, lsn, before)
 }
 
 // applyAndLog pushes chunks, the changes of one statement to j's table,
@@ -461,7 +462,7 @@ func (s *Session) delete(ctx context.Context, st *sql.Delete) (*Result, error) {
 		}
 	}
 	var n int64
-	err = s.write(ctx, o, j, "DELETE", func(ctx context.Context, t tableState) (chunks []exec.Chunk, err error) {
+	warnings, err := s.write(ctx, o, j, "DELETE", func(ctx context.Context, t tableState) (chunks []exec.Chunk, err error) {
 		n = 0
 		batches, err := s.tableRows(o, t)
 		if err != nil {
@@ -494,7 +495,7 @@ func (s *Session) delete(ctx context.Context, st *sql.Delete) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Tag: fmtTag("DELETE", n)}, nil
+	return &Result{Tag: fmtTag("DELETE", n), Warnings: warnings}, nil
 }
 
 func (s *Session) update(ctx context.Context, st *sql.Update) (*Result, error) {
@@ -543,7 +544,7 @@ func (s *Session) update(ctx context.Context, st *sql.Update) (*Result, error) {
 		}
 	}
 	var n int64
-	err = s.write(ctx, o, j, "UPDATE", func(ctx context.Context, t tableState) (chunks []exec.Chunk, err error) {
+	warnings, err := s.write(ctx, o, j, "UPDATE", func(ctx context.Context, t tableState) (chunks []exec.Chunk, err error) {
 		n = 0
 		batches, err := s.tableRows(o, t)
 		if err != nil {
@@ -610,7 +611,7 @@ func (s *Session) update(ctx context.Context, st *sql.Update) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Tag: fmtTag("UPDATE", n)}, nil
+	return &Result{Tag: fmtTag("UPDATE", n), Warnings: warnings}, nil
 }
 
 // updatedRows returns the rows of old with sets evaluated over them.

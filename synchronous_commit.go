@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/sql/sqlstate"
 )
 
@@ -41,19 +42,21 @@ func (s *Session) synchronousCommit() bool {
 // to the log, which a restart after a crash applies again, or without a
 // log, held by a durable checkpoint. The epoch holding the writes is cut at
 // once; the writes of other sessions arriving meanwhile share it, and the
-// log's fsync.
-func (s *Session) awaitWrite(ctx context.Context, verb string, lsn uint64) error {
+// log's fsync. before is the epoch committed before the writes were
+// applied: the views that failed after it (which the writes may have made
+// fail) come back as WARNINGs for the statement.
+func (s *Session) awaitWrite(ctx context.Context, verb string, lsn uint64, before exec.Epoch) ([]Warning, error) {
 	if s.synchronousCommit() {
 		if s.e.tlog != nil {
 			if err := s.e.syncWrite(lsn); err != nil {
-				return fmt.Errorf("%s was applied, but it could not be made durable: %w", verb, err)
+				return nil, fmt.Errorf("%s was applied, but it could not be made durable: %w", verb, err)
 			}
 		} else if err := s.e.durableFlush(ctx); err != nil {
-			return fmt.Errorf("%s was applied, but no checkpoint holds it yet: %w", verb, err)
+			return nil, fmt.Errorf("%s was applied, but no checkpoint holds it yet: %w", verb, err)
 		}
 	}
 	if _, err := s.e.coord.Flush(ctx); err != nil {
-		return fmt.Errorf("%s was applied, but it is not visible yet: %w", verb, err)
+		return nil, fmt.Errorf("%s was applied, but it is not visible yet: %w", verb, err)
 	}
-	return nil
+	return FailureWarnings(s.e.FailedSince(before)), nil
 }

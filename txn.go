@@ -201,10 +201,11 @@ func (s *Session) transactionStatement(ctx context.Context, st *sql.Transaction)
 		if st.Verb == "ROLLBACK" || tx.failed {
 			return &Result{Tag: "ROLLBACK"}, nil
 		}
-		if err := s.commitTransaction(ctx, tx); err != nil {
+		warnings, err := s.commitTransaction(ctx, tx)
+		if err != nil {
 			return nil, err
 		}
-		return &Result{Tag: "COMMIT"}, nil
+		return &Result{Tag: "COMMIT", Warnings: warnings}, nil
 	}
 	// SAVEPOINT, RELEASE, ROLLBACK TO.
 	switch {
@@ -333,19 +334,19 @@ type txPart struct {
 // applying nothing, when another session changed a row tx changed since its
 // snapshot (40001, or 23505 for a key both inserted), or a table tx wrote was
 // dropped meanwhile.
-func (s *Session) commitTransaction(ctx context.Context, tx *transaction) error {
+func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]Warning, error) {
 	var parts []txPart
 	for _, o := range tx.written {
 		cur, ok := s.e.cat.Get(o.Name)
 		if !ok || cur.RowTable() != o.RowTable() {
-			return sqlstate.Errorf(sqlstate.SerializationFailure,
+			return nil, sqlstate.Errorf(sqlstate.SerializationFailure,
 				"could not serialize access: table \"%s\" was dropped since the transaction began", o.Name)
 		}
 		s.e.mu.Lock()
 		j := s.e.jobs[o.Name]
 		s.e.mu.Unlock()
 		if j == nil || j.mat == nil {
-			return sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "table \"%s\" is not running", o.Name)
+			return nil, sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "table \"%s\" is not running", o.Name)
 		}
 		lo, hi := statestore.TableSpan(o.RowTable())
 		var keys []string
@@ -360,8 +361,9 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) error 
 		}
 	}
 	if len(parts) == 0 {
-		return nil
+		return nil, nil
 	}
+	before := s.e.coord.Committed()
 	if len(parts) == 1 {
 		// One table: its fragment checks and applies in one step, ordered
 		// with every other write to it.
@@ -381,9 +383,9 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) error 
 		})
 		s.e.dmlMu.RUnlock()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return s.awaitWrite(ctx, "COMMIT", lsn)
+		return s.awaitWrite(ctx, "COMMIT", lsn, before)
 	}
 	// Several tables: no other write may run between the checks and the
 	// pushes, and no barrier may split the pushes into two epochs.
@@ -434,9 +436,9 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) error 
 		return nil
 	}()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return s.awaitWrite(ctx, "COMMIT", lsn)
+	return s.awaitWrite(ctx, "COMMIT", lsn, before)
 }
 
 // checkTxPart fails when a row p's keys name changed since tx's snapshot.

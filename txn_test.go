@@ -7,6 +7,7 @@ import (
 	"os"
 	osexec "os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -301,5 +302,50 @@ func TestExtendedProtocolDuckDBParams(t *testing.T) {
 	var x string
 	if err := conn.QueryRow(ctx, "SELECT a.x FROM a JOIN b ON a.id = b.id WHERE b.y = $1", "uno").Scan(&x); err != nil || x != "one" {
 		t.Fatalf("join with a text parameter: %q, %v", x, err)
+	}
+}
+
+// TestWriteWarnsOfFailedView: a write whose epoch makes a view over the
+// table fail is answered (it was applied, and is durable) with a WARNING
+// naming the view and the cause, as is the COMMIT of a block.
+func TestWriteWarnsOfFailedView(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	ctx := context.Background()
+	cfg, err := pgx.ParseConfig(ts.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var notices []*pgconn.Notice
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
+		mu.Lock()
+		notices = append(notices, n)
+		mu.Unlock()
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	mustExec(t, conn, "CREATE TABLE d (x INT)")
+	mustExec(t, conn, "CREATE MATERIALIZED VIEW inv AS SELECT 100 / x AS q FROM d")
+	mustExec(t, conn, "INSERT INTO d VALUES (4)")
+	mu.Lock()
+	if len(notices) != 0 {
+		t.Fatalf("a good insert warned: %+v", notices[0])
+	}
+	mu.Unlock()
+	mustExec(t, conn, "INSERT INTO d VALUES (0)")
+	mu.Lock()
+	got := notices
+	notices = nil
+	mu.Unlock()
+	if len(got) != 1 || got[0].Severity != "WARNING" || !strings.Contains(got[0].Message, `"inv" has failed: division by zero`) {
+		t.Fatalf("notices after the insert that breaks the view: %+v", got)
+	}
+	// The insert itself was applied.
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM d").Scan(&n); err != nil || n != 2 {
+		t.Fatalf("rows of d: %d, %v", n, err)
 	}
 }
