@@ -151,7 +151,14 @@ func (p *parser) statement(rec *Record, fields []string, rest string) error {
 	}
 	switch fields[1] {
 	case "ok":
-		if len(fields) != 2 {
+		if len(fields) > 2 && fields[2] == "warning" {
+			_, pattern, _ := strings.Cut(rest, "warning")
+			re, err := regexp.Compile(strings.TrimSpace(pattern))
+			if err != nil || strings.TrimSpace(pattern) == "" {
+				return p.errorf(rec.Line, "statement ok warning needs a regular expression")
+			}
+			rec.Warning = re
+		} else if len(fields) != 2 {
 			return p.errorf(rec.Line, "unexpected %q after statement ok", fields[2])
 		}
 	case "count":

@@ -53,6 +53,9 @@ func describeRecord(r *Record) string {
 			fmt.Fprintf(&b, " count=%d", r.Count)
 		default:
 			b.WriteString(" ok")
+			if r.Warning != nil {
+				fmt.Fprintf(&b, " warning=%s", r.Warning)
+			}
 		}
 	case KindQuery:
 		b.WriteString("query")

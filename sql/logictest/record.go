@@ -5,6 +5,7 @@
 // A file is a sequence of records separated by blank lines:
 //
 //	statement ok              the statement must succeed
+//	statement ok warning <regex>   ... and send a WARNING whose message matches regex
 //	statement count N         the statement must succeed and affect N rows
 //	statement error <regex>   the statement must fail with a message matching regex
 //	statement error 42P01     ... or with that SQLSTATE (exactly 5 of [0-9A-Z])
@@ -127,6 +128,9 @@ type Record struct {
 	Error *ErrorExpectation
 	// Count is the expected number of affected rows of `statement count`, or -1.
 	Count int64
+	// Warning is set for `statement ok warning <regex>`: the statement must
+	// send a WARNING notice whose message matches.
+	Warning *regexp.Regexp
 
 	Types    string // query column type letters, e.g. "ITR"
 	Sort     SortMode

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // DefaultTimeout bounds one record when Options.Timeout is zero.
@@ -44,7 +45,7 @@ type Options struct {
 // before RunFile returns. RunFile must be called from the test's goroutine.
 func RunFile(ctx context.Context, t testing.TB, path string, opts Options) {
 	t.Helper()
-	r := &runner{t: t, opts: opts, conns: map[string]*pgx.Conn{}, labels: map[string]labelled{}}
+	r := &runner{t: t, opts: opts, conns: map[string]*pgx.Conn{}, warnings: map[*pgconn.PgConn][]string{}, labels: map[string]labelled{}}
 	defer r.closeAll()
 	r.runFile(ctx, path, 0)
 }
@@ -55,10 +56,13 @@ type labelled struct {
 }
 
 type runner struct {
-	t      testing.TB
-	opts   Options
-	conns  map[string]*pgx.Conn
-	labels map[string]labelled
+	t     testing.TB
+	opts  Options
+	conns map[string]*pgx.Conn
+	// warnings are the WARNING messages each connection received since
+	// its last statement began.
+	warnings map[*pgconn.PgConn][]string
+	labels   map[string]labelled
 }
 
 func (r *runner) engine() string {
@@ -101,7 +105,16 @@ func (r *runner) conn(ctx context.Context, name string) (*pgx.Conn, error) {
 	if c := r.conns[name]; c != nil && !c.IsClosed() {
 		return c, nil
 	}
-	c, err := pgx.Connect(ctx, r.opts.DSN)
+	cfg, err := pgx.ParseConfig(r.opts.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("connecting %q: %w", name, err)
+	}
+	cfg.OnNotice = func(pc *pgconn.PgConn, n *pgconn.Notice) {
+		if n.Severity == "WARNING" {
+			r.warnings[pc] = append(r.warnings[pc], n.Message)
+		}
+	}
+	c, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connecting %q: %w", name, err)
 	}
@@ -201,6 +214,7 @@ func (r *runner) statement(ctx context.Context, rec *Record, p Protocol) {
 		r.errorf(rec, "%v", err)
 		return
 	}
+	delete(r.warnings, conn.PgConn())
 	tag, err := conn.Exec(ctx, r.sql(rec), execMode(p))
 	if rec.Error != nil {
 		if merr := MatchError(rec.Error, err); merr != nil {
@@ -214,6 +228,12 @@ func (r *runner) statement(ctx context.Context, rec *Record, p Protocol) {
 	}
 	if rec.Count >= 0 && tag.RowsAffected() != rec.Count {
 		r.errorf(rec, "expected %d rows affected, got %d (%s)\n%s", rec.Count, tag.RowsAffected(), tag.String(), rec.SQL)
+	}
+	if rec.Warning != nil {
+		got := r.warnings[conn.PgConn()]
+		if !slices.ContainsFunc(got, rec.Warning.MatchString) {
+			r.errorf(rec, "expected a WARNING matching %q, got %q\n%s", rec.Warning.String(), got, rec.SQL)
+		}
 	}
 }
 
