@@ -166,3 +166,24 @@ func TestDivisionColumnNames(t *testing.T) {
 		t.Errorf("column names %s", got)
 	}
 }
+
+// TestDuckDBErrorPositions: an error of a query DuckDB runs points at the
+// column or function it names in the statement the user wrote.
+func TestDuckDBErrorPositions(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, `CREATE TABLE a (k INT PRIMARY KEY, x INT)`)
+	mustExec(t, conn, `CREATE TABLE b (k INT PRIMARY KEY, y INT)`)
+	for _, c := range []struct{ sql, at, code string }{
+		{`SELECT a.k, nope FROM a JOIN b ON a.k = b.k`, "nope", "42703"},
+		{`SELECT a.k FROM a JOIN b ON a.k = b.k WHERE a.zz > 1`, "a.zz", "42703"},
+		{`SELECT k FROM a JOIN b ON a.k = b.k`, "k FROM", "42702"},
+		{`SELECT a.k, nosuch(b.y) FROM a JOIN b ON a.k = b.k`, "nosuch", "42883"},
+	} {
+		pe := queryError(t, conn, c.sql)
+		want := int32(strings.Index(c.sql, c.at) + 1)
+		if pe.Code != c.code || pe.Position != want {
+			t.Errorf("%s: %s %s at %d, want %s at %d", c.sql, pe.Code, pe.Message, pe.Position, c.code, want)
+		}
+	}
+}

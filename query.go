@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"regexp"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -163,10 +164,11 @@ func (s *Session) runInDuckDB(ctx context.Context, st *sql.Select, want types.Sc
 	cols, rows, err := s.e.duck.Query(ctx, text, rels, want)
 	if err != nil {
 		var se *sqlstate.Error
-		if errors.As(err, &se) && se.Position >= 0 {
-			// DuckDB's position is in the rewritten query, not the user's.
+		if errors.As(err, &se) {
+			// DuckDB's position is in the rewritten query, not the user's:
+			// point at the name the error is about instead.
 			c := *se
-			c.Position = -1
+			c.Position = userPosition(st, se)
 			err = &c
 		}
 		return nil, err
@@ -341,6 +343,64 @@ func columnName(e sql.Expr) string {
 		return "case"
 	}
 	return "?column?"
+}
+
+// errorName finds the column or function an error names: column "x" or
+// column t.x (42703), column reference "x" (42702), function f (42883).
+var errorName = regexp.MustCompile(`^(?:column (?:reference )?"([^"]+)"|column ([^ ."]+)\.([^ "]+)|function ([^( ]+))`)
+
+// userPosition returns where in st the column or function that se names
+// is first written, or -1.
+func userPosition(st *sql.Select, se *sqlstate.Error) int {
+	m := errorName.FindStringSubmatch(se.Message)
+	if m == nil {
+		return -1
+	}
+	table, col, fn := "", m[1], m[4]
+	if m[2] != "" {
+		table, col = m[2], m[3]
+	}
+	pos := -1
+	var visit func(v reflect.Value)
+	visit = func(v reflect.Value) {
+		if pos >= 0 {
+			return
+		}
+		switch v.Kind() {
+		case reflect.Pointer, reflect.Interface:
+			if v.IsNil() {
+				return
+			}
+			switch n := v.Interface().(type) {
+			case *sql.ColumnRef:
+				if col != "" && n.Name.Value == col && (table == "" || n.Table != nil && n.Table.Value == table) {
+					pos = int(n.Name.Pos)
+					if n.Table != nil {
+						pos = int(n.Table.Pos)
+					}
+					return
+				}
+			case *sql.FuncCall:
+				if fn != "" && n.Name.Value == fn {
+					pos = int(n.Pos)
+					return
+				}
+			}
+			visit(v.Elem())
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if v.Type().Field(i).IsExported() {
+					visit(v.Field(i))
+				}
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				visit(v.Index(i))
+			}
+		}
+	}
+	visit(reflect.ValueOf(st))
+	return pos
 }
 
 // checkRelations returns the error of the first relation st reads whose
