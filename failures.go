@@ -43,6 +43,7 @@ type failedJobs struct {
 	byName map[string]ViewFailure
 }
 
+// get returns the failure of the object called name.
 func (f *failedJobs) get(name string) (ViewFailure, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -50,6 +51,7 @@ func (f *failedJobs) get(name string) (ViewFailure, bool) {
 	return v, ok
 }
 
+// put keeps v (replacing an earlier failure of the same object).
 func (f *failedJobs) put(v ViewFailure) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -59,12 +61,14 @@ func (f *failedJobs) put(v ViewFailure) {
 	f.byName[v.Name] = v
 }
 
+// forget drops the failure of the object called name.
 func (f *failedJobs) forget(name string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.byName, name)
 }
 
+// list returns the failures by object name.
 func (f *failedJobs) list() []ViewFailure {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -79,6 +83,7 @@ func (f *failedJobs) list() []ViewFailure {
 // failurePrefix is where the meta table keeps failures: prefix | name.
 var failurePrefix = statestore.AppendKey(nil, statestore.MetaTable, 0, []byte("failed/"))
 
+// failureKey is the meta table key of the failure of the object called name.
 func failureKey(name string) []byte {
 	return append(append([]byte(nil), failurePrefix...), name...)
 }
@@ -196,10 +201,13 @@ func (f ViewFailure) err() *sqlstate.Error {
 	return sqlstate.Errorf(f.Code, "%s \"%s\" has failed: %s", f.Kind, f.Name, f.Cause).WithDetail(f.detail()).WithHint(f.hint())
 }
 
+// detail says since when the object's rows are stale.
 func (f ViewFailure) detail() string {
 	return fmt.Sprintf("Its dataflow stopped in epoch %d; its rows are those of the epochs before, so they are not shown.", f.Epoch)
 }
 
+// hint says what to do: RESUME a view once its input is fixed, or drop
+// and create the object again.
 func (f ViewFailure) hint() string {
 	if f.Kind != catalog.View.String() {
 		return fmt.Sprintf("DROP %s %s and create it again.", strings.ToUpper(f.Kind), f.Name)
