@@ -30,7 +30,8 @@ type systemTable struct {
 //	weir_jobs           one row per table and view dataflow: running or failed, and why;
 //	                    how many instances its aggregate runs as, and its fragments
 //	weir_sources        one row per source (a view reading a stream): rows read, position, lag;
-//	                    status (running, or waiting while it retries) and its last error
+//	                    status (running, waiting while it retries, or failed with its
+//	                    view) and its last error
 //	weir_source_errors  one row per source that skipped records it could not decode
 //	weir_dead_letters   the records streams with on.error = 'dlq' could not decode
 //	weir_checkpoints    the checkpoints this process took: epoch, duration, bytes, status,
