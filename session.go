@@ -82,6 +82,8 @@ func (s *Session) Exec(ctx context.Context, text string) error {
 
 // Prepare parses and binds one statement with $n parameters.
 func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T) (_ *Prepared, err error) {
+	ctx, done := s.statementDeadline(ctx)
+	defer func() { err = done(err) }()
 	st, err := sql.ParseOne(text)
 	if _, ends := st.(*sql.Transaction); s.tx != nil && !ends {
 		// In a transaction block, a statement that cannot be prepared fails

@@ -3,8 +3,10 @@ package weir_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -54,5 +56,37 @@ func TestStartupParameters(t *testing.T) {
 		if !errors.As(err, &pe) || pe.Code != code || pe.Severity != "FATAL" {
 			t.Errorf("%s: got %v, want FATAL %s", dsn, err, code)
 		}
+	}
+}
+
+// TestStatementTimeoutPrepare checks that statement_timeout bounds a
+// statement run with the extended protocol, whose Parse makes DuckDB plan
+// the query.
+func TestStatementTimeoutPrepare(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	ctx := context.Background()
+	c := connect(t, ts.dsn+"&statement_timeout=100")
+	mustExec(t, c, "CREATE TABLE n (i INT PRIMARY KEY)")
+	var vals []string
+	for i := 1; i <= 1000; i++ {
+		vals = append(vals, fmt.Sprintf("(%d)", i))
+	}
+	mustExec(t, c, "INSERT INTO n VALUES "+strings.Join(vals, ","))
+	mustExec(t, c, "FLUSH")
+	// DuckDB plans a long operator chain in most of a second, and runs
+	// the cross join for longer.
+	q := "SELECT count(*) FROM n a, n b, n c, n d WHERE a.i + b.i + c.i + d.i < 1" + strings.Repeat("+1", 450)
+	start := time.Now()
+	_, err := c.Exec(ctx, q, pgx.QueryExecModeDescribeExec)
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "57014" || pe.Message != "canceling statement due to statement timeout" {
+		t.Fatalf("got %v, want 57014", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the timeout took %v", d)
+	}
+	var n int64
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM n").Scan(&n); err != nil || n != 1000 {
+		t.Fatalf("after the timeout: %d, %v", n, err)
 	}
 }

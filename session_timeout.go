@@ -40,6 +40,23 @@ func (s *Session) withStatementTimeout(ctx context.Context, st sql.Statement, ru
 	return res, nil
 }
 
+// statementDeadline puts the session's statement_timeout on ctx for the
+// work of a protocol message other than a statement's execution (Prepare:
+// parsing, binding, DuckDB's describe). done maps the error the deadline
+// caused to 57014 and releases the deadline.
+func (s *Session) statementDeadline(ctx context.Context) (context.Context, func(error) error) {
+	d := s.statementTimeout()
+	if d <= 0 {
+		return ctx, func(err error) error { return err }
+	}
+	tctx, cancel := context.WithTimeoutCause(ctx, d, errStatementTimeout)
+	return tctx, func(err error) error {
+		err = timeoutError(tctx, err)
+		cancel()
+		return err
+	}
+}
+
 // timeoutError returns errStatementTimeout when err happened because ctx's
 // statement timeout passed, and err otherwise.
 func timeoutError(ctx context.Context, err error) error {

@@ -37,6 +37,10 @@ type Options struct {
 	Conns int
 }
 
+// MaxExpressionDepth bounds the nesting of the expressions of the queries
+// DuckDB runs; a deeper one fails with 54001.
+const MaxExpressionDepth = 500
+
 // Engine is one in-memory DuckDB database with a pool of connections.
 // Its methods are safe for concurrent use: each Query, Exec or LoadTable takes
 // a connection from the pool for its duration, waiting when all are busy.
@@ -123,6 +127,12 @@ func (e *Engine) connect(ctx context.Context) (*conn, error) {
 	// zero, as in Postgres (DuckDB's / divides in floating point).
 	if err := c.exec(ctx, "SET integer_division = true"); err != nil {
 		return nil, errors.Join(fmt.Errorf("adhoc: duckdb integer_division: %w", err), drv.Close())
+	}
+	// DuckDB plans a deep expression in time that grows with the cube of
+	// its depth (a 1000-deep chain of + takes seconds), and planning cannot
+	// be interrupted by a cancel or statement_timeout: bound the depth.
+	if err := c.exec(ctx, "SET max_expression_depth = "+strconv.Itoa(MaxExpressionDepth)); err != nil {
+		return nil, errors.Join(fmt.Errorf("adhoc: duckdb max_expression_depth: %w", err), drv.Close())
 	}
 	// Division by zero is an error, as in Postgres (DuckDB's / and %
 	// return NULL): callers write a / b as weir_div(a, b).

@@ -25,6 +25,9 @@ type wordingRule struct {
 // wordingRules are the DuckDB errors an ad-hoc query can meet and how
 // Postgres words them. The first rule that matches applies.
 var wordingRules = []wordingRule{
+	{regexp.MustCompile(`(?i)^max expression depth limit of \d+ exceeded`), sqlstate.StatementTooComplex,
+		func([]string) string { return "stack depth limit exceeded" },
+		"weir runs the joins and aggregates of ad-hoc queries in DuckDB, whose expressions nest at most 500 levels; simplify the statement."},
 	{regexp.MustCompile(`^Referenced column "?([^"]+?)"? not found in FROM clause`), sqlstate.UndefinedColumn,
 		func(m []string) string { return fmt.Sprintf("column \"%s\" does not exist", m[1]) }, ""},
 	{regexp.MustCompile(`^Table "([^"]+)" does not have a column named "([^"]+)"`), sqlstate.UndefinedColumn,
