@@ -74,6 +74,7 @@ type conn struct {
 
 	sess     Session
 	counted  bool // the session counts against Options.MaxConns
+	starting bool // the connection counts against Options.MaxStartupConns
 	tls      bool // the connection runs over TLS (negotiate)
 	wbuf     []byte
 	writeErr error
@@ -100,7 +101,7 @@ func newConn(ctx context.Context, s *Server, nc net.Conn) *conn {
 		portals: make(map[string]*portal),
 	}
 	c.be = pgproto3.NewBackend(in, io.Discard)
-	c.be.SetMaxBodyLen(s.opts.MaxMessageSize)
+	c.be.SetMaxBodyLen(min(MaxAuthMessageSize, s.opts.MaxMessageSize))
 	return c
 }
 
@@ -135,6 +136,10 @@ func (c *conn) serve() {
 	defer stopClose()
 	defer c.finish()
 	authenticated := c.startAuthTimer()
+	if !c.enterStartup() {
+		c.refuseStartup()
+		return
+	}
 	if !c.negotiate() {
 		return
 	}
@@ -143,6 +148,7 @@ func (c *conn) serve() {
 		return
 	}
 	authenticated()
+	c.leaveStartup()
 	for c.writeErr == nil {
 		msg, err := c.be.Receive()
 		if err != nil {
@@ -209,6 +215,7 @@ func (c *conn) finish() {
 	if c.counted {
 		c.srv.sessions.Add(-1)
 	}
+	c.leaveStartup()
 	c.cancel()
 	c.nc.Close()
 }
@@ -271,7 +278,7 @@ func (c *conn) open(m *pgproto3.StartupMessage) bool {
 	n := c.srv.sessions.Add(1)
 	c.counted = true
 	if max := c.srv.opts.MaxConns; max > 0 && n > int64(max) {
-		c.fatal(sqlstate.Errorf(sqlstate.InsufficientResources, "sorry, too many clients already"))
+		c.fatal(sqlstate.Errorf(sqlstate.TooManyConnections, "sorry, too many clients already"))
 		return false
 	}
 	sess, err := c.srv.factory.NewSession(c.ctx, user, database)
@@ -486,6 +493,12 @@ func errorResponse(severity string, err error, text string) *pgproto3.ErrorRespo
 // sendError sends an ERROR for a failed statement of text.
 func (c *conn) sendError(err error, text string) {
 	c.send(errorResponse("ERROR", err, text))
+	// Any error inside a transaction block fails it, as in Postgres, also
+	// one that wire found itself (a parameter that does not decode, a row
+	// that could not be sent).
+	if c.sess != nil {
+		c.sess.FailTransaction()
+	}
 }
 
 // fatal sends a FATAL error; the connection then ends.

@@ -23,9 +23,14 @@ type Options struct {
 	ServerVersion string
 	// MaxConns is the largest number of sessions open at once; 0 is no limit.
 	MaxConns int
-	// MaxMessageSize bounds a client message's body in bytes; 0 means
+	// MaxMessageSize bounds a client message's body in bytes once the
+	// client has authenticated (MaxAuthMessageSize before); 0 means
 	// DefaultMaxMessageSize.
 	MaxMessageSize int
+	// MaxStartupConns bounds the connections that have not authenticated
+	// yet (from accept to AuthenticationOk); a connection beyond it is
+	// refused at once with 53300. 0 means DefaultMaxStartupConns.
+	MaxStartupConns int
 	// MaxStatementSize bounds a statement's text in bytes (a Query's or a
 	// Parse's); a longer one is refused with 54000. 0 means
 	// DefaultMaxStatementSize.
@@ -68,6 +73,7 @@ type Server struct {
 	// when their current query is done.
 	stop     chan struct{}
 	sessions atomic.Int64
+	starting atomic.Int64 // connections that have not authenticated yet
 
 	// drained is closed once Shutdown has begun and no connection is left.
 	drained chan struct{}
@@ -96,6 +102,9 @@ func NewServer(f SessionFactory, opts Options) *Server {
 	}
 	if opts.AuthTimeout <= 0 {
 		opts.AuthTimeout = DefaultAuthTimeout
+	}
+	if opts.MaxStartupConns <= 0 {
+		opts.MaxStartupConns = DefaultMaxStartupConns
 	}
 	log := opts.Logger
 	if log == nil {

@@ -139,7 +139,7 @@ func TestMaxConns(t *testing.T) {
 	ts.connect(t)
 	_, err := pgx.Connect(testCtx(t), ts.connString(""))
 	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) || pgErr.Code != "53000" {
+	if !errors.As(err, &pgErr) || pgErr.Code != "53300" {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -49,6 +49,7 @@ const (
 	CantChangeRuntimeParam       = "55P02"
 	InsufficientResources        = "53000"
 	OutOfMemory                  = "53200"
+	TooManyConnections           = "53300"
 	ProgramLimitExceeded         = "54000"
 	StatementTooComplex          = "54001"
 	ConfigFileError              = "F0000"
