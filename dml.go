@@ -296,6 +296,9 @@ func (s *Session) write(ctx context.Context, o *catalog.Object, j *job, verb str
 		}
 		return nil, nil
 	}
+	if err := s.e.tableLogErr(); err != nil {
+		return nil, err
+	}
 	var lsn uint64
 	before := s.e.coord.Committed()
 	s.e.dmlMu.RLock()
@@ -317,48 +320,50 @@ func (s *Session) write(ctx context.Context, o *catalog.Object, j *job, verb str
 // applyAndLog pushes chunks, the changes of one statement to j's table,
 // into the table's fragment (it runs inside it: Do), appends them to the
 // table write log, and notes the record's LSN in j before any barrier can
-// come. It returns the LSN (0 without a log).
+// come. It returns the LSN (0 without a log). The pushes ignore ctx's
+// cancellation: once the changes start to apply, they apply whole (a
+// cancelled push would leave the table changed and a view over it not).
+// If the log fails after the changes were applied, the state would hold
+// what the log does not: the fragment is ended (a panic in Do) so that no
+// checkpoint takes them, and the table is reported failed.
 func (e *Engine) applyAndLog(ctx context.Context, j *job, chunks []exec.Chunk, in exec.Output) (uint64, error) {
 	var changes tableChanges
 	if e.tlog != nil {
 		changes = encodeChanges(j.obj, chunks)
 	}
+	pushCtx := context.WithoutCancel(ctx)
+	pushed := 0 // rows applied
 	for i, c := range chunks {
-		if err := in.Push(ctx, c); err != nil {
+		n := c.NumRows()
+		if err := in.Push(pushCtx, c); err != nil {
 			for _, rest := range chunks[i+1:] {
 				rest.Release()
 			}
-			if i > 0 && e.tlog != nil {
+			if pushed > 0 && e.tlog != nil {
 				// What was applied is logged, so that a replay matches it.
-				changes.ops, changes.rows = changes.ops[:pushedRows(chunks[:i])], changes.rows[:pushedRows(chunks[:i])]
-				e.logApplied(j, changes)
+				changes.ops, changes.rows = changes.ops[:pushed], changes.rows[:pushed]
+				e.mustLogApplied(j, changes)
 			}
 			return 0, err
 		}
+		pushed += n
 	}
-	return e.logApplied(j, changes)
+	return e.mustLogApplied(j, changes), nil
 }
 
-// pushedRows counts the rows of chunks.
-func pushedRows(chunks []exec.Chunk) int {
-	n := 0
-	for _, c := range chunks {
-		n += c.NumRows()
-	}
-	return n
-}
-
-// logApplied logs changes, applied to j's table, and notes their LSN in j.
-func (e *Engine) logApplied(j *job, changes tableChanges) (uint64, error) {
+// mustLogApplied logs changes, applied to j's table, and notes their LSN in
+// j; it panics (ending the table's fragment, see applyAndLog) when the log
+// cannot take them.
+func (e *Engine) mustLogApplied(j *job, changes tableChanges) uint64 {
 	if e.tlog == nil {
-		return 0, nil
+		return 0
 	}
 	lsn, err := e.logWrite([]tableChanges{changes})
 	if err != nil {
-		return 0, fmt.Errorf("the table write log failed, the write is not durable: %w", err)
+		panic(fmt.Errorf("the table write log failed after a write to %s was applied; the table stops: %w", j.obj.Name, err))
 	}
 	j.applied.Store(lsn)
-	return lsn, nil
+	return lsn
 }
 
 // checkUnique fails with a unique violation when a row of batch has the key

@@ -57,9 +57,9 @@ type Engine struct {
 	// COMMIT of a transaction that wrote several tables, so that no write
 	// comes between its checks and its changes.
 	dmlMu sync.RWMutex
-	mu   sync.Mutex // guards jobs and snap
-	jobs map[string]*job
-	snap *snapshot
+	mu    sync.Mutex // guards jobs and snap
+	jobs  map[string]*job
+	snap  *snapshot
 }
 
 // snapshot is the committed state ad-hoc queries read: a Pebble snapshot
@@ -183,9 +183,13 @@ func (e *Engine) Close(ctx context.Context) error {
 		e.log.Warn("metrics endpoint did not stop cleanly", "err", err)
 	}
 	if e.coord != nil {
+		// No write is half applied at the final barrier: a transaction
+		// over several tables applies them with dmlMu held.
+		e.dmlMu.Lock()
 		if err := e.coord.Stop(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stop dataflows: %w", err))
 		}
+		e.dmlMu.Unlock()
 	}
 	e.cancel()
 	e.mu.Lock()
@@ -245,6 +249,9 @@ func (e *Engine) commit(_ context.Context, epoch exec.Epoch) error {
 	if err := w.Set(metaEpochKey, v[:]); err != nil {
 		return err
 	}
+	if err := e.noteCommitted(epoch, w); err != nil {
+		return err
+	}
 	if err := w.Commit(); err != nil {
 		return err
 	}
@@ -254,7 +261,6 @@ func (e *Engine) commit(_ context.Context, epoch exec.Epoch) error {
 	e.snap = next
 	e.mu.Unlock()
 	e.releaseSnapshot(old)
-	e.noteCommitted(epoch)
 	e.beginCheckpoint(epoch)
 	e.pokeSinks(epoch)
 	return nil

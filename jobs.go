@@ -224,6 +224,12 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 	}
 	if o.Kind == catalog.Table {
 		chain = append(chain, &lsnMarker{j: j, key: lsnKey(o.RowTable())})
+		if backfill {
+			// A new table holds every record logged so far (none is its):
+			// a replay must not give it the records of a dropped table
+			// whose id it reuses.
+			j.applied.Store(e.lastLSN())
+		}
 	}
 	if par == nil {
 		spec.Ops = append(chain, last)

@@ -39,9 +39,6 @@ func (e *Engine) NewSession(_ context.Context, user, database string) (*Session,
 	if err := s.openRole(); err != nil {
 		return nil, err
 	}
-	if e.cfg.State.SynchronousCommit == "off" {
-		s.vars["synchronous_commit"] = "off"
-	}
 	return s, nil
 }
 
@@ -100,6 +97,11 @@ func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T
 	if err != nil {
 		return nil, err
 	}
+	// Describing a statement reads what it names (DuckDB runs the query):
+	// the session must be allowed to, as to run it.
+	if err := s.authorize(st); err != nil {
+		return nil, err
+	}
 	p := &Prepared{Text: text, stmt: st, ParamTypes: paramTypes}
 	switch st := st.(type) {
 	case *sql.Select:
@@ -115,7 +117,10 @@ func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T
 			if err != nil {
 				return nil, err
 			}
-			cols, err := s.describeInDuckDB(ctx, described.(*sql.Select))
+			// Only the columns are wanted: no row is read.
+			sel := described.(*sql.Select)
+			sel.Limit, sel.Offset = &sql.Literal{Kind: sql.LitInteger, Value: "0"}, nil
+			cols, err := s.describeInDuckDB(ctx, sel)
 			if err != nil {
 				return nil, err
 			}
@@ -249,9 +254,30 @@ func rewriteParams(text string, lit func(n int, pos sql.Pos) (string, error)) (s
 	for i := 0; i < len(text); i++ {
 		c := text[i]
 		switch {
+		case c == '/' && i+1 < len(text) && text[i+1] == '*':
+			// Block comments nest, as in Postgres.
+			j, depth := i+2, 1
+			for j < len(text) && depth > 0 {
+				switch {
+				case strings.HasPrefix(text[j:], "/*"):
+					depth, j = depth+1, j+2
+				case strings.HasPrefix(text[j:], "*/"):
+					depth, j = depth-1, j+2
+				default:
+					j++
+				}
+			}
+			b.WriteString(text[i:j])
+			i = j - 1
 		case c == '\'' || c == '"':
+			// In E'…' a backslash escapes the next character.
+			escapes := c == '\'' && i > 0 && (text[i-1] == 'e' || text[i-1] == 'E') && (i < 2 || !isIdentByte(text[i-2]))
 			j := i + 1
 			for j < len(text) {
+				if escapes && text[j] == '\\' {
+					j += 2
+					continue
+				}
 				if text[j] == c {
 					if j+1 < len(text) && text[j+1] == c {
 						j += 2
@@ -289,6 +315,11 @@ func rewriteParams(text string, lit func(n int, pos sql.Pos) (string, error)) (s
 		}
 	}
 	return sql.ParseOne(b.String())
+}
+
+// isIdentByte reports whether c can be part of an unquoted identifier.
+func isIdentByte(c byte) bool {
+	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }
 
 // resultColumns returns the row description of statements that are not queries.

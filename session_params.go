@@ -96,6 +96,9 @@ func (s *Session) param(name string) string {
 	if v, ok := s.vars[name]; ok {
 		return v
 	}
+	if name == "synchronous_commit" {
+		return s.defaultSynchronousCommit()
+	}
 	if p, ok := sessionParams[name]; ok {
 		return p.def
 	}

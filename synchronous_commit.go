@@ -36,6 +36,15 @@ func (s *Session) synchronousCommit() bool {
 	return s.param("synchronous_commit") != "off"
 }
 
+// defaultSynchronousCommit is the session's synchronous_commit until SET:
+// the server's state_management.synchronous_commit.
+func (s *Session) defaultSynchronousCommit() string {
+	if s.e.cfg.State.SynchronousCommit == "off" {
+		return "off"
+	}
+	return "on"
+}
+
 // awaitWrite returns once the writes the session just applied (verb names
 // the statement), logged as record lsn of the table write log (0: none),
 // are visible to queries and, with synchronous_commit on, durable: synced
@@ -46,6 +55,10 @@ func (s *Session) synchronousCommit() bool {
 // applied: the views that failed after it (which the writes may have made
 // fail) come back as WARNINGs for the statement.
 func (s *Session) awaitWrite(ctx context.Context, verb string, lsn uint64, before exec.Epoch) ([]Warning, error) {
+	// The writes are applied: a cancel or a statement_timeout now would
+	// report a failure for a write that took effect, which a client would
+	// run again. The wait ends with the writes (or with the engine).
+	ctx = context.WithoutCancel(ctx)
 	if s.synchronousCommit() {
 		if s.e.tlog != nil {
 			if err := s.e.syncWrite(lsn); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/statestore"
 	"github.com/weir-stream/weir/statestore/dmllog"
 )
@@ -50,7 +52,16 @@ type tableLog struct {
 	// record is held by that epoch's state.
 	coveredAt map[exec.Epoch]uint64
 	covered   uint64
+	// retained are the covered LSNs of the last durable checkpoints, oldest
+	// first, as many as are retained: a recovery may fall back to the
+	// oldest, so the log keeps what it lacks.
+	retained []uint64
 }
+
+// coveredKey is the state key of the LSN below which every record of the
+// log is held by the state (written at every commit): recovery checks that
+// the log still has the records after it.
+var coveredKey = statestore.AppendKey(nil, statestore.MetaTable, 0, []byte("table-log-covered"))
 
 // pendingRecord is an appended record and the tables it changes.
 type pendingRecord struct {
@@ -107,12 +118,23 @@ func (m *lsnMarker) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateWri
 	return w.Set(m.key, v[:])
 }
 
-// openTableLog opens the log when the engine has checkpoints.
+// openTableLog opens the log when the engine has checkpoints. With
+// --restore-from, the log of the writes after that checkpoint is set aside
+// (renamed), as the user asked for the state of that checkpoint.
 func (e *Engine) openTableLog() error {
 	if e.cp == nil || e.cfg.Server.DataDir == "" {
 		return nil
 	}
-	l, err := dmllog.Open(filepath.Join(e.cfg.Server.DataDir, tableLogDir))
+	dir := filepath.Join(e.cfg.Server.DataDir, tableLogDir)
+	if e.cfg.RestoreFrom != 0 {
+		aside := fmt.Sprintf("%s.before-restore-%d", dir, time.Now().Unix())
+		if err := os.Rename(dir, aside); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("set the table write log aside: %w", err)
+		} else if err == nil {
+			e.log.Warn("restoring an older checkpoint: the table writes logged after it are not applied; their log is kept", "dir", aside)
+		}
+	}
+	l, err := dmllog.Open(dir)
 	if err != nil {
 		return fmt.Errorf("open the table write log: %w", err)
 	}
@@ -229,6 +251,29 @@ func (e *Engine) logWrite(parts []tableChanges) (uint64, error) {
 	return lsn, nil
 }
 
+// tableLogErr returns the error that stopped the log, if any: writes are
+// refused before they are applied while the log cannot take them.
+func (e *Engine) tableLogErr() error {
+	if e.tlog == nil {
+		return nil
+	}
+	if err := e.tlog.log.Err(); err != nil {
+		return sqlstate.Errorf(sqlstate.SystemError, "writes to tables are refused: the table write log failed: %v", err).
+			WithHint("Check the disk of the data directory, then restart the server.")
+	}
+	return nil
+}
+
+// lastLSN returns the LSN of the last record of the log (0 without a log):
+// a new table starts there, so that no older record (of a dropped table
+// whose id it reuses) is ever applied to it.
+func (e *Engine) lastLSN() uint64 {
+	if e.tlog == nil {
+		return 0
+	}
+	return e.tlog.log.Last()
+}
+
 // syncWrite returns once the record lsn is on disk.
 func (e *Engine) syncWrite(lsn uint64) error {
 	if e.tlog == nil || lsn == 0 {
@@ -237,12 +282,12 @@ func (e *Engine) syncWrite(lsn uint64) error {
 	return e.tlog.log.Sync(lsn)
 }
 
-// noteCommitted records which log records epoch holds: called from the
-// coordinator's commit, when every table has written its LSN for epoch and
-// no later barrier has been injected.
-func (e *Engine) noteCommitted(epoch exec.Epoch) {
+// noteCommitted records which log records epoch holds, and writes it to w,
+// the commit's batch: called from the coordinator's commit, when every table
+// has written its LSN for epoch and no later barrier has been injected.
+func (e *Engine) noteCommitted(epoch exec.Epoch, w exec.StateWriter) error {
 	if e.tlog == nil {
-		return
+		return nil
 	}
 	marked := map[statestore.TableID]uint64{}
 	e.mu.Lock()
@@ -270,10 +315,13 @@ func (e *Engine) noteCommitted(epoch exec.Epoch) {
 	}
 	t.pending = t.pending[i:]
 	t.coveredAt[epoch] = t.covered
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], t.covered)
+	return w.Set(coveredKey, v[:])
 }
 
-// truncateTableLog deletes the log segments the durable checkpoint of
-// epoch holds.
+// truncateTableLog notes that the checkpoint of epoch is durable and
+// deletes the log segments that every retained checkpoint holds.
 func (e *Engine) truncateTableLog(epoch uint64) {
 	t := e.tlog
 	if t == nil {
@@ -286,11 +334,21 @@ func (e *Engine) truncateTableLog(epoch uint64) {
 			delete(t.coveredAt, ep)
 		}
 	}
+	if ok {
+		t.retained = append(t.retained, covered)
+		if n := max(e.cfg.State.RetainedCheckpoints, 1); len(t.retained) > n {
+			t.retained = t.retained[len(t.retained)-n:]
+		}
+	}
+	var oldest uint64
+	if len(t.retained) > 0 {
+		oldest = t.retained[0]
+	}
 	t.mu.Unlock()
-	if !ok || covered == 0 {
+	if !ok || oldest == 0 {
 		return
 	}
-	if err := t.log.Truncate(covered); err != nil {
+	if err := t.log.Truncate(oldest); err != nil {
 		e.log.Warn("could not delete table write log segments", "err", err)
 	}
 }
@@ -323,12 +381,12 @@ func (e *Engine) replayTableLog(ctx context.Context) error {
 		}
 		highest = max(highest, j.applied.Load())
 	}
-	if e.cfg.RestoreFrom != 0 {
-		e.log.Warn("restoring an older checkpoint: the table writes logged after it are not applied")
-		if err := t.log.Truncate(^uint64(0)); err != nil {
-			return err
+	if v, ok, err := e.store.Get(coveredKey); err == nil && ok && len(v) == 8 {
+		// The log must go on right after what the state holds.
+		if covered, first := binary.BigEndian.Uint64(v), t.log.First(); first > covered+1 {
+			e.log.Error("the table write log lacks records the restored checkpoint does not hold: writes acknowledged after it may be missing",
+				"checkpoint_holds_up_to", covered, "log_starts_at", first)
 		}
-		return t.log.SetNext(highest + 1)
 	}
 	start := time.Now()
 	var records, rows int
@@ -388,13 +446,19 @@ func (e *Engine) replayChanges(ctx context.Context, j *job, p tableChanges, lsn 
 		}
 	}
 	batch := dec.NewBatch()
-	return j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
+	pushed := false
+	err := j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
+		pushed = true
 		if err := in.Push(ctx, exec.Chunk{Batch: batch, Ops: p.ops}); err != nil {
 			return err
 		}
 		j.applied.Store(lsn)
 		return nil
 	})
+	if !pushed {
+		batch.Release()
+	}
+	return err
 }
 
 // closeTableLog syncs and closes the log.

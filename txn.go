@@ -3,7 +3,9 @@ package weir
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 
@@ -77,6 +79,9 @@ type transaction struct {
 	overlay statestore.Overlay
 	// written are the tables the block wrote, in the order of first write.
 	written []*catalog.Object
+	// vars are the session's parameters at BEGIN: a block that does not
+	// commit takes back what SET changed in it, as in Postgres.
+	vars map[string]string
 }
 
 // TxStatus returns the session's transaction status as the wire protocol's
@@ -90,6 +95,15 @@ func (s *Session) TxStatus() byte {
 		return 'E'
 	}
 	return 'T'
+}
+
+// FailTransaction fails the open transaction block, if any: the wire
+// server calls it for errors it finds outside the session's statements (a
+// parameter that does not decode), which fail a block as any error does.
+func (s *Session) FailTransaction() {
+	if s.tx != nil {
+		s.tx.failed = true
+	}
 }
 
 // errTxAborted is the error of every statement of a failed transaction
@@ -166,10 +180,21 @@ func statementName(st sql.Statement) string {
 		return "DROP"
 	case *sql.Flush:
 		return "FLUSH"
-	default:
-		_ = st
-		return "this statement"
+	case *sql.CreateRole:
+		return "CREATE ROLE"
+	case *sql.AlterRole:
+		return "ALTER ROLE"
+	case *sql.DropRole:
+		return "DROP ROLE"
+	case *sql.Grant:
+		if st.Revoke {
+			return "REVOKE"
+		}
+		return "GRANT"
+	case *sql.AlterViewResume:
+		return "ALTER MATERIALIZED VIEW … RESUME"
 	}
+	return "this statement"
 }
 
 // transactionStatement runs BEGIN, COMMIT, ROLLBACK and the savepoint
@@ -188,7 +213,7 @@ func (s *Session) transactionStatement(ctx context.Context, st *sql.Transaction)
 		if st.Isolation == "serializable" {
 			return nil, at(errSerializable(), st.Pos)
 		}
-		s.tx = &transaction{readOnly: st.ReadOnly, overlay: statestore.Overlay{Changes: map[string][]byte{}}}
+		s.tx = &transaction{readOnly: st.ReadOnly, overlay: statestore.Overlay{Changes: map[string][]byte{}}, vars: maps.Clone(s.vars)}
 		return &Result{Tag: "BEGIN"}, nil
 	case "COMMIT", "ROLLBACK":
 		tx := s.tx
@@ -199,10 +224,12 @@ func (s *Session) transactionStatement(ctx context.Context, st *sql.Transaction)
 		// applies nothing, as a ROLLBACK.
 		defer s.endTransaction()
 		if st.Verb == "ROLLBACK" || tx.failed {
+			s.vars = tx.vars
 			return &Result{Tag: "ROLLBACK"}, nil
 		}
 		warnings, err := s.commitTransaction(ctx, tx)
 		if err != nil {
+			s.vars = tx.vars
 			return nil, err
 		}
 		return &Result{Tag: "COMMIT", Warnings: warnings}, nil
@@ -339,14 +366,13 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 	for _, o := range tx.written {
 		cur, ok := s.e.cat.Get(o.Name)
 		if !ok || cur.RowTable() != o.RowTable() {
-			return nil, sqlstate.Errorf(sqlstate.SerializationFailure,
-				"could not serialize access: table \"%s\" was dropped since the transaction began", o.Name)
+			return nil, errTableGone(o)
 		}
 		s.e.mu.Lock()
 		j := s.e.jobs[o.Name]
 		s.e.mu.Unlock()
-		if j == nil || j.mat == nil {
-			return nil, sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "table \"%s\" is not running", o.Name)
+		if j == nil || j.mat == nil || j.obj.RowTable() != o.RowTable() {
+			return nil, errTableGone(o)
 		}
 		lo, hi := statestore.TableSpan(o.RowTable())
 		var keys []string
@@ -362,6 +388,9 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 	}
 	if len(parts) == 0 {
 		return nil, nil
+	}
+	if err := s.e.tableLogErr(); err != nil {
+		return nil, err
 	}
 	before := s.e.coord.Committed()
 	if len(parts) == 1 {
@@ -382,6 +411,9 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 			return err
 		})
 		s.e.dmlMu.RUnlock()
+		if errors.Is(err, exec.ErrFragmentEnded) {
+			return nil, errTableGone(p.o)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -399,32 +431,45 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 		}
 		defer resume()
 		for _, p := range parts {
-			if err := p.j.frag.Do(ctx, func(context.Context, exec.Output) error { return s.checkTxPart(tx, p) }); err != nil {
+			err := p.j.frag.Do(ctx, func(context.Context, exec.Output) error { return s.checkTxPart(tx, p) })
+			if errors.Is(err, exec.ErrFragmentEnded) {
+				return errTableGone(p.o)
+			}
+			if err != nil {
 				return err
 			}
 		}
-		// The tables' changes are logged as one record, so that a replay
+		// From here on the changes apply whole, whatever happens to ctx;
+		// the tables' changes are logged as one record, so that a replay
 		// applies all of them or none.
+		applyCtx := context.WithoutCancel(ctx)
 		var logged []tableChanges
 		var jobs []*job
+		var applyErr error
 		for _, p := range parts {
-			err := p.j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
+			applyErr = p.j.frag.Do(applyCtx, func(ctx context.Context, in exec.Output) error {
 				chunk, err := s.txChunk(tx, p)
 				if err != nil || chunk.Batch == nil {
 					return err
 				}
-				if s.e.tlog != nil {
-					logged = append(logged, encodeChanges(p.o, []exec.Chunk{chunk}))
-					jobs = append(jobs, p.j)
+				changes := encodeChanges(p.o, []exec.Chunk{chunk})
+				if err := in.Push(ctx, chunk); err != nil {
+					return err
 				}
-				return in.Push(ctx, chunk)
+				logged = append(logged, changes)
+				jobs = append(jobs, p.j)
+				return nil
 			})
-			if err != nil {
-				return fmt.Errorf("COMMIT failed after applying part of the transaction: %w", err)
+			if applyErr != nil {
+				// A table's dataflow ended under the COMMIT: what the others
+				// applied is logged all the same, so that the log matches
+				// their state.
+				applyErr = fmt.Errorf("COMMIT failed after applying part of the transaction: %w", applyErr)
+				break
 			}
 		}
-		if len(logged) == 0 {
-			return nil
+		if len(logged) == 0 || s.e.tlog == nil {
+			return applyErr
 		}
 		if lsn, err = s.e.logWrite(logged); err != nil {
 			return fmt.Errorf("the table write log failed, the transaction is not durable: %w", err)
@@ -433,12 +478,19 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 		for _, j := range jobs {
 			j.applied.Store(lsn)
 		}
-		return nil
+		return applyErr
 	}()
 	if err != nil {
 		return nil, err
 	}
 	return s.awaitWrite(ctx, "COMMIT", lsn, before)
+}
+
+// errTableGone is COMMIT's error when a table the block wrote was dropped
+// (and maybe created again) since the block wrote it.
+func errTableGone(o *catalog.Object) error {
+	return sqlstate.Errorf(sqlstate.SerializationFailure,
+		"could not serialize access: table \"%s\" was dropped since the transaction began", o.Name)
 }
 
 // checkTxPart fails when a row p's keys name changed since tx's snapshot.

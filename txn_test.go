@@ -106,6 +106,29 @@ func TestTransactionsPgx(t *testing.T) {
 		t.Fatalf("after a failed block: %d rows, want 3", n)
 	}
 
+	// An error the wire server finds itself (a parameter that is not
+	// UTF-8) fails the block too: COMMIT answers ROLLBACK.
+	tx, err = conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO kv VALUES (5, 'five')"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = tx.Exec(ctx, "INSERT INTO kv VALUES ($1, $2)", 6, "\xff")
+	if !errors.As(err, &pe) || pe.Code != "22021" {
+		t.Fatalf("a parameter that is not UTF-8: %v, want 22021", err)
+	}
+	if st := conn.PgConn().TxStatus(); st != 'E' {
+		t.Errorf("status after a bad parameter = %c, want E", st)
+	}
+	if err := tx.Commit(ctx); !errors.Is(err, pgx.ErrTxCommitRollback) {
+		t.Fatalf("Commit after a bad parameter = %v, want ErrTxCommitRollback", err)
+	}
+	if n := count(); n != 3 {
+		t.Fatalf("after a block failed by a bad parameter: %d rows, want 3", n)
+	}
+
 	// A block abandoned by a closed connection is rolled back.
 	other, err := pgx.Connect(ctx, ts.dsn)
 	if err != nil {

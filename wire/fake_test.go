@@ -56,6 +56,8 @@ type fakeSession struct{ f *fakeFactory }
 
 func (s *fakeSession) TxStatus() byte { return 'I' }
 
+func (s *fakeSession) FailTransaction() {}
+
 func (s *fakeSession) Close() error {
 	s.f.closed.Add(1)
 	return nil

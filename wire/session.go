@@ -37,6 +37,10 @@ type Session interface {
 	// TxStatus is the transaction status ReadyForQuery reports: 'I' idle,
 	// 'T' in a transaction block, 'E' in a failed transaction block.
 	TxStatus() byte
+	// FailTransaction fails the open transaction block, if any: wire calls
+	// it for every error it sends, so that one outside the session's
+	// statements (a bad parameter) fails the block as it does in Postgres.
+	FailTransaction()
 	// Close releases the session; wire calls it once, when the connection ends.
 	Close() error
 }

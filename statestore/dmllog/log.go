@@ -99,10 +99,14 @@ func Open(dir string) (*Log, error) {
 			return nil, err
 		}
 		if errors.Is(err, errTorn) {
-			if i != len(l.segs)-1 {
-				return nil, fmt.Errorf("dmllog: %s: %w before the last segment", s.path, err)
+			// Only the last segment with records can end torn: later ones
+			// are empty (an earlier Open started them).
+			for _, later := range l.segs[i+1:] {
+				if st, serr := os.Stat(later.path); serr != nil || st.Size() > 0 {
+					return nil, fmt.Errorf("dmllog: %s: %w before the last segment", s.path, err)
+				}
 			}
-			if err := os.Truncate(s.path, good); err != nil {
+			if err := truncateSynced(s.path, good); err != nil {
 				return nil, fmt.Errorf("dmllog: truncating the torn end of %s: %w", s.path, err)
 			}
 		}
@@ -118,6 +122,24 @@ func Open(dir string) (*Log, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// truncateSynced cuts the file at path to size and syncs it, so that the
+// torn end cannot come back after a power loss.
+func truncateSynced(path string, size int64) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if err := f.Truncate(size); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // segmentLSN parses the first LSN out of a segment file's name.
@@ -168,6 +190,35 @@ func (l *Log) SetNext(lsn uint64) error {
 	l.segs = l.segs[:len(l.segs)-1]
 	l.next, l.written, l.synced = lsn, lsn-1, lsn-1
 	return l.startSegment()
+}
+
+// Err returns the error that stopped the log taking appends (a failed write
+// or sync, or Close), or nil while it takes them.
+func (l *Log) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
+}
+
+// Last returns the LSN of the last record appended (or, before any, one
+// below the next).
+func (l *Log) Last() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.next - 1
+}
+
+// First returns the LSN of the oldest record the log holds, or 0 when it
+// holds none.
+func (l *Log) First() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range l.segs {
+		if s.last >= s.first {
+			return s.first
+		}
+	}
+	return 0
 }
 
 // Append writes a record with payload and returns its LSN. The record is in
@@ -324,6 +375,10 @@ func (l *Log) Close() error {
 		return nil
 	}
 	err := l.f.Sync()
+	if err == nil {
+		l.synced = l.written
+	}
+	l.cond.Broadcast()
 	if cerr := l.f.Close(); err == nil {
 		err = cerr
 	}
