@@ -130,6 +130,10 @@ func insertTargets(o *catalog.Object, st *sql.Insert) ([]int, error) {
 	return targets, nil
 }
 
+// valuesGroup is how many rows of INSERT … VALUES are evaluated before
+// their one-value arrays are concatenated.
+const valuesGroup = 1024
+
 func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 	o, j, err := s.dmlTarget(st.Table, "insert into")
 	if err != nil {
@@ -206,6 +210,20 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 				cols[i] = append(cols[i], arr)
 			}
 			rows++
+			if rows%valuesGroup == 0 {
+				// Thousands of one-value arrays cost far more than their
+				// values: fold them as they come.
+				for i, c := range cols {
+					all, err := array.Concatenate(c, s.e.mem)
+					if err != nil {
+						return nil, err
+					}
+					for _, a := range c {
+						a.Release()
+					}
+					cols[i] = append(c[:0], all)
+				}
+			}
 		}
 	}
 	if rows == 0 {
