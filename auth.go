@@ -1,6 +1,7 @@
 package weir
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -152,6 +153,26 @@ func (e *Engine) ensureSuperuser() error {
 	}
 	e.log.Info("superuser created", "role", r.Name)
 	return nil
+}
+
+// passwordAuthKey marks the context of a session whose client proved its
+// password.
+type passwordAuthKey struct{}
+
+// WithPasswordAuthentication returns ctx marked as that of a client whose
+// password the server has checked (the wire server passes it to NewSession
+// with scram-sha-256). NewSession then refuses a user that is no role,
+// where it would otherwise open a superuser session as for trust
+// authentication and the engine's own sessions.
+func WithPasswordAuthentication(ctx context.Context) context.Context {
+	return context.WithValue(ctx, passwordAuthKey{}, true)
+}
+
+// passwordAuthenticated reports whether ctx was marked by
+// WithPasswordAuthentication.
+func passwordAuthenticated(ctx context.Context) bool {
+	marked, _ := ctx.Value(passwordAuthKey{}).(bool)
+	return marked
 }
 
 // LoginVerifier returns the SCRAM verifier of the role user when it may

@@ -18,11 +18,16 @@ import (
 // role acts with that role's rights, read afresh at every statement (so an
 // ALTER or DROP takes effect at once); a role without LOGIN is refused. A
 // user that is no role is a superuser: trust authentication's callers and
-// the engine's own sessions (init scripts, pipelines, the Go API); with
-// scram-sha-256 a client cannot get in as one.
-func (s *Session) openRole() error {
+// the engine's own sessions (init scripts, pipelines, the Go API). A client
+// that authenticated with a password (ctx marked by
+// WithPasswordAuthentication) must be a role: one dropped after its
+// password was checked is refused, not made a superuser.
+func (s *Session) openRole(ctx context.Context) error {
 	r, ok := s.e.cat.Role(s.user)
 	if !ok {
+		if passwordAuthenticated(ctx) {
+			return sqlstate.Errorf(sqlstate.InvalidAuthorization, "role \"%s\" does not exist", s.user)
+		}
 		s.unboundSuperuser = true
 		return nil
 	}

@@ -34,9 +34,9 @@ type Session struct {
 // already (the database name is informational: weir has one). A user that
 // is a role acts with its privileges; any other user is a superuser
 // (roles.go: openRole).
-func (e *Engine) NewSession(_ context.Context, user, database string) (*Session, error) {
+func (e *Engine) NewSession(ctx context.Context, user, database string) (*Session, error) {
 	s := &Session{e: e, user: user, database: database, vars: map[string]string{}}
-	if err := s.openRole(); err != nil {
+	if err := s.openRole(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil

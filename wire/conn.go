@@ -281,7 +281,13 @@ func (c *conn) open(m *pgproto3.StartupMessage) bool {
 		c.fatal(sqlstate.Errorf(sqlstate.TooManyConnections, "sorry, too many clients already"))
 		return false
 	}
-	sess, err := c.srv.factory.NewSession(c.ctx, user, database)
+	sessCtx := c.ctx
+	if c.srv.opts.Passwords != nil {
+		// The user must still be a role: it may have been dropped
+		// since its password was checked.
+		sessCtx = weir.WithPasswordAuthentication(sessCtx)
+	}
+	sess, err := c.srv.factory.NewSession(sessCtx, user, database)
 	if err != nil {
 		c.fatal(sqlstate.From(err))
 		return false

@@ -38,8 +38,9 @@ type Options struct {
 	// Passwords, when set, makes every client authenticate with
 	// SCRAM-SHA-256 against the verifier (Postgres' stored form) it returns
 	// for the startup packet's user; ok false (no such role, no password,
-	// no LOGIN) fails the exchange like a wrong password. Nil is trust
-	// authentication: every user name is let in.
+	// no LOGIN) fails the exchange like a wrong password; the session is
+	// then opened with a context marked by weir.WithPasswordAuthentication.
+	// Nil is trust authentication: every user name is let in.
 	Passwords func(user string) (verifier string, ok bool)
 	// TLS, when set, answers SSLRequest with 'S' and runs TLS over the
 	// connection; nil answers 'N'.
