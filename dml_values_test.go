@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // TestInsertManyValues inserts more rows in one INSERT … VALUES than are
@@ -14,11 +12,7 @@ import (
 func TestInsertManyValues(t *testing.T) {
 	ts := startServer(t, memoryConfig())
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, ts.dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connect(t, ts.dsn)
 	mustExec(t, conn, "CREATE TABLE many (a INT, b TEXT)")
 	const n = 2500
 	var sb strings.Builder
@@ -35,7 +29,7 @@ func TestInsertManyValues(t *testing.T) {
 	}
 	mustExec(t, conn, sb.String())
 	var count, sum, nulls, distinct int
-	err = conn.QueryRow(ctx, "SELECT count(*), sum(a), count(*) - count(b), count(DISTINCT b) FROM many").Scan(&count, &sum, &nulls, &distinct)
+	err := conn.QueryRow(ctx, "SELECT count(*), sum(a), count(*) - count(b), count(DISTINCT b) FROM many").Scan(&count, &sum, &nulls, &distinct)
 	if err != nil {
 		t.Fatal(err)
 	}

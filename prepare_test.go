@@ -17,11 +17,7 @@ import (
 func TestPrepareChecksPrivileges(t *testing.T) {
 	ts := startServer(t, memoryConfig())
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, ts.dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
+	admin := connect(t, ts.dsn)
 	mustExec(t, admin, "CREATE TABLE secrets (k INT PRIMARY KEY, secret TEXT)")
 	mustExec(t, admin, "INSERT INTO secrets VALUES (1, 'topsecret')")
 	mustExec(t, admin, "CREATE USER alice")

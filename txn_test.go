@@ -23,11 +23,7 @@ import (
 func TestTransactionsPgx(t *testing.T) {
 	ts := startServer(t, memoryConfig())
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, ts.dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connect(t, ts.dsn)
 	mustExec(t, conn, "CREATE TABLE kv (k INT PRIMARY KEY, v TEXT)")
 	count := func() int {
 		var n int
@@ -149,11 +145,7 @@ func TestTransactionsPgx(t *testing.T) {
 func TestTransactionAtomicity(t *testing.T) {
 	ts := startServer(t, memoryConfig())
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, ts.dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connect(t, ts.dsn)
 	mustExec(t, conn, "CREATE TABLE left_side (id INT PRIMARY KEY, units BIGINT)")
 	mustExec(t, conn, "CREATE TABLE right_side (id INT PRIMARY KEY, units BIGINT)")
 	mustExec(t, conn, "INSERT INTO left_side VALUES (1, 1000)")
@@ -234,11 +226,7 @@ func TestTransactionsPsql(t *testing.T) {
 	}
 	ts := startServer(t, memoryConfig())
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, ts.dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connect(t, ts.dsn)
 	mustExec(t, conn, "CREATE TABLE notes (id INT PRIMARY KEY, body TEXT)")
 	pc, err := pgx.ParseConfig(ts.dsn)
 	if err != nil {
@@ -295,11 +283,7 @@ ROLLBACK
 func TestSystemTablesExtendedProtocol(t *testing.T) {
 	ts := startServer(t, memoryConfig())
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, ts.dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connect(t, ts.dsn)
 	mustExec(t, conn, "CREATE TABLE t (a INT)")
 	var n int
 	if err := conn.QueryRow(ctx, "SELECT count(*) FROM weir_jobs WHERE name = $1", "t").Scan(&n); err != nil || n != 1 {
@@ -313,11 +297,7 @@ func TestSystemTablesExtendedProtocol(t *testing.T) {
 func TestExtendedProtocolDuckDBParams(t *testing.T) {
 	ts := startServer(t, memoryConfig())
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, ts.dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connect(t, ts.dsn)
 	mustExec(t, conn, "CREATE TABLE a (id INT PRIMARY KEY, x TEXT)")
 	mustExec(t, conn, "CREATE TABLE b (id INT PRIMARY KEY, y TEXT)")
 	mustExec(t, conn, "INSERT INTO a VALUES (1, 'one'), (2, 'two')")
@@ -334,36 +314,15 @@ func TestExtendedProtocolDuckDBParams(t *testing.T) {
 func TestWriteWarnsOfFailedView(t *testing.T) {
 	ts := startServer(t, memoryConfig())
 	ctx := context.Background()
-	cfg, err := pgx.ParseConfig(ts.dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var notices []*pgconn.Notice
-	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
-		mu.Lock()
-		notices = append(notices, n)
-		mu.Unlock()
-	}
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn, notices := noticeConn(t, ts.dsn)
 	mustExec(t, conn, "CREATE TABLE d (x INT)")
 	mustExec(t, conn, "CREATE MATERIALIZED VIEW inv AS SELECT 100 / x AS q FROM d")
 	mustExec(t, conn, "INSERT INTO d VALUES (4)")
-	mu.Lock()
-	if len(notices) != 0 {
-		t.Fatalf("a good insert warned: %+v", notices[0])
+	if got := notices(); len(got) != 0 {
+		t.Fatalf("a good insert warned: %+v", got[0])
 	}
-	mu.Unlock()
 	mustExec(t, conn, "INSERT INTO d VALUES (0)")
-	mu.Lock()
-	got := notices
-	notices = nil
-	mu.Unlock()
-	if len(got) != 1 || got[0].Severity != "WARNING" || !strings.Contains(got[0].Message, `"inv" has failed: division by zero`) {
+	if got := notices(); len(got) != 1 || got[0].Severity != "WARNING" || !strings.Contains(got[0].Message, `"inv" has failed: division by zero`) {
 		t.Fatalf("notices after the insert that breaks the view: %+v", got)
 	}
 	// The insert itself was applied.
