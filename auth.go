@@ -129,14 +129,24 @@ func (c AuthConfig) superuserPassword() (string, error) {
 	return "", fmt.Errorf("server.auth.superuser_password_file: required to create the superuser %q (or set %s)", c.Superuser, SuperuserPasswordEnv)
 }
 
-// ensureSuperuser creates the configured superuser when clients
-// authenticate with passwords and the role does not exist yet.
+// ensureSuperuser makes sure that someone can administer the server when
+// clients authenticate with passwords: it creates the configured superuser
+// when the role does not exist yet. A role of that name that exists
+// without SUPERUSER or LOGIN refuses the start (promoting it would hand the
+// server to whoever holds that role's password); one without a password
+// gets the configured one.
 func (e *Engine) ensureSuperuser() error {
 	auth := e.cfg.Server.Auth
 	if !auth.SCRAM() {
 		return nil
 	}
-	if _, ok := e.cat.Role(auth.Superuser); ok {
+	r, exists := e.cat.Role(auth.Superuser)
+	if exists && (!r.Superuser || !r.Login) {
+		return fmt.Errorf("server.auth.superuser: the role %q exists without SUPERUSER or LOGIN, so nobody could "+
+			"administer the server; give it both (ALTER ROLE %s SUPERUSER LOGIN, as a superuser or in a trust start "+
+			"on a loopback address) or name another role", auth.Superuser, auth.Superuser)
+	}
+	if exists && r.Password != "" {
 		return nil
 	}
 	pw, err := auth.superuserPassword()
@@ -147,11 +157,15 @@ func (e *Engine) ensureSuperuser() error {
 	if err != nil {
 		return err
 	}
-	r := &catalog.Role{Name: auth.Superuser, Password: v.String(), Superuser: true, Login: true}
-	if err := e.writeNow(func(w exec.StateWriter) error { return e.cat.PutRole(w, r) }); err != nil {
+	nr := &catalog.Role{Name: auth.Superuser, Password: v.String(), Superuser: true, Login: true}
+	if err := e.writeNow(func(w exec.StateWriter) error { return e.cat.PutRole(w, nr) }); err != nil {
 		return err
 	}
-	e.log.Info("superuser created", "role", r.Name)
+	if exists {
+		e.log.Warn("the configured superuser had no password: it has the configured one now", "role", nr.Name)
+	} else {
+		e.log.Info("superuser created", "role", nr.Name)
+	}
 	return nil
 }
 
