@@ -285,6 +285,18 @@ func (e *Engine) haltAtStart(o *catalog.Object, backfill bool) (halted bool, err
 			}
 		}
 	}
+	if !failed && o.Kind == catalog.Sink {
+		// A sink whose owner may no longer read what it exports does not
+		// start. The refusal is not kept: the next start checks again.
+		if err := e.checkOwnerReads(o); err != nil {
+			if backfill {
+				return false, err
+			}
+			e.log.Warn("sink not started: its owner may no longer read its input", "sink", o.Name, "owner", o.Owner, "err", err)
+			e.failed.put(e.newFailure(o, err))
+			failed = true
+		}
+	}
 	if !failed {
 		return false, nil
 	}

@@ -74,15 +74,22 @@ func (s *Session) roleExists() bool {
 const publicRole = "public"
 
 // checkPrivilege returns 42501 unless the session may use priv on the
-// relation named name (owned, or granted to its role or to PUBLIC); names
-// that are no catalog object (system tables, names that fail later with
-// their own error) pass.
+// relation named name (owned, or granted to its role or to PUBLIC), and,
+// to read a view, unless the view's owner may still read what the view
+// reads (checkOwnerReads); names that are no catalog object (system
+// tables, names that fail later with their own error) pass.
 func (s *Session) checkPrivilege(name sql.ObjectName, priv sql.Privilege) error {
 	o, ok := s.e.cat.Get(name.Last().Value)
-	if !ok || s.owns(o) || s.e.cat.HasPrivilege(o.Name, s.user, string(priv)) || s.e.cat.HasPrivilege(o.Name, publicRole, string(priv)) {
+	if !ok {
 		return nil
 	}
-	return permissionDenied(o, name.Position())
+	if !s.owns(o) && !s.e.cat.HasPrivilege(o.Name, s.user, string(priv)) && !s.e.cat.HasPrivilege(o.Name, publicRole, string(priv)) {
+		return permissionDenied(o, name.Position())
+	}
+	if priv == sql.PrivSelect && o.Kind == catalog.View {
+		return s.e.checkOwnerReads(o)
+	}
+	return nil
 }
 
 // checkReads checks SELECT on every relation the statement or query n
