@@ -21,8 +21,9 @@ import (
 )
 
 // RowIDColumn is the name of the hidden BIGINT column the source appends
-// after the declared and included columns: partition<<48 | offset, unique
-// and stable per record across restarts.
+// after the declared and included columns: RowID of the record (its
+// partition, offset and the topic's generation), unique and stable per
+// record across restarts and across the topic's deletion and re-creation.
 const RowIDColumn = "_row_id"
 
 // DefaultBatchRows is the most records a chunk holds unless batch_rows says otherwise.

@@ -45,12 +45,16 @@ const fetchMaxWait = 250 * time.Millisecond
 // The source never fails because the brokers or the topic are away: the
 // watcher retries its listing with backoff, Progress reports the source
 // waiting with the last error, and the client resumes fetching at its
-// offsets once the brokers answer again. A topic that does not exist yet
-// is read from its start once it appears.
+// offsets once the brokers answer again. A topic that does not exist at
+// the source's first listing is read from its start once it appears (the
+// source's state keeps that, so a restart does not read it by the startup
+// mode); so is a topic deleted and created again, found by its new id at a
+// listing, the first after a restart included.
 //
 // The offsets in state are those of the records Next returned: every
 // partition is read from exactly the offset after them, so a restart
-// neither skips nor repeats a record. The consumer group's committed
+// neither skips nor repeats a record. Next to them the state holds the
+// topic's id and generation (a topicState). The consumer group's committed
 // offsets are never read back (only scan.startup.mode = 'group' reads them,
 // for partitions without state).
 type Source struct {
@@ -60,13 +64,16 @@ type Source struct {
 	schema *arrow.Schema // declared, included, RowIDColumn
 
 	// Owned by the runtime goroutine.
-	next    map[int32]int64 // offset after the last record returned, per partition
-	pending []*kgo.Record   // records taken from the buffer, not yet decoded
-	rows    *format.RowBuilder
-	extra   []array.Builder // one per Include column, then the row ids
-	errs    int64
-	dirty   bool // next changed since the last publish
-	lastLog time.Time
+	next     map[int32]int64 // offset after the last record returned, per partition
+	topic    topicState      // the topic next is of, recorded with it
+	gone     map[int32]bool  // partitions whose recorded offsets are to be deleted
+	replaced bool            // next was replaced since the last publish
+	pending  []*kgo.Record   // records taken from the buffer, not yet decoded
+	rows     *format.RowBuilder
+	extra    []array.Builder // one per Include column, then the row ids
+	errs     int64
+	dirty    bool // next changed since the last publish
+	lastLog  time.Time
 
 	cl       *kgo.Client
 	adm      *kadm.Client
@@ -79,14 +86,16 @@ type Source struct {
 	restored map[int32]int64 // the offsets in state at Open
 	// resolved says the partitions of the first listing got their start
 	// offsets; topicLate says a listing before it found no topic (created
-	// after the stream: everything in it is new, read from the start).
+	// after the source: everything in it is new, read from the start), or
+	// the state says an earlier run found none.
 	resolved, topicLate bool
-	topicID             kadm.TopicID // the topic's id at the last listing
+	seen                topicState // the topic at the last listing
 	// recreating says the topic's id changed and its new partitions are
 	// not consumed yet (their start offsets replace the recorded ones).
 	recreating bool
 
 	mu       sync.Mutex
+	readID   kadm.TopicID // the id of the topic consumed (zero: not known)
 	pubNext  map[int32]int64
 	hwm      map[int32]int64
 	waiting  bool   // the last listing or fetch failed
@@ -98,13 +107,20 @@ type Source struct {
 }
 
 // polled is what the background goroutines hand to Next, in order: the
-// partitions that start being consumed (with their start offsets), or records.
-// With reset, the start offsets replace those recorded (the topic was
-// deleted and created again: its offsets begin anew).
+// partitions that start being consumed (with their start offsets and the
+// topic they are of), that the topic did not exist at the first listing,
+// or records. With reset, the start offsets replace every recorded one
+// (the topic was deleted and created again: its offsets begin anew, under
+// a new generation).
 type polled struct {
 	added map[int32]int64
 	reset bool
-	recs  []*kgo.Record
+	topic topicState // with added
+	late  bool
+	// recs were fetched from the topic whose id is id (zero: the brokers
+	// do not say); Next drops those of a topic deleted since.
+	id   kadm.TopicID
+	recs []*kgo.Record
 }
 
 var (
@@ -187,10 +203,15 @@ func (s *Source) Open(ctx context.Context, oc exec.OpenContext) error {
 	if s.cl != nil {
 		return errors.New("kafka source: opened twice")
 	}
-	s.next = map[int32]int64{}
+	s.next, s.gone = map[int32]int64{}, map[int32]bool{}
 	if oc.State != nil {
 		prefix := s.opts.Key
 		err := oc.State.Scan(prefix, prefixEnd(prefix), func(k, v []byte) (bool, error) {
+			if string(k[len(prefix):]) == topicStateSuffix {
+				t, err := decodeTopicState(v)
+				s.topic = t
+				return err == nil, err
+			}
 			if len(k) != len(prefix)+4 || len(v) != 8 {
 				return false, fmt.Errorf("kafka source: bad offset record (key %x, %d bytes)", k, len(v))
 			}
@@ -222,7 +243,9 @@ func (s *Source) Open(ctx context.Context, oc exec.OpenContext) error {
 	s.cl, s.adm = cl, kadm.NewClient(cl)
 	s.known = map[int32]bool{}
 	s.restored = maps.Clone(s.next)
+	s.seen, s.topicLate = s.topic, s.topic.late
 	s.mu.Lock()
+	s.readID = s.topic.id
 	s.pubNext = maps.Clone(s.next)
 	s.hwm = map[int32]int64{}
 	s.mu.Unlock()
@@ -232,7 +255,7 @@ func (s *Source) Open(ctx context.Context, oc exec.OpenContext) error {
 	}
 	s.extra = append(s.extra, array.NewInt64Builder(s.mem))
 	s.log.Info("kafka source: opened", "brokers", strings.Join(s.opts.Brokers, ","),
-		"security", s.opts.Security.String(), "restored", len(s.restored))
+		"security", s.opts.Security.String(), "restored", len(s.restored), "generation", s.topic.gen)
 
 	s.buf = make(chan polled, max(2, min(64, bufferRecords/s.opts.BatchRows)))
 	bg, cancel := context.WithCancel(context.Background())
@@ -326,22 +349,43 @@ func (s *Source) poll(ctx context.Context) {
 				s.setWaiting(fmt.Errorf("kafka source: fetch from partition %d: %w", p, err))
 			}
 		})
+		// A fetch from before the topic was deleted and created again may
+		// come after it: its records are tagged with the old topic's id
+		// (Next drops them) and its high watermarks are not the new topic's.
+		var batches []polled
 		s.mu.Lock()
-		fs.EachPartition(func(p kgo.FetchTopicPartition) {
-			if p.HighWatermark > s.hwm[p.Partition] {
-				s.hwm[p.Partition] = p.HighWatermark
+		for _, f := range fs {
+			for _, t := range f.Topics {
+				id := kadm.TopicID(t.TopicID)
+				current := id == (kadm.TopicID{}) || s.readID == (kadm.TopicID{}) || id == s.readID
+				var recs []*kgo.Record
+				for _, p := range t.Partitions {
+					if current && p.HighWatermark > s.hwm[p.Partition] {
+						s.hwm[p.Partition] = p.HighWatermark
+					}
+					recs = append(recs, p.Records...)
+				}
+				if len(recs) == 0 {
+					continue
+				}
+				if n := len(batches); n > 0 && batches[n-1].id == id {
+					batches[n-1].recs = append(batches[n-1].recs, recs...)
+				} else {
+					batches = append(batches, polled{id: id, recs: recs})
+				}
 			}
-		})
+		}
 		s.mu.Unlock()
-		recs := fs.Records()
-		if len(recs) == 0 {
+		if len(batches) == 0 {
 			continue
 		}
 		s.setRunning()
-		select {
-		case s.buf <- polled{recs: recs}:
-		case <-ctx.Done():
-			return
+		for _, b := range batches {
+			select {
+			case s.buf <- b:
+			case <-ctx.Done():
+				return
+			}
 		}
 	}
 }
@@ -413,7 +457,7 @@ func (s *Source) setRunning() {
 // recorded offsets or by the startup mode, and those added since from their
 // earliest offset (what was written to a new partition before it was seen
 // belongs to the stream; so does everything in a topic created after the
-// stream).
+// source first looked for it, or deleted and created again).
 func (s *Source) discover(ctx context.Context) error {
 	rctx, cancel := context.WithTimeout(ctx, min(listTimeout, max(s.opts.DiscoveryInterval, time.Second)))
 	defer cancel()
@@ -424,8 +468,16 @@ func (s *Source) discover(ctx context.Context) error {
 		ends, err = s.listOffsets(rctx, s.adm.ListEndOffsets)
 	}
 	if err != nil {
-		if !s.resolved && errors.Is(err, kerr.UnknownTopicOrPartition) {
-			s.topicLate = true
+		if !s.resolved && !s.topicLate && errors.Is(err, kerr.UnknownTopicOrPartition) {
+			// Kept in the source's state, so that a restart before its
+			// first offsets are recorded still reads the topic from its
+			// start.
+			s.topicLate, s.seen.late = true, true
+			select {
+			case s.buf <- polled{late: true}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
 		return err
 	}
@@ -461,10 +513,13 @@ func (s *Source) discover(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		// The start offsets go through the buffer ahead of the partitions'
-		// records, so Next records them in state before it returns any record.
+	}
+	if len(added) > 0 || !s.resolved || recreated {
+		// The start offsets and the topic's id and generation go through
+		// the buffer ahead of the partitions' records, so Next records
+		// them in state before it returns any record.
 		select {
-		case s.buf <- polled{added: added, reset: recreated}:
+		case s.buf <- polled{added: added, reset: recreated, topic: s.seen}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -481,7 +536,8 @@ func (s *Source) discover(ctx context.Context) error {
 		s.known[p] = true
 	}
 	if recreated {
-		s.log.Warn("kafka source: the topic was deleted and created again: reading the new topic from its start", "partitions", len(assign))
+		s.log.Warn("kafka source: the topic was deleted and created again: reading the new topic from its start",
+			"partitions", len(assign), "generation", s.seen.gen)
 	} else if s.resolved {
 		s.log.Info("kafka source: new partitions", "partitions", len(assign))
 	} else {
@@ -493,10 +549,13 @@ func (s *Source) discover(ctx context.Context) error {
 }
 
 // checkTopicID looks the topic up and notices when it was deleted and
-// created again since the last look (its id changed): then it purges the
-// old topic from the client, forgets its partitions and sets recreating, so
-// that discover starts every partition of the new topic from its start. A
-// topic that does not exist is an error wrapping kerr.UnknownTopicOrPartition.
+// created again (its id is not the one seen last, or at the first listing
+// the one recorded in state: then it happened while the source was
+// closed). Then it purges the old topic from the client, forgets its
+// partitions and their recorded offsets, counts a new generation and sets
+// recreating, so that discover starts every partition of the new topic
+// from its start. A topic that does not exist is an error wrapping
+// kerr.UnknownTopicOrPartition.
 func (s *Source) checkTopicID(ctx context.Context) error {
 	tds, err := s.adm.ListTopics(ctx, s.opts.Topic)
 	if err != nil {
@@ -509,9 +568,16 @@ func (s *Source) checkTopicID(ctx context.Context) error {
 	case td.Err != nil:
 		return fmt.Errorf("kafka source: describe topic %q: %w", s.opts.Topic, td.Err)
 	}
-	old := s.topicID
-	s.topicID = td.ID
-	if !s.resolved || old == (kadm.TopicID{}) || td.ID == (kadm.TopicID{}) || td.ID == old {
+	old := s.seen.id
+	s.seen.id = td.ID
+	recreated := old != (kadm.TopicID{}) && td.ID != (kadm.TopicID{}) && td.ID != old
+	s.mu.Lock()
+	s.readID = td.ID
+	if recreated {
+		s.hwm = map[int32]int64{}
+	}
+	s.mu.Unlock()
+	if !recreated {
 		return nil
 	}
 	// franz-go never adopts a recreated topic's new id: the topic has to
@@ -519,9 +585,7 @@ func (s *Source) checkTopicID(ctx context.Context) error {
 	s.cl.PurgeTopicsFromClient(s.opts.Topic)
 	s.known, s.restored = map[int32]bool{}, nil
 	s.recreating = true
-	s.mu.Lock()
-	s.hwm = map[int32]int64{}
-	s.mu.Unlock()
+	s.seen.gen++
 	return nil
 }
 
@@ -562,7 +626,8 @@ func (s *Source) commit(ctx context.Context) {
 
 // Next decodes up to BatchRows buffered records into a chunk, or returns
 // exec.ErrNoData when none is buffered. It never waits for the brokers.
-// Records whose value is null (tombstones) carry no row and are passed over.
+// Records whose value is null (tombstones) carry no row and are passed over,
+// and so are those fetched from a topic deleted since.
 func (s *Source) Next(ctx context.Context) (exec.Chunk, error) {
 	if s.rows == nil {
 		return exec.Chunk{}, errors.New("kafka source: Next before Open")
@@ -573,13 +638,7 @@ func (s *Source) Next(ctx context.Context) (exec.Chunk, error) {
 		if len(s.pending) == 0 {
 			select {
 			case p := <-s.buf:
-				for part, o := range p.added {
-					if _, ok := s.next[part]; !ok || p.reset {
-						s.next[part] = o
-						s.dirty = true
-					}
-				}
-				s.pending = p.recs
+				s.take(p)
 				continue
 			default:
 			}
@@ -602,6 +661,39 @@ func (s *Source) Next(ctx context.Context) (exec.Chunk, error) {
 	}
 	s.pubRows.Add(int64(n))
 	return exec.Chunk{Batch: s.flush(n)}, nil
+}
+
+// take applies what the background goroutines handed over: it records the
+// topic's id, generation and start offsets, or makes p's records pending
+// unless they are of a topic deleted since.
+func (s *Source) take(p polled) {
+	switch {
+	case p.late:
+		s.topic.late, s.dirty = true, true
+	case p.added != nil || p.topic != (topicState{}):
+		if p.reset {
+			// A new topic: the old one's offsets are forgotten (those of
+			// its partitions the new topic does not have are deleted at
+			// the next barrier), and its partitions added later start
+			// from their start.
+			for part := range s.next {
+				s.gone[part] = true
+			}
+			s.next, s.replaced = map[int32]int64{}, true
+		}
+		s.topic.id, s.topic.gen = p.topic.id, p.topic.gen
+		for part, o := range p.added {
+			if _, ok := s.next[part]; !ok || p.reset {
+				s.next[part] = o
+			}
+			delete(s.gone, part)
+		}
+		s.dirty = true
+	case p.id != (kadm.TopicID{}) && s.topic.id != (kadm.TopicID{}) && p.id != s.topic.id:
+		// Fetched before the topic was deleted and created again.
+	default:
+		s.pending = p.recs
+	}
 }
 
 // decode appends record r as a row, or hands it to the error sink. It
@@ -659,7 +751,7 @@ func (s *Source) decode(r *kgo.Record) error {
 			b.(*array.TimestampBuilder).Append(arrow.Timestamp(r.Timestamp.UnixMicro()))
 		}
 	}
-	s.extra[len(s.extra)-1].(*array.Int64Builder).Append(RowID(r.Partition, r.Offset))
+	s.extra[len(s.extra)-1].(*array.Int64Builder).Append(RowID(s.topic.gen, r.Partition, r.Offset))
 	s.advance(r)
 	return nil
 }
@@ -678,9 +770,6 @@ func (s *Source) advance(r *kgo.Record) {
 	s.next[r.Partition] = r.Offset + 1
 	s.dirty = true
 }
-
-// RowID is the _row_id of the record at offset of partition.
-func RowID(partition int32, offset int64) int64 { return int64(partition)<<48 | offset }
 
 // flush returns the n rows built so far as a batch of the source's schema.
 func (s *Source) flush(n int) arrow.RecordBatch {
@@ -703,6 +792,9 @@ func (s *Source) publish() {
 	}
 	s.dirty = false
 	s.mu.Lock()
+	if s.replaced {
+		s.pubNext, s.replaced = map[int32]int64{}, false
+	}
 	for p, o := range s.next {
 		s.pubNext[p] = o
 	}
@@ -710,9 +802,20 @@ func (s *Source) publish() {
 }
 
 // OnBarrier records, for every partition, the offset after the last record
-// Next returned (one key per partition under opts.Key), and with group.id
+// Next returned (one key per partition under opts.Key) and the topic they
+// are of (its id, generation and whether it was created after the source),
+// deletes those of partitions the topic no longer has, and with group.id
 // hands the same offsets to the committer.
 func (s *Source) OnBarrier(ctx context.Context, b exec.Barrier, w exec.StateWriter) error {
+	for p := range s.gone {
+		if err := w.Delete(s.partitionKey(p)); err != nil {
+			return fmt.Errorf("kafka source: record offsets: %w", err)
+		}
+	}
+	clear(s.gone)
+	if err := w.Set(s.topicStateKey(), s.topic.encode()); err != nil {
+		return fmt.Errorf("kafka source: record offsets: %w", err)
+	}
 	var offs kadm.Offsets
 	var v [8]byte
 	for p, o := range s.next {

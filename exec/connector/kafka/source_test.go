@@ -91,7 +91,14 @@ var intSchema = types.Schema{{Name: "v", Type: types.Int64Type, Nullable: true}}
 
 func (c *cluster) options(t testing.TB, with map[string]string) Options {
 	t.Helper()
-	all := map[string]string{"connector": "kafka", "topic": "t", "brokers": strings.Join(c.c.ListenAddrs(), ","), "format": "json"}
+	return optionsAt(t, strings.Join(c.c.ListenAddrs(), ","), with)
+}
+
+// optionsAt returns the options of a JSON source of topic "t" at brokers,
+// with the options of with.
+func optionsAt(t testing.TB, brokers string, with map[string]string) Options {
+	t.Helper()
+	all := map[string]string{"connector": "kafka", "topic": "t", "brokers": brokers, "format": "json"}
 	for k, v := range with {
 		all[k] = v
 	}
@@ -116,9 +123,11 @@ func open(t testing.TB, o Options, mem memory.Allocator, st *exectest.Store) *So
 	return s
 }
 
-// reader collects what a source returns: the values of column 0 and the row ids.
+// reader collects what a source returns: the values of column 0 and the
+// row ids (in order, and as a set: a row id returned twice fails the test).
 type reader struct {
 	vals   []int64
+	ids    []int64
 	rowIDs map[int64]bool
 }
 
@@ -153,6 +162,7 @@ func (r *reader) add(t testing.TB, c exec.Chunk) {
 	ids := c.Batch.Column(int(c.Batch.NumCols()) - 1).(*array.Int64)
 	for i := range c.NumRows() {
 		r.vals = append(r.vals, v.Value(i))
+		r.ids = append(r.ids, ids.Value(i))
 		if r.rowIDs[ids.Value(i)] {
 			t.Fatalf("row id %x returned twice", ids.Value(i))
 		}
