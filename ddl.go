@@ -86,8 +86,9 @@ func (s *Session) createTable(ctx context.Context, st *sql.CreateTable) (*Result
 
 func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Result, error) {
 	e := s.e
-	e.ddl.Lock()
-	defer e.ddl.Unlock()
+	// The options are validated and the connector's check runs (a Kafka
+	// stream's may wait kafkaCheckTimeout for its brokers) before the DDL
+	// lock is taken; the name is checked again under it.
 	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE SOURCE"); res != nil || err != nil {
 		return res, err
 	}
@@ -117,6 +118,11 @@ func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Resu
 		if warnings, err = conn.check(ctx, e, opts, declared); err != nil {
 			return nil, err
 		}
+	}
+	e.ddl.Lock()
+	defer e.ddl.Unlock()
+	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE SOURCE"); res != nil || err != nil {
+		return res, err
 	}
 	cols = append(cols, catalog.Column{Name: rowIDColumn, Type: types.Int64Type, NotNull: true, Hidden: true})
 	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Stream, Columns: cols, Key: []int{len(cols) - 1}, Owner: s.user, Pipeline: s.pipeline, PipelineKeys: s.pipelineKeys,

@@ -63,8 +63,10 @@ func adminClient(t *testing.T, c *kfake.Cluster) *kadm.Client {
 // TestKafkaTopicCreatedAfterStream creates a stream over a topic that does
 // not exist yet: the client gets a WARNING (over the wire, with psql too),
 // weir_sources shows the source waiting and why, and once the topic is
-// created every record in it is counted once (from its start, even with
-// scan.startup.mode 'latest': all of it is newer than the stream).
+// created every record in it is counted once by the view that waited for it
+// (from its start, even with scan.startup.mode 'latest': all of it is newer
+// than the view). A view created once the topic exists reads from its end,
+// as 'latest' says.
 func TestKafkaTopicCreatedAfterStream(t *testing.T) {
 	c, err := kfake.NewCluster(kfake.NumBrokers(1))
 	if err != nil {
@@ -103,6 +105,107 @@ func TestKafkaTopicCreatedAfterStream(t *testing.T) {
 	produceJSON(t, c, "orders", 3, 0, 300)
 	waitForRows(t, conn, `SELECT * FROM totals ORDER BY k`, []string{"0 100 14850", "1 100 14950", "2 100 15050"})
 	waitForRows(t, conn, `SELECT view, status, rows, errors, lag FROM weir_sources`, []string{"totals running 300 1 0"})
+
+	mustExec(t, conn, `CREATE MATERIALIZED VIEW recent AS SELECT count(*) AS n FROM orders`)
+	waitForRows(t, conn, `SELECT position FROM weir_sources WHERE view = 'recent'`, []string{"p0:101,p1:100,p2:100"})
+	produceJSON(t, c, "orders", 3, 300, 30)
+	waitForRows(t, conn, `SELECT n FROM recent`, []string{"30"})
+	waitForRows(t, conn, `SELECT sum(n) FROM totals`, []string{"330"})
+}
+
+// TestKafkaTopicRecreatedUnderView deletes the topic under a view that keeps
+// every record and creates it again: the new topic's records are added to
+// the view (their row ids are not the old records', whose offsets the new
+// topic starts over with), and the source reads on from them.
+func TestKafkaTopicRecreatedUnderView(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, fmt.Sprintf(`CREATE STREAM orders (k INT, v BIGINT)
+		WITH (connector = 'kafka', topic = 'orders', brokers = '%s', format = 'json', "scan.topic-partition-discovery.interval" = '50ms')`, c.ListenAddrs()[0]))
+	mustExec(t, conn, `CREATE MATERIALIZED VIEW kept AS SELECT k, v FROM orders`)
+	produceJSON(t, c, "orders", 3, 0, 30)
+	waitForRows(t, conn, `SELECT count(*), sum(v) FROM kept`, []string{"30 435"})
+
+	adm := adminClient(t, c)
+	if _, err := adm.DeleteTopic(context.Background(), "orders"); err != nil {
+		t.Fatal(err)
+	}
+	waitForRows(t, conn, `SELECT status FROM weir_sources`, []string{"waiting"})
+	if _, err := adm.CreateTopic(context.Background(), 1, 1, nil, "orders"); err != nil {
+		t.Fatal(err)
+	}
+	produceJSON(t, c, "orders", 1, 1000, 5)
+	waitForRows(t, conn, `SELECT count(*), sum(v) FROM kept`, []string{"35 5445"})
+	waitForRows(t, conn, `SELECT status, position FROM weir_sources`, []string{"running p0:6"})
+}
+
+// silentBroker returns the address of a listener that accepts connections
+// and never answers, as a broker that hangs.
+func silentBroker(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, conn)
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestKafkaChecksOutsideDDLLock: while CREATE STREAM and CREATE SINK wait
+// for brokers that do not answer (08001 after the check's timeout), other
+// DDL goes on: the broker checks do not hold the engine's DDL lock.
+func TestKafkaChecksOutsideDDLLock(t *testing.T) {
+	silent := silentBroker(t)
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, `CREATE TABLE src (k INT PRIMARY KEY)`)
+	errs := make(chan error, 2)
+	for _, stmt := range []string{
+		`CREATE STREAM slow (k INT) WITH (connector = 'kafka', topic = 't', brokers = '%s', format = 'json')`,
+		`CREATE SINK slow_sink FROM src WITH (connector = 'kafka', topic = 't', brokers = '%s', type = 'upsert')`,
+	} {
+		c := connect(t, ts.dsn)
+		go func() {
+			_, err := c.Exec(context.Background(), fmt.Sprintf(stmt, silent))
+			errs <- err
+		}()
+	}
+	time.Sleep(500 * time.Millisecond)
+	began := time.Now()
+	mustExec(t, conn, `CREATE TABLE other (k INT)`)
+	mustExec(t, conn, `DROP TABLE other`)
+	if took := time.Since(began); took > 2*time.Second {
+		t.Fatalf("CREATE TABLE took %v while Kafka checks waited for their brokers", took)
+	}
+	for range 2 {
+		var pe *pgconn.PgError
+		if err := <-errs; !errors.As(err, &pe) || pe.Code != "08001" {
+			t.Fatalf("statement over a silent broker: %v", err)
+		}
+	}
+	if got := queryText(t, conn, `SHOW SINKS`); len(got) != 0 {
+		t.Fatalf("sinks %v", got)
+	}
 }
 
 // TestKafkaBrokerRestartUnderStream stops the broker under a running
@@ -226,5 +329,23 @@ func TestKafkaSinkCreatesTopic(t *testing.T) {
 	}
 	if td, _ := adminClient(t, c).ListTopics(context.Background(), "missing"); td["missing"].Err == nil {
 		t.Fatal("topic missing was created")
+	}
+
+	// A sink refused because the view it reads has failed creates no topic.
+	mustExec(t, conn, `CREATE TABLE t (k INT PRIMARY KEY, x INT)`)
+	mustExec(t, conn, `CREATE MATERIALIZED VIEW q AS SELECT k, 10 / x AS q FROM t`)
+	mustExec(t, conn, `INSERT INTO t VALUES (1, 0)`)
+	waitForRows(t, conn, `SELECT status FROM weir_jobs WHERE name = 'q'`, []string{"failed"})
+	notices() // FLUSH's warnings that q failed
+	_, err = conn.Exec(context.Background(), fmt.Sprintf(`CREATE SINK over_failed FROM q
+		WITH (connector = 'kafka', topic = 'never', brokers = '%s', type = 'upsert')`, brokers))
+	if !errors.As(err, &pe) || pe.Code != "22012" {
+		t.Fatalf("CREATE SINK over a failed view: %v", err)
+	}
+	if got := notices(); len(got) != 0 {
+		t.Fatalf("notices %+v", got)
+	}
+	if td, _ := adminClient(t, c).ListTopics(context.Background(), "never"); td["never"].Err == nil {
+		t.Fatal("topic never was created for a sink that was refused")
 	}
 }

@@ -50,12 +50,19 @@ type sinkSpec struct {
 
 func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, error) {
 	e := s.e
+	opts := optionMap(st.Options)
+	// A Kafka sink's brokers are asked before the DDL lock is taken (they
+	// may take kafkaCheckTimeout to answer), unless the statement fails
+	// anyway; their answer is used in its place below.
+	var probe *kafkaSinkProbe
+	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE SINK"); res == nil && err == nil && s.sinkQueryBinds(st) {
+		probe = probeKafkaSinkTopic(ctx, opts)
+	}
 	e.ddl.Lock()
 	defer e.ddl.Unlock()
 	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE SINK"); res != nil || err != nil {
 		return res, err
 	}
-	opts := optionMap(st.Options)
 	query := st.Query
 	if query == nil {
 		q, err := sinkFromQuery(st.From)
@@ -89,8 +96,14 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 		opts["avro.schema.ids"] = ids
 	}
 	var notices []string
+	var createdTopic string
 	if spec.connector == "kafka" {
-		if notices, err = ensureKafkaSinkTopic(ctx, opts); err != nil {
+		// The topic is created last, after what can refuse the sink: a
+		// sink over a failed relation is refused when it starts.
+		if ferr := e.relationFailure(plan.Input.Name); ferr != nil {
+			return nil, ferr
+		}
+		if notices, createdTopic, err = ensureKafkaSinkTopic(ctx, opts, probe); err != nil {
 			return nil, err
 		}
 	}
@@ -102,10 +115,29 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 	// The log of undelivered records, each aggregate's tables, and the
 	// source's position.
 	res, err := e.addObject(ctx, o, 2+aggTables*plan.NumAggregates(), "CREATE SINK")
+	if err != nil && createdTopic != "" {
+		e.log.Warn("CREATE SINK failed after creating its Kafka topic, which stays", "sink", o.Name, "topic", createdTopic, "err", err)
+	}
 	if res != nil {
 		res.Notices = append(res.Notices, notices...)
 	}
 	return res, err
+}
+
+// sinkQueryBinds says whether the query of CREATE SINK st binds against the
+// catalog as it is (without the DDL lock: only to save asking the brokers
+// for a statement that fails anyway).
+func (s *Session) sinkQueryBinds(st *sql.CreateSink) bool {
+	query := st.Query
+	if query == nil {
+		q, err := sinkFromQuery(st.From)
+		if err != nil {
+			return false
+		}
+		query = q
+	}
+	_, err := planner.NewBinder(s.e.cat, nil).BindSelect(query)
+	return err == nil
 }
 
 // sinkFromQuery returns the query of CREATE SINK … FROM name: all its
