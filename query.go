@@ -87,7 +87,7 @@ func (s *Session) namesSystemTable(st *sql.Select) bool {
 	rewriteTables(st, func(t *sql.TableName) {
 		name := t.Name.Last().Value
 		if _, ok := s.e.cat.Get(name); !ok {
-			if _, ok := s.e.systemRelation(name); ok {
+			if _, ok := s.e.systemRelation(name, nil); ok {
 				found = true
 			}
 		}
@@ -116,7 +116,7 @@ func (s *Session) runInDuckDB(ctx context.Context, st *sql.Select, want types.Sc
 		name := t.Name.Last().Value
 		o, ok := s.e.cat.Get(name)
 		if !ok {
-			if rel, ok := s.e.systemRelation(name); ok {
+			if rel, ok := s.e.systemRelation(name, s.mayObserve); ok {
 				tmp := s.e.duck.TempName(name)
 				rel.Name, rel.Display = tmp, name
 				rels = append(rels, rel)

@@ -117,7 +117,11 @@ func (s *Session) showCreate(st *sql.ShowCreate) (*Result, error) {
 	if o.Kind != want {
 		return nil, sqlstate.ErrorfAt(sqlstate.WrongObjectType, st.Name.Position(), "\"%s\" is not a %s", o.Name, want)
 	}
-	return textResult(s.e.mem, showCreateColumns, [][]any{{o.Name, o.Definition}}, "SHOW"), nil
+	def, err := s.createStatement(o, st.Name.Position())
+	if err != nil {
+		return nil, err
+	}
+	return textResult(s.e.mem, showCreateColumns, [][]any{{o.Name, def}}, "SHOW"), nil
 }
 
 func (s *Session) describe(st *sql.Describe) (*Result, error) {

@@ -21,9 +21,14 @@ import (
 // when a query reads it.
 type systemTable struct {
 	schema types.Schema
-	// fill appends the table's rows to b (one builder per column of schema).
-	fill func(e *Engine, b *array.RecordBuilder)
+	// fill appends the table's rows to b (one builder per column of schema):
+	// those about objects may lets the reader see.
+	fill func(e *Engine, b *array.RecordBuilder, may objectFilter)
 }
+
+// objectFilter reports whether the reader of a system table may see its
+// rows about the object called name (Session.mayObserve).
+type objectFilter func(name string) bool
 
 // systemTables are the tables every user can query besides the catalog's:
 //
@@ -41,6 +46,10 @@ type systemTable struct {
 //	weir_recovery       how the state was obtained at start: from a checkpoint (files and
 //	                    bytes fetched, of how many, checkpoints passed over), the local
 //	                    directory of a clean shutdown, or empty
+//
+// A row about an object (a job, a source and its stream, a sink, a
+// checkpoint's pipelines) is shown only to sessions that may see that
+// object (Session.mayObserve).
 var systemTables = map[string]systemTable{
 	"weir_sinks": {
 		schema: types.Schema{
@@ -113,8 +122,9 @@ var systemTables = map[string]systemTable{
 	},
 }
 
-// systemRelation returns the system table called name, for ad-hoc queries.
-func (e *Engine) systemRelation(name string) (adhoc.Relation, bool) {
+// systemRelation returns the system table called name, for ad-hoc queries
+// of a reader who may see the objects may accepts.
+func (e *Engine) systemRelation(name string, may objectFilter) (adhoc.Relation, bool) {
 	st, ok := systemTables[name]
 	if !ok {
 		return adhoc.Relation{}, false
@@ -123,7 +133,7 @@ func (e *Engine) systemRelation(name string) (adhoc.Relation, bool) {
 		as := st.schema.Arrow()
 		b := array.NewRecordBuilder(e.mem, as)
 		defer b.Release()
-		st.fill(e, b)
+		st.fill(e, b, may)
 		rec := b.NewRecordBatch()
 		defer rec.Release()
 		return array.NewRecordReader(as, []arrow.RecordBatch{rec})
@@ -142,8 +152,11 @@ func (e *Engine) sortedJobs() []*job {
 	return jobs
 }
 
-func fillJobs(e *Engine, b *array.RecordBuilder) {
+func fillJobs(e *Engine, b *array.RecordBuilder, may objectFilter) {
 	for _, j := range e.sortedJobs() {
+		if !may(j.obj.Name) {
+			continue
+		}
 		status, msg := "running", ""
 		if j.stopped() {
 			status = "stopped"
@@ -166,10 +179,10 @@ func fillJobs(e *Engine, b *array.RecordBuilder) {
 	}
 }
 
-func fillSources(e *Engine, b *array.RecordBuilder) {
+func fillSources(e *Engine, b *array.RecordBuilder, may objectFilter) {
 	for _, j := range e.sortedJobs() {
 		g := j.src
-		if g == nil || j.stream == nil {
+		if g == nil || j.stream == nil || !may(j.obj.Name) || !may(j.stream.Name) {
 			continue
 		}
 		p, ok := g.progress()
@@ -216,7 +229,7 @@ func fillSources(e *Engine, b *array.RecordBuilder) {
 	}
 }
 
-func fillSourceErrors(e *Engine, b *array.RecordBuilder) {
+func fillSourceErrors(e *Engine, b *array.RecordBuilder, may objectFilter) {
 	s := e.errors
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -231,6 +244,9 @@ func fillSourceErrors(e *Engine, b *array.RecordBuilder) {
 		return strings.Compare(a.view, b.view)
 	})
 	for _, id := range ids {
+		if !may(id.view) || !may(id.stream) {
+			continue
+		}
 		c := s.byID[id]
 		b.Field(0).(*array.StringBuilder).Append(id.stream)
 		b.Field(1).(*array.StringBuilder).Append(id.view)
@@ -243,7 +259,7 @@ func fillSourceErrors(e *Engine, b *array.RecordBuilder) {
 
 // fillDeadLetters reads the dead letters of every view over a stream from
 // the committed snapshot.
-func fillDeadLetters(e *Engine, b *array.RecordBuilder) {
+func fillDeadLetters(e *Engine, b *array.RecordBuilder, may objectFilter) {
 	snap, err := e.acquireSnapshot()
 	if err != nil {
 		return
@@ -251,7 +267,7 @@ func fillDeadLetters(e *Engine, b *array.RecordBuilder) {
 	defer e.releaseSnapshot(snap)
 	for _, v := range e.cat.List(catalog.View) {
 		up, ok := e.cat.Get(v.Uses[0])
-		if !ok || up.Kind != catalog.Stream || len(v.StateTables) == 0 {
+		if !ok || up.Kind != catalog.Stream || len(v.StateTables) == 0 || !may(v.Name) || !may(up.Name) {
 			continue
 		}
 		prefix := deadLetterPrefix(v.StateTables[len(v.StateTables)-1])
@@ -281,11 +297,11 @@ func fillDeadLetters(e *Engine, b *array.RecordBuilder) {
 	}
 }
 
-func fillSinks(e *Engine, b *array.RecordBuilder) {
+func fillSinks(e *Engine, b *array.RecordBuilder, may objectFilter) {
 	committed := e.coord.Committed()
 	for _, j := range e.sortedJobs() {
 		d := j.sink
-		if d == nil {
+		if d == nil || !may(j.obj.Name) {
 			continue
 		}
 		st := d.snapshotStats()
@@ -309,7 +325,7 @@ func fillSinks(e *Engine, b *array.RecordBuilder) {
 	}
 }
 
-func fillCheckpoints(e *Engine, b *array.RecordBuilder) {
+func fillCheckpoints(e *Engine, b *array.RecordBuilder, may objectFilter) {
 	for _, cp := range []*statestore.Checkpointer{e.cp, e.remote} {
 		if cp == nil {
 			continue
@@ -329,7 +345,7 @@ func fillCheckpoints(e *Engine, b *array.RecordBuilder) {
 				b.Field(8).(*array.StringBuilder).Append(c.Err)
 			}
 			b.Field(9).(*array.StringBuilder).Append(cp.Name())
-			if p := checkpointPipelines(c.Info); p == "" {
+			if p := checkpointPipelines(c.Info, may); p == "" {
 				b.Field(10).AppendNull()
 			} else {
 				b.Field(10).(*array.StringBuilder).Append(p)
@@ -339,15 +355,16 @@ func fillCheckpoints(e *Engine, b *array.RecordBuilder) {
 }
 
 // checkpointPipelines returns the pipeline streams (operator_ids) whose
-// objects a checkpoint's info lists, sorted and comma-separated.
-func checkpointPipelines(info json.RawMessage) string {
+// objects a checkpoint's info lists and may accepts, sorted and
+// comma-separated.
+func checkpointPipelines(info json.RawMessage, may objectFilter) string {
 	var ci CheckpointInfo
 	if len(info) == 0 || json.Unmarshal(info, &ci) != nil {
 		return ""
 	}
 	var ids []string
 	for _, o := range ci.Objects {
-		if o.Pipeline != "" && !slices.Contains(ids, o.Pipeline) {
+		if o.Pipeline != "" && !slices.Contains(ids, o.Pipeline) && may(o.Name) {
 			ids = append(ids, o.Pipeline)
 		}
 	}
@@ -355,7 +372,7 @@ func checkpointPipelines(info json.RawMessage) string {
 	return strings.Join(ids, ",")
 }
 
-func fillRecovery(e *Engine, b *array.RecordBuilder) {
+func fillRecovery(e *Engine, b *array.RecordBuilder, _ objectFilter) {
 	from, p, took := e.recovery.from, e.recovery.prog, e.recovery.took
 	b.Field(0).(*array.StringBuilder).Append(from)
 	b.Field(1).(*array.Int64Builder).Append(int64(p.Epoch))
