@@ -112,6 +112,11 @@ func runCheckpointCost(ctx context.Context, dataDir, path string, rows int64, on
 		return ckptCostRun{}, err
 	}
 	defer b.Close(ctx)
+	// CREATE STREAM wants the file to exist: an empty one stands in until
+	// the timed run links the data in its place.
+	if err := os.WriteFile(live, nil, 0o644); err != nil {
+		return ckptCostRun{}, err
+	}
 	ddl := fmt.Sprintf(`CREATE STREAM s (user_id BIGINT, amount DOUBLE PRECISION, ts TIMESTAMP) WITH (connector = 'file', path = '%s', format = 'csv')`, live)
 	if err := b.sess.Exec(ctx, ddl); err != nil {
 		return ckptCostRun{}, err
@@ -128,6 +133,9 @@ func runCheckpointCost(ctx context.Context, dataDir, path string, rows int64, on
 	// The previous run's garbage is collected now, not during this one.
 	runtime.GC()
 	sw := startStopwatch()
+	if err := os.Remove(live); err != nil {
+		return ckptCostRun{}, err
+	}
 	if err := os.Link(path, live); err != nil {
 		return ckptCostRun{}, err
 	}

@@ -29,6 +29,9 @@ func smallSizes() sizes {
 		sinkPairs:    1,
 		sinkRate:     20_000,
 		sinkFor:      500 * time.Millisecond,
+		dmlSerial:    20,
+		dmlClients:   4,
+		dmlFor:       300 * time.Millisecond,
 	}
 }
 
@@ -66,6 +69,10 @@ func TestRunAll(t *testing.T) {
 		"sink/weir q0, generator → Kafka sink, exactly-once off",
 		"sink/weir q0 latency, paced generator → Kafka sink, exactly-once on",
 		"sink/weir q0 latency, paced generator → Kafka sink, exactly-once off",
+		"dml/single-row INSERT, 1 client, synchronous_commit on",
+		"dml/single-row INSERT, 4 clients, synchronous_commit on",
+		"dml/single-row INSERT, 1 client, synchronous_commit off",
+		"dml/single-row INSERT, 4 clients, synchronous_commit off",
 	}
 	got := map[string]figure{}
 	for _, f := range figs {

@@ -373,6 +373,11 @@ func (s *Source) Next(ctx context.Context) (exec.Chunk, error) {
 	if !s.header {
 		ok, err := s.readHeader()
 		if err != nil || !ok {
+			if err == nil {
+				// No header yet: the file may also have been removed or
+				// replaced meanwhile.
+				s.checkPath()
+			}
 			return exec.Chunk{}, orNoData(err)
 		}
 	}
