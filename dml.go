@@ -46,6 +46,9 @@ func (s *Session) dmlTarget(name sql.ObjectName, verb string) (*catalog.Object, 
 	if j == nil {
 		return nil, nil, sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "table \"%s\" is not running", o.Name)
 	}
+	if f, failed := s.e.failureOf(o.Name); failed {
+		return nil, nil, f.err()
+	}
 	return o, j, nil
 }
 

@@ -390,6 +390,11 @@ func (e *Engine) replayTableLog(ctx context.Context) error {
 	}
 	start := time.Now()
 	var records, rows int
+	// A record that cannot be applied to a table fails that table (queries
+	// and writes of it, and of the views over it, say why) and the
+	// table's later records are not applied; the others go on, and the
+	// server starts.
+	broken := map[statestore.TableID]bool{}
 	err := t.log.Replay(func(lsn uint64, payload []byte) error {
 		highest = max(highest, lsn)
 		parts, err := decodeRecord(payload)
@@ -399,11 +404,14 @@ func (e *Engine) replayTableLog(ctx context.Context) error {
 		applied := false
 		for _, p := range parts {
 			j := byTable[p.table]
-			if j == nil || j.applied.Load() >= lsn {
+			if j == nil || broken[p.table] || j.applied.Load() >= lsn {
 				continue // a dropped table, or one whose state holds the record
 			}
 			if err := e.replayChanges(ctx, j, p, lsn); err != nil {
-				return fmt.Errorf("table %s, record %d: %w", j.obj.Name, lsn, err)
+				broken[p.table] = true
+				e.log.Error("a logged write could not be applied again: the table is marked failed", "table", j.obj.Name, "record", lsn, "err", err)
+				e.recordFailure(j.obj, fmt.Errorf("a logged write (record %d of the table write log) could not be applied again after a restart: %w", lsn, err))
+				continue
 			}
 			applied = true
 			rows += len(p.rows)
