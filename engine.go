@@ -57,9 +57,11 @@ type Engine struct {
 	// COMMIT of a transaction that wrote several tables, so that no write
 	// comes between its checks and its changes.
 	dmlMu sync.RWMutex
-	mu    sync.Mutex // guards jobs and snap
+	mu    sync.Mutex // guards jobs, snap and openTxs
 	jobs  map[string]*job
 	snap  *snapshot
+	// openTxs are the transaction blocks holding a snapshot.
+	openTxs map[*transaction]struct{}
 }
 
 // snapshot is the committed state ad-hoc queries read: a Pebble snapshot
@@ -122,7 +124,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e := &Engine{
 		cfg: cfg, log: log, mem: memory.NewGoAllocator(), store: store, cat: cat, duck: duck,
-		errors: newSourceErrors(), jobs: map[string]*job{}, recovery: recovery,
+		errors: newSourceErrors(), jobs: map[string]*job{}, recovery: recovery, openTxs: map[*transaction]struct{}{},
 	}
 	if len(cps) > 0 {
 		e.cp = cps[0]
@@ -214,6 +216,7 @@ func (e *Engine) Close(ctx context.Context) error {
 }
 
 func (e *Engine) closeStores() error {
+	e.releaseOpenTxs()
 	var errs []error
 	e.mu.Lock()
 	if e.snap != nil {

@@ -253,7 +253,7 @@ func (s *Session) endTransaction() {
 		return
 	}
 	if s.tx.snap != nil {
-		s.e.releaseSnapshot(s.tx.snap)
+		s.e.releaseTxSnapshot(s.tx)
 	}
 	s.tx = nil
 	s.endTransactionParams()
@@ -287,7 +287,37 @@ func (tx *transaction) start(e *Engine) error {
 	}
 	tx.snap = snap
 	tx.overlay.Base = snap.snap
+	e.mu.Lock()
+	e.openTxs[tx] = struct{}{}
+	e.mu.Unlock()
 	return nil
+}
+
+// releaseTxSnapshot releases the snapshot tx holds, once: when the block
+// ends, or when the engine closes under a session still in a block.
+func (e *Engine) releaseTxSnapshot(tx *transaction) {
+	e.mu.Lock()
+	_, held := e.openTxs[tx]
+	delete(e.openTxs, tx)
+	e.mu.Unlock()
+	if held {
+		e.releaseSnapshot(tx.snap)
+	}
+}
+
+// releaseOpenTxs releases the snapshots of the transaction blocks still
+// open (sessions an embedding program did not close): the state store
+// cannot close under them.
+func (e *Engine) releaseOpenTxs() {
+	e.mu.Lock()
+	txs := make([]*transaction, 0, len(e.openTxs))
+	for tx := range e.openTxs {
+		txs = append(txs, tx)
+	}
+	e.mu.Unlock()
+	for _, tx := range txs {
+		e.releaseTxSnapshot(tx)
+	}
 }
 
 // table returns o as the block sees it, noting that the block writes it.
