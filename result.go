@@ -23,6 +23,16 @@ type Result struct {
 	// Warnings are sent after Notices, as NoticeResponse with severity
 	// WARNING (psql prints them as "WARNING:  …").
 	Warnings []Warning
+	// Reports are the parameters the statement changed that clients track
+	// (ParameterStatus messages, sent with the notices).
+	Reports []ParameterStatus
+}
+
+// ParameterStatus is a run-time parameter whose new value the client is
+// told of, as Postgres tells of its GUC_REPORT parameters (client_encoding,
+// DateStyle, application_name, …), which psql and the drivers track.
+type ParameterStatus struct {
+	Name, Value string
 }
 
 // Warning is a message of severity WARNING for the client: it does not

@@ -110,12 +110,17 @@ func (s *Session) set(st *sql.Set) (*Result, error) {
 	name := strings.ToLower(st.Name)
 	res := &Result{Tag: "SET"}
 	if name == "all" && st.Value == "DEFAULT" {
+		reset := &Result{Tag: "RESET"}
 		for k := range s.vars {
-			if p, ok := sessionParams[strings.TrimPrefix(k, localPrefix)]; ok && p.check != nil {
+			n := strings.TrimPrefix(k, localPrefix)
+			if p, ok := sessionParams[n]; ok && p.check != nil {
 				delete(s.vars, k)
+				if reportedParams[n] {
+					reset.Reports = append(reset.Reports, ParameterStatus{Name: p.name, Value: s.param(n)})
+				}
 			}
 		}
-		return &Result{Tag: "RESET"}, nil
+		return reset, nil
 	}
 	p, known := sessionParams[name]
 	if !known {
@@ -145,7 +150,18 @@ func (s *Session) set(st *sql.Set) (*Result, error) {
 	} else {
 		s.vars[name] = v
 	}
+	if reportedParams[name] {
+		res.Reports = append(res.Reports, ParameterStatus{Name: p.name, Value: s.param(name)})
+	}
 	return res, nil
+}
+
+// reportedParams are the parameters whose changes the client is told of
+// (Postgres' GUC_REPORT ones), by lower-case name.
+var reportedParams = map[string]bool{
+	"application_name": true, "client_encoding": true, "datestyle": true, "intervalstyle": true,
+	"is_superuser": true, "server_encoding": true, "server_version": true, "session_authorization": true,
+	"standard_conforming_strings": true, "timezone": true, "integer_datetimes": true,
 }
 
 // paramError gives a check's error the statement's position; a plain error

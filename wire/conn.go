@@ -396,6 +396,9 @@ func (c *conn) sendNotices(res *weir.Result) {
 		c.send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: w.Code,
 			Message: w.Message, Detail: w.Detail, Hint: w.Hint})
 	}
+	for _, r := range res.Reports {
+		c.send(&pgproto3.ParameterStatus{Name: r.Name, Value: r.Value})
+	}
 }
 
 // commandComplete sends CommandComplete; a bare SELECT tag gets the count.

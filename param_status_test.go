@@ -1,0 +1,30 @@
+package weir_test
+
+import (
+	"testing"
+)
+
+// TestParameterStatusOnSet: a SET of a parameter clients track is
+// reported to the client (ParameterStatus), as Postgres does, so a driver's
+// view of application_name or DateStyle follows the session's.
+func TestParameterStatusOnSet(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, "SET application_name = 'reporter'")
+	if got := conn.PgConn().ParameterStatus("application_name"); got != "reporter" {
+		t.Errorf("application_name after SET: %q", got)
+	}
+	mustExec(t, conn, "SET DateStyle = 'ISO, DMY'")
+	if got := conn.PgConn().ParameterStatus("DateStyle"); got != "ISO, DMY" {
+		t.Errorf("DateStyle after SET: %q", got)
+	}
+	mustExec(t, conn, "RESET ALL")
+	if got := conn.PgConn().ParameterStatus("DateStyle"); got != "ISO, MDY" {
+		t.Errorf("DateStyle after RESET ALL: %q", got)
+	}
+	// A parameter clients do not track is not reported.
+	mustExec(t, conn, "SET statement_timeout = '5s'")
+	if got := conn.PgConn().ParameterStatus("statement_timeout"); got != "" {
+		t.Errorf("statement_timeout was reported: %q", got)
+	}
+}
