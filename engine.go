@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -39,6 +40,11 @@ type Engine struct {
 	// last one it took (used from the coordinator's commit only).
 	remote      *statestore.Checkpointer
 	sinceRemote int
+	// lastCheckpoint is when the last checkpoint began (commit goroutine
+	// only); checkpointWanted counts the callers waiting for one
+	// (durableFlush), which make the next commit take one at once.
+	lastCheckpoint   time.Time
+	checkpointWanted atomic.Int64
 	// processFuncs holds the function of each running Process, by name.
 	processFuncs sync.Map
 	// metrics serves Prometheus metrics (nil without server.metrics_listen).

@@ -323,11 +323,22 @@ func (e *Engine) beginCheckpoint(epoch exec.Epoch) {
 	if e.cp == nil {
 		return
 	}
+	// Epochs cut by writes to tables come faster than the interval; those
+	// writes are durable in the table write log, so they take a checkpoint
+	// at most every half interval, unless a FLUSH, DDL or Checkpoint waits
+	// for one.
+	now := time.Now()
+	if e.checkpointWanted.Load() == 0 && now.Sub(e.lastCheckpoint) < e.cfg.interval()/2 {
+		return
+	}
 	// Built once, and only when a store takes the checkpoint.
 	info := sync.OnceValue(func() json.RawMessage { return e.checkpointInfo(epoch) })
 	ok, err := e.cp.Begin(uint64(epoch), info)
 	if err != nil {
 		e.log.Error("could not take a checkpoint", "epoch", epoch, "err", err)
+	}
+	if ok {
+		e.lastCheckpoint = now
 	}
 	if e.remote == nil || !ok {
 		return
@@ -347,6 +358,8 @@ func (e *Engine) beginCheckpoint(epoch exec.Epoch) {
 // checkpoint (or, without checkpoints or with exactly_once false, visible
 // to queries).
 func (e *Engine) durableFlush(ctx context.Context) error {
+	e.checkpointWanted.Add(1)
+	defer e.checkpointWanted.Add(-1)
 	target, err := e.coord.Flush(ctx)
 	if err != nil {
 		return err
