@@ -159,11 +159,17 @@ func errnoText(errno syscall.Errno) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// checkFileSink checks a new file sink's directory at CREATE SINK: it must
-// be inside server.file_roots (42501).
-func (e *Engine) checkFileSink(opts map[string]string) error {
+// checkFileSink checks a new file sink at CREATE SINK: its directory must
+// be inside server.file_roots (42501), and its name, which starts the name
+// of every file it writes, must be a plain file name (no separator, not .
+// or ..), so that the files stay in that directory.
+func (e *Engine) checkFileSink(name string, opts map[string]string) error {
 	if strings.ToLower(opts["connector"]) != "file" || opts["path"] == "" {
 		return nil
+	}
+	if name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") {
+		return sqlstate.Errorf(sqlstate.InvalidName, "a file sink's name cannot hold \"/\", \"\\\" or be \".\" or \"..\": %q", name).
+			WithHint("Its files are named after it, in the directory of its path option.")
 	}
 	_, err := e.resolveFilePath(opts["path"])
 	return err

@@ -83,7 +83,7 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 	if err != nil {
 		return nil, err
 	}
-	if err := e.checkFileSink(opts); err != nil {
+	if err := e.checkFileSink(st.Name.Last().Value, opts); err != nil {
 		return nil, err
 	}
 	if spec.format == "avro" {

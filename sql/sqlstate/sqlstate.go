@@ -69,6 +69,7 @@ const (
 	InFailedSQLTransaction = "25P02"
 	ReadOnlySQLTransaction = "25006"
 	SerializationFailure   = "40001"
+	InvalidName            = "42602"
 )
 
 // Error is an error with a SQLSTATE code. Position is a byte offset into the

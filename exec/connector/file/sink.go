@@ -51,6 +51,10 @@ func NewSink(opts SinkOptions) (*Sink, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("file sink: no directory")
 	}
+	// The prefix names files in Dir: it must not lead out of it.
+	if opts.Prefix == "" || opts.Prefix == "." || opts.Prefix == ".." || strings.ContainsAny(opts.Prefix, "/\\\x00") {
+		return nil, fmt.Errorf("file sink: %q cannot start a file name", opts.Prefix)
+	}
 	return &Sink{opts: opts}, nil
 }
 
