@@ -357,8 +357,9 @@ func resolveConvert(name string, args []Expr) (*funcExpr, error) {
 		}
 		switch v := vs[0].(type) {
 		case []byte:
-			if !utf8.Valid(v) {
-				return nil, sqlstate.Errorf(sqlstate.CharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
+			// Not UTF-8, or a NUL: Postgres refuses both in text.
+			if _, seq, bad := sql.InvalidText(string(v)); bad {
+				return nil, sqlstate.Errorf(sqlstate.CharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\": %s", seq)
 			}
 			return string(v), nil
 		case string:

@@ -3,7 +3,6 @@ package format
 import (
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
 )
@@ -117,7 +116,7 @@ const hexDigits = "0123456789abcdef"
 
 // str appends s as a JSON string.
 func (w *jsonbWriter) str(s []byte) error {
-	if !utf8.Valid(s) {
+	if !validText(s) {
 		return errUTF8
 	}
 	w.out = append(w.out, '"')

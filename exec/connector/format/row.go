@@ -126,7 +126,7 @@ func (e *FieldError) Unwrap() error { return e.Err }
 
 var (
 	errNull    = errors.New("null value in a NOT NULL column")
-	errUTF8    = errors.New("invalid UTF-8")
+	errUTF8    = errors.New("invalid UTF-8, or a NUL byte")
 	errBool    = errors.New("invalid boolean")
 	errJSON    = errors.New("invalid JSON")
 	errInteger = errors.New("invalid integer")
@@ -182,7 +182,7 @@ func parseText(t types.T, s []byte, v *value) error {
 		}
 		v.dec = d
 	case types.Text:
-		if !utf8.Valid(s) {
+		if !validText(s) {
 			return errUTF8
 		}
 		v.str = s
@@ -224,4 +224,10 @@ func parseText(t types.T, s []byte, v *value) error {
 		return fmt.Errorf("type %s cannot be decoded", t)
 	}
 	return nil
+}
+
+// validText reports whether s may be stored as text: valid UTF-8 without a
+// NUL byte, which Postgres refuses in text too.
+func validText(s []byte) bool {
+	return utf8.Valid(s) && bytes.IndexByte(s, 0) < 0
 }

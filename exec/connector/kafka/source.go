@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -759,7 +760,7 @@ func (s *Source) decode(r *kgo.Record) error {
 // checkKey rejects a key that is not UTF-8 when it is included as VARCHAR.
 func (s *Source) checkKey(r *kgo.Record) error {
 	for _, c := range s.opts.Include {
-		if c.Kind == IncludeKey && c.Type.Family == types.Text && r.Key != nil && !utf8.Valid(r.Key) {
+		if c.Kind == IncludeKey && c.Type.Family == types.Text && r.Key != nil && (!utf8.Valid(r.Key) || bytes.IndexByte(r.Key, 0) >= 0) {
 			return fmt.Errorf("column %q: the record key is not valid UTF-8", c.Name)
 		}
 	}
