@@ -401,16 +401,24 @@ func (e *Engine) replayTableLog(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("record %d: %w", lsn, err)
 		}
-		applied := false
+		applied, keep := false, false
 		for _, p := range parts {
 			j := byTable[p.table]
-			if j == nil || broken[p.table] || j.applied.Load() >= lsn {
+			if j != nil && broken[p.table] {
+				// Not applied, and kept in the log (it stays pending while
+				// the table is failed), so that the next start fails the
+				// table again instead of forgetting what it lacks.
+				keep = true
+				continue
+			}
+			if j == nil || j.applied.Load() >= lsn {
 				continue // a dropped table, or one whose state holds the record
 			}
 			if err := e.replayChanges(ctx, j, p, lsn); err != nil {
 				broken[p.table] = true
 				e.log.Error("a logged write could not be applied again: the table is marked failed", "table", j.obj.Name, "record", lsn, "err", err)
 				e.recordFailure(j.obj, fmt.Errorf("a logged write (record %d of the table write log) could not be applied again after a restart: %w", lsn, err))
+				keep = true
 				continue
 			}
 			applied = true
@@ -418,6 +426,8 @@ func (e *Engine) replayTableLog(ctx context.Context) error {
 		}
 		if applied {
 			records++
+		}
+		if applied || keep {
 			t.mu.Lock()
 			rec := pendingRecord{lsn: lsn}
 			for _, p := range parts {
@@ -425,9 +435,9 @@ func (e *Engine) replayTableLog(ctx context.Context) error {
 			}
 			t.pending = append(t.pending, rec)
 			t.mu.Unlock()
-			if records%10000 == 0 {
-				e.log.Info("replaying table writes", "records", records, "rows", rows)
-			}
+		}
+		if applied && records%10000 == 0 {
+			e.log.Info("replaying table writes", "records", records, "rows", rows)
 		}
 		return nil
 	})
