@@ -3,6 +3,7 @@ package weir
 import (
 	"context"
 	"os"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -128,9 +129,11 @@ func goValue(arr arrow.Array, t types.T, i int) (any, error) {
 	case *array.Boolean:
 		return a.Value(i), nil
 	case *array.String:
-		return a.Value(i), nil
+		// Value points into the array's buffer, which DuckDB's results free
+		// once the rows are released: copy.
+		return strings.Clone(a.Value(i)), nil
 	case *array.LargeString:
-		return a.Value(i), nil
+		return strings.Clone(a.Value(i)), nil
 	case *array.Binary:
 		return append([]byte(nil), a.Value(i)...), nil
 	case *array.Date32:

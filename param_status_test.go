@@ -28,3 +28,18 @@ func TestParameterStatusOnSet(t *testing.T) {
 		t.Errorf("statement_timeout was reported: %q", got)
 	}
 }
+
+// TestClientMinMessages: notices below client_min_messages are not sent.
+func TestClientMinMessages(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	conn, notices := noticeConn(t, ts.dsn)
+	mustExec(t, conn, "DROP TABLE IF EXISTS nothing_here")
+	if got := notices(); len(got) != 1 {
+		t.Fatalf("notices at the default level: %+v", got)
+	}
+	mustExec(t, conn, "SET client_min_messages = warning")
+	mustExec(t, conn, "DROP TABLE IF EXISTS nothing_here")
+	if got := notices(); len(got) != 0 {
+		t.Fatalf("notices at client_min_messages warning: %+v", got)
+	}
+}

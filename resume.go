@@ -103,6 +103,12 @@ func (s *Session) resumeView(ctx context.Context, st *sql.AlterViewResume) (*Res
 				}
 				started[v.Name], progress = true, true
 				if err := e.startObject(ctx, v, true); err != nil {
+					if ctx.Err() != nil {
+						// A cancel or statement_timeout, not a bad row: say
+						// so in the failure that stays.
+						err = sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState,
+							"ALTER MATERIALIZED VIEW %s RESUME was interrupted before %s was rebuilt (%v); run it again", name, v.Name, context.Cause(ctx))
+					}
 					// The view failed again while the ones over it
 					// started, or one could not start (recorded as its
 					// failure): they stay down with it.

@@ -169,7 +169,8 @@ func (s *Session) Execute(ctx context.Context, p *Prepared, params []Param) (*Re
 
 // execute runs one statement, in the session's transaction block if one is
 // open.
-func (s *Session) execute(ctx context.Context, st sql.Statement) (*Result, error) {
+func (s *Session) execute(ctx context.Context, st sql.Statement) (res *Result, err error) {
+	defer func() { s.filterMessages(res) }()
 	if t, ok := st.(*sql.Transaction); ok {
 		return s.transactionStatement(ctx, t)
 	}

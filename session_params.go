@@ -47,6 +47,7 @@ func init() {
 		{name: "standard_conforming_strings", def: "on", check: oneOf("on"), description: "Causes '...' strings to treat backslashes literally (always on in weir)."},
 		{name: "bytea_output", def: "hex", check: oneOf("hex"), description: "Sets the output format for bytea (hex only in weir)."},
 		{name: "statement_timeout", def: "0", check: checkMillis, description: "Sets the maximum allowed duration of any statement (0 is no limit)."},
+		{name: "client_min_messages", def: "notice", check: oneOf("debug5", "debug4", "debug3", "debug2", "debug1", "log", "notice", "warning", "error"), description: "Sets the message levels that are sent to the client (weir sends notices and warnings)."},
 		{name: "lock_timeout", def: "0", check: checkMillis, description: "Sets the maximum allowed duration of any wait for a lock (weir takes no locks a statement waits for)."},
 		{name: "server_version", def: "16.0", description: "Shows the server version."},
 		{name: "server_version_num", def: "160000", description: "Shows the server version as an integer."},
@@ -393,4 +394,19 @@ func ClientEncoding(v string) (string, error) {
 			WithHint("weir speaks UTF8 only: set client_encoding to UTF8.")
 	}
 	return "", sqlstate.Errorf(sqlstate.InvalidParameterValue, "invalid value for parameter \"client_encoding\": \"%s\"", v)
+}
+
+// filterMessages drops from res the messages below the session's
+// client_min_messages: notices at warning, notices and warnings at error.
+func (s *Session) filterMessages(res *Result) {
+	if res == nil {
+		return
+	}
+	switch s.param("client_min_messages") {
+	case "error":
+		res.Warnings = nil
+		fallthrough
+	case "warning":
+		res.Notices = nil
+	}
 }

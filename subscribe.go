@@ -64,6 +64,11 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 	if err != nil {
 		return nil, err
 	}
+	// A relation whose dataflow has failed (or one it reads) has no changes
+	// to follow: say why, as a query of it does.
+	if ferr := e.relationFailure(plan.Input.Name); ferr != nil {
+		return nil, ferr
+	}
 	s := &Subscription{e: e, name: fmt.Sprintf("subscription-%d", subscriptionSeq.Add(1))}
 	// The aggregates' state tables, and the source's position.
 	if err := e.writeNow(func(w exec.StateWriter) error {

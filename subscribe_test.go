@@ -3,6 +3,7 @@ package weir_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -167,5 +168,19 @@ func TestSubscribeView(t *testing.T) {
 	mustExec(t, conn, `FLUSH`)
 	if got := queryText(t, conn, `SELECT * FROM v ORDER BY g`); fmt.Sprint(got) != "[1 1 2 2 3 2]" {
 		t.Errorf("the view after the subscriptions closed: %v", got)
+	}
+}
+
+// TestSubscribeFailedView: subscribing to a view whose dataflow has failed
+// says why, as a query of it does.
+func TestSubscribeFailedView(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, `CREATE TABLE d (x INT)`)
+	mustExec(t, conn, `CREATE MATERIALIZED VIEW inv AS SELECT 10 / x AS q FROM d`)
+	mustExec(t, conn, `INSERT INTO d VALUES (0)`)
+	_, err := ts.eng.Subscribe(context.Background(), `SELECT q FROM inv`, func(context.Context, exec.Chunk) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), `"inv" has failed: division by zero`) {
+		t.Fatalf("Subscribe to a failed view: %v", err)
 	}
 }
