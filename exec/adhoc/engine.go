@@ -134,6 +134,11 @@ func (e *Engine) connect(ctx context.Context) (*conn, error) {
 	if err := c.exec(ctx, "SET max_expression_depth = "+strconv.Itoa(MaxExpressionDepth)); err != nil {
 		return nil, errors.Join(fmt.Errorf("adhoc: duckdb max_expression_depth: %w", err), drv.Close())
 	}
+	// Ad-hoc queries read only the relations weir hands DuckDB: no files,
+	// no network, whatever function a query names.
+	if err := c.exec(ctx, "SET enable_external_access = false"); err != nil {
+		return nil, errors.Join(fmt.Errorf("adhoc: duckdb enable_external_access: %w", err), drv.Close())
+	}
 	// Division by zero is an error, as in Postgres (DuckDB's / and %
 	// return NULL): callers write a / b as weir_div(a, b).
 	for _, m := range divisionMacros {
