@@ -103,6 +103,37 @@ func (s *Session) runInDuckDB(ctx context.Context, st *sql.Select, want types.Sc
 		return nil, err
 	}
 	defer release()
+	text, rels, err := s.duckStatement(st, snap)
+	if err != nil {
+		return nil, err
+	}
+	cols, rows, err := s.e.duck.Query(ctx, text, rels, want)
+	if err != nil {
+		var se *sqlstate.Error
+		if errors.As(err, &se) {
+			// DuckDB's position is in the rewritten query, not the user's:
+			// point at the name the error is about instead.
+			c := *se
+			c.Position = userPosition(st, se)
+			err = &c
+		}
+		return nil, err
+	}
+	if want != nil {
+		for i := range cols {
+			if i < len(want) {
+				cols[i].Name = want[i].Name
+			}
+		}
+	}
+	return &Result{Columns: cols, Rows: rows, Tag: "SELECT"}, nil
+}
+
+// duckStatement returns st as the text DuckDB runs, and the relations it
+// reads from snap: every table and view st names becomes a temporary table
+// of an internal name (aliased by its own), divisions become the functions
+// that fail as Postgres does. st is as it was when it returns.
+func (s *Session) duckStatement(st *sql.Select, snap *snapshot) (string, []adhoc.Relation, error) {
 	var rels []adhoc.Relation
 	names := map[string]string{}
 	var restore []func()
@@ -152,7 +183,7 @@ func (s *Session) runInDuckDB(ctx context.Context, st *sql.Select, want types.Sc
 		restore = append(restore, func() { t.Name = old })
 	})
 	if rewriteErr != nil {
-		return nil, rewriteErr
+		return "", nil, rewriteErr
 	}
 	var undo []func()
 	nameDivisions(reflect.ValueOf(st), &undo)
@@ -161,26 +192,22 @@ func (s *Session) runInDuckDB(ctx context.Context, st *sql.Select, want types.Sc
 	for i := len(undo) - 1; i >= 0; i-- {
 		undo[i]()
 	}
-	cols, rows, err := s.e.duck.Query(ctx, text, rels, want)
+	return text, rels, nil
+}
+
+// duckParamTypes returns the types DuckDB infers for the $n parameters of
+// st, a query only DuckDB can run (UnknownType where it infers none).
+func (s *Session) duckParamTypes(ctx context.Context, st *sql.Select) ([]types.T, error) {
+	snap, release, err := s.readSnapshot()
 	if err != nil {
-		var se *sqlstate.Error
-		if errors.As(err, &se) {
-			// DuckDB's position is in the rewritten query, not the user's:
-			// point at the name the error is about instead.
-			c := *se
-			c.Position = userPosition(st, se)
-			err = &c
-		}
 		return nil, err
 	}
-	if want != nil {
-		for i := range cols {
-			if i < len(want) {
-				cols[i].Name = want[i].Name
-			}
-		}
+	defer release()
+	text, rels, err := s.duckStatement(st, snap)
+	if err != nil {
+		return nil, err
 	}
-	return &Result{Columns: cols, Rows: rows, Tag: "SELECT"}, nil
+	return s.e.duck.ParamTypes(ctx, text, rels)
 }
 
 // describeInDuckDB returns the result columns of a query only DuckDB can run.

@@ -3,6 +3,7 @@ package weir
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/weir-stream/weir/planner"
@@ -125,10 +126,19 @@ func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T
 				return nil, err
 			}
 			p.Columns = cols
-			// The binder stopped before it typed every parameter: the
-			// others are unknown (text, below).
+			// The binder stopped before it typed every parameter: DuckDB
+			// types the others; what it cannot is unknown (text, below).
 			for len(b.Params) < n {
 				b.Params = append(b.Params, types.UnknownType)
+			}
+			if slices.Contains(b.Params, types.UnknownType) {
+				if inferred, err := s.duckParamTypes(ctx, st); err == nil {
+					for i, t := range inferred {
+						if i < len(b.Params) && b.Params[i] == types.UnknownType {
+							b.Params[i] = t
+						}
+					}
+				}
 			}
 		} else {
 			p.Columns = planner.Schema(node)

@@ -292,8 +292,9 @@ func TestSystemTablesExtendedProtocol(t *testing.T) {
 }
 
 // TestExtendedProtocolDuckDBParams runs, through pgx's extended protocol,
-// parameterized queries that DuckDB answers (a join, a system table): their
-// Prepare describes them with the parameters unbound.
+// parameterized queries that DuckDB answers (joins): their Prepare describes
+// them with the parameters unbound, and DuckDB types the parameters, so pgx
+// can bind integers.
 func TestExtendedProtocolDuckDBParams(t *testing.T) {
 	ts := startServer(t, memoryConfig())
 	ctx := context.Background()
@@ -302,7 +303,14 @@ func TestExtendedProtocolDuckDBParams(t *testing.T) {
 	mustExec(t, conn, "CREATE TABLE b (id INT PRIMARY KEY, y TEXT)")
 	mustExec(t, conn, "INSERT INTO a VALUES (1, 'one'), (2, 'two')")
 	mustExec(t, conn, "INSERT INTO b VALUES (1, 'uno'), (2, 'dos')")
-	var x string
+	var x, y string
+	if err := conn.QueryRow(ctx, "SELECT a.x, b.y FROM a JOIN b ON a.id = b.id WHERE a.id = $1", 2).Scan(&x, &y); err != nil || x != "two" || y != "dos" {
+		t.Fatalf("join with an integer parameter: %q %q, %v", x, y, err)
+	}
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM a JOIN b ON a.id = b.id WHERE a.id IN ($1, $2) LIMIT $3", 1, 2, 5).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("join with IN and LIMIT parameters: %d, %v", n, err)
+	}
 	if err := conn.QueryRow(ctx, "SELECT a.x FROM a JOIN b ON a.id = b.id WHERE b.y = $1", "uno").Scan(&x); err != nil || x != "one" {
 		t.Fatalf("join with a text parameter: %q, %v", x, err)
 	}
