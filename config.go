@@ -55,6 +55,13 @@ type ServerConfig struct {
 	// directory the server was started in (unless it is /) and the data
 	// directory.
 	FileRoots []string `yaml:"file_roots"`
+	// MaxConnections bounds the sessions open at once (Postgres'
+	// max_connections); 0 means no bound. Past it a connection is refused
+	// with 53300.
+	MaxConnections int `yaml:"max_connections"`
+	// MaxStartupConnections bounds the connections that have not finished
+	// logging in; 0 means the wire server's default (64).
+	MaxStartupConnections int `yaml:"max_startup_connections"`
 	// Auth and TLS are how clients connect (auth.go).
 	Auth AuthConfig `yaml:"auth"`
 	TLS  TLSConfig  `yaml:"tls"`
@@ -107,7 +114,7 @@ type S3Config struct {
 // local disk under ./weir-data, an epoch every second.
 func DefaultConfig() Config {
 	return Config{
-		Server: ServerConfig{Listen: "127.0.0.1:5454", DataDir: "weir-data"},
+		Server: ServerConfig{Listen: "127.0.0.1:5454", DataDir: "weir-data", MaxConnections: 100},
 		State: StateConfig{
 			Enabled:              true,
 			BackendType:          "local",
@@ -148,6 +155,12 @@ func (c StateConfig) stateTimeout() time.Duration {
 func (c Config) Validate() error {
 	if err := c.Server.validateSecurity(); err != nil {
 		return err
+	}
+	if c.Server.MaxConnections < 0 {
+		return fmt.Errorf("server.max_connections: must be 0 (no bound) or positive, got %d", c.Server.MaxConnections)
+	}
+	if c.Server.MaxStartupConnections < 0 {
+		return fmt.Errorf("server.max_startup_connections: must be 0 (the default, 64) or positive, got %d", c.Server.MaxStartupConnections)
 	}
 	if c.Server.MaxStatementBytes < 0 || c.Server.MaxStatementBytes > 64<<20 {
 		return fmt.Errorf("server.max_statement_bytes: must be between 0 and %d (the protocol's message bound), got %d", 64<<20, c.Server.MaxStatementBytes)

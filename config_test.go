@@ -38,6 +38,9 @@ func TestLoadConfig(t *testing.T) {
 		{"every.yaml", "state_management:\n  backend_type: hybrid\n  s3_upload_every: 0\n  s3_config:\n    bucket: b\n", "state_management.s3_upload_every"},
 		{"ttl.yaml", "state_management:\n  state_timeout_ms: -5\n", "state_management.state_timeout_ms"},
 		{"metrics.yaml", "server:\n  metrics_listen: nowhere\n", "server.metrics_listen"},
+		{"conns.yaml", "server:\n  max_connections: -1\n", "server.max_connections"},
+		{"startup.yaml", "server:\n  max_startup_connections: -2\n", "server.max_startup_connections"},
+		{"sync.yaml", "state_management:\n  synchronous_commit: sometimes\n", "state_management.synchronous_commit"},
 	} {
 		_, err := weir.LoadConfig(write(c.name, c.text))
 		if err == nil || !strings.Contains(err.Error(), c.name) || !strings.Contains(err.Error(), c.want) {

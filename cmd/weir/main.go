@@ -168,7 +168,8 @@ func serveEngine(ctx context.Context, eng *weir.Engine, cfg weir.Config, log *sl
 // passwords checked against the engine's roles with scram-sha-256, and TLS
 // when a certificate is configured.
 func wireOptions(eng *weir.Engine, cfg weir.Config, log *slog.Logger) (wire.Options, error) {
-	opts := wire.Options{Logger: log, TLSRequired: cfg.Server.TLS.Required}
+	opts := wire.Options{Logger: log, TLSRequired: cfg.Server.TLS.Required,
+		MaxConns: cfg.Server.MaxConnections, MaxStartupConns: cfg.Server.MaxStartupConnections}
 	if cfg.Server.Auth.SCRAM() {
 		opts.Passwords = eng.LoginVerifier
 	}

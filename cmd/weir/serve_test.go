@@ -1,8 +1,11 @@
 package main
 
 import (
+	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/weir-stream/weir"
 )
 
 // TestServeRefusesTrustOnOpenAddress: `weir serve` on an address other
@@ -16,5 +19,22 @@ func TestServeRefusesTrustOnOpenAddress(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "server.auth.method") || !strings.Contains(err.Error(), "loopback") {
 			t.Errorf("serve %v: %v", args, err)
 		}
+	}
+}
+
+// TestWireOptionsFromConfig: the connection bounds of the config reach the
+// wire server.
+func TestWireOptionsFromConfig(t *testing.T) {
+	cfg := weir.DefaultConfig()
+	if cfg.Server.MaxConnections != 100 {
+		t.Errorf("default max_connections = %d, want Postgres' 100", cfg.Server.MaxConnections)
+	}
+	cfg.Server.MaxConnections, cfg.Server.MaxStartupConnections = 7, 3
+	opts, err := wireOptions(nil, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.MaxConns != 7 || opts.MaxStartupConns != 3 {
+		t.Errorf("wire options %d, %d; want 7, 3", opts.MaxConns, opts.MaxStartupConns)
 	}
 }
