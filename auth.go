@@ -2,6 +2,7 @@ package weir
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/statestore"
 	"github.com/weir-stream/weir/wire/scram"
 )
 
@@ -188,6 +190,30 @@ func passwordAuthenticated(ctx context.Context) bool {
 	marked, _ := ctx.Value(passwordAuthKey{}).(bool)
 	return marked
 }
+
+// MockSecret returns the secret that salts the SCRAM exchange of users that
+// are no role (wire.Options.MockSecret): made at the first start and kept in
+// the state, so it survives restarts.
+func (e *Engine) MockSecret() ([]byte, error) {
+	v, ok, err := e.store.Get(mockSecretKey)
+	if err != nil {
+		return nil, err
+	}
+	if ok && len(v) == 32 {
+		return v, nil
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	if err := e.writeNow(func(w exec.StateWriter) error { return w.Set(mockSecretKey, secret) }); err != nil {
+		return nil, err
+	}
+	return secret, nil
+}
+
+// mockSecretKey is where the state keeps MockSecret's secret.
+var mockSecretKey = statestore.AppendKey(nil, statestore.MetaTable, 0, []byte("scram-mock-secret"))
 
 // LoginVerifier returns the SCRAM verifier of the role user when it may
 // log in with a password: the wire server's Options.Passwords.

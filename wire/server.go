@@ -42,6 +42,11 @@ type Options struct {
 	// then opened with a context marked by weir.WithPasswordAuthentication.
 	// Nil is trust authentication: every user name is let in.
 	Passwords func(user string) (verifier string, ok bool)
+	// MockSecret salts the mock SCRAM exchange of users that are no role
+	// (or have no password). Keep it the same across restarts, as Postgres
+	// keeps its mock nonce, so that comparing salts over a restart cannot
+	// tell which users exist; nil picks a random one.
+	MockSecret []byte
 	// TLS, when set, answers SSLRequest with 'S' and runs TLS over the
 	// connection; nil answers 'N'.
 	TLS *tls.Config
@@ -121,7 +126,11 @@ func NewServer(f SessionFactory, opts Options) *Server {
 		byPID:     make(map[uint32]*conn),
 		nextPID:   1000,
 	}
-	_, _ = rand.Read(s.mockSecret[:])
+	if len(opts.MockSecret) > 0 {
+		copy(s.mockSecret[:], opts.MockSecret)
+	} else {
+		_, _ = rand.Read(s.mockSecret[:])
+	}
 	return s
 }
 

@@ -172,6 +172,11 @@ func wireOptions(eng *weir.Engine, cfg weir.Config, log *slog.Logger) (wire.Opti
 		MaxConns: cfg.Server.MaxConnections, MaxStartupConns: cfg.Server.MaxStartupConnections}
 	if cfg.Server.Auth.SCRAM() {
 		opts.Passwords = eng.LoginVerifier
+		secret, err := eng.MockSecret()
+		if err != nil {
+			return opts, err
+		}
+		opts.MockSecret = secret
 	}
 	tlsCfg, err := cfg.Server.ServerTLS()
 	if err != nil {
