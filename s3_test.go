@@ -55,6 +55,9 @@ func TestS3Checkpoints(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// An upload in flight when the store went down fails only once the S3
+	// client's retries (5 attempts, exponential backoff) give up.
+	deadline = time.Now().Add(90 * time.Second)
 	for len(queryText(t, conn, `SELECT epoch FROM weir_checkpoints WHERE status = 'failed'`)) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("no checkpoint failed while the store was down: %v", queryText(t, conn, `SELECT epoch, status, error FROM weir_checkpoints`))
