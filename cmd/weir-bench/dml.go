@@ -66,7 +66,74 @@ func dmlBench(ctx context.Context, sz sizes, step func(string, ...any)) ([]figur
 	if len(got) != 1 || got[0] != answered.Load() {
 		return figs, fmt.Errorf("dml: the table has %v rows, %d inserts were answered", got, answered.Load())
 	}
+	peer, err := dmlPostgres(ctx, sz, step)
+	if err != nil {
+		return figs, err
+	}
+	for i := range peer {
+		if peer[i].Skipped != "" {
+			break
+		}
+		// PostgreSQL runs in its own process, whose CPU time this one does
+		// not see: the ratio is of the wall-clock rates.
+		figs[i].Peer = peer[i].Name
+		figs[i].Ratio = figs[i].RowsPerSec / peer[i].RowsPerSec
+		figs[i].Note += "; ratio of the wall-clock rates"
+	}
+	return append(figs, peer...), nil
+}
+
+// dmlPostgres runs the same inserts against PostgreSQL, started for the
+// run: the peer of dmlBench's figures, in their order. Without a
+// PostgreSQL server the figures are skipped, saying why (an error under
+// CI=true, where .ci/install-deps installs one).
+func dmlPostgres(ctx context.Context, sz sizes, step func(string, ...any)) ([]figure, error) {
+	pg, err := startPostgres(ctx)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			return nil, fmt.Errorf("dml: PostgreSQL peer: %w", err)
+		}
+		return []figure{{Bench: "dml", Name: "PostgreSQL single-row INSERT", Skipped: err.Error()}}, nil
+	}
+	defer pg.Close()
+	conn, err := pgx.Connect(ctx, pg.dsn)
+	if err != nil {
+		return nil, err
+	}
+	_, err = conn.Exec(ctx, "CREATE TABLE bench_dml (client INT, seq BIGINT)")
+	conn.Close(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var figs []figure
+	var answered atomic.Int64
+	for _, mode := range []string{"on", "off"} {
+		n := sz.dmlSerial
+		if mode == "off" {
+			n *= 5
+		}
+		step("dml: PostgreSQL %s, %d single-row inserts one after another, synchronous_commit %s", pg.version, n, mode)
+		f, err := serialInserts(ctx, pg.dsn, mode, n, &answered)
+		if err != nil {
+			return figs, fmt.Errorf("PostgreSQL: %w", err)
+		}
+		figs = append(figs, pgFigure(f, pg.version))
+		step("dml: PostgreSQL %s, %d clients inserting for %s, synchronous_commit %s", pg.version, sz.dmlClients, sz.dmlFor, mode)
+		f, err = concurrentInserts(ctx, pg.dsn, mode, sz.dmlClients, sz.dmlFor, &answered)
+		if err != nil {
+			return figs, fmt.Errorf("PostgreSQL: %w", err)
+		}
+		figs = append(figs, pgFigure(f, pg.version))
+	}
 	return figs, nil
+}
+
+// pgFigure names f, measured against PostgreSQL, as PostgreSQL's.
+func pgFigure(f figure, version string) figure {
+	f.Name = "PostgreSQL " + version + " " + f.Name
+	f.CPUSeconds, f.RowsPerCPUSec = 0, 0 // the server's CPU is in its own process
+	f.Note = "Debian's PostgreSQL on loopback, default settings (fsync on), same run and client code"
+	return f
 }
 
 // connectWith opens a connection whose session runs with synchronous_commit mode.
