@@ -298,9 +298,9 @@ type tableState interface {
 // and applies the chunks, all of them or none. In a transaction block they
 // become the block's writes. Otherwise change runs inside the table's
 // fragment, ordered after every earlier write, and write returns once the
-// changes are visible to queries and, with synchronous_commit on, in a
-// durable checkpoint: statements arriving together share the epoch and the
-// checkpoint (group commit), and the epoch is cut at once.
+// changes are visible to queries and, with synchronous_commit on, synced to
+// the table write log (awaitWrite): statements arriving together share the
+// epoch and the fsync (group commit), and the epoch is cut at once.
 func (s *Session) write(ctx context.Context, o *catalog.Object, j *job, verb string, change func(ctx context.Context, t tableState) ([]exec.Chunk, error)) ([]Warning, error) {
 	if s.tx != nil {
 		t, err := s.tx.table(s.e, o)

@@ -11,7 +11,7 @@ import (
 
 func init() {
 	registerSessionParam(&sessionParam{name: "synchronous_commit", def: "on", check: checkSynchronousCommit,
-		description: "Sets whether a write waits for a durable checkpoint before it is answered (off: it waits only until it is visible)."})
+		description: "Sets whether a write waits until it is synced to the table write log before it is answered (off: only until it is visible)."})
 }
 
 // checkSynchronousCommit accepts Postgres' values of synchronous_commit.
@@ -29,8 +29,8 @@ func checkSynchronousCommit(v string) (string, error) {
 		WithHint("Available values: local, remote_write, remote_apply, on, off.")
 }
 
-// synchronousCommit reports whether the session's writes wait for a
-// durable checkpoint (synchronous_commit, whose default comes from
+// synchronousCommit reports whether the session's writes wait until they
+// are durable (synchronous_commit, whose default comes from
 // state_management.synchronous_commit).
 func (s *Session) synchronousCommit() bool {
 	return s.param("synchronous_commit") != "off"
