@@ -36,6 +36,9 @@ type recoveryInfo struct {
 	from string // "empty", "local state", "local state (clean shutdown)", "checkpoint"
 	prog statestore.RestoreProgress
 	took time.Duration
+	// logRecords and logRows are the table write log's records (and their
+	// rows) applied again at start because the state lacked them.
+	logRecords, logRows int64
 }
 
 // checkpointsEnabled reports whether cfg writes checkpoints.

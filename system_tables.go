@@ -45,7 +45,8 @@ type objectFilter func(name string) bool
 //	                    committed and aborted, the last delivered epoch, delivery lag
 //	weir_recovery       how the state was obtained at start: from a checkpoint (files and
 //	                    bytes fetched, of how many, checkpoints passed over), the local
-//	                    directory of a clean shutdown, or empty
+//	                    directory of a clean shutdown, or empty; and the table write
+//	                    log's records and rows applied again after it
 //
 // A row about an object (a job, a source and its stream, a sink, a
 // checkpoint's pipelines) is shown only to sessions that may see that
@@ -80,6 +81,7 @@ var systemTables = map[string]systemTable{
 			{Name: "files", Type: types.Int64Type}, {Name: "total_files", Type: types.Int64Type},
 			{Name: "bytes", Type: types.Int64Type}, {Name: "total_bytes", Type: types.Int64Type},
 			{Name: "seconds", Type: types.Float64Type}, {Name: "skipped", Type: types.TextType},
+			{Name: "table_log_records", Type: types.Int64Type}, {Name: "table_log_rows", Type: types.Int64Type},
 		},
 		fill: fillRecovery,
 	},
@@ -382,4 +384,6 @@ func fillRecovery(e *Engine, b *array.RecordBuilder, _ objectFilter) {
 	b.Field(5).(*array.Int64Builder).Append(p.TotalBytes)
 	b.Field(6).(*array.Float64Builder).Append(took.Seconds())
 	b.Field(7).(*array.StringBuilder).Append(strings.Join(p.Skipped, "; "))
+	b.Field(8).(*array.Int64Builder).Append(e.recovery.logRecords)
+	b.Field(9).(*array.Int64Builder).Append(e.recovery.logRows)
 }

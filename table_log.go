@@ -447,6 +447,7 @@ func (e *Engine) replayTableLog(ctx context.Context) error {
 	if err := t.log.SetNext(highest + 1); err != nil {
 		return err
 	}
+	e.recovery.logRecords, e.recovery.logRows = int64(records), int64(rows)
 	if records == 0 {
 		return nil
 	}
