@@ -8,7 +8,7 @@ GOTEST  := $(GO) test -tags $(TAGS)
 # Packages with concurrency run again under the race detector; of the root
 # package, the tests of its concurrent parts (sink delivery, subscriptions,
 # processes, metrics, pipelines, TTL, restarts, transactions).
-RACE_PKGS := ./exec/... ./wire/... ./statestore/...
+RACE_PKGS := ./exec/... ./wire/... ./statestore/... ./internal/...
 RACE_ROOT := TestOracleCases|TestTransaction|TestSinks|TestSubscribe|TestProcess|TestMetrics|TestPipeline$$|TestAvroSink|TestViewTTL|TestRestartChains
 LISTEN  ?= 127.0.0.1:5454
 DATA    ?= weir-data

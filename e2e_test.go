@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/weir-stream/weir"
-	"github.com/weir-stream/weir/sql/logictest"
+	"github.com/weir-stream/weir/internal/logictest"
 	"github.com/weir-stream/weir/wire"
 )
 

@@ -14,7 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/weir-stream/weir"
-	"github.com/weir-stream/weir/statestore/objstore/miniotest"
+	"github.com/weir-stream/weir/internal/miniotest"
 )
 
 // TestLoadPipelineErrors: every mistake in a pipeline file is an error

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/weir-stream/weir"
+	"github.com/weir-stream/weir/internal/miniotest"
 	"github.com/weir-stream/weir/statestore"
-	"github.com/weir-stream/weir/statestore/objstore/miniotest"
 )
 
 // minioConfig is an engine config on a fresh data directory whose

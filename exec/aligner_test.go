@@ -10,7 +10,7 @@ import (
 	"github.com/cockroachdb/datadriven"
 
 	"github.com/weir-stream/weir/exec"
-	"github.com/weir-stream/weir/exec/exectest"
+	"github.com/weir-stream/weir/internal/exectest"
 )
 
 // TestAligner scripts interleavings of inputs:

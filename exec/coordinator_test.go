@@ -12,7 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
-	"github.com/weir-stream/weir/exec/exectest"
+	"github.com/weir-stream/weir/internal/exectest"
 )
 
 // pipeline is source → mid → sink, three fragments linked by channels.

@@ -13,7 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
-	"github.com/weir-stream/weir/exec/exectest"
+	"github.com/weir-stream/weir/internal/exectest"
 )
 
 // recordOp forwards every chunk and records what it saw; on a barrier it

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 
+	"github.com/weir-stream/weir/internal/miniotest"
 	"github.com/weir-stream/weir/statestore/objstore"
-	"github.com/weir-stream/weir/statestore/objstore/miniotest"
 )
 
 // minioObjects returns an S3 store over the bucket of the MinIO server srv

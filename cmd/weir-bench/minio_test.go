@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"github.com/weir-stream/weir/statestore/objstore/miniotest"
+	"github.com/weir-stream/weir/internal/miniotest"
 	"io"
 	"path/filepath"
 	"strings"

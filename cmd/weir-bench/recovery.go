@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/weir-stream/weir/internal/miniotest"
 	"github.com/weir-stream/weir/statestore"
-	"github.com/weir-stream/weir/statestore/objstore/miniotest"
 )
 
 // recoveryGoal is issue 4's bound on the recovery of 1 GB of state from

@@ -11,8 +11,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/weir-stream/weir/exec/exectest"
 	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/internal/exectest"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql/types"

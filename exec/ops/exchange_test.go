@@ -11,8 +11,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
-	"github.com/weir-stream/weir/exec/exectest"
 	"github.com/weir-stream/weir/exec/ops"
+	"github.com/weir-stream/weir/internal/exectest"
 	"github.com/weir-stream/weir/sql/types"
 	"github.com/weir-stream/weir/statestore"
 )

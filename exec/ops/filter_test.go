@@ -8,8 +8,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/cockroachdb/datadriven"
 
-	"github.com/weir-stream/weir/exec/exectest"
 	"github.com/weir-stream/weir/exec/ops"
+	"github.com/weir-stream/weir/internal/exectest"
 )
 
 func TestFilter(t *testing.T) {

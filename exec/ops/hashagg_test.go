@@ -13,9 +13,9 @@ import (
 	"github.com/cockroachdb/datadriven"
 
 	"github.com/weir-stream/weir/exec"
-	"github.com/weir-stream/weir/exec/exectest"
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/exec/ops"
+	"github.com/weir-stream/weir/internal/exectest"
 	"github.com/weir-stream/weir/sql/types"
 	"github.com/weir-stream/weir/statestore"
 )

@@ -10,8 +10,8 @@ import (
 	"github.com/cockroachdb/datadriven"
 
 	"github.com/weir-stream/weir/exec"
-	"github.com/weir-stream/weir/exec/exectest"
 	"github.com/weir-stream/weir/exec/ops"
+	"github.com/weir-stream/weir/internal/exectest"
 	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/sql/types"
 	"github.com/weir-stream/weir/statestore"

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/weir-stream/weir/statestore/objstore/miniotest"
+	"github.com/weir-stream/weir/internal/miniotest"
 )
 
 func TestS3Config(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/cockroachdb/datadriven"
 	"github.com/weir-stream/weir/exec"
-	"github.com/weir-stream/weir/exec/exectest"
+	"github.com/weir-stream/weir/internal/exectest"
 )
 
 // errorLog is an ErrorSink that keeps what it is told for the test output.

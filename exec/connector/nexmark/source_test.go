@@ -6,7 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/weir-stream/weir/exec/exectest"
+	"github.com/weir-stream/weir/internal/exectest"
 	"github.com/weir-stream/weir/sql/types"
 )
 
