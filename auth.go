@@ -1,7 +1,6 @@
 package weir
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"fmt"
@@ -169,26 +168,6 @@ func (e *Engine) ensureSuperuser() error {
 		e.log.Info("superuser created", "role", nr.Name)
 	}
 	return nil
-}
-
-// passwordAuthKey marks the context of a session whose client proved its
-// password.
-type passwordAuthKey struct{}
-
-// WithPasswordAuthentication returns ctx marked as that of a client whose
-// password the server has checked (the wire server passes it to NewSession
-// with scram-sha-256). NewSession then refuses a user that is no role,
-// where it would otherwise open a superuser session as for trust
-// authentication and the engine's own sessions.
-func WithPasswordAuthentication(ctx context.Context) context.Context {
-	return context.WithValue(ctx, passwordAuthKey{}, true)
-}
-
-// passwordAuthenticated reports whether ctx was marked by
-// WithPasswordAuthentication.
-func passwordAuthenticated(ctx context.Context) bool {
-	marked, _ := ctx.Value(passwordAuthKey{}).(bool)
-	return marked
 }
 
 // MockSecret returns the secret that salts the SCRAM exchange of users that

@@ -1,64 +1,19 @@
 package weir
 
-import (
-	"github.com/apache/arrow-go/v18/arrow/array"
+import "github.com/weir-stream/weir/sql/session"
 
-	"github.com/weir-stream/weir/sql/types"
+// The types a session answers with are package session's, which the wire
+// server shares without importing the engine.
+type (
+	// Result is the outcome of one statement: see session.Result.
+	Result = session.Result
+	// Warning is a message of severity WARNING: see session.Warning.
+	Warning = session.Warning
+	// ParameterStatus is a parameter whose new value the client is told of:
+	// see session.ParameterStatus.
+	ParameterStatus = session.ParameterStatus
+	// Prepared is a parsed and bound statement: see session.Prepared.
+	Prepared = session.Prepared
+	// Param is one bound parameter value in text form: see session.Param.
+	Param = session.Param
 )
-
-// Result is the outcome of one statement.
-//
-// Rows, when non-nil, streams the result rows as Arrow record batches whose
-// columns are in the order and of the SQL types of Columns. The receiver of a
-// Result owns Rows and must Release it (wire does, after sending the rows).
-// Tag is the CommandComplete tag: "SELECT 3", "INSERT 0 2", "CREATE TABLE", …;
-// for a SELECT the row count is only known after Rows is drained, so Tag is
-// then the verb alone ("SELECT") and the receiver appends the count.
-type Result struct {
-	Columns types.Schema
-	Rows    array.RecordReader
-	Tag     string
-	// Notices are sent to the client as NoticeResponse before the rows.
-	Notices []string
-	// Warnings are sent after Notices, as NoticeResponse with severity
-	// WARNING (psql prints them as "WARNING:  …").
-	Warnings []Warning
-	// Reports are the parameters the statement changed that clients track
-	// (ParameterStatus messages, sent with the notices).
-	Reports []ParameterStatus
-}
-
-// ParameterStatus is a run-time parameter whose new value the client is
-// told of, as Postgres tells of its GUC_REPORT parameters (client_encoding,
-// DateStyle, application_name, …), which psql and the drivers track.
-type ParameterStatus struct {
-	Name, Value string
-}
-
-// Warning is a message of severity WARNING for the client: it does not
-// make the statement fail. Code is its SQLSTATE (01000 when none fits
-// better).
-type Warning struct {
-	Code, Message, Detail, Hint string
-}
-
-// HasRows reports whether the statement returns a row set (even an empty one):
-// such statements get a RowDescription.
-func (r *Result) HasRows() bool { return r.Columns != nil }
-
-// Prepared is a parsed and bound statement of the extended protocol.
-// ParamTypes holds the type of each $n (resolved from the client's declared
-// types and from context); Columns is the row description of its result, or
-// nil for a statement that returns no rows. A Prepared is immutable and may be
-// executed any number of times, from one session.
-type Prepared struct {
-	Text       string
-	ParamTypes []types.T
-	Columns    types.Schema
-	stmt       any
-}
-
-// Param is one bound parameter value in text form (binary values are
-// converted to text by wire, with the type from Prepared.ParamTypes).
-// A nil *string passed in a parameter list is SQL NULL.
-type Param = *string

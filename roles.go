@@ -10,6 +10,7 @@ import (
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/session"
 	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/wire/scram"
 )
@@ -25,7 +26,7 @@ import (
 func (s *Session) openRole(ctx context.Context) error {
 	r, ok := s.e.cat.Role(s.user)
 	if !ok {
-		if passwordAuthenticated(ctx) {
+		if session.PasswordAuthenticated(ctx) {
 			return sqlstate.Errorf(sqlstate.InvalidAuthorization, "role \"%s\" does not exist", s.user)
 		}
 		s.unboundSuperuser = true

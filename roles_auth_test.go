@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/weir-stream/weir"
+	"github.com/weir-stream/weir/sql/session"
 	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/wire"
 	"github.com/weir-stream/weir/wire/scram"
@@ -66,7 +67,7 @@ func TestPasswordUserMustBeRole(t *testing.T) {
 		t.Fatal("the engine's own session is not a superuser")
 	}
 	// Marked as password-authenticated, the same name is refused.
-	_, err = eng.NewSession(weir.WithPasswordAuthentication(ctx), "weir", "weir")
+	_, err = eng.NewSession(session.WithPasswordAuthentication(ctx), "weir", "weir")
 	if e := sqlstate.From(err); err == nil || e.Code != sqlstate.InvalidAuthorization {
 		t.Fatalf("got %v, want 28000", err)
 	}

@@ -103,7 +103,7 @@ func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T
 	if err := s.authorize(st); err != nil {
 		return nil, err
 	}
-	p := &Prepared{Text: text, stmt: st, ParamTypes: paramTypes}
+	p := &Prepared{Text: text, Stmt: st, ParamTypes: paramTypes}
 	switch st := st.(type) {
 	case *sql.Select:
 		b := planner.NewBinder(s.e.cat, paramTypes)
@@ -163,7 +163,7 @@ func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T
 
 // Execute runs a prepared statement with bound parameters.
 func (s *Session) Execute(ctx context.Context, p *Prepared, params []Param) (*Result, error) {
-	st := p.stmt.(sql.Statement)
+	st := p.Stmt.(sql.Statement)
 	if len(params) != len(p.ParamTypes) {
 		return nil, sqlstate.Errorf(sqlstate.ProtocolViolation,
 			"bind message supplies %d parameters, but prepared statement requires %d", len(params), len(p.ParamTypes))

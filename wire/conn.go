@@ -14,7 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
-	"github.com/weir-stream/weir"
+	"github.com/weir-stream/weir/sql/session"
 	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/sql/types"
 )
@@ -285,7 +285,7 @@ func (c *conn) open(m *pgproto3.StartupMessage) bool {
 	if c.srv.opts.Passwords != nil {
 		// The user must still be a role: it may have been dropped
 		// since its password was checked.
-		sessCtx = weir.WithPasswordAuthentication(sessCtx)
+		sessCtx = session.WithPasswordAuthentication(sessCtx)
 	}
 	sess, err := c.srv.factory.NewSession(sessCtx, user, database)
 	if err != nil {
@@ -350,7 +350,7 @@ func (c *conn) simpleQuery(text string) {
 	}
 	ctx, cancel := c.beginQuery(c.ctx)
 	emitted := false
-	err := c.sess.ExecuteScript(ctx, text, func(res *weir.Result) error {
+	err := c.sess.ExecuteScript(ctx, text, func(res *session.Result) error {
 		emitted = true
 		return c.sendResult(ctx, res)
 	})
@@ -369,7 +369,7 @@ func (c *conn) simpleQuery(text string) {
 
 // sendResult sends one statement's complete result in text format and
 // releases its rows.
-func (c *conn) sendResult(ctx context.Context, res *weir.Result) error {
+func (c *conn) sendResult(ctx context.Context, res *session.Result) error {
 	if res.Rows != nil {
 		defer res.Rows.Release()
 	}
@@ -388,7 +388,7 @@ func (c *conn) sendResult(ctx context.Context, res *weir.Result) error {
 	return c.writeErr
 }
 
-func (c *conn) sendNotices(res *weir.Result) {
+func (c *conn) sendNotices(res *session.Result) {
 	for _, n := range res.Notices {
 		c.send(&pgproto3.NoticeResponse{Severity: "NOTICE", SeverityUnlocalized: "NOTICE", Code: "00000", Message: n})
 	}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
-	"github.com/weir-stream/weir"
+	"github.com/weir-stream/weir/sql/session"
 	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/sql/types"
 )
@@ -15,7 +15,7 @@ import (
 // for an empty query string.
 type statement struct {
 	text string
-	prep *weir.Prepared
+	prep *session.Prepared
 }
 
 func (s *statement) paramTypes() []types.T {
@@ -37,12 +37,12 @@ func (s *statement) columns() types.Schema {
 // so that an Execute with a row limit can be resumed by the next one.
 type portal struct {
 	stmt    *statement
-	params  []weir.Param
+	params  []session.Param
 	formats []int16 // one per column of the statement
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	res    *weir.Result
+	res    *session.Result
 	rows   rowStream
 	done   bool
 	tag    string // the completed portal's command tag

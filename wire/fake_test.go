@@ -14,8 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/weir-stream/weir"
 	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/session"
 	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/sql/types"
 )
@@ -63,7 +63,7 @@ func (s *fakeSession) Close() error {
 	return nil
 }
 
-func (s *fakeSession) ExecuteScript(ctx context.Context, text string, emit func(*weir.Result) error) error {
+func (s *fakeSession) ExecuteScript(ctx context.Context, text string, emit func(*session.Result) error) error {
 	off := 0
 	for _, stmt := range strings.Split(text, ";") {
 		start := off
@@ -90,8 +90,8 @@ func (s *fakeSession) ExecuteScript(ctx context.Context, text string, emit func(
 	return nil
 }
 
-func (s *fakeSession) Prepare(ctx context.Context, text string, paramTypes []types.T) (*weir.Prepared, error) {
-	p := &weir.Prepared{Text: text, ParamTypes: paramTypes}
+func (s *fakeSession) Prepare(ctx context.Context, text string, paramTypes []types.T) (*session.Prepared, error) {
+	p := &session.Prepared{Text: text, ParamTypes: paramTypes}
 	if strings.HasPrefix(strings.ToLower(text), "echo") {
 		if len(paramTypes) == 0 {
 			p.ParamTypes = []types.T{types.TextType}
@@ -109,7 +109,7 @@ func (s *fakeSession) Prepare(ctx context.Context, text string, paramTypes []typ
 	return p, nil
 }
 
-func (s *fakeSession) Execute(ctx context.Context, p *weir.Prepared, params []weir.Param) (*weir.Result, error) {
+func (s *fakeSession) Execute(ctx context.Context, p *session.Prepared, params []session.Param) (*session.Result, error) {
 	return s.run(ctx, p.Text, params)
 }
 
@@ -183,7 +183,7 @@ func (s *fakeSession) reader(cols types.Schema, batches ...arrow.RecordBatch) ar
 	return rd
 }
 
-func (s *fakeSession) run(ctx context.Context, text string, params []weir.Param) (*weir.Result, error) {
+func (s *fakeSession) run(ctx context.Context, text string, params []session.Param) (*session.Result, error) {
 	lower := strings.ToLower(strings.TrimSpace(text))
 	fields := strings.Fields(lower)
 	switch {
@@ -195,9 +195,9 @@ func (s *fakeSession) run(ctx context.Context, text string, params []weir.Param)
 		col := b.NewArray()
 		defer col.Release()
 		rec := array.NewRecordBatch(cols.Arrow(), []arrow.Array{col}, 1)
-		return &weir.Result{Columns: cols, Rows: s.reader(cols, rec), Tag: "SELECT"}, nil
+		return &session.Result{Columns: cols, Rows: s.reader(cols, rec), Tag: "SELECT"}, nil
 	case lower == "types":
-		return &weir.Result{Columns: allTypes, Rows: s.reader(allTypes, s.typesBatch()), Tag: "SELECT"}, nil
+		return &session.Result{Columns: allTypes, Rows: s.reader(allTypes, s.typesBatch()), Tag: "SELECT"}, nil
 	case len(fields) == 2 && fields[0] == "gen":
 		n, err := strconv.Atoi(fields[1])
 		if err != nil {
@@ -215,11 +215,11 @@ func (s *fakeSession) run(ctx context.Context, text string, params []weir.Param)
 			col.Release()
 			b.Release()
 		}
-		return &weir.Result{Columns: cols, Rows: s.reader(cols, batches...), Tag: "SELECT"}, nil
+		return &session.Result{Columns: cols, Rows: s.reader(cols, batches...), Tag: "SELECT"}, nil
 	case strings.HasPrefix(lower, "create table"):
-		return &weir.Result{Tag: "CREATE TABLE"}, nil
+		return &session.Result{Tag: "CREATE TABLE"}, nil
 	case lower == "notice":
-		return &weir.Result{Tag: "SET", Notices: []string{"just so you know"}}, nil
+		return &session.Result{Tag: "SET", Notices: []string{"just so you know"}}, nil
 	case lower == "sleep":
 		s.f.sleeping.Add(1)
 		defer s.f.sleeping.Add(-1)
@@ -237,7 +237,7 @@ func (s *fakeSession) run(ctx context.Context, text string, params []weir.Param)
 		col := b.NewArray()
 		defer col.Release()
 		rec := array.NewRecordBatch(cols.Arrow(), []arrow.Array{col}, 1)
-		return &weir.Result{Columns: cols, Rows: s.reader(cols, rec), Tag: "SELECT"}, nil
+		return &session.Result{Columns: cols, Rows: s.reader(cols, rec), Tag: "SELECT"}, nil
 	}
 	last := strings.LastIndexByte(strings.TrimSpace(text), ' ') + 1
 	word := strings.TrimSpace(text)[last:]

@@ -39,7 +39,7 @@ type Options struct {
 	// SCRAM-SHA-256 against the verifier (Postgres' stored form) it returns
 	// for the startup packet's user; ok false (no such role, no password,
 	// no LOGIN) fails the exchange like a wrong password; the session is
-	// then opened with a context marked by weir.WithPasswordAuthentication.
+	// then opened with a context marked by session.WithPasswordAuthentication.
 	// Nil is trust authentication: every user name is let in.
 	Passwords func(user string) (verifier string, ok bool)
 	// MockSecret salts the mock SCRAM exchange of users that are no role

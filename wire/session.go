@@ -1,14 +1,16 @@
 // Package wire serves weir sessions over the Postgres wire protocol (v3):
 // startup with trust authentication, the simple and the extended query
 // protocols, cancel requests, and the text and binary encodings of weir's SQL
-// types. It programs only against the Session interface below; the engine
-// (package weir) provides the implementation.
+// types. It programs only against the Session interface below and the types
+// of package sql/session; the engine (package weir) provides the
+// implementation, and wire does not import it, so the protocol builds
+// without the engine's cgo dependencies.
 package wire
 
 import (
 	"context"
 
-	"github.com/weir-stream/weir"
+	"github.com/weir-stream/weir/sql/session"
 	"github.com/weir-stream/weir/sql/types"
 )
 
@@ -27,13 +29,13 @@ type Session interface {
 	// with its Result; wire owns the Result's Rows and releases them. It
 	// returns the first statement error; statements after it do not run. An
 	// empty script returns nil without calling emit.
-	ExecuteScript(ctx context.Context, text string, emit func(*weir.Result) error) error
+	ExecuteScript(ctx context.Context, text string, emit func(*session.Result) error) error
 	// Prepare parses and binds one statement with $n parameters. paramTypes
 	// are the client's declared types (UnknownType where unspecified).
-	Prepare(ctx context.Context, text string, paramTypes []types.T) (*weir.Prepared, error)
+	Prepare(ctx context.Context, text string, paramTypes []types.T) (*session.Prepared, error)
 	// Execute runs a prepared statement with bound parameters in text form.
 	// The Result's Rows may be read after Execute returns, while ctx lives.
-	Execute(ctx context.Context, p *weir.Prepared, params []weir.Param) (*weir.Result, error)
+	Execute(ctx context.Context, p *session.Prepared, params []session.Param) (*session.Result, error)
 	// TxStatus is the transaction status ReadyForQuery reports: 'I' idle,
 	// 'T' in a transaction block, 'E' in a failed transaction block.
 	TxStatus() byte

@@ -1,8 +1,8 @@
 package wire
 
 import (
-	"github.com/weir-stream/weir"
 	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/session"
 	"github.com/weir-stream/weir/sql/sqlstate"
 )
 
@@ -35,7 +35,7 @@ func (c *conn) checkStatement(text string) error {
 
 // checkParams refuses bound parameter values whose text is not valid UTF-8
 // or holds a NUL byte (22021).
-func checkParams(params []weir.Param) error {
+func checkParams(params []session.Param) error {
 	for _, p := range params {
 		if p == nil {
 			continue
@@ -54,6 +54,6 @@ func checkStartupEncoding(params map[string]string) error {
 	if !ok {
 		return nil
 	}
-	_, err := weir.ClientEncoding(v)
+	_, err := session.ClientEncoding(v)
 	return err
 }
