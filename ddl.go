@@ -294,8 +294,23 @@ func (s *Session) drop(ctx context.Context, st *sql.Drop) (*Result, error) {
 		return nil, err
 	}
 	defer resume()
-	for i := len(victims) - 1; i >= 0; i-- {
-		v := victims[i]
+	err = e.stopAndClear(victims, func(w exec.StateWriter, v *catalog.Object) error {
+		return e.cat.Remove(w, v.Name)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tag: tag}, nil
+}
+
+// stopAndClear stops the dataflows of objs, the last first (objects come
+// before the ones that read them), forgets their source errors, and in one
+// write per object deletes its state and its recorded failure and runs then
+// (DROP: the catalog entry; nil: nothing more). The coordinator must be
+// paused.
+func (e *Engine) stopAndClear(objs []*catalog.Object, then func(w exec.StateWriter, o *catalog.Object) error) error {
+	for i := len(objs) - 1; i >= 0; i-- {
+		v := objs[i]
 		e.mu.Lock()
 		j := e.jobs[v.Name]
 		e.mu.Unlock()
@@ -313,13 +328,16 @@ func (s *Session) drop(ctx context.Context, st *sql.Drop) (*Result, error) {
 			if err := e.forgetFailure(w, v.Name); err != nil {
 				return err
 			}
-			return e.cat.Remove(w, v.Name)
+			if then == nil {
+				return nil
+			}
+			return then(w, v)
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return &Result{Tag: tag}, nil
+	return nil
 }
 
 // catalogKind returns the catalog kind a DROP or SHOW CREATE names.

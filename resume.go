@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
-	"github.com/weir-stream/weir/statestore"
 )
 
 // flush is FLUSH: it returns once everything written before it is visible
@@ -69,27 +67,8 @@ func (s *Session) resumeView(ctx context.Context, st *sql.AlterViewResume) (*Res
 			return err
 		}
 		defer resume()
-		for i := len(victims) - 1; i >= 0; i-- {
-			v := victims[i]
-			e.mu.Lock()
-			j := e.jobs[v.Name]
-			e.mu.Unlock()
-			if j != nil {
-				e.stopJob(j)
-			}
-			e.errors.forget(v.Name)
-			err := e.writeNow(func(w exec.StateWriter) error {
-				for _, t := range v.StateTables {
-					lo, hi := statestore.TableSpan(t)
-					if err := w.DeleteRange(lo, hi); err != nil {
-						return err
-					}
-				}
-				return e.forgetFailure(w, v.Name)
-			})
-			if err != nil {
-				return err
-			}
+		if err := e.stopAndClear(victims, nil); err != nil {
+			return err
 		}
 		// Upstream ones first, as at a restart.
 		started := map[string]bool{}
