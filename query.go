@@ -228,70 +228,69 @@ func rewriteTables(st *sql.Select, fn func(*sql.TableName)) {
 	walkTableNames(reflect.ValueOf(st), fn)
 }
 
-// walkTableNames visits the AST under v (pointers, interfaces, structs and
-// slices: the shapes sql's nodes are made of) and calls fn on every
-// *sql.TableName. Statements nest at most sql's depth limit, so the
-// recursion is bounded.
-func walkTableNames(v reflect.Value, fn func(*sql.TableName)) {
+// walkAST visits the AST under v: pointers, interfaces, structs and slices,
+// the shapes sql's nodes are made of. It calls visit on every non-nil
+// pointer or interface value before the values under it; visit says
+// whether to go under it, and may return a function to call after them
+// (nil: none). Statements nest at most sql's depth limit, so the recursion
+// is bounded.
+func walkAST(v reflect.Value, visit func(v reflect.Value) (descend bool, after func())) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
 			return
 		}
-		if t, ok := v.Interface().(*sql.TableName); ok {
-			fn(t)
-			return
+		descend, after := visit(v)
+		if descend {
+			walkAST(v.Elem(), visit)
 		}
-		walkTableNames(v.Elem(), fn)
+		if after != nil {
+			after()
+		}
 	case reflect.Struct:
 		for i := range v.NumField() {
 			if v.Type().Field(i).IsExported() {
-				walkTableNames(v.Field(i), fn)
+				walkAST(v.Field(i), visit)
 			}
 		}
 	case reflect.Slice:
 		for i := range v.Len() {
-			walkTableNames(v.Index(i), fn)
+			walkAST(v.Index(i), visit)
 		}
 	}
+}
+
+// walkTableNames calls fn on every *sql.TableName under v.
+func walkTableNames(v reflect.Value, fn func(*sql.TableName)) {
+	walkAST(v, func(v reflect.Value) (bool, func()) {
+		if t, ok := v.Interface().(*sql.TableName); ok {
+			fn(t)
+			return false, nil
+		}
+		return true, nil
+	})
 }
 
 // rewriteDivisions replaces every a / b and a % b under v by
 // adhoc.DivFunc(a, b) and adhoc.ModFunc(a, b), which fail on a zero
 // divisor as Postgres does (DuckDB's operators give NULL), and appends to
-// undo what puts each back (to be called in reverse order).
+// undo what puts each back (to be called in reverse order). Operands are
+// rewritten before the division that holds them.
 func rewriteDivisions(v reflect.Value, undo *[]func()) {
-	switch v.Kind() {
-	case reflect.Pointer:
-		if !v.IsNil() {
-			rewriteDivisions(v.Elem(), undo)
-		}
-	case reflect.Interface:
-		if v.IsNil() {
-			return
-		}
-		rewriteDivisions(v.Elem(), undo)
+	walkAST(v, func(v reflect.Value) (bool, func()) {
 		b, ok := v.Interface().(*sql.BinaryExpr)
-		if !ok || (b.Op != sql.OpDiv && b.Op != sql.OpMod) || !v.CanSet() {
-			return
+		if v.Kind() != reflect.Interface || !ok || (b.Op != sql.OpDiv && b.Op != sql.OpMod) || !v.CanSet() {
+			return true, nil
 		}
-		fn := adhoc.DivFunc
-		if b.Op == sql.OpMod {
-			fn = adhoc.ModFunc
-		}
-		v.Set(reflect.ValueOf(&sql.FuncCall{Pos: b.Pos, Name: sql.Name{Value: fn}, Args: []sql.Expr{b.Left, b.Right}}))
-		*undo = append(*undo, func() { v.Set(reflect.ValueOf(b)) })
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				rewriteDivisions(v.Field(i), undo)
+		return true, func() {
+			fn := adhoc.DivFunc
+			if b.Op == sql.OpMod {
+				fn = adhoc.ModFunc
 			}
+			v.Set(reflect.ValueOf(&sql.FuncCall{Pos: b.Pos, Name: sql.Name{Value: fn}, Args: []sql.Expr{b.Left, b.Right}}))
+			*undo = append(*undo, func() { v.Set(reflect.ValueOf(b)) })
 		}
-	case reflect.Slice:
-		for i := range v.Len() {
-			rewriteDivisions(v.Index(i), undo)
-		}
-	}
+	})
 }
 
 // nameDivisions gives every select item under v that has no alias and
@@ -299,11 +298,7 @@ func rewriteDivisions(v reflect.Value, undo *[]func()) {
 // rewriteDivisions makes DuckDB name it after weir_div; undo gets what
 // takes the names off.
 func nameDivisions(v reflect.Value, undo *[]func()) {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if v.IsNil() {
-			return
-		}
+	walkAST(v, func(v reflect.Value) (bool, func()) {
 		if sel, ok := v.Interface().(*sql.Select); ok {
 			for i := range sel.Items {
 				it := &sel.Items[i]
@@ -314,45 +309,20 @@ func nameDivisions(v reflect.Value, undo *[]func()) {
 				*undo = append(*undo, func() { it.Alias = nil })
 			}
 		}
-		nameDivisions(v.Elem(), undo)
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				nameDivisions(v.Field(i), undo)
-			}
-		}
-	case reflect.Slice:
-		for i := range v.Len() {
-			nameDivisions(v.Index(i), undo)
-		}
-	}
+		return true, nil
+	})
 }
 
 // hasDivision reports whether the expression under v divides (a / or %).
 func hasDivision(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if v.IsNil() {
-			return false
-		}
+	found := false
+	walkAST(v, func(v reflect.Value) (bool, func()) {
 		if b, ok := v.Interface().(*sql.BinaryExpr); ok && (b.Op == sql.OpDiv || b.Op == sql.OpMod) {
-			return true
+			found = true
 		}
-		return hasDivision(v.Elem())
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() && hasDivision(v.Field(i)) {
-				return true
-			}
-		}
-	case reflect.Slice:
-		for i := range v.Len() {
-			if hasDivision(v.Index(i)) {
-				return true
-			}
-		}
-	}
-	return false
+		return !found, nil
+	})
+	return found
 }
 
 // columnName is the name Postgres gives a select item without an alias:
