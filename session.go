@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/sql"
@@ -114,14 +113,18 @@ func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T
 			if !fallsBackToDuckDB(err) && !s.namesSystemTable(st) {
 				return nil, err
 			}
-			described, n, err := nullParams(text)
+			// DuckDB describes the statement with NULL for its
+			// parameters, and LIMIT 0: only the columns are wanted.
+			n := 0
+			undo, err := bindParams(st, nullParams(&n))
 			if err != nil {
 				return nil, err
 			}
-			// Only the columns are wanted: no row is read.
-			sel := described.(*sql.Select)
-			sel.Limit, sel.Offset = &sql.Literal{Kind: sql.LitInteger, Value: "0"}, nil
-			cols, err := s.describeInDuckDB(ctx, sel)
+			limit, offset := st.Limit, st.Offset
+			st.Limit, st.Offset = &sql.Literal{Kind: sql.LitInteger, Value: "0"}, nil
+			cols, err := s.describeInDuckDB(ctx, st)
+			st.Limit, st.Offset = limit, offset
+			undo()
 			if err != nil {
 				return nil, err
 			}
@@ -169,10 +172,13 @@ func (s *Session) Execute(ctx context.Context, p *Prepared, params []Param) (*Re
 			"bind message supplies %d parameters, but prepared statement requires %d", len(params), len(p.ParamTypes))
 	}
 	if len(params) > 0 {
-		var err error
-		if st, err = substituteParams(p.Text, p.ParamTypes, params); err != nil {
+		// The values go into the statement's AST as typed constants, for
+		// this execution only.
+		undo, err := bindParams(st, paramValues(p.ParamTypes, params))
+		if err != nil {
 			return nil, err
 		}
+		defer undo()
 	}
 	return s.withStatementTimeout(ctx, st, s.execute)
 }
@@ -229,108 +235,6 @@ func (s *Session) run(ctx context.Context, st sql.Statement) (*Result, error) {
 		return s.durable(ctx)(s.roleStatement(ctx, st))
 	}
 	return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Position(), "statement %T is not supported", st)
-}
-
-// substituteParams replaces each $n of text, outside string literals, quoted
-// identifiers and comments, by its value as a typed literal, and parses the result.
-func substituteParams(text string, ts []types.T, params []Param) (sql.Statement, error) {
-	return rewriteParams(text, func(n int, pos sql.Pos) (string, error) {
-		if n < 1 || n > len(params) {
-			return "", sqlstate.ErrorfAt(sqlstate.UndefinedObject, pos, "there is no parameter $%d", n)
-		}
-		if p := params[n-1]; p != nil {
-			return fmt.Sprintf("CAST('%s' AS %s)", strings.ReplaceAll(*p, "'", "''"), ts[n-1].SQL()), nil
-		}
-		return fmt.Sprintf("CAST(NULL AS %s)", ts[n-1].SQL()), nil
-	})
-}
-
-// nullParams replaces each $n of text by an untyped NULL and parses the
-// result: the statement DuckDB describes for Prepare, whose parameters have
-// no values yet. It also returns the highest n.
-func nullParams(text string) (sql.Statement, int, error) {
-	most := 0
-	st, err := rewriteParams(text, func(n int, _ sql.Pos) (string, error) {
-		most = max(most, n)
-		return "NULL", nil
-	})
-	return st, most, err
-}
-
-// rewriteParams replaces each $n of text, outside string literals, quoted
-// identifiers and comments, by what lit returns for it, and parses the
-// result.
-func rewriteParams(text string, lit func(n int, pos sql.Pos) (string, error)) (sql.Statement, error) {
-	var b strings.Builder
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		switch {
-		case c == '/' && i+1 < len(text) && text[i+1] == '*':
-			// Block comments nest, as in Postgres.
-			j, depth := i+2, 1
-			for j < len(text) && depth > 0 {
-				switch {
-				case strings.HasPrefix(text[j:], "/*"):
-					depth, j = depth+1, j+2
-				case strings.HasPrefix(text[j:], "*/"):
-					depth, j = depth-1, j+2
-				default:
-					j++
-				}
-			}
-			b.WriteString(text[i:j])
-			i = j - 1
-		case c == '\'' || c == '"':
-			// In E'…' a backslash escapes the next character.
-			escapes := c == '\'' && i > 0 && (text[i-1] == 'e' || text[i-1] == 'E') && (i < 2 || !isIdentByte(text[i-2]))
-			j := i + 1
-			for j < len(text) {
-				if escapes && text[j] == '\\' {
-					j += 2
-					continue
-				}
-				if text[j] == c {
-					if j+1 < len(text) && text[j+1] == c {
-						j += 2
-						continue
-					}
-					break
-				}
-				j++
-			}
-			end := min(j+1, len(text))
-			b.WriteString(text[i:end])
-			i = end - 1
-		case c == '-' && i+1 < len(text) && text[i+1] == '-':
-			j := strings.IndexByte(text[i:], '\n')
-			if j < 0 {
-				j = len(text) - i
-			}
-			b.WriteString(text[i : i+j])
-			i += j - 1
-		case c == '$' && i+1 < len(text) && text[i+1] >= '0' && text[i+1] <= '9':
-			j := i + 1
-			n := 0
-			for j < len(text) && text[j] >= '0' && text[j] <= '9' {
-				n = n*10 + int(text[j]-'0')
-				j++
-			}
-			v, err := lit(n, sql.Pos(i))
-			if err != nil {
-				return nil, err
-			}
-			b.WriteString(v)
-			i = j - 1
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return sql.ParseOne(b.String())
-}
-
-// isIdentByte reports whether c can be part of an unquoted identifier.
-func isIdentByte(c byte) bool {
-	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }
 
 // resultColumns returns the row description of statements that are not queries.

@@ -1,0 +1,71 @@
+package weir
+
+import (
+	"reflect"
+
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
+)
+
+// bindParams replaces every $n of st, a prepared statement's AST, by the
+// expression lit returns for it, and returns the function that puts the $n
+// back (the statement stays the Prepared's, executed again with other
+// values). It changes nothing when lit fails.
+func bindParams(st sql.Statement, lit func(p *sql.Param) (sql.Expr, error)) (undo func(), err error) {
+	var undos []func()
+	walkAST(reflect.ValueOf(st), func(v reflect.Value) (bool, func()) {
+		p, ok := v.Interface().(*sql.Param)
+		if !ok || err != nil {
+			return err == nil, nil
+		}
+		if v.Kind() != reflect.Interface || !v.CanSet() {
+			err = sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, p.Pos, "a parameter cannot stand here")
+			return false, nil
+		}
+		e, lerr := lit(p)
+		if lerr != nil {
+			err = lerr
+			return false, nil
+		}
+		v.Set(reflect.ValueOf(e))
+		undos = append(undos, func() { v.Set(reflect.ValueOf(p)) })
+		return false, nil
+	})
+	undo = func() {
+		for i := len(undos) - 1; i >= 0; i-- {
+			undos[i]()
+		}
+	}
+	if err != nil {
+		undo()
+		return nil, err
+	}
+	return undo, nil
+}
+
+// paramValues returns the lit of bindParams that gives each $n its value
+// in params as a typed constant: CAST('text' AS type), or a typed NULL.
+func paramValues(ts []types.T, params []Param) func(*sql.Param) (sql.Expr, error) {
+	return func(p *sql.Param) (sql.Expr, error) {
+		n := p.Index
+		if n < 1 || n > len(params) {
+			return nil, sqlstate.ErrorfAt(sqlstate.UndefinedObject, p.Pos, "there is no parameter $%d", n)
+		}
+		val := &sql.Literal{Pos: p.Pos, Kind: sql.LitNull}
+		if params[n-1] != nil {
+			val = &sql.Literal{Pos: p.Pos, Kind: sql.LitString, Value: *params[n-1]}
+		}
+		return &sql.CastExpr{Pos: p.Pos, Expr: val, Type: sql.TypeName{Pos: p.Pos, Type: ts[n-1]}}, nil
+	}
+}
+
+// nullParams is the lit of bindParams that makes every $n an untyped NULL
+// (how DuckDB describes a statement whose parameters have no values yet);
+// *most is raised to the highest n.
+func nullParams(most *int) func(*sql.Param) (sql.Expr, error) {
+	return func(p *sql.Param) (sql.Expr, error) {
+		*most = max(*most, p.Index)
+		return &sql.Literal{Pos: p.Pos, Kind: sql.LitNull}, nil
+	}
+}
