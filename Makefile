@@ -13,7 +13,7 @@ RACE_ROOT := TestOracleCases|TestTransaction|TestSinks|TestSubscribe|TestProcess
 LISTEN  ?= 127.0.0.1:5454
 DATA    ?= weir-data
 
-.PHONY: all build run test unit race fuzz fuzz-long e2e bench bench-go lint deps clean
+.PHONY: all build run test unit race fuzz fuzz-long crash-long e2e bench bench-go lint deps clean
 
 all: build
 
@@ -48,6 +48,12 @@ fuzz:
 FUZZTIME ?= 10m
 fuzz-long:
 	FUZZTIME=$(FUZZTIME) bash .ci/fuzz-smoke
+
+# crash-long runs the SIGKILL test of durable writes for CRASH_ROUNDS rounds
+# (make test runs 6).
+CRASH_ROUNDS ?= 500
+crash-long:
+	WEIR_CRASH_ROUNDS=$(CRASH_ROUNDS) $(GOTEST) -count=1 -timeout 0 -run 'TestCrashDurableWrites' -v .
 
 e2e: build
 	bash .ci/psql-test
