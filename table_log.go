@@ -153,7 +153,7 @@ type tableChanges struct {
 // encodeChanges encodes the chunks of o's changes for the log.
 func encodeChanges(o *catalog.Object, chunks []exec.Chunk) tableChanges {
 	tc := tableChanges{table: o.RowTable()}
-	rt := schemaTypes(o.FullSchema())
+	rt := o.FullSchema().Types()
 	for _, c := range chunks {
 		for i := 0; i < c.NumRows(); i++ {
 			tc.ops = append(tc.ops, c.OpAt(i))
@@ -234,10 +234,6 @@ func (e *Engine) logWrite(parts []tableChanges) (uint64, error) {
 	if e.tlog == nil {
 		return 0, nil
 	}
-	rec := pendingRecord{}
-	for _, p := range parts {
-		rec.tables = append(rec.tables, p.table)
-	}
 	// The append and the pending entry go together, so pending stays in
 	// LSN order.
 	e.tlog.mu.Lock()
@@ -246,9 +242,17 @@ func (e *Engine) logWrite(parts []tableChanges) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	rec.lsn = lsn
-	e.tlog.pending = append(e.tlog.pending, rec)
+	e.tlog.pending = append(e.tlog.pending, pendingOf(lsn, parts))
 	return lsn, nil
+}
+
+// pendingOf is the pending entry of record lsn, which changes parts.
+func pendingOf(lsn uint64, parts []tableChanges) pendingRecord {
+	rec := pendingRecord{lsn: lsn}
+	for _, p := range parts {
+		rec.tables = append(rec.tables, p.table)
+	}
+	return rec
 }
 
 // tableLogErr returns the error that stopped the log, if any: writes are
@@ -429,11 +433,7 @@ func (e *Engine) replayTableLog(ctx context.Context) error {
 		}
 		if applied || keep {
 			t.mu.Lock()
-			rec := pendingRecord{lsn: lsn}
-			for _, p := range parts {
-				rec.tables = append(rec.tables, p.table)
-			}
-			t.pending = append(t.pending, rec)
+			t.pending = append(t.pending, pendingOf(lsn, parts))
 			t.mu.Unlock()
 		}
 		if applied && records%10000 == 0 {

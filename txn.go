@@ -13,7 +13,6 @@ import (
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
-	"github.com/weir-stream/weir/sql/types"
 	"github.com/weir-stream/weir/statestore"
 )
 
@@ -338,7 +337,7 @@ func (tx *transaction) table(e *Engine, o *catalog.Object) (tableState, error) {
 // apply records the changes of c, a DML statement's chunk for table o, as
 // the block's writes.
 func (tx *transaction) apply(o *catalog.Object, c exec.Chunk) {
-	kt, rt := o.KeyTypes(), schemaTypes(o.FullSchema())
+	kt, rt := o.KeyTypes(), o.FullSchema().Types()
 	var key []byte
 	for i := 0; i < c.NumRows(); i++ {
 		key = statestore.AppendRow(key[:0], kt, c.Batch, o.Key, i)
@@ -349,15 +348,6 @@ func (tx *transaction) apply(o *catalog.Object, c exec.Chunk) {
 			tx.overlay.Changes[sk] = nil
 		}
 	}
-}
-
-// schemaTypes returns the types of the columns of s.
-func schemaTypes(s types.Schema) []types.T {
-	ts := make([]types.T, len(s))
-	for i, c := range s {
-		ts[i] = c.Type
-	}
-	return ts
 }
 
 // overlayTable is a table read through a Reader (a transaction's overlay):

@@ -65,9 +65,7 @@ func NewMaterialize(mem memory.Allocator, table statestore.TableID, name string,
 	for _, c := range keyCols {
 		m.keyTypes = append(m.keyTypes, schema[c].Type)
 	}
-	for _, c := range schema {
-		m.rowTypes = append(m.rowTypes, c.Type)
-	}
+	m.rowTypes = schema.Types()
 	return m
 }
 

@@ -439,6 +439,15 @@ func SchemaFromArrow(as *arrow.Schema) (Schema, error) {
 	return s, nil
 }
 
+// Types returns the types of s's columns.
+func (s Schema) Types() []T {
+	ts := make([]T, len(s))
+	for i, c := range s {
+		ts[i] = c.Type
+	}
+	return ts
+}
+
 // Index returns the position of the column named name, or -1.
 func (s Schema) Index(name string) int {
 	for i, c := range s {
