@@ -374,6 +374,8 @@ type txPart struct {
 	o    *catalog.Object
 	j    *job
 	keys []string
+	// base holds the snapshot's row of each key (nil: none), read once.
+	base [][]byte
 }
 
 // commitTransaction applies the writes of tx in one epoch and returns once
@@ -403,7 +405,14 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 		}
 		sort.Strings(keys)
 		if len(keys) > 0 {
-			parts = append(parts, txPart{o: o, j: j, keys: keys})
+			base := make([][]byte, len(keys))
+			for i, k := range keys {
+				var err error
+				if base[i], _, err = tx.overlay.Base.Get([]byte(k)); err != nil {
+					return nil, err
+				}
+			}
+			parts = append(parts, txPart{o: o, j: j, keys: keys, base: base})
 		}
 	}
 	if len(parts) == 0 {
@@ -516,11 +525,8 @@ func errTableGone(o *catalog.Object) error {
 // checkTxPart fails when a row p's keys name changed since tx's snapshot.
 // It runs inside the table's fragment, which sees every write so far.
 func (s *Session) checkTxPart(tx *transaction, p txPart) error {
-	for _, k := range p.keys {
-		base, inBase, err := tx.overlay.Base.Get([]byte(k))
-		if err != nil {
-			return err
-		}
+	for i, k := range p.keys {
+		base, inBase := p.base[i], p.base[i] != nil
 		live, isLive, err := p.j.mat.Get([]byte(k)[statestore.KeyPrefixLen:])
 		if err != nil {
 			return err
@@ -546,12 +552,10 @@ func (s *Session) txChunk(tx *transaction, p txPart) (exec.Chunk, error) {
 	dec := statestore.NewRowDecoder(s.e.mem, p.o.FullSchema())
 	defer dec.Release()
 	var ops []exec.Op
-	for _, k := range p.keys {
-		base, inBase, err := tx.overlay.Base.Get([]byte(k))
-		if err != nil {
-			return exec.Chunk{}, err
-		}
+	for i, k := range p.keys {
+		base, inBase := p.base[i], p.base[i] != nil
 		final := tx.overlay.Changes[k]
+		var err error
 		switch {
 		case !inBase && final == nil, inBase && bytes.Equal(base, final):
 			continue
