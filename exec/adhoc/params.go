@@ -23,18 +23,9 @@ func (e *Engine) ParamTypes(ctx context.Context, sqlText string, rels []Relation
 		return nil, err
 	}
 	defer e.release(c)
-	names := make(map[string]string, len(rels))
-	for _, rel := range rels {
-		names[rel.Name] = rel.display()
-	}
+	names := relationNames(rels)
 	var made []string
-	defer func() {
-		for _, name := range made {
-			if err := c.exec(context.Background(), "DROP TABLE IF EXISTS "+quoteIdent(name)); err != nil {
-				e.log.Warn("adhoc: dropping describe tables", "err", err)
-			}
-		}
-	}()
+	defer func() { e.dropTables(c, made) }()
 	for _, rel := range rels {
 		if rel.Schema == nil {
 			return nil, fmt.Errorf("adhoc: relation %q has no schema", rel.display())

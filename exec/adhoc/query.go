@@ -95,10 +95,7 @@ func (e *Engine) Query(ctx context.Context, sqlText string, rels []Relation, wan
 	if err != nil {
 		return nil, nil, err
 	}
-	names := make(map[string]string, len(rels))
-	for _, rel := range rels {
-		names[rel.Name] = rel.display()
-	}
+	names := relationNames(rels)
 	r := &resultReader{e: e, c: c, ctx: ctx, names: names}
 	r.refs.Store(1)
 	fail := func(err error) (types.Schema, array.RecordReader, error) {
@@ -254,15 +251,30 @@ func (r *resultReader) finish() {
 			r.src.Release()
 			r.src = nil
 		}
-		var errs []error
-		for _, name := range r.tables {
-			errs = append(errs, r.c.exec(context.Background(), "DROP TABLE IF EXISTS "+quoteIdent(name)))
-		}
-		if err := errors.Join(errs...); err != nil {
-			r.e.log.Warn("adhoc: dropping query tables", "err", err)
-		}
+		r.e.dropTables(r.c, r.tables)
 		r.e.release(r.c)
 	})
+}
+
+// relationNames maps the internal name of each of rels to the user's, for
+// error messages.
+func relationNames(rels []Relation) map[string]string {
+	names := make(map[string]string, len(rels))
+	for _, rel := range rels {
+		names[rel.Name] = rel.display()
+	}
+	return names
+}
+
+// dropTables drops the temporary tables a query loaded into c.
+func (e *Engine) dropTables(c *conn, tables []string) {
+	var errs []error
+	for _, name := range tables {
+		errs = append(errs, c.exec(context.Background(), "DROP TABLE IF EXISTS "+quoteIdent(name)))
+	}
+	if err := errors.Join(errs...); err != nil {
+		e.log.Warn("adhoc: dropping query tables", "err", err)
+	}
 }
 
 // quoteIdent quotes name as a DuckDB identifier.
