@@ -217,14 +217,6 @@ func (s *Session) roleStatement(_ context.Context, st sql.Statement) (*Result, e
 	return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Position(), "statement %T is not supported", st)
 }
 
-// roleNoun is how a statement names the role it acts on.
-func roleNoun(user bool) string {
-	if user {
-		return "USER"
-	}
-	return "ROLE"
-}
-
 func (s *Session) createRole(st *sql.CreateRole) (*Result, error) {
 	if !s.superuser() {
 		return nil, sqlstate.ErrorfAt(sqlstate.InsufficientPrivilege, st.Pos, "permission denied to create role").

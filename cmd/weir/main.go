@@ -142,7 +142,6 @@ func serveEngine(ctx context.Context, eng *weir.Engine, cfg weir.Config, log *sl
 		eng.Close(context.Background())
 		return err
 	}
-	opts.MaxStatementSize = cfg.Server.MaxStatementBytes
 	srv := wire.NewServer(sessions{eng}, opts)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe(ctx, cfg.Server.Listen) }()
@@ -168,7 +167,7 @@ func serveEngine(ctx context.Context, eng *weir.Engine, cfg weir.Config, log *sl
 // passwords checked against the engine's roles with scram-sha-256, and TLS
 // when a certificate is configured.
 func wireOptions(eng *weir.Engine, cfg weir.Config, log *slog.Logger) (wire.Options, error) {
-	opts := wire.Options{Logger: log, TLSRequired: cfg.Server.TLS.Required,
+	opts := wire.Options{Logger: log, TLSRequired: cfg.Server.TLS.Required, MaxStatementSize: cfg.Server.MaxStatementBytes,
 		MaxConns: cfg.Server.MaxConnections, MaxStartupConns: cfg.Server.MaxStartupConnections}
 	if cfg.Server.Auth.SCRAM() {
 		opts.Passwords = eng.LoginVerifier

@@ -29,12 +29,12 @@ func TestWireOptionsFromConfig(t *testing.T) {
 	if cfg.Server.MaxConnections != 100 {
 		t.Errorf("default max_connections = %d, want Postgres' 100", cfg.Server.MaxConnections)
 	}
-	cfg.Server.MaxConnections, cfg.Server.MaxStartupConnections = 7, 3
+	cfg.Server.MaxConnections, cfg.Server.MaxStartupConnections, cfg.Server.MaxStatementBytes = 7, 3, 1<<20
 	opts, err := wireOptions(nil, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if opts.MaxConns != 7 || opts.MaxStartupConns != 3 {
-		t.Errorf("wire options %d, %d; want 7, 3", opts.MaxConns, opts.MaxStartupConns)
+	if opts.MaxConns != 7 || opts.MaxStartupConns != 3 || opts.MaxStatementSize != 1<<20 {
+		t.Errorf("wire options %d, %d, %d; want 7, 3, %d", opts.MaxConns, opts.MaxStartupConns, opts.MaxStatementSize, 1<<20)
 	}
 }
