@@ -20,7 +20,7 @@ func (e *Engine) roleMaySelect(role string, o *catalog.Object) bool {
 	if !ok || r.Superuser || o.Owner == role {
 		return true
 	}
-	return e.cat.HasPrivilege(o.Name, role, string(sql.PrivSelect)) || e.cat.HasPrivilege(o.Name, publicRole, string(sql.PrivSelect))
+	return e.cat.HasPrivilege(o.Name, role, string(sql.PrivSelect))
 }
 
 // checkOwnerReads returns 42501 unless the owner of o, a view or a sink,

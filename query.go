@@ -358,45 +358,25 @@ func userPosition(st *sql.Select, se *sqlstate.Error) int {
 		table, col = m[2], m[3]
 	}
 	pos := -1
-	var visit func(v reflect.Value)
-	visit = func(v reflect.Value) {
+	walkAST(reflect.ValueOf(st), func(v reflect.Value) (bool, func()) {
 		if pos >= 0 {
-			return
+			return false, nil // the first in the statement's order
 		}
-		switch v.Kind() {
-		case reflect.Pointer, reflect.Interface:
-			if v.IsNil() {
-				return
-			}
-			switch n := v.Interface().(type) {
-			case *sql.ColumnRef:
-				if col != "" && n.Name.Value == col && (table == "" || n.Table != nil && n.Table.Value == table) {
-					pos = int(n.Name.Pos)
-					if n.Table != nil {
-						pos = int(n.Table.Pos)
-					}
-					return
-				}
-			case *sql.FuncCall:
-				if fn != "" && n.Name.Value == fn {
-					pos = int(n.Pos)
-					return
+		switch n := v.Interface().(type) {
+		case *sql.ColumnRef:
+			if col != "" && n.Name.Value == col && (table == "" || n.Table != nil && n.Table.Value == table) {
+				pos = int(n.Name.Pos)
+				if n.Table != nil {
+					pos = int(n.Table.Pos)
 				}
 			}
-			visit(v.Elem())
-		case reflect.Struct:
-			for i := range v.NumField() {
-				if v.Type().Field(i).IsExported() {
-					visit(v.Field(i))
-				}
-			}
-		case reflect.Slice:
-			for i := range v.Len() {
-				visit(v.Index(i))
+		case *sql.FuncCall:
+			if fn != "" && n.Name.Value == fn {
+				pos = int(n.Pos)
 			}
 		}
-	}
-	visit(reflect.ValueOf(st))
+		return pos < 0, nil
+	})
 	return pos
 }
 

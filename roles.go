@@ -71,9 +71,6 @@ func (s *Session) roleExists() bool {
 	return ok || s.unboundSuperuser
 }
 
-// publicRole is the name GRANT and REVOKE use for every role.
-const publicRole = "public"
-
 // checkPrivilege returns 42501 unless the session may use priv on the
 // relation named name (owned, or granted to its role or to PUBLIC), and,
 // to read a view, unless the view's owner may still read what the view
@@ -84,7 +81,7 @@ func (s *Session) checkPrivilege(name sql.ObjectName, priv sql.Privilege) error 
 	if !ok {
 		return nil
 	}
-	if !s.owns(o) && !s.e.cat.HasPrivilege(o.Name, s.user, string(priv)) && !s.e.cat.HasPrivilege(o.Name, publicRole, string(priv)) {
+	if !s.owns(o) && !s.e.cat.HasPrivilege(o.Name, s.user, string(priv)) {
 		return permissionDenied(o, name.Position())
 	}
 	if priv == sql.PrivSelect && o.Kind == catalog.View {
@@ -171,31 +168,12 @@ func (s *Session) authorize(st sql.Statement) error {
 // row, which needs SELECT).
 func readsColumns(e sql.Expr) bool {
 	found := false
-	var walk func(v reflect.Value)
-	walk = func(v reflect.Value) {
-		switch v.Kind() {
-		case reflect.Pointer, reflect.Interface:
-			if v.IsNil() || found {
-				return
-			}
-			if _, ok := v.Interface().(*sql.ColumnRef); ok {
-				found = true
-				return
-			}
-			walk(v.Elem())
-		case reflect.Struct:
-			for i := range v.NumField() {
-				if v.Type().Field(i).IsExported() {
-					walk(v.Field(i))
-				}
-			}
-		case reflect.Slice:
-			for i := range v.Len() {
-				walk(v.Index(i))
-			}
+	walkAST(reflect.ValueOf(e), func(v reflect.Value) (bool, func()) {
+		if _, ok := v.Interface().(*sql.ColumnRef); ok {
+			found = true
 		}
-	}
-	walk(reflect.ValueOf(e))
+		return !found, nil
+	})
 	return found
 }
 
@@ -242,7 +220,7 @@ func (s *Session) createRole(st *sql.CreateRole) (*Result, error) {
 // reservedRoleName reports whether Postgres reserves name for itself.
 func reservedRoleName(name string) bool {
 	switch name {
-	case publicRole, "current_user", "session_user", "current_role", "none":
+	case catalog.PublicRole, "current_user", "session_user", "current_role", "none":
 		return true
 	}
 	return len(name) >= 3 && name[:3] == "pg_"
@@ -404,7 +382,7 @@ func (s *Session) grant(st *sql.Grant) (*Result, error) {
 		objs = append(objs, o)
 	}
 	for _, r := range st.Roles {
-		if _, ok := s.e.cat.Role(r.Value); !ok && r.Value != publicRole {
+		if _, ok := s.e.cat.Role(r.Value); !ok && r.Value != catalog.PublicRole {
 			return nil, sqlstate.ErrorfAt(sqlstate.UndefinedObject, r.Pos, "role \"%s\" does not exist", r.Value)
 		}
 	}

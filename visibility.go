@@ -27,8 +27,7 @@ func (s *Session) mayObserve(name string) bool {
 	if o.Kind == catalog.Sink {
 		return false
 	}
-	priv := string(sql.PrivSelect)
-	return s.e.cat.HasPrivilege(o.Name, s.user, priv) || s.e.cat.HasPrivilege(o.Name, publicRole, priv)
+	return s.e.cat.HasPrivilege(o.Name, s.user, string(sql.PrivSelect))
 }
 
 // maskedSecret is what SHOW CREATE prints for a secret option's value.

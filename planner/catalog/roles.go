@@ -88,12 +88,16 @@ func (c *Catalog) Grants(name string) Privileges {
 	return c.grants[name].without("")
 }
 
+// PublicRole is the name GRANT and REVOKE use for every role.
+const PublicRole = "public"
+
 // HasPrivilege reports whether role holds priv on the object named name by
-// a grant (ownership and superusers are the caller's business).
+// a grant, to it or to PUBLIC (ownership and superusers are the caller's
+// business).
 func (c *Catalog) HasPrivilege(name, role, priv string) bool {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return slices.Contains(c.grants[name][role], priv)
+	return slices.Contains(c.grants[name][role], priv) || slices.Contains(c.grants[name][PublicRole], priv)
 }
 
 // SetGrants replaces the privileges granted on the object named name, in
