@@ -1,7 +1,10 @@
 package weir_test
 
 import (
+	"context"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestParameterStatusOnSet: a SET of a parameter clients track is
@@ -41,5 +44,27 @@ func TestClientMinMessages(t *testing.T) {
 	mustExec(t, conn, "DROP TABLE IF EXISTS nothing_here")
 	if got := notices(); len(got) != 0 {
 		t.Fatalf("notices at client_min_messages warning: %+v", got)
+	}
+}
+
+// TestParameterStatusAtStartup: the values reported at startup are the
+// session's, after the startup packet's parameters are applied.
+func TestParameterStatusAtStartup(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	cfg, err := pgx.ParseConfig(ts.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RuntimeParams["DateStyle"] = "ISO, DMY"
+	cfg.RuntimeParams["application_name"] = "starter"
+	conn, err := pgx.ConnectConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	for name, want := range map[string]string{"DateStyle": "ISO, DMY", "application_name": "starter", "session_authorization": "weir", "is_superuser": "on", "TimeZone": "UTC"} {
+		if got := conn.PgConn().ParameterStatus(name); got != want {
+			t.Errorf("%s at startup: %q, want %q", name, got, want)
+		}
 	}
 }

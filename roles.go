@@ -38,7 +38,7 @@ func (s *Session) openRole(ctx context.Context) error {
 	return nil
 }
 
-// IsSuperuser reports whether the session has every right (the wire's
+// IsSuperuser reports whether the session has every right (SHOW
 // is_superuser parameter).
 func (s *Session) IsSuperuser() bool { return s.superuser() }
 

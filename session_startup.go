@@ -1,6 +1,10 @@
 package weir
 
-import "github.com/weir-stream/weir/sql"
+import (
+	"strings"
+
+	"github.com/weir-stream/weir/sql"
+)
 
 // SetParameter sets the run-time parameter name to value for the session,
 // as SET name = 'value' does: the wire calls it for the parameters of a
@@ -9,4 +13,11 @@ import "github.com/weir-stream/weir/sql"
 func (s *Session) SetParameter(name, value string) error {
 	_, err := s.set(&sql.Set{Name: name, Value: value, Pos: -1})
 	return err
+}
+
+// Parameter returns the session's value of the run-time parameter name, as
+// SHOW name does: the wire reports the ones clients track after the
+// startup packet's parameters are applied.
+func (s *Session) Parameter(name string) string {
+	return s.param(strings.ToLower(name))
 }

@@ -198,15 +198,6 @@ func tlsServerEndPoint(cfg *tls.Config) []byte {
 	return h.Sum(nil)
 }
 
-// isSuperuser is the is_superuser parameter of a session: what its
-// IsSuperuser method says, "on" for a Session without one.
-func isSuperuser(sess Session) string {
-	if s, ok := sess.(interface{ IsSuperuser() bool }); ok && !s.IsSuperuser() {
-		return "off"
-	}
-	return "on"
-}
-
 // receiveAuth receives the client's next authentication message.
 func (c *conn) receiveAuth() (pgproto3.FrontendMessage, bool) {
 	msg, err := c.be.Receive()

@@ -298,19 +298,8 @@ func (c *conn) open(m *pgproto3.StartupMessage) bool {
 		return false
 	}
 	c.send(&pgproto3.AuthenticationOk{})
-	for _, p := range [...][2]string{
-		{"server_version", c.srv.opts.ServerVersion},
-		{"server_encoding", "UTF8"},
-		{"client_encoding", "UTF8"},
-		{"DateStyle", "ISO, MDY"},
-		{"TimeZone", "UTC"},
-		{"IntervalStyle", "postgres"},
-		{"integer_datetimes", "on"},
-		{"standard_conforming_strings", "on"},
-		{"application_name", m.Parameters["application_name"]},
-		{"is_superuser", isSuperuser(sess)},
-		{"session_authorization", user},
-	} {
+	c.send(&pgproto3.ParameterStatus{Name: "server_version", Value: c.srv.opts.ServerVersion})
+	for _, p := range reportedAtStartup(sess, user, m.Parameters) {
 		c.send(&pgproto3.ParameterStatus{Name: p[0], Value: p[1]})
 	}
 	c.send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: c.secret[:]})

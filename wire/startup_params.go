@@ -73,3 +73,34 @@ func (c *conn) applyStartupParams(params map[string]string) error {
 	}
 	return nil
 }
+
+// reportedParams are the parameters the server reports at startup
+// (Postgres' GUC_REPORT ones but server_version, which Options sets).
+var reportedParams = []string{"server_encoding", "client_encoding", "DateStyle", "TimeZone", "IntervalStyle",
+	"integer_datetimes", "standard_conforming_strings", "application_name", "is_superuser", "session_authorization"}
+
+// parameterGetter is implemented by sessions that answer for their run-time
+// parameters (weir.Session.Parameter).
+type parameterGetter interface {
+	Parameter(name string) string
+}
+
+// reportedAtStartup returns the ParameterStatus values of a new session:
+// the session's own, once the startup packet's parameters are applied, or
+// for a Session that does not answer, Postgres' defaults with the startup
+// packet's application_name and user.
+func reportedAtStartup(sess Session, user string, startup map[string]string) [][2]string {
+	defaults := map[string]string{"server_encoding": "UTF8", "client_encoding": "UTF8", "DateStyle": "ISO, MDY",
+		"TimeZone": "UTC", "IntervalStyle": "postgres", "integer_datetimes": "on", "standard_conforming_strings": "on",
+		"application_name": startup["application_name"], "is_superuser": "on", "session_authorization": user}
+	getter, answers := sess.(parameterGetter)
+	out := make([][2]string, len(reportedParams))
+	for i, name := range reportedParams {
+		v := defaults[name]
+		if answers {
+			v = getter.Parameter(name)
+		}
+		out[i] = [2]string{name, v}
+	}
+	return out
+}
