@@ -68,6 +68,8 @@ type Engine struct {
 	snap  *snapshot
 	// openTxs are the transaction blocks holding a snapshot.
 	openTxs map[*transaction]struct{}
+	// roots are the file connector's directories, resolved once.
+	roots fileRootsOnce
 }
 
 // snapshot is the committed state ad-hoc queries read: a Pebble snapshot

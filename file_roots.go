@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/weir-stream/weir/exec/connector/file"
@@ -18,8 +19,22 @@ import (
 // fileRoots returns the directories the file connector may reach
 // (server.file_roots; by default the working directory and the data
 // directory, the working directory only when it is not the file system's
-// root), resolved to physical paths.
+// root), resolved to physical paths once: a source waiting for its file
+// checks its path at every poll.
 func (e *Engine) fileRoots() ([]string, error) {
+	e.roots.once.Do(func() { e.roots.dirs, e.roots.err = e.resolveFileRoots() })
+	return e.roots.dirs, e.roots.err
+}
+
+// fileRootsOnce holds the resolved file roots.
+type fileRootsOnce struct {
+	once sync.Once
+	dirs []string
+	err  error
+}
+
+// resolveFileRoots resolves the file roots (fileRoots).
+func (e *Engine) resolveFileRoots() ([]string, error) {
 	roots := e.cfg.Server.FileRoots
 	if len(roots) == 0 {
 		if wd, err := os.Getwd(); err == nil && filepath.Dir(wd) != wd {

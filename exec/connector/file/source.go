@@ -160,11 +160,12 @@ func (s *Source) setMissing(missing bool, why string) {
 	}
 }
 
-// checkPath looks at the path while the source has nothing to read: a
-// file removed under it makes the source wait (its status says why), and
-// a file created again at the path is followed, from the same offset as a
-// replaced file.
-func (s *Source) checkPath() {
+// checkPath looks at the path while the source has nothing to read (fi is
+// the open file's, nil when its stat failed): a file removed under it makes
+// the source wait (its status says why), and a file created again at the
+// path, or one that replaced it (rotated), is followed from the same
+// offset. It reports whether the file was replaced.
+func (s *Source) checkPath(fi os.FileInfo) (replaced bool) {
 	now, err := os.Stat(s.opts.Path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -174,15 +175,17 @@ func (s *Source) checkPath() {
 		}
 		s.setMissing(true, fmt.Sprintf("could not stat file \"%s\": No such file or directory", s.opts.Path))
 	case err == nil:
-		if fi, ferr := s.f.Stat(); ferr == nil && !os.SameFile(fi, now) {
+		if fi != nil && !os.SameFile(fi, now) {
 			s.f.Close()
 			s.f = nil
 			s.buf = s.buf[:0]
 			s.bufStart = s.offset
+			replaced = true
 		}
 		s.setMissing(false, "")
 		s.loggedMissing = false
 	}
+	return replaced
 }
 
 // publish makes the source's position visible to Progress.
@@ -353,13 +356,11 @@ func (s *Source) Next(ctx context.Context) (exec.Chunk, error) {
 	if statErr == nil {
 		defer func() { s.publish(fi.Size()) }()
 	}
-	if statErr == nil && fi.Size() < s.offset {
-		if now, err := os.Stat(s.opts.Path); err == nil && !os.SameFile(fi, now) {
-			// The file was replaced (rotated): follow the path.
-			s.f.Close()
-			s.f = nil
-			s.buf = s.buf[:0]
-			s.bufStart = s.offset
+	if statErr != nil {
+		fi = nil
+	}
+	if fi != nil && fi.Size() < s.offset {
+		if s.checkPath(fi) {
 			return exec.Chunk{}, exec.ErrNoData
 		}
 		if !s.loggedShrunk {
@@ -376,7 +377,7 @@ func (s *Source) Next(ctx context.Context) (exec.Chunk, error) {
 			if err == nil {
 				// No header yet: the file may also have been removed or
 				// replaced meanwhile.
-				s.checkPath()
+				s.checkPath(fi)
 			}
 			return exec.Chunk{}, orNoData(err)
 		}
@@ -398,7 +399,7 @@ func (s *Source) Next(ctx context.Context) (exec.Chunk, error) {
 		}
 	}
 	if s.rowIDs.Len() == 0 {
-		s.checkPath()
+		s.checkPath(fi)
 		return exec.Chunk{}, exec.ErrNoData
 	}
 	s.pubRows.Add(int64(s.rowIDs.Len()))
