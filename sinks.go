@@ -63,15 +63,7 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE SINK"); res != nil || err != nil {
 		return res, err
 	}
-	query := st.Query
-	if query == nil {
-		q, err := sinkFromQuery(st.From)
-		if err != nil {
-			return nil, err
-		}
-		query = q
-	}
-	node, err := planner.NewBinder(e.cat, nil).BindSelect(query)
+	node, err := planner.NewBinder(e.cat, nil).BindSelect(sinkQuery(st))
 	if err != nil {
 		return nil, err
 	}
@@ -128,30 +120,18 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 // catalog as it is (without the DDL lock: only to save asking the brokers
 // for a statement that fails anyway).
 func (s *Session) sinkQueryBinds(st *sql.CreateSink) bool {
-	query := st.Query
-	if query == nil {
-		q, err := sinkFromQuery(st.From)
-		if err != nil {
-			return false
-		}
-		query = q
-	}
-	_, err := planner.NewBinder(s.e.cat, nil).BindSelect(query)
+	_, err := planner.NewBinder(s.e.cat, nil).BindSelect(sinkQuery(st))
 	return err == nil
 }
 
-// sinkFromQuery returns the query of CREATE SINK … FROM name: all its
-// visible columns.
-func sinkFromQuery(from sql.ObjectName) (*sql.Select, error) {
-	stmt, err := sql.ParseOne("SELECT * FROM " + sql.String(&sql.TableName{Name: from}))
-	if err != nil {
-		return nil, err
+// sinkQuery returns the query of CREATE SINK st: its AS query, or for
+// CREATE SINK … FROM name, all the visible columns of name.
+func sinkQuery(st *sql.CreateSink) *sql.Select {
+	if st.Query != nil {
+		return st.Query
 	}
-	sel, ok := stmt.(*sql.Select)
-	if !ok {
-		return nil, fmt.Errorf("sink: %T is not a SELECT", stmt)
-	}
-	return sel, nil
+	return &sql.Select{Pos: st.From.Position(), Items: []sql.SelectItem{{Pos: st.From.Position(), Star: true}},
+		From: []sql.TableExpr{&sql.TableName{Name: st.From}}}
 }
 
 // sinkPlan returns the plan of a sink's definition.
@@ -164,13 +144,7 @@ func (e *Engine) sinkPlan(o *catalog.Object) (*planner.StreamPlan, error) {
 	if !ok {
 		return nil, fmt.Errorf("definition of %s is not CREATE SINK", o.Name)
 	}
-	query := cs.Query
-	if query == nil {
-		if query, err = sinkFromQuery(cs.From); err != nil {
-			return nil, err
-		}
-	}
-	node, err := planner.NewBinder(e.cat, nil).BindSelect(query)
+	node, err := planner.NewBinder(e.cat, nil).BindSelect(sinkQuery(cs))
 	if err != nil {
 		return nil, err
 	}
