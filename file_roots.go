@@ -182,7 +182,7 @@ func (e *Engine) checkFileSink(name string, opts map[string]string) error {
 	if strings.ToLower(opts["connector"]) != "file" || opts["path"] == "" {
 		return nil
 	}
-	if name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") {
+	if !file.ValidPrefix(name) {
 		return sqlstate.Errorf(sqlstate.InvalidName, "a file sink's name cannot hold \"/\", \"\\\" or be \".\" or \"..\": %q", name).
 			WithHint("Its files are named after it, in the directory of its path option.")
 	}

@@ -46,13 +46,19 @@ type Sink struct {
 	prepared exec.Epoch
 }
 
+// ValidPrefix reports whether prefix (a sink's name) may start the names of
+// the files a sink writes in its directory: not empty, no separator or NUL,
+// not . or .., so that they stay in the directory.
+func ValidPrefix(prefix string) bool {
+	return prefix != "" && prefix != "." && prefix != ".." && !strings.ContainsAny(prefix, "/\\\x00")
+}
+
 // NewSink returns a file sink; it touches nothing until Recover.
 func NewSink(opts SinkOptions) (*Sink, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("file sink: no directory")
 	}
-	// The prefix names files in Dir: it must not lead out of it.
-	if opts.Prefix == "" || opts.Prefix == "." || opts.Prefix == ".." || strings.ContainsAny(opts.Prefix, "/\\\x00") {
+	if !ValidPrefix(opts.Prefix) {
 		return nil, fmt.Errorf("file sink: %q cannot start a file name", opts.Prefix)
 	}
 	return &Sink{opts: opts}, nil

@@ -116,7 +116,7 @@ const hexDigits = "0123456789abcdef"
 
 // str appends s as a JSON string.
 func (w *jsonbWriter) str(s []byte) error {
-	if !validText(s) {
+	if !ValidText(s) {
 		return errUTF8
 	}
 	w.out = append(w.out, '"')

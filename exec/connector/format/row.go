@@ -182,7 +182,7 @@ func parseText(t types.T, s []byte, v *value) error {
 		}
 		v.dec = d
 	case types.Text:
-		if !validText(s) {
+		if !ValidText(s) {
 			return errUTF8
 		}
 		v.str = s
@@ -226,8 +226,8 @@ func parseText(t types.T, s []byte, v *value) error {
 	return nil
 }
 
-// validText reports whether s may be stored as text: valid UTF-8 without a
+// ValidText reports whether s may be stored as text: valid UTF-8 without a
 // NUL byte, which Postgres refuses in text too.
-func validText(s []byte) bool {
+func ValidText(s []byte) bool {
 	return utf8.Valid(s) && bytes.IndexByte(s, 0) < 0
 }

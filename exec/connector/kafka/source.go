@@ -1,7 +1,6 @@
 package kafka
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -14,7 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -757,11 +755,12 @@ func (s *Source) decode(r *kgo.Record) error {
 	return nil
 }
 
-// checkKey rejects a key that is not UTF-8 when it is included as VARCHAR.
+// checkKey rejects a key that is not text (format.ValidText) when it is
+// included as VARCHAR.
 func (s *Source) checkKey(r *kgo.Record) error {
 	for _, c := range s.opts.Include {
-		if c.Kind == IncludeKey && c.Type.Family == types.Text && r.Key != nil && (!utf8.Valid(r.Key) || bytes.IndexByte(r.Key, 0) >= 0) {
-			return fmt.Errorf("column %q: the record key is not valid UTF-8", c.Name)
+		if c.Kind == IncludeKey && c.Type.Family == types.Text && r.Key != nil && !format.ValidText(r.Key) {
+			return fmt.Errorf("column %q: the record key is not valid UTF-8, or holds a NUL byte", c.Name)
 		}
 	}
 	return nil
