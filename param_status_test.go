@@ -68,3 +68,33 @@ func TestParameterStatusAtStartup(t *testing.T) {
 		}
 	}
 }
+
+// TestSynchronousCommitDefault: the server's synchronous_commit is the
+// session's default, which SHOW, RESET and SET … TO DEFAULT give.
+func TestSynchronousCommitDefault(t *testing.T) {
+	cfg := memoryConfig()
+	cfg.State.SynchronousCommit = "off"
+	ts := startServer(t, cfg)
+	conn := connect(t, ts.dsn)
+	show := func() string {
+		var v string
+		if err := conn.QueryRow(context.Background(), "SHOW synchronous_commit").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if got := show(); got != "off" {
+		t.Fatalf("default: %q, want the server's off", got)
+	}
+	mustExec(t, conn, "SET synchronous_commit = on")
+	mustExec(t, conn, "RESET synchronous_commit")
+	if got := show(); got != "off" {
+		t.Fatalf("after RESET: %q", got)
+	}
+	mustExec(t, conn, "BEGIN")
+	mustExec(t, conn, "SET LOCAL synchronous_commit TO DEFAULT")
+	if got := show(); got != "off" {
+		t.Fatalf("SET LOCAL … TO DEFAULT: %q", got)
+	}
+	mustExec(t, conn, "COMMIT")
+}

@@ -19,8 +19,11 @@ type sessionParam struct {
 	// name is Postgres' spelling (TimeZone, DateStyle): SHOW's column name
 	// and SHOW ALL's. Lookups are case-insensitive.
 	name string
-	// def is the value a session starts with and RESET returns to.
-	def string
+	// def is the value a session starts with and RESET returns to;
+	// defaultOf, when set, gives it instead (a default the server's config
+	// decides).
+	def       string
+	defaultOf func(*Session) string
 	// check validates a value SET gives and returns the value SHOW then
 	// prints. Nil means the parameter cannot be changed (server_version).
 	check func(v string) (string, error)
@@ -98,13 +101,18 @@ func (s *Session) param(name string) string {
 	if v, ok := s.vars[name]; ok {
 		return v
 	}
-	if name == "synchronous_commit" {
-		return s.defaultSynchronousCommit()
-	}
 	if p, ok := sessionParams[name]; ok {
-		return p.def
+		return s.paramDefault(p)
 	}
 	return ""
+}
+
+// paramDefault is the value p starts with in the session.
+func (s *Session) paramDefault(p *sessionParam) string {
+	if p.defaultOf != nil {
+		return p.defaultOf(s)
+	}
+	return p.def
 }
 
 // set runs SET, SET LOCAL, SET … TO DEFAULT and RESET.
@@ -131,7 +139,7 @@ func (s *Session) set(st *sql.Set) (*Result, error) {
 	if p.check == nil {
 		return nil, sqlstate.ErrorfAt(sqlstate.CantChangeRuntimeParam, st.Pos, "parameter \"%s\" cannot be changed", name)
 	}
-	v := p.def
+	v := s.paramDefault(p)
 	if st.Value != "DEFAULT" {
 		var err error
 		if v, err = p.check(st.Value); err != nil {

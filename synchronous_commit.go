@@ -10,7 +10,7 @@ import (
 )
 
 func init() {
-	registerSessionParam(&sessionParam{name: "synchronous_commit", def: "on", check: checkSynchronousCommit,
+	registerSessionParam(&sessionParam{name: "synchronous_commit", defaultOf: (*Session).defaultSynchronousCommit, check: checkSynchronousCommit,
 		description: "Sets whether a write waits until it is synced to the table write log before it is answered (off: only until it is visible)."})
 }
 
