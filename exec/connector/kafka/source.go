@@ -84,11 +84,13 @@ type Source struct {
 	known    map[int32]bool  // partitions consumed
 	restored map[int32]int64 // the offsets in state at Open
 	// resolved says the partitions of the first listing got their start
-	// offsets; topicLate says a listing before it found no topic (created
-	// after the source: everything in it is new, read from the start), or
-	// the state says an earlier run found none.
-	resolved, topicLate bool
-	seen                topicState // the topic at the last listing
+	// offsets.
+	resolved bool
+	// seen is the topic at the last listing; its late says a listing before
+	// the first resolved one found no topic (created after the source:
+	// everything in it is new, read from the start), or the state says an
+	// earlier run found none.
+	seen topicState
 	// recreating says the topic's id changed and its new partitions are
 	// not consumed yet (their start offsets replace the recorded ones).
 	recreating bool
@@ -242,7 +244,7 @@ func (s *Source) Open(ctx context.Context, oc exec.OpenContext) error {
 	s.cl, s.adm = cl, kadm.NewClient(cl)
 	s.known = map[int32]bool{}
 	s.restored = maps.Clone(s.next)
-	s.seen, s.topicLate = s.topic, s.topic.late
+	s.seen = s.topic
 	s.mu.Lock()
 	s.readID = s.topic.id
 	s.pubNext = maps.Clone(s.next)
@@ -467,11 +469,11 @@ func (s *Source) discover(ctx context.Context) error {
 		ends, err = s.listOffsets(rctx, s.adm.ListEndOffsets)
 	}
 	if err != nil {
-		if !s.resolved && !s.topicLate && errors.Is(err, kerr.UnknownTopicOrPartition) {
+		if !s.resolved && !s.seen.late && errors.Is(err, kerr.UnknownTopicOrPartition) {
 			// Kept in the source's state, so that a restart before its
 			// first offsets are recorded still reads the topic from its
 			// start.
-			s.topicLate, s.seen.late = true, true
+			s.seen.late = true
 			select {
 			case s.buf <- polled{late: true}:
 			case <-ctx.Done():
@@ -504,7 +506,7 @@ func (s *Source) discover(ctx context.Context) error {
 	}
 	var added map[int32]int64
 	if len(fresh) > 0 {
-		if !s.resolved && !s.topicLate && !recreated {
+		if !s.resolved && !s.seen.late && !recreated {
 			added, err = s.resolveStart(rctx, fresh, ends)
 		} else {
 			added, err = s.startOffsets(rctx, fresh)
