@@ -36,10 +36,8 @@ const MaxCharLength = 10485760
 // SQL returns the type as the printer writes it: Type.SQL() with the length
 // of VARCHAR(n) and CHAR(n).
 func (tn TypeName) SQL() string {
-	if tn.Type.Family != types.Text || tn.Length == 0 && !tn.Fixed {
-		return tn.Type.SQL()
-	}
-	if tn.Length == 0 { // BPCHAR: no limit, printed as VARCHAR, which DuckDB knows
+	// No length (BPCHAR too, printed as VARCHAR, which DuckDB knows).
+	if tn.Type.Family != types.Text || tn.Length == 0 {
 		return tn.Type.SQL()
 	}
 	name := "VARCHAR"
