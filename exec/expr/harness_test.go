@@ -47,12 +47,22 @@ type harness struct {
 	schema types.Schema
 	batch  arrow.RecordBatch
 	mem    *memory.CheckedAllocator
+	// roundTrip, when set, runs every expression and aggregate through
+	// Marshal and Unmarshal before it is used (see encode_test.go).
+	roundTrip func(e Expr) (Expr, error)
+	// roundTripAgg does the same for aggregates.
+	roundTripAgg func(a Aggregate) (Aggregate, error)
 }
 
 func runExprTest(t *testing.T, path string) {
+	runHarness(t, path, &harness{})
+}
+
+// runHarness runs the datadriven file at path with h.
+func runHarness(t *testing.T, path string, h *harness) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	h := &harness{mem: mem}
+	h.mem = mem
 	defer h.release()
 	datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 		switch d.Cmd {
@@ -137,6 +147,11 @@ func (h *harness) run(cmd, line string) string {
 	if err != nil {
 		return fmt.Sprintf("%s\n  %s\n", line, errString(err))
 	}
+	if h.roundTrip != nil {
+		if e, err = h.roundTrip(e); err != nil {
+			return fmt.Sprintf("%s\n  round trip: %v\n", line, err)
+		}
+	}
 	switch cmd {
 	case "type":
 		return fmt.Sprintf("%s :: %s\n", e, e.Type())
@@ -211,6 +226,11 @@ func (h *harness) runAgg(line string) string {
 	agg, err := ResolveAggregate(name, args, star, distinct)
 	if err != nil {
 		return fmt.Sprintf("%s\n  %s\n", line, errString(err))
+	}
+	if h.roundTripAgg != nil {
+		if agg, err = h.roundTripAgg(agg); err != nil {
+			return fmt.Sprintf("%s\n  round trip: %v\n", line, err)
+		}
 	}
 	return fmt.Sprintf("%s :: %s\n", agg, agg.Type)
 }
