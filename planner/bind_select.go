@@ -29,11 +29,27 @@ func NewBinder(cat *catalog.Catalog, params []types.T) *Binder {
 	return &Binder{Catalog: cat, Params: append([]types.T(nil), params...)}
 }
 
-// BindSelect binds a query into a logical plan.
+// BindSelect binds a query, a SELECT or a set operation, into a logical plan.
 func (b *Binder) BindSelect(s *sql.Select) (Node, error) {
+	var n Node
+	var err error
+	if s.Set != nil {
+		n, _, err = b.bindSetQuery(s)
+	} else {
+		n, _, err = b.bindSelect(s, true)
+	}
+	return n, err
+}
+
+// bindSelect binds a SELECT (not a set operation) and returns, with its
+// plan, where each of its visible output columns is written. With
+// resolveUnknowns false, a select-list entry of unknown type (a string
+// literal, NULL) keeps it, for the set operation over it to resolve, as
+// Postgres does; one that is sorted on is resolved to text all the same.
+func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []sql.Pos, error) {
 	from, err := b.bindFrom(s)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sc := &scope{cols: from.Columns()}
 	if scan, ok := from.(*Scan); ok && scan.Alias != "" && scan.Alias != scan.Object.Name {
@@ -43,23 +59,23 @@ func (b *Binder) BindSelect(s *sql.Select) (Node, error) {
 	if s.Where != nil {
 		pred, err := b.bindExpr(&exprContext{scope: sc, clause: "WHERE"}, s.Where, types.BoolType)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if pred, err = expr.RequireBool(pred, "WHERE"); err != nil {
-			return nil, at(err, s.Where.Position())
+			return nil, nil, at(err, s.Where.Position())
 		}
 		from = &Filter{Input: from, Pred: pred}
 	}
 
 	items, err := b.expandStars(s, sc)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	var agg *aggregation
 	if len(s.GroupBy) > 0 || s.Having != nil || s.Distinct || hasAggregate(s) {
 		if agg, err = b.bindGroupBy(s, sc, items); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 
@@ -69,10 +85,12 @@ func (b *Binder) BindSelect(s *sql.Select) (Node, error) {
 	cols := make([]Col, len(items))
 	for i, it := range items {
 		if exprs[i], err = b.bindItem(ec, it); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if exprs[i], err = resolveUnknown(exprs[i]); err != nil {
-			return nil, at(err, it.expr.Position())
+		if resolveUnknowns || len(s.OrderBy) > 0 {
+			if exprs[i], err = resolveUnknown(exprs[i]); err != nil {
+				return nil, nil, at(err, it.expr.Position())
+			}
 		}
 		cols[i] = Col{Name: it.name, Type: exprs[i].Type()}
 		if it.table != "" {
@@ -83,10 +101,10 @@ func (b *Binder) BindSelect(s *sql.Select) (Node, error) {
 	if s.Having != nil {
 		hc := &exprContext{scope: sc, clause: "HAVING", agg: agg}
 		if having, err = b.bindExpr(hc, s.Having, types.BoolType); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if having, err = expr.RequireBool(having, "HAVING"); err != nil {
-			return nil, at(err, s.Having.Position())
+			return nil, nil, at(err, s.Having.Position())
 		}
 	}
 
@@ -95,7 +113,7 @@ func (b *Binder) BindSelect(s *sql.Select) (Node, error) {
 	for _, o := range s.OrderBy {
 		idx, err := b.orderTarget(o, items, cols)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if idx < 0 {
 			oc := &exprContext{scope: sc, clause: "ORDER BY", agg: agg}
@@ -103,13 +121,13 @@ func (b *Binder) BindSelect(s *sql.Select) (Node, error) {
 			if err != nil {
 				var se *sqlstate.Error
 				if s.Distinct && errors.As(err, &se) && se.Code == sqlstate.GroupingError {
-					return nil, distinctOrderError(o.Expr)
+					return nil, nil, distinctOrderError(o.Expr)
 				}
-				return nil, err
+				return nil, nil, err
 			}
 			idx = sameExpr(exprs[:len(items)], e)
 			if idx < 0 && s.Distinct {
-				return nil, distinctOrderError(o.Expr)
+				return nil, nil, distinctOrderError(o.Expr)
 			}
 			if idx < 0 {
 				exprs = append(exprs, e)
@@ -142,17 +160,21 @@ func (b *Binder) BindSelect(s *sql.Select) (Node, error) {
 		lim := &Limit{Input: node, Count: -1}
 		if s.Limit != nil {
 			if lim.Count, err = b.constInt(sc, s.Limit, "LIMIT"); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		if s.Offset != nil {
 			if lim.Offset, err = b.constInt(sc, s.Offset, "OFFSET"); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		node = lim
 	}
-	return node, nil
+	pos := make([]sql.Pos, len(items))
+	for i, it := range items {
+		pos[i] = exprStart(it.expr)
+	}
+	return node, pos, nil
 }
 
 // selectItem is one select-list entry after * expansion. An entry a star

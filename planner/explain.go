@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/sql"
 )
 
 // ExplainStream returns the operator tree of a view's streaming plan, root
@@ -38,18 +39,26 @@ func ExplainStream(name string, p *StreamPlan, parallelism int) string {
 	return tree(lines)
 }
 
-// ExplainQuery returns the logical plan of an ad-hoc query, root first.
+// ExplainQuery returns the logical plan of an ad-hoc query as a tree, one
+// node per line, root first, each node's inputs below it and indented.
 func ExplainQuery(n Node) string {
-	var lines []string
-	for n != nil {
-		lines = append(lines, explainNode(n))
-		if ch := n.Children(); len(ch) > 0 {
-			n = ch[0]
+	var b strings.Builder
+	explainTree(&b, n, "", "")
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// explainTree writes n's line after head, then its inputs' subtrees, each
+// line of them after indent.
+func explainTree(b *strings.Builder, n Node, head, indent string) {
+	b.WriteString(head + explainNode(n) + "\n")
+	ch := n.Children()
+	for i, c := range ch {
+		if i < len(ch)-1 {
+			explainTree(b, c, indent+"├─", indent+"│ ")
 		} else {
-			n = nil
+			explainTree(b, c, indent+"└─", indent+"  ")
 		}
 	}
-	return tree(lines)
 }
 
 func explainNode(n Node) string {
@@ -91,6 +100,14 @@ func explainNode(n Node) string {
 		return fmt.Sprintf("Limit { count: %d, offset: %d }", n.Count, n.Offset)
 	case *Values:
 		return fmt.Sprintf("Values { rows: %d }", len(n.Rows))
+	case *Union:
+		return fmt.Sprintf("Union { inputs: %d }", len(n.Inputs))
+	case *SetOp:
+		name := "Intersect"
+		if n.Op == sql.SetExcept {
+			name = "Except"
+		}
+		return fmt.Sprintf("%s { all: %t }", name, n.All)
 	}
 	return fmt.Sprintf("%T", n)
 }

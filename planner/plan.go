@@ -7,6 +7,7 @@ package planner
 import (
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/types"
 )
 
@@ -83,6 +84,26 @@ type Values struct {
 	Cols []Col
 }
 
+// Union is UNION ALL: the rows of every input, two or more. Each input
+// has exactly the union's columns, in order and of its types (the binder
+// casts the branches of a set operation to their common types), and no
+// hidden ones. Cols are named after the first input's, unqualified.
+// UNION (distinct) is an Aggregate grouping by every column, with no
+// aggregates, over a Union.
+type Union struct {
+	Inputs []Node
+	Cols   []Col
+}
+
+// SetOp is INTERSECT or EXCEPT, with ALL or not, of two inputs that have
+// exactly its columns, as a Union's have (ad-hoc queries only).
+type SetOp struct {
+	Op          sql.SetOpKind // sql.SetIntersect or sql.SetExcept
+	All         bool
+	Left, Right Node
+	Cols        []Col
+}
+
 // Columns returns the object's columns, qualified by the alias or name.
 func (n *Scan) Columns() []Col {
 	q := n.Alias
@@ -114,6 +135,12 @@ func (n *Limit) Columns() []Col { return n.Input.Columns() }
 // Columns returns the constant columns.
 func (n *Values) Columns() []Col { return n.Cols }
 
+// Columns returns the union's columns.
+func (n *Union) Columns() []Col { return n.Cols }
+
+// Columns returns the set operation's columns.
+func (n *SetOp) Columns() []Col { return n.Cols }
+
 // Children of a leaf are none.
 func (n *Scan) Children() []Node { return nil }
 
@@ -134,6 +161,12 @@ func (n *Limit) Children() []Node { return []Node{n.Input} }
 
 // Children of a leaf are none.
 func (n *Values) Children() []Node { return nil }
+
+// Children returns the inputs.
+func (n *Union) Children() []Node { return n.Inputs }
+
+// Children returns the two inputs.
+func (n *SetOp) Children() []Node { return []Node{n.Left, n.Right} }
 
 // Schema returns the visible columns of n as a SQL schema.
 func Schema(n Node) types.Schema {

@@ -293,9 +293,13 @@ type OrderItem struct {
 	NullsFirst *bool // nil: the default (NULLS LAST for ASC, FIRST for DESC, as Postgres)
 }
 
-// Select is a SELECT query. From is empty for SELECT without FROM.
+// Select is a query: a SELECT, or when Set is not nil a set operation
+// (UNION, INTERSECT, EXCEPT), whose own clauses are then empty but OrderBy,
+// Limit and Offset, which apply to the set operation's result. From is
+// empty for SELECT without FROM.
 type Select struct {
 	Pos      Pos
+	Set      *SetOp
 	Distinct bool
 	Items    []SelectItem
 	From     []TableExpr // comma-separated items; joins come as JoinTableExpr

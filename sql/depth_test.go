@@ -28,6 +28,10 @@ func TestDepthLimit(t *testing.T) {
 		"IS NULL chain":     "SELECT 1" + strings.Repeat(" IS NULL", n),
 		"IN in IN":          "SELECT " + strings.Repeat("1 IN (", n) + "1" + strings.Repeat(")", n),
 		"WHERE":             "SELECT a FROM t WHERE a" + strings.Repeat(" OR a", n),
+		"UNION chain":       "SELECT 1" + strings.Repeat(" UNION SELECT 1", n),
+		"INTERSECT chain":   "SELECT 1 UNION SELECT 1" + strings.Repeat(" INTERSECT SELECT 1", n),
+		"query parentheses": strings.Repeat("(", n) + "SELECT 1" + strings.Repeat(")", n),
+		"FROM parentheses":  "SELECT * FROM " + strings.Repeat("(", n) + "(SELECT 1) UNION SELECT 1" + strings.Repeat(")", n),
 	}
 	for name, text := range deep {
 		_, err := Parse(text)
@@ -44,6 +48,7 @@ func TestDepthLimit(t *testing.T) {
 		"SELECT 1" + strings.Repeat("+1", MaxDepth-10),
 		"SELECT " + strings.Repeat("(", MaxDepth/2) + "1" + strings.Repeat(")", MaxDepth/2),
 		"SELECT a FROM t WHERE a IN (" + strings.Repeat("1, ", 100000) + "1)",
+		"SELECT 1" + strings.Repeat(" UNION ALL SELECT 1", MaxDepth-10),
 		"INSERT INTO t VALUES " + strings.Repeat("(1), ", 100000) + "(1)",
 	}
 	for _, text := range shallow {

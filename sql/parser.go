@@ -246,12 +246,15 @@ func (p *parser) parseNameList() ([]Name, error) {
 
 func (p *parser) parseStatement() (Statement, error) {
 	t := p.peek()
+	if p.isOp("(") {
+		return p.parseQuery()
+	}
 	if t.kind != tkIdent || t.quoted {
 		return nil, p.errUnexpected()
 	}
 	switch t.val {
 	case "select":
-		return p.parseSelect()
+		return p.parseQuery()
 	case "create":
 		return p.parseCreate()
 	case "drop":
@@ -285,8 +288,8 @@ func (p *parser) parseStatement() (Statement, error) {
 		var s Statement
 		var err error
 		switch {
-		case p.isKw("select"):
-			s, err = p.parseSelect()
+		case p.atQuery():
+			s, err = p.parseQuery()
 		case p.isKw("create") && isKwTok(p.peekAt(1), "materialized"):
 			s, err = p.parseCreate()
 		default:

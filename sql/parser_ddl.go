@@ -252,10 +252,10 @@ func (p *parser) parseCreateView(pos Pos) (Statement, error) {
 	if err := p.expectKw("as"); err != nil {
 		return nil, err
 	}
-	if !p.isKw("select") {
+	if !p.atQuery() {
 		return nil, p.errUnexpected()
 	}
-	if s.Query, err = p.parseSelect(); err != nil {
+	if s.Query, err = p.parseQuery(); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -288,10 +288,10 @@ func (p *parser) parseCreateSink(pos Pos) (Statement, error) {
 	if err := p.expectKw("as"); err != nil {
 		return nil, err
 	}
-	if !p.isKw("select") {
+	if !p.atQuery() {
 		return nil, p.errUnexpected()
 	}
-	if s.Query, err = p.parseSelect(); err != nil {
+	if s.Query, err = p.parseQuery(); err != nil {
 		return nil, err
 	}
 	if s.Options == nil && p.isKw("with") {
@@ -352,7 +352,7 @@ func (p *parser) parseInsert() (Statement, error) {
 	if ins.Table, err = p.parseObjectName(); err != nil {
 		return nil, err
 	}
-	if p.isOp("(") {
+	if p.isOp("(") && !p.atQuery() {
 		if ins.Columns, err = p.parseNameList(); err != nil {
 			return nil, err
 		}
@@ -375,8 +375,8 @@ func (p *parser) parseInsert() (Statement, error) {
 				return ins, nil
 			}
 		}
-	case p.isKw("select"):
-		if ins.Query, err = p.parseSelect(); err != nil {
+	case p.atQuery():
+		if ins.Query, err = p.parseQuery(); err != nil {
 			return nil, err
 		}
 		return ins, nil

@@ -212,7 +212,7 @@ func (p *parser) parseLikeLevel(left Expr) (Expr, bool, error) {
 		}
 		var list []Expr
 		if p.isKw("select") {
-			q, err := p.parseSelect()
+			q, err := p.parseQuery()
 			if err != nil {
 				return nil, false, err
 			}
@@ -221,6 +221,13 @@ func (p *parser) parseLikeLevel(left Expr) (Expr, bool, error) {
 			var err error
 			if list, err = p.parseExprList(); err != nil {
 				return nil, false, err
+			}
+			if q := parenthesisedQuery(list[0]); len(list) == 1 && q != nil && p.atQueryContinuation() {
+				// x IN ((SELECT …) UNION …)
+				if q, err = p.continueQuery(q); err != nil {
+					return nil, false, err
+				}
+				list = []Expr{&SubqueryExpr{Pos: Pos(open.pos), Query: q}}
 			}
 		}
 		if err := p.expectOp(")"); err != nil {
@@ -303,7 +310,7 @@ func (p *parser) parsePrimary() (Expr, error) {
 		}
 		p.i++
 		if p.isKw("select") {
-			q, err := p.parseSelect()
+			q, err := p.parseQuery()
 			if err != nil {
 				return nil, err
 			}
@@ -315,6 +322,16 @@ func (p *parser) parsePrimary() (Expr, error) {
 		e, err := p.parseExpr()
 		if err != nil {
 			return nil, err
+		}
+		if q := parenthesisedQuery(e); q != nil && p.atQueryContinuation() {
+			// ((SELECT …) UNION …)
+			if q, err = p.continueQuery(q); err != nil {
+				return nil, err
+			}
+			if err := p.expectOp(")"); err != nil {
+				return nil, err
+			}
+			return &SubqueryExpr{Pos: Pos(t.pos), Query: q}, nil
 		}
 		if err := p.expectOp(")"); err != nil {
 			return nil, err

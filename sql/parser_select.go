@@ -1,11 +1,159 @@
 package sql
 
-// parseSelect parses a SELECT query; the next token is SELECT.
-func (p *parser) parseSelect() (*Select, error) {
+// parseQuery parses a query: SELECTs and parenthesised queries combined by
+// UNION, INTERSECT and EXCEPT, then the ORDER BY, LIMIT and OFFSET of the
+// whole. The next token is SELECT or "(".
+func (p *parser) parseQuery() (*Select, error) {
 	if err := p.enter(); err != nil {
 		return nil, err
 	}
 	defer p.leave()
+	first, err := p.parseQueryPrimary()
+	if err != nil {
+		return nil, err
+	}
+	return p.parseQueryRest(first)
+}
+
+// continueQuery parses the rest of a parenthesised query whose first
+// operand, a parenthesised query itself, was parsed as an expression or a
+// FROM item before the set operator, ORDER BY or LIMIT after it showed
+// what it was: ((SELECT 1) UNION SELECT 2).
+func (p *parser) continueQuery(first *Select) (*Select, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	return p.parseQueryRest(first)
+}
+
+// parseQueryRest parses what follows a query's first operand: set
+// operations, then ORDER BY, LIMIT and OFFSET.
+func (p *parser) parseQueryRest(first *Select) (*Select, error) {
+	q, err := p.parseSetOps(first, SetUnion.level())
+	if err != nil {
+		return nil, err
+	}
+	if p.isKw("order") {
+		p.i++
+		if err := p.expectKw("by"); err != nil {
+			return nil, err
+		}
+		items, err := p.parseOrderBy()
+		if err != nil {
+			return nil, err
+		}
+		if len(q.OrderBy) > 0 {
+			// A parenthesised query had its own: (SELECT … ORDER BY a) ORDER BY b.
+			return nil, p.errorf(int(items[0].Expr.Position()), "multiple ORDER BY clauses not allowed")
+		}
+		q.OrderBy = items
+	}
+	return q, p.parseLimitOffset(q)
+}
+
+// parseSetOps parses the set operations binding at least as tightly as
+// minLevel that follow left, left-associatively, and returns the query
+// they make.
+func (p *parser) parseSetOps(left *Select, minLevel int) (*Select, error) {
+	// Each operator applied to left makes the tree one level deeper.
+	chain := 0
+	defer func() { p.depth -= chain }()
+	for {
+		t := p.peek()
+		op, ok := setOpOf(t)
+		if !ok || op.level() < minLevel {
+			return left, nil
+		}
+		p.i++
+		all := p.acceptKw("all")
+		if !all {
+			p.acceptKw("distinct")
+		}
+		chain++
+		if err := p.enter(); err != nil {
+			return nil, err
+		}
+		right, err := p.parseQueryPrimary()
+		if err != nil {
+			return nil, err
+		}
+		if next, ok := setOpOf(p.peek()); ok && next.level() > op.level() {
+			if right, err = p.parseSetOps(right, next.level()); err != nil {
+				return nil, err
+			}
+		}
+		left = &Select{Pos: left.Pos, Set: &SetOp{Pos: Pos(t.pos), Op: op, All: all, Left: left, Right: right}}
+	}
+}
+
+// setOpOf returns the set operator t is, if it is one.
+func setOpOf(t token) (SetOpKind, bool) {
+	switch {
+	case isKwTok(t, "union"):
+		return SetUnion, true
+	case isKwTok(t, "intersect"):
+		return SetIntersect, true
+	case isKwTok(t, "except"):
+		return SetExcept, true
+	}
+	return 0, false
+}
+
+// atQueryContinuation reports whether the next token continues a query
+// after an operand: a set operator, ORDER BY, LIMIT, OFFSET or FETCH.
+func (p *parser) atQueryContinuation() bool {
+	if _, ok := setOpOf(p.peek()); ok {
+		return true
+	}
+	return p.isKw("order") || p.isKw("limit") || p.isKw("offset") || p.isKw("fetch")
+}
+
+// atQuery reports whether a query starts at the next token: SELECT, or
+// parentheses around one.
+func (p *parser) atQuery() bool {
+	for n := 0; ; n++ {
+		t := p.peekAt(n)
+		if t.kind != tkOp || t.val != "(" {
+			return isKwTok(t, "select")
+		}
+	}
+}
+
+// parseQueryPrimary parses an operand of a set operation: a SELECT without
+// ORDER BY and LIMIT, or a parenthesised query.
+func (p *parser) parseQueryPrimary() (*Select, error) {
+	if p.acceptOp("(") {
+		q, err := p.parseQuery()
+		if err != nil {
+			return nil, err
+		}
+		return q, p.expectOp(")")
+	}
+	if !p.isKw("select") {
+		return nil, p.errUnexpected()
+	}
+	return p.parseSelectCore()
+}
+
+// parenthesisedQuery returns the query of e when e is a scalar subquery,
+// possibly in more parentheses, else nil.
+func parenthesisedQuery(e Expr) *Select {
+	for {
+		switch x := e.(type) {
+		case *ParenExpr:
+			e = x.Expr
+		case *SubqueryExpr:
+			return x.Query
+		default:
+			return nil
+		}
+	}
+}
+
+// parseSelectCore parses a SELECT up to its HAVING clause; the next token
+// is SELECT. ORDER BY and LIMIT belong to the query around it (parseQuery).
+func (p *parser) parseSelectCore() (*Select, error) {
 	t := p.next()
 	s := &Select{Pos: Pos(t.pos)}
 	if p.acceptKw("distinct") {
@@ -58,16 +206,7 @@ func (p *parser) parseSelect() (*Select, error) {
 			return nil, err
 		}
 	}
-	if p.isKw("order") {
-		p.i++
-		if err := p.expectKw("by"); err != nil {
-			return nil, err
-		}
-		if s.OrderBy, err = p.parseOrderBy(); err != nil {
-			return nil, err
-		}
-	}
-	return s, p.parseLimitOffset(s)
+	return s, nil
 }
 
 // parseSelectItem parses *, t.*, or expr [[AS] alias].
@@ -137,9 +276,10 @@ func (p *parser) parseOrderBy() ([]OrderItem, error) {
 	}
 }
 
-// parseLimitOffset parses LIMIT, OFFSET and FETCH FIRST in any order.
+// parseLimitOffset parses LIMIT, OFFSET and FETCH FIRST in any order; s
+// may have its own already, from inside parentheses.
 func (p *parser) parseLimitOffset(s *Select) error {
-	limitSeen, offsetSeen := false, false
+	limitSeen, offsetSeen := s.Limit != nil, s.Offset != nil
 	for {
 		t := p.peek()
 		switch {
@@ -267,25 +407,42 @@ func (p *parser) parseTablePrimary() (TableExpr, error) {
 	defer p.leave()
 	t := p.peek()
 	if p.acceptOp("(") {
+		var q *Select
+		var err error
 		if p.isKw("select") {
-			q, err := p.parseSelect()
+			if q, err = p.parseQuery(); err != nil {
+				return nil, err
+			}
+		} else {
+			te, err := p.parseTableRef()
 			if err != nil {
 				return nil, err
 			}
-			if err := p.expectOp(")"); err != nil {
+			sub, ok := te.(*Subquery)
+			if !ok || sub.Alias != nil || !p.atQueryContinuation() {
+				if err := p.expectOp(")"); err != nil {
+					return nil, err
+				}
+				if ok && sub.Alias == nil {
+					// ((SELECT …)) AS s
+					sub.Alias, err = p.parseAlias()
+				}
+				return te, err
+			}
+			// ((SELECT …) UNION …): the parenthesised item was the first
+			// operand of a query.
+			if q, err = p.continueQuery(sub.Query); err != nil {
 				return nil, err
 			}
-			alias, err := p.parseAlias()
-			if err != nil {
-				return nil, err
-			}
-			return &Subquery{Pos: Pos(t.pos), Query: q, Alias: alias}, nil
 		}
-		te, err := p.parseTableRef()
+		if err := p.expectOp(")"); err != nil {
+			return nil, err
+		}
+		alias, err := p.parseAlias()
 		if err != nil {
 			return nil, err
 		}
-		return te, p.expectOp(")")
+		return &Subquery{Pos: Pos(t.pos), Query: q, Alias: alias}, nil
 	}
 	name, err := p.parseObjectName()
 	if err != nil {

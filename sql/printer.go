@@ -84,7 +84,7 @@ func (pr printer) names(ns []Name) {
 func (pr printer) stmt(s Statement) {
 	switch s := s.(type) {
 	case *Select:
-		pr.selectStmt(s)
+		pr.query(s)
 	case *CreateStream:
 		pr.w("CREATE ")
 		if s.Kind == KindSource {
@@ -133,7 +133,7 @@ func (pr printer) stmt(s Statement) {
 		pr.w(objectName(s.Name))
 		pr.options(s.Options)
 		pr.w(" AS ")
-		pr.selectStmt(s.Query)
+		pr.query(s.Query)
 	case *CreateSink:
 		pr.w("CREATE SINK ")
 		if s.IfNotExists {
@@ -142,7 +142,7 @@ func (pr printer) stmt(s Statement) {
 		pr.w(objectName(s.Name))
 		if s.Query != nil {
 			pr.w(" AS ")
-			pr.selectStmt(s.Query)
+			pr.query(s.Query)
 		} else {
 			pr.w(" FROM " + objectName(s.From))
 		}
@@ -165,7 +165,7 @@ func (pr printer) stmt(s Statement) {
 		}
 		if s.Query != nil {
 			pr.w(" ")
-			pr.selectStmt(s.Query)
+			pr.query(s.Query)
 			return
 		}
 		pr.w(" VALUES ")
@@ -287,7 +287,39 @@ func (pr printer) where(e Expr) {
 	}
 }
 
-func (pr printer) selectStmt(s *Select) {
+// query prints a query: a SELECT, or a set operation with its operands
+// parenthesised where the grammar needs it (an operand with its own ORDER
+// BY or LIMIT, a looser set operation under a tighter one, and one as
+// loose on the right, since they associate to the left), then the
+// query's ORDER BY, LIMIT and OFFSET.
+func (pr printer) query(s *Select) {
+	if set := s.Set; set != nil {
+		pr.setOperand(set.Left, set.Left.Set != nil && set.Left.Set.Op.level() < set.Op.level())
+		pr.w(" " + set.Op.String() + " ")
+		if set.All {
+			pr.w("ALL ")
+		}
+		pr.setOperand(set.Right, set.Right.Set != nil && set.Right.Set.Op.level() <= set.Op.level())
+	} else {
+		pr.selectCore(s)
+	}
+	pr.queryOptions(s)
+}
+
+// setOperand prints an operand of a set operation, in parentheses when
+// paren says so or it has its own ORDER BY or LIMIT.
+func (pr printer) setOperand(s *Select, paren bool) {
+	if paren || s.ordersOrLimits() {
+		pr.w("(")
+		pr.query(s)
+		pr.w(")")
+		return
+	}
+	pr.query(s)
+}
+
+// selectCore prints a SELECT up to its HAVING clause.
+func (pr printer) selectCore(s *Select) {
 	pr.w("SELECT ")
 	if s.Distinct {
 		pr.w("DISTINCT ")
@@ -326,6 +358,10 @@ func (pr printer) selectStmt(s *Select) {
 		pr.w(" HAVING ")
 		pr.expr(s.Having, 0, 0, false)
 	}
+}
+
+// queryOptions prints a query's ORDER BY, LIMIT and OFFSET.
+func (pr printer) queryOptions(s *Select) {
 	if len(s.OrderBy) > 0 {
 		pr.w(" ORDER BY ")
 		for i, o := range s.OrderBy {
@@ -364,7 +400,7 @@ func (pr printer) tableExpr(te TableExpr) {
 		}
 	case *Subquery:
 		pr.w("(")
-		pr.selectStmt(te.Query)
+		pr.query(te.Query)
 		pr.w(")")
 		if te.Alias != nil {
 			pr.w(" AS " + ident(*te.Alias))
@@ -576,7 +612,7 @@ func (pr printer) exprInner(e Expr, minLvl, follow int, nonassoc bool) {
 		pr.w(")")
 	case *SubqueryExpr:
 		pr.w("(")
-		pr.selectStmt(e.Query)
+		pr.query(e.Query)
 		pr.w(")")
 	}
 }

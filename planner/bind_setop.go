@@ -1,0 +1,272 @@
+package planner
+
+import (
+	"strconv"
+
+	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
+)
+
+// bindSetQuery binds a set operation with its own ORDER BY, LIMIT and
+// OFFSET, and returns, with its plan, where each output column is written
+// (in the leftmost SELECT, whose names the columns take).
+//
+// Types resolve as in Postgres: at each operator, column by column, to the
+// common type of the two sides (CommonType, as for CASE), an unknown-typed
+// literal of a SELECT taking the type of the other side, a side whose type
+// differs cast by a projection. Each side is a SELECT or a set operation
+// again, so an unknown column meets the other side only at the innermost
+// operator: SELECT NULL UNION SELECT NULL UNION SELECT 1 fails, as there.
+func (b *Binder) bindSetQuery(q *sql.Select) (Node, []sql.Pos, error) {
+	set := q.Set
+	left, lpos, err := b.bindQueryOperand(set.Left)
+	if err != nil {
+		return nil, nil, err
+	}
+	right, rpos, err := b.bindQueryOperand(set.Right)
+	if err != nil {
+		return nil, nil, err
+	}
+	lcols, rcols := left.Columns(), right.Columns()
+	if len(lcols) != len(rcols) {
+		pos := set.Pos
+		if len(rpos) > 0 {
+			pos = rpos[0]
+		}
+		return nil, nil, sqlstate.ErrorfAt(sqlstate.SyntaxError, pos, "each %s query must have the same number of columns", set.Op)
+	}
+	cols := make([]Col, len(lcols))
+	for i := range lcols {
+		t, err := expr.CommonType([]types.T{lcols[i].Type, rcols[i].Type})
+		if err != nil {
+			return nil, nil, sqlstate.ErrorfAt(sqlstate.DatatypeMismatch, rpos[i], "%s %s", set.Op, sqlstate.From(err).Message)
+		}
+		cols[i] = Col{Name: lcols[i].Name, Type: t}
+	}
+	if left, err = castColumns(left, cols, lpos); err != nil {
+		return nil, nil, err
+	}
+	if right, err = castColumns(right, cols, rpos); err != nil {
+		return nil, nil, err
+	}
+	var node Node
+	switch {
+	case set.Op == sql.SetUnion && set.All:
+		node = &Union{Inputs: append(unionInputs(left, false), unionInputs(right, false)...), Cols: cols}
+	case set.Op == sql.SetUnion:
+		// The distinct rows of a union of distinct rows are those of the
+		// union of their inputs: one aggregate serves a chain of UNIONs.
+		union := &Union{Inputs: append(unionInputs(left, true), unionInputs(right, true)...), Cols: cols}
+		node = &Aggregate{Input: union, NumGroup: len(cols), Cols: cols}
+	default:
+		node = &SetOp{Op: set.Op, All: set.All, Left: left, Right: right, Cols: cols}
+	}
+	if node, err = b.bindSetOptions(q, node); err != nil {
+		return nil, nil, err
+	}
+	return node, lpos, nil
+}
+
+// bindQueryOperand binds an operand of a set operation: a SELECT, whose
+// unknown-typed columns stay so for the set operation to resolve, or a set
+// operation. Its plan has only visible columns.
+func (b *Binder) bindQueryOperand(q *sql.Select) (Node, []sql.Pos, error) {
+	if q.Set != nil {
+		return b.bindSetQuery(q)
+	}
+	n, pos, err := b.bindSelect(q, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return visibleOnly(n), pos, nil
+}
+
+// unionInputs returns the inputs n contributes to a union: n itself, or the
+// inputs of n when n is a Union, or, when distinct (the union's rows are
+// made distinct after), those of a UNION's distinct aggregate over a Union.
+func unionInputs(n Node, distinct bool) []Node {
+	if a, ok := n.(*Aggregate); ok && distinct && len(a.Aggs) == 0 && a.NumGroup == len(a.Cols) {
+		if u, ok := a.Input.(*Union); ok {
+			n = u
+		}
+	}
+	u, ok := n.(*Union)
+	if !ok {
+		return []Node{n}
+	}
+	var out []Node
+	for _, in := range u.Inputs {
+		out = append(out, unionInputs(in, distinct)...)
+	}
+	return out
+}
+
+// visibleOnly returns n without its hidden columns (those a SELECT's ORDER
+// BY added), projected away.
+func visibleOnly(n Node) Node {
+	cols := n.Columns()
+	var exprs []expr.Expr
+	var out []Col
+	for i, c := range cols {
+		if !c.Hidden {
+			exprs = append(exprs, expr.Column(i, c.Name, c.Type))
+			out = append(out, c)
+		}
+	}
+	if len(out) == len(cols) {
+		return n
+	}
+	return &Project{Input: n, Exprs: exprs, Cols: out}
+}
+
+// castColumns returns n with its columns converted to the types of cols
+// (assignment casts, as Postgres coerces a set operation's sides), pos
+// saying where each is written for errors. A projection takes the casts
+// into its expressions, so that an unknown literal is read as the type,
+// not cast from text; a union and a limit pass them to their inputs.
+func castColumns(n Node, cols []Col, pos []sql.Pos) (Node, error) {
+	have := n.Columns()
+	same := true
+	for i, c := range have {
+		same = same && c.Type == cols[i].Type
+	}
+	if same {
+		return n, nil
+	}
+	switch n := n.(type) {
+	case *Project:
+		exprs := make([]expr.Expr, len(n.Exprs))
+		out := make([]Col, len(n.Cols))
+		for i, e := range n.Exprs {
+			c, err := expr.Coerce(e, cols[i].Type)
+			if err != nil {
+				return nil, atLiteral(err, pos[i])
+			}
+			exprs[i] = c
+			out[i] = n.Cols[i]
+			out[i].Type = cols[i].Type
+		}
+		return &Project{Input: n.Input, Exprs: exprs, Cols: out}, nil
+	case *Limit:
+		in, err := castColumns(n.Input, cols, pos)
+		if err != nil {
+			return nil, err
+		}
+		return &Limit{Input: in, Count: n.Count, Offset: n.Offset}, nil
+	case *Union:
+		ins := make([]Node, len(n.Inputs))
+		for i, in := range n.Inputs {
+			var err error
+			if ins[i], err = castColumns(in, cols, pos); err != nil {
+				return nil, err
+			}
+		}
+		out := make([]Col, len(cols))
+		for i, c := range n.Cols {
+			out[i] = Col{Name: c.Name, Type: cols[i].Type}
+		}
+		return &Union{Inputs: ins, Cols: out}, nil
+	}
+	exprs := make([]expr.Expr, len(have))
+	out := make([]Col, len(have))
+	for i, c := range have {
+		e, err := expr.Coerce(expr.Column(i, c.Name, c.Type), cols[i].Type)
+		if err != nil {
+			return nil, at(err, pos[i])
+		}
+		exprs[i] = e
+		out[i] = Col{Table: c.Table, Name: c.Name, Type: cols[i].Type}
+	}
+	return &Project{Input: n, Exprs: exprs, Cols: out}, nil
+}
+
+// bindSetOptions binds the ORDER BY, LIMIT and OFFSET of a set operation
+// over its plan n. As in Postgres, an ORDER BY term can only name an output
+// column, by name or position (or as an expression that is just one);
+// anything else is 0A000.
+func (b *Binder) bindSetOptions(q *sql.Select, n Node) (Node, error) {
+	sc := &scope{cols: n.Columns()}
+	var keys []SortKey
+	for _, o := range q.OrderBy {
+		idx, err := b.setOrderTarget(sc, o.Expr)
+		if err != nil {
+			return nil, err
+		}
+		nullsFirst := o.Desc
+		if o.NullsFirst != nil {
+			nullsFirst = *o.NullsFirst
+		}
+		keys = append(keys, SortKey{Column: idx, Desc: o.Desc, NullsFirst: nullsFirst})
+	}
+	if len(keys) > 0 {
+		n = &Sort{Input: n, Keys: keys}
+	}
+	if q.Limit == nil && q.Offset == nil {
+		return n, nil
+	}
+	lim := &Limit{Input: n, Count: -1}
+	var err error
+	if q.Limit != nil {
+		if lim.Count, err = b.constInt(sc, q.Limit, "LIMIT"); err != nil {
+			return nil, err
+		}
+	}
+	if q.Offset != nil {
+		if lim.Offset, err = b.constInt(sc, q.Offset, "OFFSET"); err != nil {
+			return nil, err
+		}
+	}
+	return lim, nil
+}
+
+// setOrderTarget returns the output column of a set operation that the
+// ORDER BY term e names.
+func (b *Binder) setOrderTarget(sc *scope, e sql.Expr) (int, error) {
+	if lit, ok := e.(*sql.Literal); ok && lit.Kind == sql.LitInteger {
+		n, err := strconv.Atoi(lit.Value)
+		if err != nil || n < 1 || n > len(sc.cols) {
+			return 0, sqlstate.ErrorfAt(sqlstate.InvalidColumnReference, lit.Pos, "ORDER BY position %s is not in select list", lit.Value)
+		}
+		return n - 1, nil
+	}
+	bound, err := b.bindExpr(&exprContext{scope: sc, clause: "ORDER BY"}, e, types.UnknownType)
+	if err != nil {
+		return 0, err
+	}
+	if ref, ok := bound.(*expr.ColumnRef); ok {
+		return ref.Index(), nil
+	}
+	return 0, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, exprStart(e), "invalid UNION/INTERSECT/EXCEPT ORDER BY clause").
+		WithDetail("Only result column names can be used, not expressions or functions.").
+		WithHint("Add the expression/function to every SELECT, or move the UNION into a FROM clause.")
+}
+
+// exprStart returns where e's text starts: an operator's node is at the
+// operator, but Postgres points at an expression's leftmost operand.
+func exprStart(e sql.Expr) sql.Pos {
+	for {
+		switch x := e.(type) {
+		case *sql.BinaryExpr:
+			e = x.Left
+		case *sql.IsNullExpr:
+			e = x.Expr
+		case *sql.IsBoolExpr:
+			e = x.Expr
+		case *sql.BetweenExpr:
+			e = x.Expr
+		case *sql.InExpr:
+			e = x.Expr
+		case *sql.LikeExpr:
+			e = x.Expr
+		case *sql.CastExpr:
+			if !x.DoubleColon {
+				return x.Pos
+			}
+			e = x.Expr
+		default:
+			return e.Position()
+		}
+	}
+}
