@@ -55,6 +55,40 @@ type StateReader interface {
 	// Scan calls fn for every key in [lo, hi) in key order until fn returns
 	// false or an error. key and value are valid only during the call.
 	Scan(lo, hi []byte, fn func(key, value []byte) (bool, error)) error
+	// NewIter returns an iterator over the keys in [lo, hi) (a nil end is
+	// unbounded), for reads that seek and step (joins, top-N) rather than
+	// visit a whole range. It reads the state as it is when NewIter is
+	// called; the caller closes it.
+	NewIter(lo, hi []byte) (StateIterator, error)
+}
+
+// StateIterator is a cursor over the keys of a range of state in key order,
+// in Pebble's shape: it starts unpositioned, First and SeekGE position it and
+// Next advances it, each reporting Valid. A use reads:
+//
+//	for ok := it.SeekGE(k); ok; ok = it.Next() { use(it.Key(), it.Value()) }
+//	if err := it.Close(); err != nil { ... }
+//
+// It is an alias of an interface type literal, and statestore.Iterator of the
+// same literal, so the two are one type: the state store implements
+// StateReader without importing exec.
+type StateIterator = interface {
+	// First moves to the first key of the range.
+	First() bool
+	// SeekGE moves to the first key of the range at or after key.
+	SeekGE(key []byte) bool
+	// Next moves to the next key.
+	Next() bool
+	// Valid reports whether the iterator is at a key.
+	Valid() bool
+	// Key and Value return the current pair; they are valid until the next
+	// call that moves the iterator, and only while Valid.
+	Key() []byte
+	Value() []byte
+	// Error returns the error that ended the iteration early, if any.
+	Error() error
+	// Close releases the iterator and returns Error.
+	Close() error
 }
 
 // StateWriter collects an operator's writes for one epoch. They become

@@ -5,13 +5,15 @@ import (
 )
 
 // Reader is the read side of the store, a snapshot or an Overlay: point
-// reads and ordered range scans of state keys.
+// reads, ordered range scans and iterators over state keys.
 type Reader interface {
 	// Get returns the value of key, or (nil, false, nil) when it is absent.
 	Get(key []byte) (value []byte, ok bool, err error)
 	// Scan calls fn for every key in [lo, hi) in key order until fn returns
 	// false or an error. key and value are valid only during the call.
 	Scan(lo, hi []byte, fn func(key, value []byte) (bool, error)) error
+	// NewIter returns an iterator over the keys in [lo, hi) (iterator.go).
+	NewIter(lo, hi []byte) (Iterator, error)
 }
 
 // Overlay is a Reader that shows Changes over Base: a key of Changes with a

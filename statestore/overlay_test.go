@@ -33,6 +33,15 @@ func (m mapReader) Scan(lo, hi []byte, fn func(key, value []byte) (bool, error))
 	return nil
 }
 
+// NewIter iterates over m as an Overlay without a base would.
+func (m mapReader) NewIter(lo, hi []byte) (Iterator, error) {
+	changes := make(map[string][]byte, len(m))
+	for k, v := range m {
+		changes[k] = []byte(v)
+	}
+	return (&Overlay{Changes: changes}).NewIter(lo, hi)
+}
+
 func TestOverlay(t *testing.T) {
 	base := mapReader{"a": "1", "c": "3", "e": "5", "g": "7"}
 	o := &Overlay{Base: base, Changes: map[string][]byte{

@@ -30,12 +30,20 @@ type storeTest struct {
 	opts  statestore.Options
 	s     *statestore.Store
 	snaps map[string]*statestore.Snapshot
+	// overlay is the last overlay command's (iter-overlay reads it).
+	overlay *statestore.Overlay
 }
 
-func TestStore(t *testing.T) {
+func TestStore(t *testing.T) { runStoreTest(t, "testdata/store") }
+
+// TestIter runs testdata/iter: iterators over the store, its snapshots and
+// overlays (iter_test.go).
+func TestIter(t *testing.T) { runStoreTest(t, "testdata/iter") }
+
+func runStoreTest(t *testing.T, path string) {
 	st := &storeTest{t: t, snaps: map[string]*statestore.Snapshot{}}
 	defer st.closeAll()
-	datadriven.RunTest(t, "testdata/store", func(t *testing.T, d *datadriven.TestData) string {
+	datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 		out, err := st.run(d)
 		if err != nil {
 			return fmt.Sprintf("error: %v\n", err)
@@ -132,6 +140,8 @@ func (st *storeTest) run(d *datadriven.TestData) (string, error) {
 		return "ok\n", snap.Close()
 	case "flush":
 		return "ok\n", st.s.Flush()
+	case "iter", "iter-snapshot", "iter-overlay", "overlay":
+		return st.iterCommand(d)
 	}
 	return "", fmt.Errorf("unknown command %q", d.Cmd)
 }

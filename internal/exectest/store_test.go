@@ -2,6 +2,7 @@ package exectest
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -46,5 +47,47 @@ func TestStore(t *testing.T) {
 	}
 	if s.Len() != 1 || s.Commits() != 2 {
 		t.Fatalf("len %d commits %d", s.Len(), s.Commits())
+	}
+}
+
+func TestStoreIter(t *testing.T) {
+	s := NewStore()
+	w := s.NewWriter()
+	for _, k := range []string{"b", "a", "d", "e"} {
+		if err := w.Set([]byte(k), []byte("v"+k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	it, err := s.NewIter([]byte("b"), []byte("e"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A commit after NewIter is not seen.
+	w = s.NewWriter()
+	_ = w.Set([]byte("c"), []byte("vc"))
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if it.Valid() {
+		t.Fatal("a new iterator is positioned")
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		got = append(got, string(it.Key())+"="+string(it.Value()))
+	}
+	if ok := it.SeekGE([]byte("c")); !ok || string(it.Key()) != "d" {
+		t.Fatalf("SeekGE(c) = %v at %q, want d", ok, it.Key())
+	}
+	if it.SeekGE([]byte("e")) || it.Next() || it.Key() != nil {
+		t.Fatal("iterator valid past its upper bound")
+	}
+	if err := it.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "b=vb d=vd"; strings.Join(got, " ") != want {
+		t.Fatalf("iterated %q, want %q", strings.Join(got, " "), want)
 	}
 }
