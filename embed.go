@@ -4,9 +4,8 @@ import (
 	"context"
 	"os"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/pipeline"
 	"github.com/weir-stream/weir/sql/sqlstate"
 )
 
@@ -85,10 +84,5 @@ func IsPipelineFile(path string) bool {
 	if err != nil {
 		return false
 	}
-	var top map[string]any
-	if yaml.Unmarshal(data, &top) != nil {
-		return false
-	}
-	_, ok := top["streams"]
-	return ok
+	return pipeline.IsPipeline(data)
 }

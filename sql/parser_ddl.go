@@ -142,11 +142,19 @@ func (p *parser) parseColumnDef() (ColumnDef, error) {
 	if err != nil {
 		return ColumnDef{}, err
 	}
+	c, err := p.parseColumnType()
+	c.Name = name
+	return c, err
+}
+
+// parseColumnType parses what follows a column's name: its type and
+// constraints (the result's Name is empty).
+func (p *parser) parseColumnType() (ColumnDef, error) {
 	tn, err := p.parseTypeName()
 	if err != nil {
 		return ColumnDef{}, err
 	}
-	c := ColumnDef{Name: name, Type: tn}
+	c := ColumnDef{Type: tn}
 	for {
 		switch {
 		case p.isKw("not") && isKwTok(p.peekAt(1), "null"):
