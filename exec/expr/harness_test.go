@@ -160,6 +160,12 @@ func (h *harness) run(cmd, line string) string {
 		if err != nil {
 			return fmt.Sprintf("%s\n  %s\n", e, errString(err))
 		}
+		if h.roundTrip != nil {
+			// Plans hold folded expressions: those must round-trip too.
+			if f, err = h.roundTrip(f); err != nil {
+				return fmt.Sprintf("%s\n  round trip of the folded form: %v\n", e, err)
+			}
+		}
 		return fmt.Sprintf("%s => %s :: %s\n", e, f, f.Type())
 	}
 	batch := h.batch
