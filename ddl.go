@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/dataflow"
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
@@ -81,7 +82,7 @@ func (s *Session) createTable(ctx context.Context, st *sql.CreateTable) (*Result
 		key = []int{len(cols) - 1}
 	}
 	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Table, Columns: cols, Key: key, Definition: sql.String(st), Owner: s.user}
-	return e.addObject(ctx, o, 1, "CREATE TABLE")
+	return e.addObject(ctx, o, nil, "CREATE TABLE")
 }
 
 func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Result, error) {
@@ -98,26 +99,20 @@ func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Resu
 	}
 	opts := optionMap(st.Options)
 	name := strings.ToLower(opts["connector"])
-	conn, ok := connectors[name]
+	conn, ok := connectors.Source(name)
 	switch {
 	case name == "":
 		return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, st.Pos, "CREATE STREAM needs WITH (connector = '…')")
 	case !ok:
-		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Pos, "connector \"%s\" is not supported (%s)", opts["connector"], connectorNames())
+		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Pos, "connector \"%s\" is not supported (%s)", opts["connector"], connectors.SourceNames())
 	}
 	opts["connector"] = name
 	if _, err := parseErrorPolicy(opts); err != nil {
 		return nil, err
 	}
-	cols, err := conn.columns(st, opts, declared)
+	cols, warnings, err := e.connectStream(ctx, conn, st, opts, declared)
 	if err != nil {
 		return nil, err
-	}
-	var warnings []Warning
-	if conn.check != nil {
-		if warnings, err = conn.check(ctx, e, opts, declared); err != nil {
-			return nil, err
-		}
 	}
 	e.ddl.Lock()
 	defer e.ddl.Unlock()
@@ -162,9 +157,9 @@ func (s *Session) createView(ctx context.Context, st *sql.CreateView) (*Result, 
 		cols[i] = catalog.Column{Name: c.Name, Type: c.Type, Hidden: c.Hidden}
 	}
 	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.View, Columns: cols, Key: plan.Key, Owner: s.user, Pipeline: s.pipeline, PipelineKeys: s.pipelineKeys,
-		Definition: sql.String(st), Uses: []string{plan.Input.Name}, AppendOnly: plan.AppendOnly, Options: opts}
-	// Rows, aggTables per aggregate, and the source's position.
-	return e.addObject(ctx, o, 2+aggTables*plan.NumAggregates(), "CREATE MATERIALIZED VIEW")
+		Definition: sql.String(st), Uses: plan.InputNames(), AppendOnly: plan.AppendOnly, Options: opts}
+	// Its rows, then what its plan declares.
+	return e.addObject(ctx, o, plan, "CREATE MATERIALIZED VIEW")
 }
 
 // viewOptions checks the WITH options of CREATE MATERIALIZED VIEW: ttl
@@ -182,7 +177,7 @@ func viewOptions(st *sql.CreateView, plan *planner.StreamPlan) (map[string]strin
 			if err != nil {
 				return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, opt.Pos, "option parallelism: %v", err)
 			}
-			if n > 1 && !parallelizable(plan) {
+			if n > 1 && !dataflow.Parallelizable(plan) {
 				return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, opt.Pos, "option parallelism splits the groups of a single GROUP BY among instances; this view has no GROUP BY, a global aggregate, or more than one aggregation").
 					WithHint("Such a view runs as one instance.")
 			}
@@ -201,7 +196,7 @@ func viewOptions(st *sql.CreateView, plan *planner.StreamPlan) (map[string]strin
 			}
 			return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, opt.Pos, "option ttl: %v", err)
 		}
-		if d > 0 && !plan.Groups() {
+		if d > 0 && !plan.HasGroups() {
 			return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, opt.Pos, "option ttl expires the groups of a GROUP BY; this view has none").
 				WithHint("Its rows are kept as long as the view exists.")
 		}
@@ -235,19 +230,36 @@ func (s *Session) planView(st *sql.CreateView) (*planner.StreamPlan, error) {
 	return plan, nil
 }
 
-// addObject records o with n fresh state tables and starts its dataflow.
-func (e *Engine) addObject(ctx context.Context, o *catalog.Object, n int, tag string) (*Result, error) {
+// addObject records o and starts its dataflow. o gets fresh state tables:
+// the first holds its rows (or a sink's log), the others are bound to the
+// tables plan (nil for a table) declares, and the plan is recorded with
+// them (the plan a restart runs).
+func (e *Engine) addObject(ctx context.Context, o *catalog.Object, plan *planner.StreamPlan, tag string) (*Result, error) {
 	resume, err := e.coord.Pause(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer resume()
+	n := 1
+	if plan != nil {
+		n += dataflow.NumTables(plan)
+	}
 	err = e.writeNow(func(w exec.StateWriter) error {
 		ids, err := e.cat.AllocTables(w, n)
 		if err != nil {
 			return err
 		}
 		o.StateTables = ids
+		if plan != nil {
+			tables, err := dataflow.Bind(plan, ids[1:], catalog.LayoutDeclared)
+			if err != nil {
+				return err
+			}
+			if o.Plan, err = dataflow.MarshalPlan(plan, tables); err != nil {
+				return err
+			}
+			o.Layout = catalog.LayoutDeclared
+		}
 		return e.cat.Add(w, o)
 	})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/statestore"
@@ -196,6 +197,17 @@ func (e *Engine) relationFailure(name string) *sqlstate.Error {
 	return nil
 }
 
+// inputsFailure returns the relationFailure of the first relation plan
+// reads that has one (nil when none has).
+func (e *Engine) inputsFailure(plan *planner.StreamPlan) *sqlstate.Error {
+	for _, name := range plan.InputNames() {
+		if err := e.relationFailure(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // err is the error a query of the failed object gets.
 func (f ViewFailure) err() *sqlstate.Error {
 	return sqlstate.Errorf(f.Code, "%s \"%s\" has failed: %s", f.Kind, f.Name, f.Cause).WithDetail(f.detail()).WithHint(f.hint())
@@ -300,10 +312,16 @@ func (e *Engine) haltAtStart(o *catalog.Object, backfill bool) (halted bool, err
 	if !failed {
 		return false, nil
 	}
+	e.standIn(o)
+	return true, nil
+}
+
+// standIn records a job without fragments for o, whose dataflow stays
+// down, so that weir_jobs shows it.
+func (e *Engine) standIn(o *catalog.Object) {
 	e.mu.Lock()
 	e.jobs[o.Name] = &job{obj: o, parallelism: 1, cancel: func() {}}
 	e.mu.Unlock()
-	return true, nil
 }
 
 // runningAgain forgets the failure of o, whose dataflow has just started:

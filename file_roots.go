@@ -1,7 +1,6 @@
 package weir
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,10 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 
-	"github.com/weir-stream/weir/exec/connector/file"
-	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql/sqlstate"
 )
 
@@ -121,71 +117,4 @@ func physical(path string) (string, error) {
 		return "", err
 	}
 	return filepath.Join(d, base), nil
-}
-
-// checkFileStream checks a new file stream's path at CREATE STREAM: it
-// must be inside server.file_roots (42501) and name a file that exists and
-// can be read (58P01, 42501).
-func checkFileStream(_ context.Context, e *Engine, opts map[string]string, declared []catalog.Column) ([]Warning, error) {
-	o, err := file.ParseOptions(connectorOptions(opts), (&catalog.Object{Columns: declared}).FullSchema())
-	if err != nil {
-		return nil, err
-	}
-	p, err := e.resolveFilePath(o.Path)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, fileOpenError(o.Path, err)
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		return nil, sqlstate.Errorf(sqlstate.WrongObjectType, "\"%s\" is a directory", o.Path).
-			WithHint("A file stream reads one file; path names it.")
-	}
-	return nil, nil
-}
-
-// fileOpenError is Postgres' error for a file that cannot be opened.
-func fileOpenError(path string, err error) error {
-	var errno syscall.Errno
-	reason := err.Error()
-	if errors.As(err, &errno) {
-		reason = errnoText(errno)
-	}
-	code := sqlstate.SystemError
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		code = sqlstate.UndefinedFile
-	case errors.Is(err, fs.ErrPermission):
-		code = sqlstate.InsufficientPrivilege
-	}
-	return sqlstate.Errorf(code, "could not open file \"%s\" for reading: %s", path, reason)
-}
-
-// errnoText is the C library's message for errno, capitalised as
-// Postgres prints it ("No such file or directory").
-func errnoText(errno syscall.Errno) string {
-	s := errno.Error()
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// checkFileSink checks a new file sink at CREATE SINK: its directory must
-// be inside server.file_roots (42501), and its name, which starts the name
-// of every file it writes, must be a plain file name (no separator, not .
-// or ..), so that the files stay in that directory.
-func (e *Engine) checkFileSink(name string, opts map[string]string) error {
-	if strings.ToLower(opts["connector"]) != "file" || opts["path"] == "" {
-		return nil
-	}
-	if !file.ValidPrefix(name) {
-		return sqlstate.Errorf(sqlstate.InvalidName, "a file sink's name cannot hold \"/\", \"\\\" or be \".\" or \"..\": %q", name).
-			WithHint("Its files are named after it, in the directory of its path option.")
-	}
-	_, err := e.resolveFilePath(opts["path"])
-	return err
 }

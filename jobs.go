@@ -9,39 +9,48 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/dataflow"
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/exec/ops"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
-	"github.com/weir-stream/weir/sql/types"
 	"github.com/weir-stream/weir/statestore"
 )
 
-// job is the running dataflow of a table or view: one fragment whose last
-// operator materializes the relation and whose Broadcast feeds the views
-// over it.
+// job is the running dataflow of a table, view, sink or process: its
+// fragments (built from its plan by exec/dataflow), whose last one
+// materializes the relation (or delivers the sink) and whose Broadcast feeds
+// the views over it.
 type job struct {
 	obj *catalog.Object
 	// frag is the job's last fragment: its Broadcast feeds the views over
 	// the job, and mat (or the sink's operator) runs in it.
 	frag *exec.Fragment
-	// frags are all the job's fragments, frag last: with parallelism, the
-	// exchange in front of the aggregate, then the aggregate's instances.
+	// frags are all the job's fragments, frag last.
 	frags []*exec.Fragment
 	// parallelism is how many instances the job's aggregate runs as.
 	parallelism int
-	src         *guardedSource    // the source of a view over a stream
-	stream      *catalog.Object   // the stream src reads
-	mat         *ops.Materialize  // nil for a sink
-	sink        *sinkDriver       // a sink's delivery
-	input       chan exec.Message // the subscription to the upstream job, if any
-	up          *job
+	sources     []jobSource      // the sources of the streams the job reads
+	mat         *ops.Materialize // nil for a sink
+	sink        *sinkDriver      // a sink's delivery
+	ups         []upstream       // the subscriptions to the jobs of the tables and views read
 	cancel      context.CancelFunc
-	root        bool
 	// A table's position in the write log (table_log.go).
 	tableLogState
+}
+
+// jobSource is the source of a stream a job reads.
+type jobSource struct {
+	src    *guardedSource
+	stream *catalog.Object
+}
+
+// upstream is a job's subscription to the job of a table or view it reads.
+type upstream struct {
+	job   *job
+	input chan exec.Message
 }
 
 // wait returns once every fragment of j has stopped.
@@ -83,9 +92,6 @@ func (j *job) failure() error {
 type stateStore struct{ *statestore.Store }
 
 func (s stateStore) NewWriter() exec.CommittableWriter { return s.NewWriteBatch() }
-
-// subscriptionBuffer is the capacity of the channel from a job to a view over it.
-const subscriptionBuffer = 16
 
 // restartJobs starts the dataflow of every table and view of the catalog,
 // upstream ones first.
@@ -131,85 +137,137 @@ func (e *Engine) startObject(ctx context.Context, o *catalog.Object, backfill bo
 	}
 	switch o.Kind {
 	case catalog.Table:
-		return e.startJob(ctx, o, nil, backfill)
+		return e.startTable(o, backfill)
 	case catalog.View:
-		stmt, err := sql.ParseOne(o.Definition)
-		if err != nil {
-			return err
-		}
-		cv, ok := stmt.(*sql.CreateView)
-		if !ok {
-			return fmt.Errorf("definition of %s is not CREATE MATERIALIZED VIEW", o.Name)
-		}
-		node, err := planner.NewBinder(e.cat, nil).BindSelect(cv.Query)
-		if err != nil {
-			return err
-		}
-		plan, err := planner.PlanStream(node)
-		if err != nil {
-			return err
-		}
-		return e.startJob(ctx, o, plan, backfill)
 	case catalog.Sink:
 		if _, ok := e.processFuncs.Load(o.Name); !ok && o.Options["connector"] == goConnector {
 			// A Process: it runs once a program calls Engine.Process.
 			return nil
 		}
-		plan, err := e.sinkPlan(o)
-		if err != nil {
+	default:
+		return nil
+	}
+	plan, tables, err := e.storedPlan(o)
+	if err != nil {
+		if backfill {
 			return err
 		}
-		return e.startJob(ctx, o, plan, backfill)
+		// At a restart: the object stays down with its failure visible,
+		// rather than keeping the server down.
+		e.log.Error("dataflow not started: its stored plan cannot run", "object", o.Name, "err", err)
+		e.recordFailure(o, err)
+		e.standIn(o)
+		return nil
 	}
+	return e.startJob(ctx, o, plan, tables, backfill)
+}
+
+// storedPlan returns the plan of view or sink o and the binding of its state
+// tables, as the catalog records them (also right after CREATE, so that what
+// runs then is exactly what a restart runs). An object recorded before plans
+// were is planned once from its definition and its plan recorded.
+func (e *Engine) storedPlan(o *catalog.Object) (*planner.StreamPlan, dataflow.Binding, error) {
+	if len(o.Plan) > 0 {
+		plan, tables, err := dataflow.UnmarshalPlan(o.Plan, e.cat)
+		if err != nil {
+			err = sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "%s %s: %v", o.Kind, o.Name, err).
+				WithHint("Drop the " + o.Kind.String() + " and create it again.")
+		}
+		return plan, tables, err
+	}
+	plan, err := e.planDefinition(o)
+	if err != nil {
+		return nil, dataflow.Binding{}, err
+	}
+	tables, err := e.planTables(o, plan)
+	if err != nil {
+		return nil, dataflow.Binding{}, err
+	}
+	doc, err := dataflow.MarshalPlan(plan, tables)
+	if err != nil {
+		return nil, dataflow.Binding{}, err
+	}
+	recorded := *o
+	recorded.Plan, recorded.Layout = doc, catalog.LayoutDeclared
+	if err := e.writeNow(func(w exec.StateWriter) error { return e.cat.Add(w, &recorded) }); err != nil {
+		return nil, dataflow.Binding{}, err
+	}
+	*o = recorded
+	return plan, tables, nil
+}
+
+// planDefinition plans view or sink o from its definition.
+func (e *Engine) planDefinition(o *catalog.Object) (*planner.StreamPlan, error) {
+	stmt, err := sql.ParseOne(o.Definition)
+	if err != nil {
+		return nil, err
+	}
+	var q *sql.Select
+	switch st := stmt.(type) {
+	case *sql.CreateView:
+		q = st.Query
+	case *sql.CreateSink:
+		q = sinkQuery(st)
+	default:
+		return nil, fmt.Errorf("definition of %s %s is a %T", o.Kind, o.Name, stmt)
+	}
+	node, err := planner.NewBinder(e.cat, nil).BindSelect(q)
+	if err != nil {
+		return nil, err
+	}
+	return planner.PlanStream(node)
+}
+
+// startTable runs the fragment of table o: fed by DML (Fragment.Do), it
+// marks the write log's position and materializes the rows.
+func (e *Engine) startTable(o *catalog.Object, backfill bool) error {
+	j := &job{obj: o, parallelism: 1}
+	j.mat = ops.NewMaterialize(e.mem, o.RowTable(), o.Name, o.FullSchema(), o.Key, ops.ErrorOnConflict)
+	if backfill {
+		// A new table holds every record logged so far (none is its): a
+		// replay must not give it the records of a dropped table whose id
+		// it reuses.
+		j.applied.Store(e.lastLSN())
+	}
+	j.frag = exec.NewFragment(exec.FragmentSpec{Name: o.Name, State: stateStore{e.store}, Mem: e.mem, Logger: e.log,
+		Ops: []exec.Operator{&lsnMarker{j: j, key: lsnKey(o.RowTable())}, j.mat}})
+	j.frags = []*exec.Fragment{j.frag}
+	e.run(j, nil, e.failureRecorder(o))
+	e.mu.Lock()
+	e.jobs[o.Name] = j
+	e.mu.Unlock()
+	e.runningAgain(o)
 	return nil
 }
 
-// startJob builds and runs the fragment of o. It must be called with the
-// coordinator paused, so that no epoch is in flight while the topology changes.
-func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.StreamPlan, backfill bool) error {
-	j := &job{obj: o, parallelism: 1}
-	var chain []exec.Operator
-	var par *instances
-	spec := exec.FragmentSpec{Name: o.Name, State: stateStore{e.store}, Mem: e.mem, Logger: e.log}
-	if plan != nil {
-		// State tables: the rows first, then each aggregate's, the source
-		// last.
-		ttl, err := e.viewTTL(o)
-		if err != nil {
-			return err
+// planTables returns the state tables of o (after its first, which holds
+// its rows or its sink's log) bound to what plan declares, for an object
+// recorded before plans were.
+func (e *Engine) planTables(o *catalog.Object, plan *planner.StreamPlan) (dataflow.Binding, error) {
+	layout := o.Layout
+	if layout == catalog.LayoutUnnumbered {
+		// Written before layouts had numbers: an aggregate had two tables
+		// before TTLs, three since; nothing else has changed.
+		layout = catalog.LayoutDeclared
+		if len(o.StateTables)-1 == dataflow.NumTables(plan)-len(plan.Aggregates()) && len(plan.Aggregates()) > 0 {
+			layout = catalog.LayoutTwoTableAggregates
 		}
-		tables := o.StateTables[1 : len(o.StateTables)-1]
-		chain = e.planOperators(plan, tables, ttl)
-		if n := parallelism(o.Options, plan); n > 1 {
-			par = e.planInstances(plan, tables, ttl, n)
-			chain, j.parallelism = par.pre, n
-		}
-		switch in := plan.Input; in.Kind {
-		case catalog.Stream:
-			src, err := e.newSource(in, o.Name, o.StateTables[len(o.StateTables)-1])
-			if err != nil {
-				return err
-			}
-			spec.Source = src
-			j.src, j.stream = src, in
-			j.root = true
-		default:
-			e.mu.Lock()
-			up := e.jobs[in.Name]
-			e.mu.Unlock()
-			if up == nil {
-				return fmt.Errorf("%s %s is not running", in.Kind, in.Name)
-			}
-			j.up = up
-			j.input = make(chan exec.Message, subscriptionBuffer)
-			spec.Inputs = []<-chan exec.Message{j.input}
-		}
-	} else {
-		j.root = true
 	}
-	conflict := ops.Overwrite
-	if o.Kind == catalog.Table {
-		conflict = ops.ErrorOnConflict
+	b, err := dataflow.Bind(plan, o.StateTables[1:], layout)
+	if err != nil {
+		return b, fmt.Errorf("%s %s: %w", o.Kind, o.Name, err)
+	}
+	return b, nil
+}
+
+// startJob builds and runs the dataflow of view, sink or process o from
+// plan. It must be called with the coordinator paused, so that no epoch is
+// in flight while the topology changes.
+func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.StreamPlan, tables dataflow.Binding, backfill bool) error {
+	j := &job{obj: o, parallelism: 1}
+	ttl, err := e.viewTTL(o)
+	if err != nil {
+		return err
 	}
 	var last exec.Operator
 	if o.Kind == catalog.Sink {
@@ -219,49 +277,35 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 		}
 		j.sink, last = d, op
 	} else {
-		j.mat = ops.NewMaterialize(e.mem, o.RowTable(), o.Name, o.FullSchema(), o.Key, conflict)
+		j.mat = ops.NewMaterialize(e.mem, o.RowTable(), o.Name, o.FullSchema(), o.Key, ops.Overwrite)
 		last = j.mat
 	}
-	if o.Kind == catalog.Table {
-		chain = append(chain, &lsnMarker{j: j, key: lsnKey(o.RowTable())})
-		if backfill {
-			// A new table holds every record logged so far (none is its):
-			// a replay must not give it the records of a dropped table
-			// whose id it reuses.
-			j.applied.Store(e.lastLSN())
-		}
-	}
-	if par == nil {
-		spec.Ops = append(chain, last)
-		j.frag = exec.NewFragment(spec)
-		j.frags = []*exec.Fragment{j.frag}
-	} else {
-		j.frags = par.fragments(spec, last, stateStore{e.store}, e.mem, e.log)
-		j.frag = j.frags[len(j.frags)-1]
-	}
-
-	runCtx, cancel := context.WithCancel(e.ctx)
-	j.cancel = cancel
-	for _, f := range j.frags {
-		go func() {
-			if err := f.Run(runCtx); err != nil && runCtx.Err() == nil {
-				e.log.Error("dataflow stopped", "object", o.Name, "fragment", f.Name(), "err", err)
-				e.recordFailure(o, err)
-				// One fragment of a parallel job cannot go on without the
-				// others (the exchange would block on its input): stop all.
-				cancel()
-				e.unsubscribe(j.up, j.input)
+	df, err := dataflow.Build(dataflow.Spec{
+		Name: o.Name, Plan: plan, Tables: tables, Last: last,
+		Parallelism: parallelism(o.Options, plan), TTL: ttl,
+		NewSource: func(stream *catalog.Object, table statestore.TableID) (exec.Source, error) {
+			src, err := e.newSource(stream, o.Name, table)
+			if err != nil {
+				return nil, err
 			}
-		}()
+			j.sources = append(j.sources, jobSource{src: src, stream: stream})
+			return src, nil
+		},
+		State: stateStore{e.store}, Mem: e.mem, Logger: e.log,
+	})
+	if err != nil {
+		return err
 	}
-	if j.root {
-		e.coord.AddRoot(j.frags[0])
+	if df.Upstreams, err = e.upstreams(j, df.Upstreams); err != nil {
+		return err
 	}
-	for _, f := range j.frags {
-		e.coord.AddFragment(f)
+	if len(plan.Aggregates()) > 0 {
+		j.parallelism = parallelism(o.Options, plan)
 	}
-	if j.up != nil {
-		if err := j.up.subscribe(ctx, e.mem, j.input, backfill); err != nil {
+	j.frags, j.frag = df.Fragments, df.Output()
+	e.run(j, df.Roots, e.failureRecorder(o))
+	for _, u := range j.ups {
+		if err := u.job.subscribe(ctx, e.mem, u.input, backfill); err != nil {
 			e.stopJob(j)
 			return err
 		}
@@ -274,6 +318,61 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 	}
 	e.runningAgain(o)
 	return nil
+}
+
+// failureRecorder returns what run calls when the dataflow of o fails: the
+// failure is logged and recorded (failures.go).
+func (e *Engine) failureRecorder(o *catalog.Object) func(*exec.Fragment, error) {
+	return func(f *exec.Fragment, err error) {
+		e.log.Error("dataflow stopped", "object", o.Name, "fragment", f.Name(), "err", err)
+		e.recordFailure(o, err)
+	}
+}
+
+// upstreams finds the running job of each table or view j reads, and
+// records j's subscriptions to them.
+func (e *Engine) upstreams(j *job, ups []dataflow.Upstream) ([]dataflow.Upstream, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, u := range ups {
+		up := e.jobs[u.Object.Name]
+		if up == nil {
+			return nil, fmt.Errorf("%s %s is not running", u.Object.Kind, u.Object.Name)
+		}
+		j.ups = append(j.ups, upstream{job: up, input: u.Input})
+	}
+	return ups, nil
+}
+
+// run starts the fragments of j and registers them with the coordinator
+// (roots are those with a source). When a fragment stops with an error,
+// every fragment of j stops, j leaves the jobs it reads, and failed is
+// called.
+func (e *Engine) run(j *job, roots []*exec.Fragment, failed func(f *exec.Fragment, err error)) {
+	runCtx, cancel := context.WithCancel(e.ctx)
+	j.cancel = cancel
+	for _, f := range j.frags {
+		go func() {
+			if err := f.Run(runCtx); err != nil && runCtx.Err() == nil {
+				failed(f, err)
+				// One fragment of a job cannot go on without the others
+				// (an exchange or union would block on its input): stop all.
+				cancel()
+				for _, u := range j.ups {
+					e.unsubscribe(u.job, u.input)
+				}
+			}
+		}()
+	}
+	for _, f := range roots {
+		e.coord.AddRoot(f)
+	}
+	if j.obj.Kind == catalog.Table {
+		e.coord.AddRoot(j.frag)
+	}
+	for _, f := range j.frags {
+		e.coord.AddFragment(f)
+	}
 }
 
 // subscribe adds input to the outputs of job j: with backfill, j's current
@@ -344,58 +443,6 @@ func (e *Engine) unsubscribe(up *job, input chan exec.Message) {
 	close(removed)
 }
 
-// aggTables is how many state tables an aggregate owns: its results, the
-// value multisets of min/max, and the expiry of its groups under a TTL.
-// Views made before the TTL own two (no expiry table; they cannot expire).
-const aggTables = 3
-
-// planOperators returns the operators of plan's steps. tables are the
-// aggregates' state tables, aggTables each in order (or two each: a view
-// from before TTLs). ttl, when positive, expires their groups.
-func (e *Engine) planOperators(plan *planner.StreamPlan, tables []statestore.TableID, ttl time.Duration) []exec.Operator {
-	chain, _ := e.planInstance(plan, tables, ttl, 0, 1)
-	return chain
-}
-
-// planInstance returns the operators of plan's steps with the aggregates
-// as instance of instances, and the index in the chain of the last
-// aggregate (-1 when there is none).
-func (e *Engine) planInstance(plan *planner.StreamPlan, tables []statestore.TableID, ttl time.Duration, instance, instances int) ([]exec.Operator, int) {
-	var chain []exec.Operator
-	agg := -1
-	per, next := aggTables, 0
-	if n := plan.NumAggregates(); n > 0 && len(tables) == 2*n {
-		per, ttl = 2, 0
-	}
-	for _, s := range plan.Steps {
-		switch s := s.(type) {
-		case *planner.FilterStep:
-			chain = append(chain, ops.NewFilter(e.mem, s.Pred))
-		case *planner.ProjectStep:
-			chain = append(chain, ops.NewProject(e.mem, s.Exprs, colNames(s.Cols)))
-		case *planner.AggregateStep:
-			spec := ops.HashAggSpec{
-				GroupKeys:    seq(s.NumGroup),
-				KeyTypes:     s.KeyTypes,
-				Aggs:         s.Aggs,
-				AppendOnly:   s.AppendOnly,
-				ResultTable:  tables[next],
-				MinMaxTable:  tables[next+1],
-				OutputSchema: colsSchema(s.Cols),
-				Instance:     instance,
-				Instances:    instances,
-			}
-			if per == aggTables {
-				spec.TTL, spec.ExpiryTable = ttl, tables[next+2]
-			}
-			agg = len(chain)
-			chain = append(chain, ops.NewHashAgg(spec, e.mem))
-			next += per
-		}
-	}
-	return chain, agg
-}
-
 // viewTTL returns the TTL of view o's groups: its ttl option, else the
 // server's state_timeout_ms (0: none).
 func (e *Engine) viewTTL(o *catalog.Object) (time.Duration, error) {
@@ -412,8 +459,8 @@ func (e *Engine) viewTTL(o *catalog.Object) (time.Duration, error) {
 // stopJob ends a job's dataflow: it is unsubscribed from its upstream and its
 // fragment stopped. Called with the coordinator paused.
 func (e *Engine) stopJob(j *job) {
-	if j.up != nil {
-		j.up.removeOutput(e.ctx, j.input)
+	for _, u := range j.ups {
+		u.job.removeOutput(e.ctx, u.input)
 	}
 	for _, f := range j.frags {
 		e.coord.Remove(f)
@@ -432,7 +479,7 @@ func (e *Engine) stopJob(j *job) {
 
 // newSource returns the source that reads stream s for view.
 func (e *Engine) newSource(s *catalog.Object, view string, table statestore.TableID) (*guardedSource, error) {
-	conn, ok := connectors[s.Options["connector"]]
+	conn, ok := connectors.Source(s.Options["connector"])
 	if !ok {
 		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "connector %q is not supported", s.Options["connector"])
 	}
@@ -441,7 +488,7 @@ func (e *Engine) newSource(s *catalog.Object, view string, table statestore.Tabl
 		return nil, err
 	}
 	g := &guardedSource{name: s.Name, policy: policy, prefix: deadLetterPrefix(table)}
-	src, err := conn.newSource(e, s, connectorOptions(s.Options), statestore.AppendKey(nil, table, 0, []byte("offset")), e.errors.sink(s.Name, view, g))
+	src, err := e.newConnectorSource(conn, s, statestore.AppendKey(nil, table, 0, []byte("offset")), e.errors.sink(s.Name, view, g))
 	if err != nil {
 		return nil, err
 	}
@@ -452,22 +499,6 @@ func (e *Engine) newSource(s *catalog.Object, view string, table statestore.Tabl
 // deadLetterPrefix is where the source state table holds dead letters.
 func deadLetterPrefix(table statestore.TableID) []byte {
 	return statestore.AppendKey(nil, table, 0, []byte("dlq/"))
-}
-
-func colNames(cols []planner.Col) []string {
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		out[i] = c.Name
-	}
-	return out
-}
-
-func colsSchema(cols []planner.Col) types.Schema {
-	out := make(types.Schema, len(cols))
-	for i, c := range cols {
-		out[i] = types.Column{Name: c.Name, Type: c.Type, Nullable: true}
-	}
-	return out
 }
 
 func seq(n int) []int {

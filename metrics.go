@@ -308,26 +308,25 @@ func (c engineCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descSinkEpoch, prometheus.GaugeValue, float64(st.Delivered), d.name)
 			ch <- prometheus.MustNewConstMetric(descSinkLag, prometheus.GaugeValue, st.LastLag.Seconds(), d.name)
 		}
-		if j.src == nil || j.stream == nil {
-			continue
+		for _, s := range j.sources {
+			p, ok := s.src.progress()
+			if !ok {
+				continue
+			}
+			src, view := s.stream.Name, j.obj.Name
+			ch <- prometheus.MustNewConstMetric(descSourceRows, prometheus.CounterValue, float64(p.Rows), src, view)
+			ch <- prometheus.MustNewConstMetric(descSourceErrors, prometheus.CounterValue, float64(p.Errors), src, view)
+			if p.Bytes >= 0 {
+				ch <- prometheus.MustNewConstMetric(descSourceBytes, prometheus.CounterValue, float64(p.Bytes), src, view)
+			}
+			if p.Lag >= 0 {
+				ch <- prometheus.MustNewConstMetric(descSourceLag, prometheus.GaugeValue, float64(p.Lag), src, view, p.LagUnit)
+			}
+			waiting := 0.0
+			if p.Status == exec.SourceWaiting {
+				waiting = 1
+			}
+			ch <- prometheus.MustNewConstMetric(descSourceWaiting, prometheus.GaugeValue, waiting, src, view)
 		}
-		p, ok := j.src.progress()
-		if !ok {
-			continue
-		}
-		src, view := j.stream.Name, j.obj.Name
-		ch <- prometheus.MustNewConstMetric(descSourceRows, prometheus.CounterValue, float64(p.Rows), src, view)
-		ch <- prometheus.MustNewConstMetric(descSourceErrors, prometheus.CounterValue, float64(p.Errors), src, view)
-		if p.Bytes >= 0 {
-			ch <- prometheus.MustNewConstMetric(descSourceBytes, prometheus.CounterValue, float64(p.Bytes), src, view)
-		}
-		if p.Lag >= 0 {
-			ch <- prometheus.MustNewConstMetric(descSourceLag, prometheus.GaugeValue, float64(p.Lag), src, view, p.LagUnit)
-		}
-		waiting := 0.0
-		if p.Status == exec.SourceWaiting {
-			waiting = 1
-		}
-		ch <- prometheus.MustNewConstMetric(descSourceWaiting, prometheus.GaugeValue, waiting, src, view)
 	}
 }

@@ -147,7 +147,7 @@ server:
 	}
 	for _, want := range []string{`CREATE STREAM order_aggregator_input ("user_id" BIGINT, "amount" DOUBLE PRECISION, "note" VARCHAR)`,
 		"CREATE MATERIALIZED VIEW order_aggregator WITH (parallelism = '2') AS SELECT user_id, count(*), sum(amount) AS total FROM order_aggregator_input AS flow GROUP BY user_id",
-		"StreamHashAgg { group: [user_id], aggs: [count(*), sum(amount)], append_only: true, parallelism: 2 }\n    └─StreamExchange { dist: hash(user_id), instances: 2 }",
+		"StreamHashAgg { group: [user_id], aggs: [count(*), sum(amount)], append_only: true, key: [user_id], state: [result, minmax, expiry], parallelism: 2 }\n    └─StreamExchange { dist: hash(user_id), instances: 2 }",
 		"CREATE SINK order_aggregator_output FROM order_aggregator WITH (connector = 'stdout', type = 'upsert')",
 		"FROM (SELECT k, v FROM stream_2_input AS flow WHERE ok) AS flow GROUP BY k", "StreamHashAgg { group: [k], aggs: [count(*), max(v)]"} {
 		if !strings.Contains(check, want) {

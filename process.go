@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/dataflow"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
@@ -72,11 +73,11 @@ func (e *Engine) Process(ctx context.Context, name, query string, fn ProcessFunc
 			return nil, err
 		}
 		defer resume()
-		plan, err := e.sinkPlan(o)
+		plan, tables, err := e.storedPlan(o)
 		if err != nil {
 			return nil, err
 		}
-		if err := e.startProcess(ctx, o, plan, fn, false); err != nil {
+		if err := e.startProcess(ctx, o, plan, tables, fn, false); err != nil {
 			return nil, err
 		}
 		return e.processor(name), nil
@@ -89,20 +90,22 @@ func (e *Engine) Process(ctx context.Context, name, query string, fn ProcessFunc
 	if err != nil {
 		return nil, err
 	}
-	if plan.Input.Kind != catalog.Stream {
-		// A stream's source position is checkpointed with the state, so a
-		// processor resumes exactly where it stopped; a table's or view's
-		// changes while it is stopped would be missed.
-		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "a process reads a stream; %s is a %s", plan.Input.Name, plan.Input.Kind).
-			WithHint("Read the stream the " + plan.Input.Kind.String() + " is made from.")
+	for _, in := range plan.Inputs() {
+		if in.Kind != catalog.Stream {
+			// A stream's source position is checkpointed with the state, so
+			// a processor resumes exactly where it stopped; a table's or
+			// view's changes while it is stopped would be missed.
+			return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "a process reads a stream; %s is a %s", in.Name, in.Kind).
+				WithHint("Read the stream the " + in.Kind.String() + " is made from.")
+		}
 	}
 	o := &catalog.Object{Name: name, Kind: catalog.Sink, Options: map[string]string{"connector": goConnector},
-		Definition: sql.String(cs), Uses: []string{plan.Input.Name}, AppendOnly: plan.AppendOnly}
+		Definition: sql.String(cs), Uses: plan.InputNames(), AppendOnly: plan.AppendOnly}
 	for _, c := range plan.Cols {
 		o.Columns = append(o.Columns, catalog.Column{Name: c.Name, Type: c.Type, Hidden: c.Hidden})
 	}
 	e.processFuncs.Store(name, fn)
-	if _, err := e.addObject(ctx, o, 2+aggTables*plan.NumAggregates(), "PROCESS"); err != nil {
+	if _, err := e.addObject(ctx, o, plan, "PROCESS"); err != nil {
 		e.processFuncs.Delete(name)
 		return nil, err
 	}
@@ -113,9 +116,9 @@ func (e *Engine) Process(ctx context.Context, name, query string, fn ProcessFunc
 }
 
 // startProcess starts the job of process o with fn.
-func (e *Engine) startProcess(ctx context.Context, o *catalog.Object, plan *planner.StreamPlan, fn ProcessFunc, backfill bool) error {
+func (e *Engine) startProcess(ctx context.Context, o *catalog.Object, plan *planner.StreamPlan, tables dataflow.Binding, fn ProcessFunc, backfill bool) error {
 	e.processFuncs.Store(o.Name, fn)
-	if err := e.startJob(ctx, o, plan, backfill); err != nil {
+	if err := e.startJob(ctx, o, plan, tables, backfill); err != nil {
 		e.processFuncs.Delete(o.Name)
 		return err
 	}

@@ -305,11 +305,10 @@ func (e *Engine) checkpointInfo(epoch exec.Epoch) json.RawMessage {
 	}
 	e.mu.Lock()
 	for name, j := range e.jobs {
-		if j.src == nil {
-			continue
-		}
-		if pos, ok := j.src.positionAt(epoch); ok {
-			info.Sources = append(info.Sources, CheckpointSource{View: name, Stream: j.stream.Name, Position: pos})
+		for _, s := range j.sources {
+			if pos, ok := s.src.positionAt(epoch); ok {
+				info.Sources = append(info.Sources, CheckpointSource{View: name, Stream: s.stream.Name, Position: pos})
+			}
 		}
 	}
 	e.mu.Unlock()

@@ -3,17 +3,12 @@ package weir
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/weir-stream/weir/exec"
-	"github.com/weir-stream/weir/exec/connector/blackhole"
-	"github.com/weir-stream/weir/exec/connector/file"
+	"github.com/weir-stream/weir/exec/connector"
 	"github.com/weir-stream/weir/exec/connector/format"
-	"github.com/weir-stream/weir/exec/connector/kafka"
-	"github.com/weir-stream/weir/exec/connector/stdout"
 	"github.com/weir-stream/weir/exec/ops"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
@@ -22,25 +17,22 @@ import (
 	"github.com/weir-stream/weir/sql/types"
 )
 
-// sinkConnectors are the connectors of CREATE SINK, with the options each
-// takes besides connector, type, format, primary_key and exactly_once
-// (Kafka's are checked by its own parser).
-var sinkConnectors = map[string][]string{
-	"kafka":     nil,
-	"file":      {"path"},
-	"stdout":    {},
-	"blackhole": {},
-}
-
 // sinkEngineOptions are the sink options the engine handles for every
 // connector (how changes are encoded); connectors do not see them.
 var sinkEngineOptions = []string{"type", "format", "primary_key", "schema.registry", "avro.schema.ids"}
+
+// sinkConnectorOptions returns a sink's opts without the engine's own:
+// what its connector sees.
+func sinkConnectorOptions(opts map[string]string) map[string]string {
+	return connector.Without(opts, sinkEngineOptions)
+}
 
 // sinkSpec is what a sink's WITH options and query decide: how changes are
 // encoded, and whether delivery waits for checkpoints.
 type sinkSpec struct {
 	connector   string
-	typ         sinkType
+	conn        *connector.Sink
+	typ         format.SinkType
 	format      string
 	names       []string // the visible columns
 	cols        []int    // their indexes in the query's output
@@ -51,12 +43,12 @@ type sinkSpec struct {
 func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, error) {
 	e := s.e
 	opts := optionMap(st.Options)
-	// A Kafka sink's brokers are asked before the DDL lock is taken (they
-	// may take kafkaCheckTimeout to answer), unless the statement fails
-	// anyway; their answer is used in its place below.
-	var probe *kafkaSinkProbe
+	// The destination is looked up before the DDL lock is taken (a Kafka
+	// sink's brokers may take seconds to answer), unless the statement
+	// fails anyway; its answer is used in its place below.
+	var looked any
 	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE SINK"); res == nil && err == nil && s.sinkQueryBinds(st) {
-		probe = probeKafkaSinkTopic(ctx, opts)
+		looked = lookupSinkDestination(ctx, opts)
 	}
 	e.ddl.Lock()
 	defer e.ddl.Unlock()
@@ -75,45 +67,58 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 	if err != nil {
 		return nil, err
 	}
-	if err := e.checkFileSink(st.Name.Last().Value, opts); err != nil {
-		return nil, err
+	if spec.conn.CheckNew != nil {
+		if err := spec.conn.CheckNew(connectorEnv{e}, st.Name.Last().Value, sinkConnectorOptions(opts)); err != nil {
+			return nil, err
+		}
 	}
 	if spec.format == "avro" {
 		// The schemas are registered now, once; the ids are kept with the
 		// sink, so a restart needs no registry.
-		ids, err := registerSinkSchemas(ctx, st.Name.Last().Value, opts, plan, spec)
+		ids, err := registerSinkSchemas(ctx, st.Name.Last().Value, opts, sinkTypes(plan, spec), spec)
 		if err != nil {
 			return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, st.Pos, "sink %s: %v", st.Name.Last().Value, err).WithDetail("option: schema.registry")
 		}
 		opts["avro.schema.ids"] = ids
 	}
 	var notices []string
-	var createdTopic string
-	if spec.connector == "kafka" {
-		// The topic is created last, after what can refuse the sink: a
-		// sink over a failed relation is refused when it starts.
-		if ferr := e.relationFailure(plan.Input.Name); ferr != nil {
+	var made string
+	if spec.conn.Provision != nil {
+		// The destination (a Kafka topic) is made last, after what can
+		// refuse the sink: a sink over a failed relation is refused when
+		// it starts.
+		if ferr := e.inputsFailure(plan); ferr != nil {
 			return nil, ferr
 		}
-		if notices, createdTopic, err = ensureKafkaSinkTopic(ctx, opts, probe); err != nil {
+		if notices, made, err = spec.conn.Provision(ctx, sinkConnectorOptions(opts), looked); err != nil {
 			return nil, err
 		}
 	}
 	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Sink, Options: opts, Owner: s.user, Pipeline: s.pipeline, PipelineKeys: s.pipelineKeys,
-		Definition: sql.String(st), Uses: []string{plan.Input.Name}, AppendOnly: plan.AppendOnly}
+		Definition: sql.String(st), Uses: plan.InputNames(), AppendOnly: plan.AppendOnly}
 	for _, c := range plan.Cols {
 		o.Columns = append(o.Columns, catalog.Column{Name: c.Name, Type: c.Type, Hidden: c.Hidden})
 	}
-	// The log of undelivered records, each aggregate's tables, and the
-	// source's position.
-	res, err := e.addObject(ctx, o, 2+aggTables*plan.NumAggregates(), "CREATE SINK")
-	if err != nil && createdTopic != "" {
-		e.log.Warn("CREATE SINK failed after creating its Kafka topic, which stays", "sink", o.Name, "topic", createdTopic, "err", err)
+	// The log of undelivered records, then what its plan declares.
+	res, err := e.addObject(ctx, o, plan, "CREATE SINK")
+	if err != nil && made != "" {
+		e.log.Warn("CREATE SINK failed after it made its destination, which stays", "sink", o.Name, "made", made, "err", err)
 	}
 	if res != nil {
 		res.Notices = append(res.Notices, notices...)
 	}
 	return res, err
+}
+
+// lookupSinkDestination asks the connector of a new sink about its
+// destination before the DDL lock is taken (see connector.Sink.Lookup):
+// nil when it has nothing to ask, or opts name no sink connector.
+func lookupSinkDestination(ctx context.Context, opts map[string]string) any {
+	c, ok := connectors.Sink(strings.ToLower(opts["connector"]))
+	if !ok || c.Lookup == nil {
+		return nil
+	}
+	return c.Lookup(ctx, sinkConnectorOptions(opts))
 }
 
 // sinkQueryBinds says whether the query of CREATE SINK st binds against the
@@ -134,23 +139,6 @@ func sinkQuery(st *sql.CreateSink) *sql.Select {
 		From: []sql.TableExpr{&sql.TableName{Name: st.From}}}
 }
 
-// sinkPlan returns the plan of a sink's definition.
-func (e *Engine) sinkPlan(o *catalog.Object) (*planner.StreamPlan, error) {
-	stmt, err := sql.ParseOne(o.Definition)
-	if err != nil {
-		return nil, err
-	}
-	cs, ok := stmt.(*sql.CreateSink)
-	if !ok {
-		return nil, fmt.Errorf("definition of %s is not CREATE SINK", o.Name)
-	}
-	node, err := planner.NewBinder(e.cat, nil).BindSelect(sinkQuery(cs))
-	if err != nil {
-		return nil, err
-	}
-	return planner.PlanStream(node)
-}
-
 // sinkSpecOf checks a sink's options against its query and returns its
 // spec. Errors point at pos.
 func (e *Engine) sinkSpecOf(name string, opts map[string]string, plan *planner.StreamPlan, pos sql.Pos) (sinkSpec, error) {
@@ -158,19 +146,20 @@ func (e *Engine) sinkSpecOf(name string, opts map[string]string, plan *planner.S
 		return sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, pos, format, args...).WithDetail("option: " + key)
 	}
 	spec := sinkSpec{connector: strings.ToLower(opts["connector"]), format: strings.ToLower(opts["format"]), exactlyOnce: e.cfg.State.ExactlyOnce}
-	extra, ok := sinkConnectors[spec.connector]
+	conn, ok := connectors.Sink(spec.connector)
 	switch {
 	case spec.connector == "":
-		return spec, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, pos, "CREATE SINK needs WITH (connector = '…') (kafka, file, stdout or blackhole)")
+		return spec, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, pos, "CREATE SINK needs WITH (connector = '…') (%s)", connectors.SinkNames())
 	case !ok:
-		return spec, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, pos, "sink connector \"%s\" is not supported (kafka, file, stdout or blackhole)", opts["connector"])
+		return spec, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, pos, "sink connector \"%s\" is not supported (%s)", opts["connector"], connectors.SinkNames())
 	}
-	if extra != nil {
+	spec.conn = conn
+	if conn.Options != nil {
 		for k := range opts {
 			switch k {
 			case "connector", "type", "format", "primary_key", "exactly_once", "schema.registry":
 			default:
-				if !slices.Contains(extra, k) {
+				if !slices.Contains(conn.Options, k) {
 					return spec, bad(k, "unknown option %q of a %s sink", k, spec.connector)
 				}
 			}
@@ -209,24 +198,24 @@ func (e *Engine) sinkSpecOf(name string, opts map[string]string, plan *planner.S
 			spec.key = append(spec.key, i)
 		}
 	}
-	switch t := sinkType(strings.ToLower(opts["type"])); t {
+	switch t := format.SinkType(strings.ToLower(opts["type"])); t {
 	case "":
 		if !plan.AppendOnly {
 			return spec, bad("type", "the query of sink %s updates and deletes rows: give type = 'upsert' or 'debezium'", name)
 		}
-		spec.typ = sinkAppendOnly
-	case sinkAppendOnly:
+		spec.typ = format.SinkAppendOnly
+	case format.SinkAppendOnly:
 		if !plan.AppendOnly {
 			return spec, bad("type", "sink %s is append-only, but its query updates and deletes rows (an aggregate, or a table's changes)", name).
 				WithHint("Use type = 'upsert' (a key and the newest row, tombstones for deletes) or type = 'debezium' (before/after changes).")
 		}
 		spec.typ = t
-	case sinkUpsert:
+	case format.SinkUpsert:
 		if len(spec.key) == 0 {
 			return spec, bad("primary_key", "an upsert sink needs a key, and the query of sink %s has none among its columns: give primary_key = 'col, …'", name)
 		}
 		spec.typ = t
-	case sinkDebezium:
+	case format.SinkDebezium:
 		spec.typ = t
 	default:
 		return spec, bad("type", "type is 'append-only', 'upsert' or 'debezium', not %q", opts["type"])
@@ -236,16 +225,16 @@ func (e *Engine) sinkSpecOf(name string, opts map[string]string, plan *planner.S
 		spec.format = "json"
 	case "json":
 	case "csv":
-		if spec.typ != sinkAppendOnly {
+		if spec.typ != format.SinkAppendOnly {
 			return spec, bad("format", "format 'csv' has no place for keys and deletes: use it with type = 'append-only', or use format = 'json'")
 		}
 	case "avro":
 		switch {
-		case spec.connector != "kafka":
-			return spec, bad("format", "format 'avro' is for kafka sinks (its schemas go to a schema registry)")
+		case conn.AvroSubject == nil:
+			return spec, bad("format", "format 'avro' is for %s sinks (its schemas go to a schema registry)", connectors.AvroSinkNames())
 		case opts["schema.registry"] == "":
 			return spec, bad("schema.registry", "format 'avro' needs schema.registry = 'http://host:8081'")
-		case spec.typ == sinkDebezium:
+		case spec.typ == format.SinkDebezium:
 			return spec, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, pos, "type 'debezium' with format 'avro' is not supported: use format 'json'")
 		}
 	default:
@@ -254,50 +243,16 @@ func (e *Engine) sinkSpecOf(name string, opts map[string]string, plan *planner.S
 	if _, ok := opts["schema.registry"]; ok && spec.format != "avro" {
 		return spec, bad("schema.registry", "schema.registry is for format 'avro'")
 	}
-	switch spec.connector {
-	case "kafka":
-		if _, err := kafka.ParseSinkOptions(withoutOptions(opts, sinkEngineOptions)); err != nil {
-			return spec, err
-		}
-	case "file":
-		if opts["path"] == "" {
-			return spec, bad("path", "a file sink needs path = 'directory'")
-		}
+	if err := conn.Check(sinkConnectorOptions(opts)); err != nil {
+		return spec, at(err, pos)
 	}
 	return spec, nil
 }
 
 // newSinkWriter returns the writer of sink o.
 func (e *Engine) newSinkWriter(o *catalog.Object, spec sinkSpec) (exec.SinkWriter, error) {
-	switch spec.connector {
-	case "blackhole":
-		return &blackhole.Sink{}, nil
-	case "stdout":
-		var w io.Writer = os.Stdout
-		if e.cfg.SinkOutput != nil {
-			w = e.cfg.SinkOutput
-		}
-		return stdout.NewSink(o.Name, w), nil
-	case "file":
-		ext := "jsonl"
-		if spec.format == "csv" {
-			ext = "csv"
-		}
-		return file.NewSink(file.SinkOptions{Dir: o.Options["path"], Prefix: o.Name, Ext: ext, Resolve: e.resolveFilePath})
-	case "kafka":
-		ko, err := kafka.ParseSinkOptions(withoutOptions(o.Options, sinkEngineOptions))
-		if err != nil {
-			return nil, err
-		}
-		ko.ExactlyOnce = spec.exactlyOnce
-		if ko.TransactionalID == "" {
-			// Stable across restarts, and new for a sink dropped and
-			// created again under the same name.
-			ko.TransactionalID = fmt.Sprintf("weir-sink-%s-%d", o.Name, o.StateTables[0])
-		}
-		return kafka.NewSink(ko, e.log.With("sink", o.Name))
-	}
-	return nil, fmt.Errorf("sink %s: unknown connector %q", o.Name, spec.connector)
+	return spec.conn.New(connectorEnv{e}, connector.SinkSpec{Name: o.Name, Options: sinkConnectorOptions(o.Options),
+		Format: spec.format, ExactlyOnce: spec.exactlyOnce, Log: o.StateTables[0]})
 }
 
 // sinkOperator returns the last operator of sink o's dataflow and the
@@ -315,18 +270,17 @@ func (e *Engine) sinkOperator(o *catalog.Object, plan *planner.StreamPlan) (exec
 	if err != nil {
 		return nil, nil, err
 	}
-	ts := make([]types.T, len(spec.cols))
-	for j, c := range spec.cols {
-		ts[j] = plan.Cols[c].Type
-	}
-	enc, err := newSinkEncoder(e.mem, spec.typ, spec.format, spec.names, spec.cols, ts, spec.key)
+	ts := sinkTypes(plan, spec)
+	enc, err := format.NewSinkEncoder(e.mem, spec.typ, spec.format, spec.names, spec.cols, ts, spec.key)
 	if err != nil {
 		return nil, nil, err
 	}
 	if spec.format == "avro" {
-		if enc.avroValue, enc.avroKey, err = sinkAvroRecords(o.Name, spec, ts, o.Options["avro.schema.ids"]); err != nil {
+		value, key, err := format.SinkAvroRecords(o.Name, spec.typ, spec.names, ts, spec.key, o.Options["avro.schema.ids"])
+		if err != nil {
 			return nil, nil, err
 		}
+		enc.WithAvro(value, key)
 	}
 	w, err := e.newSinkWriter(o, spec)
 	if err != nil {
@@ -336,64 +290,23 @@ func (e *Engine) sinkOperator(o *catalog.Object, plan *planner.StreamPlan) (exec
 	return ops.NewSinkLog(enc, o.StateTables[0]), d, nil
 }
 
-// sinkAvroRecords returns the Avro record types of a sink's values and (for
-// a keyed sink) keys, with the schema ids ids ("value,key"; 0 when not
-// registered yet).
-func sinkAvroRecords(name string, spec sinkSpec, ts []types.T, ids string) (value, key *format.AvroRecord, err error) {
-	value, err = format.NewAvroRecord(name+"_value", spec.names, ts)
-	if err != nil {
-		return nil, nil, err
-	}
-	var valueID, keyID int32
-	if ids != "" {
-		if _, err := fmt.Sscanf(ids, "%d,%d", &valueID, &keyID); err != nil {
-			return nil, nil, fmt.Errorf("sink %s: schema ids %q: %w", name, ids, err)
-		}
-	}
-	value = value.WithID(valueID)
-	if len(spec.key) > 0 && spec.typ != sinkAppendOnly {
-		names := make([]string, len(spec.key))
-		kts := make([]types.T, len(spec.key))
-		for i, k := range spec.key {
-			names[i], kts[i] = spec.names[k], ts[k]
-		}
-		if key, err = format.NewAvroRecord(name+"_key", names, kts); err != nil {
-			return nil, nil, err
-		}
-		key = key.WithID(keyID)
-	}
-	return value, key, nil
-}
-
-// registerSinkSchemas registers the Avro schemas of a sink's values and
-// keys under the topic's subjects (<topic>-value, <topic>-key) and returns
-// their ids as "value,key".
-func registerSinkSchemas(ctx context.Context, name string, opts map[string]string, plan *planner.StreamPlan, spec sinkSpec) (string, error) {
+// sinkTypes returns the types of a sink's visible columns.
+func sinkTypes(plan *planner.StreamPlan, spec sinkSpec) []types.T {
 	ts := make([]types.T, len(spec.cols))
 	for j, c := range spec.cols {
 		ts[j] = plan.Cols[c].Type
 	}
-	value, key, err := sinkAvroRecords(name, spec, ts, "")
+	return ts
+}
+
+// registerSinkSchemas registers the Avro schemas of a sink's values and
+// keys (ts are the types of its visible columns) under the subjects its
+// connector names (a Kafka sink's <topic>-value and <topic>-key) and
+// returns their ids as "value,key".
+func registerSinkSchemas(ctx context.Context, name string, opts map[string]string, ts []types.T, spec sinkSpec) (string, error) {
+	value, key, err := format.SinkAvroRecords(name, spec.typ, spec.names, ts, spec.key, "")
 	if err != nil {
 		return "", err
 	}
-	reg, err := format.NewRegistryClient(opts["schema.registry"], nil)
-	if err != nil {
-		return "", err
-	}
-	registrar, ok := reg.(format.SchemaRegistrar)
-	if !ok {
-		return "", fmt.Errorf("the schema registry client cannot register schemas")
-	}
-	valueID, err := registrar.Register(ctx, opts["topic"]+"-value", value.Schema())
-	if err != nil {
-		return "", err
-	}
-	var keyID int32
-	if key != nil {
-		if keyID, err = registrar.Register(ctx, opts["topic"]+"-key", key.Schema()); err != nil {
-			return "", err
-		}
-	}
-	return fmt.Sprintf("%d,%d", valueID, keyID), nil
+	return format.RegisterSinkSchemas(ctx, opts["schema.registry"], spec.conn.AvroSubject(sinkConnectorOptions(opts)), value, key)
 }

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/dataflow"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
@@ -27,12 +28,8 @@ type ChunkFunc func(ctx context.Context, c exec.Chunk) error
 type Subscription struct {
 	e      *Engine
 	name   string
-	src    *guardedSource // the source, over a stream
-	up     *job           // the job of the table or view it reads, if so
-	input  chan exec.Message
-	frag   *exec.Fragment
+	j      *job
 	tables []statestore.TableID
-	cancel context.CancelFunc
 	once   sync.Once
 	err    error
 }
@@ -66,73 +63,58 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 	}
 	// A relation whose dataflow has failed (or one it reads) has no changes
 	// to follow: say why, as a query of it does.
-	if ferr := e.relationFailure(plan.Input.Name); ferr != nil {
+	if ferr := e.inputsFailure(plan); ferr != nil {
 		return nil, ferr
 	}
 	s := &Subscription{e: e, name: fmt.Sprintf("subscription-%d", subscriptionSeq.Add(1))}
-	// The aggregates' state tables, and the source's position.
+	// What its plan declares; it keeps no rows.
 	if err := e.writeNow(func(w exec.StateWriter) error {
-		s.tables, err = e.cat.AllocTables(w, aggTables*plan.NumAggregates()+1)
+		s.tables, err = e.cat.AllocTables(w, dataflow.NumTables(plan))
 		return err
 	}); err != nil {
 		return nil, err
 	}
-	ttl := e.cfg.State.stateTimeout()
-	chain := append(e.planOperators(plan, s.tables[:len(s.tables)-1], ttl), chunkCallback(fn))
-	spec := exec.FragmentSpec{Name: s.name, Ops: chain, State: stateStore{e.store}, Mem: e.mem, Logger: e.log}
+	tables, err := dataflow.Bind(plan, s.tables, catalog.LayoutDeclared)
+	if err != nil {
+		return nil, err
+	}
 	resume, err := e.coord.Pause(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer resume()
-	if plan.Input.Kind == catalog.Stream {
-		src, err := e.newSource(plan.Input, s.name, s.tables[len(s.tables)-1])
-		if err != nil {
-			return nil, err
-		}
-		s.src, spec.Source = src, src
-	} else {
-		// A table or view: its current rows first, then every change,
-		// from its job's goroutine, so that nothing falls in between.
-		e.mu.Lock()
-		s.up = e.jobs[plan.Input.Name]
-		e.mu.Unlock()
-		if s.up == nil || s.up.mat == nil {
-			return nil, sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "%s %s is not running", plan.Input.Kind, plan.Input.Name)
-		}
-		s.input = make(chan exec.Message, subscriptionBuffer)
-		spec.Inputs = []<-chan exec.Message{s.input}
+	s.j = &job{obj: &catalog.Object{Name: s.name, Kind: catalog.Sink}, parallelism: 1}
+	df, err := dataflow.Build(dataflow.Spec{
+		Name: s.name, Plan: plan, Tables: tables, Last: chunkCallback(fn), TTL: e.cfg.State.stateTimeout(),
+		NewSource: func(stream *catalog.Object, table statestore.TableID) (exec.Source, error) {
+			src, err := e.newSource(stream, s.name, table)
+			if err != nil {
+				return nil, err
+			}
+			s.j.sources = append(s.j.sources, jobSource{src: src, stream: stream})
+			return src, nil
+		},
+		State: stateStore{e.store}, Mem: e.mem, Logger: e.log,
+	})
+	if err != nil {
+		return nil, err
 	}
-	s.frag = exec.NewFragment(spec)
-	runCtx, cancel := context.WithCancel(e.ctx)
-	s.cancel = cancel
-	go func() {
-		if err := s.frag.Run(runCtx); err != nil && runCtx.Err() == nil {
-			e.log.Error("subscription stopped", "subscription", s.name, "err", err)
-			s.unsubscribe()
-		}
-	}()
-	if s.src != nil {
-		e.coord.AddRoot(s.frag)
+	// Over a table or view: its current rows first, then every change,
+	// from its job's goroutine, so that nothing falls in between.
+	if _, err := e.upstreams(s.j, df.Upstreams); err != nil {
+		return nil, sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "%v", err)
 	}
-	e.coord.AddFragment(s.frag)
-	if s.up != nil {
-		if err := s.up.subscribe(ctx, e.mem, s.input, true); err != nil {
-			e.coord.Remove(s.frag)
-			cancel()
+	s.j.frags, s.j.frag = df.Fragments, df.Output()
+	e.run(s.j, df.Roots, func(f *exec.Fragment, err error) {
+		e.log.Error("subscription stopped", "subscription", s.name, "fragment", f.Name(), "err", err)
+	})
+	for _, u := range s.j.ups {
+		if err := u.job.subscribe(ctx, e.mem, u.input, true); err != nil {
+			e.stopJob(s.j)
 			return nil, err
 		}
 	}
 	return s, nil
-}
-
-// unsubscribe removes a subscription over a table or view from its
-// upstream's output, reading and dropping what arrives meanwhile (see
-// Engine.unsubscribe).
-func (s *Subscription) unsubscribe() {
-	if s.up != nil {
-		s.e.unsubscribe(s.up, s.input)
-	}
 }
 
 // Name names the subscription in logs and errors.
@@ -141,19 +123,19 @@ func (s *Subscription) Name() string { return s.name }
 // Done is closed when the subscription has stopped: after Close or an
 // error. (At the end of a bounded stream it keeps running, idle, until
 // Close: Progress reports a lag of 0 then.)
-func (s *Subscription) Done() <-chan struct{} { return s.frag.Done() }
+func (s *Subscription) Done() <-chan struct{} { return s.j.frag.Done() }
 
 // Err returns why the subscription stopped (nil while it runs or after a
 // clean end).
-func (s *Subscription) Err() error { return s.frag.Err() }
+func (s *Subscription) Err() error { return s.j.failure() }
 
 // Progress reports how far the subscription's source has read (a
 // subscription over a table or view has no source: a lag of 0).
 func (s *Subscription) Progress() exec.SourceProgress {
-	if s.src == nil {
+	if len(s.j.sources) == 0 {
 		return exec.SourceProgress{Bytes: -1}
 	}
-	if p, ok := s.src.progress(); ok {
+	if p, ok := s.j.sources[0].src.progress(); ok {
 		return p
 	}
 	return exec.SourceProgress{Lag: -1, Bytes: -1}
@@ -167,12 +149,7 @@ func (s *Subscription) Close(ctx context.Context) error {
 		if err == nil {
 			defer resume()
 		}
-		if s.up != nil {
-			s.up.removeOutput(e.ctx, s.input)
-		}
-		e.coord.Remove(s.frag)
-		s.cancel()
-		<-s.frag.Done()
+		e.stopJob(s.j)
 		e.errors.forget(s.name)
 		s.err = e.writeNow(func(w exec.StateWriter) error {
 			for _, t := range s.tables {

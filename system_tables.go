@@ -183,51 +183,59 @@ func fillJobs(e *Engine, b *array.RecordBuilder, may objectFilter) {
 
 func fillSources(e *Engine, b *array.RecordBuilder, may objectFilter) {
 	for _, j := range e.sortedJobs() {
-		g := j.src
-		if g == nil || j.stream == nil || !may(j.obj.Name) || !may(j.stream.Name) {
-			continue
+		for _, s := range j.sources {
+			fillSource(e, b, may, j, s)
 		}
-		p, ok := g.progress()
-		if !ok {
-			continue
-		}
-		rate := g.rate.perSecond()
-		b.Field(0).(*array.StringBuilder).Append(j.obj.Name)
-		b.Field(1).(*array.StringBuilder).Append(j.stream.Name)
-		b.Field(2).(*array.StringBuilder).Append(j.stream.Options["connector"])
-		b.Field(3).(*array.Int64Builder).Append(p.Rows)
-		b.Field(4).(*array.Int64Builder).Append(p.Errors)
-		b.Field(5).(*array.StringBuilder).Append(p.Position)
-		if p.Lag < 0 {
-			b.Field(6).AppendNull()
-		} else {
-			b.Field(6).(*array.Int64Builder).Append(p.Lag)
-		}
-		b.Field(7).(*array.StringBuilder).Append(p.LagUnit)
-		if p.LagDetail == "" {
-			b.Field(8).AppendNull()
-		} else {
-			b.Field(8).(*array.StringBuilder).Append(p.LagDetail)
-		}
-		if p.Bytes < 0 {
-			b.Field(9).AppendNull()
-		} else {
-			b.Field(9).(*array.Int64Builder).Append(p.Bytes)
-		}
-		b.Field(10).(*array.Float64Builder).Append(rate)
-		if p.Status == "" {
-			p.Status = exec.SourceRunning
-		}
-		if fl, failed := e.failureOf(j.obj.Name); failed {
-			// The view's dataflow stopped: its source reads no more.
-			p.Status, p.LastError = "failed", fl.Error
-		}
-		b.Field(11).(*array.StringBuilder).Append(p.Status)
-		if p.LastError == "" {
-			b.Field(12).AppendNull()
-		} else {
-			b.Field(12).(*array.StringBuilder).Append(p.LastError)
-		}
+	}
+}
+
+// fillSource appends the row of source s of job j, if the user may see
+// both.
+func fillSource(e *Engine, b *array.RecordBuilder, may objectFilter, j *job, s jobSource) {
+	g := s.src
+	if !may(j.obj.Name) || !may(s.stream.Name) {
+		return
+	}
+	p, ok := g.progress()
+	if !ok {
+		return
+	}
+	rate := g.rate.perSecond()
+	b.Field(0).(*array.StringBuilder).Append(j.obj.Name)
+	b.Field(1).(*array.StringBuilder).Append(s.stream.Name)
+	b.Field(2).(*array.StringBuilder).Append(s.stream.Options["connector"])
+	b.Field(3).(*array.Int64Builder).Append(p.Rows)
+	b.Field(4).(*array.Int64Builder).Append(p.Errors)
+	b.Field(5).(*array.StringBuilder).Append(p.Position)
+	if p.Lag < 0 {
+		b.Field(6).AppendNull()
+	} else {
+		b.Field(6).(*array.Int64Builder).Append(p.Lag)
+	}
+	b.Field(7).(*array.StringBuilder).Append(p.LagUnit)
+	if p.LagDetail == "" {
+		b.Field(8).AppendNull()
+	} else {
+		b.Field(8).(*array.StringBuilder).Append(p.LagDetail)
+	}
+	if p.Bytes < 0 {
+		b.Field(9).AppendNull()
+	} else {
+		b.Field(9).(*array.Int64Builder).Append(p.Bytes)
+	}
+	b.Field(10).(*array.Float64Builder).Append(rate)
+	if p.Status == "" {
+		p.Status = exec.SourceRunning
+	}
+	if fl, failed := e.failureOf(j.obj.Name); failed {
+		// The view's dataflow stopped: its source reads no more.
+		p.Status, p.LastError = "failed", fl.Error
+	}
+	b.Field(11).(*array.StringBuilder).Append(p.Status)
+	if p.LastError == "" {
+		b.Field(12).AppendNull()
+	} else {
+		b.Field(12).(*array.StringBuilder).Append(p.LastError)
 	}
 }
 

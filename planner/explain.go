@@ -8,37 +8,6 @@ import (
 	"github.com/weir-stream/weir/sql"
 )
 
-// ExplainStream returns the operator tree of a view's streaming plan, root
-// (the materialize operator) first, one operator per line.
-//
-// With parallelism above 1, the aggregate runs as that many instances, and
-// a StreamExchange line below it shows how rows reach them: by a hash of
-// the group key, each instance owning a range of vnodes.
-func ExplainStream(name string, p *StreamPlan, parallelism int) string {
-	keys := make([]string, len(p.Key))
-	for i, k := range p.Key {
-		keys[i] = p.Cols[k].Name
-	}
-	lines := []string{fmt.Sprintf("StreamMaterialize { name: %s, key: [%s] }", name, join(keys))}
-	for i := len(p.Steps) - 1; i >= 0; i-- {
-		lines = append(lines, p.Steps[i].Explain())
-		if a, ok := p.Steps[i].(*AggregateStep); ok && parallelism > 1 {
-			groups := make([]string, a.NumGroup)
-			for j := range groups {
-				groups[j] = a.Cols[j].Name
-			}
-			lines[len(lines)-1] = strings.TrimSuffix(lines[len(lines)-1], " }") + fmt.Sprintf(", parallelism: %d }", parallelism)
-			lines = append(lines, fmt.Sprintf("StreamExchange { dist: hash(%s), instances: %d }", join(groups), parallelism))
-		}
-	}
-	kind := p.Input.Kind.String()
-	if kind == "materialized view" {
-		kind = "view"
-	}
-	lines = append(lines, fmt.Sprintf("StreamScan { %s: %s }", kind, p.Input.Name))
-	return tree(lines)
-}
-
 // ExplainQuery returns the logical plan of an ad-hoc query as a tree, one
 // node per line, root first, each node's inputs below it and indented.
 func ExplainQuery(n Node) string {

@@ -114,7 +114,7 @@ func (tc *testCatalog) viewObject(st *sql.CreateView) (*catalog.Object, error) {
 		cols[i] = catalog.Column{Name: c.Name, Type: c.Type, Hidden: c.Hidden}
 	}
 	return &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.View, Columns: cols, Key: p.Key,
-		Uses: []string{p.Input.Name}, AppendOnly: p.AppendOnly}, nil
+		Uses: p.InputNames(), AppendOnly: p.AppendOnly}, nil
 }
 
 func (tc *testCatalog) planStream(q *sql.Select) (*StreamPlan, error) {
@@ -240,11 +240,22 @@ func runPlannerTest(t *testing.T, path string) {
 			if err != nil {
 				return formatError(d.Input, err)
 			}
-			return fmt.Sprintf("%s\n%sappend-only: %t\n", ExplainStream("v", p, 1), formatColumns(p.Cols), p.AppendOnly)
+			return fmt.Sprintf("%s\n%sappend-only: %t\n%s", ExplainStream("v", p, 1), formatColumns(p.Cols), p.AppendOnly, formatState(p))
 		}
 		d.Fatalf(t, "unknown command %q", d.Cmd)
 		return ""
 	})
+}
+
+// formatState prints the state tables p declares, in the order table ids
+// are bound to them.
+func formatState(p *StreamPlan) string {
+	var b strings.Builder
+	for i, d := range p.StateTables() {
+		name, _, _ := strings.Cut(d.Node.explain(), " ")
+		fmt.Fprintf(&b, "state %d: %s %s (key: %s; value: %s)\n", i, name, d.Table.Role, d.Table.Key, d.Table.Value)
+	}
+	return b.String()
 }
 
 // visible returns the columns a user sees.

@@ -9,68 +9,19 @@ import (
 	"github.com/weir-stream/weir/sql/types"
 )
 
-// Step is one operator of a view's streaming chain. Steps are immutable data;
-// the engine instantiates the operators.
-type Step interface {
-	// Explain returns the step's EXPLAIN line.
-	Explain() string
-}
-
-// FilterStep keeps the changes whose row satisfies Pred.
-type FilterStep struct{ Pred expr.Expr }
-
-// ProjectStep computes Exprs over each change's row.
-type ProjectStep struct {
-	Exprs []expr.Expr
-	Cols  []Col
-}
-
-// AggregateStep maintains GROUP BY aggregates incrementally. Its output
-// columns are the group keys (input columns 0..NumGroup-1) then the aggregates.
-type AggregateStep struct {
-	NumGroup   int
-	KeyTypes   []types.T
-	Aggs       []expr.Aggregate
-	Cols       []Col
-	AppendOnly bool // the input never retracts
-}
-
-// StreamPlan is how a materialized view is maintained: the changes of Input
-// flow through Steps into the view's rows, keyed by Key.
+// StreamPlan is how a materialized view, sink, subscription or process is
+// maintained: a graph of stream nodes whose Root produces the changes the
+// object consumes. Cols, Key and AppendOnly are Root's, kept as fields for
+// the callers that only need the output's shape. A plan is immutable.
 type StreamPlan struct {
-	Input      *catalog.Object
-	Steps      []Step
+	Root       StreamNode
 	Cols       []Col
 	Key        []int
 	AppendOnly bool
 }
 
-// NumAggregates returns the number of aggregate steps (each owns its state
-// tables).
-func (p *StreamPlan) NumAggregates() int {
-	n := 0
-	for _, s := range p.Steps {
-		if _, ok := s.(*AggregateStep); ok {
-			n++
-		}
-	}
-	return n
-}
-
-// Groups reports whether the plan has an aggregate with a GROUP BY, whose
-// groups a TTL can expire.
-func (p *StreamPlan) Groups() bool {
-	for _, s := range p.Steps {
-		if a, ok := s.(*AggregateStep); ok && a.NumGroup > 0 {
-			return true
-		}
-	}
-	return false
-}
-
 // PlanStream turns the logical plan of a view's query into a streaming plan.
 func PlanStream(n Node) (*StreamPlan, error) {
-	p := &StreamPlan{}
 	if s, ok := n.(*Sort); ok {
 		// The view's own ORDER BY goes, and with it the hidden columns the
 		// binder added for its terms (a nested one may feed an outer query).
@@ -79,102 +30,137 @@ func PlanStream(n Node) (*StreamPlan, error) {
 			n = withoutHidden(proj)
 		}
 	}
-	cols, key, appendOnly, err := p.build(n)
+	root, err := planNode(n)
 	if err != nil {
 		return nil, err
 	}
-	p.Cols, p.Key, p.AppendOnly = cols, key, appendOnly
-	return p, nil
+	return NewStreamPlan(root), nil
 }
 
-func (p *StreamPlan) build(n Node) (cols []Col, key []int, appendOnly bool, err error) {
+// NewStreamPlan returns the plan whose output is root's.
+func NewStreamPlan(root StreamNode) *StreamPlan {
+	return &StreamPlan{Root: root, Cols: root.Columns(), Key: root.StreamKey(), AppendOnly: root.AppendOnly()}
+}
+
+// Nodes returns every node of p once, inputs before the nodes that read
+// them (a node read by two others comes once, before both).
+func (p *StreamPlan) Nodes() []StreamNode {
+	var out []StreamNode
+	seen := map[StreamNode]bool{}
+	var walk func(n StreamNode)
+	walk = func(n StreamNode) {
+		if seen[n] {
+			return
+		}
+		seen[n] = true
+		for _, in := range n.Inputs() {
+			walk(in)
+		}
+		out = append(out, n)
+	}
+	walk(p.Root)
+	return out
+}
+
+// Inputs returns the relations p reads (streams, tables, views), each once,
+// in the order of its scans.
+func (p *StreamPlan) Inputs() []*catalog.Object {
+	var out []*catalog.Object
+	seen := map[string]bool{}
+	for _, n := range p.Nodes() {
+		if s, ok := n.(*StreamScan); ok && !seen[s.Object.Name] {
+			seen[s.Object.Name] = true
+			out = append(out, s.Object)
+		}
+	}
+	return out
+}
+
+// InputNames returns the names of the relations p reads (see Inputs).
+func (p *StreamPlan) InputNames() []string {
+	var out []string
+	for _, o := range p.Inputs() {
+		out = append(out, o.Name)
+	}
+	return out
+}
+
+// Aggregates returns p's aggregates, inputs first.
+func (p *StreamPlan) Aggregates() []*StreamHashAgg {
+	var out []*StreamHashAgg
+	for _, n := range p.Nodes() {
+		if a, ok := n.(*StreamHashAgg); ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// HasGroups reports whether p has an aggregate with a GROUP BY, whose groups
+// a TTL can expire.
+func (p *StreamPlan) HasGroups() bool {
+	for _, a := range p.Aggregates() {
+		if a.NumGroup > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// planNode returns the stream node that maintains logical node n.
+func planNode(n Node) (StreamNode, error) {
 	switch n := n.(type) {
 	case *Scan:
-		p.Input = n.Object
-		return n.Columns(), append([]int(nil), n.Object.Key...), n.Object.AppendOnly, nil
+		return NewStreamScan(n.Object), nil
 	case *Filter:
-		if cols, key, appendOnly, err = p.build(n.Input); err != nil {
-			return
+		in, err := planNode(n.Input)
+		if err != nil {
+			return nil, err
 		}
-		p.Steps = append(p.Steps, &FilterStep{Pred: n.Pred})
-		return cols, key, appendOnly, nil
+		return &StreamFilter{Input: in, Pred: n.Pred}, nil
 	case *Project:
-		var inCols []Col
-		if inCols, key, appendOnly, err = p.build(n.Input); err != nil {
-			return
+		in, err := planNode(n.Input)
+		if err != nil {
+			return nil, err
 		}
-		exprs := append([]expr.Expr(nil), n.Exprs...)
-		out := append([]Col(nil), n.Cols...)
-		newKey := make([]int, len(key))
-		for i, k := range key {
-			newKey[i] = -1
-			for j, e := range exprs {
-				if c, ok := e.(*expr.ColumnRef); ok && c.Index() == k {
-					newKey[i] = j
-					break
-				}
-			}
-			if newKey[i] < 0 {
-				exprs = append(exprs, expr.Column(k, inCols[k].Name, inCols[k].Type))
-				out = append(out, Col{Name: fmt.Sprintf("_key%d", i), Type: inCols[k].Type, Hidden: true})
-				newKey[i] = len(exprs) - 1
-			}
-		}
-		p.Steps = append(p.Steps, &ProjectStep{Exprs: exprs, Cols: out})
-		return out, newKey, appendOnly, nil
+		return NewStreamProject(in, n.Exprs, n.Cols), nil
 	case *Aggregate:
 		for _, a := range n.Aggs {
 			if a.Distinct {
-				return nil, nil, false, sqlstate.Errorf(sqlstate.FeatureNotSupported, "DISTINCT aggregates are not supported in materialized views yet").
+				return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "DISTINCT aggregates are not supported in materialized views yet").
 					WithHint("Group by the value in one view and count the groups in a view over it.")
 			}
 		}
-		var inCols []Col
-		if inCols, _, appendOnly, err = p.build(n.Input); err != nil {
-			return
+		in, err := planNode(n.Input)
+		if err != nil {
+			return nil, err
 		}
-		kt := make([]types.T, n.NumGroup)
-		key = make([]int, n.NumGroup)
-		for i := range kt {
-			kt[i] = inCols[i].Type
-			key[i] = i
+		return NewStreamHashAgg(in, n.NumGroup, n.Aggs, n.Cols), nil
+	case *Union:
+		ins := make([]StreamNode, len(n.Inputs))
+		for i, c := range n.Inputs {
+			in, err := planNode(c)
+			if err != nil {
+				return nil, err
+			}
+			ins[i] = in
 		}
-		p.Steps = append(p.Steps, &AggregateStep{NumGroup: n.NumGroup, KeyTypes: kt, Aggs: n.Aggs, Cols: n.Cols, AppendOnly: appendOnly})
-		return n.Cols, key, false, nil
+		return NewStreamUnion(ins, n.Cols), nil
+	case *SetOp:
+		name := n.Op.String()
+		if n.All {
+			name += " ALL"
+		}
+		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "%s is not supported in materialized views yet", name)
 	case *Sort:
 		// A view is a set: ORDER BY orders queries over it, not the view.
-		return p.build(n.Input)
+		return planNode(n.Input)
 	case *Limit:
-		return nil, nil, false, sqlstate.Errorf(sqlstate.FeatureNotSupported, "LIMIT and OFFSET are not supported in materialized views yet")
+		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "LIMIT and OFFSET are not supported in materialized views yet")
 	case *Values:
-		return nil, nil, false, sqlstate.Errorf(sqlstate.FeatureNotSupported, "a materialized view must read from a stream, table or view")
+		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "a materialized view must read from a stream, table or view")
 	}
-	return nil, nil, false, sqlstate.Errorf(sqlstate.Internal, "planner: unexpected node %T", n)
-}
-
-// Explain returns the EXPLAIN line of the step.
-func (s *FilterStep) Explain() string { return fmt.Sprintf("StreamFilter { predicate: %s }", s.Pred) }
-
-// Explain returns the EXPLAIN line of the step.
-func (s *ProjectStep) Explain() string {
-	return fmt.Sprintf("StreamProject { exprs: %s }", exprList(s.Exprs, s.Cols))
-}
-
-// Explain returns the EXPLAIN line of the step.
-func (s *AggregateStep) Explain() string {
-	aggs := make([]string, len(s.Aggs))
-	for i, a := range s.Aggs {
-		aggs[i] = a.String()
-	}
-	groups := make([]string, s.NumGroup)
-	for i := range groups {
-		groups[i] = s.Cols[i].Name
-	}
-	mode := ""
-	if s.AppendOnly {
-		mode = ", append_only: true"
-	}
-	return fmt.Sprintf("StreamHashAgg { group: [%s], aggs: [%s]%s }", join(groups), join(aggs), mode)
+	return nil, sqlstate.Errorf(sqlstate.Internal, "planner: unexpected node %T", n)
 }
 
 // withoutHidden returns proj without its hidden output columns.
@@ -187,4 +173,38 @@ func withoutHidden(proj *Project) *Project {
 		}
 	}
 	return out
+}
+
+// keyTypes returns the types of cols at key.
+func keyTypes(cols []Col, key []int) []types.T {
+	out := make([]types.T, len(key))
+	for i, k := range key {
+		out[i] = cols[k].Type
+	}
+	return out
+}
+
+// projectKeeping returns the projection exprs (named by cols) over in,
+// extended with hidden columns for in's key columns that exprs do not
+// select as they are, and the key's positions in the output.
+func projectKeeping(in StreamNode, exprs []expr.Expr, cols []Col) ([]expr.Expr, []Col, []int) {
+	inCols, key := in.Columns(), in.StreamKey()
+	exprs = append([]expr.Expr(nil), exprs...)
+	cols = append([]Col(nil), cols...)
+	out := make([]int, len(key))
+	for i, k := range key {
+		out[i] = -1
+		for j, e := range exprs {
+			if c, ok := e.(*expr.ColumnRef); ok && c.Index() == k {
+				out[i] = j
+				break
+			}
+		}
+		if out[i] < 0 {
+			exprs = append(exprs, expr.Column(k, inCols[k].Name, inCols[k].Type))
+			cols = append(cols, Col{Name: fmt.Sprintf("_key%d", i), Type: inCols[k].Type, Hidden: true})
+			out[i] = len(exprs) - 1
+		}
+	}
+	return exprs, cols, out
 }

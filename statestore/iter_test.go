@@ -260,3 +260,30 @@ func TestIterClosed(t *testing.T) {
 		t.Errorf("closed store: %v", err)
 	}
 }
+
+// TestIterPointInTime: a store's iterator reads the state as it was when it
+// was made; later commits, even of keys it has not reached, are not seen.
+func TestIterPointInTime(t *testing.T) {
+	s, err := statestore.Open(statestore.Options{InMemory: true, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	mustCommit(t, s, "a", "1", "c", "3")
+	it, err := s.NewIter(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	if !it.First() || string(it.Key()) != "a" {
+		t.Fatalf("first at %q", it.Key())
+	}
+	mustCommit(t, s, "b", "2", "c", "30")
+	var got []string
+	for ok := it.Next(); ok; ok = it.Next() {
+		got = append(got, string(it.Key())+"="+string(it.Value()))
+	}
+	if strings.Join(got, " ") != "c=3" {
+		t.Fatalf("after a later commit the iterator read %v, want [c=3]", got)
+	}
+}

@@ -85,7 +85,32 @@ type Object struct {
 	// Owner is the role that created the object (roles.go); empty for
 	// objects made before roles existed, which only superusers own.
 	Owner string `json:",omitempty"`
+	// Layout is the version of the layout of the state tables of the
+	// object's dataflow (views, sinks): how StateTables after the first
+	// are bound to the tables its plan declares.
+	Layout Layout `json:",omitempty"`
+	// Plan is the streaming plan of a view or sink and the binding of its
+	// state tables, as exec/dataflow records it (docs/format/stored-plan.md):
+	// what a restart runs, without planning Definition again. Empty for
+	// objects recorded before plans were.
+	Plan json.RawMessage `json:",omitempty"`
 }
+
+// Layout numbers the ways a dataflow's state tables have been laid out.
+type Layout int
+
+// The state layouts.
+const (
+	// LayoutUnnumbered is a catalog entry written before layouts had
+	// numbers: the engine works out which it is once, when it restarts
+	// the object, and records it.
+	LayoutUnnumbered Layout = iota
+	// LayoutTwoTableAggregates binds the plan's declared tables in order,
+	// except that aggregates own no expiry table (views made before TTLs).
+	LayoutTwoTableAggregates
+	// LayoutDeclared binds every table the plan declares, in order.
+	LayoutDeclared
+)
 
 // Schema returns the visible columns of o.
 func (o *Object) Schema() types.Schema {

@@ -1,4 +1,4 @@
-package weir
+package format
 
 import (
 	"fmt"
@@ -59,9 +59,9 @@ func TestSinkEncoder(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	ts := []types.T{types.Int64Type, types.Float64Type, types.BoolType, types.TextType}
 	names := []string{"k", "x", "ok", "s"}
-	encode := func(typ sinkType, rows string) string {
+	encode := func(typ SinkType, rows string) string {
 		t.Helper()
-		enc, err := newSinkEncoder(mem, typ, "json", names, []int{0, 1, 2, 3}, ts, []int{0})
+		enc, err := NewSinkEncoder(mem, typ, "json", names, []int{0, 1, 2, 3}, ts, []int{0})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +79,7 @@ func TestSinkEncoder(t *testing.T) {
 		}
 		return strings.Join(out, "\n")
 	}
-	got := encode(sinkUpsert, "+ | 1 | 1.5 | true | a\"b\n+ | 2 | NaN | NULL | NULL\n+ | 3 | -Infinity | false | é\nU- | 1 | 1.5 | true | x\nU+ | 1 | 2 | true | y\nU- | 2 | 0 | true | x\nU+ | 4 | 0 | true | x\n- | 3 | 0 | false | z")
+	got := encode(SinkUpsert, "+ | 1 | 1.5 | true | a\"b\n+ | 2 | NaN | NULL | NULL\n+ | 3 | -Infinity | false | é\nU- | 1 | 1.5 | true | x\nU+ | 1 | 2 | true | y\nU- | 2 | 0 | true | x\nU+ | 4 | 0 | true | x\n- | 3 | 0 | false | z")
 	want := `{"k":1} {"k":1,"x":1.5,"ok":true,"s":"a\"b"}
 {"k":2} {"k":2,"x":"NaN","ok":null,"s":null}
 {"k":3} {"k":3,"x":"-Infinity","ok":false,"s":"é"}
@@ -90,7 +90,7 @@ func TestSinkEncoder(t *testing.T) {
 	if got != want {
 		t.Errorf("upsert:\n%s\nwant\n%s", got, want)
 	}
-	got = encode(sinkDebezium, "U- | 1 | 1.5 | true | x\nU+ | 1 | 2 | true | y\n- | 3 | 0 | false | z")
+	got = encode(SinkDebezium, "U- | 1 | 1.5 | true | x\nU+ | 1 | 2 | true | y\n- | 3 | 0 | false | z")
 	for i, want := range []string{`{"k":1} {"before":{"k":1,"x":1.5,"ok":true,"s":"x"},"after":{"k":1,"x":2,"ok":true,"s":"y"},"op":"u","ts_ms":`,
 		`{"k":3} {"before":{"k":3,"x":0,"ok":false,"s":"z"},"after":null,"op":"d","ts_ms":`} {
 		if lines := strings.Split(got, "\n"); len(lines) != 2 || !strings.HasPrefix(lines[i], want) {

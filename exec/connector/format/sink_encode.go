@@ -1,4 +1,4 @@
-package weir
+package format
 
 import (
 	"bytes"
@@ -14,33 +14,33 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
-	"github.com/weir-stream/weir/exec/connector/format"
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/sql/types"
 )
 
-// sinkType is how a sink writes changes: append-only (inserts only),
-// upsert (the row under its key; a delete is a tombstone) or debezium
-// (before/after envelopes).
-type sinkType string
+// SinkType is how a sink writes changes (its type option): append-only
+// (inserts only), upsert (the row under its key; a delete is a tombstone)
+// or debezium (before/after envelopes).
+type SinkType string
 
+// The sink types.
 const (
-	sinkAppendOnly sinkType = "append-only"
-	sinkUpsert     sinkType = "upsert"
-	sinkDebezium   sinkType = "debezium"
+	SinkAppendOnly SinkType = "append-only"
+	SinkUpsert     SinkType = "upsert"
+	SinkDebezium   SinkType = "debezium"
 )
 
-// sinkEncoder encodes a sink's changes as JSON or CSV records: it
+// SinkEncoder encodes a sink's changes as JSON, CSV or Avro records: it
 // implements ops.SinkEncoder. cols are the sink's visible columns (their
 // indexes in the chunk and types), key the indexes into cols of its key.
-type sinkEncoder struct {
+type SinkEncoder struct {
 	mem  memory.Allocator
 	text []expr.Expr // each column cast to text: Postgres's text form
 	// avroValue and avroKey encode rows and keys with format avro (avroKey
 	// nil without a key).
-	avroValue, avroKey *format.AvroRecord
-	typ                sinkType
-	format             string // json | csv
+	avroValue, avroKey *AvroRecord
+	typ                SinkType
+	format             string // json | csv | avro
 	names              []string
 	cols               []int
 	types              []types.T
@@ -57,8 +57,12 @@ type sinkEncoder struct {
 	tsMillis                          int64 // the time of the chunk being encoded (Debezium's ts_ms)
 }
 
-func newSinkEncoder(mem memory.Allocator, typ sinkType, format string, names []string, cols []int, ts []types.T, key []int) (*sinkEncoder, error) {
-	e := &sinkEncoder{mem: mem, typ: typ, format: format, names: names, cols: cols, types: ts, key: key}
+// NewSinkEncoder returns the encoder of a sink of type typ and format
+// json, csv or avro (which needs WithAvro). names are its visible
+// columns, cols their indexes in the chunks, ts their types, and key the
+// indexes into names of its key (none when empty).
+func NewSinkEncoder(mem memory.Allocator, typ SinkType, format string, names []string, cols []int, ts []types.T, key []int) (*SinkEncoder, error) {
+	e := &SinkEncoder{mem: mem, typ: typ, format: format, names: names, cols: cols, types: ts, key: key}
 	e.csvw = csv.NewWriter(&e.csvBuf)
 	for _, n := range names {
 		q, err := json.Marshal(n)
@@ -78,7 +82,7 @@ func newSinkEncoder(mem memory.Allocator, typ sinkType, format string, names []s
 }
 
 // Encode implements ops.SinkEncoder.
-func (e *sinkEncoder) Encode(c exec.Chunk, emit func(key, value []byte)) error {
+func (e *SinkEncoder) Encode(c exec.Chunk, emit func(key, value []byte)) error {
 	if e.format == "avro" {
 		return e.encodeAvro(c, emit)
 	}
@@ -101,12 +105,12 @@ func (e *sinkEncoder) Encode(c exec.Chunk, emit func(key, value []byte)) error {
 	for i := 0; i < n; i++ {
 		op := c.OpAt(i)
 		switch e.typ {
-		case sinkAppendOnly:
+		case SinkAppendOnly:
 			if !op.IsInsert() {
 				return fmt.Errorf("an append-only sink received a %s", op)
 			}
 			emit(nil, e.row(enc, i))
-		case sinkUpsert:
+		case SinkUpsert:
 			if !keyed {
 				e.keyBuf = e.keyOf(e.keyBuf[:0], enc, i)
 			}
@@ -122,7 +126,7 @@ func (e *sinkEncoder) Encode(c exec.Chunk, emit func(key, value []byte)) error {
 			default:
 				emit(e.keyBuf, nil)
 			}
-		case sinkDebezium:
+		case SinkDebezium:
 			e.keyBuf = e.keyOf(e.keyBuf[:0], enc, i)
 			if op == exec.UpdateDelete && i+1 < n && c.OpAt(i+1) == exec.UpdateInsert {
 				e.before = append(e.before[:0], e.row(enc, i)...)
@@ -141,13 +145,13 @@ func (e *sinkEncoder) Encode(c exec.Chunk, emit func(key, value []byte)) error {
 }
 
 // nextKeyOf is keyOf into a second buffer, to compare with keyBuf.
-func (e *sinkEncoder) nextKeyOf(enc []*array.String, i int) []byte {
+func (e *SinkEncoder) nextKeyOf(enc []*array.String, i int) []byte {
 	e.nextKey = e.keyOf(e.nextKey[:0], enc, i)
 	return e.nextKey
 }
 
 // row returns the encoding of row i (valid until the next call).
-func (e *sinkEncoder) row(enc []*array.String, i int) []byte {
+func (e *SinkEncoder) row(enc []*array.String, i int) []byte {
 	if e.format == "csv" {
 		e.fields = e.fields[:0]
 		for j := range e.cols {
@@ -168,7 +172,7 @@ func (e *sinkEncoder) row(enc []*array.String, i int) []byte {
 
 // keyOf appends the JSON object of row i's key columns to dst; it returns
 // nil without a key.
-func (e *sinkEncoder) keyOf(dst []byte, enc []*array.String, i int) []byte {
+func (e *SinkEncoder) keyOf(dst []byte, enc []*array.String, i int) []byte {
 	if len(e.key) == 0 {
 		return nil
 	}
@@ -177,7 +181,7 @@ func (e *sinkEncoder) keyOf(dst []byte, enc []*array.String, i int) []byte {
 
 // jsonObject appends row i as a JSON object of the columns which (all
 // when nil) to dst.
-func (e *sinkEncoder) jsonObject(dst []byte, enc []*array.String, i int, which []int) []byte {
+func (e *SinkEncoder) jsonObject(dst []byte, enc []*array.String, i int, which []int) []byte {
 	dst = append(dst, '{')
 	n := len(e.cols)
 	if which != nil {
@@ -200,7 +204,7 @@ func (e *sinkEncoder) jsonObject(dst []byte, enc []*array.String, i int, which [
 // envelope returns a Debezium-style change (valid until the next call):
 // before and after (JSON objects, nil for null), the operation and the
 // chunk's time in ms.
-func (e *sinkEncoder) envelope(before, after []byte, op string) []byte {
+func (e *SinkEncoder) envelope(before, after []byte, op string) []byte {
 	out := append(e.env[:0], `{"before":`...)
 	if before == nil {
 		out = append(out, "null"...)
@@ -249,7 +253,7 @@ func appendJSONValue(dst []byte, t types.T, text *array.String, i int) []byte {
 }
 
 // encodeAvro is Encode for format avro (append-only and upsert).
-func (e *sinkEncoder) encodeAvro(c exec.Chunk, emit func(key, value []byte)) error {
+func (e *SinkEncoder) encodeAvro(c exec.Chunk, emit func(key, value []byte)) error {
 	cols := make([]arrow.Array, len(e.cols))
 	for j, col := range e.cols {
 		cols[j] = c.Batch.Column(col)
@@ -270,7 +274,7 @@ func (e *sinkEncoder) encodeAvro(c exec.Chunk, emit func(key, value []byte)) err
 			e.keyBuf = key
 		}
 		switch {
-		case e.typ == sinkAppendOnly && !op.IsInsert():
+		case e.typ == SinkAppendOnly && !op.IsInsert():
 			return fmt.Errorf("an append-only sink received a %s", op)
 		case op.IsInsert():
 			v, err := e.avroValue.Append(e.buf[:0], cols, i)
@@ -289,7 +293,7 @@ func (e *sinkEncoder) encodeAvro(c exec.Chunk, emit func(key, value []byte)) err
 }
 
 // sameAvroKey reports whether row i's key encodes as key.
-func (e *sinkEncoder) sameAvroKey(key []byte, keyCols []arrow.Array, i int) bool {
+func (e *SinkEncoder) sameAvroKey(key []byte, keyCols []arrow.Array, i int) bool {
 	if e.avroKey == nil {
 		return true
 	}
