@@ -100,7 +100,8 @@ func encodeNode(e Expr) (node, error) {
 	}
 	switch e := e.(type) {
 	case *ColumnRef:
-		n.Op, n.Index, n.Name = "column", &e.index, e.name
+		index := e.index
+		n.Op, n.Index, n.Name = "column", &index, e.name
 	case *Const:
 		n.Op = "const"
 		switch {
@@ -131,15 +132,19 @@ func encodeNode(e Expr) (node, error) {
 	case *negExpr:
 		n.Op = "neg"
 	case *isNullExpr:
-		n.Op = map[bool]string{false: "is_null", true: "is_not_null"}[e.not]
+		n.Op = "is_" + negated(e.not, "null")
 	case *isBoolExpr:
-		n.Op = "is_" + map[bool]string{false: "", true: "not_"}[e.not] + map[bool]string{false: "false", true: "true"}[e.value]
+		n.Op = "is_" + negated(e.not, strconv.FormatBool(e.value))
 	case *betweenExpr:
-		n.Op = map[bool]string{false: "between", true: "not_between"}[e.not]
+		n.Op = negated(e.not, "between")
 	case *inExpr:
-		n.Op = map[bool]string{false: "in", true: "not_in"}[e.not]
+		n.Op = negated(e.not, "in")
 	case *likeExpr:
-		n.Op = map[bool]string{false: "", true: "not_"}[e.not] + map[bool]string{false: "like", true: "ilike"}[e.ci]
+		op := "like"
+		if e.ci {
+			op = "ilike"
+		}
+		n.Op = negated(e.not, op)
 	case *caseExpr:
 		n.Op, n.Display = "case", e.display
 	case *funcExpr:
@@ -150,6 +155,14 @@ func encodeNode(e Expr) (node, error) {
 		return node{}, sqlstate.Errorf(sqlstate.Internal, "cannot encode expression %s (%T)", e, e)
 	}
 	return n, nil
+}
+
+// negated returns op, or not_op when not is set.
+func negated(not bool, op string) string {
+	if not {
+		return "not_" + op
+	}
+	return op
 }
 
 // interval is the encoding of an INTERVAL value.
@@ -546,15 +559,16 @@ func UnmarshalAggregate(data json.RawMessage) (Aggregate, error) {
 	if err != nil {
 		return Aggregate{}, corrupt("aggregate %q: %v", n.Fn, err)
 	}
-	var kind AggKind = 255
+	var kind AggKind
+	found := false
 	for k, name := range aggFnNames {
 		if name == n.Fn {
-			kind = k
+			kind, found = k, true
 		}
 	}
 	star := kind == CountStar
 	switch {
-	case kind == 255:
+	case !found:
 		return Aggregate{}, corrupt("unknown aggregate %q", n.Fn)
 	case star != (n.Arg == nil):
 		return Aggregate{}, corrupt("aggregate %q with the wrong number of arguments", n.Fn)
