@@ -67,14 +67,8 @@ func (e *Engine) StartPipeline(ctx context.Context, p *Pipeline) ([]string, erro
 			report = append(report, fmt.Sprintf("stream %s (line %d): resumed", st.ID, st.Line))
 			continue
 		}
-		s, err := e.pipelineSession(ctx, st)
-		if err != nil {
-			return report, err
-		}
-		for _, stmt := range outputs {
-			if err := s.execStatement(ctx, stmt); err != nil {
-				return report, p.Errorf(st.Line, "stream "+st.ID, "%w", err)
-			}
+		if err := e.execPipelineStatements(ctx, st, outputs...); err != nil {
+			return report, p.Errorf(st.Line, "stream "+st.ID, "%w", err)
 		}
 		line := fmt.Sprintf("stream %s (line %d): started", st.ID, st.Line)
 		if plan.inferred != nil {
@@ -123,25 +117,26 @@ func CheckPipeline(ctx context.Context, p *Pipeline) (string, error) {
 	return b.String(), nil
 }
 
-// pipelineSession opens a session that marks the objects it creates as
-// made for the pipeline stream st.
-func (e *Engine) pipelineSession(ctx context.Context, st *pipeline.Stream) (*Session, error) {
+// execPipelineStatements runs stmts in order, as Exec runs a script's, in
+// a session that marks the objects it creates as made for the pipeline
+// stream st. It stops at the first error.
+func (e *Engine) execPipelineStatements(ctx context.Context, st *pipeline.Stream, stmts ...sql.Statement) error {
 	s, err := e.NewSession(ctx, "weir", "weir")
 	if err != nil {
-		return nil, err
+		return err
 	}
+	defer s.Close()
 	s.pipeline, s.pipelineKeys = st.ID, st.CustomKeys
-	return s, nil
-}
-
-// execStatement runs one statement as Exec runs each of a script's, and
-// discards its rows.
-func (s *Session) execStatement(ctx context.Context, st sql.Statement) error {
-	res, err := s.withStatementTimeout(ctx, st, s.execute)
-	if err == nil && res.Rows != nil {
-		res.Rows.Release()
+	for _, stmt := range stmts {
+		res, err := s.withStatementTimeout(ctx, stmt, s.execute)
+		if err != nil {
+			return err
+		}
+		if res.Rows != nil {
+			res.Rows.Release()
+		}
 	}
-	return err
+	return nil
 }
 
 // compilePipelineStream creates st's input stream unless it exists, and
@@ -167,11 +162,7 @@ func (e *Engine) compilePipelineStream(ctx context.Context, p *Pipeline, st *pip
 		}
 		input.Columns = cols
 		plan.input = input
-		s, err := e.pipelineSession(ctx, st)
-		if err != nil {
-			return nil, false, err
-		}
-		if err := s.execStatement(ctx, input); err != nil {
+		if err := e.execPipelineStatements(ctx, st, input); err != nil {
 			return nil, false, p.Errorf(st.Input.Line, "input", "%w", err)
 		}
 	}
