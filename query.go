@@ -24,7 +24,7 @@ import (
 // ad-hoc query can still run in DuckDB.
 func fallsBackToDuckDB(err error) bool {
 	var se *sqlstate.Error
-	return errors.As(err, &se) && se.Code == sqlstate.FeatureNotSupported
+	return errors.As(err, &se) && se.Code == sqlstate.FeatureNotSupported && !planner.Refused(err)
 }
 
 // query runs an ad-hoc SELECT over the last committed epoch.
@@ -32,7 +32,8 @@ func (s *Session) query(ctx context.Context, st *sql.Select) (*Result, error) {
 	if err := s.checkRelations(st); err != nil {
 		return nil, err
 	}
-	node, err := planner.NewBinder(s.e.cat, nil).BindSelect(st)
+	b := planner.NewBinder(s.e.cat, nil)
+	node, err := b.BindSelect(st)
 	var want types.Schema
 	switch {
 	case err == nil:
@@ -47,7 +48,7 @@ func (s *Session) query(ctx context.Context, st *sql.Select) (*Result, error) {
 	case !fallsBackToDuckDB(err):
 		return nil, err
 	}
-	return s.runInDuckDB(ctx, st, want)
+	return s.runInDuckDB(ctx, st, want, b.ResolvedLiterals)
 }
 
 // runLocal runs a plan of scans, filters, projections, sorts and limits on
@@ -96,14 +97,14 @@ func (s *Session) namesSystemTable(st *sql.Select) bool {
 }
 
 // runInDuckDB runs st in the embedded DuckDB over the committed snapshot of
-// every relation it names.
-func (s *Session) runInDuckDB(ctx context.Context, st *sql.Select, want types.Schema) (*Result, error) {
+// every relation it names; literals holds the binder's ResolvedLiterals.
+func (s *Session) runInDuckDB(ctx context.Context, st *sql.Select, want types.Schema, literals map[*sql.SelectItem]types.T) (*Result, error) {
 	snap, release, err := s.readSnapshot()
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	text, rels, err := s.duckStatement(st, snap)
+	text, rels, err := s.duckStatement(st, snap, literals)
 	if err != nil {
 		return nil, err
 	}
@@ -132,8 +133,10 @@ func (s *Session) runInDuckDB(ctx context.Context, st *sql.Select, want types.Sc
 // duckStatement returns st as the text DuckDB runs, and the relations it
 // reads from snap: every table and view st names becomes a temporary table
 // of an internal name (aliased by its own), divisions become the functions
-// that fail as Postgres does. st is as it was when it returns.
-func (s *Session) duckStatement(st *sql.Select, snap *snapshot) (string, []adhoc.Relation, error) {
+// that fail as Postgres does, and each select-list entry in literals (a
+// literal a set operation typed) is cast to its type. st is as it was when
+// it returns.
+func (s *Session) duckStatement(st *sql.Select, snap *snapshot, literals map[*sql.SelectItem]types.T) (string, []adhoc.Relation, error) {
 	var rels []adhoc.Relation
 	names := map[string]string{}
 	var restore []func()
@@ -186,6 +189,11 @@ func (s *Session) duckStatement(st *sql.Select, snap *snapshot) (string, []adhoc
 		return "", nil, rewriteErr
 	}
 	var undo []func()
+	for it, t := range literals {
+		e := it.Expr
+		it.Expr = &sql.CastExpr{Pos: e.Position(), Expr: e, Type: sql.TypeName{Type: t}}
+		undo = append(undo, func() { it.Expr = e })
+	}
 	nameDivisions(reflect.ValueOf(st), &undo)
 	rewriteDivisions(reflect.ValueOf(st), &undo)
 	text := sql.String(st)
@@ -203,7 +211,7 @@ func (s *Session) duckParamTypes(ctx context.Context, st *sql.Select) ([]types.T
 		return nil, err
 	}
 	defer release()
-	text, rels, err := s.duckStatement(st, snap)
+	text, rels, err := s.duckStatement(st, snap, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +220,7 @@ func (s *Session) duckParamTypes(ctx context.Context, st *sql.Select) ([]types.T
 
 // describeInDuckDB returns the result columns of a query only DuckDB can run.
 func (s *Session) describeInDuckDB(ctx context.Context, st *sql.Select) (types.Schema, error) {
-	res, err := s.runInDuckDB(ctx, st, nil)
+	res, err := s.runInDuckDB(ctx, st, nil, nil)
 	if err != nil {
 		return nil, err
 	}

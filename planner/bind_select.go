@@ -22,6 +22,12 @@ type Binder struct {
 	// Params holds the types of the $n parameters: the ones the client
 	// declared, with UnknownType entries inferred from context while binding.
 	Params []types.T
+	// ResolvedLiterals holds the select-list entries of set operations'
+	// SELECTs that have no type of their own (a string literal, NULL),
+	// with the type the set operation gave them, as Postgres does. DuckDB
+	// types them as text before it sees the other side: a query it runs
+	// must cast them to these types to give Postgres' results.
+	ResolvedLiterals map[*sql.SelectItem]types.T
 }
 
 // NewBinder returns a binder over cat with the declared parameter types.
@@ -42,11 +48,11 @@ func (b *Binder) BindSelect(s *sql.Select) (Node, error) {
 }
 
 // bindSelect binds a SELECT (not a set operation) and returns, with its
-// plan, where each of its visible output columns is written. With
+// plan, where each of its visible output columns comes from. With
 // resolveUnknowns false, a select-list entry of unknown type (a string
 // literal, NULL) keeps it, for the set operation over it to resolve, as
 // Postgres does; one that is sorted on is resolved to text all the same.
-func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []sql.Pos, error) {
+func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []columnOrigin, error) {
 	from, err := b.bindFrom(s)
 	if err != nil {
 		return nil, nil, err
@@ -170,21 +176,23 @@ func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []sql.Po
 		}
 		node = lim
 	}
-	pos := make([]sql.Pos, len(items))
+	origins := make([]columnOrigin, len(items))
 	for i, it := range items {
-		pos[i] = exprStart(it.expr)
+		origins[i] = columnOrigin{pos: exprStart(it.expr), item: it.src}
 	}
-	return node, pos, nil
+	return node, origins, nil
 }
 
 // selectItem is one select-list entry after * expansion. An entry a star
 // expanded to names its FROM column by position (col), since a subquery's
-// output may hold two columns of one name; col is -1 for other entries.
+// output may hold two columns of one name; col is -1 for other entries,
+// and src is the entry as written.
 type selectItem struct {
 	expr  sql.Expr
 	name  string
 	table string
 	col   int
+	src   *sql.SelectItem
 }
 
 // bindItem binds the select-list entry it in ec.
@@ -211,13 +219,14 @@ func (b *Binder) bindItem(ec *exprContext, it selectItem) (expr.Expr, error) {
 
 func (b *Binder) expandStars(s *sql.Select, sc *scope) ([]selectItem, error) {
 	var items []selectItem
-	for _, it := range s.Items {
+	for k := range s.Items {
+		it := &s.Items[k]
 		if !it.Star {
 			name := columnName(it.Expr)
 			if it.Alias != nil {
 				name = it.Alias.Value
 			}
-			items = append(items, selectItem{expr: it.Expr, name: name, col: -1})
+			items = append(items, selectItem{expr: it.Expr, name: name, col: -1, src: it})
 			continue
 		}
 		matched := false

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"strconv"
 
 	"github.com/weir-stream/weir/exec/expr"
@@ -8,6 +9,14 @@ import (
 	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/sql/types"
 )
+
+// columnOrigin is where an output column of a query is written: its entry
+// in the select list of the (leftmost) SELECT, item nil for a column that
+// * expanded to.
+type columnOrigin struct {
+	pos  sql.Pos
+	item *sql.SelectItem
+}
 
 // bindSetQuery binds a set operation with its own ORDER BY, LIMIT and
 // OFFSET, and returns, with its plan, where each output column is written
@@ -19,7 +28,7 @@ import (
 // differs cast by a projection. Each side is a SELECT or a set operation
 // again, so an unknown column meets the other side only at the innermost
 // operator: SELECT NULL UNION SELECT NULL UNION SELECT 1 fails, as there.
-func (b *Binder) bindSetQuery(q *sql.Select) (Node, []sql.Pos, error) {
+func (b *Binder) bindSetQuery(q *sql.Select) (Node, []columnOrigin, error) {
 	set := q.Set
 	left, lpos, err := b.bindQueryOperand(set.Left)
 	if err != nil {
@@ -33,7 +42,7 @@ func (b *Binder) bindSetQuery(q *sql.Select) (Node, []sql.Pos, error) {
 	if len(lcols) != len(rcols) {
 		pos := set.Pos
 		if len(rpos) > 0 {
-			pos = rpos[0]
+			pos = rpos[0].pos
 		}
 		return nil, nil, sqlstate.ErrorfAt(sqlstate.SyntaxError, pos, "each %s query must have the same number of columns", set.Op)
 	}
@@ -41,14 +50,14 @@ func (b *Binder) bindSetQuery(q *sql.Select) (Node, []sql.Pos, error) {
 	for i := range lcols {
 		t, err := expr.CommonType([]types.T{lcols[i].Type, rcols[i].Type})
 		if err != nil {
-			return nil, nil, sqlstate.ErrorfAt(sqlstate.DatatypeMismatch, rpos[i], "%s %s", set.Op, sqlstate.From(err).Message)
+			return nil, nil, sqlstate.ErrorfAt(sqlstate.DatatypeMismatch, rpos[i].pos, "%s %s", set.Op, sqlstate.From(err).Message)
 		}
 		cols[i] = Col{Name: lcols[i].Name, Type: t}
 	}
-	if left, err = castColumns(left, cols, lpos); err != nil {
+	if left, err = b.castColumns(left, cols, lpos); err != nil {
 		return nil, nil, err
 	}
-	if right, err = castColumns(right, cols, rpos); err != nil {
+	if right, err = b.castColumns(right, cols, rpos); err != nil {
 		return nil, nil, err
 	}
 	var node Node
@@ -72,7 +81,7 @@ func (b *Binder) bindSetQuery(q *sql.Select) (Node, []sql.Pos, error) {
 // bindQueryOperand binds an operand of a set operation: a SELECT, whose
 // unknown-typed columns stay so for the set operation to resolve, or a set
 // operation. Its plan has only visible columns.
-func (b *Binder) bindQueryOperand(q *sql.Select) (Node, []sql.Pos, error) {
+func (b *Binder) bindQueryOperand(q *sql.Select) (Node, []columnOrigin, error) {
 	if q.Set != nil {
 		return b.bindSetQuery(q)
 	}
@@ -122,11 +131,12 @@ func visibleOnly(n Node) Node {
 }
 
 // castColumns returns n with its columns converted to the types of cols
-// (assignment casts, as Postgres coerces a set operation's sides), pos
-// saying where each is written for errors. A projection takes the casts
-// into its expressions, so that an unknown literal is read as the type,
-// not cast from text; a union and a limit pass them to their inputs.
-func castColumns(n Node, cols []Col, pos []sql.Pos) (Node, error) {
+// (assignment casts, as Postgres coerces a set operation's sides), origins
+// saying where each is written. A projection takes the casts into its
+// expressions, so that an unknown literal is read as the type, not cast
+// from text (and is noted in ResolvedLiterals); a union and a limit pass
+// them to their inputs.
+func (b *Binder) castColumns(n Node, cols []Col, origins []columnOrigin) (Node, error) {
 	have := n.Columns()
 	same := true
 	for i, c := range have {
@@ -142,7 +152,13 @@ func castColumns(n Node, cols []Col, pos []sql.Pos) (Node, error) {
 		for i, e := range n.Exprs {
 			c, err := expr.Coerce(e, cols[i].Type)
 			if err != nil {
-				return nil, atLiteral(err, pos[i])
+				return nil, atLiteral(err, origins[i].pos)
+			}
+			if e.Type().Family == types.Unknown && origins[i].item != nil {
+				if b.ResolvedLiterals == nil {
+					b.ResolvedLiterals = map[*sql.SelectItem]types.T{}
+				}
+				b.ResolvedLiterals[origins[i].item] = cols[i].Type
 			}
 			exprs[i] = c
 			out[i] = n.Cols[i]
@@ -150,7 +166,7 @@ func castColumns(n Node, cols []Col, pos []sql.Pos) (Node, error) {
 		}
 		return &Project{Input: n.Input, Exprs: exprs, Cols: out}, nil
 	case *Limit:
-		in, err := castColumns(n.Input, cols, pos)
+		in, err := b.castColumns(n.Input, cols, origins)
 		if err != nil {
 			return nil, err
 		}
@@ -159,7 +175,7 @@ func castColumns(n Node, cols []Col, pos []sql.Pos) (Node, error) {
 		ins := make([]Node, len(n.Inputs))
 		for i, in := range n.Inputs {
 			var err error
-			if ins[i], err = castColumns(in, cols, pos); err != nil {
+			if ins[i], err = b.castColumns(in, cols, origins); err != nil {
 				return nil, err
 			}
 		}
@@ -174,7 +190,7 @@ func castColumns(n Node, cols []Col, pos []sql.Pos) (Node, error) {
 	for i, c := range have {
 		e, err := expr.Coerce(expr.Column(i, c.Name, c.Type), cols[i].Type)
 		if err != nil {
-			return nil, at(err, pos[i])
+			return nil, at(err, origins[i].pos)
 		}
 		exprs[i] = e
 		out[i] = Col{Table: c.Table, Name: c.Name, Type: cols[i].Type}
@@ -206,15 +222,16 @@ func (b *Binder) bindSetOptions(q *sql.Select, n Node) (Node, error) {
 	if q.Limit == nil && q.Offset == nil {
 		return n, nil
 	}
+	// No column is in scope of a set operation's LIMIT and OFFSET.
 	lim := &Limit{Input: n, Count: -1}
 	var err error
 	if q.Limit != nil {
-		if lim.Count, err = b.constInt(sc, q.Limit, "LIMIT"); err != nil {
+		if lim.Count, err = b.constInt(&scope{}, q.Limit, "LIMIT"); err != nil {
 			return nil, err
 		}
 	}
 	if q.Offset != nil {
-		if lim.Offset, err = b.constInt(sc, q.Offset, "OFFSET"); err != nil {
+		if lim.Offset, err = b.constInt(&scope{}, q.Offset, "OFFSET"); err != nil {
 			return nil, err
 		}
 	}
@@ -231,6 +248,21 @@ func (b *Binder) setOrderTarget(sc *scope, e sql.Expr) (int, error) {
 		}
 		return n - 1, nil
 	}
+	if ref, ok := e.(*sql.ColumnRef); ok && ref.Table == nil {
+		found := -1
+		for i, c := range sc.cols {
+			if c.Name != ref.Name.Value {
+				continue
+			}
+			if found >= 0 {
+				return 0, sqlstate.ErrorfAt(sqlstate.AmbiguousColumn, ref.Position(), "ORDER BY \"%s\" is ambiguous", ref.Name.Value)
+			}
+			found = i
+		}
+		if found >= 0 {
+			return found, nil
+		}
+	}
 	bound, err := b.bindExpr(&exprContext{scope: sc, clause: "ORDER BY"}, e, types.UnknownType)
 	if err != nil {
 		return 0, err
@@ -238,9 +270,24 @@ func (b *Binder) setOrderTarget(sc *scope, e sql.Expr) (int, error) {
 	if ref, ok := bound.(*expr.ColumnRef); ok {
 		return ref.Index(), nil
 	}
-	return 0, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, exprStart(e), "invalid UNION/INTERSECT/EXCEPT ORDER BY clause").
+	return 0, refusal{sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, exprStart(e), "invalid UNION/INTERSECT/EXCEPT ORDER BY clause").
 		WithDetail("Only result column names can be used, not expressions or functions.").
-		WithHint("Add the expression/function to every SELECT, or move the UNION into a FROM clause.")
+		WithHint("Add the expression/function to every SELECT, or move the UNION into a FROM clause.")}
+}
+
+// refusal is an error of the binder's that Postgres gives too, with the
+// code (0A000) of the shapes weir's binder leaves to DuckDB: see Refused.
+type refusal struct{ err *sqlstate.Error }
+
+func (r refusal) Error() string { return r.err.Error() }
+
+func (r refusal) Unwrap() error { return r.err }
+
+// Refused reports whether err, though a feature_not_supported error, is
+// Postgres' answer to the query, which no other engine may then run.
+func Refused(err error) bool {
+	var r refusal
+	return errors.As(err, &r)
 }
 
 // exprStart returns where e's text starts: an operator's node is at the

@@ -128,6 +128,11 @@ func (e *Engine) connect(ctx context.Context) (*conn, error) {
 	if err := c.exec(ctx, "SET integer_division = true"); err != nil {
 		return nil, errors.Join(fmt.Errorf("adhoc: duckdb integer_division: %w", err), drv.Close())
 	}
+	// NULL sorts as the largest value, as in Postgres: last ascending,
+	// first descending (DuckDB puts it last both ways).
+	if err := c.exec(ctx, "SET default_null_order = 'nulls_last_on_asc_first_on_desc'"); err != nil {
+		return nil, errors.Join(fmt.Errorf("adhoc: duckdb default_null_order: %w", err), drv.Close())
+	}
 	// DuckDB plans a deep expression in time that grows with the cube of
 	// its depth (a 1000-deep chain of + takes seconds), and planning cannot
 	// be interrupted by a cancel or statement_timeout: bound the depth.

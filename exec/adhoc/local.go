@@ -23,13 +23,14 @@ import (
 type ScanFunc func(ctx context.Context, s *planner.Scan) (array.RecordReader, error)
 
 // RunsLocally reports whether RunLocal can run the logical plan n: plans made
-// of scans, filters, projections, sorts, limits and constant rows. Such
+// of scans, filters, projections, sorts, limits, constant rows and UNION
+// ALL. Such
 // queries run on the same operators and expression code as materialized
 // views, so an expression gives the same answer (and the same error, such as
 // division by zero) ad hoc as in a view; DuckDB runs everything else.
 func RunsLocally(n planner.Node) bool {
 	switch n.(type) {
-	case *planner.Scan, *planner.Filter, *planner.Project, *planner.Sort, *planner.Limit, *planner.Values:
+	case *planner.Scan, *planner.Filter, *planner.Project, *planner.Sort, *planner.Limit, *planner.Values, *planner.Union:
 	default:
 		return false
 	}
@@ -123,8 +124,30 @@ func runNode(ctx context.Context, mem memory.Allocator, n planner.Node, scan Sca
 			return nil, err
 		}
 		return limitBatches(in, n.Offset, n.Count), nil
+	case *planner.Union:
+		return runUnion(ctx, mem, n, scan)
 	}
 	return nil, fmt.Errorf("adhoc: %T cannot run locally", n)
+}
+
+// runUnion returns the rows of every input of n, one input after the
+// other, as batches of the union's schema (the inputs name their columns
+// each their own way).
+func runUnion(ctx context.Context, mem memory.Allocator, n *planner.Union, scan ScanFunc) ([]arrow.RecordBatch, error) {
+	schema := planner.Schema(n).Arrow()
+	var out []arrow.RecordBatch
+	for _, input := range n.Inputs {
+		in, err := runNode(ctx, mem, input, scan)
+		if err != nil {
+			releaseBatches(out)
+			return nil, err
+		}
+		for _, b := range in {
+			out = append(out, array.NewRecordBatch(schema, b.Columns(), b.NumRows()))
+		}
+		releaseBatches(in)
+	}
+	return out, nil
 }
 
 // runOperator runs op over every row of input, as inserts, and returns what
