@@ -89,11 +89,15 @@ func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []column
 	ec := &exprContext{scope: sc, clause: "SELECT", agg: agg}
 	exprs := make([]expr.Expr, len(items))
 	cols := make([]Col, len(items))
+	resolve := resolveUnknowns || len(s.OrderBy) > 0
 	for i, it := range items {
-		if exprs[i], err = b.bindItem(ec, it); err != nil {
+		if !resolve && agg == nil && b.untypedParam(it.expr) {
+			// A set operation types it (castColumns), as Postgres does.
+			exprs[i] = expr.Null(types.UnknownType)
+		} else if exprs[i], err = b.bindItem(ec, it); err != nil {
 			return nil, nil, err
 		}
-		if resolveUnknowns || len(s.OrderBy) > 0 {
+		if resolve {
 			if exprs[i], err = resolveUnknown(exprs[i]); err != nil {
 				return nil, nil, at(err, it.expr.Position())
 			}

@@ -155,10 +155,7 @@ func (b *Binder) castColumns(n Node, cols []Col, origins []columnOrigin) (Node, 
 				return nil, atLiteral(err, origins[i].pos)
 			}
 			if e.Type().Family == types.Unknown && origins[i].item != nil {
-				if b.ResolvedLiterals == nil {
-					b.ResolvedLiterals = map[*sql.SelectItem]types.T{}
-				}
-				b.ResolvedLiterals[origins[i].item] = cols[i].Type
+				b.resolved(origins[i].item, cols[i].Type)
 			}
 			exprs[i] = c
 			out[i] = n.Cols[i]
@@ -196,6 +193,35 @@ func (b *Binder) castColumns(n Node, cols []Col, origins []columnOrigin) (Node, 
 		out[i] = Col{Table: c.Table, Name: c.Name, Type: cols[i].Type}
 	}
 	return &Project{Input: n, Exprs: exprs, Cols: out}, nil
+}
+
+// untypedParam reports whether e is a parameter $n whose type is not known
+// yet; it makes sure Params has an entry for it.
+func (b *Binder) untypedParam(e sql.Expr) bool {
+	p, ok := e.(*sql.Param)
+	if !ok || p.Index < 1 || p.Index > 65535 {
+		return false
+	}
+	for len(b.Params) < p.Index {
+		b.Params = append(b.Params, types.UnknownType)
+	}
+	return b.Params[p.Index-1] == types.UnknownType
+}
+
+// resolved notes that the select-list entry it, of no type of its own, is
+// of type t: a parameter $n gets the type, unless the query gave it one
+// elsewhere; a literal goes into ResolvedLiterals.
+func (b *Binder) resolved(it *sql.SelectItem, t types.T) {
+	if p, ok := it.Expr.(*sql.Param); ok {
+		if b.Params[p.Index-1] == types.UnknownType {
+			b.Params[p.Index-1] = t
+		}
+		return
+	}
+	if b.ResolvedLiterals == nil {
+		b.ResolvedLiterals = map[*sql.SelectItem]types.T{}
+	}
+	b.ResolvedLiterals[it] = t
 }
 
 // bindSetOptions binds the ORDER BY, LIMIT and OFFSET of a set operation
