@@ -3,6 +3,7 @@ package weir
 import (
 	"context"
 	"errors"
+	"maps"
 	"reflect"
 	"regexp"
 
@@ -48,7 +49,31 @@ func (s *Session) query(ctx context.Context, st *sql.Select) (*Result, error) {
 	case !fallsBackToDuckDB(err):
 		return nil, err
 	}
-	return s.runInDuckDB(ctx, st, want, b.ResolvedLiterals)
+	literals := b.ResolvedLiterals
+	if err != nil {
+		literals = s.setOpLiterals(st)
+	}
+	return s.runInDuckDB(ctx, st, want, literals)
+}
+
+// setOpLiterals returns the ResolvedLiterals of each set operation in st
+// that binds on its own: the binder stops at what it leaves to DuckDB (a
+// join), maybe before the set operations in a subquery.
+func (s *Session) setOpLiterals(st *sql.Select) map[*sql.SelectItem]types.T {
+	out := map[*sql.SelectItem]types.T{}
+	walkAST(reflect.ValueOf(st), func(v reflect.Value) (bool, func()) {
+		q, ok := v.Interface().(*sql.Select)
+		if !ok || q.Set == nil {
+			return true, nil
+		}
+		b := planner.NewBinder(s.e.cat, nil)
+		if _, err := b.BindSelect(q); err != nil {
+			return true, nil // its operands may hold some that bind
+		}
+		maps.Copy(out, b.ResolvedLiterals)
+		return false, nil
+	})
+	return out
 }
 
 // runLocal runs a plan of scans, filters, projections, sorts and limits on
