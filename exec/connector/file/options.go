@@ -1,6 +1,7 @@
-// Package file is the file source: a stream whose records are the lines of a
-// local file (CSV or JSON lines), read from a remembered byte offset and
-// followed as the file grows.
+// Package file is the file connector: the source, a stream whose records are
+// the lines of a local file (CSV or JSON lines), read from a remembered byte
+// offset and followed as the file grows; and the sink, which writes each
+// delivery as one file in a directory.
 package file
 
 import (
