@@ -22,6 +22,7 @@ func FuzzParse(f *testing.F) {
 		"SELECT \"Quoted\"\"Name\", left(s, 2), current_date, extract(year FROM ts) FROM \"T\" /* c /* nested */ */ -- line",
 		"EXPLAIN SELECT (SELECT max(x) FROM t) FETCH FIRST 3 ROWS ONLY",
 		"select 1.5e10, .5, 1., 'it''s'",
+		"(SELECT a FROM t ORDER BY a LIMIT 1) UNION ALL SELECT b FROM u INTERSECT (SELECT 1 EXCEPT SELECT 2) ORDER BY 1 LIMIT 2; SELECT * FROM ((SELECT 1) UNION DISTINCT SELECT 2) AS s WHERE x IN ((SELECT 1) EXCEPT ALL SELECT 2)",
 	} {
 		f.Add(s)
 	}
