@@ -556,18 +556,14 @@ func (s *Source) discover(ctx context.Context) error {
 // partitions and their recorded offsets, counts a new generation and sets
 // recreating, so that discover starts every partition of the new topic
 // from its start. A topic that does not exist is an error wrapping
-// kerr.UnknownTopicOrPartition.
+// kerr.UnknownTopicOrPartition; the others are admin.topic's.
 func (s *Source) checkTopicID(ctx context.Context) error {
-	tds, err := s.adm.ListTopics(ctx, s.opts.Topic)
-	if err != nil {
-		return fmt.Errorf("kafka source: describe topic %q: %w", s.opts.Topic, err)
-	}
-	td, ok := tds[s.opts.Topic]
+	td, exists, err := (&admin{cl: s.cl, adm: s.adm, brokers: s.opts.Brokers}).topic(ctx, s.opts.Topic)
 	switch {
-	case !ok || errors.Is(td.Err, kerr.UnknownTopicOrPartition):
+	case err != nil:
+		return err
+	case !exists:
 		return fmt.Errorf("kafka source: topic %q does not exist: %w", s.opts.Topic, kerr.UnknownTopicOrPartition)
-	case td.Err != nil:
-		return fmt.Errorf("kafka source: describe topic %q: %w", s.opts.Topic, td.Err)
 	}
 	old := s.seen.id
 	s.seen.id = td.ID
