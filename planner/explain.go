@@ -81,20 +81,6 @@ func explainNode(n Node) string {
 	return fmt.Sprintf("%T", n)
 }
 
-// tree indents each line under the one before it.
-func tree(lines []string) string {
-	var b strings.Builder
-	for i, l := range lines {
-		if i > 0 {
-			b.WriteString(strings.Repeat("  ", i-1))
-			b.WriteString("└─")
-		}
-		b.WriteString(l)
-		b.WriteByte('\n')
-	}
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
 func exprList(es []expr.Expr, cols []Col) string {
 	parts := make([]string, len(es))
 	for i, e := range es {
