@@ -30,19 +30,19 @@ type columnOrigin struct {
 // operator: SELECT NULL UNION SELECT NULL UNION SELECT 1 fails, as there.
 func (b *Binder) bindSetQuery(q *sql.Select) (Node, []columnOrigin, error) {
 	set := q.Set
-	left, lpos, err := b.bindQueryOperand(set.Left)
+	left, lorigins, err := b.bindQueryOperand(set.Left)
 	if err != nil {
 		return nil, nil, err
 	}
-	right, rpos, err := b.bindQueryOperand(set.Right)
+	right, rorigins, err := b.bindQueryOperand(set.Right)
 	if err != nil {
 		return nil, nil, err
 	}
 	lcols, rcols := left.Columns(), right.Columns()
 	if len(lcols) != len(rcols) {
 		pos := set.Pos
-		if len(rpos) > 0 {
-			pos = rpos[0].pos
+		if len(rorigins) > 0 {
+			pos = rorigins[0].pos
 		}
 		return nil, nil, sqlstate.ErrorfAt(sqlstate.SyntaxError, pos, "each %s query must have the same number of columns", set.Op)
 	}
@@ -50,14 +50,14 @@ func (b *Binder) bindSetQuery(q *sql.Select) (Node, []columnOrigin, error) {
 	for i := range lcols {
 		t, err := expr.CommonType([]types.T{lcols[i].Type, rcols[i].Type})
 		if err != nil {
-			return nil, nil, sqlstate.ErrorfAt(sqlstate.DatatypeMismatch, rpos[i].pos, "%s %s", set.Op, sqlstate.From(err).Message)
+			return nil, nil, sqlstate.ErrorfAt(sqlstate.DatatypeMismatch, rorigins[i].pos, "%s %s", set.Op, sqlstate.From(err).Message)
 		}
 		cols[i] = Col{Name: lcols[i].Name, Type: t}
 	}
-	if left, err = b.castColumns(left, cols, lpos); err != nil {
+	if left, err = b.castColumns(left, cols, lorigins); err != nil {
 		return nil, nil, err
 	}
-	if right, err = b.castColumns(right, cols, rpos); err != nil {
+	if right, err = b.castColumns(right, cols, rorigins); err != nil {
 		return nil, nil, err
 	}
 	var node Node
@@ -75,7 +75,7 @@ func (b *Binder) bindSetQuery(q *sql.Select) (Node, []columnOrigin, error) {
 	if node, err = b.bindSetOptions(q, node); err != nil {
 		return nil, nil, err
 	}
-	return node, lpos, nil
+	return node, lorigins, nil
 }
 
 // bindQueryOperand binds an operand of a set operation: a SELECT, whose
@@ -85,11 +85,11 @@ func (b *Binder) bindQueryOperand(q *sql.Select) (Node, []columnOrigin, error) {
 	if q.Set != nil {
 		return b.bindSetQuery(q)
 	}
-	n, pos, err := b.bindSelect(q, false)
+	n, origins, err := b.bindSelect(q, false)
 	if err != nil {
 		return nil, nil, err
 	}
-	return visibleOnly(n), pos, nil
+	return visibleOnly(n), origins, nil
 }
 
 // unionInputs returns the inputs n contributes to a union: n itself, or the
