@@ -16,12 +16,12 @@ import (
 type Sink struct {
 	// Name is the value of the connector option that selects it.
 	Name string
-	// Options are the options the connector takes besides the engine's;
-	// the engine refuses any other, naming it. Nil when Check refuses
-	// unknown options itself.
+	// Options are the options the connector takes besides the engine's
+	// (empty, not nil, when it takes none): the engine refuses any other,
+	// naming it. Nil leaves unknown options to Check.
 	Options []string
-	// Check checks a sink's options, at CREATE SINK and when the sink
-	// starts. Errors are *sqlstate.Error naming the option.
+	// Check, when set, checks a sink's options, at CREATE SINK and when
+	// the sink starts. Errors are *sqlstate.Error naming the option.
 	Check func(opts map[string]string) error
 	// CheckNew, when set, checks at CREATE SINK, after Check, what a new
 	// sink named name writes to (a file sink's directory).

@@ -7,6 +7,6 @@ import (
 
 // Register adds the blackhole sink to r.
 func Register(r *connector.Registry) {
-	r.AddSink(connector.Sink{Name: "blackhole", Options: []string{}, Check: func(map[string]string) error { return nil },
+	r.AddSink(connector.Sink{Name: "blackhole", Options: []string{},
 		New: func(connector.Env, connector.SinkSpec) (exec.SinkWriter, error) { return &Sink{}, nil }})
 }

@@ -7,8 +7,7 @@ import (
 
 // Register adds the stdout sink to r: it prints to the engine's output.
 func Register(r *connector.Registry) {
-	r.AddSink(connector.Sink{Name: "stdout", Options: []string{}, Check: func(map[string]string) error { return nil },
-		New: func(env connector.Env, s connector.SinkSpec) (exec.SinkWriter, error) {
-			return NewSink(s.Name, env.Output()), nil
-		}})
+	r.AddSink(connector.Sink{Name: "stdout", Options: []string{}, New: func(env connector.Env, s connector.SinkSpec) (exec.SinkWriter, error) {
+		return NewSink(s.Name, env.Output()), nil
+	}})
 }
