@@ -25,10 +25,10 @@ type sourceErrorCount struct {
 
 func newSourceErrors() *sourceErrors { return &sourceErrors{byID: map[sourceID]*sourceErrorCount{}} }
 
-// sink returns the error sink of the source reading stream for view, which
-// hands every bad record to guard (nil: count only).
-func (s *sourceErrors) sink(stream, view string, guard *guardedSource) *streamErrorSink {
-	return &streamErrorSink{s: s, id: sourceID{stream, view}, guard: guard}
+// sink returns what takes the bad records of the source reading stream for
+// view, which hands every bad record to guard (nil: count only).
+func (s *sourceErrors) sink(stream, view string, guard *guardedSource) *sourceRecordErrors {
+	return &sourceRecordErrors{s: s, id: sourceID{stream, view}, guard: guard}
 }
 
 // forget drops the counts of the sources feeding view (dropped).
@@ -42,31 +42,33 @@ func (s *sourceErrors) forget(view string) {
 	}
 }
 
-// streamErrorSink receives the bad records of one source: it counts them for
+// sourceRecordErrors takes the bad records of one source (it is the
+// connector.RecordErrors the source is given): it counts them for
 // weir_source_errors and applies the stream's on.error policy.
-type streamErrorSink struct {
+type sourceRecordErrors struct {
 	s     *sourceErrors
 	id    sourceID
 	guard *guardedSource
 }
 
-// RecordError takes a bad line of a file source (file.ErrorSink).
-func (k *streamErrorSink) RecordError(offset, line int64, raw []byte, err error) {
+// RecordError implements connector.RecordErrors: a bad line of a file.
+func (k *sourceRecordErrors) RecordError(offset, line int64, raw []byte, err error) {
 	k.count(offset, line, err)
 	if k.guard != nil {
 		k.guard.record(badRecord{Partition: -1, Offset: offset, Raw: raw, Err: err.Error(), At: time.Now()})
 	}
 }
 
-// RecordPartitionError takes a bad record of a partitioned source (Kafka).
-func (k *streamErrorSink) RecordPartitionError(partition int32, offset int64, raw []byte, err error) {
+// RecordPartitionError implements connector.RecordErrors: a bad record of
+// a partitioned source (Kafka).
+func (k *sourceRecordErrors) RecordPartitionError(partition int32, offset int64, raw []byte, err error) {
 	k.count(offset, -1, err)
 	if k.guard != nil {
 		k.guard.record(badRecord{Partition: partition, Offset: offset, Raw: raw, Err: err.Error(), At: time.Now()})
 	}
 }
 
-func (k *streamErrorSink) count(offset, line int64, err error) {
+func (k *sourceRecordErrors) count(offset, line int64, err error) {
 	k.s.mu.Lock()
 	defer k.s.mu.Unlock()
 	c := k.s.byID[k.id]
