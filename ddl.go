@@ -323,10 +323,7 @@ func (s *Session) drop(ctx context.Context, st *sql.Drop) (*Result, error) {
 func (e *Engine) stopAndClear(objs []*catalog.Object, then func(w exec.StateWriter, o *catalog.Object) error) error {
 	for i := len(objs) - 1; i >= 0; i-- {
 		v := objs[i]
-		e.mu.Lock()
-		j := e.jobs[v.Name]
-		e.mu.Unlock()
-		if j != nil {
+		if j, ok := e.jobs.Get(v.Name); ok {
 			e.stopJob(j)
 		}
 		e.errors.forget(v.Name)

@@ -40,10 +40,8 @@ func (s *Session) dmlTarget(name sql.ObjectName, verb string) (*catalog.Object, 
 		return nil, nil, sqlstate.ErrorfAt(sqlstate.WrongObjectType, name.Position(), "cannot %s %s \"%s\"", verb, o.Kind, o.Name).
 			WithHint("Only tables accept INSERT, UPDATE and DELETE.")
 	}
-	s.e.mu.Lock()
-	j := s.e.jobs[o.Name]
-	s.e.mu.Unlock()
-	if j == nil {
+	j, ok := s.e.jobs.Get(o.Name)
+	if !ok {
 		return nil, nil, sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "table \"%s\" is not running", o.Name)
 	}
 	if f, failed := s.e.failureOf(o.Name); failed {
@@ -323,7 +321,7 @@ func (s *Session) write(ctx context.Context, o *catalog.Object, j *job, verb str
 	var lsn uint64
 	before := s.e.coord.Committed()
 	s.e.dmlMu.RLock()
-	err := j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
+	err := j.Output().Do(ctx, func(ctx context.Context, in exec.Output) error {
 		chunks, err := change(ctx, j.mat)
 		if err != nil || len(chunks) == 0 {
 			return err

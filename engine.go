@@ -15,6 +15,7 @@ import (
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/adhoc"
+	"github.com/weir-stream/weir/exec/jobs"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/statestore"
 )
@@ -63,9 +64,10 @@ type Engine struct {
 	// COMMIT of a transaction that wrote several tables, so that no write
 	// comes between its checks and its changes.
 	dmlMu sync.RWMutex
-	mu    sync.Mutex // guards jobs, snap and openTxs
-	jobs  map[string]*job
-	snap  *snapshot
+	// jobs are the running dataflows, by the name of what they maintain.
+	jobs *jobs.Manager[*job]
+	mu   sync.Mutex // guards snap and openTxs
+	snap *snapshot
 	// openTxs are the transaction blocks holding a snapshot.
 	openTxs map[*transaction]struct{}
 	// roots are the file connector's directories, resolved once.
@@ -132,7 +134,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e := &Engine{
 		cfg: cfg, log: log, mem: memory.NewGoAllocator(), store: store, cat: cat, duck: duck,
-		errors: newSourceErrors(), jobs: map[string]*job{}, recovery: recovery, openTxs: map[*transaction]struct{}{},
+		errors: newSourceErrors(), recovery: recovery, openTxs: map[*transaction]struct{}{},
 	}
 	if len(cps) > 0 {
 		e.cp = cps[0]
@@ -152,6 +154,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	copts := exec.CoordinatorOptions{Interval: cfg.interval(), Commit: e.commit, Logger: log}
 	e.metrics.instrument(&copts)
 	e.coord = exec.NewCoordinator(copts)
+	e.jobs = jobs.NewManager[*job](e.ctx, e.coord)
 	e.coord.Start(e.ctx, last)
 	// No barrier while the jobs start: a view or sink over another job
 	// subscribes to it when it starts, and a barrier that job forwarded
@@ -202,11 +205,9 @@ func (e *Engine) Close(ctx context.Context) error {
 		e.dmlMu.Unlock()
 	}
 	e.cancel()
-	e.mu.Lock()
-	for _, j := range e.jobs {
-		j.wait()
+	if e.jobs != nil {
+		e.jobs.WaitAll()
 	}
-	e.mu.Unlock()
 	var durable uint64
 	if len(errs) == 0 {
 		durable = e.closeCheckpoints(ctx, e.coord.Committed())
@@ -280,11 +281,9 @@ func (e *Engine) commit(_ context.Context, epoch exec.Epoch) error {
 // pokeSinks wakes the delivery of every sink: epoch was committed (0: a
 // checkpoint was written).
 func (e *Engine) pokeSinks(epoch exec.Epoch) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for _, j := range e.jobs {
+	for _, j := range e.jobs.List() {
 		if j.sink != nil {
-			j.sink.poke(epoch)
+			j.sink.Poke(epoch)
 		}
 	}
 }
@@ -292,16 +291,13 @@ func (e *Engine) pokeSinks(epoch exec.Epoch) {
 // stopSinks delivers what the sinks can (committed, and with exactly-once
 // durable) and stops their delivery: the last step of a clean stop.
 func (e *Engine) stopSinks(ctx context.Context) {
-	e.mu.Lock()
-	var sinks []*sinkDriver
-	for _, j := range e.jobs {
-		if j.sink != nil {
-			sinks = append(sinks, j.sink)
-		}
+	if e.jobs == nil {
+		return
 	}
-	e.mu.Unlock()
-	for _, d := range sinks {
-		d.stop(ctx, true)
+	for _, j := range e.jobs.List() {
+		if j.sink != nil {
+			j.sink.Stop(ctx, true)
+		}
 	}
 }
 

@@ -145,13 +145,11 @@ func (e *Engine) failureOf(name string) (ViewFailure, bool) {
 	if f, ok := e.failed.get(name); ok {
 		return f, true
 	}
-	e.mu.Lock()
-	j := e.jobs[name]
-	e.mu.Unlock()
-	if j == nil {
+	j, ok := e.jobs.Get(name)
+	if !ok {
 		return ViewFailure{}, false
 	}
-	if err := j.failure(); err != nil {
+	if err := j.Failure(); err != nil {
 		return e.newFailure(j.obj, err), true
 	}
 	return ViewFailure{}, false
@@ -256,11 +254,11 @@ func (e *Engine) FailedSince(after exec.Epoch) []ViewFailure {
 // failed, recorded or not yet, by name.
 func (e *Engine) currentFailures() []ViewFailure {
 	out := e.failed.list()
-	for _, j := range e.sortedJobs() {
+	for _, j := range e.jobs.List() {
 		if slices.ContainsFunc(out, func(f ViewFailure) bool { return f.Name == j.obj.Name }) {
 			continue
 		}
-		if err := j.failure(); err != nil {
+		if err := j.Failure(); err != nil {
 			out = append(out, e.newFailure(j.obj, err))
 		}
 	}
@@ -319,9 +317,7 @@ func (e *Engine) haltAtStart(o *catalog.Object, backfill bool) (halted bool, err
 // standIn records a job without fragments for o, whose dataflow stays
 // down, so that weir_jobs shows it.
 func (e *Engine) standIn(o *catalog.Object) {
-	e.mu.Lock()
-	e.jobs[o.Name] = &job{obj: o, parallelism: 1, cancel: func() {}}
-	e.mu.Unlock()
+	e.jobs.Put(newJob(o))
 }
 
 // runningAgain forgets the failure of o, whose dataflow has just started:

@@ -2,15 +2,13 @@ package weir
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/dataflow"
 	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/exec/jobs"
 	"github.com/weir-stream/weir/exec/ops"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
@@ -19,73 +17,34 @@ import (
 	"github.com/weir-stream/weir/statestore"
 )
 
-// job is the running dataflow of a table, view, sink or process: its
-// fragments (built from its plan by exec/dataflow), whose last one
-// materializes the relation (or delivers the sink) and whose Broadcast feeds
-// the views over it.
+// job is the engine's record of the running dataflow of a table, view,
+// sink, process or subscription: the dataflow (exec/jobs), whose last
+// fragment materializes the relation (or delivers the sink) and whose
+// Broadcast feeds the views over it, and what the engine keeps beside it.
 type job struct {
+	jobs.Job
 	obj *catalog.Object
-	// frag is the job's last fragment: its Broadcast feeds the views over
-	// the job, and mat (or the sink's operator) runs in it.
-	frag *exec.Fragment
-	// frags are all the job's fragments, frag last.
-	frags []*exec.Fragment
 	// parallelism is how many instances the job's aggregate runs as.
 	parallelism int
 	sources     []jobSource      // the sources of the streams the job reads
 	mat         *ops.Materialize // nil for a sink
 	sink        *sinkDriver      // a sink's delivery
-	ups         []upstream       // the subscriptions to the jobs of the tables and views read
-	cancel      context.CancelFunc
 	// A table's position in the write log (table_log.go).
 	tableLogState
+}
+
+// Dataflow returns the job the manager runs.
+func (j *job) Dataflow() *jobs.Job { return &j.Job }
+
+// newJob returns the record of o's job (its dataflow not built yet).
+func newJob(o *catalog.Object) *job {
+	return &job{Job: jobs.Job{Name: o.Name}, obj: o, parallelism: 1}
 }
 
 // jobSource is the source of a stream a job reads.
 type jobSource struct {
 	src    *guardedSource
 	stream *catalog.Object
-}
-
-// upstream is a job's subscription to the job of a table or view it reads.
-type upstream struct {
-	job   *job
-	input chan exec.Message
-}
-
-// wait returns once every fragment of j has stopped.
-func (j *job) wait() {
-	for _, f := range j.frags {
-		<-f.Done()
-	}
-}
-
-// stopped reports whether every fragment of j has stopped (then failure
-// is final: a fragment stores its error before it reports done).
-func (j *job) stopped() bool {
-	for _, f := range j.frags {
-		select {
-		case <-f.Done():
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// failure returns the error a fragment of j stopped with (nil while they
-// run, or after a clean stop).
-func (j *job) failure() error {
-	for _, f := range j.frags {
-		select {
-		case <-f.Done():
-			if err := f.Err(); err != nil && !errors.Is(err, context.Canceled) {
-				return err
-			}
-		default:
-		}
-	}
-	return nil
 }
 
 // stateStore adapts the state store to the runtime's StateStore.
@@ -137,7 +96,7 @@ func (e *Engine) startObject(ctx context.Context, o *catalog.Object, backfill bo
 	}
 	switch o.Kind {
 	case catalog.Table:
-		return e.startTable(o, backfill)
+		return e.startTable(ctx, o, backfill)
 	case catalog.View:
 	case catalog.Sink:
 		if _, ok := e.processFuncs.Load(o.Name); !ok && o.Options["connector"] == goConnector {
@@ -220,22 +179,23 @@ func (e *Engine) planDefinition(o *catalog.Object) (*planner.StreamPlan, error) 
 
 // startTable runs the fragment of table o: fed by DML (Fragment.Do), it
 // marks the write log's position and materializes the rows.
-func (e *Engine) startTable(o *catalog.Object, backfill bool) error {
-	j := &job{obj: o, parallelism: 1}
+func (e *Engine) startTable(ctx context.Context, o *catalog.Object, backfill bool) error {
+	j := newJob(o)
 	j.mat = ops.NewMaterialize(e.mem, o.RowTable(), o.Name, o.FullSchema(), o.Key, ops.ErrorOnConflict)
+	j.Snapshot = e.snapshotOf(j.mat)
 	if backfill {
 		// A new table holds every record logged so far (none is its): a
 		// replay must not give it the records of a dropped table whose id
 		// it reuses.
 		j.applied.Store(e.lastLSN())
 	}
-	j.frag = exec.NewFragment(exec.FragmentSpec{Name: o.Name, State: stateStore{e.store}, Mem: e.mem, Logger: e.log,
+	f := exec.NewFragment(exec.FragmentSpec{Name: o.Name, State: stateStore{e.store}, Mem: e.mem, Logger: e.log,
 		Ops: []exec.Operator{&lsnMarker{j: j, key: lsnKey(o.RowTable())}, j.mat}})
-	j.frags = []*exec.Fragment{j.frag}
-	e.run(j, nil, e.failureRecorder(o))
-	e.mu.Lock()
-	e.jobs[o.Name] = j
-	e.mu.Unlock()
+	// Fed by DML, the table's fragment is a root.
+	j.Fragments, j.Roots = []*exec.Fragment{f}, []*exec.Fragment{f}
+	if err := e.jobs.Start(ctx, j, true, backfill, e.failureRecorder(o)); err != nil {
+		return err
+	}
 	e.runningAgain(o)
 	return nil
 }
@@ -264,7 +224,7 @@ func (e *Engine) planTables(o *catalog.Object, plan *planner.StreamPlan) (datafl
 // plan. It must be called with the coordinator paused, so that no epoch is
 // in flight while the topology changes.
 func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.StreamPlan, tables dataflow.Binding, backfill bool) error {
-	j := &job{obj: o, parallelism: 1}
+	j := newJob(o)
 	ttl, err := e.viewTTL(o)
 	if err != nil {
 		return err
@@ -278,6 +238,7 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 		j.sink, last = d, op
 	} else {
 		j.mat = ops.NewMaterialize(e.mem, o.RowTable(), o.Name, o.FullSchema(), o.Key, ops.Overwrite)
+		j.Snapshot = e.snapshotOf(j.mat)
 		last = j.mat
 	}
 	df, err := dataflow.Build(dataflow.Spec{
@@ -296,25 +257,17 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 	if err != nil {
 		return err
 	}
-	if df.Upstreams, err = e.upstreams(j, df.Upstreams); err != nil {
+	if err := e.connect(j, df); err != nil {
 		return err
 	}
 	if len(plan.Aggregates()) > 0 {
 		j.parallelism = parallelism(o.Options, plan)
 	}
-	j.frags, j.frag = df.Fragments, df.Output()
-	e.run(j, df.Roots, e.failureRecorder(o))
-	for _, u := range j.ups {
-		if err := u.job.subscribe(ctx, e.mem, u.input, backfill); err != nil {
-			e.stopJob(j)
-			return err
-		}
+	if err := e.jobs.Start(ctx, j, true, backfill, e.failureRecorder(o)); err != nil {
+		return err
 	}
-	e.mu.Lock()
-	e.jobs[o.Name] = j
-	e.mu.Unlock()
 	if j.sink != nil {
-		j.sink.start()
+		j.sink.Start()
 	}
 	e.runningAgain(o)
 	return nil
@@ -329,118 +282,25 @@ func (e *Engine) failureRecorder(o *catalog.Object) func(*exec.Fragment, error) 
 	}
 }
 
-// upstreams finds the running job of each table or view j reads, and
-// records j's subscriptions to them.
-func (e *Engine) upstreams(j *job, ups []dataflow.Upstream) ([]dataflow.Upstream, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for _, u := range ups {
-		up := e.jobs[u.Object.Name]
-		if up == nil {
-			return nil, fmt.Errorf("%s %s is not running", u.Object.Kind, u.Object.Name)
+// connect gives j the fragments of df, and its inputs from the running
+// jobs of the tables and views df reads.
+func (e *Engine) connect(j *job, df *dataflow.Dataflow) error {
+	j.Fragments, j.Roots = df.Fragments, df.Roots
+	for _, u := range df.Upstreams {
+		up, ok := e.jobs.Get(u.Object.Name)
+		if !ok || up.Output() == nil {
+			return sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "%s %s is not running", u.Object.Kind, u.Object.Name)
 		}
-		j.ups = append(j.ups, upstream{job: up, input: u.Input})
+		j.Inputs = append(j.Inputs, jobs.Input{From: up.Dataflow(), Ch: u.Input})
 	}
-	return ups, nil
+	return nil
 }
 
-// run starts the fragments of j and registers them with the coordinator
-// (roots are those with a source). When a fragment stops with an error,
-// every fragment of j stops, j leaves the jobs it reads, and failed is
-// called.
-func (e *Engine) run(j *job, roots []*exec.Fragment, failed func(f *exec.Fragment, err error)) {
-	runCtx, cancel := context.WithCancel(e.ctx)
-	j.cancel = cancel
-	for _, f := range j.frags {
-		go func() {
-			if err := f.Run(runCtx); err != nil && runCtx.Err() == nil {
-				failed(f, err)
-				// One fragment of a job cannot go on without the others
-				// (an exchange or union would block on its input): stop all.
-				cancel()
-				for _, u := range j.ups {
-					e.unsubscribe(u.job, u.input)
-				}
-			}
-		}()
+// snapshotOf returns what backfills a new reader of a relation: mat's rows.
+func (e *Engine) snapshotOf(mat *ops.Materialize) func(context.Context, func(exec.Chunk) error) error {
+	return func(ctx context.Context, emit func(exec.Chunk) error) error {
+		return mat.Snapshot(ctx, e.mem, 1024, emit)
 	}
-	for _, f := range roots {
-		e.coord.AddRoot(f)
-	}
-	if j.obj.Kind == catalog.Table {
-		e.coord.AddRoot(j.frag)
-	}
-	for _, f := range j.frags {
-		e.coord.AddFragment(f)
-	}
-}
-
-// subscribe adds input to the outputs of job j: with backfill, j's current
-// rows first (as inserts), then every later change, with no gap: both
-// happen inside j's goroutine, between two of its messages.
-func (j *job) subscribe(ctx context.Context, mem memory.Allocator, input chan exec.Message, backfill bool) error {
-	if j.frag == nil {
-		return sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "%s %s is not running", j.obj.Kind, j.obj.Name)
-	}
-	return j.frag.Do(ctx, func(ctx context.Context, _ exec.Output) error {
-		if backfill {
-			if err := j.mat.Snapshot(ctx, mem, 1024, func(c exec.Chunk) error {
-				select {
-				case input <- exec.Message{Chunk: c}:
-					return nil
-				case <-ctx.Done():
-					c.Release()
-					return ctx.Err()
-				}
-			}); err != nil {
-				return err
-			}
-		}
-		j.frag.Output().Add(input)
-		return nil
-	})
-}
-
-// removeOutput removes input from the outputs of job j, inside j's
-// goroutine.
-func (j *job) removeOutput(ctx context.Context, input chan exec.Message) {
-	if j.frag == nil {
-		return
-	}
-	_ = j.frag.Do(ctx, func(context.Context, exec.Output) error {
-		j.frag.Output().Remove(input)
-		return nil
-	})
-}
-
-// unsubscribe removes input (a failed job's, or a subscription's) from the
-// outputs of its upstream job up, so that the upstream (and every epoch, FLUSH and DML waiting on it) never
-// blocks on a channel nobody reads. Until the removal has happened inside the
-// upstream's goroutine, what the upstream sends is read and released here.
-func (e *Engine) unsubscribe(up *job, input chan exec.Message) {
-	if up == nil {
-		return
-	}
-	removed := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case m := <-input:
-				m.Chunk.Release()
-			case <-removed:
-				for {
-					select {
-					case m := <-input:
-						m.Chunk.Release()
-					default:
-						return
-					}
-				}
-			}
-		}
-	}()
-	up.removeOutput(e.ctx, input)
-	close(removed)
 }
 
 // viewTTL returns the TTL of view o's groups: its ttl option, else the
@@ -456,25 +316,13 @@ func (e *Engine) viewTTL(o *catalog.Object) (time.Duration, error) {
 	return e.cfg.State.stateTimeout(), nil
 }
 
-// stopJob ends a job's dataflow: it is unsubscribed from its upstream and its
-// fragment stopped. Called with the coordinator paused.
+// stopJob ends a job's dataflow (exec/jobs: Manager.Stop) and its sink's
+// delivery. Called with the coordinator paused.
 func (e *Engine) stopJob(j *job) {
-	for _, u := range j.ups {
-		u.job.removeOutput(e.ctx, u.input)
-	}
-	for _, f := range j.frags {
-		e.coord.Remove(f)
-	}
-	j.cancel()
-	j.wait()
+	e.jobs.Stop(j)
 	if j.sink != nil {
-		j.sink.stop(e.ctx, false)
+		j.sink.Stop(e.ctx, false)
 	}
-	e.mu.Lock()
-	if e.jobs[j.obj.Name] == j {
-		delete(e.jobs, j.obj.Name)
-	}
-	e.mu.Unlock()
 }
 
 // newSource returns the source that reads stream s for view.

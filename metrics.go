@@ -293,9 +293,9 @@ func (c engineCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(descStateBytes, prometheus.GaugeValue, float64(size), o.Name)
 	}
-	for _, j := range e.sortedJobs() {
+	for _, j := range e.jobs.List() {
 		if d := j.sink; d != nil {
-			st := d.snapshotStats()
+			st := d.Stats()
 			active := 0.0
 			if st.Prepared != 0 {
 				active = 1

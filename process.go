@@ -54,10 +54,7 @@ func (e *Engine) Process(ctx context.Context, name, query string, fn ProcessFunc
 	}
 	e.ddl.Lock()
 	defer e.ddl.Unlock()
-	e.mu.Lock()
-	running := e.jobs[cs.Name.Last().Value]
-	e.mu.Unlock()
-	if running != nil {
+	if _, running := e.jobs.Get(cs.Name.Last().Value); running {
 		return nil, sqlstate.Errorf(sqlstate.ObjectInUse, "process %s is running already", name)
 	}
 	name = cs.Name.Last().Value
@@ -126,19 +123,18 @@ func (e *Engine) startProcess(ctx context.Context, o *catalog.Object, plan *plan
 }
 
 func (e *Engine) processor(name string) *Processor {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return &Processor{e: e, name: name, job: e.jobs[name]}
+	j, _ := e.jobs.Get(name)
+	return &Processor{e: e, name: name, job: j}
 }
 
 // Name is the processor's name.
 func (p *Processor) Name() string { return p.name }
 
 // Done is closed when the processor has stopped (Close, or an error).
-func (p *Processor) Done() <-chan struct{} { return p.job.frag.Done() }
+func (p *Processor) Done() <-chan struct{} { return p.job.Output().Done() }
 
 // Err returns why the processor stopped (nil while it runs).
-func (p *Processor) Err() error { return p.job.failure() }
+func (p *Processor) Err() error { return p.job.Failure() }
 
 // Close stops the processor and keeps its state, for a later Process with
 // the same name and query to resume.
@@ -151,10 +147,7 @@ func (p *Processor) Close(ctx context.Context) error {
 		return err
 	}
 	defer resume()
-	e.mu.Lock()
-	j := e.jobs[p.name]
-	e.mu.Unlock()
-	if j == p.job {
+	if j, ok := e.jobs.Get(p.name); ok && j == p.job {
 		e.stopJob(j)
 	}
 	e.processFuncs.Delete(p.name)

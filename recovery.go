@@ -303,15 +303,13 @@ func (e *Engine) checkpointInfo(epoch exec.Epoch) json.RawMessage {
 	for _, o := range e.cat.List(0) {
 		info.Objects = append(info.Objects, CheckpointObject{Name: o.Name, Kind: o.Kind.String(), Pipeline: o.Pipeline, PipelineKeys: o.PipelineKeys})
 	}
-	e.mu.Lock()
-	for name, j := range e.jobs {
+	for _, j := range e.jobs.List() {
 		for _, s := range j.sources {
 			if pos, ok := s.src.positionAt(epoch); ok {
-				info.Sources = append(info.Sources, CheckpointSource{View: name, Stream: s.stream.Name, Position: pos})
+				info.Sources = append(info.Sources, CheckpointSource{View: j.Name, Stream: s.stream.Name, Position: pos})
 			}
 		}
 	}
-	e.mu.Unlock()
 	slices.SortFunc(info.Sources, func(a, b CheckpointSource) int { return cmp.Compare(a.View, b.View) })
 	data, _ := json.Marshal(info)
 	return data

@@ -95,10 +95,7 @@ func (s *Session) resumeView(ctx context.Context, st *sql.AlterViewResume) (*Res
 						e.recordFailure(v, err)
 					}
 					for _, d := range victims {
-						e.mu.Lock()
-						running := e.jobs[d.Name] != nil
-						e.mu.Unlock()
-						if !running {
+						if _, running := e.jobs.Get(d.Name); !running {
 							_, _ = e.haltAtStart(d, false)
 						}
 					}

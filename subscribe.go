@@ -83,7 +83,7 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 		return nil, err
 	}
 	defer resume()
-	s.j = &job{obj: &catalog.Object{Name: s.name, Kind: catalog.Sink}, parallelism: 1}
+	s.j = newJob(&catalog.Object{Name: s.name, Kind: catalog.Sink})
 	df, err := dataflow.Build(dataflow.Spec{
 		Name: s.name, Plan: plan, Tables: tables, Last: chunkCallback(fn), TTL: e.cfg.State.stateTimeout(),
 		NewSource: func(stream *catalog.Object, table statestore.TableID) (exec.Source, error) {
@@ -99,20 +99,16 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 	if err != nil {
 		return nil, err
 	}
-	// Over a table or view: its current rows first, then every change,
-	// from its job's goroutine, so that nothing falls in between.
-	if _, err := e.upstreams(s.j, df.Upstreams); err != nil {
-		return nil, sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "%v", err)
+	if err := e.connect(s.j, df); err != nil {
+		return nil, err
 	}
-	s.j.frags, s.j.frag = df.Fragments, df.Output()
-	e.run(s.j, df.Roots, func(f *exec.Fragment, err error) {
+	// Over a table or view: its current rows first, then every change,
+	// from its job's goroutine, so that nothing falls in between. A
+	// subscription is not found by name.
+	if err := e.jobs.Start(ctx, s.j, false, true, func(f *exec.Fragment, err error) {
 		e.log.Error("subscription stopped", "subscription", s.name, "fragment", f.Name(), "err", err)
-	})
-	for _, u := range s.j.ups {
-		if err := u.job.subscribe(ctx, e.mem, u.input, true); err != nil {
-			e.stopJob(s.j)
-			return nil, err
-		}
+	}); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -123,11 +119,11 @@ func (s *Subscription) Name() string { return s.name }
 // Done is closed when the subscription has stopped: after Close or an
 // error. (At the end of a bounded stream it keeps running, idle, until
 // Close: Progress reports a lag of 0 then.)
-func (s *Subscription) Done() <-chan struct{} { return s.j.frag.Done() }
+func (s *Subscription) Done() <-chan struct{} { return s.j.Output().Done() }
 
 // Err returns why the subscription stopped (nil while it runs or after a
 // clean end).
-func (s *Subscription) Err() error { return s.j.failure() }
+func (s *Subscription) Err() error { return s.j.Failure() }
 
 // Progress reports how far the subscription's source has read (a
 // subscription over a table or view has no source: a lag of 0).

@@ -142,25 +142,13 @@ func (e *Engine) systemRelation(name string, may objectFilter) (adhoc.Relation, 
 	}}, true
 }
 
-// sortedJobs returns the running jobs ordered by name.
-func (e *Engine) sortedJobs() []*job {
-	e.mu.Lock()
-	jobs := make([]*job, 0, len(e.jobs))
-	for _, j := range e.jobs {
-		jobs = append(jobs, j)
-	}
-	e.mu.Unlock()
-	slices.SortFunc(jobs, func(a, b *job) int { return strings.Compare(a.obj.Name, b.obj.Name) })
-	return jobs
-}
-
 func fillJobs(e *Engine, b *array.RecordBuilder, may objectFilter) {
-	for _, j := range e.sortedJobs() {
+	for _, j := range e.jobs.List() {
 		if !may(j.obj.Name) {
 			continue
 		}
 		status, msg := "running", ""
-		if j.stopped() {
+		if j.Stopped() {
 			status = "stopped"
 			if f, ok := e.failureOf(j.obj.Name); ok {
 				status, msg = "failed", f.Error
@@ -177,12 +165,12 @@ func fillJobs(e *Engine, b *array.RecordBuilder, may objectFilter) {
 			b.Field(3).(*array.StringBuilder).Append(msg)
 		}
 		b.Field(4).(*array.Int32Builder).Append(int32(j.parallelism))
-		b.Field(5).(*array.Int32Builder).Append(int32(len(j.frags)))
+		b.Field(5).(*array.Int32Builder).Append(int32(len(j.Fragments)))
 	}
 }
 
 func fillSources(e *Engine, b *array.RecordBuilder, may objectFilter) {
-	for _, j := range e.sortedJobs() {
+	for _, j := range e.jobs.List() {
 		for _, s := range j.sources {
 			fillSource(e, b, may, j, s)
 		}
@@ -309,12 +297,12 @@ func fillDeadLetters(e *Engine, b *array.RecordBuilder, may objectFilter) {
 
 func fillSinks(e *Engine, b *array.RecordBuilder, may objectFilter) {
 	committed := e.coord.Committed()
-	for _, j := range e.sortedJobs() {
+	for _, j := range e.jobs.List() {
 		d := j.sink
 		if d == nil || !may(j.obj.Name) {
 			continue
 		}
-		st := d.snapshotStats()
+		st := d.Stats()
 		b.Field(0).(*array.StringBuilder).Append(d.name)
 		b.Field(1).(*array.StringBuilder).Append(d.spec.connector)
 		b.Field(2).(*array.StringBuilder).Append(string(d.spec.typ))

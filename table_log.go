@@ -294,13 +294,11 @@ func (e *Engine) noteCommitted(epoch exec.Epoch, w exec.StateWriter) error {
 		return nil
 	}
 	marked := map[statestore.TableID]uint64{}
-	e.mu.Lock()
-	for _, j := range e.jobs {
+	for _, j := range e.jobs.List() {
 		if j.obj.Kind == catalog.Table {
 			marked[j.obj.RowTable()] = j.marked.Load()
 		}
 	}
-	e.mu.Unlock()
 	t := e.tlog
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -369,18 +367,16 @@ func (e *Engine) replayTableLog(ctx context.Context) error {
 		return nil
 	}
 	byTable := map[statestore.TableID]*job{}
-	e.mu.Lock()
-	for _, j := range e.jobs {
+	for _, j := range e.jobs.List() {
 		if j.obj.Kind == catalog.Table {
 			byTable[j.obj.RowTable()] = j
 		}
 	}
-	e.mu.Unlock()
 	// A table's LSN is loaded when its fragment opens its operators, in the
 	// fragment's goroutine: an empty Do waits for that.
 	var highest uint64
 	for _, j := range byTable {
-		if err := j.frag.Do(ctx, func(context.Context, exec.Output) error { return nil }); err != nil {
+		if err := j.Output().Do(ctx, func(context.Context, exec.Output) error { return nil }); err != nil {
 			return fmt.Errorf("table %s: %w", j.obj.Name, err)
 		}
 		highest = max(highest, j.applied.Load())
@@ -466,7 +462,7 @@ func (e *Engine) replayChanges(ctx context.Context, j *job, p tableChanges, lsn 
 	}
 	batch := dec.NewBatch()
 	pushed := false
-	err := j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
+	err := j.Output().Do(ctx, func(ctx context.Context, in exec.Output) error {
 		pushed = true
 		if err := in.Push(ctx, exec.Chunk{Batch: batch, Ops: p.ops}); err != nil {
 			return err

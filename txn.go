@@ -390,10 +390,8 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 		if !ok || cur.RowTable() != o.RowTable() {
 			return nil, errTableGone(o)
 		}
-		s.e.mu.Lock()
-		j := s.e.jobs[o.Name]
-		s.e.mu.Unlock()
-		if j == nil || j.mat == nil || j.obj.RowTable() != o.RowTable() {
+		j, ok := s.e.jobs.Get(o.Name)
+		if !ok || j.mat == nil || j.obj.RowTable() != o.RowTable() {
 			return nil, errTableGone(o)
 		}
 		lo, hi := statestore.TableSpan(o.RowTable())
@@ -428,7 +426,7 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 		p := parts[0]
 		var lsn uint64
 		s.e.dmlMu.RLock()
-		err := p.j.frag.Do(ctx, func(ctx context.Context, in exec.Output) error {
+		err := p.j.Output().Do(ctx, func(ctx context.Context, in exec.Output) error {
 			if err := s.checkTxPart(tx, p); err != nil {
 				return err
 			}
@@ -460,7 +458,7 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 		}
 		defer resume()
 		for _, p := range parts {
-			err := p.j.frag.Do(ctx, func(context.Context, exec.Output) error { return s.checkTxPart(tx, p) })
+			err := p.j.Output().Do(ctx, func(context.Context, exec.Output) error { return s.checkTxPart(tx, p) })
 			if errors.Is(err, exec.ErrFragmentEnded) {
 				return errTableGone(p.o)
 			}
@@ -476,7 +474,7 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 		var jobs []*job
 		var applyErr error
 		for _, p := range parts {
-			applyErr = p.j.frag.Do(applyCtx, func(ctx context.Context, in exec.Output) error {
+			applyErr = p.j.Output().Do(applyCtx, func(ctx context.Context, in exec.Output) error {
 				chunk, err := s.txChunk(tx, p)
 				if err != nil || chunk.Batch == nil {
 					return err
