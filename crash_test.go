@@ -247,6 +247,9 @@ func TestCrashRecovery(t *testing.T) {
 			mustExec(t, conn, `CREATE TABLE notes (round INT PRIMARY KEY)`)
 			mustExec(t, conn, fmt.Sprintf(`CREATE STREAM orders (k INT, v BIGINT) WITH (connector = 'kafka', topic = 'orders', brokers = '%s', format = 'json')`, cluster.ListenAddrs()[0]))
 			mustExec(t, conn, `CREATE MATERIALIZED VIEW order_totals WITH (parallelism = 2) AS SELECT k, count(*) AS n, sum(v) AS s FROM orders GROUP BY k`)
+			// Both streams through one union: two sources, barriers
+			// aligned across them, both positions in every checkpoint.
+			mustExec(t, conn, `CREATE MATERIALIZED VIEW both_k WITH (parallelism = 2) AS SELECT k, count(*) AS n, sum(v) AS s FROM (SELECT k, v FROM ev UNION ALL SELECT k, v FROM orders) AS u GROUP BY k`)
 			// Sinks: every order once into a topic; the totals as upserts;
 			// every file record once into files.
 			mustExec(t, conn, fmt.Sprintf(`CREATE SINK orders_out AS SELECT k, v FROM orders WITH (connector = 'kafka', topic = 'orders_out', brokers = '%s')`, cluster.ListenAddrs()[0]))
@@ -310,6 +313,9 @@ func TestCrashRecovery(t *testing.T) {
 		if strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("per_k after %d crashes differs from DuckDB over the file\nweir:   %v\nduckdb: %v", rounds, got, want)
 		}
+		if got, want := queryText(t, conn, `SELECT k, n, s FROM both_k ORDER BY k`), sumPerK(want, wantOrders); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("both_k (the union of both streams) after %d crashes\nweir: %v\nwant: %v", rounds, got, want)
+		}
 		if !fresh {
 			checkSinksAfterCrashes(t, conn, cluster, sinkDir, kafkaTotal, total, wantOrders)
 		}
@@ -368,6 +374,27 @@ func duckPerK(t *testing.T, csvPath string) []string {
 		want = append(want, fmt.Sprintf("%d %d %d", k, n, s))
 	}
 	return want
+}
+
+// sumPerK adds rows "k n s" of a and b by k, in the order of k.
+func sumPerK(a, b []string) []string {
+	sums := map[int64][2]int64{}
+	for _, row := range append(append([]string(nil), a...), b...) {
+		var k, n, s int64
+		fmt.Sscanf(row, "%d %d %d", &k, &n, &s)
+		cur := sums[k]
+		sums[k] = [2]int64{cur[0] + n, cur[1] + s}
+	}
+	keys := make([]int64, 0, len(sums))
+	for k := range sums {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = fmt.Sprintf("%d %d %d", k, sums[k][0], sums[k][1])
+	}
+	return out
 }
 
 // containsAll reports whether every string of want is in got.
