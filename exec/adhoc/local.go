@@ -13,7 +13,7 @@ import (
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/expr"
-	"github.com/weir-stream/weir/exec/ops"
+	"github.com/weir-stream/weir/exec/dataflow"
 	"github.com/weir-stream/weir/planner"
 )
 
@@ -100,13 +100,9 @@ func runNode(ctx context.Context, mem memory.Allocator, n planner.Node, scan Sca
 		}
 		return []arrow.RecordBatch{b}, nil
 	case *planner.Filter:
-		return runOperator(ctx, mem, n.Input, scan, ops.NewFilter(mem, n.Pred))
+		return runStateless(ctx, mem, n.Input, scan, &planner.StreamFilter{Pred: n.Pred})
 	case *planner.Project:
-		names := make([]string, len(n.Cols))
-		for i, c := range n.Cols {
-			names[i] = c.Name
-		}
-		return runOperator(ctx, mem, n.Input, scan, ops.NewProject(mem, n.Exprs, names))
+		return runStateless(ctx, mem, n.Input, scan, &planner.StreamProject{Exprs: n.Exprs, Cols: n.Cols})
 	case *planner.Sort:
 		in, err := runNode(ctx, mem, n.Input, scan)
 		if err != nil {
@@ -134,20 +130,30 @@ func runNode(ctx context.Context, mem memory.Allocator, n planner.Node, scan Sca
 // other, as batches of the union's schema (the inputs name their columns
 // each their own way).
 func runUnion(ctx context.Context, mem memory.Allocator, n *planner.Union, scan ScanFunc) ([]arrow.RecordBatch, error) {
-	schema := planner.Schema(n).Arrow()
+	op, err := dataflow.Stateless(&planner.StreamUnion{Cols: n.Cols}, mem)
+	if err != nil {
+		return nil, err
+	}
 	var out []arrow.RecordBatch
 	for _, input := range n.Inputs {
-		in, err := runNode(ctx, mem, input, scan)
+		in, err := runOperator(ctx, mem, input, scan, op)
 		if err != nil {
 			releaseBatches(out)
 			return nil, err
 		}
-		for _, b := range in {
-			out = append(out, array.NewRecordBatch(schema, b.Columns(), b.NumRows()))
-		}
-		releaseBatches(in)
+		out = append(out, in...)
 	}
 	return out, nil
+}
+
+// runStateless runs the operator a view would run for node (exec/dataflow:
+// Stateless) over every row of input.
+func runStateless(ctx context.Context, mem memory.Allocator, input planner.Node, scan ScanFunc, node planner.StreamNode) ([]arrow.RecordBatch, error) {
+	op, err := dataflow.Stateless(node, mem)
+	if err != nil {
+		return nil, err
+	}
+	return runOperator(ctx, mem, input, scan, op)
 }
 
 // runOperator runs op over every row of input, as inserts, and returns what

@@ -170,10 +170,12 @@ func (b *builder) buildNode(n planner.StreamNode) (*stage, error) {
 		ch := make(chan exec.Message, ChannelBuffer)
 		b.df.Upstreams = append(b.df.Upstreams, Upstream{Object: n.Object, Input: ch})
 		return &stage{inputs: []<-chan exec.Message{ch}}, nil
-	case *planner.StreamFilter:
-		return b.then(n.Input, ops.NewFilter(mem, n.Pred))
-	case *planner.StreamProject:
-		return b.then(n.Input, ops.NewProject(mem, n.Exprs, names(n.Cols)))
+	case *planner.StreamFilter, *planner.StreamProject:
+		op, err := Stateless(n, mem)
+		if err != nil {
+			return nil, err
+		}
+		return b.then(n.Inputs()[0], op)
 	case *planner.StreamHashAgg:
 		if b.spec.Parallelism > 1 {
 			return b.parallelAgg(n)
@@ -193,9 +195,30 @@ func (b *builder) buildNode(n planner.StreamNode) (*stage, error) {
 			}
 			inputs = append(inputs, b.readFrom(b.close(s, b.branchName(), nil)).inputs...)
 		}
-		return &stage{inputs: inputs, ops: []exec.Operator{ops.NewUnion(schemaOf(n.Columns()))}}, nil
+		op, err := Stateless(n, mem)
+		if err != nil {
+			return nil, err
+		}
+		return &stage{inputs: inputs, ops: []exec.Operator{op}}, nil
 	}
 	return nil, fmt.Errorf("dataflow: no operator for plan node %T", n)
+}
+
+// Stateless returns the operator of a node that keeps no state — a filter,
+// a projection, a union — as the builder puts it in a dataflow. Ad-hoc
+// queries (exec/adhoc) run the same operators over a snapshot's rows, so a
+// query answers, and fails, as a view would. Only the node's own fields
+// are read, not its inputs.
+func Stateless(n planner.StreamNode, mem memory.Allocator) (exec.Operator, error) {
+	switch n := n.(type) {
+	case *planner.StreamFilter:
+		return ops.NewFilter(mem, n.Pred), nil
+	case *planner.StreamProject:
+		return ops.NewProject(mem, n.Exprs, names(n.Cols)), nil
+	case *planner.StreamUnion:
+		return ops.NewUnion(schemaOf(n.Columns())), nil
+	}
+	return nil, fmt.Errorf("dataflow: %T is not a stateless operator", n)
 }
 
 // then returns the stage of in followed by op.
