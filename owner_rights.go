@@ -1,9 +1,6 @@
 package weir
 
 import (
-	"reflect"
-	"slices"
-
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
 )
@@ -37,7 +34,8 @@ func (e *Engine) checkOwnerReads(o *catalog.Object) error {
 			return nil
 		}
 		seen[o.Name] = true
-		for _, name := range relationsRead(o) {
+		// Uses names every relation the recorded plan reads.
+		for _, name := range o.Uses {
 			r, ok := e.cat.Get(name)
 			if !ok {
 				continue
@@ -54,35 +52,4 @@ func (e *Engine) checkOwnerReads(o *catalog.Object) error {
 		return nil
 	}
 	return check(o)
-}
-
-// relationsRead returns the names of the relations the definition of o, a
-// view or a sink, reads: in its query's FROM clauses, joins and subqueries,
-// or a sink's FROM.
-func relationsRead(o *catalog.Object) []string {
-	names := slices.Clone(o.Uses)
-	add := func(n sql.ObjectName) {
-		if name := n.Last().Value; !slices.Contains(names, name) {
-			names = append(names, name)
-		}
-	}
-	st, err := sql.ParseOne(o.Definition)
-	if err != nil {
-		return names
-	}
-	var query *sql.Select
-	switch st := st.(type) {
-	case *sql.CreateView:
-		query = st.Query
-	case *sql.CreateSink:
-		if st.Query == nil {
-			add(st.From)
-			return names
-		}
-		query = st.Query
-	default:
-		return names
-	}
-	walkTableNames(reflect.ValueOf(query), func(t *sql.TableName) { add(t.Name) })
-	return names
 }
