@@ -8,6 +8,7 @@ import (
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/dataflow"
 	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/exec/sourceguard"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
@@ -107,7 +108,7 @@ func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Resu
 		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Pos, "connector \"%s\" is not supported (%s)", opts["connector"], connectors.SourceNames())
 	}
 	opts["connector"] = name
-	if _, err := parseErrorPolicy(opts); err != nil {
+	if _, err := sourceguard.ParsePolicy(opts); err != nil {
 		return nil, err
 	}
 	cols, warnings, err := e.connectStream(ctx, conn, st, opts, declared)
@@ -326,7 +327,7 @@ func (e *Engine) stopAndClear(objs []*catalog.Object, then func(w exec.StateWrit
 		if j, ok := e.jobs.Get(v.Name); ok {
 			e.stopJob(j)
 		}
-		e.errors.forget(v.Name)
+		e.errors.Forget(v.Name)
 		err := e.writeNow(func(w exec.StateWriter) error {
 			for _, t := range v.StateTables {
 				lo, hi := statestore.TableSpan(t)

@@ -16,6 +16,7 @@ import (
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/adhoc"
 	"github.com/weir-stream/weir/exec/jobs"
+	"github.com/weir-stream/weir/exec/sourceguard"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/statestore"
 )
@@ -31,7 +32,7 @@ type Engine struct {
 	cat    *catalog.Catalog
 	coord  *exec.Coordinator
 	duck   *adhoc.Engine
-	errors *sourceErrors
+	errors *sourceguard.ErrorCounts
 	// cp writes checkpoints (nil with backend memory or checkpoints off);
 	// recovery says how the state was obtained at Open.
 	cp       *statestore.Checkpointer
@@ -134,7 +135,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e := &Engine{
 		cfg: cfg, log: log, mem: memory.NewGoAllocator(), store: store, cat: cat, duck: duck,
-		errors: newSourceErrors(), recovery: recovery, openTxs: map[*transaction]struct{}{},
+		errors: sourceguard.NewErrorCounts(), recovery: recovery, openTxs: map[*transaction]struct{}{},
 	}
 	if len(cps) > 0 {
 		e.cp = cps[0]

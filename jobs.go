@@ -10,6 +10,7 @@ import (
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/exec/jobs"
 	"github.com/weir-stream/weir/exec/ops"
+	"github.com/weir-stream/weir/exec/sourceguard"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
@@ -43,7 +44,7 @@ func newJob(o *catalog.Object) *job {
 
 // jobSource is the source of a stream a job reads.
 type jobSource struct {
-	src    *guardedSource
+	src    *sourceguard.Source
 	stream *catalog.Object
 }
 
@@ -326,27 +327,22 @@ func (e *Engine) stopJob(j *job) {
 }
 
 // newSource returns the source that reads stream s for view.
-func (e *Engine) newSource(s *catalog.Object, view string, table statestore.TableID) (*guardedSource, error) {
+func (e *Engine) newSource(s *catalog.Object, view string, table statestore.TableID) (*sourceguard.Source, error) {
 	conn, ok := connectors.Source(s.Options["connector"])
 	if !ok {
 		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "connector %q is not supported", s.Options["connector"])
 	}
-	policy, err := parseErrorPolicy(s.Options)
+	policy, err := sourceguard.ParsePolicy(s.Options)
 	if err != nil {
 		return nil, err
 	}
-	g := &guardedSource{name: s.Name, policy: policy, prefix: deadLetterPrefix(table)}
-	src, err := e.newConnectorSource(conn, s, statestore.AppendKey(nil, table, 0, []byte("offset")), e.errors.sink(s.Name, view, g))
+	g := sourceguard.New(s.Name, policy, table)
+	src, err := e.newConnectorSource(conn, s, statestore.AppendKey(nil, table, 0, []byte("offset")), e.errors.For(s.Name, view, g))
 	if err != nil {
 		return nil, err
 	}
-	g.Source = src
+	g.Wrap(src)
 	return g, nil
-}
-
-// deadLetterPrefix is where the source state table holds dead letters.
-func deadLetterPrefix(table statestore.TableID) []byte {
-	return statestore.AppendKey(nil, table, 0, []byte("dlq/"))
 }
 
 func seq(n int) []int {

@@ -309,7 +309,7 @@ func (c engineCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descSinkLag, prometheus.GaugeValue, st.LastLag.Seconds(), d.name)
 		}
 		for _, s := range j.sources {
-			p, ok := s.src.progress()
+			p, ok := s.src.Progress()
 			if !ok {
 				continue
 			}

@@ -305,7 +305,7 @@ func (e *Engine) checkpointInfo(epoch exec.Epoch) json.RawMessage {
 	}
 	for _, j := range e.jobs.List() {
 		for _, s := range j.sources {
-			if pos, ok := s.src.positionAt(epoch); ok {
+			if pos, ok := s.src.PositionAt(epoch); ok {
 				info.Sources = append(info.Sources, CheckpointSource{View: j.Name, Stream: s.stream.Name, Position: pos})
 			}
 		}

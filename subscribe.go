@@ -131,7 +131,7 @@ func (s *Subscription) Progress() exec.SourceProgress {
 	if len(s.j.sources) == 0 {
 		return exec.SourceProgress{Bytes: -1}
 	}
-	if p, ok := s.j.sources[0].src.progress(); ok {
+	if p, ok := s.j.sources[0].src.Progress(); ok {
 		return p
 	}
 	return exec.SourceProgress{Lag: -1, Bytes: -1}
@@ -146,7 +146,7 @@ func (s *Subscription) Close(ctx context.Context) error {
 			defer resume()
 		}
 		e.stopJob(s.j)
-		e.errors.forget(s.name)
+		e.errors.Forget(s.name)
 		s.err = e.writeNow(func(w exec.StateWriter) error {
 			for _, t := range s.tables {
 				lo, hi := statestore.TableSpan(t)

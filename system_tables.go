@@ -2,7 +2,6 @@ package weir
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/adhoc"
+	"github.com/weir-stream/weir/exec/sourceguard"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql/types"
 	"github.com/weir-stream/weir/statestore"
@@ -184,11 +184,11 @@ func fillSource(e *Engine, b *array.RecordBuilder, may objectFilter, j *job, s j
 	if !may(j.obj.Name) || !may(s.stream.Name) {
 		return
 	}
-	p, ok := g.progress()
+	p, ok := g.Progress()
 	if !ok {
 		return
 	}
-	rate := g.rate.perSecond()
+	rate := g.Rate()
 	b.Field(0).(*array.StringBuilder).Append(j.obj.Name)
 	b.Field(1).(*array.StringBuilder).Append(s.stream.Name)
 	b.Field(2).(*array.StringBuilder).Append(s.stream.Options["connector"])
@@ -228,30 +228,16 @@ func fillSource(e *Engine, b *array.RecordBuilder, may objectFilter, j *job, s j
 }
 
 func fillSourceErrors(e *Engine, b *array.RecordBuilder, may objectFilter) {
-	s := e.errors
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ids := make([]sourceID, 0, len(s.byID))
-	for id := range s.byID {
-		ids = append(ids, id)
-	}
-	slices.SortFunc(ids, func(a, b sourceID) int {
-		if c := strings.Compare(a.stream, b.stream); c != 0 {
-			return c
-		}
-		return strings.Compare(a.view, b.view)
-	})
-	for _, id := range ids {
-		if !may(id.view) || !may(id.stream) {
+	for _, c := range e.errors.Snapshot() { // by stream and view
+		if !may(c.View) || !may(c.Stream) {
 			continue
 		}
-		c := s.byID[id]
-		b.Field(0).(*array.StringBuilder).Append(id.stream)
-		b.Field(1).(*array.StringBuilder).Append(id.view)
-		b.Field(2).(*array.Int64Builder).Append(c.count)
-		b.Field(3).(*array.StringBuilder).Append(c.lastError)
-		b.Field(4).(*array.Int64Builder).Append(c.lastLine)
-		b.Field(5).(*array.Int64Builder).Append(c.lastOffset)
+		b.Field(0).(*array.StringBuilder).Append(c.Stream)
+		b.Field(1).(*array.StringBuilder).Append(c.View)
+		b.Field(2).(*array.Int64Builder).Append(c.Count)
+		b.Field(3).(*array.StringBuilder).Append(c.LastError)
+		b.Field(4).(*array.Int64Builder).Append(c.LastLine)
+		b.Field(5).(*array.Int64Builder).Append(c.LastOffset)
 	}
 }
 
@@ -268,19 +254,14 @@ func fillDeadLetters(e *Engine, b *array.RecordBuilder, may objectFilter) {
 		if !ok || up.Kind != catalog.Stream || len(v.StateTables) == 0 || !may(v.Name) || !may(up.Name) {
 			continue
 		}
-		prefix := deadLetterPrefix(v.StateTables[len(v.StateTables)-1])
-		_ = snap.snap.Scan(prefix, statestore.PrefixEnd(prefix), func(k, val []byte) (bool, error) {
-			if len(k) != len(prefix)+8 {
-				return true, nil // the sequence counter
-			}
-			r, err := decodeBadRecord(val)
+		_ = sourceguard.DeadLetters(snap.snap, v.StateTables[len(v.StateTables)-1], func(seq uint64, r sourceguard.BadRecord, err error) bool {
 			if err != nil {
 				e.log.Warn("unreadable dead letter", "view", v.Name, "err", err)
-				return true, nil
+				return true
 			}
 			b.Field(0).(*array.StringBuilder).Append(up.Name)
 			b.Field(1).(*array.StringBuilder).Append(v.Name)
-			b.Field(2).(*array.Int64Builder).Append(int64(binary.BigEndian.Uint64(k[len(prefix):])))
+			b.Field(2).(*array.Int64Builder).Append(int64(seq))
 			if r.Partition < 0 {
 				b.Field(3).AppendNull()
 			} else {
@@ -290,7 +271,7 @@ func fillDeadLetters(e *Engine, b *array.RecordBuilder, may objectFilter) {
 			b.Field(5).(*array.StringBuilder).Append(r.Err)
 			b.Field(6).(*array.BinaryBuilder).Append(r.Raw)
 			b.Field(7).(*array.TimestampBuilder).Append(arrow.Timestamp(r.At.UnixMicro()))
-			return true, nil
+			return true
 		})
 	}
 }
