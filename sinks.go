@@ -32,6 +32,7 @@ func sinkConnectorOptions(opts map[string]string) map[string]string {
 type sinkSpec struct {
 	connector   string
 	conn        *connector.Sink
+	config      connector.SinkConfig // the connector's configuration of the sink
 	typ         format.SinkType
 	format      string
 	names       []string // the visible columns
@@ -45,8 +46,8 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 	opts := optionMap(st.Options)
 	// The destination is looked up before the DDL lock is taken (a Kafka
 	// sink's brokers may take seconds to answer), unless the statement
-	// fails anyway; its answer is used in its place below.
-	var looked any
+	// fails anyway; the configuration that keeps the answer is used below.
+	var looked connector.SinkConfig
 	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE SINK"); res == nil && err == nil && s.sinkQueryBinds(st) {
 		looked = lookupSinkDestination(ctx, opts)
 	}
@@ -63,12 +64,12 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 	if err != nil {
 		return nil, at(err, st.Pos)
 	}
-	spec, err := e.sinkSpecOf(st.Name.Last().Value, opts, plan, st.Pos)
+	spec, err := e.sinkSpecOf(st.Name.Last().Value, opts, plan, st.Pos, looked)
 	if err != nil {
 		return nil, err
 	}
-	if spec.conn.CheckNew != nil {
-		if err := spec.conn.CheckNew(connectorEnv{e}, st.Name.Last().Value, sinkConnectorOptions(opts)); err != nil {
+	if c, ok := spec.config.(connector.NewSinkChecker); ok {
+		if err := c.CheckNew(connectorEnv{e}, st.Name.Last().Value); err != nil {
 			return nil, err
 		}
 	}
@@ -83,14 +84,14 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 	}
 	var notices []string
 	var made string
-	if spec.conn.Provision != nil {
+	if p, ok := spec.config.(connector.Provisioner); ok {
 		// The destination (a Kafka topic) is made last, after what can
 		// refuse the sink: a sink over a failed relation is refused when
 		// it starts.
 		if ferr := e.inputsFailure(plan); ferr != nil {
 			return nil, ferr
 		}
-		if notices, made, err = spec.conn.Provision(ctx, sinkConnectorOptions(opts), looked); err != nil {
+		if notices, made, err = p.Provision(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -110,15 +111,24 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 	return res, err
 }
 
-// lookupSinkDestination asks the connector of a new sink about its
-// destination before the DDL lock is taken (see connector.Sink.Lookup):
-// nil when it has nothing to ask, or opts name no sink connector.
-func lookupSinkDestination(ctx context.Context, opts map[string]string) any {
+// lookupSinkDestination configures a new sink before the DDL lock is
+// taken and, when its connector provisions a destination, looks the
+// destination up (connector.Provisioner). It returns the configuration,
+// which keeps the answer, or nil when the options are not a sink
+// connector's or not valid (the statement then fails under the lock).
+func lookupSinkDestination(ctx context.Context, opts map[string]string) connector.SinkConfig {
 	c, ok := connectors.Sink(strings.ToLower(opts["connector"]))
-	if !ok || c.Lookup == nil {
+	if !ok {
 		return nil
 	}
-	return c.Lookup(ctx, sinkConnectorOptions(opts))
+	config, err := c.Configure(sinkConnectorOptions(opts))
+	if err != nil {
+		return nil
+	}
+	if p, ok := config.(connector.Provisioner); ok {
+		p.Lookup(ctx)
+	}
+	return config
 }
 
 // sinkQueryBinds says whether the query of CREATE SINK st binds against the
@@ -140,8 +150,9 @@ func sinkQuery(st *sql.CreateSink) *sql.Select {
 }
 
 // sinkSpecOf checks a sink's options against its query and returns its
-// spec. Errors point at pos.
-func (e *Engine) sinkSpecOf(name string, opts map[string]string, plan *planner.StreamPlan, pos sql.Pos) (sinkSpec, error) {
+// spec. Errors point at pos. config, when not nil, is the connector's
+// configuration of opts, made already.
+func (e *Engine) sinkSpecOf(name string, opts map[string]string, plan *planner.StreamPlan, pos sql.Pos, config connector.SinkConfig) (sinkSpec, error) {
 	bad := func(key, format string, args ...any) *sqlstate.Error {
 		return sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, pos, format, args...).WithDetail("option: " + key)
 	}
@@ -243,18 +254,19 @@ func (e *Engine) sinkSpecOf(name string, opts map[string]string, plan *planner.S
 	if _, ok := opts["schema.registry"]; ok && spec.format != "avro" {
 		return spec, bad("schema.registry", "schema.registry is for format 'avro'")
 	}
-	if conn.Check != nil {
-		if err := conn.Check(sinkConnectorOptions(opts)); err != nil {
+	if config == nil {
+		var err error
+		if config, err = conn.Configure(sinkConnectorOptions(opts)); err != nil {
 			return spec, at(err, pos)
 		}
 	}
+	spec.config = config
 	return spec, nil
 }
 
 // newSinkWriter returns the writer of sink o.
 func (e *Engine) newSinkWriter(o *catalog.Object, spec sinkSpec) (exec.SinkWriter, error) {
-	return spec.conn.New(connectorEnv{e}, connector.SinkSpec{Name: o.Name, Options: sinkConnectorOptions(o.Options),
-		Format: spec.format, ExactlyOnce: spec.exactlyOnce, Log: o.StateTables[0]})
+	return spec.config.NewWriter(connectorEnv{e}, connector.SinkSpec{Name: o.Name, Format: spec.format, ExactlyOnce: spec.exactlyOnce, Log: o.StateTables[0]})
 }
 
 // sinkOperator returns the last operator of sink o's dataflow and the
@@ -268,7 +280,7 @@ func (e *Engine) sinkOperator(o *catalog.Object, plan *planner.StreamPlan) (exec
 		}
 		return &processOperator{fn: fn.(ProcessFunc), st: &State{table: o.StateTables[0]}}, nil, nil
 	}
-	spec, err := e.sinkSpecOf(o.Name, o.Options, plan, 0)
+	spec, err := e.sinkSpecOf(o.Name, o.Options, plan, 0, nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -63,8 +63,8 @@ func (r *Registry) AddSource(s Source) {
 // other sink connector.
 func (r *Registry) AddSink(s Sink) {
 	checkName(s.Name, r.sinks[s.Name] != nil)
-	if s.New == nil || (s.Options == nil && s.Check == nil) {
-		panic(fmt.Sprintf("connector: sink %q needs New, and Check when it takes any option", s.Name))
+	if s.Configure == nil {
+		panic(fmt.Sprintf("connector: sink %q needs Configure", s.Name))
 	}
 	r.sinks[s.Name] = &s
 }

@@ -21,7 +21,7 @@ func testSource(name string) connector.Source {
 
 func testSink(name string, avro bool) connector.Sink {
 	s := connector.Sink{Name: name, Options: []string{},
-		New: func(connector.Env, connector.SinkSpec) (exec.SinkWriter, error) { return nil, nil }}
+		Configure: func(map[string]string) (connector.SinkConfig, error) { return nil, nil }}
 	if avro {
 		s.AvroSubject = func(opts map[string]string) string { return opts["topic"] }
 	}
@@ -58,10 +58,9 @@ func TestRegistry(t *testing.T) {
 	}
 }
 
-// TestRegistryRefuses: a name registered twice, a name not in lower case,
-// a descriptor without its constructor and a sink that takes every option
-// unchecked are mistakes of a connector package, caught when the registry
-// is built.
+// TestRegistryRefuses: a name registered twice, a name not in lower case
+// and a descriptor without its constructor are mistakes of a connector
+// package, caught when the registry is built.
 func TestRegistryRefuses(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -71,12 +70,7 @@ func TestRegistryRefuses(t *testing.T) {
 		{"twice", func(r *connector.Registry) { r.AddSink(testSink("file", false)); r.AddSink(testSink("file", false)) }, `"file" is registered twice`},
 		{"upper case", func(r *connector.Registry) { r.AddSource(testSource("Kafka")) }, `"Kafka" is not a lower-case name`},
 		{"empty", func(r *connector.Registry) { r.AddSource(testSource("")) }, `"" is not a lower-case name`},
-		{"no New", func(r *connector.Registry) { r.AddSink(connector.Sink{Name: "x", Options: []string{}}) }, `sink "x" needs New`},
-		{"no Check", func(r *connector.Registry) {
-			s := testSink("x", false)
-			s.Options = nil
-			r.AddSink(s)
-		}, `sink "x" needs New, and Check when it takes any option`},
+		{"no Configure", func(r *connector.Registry) { r.AddSink(connector.Sink{Name: "x", Options: []string{}}) }, `sink "x" needs Configure`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			defer func() {

@@ -19,7 +19,7 @@ import (
 // Register adds the file source and the file sink to r.
 func Register(r *connector.Registry) {
 	r.AddSource(connector.Source{Name: "file", Columns: columns, Check: checkStream, New: newSource})
-	r.AddSink(connector.Sink{Name: "file", Options: []string{"path"}, Check: checkSink, CheckNew: checkNewSink, New: newSink})
+	r.AddSink(connector.Sink{Name: "file", Options: []string{"path"}, Configure: configureSink})
 }
 
 // columns are a file stream's declared columns, which it needs.
@@ -98,31 +98,35 @@ func newSource(env connector.Env, s connector.SourceSpec) (exec.Source, error) {
 	return NewSource(o, env.Allocator(), s.Errors)
 }
 
-// checkSink checks a file sink's options: it needs a directory.
-func checkSink(opts map[string]string) error {
+// sinkConfig is a file sink's configuration: the directory it writes to.
+type sinkConfig struct{ dir string }
+
+// configureSink checks a file sink's options: it needs a directory.
+func configureSink(opts map[string]string) (connector.SinkConfig, error) {
 	if opts["path"] == "" {
-		return bad("path", "a file sink needs path = 'directory'")
+		return nil, bad("path", "a file sink needs path = 'directory'")
 	}
-	return nil
+	return sinkConfig{dir: opts["path"]}, nil
 }
 
-// checkNewSink checks a new file sink at CREATE SINK: its directory must
-// be inside the server's file roots (42501), and its name, which starts
-// the name of every file it writes, must be a plain file name (no
-// separator, not . or ..), so that the files stay in that directory.
-func checkNewSink(env connector.Env, name string, opts map[string]string) error {
+// CheckNew implements connector.NewSinkChecker: a new file sink's
+// directory must be inside the server's file roots (42501), and its name,
+// which starts the name of every file it writes, must be a plain file name
+// (no separator, not . or ..), so that the files stay in that directory.
+func (c sinkConfig) CheckNew(env connector.Env, name string) error {
 	if !ValidPrefix(name) {
 		return sqlstate.Errorf(sqlstate.InvalidName, "a file sink's name cannot hold \"/\", \"\\\" or be \".\" or \"..\": %q", name).
 			WithHint("Its files are named after it, in the directory of its path option.")
 	}
-	_, err := env.ResolvePath(opts["path"])
+	_, err := env.ResolvePath(c.dir)
 	return err
 }
 
-func newSink(env connector.Env, s connector.SinkSpec) (exec.SinkWriter, error) {
+// NewWriter implements connector.SinkConfig.
+func (c sinkConfig) NewWriter(env connector.Env, s connector.SinkSpec) (exec.SinkWriter, error) {
 	ext := "jsonl"
 	if s.Format == "csv" {
 		ext = "csv"
 	}
-	return NewSink(SinkOptions{Dir: s.Options["path"], Prefix: s.Name, Ext: ext, Resolve: env.ResolvePath})
+	return NewSink(SinkOptions{Dir: c.dir, Prefix: s.Name, Ext: ext, Resolve: env.ResolvePath})
 }

@@ -18,8 +18,7 @@ import (
 // Register adds the Kafka source and the Kafka sink to r.
 func Register(r *connector.Registry) {
 	r.AddSource(connector.Source{Name: "kafka", Columns: columns, Check: checkStream, New: newSource})
-	r.AddSink(connector.Sink{Name: "kafka", Check: checkSink, AvroSubject: func(opts map[string]string) string { return opts["topic"] },
-		Lookup: lookupSinkTopic, Provision: provisionSinkTopic, New: newSink})
+	r.AddSink(connector.Sink{Name: "kafka", Configure: configureSink, AvroSubject: func(opts map[string]string) string { return opts["topic"] }})
 }
 
 // columns are the declared columns, then the record metadata the INCLUDE
@@ -104,59 +103,50 @@ func (p partitionErrors) RecordError(partition int32, offset int64, raw []byte, 
 	p.errs.RecordPartitionError(partition, offset, raw, err)
 }
 
-func checkSink(opts map[string]string) error {
-	_, err := ParseSinkOptions(opts)
-	return err
+// sinkConfig is a Kafka sink's configuration: its parsed options, and
+// what Lookup learnt of its topic.
+type sinkConfig struct {
+	o SinkOptions
+	// looked says Lookup asked the brokers: then exists says whether the
+	// topic existed, or lookupErr why they could not say.
+	looked, exists bool
+	lookupErr      error
 }
 
-// sinkTopicLookup is what CREATE SINK learnt of its topic before it took
-// the DDL lock: whether the topic exists, or why the brokers could not
-// say.
-type sinkTopicLookup struct {
-	exists bool
-	err    error
-}
-
-// lookupSinkTopic asks the brokers of a Kafka sink whether its topic
-// exists, before CREATE SINK takes the DDL lock, so that brokers slow to
-// answer (up to DefaultCheckTimeout) do not hold up other DDL;
-// provisionSinkTopic then asks again only when the topic is to be created.
-// It returns nil when opts are not a valid Kafka sink's.
-func lookupSinkTopic(ctx context.Context, opts map[string]string) any {
+func configureSink(opts map[string]string) (connector.SinkConfig, error) {
 	o, err := ParseSinkOptions(opts)
-	if err != nil {
-		return nil
-	}
-	exists, err := CheckTopic(ctx, o.Brokers, o.Security, o.Topic, DefaultCheckTimeout)
-	return &sinkTopicLookup{exists: exists, err: err}
-}
-
-// provisionSinkTopic makes sure at CREATE SINK that the topic of a Kafka
-// sink exists, creating it unless topic.create = 'false' (see
-// EnsureSinkTopic for the errors). looked is what the brokers said before
-// the DDL lock (nil: nothing): a topic that existed then is not looked up
-// again, and their error is the statement's. It returns the notice of a
-// topic it created, and that topic.
-func provisionSinkTopic(ctx context.Context, opts map[string]string, looked any) (notices []string, made string, err error) {
-	if l, ok := looked.(*sinkTopicLookup); ok && (l.err != nil || l.exists) {
-		return nil, "", l.err
-	}
-	o, err := ParseSinkOptions(opts)
-	if err != nil {
-		return nil, "", err
-	}
-	created, partitions, err := EnsureSinkTopic(ctx, o, DefaultCheckTimeout)
-	if err != nil || !created {
-		return nil, "", err
-	}
-	return []string{fmt.Sprintf("created kafka topic %q with %d partitions", o.Topic, partitions)}, fmt.Sprintf("kafka topic %q", o.Topic), nil
-}
-
-func newSink(env connector.Env, s connector.SinkSpec) (exec.SinkWriter, error) {
-	o, err := ParseSinkOptions(s.Options)
 	if err != nil {
 		return nil, err
 	}
+	return &sinkConfig{o: o}, nil
+}
+
+// Lookup implements connector.Provisioner: it asks the brokers whether
+// the topic exists, waiting DefaultCheckTimeout at most.
+func (c *sinkConfig) Lookup(ctx context.Context) {
+	c.exists, c.lookupErr = CheckTopic(ctx, c.o.Brokers, c.o.Security, c.o.Topic, DefaultCheckTimeout)
+	c.looked = true
+}
+
+// Provision implements connector.Provisioner: it makes sure the topic
+// exists, creating it unless topic.create = 'false' (see EnsureSinkTopic
+// for the errors). A topic Lookup found is not looked up again, and the
+// brokers' error at Lookup is Provision's. It returns the notice of a
+// topic it created, and that topic.
+func (c *sinkConfig) Provision(ctx context.Context) (notices []string, made string, err error) {
+	if c.looked && (c.lookupErr != nil || c.exists) {
+		return nil, "", c.lookupErr
+	}
+	created, partitions, err := EnsureSinkTopic(ctx, c.o, DefaultCheckTimeout)
+	if err != nil || !created {
+		return nil, "", err
+	}
+	return []string{fmt.Sprintf("created kafka topic %q with %d partitions", c.o.Topic, partitions)}, fmt.Sprintf("kafka topic %q", c.o.Topic), nil
+}
+
+// NewWriter implements connector.SinkConfig.
+func (c *sinkConfig) NewWriter(env connector.Env, s connector.SinkSpec) (exec.SinkWriter, error) {
+	o := c.o
 	o.ExactlyOnce = s.ExactlyOnce
 	if o.TransactionalID == "" {
 		// Stable across restarts, and new for a sink dropped and created
