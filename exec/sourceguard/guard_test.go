@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/weir-stream/weir/exec"
@@ -19,6 +20,7 @@ var _ connector.RecordErrors = (*RecordErrors)(nil)
 
 // fakeSource reads nothing; its progress says how far it got.
 type fakeSource struct {
+	mu       sync.Mutex
 	progress exec.SourceProgress
 	opened   bool
 }
@@ -28,8 +30,12 @@ func (s *fakeSource) Next(context.Context) (exec.Chunk, error)     { return exec
 func (s *fakeSource) OnBarrier(context.Context, exec.Barrier, exec.StateWriter) error {
 	return nil
 }
-func (s *fakeSource) Close() error                  { return nil }
-func (s *fakeSource) Progress() exec.SourceProgress { return s.progress }
+func (s *fakeSource) Close() error { return nil }
+func (s *fakeSource) Progress() exec.SourceProgress {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.progress
+}
 func (s *fakeSource) setPosition(rows int64, pos string) {
 	s.progress.Rows, s.progress.Position = rows, pos
 }
@@ -162,6 +168,46 @@ func TestPositionsAndRateAtBarriers(t *testing.T) {
 	// The barriers came within a second: no rate yet.
 	if r := g.Rate(); r != 0 {
 		t.Fatalf("Rate = %v, want 0", r)
+	}
+}
+
+// TestReadersDuringBarriers reads what the system tables, the metrics and
+// the checkpoint manifests read while the source takes barriers and
+// reports bad records (run with -race).
+func TestReadersDuringBarriers(t *testing.T) {
+	store := exectest.NewStore()
+	counts := NewErrorCounts()
+	g, src, errs := open(t, store, counts, DeadLetter)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			g.Progress()
+			g.PositionAt(3)
+			g.Rate()
+			counts.Snapshot()
+		}
+	}()
+	for e := exec.Epoch(1); e <= 50; e++ {
+		src.setPosition(int64(e), fmt.Sprint(e))
+		errs.RecordError(int64(e), int64(e), []byte("x"), errors.New("bad"))
+		barrier(t, store, g, e)
+	}
+	close(done)
+	wg.Wait()
+	n := 0
+	if err := DeadLetters(store, table, func(uint64, BadRecord, error) bool { n++; return true }); err != nil || n != 50 {
+		t.Fatalf("%d dead letters (%v), want 50", n, err)
+	}
+	if c := counts.Snapshot(); len(c) != 1 || c[0].Count != 50 {
+		t.Fatalf("counts = %+v, want 50 errors of one source", c)
 	}
 }
 
