@@ -1,0 +1,131 @@
+package systables
+
+import "time"
+
+// Filter reports whether the reader of a system table may see its rows
+// about the object called name.
+type Filter func(name string) bool
+
+// Rows is what the system tables read: the engine's live state, as the rows
+// of each table. Each method returns only the rows the reader may see: a row
+// about an object (a job, a source and its stream, a sink, a checkpoint's
+// pipelines) is left out, or left without what may refuses, unless may
+// accepts the object. The engine implements it; the methods are called
+// when a query reads the table, from the query's goroutine.
+type Rows interface {
+	Jobs(may Filter) []JobRow
+	Sources(may Filter) []SourceRow
+	SourceErrors(may Filter) []SourceErrorRow
+	DeadLetters(may Filter) []DeadLetterRow
+	Sinks(may Filter) []SinkRow
+	Checkpoints(may Filter) []CheckpointRow
+	Recovery() RecoveryRow
+}
+
+// JobRow is a row of weir_jobs: a table's or view's dataflow.
+type JobRow struct {
+	Name string
+	Kind string // "table", "materialized view", …
+	// Status is "running", "stopped" or "failed".
+	Status string
+	// Error is why the job failed, or what it reads that failed; empty
+	// (NULL) when neither.
+	Error string
+	// Parallelism is how many instances the job's aggregate runs as.
+	Parallelism int
+	Fragments   int
+}
+
+// SourceRow is a row of weir_sources: the source of a stream a view reads,
+// with its progress (exec.SourceProgress).
+type SourceRow struct {
+	View, Stream, Connector string
+	Rows, Errors            int64
+	Position                string
+	// Lag is what is known to be written but not read yet, in LagUnit;
+	// negative when unknown (NULL).
+	Lag       int64
+	LagUnit   string
+	LagDetail string // empty: NULL
+	Bytes     int64  // negative: NULL (generators read no bytes)
+	// RowsPerSecond is the rate of the last whole measuring window.
+	RowsPerSecond float64
+	// Status is "running", "waiting" or "failed".
+	Status    string
+	LastError string // empty: NULL
+}
+
+// SourceErrorRow is a row of weir_source_errors: the records a source
+// could not decode.
+type SourceErrorRow struct {
+	Stream, View string
+	Errors       int64
+	LastError    string
+	LastLine     int64
+	LastOffset   int64
+}
+
+// DeadLetterRow is a row of weir_dead_letters: a record a stream with
+// on.error = 'dlq' could not decode.
+type DeadLetterRow struct {
+	Stream, View string
+	// Seq numbers the view's dead letters in the order they came.
+	Seq       int64
+	Partition int32 // negative: NULL (a file has no partitions)
+	Offset    int64
+	Error     string
+	Raw       []byte
+	At        time.Time
+}
+
+// SinkRow is a row of weir_sinks: a sink's delivery.
+type SinkRow struct {
+	Sink, Connector, Type, Format string
+	ExactlyOnce                   bool
+	Records, Bytes                int64
+	Commits, Aborts               int64
+	// DeliveredEpoch is the newest epoch the destination holds;
+	// PendingEpochs how many committed epochs it does not hold yet.
+	DeliveredEpoch, PendingEpochs int64
+	// Lag is how long the last delivered epoch took from its commit in
+	// the engine to its commit in the destination.
+	Lag   time.Duration
+	Error string // empty: NULL
+}
+
+// CheckpointRow is a row of weir_checkpoints: a checkpoint this process
+// took (statestore.CheckpointStatus) and the store it went to.
+type CheckpointRow struct {
+	Epoch                uint64
+	Started              time.Time
+	Duration             time.Duration
+	Files, FilesUploaded int
+	BytesUploaded        int64
+	StateBytes           int64
+	Status               string // "uploading", "done", "failed"
+	Error                string // empty: NULL
+	Store                string
+	// Pipelines are the pipeline streams (operator_ids) whose state the
+	// checkpoint holds, those of objects the reader may see; none: NULL.
+	Pipelines []string
+}
+
+// RecoveryRow is the one row of weir_recovery: how the engine obtained its
+// state when it started.
+type RecoveryRow struct {
+	// Source is "empty", "local state", "local state (clean shutdown)" or
+	// "checkpoint".
+	Source string
+	// Epoch, Files, TotalFiles, Bytes and TotalBytes are the restored
+	// checkpoint's (statestore.RestoreProgress): what was fetched of how
+	// much.
+	Epoch             uint64
+	Files, TotalFiles int
+	Bytes, TotalBytes int64
+	Took              time.Duration
+	// Skipped are the checkpoints passed over, and why.
+	Skipped []string
+	// TableLogRecords and TableLogRows are the table write log's records
+	// (and their rows) applied again after the state was obtained.
+	TableLogRecords, TableLogRows int64
+}
