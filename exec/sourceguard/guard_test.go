@@ -37,6 +37,8 @@ func (s *fakeSource) Progress() exec.SourceProgress {
 	return s.progress
 }
 func (s *fakeSource) setPosition(rows int64, pos string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.progress.Rows, s.progress.Position = rows, pos
 }
 
