@@ -12,6 +12,7 @@ import (
 
 	"github.com/weir-stream/weir/exec/adhoc"
 	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/exec/systables"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
@@ -113,7 +114,7 @@ func (s *Session) namesSystemTable(st *sql.Select) bool {
 	rewriteTables(st, func(t *sql.TableName) {
 		name := t.Name.Last().Value
 		if _, ok := s.e.cat.Get(name); !ok {
-			if _, ok := s.e.systemRelation(name, nil); ok {
+			if _, ok := systables.Lookup(name); ok {
 				found = true
 			}
 		}
