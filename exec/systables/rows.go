@@ -7,11 +7,11 @@ import "time"
 type Filter func(name string) bool
 
 // Rows is what the system tables read: the engine's live state, as the rows
-// of each table. Each method returns only the rows the reader may see: a row
-// about an object (a job, a source and its stream, a sink, a checkpoint's
-// pipelines) is left out, or left without what may refuses, unless may
-// accepts the object. The engine implements it; the methods are called
-// when a query reads the table, from the query's goroutine.
+// of each table. Each method returns only what the reader may see: the rows
+// about objects may accepts (a job; a source, both its view and its stream;
+// a sink), and in a checkpoint's row the pipelines of objects may accepts.
+// The engine implements it; a method is called each time a query reads its
+// table, from the query's goroutine.
 type Rows interface {
 	Jobs(may Filter) []JobRow
 	Sources(may Filter) []SourceRow
@@ -22,10 +22,10 @@ type Rows interface {
 	Recovery() RecoveryRow
 }
 
-// JobRow is a row of weir_jobs: a table's or view's dataflow.
+// JobRow is a row of weir_jobs: the dataflow of a table, view or sink.
 type JobRow struct {
 	Name string
-	Kind string // "table", "materialized view", …
+	Kind string // its object's kind: "table", "materialized view", "sink"
 	// Status is "running", "stopped" or "failed".
 	Status string
 	// Error is why the job failed, or what it reads that failed; empty

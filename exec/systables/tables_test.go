@@ -3,6 +3,7 @@ package systables_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -106,7 +107,7 @@ func TestTables(t *testing.T) {
 			if d.HasArg("may") {
 				var names []string
 				d.ScanArgs(t, "may", &names)
-				may = func(n string) bool { return contains(names, n) }
+				may = func(n string) bool { return slices.Contains(names, n) }
 			}
 			rows, err := fill(name, d.Input)
 			if err != nil {
@@ -129,15 +130,6 @@ func TestTables(t *testing.T) {
 			return b.String()
 		})
 	})
-}
-
-func contains(names []string, n string) bool {
-	for _, m := range names {
-		if m == n {
-			return true
-		}
-	}
-	return false
 }
 
 // fill returns the rows of the table called name decoded from input.
