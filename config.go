@@ -40,7 +40,7 @@ type ServerConfig struct {
 	Listen  string `yaml:"listen"`
 	DataDir string `yaml:"data_dir"`
 	// MetricsListen is the host:port where the engine serves Prometheus
-	// metrics at GET /metrics (metrics.go); empty, the default, serves none.
+	// metrics at GET /metrics (exec/metrics); empty, the default, serves none.
 	MetricsListen string `yaml:"metrics_listen"`
 	// MaxStatementBytes bounds a statement's text; a longer one is refused
 	// with SQLSTATE 54000. 0 means DefaultMaxStatementBytes (16 MiB).

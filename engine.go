@@ -16,6 +16,7 @@ import (
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/adhoc"
 	"github.com/weir-stream/weir/exec/jobs"
+	"github.com/weir-stream/weir/exec/metrics"
 	"github.com/weir-stream/weir/exec/sourceguard"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/statestore"
@@ -50,7 +51,7 @@ type Engine struct {
 	// processFuncs holds the function of each running Process, by name.
 	processFuncs sync.Map
 	// metrics serves Prometheus metrics (nil without server.metrics_listen).
-	metrics *metrics
+	metrics *metrics.Metrics
 	// failed holds the failures of dataflows (failures.go).
 	failed failedJobs
 
@@ -118,7 +119,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 				e.truncateTableLog(e.cp.Durable())
 			}
 		}
-		e.metrics.countCheckpoint(st)
+		e.metrics.CountCheckpoint(checkpointFigures(st))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
@@ -153,7 +154,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	e.metrics = newMetrics(e)
 	opened.Store(e) // after e.metrics: the checkpoint callback reads it
 	copts := exec.CoordinatorOptions{Interval: cfg.interval(), Commit: e.commit, Logger: log}
-	e.metrics.instrument(&copts)
+	e.metrics.Instrument(&copts)
 	e.coord = exec.NewCoordinator(copts)
 	e.jobs = jobs.NewManager[*job](e.ctx, e.coord)
 	e.coord.Start(e.ctx, last)
@@ -181,9 +182,9 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		e.Close(ctx)
 		return nil, err
 	}
-	if err := e.metrics.start(); err != nil {
+	if err := e.metrics.Start(); err != nil {
 		e.Close(ctx)
-		return nil, err
+		return nil, fmt.Errorf("server.metrics_listen: %w", err)
 	}
 	log.Info("weir engine open", "epoch", last, "objects", len(cat.List(0)), "backend", cfg.State.BackendType)
 	return e, nil
@@ -193,7 +194,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 // closes the stores. After a Close, Open on the same data directory resumes.
 func (e *Engine) Close(ctx context.Context) error {
 	var errs []error
-	if err := e.metrics.stop(ctx); err != nil {
+	if err := e.metrics.Stop(ctx); err != nil {
 		e.log.Warn("metrics endpoint did not stop cleanly", "err", err)
 	}
 	if e.coord != nil {

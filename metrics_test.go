@@ -11,8 +11,6 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
-
-	"github.com/weir-stream/weir/exec"
 )
 
 // scrapeMetrics GETs the engine's /metrics and parses the text exposition.
@@ -235,36 +233,5 @@ func TestMetricsListenBad(t *testing.T) {
 		if !strings.Contains(err.Error(), "server.metrics_listen") {
 			t.Errorf("metrics_listen %q: error %q does not name server.metrics_listen", listen, err)
 		}
-	}
-}
-
-// TestMetricsBarrierAlignment runs a fragment with two inputs under a
-// coordinator instrumented by the engine's metrics, delivers a barrier on
-// one input well before the other, and checks weir_barrier_alignment_seconds.
-func TestMetricsBarrierAlignment(t *testing.T) {
-	ctx := context.Background()
-	e := &Engine{cfg: Config{Server: ServerConfig{MetricsListen: "127.0.0.1:0"}}}
-	m := newMetrics(e)
-	var opts exec.CoordinatorOptions
-	m.instrument(&opts)
-	coord := exec.NewCoordinator(opts)
-	in1, in2 := make(chan exec.Message, 1), make(chan exec.Message, 1)
-	f := exec.NewFragment(exec.FragmentSpec{Name: "join", Inputs: []<-chan exec.Message{in1, in2}})
-	coord.AddFragment(f)
-	go f.Run(ctx)
-	const skew = 30 * time.Millisecond
-	in1 <- exec.Message{Barrier: &exec.Barrier{Epoch: 1, Kind: exec.Checkpoint}}
-	time.Sleep(skew)
-	in2 <- exec.Message{Barrier: &exec.Barrier{Epoch: 1, Kind: exec.Checkpoint}}
-	close(in1)
-	close(in2)
-	<-f.Done()
-	var out dto.Metric
-	if err := m.barrierAlignment.Write(&out); err != nil {
-		t.Fatal(err)
-	}
-	h := out.GetHistogram()
-	if h.GetSampleCount() != 1 || h.GetSampleSum() < skew.Seconds() {
-		t.Fatalf("weir_barrier_alignment_seconds: count %d sum %v, want 1 and at least %v", h.GetSampleCount(), h.GetSampleSum(), skew)
 	}
 }
