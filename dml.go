@@ -13,6 +13,7 @@ import (
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/exec/tablelog"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
@@ -315,7 +316,7 @@ func (s *Session) write(ctx context.Context, o *catalog.Object, j *job, verb str
 		}
 		return nil, nil
 	}
-	if err := s.e.tableLogErr(); err != nil {
+	if err := s.e.tlog.Err(); err != nil {
 		return nil, err
 	}
 	var lsn uint64
@@ -346,7 +347,7 @@ func (s *Session) write(ctx context.Context, o *catalog.Object, j *job, verb str
 // what the log does not: the fragment is ended (a panic in Do) so that no
 // checkpoint takes them, and the table is reported failed.
 func (e *Engine) applyAndLog(ctx context.Context, j *job, chunks []exec.Chunk, in exec.Output) (uint64, error) {
-	var changes tableChanges
+	var changes tablelog.Changes
 	if e.tlog != nil {
 		changes = encodeChanges(j.obj, chunks)
 	}
@@ -360,8 +361,7 @@ func (e *Engine) applyAndLog(ctx context.Context, j *job, chunks []exec.Chunk, i
 			}
 			if pushed > 0 && e.tlog != nil {
 				// What was applied is logged, so that a replay matches it.
-				changes.ops, changes.rows = changes.ops[:pushed], changes.rows[:pushed]
-				e.mustLogApplied(j, changes)
+				e.mustLogApplied(j, changes.Truncated(pushed))
 			}
 			return 0, err
 		}
@@ -373,15 +373,15 @@ func (e *Engine) applyAndLog(ctx context.Context, j *job, chunks []exec.Chunk, i
 // mustLogApplied logs changes, applied to j's table, and notes their LSN in
 // j; it panics (ending the table's fragment, see applyAndLog) when the log
 // cannot take them.
-func (e *Engine) mustLogApplied(j *job, changes tableChanges) uint64 {
+func (e *Engine) mustLogApplied(j *job, changes tablelog.Changes) uint64 {
 	if e.tlog == nil {
 		return 0
 	}
-	lsn, err := e.logWrite([]tableChanges{changes})
+	lsn, err := e.tlog.Append([]tablelog.Changes{changes})
 	if err != nil {
 		panic(fmt.Errorf("the table write log failed after a write to %s was applied; the table stops: %w", j.obj.Name, err))
 	}
-	j.applied.Store(lsn)
+	j.tableLog.SetApplied(lsn)
 	return lsn
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/weir-stream/weir/exec/jobs"
 	"github.com/weir-stream/weir/exec/ops"
 	"github.com/weir-stream/weir/exec/sourceguard"
+	"github.com/weir-stream/weir/exec/tablelog"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
@@ -30,8 +31,8 @@ type job struct {
 	sources     []jobSource      // the sources of the streams the job reads
 	mat         *ops.Materialize // nil for a sink
 	sink        *sinkDriver      // a sink's delivery
-	// A table's position in the write log (table_log.go).
-	tableLogState
+	// tableLog is a table's position in the write log (table_log.go).
+	tableLog tablelog.Position
 }
 
 // Dataflow returns the job the manager runs.
@@ -188,10 +189,10 @@ func (e *Engine) startTable(ctx context.Context, o *catalog.Object, backfill boo
 		// A new table holds every record logged so far (none is its): a
 		// replay must not give it the records of a dropped table whose id
 		// it reuses.
-		j.applied.Store(e.lastLSN())
+		j.tableLog.SetApplied(e.tlog.Last())
 	}
 	f := exec.NewFragment(exec.FragmentSpec{Name: o.Name, State: stateStore{e.store}, Mem: e.mem, Logger: e.log,
-		Ops: []exec.Operator{&lsnMarker{j: j, key: lsnKey(o.RowTable())}, j.mat}})
+		Ops: []exec.Operator{tablelog.NewMarker(o.Name, o.RowTable(), &j.tableLog), j.mat}})
 	// Fed by DML, the table's fragment is a root.
 	j.Fragments, j.Roots = []*exec.Fragment{f}, []*exec.Fragment{f}
 	if err := e.jobs.Start(ctx, j, true, backfill, e.failureRecorder(o)); err != nil {

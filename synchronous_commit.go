@@ -61,7 +61,7 @@ func (s *Session) awaitWrite(ctx context.Context, verb string, lsn uint64, befor
 	ctx = context.WithoutCancel(ctx)
 	if s.synchronousCommit() {
 		if s.e.tlog != nil {
-			if err := s.e.syncWrite(lsn); err != nil {
+			if err := s.e.tlog.Sync(lsn); err != nil {
 				return nil, fmt.Errorf("%s was applied, but it could not be made durable: %w", verb, err)
 			}
 		} else if err := s.e.durableFlush(ctx); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/tablelog"
 	"github.com/weir-stream/weir/statestore/dmllog"
 )
 
@@ -50,9 +51,9 @@ func TestReplayFailureFailsTheTable(t *testing.T) {
 	b.Field(1).(*array.StringBuilder).Append("again")
 	batch := b.NewRecordBatch()
 	b.Release()
-	rec := encodeRecord([]tableChanges{encodeChanges(o, []exec.Chunk{{Batch: batch}})})
+	rec := tablelog.EncodeRecord([]tablelog.Changes{encodeChanges(o, []exec.Chunk{{Batch: batch}})})
 	batch.Release()
-	l, err := dmllog.Open(filepath.Join(cfg.Server.DataDir, tableLogDir))
+	l, err := dmllog.Open(filepath.Join(cfg.Server.DataDir, tablelog.Dir))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/tablelog"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
@@ -416,7 +417,7 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 	if len(parts) == 0 {
 		return nil, nil
 	}
-	if err := s.e.tableLogErr(); err != nil {
+	if err := s.e.tlog.Err(); err != nil {
 		return nil, err
 	}
 	before := s.e.coord.Committed()
@@ -470,7 +471,7 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 		// the tables' changes are logged as one record, so that a replay
 		// applies all of them or none.
 		applyCtx := context.WithoutCancel(ctx)
-		var logged []tableChanges
+		var logged []tablelog.Changes
 		var jobs []*job
 		var applyErr error
 		for _, p := range parts {
@@ -498,12 +499,12 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 		if len(logged) == 0 || s.e.tlog == nil {
 			return applyErr
 		}
-		if lsn, err = s.e.logWrite(logged); err != nil {
+		if lsn, err = s.e.tlog.Append(logged); err != nil {
 			return fmt.Errorf("the table write log failed, the transaction is not durable: %w", err)
 		}
 		// No barrier can come before these: the coordinator is paused.
 		for _, j := range jobs {
-			j.applied.Store(lsn)
+			j.tableLog.SetApplied(lsn)
 		}
 		return applyErr
 	}()

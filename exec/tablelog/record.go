@@ -1,0 +1,105 @@
+package tablelog
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/sql/types"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// Changes is what one record says of one table: its changes as encoded
+// rows (statestore.AppendRow of every column, hidden ones included) with
+// their ops.
+type Changes struct {
+	Table statestore.TableID
+	Ops   []exec.Op
+	Rows  [][]byte
+}
+
+// Encode returns the changes chunks make to table, whose rows have the
+// column types ts, as the log keeps them.
+func Encode(table statestore.TableID, ts []types.T, chunks []exec.Chunk) Changes {
+	c := Changes{Table: table}
+	for _, ch := range chunks {
+		for i := 0; i < ch.NumRows(); i++ {
+			c.Ops = append(c.Ops, ch.OpAt(i))
+			c.Rows = append(c.Rows, statestore.AppendRow(nil, ts, ch.Batch, nil, i))
+		}
+	}
+	return c
+}
+
+// Truncated returns the first n changes of c: those a statement applied
+// before it failed.
+func (c Changes) Truncated(n int) Changes {
+	c.Ops, c.Rows = c.Ops[:n], c.Rows[:n]
+	return c
+}
+
+// EncodeRecord is a record's payload: per table, its id, its number of
+// rows, and per row the op and the encoded row with its length
+// (docs/format/table-log.md).
+func EncodeRecord(parts []Changes) []byte {
+	var b []byte
+	b = binary.AppendUvarint(b, uint64(len(parts)))
+	for _, p := range parts {
+		b = binary.AppendUvarint(b, uint64(p.Table))
+		b = binary.AppendUvarint(b, uint64(len(p.Rows)))
+		for i, row := range p.Rows {
+			b = append(b, byte(p.Ops[i]))
+			b = binary.AppendUvarint(b, uint64(len(row)))
+			b = append(b, row...)
+		}
+	}
+	return b
+}
+
+// ErrBadRecord is returned for a payload that does not decode.
+var ErrBadRecord = errors.New("table write log: malformed record")
+
+// DecodeRecord reverses EncodeRecord. The rows it returns share b's
+// memory.
+func DecodeRecord(b []byte) ([]Changes, error) {
+	uv := func() (uint64, error) {
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			return 0, ErrBadRecord
+		}
+		b = b[n:]
+		return v, nil
+	}
+	n, err := uv()
+	if err != nil {
+		return nil, err
+	}
+	var parts []Changes
+	for ; n > 0; n-- {
+		id, err := uv()
+		if err != nil {
+			return nil, err
+		}
+		rows, err := uv()
+		if err != nil || rows > uint64(len(b)) {
+			return nil, ErrBadRecord
+		}
+		p := Changes{Table: statestore.TableID(id)}
+		for ; rows > 0; rows-- {
+			if len(b) == 0 {
+				return nil, ErrBadRecord
+			}
+			op := exec.Op(b[0])
+			b = b[1:]
+			l, err := uv()
+			if err != nil || l > uint64(len(b)) {
+				return nil, ErrBadRecord
+			}
+			p.Ops = append(p.Ops, op)
+			p.Rows = append(p.Rows, b[:l:l])
+			b = b[l:]
+		}
+		parts = append(parts, p)
+	}
+	return parts, nil
+}
