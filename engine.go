@@ -9,16 +9,15 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/adhoc"
+	"github.com/weir-stream/weir/exec/checkpoints"
 	"github.com/weir-stream/weir/exec/jobs"
 	"github.com/weir-stream/weir/exec/metrics"
 	"github.com/weir-stream/weir/exec/sourceguard"
-	"github.com/weir-stream/weir/exec/tablelog"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/statestore"
 )
@@ -35,20 +34,11 @@ type Engine struct {
 	coord  *exec.Coordinator
 	duck   *adhoc.Engine
 	errors *sourceguard.ErrorCounts
-	// cp writes checkpoints (nil with backend memory or checkpoints off);
-	// recovery says how the state was obtained at Open.
-	cp       *statestore.Checkpointer
+	// cp writes checkpoints, in every checkpoint store (nil with backend
+	// memory or checkpoints off); recovery says how the state was obtained
+	// at Open.
+	cp       *checkpoints.Writer
 	recovery recoveryInfo
-	// remote writes every s3_upload_every-th checkpoint to S3 with backend
-	// hybrid (nil otherwise); sinceRemote counts the checkpoints since the
-	// last one it took (used from the coordinator's commit only).
-	remote      *statestore.Checkpointer
-	sinceRemote int
-	// lastCheckpoint is when the last checkpoint began (commit goroutine
-	// only); checkpointWanted counts the callers waiting for one
-	// (durableFlush), which make the next commit take one at once.
-	lastCheckpoint   time.Time
-	checkpointWanted atomic.Int64
 	// processFuncs holds the function of each running Process, by name.
 	processFuncs sync.Map
 	// metrics serves Prometheus metrics (nil without server.metrics_listen).
@@ -61,7 +51,7 @@ type Engine struct {
 
 	// tlog is the write-ahead log of the writes to tables (nil without
 	// checkpoints).
-	tlog *tablelog.Log
+	tlog *tableLog
 	ddl  sync.Mutex // serialises DDL and the topology changes it makes
 	// dmlMu is held shared by every write to a table and exclusively by the
 	// COMMIT of a transaction that wrote several tables, so that no write
@@ -107,20 +97,25 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	// A durable checkpoint wakes the sinks' delivery, and every finished
-	// one is counted in the metrics; none finishes before e is opened.
+	// one is counted in the metrics; none begins (and asks for its info)
+	// or finishes before e is opened: they begin at commits.
 	var opened atomic.Pointer[Engine]
-	store, cps, recovery, err := openState(ctx, cfg, log, func(st statestore.CheckpointStatus) {
-		e := opened.Load()
-		if e == nil {
-			return
-		}
-		if st.Status == "done" {
-			e.pokeSinks(0)
-			if e.cp != nil {
-				e.truncateTableLog(e.cp.Durable())
+	store, cp, rec, err := checkpoints.Open(ctx, checkpoints.Options{
+		Config: cfg.checkpointConfig(), Logger: log,
+		Info: func(epoch exec.Epoch) checkpoints.Info { return opened.Load().checkpointInfo(epoch) },
+		OnFinish: func(st statestore.CheckpointStatus) {
+			e := opened.Load()
+			if e == nil {
+				return
 			}
-		}
-		e.metrics.CountCheckpoint(checkpointFigures(st))
+			if st.Status == "done" {
+				e.pokeSinks(0)
+				if e.cp != nil {
+					e.truncateTableLog(e.cp.Durable())
+				}
+			}
+			e.metrics.CountCheckpoint(checkpointFigures(st))
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
@@ -137,13 +132,8 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e := &Engine{
 		cfg: cfg, log: log, mem: memory.NewGoAllocator(), store: store, cat: cat, duck: duck,
-		errors: sourceguard.NewErrorCounts(), recovery: recovery, openTxs: map[*transaction]struct{}{},
-	}
-	if len(cps) > 0 {
-		e.cp = cps[0]
-	}
-	if len(cps) > 1 {
-		e.remote = cps[1]
+		errors: sourceguard.NewErrorCounts(), openTxs: map[*transaction]struct{}{},
+		cp: cp, recovery: recoveryInfo{from: rec.From, prog: rec.Progress, took: rec.Took},
 	}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	last, err := e.committedEpoch()
@@ -211,16 +201,15 @@ func (e *Engine) Close(ctx context.Context) error {
 	if e.jobs != nil {
 		e.jobs.WaitAll()
 	}
-	var durable uint64
-	if len(errs) == 0 {
-		durable = e.closeCheckpoints(ctx, e.coord.Committed())
+	if len(errs) == 0 && e.cp != nil {
+		e.cp.Close(ctx, e.coord.Committed())
 	}
 	e.stopSinks(ctx)
 	closeErr := e.closeStores()
 	errs = append(errs, closeErr)
-	if len(errs) == 1 && closeErr == nil && e.cfg.checkpointsEnabled() {
+	if len(errs) == 1 && closeErr == nil && e.cp != nil {
 		// Flushed and closed: the next start may open the state as it is.
-		if err := writeCleanMarker(e.cfg, durable); err != nil {
+		if err := e.cp.MarkClean(); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -239,7 +228,7 @@ func (e *Engine) closeStores() error {
 	if e.duck != nil {
 		errs = append(errs, e.duck.Close())
 	}
-	errs = append(errs, e.tlog.Close(), e.store.Close())
+	errs = append(errs, e.closeTableLog(), e.store.Close())
 	return errors.Join(errs...)
 }
 
@@ -276,7 +265,9 @@ func (e *Engine) commit(_ context.Context, epoch exec.Epoch) error {
 	e.snap = next
 	e.mu.Unlock()
 	e.releaseSnapshot(old)
-	e.beginCheckpoint(epoch)
+	if e.cp != nil {
+		e.cp.Begin(epoch)
+	}
 	e.pokeSinks(epoch)
 	return nil
 }

@@ -34,9 +34,5 @@ func (e *Engine) deliverable(exactlyOnce bool) exec.Epoch {
 	if !exactlyOnce || e.cp == nil {
 		return committed
 	}
-	durable := min(committed, exec.Epoch(e.cp.Durable()))
-	if e.remote != nil {
-		durable = min(durable, exec.Epoch(e.remote.Durable()))
-	}
-	return durable
+	return min(committed, exec.Epoch(e.cp.DurableEverywhere()))
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/weir-stream/weir/exec/sourceguard"
 	"github.com/weir-stream/weir/exec/systables"
 	"github.com/weir-stream/weir/planner/catalog"
-	"github.com/weir-stream/weir/statestore"
 )
 
 // systemRelation returns the system table called name (exec/systables),
@@ -165,10 +164,7 @@ func (r systemRows) Sinks(may systables.Filter) []systables.SinkRow {
 // checkpoint store.
 func (r systemRows) Checkpoints(may systables.Filter) []systables.CheckpointRow {
 	var out []systables.CheckpointRow
-	for _, cp := range []*statestore.Checkpointer{r.e.cp, r.e.remote} {
-		if cp == nil {
-			continue
-		}
+	for _, cp := range r.e.cp.Checkpointers() {
 		for _, c := range cp.History() {
 			out = append(out, systables.CheckpointRow{
 				Epoch: c.Epoch, Started: c.Started, Duration: c.Duration,

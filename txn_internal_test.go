@@ -2,8 +2,9 @@ package weir
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
+
+	"github.com/weir-stream/weir/exec/checkpoints"
 )
 
 // TestCloseUnderOpenTransaction: an engine closes cleanly while a session
@@ -30,7 +31,7 @@ func TestCloseUnderOpenTransaction(t *testing.T) {
 	if err := e.Close(ctx); err != nil {
 		t.Fatalf("Close with a transaction open: %v", err)
 	}
-	if _, ok := readCleanMarker(filepath.Join(cfg.Server.DataDir, cleanMarker)); !ok {
+	if _, ok := checkpoints.CleanShutdown(cfg.Server.DataDir); !ok {
 		t.Fatal("no clean-shutdown marker after Close")
 	}
 	// The session ends after its engine without harm.
