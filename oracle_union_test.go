@@ -92,8 +92,10 @@ func (o *oracle) runUnionRound(ga *oracleGen) {
 	for i, sel := range unionViews(ga, a, b) {
 		name := fmt.Sprintf("%s_u%d", a, i)
 		with := ""
-		if i == 3 {
-			with = fmt.Sprintf(" WITH (parallelism = '%d')", 1+ga.round%4)
+		if i == 1 || i == 3 {
+			// The aggregates over a union (UNION is one) run as 1 to 4
+			// instances.
+			with = fmt.Sprintf(" WITH (parallelism = '%d')", 1+(ga.round+i)%4)
 		}
 		o.weir("CREATE MATERIALIZED VIEW " + name + with + " AS " + sel)
 		views = append(views, view{name, sel})

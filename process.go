@@ -44,14 +44,19 @@ func (e *Engine) Process(ctx context.Context, name, query string, fn ProcessFunc
 	if fn == nil {
 		return nil, fmt.Errorf("process %s: no function", name)
 	}
-	stmt, err := sql.ParseOne(fmt.Sprintf("CREATE SINK %s AS %s WITH (connector = '%s')", name, query, goConnector))
+	objName, err := sql.ParseObjectName(name)
+	if err != nil {
+		return nil, fmt.Errorf("process name %q: %w", name, err)
+	}
+	stmt, err := sql.ParseOne(query)
 	if err != nil {
 		return nil, err
 	}
-	cs, ok := stmt.(*sql.CreateSink)
-	if !ok || cs.Query == nil {
+	sel, ok := stmt.(*sql.Select)
+	if !ok {
 		return nil, sqlstate.Errorf(sqlstate.SyntaxError, "process %s: want one SELECT", name)
 	}
+	cs := &sql.CreateSink{Name: objName, Query: sel, Options: []sql.Option{{Key: "connector", Value: goConnector}}}
 	e.ddl.Lock()
 	defer e.ddl.Unlock()
 	if _, running := e.jobs.Get(cs.Name.Last().Value); running {
@@ -156,7 +161,13 @@ func (p *Processor) Close(ctx context.Context) error {
 
 // Drop stops the processor and removes it and its state.
 func (p *Processor) Drop(ctx context.Context) error {
-	return p.e.Exec(ctx, "DROP SINK IF EXISTS "+p.name)
+	s, err := p.e.NewSession(ctx, "weir", "weir")
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	_, err = s.execute(ctx, &sql.Drop{Kind: sql.ObjSink, IfExists: true, Name: sql.ObjectName{Parts: []sql.Name{{Value: p.name}}}})
+	return err
 }
 
 // processOperator is the last operator of a Process job: it hands each

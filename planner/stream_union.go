@@ -67,7 +67,7 @@ func NewStreamUnion(ins []StreamNode, cols []Col) *StreamUnion {
 			panic(err) // an int32 constant is always valid
 		}
 		exprs[branch] = n
-		u.Ins = append(u.Ins, &StreamProject{Input: in, Exprs: exprs, Cols: out, Key: u.Key})
+		u.Ins = append(u.Ins, mergeProjects(&StreamProject{Input: in, Exprs: exprs, Cols: out, Key: u.Key}))
 	}
 	return u
 }

@@ -16,6 +16,7 @@ package dataflow
 import (
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -71,6 +72,28 @@ type Dataflow struct {
 	// Upstreams are the tables and views the plan reads: the caller
 	// subscribes each Input to the dataflow that maintains Object.
 	Upstreams []Upstream
+	// Layout describes Fragments, in the same order.
+	Layout []FragmentLayout
+}
+
+// FragmentLayout says what a fragment of a dataflow runs: where its input
+// comes from (a source, the dataflow of a relation, or other fragments by
+// name), its operators, and whether its output is divided among the
+// instances after it.
+type FragmentLayout struct {
+	Name     string
+	Inputs   []string
+	Ops      []string
+	Exchange bool
+}
+
+// String returns the layout as one line: name <- inputs: ops.
+func (l FragmentLayout) String() string {
+	s := fmt.Sprintf("%s <- %s: %s", l.Name, strings.Join(l.Inputs, ", "), strings.Join(l.Ops, " -> "))
+	if l.Exchange {
+		s += " => exchange"
+	}
+	return s
 }
 
 // Source is a stream scan's running source.
@@ -100,7 +123,8 @@ func Parallelizable(p *planner.StreamPlan) bool {
 // Build makes the fragments of spec.Plan. Nothing runs until the caller
 // runs the fragments.
 func Build(spec Spec) (*Dataflow, error) {
-	b := &builder{spec: spec, df: &Dataflow{}, shared: map[planner.StreamNode]*exec.Fragment{}, uses: map[planner.StreamNode]int{}}
+	b := &builder{spec: spec, df: &Dataflow{}, shared: map[planner.StreamNode]*exec.Fragment{}, uses: map[planner.StreamNode]int{},
+		origin: map[<-chan exec.Message]string{}}
 	if !Parallelizable(spec.Plan) {
 		b.spec.Parallelism = 1
 	}
@@ -124,6 +148,7 @@ func Build(spec Spec) (*Dataflow, error) {
 // the operators so far.
 type stage struct {
 	source exec.Source
+	stream string // the source's stream
 	inputs []<-chan exec.Message
 	ops    []exec.Operator
 }
@@ -136,6 +161,8 @@ type builder struct {
 	uses   map[planner.StreamNode]int
 	// branches counts the fragments cut for inputs of multi-input nodes.
 	branches int
+	// origin names where each channel's messages come from.
+	origin map[<-chan exec.Message]string
 }
 
 // build returns the stage that ends with n's operator.
@@ -165,9 +192,10 @@ func (b *builder) buildNode(n planner.StreamNode) (*stage, error) {
 				return nil, err
 			}
 			b.df.Sources = append(b.df.Sources, Source{Stream: n.Object, Source: src})
-			return &stage{source: src}, nil
+			return &stage{source: src, stream: n.Object.Name}, nil
 		}
 		ch := make(chan exec.Message, ChannelBuffer)
+		b.origin[ch] = n.Object.Kind.String() + " " + n.Object.Name
 		b.df.Upstreams = append(b.df.Upstreams, Upstream{Object: n.Object, Input: ch})
 		return &stage{inputs: []<-chan exec.Message{ch}}, nil
 	case *planner.StreamFilter, *planner.StreamProject:
@@ -264,6 +292,7 @@ func (b *builder) parallelAgg(a *planner.StreamHashAgg) (*stage, error) {
 	outs := make([]<-chan exec.Message, n)
 	for i := range n {
 		in := make(chan exec.Message, ChannelBuffer)
+		b.origin[in] = exchange.Name()
 		exchange.Output().Add(in)
 		f := b.close(&stage{inputs: []<-chan exec.Message{in}, ops: []exec.Operator{b.hashAgg(a, i, n)}}, fmt.Sprintf("%s/agg%d", b.spec.Name, i), nil)
 		outs[i] = b.readFrom(f).inputs[0]
@@ -285,15 +314,25 @@ func (b *builder) close(s *stage, name string, split exec.Splitter) *exec.Fragme
 		Logger: b.spec.Logger,
 	})
 	b.df.Fragments = append(b.df.Fragments, f)
+	l := FragmentLayout{Name: name, Exchange: split != nil}
 	if s.source != nil {
 		b.df.Roots = append(b.df.Roots, f)
+		l.Inputs = append(l.Inputs, "source "+s.stream)
 	}
+	for _, ch := range s.inputs {
+		l.Inputs = append(l.Inputs, b.origin[ch])
+	}
+	for _, op := range s.ops {
+		l.Ops = append(l.Ops, strings.TrimPrefix(fmt.Sprintf("%T", op), "*ops."))
+	}
+	b.df.Layout = append(b.df.Layout, l)
 	return f
 }
 
 // readFrom returns a stage that reads a new subscription to f's output.
 func (b *builder) readFrom(f *exec.Fragment) *stage {
 	ch := make(chan exec.Message, ChannelBuffer)
+	b.origin[ch] = f.Name()
 	f.Output().Add(ch)
 	return &stage{inputs: []<-chan exec.Message{ch}}
 }
