@@ -18,6 +18,7 @@ import (
 	"github.com/weir-stream/weir/exec/jobs"
 	"github.com/weir-stream/weir/exec/metrics"
 	"github.com/weir-stream/weir/exec/sourceguard"
+	"github.com/weir-stream/weir/exec/tablelog"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/statestore"
 )
@@ -51,7 +52,7 @@ type Engine struct {
 
 	// tlog is the write-ahead log of the writes to tables (nil without
 	// checkpoints).
-	tlog *tableLog
+	tlog *tablelog.Log
 	ddl  sync.Mutex // serialises DDL and the topology changes it makes
 	// dmlMu is held shared by every write to a table and exclusively by the
 	// COMMIT of a transaction that wrote several tables, so that no write
@@ -228,7 +229,7 @@ func (e *Engine) closeStores() error {
 	if e.duck != nil {
 		errs = append(errs, e.duck.Close())
 	}
-	errs = append(errs, e.closeTableLog(), e.store.Close())
+	errs = append(errs, e.tlog.Close(), e.store.Close())
 	return errors.Join(errs...)
 }
 
