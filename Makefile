@@ -29,8 +29,9 @@ deps:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet -tags $(TAGS) ./...
-	# The protocol, the parser and the planner build without cgo (DuckDB).
-	CGO_ENABLED=0 $(GO) build ./wire/... ./sql/... ./planner/...
+	# The protocol, the parser, the planner, the state store and the runtime
+	# build without cgo; only exec/adhoc embeds DuckDB.
+	CGO_ENABLED=0 $(GO) build ./wire/... ./sql/... ./planner/... ./statestore/... $$($(GO) list ./exec/... | grep -v '/exec/adhoc$$')
 
 unit:
 	$(GOTEST) -count=1 ./...
