@@ -3,6 +3,8 @@ package checkpoints_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -243,4 +245,36 @@ func TestBeginPaced(t *testing.T) {
 		t.Fatalf("checkpoints taken: %v, want [1 4]", epochs)
 	}
 	e.w.Close(ctx, e.epoch)
+}
+
+// TestOpenDiscardsUncheckpointedState: a state directory left by a crash
+// before any checkpoint is discarded (its last epoch may be half
+// flushed), and a marker without its state directory restores.
+func TestOpenDiscardsUncheckpointedState(t *testing.T) {
+	ctx := context.Background()
+	c := localConfig(t)
+	c.Interval = 0
+	e := open(t, c)
+	e.w.Close(ctx, 0) // no checkpoint: the writer refuses from now on
+	e.commit("lost")
+	e.store.Close()
+	e = open(t, c)
+	if e.rec.From != "empty" || e.value() != "" {
+		t.Fatalf("after a crash without checkpoints: from %q, value %q", e.rec.From, e.value())
+	}
+	e.commit("kept")
+	last := e.commit("kept")
+	e.w.Close(ctx, last)
+	e.store.Close()
+	if err := e.w.MarkClean(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(c.DataDir, "state")); err != nil {
+		t.Fatal(err)
+	}
+	e = open(t, c)
+	defer e.store.Close()
+	if e.rec.From != "checkpoint" || e.value() != "kept" {
+		t.Fatalf("a marker without its state: from %q, value %q", e.rec.From, e.value())
+	}
 }
