@@ -140,7 +140,7 @@ func (e *Engine) storedPlan(o *catalog.Object) (*planner.StreamPlan, dataflow.Bi
 	if err != nil {
 		return nil, dataflow.Binding{}, err
 	}
-	tables, err := e.planTables(o, plan)
+	tables, layout, err := e.planTables(o, plan)
 	if err != nil {
 		return nil, dataflow.Binding{}, err
 	}
@@ -149,7 +149,7 @@ func (e *Engine) storedPlan(o *catalog.Object) (*planner.StreamPlan, dataflow.Bi
 		return nil, dataflow.Binding{}, err
 	}
 	recorded := *o
-	recorded.Plan, recorded.Layout = doc, catalog.LayoutDeclared
+	recorded.Plan, recorded.Layout = doc, layout
 	if err := e.writeNow(func(w exec.StateWriter) error { return e.cat.Add(w, &recorded) }); err != nil {
 		return nil, dataflow.Binding{}, err
 	}
@@ -205,7 +205,7 @@ func (e *Engine) startTable(ctx context.Context, o *catalog.Object, backfill boo
 // planTables returns the state tables of o (after its first, which holds
 // its rows or its sink's log) bound to what plan declares, for an object
 // recorded before plans were.
-func (e *Engine) planTables(o *catalog.Object, plan *planner.StreamPlan) (dataflow.Binding, error) {
+func (e *Engine) planTables(o *catalog.Object, plan *planner.StreamPlan) (dataflow.Binding, catalog.Layout, error) {
 	layout := o.Layout
 	if layout == catalog.LayoutUnnumbered {
 		// Written before layouts had numbers: an aggregate had two tables
@@ -217,9 +217,9 @@ func (e *Engine) planTables(o *catalog.Object, plan *planner.StreamPlan) (datafl
 	}
 	b, err := dataflow.Bind(plan, o.StateTables[1:], layout)
 	if err != nil {
-		return b, fmt.Errorf("%s %s: %w", o.Kind, o.Name, err)
+		return b, layout, fmt.Errorf("%s %s: %w", o.Kind, o.Name, err)
 	}
-	return b, nil
+	return b, layout, nil
 }
 
 // startJob builds and runs the dataflow of view, sink or process o from

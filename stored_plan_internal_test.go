@@ -165,3 +165,77 @@ func TestRestartStalePlan(t *testing.T) {
 		t.Errorf("the view made again: %v", rows)
 	}
 }
+
+// TestRestartLegacyCatalog: a view recorded before plans and layouts were
+// (no Plan, no Layout) and before TTLs (two tables per aggregate) restarts
+// on its own state, planned once from its text; its plan and layout are then
+// recorded, and the next restart runs them.
+func TestRestartLegacyCatalog(t *testing.T) {
+	ctx := context.Background()
+	cfg := DefaultConfig()
+	cfg.Server.DataDir = t.TempDir()
+	cfg.State.CheckpointIntervalMS = 50
+	e, err := Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Exec(ctx, `CREATE TABLE t (k INT PRIMARY KEY, g INT, v BIGINT);
+		CREATE MATERIALIZED VIEW m AS SELECT g, count(*) AS n, min(v) AS lo FROM t GROUP BY g;
+		INSERT INTO t VALUES (1, 1, 10), (2, 1, 20), (3, 2, 5); FLUSH`); err != nil {
+		t.Fatal(err)
+	}
+	o, _ := e.cat.Get("m")
+	// Rows, result, minmax, expiry: as a view from before TTLs, without
+	// the expiry table, and recorded as before plans.
+	if len(o.StateTables) != 4 {
+		t.Fatalf("view m has tables %v", o.StateTables)
+	}
+	old := *o
+	old.Plan, old.Layout = nil, catalog.LayoutUnnumbered
+	old.StateTables = o.StateTables[:3]
+	if err := e.writeNow(func(w exec.StateWriter) error { return e.cat.Add(w, &old) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Exec(ctx, "FLUSH"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check := func(e *Engine, want string) {
+		t.Helper()
+		res, err := e.Query(ctx, "SELECT g, n, lo FROM m ORDER BY g")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := res.Values()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(rows); got != want {
+			t.Errorf("m = %s, want %s", got, want)
+		}
+	}
+	for i, step := range []struct{ dml, want string }{
+		// The min of group 1 must come back from the state's multiset when
+		// 10 goes.
+		{"DELETE FROM t WHERE k = 1; INSERT INTO t VALUES (4, 2, 1)", "[[1 1 20] [2 2 1]]"},
+		{"INSERT INTO t VALUES (5, 1, 7)", "[[1 2 7] [2 2 1]]"},
+	} {
+		e, err = Open(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, _ := e.cat.Get("m")
+		if len(o.Plan) == 0 || o.Layout != catalog.LayoutTwoTableAggregates || len(o.StateTables) != 3 {
+			t.Fatalf("start %d: view m recorded with layout %d, %d tables, plan %q", i, o.Layout, len(o.StateTables), o.Plan)
+		}
+		if err := e.Exec(ctx, step.dml+"; FLUSH"); err != nil {
+			t.Fatal(err)
+		}
+		check(e, step.want)
+		if err := e.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
