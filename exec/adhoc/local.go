@@ -12,8 +12,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
-	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/exec/dataflow"
+	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/planner"
 )
 
