@@ -7,6 +7,7 @@ import (
 
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/session"
 	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/sql/types"
 )
@@ -17,7 +18,8 @@ type Session struct {
 	e        *Engine
 	user     string
 	database string
-	vars     map[string]string
+	// params are the session's run-time parameters (SET, SHOW).
+	params *session.Params
 	// pipeline, when set, marks the objects the session creates as made
 	// for that stream of a pipeline file (catalog.Object.Pipeline).
 	pipeline     string
@@ -35,7 +37,8 @@ type Session struct {
 // is a role acts with its privileges; any other user is a superuser
 // (roles.go: openRole).
 func (e *Engine) NewSession(ctx context.Context, user, database string) (*Session, error) {
-	s := &Session{e: e, user: user, database: database, vars: map[string]string{}}
+	s := &Session{e: e, user: user, database: database}
+	s.params = session.NewParams(session.Env{SynchronousCommit: e.cfg.State.SynchronousCommit, User: user, Superuser: s.superuser})
 	if err := s.openRole(ctx); err != nil {
 		return nil, err
 	}
@@ -186,7 +189,7 @@ func (s *Session) Execute(ctx context.Context, p *Prepared, params []Param) (*Re
 // execute runs one statement, in the session's transaction block if one is
 // open.
 func (s *Session) execute(ctx context.Context, st sql.Statement) (res *Result, err error) {
-	defer func() { s.filterMessages(res) }()
+	defer func() { s.params.FilterMessages(res) }()
 	if t, ok := st.(*sql.Transaction); ok {
 		return s.transactionStatement(ctx, t)
 	}
@@ -242,7 +245,7 @@ func resultColumns(st sql.Statement) types.Schema {
 	switch st := st.(type) {
 	case *sql.Show:
 		if st.What == sql.ShowVariable {
-			return showParamSchema(st.Variable)
+			return session.ShowColumns(st.Variable)
 		}
 		return showColumns
 	case *sql.ShowCreate:

@@ -1,10 +1,6 @@
 package weir
 
-import (
-	"strings"
-
-	"github.com/weir-stream/weir/sql"
-)
+import "github.com/weir-stream/weir/sql"
 
 // SetParameter sets the run-time parameter name to value for the session,
 // as SET name = 'value' does: the wire calls it for the parameters of a
@@ -19,5 +15,5 @@ func (s *Session) SetParameter(name, value string) error {
 // SHOW name does: the wire reports the ones clients track after the
 // startup packet's parameters are applied.
 func (s *Session) Parameter(name string) string {
-	return s.param(strings.ToLower(name))
+	return s.params.Get(name)
 }

@@ -21,7 +21,7 @@ var errStatementTimeout = sqlstate.Errorf(sqlstate.QueryCanceled, "canceling sta
 // interrupt) is reported as 57014 "canceling statement due to statement
 // timeout"; the session goes on.
 func (s *Session) withStatementTimeout(ctx context.Context, st sql.Statement, run func(context.Context, sql.Statement) (*Result, error)) (*Result, error) {
-	d := s.statementTimeout()
+	d := s.params.StatementTimeout()
 	if d <= 0 {
 		return run(ctx, st)
 	}
@@ -45,7 +45,7 @@ func (s *Session) withStatementTimeout(ctx context.Context, st sql.Statement, ru
 // parsing, binding, DuckDB's describe). done maps the error the deadline
 // caused to 57014 and releases the deadline.
 func (s *Session) statementDeadline(ctx context.Context) (context.Context, func(error) error) {
-	d := s.statementTimeout()
+	d := s.params.StatementTimeout()
 	if d <= 0 {
 		return ctx, func(err error) error { return err }
 	}

@@ -5,61 +5,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"sort"
-	"strings"
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/tablelog"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/session"
 	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/statestore"
 )
-
-// isolationLevel is the one isolation level weir runs transaction blocks
-// at: their statements read one snapshot, and COMMIT fails when another
-// session changed a row the block changed (first committer wins), as
-// REPEATABLE READ does in Postgres.
-const isolationLevel = "repeatable read"
-
-func init() {
-	for _, name := range []string{"transaction_isolation", "default_transaction_isolation"} {
-		registerSessionParam(&sessionParam{name: name, def: isolationLevel, check: checkIsolation,
-			description: "Sets the transaction isolation level (weir runs every transaction at repeatable read)."})
-	}
-	registerSessionParam(&sessionParam{name: "transaction_read_only", def: "off", check: checkReadOnly,
-		description: "Shows whether the current transaction is read-only (BEGIN READ ONLY)."})
-}
-
-// checkIsolation accepts the isolation levels weir gives: repeatable read,
-// and the weaker levels Postgres' clients ask for, which repeatable read
-// satisfies. SERIALIZABLE is refused rather than weakened.
-func checkIsolation(v string) (string, error) {
-	switch l := strings.ToLower(strings.Join(strings.Fields(v), " ")); l {
-	case "repeatable read", "read committed", "read uncommitted", "default":
-		return isolationLevel, nil
-	case "serializable":
-		return "", errSerializable()
-	}
-	return "", sqlstate.Errorf(sqlstate.InvalidParameterValue, "invalid value for parameter \"transaction_isolation\": \"%s\"", v).
-		WithHint("Available values: serializable, repeatable read, read committed, read uncommitted.")
-}
-
-// checkReadOnly accepts off: a block is made read-only by BEGIN READ ONLY.
-func checkReadOnly(v string) (string, error) {
-	if l := strings.ToLower(strings.TrimSpace(v)); l == "off" || l == "false" {
-		return "off", nil
-	}
-	return "", sqlstate.Errorf(sqlstate.FeatureNotSupported, "SET transaction_read_only is not supported").
-		WithHint("Start the block with BEGIN READ ONLY.")
-}
-
-// errSerializable is the error for a request of SERIALIZABLE isolation.
-func errSerializable() error {
-	return sqlstate.Errorf(sqlstate.FeatureNotSupported, "SERIALIZABLE isolation is not supported").
-		WithHint("weir runs transactions at REPEATABLE READ (snapshot isolation): leave the level out or ask for REPEATABLE READ.")
-}
 
 // transaction is a session's open transaction block (BEGIN … COMMIT). Its
 // statements read one snapshot, taken at the first of them, with the block's
@@ -79,9 +34,6 @@ type transaction struct {
 	overlay statestore.Overlay
 	// written are the tables the block wrote, in the order of first write.
 	written []*catalog.Object
-	// vars are the session's parameters at BEGIN: a block that does not
-	// commit takes back what SET changed in it, as in Postgres.
-	vars map[string]string
 }
 
 // TxStatus returns the session's transaction status as the wire protocol's
@@ -211,9 +163,12 @@ func (s *Session) transactionStatement(ctx context.Context, st *sql.Transaction)
 			return &Result{Tag: "BEGIN", Warnings: []Warning{{Code: sqlstate.ActiveSQLTransaction, Message: "there is already a transaction in progress"}}}, nil
 		}
 		if st.Isolation == "serializable" {
-			return nil, at(errSerializable(), st.Pos)
+			return nil, at(session.ErrSerializable, st.Pos)
 		}
-		s.tx = &transaction{readOnly: st.ReadOnly, overlay: statestore.Overlay{Changes: map[string][]byte{}}, vars: maps.Clone(s.vars)}
+		s.tx = &transaction{readOnly: st.ReadOnly, overlay: statestore.Overlay{Changes: map[string][]byte{}}}
+		// A block that does not commit takes back what SET changed in it,
+		// as in Postgres.
+		s.params.Begin(st.ReadOnly)
 		return &Result{Tag: "BEGIN"}, nil
 	case "COMMIT", "ROLLBACK":
 		tx := s.tx
@@ -224,12 +179,12 @@ func (s *Session) transactionStatement(ctx context.Context, st *sql.Transaction)
 		// applies nothing, as a ROLLBACK.
 		defer s.endTransaction()
 		if st.Verb == "ROLLBACK" || tx.failed {
-			s.vars = tx.vars
+			s.params.Rollback()
 			return &Result{Tag: "ROLLBACK"}, nil
 		}
 		warnings, err := s.commitTransaction(ctx, tx)
 		if err != nil {
-			s.vars = tx.vars
+			s.params.Rollback()
 			return nil, err
 		}
 		return &Result{Tag: "COMMIT", Warnings: warnings}, nil
@@ -256,7 +211,7 @@ func (s *Session) endTransaction() {
 		s.e.releaseTxSnapshot(s.tx)
 	}
 	s.tx = nil
-	s.endTransactionParams()
+	s.params.End()
 }
 
 // readSnapshot returns what a query of the session reads, and the function
