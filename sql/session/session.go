@@ -1,7 +1,9 @@
 // Package session holds what a SQL session and the front end serving it
 // exchange: a statement's Result (rows, tag, notices, warnings, reported
-// parameters), a Prepared statement and its bound Params, and the context
-// mark of a password-authenticated connection. The engine (package weir)
+// parameters), a Prepared statement and its bound Param values, the context
+// mark of a password-authenticated connection, and the session's run-time
+// parameters (Params: what SET, SHOW and RESET change and print, by the
+// table of parameters weir knows). The engine (package weir)
 // answers with these types and the wire server sends them, so that neither
 // imports the other and the protocol builds without the engine's cgo
 // dependencies.
