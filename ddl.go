@@ -335,7 +335,7 @@ func (e *Engine) stopAndClear(objs []*catalog.Object, then func(w exec.StateWrit
 					return err
 				}
 			}
-			if err := e.forgetFailure(w, v.Name); err != nil {
+			if err := e.failed.Forget(w, v.Name); err != nil {
 				return err
 			}
 			if then == nil {

@@ -45,8 +45,8 @@ func (s *Session) dmlTarget(name sql.ObjectName, verb string) (*catalog.Object, 
 	if !ok {
 		return nil, nil, sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "table \"%s\" is not running", o.Name)
 	}
-	if f, failed := s.e.failureOf(o.Name); failed {
-		return nil, nil, f.err()
+	if f, failed := s.e.failed.Of(o.Name); failed {
+		return nil, nil, f.Err()
 	}
 	return o, j, nil
 }

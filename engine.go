@@ -17,6 +17,7 @@ import (
 	"github.com/weir-stream/weir/exec/checkpoints"
 	"github.com/weir-stream/weir/exec/jobs"
 	"github.com/weir-stream/weir/exec/metrics"
+	"github.com/weir-stream/weir/exec/failures"
 	"github.com/weir-stream/weir/exec/sourceguard"
 	"github.com/weir-stream/weir/exec/tablelog"
 	"github.com/weir-stream/weir/planner/catalog"
@@ -44,8 +45,9 @@ type Engine struct {
 	processFuncs sync.Map
 	// metrics serves Prometheus metrics (nil without server.metrics_listen).
 	metrics *metrics.Metrics
-	// failed holds the failures of dataflows (failures.go).
-	failed failedJobs
+	// failed holds the failures of dataflows (exec/failures; failures.go
+	// is the engine as it sees it).
+	failed *failures.Set
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -136,6 +138,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		errors: sourceguard.NewErrorCounts(), openTxs: map[*transaction]struct{}{},
 		cp: cp, recovery: recoveryInfo{from: rec.From, prog: rec.Progress, took: rec.Took},
 	}
+	e.failed = failures.NewSet(failureEngine{e}, log)
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	last, err := e.committedEpoch()
 	if err != nil {

@@ -57,7 +57,7 @@ func (s stateStore) NewWriter() exec.CommittableWriter { return s.NewWriteBatch(
 // restartJobs starts the dataflow of every table and view of the catalog,
 // upstream ones first.
 func (e *Engine) restartJobs(ctx context.Context) error {
-	if err := e.loadFailures(); err != nil {
+	if err := e.failed.Load(e.store); err != nil {
 		return fmt.Errorf("read failed dataflows: %w", err)
 	}
 	started := map[string]bool{}
@@ -116,7 +116,7 @@ func (e *Engine) startObject(ctx context.Context, o *catalog.Object, backfill bo
 		// At a restart: the object stays down with its failure visible,
 		// rather than keeping the server down.
 		e.log.Error("dataflow not started: its stored plan cannot run", "object", o.Name, "err", err)
-		e.recordFailure(o, err)
+		e.failed.Record(o, err)
 		e.standIn(o)
 		return nil
 	}
@@ -198,7 +198,7 @@ func (e *Engine) startTable(ctx context.Context, o *catalog.Object, backfill boo
 	if err := e.jobs.Start(ctx, j, true, backfill, e.failureRecorder(o)); err != nil {
 		return err
 	}
-	e.runningAgain(o)
+	e.failed.RunningAgain(o.Name)
 	return nil
 }
 
@@ -271,7 +271,7 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 	if j.sink != nil {
 		j.sink.Start()
 	}
-	e.runningAgain(o)
+	e.failed.RunningAgain(o.Name)
 	return nil
 }
 
@@ -280,7 +280,7 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 func (e *Engine) failureRecorder(o *catalog.Object) func(*exec.Fragment, error) {
 	return func(f *exec.Fragment, err error) {
 		e.log.Error("dataflow stopped", "object", o.Name, "fragment", f.Name(), "err", err)
-		e.recordFailure(o, err)
+		e.failed.Record(o, err)
 	}
 }
 

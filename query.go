@@ -421,7 +421,7 @@ func (s *Session) checkRelations(st *sql.Select) error {
 	var err error
 	rewriteTables(st, func(t *sql.TableName) {
 		if err == nil {
-			if ferr := s.e.relationFailure(t.Name.Last().Value); ferr != nil {
+			if ferr := s.e.failed.ReadErr(t.Name.Last().Value); ferr != nil {
 				err = ferr.At(t.Position())
 			}
 		}

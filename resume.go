@@ -19,7 +19,7 @@ func (s *Session) flush(ctx context.Context) (*Result, error) {
 	if err := s.e.Flush(ctx); err != nil {
 		return nil, err
 	}
-	return &Result{Tag: "FLUSH", Warnings: FailureWarnings(s.e.currentFailures())}, nil
+	return &Result{Tag: "FLUSH", Warnings: FailureWarnings(s.e.failed.Current())}, nil
 }
 
 // resumeView is ALTER MATERIALIZED VIEW name RESUME: a view whose dataflow
@@ -41,8 +41,8 @@ func (s *Session) resumeView(ctx context.Context, st *sql.AlterViewResume) (*Res
 		if o.Kind != catalog.View {
 			return sqlstate.ErrorfAt(sqlstate.WrongObjectType, st.Name.Position(), "\"%s\" is not a materialized view", name)
 		}
-		if _, failed := e.failureOf(name); !failed {
-			if f, ok := e.upstreamFailure(o); ok {
+		if _, failed := e.failed.Of(name); !failed {
+			if f, ok := e.failed.Upstream(o); ok {
 				return sqlstate.ErrorfAt(sqlstate.ObjectNotInPrerequisiteState, st.Name.Position(),
 					"materialized view \"%s\" stopped because %s \"%s\", which it reads, has failed", name, f.Kind, f.Name).
 					WithHint(fmt.Sprintf("Resume %s instead: the views over it are rebuilt with it.", f.Name))
@@ -91,16 +91,16 @@ func (s *Session) resumeView(ctx context.Context, st *sql.AlterViewResume) (*Res
 					// The view failed again while the ones over it
 					// started, or one could not start (recorded as its
 					// failure): they stay down with it.
-					if _, failed := e.failureOf(name); !failed {
-						e.recordFailure(v, err)
+					if _, failed := e.failed.Of(name); !failed {
+						e.failed.Record(v, err)
 					}
 					for _, d := range victims {
 						if _, running := e.jobs.Get(d.Name); !running {
 							_, _ = e.haltAtStart(d, false)
 						}
 					}
-					if f, ok := e.failureOf(name); ok {
-						return f.err().WithDetail("It failed again while it was rebuilt.")
+					if f, ok := e.failed.Of(name); ok {
+						return f.Err().WithDetail("It failed again while it was rebuilt.")
 					}
 					return fmt.Errorf("resume %s %s: %w", v.Kind, v.Name, err)
 				}
@@ -122,8 +122,8 @@ func (s *Session) resumeView(ctx context.Context, st *sql.AlterViewResume) (*Res
 	if _, err := e.coord.Flush(ctx); err != nil {
 		return nil, err
 	}
-	if f, ok := e.failureOf(name); ok {
-		return nil, f.err().WithDetail("It failed again while it was rebuilt.")
+	if f, ok := e.failed.Of(name); ok {
+		return nil, f.Err().WithDetail("It failed again while it was rebuilt.")
 	}
 	return &Result{Tag: "ALTER MATERIALIZED VIEW"}, nil
 }

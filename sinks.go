@@ -88,7 +88,7 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 		// The destination (a Kafka topic) is made last, after what can
 		// refuse the sink: a sink over a failed relation is refused when
 		// it starts.
-		if ferr := e.inputsFailure(plan); ferr != nil {
+		if ferr := e.failed.ReadErr(plan.InputNames()...); ferr != nil {
 			return nil, ferr
 		}
 		if notices, made, err = p.Provision(ctx); err != nil {

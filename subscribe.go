@@ -63,7 +63,7 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 	}
 	// A relation whose dataflow has failed (or one it reads) has no changes
 	// to follow: say why, as a query of it does.
-	if ferr := e.inputsFailure(plan); ferr != nil {
+	if ferr := e.failed.ReadErr(plan.InputNames()...); ferr != nil {
 		return nil, ferr
 	}
 	s := &Subscription{e: e, name: fmt.Sprintf("subscription-%d", subscriptionSeq.Add(1))}

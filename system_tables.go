@@ -44,10 +44,10 @@ func (r systemRows) Jobs(may systables.Filter) []systables.JobRow {
 		status, msg := "running", ""
 		if j.Stopped() {
 			status = "stopped"
-			if f, ok := r.e.failureOf(j.obj.Name); ok {
+			if f, ok := r.e.failed.Of(j.obj.Name); ok {
 				status, msg = "failed", f.Error
-			} else if f, ok := r.e.upstreamFailure(j.obj); ok {
-				msg = f.Kind + " \"" + f.Name + "\", which it reads, has failed"
+			} else if f, ok := r.e.failed.Upstream(j.obj); ok {
+				msg = f.ReaderMessage()
 			}
 		}
 		out = append(out, systables.JobRow{
@@ -74,7 +74,7 @@ func (r systemRows) Sources(may systables.Filter) []systables.SourceRow {
 			if p.Status == "" {
 				p.Status = exec.SourceRunning
 			}
-			if fl, failed := r.e.failureOf(j.obj.Name); failed {
+			if fl, failed := r.e.failed.Of(j.obj.Name); failed {
 				// The view's dataflow stopped: its source reads no more.
 				p.Status, p.LastError = "failed", fl.Error
 			}

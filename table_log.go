@@ -110,7 +110,7 @@ func (e *Engine) replayTableLog(ctx context.Context) error {
 		err := e.replayChanges(ctx, j, c, lsn)
 		if err != nil {
 			e.log.Error("a logged write could not be applied again: the table is marked failed", "table", j.obj.Name, "record", lsn, "err", err)
-			e.recordFailure(j.obj, fmt.Errorf("a logged write (record %d of the table write log) could not be applied again after a restart: %w", lsn, err))
+			e.failed.Record(j.obj, fmt.Errorf("a logged write (record %d of the table write log) could not be applied again after a restart: %w", lsn, err))
 		}
 		return err
 	})
