@@ -276,7 +276,7 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 }
 
 // failureRecorder returns what run calls when the dataflow of o fails: the
-// failure is logged and recorded (failures.go).
+// failure is logged and recorded (exec/failures).
 func (e *Engine) failureRecorder(o *catalog.Object) func(*exec.Fragment, error) {
 	return func(f *exec.Fragment, err error) {
 		e.log.Error("dataflow stopped", "object", o.Name, "fragment", f.Name(), "err", err)

@@ -44,7 +44,7 @@ func (s *Session) resumeView(ctx context.Context, st *sql.AlterViewResume) (*Res
 		if _, failed := e.failed.Of(name); !failed {
 			if f, ok := e.failed.Upstream(o); ok {
 				return sqlstate.ErrorfAt(sqlstate.ObjectNotInPrerequisiteState, st.Name.Position(),
-					"materialized view \"%s\" stopped because %s \"%s\", which it reads, has failed", name, f.Kind, f.Name).
+					"materialized view \"%s\" stopped because %s", name, f.ReaderMessage()).
 					WithHint(fmt.Sprintf("Resume %s instead: the views over it are rebuilt with it.", f.Name))
 			}
 			return errNotFailed
