@@ -4,6 +4,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/weir-stream/weir/sql/session"
 )
 
 // startupSettable are the startup packet parameters that set a run-time
@@ -74,11 +76,6 @@ func (c *conn) applyStartupParams(params map[string]string) error {
 	return nil
 }
 
-// reportedParams are the parameters the server reports at startup
-// (Postgres' GUC_REPORT ones but server_version, which Options sets).
-var reportedParams = []string{"server_encoding", "client_encoding", "DateStyle", "TimeZone", "IntervalStyle",
-	"integer_datetimes", "standard_conforming_strings", "application_name", "is_superuser", "session_authorization"}
-
 // parameterGetter is implemented by sessions that answer for their run-time
 // parameters (weir.Session.Parameter).
 type parameterGetter interface {
@@ -86,21 +83,28 @@ type parameterGetter interface {
 }
 
 // reportedAtStartup returns the ParameterStatus values of a new session:
-// the session's own, once the startup packet's parameters are applied, or
-// for a Session that does not answer, Postgres' defaults with the startup
-// packet's application_name and user.
+// those of the parameters clients track (session.ReportedParams) but
+// server_version, which Options sets. They are the session's own, once the
+// startup packet's parameters are applied, or for a Session that does not
+// answer, the defaults with the startup packet's application_name and user.
 func reportedAtStartup(sess Session, user string, startup map[string]string) [][2]string {
-	defaults := map[string]string{"server_encoding": "UTF8", "client_encoding": "UTF8", "DateStyle": "ISO, MDY",
-		"TimeZone": "UTC", "IntervalStyle": "postgres", "integer_datetimes": "on", "standard_conforming_strings": "on",
-		"application_name": startup["application_name"], "is_superuser": "on", "session_authorization": user}
-	getter, answers := sess.(parameterGetter)
-	out := make([][2]string, len(reportedParams))
-	for i, name := range reportedParams {
-		v := defaults[name]
-		if answers {
-			v = getter.Parameter(name)
+	var value func(name string) string
+	if getter, answers := sess.(parameterGetter); answers {
+		value = getter.Parameter
+	} else {
+		defaults := session.NewParams(session.Env{User: user})
+		value = func(name string) string {
+			if name == "application_name" {
+				return startup["application_name"]
+			}
+			return defaults.Get(name)
 		}
-		out[i] = [2]string{name, v}
+	}
+	var out [][2]string
+	for _, name := range session.ReportedParams() {
+		if name != "server_version" {
+			out = append(out, [2]string{name, value(name)})
+		}
 	}
 	return out
 }

@@ -112,3 +112,16 @@ func superuserShown(p *Params) string {
 	}
 	return "on"
 }
+
+// ReportedParams are the names, in Postgres' spelling and name order, of
+// the parameters a client is told of (ParameterStatus) when its session
+// starts and when SET changes them, as Postgres' GUC_REPORT ones.
+func ReportedParams() []string {
+	var names []string
+	for _, n := range paramNames() {
+		if p := params[n]; p.reported {
+			names = append(names, p.name)
+		}
+	}
+	return names
+}

@@ -22,6 +22,7 @@ import (
 //	show                                           SHOW, one name a line
 //	columns                                        SHOW's columns, one name a line
 //	effects                                        statement_timeout, synchronous_commit, client_min_messages
+//	reported                                       the parameters clients track
 func TestParams(t *testing.T) {
 	var p *session.Params
 	datadriven.RunTest(t, "testdata/params", func(t *testing.T, d *datadriven.TestData) string {
@@ -91,6 +92,8 @@ func TestParams(t *testing.T) {
 				}
 				fmt.Fprintf(&out, "%s: %s\n", name, strings.Join(cols, ", "))
 			}
+		case "reported":
+			out.WriteString(strings.Join(session.ReportedParams(), ", ") + "\n")
 		case "effects":
 			res := &session.Result{Notices: []string{"a notice"}, Warnings: []session.Warning{{Code: "01000", Message: "a warning"}}}
 			p.FilterMessages(res)
