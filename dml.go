@@ -2,16 +2,13 @@ package weir
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync/atomic"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/dml"
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/exec/tablelog"
 	"github.com/weir-stream/weir/planner"
@@ -19,17 +16,10 @@ import (
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/sql/types"
-	"github.com/weir-stream/weir/statestore"
 )
 
 // at gives err the position pos when it is a *sqlstate.Error without one.
 func at(err error, pos sql.Pos) error { return planner.At(err, pos) }
-
-// rowIDs hands out the hidden row ids of tables without a primary key. They
-// start at the wall clock in nanoseconds, so ids stay unique across restarts.
-var rowIDs atomic.Int64
-
-func init() { rowIDs.Store(time.Now().UnixNano()) }
 
 // dmlTarget returns the table a DML statement writes and its running job.
 func (s *Session) dmlTarget(name sql.ObjectName, verb string) (*catalog.Object, *job, error) {
@@ -171,7 +161,7 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 		for res.Rows.Next() {
 			batch := res.Rows.RecordBatch()
 			for i, t := range targets {
-				e, err := assignCoerce(expr.Column(i, res.Columns[i].Name, res.Columns[i].Type), o.Columns[t])
+				e, err := dml.Coerce(expr.Column(i, res.Columns[i].Name, res.Columns[i].Type), o.Columns[t])
 				if err != nil {
 					return nil, at(err, st.Query.Pos)
 				}
@@ -202,7 +192,7 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 				if err != nil {
 					return nil, err
 				}
-				if e, err = assignCoerce(e, col); err != nil {
+				if e, err = dml.Coerce(e, col); err != nil {
 					return nil, at(err, v.Position())
 				}
 				arr, err := expr.EvalConstant(ctx, s.e.mem, e)
@@ -231,65 +221,31 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 	if rows == 0 {
 		return &Result{Tag: "INSERT 0 0"}, nil
 	}
-	full := make([]arrow.Array, len(o.Columns))
+	values := make([]arrow.Array, len(targets))
 	defer func() {
-		for _, a := range full {
+		for _, a := range values {
 			if a != nil {
 				a.Release()
 			}
 		}
 	}()
-	for i, t := range targets {
-		if full[t], err = array.Concatenate(cols[i], s.e.mem); err != nil {
+	for i := range targets {
+		if values[i], err = array.Concatenate(cols[i], s.e.mem); err != nil {
 			return nil, err
 		}
 	}
-	for i, c := range o.Columns {
-		if full[i] != nil {
-			continue
-		}
-		b := array.NewBuilder(s.e.mem, c.Type.ArrowType())
-		if c.Hidden && c.Name == rowIDColumn {
-			ib := b.(*array.Int64Builder)
-			for r := 0; r < rows; r++ {
-				ib.Append(rowIDs.Add(1))
-			}
-		} else {
-			b.AppendNulls(rows)
-		}
-		full[i] = b.NewArray()
-		b.Release()
+	batch, err := dml.InsertRows(s.e.mem, o, targets, values, rows)
+	if err != nil {
+		return nil, err
 	}
-	for i, c := range o.Columns {
-		if c.NotNull && full[i].NullN() > 0 {
-			return nil, sqlstate.Errorf(sqlstate.NotNullViolation, "null value in column \"%s\" of relation \"%s\" violates not-null constraint", c.Name, o.Name)
-		}
-	}
-	batch := array.NewRecordBatch(o.FullSchema().Arrow(), full, int64(rows))
 	defer batch.Release()
-	warnings, err := s.write(ctx, o, j, "INSERT", func(ctx context.Context, t tableState) ([]exec.Chunk, error) {
-		if err := s.checkUnique(o, t, batch); err != nil {
-			return nil, err
-		}
-		batch.Retain()
-		return []exec.Chunk{{Batch: batch}}, nil
+	warnings, err := s.write(ctx, o, j, "INSERT", func(ctx context.Context, t dml.Table) ([]exec.Chunk, error) {
+		return dml.Insert(o, t, batch)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &Result{Tag: fmtTag("INSERT 0", int64(rows)), Warnings: warnings}, nil
-}
-
-// tableState is the content of a table as a DML statement reads it: inside
-// the table's fragment its live state (*ops.Materialize), in a transaction
-// block the block's snapshot with its writes over it (overlayTable).
-type tableState interface {
-	// Get returns the row (AppendRow encoding of every column) under key,
-	// the AppendRow encoding of the key columns.
-	Get(key []byte) (row []byte, ok bool, err error)
-	// Scan calls fn for every row in key order until fn returns false or
-	// an error; key and row are valid only during the call.
-	Scan(fn func(key, row []byte) (bool, error)) error
 }
 
 // write runs change, the part of a DML statement that reads the table and
@@ -300,7 +256,7 @@ type tableState interface {
 // changes are visible to queries and, with synchronous_commit on, synced to
 // the table write log (awaitWrite): statements arriving together share the
 // epoch and the fsync (group commit), and the epoch is cut at once.
-func (s *Session) write(ctx context.Context, o *catalog.Object, j *job, verb string, change func(ctx context.Context, t tableState) ([]exec.Chunk, error)) ([]Warning, error) {
+func (s *Session) write(ctx context.Context, o *catalog.Object, j *job, verb string, change func(ctx context.Context, t dml.Table) ([]exec.Chunk, error)) ([]Warning, error) {
 	if s.tx != nil {
 		t, err := s.tx.table(s.e, o)
 		if err != nil {
@@ -385,92 +341,6 @@ func (e *Engine) mustLogApplied(j *job, changes tablelog.Changes) uint64 {
 	return lsn
 }
 
-// checkUnique fails with a unique violation when a row of batch has the key
-// of a row of the table or of an earlier row of batch.
-func (s *Session) checkUnique(o *catalog.Object, t tableState, batch arrow.RecordBatch) error {
-	return s.checkMovedKeys(o, t, nil, []arrow.RecordBatch{batch})
-}
-
-func keyText(o *catalog.Object, batch arrow.RecordBatch, r int) string {
-	names, vals := "", ""
-	for i, k := range o.Key {
-		if i > 0 {
-			names += ", "
-			vals += ", "
-		}
-		names += o.Columns[k].Name
-		vals += batch.Column(k).ValueStr(r)
-	}
-	return "(" + names + ")=(" + vals + ")"
-}
-
-// tableRows reads the current rows of a table, as batches of its full schema.
-func (s *Session) tableRows(o *catalog.Object, t tableState) ([]arrow.RecordBatch, error) {
-	dec := statestore.NewRowDecoder(s.e.mem, o.FullSchema())
-	defer dec.Release()
-	var out []arrow.RecordBatch
-	err := t.Scan(func(_, row []byte) (bool, error) {
-		if err := dec.Append(row); err != nil {
-			return false, err
-		}
-		if dec.Len() >= 4096 {
-			out = append(out, dec.NewBatch())
-		}
-		return true, nil
-	})
-	if err == nil && dec.Len() > 0 {
-		out = append(out, dec.NewBatch())
-	}
-	return out, err
-}
-
-// matchRows evaluates where over batch and returns the indexes of the rows it selects.
-func matchRows(ctx context.Context, s *Session, where expr.Expr, batch arrow.RecordBatch) ([]int, error) {
-	n := int(batch.NumRows())
-	if where == nil {
-		return seq(n), nil
-	}
-	arr, err := where.Eval(ctx, s.e.mem, batch)
-	if err != nil {
-		return nil, err
-	}
-	defer arr.Release()
-	b := arr.(*array.Boolean)
-	var idx []int
-	for i := 0; i < n; i++ {
-		if b.IsValid(i) && b.Value(i) {
-			idx = append(idx, i)
-		}
-	}
-	return idx, nil
-}
-
-// take returns the rows idx of batch.
-func take(ctx context.Context, s *Session, batch arrow.RecordBatch, idx []int) (arrow.RecordBatch, error) {
-	ib := array.NewInt64Builder(s.e.mem)
-	for _, i := range idx {
-		ib.Append(int64(i))
-	}
-	ia := ib.NewArray()
-	ib.Release()
-	defer ia.Release()
-	cols := make([]arrow.Array, batch.NumCols())
-	var err error
-	for c := range cols {
-		if cols[c], err = compute.TakeArray(ctx, batch.Column(c), ia); err != nil {
-			for _, a := range cols[:c] {
-				a.Release()
-			}
-			return nil, err
-		}
-	}
-	rb := array.NewRecordBatch(batch.Schema(), cols, int64(len(idx)))
-	for _, a := range cols {
-		a.Release()
-	}
-	return rb, nil
-}
-
 func (s *Session) delete(ctx context.Context, st *sql.Delete) (*Result, error) {
 	o, j, err := s.dmlTarget(st.Table, "delete from")
 	if err != nil {
@@ -486,35 +356,9 @@ func (s *Session) delete(ctx context.Context, st *sql.Delete) (*Result, error) {
 		}
 	}
 	var n int64
-	warnings, err := s.write(ctx, o, j, "DELETE", func(ctx context.Context, t tableState) (chunks []exec.Chunk, err error) {
-		n = 0
-		batches, err := s.tableRows(o, t)
-		if err != nil {
-			return nil, err
-		}
-		defer releaseBatches(batches)
-		defer func() {
-			if err != nil {
-				releaseChunks(chunks)
-				chunks = nil
-			}
-		}()
-		for _, b := range batches {
-			idx, err := matchRows(ctx, s, where, b)
-			if err != nil {
-				return chunks, err
-			}
-			if len(idx) == 0 {
-				continue
-			}
-			del, err := take(ctx, s, b, idx)
-			if err != nil {
-				return chunks, err
-			}
-			n += int64(len(idx))
-			chunks = append(chunks, exec.Chunk{Batch: del, Ops: repeatOp(exec.Delete, len(idx))})
-		}
-		return chunks, nil
+	warnings, err := s.write(ctx, o, j, "DELETE", func(ctx context.Context, t dml.Table) (chunks []exec.Chunk, err error) {
+		chunks, n, err = dml.Delete(ctx, s.e.mem, o, t, where)
+		return chunks, err
 	})
 	if err != nil {
 		return nil, err
@@ -543,13 +387,8 @@ func (s *Session) update(ctx context.Context, st *sql.Update) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if sets[idx], err = assignCoerce(e, o.Columns[idx]); err != nil {
+		if sets[idx], err = dml.Coerce(e, o.Columns[idx]); err != nil {
 			return nil, at(err, a.Value.Position())
-		}
-	}
-	for i, c := range o.Columns {
-		if sets[i] == nil {
-			sets[i] = expr.Column(i, c.Name, c.Type)
 		}
 	}
 	var where expr.Expr
@@ -561,76 +400,11 @@ func (s *Session) update(ctx context.Context, st *sql.Update) (*Result, error) {
 			return nil, at(err, st.Where.Position())
 		}
 	}
-	movesKey := false
-	for _, k := range o.Key {
-		if _, isCol := sets[k].(*expr.ColumnRef); !isCol || sets[k].(*expr.ColumnRef).Index() != k {
-			movesKey = true
-		}
-	}
+	u := dml.NewUpdate(o, sets, where)
 	var n int64
-	warnings, err := s.write(ctx, o, j, "UPDATE", func(ctx context.Context, t tableState) (chunks []exec.Chunk, err error) {
-		n = 0
-		batches, err := s.tableRows(o, t)
-		if err != nil {
-			return nil, err
-		}
-		defer releaseBatches(batches)
-		// Every new row is computed before anything is applied, so that a
-		// statement that fails (a NULL in a NOT NULL column, a duplicate
-		// key, division by zero) changes nothing.
-		var olds, news []arrow.RecordBatch
-		defer func() {
-			releaseBatches(olds)
-			releaseBatches(news)
-			if err != nil {
-				releaseChunks(chunks)
-				chunks = nil
-			}
-		}()
-		for _, batch := range batches {
-			idx, err := matchRows(ctx, s, where, batch)
-			if err != nil {
-				return nil, err
-			}
-			if len(idx) == 0 {
-				continue
-			}
-			old, err := take(ctx, s, batch, idx)
-			if err != nil {
-				return nil, err
-			}
-			olds = append(olds, old)
-			nw, err := updatedRows(ctx, s, o, old, sets)
-			if err != nil {
-				return nil, err
-			}
-			news = append(news, nw)
-			n += int64(len(idx))
-		}
-		if !movesKey {
-			for i, old := range olds {
-				chunk, err := updatePairs(ctx, s, old, news[i])
-				if err != nil {
-					return chunks, err
-				}
-				chunks = append(chunks, chunk)
-			}
-			return chunks, nil
-		}
-		// A key changes: the old rows go first, then the new ones, which
-		// must not collide with each other nor with the rows that stay.
-		if err := s.checkMovedKeys(o, t, olds, news); err != nil {
-			return nil, err
-		}
-		for _, old := range olds {
-			old.Retain()
-			chunks = append(chunks, exec.Chunk{Batch: old, Ops: repeatOp(exec.Delete, int(old.NumRows()))})
-		}
-		for _, nw := range news {
-			nw.Retain()
-			chunks = append(chunks, exec.Chunk{Batch: nw})
-		}
-		return chunks, nil
+	warnings, err := s.write(ctx, o, j, "UPDATE", func(ctx context.Context, t dml.Table) (chunks []exec.Chunk, err error) {
+		chunks, n, err = u.Changes(ctx, s.e.mem, t)
+		return chunks, err
 	})
 	if err != nil {
 		return nil, err
@@ -638,127 +412,8 @@ func (s *Session) update(ctx context.Context, st *sql.Update) (*Result, error) {
 	return &Result{Tag: fmtTag("UPDATE", n), Warnings: warnings}, nil
 }
 
-// updatedRows returns the rows of old with sets evaluated over them.
-func updatedRows(ctx context.Context, s *Session, o *catalog.Object, old arrow.RecordBatch, sets []expr.Expr) (arrow.RecordBatch, error) {
-	cols := make([]arrow.Array, 0, len(sets))
-	defer func() {
-		for _, a := range cols {
-			a.Release()
-		}
-	}()
-	for i, e := range sets {
-		arr, err := e.Eval(ctx, s.e.mem, old)
-		if err != nil {
-			return nil, err
-		}
-		cols = append(cols, arr)
-		if o.Columns[i].NotNull && arr.NullN() > 0 {
-			return nil, sqlstate.Errorf(sqlstate.NotNullViolation, "null value in column \"%s\" of relation \"%s\" violates not-null constraint", o.Columns[i].Name, o.Name)
-		}
-	}
-	return array.NewRecordBatch(old.Schema(), cols, old.NumRows()), nil
-}
-
-// updatePairs returns the chunk replacing each row of old by the same row of
-// nw: UpdateDelete(old row), UpdateInsert(new row), adjacent.
-func updatePairs(ctx context.Context, s *Session, old, nw arrow.RecordBatch) (exec.Chunk, error) {
-	n := int(old.NumRows())
-	ib := array.NewInt64Builder(s.e.mem)
-	for r := 0; r < n; r++ {
-		ib.Append(int64(r))
-		ib.Append(int64(n + r))
-	}
-	order := ib.NewArray()
-	ib.Release()
-	defer order.Release()
-	cols := make([]arrow.Array, 0, old.NumCols())
-	defer func() {
-		for _, a := range cols {
-			a.Release()
-		}
-	}()
-	for i := 0; i < int(old.NumCols()); i++ {
-		both, err := array.Concatenate([]arrow.Array{old.Column(i), nw.Column(i)}, s.e.mem)
-		if err != nil {
-			return exec.Chunk{}, err
-		}
-		col, err := compute.TakeArray(ctx, both, order)
-		both.Release()
-		if err != nil {
-			return exec.Chunk{}, err
-		}
-		cols = append(cols, col)
-	}
-	batch := array.NewRecordBatch(old.Schema(), cols, int64(2*n))
-	ops := make([]exec.Op, 2*n)
-	for r := 0; r < n; r++ {
-		ops[2*r], ops[2*r+1] = exec.UpdateDelete, exec.UpdateInsert
-	}
-	return exec.Chunk{Batch: batch, Ops: ops}, nil
-}
-
-// checkMovedKeys fails with a unique violation when a row of news has the key
-// of another row of news, or of a row of the table that is not among olds
-// (the rows the statement replaces); t is the table as the statement sees it.
-func (s *Session) checkMovedKeys(o *catalog.Object, t tableState, olds, news []arrow.RecordBatch) error {
-	kt := o.KeyTypes()
-	var key []byte
-	leaving := map[string]bool{}
-	for _, b := range olds {
-		for r := 0; r < int(b.NumRows()); r++ {
-			key = statestore.AppendRow(key[:0], kt, b, o.Key, r)
-			leaving[string(key)] = true
-		}
-	}
-	seen := map[string]bool{}
-	for _, b := range news {
-		for r := 0; r < int(b.NumRows()); r++ {
-			key = statestore.AppendRow(key[:0], kt, b, o.Key, r)
-			exists := false
-			if !leaving[string(key)] {
-				var err error
-				if _, exists, err = t.Get(key); err != nil {
-					return err
-				}
-			}
-			if exists || seen[string(key)] {
-				return sqlstate.Errorf(sqlstate.UniqueViolation, "duplicate key value violates unique constraint \"%s_pkey\"", o.Name).
-					WithDetail("Key " + keyText(o, b, r) + " already exists.")
-			}
-			seen[string(key)] = true
-		}
-	}
-	return nil
-}
-
-func repeatOp(op exec.Op, n int) []exec.Op {
-	ops := make([]exec.Op, n)
-	for i := range ops {
-		ops[i] = op
-	}
-	return ops
-}
-
 func releaseBatches(bs []arrow.RecordBatch) {
 	for _, b := range bs {
 		b.Release()
 	}
-}
-
-func releaseChunks(cs []exec.Chunk) {
-	for _, c := range cs {
-		c.Release()
-	}
-}
-
-// assignCoerce converts e to the type of the column it is stored in, with
-// Postgres' assignment error when the types do not convert implicitly.
-func assignCoerce(e expr.Expr, col catalog.Column) (expr.Expr, error) {
-	out, err := expr.Coerce(e, col.Type)
-	var se *sqlstate.Error
-	if errors.As(err, &se) && se.Code == sqlstate.DatatypeMismatch {
-		return nil, sqlstate.Errorf(sqlstate.DatatypeMismatch, "column \"%s\" is of type %s but expression is of type %s", col.Name, col.Type, e.Type()).
-			WithHint("You will need to rewrite or cast the expression.")
-	}
-	return withLength(out, err, col)
 }

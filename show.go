@@ -140,7 +140,7 @@ func (s *Session) describe(st *sql.Describe) (*Result, error) {
 				pk = pk || k == i
 			}
 		}
-		rows = append(rows, []any{c.Name, columnTypeName(c), !c.NotNull, pk})
+		rows = append(rows, []any{c.Name, c.TypeName(), !c.NotNull, pk})
 	}
 	return textResult(s.e.mem, describeColumns, rows, "DESCRIBE"), nil
 }

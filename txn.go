@@ -1,13 +1,12 @@
 package weir
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/dml"
 	"github.com/weir-stream/weir/exec/tablelog"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
@@ -276,7 +275,7 @@ func (e *Engine) releaseOpenTxs() {
 }
 
 // table returns o as the block sees it, noting that the block writes it.
-func (tx *transaction) table(e *Engine, o *catalog.Object) (tableState, error) {
+func (tx *transaction) table(e *Engine, o *catalog.Object) (dml.Table, error) {
 	if err := tx.start(e); err != nil {
 		return nil, err
 	}
@@ -287,51 +286,19 @@ func (tx *transaction) table(e *Engine, o *catalog.Object) (tableState, error) {
 	if !known {
 		tx.written = append(tx.written, o)
 	}
-	return overlayTable{r: &tx.overlay, table: o.RowTable()}, nil
+	return dml.ReaderTable(&tx.overlay, o.RowTable()), nil
 }
 
 // apply records the changes of c, a DML statement's chunk for table o, as
 // the block's writes.
 func (tx *transaction) apply(o *catalog.Object, c exec.Chunk) {
-	kt, rt := o.KeyTypes(), o.FullSchema().Types()
-	var key []byte
-	for i := 0; i < c.NumRows(); i++ {
-		key = statestore.AppendRow(key[:0], kt, c.Batch, o.Key, i)
-		sk := string(statestore.AppendKey(nil, o.RowTable(), statestore.Vnode(key), key))
-		if c.OpAt(i).IsInsert() {
-			tx.overlay.Changes[sk] = statestore.AppendRow(nil, rt, c.Batch, nil, i)
-		} else {
-			tx.overlay.Changes[sk] = nil
-		}
-	}
+	dml.Stage(tx.overlay.Changes, o, c)
 }
 
-// overlayTable is a table read through a Reader (a transaction's overlay):
-// the tableState a DML statement in a transaction block reads.
-type overlayTable struct {
-	r     statestore.Reader
-	table statestore.TableID
-}
-
-func (t overlayTable) Get(key []byte) ([]byte, bool, error) {
-	return t.r.Get(statestore.AppendKey(nil, t.table, statestore.Vnode(key), key))
-}
-
-func (t overlayTable) Scan(fn func(key, row []byte) (bool, error)) error {
-	lo, hi := statestore.TableSpan(t.table)
-	return t.r.Scan(lo, hi, func(k, v []byte) (bool, error) {
-		return fn(k[statestore.KeyPrefixLen:], v)
-	})
-}
-
-// txPart is what COMMIT applies to one table: the state keys the block
-// changed, in key order, and the table's running job.
+// txPart is what COMMIT applies to one table and the table's running job.
 type txPart struct {
-	o    *catalog.Object
-	j    *job
-	keys []string
-	// base holds the snapshot's row of each key (nil: none), read once.
-	base [][]byte
+	dml.TxPart
+	j *job
 }
 
 // commitTransaction applies the writes of tx in one epoch and returns once
@@ -350,23 +317,12 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 		if !ok || j.mat == nil || j.obj.RowTable() != o.RowTable() {
 			return nil, errTableGone(o)
 		}
-		lo, hi := statestore.TableSpan(o.RowTable())
-		var keys []string
-		for k := range tx.overlay.Changes {
-			if k >= string(lo) && k < string(hi) {
-				keys = append(keys, k)
-			}
+		p, err := dml.NewTxPart(o, tx.overlay.Changes, tx.overlay.Base)
+		if err != nil {
+			return nil, err
 		}
-		sort.Strings(keys)
-		if len(keys) > 0 {
-			base := make([][]byte, len(keys))
-			for i, k := range keys {
-				var err error
-				if base[i], _, err = tx.overlay.Base.Get([]byte(k)); err != nil {
-					return nil, err
-				}
-			}
-			parts = append(parts, txPart{o: o, j: j, keys: keys, base: base})
+		if !p.Empty() {
+			parts = append(parts, txPart{TxPart: p, j: j})
 		}
 	}
 	if len(parts) == 0 {
@@ -383,10 +339,10 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 		var lsn uint64
 		s.e.dmlMu.RLock()
 		err := p.j.Output().Do(ctx, func(ctx context.Context, in exec.Output) error {
-			if err := s.checkTxPart(tx, p); err != nil {
+			if err := p.Check(p.j.mat); err != nil {
 				return err
 			}
-			chunk, err := s.txChunk(tx, p)
+			chunk, err := p.Chunk(s.e.mem)
 			if err != nil || chunk.Batch == nil {
 				return err
 			}
@@ -395,7 +351,7 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 		})
 		s.e.dmlMu.RUnlock()
 		if errors.Is(err, exec.ErrFragmentEnded) {
-			return nil, errTableGone(p.o)
+			return nil, errTableGone(p.Table())
 		}
 		if err != nil {
 			return nil, err
@@ -414,9 +370,9 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 		}
 		defer resume()
 		for _, p := range parts {
-			err := p.j.Output().Do(ctx, func(context.Context, exec.Output) error { return s.checkTxPart(tx, p) })
+			err := p.j.Output().Do(ctx, func(context.Context, exec.Output) error { return p.Check(p.j.mat) })
 			if errors.Is(err, exec.ErrFragmentEnded) {
-				return errTableGone(p.o)
+				return errTableGone(p.Table())
 			}
 			if err != nil {
 				return err
@@ -431,11 +387,11 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 		var applyErr error
 		for _, p := range parts {
 			applyErr = p.j.Output().Do(applyCtx, func(ctx context.Context, in exec.Output) error {
-				chunk, err := s.txChunk(tx, p)
+				chunk, err := p.Chunk(s.e.mem)
 				if err != nil || chunk.Batch == nil {
 					return err
 				}
-				changes := encodeChanges(p.o, []exec.Chunk{chunk})
+				changes := encodeChanges(p.Table(), []exec.Chunk{chunk})
 				if err := in.Push(ctx, chunk); err != nil {
 					return err
 				}
@@ -474,63 +430,4 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 func errTableGone(o *catalog.Object) error {
 	return sqlstate.Errorf(sqlstate.SerializationFailure,
 		"could not serialize access: table \"%s\" was dropped since the transaction began", o.Name)
-}
-
-// checkTxPart fails when a row p's keys name changed since tx's snapshot.
-// It runs inside the table's fragment, which sees every write so far.
-func (s *Session) checkTxPart(tx *transaction, p txPart) error {
-	for i, k := range p.keys {
-		base, inBase := p.base[i], p.base[i] != nil
-		live, isLive, err := p.j.mat.Get([]byte(k)[statestore.KeyPrefixLen:])
-		if err != nil {
-			return err
-		}
-		if inBase == isLive && bytes.Equal(base, live) {
-			continue
-		}
-		if !inBase && isLive && tx.overlay.Changes[k] != nil {
-			return sqlstate.Errorf(sqlstate.UniqueViolation, "duplicate key value violates unique constraint \"%s_pkey\"", p.o.Name).
-				WithDetail("Another session inserted a row with the same key after this transaction began.")
-		}
-		return sqlstate.Errorf(sqlstate.SerializationFailure, "could not serialize access due to concurrent update").
-			WithDetail(fmt.Sprintf("A row of \"%s\" this transaction changed was changed by another session after the transaction began.", p.o.Name)).
-			WithHint("Run the transaction again.")
-	}
-	return nil
-}
-
-// txChunk returns the chunk of the changes of p's keys: an insert, a
-// delete, or an update pair of the snapshot's row and the block's (no batch
-// when nothing changed).
-func (s *Session) txChunk(tx *transaction, p txPart) (exec.Chunk, error) {
-	dec := statestore.NewRowDecoder(s.e.mem, p.o.FullSchema())
-	defer dec.Release()
-	var ops []exec.Op
-	for i, k := range p.keys {
-		base, inBase := p.base[i], p.base[i] != nil
-		final := tx.overlay.Changes[k]
-		var err error
-		switch {
-		case !inBase && final == nil, inBase && bytes.Equal(base, final):
-			continue
-		case !inBase:
-			err = dec.Append(final)
-			ops = append(ops, exec.Insert)
-		case final == nil:
-			err = dec.Append(base)
-			ops = append(ops, exec.Delete)
-		default:
-			if err = dec.Append(base); err == nil {
-				err = dec.Append(final)
-			}
-			ops = append(ops, exec.UpdateDelete, exec.UpdateInsert)
-		}
-		if err != nil {
-			return exec.Chunk{}, err
-		}
-	}
-	if len(ops) == 0 {
-		return exec.Chunk{}, nil
-	}
-	return exec.Chunk{Batch: dec.NewBatch(), Ops: ops}, nil
 }
