@@ -110,7 +110,7 @@ func checkSynchronousCommit(v string) (string, error) {
 func checkIsolation(v string) (string, error) {
 	switch l := strings.ToLower(strings.Join(strings.Fields(v), " ")); l {
 	case "repeatable read", "read committed", "read uncommitted", "default":
-		return IsolationLevel, nil
+		return isolationLevel, nil
 	case "serializable":
 		return "", ErrSerializable
 	}

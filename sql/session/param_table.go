@@ -29,11 +29,11 @@ type param struct {
 	description string
 }
 
-// IsolationLevel is the one isolation level weir runs transaction blocks
+// isolationLevel is the one isolation level weir runs transaction blocks
 // at: their statements read one snapshot, and COMMIT fails when another
 // session changed a row the block changed (first committer wins), as
 // REPEATABLE READ does in Postgres.
-const IsolationLevel = "repeatable read"
+const isolationLevel = "repeatable read"
 
 // params are the parameters weir knows, by lower-case name. SET of any
 // other name fails with 42704, as in Postgres.
@@ -54,8 +54,8 @@ func init() {
 		{name: "client_min_messages", def: "notice", check: oneOf("debug5", "debug4", "debug3", "debug2", "debug1", "log", "notice", "warning", "error"), description: "Sets the message levels that are sent to the client (weir sends notices and warnings)."},
 		{name: "lock_timeout", def: "0", check: checkMillis, description: "Sets the maximum allowed duration of any wait for a lock (weir takes no locks a statement waits for)."},
 		{name: "synchronous_commit", defaultOf: defaultSynchronousCommit, check: checkSynchronousCommit, description: "Sets whether a write waits until it is synced to the table write log before it is answered (off: only until it is visible)."},
-		{name: "transaction_isolation", def: IsolationLevel, check: checkIsolation, description: "Sets the transaction isolation level (weir runs every transaction at repeatable read)."},
-		{name: "default_transaction_isolation", def: IsolationLevel, check: checkIsolation, description: "Sets the transaction isolation level (weir runs every transaction at repeatable read)."},
+		{name: "transaction_isolation", def: isolationLevel, check: checkIsolation, description: "Sets the transaction isolation level (weir runs every transaction at repeatable read)."},
+		{name: "default_transaction_isolation", def: isolationLevel, check: checkIsolation, description: "Sets the transaction isolation level (weir runs every transaction at repeatable read)."},
 		{name: "transaction_read_only", def: "off", check: checkReadOnly, shown: readOnlyShown, description: "Shows whether the current transaction is read-only (BEGIN READ ONLY)."},
 		{name: "server_version", def: "16.0", reported: true, description: "Shows the server version."},
 		{name: "server_version_num", def: "160000", description: "Shows the server version as an integer."},
