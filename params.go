@@ -1,8 +1,6 @@
 package weir
 
 import (
-	"reflect"
-
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/sql/types"
@@ -13,30 +11,22 @@ import (
 // back (the statement stays the Prepared's, executed again with other
 // values). It changes nothing when lit fails.
 func bindParams(st sql.Statement, lit func(p *sql.Param) (sql.Expr, error)) (undo func(), err error) {
-	var undos []func()
-	walkAST(reflect.ValueOf(st), func(v reflect.Value) (bool, func()) {
-		p, ok := v.Interface().(*sql.Param)
-		if !ok || err != nil {
-			return err == nil, nil
+	undo, err = sql.RewriteExprs(st, func(e sql.Expr) (sql.Expr, error) {
+		if p, ok := e.(*sql.Param); ok {
+			return lit(p)
 		}
-		if v.Kind() != reflect.Interface || !v.CanSet() {
-			err = sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, p.Pos, "a parameter cannot stand here")
-			return false, nil
-		}
-		e, lerr := lit(p)
-		if lerr != nil {
-			err = lerr
-			return false, nil
-		}
-		v.Set(reflect.ValueOf(e))
-		undos = append(undos, func() { v.Set(reflect.ValueOf(p)) })
-		return false, nil
+		return e, nil
 	})
-	undo = func() {
-		for i := len(undos) - 1; i >= 0; i-- {
-			undos[i]()
-		}
+	if err != nil {
+		return nil, err
 	}
+	// A $n that stands where no expression goes is left: refuse it.
+	sql.Walk(st, func(n sql.Node) bool {
+		if p, ok := n.(*sql.Param); ok && err == nil {
+			err = sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, p.Pos, "a parameter cannot stand here")
+		}
+		return err == nil
+	})
 	if err != nil {
 		undo()
 		return nil, err

@@ -3,7 +3,6 @@ package weir
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 
@@ -94,7 +93,7 @@ func (s *Session) checkPrivilege(name sql.ObjectName, priv sql.Privilege) error 
 // reads: in FROM clauses, joins and subqueries anywhere.
 func (s *Session) checkReads(n sql.Node) error {
 	var err error
-	walkTableNames(reflect.ValueOf(n), func(t *sql.TableName) {
+	sql.WalkTableNames(n, func(t *sql.TableName) {
 		if err == nil {
 			err = s.checkPrivilege(t.Name, sql.PrivSelect)
 		}
@@ -168,11 +167,11 @@ func (s *Session) authorize(st sql.Statement) error {
 // row, which needs SELECT).
 func readsColumns(e sql.Expr) bool {
 	found := false
-	walkAST(reflect.ValueOf(e), func(v reflect.Value) (bool, func()) {
-		if _, ok := v.Interface().(*sql.ColumnRef); ok {
+	sql.Walk(e, func(n sql.Node) bool {
+		if _, ok := n.(*sql.ColumnRef); ok {
 			found = true
 		}
-		return !found, nil
+		return !found
 	})
 	return found
 }
