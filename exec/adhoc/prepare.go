@@ -15,7 +15,8 @@ import (
 )
 
 // Lookup returns what the relation a query names at t reads: its Schema
-// and Scan (Prepare gives it its Name), or the error that reading it is.
+// and Scan (Prepare sets its Name and Display), or the error that naming it
+// is (an unknown relation, one that cannot be queried).
 type Lookup func(t *sql.TableName) (Relation, error)
 
 // Prepare returns st as the text DuckDB runs, and the relations it reads.
