@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/dml"
@@ -122,10 +121,6 @@ func insertTargets(o *catalog.Object, st *sql.Insert) ([]int, error) {
 	return targets, nil
 }
 
-// valuesGroup is how many rows of INSERT … VALUES are evaluated before
-// their one-value arrays are concatenated.
-const valuesGroup = 1024
-
 func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 	o, j, err := s.dmlTarget(st.Table, "insert into")
 	if err != nil {
@@ -135,16 +130,8 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var cols [][]arrow.Array // per target, the value arrays to concatenate
-	cols = make([][]arrow.Array, len(targets))
-	defer func() {
-		for _, c := range cols {
-			for _, a := range c {
-				a.Release()
-			}
-		}
-	}()
-	rows := 0
+	vals := dml.NewValues(s.e.mem, o, targets)
+	defer vals.Release()
 	if st.Query != nil {
 		res, err := s.query(ctx, st.Query)
 		if err != nil {
@@ -158,26 +145,23 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 			}
 			return nil, sqlstate.ErrorfAt(sqlstate.SyntaxError, st.Query.Pos, "%s", msg)
 		}
-		for res.Rows.Next() {
-			batch := res.Rows.RecordBatch()
-			for i, t := range targets {
-				e, err := dml.Coerce(expr.Column(i, res.Columns[i].Name, res.Columns[i].Type), o.Columns[t])
-				if err != nil {
-					return nil, at(err, st.Query.Pos)
-				}
-				arr, err := e.Eval(ctx, s.e.mem, batch)
-				if err != nil {
-					return nil, err
-				}
-				cols[i] = append(cols[i], arr)
+		exprs := make([]expr.Expr, len(targets))
+		for i, t := range targets {
+			if exprs[i], err = dml.Coerce(expr.Column(i, res.Columns[i].Name, res.Columns[i].Type), o.Columns[t]); err != nil {
+				return nil, at(err, st.Query.Pos)
 			}
-			rows += int(batch.NumRows())
+		}
+		for res.Rows.Next() {
+			if err := vals.AddBatch(ctx, exprs, res.Rows.RecordBatch()); err != nil {
+				return nil, err
+			}
 		}
 		if err := res.Rows.Err(); err != nil {
 			return nil, err
 		}
 	} else {
 		b := planner.NewBinder(s.e.cat, nil)
+		exprs := make([]expr.Expr, len(targets))
 		for _, row := range st.Values {
 			if len(row) != len(targets) {
 				msg := "INSERT has more expressions than target columns"
@@ -192,49 +176,19 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 				if err != nil {
 					return nil, err
 				}
-				if e, err = dml.Coerce(e, col); err != nil {
+				if exprs[i], err = dml.Coerce(e, col); err != nil {
 					return nil, at(err, v.Position())
 				}
-				arr, err := expr.EvalConstant(ctx, s.e.mem, e)
-				if err != nil {
-					return nil, at(err, v.Position())
-				}
-				cols[i] = append(cols[i], arr)
 			}
-			rows++
-			if rows%valuesGroup == 0 {
-				// Thousands of one-value arrays cost far more than their
-				// values: fold them as they come.
-				for i, c := range cols {
-					all, err := array.Concatenate(c, s.e.mem)
-					if err != nil {
-						return nil, err
-					}
-					for _, a := range c {
-						a.Release()
-					}
-					cols[i] = append(c[:0], all)
-				}
+			if i, err := vals.AddRow(ctx, exprs); err != nil {
+				return nil, at(err, row[i].Position())
 			}
 		}
 	}
-	if rows == 0 {
+	if vals.Len() == 0 {
 		return &Result{Tag: "INSERT 0 0"}, nil
 	}
-	values := make([]arrow.Array, len(targets))
-	defer func() {
-		for _, a := range values {
-			if a != nil {
-				a.Release()
-			}
-		}
-	}()
-	for i := range targets {
-		if values[i], err = array.Concatenate(cols[i], s.e.mem); err != nil {
-			return nil, err
-		}
-	}
-	batch, err := dml.InsertRows(s.e.mem, o, targets, values, rows)
+	batch, err := vals.Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +199,7 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Tag: fmtTag("INSERT 0", int64(rows)), Warnings: warnings}, nil
+	return &Result{Tag: fmtTag("INSERT 0", int64(vals.Len())), Warnings: warnings}, nil
 }
 
 // write runs change, the part of a DML statement that reads the table and

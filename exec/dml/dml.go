@@ -6,9 +6,9 @@
 // null value in a NOT NULL column, 22001 value too long for VARCHAR(n) or
 // CHAR(n), 42804 a value that does not convert to its column's type).
 //
-//   - Insert makes the rows an INSERT stores from its values (NULL for the
-//     columns it leaves out, new hidden row ids for a table without a
-//     primary key: RowID) and checks their keys.
+//   - Values gathers an INSERT's values and makes the rows it stores
+//     (InsertRows: NULL for the columns it leaves out, new hidden row ids
+//     for a table without a primary key: RowID); Insert checks their keys.
 //   - Delete and Update read every row of the table, select those the
 //     WHERE clause matches and return deletes, or update pairs (old row,
 //     new row), or, when an UPDATE moves keys, the deletes of the old rows
