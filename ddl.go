@@ -7,6 +7,7 @@ import (
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/dataflow"
+	"github.com/weir-stream/weir/exec/dml"
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/exec/sourceguard"
 	"github.com/weir-stream/weir/planner"
@@ -17,7 +18,8 @@ import (
 	"github.com/weir-stream/weir/statestore"
 )
 
-// rowIDColumn is the hidden key column of a stream's records.
+// rowIDColumn is the hidden key column of a stream's records (a table's
+// is dml.RowIDColumn, which INSERT fills).
 const rowIDColumn = "_row_id"
 
 func (s *Session) checkNewName(name sql.ObjectName, ifNotExists bool, tag string) (*Result, error) {
@@ -79,7 +81,7 @@ func (s *Session) createTable(ctx context.Context, st *sql.CreateTable) (*Result
 	}
 	if len(key) == 0 {
 		// A table without a primary key is keyed by a hidden row id.
-		cols = append(cols, catalog.Column{Name: rowIDColumn, Type: types.Int64Type, NotNull: true, Hidden: true})
+		cols = append(cols, catalog.Column{Name: dml.RowIDColumn, Type: types.Int64Type, NotNull: true, Hidden: true})
 		key = []int{len(cols) - 1}
 	}
 	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Table, Columns: cols, Key: key, Definition: sql.String(st), Owner: s.user}
