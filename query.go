@@ -26,6 +26,34 @@ func fallsBackToDuckDB(err error) bool {
 	return errors.As(err, &se) && se.Code == sqlstate.FeatureNotSupported && !planner.Refused(err)
 }
 
+// bindingGap reports whether a binder error may be a gap of weir's
+// binder rather than the query's: a feature views lack, or a function or
+// operator it does not have (DuckDB has more).
+func bindingGap(err error) bool {
+	var se *sqlstate.Error
+	return errors.As(err, &se) && !planner.Refused(err) &&
+		(se.Code == sqlstate.FeatureNotSupported || se.Code == sqlstate.UndefinedFunction)
+}
+
+// joinsRelations reports whether st reads several relations in one FROM
+// clause (a join, or a comma list) anywhere. Such a query that the binder
+// cannot bind for a gap of its own (bindingGap) runs in DuckDB, as every
+// join did before views could join: DuckDB answers it, or fails with an
+// error weir rewords as Postgres would word it.
+func joinsRelations(st *sql.Select) bool {
+	found := false
+	sql.Walk(st, func(n sql.Node) bool {
+		switch n := n.(type) {
+		case *sql.JoinTableExpr:
+			found = true
+		case *sql.Select:
+			found = found || len(n.From) > 1
+		}
+		return !found
+	})
+	return found
+}
+
 // query runs an ad-hoc SELECT over the last committed epoch.
 func (s *Session) query(ctx context.Context, st *sql.Select) (*Result, error) {
 	if err := s.checkRelations(st); err != nil {
@@ -44,6 +72,7 @@ func (s *Session) query(ctx context.Context, st *sql.Select) (*Result, error) {
 			return s.runLocal(ctx, node)
 		}
 	case s.namesSystemTable(st):
+	case joinsRelations(st) && bindingGap(err):
 	case !fallsBackToDuckDB(err):
 		return nil, err
 	}

@@ -57,10 +57,7 @@ func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []column
 	if err != nil {
 		return nil, nil, err
 	}
-	sc := &scope{cols: from.Columns()}
-	if scan, ok := from.(*Scan); ok && scan.Alias != "" && scan.Alias != scan.Object.Name {
-		sc.renamed = map[string]string{scan.Object.Name: scan.Alias}
-	}
+	sc := &scope{cols: from.Columns(), renamed: renamedIn(from)}
 
 	if s.Where != nil {
 		pred, err := b.bindExpr(&exprContext{scope: sc, clause: "WHERE"}, s.Where, types.BoolType)
@@ -261,14 +258,16 @@ func (b *Binder) expandStars(s *sql.Select, sc *scope) ([]selectItem, error) {
 }
 
 func (b *Binder) bindFrom(s *sql.Select) (Node, error) {
-	switch len(s.From) {
-	case 0:
+	if len(s.From) == 0 {
 		return &Values{Rows: [][]expr.Expr{{}}}, nil
-	case 1:
-	default:
-		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, s.From[1].Position(), "queries over several relations are not supported in materialized views yet")
 	}
-	switch f := s.From[0].(type) {
+	return b.bindFromItems(s.From)
+}
+
+// bindTableItem binds a FROM item that is not a join: a relation or a
+// subquery.
+func (b *Binder) bindTableItem(t sql.TableExpr) (Node, error) {
+	switch f := t.(type) {
 	case *sql.TableName:
 		name := f.Name.Last().Value
 		obj, ok := b.Catalog.Get(name)
@@ -294,10 +293,8 @@ func (b *Binder) bindFrom(s *sql.Select) (Node, error) {
 			alias = f.Alias.Value
 		}
 		return requalify(inner, alias), nil
-	case *sql.JoinTableExpr:
-		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, f.Pos, "joins are not supported in materialized views yet")
 	}
-	return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, s.From[0].Position(), "unsupported FROM item")
+	return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, t.Position(), "unsupported FROM item")
 }
 
 // requalify renames the qualifier of n's output columns (a subquery's alias).

@@ -71,6 +71,11 @@ func explainNode(n Node) string {
 		return fmt.Sprintf("Values { rows: %d }", len(n.Rows))
 	case *Union:
 		return fmt.Sprintf("Union { inputs: %d }", len(n.Inputs))
+	case *Join:
+		if n.On == nil {
+			return fmt.Sprintf("Join { kind: %s }", n.Kind)
+		}
+		return fmt.Sprintf("Join { kind: %s, on: %s }", n.Kind, n.On)
 	case *SetOp:
 		name := "Intersect"
 		if n.Op == sql.SetExcept {

@@ -113,6 +113,11 @@ func planNode(n Node) (StreamNode, error) {
 	case *Scan:
 		return NewStreamScan(n.Object), nil
 	case *Filter:
+		if j, ok := n.Input.(*Join); ok && j.Kind == InnerJoin {
+			// An inner join's WHERE is part of its condition: it may hold
+			// the keys (a comma join's always does).
+			return planJoin(j, n.Pred)
+		}
 		in, err := planNode(n.Input)
 		if err != nil {
 			return nil, err
@@ -146,6 +151,8 @@ func planNode(n Node) (StreamNode, error) {
 			ins[i] = in
 		}
 		return NewStreamUnion(ins, n.Cols), nil
+	case *Join:
+		return planJoin(n, nil)
 	case *SetOp:
 		name := n.Op.String()
 		if n.All {

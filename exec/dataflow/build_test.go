@@ -19,7 +19,7 @@ import (
 type fakeSource struct{}
 
 func (fakeSource) Open(context.Context, exec.OpenContext) error { return nil }
-func (fakeSource) Next(context.Context) (exec.Chunk, error)      { return exec.Chunk{}, exec.ErrNoData }
+func (fakeSource) Next(context.Context) (exec.Chunk, error)     { return exec.Chunk{}, exec.ErrNoData }
 func (fakeSource) OnBarrier(context.Context, exec.Barrier, exec.StateWriter) error {
 	return nil
 }

@@ -210,26 +210,63 @@ func (b *builder) buildNode(n planner.StreamNode) (*stage, error) {
 		}
 		return b.then(n.Input, b.hashAgg(n, 0, 1))
 	case *planner.StreamUnion:
-		var inputs []<-chan exec.Message
-		for _, in := range n.Inputs() {
-			s, err := b.build(in)
-			if err != nil {
-				return nil, err
-			}
-			if s.source == nil && len(s.ops) == 0 {
-				// Nothing to run before the union: read the input as it is.
-				inputs = append(inputs, s.inputs...)
-				continue
-			}
-			inputs = append(inputs, b.readFrom(b.close(s, b.branchName(), nil)).inputs...)
+		inputs, err := b.channels(n.Inputs())
+		if err != nil {
+			return nil, err
 		}
 		op, err := Stateless(n, mem)
 		if err != nil {
 			return nil, err
 		}
 		return &stage{inputs: inputs, ops: []exec.Operator{op}}, nil
+	case *planner.StreamHashJoin:
+		inputs, err := b.channels(n.Inputs())
+		if err != nil {
+			return nil, err
+		}
+		return &stage{inputs: inputs, ops: []exec.Operator{b.hashJoin(n)}}, nil
 	}
 	return nil, fmt.Errorf("dataflow: no operator for plan node %T", n)
+}
+
+// channels returns one channel per node of ins, in order, carrying its
+// changes: input i of the fragment that reads them is ins[i]. A node whose
+// stage runs nothing and reads one channel (a table or view read as it is)
+// is read directly; any other gets a fragment of its own.
+func (b *builder) channels(ins []planner.StreamNode) ([]<-chan exec.Message, error) {
+	out := make([]<-chan exec.Message, len(ins))
+	for i, in := range ins {
+		s, err := b.build(in)
+		if err != nil {
+			return nil, err
+		}
+		if s.source == nil && len(s.ops) == 0 && len(s.inputs) == 1 {
+			out[i] = s.inputs[0]
+			continue
+		}
+		out[i] = b.readFrom(b.close(s, b.branchName(), nil)).inputs[0]
+	}
+	return out, nil
+}
+
+// hashJoin returns the operator of join n.
+func (b *builder) hashJoin(n *planner.StreamHashJoin) *ops.HashJoin {
+	spec := ops.HashJoinSpec{
+		Left: schemaOf(n.Left.Columns()), Right: schemaOf(n.Right.Columns()),
+		LeftKeys: n.LeftKeys, RightKeys: n.RightKeys,
+		LeftStreamKey: n.Left.StreamKey(), RightStreamKey: n.Right.StreamKey(),
+		OuterLeft: n.OuterLeft(), OuterRight: n.OuterRight(),
+		Residual:  n.Residual,
+		LeftTable: b.spec.Tables.Table(n, "left"), RightTable: b.spec.Tables.Table(n, "right"),
+		Output: schemaOf(n.Columns()),
+	}
+	for k := range spec.Left {
+		spec.LeftPos = append(spec.LeftPos, n.LeftPos(k))
+	}
+	for k := range spec.Right {
+		spec.RightPos = append(spec.RightPos, n.RightPos(k))
+	}
+	return ops.NewHashJoin(spec, b.spec.Mem)
 }
 
 // Stateless returns the operator of a node that keeps no state — a filter,

@@ -45,6 +45,14 @@ type nodeDoc struct {
 	Exprs []json.RawMessage `json:"exprs,omitempty"`
 	Cols  []colDoc          `json:"cols,omitempty"`
 	Key   []int             `json:"key,omitempty"`
+	// join: its kind, keys, residual and how many leading columns of each
+	// input are the logical join's
+	Join       string          `json:"join,omitempty"`
+	LeftKeys   []int           `json:"left_keys,omitempty"`
+	RightKeys  []int           `json:"right_keys,omitempty"`
+	Residual   json.RawMessage `json:"residual,omitempty"`
+	LeftWidth  int             `json:"left_width,omitempty"`
+	RightWidth int             `json:"right_width,omitempty"`
 	// hashagg
 	Group           int               `json:"group,omitempty"`
 	Aggs            []json.RawMessage `json:"aggs,omitempty"`
@@ -110,6 +118,17 @@ func marshalNode(n planner.StreamNode) (nodeDoc, error) {
 		return d, nil
 	case *planner.StreamUnion:
 		return nodeDoc{Op: "union", Cols: colDocs(n.Cols), Key: n.Key}, nil
+	case *planner.StreamHashJoin:
+		d := nodeDoc{Op: "hashjoin", Join: n.Kind.String(), LeftKeys: n.LeftKeys, RightKeys: n.RightKeys,
+			LeftWidth: n.LeftWidth, RightWidth: n.RightWidth}
+		if n.Residual != nil {
+			r, err := expr.Marshal(n.Residual)
+			if err != nil {
+				return d, err
+			}
+			d.Residual = r
+		}
+		return d, nil
 	}
 	return nodeDoc{}, fmt.Errorf("dataflow: cannot record plan node %T", n)
 }
@@ -251,8 +270,52 @@ func unmarshalNode(d nodeDoc, ins []planner.StreamNode, cat *catalog.Catalog) (p
 			return nil, fmt.Errorf("key %v of %d columns", d.Key, len(cs))
 		}
 		return &planner.StreamUnion{Ins: ins, Cols: cs, Key: d.Key}, nil
+	case "hashjoin":
+		return unmarshalJoin(d, ins)
 	}
 	return nil, fmt.Errorf("%w: unknown operator %q", ErrStalePlan, d.Op)
+}
+
+// unmarshalJoin reads a hash join over ins (left, right).
+func unmarshalJoin(d nodeDoc, ins []planner.StreamNode) (planner.StreamNode, error) {
+	if len(ins) != 2 {
+		return nil, fmt.Errorf("%d inputs, not 2", len(ins))
+	}
+	n := &planner.StreamHashJoin{Left: ins[0], Right: ins[1], LeftKeys: d.LeftKeys, RightKeys: d.RightKeys,
+		LeftWidth: d.LeftWidth, RightWidth: d.RightWidth}
+	switch d.Join {
+	case "inner":
+		n.Kind = planner.InnerJoin
+	case "left":
+		n.Kind = planner.LeftJoin
+	case "right":
+		n.Kind = planner.RightJoin
+	case "full":
+		n.Kind = planner.FullJoin
+	default:
+		return nil, fmt.Errorf("%w: unknown join %q", ErrStalePlan, d.Join)
+	}
+	l, r := ins[0].Columns(), ins[1].Columns()
+	if len(d.LeftKeys) == 0 || len(d.LeftKeys) != len(d.RightKeys) || d.LeftWidth < 0 || d.LeftWidth > len(l) || d.RightWidth < 0 || d.RightWidth > len(r) {
+		return nil, fmt.Errorf("keys %v = %v, widths %d and %d", d.LeftKeys, d.RightKeys, d.LeftWidth, d.RightWidth)
+	}
+	for i := range d.LeftKeys {
+		lk, rk := d.LeftKeys[i], d.RightKeys[i]
+		if lk < 0 || lk >= len(l) || rk < 0 || rk >= len(r) || l[lk].Type != r[rk].Type {
+			return nil, fmt.Errorf("key %d: column %d of the left and %d of the right do not fit", i, lk, rk)
+		}
+	}
+	if len(d.Residual) > 0 {
+		res, err := expr.Unmarshal(d.Residual)
+		if err != nil {
+			return nil, staleIf(err)
+		}
+		if err := checkRefs(res, n.Columns()); err != nil {
+			return nil, err
+		}
+		n.Residual = res
+	}
+	return n, nil
 }
 
 // unmarshalExpr decodes an expression over the columns of in.

@@ -21,6 +21,7 @@ const (
 	DuplicateTable               = "42P07"
 	DuplicateObject              = "42710"
 	DuplicateColumn              = "42701"
+	DuplicateAlias               = "42712"
 	AmbiguousColumn              = "42702"
 	DatatypeMismatch             = "42804"
 	GroupingError                = "42803"

@@ -1,0 +1,430 @@
+package ops
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/sql/types"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// HashJoinSpec describes a HashJoin. Input 0 is the left side, input 1 the
+// right.
+type HashJoinSpec struct {
+	// Left and Right are the inputs' schemas.
+	Left, Right types.Schema
+	// LeftKeys[i] = RightKeys[i] are the equality keys, columns of one type.
+	LeftKeys, RightKeys []int
+	// LeftStreamKey and RightStreamKey identify a row of each input.
+	LeftStreamKey, RightStreamKey []int
+	// OuterLeft and OuterRight keep that side's rows that pair with none,
+	// padded with NULLs for the other side.
+	OuterLeft, OuterRight bool
+	// Residual, if set, is the rest of the join condition, over Output's
+	// columns: a pair is joined only where it is true.
+	Residual expr.Expr
+	// LeftTable and RightTable hold each side's rows:
+	// join key | stream key → degree (uvarint) | row.
+	LeftTable, RightTable statestore.TableID
+	// Output is the output schema; LeftPos[k] and RightPos[k] are where
+	// column k of each input goes in it.
+	Output            types.Schema
+	LeftPos, RightPos []int
+}
+
+// HashJoin maintains an equi-join of two inputs under inserts and deletes.
+// Each side's rows live in its state table under their join key; a change
+// on one side is paired with the other side's rows of the same key (read
+// from state, and from the changes of the epoch not yet written), the
+// pairs the residual condition accepts are emitted with the change's op,
+// and the change is recorded on its side. A row of an outer side carries
+// its degree, how many rows of the other side it pairs with: its row padded
+// with NULLs is emitted while the degree is 0 and retracted when it leaves
+// 0. A NULL in a join key never matches (such rows are not kept: they pair
+// with nothing, and an outer side's padded row needs nothing but itself).
+// Updates are emitted as a delete and an insert.
+//
+// HashJoin is driven by one fragment goroutine.
+type HashJoin struct {
+	spec  HashJoinSpec
+	mem   memory.Allocator
+	state exec.StateReader
+	sides [2]*joinSide
+}
+
+// joinSide is one input's rows and how to encode them.
+type joinSide struct {
+	schema    types.Schema
+	types     []types.T
+	keys      []int
+	keyTypes  []types.T
+	streamKey []int
+	skTypes   []types.T
+	outer     bool
+	table     statestore.TableID
+	pos       []int
+	// dirty are the epoch's changes not written yet: join key → state key
+	// → entry.
+	dirty map[string]map[string]joinEntry
+}
+
+// joinEntry is a row of a side as the epoch left it (row nil: deleted).
+type joinEntry struct {
+	row    []byte
+	degree uint64
+}
+
+// NewHashJoin returns a HashJoin for spec.
+func NewHashJoin(spec HashJoinSpec, mem memory.Allocator) *HashJoin {
+	side := func(s types.Schema, keys, sk []int, outer bool, table statestore.TableID, pos []int) *joinSide {
+		js := &joinSide{schema: s, keys: keys, streamKey: sk, outer: outer, table: table, pos: pos, dirty: map[string]map[string]joinEntry{}}
+		for _, c := range s {
+			js.types = append(js.types, c.Type)
+		}
+		for _, k := range keys {
+			js.keyTypes = append(js.keyTypes, s[k].Type)
+		}
+		for _, k := range sk {
+			js.skTypes = append(js.skTypes, s[k].Type)
+		}
+		return js
+	}
+	return &HashJoin{spec: spec, mem: mem, sides: [2]*joinSide{
+		side(spec.Left, spec.LeftKeys, spec.LeftStreamKey, spec.OuterLeft, spec.LeftTable, spec.LeftPos),
+		side(spec.Right, spec.RightKeys, spec.RightStreamKey, spec.OuterRight, spec.RightTable, spec.RightPos),
+	}}
+}
+
+// Open keeps the committed state the join reads the other side's rows from.
+func (h *HashJoin) Open(_ context.Context, oc exec.OpenContext) error {
+	h.state = oc.State
+	return nil
+}
+
+// joinMatch is a row of the other side that has the join key of a change.
+type joinMatch struct {
+	key    string // its state key
+	row    []byte
+	degree uint64
+}
+
+// matches returns the rows of side s with the encoded join key jk.
+func (h *HashJoin) matches(s *joinSide, jk []byte) ([]joinMatch, error) {
+	var out []joinMatch
+	dirty := s.dirty[string(jk)]
+	if h.state != nil {
+		prefix := statestore.AppendKey(nil, s.table, statestore.Vnode(jk), jk)
+		it, err := h.state.NewIter(prefix, statestore.PrefixEnd(prefix))
+		if err != nil {
+			return nil, err
+		}
+		for ok := it.First(); ok; ok = it.Next() {
+			if _, changed := dirty[string(it.Key())]; changed {
+				continue
+			}
+			degree, row, err := decodeJoinValue(it.Value())
+			if err != nil {
+				it.Close()
+				return nil, err
+			}
+			out = append(out, joinMatch{key: string(it.Key()), row: append([]byte(nil), row...), degree: degree})
+		}
+		if err := it.Close(); err != nil {
+			return nil, err
+		}
+	}
+	for k, e := range dirty {
+		if e.row != nil {
+			out = append(out, joinMatch{key: k, row: e.row, degree: e.degree})
+		}
+	}
+	return out, nil
+}
+
+func decodeJoinValue(v []byte) (uint64, []byte, error) {
+	d, n := binary.Uvarint(v)
+	if n <= 0 {
+		return 0, nil, fmt.Errorf("hash join: bad state value %x: %w", v, statestore.ErrCorrupt)
+	}
+	return d, v[n:], nil
+}
+
+func encodeJoinValue(degree uint64, row []byte) []byte {
+	out := binary.AppendUvarint(make([]byte, 0, len(row)+2), degree)
+	return append(out, row...)
+}
+
+// joinOut is a row the join emits: the own side's row own and the other
+// side's decoded row other (-1: NULLs for that side).
+type joinOut struct {
+	op         exec.Op
+	own, other int
+}
+
+// ProcessChunk pairs the changes of side input with the other side.
+func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, out exec.Output) error {
+	n := c.NumRows()
+	if n == 0 {
+		return nil
+	}
+	if input != 0 && input != 1 {
+		return fmt.Errorf("hash join: input %d", input)
+	}
+	own, other := h.sides[input], h.sides[1-input]
+	dec := statestore.NewRowDecoder(h.mem, other.schema)
+	defer dec.Release()
+
+	// Phase 1: each change's candidates on the other side.
+	type change struct {
+		jk, key string
+		cands   []int // indexes into pairs
+		null    bool
+	}
+	changes := make([]change, n)
+	var pairs []joinOut // candidate pairs: own row, other decoded row
+	var pairMatch []joinMatch
+	var otherRows int
+	for i := 0; i < n; i++ {
+		if anyNull(c.Batch, own.keys, i) {
+			changes[i].null = true
+			continue
+		}
+		jk := statestore.AppendRow(nil, own.keyTypes, c.Batch, own.keys, i)
+		key := statestore.AppendKey(nil, own.table, statestore.Vnode(jk), jk)
+		key = statestore.AppendRow(key, own.skTypes, c.Batch, own.streamKey, i)
+		changes[i].jk, changes[i].key = string(jk), string(key)
+		ms, err := h.matches(other, jk)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if err := dec.Append(m.row); err != nil {
+				return err
+			}
+			changes[i].cands = append(changes[i].cands, len(pairs))
+			pairs = append(pairs, joinOut{own: i, other: otherRows})
+			pairMatch = append(pairMatch, m)
+			otherRows++
+		}
+	}
+	otherBatch := dec.NewBatch()
+	defer otherBatch.Release()
+	pass, err := h.residual(ctx, c.Batch, otherBatch, input, pairs)
+	if err != nil {
+		return err
+	}
+
+	// Phase 2: in order, the outputs, the degrees and the side's rows.
+	degrees := map[string]uint64{} // the other side's degrees as changed so far
+	var outs []joinOut
+	for i := 0; i < n; i++ {
+		ch := changes[i]
+		op := c.OpAt(i)
+		ins := op.IsInsert()
+		outOp := exec.Delete
+		if ins {
+			outOp = exec.Insert
+		}
+		if ch.null {
+			if own.outer {
+				outs = append(outs, joinOut{op: outOp, own: i, other: -1})
+			}
+			continue
+		}
+		matched := uint64(0)
+		for _, p := range ch.cands {
+			if !pass[p] {
+				continue
+			}
+			matched++
+			m := pairMatch[p]
+			d, seen := degrees[m.key]
+			if !seen {
+				d = m.degree
+			}
+			if ins {
+				if other.outer && d == 0 {
+					outs = append(outs, joinOut{op: exec.Delete, own: -1, other: pairs[p].other})
+				}
+				outs = append(outs, joinOut{op: exec.Insert, own: i, other: pairs[p].other})
+				d++
+			} else {
+				outs = append(outs, joinOut{op: exec.Delete, own: i, other: pairs[p].other})
+				if d > 0 {
+					d--
+				}
+				if other.outer && d == 0 {
+					outs = append(outs, joinOut{op: exec.Insert, own: -1, other: pairs[p].other})
+				}
+			}
+			degrees[m.key] = d
+			if other.outer {
+				other.set(ch.jk, m.key, joinEntry{row: m.row, degree: d})
+			}
+		}
+		if own.outer && matched == 0 {
+			outs = append(outs, joinOut{op: outOp, own: i, other: -1})
+		}
+		if ins {
+			row := statestore.AppendRow(nil, own.types, c.Batch, nil, i)
+			own.set(ch.jk, ch.key, joinEntry{row: row, degree: matched})
+		} else {
+			own.set(ch.jk, ch.key, joinEntry{})
+		}
+	}
+	if len(outs) == 0 {
+		return nil
+	}
+	b, err := h.build(ctx, c.Batch, otherBatch, input, outs)
+	if err != nil {
+		return err
+	}
+	outOps := make([]exec.Op, len(outs))
+	appendOnly := true
+	for i, o := range outs {
+		outOps[i] = o.op
+		appendOnly = appendOnly && o.op == exec.Insert
+	}
+	if appendOnly {
+		outOps = nil
+	}
+	return out.Push(ctx, exec.Chunk{Batch: b, Ops: outOps})
+}
+
+// set records e as the epoch's state of the row key (join key jk) of s.
+func (s *joinSide) set(jk, key string, e joinEntry) {
+	m := s.dirty[jk]
+	if m == nil {
+		m = map[string]joinEntry{}
+		s.dirty[jk] = m
+	}
+	m[key] = e
+}
+
+// residual returns, for each candidate pair, whether the residual
+// condition holds (true when there is none).
+func (h *HashJoin) residual(ctx context.Context, ownBatch, otherBatch arrow.RecordBatch, input int, pairs []joinOut) ([]bool, error) {
+	pass := make([]bool, len(pairs))
+	if h.spec.Residual == nil || len(pairs) == 0 {
+		for i := range pass {
+			pass[i] = true
+		}
+		return pass, nil
+	}
+	b, err := h.build(ctx, ownBatch, otherBatch, input, pairs)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Release()
+	arr, err := h.spec.Residual.Eval(ctx, h.mem, b)
+	if err != nil {
+		return nil, err
+	}
+	defer arr.Release()
+	mask, ok := arr.(*array.Boolean)
+	if !ok || mask.Len() != len(pairs) {
+		return nil, fmt.Errorf("hash join: residual %s returned %s", h.spec.Residual, arr.DataType())
+	}
+	for i := range pass {
+		pass[i] = mask.IsValid(i) && mask.Value(i)
+	}
+	return pass, nil
+}
+
+// build returns the output rows outs: own rows from ownBatch (of side
+// input), other rows from otherBatch, NULLs where an index is -1.
+func (h *HashJoin) build(ctx context.Context, ownBatch, otherBatch arrow.RecordBatch, input int, outs []joinOut) (arrow.RecordBatch, error) {
+	ownIdx, otherIdx := array.NewInt32Builder(h.mem), array.NewInt32Builder(h.mem)
+	defer ownIdx.Release()
+	defer otherIdx.Release()
+	for _, o := range outs {
+		appendIndex(ownIdx, o.own)
+		appendIndex(otherIdx, o.other)
+	}
+	oi, xi := ownIdx.NewInt32Array(), otherIdx.NewInt32Array()
+	defer oi.Release()
+	defer xi.Release()
+	cols := make([]arrow.Array, len(h.spec.Output))
+	release := func() {
+		for _, a := range cols {
+			if a != nil {
+				a.Release()
+			}
+		}
+	}
+	own, other := h.sides[input], h.sides[1-input]
+	place := func(s *joinSide, batch arrow.RecordBatch, idx *array.Int32) error {
+		for k := range s.schema {
+			var a arrow.Array
+			var err error
+			if batch.NumRows() == 0 {
+				a = array.MakeArrayOfNull(h.mem, s.schema[k].Type.ArrowType(), idx.Len())
+			} else {
+				a, err = compute.TakeArray(ctx, batch.Column(k), idx)
+				if err != nil {
+					return err
+				}
+			}
+			cols[s.pos[k]] = a
+		}
+		return nil
+	}
+	if err := place(own, ownBatch, oi); err != nil {
+		release()
+		return nil, err
+	}
+	if err := place(other, otherBatch, xi); err != nil {
+		release()
+		return nil, err
+	}
+	b := array.NewRecordBatch(h.spec.Output.Arrow(), cols, int64(len(outs)))
+	release()
+	return b, nil
+}
+
+func appendIndex(b *array.Int32Builder, i int) {
+	if i < 0 {
+		b.AppendNull()
+	} else {
+		b.Append(int32(i))
+	}
+}
+
+// anyNull reports whether a column of cols is NULL in row i.
+func anyNull(b arrow.RecordBatch, cols []int, i int) bool {
+	for _, c := range cols {
+		if b.Column(c).IsNull(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// OnBarrier writes the epoch's changes of both sides.
+func (h *HashJoin) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateWriter, _ exec.Output) error {
+	for _, s := range h.sides {
+		for _, rows := range s.dirty {
+			for k, e := range rows {
+				var err error
+				if e.row == nil {
+					err = w.Delete([]byte(k))
+				} else {
+					err = w.Set([]byte(k), encodeJoinValue(e.degree, e.row))
+				}
+				if err != nil {
+					return err
+				}
+			}
+		}
+		s.dirty = map[string]map[string]joinEntry{}
+	}
+	return nil
+}

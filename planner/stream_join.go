@@ -1,0 +1,199 @@
+package planner
+
+import (
+	"fmt"
+
+	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/sql/sqlstate"
+)
+
+// StreamHashJoin maintains a join on equality keys: each input's rows are
+// kept in state under their join key, a change on one side is matched with
+// the other side's rows of the same key, and the pairs that also satisfy
+// Residual are emitted with the change's op. An outer side's rows carry how
+// many rows of the other side they pair with (their degree), so that the
+// row padded with NULLs is emitted when it drops to 0 and retracted when it
+// leaves 0. NULL keys never match.
+//
+// Its columns are the logical join's — Left's first LeftWidth columns, then
+// Right's first RightWidth — followed by the rest of Left's and Right's
+// (hidden key columns), so the columns above the join see the logical
+// join's layout. Its stream key is Left's key and Right's.
+type StreamHashJoin struct {
+	Left, Right StreamNode
+	Kind        JoinKind
+	// LeftKeys[i] = RightKeys[i] are the equality conditions, columns of
+	// Left and of Right of one type.
+	LeftKeys, RightKeys []int
+	// Residual is the rest of the condition, over the join's columns (nil:
+	// none).
+	Residual              expr.Expr
+	LeftWidth, RightWidth int
+}
+
+// LeftPos returns where column k of Left is in the join's output.
+func (n *StreamHashJoin) LeftPos(k int) int {
+	if k < n.LeftWidth {
+		return k
+	}
+	return n.LeftWidth + n.RightWidth + (k - n.LeftWidth)
+}
+
+// RightPos returns where column k of Right is in the join's output.
+func (n *StreamHashJoin) RightPos(k int) int {
+	if k < n.RightWidth {
+		return n.LeftWidth + k
+	}
+	return len(n.Left.Columns()) + n.RightWidth + (k - n.RightWidth)
+}
+
+// Inputs returns Left and Right.
+func (n *StreamHashJoin) Inputs() []StreamNode { return []StreamNode{n.Left, n.Right} }
+
+// Columns returns the logical join's columns, then the inputs' hidden ones.
+func (n *StreamHashJoin) Columns() []Col {
+	l, r := n.Left.Columns(), n.Right.Columns()
+	out := make([]Col, len(l)+len(r))
+	for i, c := range l {
+		out[n.LeftPos(i)] = c
+	}
+	for i, c := range r {
+		out[n.RightPos(i)] = c
+	}
+	return out
+}
+
+// StreamKey returns Left's key and Right's: a pair, or a row padded with
+// NULLs for the other side, is identified by both.
+func (n *StreamHashJoin) StreamKey() []int {
+	var key []int
+	for _, k := range n.Left.StreamKey() {
+		key = append(key, n.LeftPos(k))
+	}
+	for _, k := range n.Right.StreamKey() {
+		key = append(key, n.RightPos(k))
+	}
+	return key
+}
+
+// AppendOnly reports whether the join never retracts: an inner join of
+// append-only inputs.
+func (n *StreamHashJoin) AppendOnly() bool {
+	return n.Kind == InnerJoin && n.Left.AppendOnly() && n.Right.AppendOnly()
+}
+
+// State returns each side's rows by join key.
+func (n *StreamHashJoin) State() []StateTable {
+	return []StateTable{
+		{Role: "left", Key: "join key | left stream key", Value: "degree (outer side) | row"},
+		{Role: "right", Key: "join key | right stream key", Value: "degree (outer side) | row"},
+	}
+}
+
+// OuterLeft reports whether Left's unmatched rows are kept (padded).
+func (n *StreamHashJoin) OuterLeft() bool { return n.Kind == LeftJoin || n.Kind == FullJoin }
+
+// OuterRight reports whether Right's unmatched rows are kept (padded).
+func (n *StreamHashJoin) OuterRight() bool { return n.Kind == RightJoin || n.Kind == FullJoin }
+
+func (n *StreamHashJoin) explain() string {
+	l, r := n.Left.Columns(), n.Right.Columns()
+	keys := make([]string, len(n.LeftKeys))
+	for i := range keys {
+		keys[i] = fmt.Sprintf("%s = %s", l[n.LeftKeys[i]].Name, r[n.RightKeys[i]].Name)
+	}
+	s := fmt.Sprintf("StreamHashJoin { type: %s, keys: [%s]", n.Kind, join(keys))
+	if n.Residual != nil {
+		s += fmt.Sprintf(", residual: %s", n.Residual)
+	}
+	return s + " }"
+}
+
+// planJoin returns the hash join of j, whose condition is j.On and, for an
+// inner join, where (a WHERE clause over it). Each equality between an
+// expression over one side only and one over the other becomes a key (a
+// side's key expression that is not one of its columns is computed into a
+// hidden column first); the rest of the condition is the residual.
+func planJoin(j *Join, where expr.Expr) (StreamNode, error) {
+	left, err := planNode(j.Left)
+	if err != nil {
+		return nil, err
+	}
+	right, err := planNode(j.Right)
+	if err != nil {
+		return nil, err
+	}
+	lw, rw := len(j.Left.Columns()), len(j.Right.Columns())
+	side := func(e expr.Expr) int { // 0 left, 1 right, -1 none or both
+		cols := expr.Columns(e)
+		if len(cols) == 0 {
+			return -1
+		}
+		if cols[len(cols)-1] < lw {
+			return 0
+		}
+		if cols[0] >= lw {
+			return 1
+		}
+		return -1
+	}
+	var lkeys, rkeys []expr.Expr
+	var residual []expr.Expr
+	for _, c := range append(expr.Conjuncts(j.On), expr.Conjuncts(where)...) {
+		l, r, ok := expr.Equality(c)
+		if ok {
+			ls, rs := side(l), side(r)
+			if ls == 1 && rs == 0 {
+				l, r, ls, rs = r, l, rs, ls
+			}
+			if ls == 0 && rs == 1 {
+				lkeys = append(lkeys, l)
+				rkeys = append(rkeys, expr.Substitute(r, func(c *expr.ColumnRef) expr.Expr {
+					return expr.Column(c.Index()-lw, c.Name(), c.Type())
+				}))
+				continue
+			}
+		}
+		residual = append(residual, c)
+	}
+	if len(lkeys) == 0 {
+		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "a join in a materialized view needs an equality between its two sides").
+			WithHint("Join on a key: ON a.x = b.y.")
+	}
+	n := &StreamHashJoin{Kind: j.Kind, LeftWidth: lw, RightWidth: rw}
+	n.Left, n.LeftKeys = keyColumns(left, lkeys)
+	n.Right, n.RightKeys = keyColumns(right, rkeys)
+	if len(residual) > 0 {
+		n.Residual = expr.And(residual)
+	}
+	return n, nil
+}
+
+// keyColumns returns in, extended with hidden columns for the key
+// expressions that are not its columns, and the key's columns.
+func keyColumns(in StreamNode, keys []expr.Expr) (StreamNode, []int) {
+	cols := in.Columns()
+	out := make([]int, len(keys))
+	var extra []expr.Expr
+	for i, k := range keys {
+		if c, ok := k.(*expr.ColumnRef); ok {
+			out[i] = c.Index()
+			continue
+		}
+		out[i] = len(cols) + len(extra)
+		extra = append(extra, k)
+	}
+	if len(extra) == 0 {
+		return in, out
+	}
+	exprs := make([]expr.Expr, 0, len(cols)+len(extra))
+	pcols := append([]Col(nil), cols...)
+	for i, c := range cols {
+		exprs = append(exprs, expr.Column(i, c.Name, c.Type))
+	}
+	for i, e := range extra {
+		exprs = append(exprs, e)
+		pcols = append(pcols, Col{Name: fmt.Sprintf("_join_key%d", i), Type: e.Type(), Hidden: true})
+	}
+	return mergeProjects(&StreamProject{Input: in, Exprs: exprs, Cols: pcols, Key: in.StreamKey()}), out
+}
