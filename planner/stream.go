@@ -163,7 +163,7 @@ func planNode(n Node) (StreamNode, error) {
 		// A view is a set: ORDER BY orders queries over it, not the view.
 		return planNode(n.Input)
 	case *Limit:
-		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "LIMIT and OFFSET are not supported in materialized views yet")
+		return planLimit(n)
 	case *Values:
 		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "a materialized view must read from a stream, table or view")
 	}

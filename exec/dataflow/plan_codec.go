@@ -53,6 +53,10 @@ type nodeDoc struct {
 	Residual   json.RawMessage `json:"residual,omitempty"`
 	LeftWidth  int             `json:"left_width,omitempty"`
 	RightWidth int             `json:"right_width,omitempty"`
+	// topn: the sort keys, limit and offset (and input_append_only)
+	Order  []orderDoc `json:"order,omitempty"`
+	Limit  int64      `json:"limit,omitempty"`
+	Offset int64      `json:"offset,omitempty"`
 	// hashagg
 	Group           int               `json:"group,omitempty"`
 	Aggs            []json.RawMessage `json:"aggs,omitempty"`
@@ -118,6 +122,8 @@ func marshalNode(n planner.StreamNode) (nodeDoc, error) {
 		return d, nil
 	case *planner.StreamUnion:
 		return nodeDoc{Op: "union", Cols: colDocs(n.Cols), Key: n.Key}, nil
+	case *planner.StreamTopN:
+		return marshalTopN(n), nil
 	case *planner.StreamHashJoin:
 		d := nodeDoc{Op: "hashjoin", Join: n.Kind.String(), LeftKeys: n.LeftKeys, RightKeys: n.RightKeys,
 			LeftWidth: n.LeftWidth, RightWidth: n.RightWidth}
@@ -272,6 +278,12 @@ func unmarshalNode(d nodeDoc, ins []planner.StreamNode, cat *catalog.Catalog) (p
 		return &planner.StreamUnion{Ins: ins, Cols: cs, Key: d.Key}, nil
 	case "hashjoin":
 		return unmarshalJoin(d, ins)
+	case "topn":
+		in, err := one()
+		if err != nil {
+			return nil, err
+		}
+		return unmarshalTopN(d, in)
 	}
 	return nil, fmt.Errorf("%w: unknown operator %q", ErrStalePlan, d.Op)
 }
