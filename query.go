@@ -160,6 +160,7 @@ func (s *Session) runInDuckDB(ctx context.Context, st *sql.Select, want types.Sc
 // tables know, is an error. literals holds the select items a set
 // operation typed. st is as it was when it returns.
 func (s *Session) duckStatement(st *sql.Select, snap *snapshot, literals map[*sql.SelectItem]types.T) (string, []adhoc.Relation, error) {
+	defer planner.ExpandUsingStars(s.e.cat, st)()
 	return s.e.duck.Prepare(st, literals, func(t *sql.TableName) (adhoc.Relation, error) {
 		name := t.Name.Last().Value
 		o, ok := s.e.cat.Get(name)

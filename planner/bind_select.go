@@ -53,6 +53,13 @@ func (b *Binder) BindSelect(s *sql.Select) (Node, error) {
 // literal, NULL) keeps it, for the set operation over it to resolve, as
 // Postgres does; one that is sorted on is resolved to text all the same.
 func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []columnOrigin, error) {
+	if s.Values != nil {
+		q := valuesQuery(s)
+		if q.Set != nil {
+			return b.bindSetQuery(q)
+		}
+		s = q
+	}
 	from, err := b.bindFrom(s)
 	if err != nil {
 		return nil, nil, err
@@ -232,7 +239,7 @@ func (b *Binder) expandStars(s *sql.Select, sc *scope) ([]selectItem, error) {
 		}
 		matched := false
 		for i, c := range sc.cols {
-			if c.Hidden || (it.Table != nil && c.Table != it.Table.Value) {
+			if c.Hidden || (it.Table != nil && c.Table != it.Table.Value) || (it.Table == nil && c.QualifiedOnly) {
 				continue
 			}
 			matched = true
@@ -292,7 +299,7 @@ func (b *Binder) bindTableItem(t sql.TableExpr) (Node, error) {
 		if f.Alias != nil {
 			alias = f.Alias.Value
 		}
-		return requalify(inner, alias), nil
+		return renameColumns(requalify(inner, alias), f.Alias, f.Columns)
 	}
 	return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, t.Position(), "unsupported FROM item")
 }

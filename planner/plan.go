@@ -19,6 +19,10 @@ type Col struct {
 	Name   string
 	Type   types.T
 	Hidden bool
+	// QualifiedOnly columns are named only as Table.Name, and selected by
+	// Table.* but not by *: a side's column of a JOIN … USING, which the
+	// merged column stands for otherwise (bind_using.go).
+	QualifiedOnly bool
 }
 
 // Node is a logical plan node. Nodes are immutable: rules build new ones.

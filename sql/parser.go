@@ -21,6 +21,8 @@ type parser struct {
 	toks  []token
 	i     int
 	depth int
+	// ctes are the WITH queries in scope, innermost last (parser_with.go).
+	ctes []cteDef
 }
 
 // Parse parses a ';'-separated script into statements; empty statements are
@@ -253,7 +255,7 @@ func (p *parser) parseStatement() (Statement, error) {
 		return nil, p.errUnexpected()
 	}
 	switch t.val {
-	case "select":
+	case "select", "with", "values":
 		return p.parseQuery()
 	case "create":
 		return p.parseCreate()

@@ -8,6 +8,9 @@ func (p *parser) parseQuery() (*Select, error) {
 		return nil, err
 	}
 	defer p.leave()
+	if p.isKw("with") {
+		return p.parseWithQuery()
+	}
 	first, err := p.parseQueryPrimary()
 	if err != nil {
 		return nil, err
@@ -115,7 +118,7 @@ func (p *parser) atQuery() bool {
 	for n := 0; ; n++ {
 		t := p.peekAt(n)
 		if t.kind != tkOp || t.val != "(" {
-			return isKwTok(t, "select")
+			return isKwTok(t, "select") || isKwTok(t, "with")
 		}
 	}
 }
@@ -129,6 +132,9 @@ func (p *parser) parseQueryPrimary() (*Select, error) {
 			return nil, err
 		}
 		return q, p.expectOp(")")
+	}
+	if p.isKw("values") {
+		return p.parseValues()
 	}
 	if !p.isKw("select") {
 		return nil, p.errUnexpected()
@@ -352,21 +358,29 @@ func (p *parser) parseTableRef() (TableExpr, error) {
 	defer func() { p.depth -= chain }()
 	for {
 		t := p.peek()
+		natural := p.acceptKw("natural")
+		if natural && p.isKw("cross") {
+			return nil, p.errUnexpected()
+		}
+		kt := p.peek()
 		var kind JoinKind
 		switch {
-		case isKwTok(t, "join"):
+		case isKwTok(kt, "join"):
 			kind = JoinInner
-		case isKwTok(t, "inner"):
+		case isKwTok(kt, "inner"):
 			kind = JoinInner
 			p.i++
-		case isKwTok(t, "cross"):
+		case isKwTok(kt, "cross"):
 			kind = JoinCross
 			p.i++
-		case isKwTok(t, "left"), isKwTok(t, "right"), isKwTok(t, "full"):
-			kind = map[string]JoinKind{"left": JoinLeft, "right": JoinRight, "full": JoinFull}[t.val]
+		case isKwTok(kt, "left"), isKwTok(kt, "right"), isKwTok(kt, "full"):
+			kind = map[string]JoinKind{"left": JoinLeft, "right": JoinRight, "full": JoinFull}[kt.val]
 			p.i++
 			p.acceptKw("outer")
 		default:
+			if natural {
+				return nil, p.errUnexpected()
+			}
 			return left, nil
 		}
 		if err := p.expectKw("join"); err != nil {
@@ -380,8 +394,8 @@ func (p *parser) parseTableRef() (TableExpr, error) {
 		if err != nil {
 			return nil, err
 		}
-		j := &JoinTableExpr{Pos: Pos(t.pos), Kind: kind, Left: left, Right: right}
-		if kind != JoinCross {
+		j := &JoinTableExpr{Pos: Pos(t.pos), Kind: kind, Natural: natural, Left: left, Right: right}
+		if kind != JoinCross && !natural {
 			switch {
 			case p.acceptKw("on"):
 				if j.On, err = p.parseExpr(); err != nil {
@@ -409,7 +423,7 @@ func (p *parser) parseTablePrimary() (TableExpr, error) {
 	if p.acceptOp("(") {
 		var q *Select
 		var err error
-		if p.isKw("select") {
+		if p.isKw("select") || p.isKw("with") || p.isKw("values") {
 			if q, err = p.parseQuery(); err != nil {
 				return nil, err
 			}
@@ -438,11 +452,16 @@ func (p *parser) parseTablePrimary() (TableExpr, error) {
 		if err := p.expectOp(")"); err != nil {
 			return nil, err
 		}
-		alias, err := p.parseAlias()
-		if err != nil {
+		sub := &Subquery{Pos: Pos(t.pos), Query: q}
+		if sub.Alias, err = p.parseAlias(); err != nil {
 			return nil, err
 		}
-		return &Subquery{Pos: Pos(t.pos), Query: q, Alias: alias}, nil
+		if sub.Alias != nil && p.isOp("(") {
+			if sub.Columns, err = p.parseNameList(); err != nil {
+				return nil, err
+			}
+		}
+		return sub, nil
 	}
 	name, err := p.parseObjectName()
 	if err != nil {
@@ -451,6 +470,9 @@ func (p *parser) parseTablePrimary() (TableExpr, error) {
 	alias, err := p.parseAlias()
 	if err != nil {
 		return nil, err
+	}
+	if cte := p.cteNamed(name); cte != nil {
+		return p.expandCTE(cte, Pos(t.pos), alias)
 	}
 	return &TableName{Name: name, Alias: alias}, nil
 }
