@@ -184,7 +184,7 @@ func (b *Binder) bindExpr(ec *exprContext, e sql.Expr, hint types.T) (expr.Expr,
 		out, err := expr.Func(e.Name.Value, args)
 		return out, atLiteral(err, e.Pos, e.Args...)
 	case *sql.SubqueryExpr:
-		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, e.Pos, "subqueries in expressions are not supported")
+		return b.bindSubqueryExpr(ec, e)
 	}
 	return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, e.Position(), "unsupported expression %s", sql.String(e))
 }
@@ -396,6 +396,16 @@ func columnName(e sql.Expr) string {
 		return columnName(e.Expr)
 	case *sql.CaseExpr:
 		return "case"
+	case *sql.SubqueryExpr:
+		if e.Exists {
+			return "exists"
+		}
+		if q := e.Query; q.Set == nil && len(q.Items) == 1 && !q.Items[0].Star {
+			if q.Items[0].Alias != nil {
+				return q.Items[0].Alias.Value
+			}
+			return columnName(q.Items[0].Expr)
+		}
 	case *sql.Literal:
 		switch e.Kind {
 		case sql.LitBool:

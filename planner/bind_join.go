@@ -16,6 +16,11 @@ const (
 	LeftJoin
 	RightJoin
 	FullJoin
+	// SemiJoin keeps the rows of Left that pair with some row of Right
+	// (EXISTS, IN); AntiJoin those that pair with none (NOT EXISTS). Their
+	// columns are Left's.
+	SemiJoin
+	AntiJoin
 )
 
 func (k JoinKind) String() string {
@@ -26,6 +31,10 @@ func (k JoinKind) String() string {
 		return "right"
 	case FullJoin:
 		return "full"
+	case SemiJoin:
+		return "semi"
+	case AntiJoin:
+		return "anti"
 	}
 	return "inner"
 }
@@ -38,10 +47,16 @@ type Join struct {
 	Left, Right Node
 	Kind        JoinKind
 	On          expr.Expr
+	// SingleRow reports that Right has exactly one row (a global
+	// aggregate: a scalar subquery), so the join needs no equality key.
+	SingleRow bool
 }
 
-// Columns returns Left's columns, then Right's.
+// Columns returns Left's columns, then Right's (a semi or anti join: Left's).
 func (n *Join) Columns() []Col {
+	if n.Kind == SemiJoin || n.Kind == AntiJoin {
+		return n.Left.Columns()
+	}
 	return append(append([]Col(nil), n.Left.Columns()...), n.Right.Columns()...)
 }
 
@@ -93,6 +108,10 @@ func (b *Binder) bindTableExpr(t sql.TableExpr, names map[string]bool) (Node, er
 	if err != nil {
 		return nil, err
 	}
+	if len(j.Using) > 0 {
+		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, j.Pos, "JOIN … USING is not supported yet").
+			WithHint("Write the condition with ON.")
+	}
 	join := &Join{Left: left, Right: right}
 	switch j.Kind {
 	case sql.JoinLeft:
@@ -112,9 +131,6 @@ func (b *Binder) bindTableExpr(t sql.TableExpr, names map[string]bool) (Node, er
 			return nil, at(err, j.On.Position())
 		}
 		join.On = on
-	}
-	if len(j.Using) > 0 || j.Natural {
-		return b.bindUsing(j, join)
 	}
 	return join, nil
 }
@@ -145,10 +161,6 @@ func renamedIn(n Node) map[string]string {
 		case *Join:
 			walk(n.Left)
 			walk(n.Right)
-		case *Project:
-			if usingProject(n) {
-				walk(n.Input)
-			}
 		}
 	}
 	walk(n)

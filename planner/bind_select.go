@@ -28,6 +28,9 @@ type Binder struct {
 	// types them as text before it sees the other side: a query it runs
 	// must cast them to these types to give Postgres' results.
 	ResolvedLiterals map[*sql.SelectItem]types.T
+	// scalars holds where the value of each scalar subquery bound so far
+	// is: the column of the FROM clause's scope it was joined in as.
+	scalars map[*sql.SubqueryExpr]int
 }
 
 // NewBinder returns a binder over cat with the declared parameter types.
@@ -53,28 +56,19 @@ func (b *Binder) BindSelect(s *sql.Select) (Node, error) {
 // literal, NULL) keeps it, for the set operation over it to resolve, as
 // Postgres does; one that is sorted on is resolved to text all the same.
 func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []columnOrigin, error) {
-	if s.Values != nil {
-		q := valuesQuery(s)
-		if q.Set != nil {
-			return b.bindSetQuery(q)
-		}
-		s = q
-	}
 	from, err := b.bindFrom(s)
 	if err != nil {
 		return nil, nil, err
 	}
 	sc := &scope{cols: from.Columns(), renamed: renamedIn(from)}
+	if from, sc, err = b.bindScalarSubqueries(s, from, sc); err != nil {
+		return nil, nil, err
+	}
 
 	if s.Where != nil {
-		pred, err := b.bindExpr(&exprContext{scope: sc, clause: "WHERE"}, s.Where, types.BoolType)
-		if err != nil {
+		if from, sc, err = b.bindWhere(from, sc, s.Where); err != nil {
 			return nil, nil, err
 		}
-		if pred, err = expr.RequireBool(pred, "WHERE"); err != nil {
-			return nil, nil, at(err, s.Where.Position())
-		}
-		from = &Filter{Input: from, Pred: pred}
 	}
 
 	items, err := b.expandStars(s, sc)
@@ -239,7 +233,7 @@ func (b *Binder) expandStars(s *sql.Select, sc *scope) ([]selectItem, error) {
 		}
 		matched := false
 		for i, c := range sc.cols {
-			if c.Hidden || (it.Table != nil && c.Table != it.Table.Value) || (it.Table == nil && c.QualifiedOnly) {
+			if c.Hidden || (it.Table != nil && c.Table != it.Table.Value) {
 				continue
 			}
 			matched = true
@@ -299,7 +293,7 @@ func (b *Binder) bindTableItem(t sql.TableExpr) (Node, error) {
 		if f.Alias != nil {
 			alias = f.Alias.Value
 		}
-		return renameColumns(requalify(inner, alias), f.Alias, f.Columns)
+		return requalify(inner, alias), nil
 	}
 	return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, t.Position(), "unsupported FROM item")
 }

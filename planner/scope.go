@@ -12,10 +12,17 @@ type scope struct {
 	// renamed maps the name of a relation the FROM clause gave an alias to
 	// that alias: the name can no longer qualify its columns.
 	renamed map[string]string
+	// outer, for a correlated subquery's scope, is the enclosing query's:
+	// cols is then outer's columns followed by the subquery's own, and a
+	// name the subquery's own do not have resolves in outer.
+	outer *scope
 }
 
 // resolve returns the index of the column ref names.
 func (s *scope) resolve(ref *sql.ColumnRef) (int, error) {
+	if s.outer != nil {
+		return s.resolveCorrelated(ref)
+	}
 	found := -1
 	if ref.Table != nil {
 		known := false
@@ -48,7 +55,7 @@ func (s *scope) resolve(ref *sql.ColumnRef) (int, error) {
 		return found, nil
 	}
 	for i, c := range s.cols {
-		if !c.Hidden && !c.QualifiedOnly && c.Name == ref.Name.Value {
+		if !c.Hidden && c.Name == ref.Name.Value {
 			if found >= 0 {
 				return 0, sqlstate.ErrorfAt(sqlstate.AmbiguousColumn, ref.Position(),
 					"column reference \"%s\" is ambiguous", ref.Name.Value)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
 )
 
 // StreamHashJoin maintains a join on equality keys: each input's rows are
@@ -19,6 +20,12 @@ import (
 // Right's first RightWidth — followed by the rest of Left's and Right's
 // (hidden key columns), so the columns above the join see the logical
 // join's layout. Its stream key is Left's key and Right's.
+//
+// A semi join (Kind SemiJoin) emits a row of Left while it pairs with some
+// row of Right, an anti join while it pairs with none: Left's rows carry
+// their degree, and a change on Right that moves a row's degree between 0
+// and 1 emits or retracts it. Their columns and stream key are Left's; the
+// pairs Residual is evaluated over have the layout above (PairColumns).
 type StreamHashJoin struct {
 	Left, Right StreamNode
 	Kind        JoinKind
@@ -50,8 +57,22 @@ func (n *StreamHashJoin) RightPos(k int) int {
 // Inputs returns Left and Right.
 func (n *StreamHashJoin) Inputs() []StreamNode { return []StreamNode{n.Left, n.Right} }
 
-// Columns returns the logical join's columns, then the inputs' hidden ones.
+// Columns returns the logical join's columns, then the inputs' hidden ones
+// (a semi or anti join: Left's).
 func (n *StreamHashJoin) Columns() []Col {
+	if n.LeftOnly() {
+		return n.Left.Columns()
+	}
+	return n.PairColumns()
+}
+
+// LeftOnly reports whether the join emits Left's rows only: a semi or anti
+// join.
+func (n *StreamHashJoin) LeftOnly() bool { return n.Kind == SemiJoin || n.Kind == AntiJoin }
+
+// PairColumns returns the columns of a pair of rows, the residual's input:
+// the logical join's columns, then the inputs' hidden ones.
+func (n *StreamHashJoin) PairColumns() []Col {
 	l, r := n.Left.Columns(), n.Right.Columns()
 	out := make([]Col, len(l)+len(r))
 	for i, c := range l {
@@ -66,6 +87,9 @@ func (n *StreamHashJoin) Columns() []Col {
 // StreamKey returns Left's key and Right's: a pair, or a row padded with
 // NULLs for the other side, is identified by both.
 func (n *StreamHashJoin) StreamKey() []int {
+	if n.LeftOnly() {
+		return n.Left.StreamKey()
+	}
 	var key []int
 	for _, k := range n.Left.StreamKey() {
 		key = append(key, n.LeftPos(k))
@@ -76,10 +100,10 @@ func (n *StreamHashJoin) StreamKey() []int {
 	return key
 }
 
-// AppendOnly reports whether the join never retracts: an inner join of
-// append-only inputs.
+// AppendOnly reports whether the join never retracts: an inner or semi
+// join of append-only inputs.
 func (n *StreamHashJoin) AppendOnly() bool {
-	return n.Kind == InnerJoin && n.Left.AppendOnly() && n.Right.AppendOnly()
+	return (n.Kind == InnerJoin || n.Kind == SemiJoin) && n.Left.AppendOnly() && n.Right.AppendOnly()
 }
 
 // State returns each side's rows by join key.
@@ -155,6 +179,15 @@ func planJoin(j *Join, where expr.Expr) (StreamNode, error) {
 			}
 		}
 		residual = append(residual, c)
+	}
+	if len(lkeys) == 0 && (j.SingleRow || j.Kind == SemiJoin || j.Kind == AntiJoin) {
+		// Right has one row, or a semi or anti join's condition has no
+		// equality: every row has the key 0.
+		zero, err := expr.Constant(int64(0), types.Int64Type)
+		if err != nil {
+			return nil, err
+		}
+		lkeys, rkeys = []expr.Expr{zero}, []expr.Expr{zero}
 	}
 	if len(lkeys) == 0 {
 		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "a join in a materialized view needs an equality between its two sides").

@@ -309,9 +309,6 @@ type Select struct {
 	OrderBy  []OrderItem
 	Limit    Expr // nil: none
 	Offset   Expr // nil: none
-	// Values, when set, makes the query `VALUES (…), (…)` (its other
-	// clauses but OrderBy, Limit and Offset are then empty).
-	Values [][]Expr
 }
 
 // TableName is a named relation in FROM, with an optional alias.
@@ -326,8 +323,6 @@ type Subquery struct {
 	Pos   Pos
 	Query *Select
 	Alias *Name
-	// Columns renames the subquery's first columns: AS alias (a, b).
-	Columns []Name
 }
 
 // JoinKind is the kind of a join.
@@ -342,15 +337,14 @@ const (
 	JoinCross
 )
 
-// JoinTableExpr is `left [NATURAL] [INNER|LEFT|RIGHT|FULL|CROSS] JOIN right [ON cond | USING (cols)]`.
+// JoinTableExpr is `left [INNER|LEFT|RIGHT|FULL|CROSS] JOIN right [ON cond | USING (cols)]`.
 type JoinTableExpr struct {
-	Pos     Pos
-	Kind    JoinKind
-	Natural bool // NATURAL: USING the columns both sides name
-	Left    TableExpr
-	Right   TableExpr
-	On      Expr
-	Using   []Name
+	Pos   Pos
+	Kind  JoinKind
+	Left  TableExpr
+	Right TableExpr
+	On    Expr
+	Using []Name
 }
 
 // ---------------------------------------------------------------- expressions
@@ -513,11 +507,13 @@ type ParenExpr struct {
 	Expr Expr
 }
 
-// SubqueryExpr is a scalar subquery `(SELECT …)` in an expression. The parser
-// accepts it; the planner may reject it where it is not supported.
+// SubqueryExpr is a scalar subquery `(SELECT …)` in an expression, or with
+// Exists `EXISTS (SELECT …)`. The parser accepts it; the planner may reject
+// it where it is not supported.
 type SubqueryExpr struct {
-	Pos   Pos
-	Query *Select
+	Pos    Pos
+	Query  *Select
+	Exists bool
 }
 
 // ---------------------------------------------------------------- Position and markers

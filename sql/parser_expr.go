@@ -362,6 +362,10 @@ func (p *parser) parseIdentPrimary() (Expr, error) {
 			if n := p.peekAt(1); n.kind == tkOp && n.val == "(" {
 				return p.parseExtract()
 			}
+		case "exists":
+			if n := p.peekAt(1); n.kind == tkOp && n.val == "(" {
+				return p.parseExists()
+			}
 		}
 		if niladicFuncs[t.val] && (reservedWords[t.val] || !p.nextIsOpAt(1, "(")) {
 			p.i++
@@ -533,4 +537,18 @@ func (p *parser) parseCast() (Expr, error) {
 		return nil, err
 	}
 	return &CastExpr{Pos: Pos(t.pos), Expr: e, Type: tn}, nil
+}
+
+// parseExists parses EXISTS (query).
+func (p *parser) parseExists() (Expr, error) {
+	t := p.next()
+	p.i++ // (
+	q, err := p.parseQuery()
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expectOp(")"); err != nil {
+		return nil, err
+	}
+	return &SubqueryExpr{Pos: Pos(t.pos), Query: q, Exists: true}, nil
 }

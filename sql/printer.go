@@ -300,8 +300,6 @@ func (pr printer) query(s *Select) {
 			pr.w("ALL ")
 		}
 		pr.setOperand(set.Right, set.Right.Set != nil && set.Right.Set.Op.level() <= set.Op.level())
-	} else if s.Values != nil {
-		pr.values(s.Values)
 	} else {
 		pr.selectCore(s)
 	}
@@ -406,17 +404,9 @@ func (pr printer) tableExpr(te TableExpr) {
 		pr.w(")")
 		if te.Alias != nil {
 			pr.w(" AS " + ident(*te.Alias))
-			if len(te.Columns) > 0 {
-				pr.w(" (")
-				pr.names(te.Columns)
-				pr.w(")")
-			}
 		}
 	case *JoinTableExpr:
 		pr.tableExpr(te.Left)
-		if te.Natural {
-			pr.w(" NATURAL")
-		}
 		pr.w(" " + te.Kind.String() + " ")
 		if _, ok := te.Right.(*JoinTableExpr); ok {
 			pr.w("(")
@@ -621,6 +611,9 @@ func (pr printer) exprInner(e Expr, minLvl, follow int, nonassoc bool) {
 		pr.expr(e.Expr, 0, 0, false)
 		pr.w(")")
 	case *SubqueryExpr:
+		if e.Exists {
+			pr.w("EXISTS ")
+		}
 		pr.w("(")
 		pr.query(e.Query)
 		pr.w(")")

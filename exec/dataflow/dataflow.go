@@ -258,9 +258,13 @@ func (b *builder) hashJoin(n *planner.StreamHashJoin) *ops.HashJoin {
 		LeftKeys: n.LeftKeys, RightKeys: n.RightKeys,
 		LeftStreamKey: n.Left.StreamKey(), RightStreamKey: n.Right.StreamKey(),
 		OuterLeft: n.OuterLeft(), OuterRight: n.OuterRight(),
+		Semi: n.Kind == planner.SemiJoin, Anti: n.Kind == planner.AntiJoin,
 		Residual:  n.Residual,
 		LeftTable: b.spec.Tables.Table(n, "left"), RightTable: b.spec.Tables.Table(n, "right"),
 		Output: schemaOf(n.Columns()),
+	}
+	if n.LeftOnly() {
+		spec.Pairs = schemaOf(n.PairColumns())
 	}
 	for k := range spec.Left {
 		spec.LeftPos = append(spec.LeftPos, n.LeftPos(k))

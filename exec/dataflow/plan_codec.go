@@ -304,6 +304,10 @@ func unmarshalJoin(d nodeDoc, ins []planner.StreamNode) (planner.StreamNode, err
 		n.Kind = planner.RightJoin
 	case "full":
 		n.Kind = planner.FullJoin
+	case "semi":
+		n.Kind = planner.SemiJoin
+	case "anti":
+		n.Kind = planner.AntiJoin
 	default:
 		return nil, fmt.Errorf("%w: unknown join %q", ErrStalePlan, d.Join)
 	}
@@ -322,7 +326,7 @@ func unmarshalJoin(d nodeDoc, ins []planner.StreamNode) (planner.StreamNode, err
 		if err != nil {
 			return nil, staleIf(err)
 		}
-		if err := checkRefs(res, n.Columns()); err != nil {
+		if err := checkRefs(res, n.PairColumns()); err != nil {
 			return nil, err
 		}
 		n.Residual = res

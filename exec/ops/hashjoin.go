@@ -29,8 +29,15 @@ type HashJoinSpec struct {
 	// padded with NULLs for the other side.
 	OuterLeft, OuterRight bool
 	// Residual, if set, is the rest of the join condition, over Output's
-	// columns: a pair is joined only where it is true.
+	// columns (a semi or anti join: Pairs'): a pair is joined only where it
+	// is true.
 	Residual expr.Expr
+	// Semi and Anti make a semi or anti join: Output is Left, and a left
+	// row is emitted while it pairs with some right row (Semi) or with none
+	// (Anti). Pairs is then the schema of a pair, the residual's input,
+	// which LeftPos and RightPos place the inputs' columns in.
+	Semi, Anti bool
+	Pairs      types.Schema
 	// LeftTable and RightTable hold each side's rows:
 	// join key | stream key → degree (uvarint) | row.
 	LeftTable, RightTable statestore.TableID
@@ -183,43 +190,18 @@ func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, ou
 	defer dec.Release()
 
 	// Phase 1: each change's candidates on the other side.
-	type change struct {
-		jk, key string
-		cands   []int // indexes into pairs
-		null    bool
-	}
-	changes := make([]change, n)
-	var pairs []joinOut // candidate pairs: own row, other decoded row
-	var pairMatch []joinMatch
-	var otherRows int
-	for i := 0; i < n; i++ {
-		if anyNull(c.Batch, own.keys, i) {
-			changes[i].null = true
-			continue
-		}
-		jk := statestore.AppendRow(nil, own.keyTypes, c.Batch, own.keys, i)
-		key := statestore.AppendKey(nil, own.table, statestore.Vnode(jk), jk)
-		key = statestore.AppendRow(key, own.skTypes, c.Batch, own.streamKey, i)
-		changes[i].jk, changes[i].key = string(jk), string(key)
-		ms, err := h.matches(other, jk)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			if err := dec.Append(m.row); err != nil {
-				return err
-			}
-			changes[i].cands = append(changes[i].cands, len(pairs))
-			pairs = append(pairs, joinOut{own: i, other: otherRows})
-			pairMatch = append(pairMatch, m)
-			otherRows++
-		}
+	changes, pairs, pairMatch, err := h.candidates(c, own, other, dec)
+	if err != nil {
+		return err
 	}
 	otherBatch := dec.NewBatch()
 	defer otherBatch.Release()
 	pass, err := h.residual(ctx, c.Batch, otherBatch, input, pairs)
 	if err != nil {
 		return err
+	}
+	if h.spec.Semi || h.spec.Anti {
+		return h.semi(ctx, input, c, otherBatch, changes, pairs, pairMatch, pass, out)
 	}
 
 	// Phase 2: in order, the outputs, the degrees and the side's rows.
@@ -283,7 +265,7 @@ func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, ou
 	if len(outs) == 0 {
 		return nil
 	}
-	b, err := h.build(ctx, c.Batch, otherBatch, input, outs)
+	b, err := h.build(ctx, h.spec.Output, c.Batch, otherBatch, input, outs)
 	if err != nil {
 		return err
 	}
@@ -297,6 +279,51 @@ func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, ou
 		outOps = nil
 	}
 	return out.Push(ctx, exec.Chunk{Batch: b, Ops: outOps})
+}
+
+// joinChange is a change of a chunk: its encoded join key and state key,
+// and its candidate pairs (indexes into the pairs), or that its join key
+// has a NULL.
+type joinChange struct {
+	jk, key string
+	cands   []int
+	null    bool
+}
+
+// candidates returns the changes of chunk c of side own, and their
+// candidate pairs with the rows of other that have the same join key:
+// the change's row, the other row's index among those appended to dec,
+// and the other row.
+func (h *HashJoin) candidates(c exec.Chunk, own, other *joinSide, dec *statestore.RowDecoder) ([]joinChange, []joinOut, []joinMatch, error) {
+	n := c.NumRows()
+	changes := make([]joinChange, n)
+	var pairs []joinOut
+	var pairMatch []joinMatch
+	for i := 0; i < n; i++ {
+		if anyNull(c.Batch, own.keys, i) {
+			changes[i].null = true
+			continue
+		}
+		jk := statestore.AppendRow(nil, own.keyTypes, c.Batch, own.keys, i)
+		key := statestore.AppendKey(nil, own.table, statestore.Vnode(jk), jk)
+		if len(own.streamKey) > 0 { // none: the side has one row (a global aggregate)
+			key = statestore.AppendRow(key, own.skTypes, c.Batch, own.streamKey, i)
+		}
+		changes[i].jk, changes[i].key = string(jk), string(key)
+		ms, err := h.matches(other, jk)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, m := range ms {
+			if err := dec.Append(m.row); err != nil {
+				return nil, nil, nil, err
+			}
+			changes[i].cands = append(changes[i].cands, len(pairs))
+			pairs = append(pairs, joinOut{own: i, other: len(pairs)})
+			pairMatch = append(pairMatch, m)
+		}
+	}
+	return changes, pairs, pairMatch, nil
 }
 
 // set records e as the epoch's state of the row key (join key jk) of s.
@@ -319,7 +346,11 @@ func (h *HashJoin) residual(ctx context.Context, ownBatch, otherBatch arrow.Reco
 		}
 		return pass, nil
 	}
-	b, err := h.build(ctx, ownBatch, otherBatch, input, pairs)
+	schema := h.spec.Output
+	if h.spec.Semi || h.spec.Anti {
+		schema = h.spec.Pairs
+	}
+	b, err := h.build(ctx, schema, ownBatch, otherBatch, input, pairs)
 	if err != nil {
 		return nil, err
 	}
@@ -339,9 +370,10 @@ func (h *HashJoin) residual(ctx context.Context, ownBatch, otherBatch arrow.Reco
 	return pass, nil
 }
 
-// build returns the output rows outs: own rows from ownBatch (of side
-// input), other rows from otherBatch, NULLs where an index is -1.
-func (h *HashJoin) build(ctx context.Context, ownBatch, otherBatch arrow.RecordBatch, input int, outs []joinOut) (arrow.RecordBatch, error) {
+// build returns the rows outs of schema (the output, or the pairs of a
+// semi or anti join): own rows from ownBatch (of side input), other rows
+// from otherBatch, NULLs where an index is -1.
+func (h *HashJoin) build(ctx context.Context, schema types.Schema, ownBatch, otherBatch arrow.RecordBatch, input int, outs []joinOut) (arrow.RecordBatch, error) {
 	ownIdx, otherIdx := array.NewInt32Builder(h.mem), array.NewInt32Builder(h.mem)
 	defer ownIdx.Release()
 	defer otherIdx.Release()
@@ -352,7 +384,7 @@ func (h *HashJoin) build(ctx context.Context, ownBatch, otherBatch arrow.RecordB
 	oi, xi := ownIdx.NewInt32Array(), otherIdx.NewInt32Array()
 	defer oi.Release()
 	defer xi.Release()
-	cols := make([]arrow.Array, len(h.spec.Output))
+	cols := make([]arrow.Array, len(schema))
 	release := func() {
 		for _, a := range cols {
 			if a != nil {
@@ -385,7 +417,7 @@ func (h *HashJoin) build(ctx context.Context, ownBatch, otherBatch arrow.RecordB
 		release()
 		return nil, err
 	}
-	b := array.NewRecordBatch(h.spec.Output.Arrow(), cols, int64(len(outs)))
+	b := array.NewRecordBatch(schema.Arrow(), cols, int64(len(outs)))
 	release()
 	return b, nil
 }

@@ -9,15 +9,19 @@ import (
 	"github.com/cockroachdb/datadriven"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/exec/ops"
 	"github.com/weir-stream/weir/internal/exectest"
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/types"
 	"github.com/weir-stream/weir/statestore"
 )
 
 // TestHashJoin drives one HashJoin of l(id, k, a) and r(id, k, b) on
 // l.k = r.k, keyed by id on each side, over an in-memory store:
 //
-//	new [outer=left|right|full]   (state survives: a restart)
+//	new [outer=left|right|full] [kind=semi|anti] [residual]
+//	                              (state survives: a restart; residual: a <> b)
 //	push side=left|right          input: a chunk; prints what is emitted
 //	barrier                       writes the epoch and prints the writer's calls
 func TestHashJoin(t *testing.T) {
@@ -47,6 +51,16 @@ func TestHashJoin(t *testing.T) {
 				var o string
 				d.ScanArgs(t, "outer", &o)
 				spec.OuterLeft, spec.OuterRight = o == "left" || o == "full", o == "right" || o == "full"
+			}
+			if d.HasArg("kind") {
+				var k string
+				d.ScanArgs(t, "kind", &k)
+				spec.Semi, spec.Anti = k == "semi", k == "anti"
+				spec.Pairs, spec.Output = out, left
+			}
+			if d.HasArg("residual") {
+				// b <> a: the right row's text differs from the left's.
+				spec.Residual = residualDiffers(t, left[2].Type, right[2].Type)
 			}
 			j = ops.NewHashJoin(spec, mem)
 			if err := j.Open(ctx, exec.OpenContext{State: store}); err != nil {
@@ -86,4 +100,13 @@ func TestHashJoin(t *testing.T) {
 		d.Fatalf(t, "unknown command %q", d.Cmd)
 		return ""
 	})
+}
+
+// residualDiffers returns a <> b over the join's pairs (a at 2, b at 5).
+func residualDiffers(t *testing.T, a, b types.T) expr.Expr {
+	e, err := expr.Binary(sql.OpNe, expr.Column(2, "a", a), expr.Column(5, "b", b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }

@@ -1,0 +1,437 @@
+package planner
+
+import (
+	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
+)
+
+// Subqueries in expressions are bound into joins, as Postgres and
+// RisingWave decorrelate them:
+//
+//   - a WHERE conjunct `EXISTS (q)`, `x IN (q)` is a semi join of the FROM
+//     clause with q's FROM clause, on q's WHERE (and x = q's column): the
+//     outer query's columns q's WHERE names are part of the join condition,
+//     so its equalities become the join's keys; `NOT EXISTS (q)` is an
+//     anti join. A q that aggregates, groups, is DISTINCT, limits or is a
+//     set operation is joined as a whole, and cannot refer to the outer
+//     query.
+//   - `x NOT IN (q)`, q not referring to the outer query, is exactly
+//     Postgres' three-valued NOT IN: an anti join on x = q's column, kept
+//     only where q has no rows, or x is not NULL and q's column holds no
+//     NULL (a one-row join with q's count(*) and count(column)).
+//   - a scalar subquery `(q)` in WHERE or the select list, q a global
+//     aggregate (exactly one row) not referring to the outer query, is a
+//     join with q's one row, whose column the expression reads.
+//
+// Other forms are refused with feature_not_supported (ad hoc, DuckDB runs
+// them).
+
+// scalarColumn is the name of the hidden column a scalar subquery's value
+// is joined in as.
+const scalarColumn = "_scalar"
+
+// resolveCorrelated resolves ref in a correlated subquery's scope s: in
+// the subquery's own columns, else in the enclosing query's.
+func (s *scope) resolveCorrelated(ref *sql.ColumnRef) (int, error) {
+	w := len(s.outer.cols)
+	own := &scope{cols: s.cols[w:], renamed: s.renamed}
+	i, err := own.resolve(ref)
+	if err == nil {
+		return w + i, nil
+	}
+	if code := sqlstate.From(err).Code; code != sqlstate.UndefinedColumn && code != sqlstate.UndefinedTable {
+		return 0, err
+	}
+	if j, oerr := s.outer.resolve(ref); oerr == nil {
+		return j, nil
+	}
+	return 0, err
+}
+
+// semiConjunct is a WHERE conjunct that is a semi or anti join.
+type semiConjunct struct {
+	sub     *sql.SubqueryExpr
+	operand sql.Expr // x of x [NOT] IN (q); nil for [NOT] EXISTS
+	not     bool
+	pos     sql.Pos
+}
+
+// asSemiConjunct returns c as a semi or anti join, if it is one.
+func asSemiConjunct(c sql.Expr) (semiConjunct, bool) {
+	not := false
+	for {
+		switch e := c.(type) {
+		case *sql.ParenExpr:
+			c = e.Expr
+			continue
+		case *sql.UnaryExpr:
+			if e.Op == sql.OpNot {
+				not = !not
+				c = e.Operand
+				continue
+			}
+		case *sql.SubqueryExpr:
+			if e.Exists {
+				return semiConjunct{sub: e, not: not, pos: e.Pos}, true
+			}
+		case *sql.InExpr:
+			if len(e.List) == 1 {
+				if sq, ok := e.List[0].(*sql.SubqueryExpr); ok && !sq.Exists {
+					return semiConjunct{sub: sq, operand: e.Expr, not: not != e.Not, pos: e.Pos}, true
+				}
+			}
+		}
+		return semiConjunct{}, false
+	}
+}
+
+// andTerms returns the terms of e's top-level ANDs.
+func andTerms(e sql.Expr) []sql.Expr {
+	switch x := e.(type) {
+	case *sql.ParenExpr:
+		if _, ok := x.Expr.(*sql.BinaryExpr); ok {
+			return andTerms(x.Expr)
+		}
+	case *sql.BinaryExpr:
+		if x.Op == sql.OpAnd {
+			return append(andTerms(x.Left), andTerms(x.Right)...)
+		}
+	}
+	return []sql.Expr{e}
+}
+
+// bindWhere binds the WHERE clause where over from (scope sc): a Filter,
+// and a semi or anti join per conjunct that is one. It returns the node
+// and its scope.
+func (b *Binder) bindWhere(from Node, sc *scope, where sql.Expr) (Node, *scope, error) {
+	var plain []sql.Expr
+	var semis []semiConjunct
+	for _, c := range andTerms(where) {
+		if s, ok := asSemiConjunct(c); ok {
+			semis = append(semis, s)
+		} else {
+			plain = append(plain, c)
+		}
+	}
+	if len(semis) == 0 {
+		plain = []sql.Expr{where}
+	}
+	var preds []expr.Expr
+	for _, c := range plain {
+		pred, err := b.bindExpr(&exprContext{scope: sc, clause: "WHERE"}, c, types.BoolType)
+		if err != nil {
+			return nil, nil, err
+		}
+		if pred, err = expr.RequireBool(pred, "WHERE"); err != nil {
+			return nil, nil, at(err, c.Position())
+		}
+		preds = append(preds, pred)
+	}
+	if len(preds) > 0 {
+		from = &Filter{Input: from, Pred: expr.And(preds)}
+	}
+	for _, s := range semis {
+		var err error
+		if from, err = b.bindSemi(from, sc, s); err != nil {
+			return nil, nil, err
+		}
+		if len(from.Columns()) != len(sc.cols) {
+			sc = &scope{cols: from.Columns(), renamed: sc.renamed}
+		}
+	}
+	return from, sc, nil
+}
+
+// simpleSubquery reports whether q is a SELECT whose FROM and WHERE a
+// semi join can take apart: no aggregation, DISTINCT, LIMIT or set
+// operation.
+func simpleSubquery(q *sql.Select) bool {
+	return q.Set == nil && len(q.GroupBy) == 0 && q.Having == nil && !q.Distinct && !hasAggregate(q) &&
+		q.Limit == nil && q.Offset == nil
+}
+
+// bindSemi returns from joined with the subquery of s.
+func (b *Binder) bindSemi(from Node, sc *scope, s semiConjunct) (Node, error) {
+	q := s.sub.Query
+	w := len(sc.cols)
+	var right Node
+	var conds []expr.Expr // over sc's columns then right's
+	var items []selectItem
+	var cs *scope
+	if simpleSubquery(q) {
+		var err error
+		if right, err = b.bindFrom(q); err != nil {
+			return nil, err
+		}
+		rsc := &scope{cols: right.Columns(), renamed: renamedIn(right)}
+		cs = &scope{cols: append(append([]Col(nil), sc.cols...), rsc.cols...), renamed: rsc.renamed, outer: sc}
+		if q.Where != nil {
+			pred, err := b.bindExpr(&exprContext{scope: cs, clause: "WHERE"}, q.Where, types.BoolType)
+			if err != nil {
+				return nil, err
+			}
+			if pred, err = expr.RequireBool(pred, "WHERE"); err != nil {
+				return nil, at(err, q.Where.Position())
+			}
+			conds = expr.Conjuncts(pred)
+		}
+		if items, err = b.expandStars(q, rsc); err != nil {
+			return nil, err
+		}
+		for i := range items {
+			if items[i].col >= 0 {
+				items[i].col += w
+			}
+		}
+	} else {
+		var err error
+		if right, err = b.BindSelect(q); err != nil {
+			return nil, b.correlatedError(err, q, sc)
+		}
+		cs = &scope{cols: append(append([]Col(nil), sc.cols...), right.Columns()...), outer: sc}
+		for i, c := range right.Columns() {
+			if !c.Hidden {
+				items = append(items, selectItem{expr: &sql.ColumnRef{Name: sql.Name{Value: c.Name}}, name: c.Name, col: w + i})
+			}
+		}
+	}
+	ec := &exprContext{scope: cs, clause: "SELECT"}
+	var y expr.Expr
+	for i, it := range items {
+		e, err := b.bindItem(ec, it)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			y = e
+		}
+	}
+	kind := SemiJoin
+	if s.not {
+		kind = AntiJoin
+	}
+	if s.operand == nil {
+		// Rows of right the condition names only right's columns of
+		// are filtered before the join.
+		right, conds = pushRight(right, conds, w)
+		return &Join{Left: from, Right: right, Kind: kind, On: expr.And(conds)}, nil
+	}
+	if len(items) != 1 {
+		msg := "subquery has too many columns"
+		if len(items) == 0 {
+			msg = "subquery has too few columns"
+		}
+		return nil, sqlstate.ErrorfAt(sqlstate.SyntaxError, s.pos, "%s", msg)
+	}
+	x, err := b.bindExpr(&exprContext{scope: sc, clause: "WHERE"}, s.operand, types.UnknownType)
+	if err != nil {
+		return nil, err
+	}
+	eq, err := expr.Binary(sql.OpEq, x, y)
+	if err != nil {
+		return nil, at(err, s.pos)
+	}
+	if !s.not {
+		right, conds = pushRight(right, conds, w)
+		return &Join{Left: from, Right: right, Kind: SemiJoin, On: expr.And(append(conds, eq))}, nil
+	}
+	return b.notIn(from, right, conds, x, y, w, s)
+}
+
+// pushRight moves the conditions of conds that name only right's columns
+// (at w and after) into a Filter over right, and returns the rest.
+func pushRight(right Node, conds []expr.Expr, w int) (Node, []expr.Expr) {
+	var own, rest []expr.Expr
+	for _, c := range conds {
+		cols := expr.Columns(c)
+		if len(cols) > 0 && cols[0] >= w {
+			own = append(own, shift(c, -w))
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	if len(own) > 0 {
+		right = &Filter{Input: right, Pred: expr.And(own)}
+	}
+	return right, rest
+}
+
+// shift returns e with its column indexes moved by d.
+func shift(e expr.Expr, d int) expr.Expr {
+	return expr.Substitute(e, func(c *expr.ColumnRef) expr.Expr {
+		return expr.Column(c.Index()+d, c.Name(), c.Type())
+	})
+}
+
+// refersOuter reports whether e reads a column before w: the outer query's.
+func refersOuter(e expr.Expr, w int) bool {
+	cols := expr.Columns(e)
+	return len(cols) > 0 && cols[0] < w
+}
+
+// notIn returns from kept where x NOT IN (the values y takes over the rows
+// of right where conds hold), with Postgres' NULL semantics: a row passes
+// when the subquery has no rows, or x is not NULL, the subquery returns no
+// NULL and no value equal to x.
+func (b *Binder) notIn(from, right Node, conds []expr.Expr, x, y expr.Expr, w int, s semiConjunct) (Node, error) {
+	for _, c := range conds {
+		if refersOuter(c, w) {
+			return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, s.pos, "NOT IN with a subquery that refers to the outer query is not supported").
+				WithHint("Write NOT EXISTS (SELECT … WHERE … AND x = y), which is what you mean unless NULLs are involved.")
+		}
+	}
+	if refersOuter(y, w) {
+		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, s.pos, "NOT IN with a subquery that refers to the outer query is not supported")
+	}
+	if len(conds) > 0 {
+		right = &Filter{Input: right, Pred: shift(expr.And(conds), -w)}
+	}
+	yr := shift(y, -w)
+	values := &Project{Input: right, Exprs: []expr.Expr{yr}, Cols: []Col{{Name: "_not_in", Type: yr.Type(), Hidden: true}}}
+	count, err := expr.ResolveAggregate("count", nil, true, false)
+	if err != nil {
+		return nil, err
+	}
+	yc := expr.Column(0, "_not_in", yr.Type())
+	countY, err := expr.ResolveAggregate("count", []expr.Expr{yc}, false, false)
+	if err != nil {
+		return nil, err
+	}
+	countY.Arg = yc
+	counts := &Aggregate{Input: values, Aggs: []expr.Aggregate{count, countY},
+		Cols: []Col{{Name: "_not_in_count", Type: count.Type, Hidden: true}, {Name: "_not_in_count_values", Type: countY.Type, Hidden: true}}}
+	lw := len(from.Columns())
+	withCounts := &Join{Left: from, Right: counts, Kind: InnerJoin, SingleRow: true}
+	anti := &Join{Left: withCounts, Right: values, Kind: AntiJoin}
+	eq, err := expr.Binary(sql.OpEq, x, expr.Column(lw+2, "_not_in", yr.Type()))
+	if err != nil {
+		return nil, at(err, s.pos)
+	}
+	anti.On = eq
+	n := expr.Column(lw, "_not_in_count", count.Type)
+	nv := expr.Column(lw+1, "_not_in_count_values", countY.Type)
+	zero, err := expr.Constant(int64(0), count.Type)
+	if err != nil {
+		return nil, err
+	}
+	empty, err := expr.Binary(sql.OpEq, n, zero)
+	if err != nil {
+		return nil, err
+	}
+	noNulls, err := expr.Binary(sql.OpEq, n, nv)
+	if err != nil {
+		return nil, err
+	}
+	keep, err := expr.Binary(sql.OpAnd, expr.IsNull(x, true), noNulls)
+	if err != nil {
+		return nil, err
+	}
+	pred, err := expr.Binary(sql.OpOr, empty, keep)
+	if err != nil {
+		return nil, err
+	}
+	return &Filter{Input: anti, Pred: pred}, nil
+}
+
+// correlatedError returns err, the error of binding subquery q on its
+// own, as feature_not_supported when q may refer to the outer query
+// (scope sc): a name it does not know that sc has.
+func (b *Binder) correlatedError(err error, q *sql.Select, sc *scope) error {
+	code := sqlstate.From(err).Code
+	if code != sqlstate.UndefinedColumn && code != sqlstate.UndefinedTable {
+		return err
+	}
+	correlated := false
+	sql.Walk(q, func(n sql.Node) bool {
+		if ref, ok := n.(*sql.ColumnRef); ok {
+			if _, rerr := sc.resolve(ref); rerr == nil {
+				correlated = true
+			}
+		}
+		return !correlated
+	})
+	if !correlated {
+		return err
+	}
+	return sqlstate.Errorf(sqlstate.FeatureNotSupported, "a subquery with GROUP BY, aggregates, DISTINCT, LIMIT or a set operation that refers to the outer query is not supported").
+		WithHint("Refer to the outer query in a subquery's WHERE only.")
+}
+
+// scalarSubqueries returns the scalar subqueries of s's WHERE clause and
+// select list, outside IN and EXISTS.
+func scalarSubqueries(s *sql.Select) []*sql.SubqueryExpr {
+	var out []*sql.SubqueryExpr
+	skip := map[*sql.SubqueryExpr]bool{}
+	visit := func(e sql.Expr) {
+		switch e := e.(type) {
+		case *sql.InExpr:
+			if len(e.List) == 1 {
+				if sq, ok := e.List[0].(*sql.SubqueryExpr); ok {
+					skip[sq] = true
+				}
+			}
+		case *sql.SubqueryExpr:
+			if !e.Exists && !skip[e] {
+				out = append(out, e)
+			}
+		}
+	}
+	walk(s.Where, visit)
+	for _, it := range s.Items {
+		walk(it.Expr, visit)
+	}
+	return out
+}
+
+// bindScalarSubqueries joins from (scope sc) with the one row of each
+// scalar subquery of s, recording where its value is, and returns the
+// join and its scope.
+func (b *Binder) bindScalarSubqueries(s *sql.Select, from Node, sc *scope) (Node, *scope, error) {
+	for _, sq := range scalarSubqueries(s) {
+		q := sq.Query
+		right, err := b.BindSelect(q)
+		if err != nil {
+			return nil, nil, b.correlatedError(err, q, sc)
+		}
+		var visible []int
+		for i, c := range right.Columns() {
+			if !c.Hidden {
+				visible = append(visible, i)
+			}
+		}
+		if len(visible) != 1 {
+			return nil, nil, sqlstate.ErrorfAt(sqlstate.SyntaxError, sq.Pos, "subquery must return only one column")
+		}
+		if q.Set != nil || len(q.GroupBy) > 0 || q.Having != nil || !hasAggregate(q) || q.Limit != nil || q.Offset != nil {
+			return nil, nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, sq.Pos, "only a scalar subquery that is an aggregate without GROUP BY or HAVING is supported").
+				WithHint("A subquery such as (SELECT max(x) FROM t) has exactly one row.")
+		}
+		c := right.Columns()[visible[0]]
+		right = &Project{Input: right, Exprs: []expr.Expr{expr.Column(visible[0], c.Name, c.Type)},
+			Cols: []Col{{Name: scalarColumn, Type: c.Type, Hidden: true}}}
+		if b.scalars == nil {
+			b.scalars = map[*sql.SubqueryExpr]int{}
+		}
+		b.scalars[sq] = len(sc.cols)
+		from = &Join{Left: from, Right: right, Kind: InnerJoin, SingleRow: true}
+		sc = &scope{cols: from.Columns(), renamed: sc.renamed}
+	}
+	return from, sc, nil
+}
+
+// bindSubqueryExpr binds a subquery in an expression: a scalar subquery
+// bindScalarSubqueries joined in, read from its column.
+func (b *Binder) bindSubqueryExpr(ec *exprContext, e *sql.SubqueryExpr) (expr.Expr, error) {
+	if i, ok := b.scalars[e]; ok && ec.agg == nil && i < len(ec.scope.cols) && ec.scope.cols[i].Name == scalarColumn {
+		c := ec.scope.cols[i]
+		return expr.Column(i, c.Name, c.Type), nil
+	}
+	what := "a subquery"
+	if e.Exists {
+		what = "EXISTS"
+	}
+	return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, e.Pos, "%s in this position of an expression is not supported", what).
+		WithHint("A subquery may be a condition of WHERE (EXISTS, IN, NOT IN, ANDed with the others), or a scalar subquery in WHERE or in the select list of a query without aggregates.")
+}
