@@ -108,10 +108,6 @@ func (b *Binder) bindTableExpr(t sql.TableExpr, names map[string]bool) (Node, er
 	if err != nil {
 		return nil, err
 	}
-	if len(j.Using) > 0 {
-		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, j.Pos, "JOIN … USING is not supported yet").
-			WithHint("Write the condition with ON.")
-	}
 	join := &Join{Left: left, Right: right}
 	switch j.Kind {
 	case sql.JoinLeft:
@@ -131,6 +127,9 @@ func (b *Binder) bindTableExpr(t sql.TableExpr, names map[string]bool) (Node, er
 			return nil, at(err, j.On.Position())
 		}
 		join.On = on
+	}
+	if len(j.Using) > 0 || j.Natural {
+		return b.bindUsing(j, join)
 	}
 	return join, nil
 }
@@ -161,6 +160,10 @@ func renamedIn(n Node) map[string]string {
 		case *Join:
 			walk(n.Left)
 			walk(n.Right)
+		case *Project:
+			if usingProject(n) {
+				walk(n.Input)
+			}
 		}
 	}
 	walk(n)

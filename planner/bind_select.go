@@ -56,6 +56,13 @@ func (b *Binder) BindSelect(s *sql.Select) (Node, error) {
 // literal, NULL) keeps it, for the set operation over it to resolve, as
 // Postgres does; one that is sorted on is resolved to text all the same.
 func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []columnOrigin, error) {
+	if s.Values != nil {
+		q := valuesQuery(s)
+		if q.Set != nil {
+			return b.bindSetQuery(q)
+		}
+		s = q
+	}
 	from, err := b.bindFrom(s)
 	if err != nil {
 		return nil, nil, err
@@ -233,7 +240,7 @@ func (b *Binder) expandStars(s *sql.Select, sc *scope) ([]selectItem, error) {
 		}
 		matched := false
 		for i, c := range sc.cols {
-			if c.Hidden || (it.Table != nil && c.Table != it.Table.Value) {
+			if c.Hidden || (it.Table != nil && c.Table != it.Table.Value) || (it.Table == nil && c.QualifiedOnly) {
 				continue
 			}
 			matched = true
@@ -293,7 +300,7 @@ func (b *Binder) bindTableItem(t sql.TableExpr) (Node, error) {
 		if f.Alias != nil {
 			alias = f.Alias.Value
 		}
-		return requalify(inner, alias), nil
+		return renameColumns(requalify(inner, alias), f.Alias, f.Columns)
 	}
 	return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, t.Position(), "unsupported FROM item")
 }

@@ -55,7 +55,7 @@ func (s *scope) resolve(ref *sql.ColumnRef) (int, error) {
 		return found, nil
 	}
 	for i, c := range s.cols {
-		if !c.Hidden && c.Name == ref.Name.Value {
+		if !c.Hidden && !c.QualifiedOnly && c.Name == ref.Name.Value {
 			if found >= 0 {
 				return 0, sqlstate.ErrorfAt(sqlstate.AmbiguousColumn, ref.Position(),
 					"column reference \"%s\" is ambiguous", ref.Name.Value)

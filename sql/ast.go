@@ -309,6 +309,9 @@ type Select struct {
 	OrderBy  []OrderItem
 	Limit    Expr // nil: none
 	Offset   Expr // nil: none
+	// Values, when set, makes the query `VALUES (…), (…)` (its other
+	// clauses but OrderBy, Limit and Offset are then empty).
+	Values [][]Expr
 }
 
 // TableName is a named relation in FROM, with an optional alias.
@@ -323,6 +326,8 @@ type Subquery struct {
 	Pos   Pos
 	Query *Select
 	Alias *Name
+	// Columns renames the subquery's first columns: AS alias (a, b).
+	Columns []Name
 }
 
 // JoinKind is the kind of a join.
@@ -337,14 +342,15 @@ const (
 	JoinCross
 )
 
-// JoinTableExpr is `left [INNER|LEFT|RIGHT|FULL|CROSS] JOIN right [ON cond | USING (cols)]`.
+// JoinTableExpr is `left [NATURAL] [INNER|LEFT|RIGHT|FULL|CROSS] JOIN right [ON cond | USING (cols)]`.
 type JoinTableExpr struct {
-	Pos   Pos
-	Kind  JoinKind
-	Left  TableExpr
-	Right TableExpr
-	On    Expr
-	Using []Name
+	Pos     Pos
+	Kind    JoinKind
+	Natural bool // NATURAL: USING the columns both sides name
+	Left    TableExpr
+	Right   TableExpr
+	On      Expr
+	Using   []Name
 }
 
 // ---------------------------------------------------------------- expressions

@@ -300,6 +300,8 @@ func (pr printer) query(s *Select) {
 			pr.w("ALL ")
 		}
 		pr.setOperand(set.Right, set.Right.Set != nil && set.Right.Set.Op.level() <= set.Op.level())
+	} else if s.Values != nil {
+		pr.values(s.Values)
 	} else {
 		pr.selectCore(s)
 	}
@@ -404,9 +406,17 @@ func (pr printer) tableExpr(te TableExpr) {
 		pr.w(")")
 		if te.Alias != nil {
 			pr.w(" AS " + ident(*te.Alias))
+			if len(te.Columns) > 0 {
+				pr.w(" (")
+				pr.names(te.Columns)
+				pr.w(")")
+			}
 		}
 	case *JoinTableExpr:
 		pr.tableExpr(te.Left)
+		if te.Natural {
+			pr.w(" NATURAL")
+		}
 		pr.w(" " + te.Kind.String() + " ")
 		if _, ok := te.Right.(*JoinTableExpr); ok {
 			pr.w("(")
