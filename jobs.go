@@ -108,7 +108,7 @@ func (e *Engine) startObject(ctx context.Context, o *catalog.Object, backfill bo
 	default:
 		return nil
 	}
-	plan, tables, err := e.storedPlan(o)
+	o, plan, tables, err := e.storedPlan(o)
 	if err != nil {
 		if backfill {
 			return err
@@ -126,35 +126,36 @@ func (e *Engine) startObject(ctx context.Context, o *catalog.Object, backfill bo
 // storedPlan returns the plan of view or sink o and the binding of its state
 // tables, as the catalog records them (also right after CREATE, so that what
 // runs then is exactly what a restart runs). An object recorded before plans
-// were is planned once from its definition and its plan recorded.
-func (e *Engine) storedPlan(o *catalog.Object) (*planner.StreamPlan, dataflow.Binding, error) {
+// were is planned once from its definition and recorded again with its plan:
+// that new catalog object is returned in o's place (o itself, which others
+// may be reading, is never changed).
+func (e *Engine) storedPlan(o *catalog.Object) (*catalog.Object, *planner.StreamPlan, dataflow.Binding, error) {
 	if len(o.Plan) > 0 {
 		plan, tables, err := dataflow.UnmarshalPlan(o.Plan, e.cat)
 		if err != nil {
 			err = sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "%s %s: %v", o.Kind, o.Name, err).
 				WithHint("Drop the " + o.Kind.String() + " and create it again.")
 		}
-		return plan, tables, err
+		return o, plan, tables, err
 	}
 	plan, err := e.planDefinition(o)
 	if err != nil {
-		return nil, dataflow.Binding{}, err
+		return o, nil, dataflow.Binding{}, err
 	}
 	tables, layout, err := e.planTables(o, plan)
 	if err != nil {
-		return nil, dataflow.Binding{}, err
+		return o, nil, dataflow.Binding{}, err
 	}
 	doc, err := dataflow.MarshalPlan(plan, tables)
 	if err != nil {
-		return nil, dataflow.Binding{}, err
+		return o, nil, dataflow.Binding{}, err
 	}
 	recorded := *o
 	recorded.Plan, recorded.Layout = doc, layout
 	if err := e.writeNow(func(w exec.StateWriter) error { return e.cat.Add(w, &recorded) }); err != nil {
-		return nil, dataflow.Binding{}, err
+		return o, nil, dataflow.Binding{}, err
 	}
-	*o = recorded
-	return plan, tables, nil
+	return &recorded, plan, tables, nil
 }
 
 // planDefinition plans view or sink o from its definition.
@@ -206,20 +207,36 @@ func (e *Engine) startTable(ctx context.Context, o *catalog.Object, backfill boo
 // its rows or its sink's log) bound to what plan declares, for an object
 // recorded before plans were.
 func (e *Engine) planTables(o *catalog.Object, plan *planner.StreamPlan) (dataflow.Binding, catalog.Layout, error) {
+	ids := o.StateTables[1:]
 	layout := o.Layout
 	if layout == catalog.LayoutUnnumbered {
-		// Written before layouts had numbers: an aggregate had two tables
-		// before TTLs, three since; nothing else has changed.
+		// Written before layouts had numbers, when every view and sink got
+		// a source table last, used only over a stream: over a table or
+		// view it is there unused (it stays in StateTables, for DROP). An
+		// aggregate had two tables before TTLs, three since.
+		if len(ids) > 0 && !readsStream(plan) {
+			ids = ids[:len(ids)-1]
+		}
 		layout = catalog.LayoutDeclared
-		if len(o.StateTables)-1 == dataflow.NumTables(plan)-len(plan.Aggregates()) && len(plan.Aggregates()) > 0 {
+		if len(ids) == dataflow.NumTables(plan)-len(plan.Aggregates()) && len(plan.Aggregates()) > 0 {
 			layout = catalog.LayoutTwoTableAggregates
 		}
 	}
-	b, err := dataflow.Bind(plan, o.StateTables[1:], layout)
+	b, err := dataflow.Bind(plan, ids, layout)
 	if err != nil {
 		return b, layout, fmt.Errorf("%s %s: %w", o.Kind, o.Name, err)
 	}
 	return b, layout, nil
+}
+
+// readsStream reports whether plan reads a stream.
+func readsStream(plan *planner.StreamPlan) bool {
+	for _, in := range plan.Inputs() {
+		if in.Kind == catalog.Stream {
+			return true
+		}
+	}
+	return false
 }
 
 // startJob builds and runs the dataflow of view, sink or process o from
@@ -256,16 +273,26 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 		},
 		State: stateStore{e.store}, Mem: e.mem, Logger: e.log,
 	})
-	if err != nil {
-		return err
+	if err == nil {
+		err = e.connect(j, df)
 	}
-	if err := e.connect(j, df); err != nil {
+	if err != nil {
+		// Nothing ran: release the sources made and the sink's writer.
+		for _, s := range j.sources {
+			_ = s.src.Close()
+		}
+		if j.sink != nil {
+			j.sink.Stop(e.ctx, false)
+		}
 		return err
 	}
 	if len(plan.Aggregates()) > 0 {
 		j.parallelism = parallelism(o.Options, plan)
 	}
 	if err := e.jobs.Start(ctx, j, true, backfill, e.failureRecorder(o)); err != nil {
+		if j.sink != nil {
+			j.sink.Stop(e.ctx, false)
+		}
 		return err
 	}
 	if j.sink != nil {

@@ -75,7 +75,7 @@ func (e *Engine) Process(ctx context.Context, name, query string, fn ProcessFunc
 			return nil, err
 		}
 		defer resume()
-		plan, tables, err := e.storedPlan(o)
+		o, plan, tables, err := e.storedPlan(o)
 		if err != nil {
 			return nil, err
 		}

@@ -96,10 +96,13 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 		},
 		State: stateStore{e.store}, Mem: e.mem, Logger: e.log,
 	})
-	if err != nil {
-		return nil, err
+	if err == nil {
+		err = e.connect(s.j, df)
 	}
-	if err := e.connect(s.j, df); err != nil {
+	if err != nil {
+		for _, src := range s.j.sources {
+			_ = src.src.Close()
+		}
 		return nil, err
 	}
 	// Over a table or view: its current rows first, then every change,

@@ -129,42 +129,15 @@ func NewStreamProject(in StreamNode, exprs []expr.Expr, cols []Col) *StreamProje
 }
 
 // mergeProjects returns p with the projections under it merged into it, so
-// that one operator computes what they did: p's column references to its
-// input are replaced by the input's expressions. An input expression other
-// than a column or a constant that p uses more than once stops the merge
-// (merged, it would be computed twice). Input columns p does not use are
-// not computed at all, as Postgres does not compute a subquery's unused
-// columns.
+// that one operator computes what they did (substituteProjection).
 func mergeProjects(p *StreamProject) *StreamProject {
 	in, ok := p.Input.(*StreamProject)
 	if !ok {
 		return p
 	}
-	uses := make([]int, len(in.Exprs))
-	var count func(e expr.Expr)
-	count = func(e expr.Expr) {
-		if c, ok := e.(*expr.ColumnRef); ok {
-			uses[c.Index()]++
-		}
-		for _, k := range e.Children() {
-			count(k)
-		}
-	}
-	for _, e := range p.Exprs {
-		count(e)
-	}
-	for i, e := range in.Exprs {
-		switch e.(type) {
-		case *expr.ColumnRef, *expr.Const:
-		default:
-			if uses[i] > 1 {
-				return p
-			}
-		}
-	}
-	exprs := make([]expr.Expr, len(p.Exprs))
-	for i, e := range p.Exprs {
-		exprs[i] = expr.Substitute(e, func(c *expr.ColumnRef) expr.Expr { return in.Exprs[c.Index()] })
+	exprs, ok := substituteProjection(p.Exprs, in.Exprs)
+	if !ok {
+		return p
 	}
 	return mergeProjects(&StreamProject{Input: in.Input, Exprs: exprs, Cols: p.Cols, Key: p.Key})
 }

@@ -46,6 +46,9 @@ func RunsLocally(n planner.Node) bool {
 // returns its visible columns (planner.Schema(n)). The result is computed
 // before RunLocal returns; the caller releases the reader.
 func RunLocal(ctx context.Context, mem memory.Allocator, n planner.Node, scan ScanFunc) (array.RecordReader, error) {
+	// Stacked projections are merged as a view's plan merges them, so an
+	// unused subquery column is not computed here either.
+	n = planner.MergeProjects(n)
 	batches, err := runNode(ctx, mem, n, scan)
 	if err != nil {
 		return nil, err

@@ -98,6 +98,14 @@ func (m *Manager[R]) Start(ctx context.Context, r R, register, backfill bool, fa
 			return err
 		}
 	}
+	if runCtx.Err() != nil {
+		// A fragment failed while the inputs were being subscribed: its
+		// failure handler left the inputs subscribed before it ran, but not
+		// those subscribed after. Nobody reads them: leave them too.
+		for _, in := range j.Inputs {
+			m.Unsubscribe(in.From, in.Ch)
+		}
+	}
 	if register {
 		m.mu.Lock()
 		m.byName[j.Name] = r
@@ -162,7 +170,7 @@ func (m *Manager[R]) Unsubscribe(from *Job, ch chan exec.Message) {
 	close(removed)
 }
 
-// StopAll waits for every job's fragments to stop (after the engine's
+// WaitAll waits for every job's fragments to stop (after the engine's
 // context was cancelled).
 func (m *Manager[R]) WaitAll() {
 	m.mu.Lock()

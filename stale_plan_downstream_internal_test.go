@@ -8,11 +8,11 @@ import (
 	"github.com/weir-stream/weir/exec"
 )
 
-// TestReviewStalePlanDownstream: when a view's stored plan no longer fits,
+// TestStalePlanDownstream: when a view's stored plan no longer fits,
 // the server still starts, and a view and a union view over it (which
 // also reads a healthy table) stay down with the cause, while the table
 // and a view over it alone run.
-func TestReviewStalePlanDownstream(t *testing.T) {
+func TestStalePlanDownstream(t *testing.T) {
 	ctx := context.Background()
 	cfg := DefaultConfig()
 	cfg.Server.DataDir = t.TempDir()

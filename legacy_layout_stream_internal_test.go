@@ -49,12 +49,12 @@ func queryRows(t *testing.T, e *Engine, q string) string {
 	return fmt.Sprint(rows)
 }
 
-// TestReviewLegacyStreamViewBeforeTTL: a view over a stream made before
+// TestLegacyStreamViewBeforeTTL: a view over a stream made before
 // TTLs owns two tables per aggregate and its source position last. At its
 // first restart with recorded plans it binds them so: the aggregate's
 // groups and the file's position carry on (a wrong binding reads the file
 // again from the start and counts every record twice).
-func TestReviewLegacyStreamViewBeforeTTL(t *testing.T) {
+func TestLegacyStreamViewBeforeTTL(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "ev.csv")
