@@ -74,6 +74,9 @@ func TestPlanRoundTrip(t *testing.T) {
 		"SELECT count(*) FROM t",
 		"SELECT a % 3 AS k, count(*) FROM (SELECT a FROM t WHERE id > 2) AS x GROUP BY a % 3 HAVING count(*) > 1",
 		"SELECT CASE WHEN a > 0 THEN 'pos' ELSE coalesce(b, 'none') END AS v, cast(c AS double precision) * 2 FROM s",
+		"SELECT a, b FROM s WHERE EXISTS (SELECT 1 FROM t WHERE t.a = s.a AND t.id > s.c)",
+		"SELECT id FROM t WHERE NOT EXISTS (SELECT 1 FROM s WHERE s.b = 'x') AND a NOT IN (SELECT a FROM s)",
+		"SELECT id, a - (SELECT max(a) FROM s) FROM t WHERE a IN (SELECT a FROM s GROUP BY a)",
 	} {
 		p := planOf(t, cat, q)
 		b, err := Bind(p, ids(NumTables(p)), catalog.LayoutDeclared)
