@@ -19,8 +19,9 @@ import (
 // with few distinct values (NULLs included) or not, with conditions on the
 // subquery's own rows and residual conditions between the two, an IN over
 // an aggregating subquery, and scalar subqueries in WHERE and the select
-// list, so rows of the second table arriving and leaving bring rows of the
-// first in and out.
+// list (correlated by equalities too, count over no rows being 0), so rows
+// of the second table arriving and leaving bring rows of the first in and
+// out.
 func TestOracleSemiJoin(t *testing.T) {
 	seed := *oracleSeed
 	switch {
@@ -62,6 +63,8 @@ func semiJoinViews(g *oracleGen, a, b, k string) []string {
 		fmt.Sprintf("SELECT x.id FROM %s x WHERE EXISTS (SELECT 1 FROM %s y WHERE y.id %% 5 = 0)", a, b),
 		fmt.Sprintf("SELECT x.id FROM %s x WHERE x.%s IN (SELECT y.%s FROM %s y GROUP BY y.%s HAVING count(*) > 1)", a, k, k, b, k),
 		fmt.Sprintf("SELECT x.id, (SELECT count(y.%s) FROM %s y) AS n FROM %s x WHERE x.id %% 8 < (SELECT count(*) FROM %s y%s)", k, b, a, b, own),
+		fmt.Sprintf("SELECT x.id, (SELECT count(*) FROM %s y WHERE y.%s = x.%s) AS n, (SELECT max(y.id) FROM %s y WHERE x.%s = y.%s%s) AS top FROM %s x", b, k, k, b, k, k, and, a),
+		fmt.Sprintf("SELECT x.id FROM %s x WHERE x.id %% 6 < (SELECT count(y.%s) FROM %s y WHERE y.%s = x.%s)", a, c, b, k, k),
 	}
 }
 

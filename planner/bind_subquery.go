@@ -1,6 +1,9 @@
 package planner
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
@@ -393,7 +396,14 @@ func (b *Binder) bindScalarSubqueries(s *sql.Select, from Node, sc *scope) (Node
 		q := sq.Query
 		right, err := b.BindSelect(q)
 		if err != nil {
-			return nil, nil, b.correlatedError(err, q, sc)
+			if cerr := b.correlatedError(err, q, sc); cerr != err {
+				// It refers to the outer query.
+				if from, sc, err = b.bindCorrelatedScalar(sq, from, sc); err != nil {
+					return nil, nil, err
+				}
+				continue
+			}
+			return nil, nil, err
 		}
 		var visible []int
 		for i, c := range right.Columns() {
@@ -419,6 +429,154 @@ func (b *Binder) bindScalarSubqueries(s *sql.Select, from Node, sc *scope) (Node
 		sc = &scope{cols: from.Columns(), renamed: sc.renamed}
 	}
 	return from, sc, nil
+}
+
+// bindCorrelatedScalar joins from (scope sc) with correlated scalar
+// subquery sq, an aggregate call over a FROM clause whose WHERE relates
+// the outer query to it by equalities only (`(SELECT sum(y) FROM u WHERE
+// u.g = t.g)`): a left join on those equalities with the subquery grouped
+// by its side of them, at most one row per outer row. No row is the
+// aggregate over no rows: NULL, or 0 for count.
+func (b *Binder) bindCorrelatedScalar(sq *sql.SubqueryExpr, from Node, sc *scope) (Node, *scope, error) {
+	q := sq.Query
+	unsupported := func() error {
+		return sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, sq.Pos, "a scalar subquery that refers to the outer query is supported only as one aggregate call whose WHERE relates the two by equalities").
+			WithHint("Write it as (SELECT sum(y) FROM u WHERE u.g = t.g AND …), or join the aggregate.")
+	}
+	if q.Set != nil || len(q.GroupBy) > 0 || q.Having != nil || q.Distinct || q.Limit != nil || q.Offset != nil ||
+		len(q.Items) != 1 || q.Items[0].Star {
+		return nil, nil, unsupported()
+	}
+	call, ok := q.Items[0].Expr.(*sql.FuncCall)
+	if !ok || !expr.IsAggregateName(call.Name.Value) || q.Where == nil {
+		return nil, nil, unsupported()
+	}
+	right, err := b.bindFrom(q)
+	if err != nil {
+		return nil, nil, err
+	}
+	w := len(sc.cols)
+	rcols := right.Columns()
+	cs := &scope{cols: append(append([]Col(nil), sc.cols...), rcols...), renamed: renamedIn(right), outer: sc}
+	side := func(e sql.Expr) (expr.Expr, int, error) { // 0: inner only, 1: outer only, -1: both
+		bound, err := b.bindExpr(&exprContext{scope: cs, clause: "WHERE"}, e, types.UnknownType)
+		if err != nil {
+			return nil, 0, err
+		}
+		cols := expr.Columns(bound)
+		switch {
+		case len(cols) == 0 || cols[0] >= w:
+			return bound, 0, nil
+		case cols[len(cols)-1] < w:
+			return bound, 1, nil
+		}
+		return bound, -1, nil
+	}
+	var inner []sql.Expr
+	var outerKeys []expr.Expr
+	var innerKeys []sql.Expr
+	for _, term := range andTerms(q.Where) {
+		if _, s, err := side(term); err != nil {
+			return nil, nil, err
+		} else if s == 0 {
+			inner = append(inner, term)
+			continue
+		}
+		eq, ok := term.(*sql.BinaryExpr)
+		for p, isParen := term.(*sql.ParenExpr); isParen; p, isParen = p.Expr.(*sql.ParenExpr) {
+			eq, ok = p.Expr.(*sql.BinaryExpr)
+		}
+		if !ok || eq.Op != sql.OpEq {
+			return nil, nil, unsupported()
+		}
+		l, ls, err := side(eq.Left)
+		if err != nil {
+			return nil, nil, err
+		}
+		r, rs, err := side(eq.Right)
+		if err != nil {
+			return nil, nil, err
+		}
+		switch {
+		case ls == 1 && rs == 0 && len(expr.Columns(r)) > 0:
+			outerKeys, innerKeys = append(outerKeys, l), append(innerKeys, eq.Right)
+		case ls == 0 && rs == 1 && len(expr.Columns(l)) > 0:
+			outerKeys, innerKeys = append(outerKeys, r), append(innerKeys, eq.Left)
+		default:
+			return nil, nil, unsupported()
+		}
+	}
+	if len(outerKeys) == 0 {
+		return nil, nil, unsupported()
+	}
+	// SELECT inner keys…, the aggregate FROM … WHERE inner conditions GROUP BY inner keys
+	grouped := *q
+	grouped.Items = nil
+	for _, k := range innerKeys {
+		grouped.Items = append(grouped.Items, sql.SelectItem{Expr: k})
+	}
+	grouped.Items = append(grouped.Items, q.Items[0])
+	grouped.GroupBy = innerKeys
+	grouped.Where = nil
+	for _, c := range inner {
+		if grouped.Where == nil {
+			grouped.Where = c
+		} else {
+			grouped.Where = &sql.BinaryExpr{Pos: c.Position(), Op: sql.OpAnd, Left: grouped.Where, Right: c}
+		}
+	}
+	agg, err := b.BindSelect(&grouped)
+	if err != nil {
+		return nil, nil, err
+	}
+	acols := agg.Columns()
+	n := len(innerKeys)
+	exprs := make([]expr.Expr, n+1)
+	cols := make([]Col, n+1)
+	for i := 0; i <= n; i++ {
+		exprs[i] = expr.Column(i, acols[i].Name, acols[i].Type)
+		cols[i] = Col{Name: fmt.Sprintf("_scalar_key%d", i), Type: acols[i].Type, Hidden: true}
+	}
+	cols[n].Name = scalarColumn
+	lw := len(from.Columns())
+	var on []expr.Expr
+	for i, k := range outerKeys {
+		eq, err := expr.Binary(sql.OpEq, k, expr.Column(lw+i, cols[i].Name, cols[i].Type))
+		if err != nil {
+			return nil, nil, at(err, sq.Pos)
+		}
+		on = append(on, eq)
+	}
+	join := &Join{Left: from, Right: &Project{Input: agg, Exprs: exprs, Cols: cols}, Kind: LeftJoin, On: expr.And(on)}
+	value := expr.Column(lw+n, scalarColumn, cols[n].Type)
+	node := Node(join)
+	col := lw + n
+	if strings.EqualFold(call.Name.Value, "count") {
+		// count over no rows is 0, not the padding's NULL.
+		zero, err := expr.Constant(int64(0), cols[n].Type)
+		if err != nil {
+			return nil, nil, err
+		}
+		v, err := expr.Func("coalesce", []expr.Expr{value, zero})
+		if err != nil {
+			return nil, nil, err
+		}
+		jcols := join.Columns()
+		pexprs := make([]expr.Expr, len(jcols)+1)
+		for i, c := range jcols {
+			pexprs[i] = expr.Column(i, c.Name, c.Type)
+		}
+		pexprs[len(jcols)] = v
+		pcols := append(append([]Col(nil), jcols...), Col{Name: scalarColumn, Type: v.Type(), Hidden: true})
+		pcols[col].Name = "_scalar_count"
+		node = &Project{Input: join, Exprs: pexprs, Cols: pcols}
+		col = len(jcols)
+	}
+	if b.scalars == nil {
+		b.scalars = map[*sql.SubqueryExpr]int{}
+	}
+	b.scalars[sq] = col
+	return node, &scope{cols: node.Columns(), renamed: sc.renamed}, nil
 }
 
 // bindSubqueryExpr binds a subquery in an expression: a scalar subquery
