@@ -89,6 +89,14 @@ type TopN struct {
 	// dirty are the epoch's changes not written yet: state key → row
 	// (nil: deleted).
 	dirty map[string][]byte
+	// beyond are keys of the epoch's rows that may lie after the cache
+	// (inserted there, or pushed out of it): sorted, and added to be
+	// sorted in. A refill merges them with the state; dirty says whether
+	// each is still there.
+	beyond, beyondNew []string
+	// touched says the epoch changed rows ranked before Offset+Limit, so
+	// the window may have changed.
+	touched bool
 	// emitted is the window emitted so far, in rank order.
 	emitted []topNEntry
 }
@@ -222,9 +230,14 @@ func (t *TopN) insert(e topNEntry) {
 			t.complete = false
 			if t.spec.AppendOnly {
 				t.dirty[last.key] = nil
+			} else if _, changed := t.dirty[last.key]; changed {
+				t.beyondNew = append(t.beyondNew, last.key)
 			}
 		}
+	default:
+		t.beyondNew = append(t.beyondNew, e.key)
 	}
+	t.touched = t.touched || i < t.top
 	t.dirty[e.key] = e.row
 }
 
@@ -239,6 +252,7 @@ func (t *TopN) delete(key string) error {
 		return nil
 	}
 	t.cache = slices.Delete(t.cache, i, i+1)
+	t.touched = t.touched || i < t.top
 	if !t.complete && len(t.cache) < t.top {
 		return t.refill()
 	}
@@ -252,13 +266,17 @@ func (t *TopN) refill() error {
 	if n := len(t.cache); n > 0 {
 		lo = []byte(t.cache[n-1].key + "\x00")
 	}
-	var pending []string // the epoch's rows after the cache, in order
-	for k, row := range t.dirty {
-		if row != nil && k >= string(lo) {
-			pending = append(pending, k)
-		}
+	if len(t.beyondNew) > 0 {
+		slices.Sort(t.beyondNew)
+		t.beyond = slices.Compact(mergeSorted(t.beyond, t.beyondNew))
+		t.beyondNew = t.beyondNew[:0]
 	}
-	slices.Sort(pending)
+	// The epoch's rows after the cache, in order; those before lo are in
+	// the cache or gone.
+	t.beyond = t.beyond[sort.SearchStrings(t.beyond, string(lo)):]
+	if len(t.cache) < t.top {
+		t.touched = true
+	}
 	var it exec.StateIterator
 	if t.state != nil {
 		var err error
@@ -276,10 +294,14 @@ func (t *TopN) refill() error {
 				continue
 			}
 		}
+		if len(t.beyond) > 0 && t.dirty[t.beyond[0]] == nil {
+			t.beyond = t.beyond[1:] // deleted since
+			continue
+		}
 		var e topNEntry
-		if len(pending) > 0 && (!ok || pending[0] < stateKey) {
-			e = topNEntry{key: pending[0], row: t.dirty[pending[0]]}
-			pending = pending[1:]
+		if len(t.beyond) > 0 && (!ok || t.beyond[0] < stateKey) {
+			e = topNEntry{key: t.beyond[0], row: t.dirty[t.beyond[0]]}
+			t.beyond = t.beyond[1:]
 		} else if ok {
 			e = topNEntry{key: stateKey, row: append([]byte(nil), it.Value()...)}
 			ok = it.Next()
@@ -303,6 +325,19 @@ func (t *TopN) refill() error {
 	return nil
 }
 
+// mergeSorted returns the sorted strings of a and b, in order.
+func mergeSorted(a, b []string) []string {
+	out := make([]string, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if a[0] <= b[0] {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
+}
+
 // window returns the rows ranked Offset to Offset+Limit-1, as the cache
 // has them.
 func (t *TopN) window() []topNEntry {
@@ -317,9 +352,13 @@ func (t *TopN) window() []topNEntry {
 // OnBarrier emits the window's changes since the last barrier and writes
 // the epoch's changes to state.
 func (t *TopN) OnBarrier(ctx context.Context, _ exec.Barrier, w exec.StateWriter, out exec.Output) error {
-	if err := t.emit(ctx, out); err != nil {
-		return err
+	if t.touched {
+		if err := t.emit(ctx, out); err != nil {
+			return err
+		}
+		t.touched = false
 	}
+	t.beyond, t.beyondNew = t.beyond[:0], t.beyondNew[:0]
 	keys := make([]string, 0, len(t.dirty))
 	for k := range t.dirty {
 		keys = append(keys, k)
