@@ -41,6 +41,7 @@ type sizes struct {
 	csvKeys      int64 // distinct user_ids in it
 	nexmark      int64 // Nexmark events per generator run
 	nexmarkKafka int64 // Nexmark events whose bids go through Kafka
+	nexmarkJoin  int64 // Nexmark events of each join query run (q3, q4, q20)
 	latencyRate  int64 // events per second of the paced latency run
 	latencyFor   time.Duration
 	ckptBytes    int64 // state of the checkpoint benchmark
@@ -69,6 +70,7 @@ func defaultSizes(rows int64, quick bool) sizes {
 		csvKeys:      100_000,
 		nexmark:      10_000_000,
 		nexmarkKafka: 2_000_000,
+		nexmarkJoin:  5_000_000,
 		latencyRate:  200_000,
 		latencyFor:   3 * time.Second,
 		ckptBytes:    1 << 30,
@@ -84,7 +86,7 @@ func defaultSizes(rows int64, quick bool) sizes {
 	}
 	if quick {
 		s.viewKeys, s.lookups, s.scanReps, s.csvRows = 200_000, 2_000, 3, 300_000
-		s.nexmark, s.nexmarkKafka = 1_000_000, 200_000
+		s.nexmark, s.nexmarkKafka, s.nexmarkJoin = 1_000_000, 200_000, 1_000_000
 		s.ckptBytes, s.ckptRounds, s.ckptPairs = 64<<20, 5, 2
 		s.sinkEvents, s.sinkRate, s.sinkFor = 500_000, 50_000, 3*time.Second
 		s.dmlSerial, s.dmlFor = 100, 2*time.Second

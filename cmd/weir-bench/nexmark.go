@@ -43,7 +43,8 @@ func nexmarkBids(events int64) int64 {
 }
 
 // nexmarkBench runs q0–q2 as blackhole subscriptions over the generator
-// (sz.nexmark events) and over Kafka JSON records of generated bids
+// (sz.nexmark events), q3, q4 and q20 likewise over its three streams
+// (sz.nexmarkJoin events), q0–q2 over Kafka JSON records of generated bids
 // (sz.nexmarkKafka events), and measures latency on a paced generator.
 func nexmarkBench(ctx context.Context, sz sizes, log func(string, ...any)) ([]figure, error) {
 	events, kafkaEvents := sz.nexmark, sz.nexmarkKafka
@@ -51,6 +52,14 @@ func nexmarkBench(ctx context.Context, sz sizes, log func(string, ...any)) ([]fi
 	for _, q := range nexmarkQueries {
 		log("nexmark %s: %d generated events", q.name, events)
 		f, err := nexmarkGenerated(ctx, q, events)
+		if err != nil {
+			return figs, err
+		}
+		figs = append(figs, f)
+	}
+	for _, q := range nexmarkJoinQueries {
+		log("nexmark %s: %d generated events", q.name, sz.nexmarkJoin)
+		f, err := nexmarkJoinGenerated(ctx, q, sz.nexmarkJoin)
 		if err != nil {
 			return figs, err
 		}
