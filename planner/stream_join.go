@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/sql/sqlstate"
@@ -14,7 +15,8 @@ import (
 // Residual are emitted with the change's op. An outer side's rows carry how
 // many rows of the other side they pair with (their degree), so that the
 // row padded with NULLs is emitted when it drops to 0 and retracted when it
-// leaves 0. NULL keys never match.
+// leaves 0. A NULL key never matches, but in a null-safe key (IS NOT
+// DISTINCT FROM), where it matches a NULL.
 //
 // Its columns are the logical join's — Left's first LeftWidth columns, then
 // Right's first RightWidth — followed by the rest of Left's and Right's
@@ -32,6 +34,9 @@ type StreamHashJoin struct {
 	// LeftKeys[i] = RightKeys[i] are the equality conditions, columns of
 	// Left and of Right of one type.
 	LeftKeys, RightKeys []int
+	// NullSafe[i] makes key i null-safe (IS NOT DISTINCT FROM): a NULL
+	// matches a NULL. Nil: no key is.
+	NullSafe []bool
 	// Residual is the rest of the condition, over the join's columns (nil:
 	// none).
 	Residual              expr.Expr
@@ -53,6 +58,9 @@ func (n *StreamHashJoin) RightPos(k int) int {
 	}
 	return len(n.Left.Columns()) + n.RightWidth + (k - n.RightWidth)
 }
+
+// NullSafeKey reports whether key i matches a NULL with a NULL.
+func (n *StreamHashJoin) NullSafeKey(i int) bool { return i < len(n.NullSafe) && n.NullSafe[i] }
 
 // Inputs returns Left and Right.
 func (n *StreamHashJoin) Inputs() []StreamNode { return []StreamNode{n.Left, n.Right} }
@@ -124,7 +132,11 @@ func (n *StreamHashJoin) explain() string {
 	l, r := n.Left.Columns(), n.Right.Columns()
 	keys := make([]string, len(n.LeftKeys))
 	for i := range keys {
-		keys[i] = fmt.Sprintf("%s = %s", l[n.LeftKeys[i]].Name, r[n.RightKeys[i]].Name)
+		op := "="
+		if n.NullSafeKey(i) {
+			op = "IS NOT DISTINCT FROM"
+		}
+		keys[i] = fmt.Sprintf("%s %s %s", l[n.LeftKeys[i]].Name, op, r[n.RightKeys[i]].Name)
 	}
 	s := fmt.Sprintf("StreamHashJoin { type: %s, keys: [%s]", n.Kind, join(keys))
 	if n.Residual != nil {
@@ -162,9 +174,15 @@ func planJoin(j *Join, where expr.Expr) (StreamNode, error) {
 		return -1
 	}
 	var lkeys, rkeys []expr.Expr
+	var nullSafe []bool
 	var residual []expr.Expr
 	for _, c := range append(expr.Conjuncts(j.On), expr.Conjuncts(where)...) {
 		l, r, ok := expr.Equality(c)
+		safe := false
+		if !ok {
+			l, r, ok = expr.NullSafeEquality(c)
+			safe = ok
+		}
 		if ok {
 			ls, rs := side(l), side(r)
 			if ls == 1 && rs == 0 {
@@ -172,6 +190,7 @@ func planJoin(j *Join, where expr.Expr) (StreamNode, error) {
 			}
 			if ls == 0 && rs == 1 {
 				lkeys = append(lkeys, l)
+				nullSafe = append(nullSafe, safe)
 				rkeys = append(rkeys, expr.Substitute(r, func(c *expr.ColumnRef) expr.Expr {
 					return expr.Column(c.Index()-lw, c.Name(), c.Type())
 				}))
@@ -196,6 +215,9 @@ func planJoin(j *Join, where expr.Expr) (StreamNode, error) {
 	n := &StreamHashJoin{Kind: j.Kind, LeftWidth: lw, RightWidth: rw}
 	n.Left, n.LeftKeys = keyColumns(left, lkeys)
 	n.Right, n.RightKeys = keyColumns(right, rkeys)
+	if slices.Contains(nullSafe, true) {
+		n.NullSafe = nullSafe
+	}
 	if len(residual) > 0 {
 		n.Residual = expr.And(residual)
 	}

@@ -407,6 +407,11 @@ const (
 	OpAnd
 	OpOr
 	OpConcat // ||
+	// OpIsDistinctFrom and OpIsNotDistinctFrom are IS [NOT] DISTINCT FROM:
+	// a comparison where NULL equals NULL and differs from every value,
+	// never NULL itself.
+	OpIsDistinctFrom
+	OpIsNotDistinctFrom
 )
 
 // BinaryExpr is `left op right`. Pos is the position of the operator.

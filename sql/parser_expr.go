@@ -41,6 +41,8 @@ func binaryLevel(op BinaryOp) int {
 		return lvlOp
 	case OpAdd, OpSub:
 		return lvlAdd
+	case OpIsDistinctFrom, OpIsNotDistinctFrom:
+		return lvlIs
 	}
 	return lvlMul
 }
@@ -170,6 +172,19 @@ func (p *parser) parseIs(left Expr) (Expr, error) {
 	}
 	not := p.acceptKw("not")
 	switch {
+	case p.acceptKw("distinct"):
+		if err := p.expectKw("from"); err != nil {
+			return nil, err
+		}
+		right, err := p.parseExprLevel(lvlIs + 1)
+		if err != nil {
+			return nil, err
+		}
+		op := OpIsDistinctFrom
+		if not {
+			op = OpIsNotDistinctFrom
+		}
+		return &BinaryExpr{Pos: Pos(t.pos), Op: op, Left: left, Right: right}, nil
 	case p.acceptKw("null"):
 		return &IsNullExpr{Pos: Pos(t.pos), Expr: left, Not: not}, nil
 	case p.acceptKw("true"):

@@ -714,6 +714,10 @@ func (o BinaryOp) String() string {
 		return "OR"
 	case OpConcat:
 		return "||"
+	case OpIsDistinctFrom:
+		return "IS DISTINCT FROM"
+	case OpIsNotDistinctFrom:
+		return "IS NOT DISTINCT FROM"
 	}
 	return "op(" + strconv.Itoa(int(o)) + ")"
 }

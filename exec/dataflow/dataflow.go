@@ -255,7 +255,7 @@ func (b *builder) channels(ins []planner.StreamNode) ([]<-chan exec.Message, err
 func (b *builder) hashJoin(n *planner.StreamHashJoin) *ops.HashJoin {
 	spec := ops.HashJoinSpec{
 		Left: schemaOf(n.Left.Columns()), Right: schemaOf(n.Right.Columns()),
-		LeftKeys: n.LeftKeys, RightKeys: n.RightKeys,
+		LeftKeys: n.LeftKeys, RightKeys: n.RightKeys, NullSafe: n.NullSafe,
 		LeftStreamKey: n.Left.StreamKey(), RightStreamKey: n.Right.StreamKey(),
 		OuterLeft: n.OuterLeft(), OuterRight: n.OuterRight(),
 		Semi: n.Kind == planner.SemiJoin, Anti: n.Kind == planner.AntiJoin,

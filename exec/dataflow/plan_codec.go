@@ -50,6 +50,7 @@ type nodeDoc struct {
 	Join       string          `json:"join,omitempty"`
 	LeftKeys   []int           `json:"left_keys,omitempty"`
 	RightKeys  []int           `json:"right_keys,omitempty"`
+	NullSafe   []bool          `json:"null_safe,omitempty"`
 	Residual   json.RawMessage `json:"residual,omitempty"`
 	LeftWidth  int             `json:"left_width,omitempty"`
 	RightWidth int             `json:"right_width,omitempty"`
@@ -126,7 +127,7 @@ func marshalNode(n planner.StreamNode) (nodeDoc, error) {
 		return marshalTopN(n), nil
 	case *planner.StreamHashJoin:
 		d := nodeDoc{Op: "hashjoin", Join: n.Kind.String(), LeftKeys: n.LeftKeys, RightKeys: n.RightKeys,
-			LeftWidth: n.LeftWidth, RightWidth: n.RightWidth}
+			NullSafe: n.NullSafe, LeftWidth: n.LeftWidth, RightWidth: n.RightWidth}
 		if n.Residual != nil {
 			r, err := expr.Marshal(n.Residual)
 			if err != nil {
@@ -315,6 +316,10 @@ func unmarshalJoin(d nodeDoc, ins []planner.StreamNode) (planner.StreamNode, err
 	if len(d.LeftKeys) == 0 || len(d.LeftKeys) != len(d.RightKeys) || d.LeftWidth < 0 || d.LeftWidth > len(l) || d.RightWidth < 0 || d.RightWidth > len(r) {
 		return nil, fmt.Errorf("keys %v = %v, widths %d and %d", d.LeftKeys, d.RightKeys, d.LeftWidth, d.RightWidth)
 	}
+	if d.NullSafe != nil && len(d.NullSafe) != len(d.LeftKeys) {
+		return nil, fmt.Errorf("%d keys with %d null-safe flags", len(d.LeftKeys), len(d.NullSafe))
+	}
+	n.NullSafe = d.NullSafe
 	for i := range d.LeftKeys {
 		lk, rk := d.LeftKeys[i], d.RightKeys[i]
 		if lk < 0 || lk >= len(l) || rk < 0 || rk >= len(r) || l[lk].Type != r[rk].Type {

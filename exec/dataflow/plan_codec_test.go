@@ -77,6 +77,8 @@ func TestPlanRoundTrip(t *testing.T) {
 		"SELECT a, b FROM s WHERE EXISTS (SELECT 1 FROM t WHERE t.a = s.a AND t.id > s.c)",
 		"SELECT id FROM t WHERE NOT EXISTS (SELECT 1 FROM s WHERE s.b = 'x') AND a NOT IN (SELECT a FROM s)",
 		"SELECT id, a - (SELECT max(a) FROM s) FROM t WHERE a IN (SELECT a FROM s GROUP BY a)",
+		"SELECT s.b, t.id FROM s FULL JOIN t ON s.a IS NOT DISTINCT FROM t.a AND s.a = t.id WHERE s.b IS DISTINCT FROM 'x'",
+		"SELECT * FROM t AS x JOIN t AS y USING (a)",
 	} {
 		p := planOf(t, cat, q)
 		b, err := Bind(p, ids(NumTables(p)), catalog.LayoutDeclared)

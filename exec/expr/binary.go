@@ -49,6 +49,10 @@ func opSymbol(op BinaryOp) string {
 		return "OR"
 	case sql.OpConcat:
 		return "||"
+	case sql.OpIsDistinctFrom:
+		return "IS DISTINCT FROM"
+	case sql.OpIsNotDistinctFrom:
+		return "IS NOT DISTINCT FROM"
 	}
 	return fmt.Sprintf("op(%d)", op)
 }
@@ -81,6 +85,8 @@ func Binary(op BinaryOp, l, r Expr) (Expr, error) {
 		return newConcat(l, r)
 	case isComparison(op):
 		return newCompare(op, l, r)
+	case op == sql.OpIsDistinctFrom || op == sql.OpIsNotDistinctFrom:
+		return newDistinct(op, l, r)
 	case op <= sql.OpMod:
 		return newArith(op, l, r)
 	}

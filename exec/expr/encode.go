@@ -63,6 +63,7 @@ var binaryOpNames = map[BinaryOp]string{
 	sql.OpAdd: "+", sql.OpSub: "-", sql.OpMul: "*", sql.OpDiv: "/", sql.OpMod: "%",
 	sql.OpEq: "=", sql.OpNe: "<>", sql.OpLt: "<", sql.OpLe: "<=", sql.OpGt: ">", sql.OpGe: ">=",
 	sql.OpAnd: "and", sql.OpOr: "or", sql.OpConcat: "||",
+	sql.OpIsDistinctFrom: "is_distinct_from", sql.OpIsNotDistinctFrom: "is_not_distinct_from",
 }
 
 // Marshal returns the encoding of e: JSON naming every node's op, result type
@@ -123,6 +124,8 @@ func encodeNode(e Expr) (node, error) {
 		n.Op = binaryOpNames[e.op]
 	case *compareExpr:
 		n.Op = binaryOpNames[e.op]
+	case *distinctExpr:
+		n.Op = binaryOpNames[e.op()]
 	case *arithExpr:
 		n.Op = binaryOpNames[e.op]
 	case *concatExpr:

@@ -390,6 +390,7 @@ func (h *harness) parse(line string) (Expr, error) {
 var binaryOps = map[string]BinaryOp{
 	"+": sql.OpAdd, "-": sql.OpSub, "*": sql.OpMul, "/": sql.OpDiv, "%": sql.OpMod,
 	"=": sql.OpEq, "<>": sql.OpNe, "<": sql.OpLt, "<=": sql.OpLe, ">": sql.OpGt, ">=": sql.OpGe,
+	"is-distinct-from": sql.OpIsDistinctFrom, "is-not-distinct-from": sql.OpIsNotDistinctFrom,
 	"and": sql.OpAnd, "or": sql.OpOr, "||": sql.OpConcat,
 }
 

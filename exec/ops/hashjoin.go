@@ -23,6 +23,9 @@ type HashJoinSpec struct {
 	Left, Right types.Schema
 	// LeftKeys[i] = RightKeys[i] are the equality keys, columns of one type.
 	LeftKeys, RightKeys []int
+	// NullSafe[i] makes key i match a NULL with a NULL (IS NOT DISTINCT
+	// FROM); nil: no key does.
+	NullSafe []bool
 	// LeftStreamKey and RightStreamKey identify a row of each input.
 	LeftStreamKey, RightStreamKey []int
 	// OuterLeft and OuterRight keep that side's rows that pair with none,
@@ -56,7 +59,8 @@ type HashJoinSpec struct {
 // its degree, how many rows of the other side it pairs with: its row padded
 // with NULLs is emitted while the degree is 0 and retracted when it leaves
 // 0. A NULL in a join key never matches (such rows are not kept: they pair
-// with nothing, and an outer side's padded row needs nothing but itself).
+// with nothing, and an outer side's padded row needs nothing but itself),
+// but in a null-safe key, where NULL matches NULL.
 // Updates are emitted as a delete and an insert.
 //
 // HashJoin is driven by one fragment goroutine.
@@ -300,7 +304,7 @@ func (h *HashJoin) candidates(c exec.Chunk, own, other *joinSide, dec *statestor
 	var pairs []joinOut
 	var pairMatch []joinMatch
 	for i := 0; i < n; i++ {
-		if anyNull(c.Batch, own.keys, i) {
+		if h.anyNullKey(c.Batch, own.keys, i) {
 			changes[i].null = true
 			continue
 		}
@@ -428,6 +432,20 @@ func appendIndex(b *array.Int32Builder, i int) {
 	} else {
 		b.Append(int32(i))
 	}
+}
+
+// anyNullKey reports whether a key column of keys that is not null-safe is
+// NULL in row i: the row then matches nothing.
+func (h *HashJoin) anyNullKey(b arrow.RecordBatch, keys []int, i int) bool {
+	if h.spec.NullSafe == nil {
+		return anyNull(b, keys, i)
+	}
+	for k, c := range keys {
+		if !h.spec.NullSafe[k] && b.Column(c).IsNull(i) {
+			return true
+		}
+	}
+	return false
 }
 
 // anyNull reports whether a column of cols is NULL in row i.

@@ -20,8 +20,9 @@ import (
 // TestHashJoin drives one HashJoin of l(id, k, a) and r(id, k, b) on
 // l.k = r.k, keyed by id on each side, over an in-memory store:
 //
-//	new [outer=left|right|full] [kind=semi|anti] [residual]
-//	                              (state survives: a restart; residual: a <> b)
+//	new [outer=left|right|full] [kind=semi|anti] [residual] [nullsafe]
+//	                              (state survives: a restart; residual: a <> b;
+//	                              nullsafe: l.k IS NOT DISTINCT FROM r.k)
 //	push side=left|right          input: a chunk; prints what is emitted
 //	barrier                       writes the epoch and prints the writer's calls
 func TestHashJoin(t *testing.T) {
@@ -57,6 +58,9 @@ func TestHashJoin(t *testing.T) {
 				d.ScanArgs(t, "kind", &k)
 				spec.Semi, spec.Anti = k == "semi", k == "anti"
 				spec.Pairs, spec.Output = out, left
+			}
+			if d.HasArg("nullsafe") {
+				spec.NullSafe = []bool{true}
 			}
 			if d.HasArg("residual") {
 				// b <> a: the right row's text differs from the left's.
