@@ -290,7 +290,7 @@ func (t *TopN) refill() error {
 		if ok {
 			stateKey = string(it.Key())
 			if _, changed := t.dirty[stateKey]; changed {
-				ok = it.Next() // the epoch's version is in pending, or deleted
+				ok = it.Next() // the epoch's version is in beyond, or deleted
 				continue
 			}
 		}
