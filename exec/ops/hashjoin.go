@@ -85,6 +85,10 @@ type joinSide struct {
 	// dirty are the epoch's changes not written yet: join key → state key
 	// → entry.
 	dirty map[string]map[string]joinEntry
+	// cache holds the committed rows read this epoch by join key (cached
+	// of them); OnBarrier drops it.
+	cache  map[string][]joinMatch
+	cached int
 }
 
 // joinEntry is a row of a side as the epoch left it (row nil: deleted).
@@ -129,27 +133,15 @@ type joinMatch struct {
 
 // matches returns the rows of side s with the encoded join key jk.
 func (h *HashJoin) matches(s *joinSide, jk []byte) ([]joinMatch, error) {
-	var out []joinMatch
+	base, err := h.committed(s, jk)
+	if err != nil {
+		return nil, err
+	}
 	dirty := s.dirty[string(jk)]
-	if h.state != nil {
-		prefix := statestore.AppendKey(nil, s.table, statestore.Vnode(jk), jk)
-		it, err := h.state.NewIter(prefix, statestore.PrefixEnd(prefix))
-		if err != nil {
-			return nil, err
-		}
-		for ok := it.First(); ok; ok = it.Next() {
-			if _, changed := dirty[string(it.Key())]; changed {
-				continue
-			}
-			degree, row, err := decodeJoinValue(it.Value())
-			if err != nil {
-				it.Close()
-				return nil, err
-			}
-			out = append(out, joinMatch{key: string(it.Key()), row: append([]byte(nil), row...), degree: degree})
-		}
-		if err := it.Close(); err != nil {
-			return nil, err
+	out := make([]joinMatch, 0, len(base)+len(dirty))
+	for _, m := range base {
+		if _, changed := dirty[m.key]; !changed {
+			out = append(out, m)
 		}
 	}
 	for k, e := range dirty {
@@ -158,6 +150,47 @@ func (h *HashJoin) matches(s *joinSide, jk []byte) ([]joinMatch, error) {
 		}
 	}
 	return out, nil
+}
+
+// maxCachedRows bounds the committed rows a side keeps cached in an epoch.
+const maxCachedRows = 1 << 16
+
+// committed returns the rows of side s with the encoded join key jk in the
+// committed state, which does not change until the epoch's barrier: they
+// are read once per epoch and key (a hot key, an auction many bids go to,
+// is read from Pebble once, not once per row), at most maxCachedRows kept.
+func (h *HashJoin) committed(s *joinSide, jk []byte) ([]joinMatch, error) {
+	if h.state == nil {
+		return nil, nil
+	}
+	if rows, ok := s.cache[string(jk)]; ok {
+		return rows, nil
+	}
+	var rows []joinMatch
+	prefix := statestore.AppendKey(nil, s.table, statestore.Vnode(jk), jk)
+	it, err := h.state.NewIter(prefix, statestore.PrefixEnd(prefix))
+	if err != nil {
+		return nil, err
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		degree, row, err := decodeJoinValue(it.Value())
+		if err != nil {
+			it.Close()
+			return nil, err
+		}
+		rows = append(rows, joinMatch{key: string(it.Key()), row: append([]byte(nil), row...), degree: degree})
+	}
+	if err := it.Close(); err != nil {
+		return nil, err
+	}
+	if s.cache == nil || s.cached+len(rows) > maxCachedRows {
+		s.cache, s.cached = map[string][]joinMatch{}, 0
+	}
+	if len(rows) <= maxCachedRows {
+		s.cache[string(jk)] = rows
+		s.cached += len(rows)
+	}
+	return rows, nil
 }
 
 func decodeJoinValue(v []byte) (uint64, []byte, error) {
@@ -475,6 +508,7 @@ func (h *HashJoin) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateWrit
 			}
 		}
 		s.dirty = map[string]map[string]joinEntry{}
+		s.cache, s.cached = nil, 0
 	}
 	return nil
 }
