@@ -19,9 +19,9 @@ import (
 // with few distinct values (NULLs included) or not, with conditions on the
 // subquery's own rows and residual conditions between the two, an IN over
 // an aggregating subquery, and scalar subqueries in WHERE and the select
-// list (correlated by equalities too, count over no rows being 0), so rows
-// of the second table arriving and leaving bring rows of the first in and
-// out.
+// list (correlated by equalities too, count over no rows being 0), and an
+// aggregate over an anti join at parallelism 1 to 4, so rows of the second
+// table arriving and leaving bring rows of the first in and out.
 func TestOracleSemiJoin(t *testing.T) {
 	seed := *oracleSeed
 	switch {
@@ -65,6 +65,7 @@ func semiJoinViews(g *oracleGen, a, b, k string) []string {
 		fmt.Sprintf("SELECT x.id, (SELECT count(y.%s) FROM %s y) AS n FROM %s x WHERE x.id %% 8 < (SELECT count(*) FROM %s y%s)", k, b, a, b, own),
 		fmt.Sprintf("SELECT x.id, (SELECT count(*) FROM %s y WHERE y.%s = x.%s) AS n, (SELECT max(y.id) FROM %s y WHERE x.%s = y.%s%s) AS top FROM %s x", b, k, k, b, k, k, and, a),
 		fmt.Sprintf("SELECT x.id FROM %s x WHERE x.id %% 6 < (SELECT count(y.%s) FROM %s y WHERE y.%s = x.%s)", a, c, b, k, k),
+		fmt.Sprintf("SELECT x.%s AS k, count(*) AS n FROM %s x WHERE NOT EXISTS (SELECT 1 FROM %s y WHERE y.%s = x.%s%s) GROUP BY x.%s", k, a, b, k, k, and, k),
 	}
 }
 
@@ -107,7 +108,11 @@ func (o *oracle) runSemiJoinRound(ga *oracleGen) {
 	gens := map[string]*oracleGen{a: ga, b: gb}
 	create := func(i int, sel string) {
 		name := fmt.Sprintf("%s_s%d", a, i)
-		o.weir("CREATE MATERIALIZED VIEW " + name + " AS " + sel)
+		with := ""
+		if strings.Contains(sel, "GROUP BY x.") {
+			with = fmt.Sprintf(" WITH (parallelism = '%d')", 1+(ga.round+i)%4)
+		}
+		o.weir("CREATE MATERIALIZED VIEW " + name + with + " AS " + sel)
 		views = append(views, view{name, sel})
 	}
 	sels := semiJoinViews(ga, a, b, k)

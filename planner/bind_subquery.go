@@ -591,5 +591,5 @@ func (b *Binder) bindSubqueryExpr(ec *exprContext, e *sql.SubqueryExpr) (expr.Ex
 		what = "EXISTS"
 	}
 	return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, e.Pos, "%s in this position of an expression is not supported", what).
-		WithHint("A subquery may be a condition of WHERE (EXISTS, IN, NOT IN, ANDed with the others), or a scalar subquery in WHERE or in the select list of a query without aggregates.")
+		WithHint("In a SELECT, a subquery may be a condition of WHERE (EXISTS, IN, NOT IN, ANDed with the others), or a scalar subquery in WHERE or in the select list of a query without aggregates.")
 }
