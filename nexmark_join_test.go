@@ -28,8 +28,7 @@ import (
 // nexmarkJoinQueries are the Nexmark queries over more than one stream that
 // weir maintains as views, in RisingWave's dialect (../shared/nexmark.md),
 // which DuckDB runs as they are over the same events. q4's average is
-// compared to 1e-9 relative (weir's AVG of BIGINT is NUMERIC, DuckDB's a
-// DOUBLE).
+// compared to 1e-9 relative (floating-point sums in another order).
 var nexmarkJoinQueries = []struct{ name, sql string }{
 	{"q3",
 		`SELECT P.name, P.city, P.state, A.id FROM auction A JOIN person P ON A.seller = P.id
