@@ -38,8 +38,8 @@ type aggCall struct {
 	name string
 	star bool
 	dist bool
-	arg  expr.Expr // over the aggregation's input scope; nil for count(*)
-	agg  expr.Aggregate
+	arg  expr.Expr      // over the aggregation's input scope; nil for count(*)
+	agg  expr.Aggregate // its Filter and a Sep that is not a constant are over the input scope too
 }
 
 // at gives err the position pos when it is a *sqlstate.Error without one.
@@ -174,6 +174,9 @@ func (b *Binder) bindExpr(ec *exprContext, e sql.Expr, hint types.T) (expr.Expr,
 			return nil, sqlstate.ErrorfAt(sqlstate.GroupingError, e.Pos,
 				"aggregate functions are not allowed in %s", ec.clause)
 		}
+		if err := notAggregateCall(e); err != nil {
+			return nil, err
+		}
 		args := make([]expr.Expr, len(e.Args))
 		for i, a := range e.Args {
 			var err error
@@ -227,24 +230,46 @@ func (b *Binder) bindGrouped(ec *exprContext, e sql.Expr) (expr.Expr, bool, erro
 	inner := &exprContext{scope: a.input, clause: "aggregate function calls"}
 	var arg expr.Expr
 	var args []expr.Expr
-	if len(call.Args) > 1 {
-		return nil, true, sqlstate.ErrorfAt(sqlstate.UndefinedFunction, call.Pos,
-			"function %s with %d arguments does not exist", call.Name.Value, len(call.Args))
-	}
-	if len(call.Args) == 1 {
-		var err error
-		if arg, err = b.bindExpr(inner, call.Args[0], types.UnknownType); err != nil {
+	for _, ca := range call.Args {
+		bound, err := b.bindExpr(inner, ca, types.UnknownType)
+		if err != nil {
 			var se *sqlstate.Error
 			if errors.As(err, &se) && se.Code == sqlstate.GroupingError && strings.HasPrefix(se.Message, "aggregate functions are not allowed") {
-				return nil, true, sqlstate.ErrorfAt(sqlstate.GroupingError, call.Args[0].Position(), "aggregate function calls cannot be nested")
+				return nil, true, sqlstate.ErrorfAt(sqlstate.GroupingError, ca.Position(), "aggregate function calls cannot be nested")
 			}
 			return nil, true, err
 		}
-		args = []expr.Expr{arg}
+		args = append(args, bound)
+	}
+	if len(args) > 0 {
+		arg = args[0]
 	}
 	agg, err := expr.ResolveAggregate(call.Name.Value, args, call.Star, call.Distinct)
 	if err != nil {
 		return nil, true, at(err, call.Pos)
+	}
+	if agg.Arg != nil {
+		arg = agg.Arg
+	}
+	if err := b.bindAggOrder(inner, call, &agg); err != nil {
+		return nil, true, err
+	}
+	if call.Filter != nil {
+		fc := &exprContext{scope: a.input, clause: "FILTER"}
+		f, err := b.bindExpr(fc, call.Filter, types.BoolType)
+		if err != nil {
+			return nil, true, err
+		}
+		if f.Type().Family == types.Unknown {
+			if f, err = expr.Coerce(f, types.BoolType); err != nil {
+				return nil, true, at(err, call.Filter.Position())
+			}
+		}
+		if f.Type().Family != types.Bool {
+			return nil, true, sqlstate.ErrorfAt(sqlstate.DatatypeMismatch, call.Filter.Position(),
+				"argument of FILTER must be type boolean, not type %s", f.Type())
+		}
+		agg.Filter = f
 	}
 	a.calls = append(a.calls, aggCall{key: key, name: call.Name.Value, star: call.Star, dist: call.Distinct, arg: arg, agg: agg})
 	return expr.Column(len(a.groupSQL)+len(a.calls)-1, call.Name.Value, agg.Type), true, nil

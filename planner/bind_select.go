@@ -452,6 +452,7 @@ func (a *aggregation) plan(input Node) Node {
 			exprs = append(exprs, c.arg)
 			cols = append(cols, Col{Name: name, Type: c.arg.Type(), Hidden: true})
 		}
+		exprs, cols = projectAggInputs(&agg, exprs, cols)
 		aggs[j] = agg
 	}
 	out := append([]Col(nil), a.groupCols...)

@@ -130,11 +130,8 @@ func planNode(n Node) (StreamNode, error) {
 		}
 		return NewStreamProject(in, n.Exprs, n.Cols), nil
 	case *Aggregate:
-		for _, a := range n.Aggs {
-			if a.Distinct {
-				return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "DISTINCT aggregates are not supported in materialized views yet").
-					WithHint("Group by the value in one view and count the groups in a view over it.")
-			}
+		if err := checkStreamAggs(n.Aggs); err != nil {
+			return nil, err
 		}
 		in, err := planNode(n.Input)
 		if err != nil {

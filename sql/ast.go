@@ -502,13 +502,18 @@ type CastExpr struct {
 	DoubleColon bool // written e::type; the printer keeps the spelling
 }
 
-// FuncCall is a function or aggregate call: name([DISTINCT] args) or count(*).
+// FuncCall is a function or aggregate call: name([DISTINCT] args [ORDER BY
+// …]) [FILTER (WHERE cond)] or count(*) [FILTER (WHERE cond)].
 type FuncCall struct {
 	Pos      Pos
 	Name     Name // lower-cased
 	Distinct bool
 	Star     bool // count(*)
 	Args     []Expr
+	// OrderBy is an aggregate's ORDER BY inside the parentheses.
+	OrderBy []OrderItem
+	// Filter is an aggregate's FILTER (WHERE …) condition, nil without one.
+	Filter Expr
 }
 
 // ParenExpr is a parenthesised expression, kept so that the printer reproduces

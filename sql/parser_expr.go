@@ -456,9 +456,26 @@ func (p *parser) parseFuncCall() (Expr, error) {
 				"cannot pass more than %d arguments to a function", MaxFuncArgs)
 		}
 		fc.Args = args
+		if p.isKw("order") && isKwTok(p.peekAt(1), "by") {
+			p.i += 2
+			if fc.OrderBy, err = p.parseOrderBy(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := p.expectOp(")"); err != nil {
 		return nil, err
+	}
+	if p.isKw("filter") && p.peekAt(1).kind == tkOp && p.peekAt(1).val == "(" && isKwTok(p.peekAt(2), "where") {
+		p.i += 3
+		cond, err := p.parseExpr()
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expectOp(")"); err != nil {
+			return nil, err
+		}
+		fc.Filter = cond
 	}
 	return fc, nil
 }

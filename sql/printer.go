@@ -362,26 +362,31 @@ func (pr printer) selectCore(s *Select) {
 	}
 }
 
+// orderItems prints " ORDER BY" and items.
+func (pr printer) orderItems(items []OrderItem) {
+	pr.w(" ORDER BY ")
+	for i, o := range items {
+		if i > 0 {
+			pr.w(", ")
+		}
+		pr.expr(o.Expr, 0, 0, false)
+		if o.Desc {
+			pr.w(" DESC")
+		}
+		if o.NullsFirst != nil {
+			if *o.NullsFirst {
+				pr.w(" NULLS FIRST")
+			} else {
+				pr.w(" NULLS LAST")
+			}
+		}
+	}
+}
+
 // queryOptions prints a query's ORDER BY, LIMIT and OFFSET.
 func (pr printer) queryOptions(s *Select) {
 	if len(s.OrderBy) > 0 {
-		pr.w(" ORDER BY ")
-		for i, o := range s.OrderBy {
-			if i > 0 {
-				pr.w(", ")
-			}
-			pr.expr(o.Expr, 0, 0, false)
-			if o.Desc {
-				pr.w(" DESC")
-			}
-			if o.NullsFirst != nil {
-				if *o.NullsFirst {
-					pr.w(" NULLS FIRST")
-				} else {
-					pr.w(" NULLS LAST")
-				}
-			}
-		}
+		pr.orderItems(s.OrderBy)
 	}
 	if s.Limit != nil {
 		pr.w(" LIMIT ")
@@ -677,8 +682,16 @@ func (pr printer) funcCall(e *FuncCall) {
 			pr.w("DISTINCT ")
 		}
 		pr.exprList(e.Args)
+		if len(e.OrderBy) > 0 {
+			pr.orderItems(e.OrderBy)
+		}
 	}
 	pr.w(")")
+	if e.Filter != nil {
+		pr.w(" FILTER (WHERE ")
+		pr.expr(e.Filter, 0, 0, false)
+		pr.w(")")
+	}
 }
 
 // ---------------------------------------------------------------- enum names

@@ -70,6 +70,7 @@ func (e *Engine) Prepare(st *sql.Select, literals map[*sql.SelectItem]types.T, l
 		undo = append(undo, func() { it.Expr = e })
 	}
 	nameDivisions(st, &undo)
+	renameEvery(st, &undo)
 	undoDivisions, err := sql.RewriteExprs(st, divisionCall)
 	if err != nil {
 		return "", nil, err

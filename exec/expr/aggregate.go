@@ -18,6 +18,16 @@ const (
 	Avg
 	Min
 	Max
+	StringAgg
+	BoolAnd // also every
+	BoolOr
+	BitAnd
+	BitOr
+	BitXor
+	StddevSamp // also stddev
+	StddevPop
+	VarSamp // also variance
+	VarPop
 )
 
 // String returns the function's SQL name.
@@ -33,20 +43,65 @@ func (k AggKind) String() string {
 		return "min"
 	case Max:
 		return "max"
+	case StringAgg:
+		return "string_agg"
+	case BoolAnd:
+		return "bool_and"
+	case BoolOr:
+		return "bool_or"
+	case BitAnd:
+		return "bit_and"
+	case BitOr:
+		return "bit_or"
+	case BitXor:
+		return "bit_xor"
+	case StddevSamp:
+		return "stddev_samp"
+	case StddevPop:
+		return "stddev_pop"
+	case VarSamp:
+		return "var_samp"
+	case VarPop:
+		return "var_pop"
 	}
 	return "agg?"
 }
 
 // Aggregate is a resolved aggregate call: the function, its argument (nil for
-// count(*)), its result type and whether it is DISTINCT. The hash aggregate
-// operator implements it; this package only names and types it. Aggregate is
-// an immutable value.
+// count(*)), its result type, whether it is DISTINCT, its FILTER (WHERE …)
+// condition and string_agg's delimiter. The hash aggregate operator
+// implements it; this package only names and types it. Aggregate is an
+// immutable value.
 type Aggregate struct {
 	Kind     AggKind
 	Arg      Expr // nil for CountStar
 	Type     types.T
 	Distinct bool
+	// Filter, when set, is the boolean FILTER (WHERE …) condition over the
+	// same input as Arg: only rows where it is true are aggregated.
+	Filter Expr
+	// Sep is string_agg's delimiter (text), nil for the other kinds.
+	Sep Expr
+	// Order is the order string_agg joins its values in (its ORDER BY).
+	Order AggOrder
 }
+
+// AggOrder is the order in which string_agg joins its values.
+type AggOrder uint8
+
+// The orders of string_agg.
+const (
+	// OrderByValue joins the values in ascending order: string_agg without
+	// ORDER BY (a view cannot keep its input's order) or ordered by its
+	// argument.
+	OrderByValue AggOrder = iota
+	// OrderByValueDesc joins them in descending order: ORDER BY the
+	// argument DESC.
+	OrderByValueDesc
+	// OrderByOther is an ORDER BY of another expression, which only an
+	// ad-hoc query (run by DuckDB) follows.
+	OrderByOther
+)
 
 // ResolveAggregate types the aggregate call name(args) (name lower case; star
 // for count(*)). Result types follow Postgres except avg of integers and
@@ -63,6 +118,13 @@ type Aggregate struct {
 //	avg(numeric(p,s))                       numeric(38, max(s,6))
 //	min/max(x) for numbers, text, date, timestamps, interval, boolean, bytea:
 //	                                        the type of x
+//	string_agg(text, text)                  text
+//	bool_and, bool_or, every(boolean)       boolean
+//	bit_and, bit_or, bit_xor(smallint | integer | bigint)
+//	                                        the type of x
+//	stddev, stddev_samp, stddev_pop, variance, var_samp, var_pop of any
+//	number                                  double precision (Postgres: numeric
+//	                                        for integers and numeric)
 //
 // An unknown literal argument is taken as TEXT (sum('1') is an error, as in
 // Postgres for sum of text). sum/avg of a non-number is 42883
@@ -82,13 +144,22 @@ func ResolveAggregate(name string, args []Expr, star, distinct bool) (Aggregate,
 		}
 		return Aggregate{Kind: CountStar, Type: types.Int64Type}, nil
 	}
-	if len(args) != 1 {
+	nargs := 1
+	if name == "string_agg" {
+		nargs = 2
+	}
+	if len(args) != nargs {
 		return Aggregate{}, funcError(name, args)
 	}
 	arg := args[0]
 	if arg.Type().Family == types.Unknown {
+		to := types.TextType
+		switch name {
+		case "bool_and", "bool_or", "every":
+			to = types.BoolType
+		}
 		var err error
-		if arg, err = Coerce(arg, types.TextType); err != nil {
+		if arg, err = Coerce(arg, to); err != nil {
 			return Aggregate{}, err
 		}
 	}
@@ -130,6 +201,39 @@ func ResolveAggregate(name string, args []Expr, star, distinct bool) (Aggregate,
 			return Aggregate{}, funcError(name, []Expr{arg})
 		}
 		a.Type = at
+	case "string_agg":
+		sep := args[1]
+		if sep.Type().Family == types.Unknown {
+			var err error
+			if sep, err = Coerce(sep, types.TextType); err != nil {
+				return Aggregate{}, err
+			}
+		}
+		if at.Family != types.Text || sep.Type().Family != types.Text {
+			return Aggregate{}, funcError(name, []Expr{arg, sep})
+		}
+		a.Kind, a.Type, a.Sep = StringAgg, types.TextType, sep
+	case "bool_and", "every", "bool_or":
+		if at.Family != types.Bool {
+			return Aggregate{}, funcError(name, []Expr{arg})
+		}
+		a.Kind, a.Type = BoolAnd, types.BoolType
+		if name == "bool_or" {
+			a.Kind = BoolOr
+		}
+	case "bit_and", "bit_or", "bit_xor":
+		if !at.IsInteger() {
+			return Aggregate{}, funcError(name, []Expr{arg})
+		}
+		a.Kind = map[string]AggKind{"bit_and": BitAnd, "bit_or": BitOr, "bit_xor": BitXor}[name]
+		a.Type = at
+	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
+		if !at.IsInteger() && !at.IsFloat() && at.Family != types.Numeric {
+			return Aggregate{}, funcError(name, []Expr{arg})
+		}
+		a.Kind = map[string]AggKind{"stddev": StddevSamp, "stddev_samp": StddevSamp, "stddev_pop": StddevPop,
+			"variance": VarSamp, "var_samp": VarSamp, "var_pop": VarPop}[name]
+		a.Type = types.Float64Type
 	}
 	return a, nil
 }
@@ -147,17 +251,22 @@ func orderable(t types.T) bool {
 // IsAggregateName reports whether name (any case) is an aggregate function.
 func IsAggregateName(name string) bool {
 	switch strings.ToLower(name) {
-	case "count", "sum", "avg", "min", "max":
+	case "count", "sum", "avg", "min", "max", "string_agg", "bool_and", "bool_or", "every",
+		"bit_and", "bit_or", "bit_xor", "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
 		return true
 	}
 	return false
 }
 
 // String returns the call as SQL, e.g. "sum(amount)", "count(*)",
-// "count(DISTINCT user_id)".
+// "count(DISTINCT user_id)", "count(*) FILTER (WHERE ok)".
 func (a Aggregate) String() string {
+	filter := ""
+	if a.Filter != nil {
+		filter = " FILTER (WHERE " + a.Filter.String() + ")"
+	}
 	if a.Kind == CountStar {
-		return "count(*)"
+		return "count(*)" + filter
 	}
 	arg := "?"
 	if a.Arg != nil {
@@ -166,5 +275,14 @@ func (a Aggregate) String() string {
 	if a.Distinct {
 		arg = "DISTINCT " + arg
 	}
-	return a.Kind.String() + "(" + arg + ")"
+	if a.Sep != nil {
+		arg += ", " + a.Sep.String()
+	}
+	switch a.Order {
+	case OrderByValueDesc:
+		arg += " ORDER BY " + a.Arg.String() + " DESC"
+	case OrderByOther:
+		arg += " ORDER BY …"
+	}
+	return a.Kind.String() + "(" + arg + ")" + filter
 }

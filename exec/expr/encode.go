@@ -525,11 +525,20 @@ type aggNode struct {
 	Type     string `json:"type"`
 	Arg      *node  `json:"arg,omitempty"`
 	Distinct bool   `json:"distinct,omitempty"`
+	// Sep is string_agg's delimiter.
+	Sep *node `json:"sep,omitempty"`
+	// Filter is the FILTER (WHERE …) condition.
+	Filter *node `json:"filter,omitempty"`
+	// Order "desc": string_agg joins its values in descending order.
+	Order string `json:"order,omitempty"`
 }
 
 // aggFnNames are the fns of the aggregate kinds.
 var aggFnNames = map[AggKind]string{
 	Count: "count", CountStar: "count_star", Sum: "sum", Avg: "avg", Min: "min", Max: "max",
+	StringAgg: "string_agg", BoolAnd: "bool_and", BoolOr: "bool_or",
+	BitAnd: "bit_and", BitOr: "bit_or", BitXor: "bit_xor",
+	StddevSamp: "stddev_samp", StddevPop: "stddev_pop", VarSamp: "var_samp", VarPop: "var_pop",
 }
 
 // MarshalAggregate returns the encoding of a: its function, result type,
@@ -540,12 +549,32 @@ func MarshalAggregate(a Aggregate) (json.RawMessage, error) {
 		return nil, sqlstate.Errorf(sqlstate.Internal, "cannot encode aggregate %s", a)
 	}
 	n := aggNode{Fn: fn, Type: a.Type.TypName(), Distinct: a.Distinct}
+	switch a.Order {
+	case OrderByValueDesc:
+		n.Order = "desc"
+	case OrderByOther:
+		return nil, sqlstate.Errorf(sqlstate.Internal, "cannot encode aggregate %s", a)
+	}
 	if a.Arg != nil {
 		arg, err := encodeNode(a.Arg)
 		if err != nil {
 			return nil, err
 		}
 		n.Arg = &arg
+	}
+	if a.Sep != nil {
+		sep, err := encodeNode(a.Sep)
+		if err != nil {
+			return nil, err
+		}
+		n.Sep = &sep
+	}
+	if a.Filter != nil {
+		f, err := encodeNode(a.Filter)
+		if err != nil {
+			return nil, err
+		}
+		n.Filter = &f
 	}
 	return marshalJSON(n)
 }
@@ -584,6 +613,13 @@ func UnmarshalAggregate(data json.RawMessage) (Aggregate, error) {
 		}
 		args = []Expr{arg}
 	}
+	if n.Sep != nil {
+		sep, err := n.Sep.build()
+		if err != nil {
+			return Aggregate{}, err
+		}
+		args = append(args, sep)
+	}
 	a, err := ResolveAggregate(kind.String(), args, star, n.Distinct)
 	if err != nil {
 		return Aggregate{}, stale(err)
@@ -596,6 +632,29 @@ func UnmarshalAggregate(data json.RawMessage) (Aggregate, error) {
 	}
 	if !star && a.Arg != args[0] {
 		return Aggregate{}, stale(fmt.Errorf("%s now converts its argument differently", a))
+	}
+	if n.Sep != nil && a.Sep != args[1] {
+		return Aggregate{}, stale(fmt.Errorf("%s now converts its delimiter differently", a))
+	}
+	if n.Filter != nil {
+		f, err := n.Filter.build()
+		if err != nil {
+			return Aggregate{}, err
+		}
+		if f.Type().Family != types.Bool {
+			return Aggregate{}, corrupt("aggregate %q: FILTER of type %s", n.Fn, f.Type())
+		}
+		a.Filter = f
+	}
+	switch n.Order {
+	case "":
+	case "desc":
+		if a.Kind != StringAgg {
+			return Aggregate{}, corrupt("aggregate %q with an order", n.Fn)
+		}
+		a.Order = OrderByValueDesc
+	default:
+		return Aggregate{}, corrupt("aggregate %q: unknown order %q", n.Fn, n.Order)
 	}
 	return a, nil
 }

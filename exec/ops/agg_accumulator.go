@@ -50,17 +50,46 @@ type aggAccumulator interface {
 // newAggAccumulator returns the accumulator of aggregate number idx of h's
 // spec, chosen by its kind and argument type.
 func newAggAccumulator(h *HashAgg, idx int, a expr.Aggregate) (aggAccumulator, error) {
-	if a.Distinct {
-		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "DISTINCT aggregates are not supported in materialized views")
-	}
 	if a.Kind == expr.CountStar {
+		if a.Filter != nil {
+			// Counts the rows where the FILTER holds (see aggInput).
+			return &aggCount{}, nil
+		}
 		return &aggCountStar{h: h}, nil
 	}
 	if a.Arg == nil {
 		return nil, sqlstate.Errorf(sqlstate.Internal, "aggregate %s has no argument", a)
 	}
+	switch a.Kind {
+	case expr.Min, expr.Max, expr.BoolAnd, expr.BoolOr, expr.BitAnd, expr.BitOr:
+		// DISTINCT does not change their result.
+		a.Distinct = false
+	case expr.StringAgg:
+		return newStringAggAccumulator(h, idx, a)
+	}
+	if a.Distinct {
+		plain := a
+		plain.Distinct = false
+		inner, err := newAggAccumulator(h, idx, plain)
+		if err != nil {
+			return nil, err
+		}
+		return newAggDistinct(h, idx, a.Arg.Type(), inner), nil
+	}
 	in := a.Arg.Type()
 	switch a.Kind {
+	case expr.BoolAnd, expr.BoolOr:
+		return &aggBool{or: a.Kind == expr.BoolOr}, nil
+	case expr.BitAnd, expr.BitOr, expr.BitXor:
+		if !in.IsInteger() || a.Type != in {
+			break
+		}
+		return &aggBit{kind: a.Kind}, nil
+	case expr.StddevSamp, expr.StddevPop, expr.VarSamp, expr.VarPop:
+		if !in.IsNumeric() || a.Type.Family != types.Float64 {
+			break
+		}
+		return newAggVariance(a.Kind, in), nil
 	case expr.Count:
 		return &aggCount{}, nil
 	case expr.Sum, expr.Avg:
@@ -96,7 +125,29 @@ func newAggAccumulator(h *HashAgg, idx int, a expr.Aggregate) (aggAccumulator, e
 		}
 		return newAggMinMax(h, idx, a.Kind == expr.Max, in), nil
 	}
-	return nil, sqlstate.Errorf(sqlstate.Internal, "hash aggregate: unknown aggregate kind %d", a.Kind)
+	return nil, sqlstate.Errorf(sqlstate.Internal, "hash aggregate: cannot compute %s returning %s", a, a.Type)
+}
+
+// newStringAggAccumulator returns the accumulator of string_agg a, whose
+// delimiter must be a constant.
+func newStringAggAccumulator(h *HashAgg, idx int, a expr.Aggregate) (aggAccumulator, error) {
+	c, ok := a.Sep.(*expr.Const)
+	if !ok {
+		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "string_agg with a delimiter that is not a constant is not supported in materialized views")
+	}
+	sep := ""
+	if v, ok := c.Value().(string); ok {
+		sep = v
+	} else if !c.IsNull() {
+		return nil, sqlstate.Errorf(sqlstate.Internal, "hash aggregate: string_agg delimiter %s", c)
+	}
+	if a.Arg.Type().Family != types.Text || a.Type.Family != types.Text {
+		return nil, sqlstate.Errorf(sqlstate.Internal, "hash aggregate: string_agg of %s returning %s", a.Arg.Type(), a.Type)
+	}
+	if a.Order == expr.OrderByOther {
+		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "string_agg ordered by anything but its argument is not supported in materialized views")
+	}
+	return newAggStringAgg(h, idx, a.Arg.Type(), sep, a.Distinct, a.Order == expr.OrderByValueDesc), nil
 }
 
 // growInt64s extends s to length n with zeros.

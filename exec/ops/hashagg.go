@@ -102,7 +102,9 @@ const (
 // sum/avg → non-null count (varint), float64 bits (8 bytes big-endian);
 // numeric sum/avg → non-null count (varint), 128-bit sum at the input scale
 // (16 bytes big-endian); min/max → length (uvarint) and memcomparable value
-// (length 0: NULL); count(*) → nothing (it is the row count). A global
+// (length 0: NULL); count(*) → nothing (it is the row count); the others
+// as docs/format/state.md says (agg_bool.go, agg_bit.go, agg_variance.go;
+// string_agg → nothing; DISTINCT → the plain aggregate's). A global
 // aggregate's key is the empty group key. The MinMaxTable key is table |
 // vnode | group key | aggregate index (2 bytes big-endian) | memcomparable
 // value; its value is the value's count (varint).
@@ -126,7 +128,7 @@ type HashAgg struct {
 	expiry *hashAggExpiry // nil without a TTL
 
 	accs      []aggAccumulator
-	minMaxes  []*aggMinMax // retractable min/max: have a side table to flush
+	minMaxes  []aggSideTable // accumulators with rows in the MinMaxTable to flush
 	outSchema *arrow.Schema
 	maxGroups int
 
@@ -211,6 +213,8 @@ func NewHashAgg(spec HashAggSpec, mem memory.Allocator) *HashAgg {
 		h.accs = append(h.accs, acc)
 		if mm, ok := acc.(*aggMinMax); ok && mm.retract {
 			h.minMaxes = append(h.minMaxes, mm)
+		} else if st, ok := acc.(aggSideTable); ok && !isMinMax(acc) {
+			h.minMaxes = append(h.minMaxes, st)
 		}
 	}
 	return h
@@ -283,14 +287,11 @@ func (h *HashAgg) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, _ exec.
 	}
 	h.countRows(slots, signs)
 	for i, acc := range h.accs {
-		var arr arrow.Array
-		if arg := h.spec.Aggs[i].Arg; arg != nil {
-			var err error
-			if arr, err = arg.Eval(ctx, h.mem, c.Batch); err != nil {
-				return err
-			}
+		arr, err := h.aggInput(ctx, i, c.Batch)
+		if err != nil {
+			return err
 		}
-		err := acc.update(arr, slots, signs)
+		err = acc.update(arr, slots, signs)
 		if arr != nil {
 			arr.Release()
 		}

@@ -3,6 +3,7 @@ package ops_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/big"
 	"math/rand/v2"
 	"sort"
@@ -34,7 +35,8 @@ type hashAggRandomRow struct {
 
 const hashAggRandomInput = "k bigint, t text, v int, s text, d numeric(10,2), ts timestamp"
 
-const hashAggRandomAggs = "count(*), count(v), sum(v), avg(v), min(v), max(v), min(s), max(s), sum(d), avg(d), min(ts), max(ts), count(s)"
+const hashAggRandomAggs = "count(*), count(v), sum(v), avg(v), min(v), max(v), min(s), max(s), sum(d), avg(d), min(ts), max(ts), count(s), " +
+	"count(distinct v), sum(distinct v), string_agg(s, ','), string_agg(distinct s, '|'), bit_and(v), bit_or(v), bit_xor(v), var_pop(v), stddev_samp(d)"
 
 // TestHashAggRandom feeds random inserts, deletes and updates over random
 // keys through several barriers (with restarts over the committed state and
@@ -344,6 +346,7 @@ func hashAggRecompute(t *testing.T, mem memory.Allocator, spec ops.HashAggSpec, 
 		appendTSOrNull(b(), minT)
 		appendTSOrNull(b(), maxT)
 		b().(*array.Int64Builder).Append(ns)
+		hashAggRecomputeMore(rows, b)
 	}
 	rec := rb.NewRecordBatch()
 	defer rec.Release()
@@ -389,4 +392,95 @@ func appendTSOrNull(b array.Builder, v *int64) {
 		return
 	}
 	b.(*array.TimestampBuilder).Append(arrow.Timestamp(*v))
+}
+
+// hashAggRecomputeMore appends the expected count(distinct v),
+// sum(distinct v), string_agg(s, ','), string_agg(distinct s, '|'),
+// bit_and(v), bit_or(v), bit_xor(v), var_pop(v) and stddev_samp(d) of rows.
+func hashAggRecomputeMore(rows []hashAggRandomRow, b func() array.Builder) {
+	distinctV := map[int32]bool{}
+	var vs []int64
+	var ss []string
+	var ds []int64
+	for _, r := range rows {
+		if r.v != nil {
+			distinctV[*r.v] = true
+			vs = append(vs, int64(*r.v))
+		}
+		if r.s != nil {
+			ss = append(ss, *r.s)
+		}
+		if r.d != nil {
+			ds = append(ds, *r.d)
+		}
+	}
+	var sumDistinct int64
+	for v := range distinctV {
+		sumDistinct += int64(v)
+	}
+	b().(*array.Int64Builder).Append(int64(len(distinctV)))
+	if len(distinctV) == 0 {
+		b().AppendNull()
+	} else {
+		b().(*array.Int64Builder).Append(sumDistinct)
+	}
+	sort.Strings(ss)
+	if len(ss) == 0 {
+		b().AppendNull()
+		b().AppendNull()
+	} else {
+		b().(*array.StringBuilder).Append(strings.Join(ss, ","))
+		var uniq []string
+		for i, s := range ss {
+			if i == 0 || s != ss[i-1] {
+				uniq = append(uniq, s)
+			}
+		}
+		b().(*array.StringBuilder).Append(strings.Join(uniq, "|"))
+	}
+	if len(vs) == 0 {
+		b().AppendNull()
+		b().AppendNull()
+		b().AppendNull()
+	} else {
+		and, or, xor := int32(-1), int32(0), int32(0)
+		for _, v := range vs {
+			and &= int32(v)
+			or |= int32(v)
+			xor ^= int32(v)
+		}
+		b().(*array.Int32Builder).Append(and)
+		b().(*array.Int32Builder).Append(or)
+		b().(*array.Int32Builder).Append(xor)
+	}
+	variance := func(xs []int64, samp bool, scale int64) (float64, bool) {
+		n := int64(len(xs))
+		if n == 0 || samp && n == 1 {
+			return 0, false
+		}
+		var sum, sq big.Int
+		for _, x := range xs {
+			sum.Add(&sum, big.NewInt(x))
+			sq.Add(&sq, new(big.Int).Mul(big.NewInt(x), big.NewInt(x)))
+		}
+		num := new(big.Int).Mul(big.NewInt(n), &sq)
+		num.Sub(num, new(big.Int).Mul(&sum, &sum))
+		den := n
+		if samp {
+			den = n - 1
+		}
+		d := new(big.Int).Mul(big.NewInt(n*den), big.NewInt(scale*scale))
+		f, _ := new(big.Rat).SetFrac(num, d).Float64()
+		return f, true
+	}
+	if v, ok := variance(vs, false, 1); ok {
+		b().(*array.Float64Builder).Append(v)
+	} else {
+		b().AppendNull()
+	}
+	if v, ok := variance(ds, true, 100); ok {
+		b().(*array.Float64Builder).Append(math.Sqrt(v))
+	} else {
+		b().AppendNull()
+	}
 }

@@ -221,11 +221,18 @@ func hashAggSpec(spec ops.HashAggSpec, input types.Schema, keys, aggs string) (o
 		spec.KeyTypes = append(spec.KeyTypes, input[i].Type)
 		spec.OutputSchema = append(spec.OutputSchema, input[i])
 	}
-	for _, a := range strings.Split(aggs, "),") {
-		a = strings.TrimSuffix(strings.TrimSpace(a), ")")
-		if a == "" {
-			continue
+	for _, a := range splitAggs(aggs) {
+		// name([distinct ]arg[, 'sep'])[ filter (where col)]
+		var filter expr.Expr
+		if call, f, ok := strings.Cut(a, " filter (where "); ok {
+			col := strings.TrimSuffix(f, ")")
+			i := input.Index(col)
+			if i < 0 {
+				return spec, fmt.Errorf("no column %q", col)
+			}
+			a, filter = call, expr.Column(i, col, input[i].Type)
 		}
+		a = strings.TrimSuffix(a, ")")
 		name, arg, ok := strings.Cut(a, "(")
 		if !ok {
 			return spec, fmt.Errorf("bad aggregate %q", a)
@@ -235,6 +242,7 @@ func hashAggSpec(spec ops.HashAggSpec, input types.Schema, keys, aggs string) (o
 			distinct, arg = true, rest
 		}
 		var args []expr.Expr
+		arg, sep, hasSep := strings.Cut(arg, ", ")
 		if arg != "*" {
 			i := input.Index(arg)
 			if i < 0 {
@@ -242,12 +250,45 @@ func hashAggSpec(spec ops.HashAggSpec, input types.Schema, keys, aggs string) (o
 			}
 			args = append(args, expr.Column(i, arg, input[i].Type))
 		}
+		if hasSep {
+			c, err := expr.Constant(strings.Trim(sep, "'"), types.TextType)
+			if err != nil {
+				return spec, err
+			}
+			args = append(args, c)
+		}
 		agg, err := expr.ResolveAggregate(name, args, arg == "*", distinct)
 		if err != nil {
 			return spec, err
 		}
+		agg.Filter = filter
 		spec.Aggs = append(spec.Aggs, agg)
 		spec.OutputSchema = append(spec.OutputSchema, types.Column{Name: agg.String(), Type: agg.Type, Nullable: true})
 	}
 	return spec, nil
+}
+
+// splitAggs splits an aggregate list at the commas outside parentheses and
+// quotes.
+func splitAggs(s string) []string {
+	var out []string
+	depth, quoted, start := 0, false, 0
+	for i, r := range s {
+		switch {
+		case r == '\'':
+			quoted = !quoted
+		case quoted:
+		case r == '(':
+			depth++
+		case r == ')':
+			depth--
+		case r == ',' && depth == 0:
+			out = append(out, strings.TrimSpace(s[start:i]))
+			start = i + 1
+		}
+	}
+	if rest := strings.TrimSpace(s[start:]); rest != "" {
+		out = append(out, rest)
+	}
+	return out
 }

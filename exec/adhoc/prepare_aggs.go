@@ -1,0 +1,27 @@
+package adhoc
+
+import "github.com/weir-stream/weir/sql"
+
+// renameEvery writes every(x), which DuckDB lacks, as its synonym
+// bool_and(x), and names a select item made of it alone "every", as
+// Postgres does; undo gets what puts the names back.
+func renameEvery(st *sql.Select, undo *[]func()) {
+	sql.Walk(st, func(n sql.Node) bool {
+		if sel, ok := n.(*sql.Select); ok {
+			for i := range sel.Items {
+				it := &sel.Items[i]
+				if f, ok := it.Expr.(*sql.FuncCall); ok && it.Alias == nil && isEvery(f) {
+					it.Alias = &sql.Name{Value: "every", Quoted: true}
+					*undo = append(*undo, func() { it.Alias = nil })
+				}
+			}
+		}
+		if f, ok := n.(*sql.FuncCall); ok && isEvery(f) {
+			f.Name.Value = "bool_and"
+			*undo = append(*undo, func() { f.Name.Value = "every" })
+		}
+		return true
+	})
+}
+
+func isEvery(f *sql.FuncCall) bool { return f.Name.Value == "every" && !f.Name.Quoted }

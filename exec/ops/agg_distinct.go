@@ -1,0 +1,109 @@
+package ops
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// aggDistinct is agg(DISTINCT x): a per-group multiset of x's values
+// (aggValueSets) in front of the plain accumulator of agg. A value reaches
+// the inner accumulator when its count goes from 0 to positive (adding it)
+// and leaves it when its count returns to 0 (retracting it), so the inner
+// accumulator sees each distinct value once, correct under retractions.
+// The ResultTable holds the inner accumulator's state; the multiset is in
+// the MinMaxTable. Owned by its HashAgg.
+type aggDistinct struct {
+	sets  aggValueSets
+	inner aggAccumulator
+	t     types.T
+
+	buf   []byte
+	vals  []string // the values crossing 0 in one update, encoded
+	slots []int32
+	signs []int64
+}
+
+func newAggDistinct(h *HashAgg, idx int, t types.T, inner aggAccumulator) *aggDistinct {
+	return &aggDistinct{sets: aggValueSets{h: h, idx: idx}, inner: inner, t: t}
+}
+
+func (a *aggDistinct) grow(n int) {
+	a.sets.grow(n)
+	a.inner.grow(n)
+}
+
+func (a *aggDistinct) clear(g int32) {
+	a.sets.clear(g)
+	a.inner.clear(g)
+}
+
+func (a *aggDistinct) update(arr arrow.Array, slots []int32, signs []int64) error {
+	enc, err := newHashAggEncoder(a.t, arr)
+	if err != nil {
+		return err
+	}
+	nulls := arr.NullN() > 0
+	a.vals, a.slots, a.signs = a.vals[:0], a.slots[:0], a.signs[:0]
+	for i, g := range slots {
+		if nulls && arr.IsNull(i) {
+			continue
+		}
+		sign := int64(1)
+		if signs != nil {
+			sign = signs[i]
+		}
+		a.buf = enc(a.buf[:0], i)
+		before, after, err := a.sets.add(g, a.buf, sign)
+		if err != nil {
+			return err
+		}
+		switch {
+		case before == 0 && after > 0:
+			sign = 1
+		case before > 0 && after == 0:
+			sign = -1
+		default:
+			continue
+		}
+		a.vals = append(a.vals, string(a.buf))
+		a.slots = append(a.slots, g)
+		a.signs = append(a.signs, sign)
+	}
+	if len(a.vals) == 0 {
+		return nil
+	}
+	b := array.NewBuilder(a.sets.h.mem, a.t.ArrowType())
+	defer b.Release()
+	b.Reserve(len(a.vals))
+	for _, v := range a.vals {
+		if _, err := statestore.DecodeValue(stringBytes(v), a.t, b); err != nil {
+			return sqlstate.Wrap(sqlstate.Internal, err, "hash aggregate: decoding a DISTINCT value")
+		}
+	}
+	vals := b.NewArray()
+	defer vals.Release()
+	return a.inner.update(vals, a.slots, a.signs)
+}
+
+func (a *aggDistinct) changed(g int32) bool { return a.inner.changed(g) }
+func (a *aggDistinct) commit(g int32)       { a.inner.commit(g) }
+
+func (a *aggDistinct) appendResults(b array.Builder, slots []int32, prev []bool) error {
+	return a.inner.appendResults(b, slots, prev)
+}
+
+func (a *aggDistinct) appendState(dst []byte, g int32) []byte { return a.inner.appendState(dst, g) }
+
+func (a *aggDistinct) loadState(src []byte, g int32) ([]byte, error) {
+	a.sets.unload(g)
+	return a.inner.loadState(src, g)
+}
+
+func (a *aggDistinct) keyPrefix(dst []byte, g int32) []byte { return a.sets.keyPrefix(dst, g) }
+
+func (a *aggDistinct) flush(w exec.StateWriter, g int32) error { return a.sets.flush(w, g) }

@@ -1,0 +1,110 @@
+package planner
+
+import (
+	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+)
+
+// bindAggOrder binds the ORDER BY inside aggregate call. Only string_agg's
+// order matters (the others' results do not depend on it): ordered by its
+// argument (first), ascending or descending, it is kept in views too, since
+// equal values join to the same text whatever the later keys; ordered by
+// anything else it is OrderByOther, which views refuse and ad-hoc queries
+// (DuckDB) follow. With DISTINCT every ORDER BY expression must be an
+// argument (42P10), as in Postgres.
+func (b *Binder) bindAggOrder(ec *exprContext, call *sql.FuncCall, agg *expr.Aggregate) error {
+	if len(call.OrderBy) == 0 {
+		return nil
+	}
+	for _, o := range call.OrderBy {
+		if _, err := b.bindExpr(ec, o.Expr, agg.Type); err != nil {
+			return err
+		}
+		if call.Distinct && !isArgument(call, o.Expr) {
+			return sqlstate.ErrorfAt(sqlstate.InvalidColumnReference, o.Expr.Position(),
+				"in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
+		}
+	}
+	if agg.Kind != expr.StringAgg {
+		return nil
+	}
+	first := call.OrderBy[0]
+	switch {
+	case sql.String(first.Expr) != sql.String(call.Args[0]):
+		agg.Order = expr.OrderByOther
+	case first.Desc:
+		agg.Order = expr.OrderByValueDesc
+	default:
+		agg.Order = expr.OrderByValue
+	}
+	return nil
+}
+
+// isArgument reports whether e is written as one of call's arguments.
+func isArgument(call *sql.FuncCall, e sql.Expr) bool {
+	s := sql.String(e)
+	for _, a := range call.Args {
+		if sql.String(a) == s {
+			return true
+		}
+	}
+	return false
+}
+
+// notAggregateCall returns the error of a call of a function that is not an
+// aggregate with an aggregate's DISTINCT, ORDER BY or FILTER (42809).
+func notAggregateCall(call *sql.FuncCall) error {
+	what := ""
+	switch {
+	case call.Filter != nil:
+		what = "FILTER"
+	case len(call.OrderBy) > 0:
+		what = "ORDER BY"
+	case call.Distinct:
+		what = "DISTINCT"
+	default:
+		return nil
+	}
+	return sqlstate.ErrorfAt(sqlstate.WrongObjectType, call.Pos,
+		"%s specified, but %s is not an aggregate function", what, call.Name.Value)
+}
+
+// projectAggInputs adds agg's FILTER condition and a string_agg delimiter
+// that is not a constant to the projection in front of the aggregate
+// (exprs, cols), as hidden columns, and makes agg read them from there.
+func projectAggInputs(agg *expr.Aggregate, exprs []expr.Expr, cols []Col) ([]expr.Expr, []Col) {
+	project := func(e expr.Expr) expr.Expr {
+		name := e.String()
+		col := expr.Column(len(exprs), name, e.Type())
+		exprs = append(exprs, e)
+		cols = append(cols, Col{Name: name, Type: e.Type(), Hidden: true})
+		return col
+	}
+	if agg.Filter != nil {
+		agg.Filter = project(agg.Filter)
+	}
+	if _, isConst := agg.Sep.(*expr.Const); agg.Sep != nil && !isConst {
+		agg.Sep = project(agg.Sep)
+	}
+	return exprs, cols
+}
+
+// checkStreamAggs reports the aggregates a view cannot maintain: string_agg
+// with a delimiter that is not a constant or ordered by something other
+// than its argument (0A000).
+func checkStreamAggs(aggs []expr.Aggregate) error {
+	for _, a := range aggs {
+		if a.Kind != expr.StringAgg {
+			continue
+		}
+		if _, ok := a.Sep.(*expr.Const); !ok {
+			return sqlstate.Errorf(sqlstate.FeatureNotSupported, "string_agg with a delimiter that is not a constant is not supported in materialized views")
+		}
+		if a.Order == expr.OrderByOther {
+			return sqlstate.Errorf(sqlstate.FeatureNotSupported, "string_agg ordered by anything but its argument is not supported in materialized views").
+				WithHint("A view joins the values in the order of the values: write ORDER BY the argument, or leave ORDER BY out.")
+		}
+	}
+	return nil
+}
