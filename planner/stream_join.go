@@ -116,6 +116,14 @@ func (n *StreamHashJoin) AppendOnly() bool {
 
 // State returns each side's rows by join key.
 func (n *StreamHashJoin) State() []StateTable {
+	if n.LeftOnly() && n.Residual == nil {
+		// Whether a left row is in the output depends only on how many
+		// right rows have its key.
+		return []StateTable{
+			{Role: "left", Key: "join key | left stream key", Value: "0 | row"},
+			{Role: "right", Key: "join key", Value: "count of its rows"},
+		}
+	}
 	return []StateTable{
 		{Role: "left", Key: "join key | left stream key", Value: "degree (outer side) | row"},
 		{Role: "right", Key: "join key | right stream key", Value: "degree (outer side) | row"},

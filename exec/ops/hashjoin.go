@@ -42,7 +42,9 @@ type HashJoinSpec struct {
 	Semi, Anti bool
 	Pairs      types.Schema
 	// LeftTable and RightTable hold each side's rows:
-	// join key | stream key → degree (uvarint) | row.
+	// join key | stream key → degree (uvarint) | row. A semi or anti join
+	// without Residual keeps only the number of right rows per join key:
+	// RightTable holds join key → count (uvarint).
 	LeftTable, RightTable statestore.TableID
 	// Output is the output schema; LeftPos[k] and RightPos[k] are where
 	// column k of each input goes in it.
@@ -221,6 +223,9 @@ func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, ou
 	}
 	if input != 0 && input != 1 {
 		return fmt.Errorf("hash join: input %d", input)
+	}
+	if h.counted() {
+		return h.semiCounted(ctx, input, c, out)
 	}
 	own, other := h.sides[input], h.sides[1-input]
 	dec := statestore.NewRowDecoder(h.mem, other.schema)
