@@ -84,7 +84,7 @@ type TopN struct {
 	top, capacity int
 	// cache is a prefix of the rows in rank order; complete means it holds
 	// them all.
-	cache    []topNEntry
+	cache    topNCache
 	complete bool
 	// dirty are the epoch's changes not written yet: state key → row
 	// (nil: deleted).
@@ -134,7 +134,8 @@ func NewTopN(spec TopNSpec, mem memory.Allocator) *TopN {
 // is what the view already has.
 func (t *TopN) Open(_ context.Context, oc exec.OpenContext) error {
 	t.state = oc.State
-	t.cache, t.complete, t.emitted = nil, false, nil
+	t.cache.Reset()
+	t.complete, t.emitted = false, nil
 	if err := t.refill(); err != nil {
 		return err
 	}
@@ -210,8 +211,7 @@ func (t *TopN) streamKeyOf(key []byte) ([]byte, error) {
 
 // search returns where key is or would be in the cache.
 func (t *TopN) search(key string) (int, bool) {
-	i := sort.Search(len(t.cache), func(i int) bool { return t.cache[i].key >= key })
-	return i, i < len(t.cache) && t.cache[i].key == key
+	return t.cache.Search(key)
 }
 
 // insert adds row e (or replaces the row of its key).
@@ -219,14 +219,14 @@ func (t *TopN) insert(e topNEntry) {
 	i, found := t.search(e.key)
 	switch {
 	case found:
-		t.cache[i] = e
+		t.cache.Set(i, e)
 	case t.spec.AppendOnly && i >= t.top:
 		return // ranked past the window for good: not kept
-	case i < len(t.cache) || t.complete:
-		t.cache = slices.Insert(t.cache, i, e)
-		if len(t.cache) > t.capacity {
-			last := t.cache[len(t.cache)-1]
-			t.cache = t.cache[:len(t.cache)-1]
+	case i < t.cache.Len() || t.complete:
+		t.cache.Insert(i, e)
+		if t.cache.Len() > t.capacity {
+			last := t.cache.Last()
+			t.cache.Delete(t.cache.Len() - 1)
 			t.complete = false
 			if t.spec.AppendOnly {
 				t.dirty[last.key] = nil
@@ -251,9 +251,9 @@ func (t *TopN) delete(key string) error {
 	if !found {
 		return nil
 	}
-	t.cache = slices.Delete(t.cache, i, i+1)
+	t.cache.Delete(i)
 	t.touched = t.touched || i < t.top
-	if !t.complete && len(t.cache) < t.top {
+	if !t.complete && t.cache.Len() < t.top {
 		return t.refill()
 	}
 	return nil
@@ -263,8 +263,8 @@ func (t *TopN) delete(key string) error {
 // changes, until the cache holds capacity rows or every row.
 func (t *TopN) refill() error {
 	lo := t.prefix
-	if n := len(t.cache); n > 0 {
-		lo = []byte(t.cache[n-1].key + "\x00")
+	if t.cache.Len() > 0 {
+		lo = []byte(t.cache.Last().key + "\x00")
 	}
 	if len(t.beyondNew) > 0 {
 		slices.Sort(t.beyondNew)
@@ -274,7 +274,7 @@ func (t *TopN) refill() error {
 	// The epoch's rows after the cache, in order; those before lo are in
 	// the cache or gone.
 	t.beyond = t.beyond[sort.SearchStrings(t.beyond, string(lo)):]
-	if len(t.cache) < t.top {
+	if t.cache.Len() < t.top {
 		t.touched = true
 	}
 	var it exec.StateIterator
@@ -285,7 +285,7 @@ func (t *TopN) refill() error {
 		}
 	}
 	ok := it != nil && it.First()
-	for len(t.cache) < t.capacity {
+	for t.cache.Len() < t.capacity {
 		var stateKey string
 		if ok {
 			stateKey = string(it.Key())
@@ -317,7 +317,7 @@ func (t *TopN) refill() error {
 			return err
 		}
 		e.sk = string(sk)
-		t.cache = append(t.cache, e)
+		t.cache.Append(e)
 	}
 	if it != nil {
 		return it.Close()
@@ -341,12 +341,12 @@ func mergeSorted(a, b []string) []string {
 // window returns the rows ranked Offset to Offset+Limit-1, as the cache
 // has them.
 func (t *TopN) window() []topNEntry {
-	lo := int(min(t.spec.Offset, int64(len(t.cache))))
-	hi := min(t.top, len(t.cache))
-	if t.spec.Limit == 0 || hi <= lo {
+	lo := int(min(t.spec.Offset, int64(t.cache.Len())))
+	hi := min(t.top, t.cache.Len())
+	if t.spec.Limit == 0 {
 		return nil
 	}
-	return slices.Clone(t.cache[lo:hi])
+	return t.cache.Slice(lo, hi)
 }
 
 // OnBarrier emits the window's changes since the last barrier and writes
