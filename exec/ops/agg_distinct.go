@@ -11,14 +11,14 @@ import (
 )
 
 // aggDistinct is agg(DISTINCT x): a per-group multiset of x's values
-// (aggValueSets) in front of the plain accumulator of agg. A value reaches
+// (aggDistinctSets) in front of the plain accumulator of agg. A value reaches
 // the inner accumulator when its count goes from 0 to positive (adding it)
 // and leaves it when its count returns to 0 (retracting it), so the inner
 // accumulator sees each distinct value once, correct under retractions.
 // The ResultTable holds the inner accumulator's state; the multiset is in
 // the MinMaxTable. Owned by its HashAgg.
 type aggDistinct struct {
-	sets  aggValueSets
+	sets  aggDistinctSets
 	inner aggAccumulator
 	t     types.T
 
@@ -29,7 +29,7 @@ type aggDistinct struct {
 }
 
 func newAggDistinct(h *HashAgg, idx int, t types.T, inner aggAccumulator) *aggDistinct {
-	return &aggDistinct{sets: aggValueSets{h: h, idx: idx}, inner: inner, t: t}
+	return &aggDistinct{sets: aggDistinctSets{h: h, idx: idx}, inner: inner, t: t}
 }
 
 func (a *aggDistinct) grow(n int) {

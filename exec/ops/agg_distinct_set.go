@@ -1,0 +1,128 @@
+package ops
+
+import (
+	"encoding/binary"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// distinctCacheValues is the most values of one group's DISTINCT multiset
+// kept in memory after a barrier; a larger map is dropped once flushed and
+// its values are looked up in state again as they come.
+const distinctCacheValues = 1024
+
+// aggDistinctSets is, per group slot, the multiset of a DISTINCT aggregate's
+// values (memcomparable encoding → count) in the MinMaxTable, under the same
+// keys as aggValueSets: table | vnode | group key | aggregate index | value
+// → count (varint). Unlike min/max and string_agg it needs no order, so a
+// value is looked up on its own (a point read of state on a cache miss):
+// a row costs O(1) however many distinct values the group has, and memory
+// holds only the values of recent changes (at most distinctCacheValues per
+// group across a barrier). Owned by its HashAgg.
+type aggDistinctSets struct {
+	h    *HashAgg
+	idx  int
+	sets []*distinctSet
+	// fresh[g]: slot g's group has nothing in state beyond what sets[g]
+	// holds (a new group whose map was never dropped), so a value missing
+	// from the map has count 0 without a read.
+	fresh []bool
+	key   []byte
+}
+
+// distinctSet is the part of one group's multiset in memory: the counts
+// known (0: known absent) and the values changed since the last flush.
+type distinctSet struct {
+	counts map[string]int64
+	dirty  map[string]struct{}
+}
+
+func (a *aggDistinctSets) grow(n int) {
+	if grow := n - len(a.sets); grow > 0 {
+		a.sets = append(a.sets, make([]*distinctSet, grow)...)
+		a.fresh = append(a.fresh, make([]bool, grow)...)
+	}
+}
+
+// clear empties slot g: a new group, with nothing in state.
+func (a *aggDistinctSets) clear(g int32) { a.sets[g], a.fresh[g] = nil, true }
+
+// unload forgets slot g's values: the group was read from state.
+func (a *aggDistinctSets) unload(g int32) { a.sets[g], a.fresh[g] = nil, false }
+
+// add adds sign to the count of the encoded value v in slot g's multiset and
+// returns the value's count before and after (equal when a retraction of an
+// expired group's value was dropped).
+func (a *aggDistinctSets) add(g int32, v []byte, sign int64) (before, after int64, err error) {
+	s := a.sets[g]
+	if s == nil {
+		s = &distinctSet{counts: make(map[string]int64), dirty: make(map[string]struct{})}
+		a.sets[g] = s
+	}
+	c, known := s.counts[string(v)]
+	if !known && !a.fresh[g] && a.h.state != nil {
+		a.key = append(a.keyPrefix(a.key[:0], g), v...)
+		val, ok, err := a.h.state.Get(a.key)
+		if err != nil {
+			return 0, 0, err
+		}
+		if ok {
+			if c, _, err = readVarint(val); err != nil {
+				return 0, 0, err
+			}
+		}
+	}
+	after = c + sign
+	if after < 0 {
+		if a.h.expiry != nil {
+			// The group's state expired before this retraction came.
+			return c, c, nil
+		}
+		return 0, 0, sqlstate.Errorf(sqlstate.Internal, "hash aggregate: DISTINCT retracted a value more often than it was added")
+	}
+	str := string(v)
+	s.counts[str] = after
+	s.dirty[str] = struct{}{}
+	return c, after, nil
+}
+
+// keyPrefix appends the MinMaxTable key prefix of slot g's multiset:
+// table | vnode | group key | aggregate index.
+func (a *aggDistinctSets) keyPrefix(dst []byte, g int32) []byte {
+	dst = append(statestore.AppendKey(dst, a.h.spec.MinMaxTable, a.h.vnodes[g], nil), a.h.keys[g]...)
+	return binary.BigEndian.AppendUint16(dst, uint16(a.idx))
+}
+
+// flush writes the values of slot g's multiset whose counts changed since
+// the last flush, and drops the map when it holds more than
+// distinctCacheValues values.
+func (a *aggDistinctSets) flush(w exec.StateWriter, g int32) error {
+	s := a.sets[g]
+	if s == nil {
+		return nil
+	}
+	prefix := a.keyPrefix(nil, g)
+	key := prefix
+	var val []byte
+	for v := range s.dirty {
+		key = append(key[:len(prefix)], v...)
+		if c := s.counts[v]; c > 0 {
+			val = binary.AppendVarint(val[:0], c)
+			if err := w.Set(key, val); err != nil {
+				return err
+			}
+		} else {
+			if err := w.Delete(key); err != nil {
+				return err
+			}
+			delete(s.counts, v)
+		}
+	}
+	clear(s.dirty)
+	if len(s.counts) > distinctCacheValues {
+		a.sets[g], a.fresh[g] = nil, false
+	}
+	return nil
+}

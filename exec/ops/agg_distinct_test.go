@@ -1,0 +1,96 @@
+package ops_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/ops"
+	"github.com/weir-stream/weir/internal/exectest"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// TestHashAggDistinctManyValues: a group with more distinct values than a
+// DISTINCT multiset keeps in memory across a barrier reads them back from
+// state one by one, before and after a restart, and stays exact.
+func TestHashAggDistinctManyValues(t *testing.T) {
+	ctx := context.Background()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	input, err := exectest.ParseSchema(hashAggRandomInput)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := hashAggSpec(ops.HashAggSpec{ResultTable: statestore.FirstUserTable, MinMaxTable: statestore.FirstUserTable + 1},
+		input, "k", "count(distinct v), sum(distinct v), count(v)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := exectest.NewStore()
+	open := func() *ops.HashAgg {
+		agg := ops.NewHashAgg(spec, mem)
+		if err := agg.Open(ctx, exec.OpenContext{State: store}); err != nil {
+			t.Fatal(err)
+		}
+		return agg
+	}
+	agg := open()
+	counts := map[int32]int{} // the multiset of v
+	epoch := exec.Epoch(0)
+	apply := func(vals []int32, op exec.Op) {
+		rows := make([]hashAggRandomRow, len(vals))
+		ops := make([]exec.Op, len(vals))
+		for i, v := range vals {
+			v := v
+			rows[i], ops[i] = hashAggRandomRow{k: 1, v: &v}, op
+			counts[v] += int(op.Sign())
+		}
+		c := hashAggRandomChunk(mem, input, rows, ops)
+		defer c.Release()
+		if err := agg.ProcessChunk(ctx, 0, c, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(what string) {
+		epoch++
+		w := store.NewWriter()
+		var out exectest.Collector
+		defer out.Release()
+		if err := agg.OnBarrier(ctx, exec.Barrier{Epoch: epoch}, w, &out); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		var n, sum, all int
+		for v, c := range counts {
+			if c > 0 {
+				n++
+				sum += int(v)
+				all += c
+			}
+		}
+		chunks := out.Chunks()
+		last := chunks[len(chunks)-1]
+		got := exectest.FormatRow(last.Batch, last.NumRows()-1)
+		if want := fmt.Sprintf("1 | %d | %d | %d", n, sum, all); got != want {
+			t.Fatalf("%s: got %q, want %q", what, got, want)
+		}
+	}
+	var vals []int32
+	for v := range int32(3000) {
+		vals = append(vals, v, v%7)
+	}
+	apply(vals, exec.Insert)
+	check("3000 values")
+	apply([]int32{5, 6, 2999, 1500}, exec.Delete) // 1500 and 2999: their only copies
+	apply([]int32{4000, 2999}, exec.Insert)
+	check("after deletes")
+	agg = open()
+	apply([]int32{5, 6, 4000, 0, 0, 0}, exec.Delete) // 0 has hundreds of copies: it stays
+	apply([]int32{6}, exec.Insert)
+	check("after a restart")
+}
