@@ -341,6 +341,9 @@ func (h *HashJoin) candidates(c exec.Chunk, own, other *joinSide, dec *statestor
 	changes := make([]joinChange, n)
 	var pairs []joinOut
 	var pairMatch []joinMatch
+	// decoded: the other side's rows decoded so far, by state key: a row
+	// many changes pair with (a hot key's) is decoded once per chunk.
+	decoded := map[string]int{}
 	for i := 0; i < n; i++ {
 		if h.anyNullKey(c.Batch, own.keys, i) {
 			changes[i].null = true
@@ -357,11 +360,16 @@ func (h *HashJoin) candidates(c exec.Chunk, own, other *joinSide, dec *statestor
 			return nil, nil, nil, err
 		}
 		for _, m := range ms {
-			if err := dec.Append(m.row); err != nil {
-				return nil, nil, nil, err
+			row, ok := decoded[m.key]
+			if !ok {
+				if err := dec.Append(m.row); err != nil {
+					return nil, nil, nil, err
+				}
+				row = len(decoded)
+				decoded[m.key] = row
 			}
 			changes[i].cands = append(changes[i].cands, len(pairs))
-			pairs = append(pairs, joinOut{own: i, other: len(pairs)})
+			pairs = append(pairs, joinOut{own: i, other: row})
 			pairMatch = append(pairMatch, m)
 		}
 	}
