@@ -31,9 +31,12 @@ import (
 // Other forms are refused with feature_not_supported (ad hoc, DuckDB runs
 // them).
 
-// scalarColumn is the name of the hidden column a scalar subquery's value
-// is joined in as.
-const scalarColumn = "_scalar"
+// scalarColumn and correlatedColumn are the names of the hidden column a
+// scalar subquery's value is joined in as (a correlated one's).
+const (
+	scalarColumn     = "_scalar"
+	correlatedColumn = "_scalar_correlated"
+)
 
 // resolveCorrelated resolves ref in a correlated subquery's scope s: in
 // the subquery's own columns, else in the enclosing query's.
@@ -385,7 +388,30 @@ func scalarSubqueries(s *sql.Select) []*sql.SubqueryExpr {
 	for _, it := range s.Items {
 		walk(it.Expr, visit)
 	}
+	if len(s.GroupBy) > 0 {
+		walk(s.Having, visit)
+	}
 	return out
+}
+
+// groupScalars makes the uncorrelated scalar subqueries of s, a query with
+// GROUP BY, group keys of its aggregation a: their value is the same in
+// every row, so the groups stay the same, and the select list and HAVING
+// read it as a group key (matched by its text).
+func (b *Binder) groupScalars(s *sql.Select, a *aggregation) {
+	if len(s.GroupBy) == 0 || a == nil || a.distinctKeys {
+		return
+	}
+	for _, sq := range scalarSubqueries(s) {
+		i, ok := b.scalars[sq]
+		if !ok || i >= len(a.input.cols) || a.input.cols[i].Name != scalarColumn {
+			continue
+		}
+		c := a.input.cols[i]
+		a.groupSQL = append(a.groupSQL, sql.String(sq))
+		a.groupExpr = append(a.groupExpr, expr.Column(i, c.Name, c.Type))
+		a.groupCols = append(a.groupCols, Col{Name: scalarColumn, Type: c.Type, Hidden: true})
+	}
 }
 
 // bindScalarSubqueries joins from (scope sc) with the one row of each
@@ -537,7 +563,7 @@ func (b *Binder) bindCorrelatedScalar(sq *sql.SubqueryExpr, from Node, sc *scope
 		exprs[i] = expr.Column(i, acols[i].Name, acols[i].Type)
 		cols[i] = Col{Name: fmt.Sprintf("_scalar_key%d", i), Type: acols[i].Type, Hidden: true}
 	}
-	cols[n].Name = scalarColumn
+	cols[n].Name = correlatedColumn
 	lw := len(from.Columns())
 	var on []expr.Expr
 	for i, k := range outerKeys {
@@ -548,7 +574,7 @@ func (b *Binder) bindCorrelatedScalar(sq *sql.SubqueryExpr, from Node, sc *scope
 		on = append(on, eq)
 	}
 	join := &Join{Left: from, Right: &Project{Input: agg, Exprs: exprs, Cols: cols}, Kind: LeftJoin, On: expr.And(on)}
-	value := expr.Column(lw+n, scalarColumn, cols[n].Type)
+	value := expr.Column(lw+n, correlatedColumn, cols[n].Type)
 	node := Node(join)
 	col := lw + n
 	if strings.EqualFold(call.Name.Value, "count") {
@@ -567,7 +593,7 @@ func (b *Binder) bindCorrelatedScalar(sq *sql.SubqueryExpr, from Node, sc *scope
 			pexprs[i] = expr.Column(i, c.Name, c.Type)
 		}
 		pexprs[len(jcols)] = v
-		pcols := append(append([]Col(nil), jcols...), Col{Name: scalarColumn, Type: v.Type(), Hidden: true})
+		pcols := append(append([]Col(nil), jcols...), Col{Name: correlatedColumn, Type: v.Type(), Hidden: true})
 		pcols[col].Name = "_scalar_count"
 		node = &Project{Input: join, Exprs: pexprs, Cols: pcols}
 		col = len(jcols)
@@ -582,7 +608,8 @@ func (b *Binder) bindCorrelatedScalar(sq *sql.SubqueryExpr, from Node, sc *scope
 // bindSubqueryExpr binds a subquery in an expression: a scalar subquery
 // bindScalarSubqueries joined in, read from its column.
 func (b *Binder) bindSubqueryExpr(ec *exprContext, e *sql.SubqueryExpr) (expr.Expr, error) {
-	if i, ok := b.scalars[e]; ok && ec.agg == nil && i < len(ec.scope.cols) && ec.scope.cols[i].Name == scalarColumn {
+	if i, ok := b.scalars[e]; ok && ec.agg == nil && i < len(ec.scope.cols) &&
+		(ec.scope.cols[i].Name == scalarColumn || ec.scope.cols[i].Name == correlatedColumn) {
 		c := ec.scope.cols[i]
 		return expr.Column(i, c.Name, c.Type), nil
 	}
@@ -591,5 +618,5 @@ func (b *Binder) bindSubqueryExpr(ec *exprContext, e *sql.SubqueryExpr) (expr.Ex
 		what = "EXISTS"
 	}
 	return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, e.Pos, "%s in this position of an expression is not supported", what).
-		WithHint("In a SELECT, a subquery may be a condition of WHERE (EXISTS, IN, NOT IN, ANDed with the others), or a scalar subquery in WHERE or in the select list of a query without aggregates.")
+		WithHint("In a SELECT, a subquery may be a condition of WHERE (EXISTS, IN, NOT IN, ANDed with the others), or a scalar subquery in WHERE or the select list (with aggregates: with GROUP BY, uncorrelated, also in HAVING).")
 }
