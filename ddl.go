@@ -160,7 +160,7 @@ func (s *Session) createView(ctx context.Context, st *sql.CreateView) (*Result, 
 		cols[i] = catalog.Column{Name: c.Name, Type: c.Type, Hidden: c.Hidden}
 	}
 	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.View, Columns: cols, Key: plan.Key, Owner: s.user, Pipeline: s.pipeline, PipelineKeys: s.pipelineKeys,
-		Definition: sql.String(st), Uses: plan.InputNames(), AppendOnly: plan.AppendOnly, Options: opts}
+		Definition: sql.String(st), Uses: append(plan.InputNames(), s.viewsNamed...), AppendOnly: plan.AppendOnly, Options: opts}
 	// Its rows, then what its plan declares.
 	return e.addObject(ctx, o, plan, "CREATE MATERIALIZED VIEW")
 }
@@ -363,6 +363,8 @@ func catalogKind(k sql.ObjectKind) catalog.Kind {
 		return catalog.View
 	case sql.ObjSink:
 		return catalog.Sink
+	case sql.ObjPlainView:
+		return catalog.PlainView
 	}
 	return 0
 }
@@ -375,6 +377,8 @@ func dropNoun(k sql.ObjectKind) string {
 		return "TABLE"
 	case sql.ObjView:
 		return "MATERIALIZED VIEW"
+	case sql.ObjPlainView:
+		return "VIEW"
 	}
 	return "SINK"
 }

@@ -43,7 +43,7 @@ func (e *Engine) checkOwnerReads(o *catalog.Object) error {
 			if !e.roleMaySelect(o.Owner, r) {
 				return permissionDenied(r, -1)
 			}
-			if r.Kind == catalog.View {
+			if r.Kind == catalog.View || r.Kind == catalog.PlainView {
 				if err := check(r); err != nil {
 					return err
 				}

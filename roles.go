@@ -83,7 +83,7 @@ func (s *Session) checkPrivilege(name sql.ObjectName, priv sql.Privilege) error 
 	if !s.owns(o) && !s.e.cat.HasPrivilege(o.Name, s.user, string(priv)) {
 		return permissionDenied(o, name.Position())
 	}
-	if priv == sql.PrivSelect && o.Kind == catalog.View {
+	if priv == sql.PrivSelect && (o.Kind == catalog.View || o.Kind == catalog.PlainView) {
 		return s.e.checkOwnerReads(o)
 	}
 	return nil
@@ -116,6 +116,8 @@ func (s *Session) authorize(st sql.Statement) error {
 	case *sql.Explain:
 		return s.authorize(st.Stmt)
 	case *sql.CreateView:
+		return s.checkReads(st)
+	case *sql.CreatePlainView:
 		return s.checkReads(st)
 	case *sql.CreateSink:
 		if st.Query != nil {

@@ -18,6 +18,9 @@ type Session struct {
 	e        *Engine
 	user     string
 	database string
+	// viewsNamed are the views (CREATE VIEW) the running statement names,
+	// which a materialized view or sink it creates depends on.
+	viewsNamed []string
 	// params are the session's run-time parameters (SET, SHOW).
 	params *session.Params
 	// pipeline, when set, marks the objects the session creates as made
@@ -105,6 +108,11 @@ func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T
 	if err := s.authorize(st); err != nil {
 		return nil, err
 	}
+	undo, err := planner.ExpandPlainViews(s.e.cat, st)
+	if err != nil {
+		return nil, err
+	}
+	defer undo()
 	p := &Prepared{Text: text, Stmt: st, ParamTypes: paramTypes}
 	switch st := st.(type) {
 	case *sql.Select:
@@ -201,6 +209,16 @@ func (s *Session) run(ctx context.Context, st sql.Statement) (*Result, error) {
 	if err := s.authorize(st); err != nil {
 		return nil, err
 	}
+	if _, ok := st.(*sql.CreatePlainView); !ok {
+		// The views (CREATE VIEW) the statement names become their queries.
+		s.viewsNamed = planner.PlainViewsNamed(s.e.cat, st)
+		defer func() { s.viewsNamed = nil }()
+		undo, err := planner.ExpandPlainViews(s.e.cat, st)
+		if err != nil {
+			return nil, err
+		}
+		defer undo()
+	}
 	switch st := st.(type) {
 	case *sql.Select:
 		return s.query(ctx, st)
@@ -210,6 +228,8 @@ func (s *Session) run(ctx context.Context, st sql.Statement) (*Result, error) {
 		return s.durable(ctx)(s.createStream(ctx, st))
 	case *sql.CreateView:
 		return s.durable(ctx)(s.createView(ctx, st))
+	case *sql.CreatePlainView:
+		return s.durable(ctx)(s.createPlainView(ctx, st))
 	case *sql.CreateSink:
 		return s.durable(ctx)(s.createSink(ctx, st))
 	case *sql.Drop:

@@ -96,7 +96,7 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 		}
 	}
 	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Sink, Options: opts, Owner: s.user, Pipeline: s.pipeline, PipelineKeys: s.pipelineKeys,
-		Definition: sql.String(st), Uses: plan.InputNames(), AppendOnly: plan.AppendOnly}
+		Definition: sql.String(st), Uses: append(plan.InputNames(), s.viewsNamed...), AppendOnly: plan.AppendOnly}
 	for _, c := range plan.Cols {
 		o.Columns = append(o.Columns, catalog.Column{Name: c.Name, Type: c.Type, Hidden: c.Hidden})
 	}

@@ -125,6 +125,8 @@ func statementName(st sql.Statement) string {
 		return "CREATE STREAM"
 	case *sql.CreateView:
 		return "CREATE MATERIALIZED VIEW"
+	case *sql.CreatePlainView:
+		return "CREATE VIEW"
 	case *sql.CreateSink:
 		return "CREATE SINK"
 	case *sql.Drop:

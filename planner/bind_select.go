@@ -88,7 +88,6 @@ func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []column
 		if agg, err = b.bindGroupBy(s, sc, items); err != nil {
 			return nil, nil, err
 		}
-		b.groupScalars(s, agg)
 	}
 
 	// The select list, over the FROM scope or over the aggregation's output.
@@ -286,6 +285,14 @@ func (b *Binder) bindTableItem(t sql.TableExpr) (Node, error) {
 		if obj.Kind == catalog.Sink {
 			return nil, sqlstate.ErrorfAt(sqlstate.WrongObjectType, f.Position(), "\"%s\" is a sink, not a relation", name).
 				WithHint("Query what the sink reads from instead.")
+		}
+		if obj.Kind == catalog.PlainView {
+			// A caller that did not expand it (ExpandPlainViews): its query.
+			sub, err := PlainViewQuery(obj, f)
+			if err != nil {
+				return nil, err
+			}
+			return b.bindTableItem(sub)
 		}
 		scan := &Scan{Object: obj}
 		if f.Alias != nil {

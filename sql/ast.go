@@ -164,6 +164,7 @@ const (
 	ObjTable
 	ObjView // MATERIALIZED VIEW
 	ObjSink
+	ObjPlainView // VIEW (ast_view.go)
 )
 
 // Drop is DROP {STREAM|SOURCE|TABLE|MATERIALIZED VIEW|SINK} [IF EXISTS] name [CASCADE].

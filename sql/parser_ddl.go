@@ -20,6 +20,8 @@ func (p *parser) parseCreate() (Statement, error) {
 			return nil, err
 		}
 		return p.parseCreateView(pos)
+	case p.acceptKw("view"):
+		return p.parseCreatePlainView(pos)
 	case p.isRoleKw():
 		return p.parseCreateRole(pos)
 	}
@@ -321,6 +323,8 @@ func (p *parser) parseObjectKind() (ObjectKind, error) {
 		return ObjView, p.expectKw("view")
 	case p.acceptKw("sink"):
 		return ObjSink, nil
+	case p.acceptKw("view"):
+		return ObjPlainView, nil
 	}
 	return 0, p.errUnexpected()
 }

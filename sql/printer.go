@@ -125,6 +125,8 @@ func (pr printer) stmt(s Statement) {
 		}
 		pr.w(")")
 		pr.options(s.Options)
+	case *CreatePlainView:
+		pr.createPlainView(s)
 	case *CreateView:
 		pr.w("CREATE MATERIALIZED VIEW ")
 		if s.IfNotExists {
@@ -776,6 +778,8 @@ func (k ObjectKind) String() string {
 		return "MATERIALIZED VIEW"
 	case ObjSink:
 		return "SINK"
+	case ObjPlainView:
+		return "VIEW"
 	}
 	return "object(" + strconv.Itoa(int(k)) + ")"
 }

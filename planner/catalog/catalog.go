@@ -25,6 +25,9 @@ const (
 	View
 	// Sink delivers a query's changes outside weir; it is not a relation.
 	Sink
+	// PlainView is CREATE VIEW: a named query without dataflow or state,
+	// which queries naming it read as a subquery (Definition holds it).
+	PlainView
 )
 
 func (k Kind) String() string {
@@ -37,6 +40,8 @@ func (k Kind) String() string {
 		return "materialized view"
 	case Sink:
 		return "sink"
+	case PlainView:
+		return "view"
 	}
 	return "object"
 }
