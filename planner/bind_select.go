@@ -88,6 +88,7 @@ func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []column
 		if agg, err = b.bindGroupBy(s, sc, items); err != nil {
 			return nil, nil, err
 		}
+		b.groupScalars(s, agg)
 	}
 
 	// The select list, over the FROM scope or over the aggregation's output.
