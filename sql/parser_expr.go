@@ -226,7 +226,7 @@ func (p *parser) parseLikeLevel(left Expr) (Expr, bool, error) {
 			return nil, false, err
 		}
 		var list []Expr
-		if p.isKw("select") {
+		if p.atSubquery() {
 			q, err := p.parseQuery()
 			if err != nil {
 				return nil, false, err
@@ -324,7 +324,7 @@ func (p *parser) parsePrimary() (Expr, error) {
 			return nil, p.errUnexpected()
 		}
 		p.i++
-		if p.isKw("select") {
+		if p.atSubquery() {
 			q, err := p.parseQuery()
 			if err != nil {
 				return nil, err

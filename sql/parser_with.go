@@ -120,6 +120,13 @@ func (p *parser) expandCTE(def *cteDef, pos Pos, alias *Name) (TableExpr, error)
 	return &Subquery{Pos: pos, Query: q, Alias: alias, Columns: def.cols}, nil
 }
 
+// atSubquery reports whether a query that is not parenthesised starts at
+// the next token, after the "(" of a subquery in an expression: SELECT,
+// WITH, or VALUES (.
+func (p *parser) atSubquery() bool {
+	return p.isKw("select") || p.isKw("with") || p.isKw("values") && p.nextIsOpAt(1, "(")
+}
+
 // parseValues parses `VALUES (e, …), …`, a query of constant rows; the
 // next token is VALUES.
 func (p *parser) parseValues() (*Select, error) {
