@@ -60,6 +60,7 @@ func semiJoinViews(g *oracleGen, a, b, k string) []string {
 		fmt.Sprintf("SELECT x.id, x.%s AS xk FROM %s x WHERE x.%s IN (SELECT y.%s FROM %s y%s)", k, a, k, k, b, own),
 		fmt.Sprintf("SELECT x.id, x.%s AS xc FROM %s x WHERE x.%s NOT IN (SELECT y.%s FROM %s y%s)", c, a, k, k, b, own),
 		fmt.Sprintf("SELECT x.id FROM %s x WHERE EXISTS (SELECT 1 FROM %s y WHERE y.%s = x.%s%s%s)", a, b, k, k, and, residual),
+		fmt.Sprintf("SELECT x.id FROM %s x WHERE x.%s NOT IN (SELECT y.%s FROM %s y WHERE y.%s = x.%s%s)", a, c, c, b, k, k, and),
 		fmt.Sprintf("SELECT x.id, x.%s AS xk FROM %s x WHERE x.id %% 4 <> 1 AND NOT EXISTS (SELECT * FROM %s y WHERE x.%s = y.%s%s%s)", k, a, b, k, k, and, residual),
 		fmt.Sprintf("SELECT x.id FROM %s x WHERE EXISTS (SELECT 1 FROM %s y WHERE y.id %% 5 = 0)", a, b),
 		fmt.Sprintf("SELECT x.id FROM %s x WHERE x.%s IN (SELECT y.%s FROM %s y GROUP BY y.%s HAVING count(*) > 1)", a, k, k, b, k),

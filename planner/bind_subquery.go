@@ -280,48 +280,106 @@ func refersOuter(e expr.Expr, w int) bool {
 // notIn returns from kept where x NOT IN (the values y takes over the rows
 // of right where conds hold), with Postgres' NULL semantics: a row passes
 // when the subquery has no rows, or x is not NULL, the subquery returns no
-// NULL and no value equal to x.
+// NULL and no value equal to x. Conditions relating the outer query to the
+// subquery must be equalities (outer = inner): the subquery's rows for an
+// outer row are then those of its correlation key, and its counts are
+// grouped by that key (a left join: a key without rows counts 0).
 func (b *Binder) notIn(from, right Node, conds []expr.Expr, x, y expr.Expr, w int, s semiConjunct) (Node, error) {
+	refuse := func() error {
+		return sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, s.pos, "NOT IN with a subquery that refers to the outer query other than by equalities is not supported").
+			WithHint("Write NOT EXISTS (SELECT … WHERE … AND x = y), which is what you mean unless NULLs are involved.")
+	}
+	var own []expr.Expr
+	var outerKeys, innerKeys []expr.Expr // over the outer query's columns; over right's
 	for _, c := range conds {
-		if refersOuter(c, w) {
-			return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, s.pos, "NOT IN with a subquery that refers to the outer query is not supported").
-				WithHint("Write NOT EXISTS (SELECT … WHERE … AND x = y), which is what you mean unless NULLs are involved.")
+		if !refersOuter(c, w) {
+			own = append(own, shift(c, -w))
+			continue
+		}
+		l, r, ok := expr.Equality(c)
+		if !ok {
+			return nil, refuse()
+		}
+		lc, rc := expr.Columns(l), expr.Columns(r)
+		switch {
+		case len(lc) > 0 && len(rc) > 0 && lc[len(lc)-1] < w && rc[0] >= w:
+			outerKeys, innerKeys = append(outerKeys, l), append(innerKeys, shift(r, -w))
+		case len(lc) > 0 && len(rc) > 0 && rc[len(rc)-1] < w && lc[0] >= w:
+			outerKeys, innerKeys = append(outerKeys, r), append(innerKeys, shift(l, -w))
+		default:
+			return nil, refuse()
 		}
 	}
 	if refersOuter(y, w) {
-		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, s.pos, "NOT IN with a subquery that refers to the outer query is not supported")
+		return nil, refuse()
 	}
-	if len(conds) > 0 {
-		right = &Filter{Input: right, Pred: shift(expr.And(conds), -w)}
+	if len(own) > 0 {
+		right = &Filter{Input: right, Pred: expr.And(own)}
 	}
+	// values: the correlation key, then y, of the subquery's rows.
+	nk := len(innerKeys)
 	yr := shift(y, -w)
-	values := &Project{Input: right, Exprs: []expr.Expr{yr}, Cols: []Col{{Name: "_not_in", Type: yr.Type(), Hidden: true}}}
+	vexprs := append(append([]expr.Expr(nil), innerKeys...), yr)
+	vcols := make([]Col, nk+1)
+	for i, e := range innerKeys {
+		vcols[i] = Col{Name: fmt.Sprintf("_not_in_key%d", i), Type: e.Type(), Hidden: true}
+	}
+	vcols[nk] = Col{Name: "_not_in", Type: yr.Type(), Hidden: true}
+	values := &Project{Input: right, Exprs: vexprs, Cols: vcols}
 	count, err := expr.ResolveAggregate("count", nil, true, false)
 	if err != nil {
 		return nil, err
 	}
-	yc := expr.Column(0, "_not_in", yr.Type())
+	yc := expr.Column(nk, "_not_in", yr.Type())
 	countY, err := expr.ResolveAggregate("count", []expr.Expr{yc}, false, false)
 	if err != nil {
 		return nil, err
 	}
 	countY.Arg = yc
-	counts := &Aggregate{Input: values, Aggs: []expr.Aggregate{count, countY},
-		Cols: []Col{{Name: "_not_in_count", Type: count.Type, Hidden: true}, {Name: "_not_in_count_values", Type: countY.Type, Hidden: true}}}
+	ccols := append(append([]Col(nil), vcols[:nk]...),
+		Col{Name: "_not_in_count", Type: count.Type, Hidden: true}, Col{Name: "_not_in_count_values", Type: countY.Type, Hidden: true})
+	counts := &Aggregate{Input: values, NumGroup: nk, Aggs: []expr.Aggregate{count, countY}, Cols: ccols}
 	lw := len(from.Columns())
+	keyEq := func(base int) ([]expr.Expr, error) {
+		var out []expr.Expr
+		for i, k := range outerKeys {
+			eq, err := expr.Binary(sql.OpEq, k, expr.Column(base+i, vcols[i].Name, vcols[i].Type))
+			if err != nil {
+				return nil, at(err, s.pos)
+			}
+			out = append(out, eq)
+		}
+		return out, nil
+	}
 	withCounts := &Join{Left: from, Right: counts, Kind: InnerJoin, SingleRow: true}
-	anti := &Join{Left: withCounts, Right: values, Kind: AntiJoin}
-	eq, err := expr.Binary(sql.OpEq, x, expr.Column(lw+2, "_not_in", yr.Type()))
+	if nk > 0 {
+		on, err := keyEq(lw)
+		if err != nil {
+			return nil, err
+		}
+		withCounts = &Join{Left: from, Right: counts, Kind: LeftJoin, On: expr.And(on)}
+	}
+	cw := lw + nk + 2 // withCounts' columns
+	on, err := keyEq(cw)
+	if err != nil {
+		return nil, err
+	}
+	eq, err := expr.Binary(sql.OpEq, x, expr.Column(cw+nk, "_not_in", yr.Type()))
 	if err != nil {
 		return nil, at(err, s.pos)
 	}
-	anti.On = eq
-	n := expr.Column(lw, "_not_in_count", count.Type)
-	nv := expr.Column(lw+1, "_not_in_count_values", countY.Type)
+	anti := &Join{Left: withCounts, Right: values, Kind: AntiJoin, On: expr.And(append(on, eq))}
 	zero, err := expr.Constant(int64(0), count.Type)
 	if err != nil {
 		return nil, err
 	}
+	n := expr.Column(lw+nk, "_not_in_count", count.Type)
+	if nk > 0 { // a key without rows is padded: it counts 0
+		if n, err = expr.Func("coalesce", []expr.Expr{n, zero}); err != nil {
+			return nil, err
+		}
+	}
+	nv := expr.Column(lw+nk+1, "_not_in_count_values", countY.Type)
 	empty, err := expr.Binary(sql.OpEq, n, zero)
 	if err != nil {
 		return nil, err
