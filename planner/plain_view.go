@@ -1,13 +1,20 @@
 package planner
 
 import (
+	"strconv"
+
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
 )
 
-// maxViewNesting bounds how deep views over views expand.
-const maxViewNesting = 64
+// maxViewNesting bounds how deep views over views expand, and
+// maxViewExpansions how many references to views one statement expands to
+// (a view naming another twice doubles it).
+const (
+	maxViewNesting    = 64
+	maxViewExpansions = 10000
+)
 
 // ExpandPlainViews replaces each table name in n that names a plain view
 // (CREATE VIEW) by the view's query as a subquery, parsed again from its
@@ -22,6 +29,7 @@ func ExpandPlainViews(cat *catalog.Catalog, n sql.Node) (func(), error) {
 		}
 	}
 	var err error
+	count := 0
 	expand := func(te sql.TableExpr) *sql.Subquery {
 		t, ok := te.(*sql.TableName)
 		if !ok || err != nil {
@@ -29,6 +37,11 @@ func ExpandPlainViews(cat *catalog.Catalog, n sql.Node) (func(), error) {
 		}
 		o, ok := cat.Get(t.Name.Last().Value)
 		if !ok || o.Kind != catalog.PlainView {
+			return nil
+		}
+		if count++; count > maxViewExpansions {
+			err = sqlstate.ErrorfAt(sqlstate.StatementTooComplex, t.Position(), "views expand to too large a statement").
+				WithHint("Each reference to a view is a copy of its query; weir accepts at most " + strconv.Itoa(maxViewExpansions) + " in one statement.")
 			return nil
 		}
 		sub, perr := PlainViewQuery(o, t)

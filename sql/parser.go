@@ -23,6 +23,9 @@ type parser struct {
 	depth int
 	// ctes are the WITH queries in scope, innermost last (parser_with.go).
 	ctes []cteDef
+	// expanded counts the tokens parsed again for references to WITH
+	// queries, shared by the parsers of one text (maxExpandedTokens).
+	expanded *int
 }
 
 // Parse parses a ';'-separated script into statements; empty statements are

@@ -1,5 +1,7 @@
 package sql
 
+import "strconv"
+
 // cteDef is a WITH query in scope. Each reference to it is parsed again
 // from its tokens (expandCTE), so that every reference is a subquery of its
 // own, as the binder and DuckDB need, with the positions of the text.
@@ -9,6 +11,12 @@ type cteDef struct {
 	start, end int      // the tokens of its query, inside the parentheses
 	scope      []cteDef // the WITH queries its query sees: those before it
 }
+
+// maxExpandedTokens bounds the tokens parsed again for the references to
+// WITH queries in one statement: a WITH query that references an earlier
+// one twice doubles it, so a few lines could otherwise expand to more than
+// memory holds.
+const maxExpandedTokens = 1 << 20
 
 // Codes of the parser's errors that are not syntax errors (sql cannot
 // import sqlstate, which imports it).
@@ -104,7 +112,15 @@ func (p *parser) cteNamed(name ObjectName) *cteDef {
 // expandCTE returns a reference at pos to def, with the alias written
 // after it (else the WITH query's name): a new copy of def's query.
 func (p *parser) expandCTE(def *cteDef, pos Pos, alias *Name) (TableExpr, error) {
-	sub := &parser{text: p.text, toks: p.toks, i: def.start, depth: p.depth, ctes: def.scope}
+	if p.expanded == nil {
+		p.expanded = new(int)
+	}
+	if *p.expanded += def.end - def.start; *p.expanded > maxExpandedTokens {
+		return nil, &Error{Pos: pos, Code: tooComplex, Msg: "WITH queries expand to too large a statement",
+			Hint: "Each reference to a WITH query is a copy of it; weir accepts at most " + strconv.Itoa(maxExpandedTokens) +
+				" tokens of copies in one statement."}
+	}
+	sub := &parser{text: p.text, toks: p.toks, i: def.start, depth: p.depth, ctes: def.scope, expanded: p.expanded}
 	q, err := sub.parseQuery()
 	if err != nil {
 		return nil, err
