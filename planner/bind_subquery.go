@@ -154,7 +154,7 @@ func (b *Binder) bindWhere(from Node, sc *scope, where sql.Expr) (Node, *scope, 
 // semi join can take apart: no aggregation, DISTINCT, LIMIT or set
 // operation.
 func simpleSubquery(q *sql.Select) bool {
-	return q.Set == nil && len(q.GroupBy) == 0 && q.Having == nil && !q.Distinct && !hasAggregate(q) &&
+	return q.Set == nil && q.Values == nil && len(q.GroupBy) == 0 && q.Having == nil && !q.Distinct && !hasAggregate(q) &&
 		q.Limit == nil && q.Offset == nil
 }
 
@@ -498,7 +498,7 @@ func (b *Binder) bindScalarSubqueries(s *sql.Select, from Node, sc *scope) (Node
 		if len(visible) != 1 {
 			return nil, nil, sqlstate.ErrorfAt(sqlstate.SyntaxError, sq.Pos, "subquery must return only one column")
 		}
-		if q.Set != nil || len(q.GroupBy) > 0 || q.Having != nil || !hasAggregate(q) || q.Limit != nil || q.Offset != nil {
+		if q.Set != nil || q.Values != nil || len(q.GroupBy) > 0 || q.Having != nil || !hasAggregate(q) || q.Limit != nil || q.Offset != nil {
 			return nil, nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, sq.Pos, "only a scalar subquery that is an aggregate without GROUP BY or HAVING is supported").
 				WithHint("A subquery such as (SELECT max(x) FROM t) has exactly one row.")
 		}
@@ -527,7 +527,7 @@ func (b *Binder) bindCorrelatedScalar(sq *sql.SubqueryExpr, from Node, sc *scope
 		return sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, sq.Pos, "a scalar subquery that refers to the outer query is supported only as one aggregate call whose WHERE relates the two by equalities").
 			WithHint("Write it as (SELECT sum(y) FROM u WHERE u.g = t.g AND …), or join the aggregate.")
 	}
-	if q.Set != nil || len(q.GroupBy) > 0 || q.Having != nil || q.Distinct || q.Limit != nil || q.Offset != nil ||
+	if q.Set != nil || q.Values != nil || len(q.GroupBy) > 0 || q.Having != nil || q.Distinct || q.Limit != nil || q.Offset != nil ||
 		len(q.Items) != 1 || q.Items[0].Star {
 		return nil, nil, unsupported()
 	}
