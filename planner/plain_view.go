@@ -109,16 +109,20 @@ func PlainViewQuery(o *catalog.Object, t *sql.TableName) (*sql.Subquery, error) 
 	return sub, nil
 }
 
-// PlainViewsNamed returns the views (CREATE VIEW) n names itself, each once.
+// PlainViewsNamed returns the views (CREATE VIEW) n names itself, each once
+// (also CREATE SINK … FROM view's).
 func PlainViewsNamed(cat *catalog.Catalog, n sql.Node) []string {
 	var out []string
 	seen := map[string]bool{}
-	sql.WalkTableNames(n, func(t *sql.TableName) {
-		name := t.Name.Last().Value
+	add := func(name string) {
 		if o, ok := cat.Get(name); ok && o.Kind == catalog.PlainView && !seen[name] {
 			seen[name] = true
 			out = append(out, name)
 		}
-	})
+	}
+	if cs, ok := n.(*sql.CreateSink); ok && cs.Query == nil {
+		add(cs.From.Last().Value)
+	}
+	sql.WalkTableNames(n, func(t *sql.TableName) { add(t.Name.Last().Value) })
 	return out
 }
