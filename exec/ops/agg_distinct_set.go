@@ -32,11 +32,20 @@ type aggDistinctSets struct {
 	key   []byte
 }
 
-// distinctSet is the part of one group's multiset in memory: the counts
-// known (0: known absent) and the values changed since the last flush.
+// distinctSet is the part of one group's multiset in memory: the values
+// whose count is known (0: known absent), each an entry found through pos,
+// and the entries changed since the last flush. A row of a known value
+// allocates nothing.
 type distinctSet struct {
-	counts map[string]int64
-	dirty  map[string]struct{}
+	pos     map[string]int32
+	entries []distinctEntry
+	dirty   []int32
+}
+
+type distinctEntry struct {
+	val   string
+	count int64
+	dirty bool
 }
 
 func (a *aggDistinctSets) grow(n int) {
@@ -58,11 +67,14 @@ func (a *aggDistinctSets) unload(g int32) { a.sets[g], a.fresh[g] = nil, false }
 func (a *aggDistinctSets) add(g int32, v []byte, sign int64) (before, after int64, err error) {
 	s := a.sets[g]
 	if s == nil {
-		s = &distinctSet{counts: make(map[string]int64), dirty: make(map[string]struct{})}
+		s = &distinctSet{pos: make(map[string]int32)}
 		a.sets[g] = s
 	}
-	c, known := s.counts[string(v)]
-	if !known && !a.fresh[g] && a.h.state != nil {
+	i, known := s.pos[string(v)]
+	var c int64
+	if known {
+		c = s.entries[i].count
+	} else if !a.fresh[g] && a.h.state != nil {
 		a.key = append(a.keyPrefix(a.key[:0], g), v...)
 		val, ok, err := a.h.state.Get(a.key)
 		if err != nil {
@@ -82,9 +94,18 @@ func (a *aggDistinctSets) add(g int32, v []byte, sign int64) (before, after int6
 		}
 		return 0, 0, sqlstate.Errorf(sqlstate.Internal, "hash aggregate: DISTINCT retracted a value more often than it was added")
 	}
-	str := string(v)
-	s.counts[str] = after
-	s.dirty[str] = struct{}{}
+	if !known {
+		i = int32(len(s.entries))
+		str := string(v)
+		s.pos[str] = i
+		s.entries = append(s.entries, distinctEntry{val: str})
+	}
+	e := &s.entries[i]
+	e.count = after
+	if !e.dirty {
+		e.dirty = true
+		s.dirty = append(s.dirty, i)
+	}
 	return c, after, nil
 }
 
@@ -103,13 +124,19 @@ func (a *aggDistinctSets) flush(w exec.StateWriter, g int32) error {
 	if s == nil {
 		return nil
 	}
+	if len(s.dirty) == 0 {
+		return nil
+	}
 	prefix := a.keyPrefix(nil, g)
 	key := prefix
 	var val []byte
-	for v := range s.dirty {
-		key = append(key[:len(prefix)], v...)
-		if c := s.counts[v]; c > 0 {
-			val = binary.AppendVarint(val[:0], c)
+	gone := false
+	for _, i := range s.dirty {
+		e := &s.entries[i]
+		e.dirty = false
+		key = append(key[:len(prefix)], e.val...)
+		if e.count > 0 {
+			val = binary.AppendVarint(val[:0], e.count)
 			if err := w.Set(key, val); err != nil {
 				return err
 			}
@@ -117,12 +144,26 @@ func (a *aggDistinctSets) flush(w exec.StateWriter, g int32) error {
 			if err := w.Delete(key); err != nil {
 				return err
 			}
-			delete(s.counts, v)
+			gone = true
 		}
 	}
-	clear(s.dirty)
-	if len(s.counts) > distinctCacheValues {
+	s.dirty = s.dirty[:0]
+	if len(s.entries) > distinctCacheValues {
 		a.sets[g], a.fresh[g] = nil, false
+		return nil
+	}
+	if gone {
+		// Forget the values whose count reached 0 (absent from state now).
+		kept := s.entries[:0]
+		clear(s.pos)
+		for _, e := range s.entries {
+			if e.count > 0 {
+				s.pos[e.val] = int32(len(kept))
+				kept = append(kept, e)
+			}
+		}
+		clear(s.entries[len(kept):])
+		s.entries = kept
 	}
 	return nil
 }

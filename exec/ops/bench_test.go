@@ -50,7 +50,17 @@ func BenchmarkHashAgg1MKeys(b *testing.B) { benchHashAgg(b, 1_000_000, "bigint")
 // (the generic memcomparable key path).
 func BenchmarkHashAgg1KTextKeys(b *testing.B) { benchHashAgg(b, 1_000, "text") }
 
+// BenchmarkHashAggDistinct1KKeys is SELECT k, count(*), count(DISTINCT v)
+// FROM t GROUP BY k over the same rows (1 K keys, v in [0, 1000)).
+func BenchmarkHashAggDistinct1KKeys(b *testing.B) {
+	benchHashAggOf(b, 1_000, "bigint", "count(*), count(distinct v)")
+}
+
 func benchHashAgg(b *testing.B, keys int, keyType string) {
+	benchHashAggOf(b, keys, keyType, "count(*), sum(v)")
+}
+
+func benchHashAggOf(b *testing.B, keys int, keyType, aggs string) {
 	ctx := context.Background()
 	mem := memory.NewGoAllocator()
 	input, err := exectest.ParseSchema("k " + keyType + " not null, v bigint not null")
@@ -59,7 +69,7 @@ func benchHashAgg(b *testing.B, keys int, keyType string) {
 	}
 	spec, err := hashAggSpec(ops.HashAggSpec{
 		ResultTable: statestore.FirstUserTable, MinMaxTable: statestore.FirstUserTable + 1, AppendOnly: true,
-	}, input, "k", "count(*), sum(v)")
+	}, input, "k", aggs)
 	if err != nil {
 		b.Fatal(err)
 	}
