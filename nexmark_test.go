@@ -32,9 +32,6 @@ func TestNexmarkAggregationsMatchDuckDB(t *testing.T) {
 		"everything":  `SELECT count(*) AS n, count(DISTINCT auction) AS auctions FROM bid`,
 	}
 	for name, q := range queries {
-		if name == "everything" {
-			continue // DISTINCT aggregates are not maintained in views; DuckDB only
-		}
 		mustExec(t, conn, "CREATE MATERIALIZED VIEW "+name+" AS "+q)
 	}
 
@@ -125,12 +122,9 @@ func TestNexmarkAggregationsMatchDuckDB(t *testing.T) {
 		t.Fatalf("DuckDB read %v from the export, want 18400 bids", got)
 	}
 	for name, q := range queries {
-		if name == "everything" {
-			continue
-		}
 		want := duckRows(q + " ORDER BY 1")
 		got := queryText(t, conn, "SELECT * FROM "+name+" ORDER BY 1")
-		if len(want) < 2 {
+		if len(want) < 2 && name != "everything" {
 			t.Errorf("%s: DuckDB found %d rows; the test needs more", name, len(want))
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
