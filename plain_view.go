@@ -19,8 +19,15 @@ func (s *Session) createPlainView(_ context.Context, st *sql.CreatePlainView) (*
 	e := s.e
 	e.ddl.Lock()
 	defer e.ddl.Unlock()
-	if res, err := s.checkNewName(st.Name, false, "CREATE VIEW"); res != nil || err != nil {
-		return res, err
+	old, exists := e.cat.Get(st.Name.Last().Value)
+	if exists && !st.OrReplace {
+		return nil, sqlstate.ErrorfAt(sqlstate.DuplicateTable, st.Name.Position(), "relation \"%s\" already exists", old.Name)
+	}
+	if exists && old.Kind != catalog.PlainView {
+		return nil, sqlstate.ErrorfAt(sqlstate.WrongObjectType, st.Name.Position(), "\"%s\" is not a view", old.Name)
+	}
+	if exists && !s.owns(old) {
+		return nil, mustBeOwner(old, st.Name.Position())
 	}
 	def := sql.String(st)
 	var uses []string
@@ -61,8 +68,58 @@ func (s *Session) createPlainView(_ context.Context, st *sql.CreatePlainView) (*
 		}
 	}
 	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.PlainView, Columns: cols, Definition: def, Uses: uses, Owner: s.user}
+	if exists {
+		if err := replaceableBy(old, cols, st.Name.Position()); err != nil {
+			return nil, err
+		}
+		if reads(e.cat, uses, old.Name) {
+			return nil, sqlstate.ErrorfAt(sqlstate.InvalidObjectDefinition, st.Name.Position(), "infinite recursion detected in rules for relation \"%s\"", old.Name)
+		}
+		o.Owner = old.Owner
+	}
 	if err := e.writeNow(func(w exec.StateWriter) error { return e.cat.Add(w, o) }); err != nil {
 		return nil, err
 	}
 	return &Result{Tag: "CREATE VIEW"}, nil
+}
+
+// replaceableBy returns the error CREATE OR REPLACE VIEW gives when view old
+// cannot take columns cols, as Postgres: the old columns must stay, with
+// their names and types, in their places; new ones may follow.
+func replaceableBy(old *catalog.Object, cols []catalog.Column, pos sql.Pos) error {
+	if len(cols) < len(old.Columns) {
+		return sqlstate.ErrorfAt(sqlstate.InvalidTableDefinition, pos, "cannot drop columns from view")
+	}
+	for i, c := range old.Columns {
+		if cols[i].Name != c.Name {
+			return sqlstate.ErrorfAt(sqlstate.InvalidTableDefinition, pos, "cannot change name of view column \"%s\" to \"%s\"", c.Name, cols[i].Name).
+				WithHint("Use ALTER VIEW ... RENAME COLUMN ... to change name of view column instead.")
+		}
+		if cols[i].Type != c.Type {
+			return sqlstate.ErrorfAt(sqlstate.InvalidTableDefinition, pos, "cannot change data type of view column \"%s\" from %s to %s", c.Name, c.Type, cols[i].Type)
+		}
+	}
+	return nil
+}
+
+// reads reports whether the relations uses, or those they read in turn,
+// include name.
+func reads(cat *catalog.Catalog, uses []string, name string) bool {
+	seen := map[string]bool{}
+	queue := append([]string(nil), uses...)
+	for len(queue) > 0 {
+		u := queue[0]
+		queue = queue[1:]
+		if u == name {
+			return true
+		}
+		if seen[u] {
+			continue
+		}
+		seen[u] = true
+		if o, ok := cat.Get(u); ok {
+			queue = append(queue, o.Uses...)
+		}
+	}
+	return false
 }

@@ -1,20 +1,22 @@
 package sql
 
-// CreatePlainView is CREATE VIEW name [(cols)] AS query: a named query
-// without state, which every query naming it reads as a subquery.
+// CreatePlainView is CREATE [OR REPLACE] VIEW name [(cols)] AS query: a
+// named query without state, which every query naming it reads as a
+// subquery.
 type CreatePlainView struct {
-	Pos     Pos
-	Name    ObjectName
-	Columns []Name
-	Query   *Select
+	Pos       Pos
+	OrReplace bool
+	Name      ObjectName
+	Columns   []Name
+	Query     *Select
 }
 
 func (s *CreatePlainView) Position() Pos { return s.Pos }
 func (*CreatePlainView) statementNode()  {}
 
 // parseCreatePlainView parses the rest of CREATE VIEW after VIEW.
-func (p *parser) parseCreatePlainView(pos Pos) (Statement, error) {
-	s := &CreatePlainView{Pos: pos}
+func (p *parser) parseCreatePlainView(pos Pos, orReplace bool) (Statement, error) {
+	s := &CreatePlainView{Pos: pos, OrReplace: orReplace}
 	var err error
 	if p.isKw("if") {
 		return nil, p.errUnexpected()
@@ -41,7 +43,11 @@ func (p *parser) parseCreatePlainView(pos Pos) (Statement, error) {
 
 // createPlainView prints s.
 func (pr printer) createPlainView(s *CreatePlainView) {
-	pr.w("CREATE VIEW " + objectName(s.Name))
+	pr.w("CREATE ")
+	if s.OrReplace {
+		pr.w("OR REPLACE ")
+	}
+	pr.w("VIEW " + objectName(s.Name))
 	if len(s.Columns) > 0 {
 		pr.w(" (")
 		pr.names(s.Columns)

@@ -21,7 +21,10 @@ func (p *parser) parseCreate() (Statement, error) {
 		}
 		return p.parseCreateView(pos)
 	case p.acceptKw("view"):
-		return p.parseCreatePlainView(pos)
+		return p.parseCreatePlainView(pos, false)
+	case p.isKw("or") && isKwTok(p.peekAt(1), "replace") && isKwTok(p.peekAt(2), "view"):
+		p.i += 3
+		return p.parseCreatePlainView(pos, true)
 	case p.isRoleKw():
 		return p.parseCreateRole(pos)
 	}

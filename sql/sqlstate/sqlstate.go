@@ -28,6 +28,8 @@ const (
 	InvalidParameterValue        = "22023"
 	CharacterNotInRepertoire     = "22021"
 	InvalidColumnReference       = "42P10"
+	InvalidTableDefinition       = "42P16"
+	InvalidObjectDefinition      = "42P17"
 	InvalidRowCountInLimit       = "2201W"
 	InvalidRowCountInOffset      = "2201X"
 	InvalidTextRepresentation    = "22P02"
