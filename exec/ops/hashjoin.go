@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -146,8 +148,10 @@ func (h *HashJoin) matches(s *joinSide, jk []byte) ([]joinMatch, error) {
 			out = append(out, m)
 		}
 	}
-	for k, e := range dirty {
-		if e.row != nil {
+	// The epoch's rows in key order, as the committed ones: a change's
+	// pairs come out in the same order every run.
+	for _, k := range slices.Sorted(maps.Keys(dirty)) {
+		if e := dirty[k]; e.row != nil {
 			out = append(out, joinMatch{key: k, row: e.row, degree: e.degree})
 		}
 	}
