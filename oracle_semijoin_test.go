@@ -18,11 +18,11 @@ import (
 // NOT IN, EXISTS and NOT EXISTS over the second, correlated on a column
 // with few distinct values (NULLs included) or not, with conditions on the
 // subquery's own rows and residual conditions between the two, an IN over
-// an aggregating subquery, scalar subqueries in WHERE and the select list
-// (correlated by equalities too, count over no rows being 0) and in the
-// select list and HAVING of a GROUP BY, and an aggregate over an anti join
-// at parallelism 1 to 4, so rows of the second table arriving and leaving
-// bring rows of the first in and out.
+// an aggregating subquery, EXISTS in the select list and under OR, scalar
+// subqueries in WHERE and the select list (correlated by equalities too,
+// count over no rows being 0) and in the select list and HAVING of a GROUP
+// BY, and an aggregate over an anti join at parallelism 1 to 4, so rows of
+// the second table arriving and leaving bring rows of the first in and out.
 func TestOracleSemiJoin(t *testing.T) {
 	seed := *oracleSeed
 	switch {
@@ -60,6 +60,7 @@ func semiJoinViews(g *oracleGen, a, b, k string) []string {
 		fmt.Sprintf("SELECT x.id, x.%s AS xk FROM %s x WHERE x.%s IN (SELECT y.%s FROM %s y%s)", k, a, k, k, b, own),
 		fmt.Sprintf("SELECT x.id, x.%s AS xc FROM %s x WHERE x.%s NOT IN (SELECT y.%s FROM %s y%s)", c, a, k, k, b, own),
 		fmt.Sprintf("SELECT x.id FROM %s x WHERE EXISTS (SELECT 1 FROM %s y WHERE y.%s = x.%s%s%s)", a, b, k, k, and, residual),
+		fmt.Sprintf("SELECT x.id, EXISTS (SELECT 1 FROM %s y WHERE y.%s = x.%s%s) AS e FROM %s x WHERE x.id %% 3 = 0 OR NOT EXISTS (SELECT 1 FROM %s y WHERE y.id %% 5 = 1)", b, k, k, and, a, b),
 		fmt.Sprintf("SELECT x.id FROM %s x WHERE x.%s NOT IN (SELECT y.%s FROM %s y WHERE y.%s = x.%s%s)", a, c, c, b, k, k, and),
 		fmt.Sprintf("SELECT x.id, x.%s AS xk FROM %s x WHERE x.id %% 4 <> 1 AND NOT EXISTS (SELECT * FROM %s y WHERE x.%s = y.%s%s%s)", k, a, b, k, k, and, residual),
 		fmt.Sprintf("SELECT x.id FROM %s x WHERE EXISTS (SELECT 1 FROM %s y WHERE y.id %% 5 = 0)", a, b),

@@ -428,6 +428,11 @@ func (b *Binder) correlatedError(err error, q *sql.Select, sc *scope) error {
 func scalarSubqueries(s *sql.Select) []*sql.SubqueryExpr {
 	var out []*sql.SubqueryExpr
 	skip := map[*sql.SubqueryExpr]bool{}
+	for _, c := range andTerms(s.Where) {
+		if sc, ok := asSemiConjunct(c); ok && s.Where != nil {
+			skip[sc.sub] = true // a semi or anti join
+		}
+	}
 	visit := func(e sql.Expr) {
 		switch e := e.(type) {
 		case *sql.InExpr:
@@ -437,7 +442,7 @@ func scalarSubqueries(s *sql.Select) []*sql.SubqueryExpr {
 				}
 			}
 		case *sql.SubqueryExpr:
-			if !e.Exists && !skip[e] {
+			if !skip[e] {
 				out = append(out, e)
 			}
 		}
@@ -462,7 +467,7 @@ func (b *Binder) groupScalars(s *sql.Select, a *aggregation) {
 	}
 	for _, sq := range scalarSubqueries(s) {
 		i, ok := b.scalars[sq]
-		if !ok || i >= len(a.input.cols) || a.input.cols[i].Name != scalarColumn {
+		if !ok || sq.Exists || i >= len(a.input.cols) || a.input.cols[i].Name != scalarColumn {
 			continue
 		}
 		c := a.input.cols[i]
@@ -476,7 +481,12 @@ func (b *Binder) groupScalars(s *sql.Select, a *aggregation) {
 // scalar subquery of s, recording where its value is, and returns the
 // join and its scope.
 func (b *Binder) bindScalarSubqueries(s *sql.Select, from Node, sc *scope) (Node, *scope, error) {
-	for _, sq := range scalarSubqueries(s) {
+	for _, orig := range scalarSubqueries(s) {
+		sq := orig
+		if orig.Exists {
+			// EXISTS (q) in an expression is (SELECT count(*) …) > 0.
+			sq = existsCount(orig)
+		}
 		q := sq.Query
 		right, err := b.BindSelect(q)
 		if err != nil {
@@ -485,6 +495,7 @@ func (b *Binder) bindScalarSubqueries(s *sql.Select, from Node, sc *scope) (Node
 				if from, sc, err = b.bindCorrelatedScalar(sq, from, sc); err != nil {
 					return nil, nil, err
 				}
+				b.scalars[orig] = b.scalars[sq]
 				continue
 			}
 			return nil, nil, err
@@ -509,6 +520,7 @@ func (b *Binder) bindScalarSubqueries(s *sql.Select, from Node, sc *scope) (Node
 			b.scalars = map[*sql.SubqueryExpr]int{}
 		}
 		b.scalars[sq] = len(sc.cols)
+		b.scalars[orig] = len(sc.cols)
 		from = &Join{Left: from, Right: right, Kind: InnerJoin, SingleRow: true}
 		sc = &scope{cols: from.Columns(), renamed: sc.renamed}
 	}
@@ -663,13 +675,35 @@ func (b *Binder) bindCorrelatedScalar(sq *sql.SubqueryExpr, from Node, sc *scope
 	return node, &scope{cols: node.Columns(), renamed: sc.renamed}, nil
 }
 
+// existsCount returns (SELECT count(*) FROM … WHERE …) for EXISTS (q): q's
+// FROM and WHERE when it is a simple SELECT, else q as a whole.
+func existsCount(e *sql.SubqueryExpr) *sql.SubqueryExpr {
+	q := e.Query
+	count := sql.SelectItem{Expr: &sql.FuncCall{Pos: e.Pos, Name: sql.Name{Pos: e.Pos, Value: "count"}, Star: true}}
+	out := &sql.Select{Pos: q.Pos, Items: []sql.SelectItem{count}}
+	if simpleSubquery(q) && len(q.From) > 0 {
+		out.From, out.Where = q.From, q.Where
+	} else {
+		out.From = []sql.TableExpr{&sql.Subquery{Pos: q.Pos, Query: q, Alias: &sql.Name{Value: "_exists"}}}
+	}
+	return &sql.SubqueryExpr{Pos: e.Pos, Query: out}
+}
+
 // bindSubqueryExpr binds a subquery in an expression: a scalar subquery
 // bindScalarSubqueries joined in, read from its column.
 func (b *Binder) bindSubqueryExpr(ec *exprContext, e *sql.SubqueryExpr) (expr.Expr, error) {
 	if i, ok := b.scalars[e]; ok && ec.agg == nil && i < len(ec.scope.cols) &&
 		(ec.scope.cols[i].Name == scalarColumn || ec.scope.cols[i].Name == correlatedColumn) {
 		c := ec.scope.cols[i]
-		return expr.Column(i, c.Name, c.Type), nil
+		v := expr.Column(i, c.Name, c.Type)
+		if !e.Exists {
+			return v, nil
+		}
+		zero, err := expr.Constant(int64(0), c.Type)
+		if err != nil {
+			return nil, err
+		}
+		return expr.Binary(sql.OpGt, v, zero)
 	}
 	what := "a subquery"
 	if e.Exists {
