@@ -108,3 +108,23 @@ func checkStreamAggs(aggs []expr.Aggregate) error {
 	}
 	return nil
 }
+
+// sharedDistinctArg returns, for a DISTINCT call whose argument an earlier
+// DISTINCT call of the aggregation projects already (the same expression,
+// not volatile), that projected column: the hash aggregate then keeps one
+// value multiset for both (FILTERs may differ). Otherwise it records the
+// call's argument as projected at column next and returns nil.
+func sharedDistinctArg(seen map[string]expr.Expr, c aggCall, next int) expr.Expr {
+	if !c.agg.Distinct || c.arg == nil || expr.IsVolatile(c.arg) {
+		return nil
+	}
+	enc, err := expr.Marshal(c.arg)
+	if err != nil {
+		return nil
+	}
+	if col, ok := seen[string(enc)]; ok {
+		return col
+	}
+	seen[string(enc)] = expr.Column(next, c.arg.String(), c.arg.Type())
+	return nil
+}

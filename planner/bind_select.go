@@ -453,9 +453,12 @@ func (a *aggregation) plan(input Node) Node {
 	exprs := append([]expr.Expr(nil), a.groupExpr...)
 	cols := append([]Col(nil), a.groupCols...)
 	aggs := make([]expr.Aggregate, len(a.calls))
+	distinctArgs := map[string]expr.Expr{}
 	for j, c := range a.calls {
 		agg := c.agg
-		if c.arg != nil {
+		if col := sharedDistinctArg(distinctArgs, c, len(exprs)); col != nil {
+			agg.Arg = col
+		} else if c.arg != nil {
 			name := c.arg.String()
 			agg.Arg = expr.Column(len(exprs), name, c.arg.Type())
 			exprs = append(exprs, c.arg)

@@ -4,7 +4,8 @@ import "github.com/weir-stream/weir/sql"
 
 // renameEvery writes every(x), which DuckDB lacks, as its synonym
 // bool_and(x), and names a select item made of it alone "every", as
-// Postgres does; and string_agg(x, sep) as string_agg(x, coalesce(sep, '')),
+// Postgres does; and string_agg(x, sep) as string_agg(x, coalesce(sep, E)),
+// E the empty string literal,
 // since Postgres joins with nothing where DuckDB returns NULL for a NULL
 // delimiter. undo gets what puts the call back.
 func renameEvery(st *sql.Select, undo *[]func()) {

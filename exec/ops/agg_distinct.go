@@ -5,6 +5,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/sql/types"
 	"github.com/weir-stream/weir/statestore"
@@ -18,9 +19,10 @@ import (
 // The ResultTable holds the inner accumulator's state; the multiset is in
 // the MinMaxTable. Owned by its HashAgg.
 type aggDistinct struct {
-	sets  aggDistinctSets
-	inner aggAccumulator
-	t     types.T
+	sets   *aggDistinctSets // shared by the DISTINCT aggregates over one column
+	member int              // this aggregate's counts in sets
+	inner  aggAccumulator
+	t      types.T
 
 	buf   []byte
 	vals  []string // the values crossing 0 in one update, encoded
@@ -29,7 +31,7 @@ type aggDistinct struct {
 }
 
 func newAggDistinct(h *HashAgg, idx int, t types.T, inner aggAccumulator) *aggDistinct {
-	return &aggDistinct{sets: aggDistinctSets{h: h, idx: idx}, inner: inner, t: t}
+	return &aggDistinct{sets: &aggDistinctSets{h: h, idx: idx, members: 1}, inner: inner, t: t}
 }
 
 func (a *aggDistinct) grow(n int) {
@@ -58,7 +60,7 @@ func (a *aggDistinct) update(arr arrow.Array, slots []int32, signs []int64) erro
 			sign = signs[i]
 		}
 		a.buf = enc(a.buf[:0], i)
-		before, after, err := a.sets.add(g, a.buf, sign)
+		before, after, err := a.sets.add(g, a.member, a.buf, sign)
 		if err != nil {
 			return err
 		}
@@ -107,3 +109,27 @@ func (a *aggDistinct) loadState(src []byte, g int32) ([]byte, error) {
 func (a *aggDistinct) keyPrefix(dst []byte, g int32) []byte { return a.sets.keyPrefix(dst, g) }
 
 func (a *aggDistinct) flush(w exec.StateWriter, g int32) error { return a.sets.flush(w, g) }
+
+// shareDistinct makes acc, when it is a DISTINCT aggregate over the same
+// argument column as an earlier one (the planner projects such an argument
+// once), a member of that one's multiset, and reports whether it did: acc
+// then has no side table of its own to flush.
+func (h *HashAgg) shareDistinct(leaders map[int]*aggDistinct, acc aggAccumulator, a expr.Aggregate) bool {
+	d, ok := acc.(*aggDistinct)
+	if !ok {
+		return false
+	}
+	col, ok := a.Arg.(*expr.ColumnRef)
+	if !ok {
+		return false
+	}
+	leader, ok := leaders[col.Index()]
+	if !ok {
+		leaders[col.Index()] = d
+		return false
+	}
+	d.sets = leader.sets
+	d.member = leader.sets.members
+	leader.sets.members++
+	return true
+}

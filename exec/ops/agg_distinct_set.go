@@ -2,6 +2,7 @@ package ops
 
 import (
 	"encoding/binary"
+	"slices"
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/sql/sqlstate"
@@ -13,18 +14,20 @@ import (
 // its values are looked up in state again as they come.
 const distinctCacheValues = 1024
 
-// aggDistinctSets is, per group slot, the multiset of a DISTINCT aggregate's
-// values (memcomparable encoding → count) in the MinMaxTable, under the same
-// keys as aggValueSets: table | vnode | group key | aggregate index | value
-// → count (varint). Unlike min/max and string_agg it needs no order, so a
+// aggDistinctSets is, per group slot, the multiset of the values of the
+// DISTINCT aggregates over one argument column (its members, each with its
+// own FILTER, so its own counts), in the MinMaxTable under the same keys as
+// aggValueSets: table | vnode | group key | index of the first member |
+// value → each member's count (varints, in member order). Unlike min/max and string_agg it needs no order, so a
 // value is looked up on its own (a point read of state on a cache miss):
 // a row costs O(1) however many distinct values the group has, and memory
 // holds only the values of recent changes (at most distinctCacheValues per
 // group across a barrier). Owned by its HashAgg.
 type aggDistinctSets struct {
-	h    *HashAgg
-	idx  int
-	sets []*distinctSet
+	h       *HashAgg
+	idx     int
+	members int
+	sets    []*distinctSet
 	// fresh[g]: slot g's group has nothing in state beyond what sets[g]
 	// holds (a new group whose map was never dropped), so a value missing
 	// from the map has count 0 without a read.
@@ -39,12 +42,12 @@ type aggDistinctSets struct {
 type distinctSet struct {
 	pos     map[string]int32
 	entries []distinctEntry
+	counts  []int64 // members per entry
 	dirty   []int32
 }
 
 type distinctEntry struct {
 	val   string
-	count int64
 	dirty bool
 }
 
@@ -61,31 +64,37 @@ func (a *aggDistinctSets) clear(g int32) { a.sets[g], a.fresh[g] = nil, true }
 // unload forgets slot g's values: the group was read from state.
 func (a *aggDistinctSets) unload(g int32) { a.sets[g], a.fresh[g] = nil, false }
 
-// add adds sign to the count of the encoded value v in slot g's multiset and
-// returns the value's count before and after (equal when a retraction of an
-// expired group's value was dropped).
-func (a *aggDistinctSets) add(g int32, v []byte, sign int64) (before, after int64, err error) {
+// add adds sign to member m's count of the encoded value v in slot g's
+// multiset and returns that count before and after (equal when a retraction
+// of an expired group's value was dropped).
+func (a *aggDistinctSets) add(g int32, m int, v []byte, sign int64) (before, after int64, err error) {
 	s := a.sets[g]
 	if s == nil {
 		s = &distinctSet{pos: make(map[string]int32)}
 		a.sets[g] = s
 	}
+	k := a.members
 	i, known := s.pos[string(v)]
-	var c int64
-	if known {
-		c = s.entries[i].count
-	} else if !a.fresh[g] && a.h.state != nil {
-		a.key = append(a.keyPrefix(a.key[:0], g), v...)
-		val, ok, err := a.h.state.Get(a.key)
-		if err != nil {
-			return 0, 0, err
-		}
-		if ok {
-			if c, _, err = readVarint(val); err != nil {
+	if !known {
+		i = int32(len(s.entries))
+		s.entries = append(s.entries, distinctEntry{val: string(v)})
+		s.pos[s.entries[i].val] = i
+		s.counts = append(s.counts, make([]int64, k)...)
+		if !a.fresh[g] && a.h.state != nil {
+			a.key = append(a.keyPrefix(a.key[:0], g), v...)
+			val, ok, err := a.h.state.Get(a.key)
+			if err != nil {
 				return 0, 0, err
+			}
+			for j := 0; ok && j < k && len(val) > 0; j++ {
+				if s.counts[int(i)*k+j], val, err = readVarint(val); err != nil {
+					return 0, 0, err
+				}
 			}
 		}
 	}
+	cnt := &s.counts[int(i)*k+m]
+	c := *cnt
 	after = c + sign
 	if after < 0 {
 		if a.h.expiry != nil {
@@ -94,14 +103,8 @@ func (a *aggDistinctSets) add(g int32, v []byte, sign int64) (before, after int6
 		}
 		return 0, 0, sqlstate.Errorf(sqlstate.Internal, "hash aggregate: DISTINCT retracted a value more often than it was added")
 	}
-	if !known {
-		i = int32(len(s.entries))
-		str := string(v)
-		s.pos[str] = i
-		s.entries = append(s.entries, distinctEntry{val: str})
-	}
+	*cnt = after
 	e := &s.entries[i]
-	e.count = after
 	if !e.dirty {
 		e.dirty = true
 		s.dirty = append(s.dirty, i)
@@ -131,12 +134,16 @@ func (a *aggDistinctSets) flush(w exec.StateWriter, g int32) error {
 	key := prefix
 	var val []byte
 	gone := false
+	k := a.members
 	for _, i := range s.dirty {
 		e := &s.entries[i]
 		e.dirty = false
 		key = append(key[:len(prefix)], e.val...)
-		if e.count > 0 {
-			val = binary.AppendVarint(val[:0], e.count)
+		if cnts := s.counts[int(i)*k : int(i)*k+k]; slices.ContainsFunc(cnts, func(c int64) bool { return c != 0 }) {
+			val = val[:0]
+			for _, c := range cnts {
+				val = binary.AppendVarint(val, c)
+			}
 			if err := w.Set(key, val); err != nil {
 				return err
 			}
@@ -154,16 +161,18 @@ func (a *aggDistinctSets) flush(w exec.StateWriter, g int32) error {
 	}
 	if gone {
 		// Forget the values whose count reached 0 (absent from state now).
-		kept := s.entries[:0]
+		kept, keptCounts := s.entries[:0], s.counts[:0]
 		clear(s.pos)
-		for _, e := range s.entries {
-			if e.count > 0 {
+		for i, e := range s.entries {
+			cnts := s.counts[i*k : i*k+k]
+			if slices.ContainsFunc(cnts, func(c int64) bool { return c != 0 }) {
 				s.pos[e.val] = int32(len(kept))
 				kept = append(kept, e)
+				keptCounts = append(keptCounts, cnts...)
 			}
 		}
 		clear(s.entries[len(kept):])
-		s.entries = kept
+		s.entries, s.counts = kept, keptCounts
 	}
 	return nil
 }

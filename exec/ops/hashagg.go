@@ -204,6 +204,7 @@ func NewHashAgg(spec HashAggSpec, mem memory.Allocator) *HashAgg {
 	if spec.TTL > 0 && h.mode != keyModeGlobal {
 		h.expiry = newHashAggExpiry(spec.TTL, spec.ExpiryTable)
 	}
+	distinctLeaders := map[int]*aggDistinct{}
 	for i, a := range spec.Aggs {
 		acc, err := newAggAccumulator(h, i, a)
 		if err != nil {
@@ -211,6 +212,9 @@ func NewHashAgg(spec HashAggSpec, mem memory.Allocator) *HashAgg {
 			return h
 		}
 		h.accs = append(h.accs, acc)
+		if h.shareDistinct(distinctLeaders, acc, a) {
+			continue
+		}
 		if mm, ok := acc.(*aggMinMax); ok && mm.retract {
 			h.minMaxes = append(h.minMaxes, mm)
 		} else if st, ok := acc.(aggSideTable); ok && !isMinMax(acc) {
