@@ -95,6 +95,11 @@ func (a *aggDistinctSets) add(g int32, m int, v []byte, sign int64) (before, aft
 	}
 	cnt := &s.counts[int(i)*k+m]
 	c := *cnt
+	if c > 0 && a.h.spec.AppendOnly {
+		// Over an input that never retracts, a value's presence is all
+		// that matters: its count stays as written, and nothing is.
+		return c, c + 1, nil
+	}
 	after = c + sign
 	if after < 0 {
 		if a.h.expiry != nil {
