@@ -1027,10 +1027,14 @@ func (g *oracleGen) view(table string) string {
 				distinct = "DISTINCT "
 			}
 			if fn == "string_agg" {
-				// The order by value is the one a view keeps.
+				// Ordered by the value, or by another column then the
+				// value (ties in DuckDB would go any way).
 				order := " ORDER BY " + arg
 				if r.IntN(2) == 0 {
 					order += " DESC"
+				}
+				if d := g.cols[r.IntN(len(g.cols))]; distinct == "" && r.IntN(2) == 0 {
+					order = " ORDER BY " + d.name + []string{"", " DESC", " NULLS FIRST", " DESC NULLS LAST"}[r.IntN(4)] + ", " + arg
 				}
 				arg += ", ','" + order
 			}

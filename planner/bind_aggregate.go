@@ -4,23 +4,34 @@ import (
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
 )
 
 // bindAggOrder binds the ORDER BY inside aggregate call. Only string_agg's
 // order matters (the others' results do not depend on it): ordered by its
-// argument (first), ascending or descending, it is kept in views too, since
-// equal values join to the same text whatever the later keys; ordered by
-// anything else it is OrderByOther, which views refuse and ad-hoc queries
-// (DuckDB) follow. With DISTINCT every ORDER BY expression must be an
-// argument (42P10), as in Postgres.
+// argument (first), ascending or descending, it needs no keys, since equal
+// values join to the same text whatever the later keys; ordered by anything
+// else it is OrderByOther with the keys bound (ties then go by value). With
+// DISTINCT every ORDER BY expression must be an argument (42P10), as in
+// Postgres.
 func (b *Binder) bindAggOrder(ec *exprContext, call *sql.FuncCall, agg *expr.Aggregate) error {
 	if len(call.OrderBy) == 0 {
 		return nil
 	}
+	var keys []expr.AggOrderKey
 	for _, o := range call.OrderBy {
-		if _, err := b.bindExpr(ec, o.Expr, agg.Type); err != nil {
+		e, err := b.bindExpr(ec, o.Expr, types.UnknownType)
+		if err != nil {
 			return err
 		}
+		if e, err = resolveUnknown(e); err != nil {
+			return at(err, o.Expr.Position())
+		}
+		nullsFirst := o.Desc
+		if o.NullsFirst != nil {
+			nullsFirst = *o.NullsFirst
+		}
+		keys = append(keys, expr.AggOrderKey{Expr: e, Desc: o.Desc, NullsFirst: nullsFirst})
 		if call.Distinct && !isArgument(call, o.Expr) {
 			return sqlstate.ErrorfAt(sqlstate.InvalidColumnReference, o.Expr.Position(),
 				"in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
@@ -32,7 +43,7 @@ func (b *Binder) bindAggOrder(ec *exprContext, call *sql.FuncCall, agg *expr.Agg
 	first := call.OrderBy[0]
 	switch {
 	case sql.String(first.Expr) != sql.String(call.Args[0]):
-		agg.Order = expr.OrderByOther
+		agg.Order, agg.OrderBy = expr.OrderByOther, keys
 	case first.Desc:
 		agg.Order = expr.OrderByValueDesc
 	default:
@@ -70,8 +81,8 @@ func notAggregateCall(call *sql.FuncCall) error {
 		"%s specified, but %s is not an aggregate function", what, call.Name.Value)
 }
 
-// projectAggInputs adds agg's FILTER condition and a string_agg delimiter
-// that is not a constant to the projection in front of the aggregate
+// projectAggInputs adds agg's FILTER condition, a string_agg delimiter that
+// is not a constant and string_agg's ORDER BY keys to the projection in front of the aggregate
 // (exprs, cols), as hidden columns, and makes agg read them from there.
 func projectAggInputs(agg *expr.Aggregate, exprs []expr.Expr, cols []Col) ([]expr.Expr, []Col) {
 	project := func(e expr.Expr) expr.Expr {
@@ -87,12 +98,19 @@ func projectAggInputs(agg *expr.Aggregate, exprs []expr.Expr, cols []Col) ([]exp
 	if _, isConst := agg.Sep.(*expr.Const); agg.Sep != nil && !isConst {
 		agg.Sep = project(agg.Sep)
 	}
+	if len(agg.OrderBy) > 0 {
+		keys := make([]expr.AggOrderKey, len(agg.OrderBy))
+		for i, k := range agg.OrderBy {
+			k.Expr = project(k.Expr)
+			keys[i] = k
+		}
+		agg.OrderBy = keys
+	}
 	return exprs, cols
 }
 
 // checkStreamAggs reports the aggregates a view cannot maintain: string_agg
-// with a delimiter that is not a constant or ordered by something other
-// than its argument (0A000).
+// with a delimiter that is not a constant (0A000).
 func checkStreamAggs(aggs []expr.Aggregate) error {
 	for _, a := range aggs {
 		if a.Kind != expr.StringAgg {
@@ -100,10 +118,6 @@ func checkStreamAggs(aggs []expr.Aggregate) error {
 		}
 		if _, ok := a.Sep.(*expr.Const); !ok {
 			return sqlstate.Errorf(sqlstate.FeatureNotSupported, "string_agg with a delimiter that is not a constant is not supported in materialized views")
-		}
-		if a.Order == expr.OrderByOther {
-			return sqlstate.Errorf(sqlstate.FeatureNotSupported, "string_agg ordered by anything but its argument is not supported in materialized views").
-				WithHint("A view joins the values in the order of the values: write ORDER BY the argument, or leave ORDER BY out.")
 		}
 	}
 	return nil

@@ -84,6 +84,16 @@ type Aggregate struct {
 	Sep Expr
 	// Order is the order string_agg joins its values in (its ORDER BY).
 	Order AggOrder
+	// OrderBy are string_agg's ORDER BY keys when Order is OrderByOther,
+	// expressions over the same input as Arg.
+	OrderBy []AggOrderKey
+}
+
+// AggOrderKey is one key of an aggregate's ORDER BY.
+type AggOrderKey struct {
+	Expr       Expr
+	Desc       bool
+	NullsFirst bool
 }
 
 // AggOrder is the order in which string_agg joins its values.
@@ -98,8 +108,8 @@ const (
 	// OrderByValueDesc joins them in descending order: ORDER BY the
 	// argument DESC.
 	OrderByValueDesc
-	// OrderByOther is an ORDER BY of another expression, which only an
-	// ad-hoc query (run by DuckDB) follows.
+	// OrderByOther is an ORDER BY of other expressions (OrderBy), then of
+	// the value.
 	OrderByOther
 )
 
@@ -282,7 +292,17 @@ func (a Aggregate) String() string {
 	case OrderByValueDesc:
 		arg += " ORDER BY " + a.Arg.String() + " DESC"
 	case OrderByOther:
-		arg += " ORDER BY …"
+		keys := make([]string, len(a.OrderBy))
+		for i, k := range a.OrderBy {
+			keys[i] = k.Expr.String()
+			if k.Desc {
+				keys[i] += " DESC"
+			}
+			if k.NullsFirst != k.Desc {
+				keys[i] += map[bool]string{true: " NULLS FIRST", false: " NULLS LAST"}[k.NullsFirst]
+			}
+		}
+		arg += " ORDER BY " + strings.Join(keys, ", ")
 	}
 	return a.Kind.String() + "(" + arg + ")" + filter
 }

@@ -531,6 +531,15 @@ type aggNode struct {
 	Filter *node `json:"filter,omitempty"`
 	// Order "desc": string_agg joins its values in descending order.
 	Order string `json:"order,omitempty"`
+	// OrderBy are string_agg's ORDER BY keys other than its argument.
+	OrderBy []aggOrderNode `json:"order_by,omitempty"`
+}
+
+// aggOrderNode is one key of an aggregate's ORDER BY.
+type aggOrderNode struct {
+	Expr       node `json:"expr"`
+	Desc       bool `json:"desc,omitempty"`
+	NullsFirst bool `json:"nulls_first,omitempty"`
 }
 
 // aggFnNames are the fns of the aggregate kinds.
@@ -553,7 +562,16 @@ func MarshalAggregate(a Aggregate) (json.RawMessage, error) {
 	case OrderByValueDesc:
 		n.Order = "desc"
 	case OrderByOther:
-		return nil, sqlstate.Errorf(sqlstate.Internal, "cannot encode aggregate %s", a)
+		for _, k := range a.OrderBy {
+			e, err := encodeNode(k.Expr)
+			if err != nil {
+				return nil, err
+			}
+			n.OrderBy = append(n.OrderBy, aggOrderNode{Expr: e, Desc: k.Desc, NullsFirst: k.NullsFirst})
+		}
+		if len(n.OrderBy) == 0 {
+			return nil, sqlstate.Errorf(sqlstate.Internal, "cannot encode aggregate %s", a)
+		}
 	}
 	if a.Arg != nil {
 		arg, err := encodeNode(a.Arg)
@@ -655,6 +673,20 @@ func UnmarshalAggregate(data json.RawMessage) (Aggregate, error) {
 		a.Order = OrderByValueDesc
 	default:
 		return Aggregate{}, corrupt("aggregate %q: unknown order %q", n.Fn, n.Order)
+	}
+	if len(n.OrderBy) > 0 {
+		if a.Kind != StringAgg || a.Order != OrderByValue {
+			return Aggregate{}, corrupt("aggregate %q with ORDER BY keys", n.Fn)
+		}
+		a.Order = OrderByOther
+		for i := range n.OrderBy {
+			k := &n.OrderBy[i]
+			e, err := k.Expr.build()
+			if err != nil {
+				return Aggregate{}, err
+			}
+			a.OrderBy = append(a.OrderBy, AggOrderKey{Expr: e, Desc: k.Desc, NullsFirst: k.NullsFirst})
+		}
 	}
 	return a, nil
 }

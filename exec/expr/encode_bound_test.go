@@ -44,7 +44,7 @@ var boundQueries = []string{
 	`SELECT now(), current_timestamp, ts < now() FROM t`,
 	`SELECT ok, sum(i), count(*), count(DISTINCT v), avg(n), avg(i), min(ts), max(v), sum(d), sum(b), min(iv), max(by), count(j) FROM t GROUP BY ok`,
 	`SELECT v, sum(i + 1) FROM t WHERE d > 0 GROUP BY v HAVING sum(i) > 1 AND max(n) < 10`,
-	`SELECT v, count(*) FILTER (WHERE i > 0), sum(DISTINCT i) FILTER (WHERE ok), string_agg(v, ', ' ORDER BY v DESC), string_agg(DISTINCT vc, '-'), bool_and(ok), bool_or(i > 1), every(ok), bit_and(i), bit_or(s), bit_xor(b) FROM t GROUP BY v`,
+	`SELECT v, count(*) FILTER (WHERE i > 0), sum(DISTINCT i) FILTER (WHERE ok), string_agg(v, ', ' ORDER BY v DESC), string_agg(DISTINCT vc, '-'), string_agg(v, ';' ORDER BY i DESC NULLS LAST, ts), bool_and(ok), bool_or(i > 1), every(ok), bit_and(i), bit_or(s), bit_xor(b) FROM t GROUP BY v`,
 	`SELECT stddev(i), stddev_samp(n), stddev_pop(d), variance(r), var_samp(b), var_pop(s), avg(DISTINCT n) FROM t`,
 }
 

@@ -144,10 +144,11 @@ func newStringAggAccumulator(h *HashAgg, idx int, a expr.Aggregate) (aggAccumula
 	if a.Arg.Type().Family != types.Text || a.Type.Family != types.Text {
 		return nil, sqlstate.Errorf(sqlstate.Internal, "hash aggregate: string_agg of %s returning %s", a.Arg.Type(), a.Type)
 	}
-	if a.Order == expr.OrderByOther {
-		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "string_agg ordered by anything but its argument is not supported in materialized views")
+	s := newAggStringAgg(h, idx, a.Arg.Type(), sep, a.Distinct, a.Order == expr.OrderByValueDesc)
+	for _, k := range a.OrderBy {
+		s.keys = append(s.keys, stringAggKey{t: k.Expr.Type(), desc: k.Desc, nullsFirst: k.NullsFirst})
 	}
-	return newAggStringAgg(h, idx, a.Arg.Type(), sep, a.Distinct, a.Order == expr.OrderByValueDesc), nil
+	return s, nil
 }
 
 // growInt64s extends s to length n with zeros.

@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"context"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -27,6 +28,9 @@ type aggStringAgg struct {
 	sep      string
 	distinct bool
 	desc     bool // ORDER BY the argument DESC
+	// keys are the ORDER BY keys other than the argument: a value is then
+	// stored as the keys' encodings followed by its own (ties go by value).
+	keys []stringAggKey
 
 	prev      []string // committed result
 	prevNull  []bool
@@ -81,7 +85,11 @@ func (a *aggStringAgg) render(g int32) (string, bool, error) {
 	b := array.NewBuilder(a.sets.h.mem, a.t.ArrowType())
 	defer b.Release()
 	for _, v := range set.vals {
-		if _, err := statestore.DecodeValue(stringBytes(v), a.t, b); err != nil {
+		src, err := a.skipKeys(stringBytes(v))
+		if err != nil {
+			return "", false, err
+		}
+		if _, err := statestore.DecodeValue(src, a.t, b); err != nil {
 			return "", false, sqlstate.Wrap(sqlstate.Internal, err, "hash aggregate: decoding a string_agg value")
 		}
 	}
@@ -114,6 +122,14 @@ func (a *aggStringAgg) render(g int32) (string, bool, error) {
 }
 
 func (a *aggStringAgg) update(arr arrow.Array, slots []int32, signs []int64) error {
+	return a.updateKeyed(arr, nil, slots, signs)
+}
+
+// updateKeyed is update with the ORDER BY keys' columns (nil without keys).
+func (a *aggStringAgg) updateKeyed(arr arrow.Array, keys []arrow.Array, slots []int32, signs []int64) error {
+	if len(keys) != len(a.keys) {
+		return sqlstate.Errorf(sqlstate.Internal, "hash aggregate: string_agg with %d ORDER BY keys got %d", len(a.keys), len(keys))
+	}
 	enc, err := newHashAggEncoder(a.t, arr)
 	if err != nil {
 		return err
@@ -130,7 +146,7 @@ func (a *aggStringAgg) update(arr arrow.Array, slots []int32, signs []int64) err
 		if signs != nil {
 			sign = signs[i]
 		}
-		a.buf = enc(a.buf[:0], i)
+		a.buf = enc(a.appendKeys(a.buf[:0], keys, i), i)
 		if _, _, err := a.sets.add(g, a.buf, sign); err != nil {
 			return err
 		}
@@ -203,3 +219,85 @@ func (a *aggStringAgg) loadState(src []byte, g int32) ([]byte, error) {
 func (a *aggStringAgg) keyPrefix(dst []byte, g int32) []byte { return a.sets.keyPrefix(dst, g) }
 
 func (a *aggStringAgg) flush(w exec.StateWriter, g int32) error { return a.sets.flush(w, g) }
+
+// stringAggKey is one ORDER BY key of a string_agg.
+type stringAggKey struct {
+	t          types.T
+	desc       bool
+	nullsFirst bool
+}
+
+// Markers before a key's encoding: a NULL sorts before (nulls first) or
+// after every value.
+const (
+	stringAggNullFirst byte = 0
+	stringAggKeyValue  byte = 1
+	stringAggNullLast  byte = 2
+)
+
+// appendKeys appends row i's ORDER BY keys, encoded so that bytes order as
+// the keys do (DESC and NULLS FIRST/LAST included).
+func (a *aggStringAgg) appendKeys(dst []byte, keys []arrow.Array, i int) []byte {
+	for j, k := range a.keys {
+		arr := keys[j]
+		switch {
+		case arr.IsNull(i) && k.nullsFirst:
+			dst = append(dst, stringAggNullFirst)
+		case arr.IsNull(i):
+			dst = append(dst, stringAggNullLast)
+		case k.desc:
+			dst = statestore.AppendValueDesc(append(dst, stringAggKeyValue), k.t, arr, i)
+		default:
+			dst = statestore.AppendValue(append(dst, stringAggKeyValue), k.t, arr, i)
+		}
+	}
+	return dst
+}
+
+// skipKeys returns src after the ORDER BY keys appendKeys wrote.
+func (a *aggStringAgg) skipKeys(src []byte) ([]byte, error) {
+	for _, k := range a.keys {
+		if len(src) == 0 {
+			return nil, sqlstate.Errorf(sqlstate.Internal, "hash aggregate: corrupt string_agg key")
+		}
+		marker := src[0]
+		src = src[1:]
+		if marker != stringAggKeyValue {
+			continue
+		}
+		var err error
+		if k.desc {
+			src, err = statestore.SkipValueDesc(src, k.t)
+		} else {
+			src, err = statestore.SkipValue(src, k.t)
+		}
+		if err != nil {
+			return nil, sqlstate.Wrap(sqlstate.Internal, err, "hash aggregate: corrupt string_agg key")
+		}
+	}
+	return src, nil
+}
+
+// updateOrdered folds the rows of aggregate i, a string_agg with ORDER BY
+// keys, into acc: the keys are evaluated over batch and lead each value's
+// encoding.
+func (h *HashAgg) updateOrdered(ctx context.Context, i int, acc aggAccumulator, arr arrow.Array, batch arrow.RecordBatch, slots []int32, signs []int64) error {
+	s, ok := acc.(*aggStringAgg)
+	if !ok {
+		return sqlstate.Errorf(sqlstate.Internal, "hash aggregate: %s has ORDER BY keys", h.spec.Aggs[i])
+	}
+	keys := make([]arrow.Array, 0, len(s.keys))
+	defer func() {
+		for _, k := range keys {
+			k.Release()
+		}
+	}()
+	for _, k := range h.spec.Aggs[i].OrderBy {
+		v, err := k.Expr.Eval(ctx, h.mem, batch)
+		if err != nil {
+			return err
+		}
+		keys = append(keys, v)
+	}
+	return s.updateKeyed(arr, keys, slots, signs)
+}

@@ -295,7 +295,11 @@ func (h *HashAgg) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, _ exec.
 		if err != nil {
 			return err
 		}
-		err = acc.update(arr, slots, signs)
+		if len(h.spec.Aggs[i].OrderBy) > 0 {
+			err = h.updateOrdered(ctx, i, acc, arr, c.Batch, slots, signs)
+		} else {
+			err = acc.update(arr, slots, signs)
+		}
 		if arr != nil {
 			arr.Release()
 		}
