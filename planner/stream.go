@@ -34,7 +34,7 @@ func PlanStream(n Node) (*StreamPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewStreamPlan(root), nil
+	return NewStreamPlan(shareScans(root)), nil
 }
 
 // NewStreamPlan returns the plan whose output is root's.
