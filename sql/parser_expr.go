@@ -381,6 +381,10 @@ func (p *parser) parseIdentPrimary() (Expr, error) {
 			if n := p.peekAt(1); n.kind == tkOp && n.val == "(" {
 				return p.parseExists()
 			}
+		case "position":
+			if e, ok, err := p.tryPosition(); ok || err != nil {
+				return e, err
+			}
 		}
 		if niladicFuncs[t.val] && (reservedWords[t.val] || !p.nextIsOpAt(1, "(")) {
 			p.i++

@@ -672,6 +672,14 @@ func (pr printer) funcCall(e *FuncCall) {
 		pr.w(strings.ToUpper(name))
 		return
 	}
+	if isPositionCall(e) {
+		pr.w("position(")
+		pr.expr(e.Args[1], lvlOp, lvlOp, false)
+		pr.w(" IN ")
+		pr.expr(e.Args[0], lvlOp, 0, false)
+		pr.w(")")
+		return
+	}
 	if e.Name.Quoted || !isPlainIdent(name) || reservedWords[name] || name == "extract" {
 		name = quoteIdent(name)
 	}

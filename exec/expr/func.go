@@ -2,6 +2,7 @@ package expr
 
 import (
 	"context"
+	"maps"
 	"math"
 	"strings"
 	"time"
@@ -73,6 +74,7 @@ func init() {
 		"now":               {volatile: true, resolve: resolveNow},
 		"current_timestamp": {volatile: true, resolve: resolveNow},
 	}
+	maps.Copy(funcs, familyFuncs)
 }
 
 // Func returns the call name(args) of a scalar function (name in any case):

@@ -1,0 +1,7 @@
+package expr
+
+import "testing"
+
+// TestFuncString runs testdata/func_string: split_part, strpos, left,
+// right, lpad, rpad, repeat, reverse, initcap, md5.
+func TestFuncString(t *testing.T) { runExprTest(t, "testdata/func_string") }
