@@ -5,3 +5,7 @@ import "testing"
 // TestFuncString runs testdata/func_string: split_part, strpos, left,
 // right, lpad, rpad, repeat, reverse, initcap, md5.
 func TestFuncString(t *testing.T) { runExprTest(t, "testdata/func_string") }
+
+// TestFuncMath runs testdata/func_math: sign, trunc, cbrt, ln, log, exp,
+// gcd, lcm.
+func TestFuncMath(t *testing.T) { runExprTest(t, "testdata/func_math") }

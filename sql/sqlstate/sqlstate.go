@@ -37,6 +37,7 @@ const (
 	DatetimeFieldOverflow        = "22008"
 	NumericValueOutOfRange       = "22003"
 	DivisionByZero               = "22012"
+	InvalidArgumentForLogarithm  = "2201E"
 	StringDataRightTruncation    = "22001"
 	NotNullViolation             = "23502"
 	UniqueViolation              = "23505"
