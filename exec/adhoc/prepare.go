@@ -71,6 +71,7 @@ func (e *Engine) Prepare(st *sql.Select, literals map[*sql.SelectItem]types.T, l
 	}
 	nameDivisions(st, &undo)
 	renameEvery(st, &undo)
+	rewriteScalarFuncs(st, &undo)
 	undoDivisions, err := sql.RewriteExprs(st, divisionCall)
 	if err != nil {
 		return "", nil, err
