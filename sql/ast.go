@@ -413,6 +413,12 @@ const (
 	// never NULL itself.
 	OpIsDistinctFrom
 	OpIsNotDistinctFrom
+	// OpRegexMatch … OpNotRegexIMatch are the POSIX regular expression
+	// matches ~, ~*, !~ and !~* (* ignores case).
+	OpRegexMatch
+	OpRegexIMatch
+	OpNotRegexMatch
+	OpNotRegexIMatch
 )
 
 // BinaryExpr is `left op right`. Pos is the position of the operator.

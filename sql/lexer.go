@@ -152,7 +152,7 @@ func (l *lexer) next() (token, error) {
 		}
 		return token{kind: tkParam, val: l.text[start+1 : l.i], pos: start, end: l.i}, nil
 	}
-	for _, op := range [...]string{"<>", "!=", "<=", ">=", "||", "::"} {
+	for _, op := range [...]string{"<>", "!=", "<=", ">=", "||", "::", "!~*", "!~", "~*"} {
 		if strings.HasPrefix(l.text[l.i:], op) {
 			l.i += len(op)
 			return token{kind: tkOp, val: op, pos: start, end: l.i}, nil

@@ -25,7 +25,7 @@ const (
 var binaryOps = map[string]BinaryOp{
 	"+": OpAdd, "-": OpSub, "*": OpMul, "/": OpDiv, "%": OpMod,
 	"=": OpEq, "<>": OpNe, "!=": OpNe, "<": OpLt, "<=": OpLe, ">": OpGt, ">=": OpGe,
-	"||": OpConcat,
+	"||": OpConcat, "~": OpRegexMatch, "~*": OpRegexIMatch, "!~": OpNotRegexMatch, "!~*": OpNotRegexIMatch,
 }
 
 // binaryLevel returns the precedence level of a binary operator.
@@ -37,7 +37,7 @@ func binaryLevel(op BinaryOp) int {
 		return lvlAnd
 	case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe:
 		return lvlCmp
-	case OpConcat:
+	case OpConcat, OpRegexMatch, OpRegexIMatch, OpNotRegexMatch, OpNotRegexIMatch:
 		return lvlOp
 	case OpAdd, OpSub:
 		return lvlAdd

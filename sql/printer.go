@@ -741,6 +741,14 @@ func (o BinaryOp) String() string {
 		return "IS DISTINCT FROM"
 	case OpIsNotDistinctFrom:
 		return "IS NOT DISTINCT FROM"
+	case OpRegexMatch:
+		return "~"
+	case OpRegexIMatch:
+		return "~*"
+	case OpNotRegexMatch:
+		return "!~"
+	case OpNotRegexIMatch:
+		return "!~*"
 	}
 	return "op(" + strconv.Itoa(int(o)) + ")"
 }

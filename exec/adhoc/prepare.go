@@ -71,7 +71,9 @@ func (e *Engine) Prepare(st *sql.Select, literals map[*sql.SelectItem]types.T, l
 	}
 	nameDivisions(st, &undo)
 	renameEvery(st, &undo)
-	rewriteScalarFuncs(st, &undo)
+	if err := rewriteScalarFuncs(st, &undo); err != nil {
+		return "", nil, err
+	}
 	undoDivisions, err := sql.RewriteExprs(st, divisionCall)
 	if err != nil {
 		return "", nil, err

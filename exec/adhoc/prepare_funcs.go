@@ -2,12 +2,30 @@ package adhoc
 
 import "github.com/weir-stream/weir/sql"
 
-// rewriteScalarFuncs writes the scalar function calls DuckDB answers
-// differently from Postgres in forms it answers the same: lpad(s, n) and
-// rpad(s, n), which DuckDB lacks, as lpad(s, n, ' ') and rpad(s, n, ' ').
-// undo gets what puts the calls back.
-func rewriteScalarFuncs(st *sql.Select, undo *[]func()) {
+// rewriteScalarFuncs writes the scalar function calls and operators DuckDB
+// answers differently from Postgres in forms it answers the same:
+//
+//   - lpad(s, n) and rpad(s, n), which DuckDB lacks, as lpad(s, n, ' ') and
+//     rpad(s, n, ' ');
+//   - s ~ p, s ~* p, s !~ p, s !~* p (DuckDB's ~ matches the whole text) as
+//     [NOT] regexp_matches(s, p, 's' or 'si'), and regexp_replace's flags
+//     with s added: Postgres' dot matches a newline;
+//   - a select item without an alias holding a regular expression operator
+//     keeps the name Postgres gives it.
+//
+// undo gets what puts the tree back.
+func rewriteScalarFuncs(st *sql.Select, undo *[]func()) error {
 	sql.Walk(st, func(n sql.Node) bool {
+		if sel, ok := n.(*sql.Select); ok {
+			for i := range sel.Items {
+				it := &sel.Items[i]
+				if it.Star || it.Alias != nil || !hasRegexOp(it.Expr) {
+					continue
+				}
+				it.Alias = &sql.Name{Value: columnName(it.Expr), Quoted: true}
+				*undo = append(*undo, func() { it.Alias = nil })
+			}
+		}
 		f, ok := n.(*sql.FuncCall)
 		if !ok || f.Name.Quoted {
 			return true
@@ -19,7 +37,59 @@ func rewriteScalarFuncs(st *sql.Select, undo *[]func()) {
 				f.Args = append(args[:2:2], &sql.Literal{Pos: f.Pos, Kind: sql.LitString, Value: " "})
 				*undo = append(*undo, func() { f.Args = args })
 			}
+		case "regexp_replace":
+			args := f.Args
+			switch len(args) {
+			case 3:
+				f.Args = append(args[:3:3], &sql.Literal{Pos: f.Pos, Kind: sql.LitString, Value: "s"})
+			case 4:
+				f.Args = append(args[:3:3], &sql.BinaryExpr{Pos: f.Pos, Op: sql.OpConcat, Left: args[3],
+					Right: &sql.Literal{Pos: f.Pos, Kind: sql.LitString, Value: "s"}})
+			}
+			*undo = append(*undo, func() { f.Args = args })
 		}
 		return true
 	})
+	u, err := sql.RewriteExprs(st, regexCall)
+	if err != nil {
+		return err
+	}
+	*undo = append(*undo, u)
+	return nil
+}
+
+func isRegexOp(op sql.BinaryOp) bool { return op >= sql.OpRegexMatch && op <= sql.OpNotRegexIMatch }
+
+// hasRegexOp reports whether e holds a regular expression operator.
+func hasRegexOp(e sql.Expr) bool {
+	found := false
+	if e == nil {
+		return false
+	}
+	sql.Walk(e, func(n sql.Node) bool {
+		if b, ok := n.(*sql.BinaryExpr); ok && isRegexOp(b.Op) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// regexCall is the RewriteExprs function that writes s ~ p as
+// regexp_matches(s, p, 's') and its kin.
+func regexCall(e sql.Expr) (sql.Expr, error) {
+	b, ok := e.(*sql.BinaryExpr)
+	if !ok || !isRegexOp(b.Op) {
+		return e, nil
+	}
+	opts := "s"
+	if b.Op == sql.OpRegexIMatch || b.Op == sql.OpNotRegexIMatch {
+		opts = "si"
+	}
+	var out sql.Expr = &sql.FuncCall{Pos: b.Pos, Name: sql.Name{Value: "regexp_matches"},
+		Args: []sql.Expr{b.Left, b.Right, &sql.Literal{Pos: b.Pos, Kind: sql.LitString, Value: opts}}}
+	if b.Op == sql.OpNotRegexMatch || b.Op == sql.OpNotRegexIMatch {
+		out = &sql.UnaryExpr{Pos: b.Pos, Op: sql.OpNot, Operand: &sql.ParenExpr{Pos: b.Pos, Expr: out}}
+	}
+	return out, nil
 }

@@ -53,6 +53,8 @@ func opSymbol(op BinaryOp) string {
 		return "IS DISTINCT FROM"
 	case sql.OpIsNotDistinctFrom:
 		return "IS NOT DISTINCT FROM"
+	case sql.OpRegexMatch, sql.OpRegexIMatch, sql.OpNotRegexMatch, sql.OpNotRegexIMatch:
+		return op.String()
 	}
 	return fmt.Sprintf("op(%d)", op)
 }
@@ -87,6 +89,8 @@ func Binary(op BinaryOp, l, r Expr) (Expr, error) {
 		return newCompare(op, l, r)
 	case op == sql.OpIsDistinctFrom || op == sql.OpIsNotDistinctFrom:
 		return newDistinct(op, l, r)
+	case op >= sql.OpRegexMatch && op <= sql.OpNotRegexIMatch:
+		return newRegexMatch(op, l, r)
 	case op <= sql.OpMod:
 		return newArith(op, l, r)
 	}

@@ -134,6 +134,9 @@ func (f *funcExpr) String() string {
 	if f.name == "current_timestamp" {
 		return "CURRENT_TIMESTAMP"
 	}
+	if op, ok := regexOps[f.name]; ok && len(f.args) == 2 {
+		return "(" + f.args[0].String() + " " + op.String() + " " + f.args[1].String() + ")"
+	}
 	parts := make([]string, len(f.args))
 	for i, a := range f.args {
 		parts[i] = a.String()

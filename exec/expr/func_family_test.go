@@ -9,3 +9,7 @@ func TestFuncString(t *testing.T) { runExprTest(t, "testdata/func_string") }
 // TestFuncMath runs testdata/func_math: sign, trunc, cbrt, ln, log, exp,
 // gcd, lcm.
 func TestFuncMath(t *testing.T) { runExprTest(t, "testdata/func_math") }
+
+// TestFuncRegexp runs testdata/func_regexp: the ~ ~* !~ !~* operators
+// (through their functions) and regexp_replace.
+func TestFuncRegexp(t *testing.T) { runExprTest(t, "testdata/func_regexp") }

@@ -38,6 +38,7 @@ const (
 	NumericValueOutOfRange       = "22003"
 	DivisionByZero               = "22012"
 	InvalidArgumentForLogarithm  = "2201E"
+	InvalidRegularExpression     = "2201B"
 	StringDataRightTruncation    = "22001"
 	NotNullViolation             = "23502"
 	UniqueViolation              = "23505"
