@@ -272,6 +272,9 @@ func (b *builder) hashJoin(n *planner.StreamHashJoin) *ops.HashJoin {
 	for k := range spec.Right {
 		spec.RightPos = append(spec.RightPos, n.RightPos(k))
 	}
+	if b.spec.Logger != nil {
+		spec.Logger = b.spec.Logger.With("dataflow", b.spec.Name)
+	}
 	return ops.NewHashJoin(spec, b.spec.Mem)
 }
 

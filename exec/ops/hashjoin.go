@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -52,7 +54,17 @@ type HashJoinSpec struct {
 	// column k of each input goes in it.
 	Output            types.Schema
 	LeftPos, RightPos []int
+	// HotKeyRows is how many rows of one side a join key may pair a change
+	// with before the join reports the key as hot (0: DefaultHotKeyRows).
+	HotKeyRows int
+	// Logger receives the hot-key reports (slog.Default when nil).
+	Logger *slog.Logger
 }
+
+// DefaultHotKeyRows is the HotKeyRows of a join that sets none: a key with
+// that many rows on one side makes every change to the other side's rows of
+// the key join that many rows.
+const DefaultHotKeyRows = 10_000
 
 // HashJoin maintains an equi-join of two inputs under inserts and deletes.
 // Each side's rows live in its state table under their join key; a change
@@ -73,6 +85,10 @@ type HashJoin struct {
 	mem   memory.Allocator
 	state exec.StateReader
 	sides [2]*joinSide
+	// hot counts the keys reported hot; hotSeen keeps the first few, so
+	// each is reported once.
+	hot     atomic.Int64
+	hotSeen map[string]bool
 }
 
 // joinSide is one input's rows and how to encode them.
@@ -155,8 +171,49 @@ func (h *HashJoin) matches(s *joinSide, jk []byte) ([]joinMatch, error) {
 			out = append(out, joinMatch{key: k, row: e.row, degree: e.degree})
 		}
 	}
+	h.noteHot(s, jk, len(out))
 	return out, nil
 }
+
+// maxHotKeysKept bounds the hot keys a join remembers having reported.
+const maxHotKeysKept = 1024
+
+// noteHot reports jk, a key of side s with n rows, once, when n reaches
+// HotKeyRows: the work of each change to the key grows with n, which a
+// user should hear of (RisingWave's users meet it as a stalled join).
+func (h *HashJoin) noteHot(s *joinSide, jk []byte, n int) {
+	limit := h.spec.HotKeyRows
+	if limit <= 0 {
+		limit = DefaultHotKeyRows
+	}
+	if n < limit {
+		return
+	}
+	side := "left"
+	if s == h.sides[1] {
+		side = "right"
+	}
+	id := side + string(jk)
+	if h.hotSeen[id] {
+		return
+	}
+	if h.hotSeen == nil {
+		h.hotSeen = map[string]bool{}
+	}
+	if len(h.hotSeen) < maxHotKeysKept {
+		h.hotSeen[id] = true
+	}
+	h.hot.Add(1)
+	log := h.spec.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	log.Warn("hot join key: every change to it joins this many rows of the other side", "side", side, "rows", n, "key", fmt.Sprintf("%x", jk))
+}
+
+// HotKeys returns how many keys the join has reported hot. It is safe to
+// call from any goroutine.
+func (h *HashJoin) HotKeys() int64 { return h.hot.Load() }
 
 // maxCachedRows bounds the committed rows a side keeps cached in an epoch.
 const maxCachedRows = 1 << 16
