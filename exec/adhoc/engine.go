@@ -151,6 +151,11 @@ func (e *Engine) connect(ctx context.Context) (*conn, error) {
 			return nil, errors.Join(fmt.Errorf("adhoc: duckdb division macros: %w", err), drv.Close())
 		}
 	}
+	for _, m := range funcMacros {
+		if err := c.exec(ctx, m); err != nil {
+			return nil, errors.Join(fmt.Errorf("adhoc: duckdb function macros: %w", err), drv.Close())
+		}
+	}
 	return c, nil
 }
 

@@ -54,6 +54,8 @@ var wordingRules = []wordingRule{
 		func(m []string) string { return pgType(m[1]) + " out of range" }, ""},
 	{regexp.MustCompile(`(?i)^division by zero`), sqlstate.DivisionByZero,
 		func([]string) string { return "division by zero" }, ""},
+	{regexp.MustCompile(`^field position must not be zero`), sqlstate.InvalidParameterValue,
+		func([]string) string { return "field position must not be zero" }, ""},
 	{regexp.MustCompile(`^More than one row returned by a subquery used as an expression`), sqlstate.CardinalityViolation,
 		func([]string) string { return "more than one row returned by a subquery used as an expression" }, ""},
 	{regexp.MustCompile(`^column "([^"]+)" must appear in the GROUP BY clause`), sqlstate.GroupingError,

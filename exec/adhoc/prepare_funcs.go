@@ -1,6 +1,37 @@
+//go:build duckdb_arrow
+
 package adhoc
 
 import "github.com/weir-stream/weir/sql"
+
+// funcMacros define, in each DuckDB connection, the functions Prepare writes
+// calls DuckDB lacks or answers differently as (renamedFuncs): initcap,
+// which DuckDB lacks (a letter or digit continues a word), and split_part,
+// whose field 0 is an error in Postgres.
+var funcMacros = []string{
+	`CREATE OR REPLACE TEMP MACRO weir_initcap(s) AS array_to_string(list_transform(range(1, length(s) + 1),
+		i -> CASE WHEN i > 1 AND regexp_matches(substr(s, i - 1, 1), '[\pL\pN]') THEN lower(substr(s, i, 1))
+		ELSE upper(substr(s, i, 1)) END), '')`,
+	`CREATE OR REPLACE TEMP MACRO weir_split_part(s, d, n) AS CASE WHEN n = 0 THEN error('field position must not be zero') ELSE split_part(s, d, n) END`,
+}
+
+// renamedFuncs are the functions Prepare writes as funcMacros' functions.
+var renamedFuncs = map[string]string{"initcap": "weir_initcap", "split_part": "weir_split_part"}
+
+// hasRenamedFunc reports whether e calls a function of renamedFuncs.
+func hasRenamedFunc(e sql.Expr) bool {
+	found := false
+	if e == nil {
+		return false
+	}
+	sql.Walk(e, func(n sql.Node) bool {
+		if f, ok := n.(*sql.FuncCall); ok && !f.Name.Quoted && renamedFuncs[f.Name.Value] != "" {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
 
 // rewriteScalarFuncs writes the scalar function calls and operators DuckDB
 // answers differently from Postgres in forms it answers the same:
@@ -10,8 +41,9 @@ import "github.com/weir-stream/weir/sql"
 //   - s ~ p, s ~* p, s !~ p, s !~* p (DuckDB's ~ matches the whole text) as
 //     [NOT] regexp_matches(s, p, 's' or 'si'), and regexp_replace's flags
 //     with s added: Postgres' dot matches a newline;
+//   - initcap and split_part as funcMacros' weir_initcap and weir_split_part;
 //   - a select item without an alias holding a regular expression operator
-//     keeps the name Postgres gives it.
+//     or one of those calls keeps the name Postgres gives it.
 //
 // undo gets what puts the tree back.
 func rewriteScalarFuncs(st *sql.Select, undo *[]func()) error {
@@ -19,7 +51,7 @@ func rewriteScalarFuncs(st *sql.Select, undo *[]func()) error {
 		if sel, ok := n.(*sql.Select); ok {
 			for i := range sel.Items {
 				it := &sel.Items[i]
-				if it.Star || it.Alias != nil || !hasRegexOp(it.Expr) {
+				if it.Star || it.Alias != nil || !hasRegexOp(it.Expr) && !hasRenamedFunc(it.Expr) {
 					continue
 				}
 				it.Alias = &sql.Name{Value: columnName(it.Expr), Quoted: true}
@@ -29,6 +61,11 @@ func rewriteScalarFuncs(st *sql.Select, undo *[]func()) error {
 		f, ok := n.(*sql.FuncCall)
 		if !ok || f.Name.Quoted {
 			return true
+		}
+		if to := renamedFuncs[f.Name.Value]; to != "" {
+			from := f.Name.Value
+			f.Name.Value = to
+			*undo = append(*undo, func() { f.Name.Value = from })
 		}
 		switch f.Name.Value {
 		case "lpad", "rpad":
