@@ -2,7 +2,10 @@
 
 package adhoc
 
-import "github.com/weir-stream/weir/sql"
+import (
+	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/sql"
+)
 
 // funcMacros define, in each DuckDB connection, the functions Prepare writes
 // calls DuckDB lacks or answers differently as (renamedFuncs): initcap,
@@ -25,7 +28,7 @@ func hasRenamedFunc(e sql.Expr) bool {
 		return false
 	}
 	sql.Walk(e, func(n sql.Node) bool {
-		if f, ok := n.(*sql.FuncCall); ok && !f.Name.Quoted && renamedFuncs[f.Name.Value] != "" {
+		if f, ok := n.(*sql.FuncCall); ok && !f.Name.Quoted && (renamedFuncs[f.Name.Value] != "" || f.Name.Value == "to_char") {
 			found = true
 		}
 		return !found
@@ -42,6 +45,9 @@ func hasRenamedFunc(e sql.Expr) bool {
 //     [NOT] regexp_matches(s, p, 's' or 'si'), and regexp_replace's flags
 //     with s added: Postgres' dot matches a newline;
 //   - initcap and split_part as funcMacros' weir_initcap and weir_split_part;
+//   - to_char(ts, 'format'), which DuckDB lacks, as strftime(ts, format),
+//     when the format is a literal of patterns strftime writes alike
+//     (expr.ToCharStrftime); otherwise DuckDB reports 42883;
 //   - a select item without an alias holding a regular expression operator
 //     or one of those calls keeps the name Postgres gives it.
 //
@@ -73,6 +79,20 @@ func rewriteScalarFuncs(st *sql.Select, undo *[]func()) error {
 				args := f.Args
 				f.Args = append(args[:2:2], &sql.Literal{Pos: f.Pos, Kind: sql.LitString, Value: " "})
 				*undo = append(*undo, func() { f.Args = args })
+			}
+		case "to_char":
+			if len(f.Args) != 2 {
+				break
+			}
+			lit, ok := f.Args[1].(*sql.Literal)
+			if !ok || lit.Kind != sql.LitString {
+				break
+			}
+			if format, ok := expr.ToCharStrftime(lit.Value); ok {
+				args := f.Args
+				f.Name.Value = "strftime"
+				f.Args = []sql.Expr{args[0], &sql.Literal{Pos: lit.Pos, Kind: sql.LitString, Value: format}}
+				*undo = append(*undo, func() { f.Name.Value, f.Args = "to_char", args })
 			}
 		case "regexp_replace":
 			args := f.Args

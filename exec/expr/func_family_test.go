@@ -13,3 +13,6 @@ func TestFuncMath(t *testing.T) { runExprTest(t, "testdata/func_math") }
 // TestFuncRegexp runs testdata/func_regexp: the ~ ~* !~ !~* operators
 // (through their functions) and regexp_replace.
 func TestFuncRegexp(t *testing.T) { runExprTest(t, "testdata/func_regexp") }
+
+// TestFuncToChar runs testdata/func_tochar: to_char of timestamps.
+func TestFuncToChar(t *testing.T) { runExprTest(t, "testdata/func_tochar") }
