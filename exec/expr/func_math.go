@@ -29,9 +29,9 @@ var _ = addFuncs(map[string]*funcDef{
 //	log10(x), exp(x)
 //
 // ln and log of zero or a negative number are 2201E; exp overflowing or
-// underflowing double precision is 22003. weir has not the numeric variants
-// of ln, log and exp, nor log(b, x) (Postgres computes them to a scale that
-// depends on the value).
+// underflowing double precision is 22003. ln, log, log10, exp and log(b, x)
+// of numeric are double precision in weir (Postgres computes numeric, to a
+// scale that depends on the value, which a weir type cannot).
 func resolveMath(name string, args []Expr) (*funcExpr, error) {
 	if len(args) == 0 || !(args[0].Type().IsNumeric() || args[0].Type().Family == types.Unknown) {
 		return nil, funcError(name, args)
@@ -40,15 +40,15 @@ func resolveMath(name string, args []Expr) (*funcExpr, error) {
 	if name == "trunc" && len(args) == 2 {
 		return resolveTruncScale(name, args)
 	}
+	if name == "log" && len(args) == 2 {
+		return resolveLogBase(name, args)
+	}
 	if len(args) != 1 {
 		return nil, funcError(name, args)
 	}
-	if t.Family == types.Numeric {
-		switch name {
-		case "sign", "trunc":
-		default:
-			return nil, funcError(name, args)
-		}
+	if t.Family == types.Numeric && name != "sign" && name != "trunc" {
+		// weir computes ln, log and exp of numeric in double precision.
+		t = types.Float64Type
 	}
 	cargs, err := coerceArgs(name, args, t)
 	if err != nil {
@@ -179,5 +179,40 @@ func resolveGcdLcm(name string, args []Expr) (*funcExpr, error) {
 			return nil, outOfRange(t)
 		}
 		return r.Int64(), nil
+	}), nil
+}
+
+// resolveLogBase resolves log(b, x), the logarithm of x to base b, in
+// double precision (Postgres: numeric). Zero or a negative b or x is 2201E,
+// base 1 is 22012.
+func resolveLogBase(name string, args []Expr) (*funcExpr, error) {
+	for _, a := range args {
+		if !(a.Type().IsNumeric() || a.Type().Family == types.Unknown) {
+			return nil, funcError(name, args)
+		}
+	}
+	cargs, err := coerceArgs(name, args, types.Float64Type, types.Float64Type)
+	if err != nil {
+		return nil, err
+	}
+	return strictFunc(types.Float64Type, cargs, func(vs []any) (any, error) {
+		b, x := vs[0].(float64), vs[1].(float64)
+		for _, v := range []float64{b, x} {
+			switch {
+			case v == 0:
+				return nil, sqlstate.Errorf(sqlstate.InvalidArgumentForLogarithm, "cannot take logarithm of zero")
+			case v < 0:
+				return nil, sqlstate.Errorf(sqlstate.InvalidArgumentForLogarithm, "cannot take logarithm of a negative number")
+			}
+		}
+		if b == 1 {
+			return nil, sqlstate.Errorf(sqlstate.DivisionByZero, "division by zero")
+		}
+		r := math.Log2(x) / math.Log2(b)
+		// An exact power of b is that integer, as numeric's log gives it.
+		if n := math.Round(r); math.Abs(r-n) < 1e-9 && math.Pow(b, n) == x {
+			return n, nil
+		}
+		return r, nil
 	}), nil
 }
