@@ -10,16 +10,27 @@ import (
 // funcMacros define, in each DuckDB connection, the functions Prepare writes
 // calls DuckDB lacks or answers differently as (renamedFuncs): initcap,
 // which DuckDB lacks (a letter or digit continues a word), and split_part,
-// whose field 0 is an error in Postgres.
+// exp, repeat, substr (substring) and lcm, whose errors Postgres has where
+// DuckDB answers: field 0, an exp out of double precision's range (DuckDB:
+// infinity), a text over 1 GB, a negative length, an lcm of integers out of
+// integer's range (DuckDB: a bigint).
 var funcMacros = []string{
 	`CREATE OR REPLACE TEMP MACRO weir_initcap(s) AS array_to_string(list_transform(range(1, length(s) + 1),
 		i -> CASE WHEN i > 1 AND regexp_matches(substr(s, i - 1, 1), '[\pL\pN]') THEN lower(substr(s, i, 1))
 		ELSE upper(substr(s, i, 1)) END), '')`,
 	`CREATE OR REPLACE TEMP MACRO weir_split_part(s, d, n) AS CASE WHEN n = 0 THEN error('field position must not be zero') ELSE split_part(s, d, n) END`,
+	`CREATE OR REPLACE TEMP MACRO weir_exp(x) AS CASE WHEN isinf(exp(x)) AND NOT isinf(x) THEN error('value out of range: overflow')
+		WHEN exp(x) = 0 AND NOT isinf(x) THEN error('value out of range: underflow') ELSE exp(x) END`,
+	`CREATE OR REPLACE TEMP MACRO weir_repeat(s, n) AS CASE WHEN strlen(s) * greatest(n, 0) > 1073741819 THEN error('requested length too large') ELSE repeat(s, n) END`,
+	`CREATE OR REPLACE TEMP MACRO weir_substr(s, f, l) AS CASE WHEN l < 0 THEN error('negative substring length not allowed') ELSE substr(s, f, l) END`,
+	`CREATE OR REPLACE TEMP MACRO weir_lcm(a, b) AS CASE WHEN typeof(a) IN ('INTEGER', 'SMALLINT') AND typeof(b) IN ('INTEGER', 'SMALLINT')
+		AND lcm(a::BIGINT, b::BIGINT) > 2147483647 THEN error('integer out of range') ELSE lcm(a, b) END`,
 }
 
 // renamedFuncs are the functions Prepare writes as funcMacros' functions.
-var renamedFuncs = map[string]string{"initcap": "weir_initcap", "split_part": "weir_split_part"}
+// substr and substring with a length are written as weir_substr.
+var renamedFuncs = map[string]string{"initcap": "weir_initcap", "split_part": "weir_split_part", "exp": "weir_exp",
+	"repeat": "weir_repeat", "lcm": "weir_lcm"}
 
 // hasRenamedFunc reports whether e calls a function of renamedFuncs.
 func hasRenamedFunc(e sql.Expr) bool {
@@ -28,7 +39,8 @@ func hasRenamedFunc(e sql.Expr) bool {
 		return false
 	}
 	sql.Walk(e, func(n sql.Node) bool {
-		if f, ok := n.(*sql.FuncCall); ok && !f.Name.Quoted && (renamedFuncs[f.Name.Value] != "" || f.Name.Value == "to_char") {
+		if f, ok := n.(*sql.FuncCall); ok && !f.Name.Quoted && (renamedFuncs[f.Name.Value] != "" || f.Name.Value == "to_char" ||
+			f.Name.Value == "substr" || f.Name.Value == "substring") {
 			found = true
 		}
 		return !found
@@ -67,6 +79,11 @@ func rewriteScalarFuncs(st *sql.Select, undo *[]func()) error {
 		f, ok := n.(*sql.FuncCall)
 		if !ok || f.Name.Quoted {
 			return true
+		}
+		if (f.Name.Value == "substr" || f.Name.Value == "substring") && len(f.Args) == 3 {
+			from := f.Name.Value
+			f.Name.Value = "weir_substr"
+			*undo = append(*undo, func() { f.Name.Value = from })
 		}
 		if to := renamedFuncs[f.Name.Value]; to != "" {
 			from := f.Name.Value
