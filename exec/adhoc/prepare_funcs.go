@@ -9,7 +9,8 @@ import (
 
 // funcMacros define, in each DuckDB connection, the functions Prepare writes
 // calls DuckDB lacks or answers differently as (renamedFuncs): initcap,
-// which DuckDB lacks (a letter or digit continues a word), and split_part,
+// which DuckDB lacks (a letter or digit continues a word), and split_part
+// (an empty delimiter: Postgres' one field, DuckDB's one a character),
 // exp, repeat, substr (substring) and lcm, whose errors Postgres has where
 // DuckDB answers: field 0, an exp out of double precision's range (DuckDB:
 // infinity), a text over 1 GB, a negative length, an lcm of integers out of
@@ -18,7 +19,8 @@ var funcMacros = []string{
 	`CREATE OR REPLACE TEMP MACRO weir_initcap(s) AS array_to_string(list_transform(range(1, length(s) + 1),
 		i -> CASE WHEN i > 1 AND regexp_matches(substr(s, i - 1, 1), '[\pL\pN]') THEN lower(substr(s, i, 1))
 		ELSE upper(substr(s, i, 1)) END), '')`,
-	`CREATE OR REPLACE TEMP MACRO weir_split_part(s, d, n) AS CASE WHEN n = 0 THEN error('field position must not be zero') ELSE split_part(s, d, n) END`,
+	`CREATE OR REPLACE TEMP MACRO weir_split_part(s, d, n) AS CASE WHEN n = 0 THEN error('field position must not be zero')
+		WHEN d = '' THEN CASE WHEN s IS NULL OR n IS NULL THEN NULL WHEN n IN (1, -1) THEN s ELSE '' END ELSE split_part(s, d, n) END`,
 	`CREATE OR REPLACE TEMP MACRO weir_exp(x) AS CASE WHEN isinf(exp(x)) AND NOT isinf(x) THEN error('value out of range: overflow')
 		WHEN exp(x) = 0 AND NOT isinf(x) THEN error('value out of range: underflow') ELSE exp(x) END`,
 	`CREATE OR REPLACE TEMP MACRO weir_repeat(s, n) AS CASE WHEN strlen(s) * greatest(n, 0) > 1073741819 THEN error('requested length too large') ELSE repeat(s, n) END`,
