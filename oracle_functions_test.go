@@ -16,9 +16,8 @@ import (
 // NULL) and timestamps gets random inserts, updates and deletes, and after
 // each FLUSH every view holds what DuckDB computes for the same rows. Where
 // DuckDB spells a function differently (~ is its regexp_matches, to_char
-// its strftime) the DuckDB side is written its way; exp and ln are compared
-// to 10 decimal places (Go's math library and libm, which DuckDB and
-// Postgres use, may differ in the last bit).
+// its strftime) the DuckDB side is written its way. exp and ln are compared
+// to the last bit with the C library's (DuckDB's, and Postgres').
 func TestOracleFunctions(t *testing.T) {
 	seed := *oracleSeed
 	switch {
@@ -52,7 +51,7 @@ func functionViews(t string) [][2]string {
 		{fmt.Sprintf("SELECT id, split_part(s, d, n) AS a, strpos(s, d) AS b, left(s, n) AS c, right(s, n) AS e, reverse(s) AS f, md5(s) AS g FROM %s WHERE n <> 0", t),
 			fmt.Sprintf("SELECT id, CASE WHEN d = '' THEN CASE WHEN s IS NULL OR n IS NULL THEN NULL WHEN n IN (1, -1) THEN s ELSE '' END ELSE split_part(s, d, n) END AS a, strpos(s, d) AS b, left(s, n) AS c, right(s, n) AS e, reverse(s) AS f, md5(s) AS g FROM %s WHERE n <> 0", t)},
 		same(fmt.Sprintf("SELECT id, lpad(s, n, 'xy') AS a, rpad(s, n, d) AS b, repeat(s, n) AS c, position(d IN s) AS e FROM %s WHERE d <> ''", t)),
-		same(fmt.Sprintf("SELECT id, sign(n) AS a, gcd(n, 12) AS b, lcm(n, 6) AS c, CAST(exp(n / 10.0) AS NUMERIC(30,10)) AS e, CAST(ln(abs(n) + 1) AS NUMERIC(30,10)) AS f, trunc(n / 7.0, 2) AS g FROM %s", t)),
+		same(fmt.Sprintf("SELECT id, sign(n) AS a, gcd(n, 12) AS b, lcm(n, 6) AS c, exp(n / 10.0) AS e, ln(abs(n) + 1) AS f, exp(n * 7.3) AS h, ln(n * n + 0.37) AS i, trunc(n / 7.0, 2) AS g FROM %s", t)),
 		{fmt.Sprintf("SELECT id, s ~ '^[a-z]' AS a, s ~* 'A' AS b, s !~ 'b$' AS c, regexp_replace(s, '[ab]', '#', 'g') AS e, regexp_replace(s, '(.)', '<\\1>') AS f FROM %s", t),
 			fmt.Sprintf("SELECT id, regexp_matches(s, '^[a-z]', 's') AS a, regexp_matches(s, 'A', 'si') AS b, NOT regexp_matches(s, 'b$', 's') AS c, regexp_replace(s, '[ab]', '#', 'gs') AS e, regexp_replace(s, '(.)', '<\\1>', 's') AS f FROM %s", t)},
 		{fmt.Sprintf("SELECT id, to_char(ts, 'YYYY-MM-DD HH24:MI:SS.US') AS a, to_char(ts, 'FMDay FMDD Mon YY HH12 AM') AS b FROM %s", t),

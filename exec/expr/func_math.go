@@ -82,7 +82,7 @@ func resolveMath(name string, args []Expr) (*funcExpr, error) {
 	case "cbrt":
 		f = func(x float64) (float64, error) { return math.Cbrt(x), nil }
 	case "ln", "log", "log10":
-		log := math.Log
+		log := crLn
 		if name != "ln" {
 			log = math.Log10
 		}
@@ -92,6 +92,8 @@ func resolveMath(name string, args []Expr) (*funcExpr, error) {
 				return 0, sqlstate.Errorf(sqlstate.InvalidArgumentForLogarithm, "cannot take logarithm of zero")
 			case x < 0:
 				return 0, sqlstate.Errorf(sqlstate.InvalidArgumentForLogarithm, "cannot take logarithm of a negative number")
+			case math.IsInf(x, 1) || math.IsNaN(x):
+				return x, nil
 			}
 			return log(x), nil
 		}
@@ -103,8 +105,10 @@ func resolveMath(name string, args []Expr) (*funcExpr, error) {
 				return 0, sqlstate.Errorf(sqlstate.NumericValueOutOfRange, "value out of range: overflow")
 			case r == 0 && !math.IsInf(x, -1):
 				return 0, sqlstate.Errorf(sqlstate.NumericValueOutOfRange, "value out of range: underflow")
+			case math.IsInf(x, 0) || math.IsNaN(x):
+				return r, nil
 			}
-			return r, nil
+			return crExp(x), nil
 		}
 	}
 	return strictFunc(t, cargs, func(vs []any) (any, error) { return f(vs[0].(float64)) }), nil
