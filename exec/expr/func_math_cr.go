@@ -10,7 +10,7 @@ import (
 // result, so that it is correctly rounded (as the C library's exp and log,
 // which Postgres uses, are but for rare halfway cases), where Go's math.Exp
 // and math.Log may be one unit off in the last place.
-const crPrec = 128
+const crPrec = 80
 
 // ln2Big is ln 2 to well over crPrec bits.
 var ln2Big, _, _ = big.ParseFloat("0.693147180559945309417232121458176568075500134360255254120680009493393621969694715605863326996418687542001481021", 10, crPrec+32, big.ToNearestEven)
@@ -28,11 +28,12 @@ func crExp(x float64) float64 {
 	sum := new(big.Float).SetPrec(prec).SetInt64(1)
 	term := new(big.Float).SetPrec(prec).SetInt64(1)
 	eps := new(big.Float).SetPrec(prec).SetMantExp(big.NewFloat(1), -int(prec))
+	div := new(big.Float).SetPrec(prec)
 	for n := int64(1); n < 200; n++ {
 		term.Mul(term, r)
-		term.Quo(term, new(big.Float).SetPrec(prec).SetInt64(n))
+		term.Quo(term, div.SetInt64(n))
 		sum.Add(sum, term)
-		if new(big.Float).Abs(term).Cmp(eps) < 0 {
+		if term.Sign() == 0 || term.MantExp(nil) < eps.MantExp(nil) {
 			break
 		}
 	}
@@ -57,11 +58,12 @@ func crLn(x float64) float64 {
 	sum := new(big.Float).SetPrec(prec).Set(z)
 	pow := new(big.Float).SetPrec(prec).Set(z)
 	eps := new(big.Float).SetPrec(prec).SetMantExp(big.NewFloat(1), -int(prec))
+	t, div := new(big.Float).SetPrec(prec), new(big.Float).SetPrec(prec)
 	for n := int64(3); n < 400; n += 2 {
 		pow.Mul(pow, z2)
-		t := new(big.Float).SetPrec(prec).Quo(pow, new(big.Float).SetPrec(prec).SetInt64(n))
+		t.Quo(pow, div.SetInt64(n))
 		sum.Add(sum, t)
-		if new(big.Float).Abs(t).Cmp(eps) < 0 {
+		if t.Sign() == 0 || t.MantExp(nil) < eps.MantExp(nil) {
 			break
 		}
 	}
