@@ -16,3 +16,6 @@ func TestFuncRegexp(t *testing.T) { runExprTest(t, "testdata/func_regexp") }
 
 // TestFuncToChar runs testdata/func_tochar: to_char of timestamps.
 func TestFuncToChar(t *testing.T) { runExprTest(t, "testdata/func_tochar") }
+
+// TestFuncTime runs testdata/func_time: to_timestamp and make_timestamp.
+func TestFuncTime(t *testing.T) { runExprTest(t, "testdata/func_time") }
