@@ -131,8 +131,8 @@ func (f *funcExpr) withChildren(c []Expr) Expr {
 	return g
 }
 func (f *funcExpr) String() string {
-	if f.name == "current_timestamp" {
-		return "CURRENT_TIMESTAMP"
+	if f.name == "current_timestamp" || f.name == "current_date" {
+		return strings.ToUpper(f.name)
 	}
 	if op, ok := regexOps[f.name]; ok && len(f.args) == 2 {
 		return "(" + f.args[0].String() + " " + op.String() + " " + f.args[1].String() + ")"

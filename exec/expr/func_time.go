@@ -11,7 +11,19 @@ import (
 var _ = addFuncs(map[string]*funcDef{
 	"to_timestamp":   {resolve: resolveToTimestamp},
 	"make_timestamp": {resolve: resolveMakeTimestamp},
+	"current_date":   {volatile: true, resolve: resolveCurrentDate},
 })
+
+// resolveCurrentDate resolves CURRENT_DATE: today's date in UTC, the one
+// time zone weir works in.
+func resolveCurrentDate(name string, args []Expr) (*funcExpr, error) {
+	if len(args) != 0 {
+		return nil, funcError(name, args)
+	}
+	return &funcExpr{t: types.DateType, row: func([]any) (any, error) {
+		return int32(time.Now().UTC().Unix() / 86400), nil
+	}}, nil
+}
 
 // Postgres' timestamp range in seconds from the Unix epoch: from 4714-11-24
 // BC, before 294277-01-01.
