@@ -4,11 +4,8 @@ package weir_test
 
 import (
 	"fmt"
-	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestOracleFunctions checks views over scalar functions against DuckDB: a
@@ -19,28 +16,7 @@ import (
 // its strftime) the DuckDB side is written its way. exp and ln are compared
 // to the last bit with the C library's (DuckDB's, and Postgres').
 func TestOracleFunctions(t *testing.T) {
-	seed := *oracleSeed
-	switch {
-	case seed != 0:
-	case os.Getenv("CI") == "true":
-		seed = 20261208
-	default:
-		seed = uint64(time.Now().UnixNano())
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("replay with: go test -tags duckdb_arrow -run 'TestOracleFunctions$' -oracle.seed=%d -oracle.rounds=%d .", seed, *oracleRounds)
-		}
-	})
-	o := newOracle(t)
-	rng := rand.New(rand.NewPCG(seed, seed^0x2545f4914f6cdd1d))
-	for round := range max(1, *oracleRounds/4) {
-		o.runFunctionsRound(&oracleGen{rng: rng, round: round})
-		if t.Failed() {
-			return
-		}
-	}
-	t.Logf("seed %d: %d comparisons over %d rows", seed, o.checks, o.rows)
+	runOracleRounds(t, "TestOracleFunctions", 20261208, 0x2545f4914f6cdd1d, max(1, *oracleRounds/4), (*oracle).runFunctionsRound)
 }
 
 // functionViews are the views of a functions round over table t, each as

@@ -4,11 +4,7 @@ package weir_test
 
 import (
 	"fmt"
-	"math/rand/v2"
-	"os"
-	"strings"
 	"testing"
-	"time"
 )
 
 // TestOracleJoin checks join views against DuckDB: two tables with the same
@@ -20,28 +16,7 @@ import (
 // over an outer join (at parallelism 1 to 4), so padding comes and goes and
 // retractions reach the join from both sides.
 func TestOracleJoin(t *testing.T) {
-	seed := *oracleSeed
-	switch {
-	case seed != 0:
-	case os.Getenv("CI") == "true":
-		seed = 20261207
-	default:
-		seed = uint64(time.Now().UnixNano())
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("replay with: go test -tags duckdb_arrow -run 'TestOracleJoin$' -oracle.seed=%d -oracle.rounds=%d .", seed, *oracleRounds)
-		}
-	})
-	o := newOracle(t)
-	rng := rand.New(rand.NewPCG(seed, seed^0x2545f4914f6cdd1d))
-	for round := range *oracleRounds {
-		o.runJoinRound(&oracleGen{rng: rng, round: round})
-		if t.Failed() {
-			return
-		}
-	}
-	t.Logf("seed %d: %d rounds, %d comparisons over %d rows", seed, *oracleRounds, o.checks, o.rows)
+	runOracleRounds(t, "TestOracleJoin", 20261207, 0x2545f4914f6cdd1d, *oracleRounds, (*oracle).runJoinRound)
 }
 
 // joinViews returns the view queries of a join round over tables a and b
@@ -70,31 +45,12 @@ func (o *oracle) runJoinRound(ga *oracleGen) {
 	o.log, o.logged = nil, false
 	a, b := fmt.Sprintf("ja%d", ga.round), fmt.Sprintf("jb%d", ga.round)
 	ddl := ga.table(a)
-	// The join key: a column that compares exactly (no floats), with few
-	// distinct values when it has a pool.
-	var keys []string
-	for _, c := range ga.cols {
-		switch c.kind {
-		case colSmallint, colInt, colBigint, colVarchar, colBool, colDate, colNumeric:
-			keys = append(keys, c.name)
-			if c.pool != nil {
-				keys = append(keys, c.name, c.name)
-			}
-		}
-	}
-	if len(keys) == 0 {
+	k, ok := exactKey(ga)
+	if !ok {
 		return
 	}
-	k := keys[r.IntN(len(keys))]
-	o.both(ddl)
-	o.both(strings.Replace(ddl, "CREATE TABLE "+a+" ", "CREATE TABLE "+b+" ", 1))
-	defer func() {
-		for _, t := range []string{a, b} {
-			o.weir("DROP TABLE " + t + " CASCADE")
-			o.duck("DROP TABLE " + t)
-		}
-	}()
-	gb := &oracleGen{rng: r, round: ga.round, cols: ga.cols, noKey: ga.noKey, next: 1 << 20}
+	gb := o.twinTables(ga, a, b, ddl)
+	defer o.dropTables(a, b)
 	gens := map[string]*oracleGen{a: ga, b: gb}
 	type view struct{ name, sel string }
 	var views []view

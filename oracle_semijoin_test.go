@@ -4,11 +4,8 @@ package weir_test
 
 import (
 	"fmt"
-	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestOracleSemiJoin checks views with subqueries against DuckDB: two
@@ -24,28 +21,7 @@ import (
 // BY, and an aggregate over an anti join at parallelism 1 to 4, so rows of
 // the second table arriving and leaving bring rows of the first in and out.
 func TestOracleSemiJoin(t *testing.T) {
-	seed := *oracleSeed
-	switch {
-	case seed != 0:
-	case os.Getenv("CI") == "true":
-		seed = 20261208
-	default:
-		seed = uint64(time.Now().UnixNano())
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("replay with: go test -tags duckdb_arrow -run 'TestOracleSemiJoin$' -oracle.seed=%d -oracle.rounds=%d .", seed, *oracleRounds)
-		}
-	})
-	o := newOracle(t)
-	rng := rand.New(rand.NewPCG(seed, seed^0x5851f42d4c957f2d))
-	for round := range *oracleRounds {
-		o.runSemiJoinRound(&oracleGen{rng: rng, round: round})
-		if t.Failed() {
-			return
-		}
-	}
-	t.Logf("seed %d: %d rounds, %d comparisons over %d rows", seed, *oracleRounds, o.checks, o.rows)
+	runOracleRounds(t, "TestOracleSemiJoin", 20261208, 0x5851f42d4c957f2d, *oracleRounds, (*oracle).runSemiJoinRound)
 }
 
 // semiJoinViews returns the view queries of a round over tables a and b
@@ -79,24 +55,11 @@ func (o *oracle) runSemiJoinRound(ga *oracleGen) {
 	o.log, o.logged = nil, false
 	a, b := fmt.Sprintf("sa%d", ga.round), fmt.Sprintf("sb%d", ga.round)
 	ddl := ga.table(a)
-	// The correlation: a column that compares exactly (no floats), with few
-	// distinct values when it has a pool.
-	var keys []string
-	for _, c := range ga.cols {
-		switch c.kind {
-		case colSmallint, colInt, colBigint, colVarchar, colBool, colDate, colNumeric:
-			keys = append(keys, c.name)
-			if c.pool != nil {
-				keys = append(keys, c.name, c.name)
-			}
-		}
-	}
-	if len(keys) == 0 {
+	k, ok := exactKey(ga)
+	if !ok {
 		return
 	}
-	k := keys[r.IntN(len(keys))]
-	o.both(ddl)
-	o.both(strings.Replace(ddl, "CREATE TABLE "+a+" ", "CREATE TABLE "+b+" ", 1))
+	gb := o.twinTables(ga, a, b, ddl)
 	type view struct{ name, sel string }
 	var views []view
 	defer func() {
@@ -108,7 +71,6 @@ func (o *oracle) runSemiJoinRound(ga *oracleGen) {
 			o.duck("DROP TABLE " + t)
 		}
 	}()
-	gb := &oracleGen{rng: r, round: ga.round, cols: ga.cols, noKey: ga.noKey, next: 1 << 20}
 	gens := map[string]*oracleGen{a: ga, b: gb}
 	create := func(i int, sel string) {
 		name := fmt.Sprintf("%s_s%d", a, i)

@@ -4,11 +4,7 @@ package weir_test
 
 import (
 	"fmt"
-	"math/rand/v2"
-	"os"
-	"strings"
 	"testing"
-	"time"
 )
 
 // TestOracleSQLSurface checks views written with JOIN … USING, NATURAL JOIN,
@@ -19,28 +15,7 @@ import (
 // so the merged USING column of outer joins, the null-safe key's NULL
 // matches and a WITH query referenced twice are all exercised.
 func TestOracleSQLSurface(t *testing.T) {
-	seed := *oracleSeed
-	switch {
-	case seed != 0:
-	case os.Getenv("CI") == "true":
-		seed = 20261208
-	default:
-		seed = uint64(time.Now().UnixNano())
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("replay with: go test -tags duckdb_arrow -run 'TestOracleSQLSurface$' -oracle.seed=%d -oracle.rounds=%d .", seed, *oracleRounds)
-		}
-	})
-	o := newOracle(t)
-	rng := rand.New(rand.NewPCG(seed, seed^0x5bd1e9955bd1e995))
-	for round := range *oracleRounds {
-		o.runSQLSurfaceRound(&oracleGen{rng: rng, round: round})
-		if t.Failed() {
-			return
-		}
-	}
-	t.Logf("seed %d: %d rounds, %d comparisons over %d rows", seed, *oracleRounds, o.checks, o.rows)
+	runOracleRounds(t, "TestOracleSQLSurface", 20261208, 0x5bd1e9955bd1e995, *oracleRounds, (*oracle).runSQLSurfaceRound)
 }
 
 // sqlSurfaceViews returns the view queries of a round over tables a and b
@@ -67,29 +42,12 @@ func (o *oracle) runSQLSurfaceRound(ga *oracleGen) {
 	o.log, o.logged = nil, false
 	a, b := fmt.Sprintf("sa%d", ga.round), fmt.Sprintf("sb%d", ga.round)
 	ddl := ga.table(a)
-	var keys []string
-	for _, c := range ga.cols {
-		switch c.kind {
-		case colSmallint, colInt, colBigint, colVarchar, colBool, colDate, colNumeric:
-			keys = append(keys, c.name)
-			if c.pool != nil {
-				keys = append(keys, c.name, c.name)
-			}
-		}
-	}
-	if len(keys) == 0 {
+	k, ok := exactKey(ga)
+	if !ok {
 		return
 	}
-	k := keys[r.IntN(len(keys))]
-	o.both(ddl)
-	o.both(strings.Replace(ddl, "CREATE TABLE "+a+" ", "CREATE TABLE "+b+" ", 1))
-	defer func() {
-		for _, t := range []string{a, b} {
-			o.weir("DROP TABLE " + t + " CASCADE")
-			o.duck("DROP TABLE " + t)
-		}
-	}()
-	gb := &oracleGen{rng: r, round: ga.round, cols: ga.cols, noKey: ga.noKey, next: 1 << 20}
+	gb := o.twinTables(ga, a, b, ddl)
+	defer o.dropTables(a, b)
 	gens := map[string]*oracleGen{a: ga, b: gb}
 	type view struct{ name, sel string }
 	var views []view

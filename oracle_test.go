@@ -32,31 +32,74 @@ var (
 // wrong view. A failure prints the seed (replay with -oracle.seed) and the
 // statements of the failing round.
 func TestOracle(t *testing.T) {
+	runOracleRounds(t, "TestOracle", 20261122, 0x9e3779b97f4a7c15, *oracleRounds, (*oracle).runRound)
+}
+
+// runOracleRounds runs rounds random rounds of the test called name against
+// one oracle, each generated from one random sequence: under CI its fixed
+// seed ciSeed, so a landing never depends on luck; else -oracle.seed, or a
+// new seed each run, to explore. salt gives each test a sequence of its own.
+// A failure prints how to replay it.
+func runOracleRounds(t *testing.T, name string, ciSeed, salt uint64, rounds int, round func(*oracle, *oracleGen)) {
 	seed := *oracleSeed
 	switch {
 	case seed != 0:
 	case os.Getenv("CI") == "true":
-		// CI runs a fixed sequence, so a landing never depends on luck;
-		// local runs explore a new one each time.
-		seed = 20261122
+		seed = ciSeed
 	default:
 		seed = uint64(time.Now().UnixNano())
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("replay with: go test -tags duckdb_arrow -run 'TestOracle$' -oracle.seed=%d -oracle.rounds=%d .", seed, *oracleRounds)
+			t.Logf("replay with: go test -tags duckdb_arrow -run '%s$' -oracle.seed=%d -oracle.rounds=%d .", name, seed, *oracleRounds)
 		}
 	})
 	o := newOracle(t)
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	for round := range *oracleRounds {
-		g := &oracleGen{rng: rng, round: round}
-		o.runRound(g)
+	rng := rand.New(rand.NewPCG(seed, seed^salt))
+	for i := range rounds {
+		round(o, &oracleGen{rng: rng, round: i})
 		if t.Failed() {
 			return
 		}
 	}
-	t.Logf("seed %d: %d rounds, %d comparisons over %d rows", seed, *oracleRounds, o.checks, o.rows)
+	t.Logf("seed %d: %d rounds, %d comparisons over %d rows", seed, rounds, o.checks, o.rows)
+}
+
+// exactKey returns a column of g's table that compares exactly (no
+// floats) to join or correlate on, drawn more often when it has few
+// distinct values; false when the table has none.
+func exactKey(g *oracleGen) (string, bool) {
+	var keys []string
+	for _, c := range g.cols {
+		switch c.kind {
+		case colSmallint, colInt, colBigint, colVarchar, colBool, colDate, colNumeric:
+			keys = append(keys, c.name)
+			if c.pool != nil {
+				keys = append(keys, c.name, c.name)
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return "", false
+	}
+	return keys[g.rng.IntN(len(keys))], true
+}
+
+// twinTables creates tables a and b on both sides, both with the columns of
+// ddl (ga's table a), and returns the generator of b's rows: ga's columns,
+// keys of its own.
+func (o *oracle) twinTables(ga *oracleGen, a, b, ddl string) *oracleGen {
+	o.both(ddl)
+	o.both(strings.Replace(ddl, "CREATE TABLE "+a+" ", "CREATE TABLE "+b+" ", 1))
+	return &oracleGen{rng: ga.rng, round: ga.round, cols: ga.cols, noKey: ga.noKey, next: 1 << 20}
+}
+
+// dropTables drops tables (and what reads them) on both sides.
+func (o *oracle) dropTables(tables ...string) {
+	for _, t := range tables {
+		o.weir("DROP TABLE " + t + " CASCADE")
+		o.duck("DROP TABLE " + t)
+	}
 }
 
 // oracleCase is one hand-written scenario: statements run on both weir and

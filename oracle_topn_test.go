@@ -5,10 +5,8 @@ package weir_test
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestOracleTopN checks top-N views against DuckDB: a table with random
@@ -23,28 +21,7 @@ import (
 // group key, NULL first): the two then agree row for row, and the views
 // are compared as sets.
 func TestOracleTopN(t *testing.T) {
-	seed := *oracleSeed
-	switch {
-	case seed != 0:
-	case os.Getenv("CI") == "true":
-		seed = 20261206
-	default:
-		seed = uint64(time.Now().UnixNano())
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("replay with: go test -tags duckdb_arrow -run 'TestOracleTopN$' -oracle.seed=%d -oracle.rounds=%d .", seed, *oracleRounds)
-		}
-	})
-	o := newOracle(t)
-	rng := rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc908))
-	for round := range *oracleRounds {
-		o.runTopNRound(&oracleGen{rng: rng, round: round})
-		if t.Failed() {
-			return
-		}
-	}
-	t.Logf("seed %d: %d rounds, %d comparisons over %d rows", seed, *oracleRounds, o.checks, o.rows)
+	runOracleRounds(t, "TestOracleTopN", 20261206, 0x6a09e667f3bcc908, *oracleRounds, (*oracle).runTopNRound)
 }
 
 // topNView is a top-N view: its query on weir and the query DuckDB answers

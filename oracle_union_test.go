@@ -4,11 +4,8 @@ package weir_test
 
 import (
 	"fmt"
-	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestOracleUnion checks UNION ALL and UNION views against DuckDB: two
@@ -18,28 +15,7 @@ import (
 // and aggregate over a union (at parallelism 1 to 4), so retractions reach
 // the union from both sides.
 func TestOracleUnion(t *testing.T) {
-	seed := *oracleSeed
-	switch {
-	case seed != 0:
-	case os.Getenv("CI") == "true":
-		seed = 20261206
-	default:
-		seed = uint64(time.Now().UnixNano())
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("replay with: go test -tags duckdb_arrow -run 'TestOracleUnion$' -oracle.seed=%d -oracle.rounds=%d .", seed, *oracleRounds)
-		}
-	})
-	o := newOracle(t)
-	rng := rand.New(rand.NewPCG(seed, seed^0x51ed270b27a3f1c9))
-	for round := range *oracleRounds {
-		o.runUnionRound(&oracleGen{rng: rng, round: round})
-		if t.Failed() {
-			return
-		}
-	}
-	t.Logf("seed %d: %d rounds, %d comparisons over %d rows", seed, *oracleRounds, o.checks, o.rows)
+	runOracleRounds(t, "TestOracleUnion", 20261206, 0x51ed270b27a3f1c9, *oracleRounds, (*oracle).runUnionRound)
 }
 
 // unionViews returns the view queries of a union round over tables a and b
@@ -76,16 +52,8 @@ func (o *oracle) runUnionRound(ga *oracleGen) {
 	o.log, o.logged = nil, false
 	a, b := fmt.Sprintf("ua%d", ga.round), fmt.Sprintf("ub%d", ga.round)
 	ddl := ga.table(a)
-	o.both(ddl)
-	o.both(strings.Replace(ddl, "CREATE TABLE "+a+" ", "CREATE TABLE "+b+" ", 1))
-	defer func() {
-		for _, t := range []string{a, b} {
-			o.weir("DROP TABLE " + t + " CASCADE")
-			o.duck("DROP TABLE " + t)
-		}
-	}()
-	// b's rows: the same columns, keys of their own.
-	gb := &oracleGen{rng: r, round: ga.round, cols: ga.cols, noKey: ga.noKey, next: 1 << 20}
+	gb := o.twinTables(ga, a, b, ddl)
+	defer o.dropTables(a, b)
 	gens := map[string]*oracleGen{a: ga, b: gb}
 	type view struct{ name, sel string }
 	var views []view
