@@ -14,7 +14,6 @@ import (
 	"github.com/weir-stream/weir/exec/tablelog"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
-	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/statestore"
 )
@@ -124,60 +123,18 @@ func (e *Engine) startObject(ctx context.Context, o *catalog.Object, backfill bo
 }
 
 // storedPlan returns the plan of view or sink o and the binding of its state
-// tables, as the catalog records them (also right after CREATE, so that what
-// runs then is exactly what a restart runs). An object recorded before plans
-// were is planned once from its definition and recorded again with its plan:
-// that new catalog object is returned in o's place (o itself, which others
-// may be reading, is never changed).
+// tables, as the catalog records them (dataflow.Recorded). An object
+// recorded before plans were is recorded again with its plan: that new
+// catalog object is returned in o's place.
 func (e *Engine) storedPlan(o *catalog.Object) (*catalog.Object, *planner.StreamPlan, dataflow.Binding, error) {
-	if len(o.Plan) > 0 {
-		plan, tables, err := dataflow.UnmarshalPlan(o.Plan, e.cat)
-		if err != nil {
-			err = sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "%s %s: %v", o.Kind, o.Name, err).
-				WithHint("Drop the " + o.Kind.String() + " and create it again.")
-		}
+	plan, tables, replanned, err := dataflow.Recorded(o, e.cat)
+	if err != nil || replanned == nil {
 		return o, plan, tables, err
 	}
-	plan, err := e.planDefinition(o)
-	if err != nil {
+	if err := e.writeNow(func(w exec.StateWriter) error { return e.cat.Add(w, replanned) }); err != nil {
 		return o, nil, dataflow.Binding{}, err
 	}
-	tables, layout, err := e.planTables(o, plan)
-	if err != nil {
-		return o, nil, dataflow.Binding{}, err
-	}
-	doc, err := dataflow.MarshalPlan(plan, tables)
-	if err != nil {
-		return o, nil, dataflow.Binding{}, err
-	}
-	recorded := *o
-	recorded.Plan, recorded.Layout = doc, layout
-	if err := e.writeNow(func(w exec.StateWriter) error { return e.cat.Add(w, &recorded) }); err != nil {
-		return o, nil, dataflow.Binding{}, err
-	}
-	return &recorded, plan, tables, nil
-}
-
-// planDefinition plans view or sink o from its definition.
-func (e *Engine) planDefinition(o *catalog.Object) (*planner.StreamPlan, error) {
-	stmt, err := sql.ParseOne(o.Definition)
-	if err != nil {
-		return nil, err
-	}
-	var q *sql.Select
-	switch st := stmt.(type) {
-	case *sql.CreateView:
-		q = st.Query
-	case *sql.CreateSink:
-		q = sinkQuery(st)
-	default:
-		return nil, fmt.Errorf("definition of %s %s is a %T", o.Kind, o.Name, stmt)
-	}
-	node, err := planner.NewBinder(e.cat, nil).BindSelect(q)
-	if err != nil {
-		return nil, err
-	}
-	return planner.PlanStream(node)
+	return replanned, plan, tables, nil
 }
 
 // startTable runs the fragment of table o: fed by DML (Fragment.Do), it
@@ -201,42 +158,6 @@ func (e *Engine) startTable(ctx context.Context, o *catalog.Object, backfill boo
 	}
 	e.failed.RunningAgain(o.Name)
 	return nil
-}
-
-// planTables returns the state tables of o (after its first, which holds
-// its rows or its sink's log) bound to what plan declares, for an object
-// recorded before plans were.
-func (e *Engine) planTables(o *catalog.Object, plan *planner.StreamPlan) (dataflow.Binding, catalog.Layout, error) {
-	ids := o.StateTables[1:]
-	layout := o.Layout
-	if layout == catalog.LayoutUnnumbered {
-		// Written before layouts had numbers, when every view and sink got
-		// a source table last, used only over a stream: over a table or
-		// view it is there unused (it stays in StateTables, for DROP). An
-		// aggregate had two tables before TTLs, three since.
-		if len(ids) > 0 && !readsStream(plan) {
-			ids = ids[:len(ids)-1]
-		}
-		layout = catalog.LayoutDeclared
-		if len(ids) == dataflow.NumTables(plan)-len(plan.Aggregates()) && len(plan.Aggregates()) > 0 {
-			layout = catalog.LayoutTwoTableAggregates
-		}
-	}
-	b, err := dataflow.Bind(plan, ids, layout)
-	if err != nil {
-		return b, layout, fmt.Errorf("%s %s: %w", o.Kind, o.Name, err)
-	}
-	return b, layout, nil
-}
-
-// readsStream reports whether plan reads a stream.
-func readsStream(plan *planner.StreamPlan) bool {
-	for _, in := range plan.Inputs() {
-		if in.Kind == catalog.Stream {
-			return true
-		}
-	}
-	return false
 }
 
 // startJob builds and runs the dataflow of view, sink or process o from

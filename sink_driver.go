@@ -11,14 +11,14 @@ import (
 type sinkDriver struct {
 	*delivery.Driver
 	name string
-	spec sinkSpec
+	spec delivery.Spec
 }
 
-func newSinkDriver(e *Engine, o *catalog.Object, spec sinkSpec, w exec.SinkWriter) *sinkDriver {
+func newSinkDriver(e *Engine, o *catalog.Object, spec delivery.Spec, w exec.SinkWriter) *sinkDriver {
 	return &sinkDriver{name: o.Name, spec: spec, Driver: delivery.New(delivery.Options{
 		Name: o.Name, Log: o.StateTables[0], Store: e.store, Writer: w,
 		Committed: e.coord.Committed,
-		Durable:   func() exec.Epoch { return e.deliverable(spec.exactlyOnce) },
+		Durable:   func() exec.Epoch { return e.deliverable(spec.ExactlyOnce) },
 		Hook:      e.cfg.CheckpointHook,
 		Logger:    e.log,
 	})}

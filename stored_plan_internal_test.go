@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/dataflow"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
 )
@@ -80,7 +81,7 @@ func TestRestartRunsStoredPlan(t *testing.T) {
 	// The text says v * 3 now, and planning it again would say so too.
 	for _, name := range []string{"m", "u"} {
 		o, _ := e.cat.Get(name)
-		replanned, err := e.planDefinition(o)
+		replanned, err := dataflow.PlanDefinition(o, e.cat)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -149,8 +149,8 @@ func (r systemRows) Sinks(may systables.Filter) []systables.SinkRow {
 		}
 		st := d.Stats()
 		out = append(out, systables.SinkRow{
-			Sink: d.name, Connector: d.spec.connector, Type: string(d.spec.typ), Format: d.spec.format,
-			ExactlyOnce: d.spec.exactlyOnce,
+			Sink: d.name, Connector: d.spec.Connector, Type: string(d.spec.Type), Format: d.spec.Format,
+			ExactlyOnce: d.spec.ExactlyOnce,
 			Records:     st.Records, Bytes: st.Bytes, Commits: st.Committed, Aborts: st.Aborted,
 			DeliveredEpoch: int64(st.Delivered),
 			PendingEpochs:  int64(committed) - int64(min(st.Delivered, committed)),
