@@ -170,6 +170,9 @@ func (b *Binder) bindExpr(ec *exprContext, e sql.Expr, hint types.T) (expr.Expr,
 		}
 		return out, atLiteral(err, e.Pos, e.Expr)
 	case *sql.FuncCall:
+		if err := windowCallError(ec, e); err != nil {
+			return nil, err
+		}
 		if expr.IsAggregateName(e.Name.Value) {
 			return nil, sqlstate.ErrorfAt(sqlstate.GroupingError, e.Pos,
 				"aggregate functions are not allowed in %s", ec.clause)
@@ -218,7 +221,7 @@ func (b *Binder) bindGrouped(ec *exprContext, e sql.Expr) (expr.Expr, bool, erro
 		}
 	}
 	call, isCall := e.(*sql.FuncCall)
-	if !isCall || !expr.IsAggregateName(call.Name.Value) {
+	if !isCall || !isPlainAggregate(call) {
 		return nil, false, nil
 	}
 	key := sql.String(call)

@@ -82,6 +82,9 @@ func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []column
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := checkWindowCalls(s); err != nil {
+		return nil, nil, err
+	}
 
 	var agg *aggregation
 	if len(s.GroupBy) > 0 || s.Having != nil || s.Distinct || hasAggregate(s) {
@@ -336,7 +339,7 @@ func requalify(n Node, alias string) Node {
 func hasAggregate(s *sql.Select) bool {
 	found := false
 	check := func(e sql.Expr) {
-		if f, ok := e.(*sql.FuncCall); ok && expr.IsAggregateName(f.Name.Value) {
+		if f, ok := e.(*sql.FuncCall); ok && isPlainAggregate(f) {
 			found = true
 		}
 	}

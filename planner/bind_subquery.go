@@ -544,7 +544,7 @@ func (b *Binder) bindCorrelatedScalar(sq *sql.SubqueryExpr, from Node, sc *scope
 		return nil, nil, unsupported()
 	}
 	call, ok := q.Items[0].Expr.(*sql.FuncCall)
-	if !ok || !expr.IsAggregateName(call.Name.Value) || q.Where == nil {
+	if !ok || !isPlainAggregate(call) || q.Where == nil {
 		return nil, nil, unsupported()
 	}
 	right, err := b.bindFrom(q)

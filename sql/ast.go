@@ -307,6 +307,7 @@ type Select struct {
 	Where    Expr
 	GroupBy  []Expr
 	Having   Expr
+	Windows  []NamedWindow // WINDOW name AS (…), …
 	OrderBy  []OrderItem
 	Limit    Expr // nil: none
 	Offset   Expr // nil: none
@@ -521,6 +522,9 @@ type FuncCall struct {
 	OrderBy []OrderItem
 	// Filter is an aggregate's FILTER (WHERE …) condition, nil without one.
 	Filter Expr
+	// Over makes the call a window function call: OVER (…) or OVER name
+	// (ast_window.go); nil for a plain call.
+	Over *WindowSpec
 }
 
 // ParenExpr is a parenthesised expression, kept so that the printer reproduces

@@ -212,6 +212,11 @@ func (p *parser) parseSelectCore() (*Select, error) {
 			return nil, err
 		}
 	}
+	if p.isKw("window") {
+		if s.Windows, err = p.parseWindowClause(); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 

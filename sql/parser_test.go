@@ -65,7 +65,7 @@ func formatError(input string, err error) string {
 }
 
 func TestParse(t *testing.T) {
-	for _, path := range []string{"testdata/parse", "testdata/expr", "testdata/set_operations", "testdata/sqlsurface"} {
+	for _, path := range []string{"testdata/parse", "testdata/expr", "testdata/set_operations", "testdata/sqlsurface", "testdata/window"} {
 		t.Run(path, func(t *testing.T) { runParseTest(t, path) })
 	}
 }

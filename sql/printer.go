@@ -362,11 +362,17 @@ func (pr printer) selectCore(s *Select) {
 		pr.w(" HAVING ")
 		pr.expr(s.Having, 0, 0, false)
 	}
+	pr.windowClause(s.Windows)
 }
 
 // orderItems prints " ORDER BY" and items.
 func (pr printer) orderItems(items []OrderItem) {
 	pr.w(" ORDER BY ")
+	pr.orderList(items)
+}
+
+// orderList prints ORDER BY items, separated by commas.
+func (pr printer) orderList(items []OrderItem) {
 	for i, o := range items {
 		if i > 0 {
 			pr.w(", ")
@@ -701,6 +707,9 @@ func (pr printer) funcCall(e *FuncCall) {
 		pr.w(" FILTER (WHERE ")
 		pr.expr(e.Filter, 0, 0, false)
 		pr.w(")")
+	}
+	if e.Over != nil {
+		pr.over(e.Over)
 	}
 }
 

@@ -25,6 +25,7 @@ const (
 	AmbiguousColumn              = "42702"
 	DatatypeMismatch             = "42804"
 	GroupingError                = "42803"
+	WindowingError               = "42P20"
 	InvalidParameterValue        = "22023"
 	CharacterNotInRepertoire     = "22021"
 	InvalidColumnReference       = "42P10"
