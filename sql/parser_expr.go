@@ -2,6 +2,8 @@ package sql
 
 import (
 	"strconv"
+
+	"github.com/weir-stream/weir/sql/types"
 )
 
 // Precedence levels of the expression grammar, lowest first, as in Postgres.
@@ -391,8 +393,8 @@ func (p *parser) parseIdentPrimary() (Expr, error) {
 			return &FuncCall{Pos: Pos(t.pos), Name: Name{Pos: Pos(t.pos), Value: t.val}}, nil
 		}
 		if typeStartWords[t.val] {
-			if lit, ok := p.tryTypedLiteral(); ok {
-				return lit, nil
+			if lit, ok, err := p.tryTypedLiteral(); ok || err != nil {
+				return lit, err
 			}
 		}
 	}
@@ -423,17 +425,31 @@ func (p *parser) nextIsOpAt(n int, op string) bool {
 }
 
 // tryTypedLiteral parses `type 'text'` (DATE '2024-01-01', INTERVAL '1 day',
-// TIMESTAMP WITH TIME ZONE '…'). When the words do not form one, it consumes
-// nothing and reports false.
-func (p *parser) tryTypedLiteral() (Expr, bool) {
+// TIMESTAMP WITH TIME ZONE '…'), an interval with its SQL-standard
+// qualifier (INTERVAL '90' DAY) as the interval text that means the same
+// without one. When the words do not form one, it consumes nothing and
+// reports false.
+func (p *parser) tryTypedLiteral() (Expr, bool, error) {
 	save, depth := p.i, p.depth
 	tn, err := p.parseTypeName()
 	if err == nil && p.peek().kind == tkString {
 		s := p.next()
-		return &Literal{Pos: tn.Pos, Kind: LitTyped, Value: s.val, Type: &tn}, true
+		lit := &Literal{Pos: tn.Pos, Kind: LitTyped, Value: s.val, Type: &tn}
+		if tn.Type.Family == types.Interval {
+			q, ok, err := p.parseIntervalQualifier()
+			if err != nil {
+				return nil, false, err
+			}
+			if ok {
+				if lit.Value, err = intervalWithQualifier(s.val, q, Pos(s.pos)); err != nil {
+					return nil, false, err
+				}
+			}
+		}
+		return lit, true, nil
 	}
 	p.i, p.depth = save, depth
-	return nil, false
+	return nil, false, nil
 }
 
 // parseFuncCall parses name([DISTINCT | ALL] args) or name(*).
@@ -480,13 +496,6 @@ func (p *parser) parseFuncCall() (Expr, error) {
 			return nil, err
 		}
 		fc.Filter = cond
-	}
-	if p.isKw("over") {
-		over, err := p.parseOver()
-		if err != nil {
-			return nil, err
-		}
-		fc.Over = over
 	}
 	return fc, nil
 }
