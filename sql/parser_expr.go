@@ -497,6 +497,13 @@ func (p *parser) parseFuncCall() (Expr, error) {
 		}
 		fc.Filter = cond
 	}
+	if p.isKw("over") {
+		over, err := p.parseOver()
+		if err != nil {
+			return nil, err
+		}
+		fc.Over = over
+	}
 	return fc, nil
 }
 
