@@ -213,6 +213,9 @@ func convertValue(v any, from, to types.T) (any, error) {
 	if to.Family == types.Text {
 		return formatValue(v, from), nil
 	}
+	if from.Family == types.Array && to.Family == types.Array {
+		return convertArray(v.([]any), from, to)
+	}
 	if from.Family == types.Text || from.Family == types.Unknown || from.Family == types.JSONB {
 		return parseValue(v.(string), to)
 	}

@@ -154,6 +154,8 @@ func encodeNode(e Expr) (node, error) {
 		n.Op, n.Name = "func", e.name
 	case *charLength:
 		n.Op, n.Length, n.Fixed, n.Truncate = "length_limit", e.n, e.fixed, e.truncate
+	case *arrayExpr:
+		n.Op, n.Name = string(e.kind), e.encodedName()
 	default:
 		return node{}, sqlstate.Errorf(sqlstate.Internal, "cannot encode expression %s (%T)", e, e)
 	}
@@ -206,6 +208,12 @@ func encodeValue(v any, t types.T) (json.RawMessage, error) {
 	case types.Interval:
 		iv := v.(arrow.MonthDayNanoInterval)
 		out = interval{Months: iv.Months, Days: iv.Days, Nanos: iv.Nanoseconds}
+	case types.Array:
+		s := formatValue(v, t)
+		if !utf8.ValidString(s) {
+			return nil, sqlstate.Errorf(sqlstate.Internal, "cannot encode a constant of type %s that is not valid UTF-8", t)
+		}
+		out = s
 	default:
 		return nil, sqlstate.Errorf(sqlstate.Internal, "cannot encode a constant of type %s", t)
 	}
@@ -366,6 +374,8 @@ func (n *node) construct(t types.T, args []Expr) (Expr, error) {
 			return nil, stale(fmt.Errorf("%s is no longer a function call", f))
 		}
 		return f, nil
+	case string(kindArray), string(kindSubscript), string(kindSlice), string(kindAny), string(kindAll):
+		return n.arrayExpr(args)
 	case "length_limit":
 		if err := n.arity(args, 1, 1); err != nil {
 			return nil, err
@@ -436,10 +446,13 @@ func (n *node) constant(t types.T) (Expr, error) {
 func decodeValue(raw json.RawMessage, t types.T) (any, error) {
 	var s string
 	switch t.Family {
-	case types.Float32, types.Float64, types.Numeric, types.Text, types.JSONB, types.Bytea:
+	case types.Float32, types.Float64, types.Numeric, types.Text, types.JSONB, types.Bytea, types.Array:
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, err
 		}
+	}
+	if t.Family == types.Array {
+		return parseArray(s, t.ElemType())
 	}
 	switch t.Family {
 	case types.Bool:

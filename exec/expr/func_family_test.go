@@ -19,3 +19,11 @@ func TestFuncToChar(t *testing.T) { runExprTest(t, "testdata/func_tochar") }
 
 // TestFuncTime runs testdata/func_time: to_timestamp and make_timestamp.
 func TestFuncTime(t *testing.T) { runExprTest(t, "testdata/func_time") }
+
+// TestArrays runs testdata/arrays: ARRAY[…], subscripts and slices, ANY and
+// ALL, array input and output, and the array functions.
+func TestArrays(t *testing.T) { runExprTest(t, "testdata/arrays") }
+
+// TestFuncRegexpMatch runs testdata/func_regexp_match: regexp_match and
+// regexp_split_to_array.
+func TestFuncRegexpMatch(t *testing.T) { runExprTest(t, "testdata/func_regexp_match") }

@@ -33,6 +33,8 @@ import (
 //	(like e p) (not-like e p) (ilike e p) (not-ilike e p)
 //	(case (when c r) ... (else e))  (case-of operand (when v r) ... (else e))
 //	(fn name args...)  (typed 'text' type)  (null-of type)
+//	(array e...) (subscript a i) (slice a lo hi) (_ for a missing bound)
+//	(any op x a) (all op x a)                  x op ANY (a), x op ALL (a)
 //
 // Commands:
 //
@@ -255,6 +257,10 @@ func errString(err error) string {
 
 func parseTypeName(s string) (types.T, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
+	if elem, ok := strings.CutSuffix(s, "[]"); ok {
+		et, err := parseTypeName(elem)
+		return types.ArrayOf(et), err
+	}
 	if strings.HasPrefix(s, "numeric(") {
 		var p, sc int32
 		if _, err := fmt.Sscanf(s, "numeric(%d,%d)", &p, &sc); err != nil {
@@ -579,6 +585,35 @@ func (h *harness) build(s sexpr) (Expr, error) {
 			return nil, err
 		}
 		return Func(argS[0].atom, es)
+	case "array":
+		es, err := all(0)
+		if err != nil {
+			return nil, err
+		}
+		return ArrayConstructor(es)
+	case "subscript", "slice":
+		var es []Expr
+		for _, a := range argS {
+			if !a.isList && a.atom == "_" {
+				es = append(es, nil) // a slice bound left out
+				continue
+			}
+			e, err := h.build(a)
+			if err != nil {
+				return nil, err
+			}
+			es = append(es, e)
+		}
+		if head == "subscript" {
+			return Subscript(es[0], es[1])
+		}
+		return Slice(es[0], es[1], es[2])
+	case "any", "all":
+		es, err := all(1)
+		if err != nil {
+			return nil, err
+		}
+		return Quantified(binaryOps[argS[0].atom], es[0], es[1], head == "all")
 	}
 	return nil, fmt.Errorf("unknown form %q", head)
 }

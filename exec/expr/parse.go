@@ -117,6 +117,8 @@ func parseValue(s string, t types.T) (any, error) {
 			return nil, invalidInput(t, s)
 		}
 		return iv, nil
+	case types.Array:
+		return parseArray(s, t.ElemType())
 	}
 	return nil, invalidInput(t, s)
 }

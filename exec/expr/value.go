@@ -61,6 +61,8 @@ func valueAt(a arrow.Array, i int) any {
 		return int64(a.Value(i))
 	case *array.MonthDayNanoInterval:
 		return a.Value(i)
+	case *array.List:
+		return listValue(a, i)
 	}
 	return nil
 }
@@ -96,6 +98,8 @@ func appendValue(b array.Builder, v any) {
 		b.Append(arrow.Timestamp(v.(int64)))
 	case *array.MonthDayNanoIntervalBuilder:
 		b.Append(v.(arrow.MonthDayNanoInterval))
+	case *array.ListBuilder:
+		appendList(b, v.([]any))
 	default:
 		b.AppendNull()
 	}
@@ -132,6 +136,8 @@ func appendFrom(b array.Builder, a arrow.Array, i int) {
 		b.Append(a.(*array.Timestamp).Value(i))
 	case *array.MonthDayNanoIntervalBuilder:
 		b.Append(a.(*array.MonthDayNanoInterval).Value(i))
+	case *array.ListBuilder:
+		appendList(b, listValue(a.(*array.List), i))
 	default:
 		b.AppendNull()
 	}
@@ -184,6 +190,8 @@ func normalizeValue(v any, t types.T) (any, error) {
 		return nil, sqlstate.Errorf(sqlstate.DatatypeMismatch, "cannot use Go value %T as a constant of type %s", v, t)
 	}
 	switch t.Family {
+	case types.Array:
+		return normalizeArray(v, t)
 	case types.Bool:
 		if b, ok := v.(bool); ok {
 			return b, nil
@@ -342,6 +350,8 @@ func formatValue(v any, t types.T) string {
 		return formatTimestamp(v.(int64), true)
 	case types.Interval:
 		return formatInterval(v.(arrow.MonthDayNanoInterval))
+	case types.Array:
+		return formatArray(v.([]any), t.ElemType())
 	}
 	return fmt.Sprint(v)
 }
@@ -493,6 +503,8 @@ func compareValues(a, b any, t types.T) int {
 			return c
 		}
 		return cmpOrdered(an, bn)
+	case types.Array:
+		return compareArrays(a.([]any), b.([]any), t.ElemType())
 	}
 	return 0
 }

@@ -45,6 +45,7 @@ const (
 	UniqueViolation              = "23505"
 	DependentObjectsStillExist   = "2BP01"
 	WrongObjectType              = "42809"
+	IndeterminateDatatype        = "42P18"
 	FeatureNotSupported          = "0A000"
 	InvalidParameterCount        = "08P01"
 	ProtocolViolation            = "08P01"

@@ -31,6 +31,9 @@ const (
 	Interval
 	Bytea
 	JSONB
+	// Array is a one-dimensional array of an element type (T.Elem, with the
+	// element's NUMERIC precision and scale in Precision and Scale).
+	Array
 )
 
 // NumericMaxPrecision is the largest precision of a NUMERIC: the engine stores
@@ -42,12 +45,14 @@ const NumericMaxPrecision = 38
 // because Arrow decimals have a fixed scale per column.
 const NumericDefaultScale = 10
 
-// T is a SQL type: a family plus, for NUMERIC, its precision and scale.
+// T is a SQL type: a family plus, for NUMERIC, its precision and scale, and
+// for an array its element's family (with the element's precision and scale).
 // T is a small value type; compare with Equal or ==.
 type T struct {
 	Family    Family
-	Precision int32 // NUMERIC only
-	Scale     int32 // NUMERIC only
+	Precision int32  // NUMERIC, or an array of NUMERIC
+	Scale     int32  // NUMERIC, or an array of NUMERIC
+	Elem      Family // Array only: the element's family
 }
 
 // Convenience values for the types without modifiers.
@@ -129,6 +134,8 @@ func (t T) String() string {
 		return "bytea"
 	case JSONB:
 		return "jsonb"
+	case Array:
+		return t.ElemType().String() + "[]"
 	}
 	return fmt.Sprintf("family(%d)", t.Family)
 }
@@ -151,6 +158,8 @@ func (t T) SQL() string {
 			return "NUMERIC"
 		}
 		return fmt.Sprintf("NUMERIC(%d,%d)", t.Precision, t.Scale)
+	case Array:
+		return t.ElemType().SQL() + "[]"
 	}
 	return upper(t.String())
 }
@@ -201,6 +210,8 @@ func (t T) ArrowType() arrow.DataType {
 		return arrow.FixedWidthTypes.MonthDayNanoInterval
 	case Bytea:
 		return arrow.BinaryTypes.Binary
+	case Array:
+		return arrowList(t.ElemType())
 	case Unknown:
 		return arrow.Null
 	}
@@ -259,6 +270,8 @@ func (t T) OID() uint32 {
 		return OIDBytea
 	case JSONB:
 		return OIDJSONB
+	case Array:
+		return arrayOIDs[t.Elem]
 	}
 	return OIDUnknown
 }
@@ -298,7 +311,7 @@ func FromOID(oid uint32) (t T, ok bool) {
 	case 0, OIDUnknown:
 		return UnknownType, true
 	}
-	return UnknownType, false
+	return arrayFromOID(oid)
 }
 
 // Size returns the pg_type.typlen of t: the fixed width in bytes, or -1 for
@@ -321,6 +334,9 @@ func (t T) Size() int16 {
 
 // Modifier returns the pg_attribute.atttypmod of t (-1 when it has none).
 func (t T) Modifier() int32 {
+	if t.Family == Array {
+		return t.ElemType().Modifier()
+	}
 	if t.Family == Numeric && t != DefaultNumeric {
 		return ((t.Precision << 16) | t.Scale) + 4
 	}
@@ -386,11 +402,20 @@ func FromArrow(dt arrow.DataType) (T, error) {
 		return IntervalT, nil
 	case *arrow.NullType:
 		return UnknownType, nil
+	case arrow.ListLikeType:
+		elem, err := FromArrow(dt.Elem())
+		if err != nil || !ValidArrayElem(elem) {
+			break
+		}
+		return ArrayOf(elem), nil
 	}
 	return UnknownType, fmt.Errorf("types: no SQL type for Arrow type %s", dt)
 }
 
 func (t T) encode() string {
+	if t.Family == Array {
+		return fmt.Sprintf("%d:%d:%d:%d", t.Family, t.Precision, t.Scale, t.Elem)
+	}
 	if t.Family == Numeric {
 		return fmt.Sprintf("%d:%d:%d", t.Family, t.Precision, t.Scale)
 	}
@@ -399,9 +424,9 @@ func (t T) encode() string {
 
 func decode(s string) (T, error) {
 	var t T
-	var f int
-	if n, _ := fmt.Sscanf(s, "%d:%d:%d", &f, &t.Precision, &t.Scale); n >= 1 {
-		t.Family = Family(f)
+	var f, elem int
+	if n, _ := fmt.Sscanf(s, "%d:%d:%d:%d", &f, &t.Precision, &t.Scale, &elem); n >= 1 {
+		t.Family, t.Elem = Family(f), Family(elem)
 		return t, nil
 	}
 	return t, fmt.Errorf("types: bad type metadata %q", s)

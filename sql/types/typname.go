@@ -28,10 +28,14 @@ var typNames = map[Family]string{
 // TypName returns t's stable text form, the one stored plans record types in:
 // the Postgres pg_type.typname of its OID ("int4", "varchar",
 // "timestamptz", ...), and for NUMERIC always with its precision and scale
-// ("numeric(38,10)", also for a NUMERIC declared without them), so that the
+// ("numeric(38,10)", also for a NUMERIC declared without them), an array
+// its element's with a leading underscore ("_int4", "_numeric(10,2)"), so that the
 // form does not depend on defaults or on the order of the Family constants.
 // ParseTypName reads it back.
 func (t T) TypName() string {
+	if t.Family == Array {
+		return "_" + t.ElemType().TypName()
+	}
 	if t.Family == Numeric {
 		return fmt.Sprintf("numeric(%d,%d)", t.Precision, t.Scale)
 	}
@@ -45,6 +49,12 @@ func (t T) TypName() string {
 // a NUMERIC whose precision is not between 1 and NumericMaxPrecision or whose
 // scale is not between 0 and its precision, is an error.
 func ParseTypName(s string) (T, error) {
+	if elem, ok := strings.CutPrefix(s, "_"); ok {
+		if et, err := ParseTypName(elem); err == nil && ValidArrayElem(et) {
+			return ArrayOf(et), nil
+		}
+		return T{}, fmt.Errorf("types: unknown type name %q", s)
+	}
 	for f, name := range typNames {
 		if s == name {
 			return T{Family: f}, nil
