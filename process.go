@@ -2,16 +2,14 @@ package weir
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
-	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/dataflow"
+	"github.com/weir-stream/weir/exec/ops"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
-	"github.com/weir-stream/weir/statestore"
 )
 
 // goConnector is the connector of the sinks Process makes: their last step
@@ -22,7 +20,18 @@ const goConnector = "go"
 // processor's query, with the processor's State. The chunk is borrowed, as
 // for ChunkFunc. It runs on the processor's goroutine, between epochs'
 // barriers: what it puts in st is checkpointed with the epoch.
-type ProcessFunc func(ctx context.Context, c exec.Chunk, st *State) error
+type ProcessFunc = ops.ProcessFunc
+
+// State is the keyed state of a Process function (ops.ProcessState): byte
+// values under string keys, written with each epoch, so the State a
+// restart restores is exactly the one of the checkpoint's epoch.
+type State = ops.ProcessState
+
+// TypedState is a typed view of a State: values of type V, encoded as JSON.
+type TypedState[V any] = ops.TypedState[V]
+
+// Typed returns the typed view of st for values of type V.
+func Typed[V any](st *State) TypedState[V] { return ops.Typed[V](st) }
 
 // Processor is a running Process.
 type Processor struct {
@@ -169,115 +178,3 @@ func (p *Processor) Drop(ctx context.Context) error {
 	_, err = s.execute(ctx, &sql.Drop{Kind: sql.ObjSink, IfExists: true, Name: sql.ObjectName{Parts: []sql.Name{{Value: p.name}}}})
 	return err
 }
-
-// processOperator is the last operator of a Process job: it hands each
-// chunk to the function with the job's State, and writes the State's
-// changes at each barrier.
-type processOperator struct {
-	fn ProcessFunc
-	st *State
-}
-
-func (p *processOperator) Open(_ context.Context, oc exec.OpenContext) error {
-	p.st.reader = oc.State
-	return nil
-}
-
-func (p *processOperator) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, _ exec.Output) error {
-	return p.fn(ctx, c, p.st)
-}
-
-func (p *processOperator) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateWriter, _ exec.Output) error {
-	return p.st.flush(w)
-}
-
-// State is the keyed state of a Process function: byte values under string
-// keys, in the state store. Puts and Deletes are kept in memory until the
-// epoch's barrier, then written with the epoch, so the State a restart
-// restores is exactly the one of the checkpoint's epoch. Typed (see Typed)
-// stores any JSON-encodable value. A State is used from its processor's
-// goroutine only.
-type State struct {
-	table  statestore.TableID
-	reader exec.StateReader
-	dirty  map[string][]byte // nil: deleted
-	key    []byte
-}
-
-// Get returns the value under key (a copy), and whether there is one.
-func (s *State) Get(key string) ([]byte, bool, error) {
-	if v, ok := s.dirty[key]; ok {
-		return append([]byte(nil), v...), v != nil, nil
-	}
-	if s.reader == nil {
-		return nil, false, nil
-	}
-	s.key = statestore.AppendKey(s.key[:0], s.table, 0, []byte(key))
-	return s.reader.Get(s.key)
-}
-
-// Put sets the value under key.
-func (s *State) Put(key string, value []byte) {
-	if s.dirty == nil {
-		s.dirty = map[string][]byte{}
-	}
-	s.dirty[key] = append(make([]byte, 0, len(value)), value...)
-}
-
-// Delete removes key.
-func (s *State) Delete(key string) {
-	if s.dirty == nil {
-		s.dirty = map[string][]byte{}
-	}
-	s.dirty[key] = nil
-}
-
-// flush writes the epoch's changes.
-func (s *State) flush(w exec.StateWriter) error {
-	for k, v := range s.dirty {
-		s.key = statestore.AppendKey(s.key[:0], s.table, 0, []byte(k))
-		var err error
-		if v == nil {
-			err = w.Delete(s.key)
-		} else {
-			err = w.Set(s.key, v)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	clear(s.dirty)
-	return nil
-}
-
-// TypedState is a typed view of a State: values of type V, encoded as JSON.
-type TypedState[V any] struct{ st *State }
-
-// Typed returns the typed view of st for values of type V.
-func Typed[V any](st *State) TypedState[V] { return TypedState[V]{st: st} }
-
-// Get returns the value under key and whether there is one.
-func (t TypedState[V]) Get(key string) (V, bool, error) {
-	var v V
-	data, ok, err := t.st.Get(key)
-	if err != nil || !ok {
-		return v, ok, err
-	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		return v, false, fmt.Errorf("state %q: %w", key, err)
-	}
-	return v, true, nil
-}
-
-// Put sets the value under key.
-func (t TypedState[V]) Put(key string, v V) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("state %q: %w", key, err)
-	}
-	t.st.Put(key, data)
-	return nil
-}
-
-// Delete removes key.
-func (t TypedState[V]) Delete(key string) { t.st.Delete(key) }

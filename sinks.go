@@ -8,6 +8,7 @@ import (
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/connector"
 	"github.com/weir-stream/weir/exec/delivery"
+	"github.com/weir-stream/weir/exec/ops"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
@@ -128,7 +129,7 @@ func (e *Engine) sinkOperator(o *catalog.Object, plan *planner.StreamPlan) (exec
 		if !ok {
 			return nil, nil, fmt.Errorf("process %s has no function: call Engine.Process", o.Name)
 		}
-		return &processOperator{fn: fn.(ProcessFunc), st: &State{table: o.StateTables[0]}}, nil, nil
+		return ops.NewProcess(fn.(ProcessFunc), o.StateTables[0]), nil, nil
 	}
 	spec, err := e.sinkSpec(o.Name, o.Options, plan, 0, nil)
 	if err != nil {
