@@ -3,7 +3,6 @@ package weir
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/sql"
@@ -85,7 +84,7 @@ func (s *Session) Exec(ctx context.Context, text string) error {
 
 // Prepare parses and binds one statement with $n parameters.
 func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T) (_ *Prepared, err error) {
-	ctx, done := s.statementDeadline(ctx)
+	ctx, done := s.params.StatementDeadline(ctx)
 	defer func() { err = done(err) }()
 	st, err := sql.ParseOne(text)
 	if _, ends := st.(*sql.Transaction); s.tx != nil && !ends {
@@ -116,48 +115,10 @@ func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T
 	p := &Prepared{Text: text, Stmt: st, ParamTypes: paramTypes}
 	switch st := st.(type) {
 	case *sql.Select:
-		b := planner.NewBinder(s.e.cat, paramTypes)
-		node, err := b.BindSelect(st)
+		p.Columns, p.ParamTypes, err = s.adhoc().Describe(ctx, st, paramTypes)
 		if err != nil {
-			// Queries of system tables, and shapes weir's binder leaves to
-			// DuckDB, are described by DuckDB (as query does).
-			if !fallsBackToDuckDB(err) && !s.namesSystemTable(st) {
-				return nil, err
-			}
-			// DuckDB describes the statement with NULL for its
-			// parameters, and LIMIT 0: only the columns are wanted.
-			n := 0
-			undo, err := bindParams(st, nullParams(&n))
-			if err != nil {
-				return nil, err
-			}
-			limit, offset := st.Limit, st.Offset
-			st.Limit, st.Offset = &sql.Literal{Kind: sql.LitInteger, Value: "0"}, nil
-			cols, err := s.describeInDuckDB(ctx, st)
-			st.Limit, st.Offset = limit, offset
-			undo()
-			if err != nil {
-				return nil, err
-			}
-			p.Columns = cols
-			// The binder stopped before it typed every parameter: DuckDB
-			// types the others; what it cannot is unknown (text, below).
-			for len(b.Params) < n {
-				b.Params = append(b.Params, types.UnknownType)
-			}
-			if slices.Contains(b.Params, types.UnknownType) {
-				if inferred, err := s.duckParamTypes(ctx, st); err == nil {
-					for i, t := range inferred {
-						if i < len(b.Params) && b.Params[i] == types.UnknownType {
-							b.Params[i] = t
-						}
-					}
-				}
-			}
-		} else {
-			p.Columns = planner.Schema(node)
+			return nil, err
 		}
-		p.ParamTypes = b.Params
 	case *sql.Insert, *sql.Update, *sql.Delete:
 		b := planner.NewBinder(s.e.cat, paramTypes)
 		if err := s.bindDML(b, st); err != nil {
@@ -185,13 +146,19 @@ func (s *Session) Execute(ctx context.Context, p *Prepared, params []Param) (*Re
 	if len(params) > 0 {
 		// The values go into the statement's AST as typed constants, for
 		// this execution only.
-		undo, err := bindParams(st, paramValues(p.ParamTypes, params))
+		undo, err := planner.BindParams(st, planner.ParamValues(p.ParamTypes, params))
 		if err != nil {
 			return nil, err
 		}
 		defer undo()
 	}
 	return s.withStatementTimeout(ctx, st, s.execute)
+}
+
+// withStatementTimeout runs st with run under the session's
+// statement_timeout (sql/session: Params.WithStatementTimeout).
+func (s *Session) withStatementTimeout(ctx context.Context, st sql.Statement, run func(context.Context, sql.Statement) (*Result, error)) (*Result, error) {
+	return s.params.WithStatementTimeout(ctx, func(ctx context.Context) (*Result, error) { return run(ctx, st) })
 }
 
 // execute runs one statement, in the session's transaction block if one is

@@ -1,4 +1,4 @@
-package weir
+package planner
 
 import (
 	"github.com/weir-stream/weir/sql"
@@ -6,11 +6,12 @@ import (
 	"github.com/weir-stream/weir/sql/types"
 )
 
-// bindParams replaces every $n of st, a prepared statement's AST, by the
+// BindParams replaces every $n of st, a prepared statement's AST, by the
 // expression lit returns for it, and returns the function that puts the $n
-// back (the statement stays the Prepared's, executed again with other
-// values). It changes nothing when lit fails.
-func bindParams(st sql.Statement, lit func(p *sql.Param) (sql.Expr, error)) (undo func(), err error) {
+// back (the statement stays the prepared one, executed again with other
+// values). It changes nothing when lit fails. A $n where no expression
+// goes is refused (0A000).
+func BindParams(st sql.Statement, lit func(p *sql.Param) (sql.Expr, error)) (undo func(), err error) {
 	undo, err = sql.RewriteExprs(st, func(e sql.Expr) (sql.Expr, error) {
 		if p, ok := e.(*sql.Param); ok {
 			return lit(p)
@@ -34,26 +35,27 @@ func bindParams(st sql.Statement, lit func(p *sql.Param) (sql.Expr, error)) (und
 	return undo, nil
 }
 
-// paramValues returns the lit of bindParams that gives each $n its value
-// in params as a typed constant: CAST('text' AS type), or a typed NULL.
-func paramValues(ts []types.T, params []Param) func(*sql.Param) (sql.Expr, error) {
+// ParamValues returns the lit of BindParams that gives each $n its value in
+// values (text; nil is NULL) as a typed constant of its type in ts:
+// CAST('text' AS type), or a typed NULL. A $n beyond values is 42704.
+func ParamValues(ts []types.T, values []*string) func(*sql.Param) (sql.Expr, error) {
 	return func(p *sql.Param) (sql.Expr, error) {
 		n := p.Index
-		if n < 1 || n > len(params) {
+		if n < 1 || n > len(values) {
 			return nil, sqlstate.ErrorfAt(sqlstate.UndefinedObject, p.Pos, "there is no parameter $%d", n)
 		}
 		val := &sql.Literal{Pos: p.Pos, Kind: sql.LitNull}
-		if params[n-1] != nil {
-			val = &sql.Literal{Pos: p.Pos, Kind: sql.LitString, Value: *params[n-1]}
+		if values[n-1] != nil {
+			val = &sql.Literal{Pos: p.Pos, Kind: sql.LitString, Value: *values[n-1]}
 		}
 		return &sql.CastExpr{Pos: p.Pos, Expr: val, Type: sql.TypeName{Pos: p.Pos, Type: ts[n-1]}}, nil
 	}
 }
 
-// nullParams is the lit of bindParams that makes every $n an untyped NULL
+// NullParams is the lit of BindParams that makes every $n an untyped NULL
 // (how DuckDB describes a statement whose parameters have no values yet);
 // *most is raised to the highest n.
-func nullParams(most *int) func(*sql.Param) (sql.Expr, error) {
+func NullParams(most *int) func(*sql.Param) (sql.Expr, error) {
 	return func(p *sql.Param) (sql.Expr, error) {
 		*most = max(*most, p.Index)
 		return &sql.Literal{Pos: p.Pos, Kind: sql.LitNull}, nil

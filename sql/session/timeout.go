@@ -1,4 +1,4 @@
-package weir
+package session
 
 import (
 	"context"
@@ -6,27 +6,25 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
-	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
 )
 
-// errStatementTimeout is the error of a statement that ran past the
-// session's statement_timeout, as Postgres words it.
-var errStatementTimeout = sqlstate.Errorf(sqlstate.QueryCanceled, "canceling statement due to statement timeout")
+// ErrStatementTimeout is the error of a statement that ran past the
+// session's statement_timeout, as Postgres words it (57014).
+var ErrStatementTimeout = sqlstate.Errorf(sqlstate.QueryCanceled, "canceling statement due to statement timeout")
 
-// withStatementTimeout runs st with run under the session's
+// WithStatementTimeout runs a statement (run) under the session's
 // statement_timeout: a context deadline that covers the statement and the
-// reading of its rows (a result's reader keeps the deadline until it is
+// reading of its rows (the result's Rows keep the deadline until they are
 // released). Whatever error the deadline causes (a cancelled wait, DuckDB's
-// interrupt) is reported as 57014 "canceling statement due to statement
-// timeout"; the session goes on.
-func (s *Session) withStatementTimeout(ctx context.Context, st sql.Statement, run func(context.Context, sql.Statement) (*Result, error)) (*Result, error) {
-	d := s.params.StatementTimeout()
+// interrupt) is reported as ErrStatementTimeout; the session goes on.
+func (p *Params) WithStatementTimeout(ctx context.Context, run func(context.Context) (*Result, error)) (*Result, error) {
+	d := p.StatementTimeout()
 	if d <= 0 {
-		return run(ctx, st)
+		return run(ctx)
 	}
-	tctx, cancel := context.WithTimeoutCause(ctx, d, errStatementTimeout)
-	res, err := run(tctx, st)
+	tctx, cancel := context.WithTimeoutCause(ctx, d, ErrStatementTimeout)
+	res, err := run(tctx)
 	if err != nil {
 		err = timeoutError(tctx, err)
 		cancel()
@@ -40,16 +38,16 @@ func (s *Session) withStatementTimeout(ctx context.Context, st sql.Statement, ru
 	return res, nil
 }
 
-// statementDeadline puts the session's statement_timeout on ctx for the
+// StatementDeadline puts the session's statement_timeout on ctx for the
 // work of a protocol message other than a statement's execution (Prepare:
 // parsing, binding, DuckDB's describe). done maps the error the deadline
-// caused to 57014 and releases the deadline.
-func (s *Session) statementDeadline(ctx context.Context) (context.Context, func(error) error) {
-	d := s.params.StatementTimeout()
+// caused to ErrStatementTimeout and releases the deadline.
+func (p *Params) StatementDeadline(ctx context.Context) (_ context.Context, done func(error) error) {
+	d := p.StatementTimeout()
 	if d <= 0 {
 		return ctx, func(err error) error { return err }
 	}
-	tctx, cancel := context.WithTimeoutCause(ctx, d, errStatementTimeout)
+	tctx, cancel := context.WithTimeoutCause(ctx, d, ErrStatementTimeout)
 	return tctx, func(err error) error {
 		err = timeoutError(tctx, err)
 		cancel()
@@ -57,11 +55,11 @@ func (s *Session) statementDeadline(ctx context.Context) (context.Context, func(
 	}
 }
 
-// timeoutError returns errStatementTimeout when err happened because ctx's
+// timeoutError returns ErrStatementTimeout when err happened because ctx's
 // statement timeout passed, and err otherwise.
 func timeoutError(ctx context.Context, err error) error {
-	if err != nil && ctx.Err() != nil && errors.Is(context.Cause(ctx), errStatementTimeout) {
-		return errStatementTimeout
+	if err != nil && ctx.Err() != nil && errors.Is(context.Cause(ctx), ErrStatementTimeout) {
+		return ErrStatementTimeout
 	}
 	return err
 }
