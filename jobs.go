@@ -181,27 +181,7 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 		j.Snapshot = e.snapshotOf(j.mat)
 		last = j.mat
 	}
-	df, err := dataflow.Build(dataflow.Spec{
-		Name: o.Name, Plan: plan, Tables: tables, Last: last,
-		Parallelism: parallelism(o.Options, plan), TTL: ttl,
-		NewSource: func(stream *catalog.Object, table statestore.TableID) (exec.Source, error) {
-			src, err := e.newSource(stream, o.Name, table)
-			if err != nil {
-				return nil, err
-			}
-			j.sources = append(j.sources, jobSource{src: src, stream: stream})
-			return src, nil
-		},
-		State: stateStore{e.store}, Mem: e.mem, Logger: e.log,
-	})
-	if err == nil {
-		err = e.connect(j, df)
-	}
-	if err != nil {
-		// Nothing ran: release the sources made and the sink's writer.
-		for _, s := range j.sources {
-			_ = s.src.Close()
-		}
+	if err := e.build(j, plan, tables, last, parallelism(o.Options, plan), ttl); err != nil {
 		if j.sink != nil {
 			j.sink.Stop(e.ctx, false)
 		}
@@ -221,6 +201,33 @@ func (e *Engine) startJob(ctx context.Context, o *catalog.Object, plan *planner.
 	}
 	e.failed.RunningAgain(o.Name)
 	return nil
+}
+
+// build builds the dataflow of job j from plan (exec/dataflow), ending in
+// last, and connects it to the running jobs it reads; the sources it makes
+// are kept in j. On an error nothing runs and the sources made are closed.
+func (e *Engine) build(j *job, plan *planner.StreamPlan, tables dataflow.Binding, last exec.Operator, parallelism int, ttl time.Duration) error {
+	df, err := dataflow.Build(dataflow.Spec{
+		Name: j.Name, Plan: plan, Tables: tables, Last: last, Parallelism: parallelism, TTL: ttl,
+		NewSource: func(stream *catalog.Object, table statestore.TableID) (exec.Source, error) {
+			src, err := e.newSource(stream, j.Name, table)
+			if err != nil {
+				return nil, err
+			}
+			j.sources = append(j.sources, jobSource{src: src, stream: stream})
+			return src, nil
+		},
+		State: stateStore{e.store}, Mem: e.mem, Logger: e.log,
+	})
+	if err == nil {
+		err = e.connect(j, df)
+	}
+	if err != nil {
+		for _, s := range j.sources {
+			_ = s.src.Close()
+		}
+	}
+	return err
 }
 
 // failureRecorder returns what run calls when the dataflow of o fails: the

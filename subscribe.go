@@ -84,25 +84,7 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 	}
 	defer resume()
 	s.j = newJob(&catalog.Object{Name: s.name, Kind: catalog.Sink})
-	df, err := dataflow.Build(dataflow.Spec{
-		Name: s.name, Plan: plan, Tables: tables, Last: chunkCallback(fn), TTL: e.cfg.State.stateTimeout(),
-		NewSource: func(stream *catalog.Object, table statestore.TableID) (exec.Source, error) {
-			src, err := e.newSource(stream, s.name, table)
-			if err != nil {
-				return nil, err
-			}
-			s.j.sources = append(s.j.sources, jobSource{src: src, stream: stream})
-			return src, nil
-		},
-		State: stateStore{e.store}, Mem: e.mem, Logger: e.log,
-	})
-	if err == nil {
-		err = e.connect(s.j, df)
-	}
-	if err != nil {
-		for _, src := range s.j.sources {
-			_ = src.src.Close()
-		}
+	if err := e.build(s.j, plan, tables, chunkCallback(fn), 1, e.cfg.State.stateTimeout()); err != nil {
 		return nil, err
 	}
 	// Over a table or view: its current rows first, then every change,
