@@ -191,6 +191,8 @@ func (b *Binder) bindExpr(ec *exprContext, e sql.Expr, hint types.T) (expr.Expr,
 		return out, atLiteral(err, e.Pos, e.Args...)
 	case *sql.SubqueryExpr:
 		return b.bindSubqueryExpr(ec, e)
+	case *sql.ArrayExpr, *sql.SubscriptExpr, *sql.QuantifiedExpr:
+		return b.bindArrayExpr(ec, e, hint)
 	}
 	return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, e.Position(), "unsupported expression %s", sql.String(e))
 }
@@ -410,6 +412,9 @@ func (b *Binder) bindParam(p *sql.Param, hint types.T) (expr.Expr, error) {
 
 // columnName returns the name Postgres gives the output column of e.
 func columnName(e sql.Expr) string {
+	if name, ok := arrayColumnName(e); ok {
+		return name
+	}
 	switch e := e.(type) {
 	case *sql.ColumnRef:
 		return e.Name.Value

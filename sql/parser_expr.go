@@ -153,6 +153,15 @@ func (p *parser) parseExprLevel(minLevel int) (Expr, error) {
 			default:
 				op = binaryOps[t.val]
 			}
+			if lvl == lvlCmp {
+				if q, ok, err := p.tryQuantified(t.pos, op, left); ok || err != nil {
+					if err != nil {
+						return nil, err
+					}
+					left, lastOpen = q, lvl
+					continue
+				}
+			}
 			right, err := p.parseExprLevel(lvl + 1)
 			if err != nil {
 				return nil, err
@@ -287,7 +296,11 @@ func (p *parser) parsePrefix() (Expr, error) {
 	case t.kind == tkOp && t.val == "+":
 		op, lvl = OpPlus, lvlUnary
 	default:
-		return p.parsePrimary()
+		e, err := p.parsePrimary()
+		if err != nil {
+			return nil, err
+		}
+		return p.parseSubscripts(e)
 	}
 	p.i++
 	operand, err := p.parseExprLevel(lvl + 1)
@@ -375,6 +388,10 @@ func (p *parser) parseIdentPrimary() (Expr, error) {
 			return p.parseCase()
 		case "cast":
 			return p.parseCast()
+		case "array":
+			if p.nextIsOpAt(1, "[") {
+				return p.parseArrayConstructor()
+			}
 		case "extract":
 			if n := p.peekAt(1); n.kind == tkOp && n.val == "(" {
 				return p.parseExtract()

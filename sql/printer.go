@@ -473,6 +473,8 @@ func leftLevel(e Expr) int {
 		return min(lvlLike, leftLevel(e.Expr))
 	case *LikeExpr:
 		return min(lvlLike, leftLevel(e.Expr))
+	case *QuantifiedExpr:
+		return min(lvlCmp, leftLevel(e.Left))
 	}
 	return lvlNone
 }
@@ -526,6 +528,9 @@ func (pr printer) exprList(es []Expr) {
 }
 
 func (pr printer) exprInner(e Expr, minLvl, follow int, nonassoc bool) {
+	if pr.arrayExpr(e, minLvl) {
+		return
+	}
 	switch e := e.(type) {
 	case *BinaryExpr:
 		lvl := binaryLevel(e.Op)

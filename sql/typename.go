@@ -67,7 +67,7 @@ func (p *parser) parseTypeName() (TypeName, error) {
 	if typ, ok := simpleTypes[word]; ok {
 		tn.Type = typ
 		tn.Written = strings.ToUpper(word)
-		return tn, nil
+		return p.parseArrayTypeSuffix(tn)
 	}
 	switch word {
 	case "double":
@@ -163,7 +163,7 @@ func (p *parser) parseTypeName() (TypeName, error) {
 		}
 	}
 	tn.Written = strings.ToUpper(strings.Join(words, " "))
-	return tn, nil
+	return p.parseArrayTypeSuffix(tn)
 }
 
 // appendMods appends "(a,b)" to the last of words when mods is not empty.

@@ -144,6 +144,8 @@ func binaryParamToText(dst []byte, t types.T, src []byte) ([]byte, error) {
 			days:   int32(binary.BigEndian.Uint32(src[8:])),
 			months: int32(binary.BigEndian.Uint32(src[12:])),
 		}), nil
+	case types.Array:
+		return binaryArrayParamToText(dst, t, src)
 	}
 	return nil, paramError("binary format is not supported for type " + t.String())
 }

@@ -175,6 +175,8 @@ func encoderFor(arr arrow.Array, t types.T, bin bool) (func([]byte, int) []byte,
 			}, nil
 		}
 		return func(buf []byte, i int) []byte { return appendIntervalText(buf, get(i)) }, nil
+	case types.Array:
+		return arrayEncoder(arr, t, bin)
 	}
 	return nil, mismatch()
 }

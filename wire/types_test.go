@@ -15,6 +15,10 @@ import (
 
 // parseTypeName maps the short type names of the testdata files to types.
 func parseTypeName(s string) (types.T, error) {
+	if elem, ok := strings.CutSuffix(s, "[]"); ok {
+		et, err := parseTypeName(elem)
+		return types.ArrayOf(et), err
+	}
 	var p, sc int32
 	if n, _ := fmt.Sscanf(s, "numeric(%d,%d)", &p, &sc); n == 2 {
 		return types.NumericType(p, sc), nil
