@@ -26,8 +26,7 @@ var nexmarkJoinQueries = []nexmarkQuery{
 		FROM %[3]s AS B INNER JOIN %[2]s AS A ON B.auction = A.id
 		WHERE A.category = 10`,
 		"no published figure"},
-	// q14 with its count_char function written out; q15 and q17 by
-	// date_trunc('day', …) for to_char(…, 'YYYY-MM-DD') (the same groups).
+	// q14 with its count_char function written out.
 	{"q14", `SELECT auction, bidder, 0.908 * price AS price,
 		CASE
 		  WHEN extract(hour from date_time) >= 8 AND extract(hour from date_time) <= 18 THEN 'dayTime'
@@ -37,7 +36,9 @@ var nexmarkJoinQueries = []nexmarkQuery{
 		date_time, LENGTH(extra) - LENGTH(REPLACE(extra, 'c', '')) AS c_counts
 		FROM %[3]s WHERE 0.908 * price > 1000000 AND 0.908 * price < 50000000`,
 		"no published figure"},
-	{"q15", `SELECT date_trunc('day', date_time) AS day, count(*) AS total_bids,
+	{"q10", `SELECT auction, bidder, price, date_time, TO_CHAR(date_time, 'YYYY-MM-DD') as date, TO_CHAR(date_time, 'HH:MI') as time FROM %[3]s`,
+		"no published figure"},
+	{"q15", `SELECT to_char(date_time, 'YYYY-MM-DD') AS day, count(*) AS total_bids,
 		count(*) filter (where price < 10000) AS rank1_bids,
 		count(*) filter (where price >= 10000 and price < 1000000) AS rank2_bids,
 		count(*) filter (where price >= 1000000) AS rank3_bids,
@@ -49,14 +50,29 @@ var nexmarkJoinQueries = []nexmarkQuery{
 		count(distinct auction) filter (where price < 10000) AS rank1_auctions,
 		count(distinct auction) filter (where price >= 10000 and price < 1000000) AS rank2_auctions,
 		count(distinct auction) filter (where price >= 1000000) AS rank3_auctions
-		FROM %[3]s GROUP BY date_trunc('day', date_time)`,
+		FROM %[3]s GROUP BY to_char(date_time, 'YYYY-MM-DD')`,
 		"no published figure"},
-	{"q17", `SELECT auction, date_trunc('day', date_time) AS day, count(*) AS total_bids,
+	{"q16", `SELECT channel, to_char(date_time, 'YYYY-MM-DD') AS day, max(to_char(date_time, 'HH:mm')) AS minute,
+		count(*) AS total_bids,
+		count(*) filter (where price < 10000) AS rank1_bids,
+		count(*) filter (where price >= 10000 and price < 1000000) AS rank2_bids,
+		count(*) filter (where price >= 1000000) AS rank3_bids,
+		count(distinct bidder) AS total_bidders,
+		count(distinct bidder) filter (where price < 10000) AS rank1_bidders,
+		count(distinct bidder) filter (where price >= 10000 and price < 1000000) AS rank2_bidders,
+		count(distinct bidder) filter (where price >= 1000000) AS rank3_bidders,
+		count(distinct auction) AS total_auctions,
+		count(distinct auction) filter (where price < 10000) AS rank1_auctions,
+		count(distinct auction) filter (where price >= 10000 and price < 1000000) AS rank2_auctions,
+		count(distinct auction) filter (where price >= 1000000) AS rank3_auctions
+		FROM %[3]s GROUP BY channel, to_char(date_time, 'YYYY-MM-DD')`,
+		"no published figure"},
+	{"q17", `SELECT auction, to_char(date_time, 'YYYY-MM-DD') AS day, count(*) AS total_bids,
 		count(*) filter (where price < 10000) AS rank1_bids,
 		count(*) filter (where price >= 10000 and price < 1000000) AS rank2_bids,
 		count(*) filter (where price >= 1000000) AS rank3_bids,
 		min(price) AS min_price, max(price) AS max_price, avg(price) AS avg_price, sum(price) AS sum_price
-		FROM %[3]s GROUP BY auction, date_trunc('day', date_time)`,
+		FROM %[3]s GROUP BY auction, to_char(date_time, 'YYYY-MM-DD')`,
 		"no published figure"},
 }
 
