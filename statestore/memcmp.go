@@ -82,6 +82,8 @@ func AppendValue(dst []byte, t types.T, arr arrow.Array, i int) []byte {
 		return appendInt64(dst, int64(asArray[*array.Timestamp](t, arr).Value(i)))
 	case types.Interval:
 		return appendInterval(dst, asArray[*array.MonthDayNanoInterval](t, arr).Value(i))
+	case types.Array:
+		return appendArray(dst, t.ElemType(), arr, i)
 	case types.Text, types.JSONB, types.Bytea:
 		switch a := arr.(type) {
 		case *array.String:
@@ -139,6 +141,8 @@ type ValueEncoder func(dst []byte, i int) []byte
 // panics, as AppendValue does, when arr does not match t.
 func NewValueEncoder(t types.T, arr arrow.Array) ValueEncoder {
 	switch t.Family {
+	case types.Array:
+		return func(dst []byte, i int) []byte { return AppendValue(dst, t, arr, i) }
 	case types.Unknown:
 		asArray[*array.Null](t, arr)
 		return func(dst []byte, i int) []byte { return append(dst, markerNull) }
@@ -436,6 +440,8 @@ func decodeValue(src []byte, t types.T, mask byte, b array.Builder, scratch *[]b
 		w = 16
 	case types.Text, types.JSONB, types.Bytea:
 		return decodeBytes(src, t, mask, b, scratch)
+	case types.Array:
+		return decodeArray(src, t, mask, b, scratch)
 	default:
 		return nil, corrupt(t, "type has no non-null values")
 	}
