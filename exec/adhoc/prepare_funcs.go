@@ -3,6 +3,9 @@
 package adhoc
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/sql"
 )
@@ -25,6 +28,10 @@ var funcMacros = []string{
 		WHEN exp(x) = 0 AND NOT isinf(x) THEN error('value out of range: underflow') ELSE exp(x) END`,
 	`CREATE OR REPLACE TEMP MACRO weir_repeat(s, n) AS CASE WHEN strlen(s) * greatest(n, 0) > 1073741819 THEN error('requested length too large') ELSE repeat(s, n) END`,
 	`CREATE OR REPLACE TEMP MACRO weir_substr(s, f, l) AS CASE WHEN l < 0 THEN error('negative substring length not allowed') ELSE substr(s, f, l) END`,
+	`CREATE OR REPLACE TEMP MACRO weir_date_bin(s, t, o) AS CASE
+		WHEN datepart('year', s) <> 0 OR datepart('month', s) <> 0 THEN error('timestamps cannot be binned into intervals containing months or years')
+		WHEN s <= INTERVAL '0 seconds' THEN error('stride must be greater than zero') ELSE time_bucket(s, t, o) END`,
+	`CREATE OR REPLACE TEMP MACRO weir_minus_seconds(t, n) AS t - to_seconds(n)`,
 	`CREATE OR REPLACE TEMP MACRO weir_lcm(a, b) AS CASE WHEN typeof(a) IN ('INTEGER', 'SMALLINT') AND typeof(b) IN ('INTEGER', 'SMALLINT')
 		AND lcm(a::BIGINT, b::BIGINT) > 2147483647 THEN error('integer out of range') ELSE lcm(a, b) END`,
 }
@@ -32,7 +39,7 @@ var funcMacros = []string{
 // renamedFuncs are the functions Prepare writes as funcMacros' functions.
 // substr and substring with a length are written as weir_substr.
 var renamedFuncs = map[string]string{"initcap": "weir_initcap", "split_part": "weir_split_part", "exp": "weir_exp",
-	"repeat": "weir_repeat", "lcm": "weir_lcm"}
+	"repeat": "weir_repeat", "lcm": "weir_lcm", "date_bin": "weir_date_bin"}
 
 // hasRenamedFunc reports whether e calls a function of renamedFuncs.
 func hasRenamedFunc(e sql.Expr) bool {
@@ -112,6 +119,23 @@ func rewriteScalarFuncs(st *sql.Select, undo *[]func()) error {
 				f.Name.Value = "strftime"
 				f.Args = []sql.Expr{args[0], &sql.Literal{Pos: lit.Pos, Kind: sql.LitString, Value: format}}
 				*undo = append(*undo, func() { f.Name.Value, f.Args = "to_char", args })
+			}
+		case "make_timestamptz":
+			// DuckDB knows zone names only: a literal offset (+2, -05:30)
+			// becomes UTC less the offset.
+			if len(f.Args) != 7 {
+				break
+			}
+			lit, ok := f.Args[6].(*sql.Literal)
+			if !ok || lit.Kind != sql.LitString {
+				break
+			}
+			if off, ok := expr.ZoneOffset(lit.Value); ok && strings.ContainsAny(lit.Value[:1], "+-") {
+				args := f.Args
+				utc := &sql.FuncCall{Pos: f.Pos, Name: f.Name, Args: append(args[:6:6], &sql.Literal{Pos: lit.Pos, Kind: sql.LitString, Value: "UTC"})}
+				f.Name.Value = "weir_minus_seconds"
+				f.Args = []sql.Expr{utc, &sql.Literal{Pos: lit.Pos, Kind: sql.LitInteger, Value: strconv.FormatInt(off, 10)}}
+				*undo = append(*undo, func() { f.Name.Value, f.Args = "make_timestamptz", args })
 			}
 		case "regexp_replace":
 			args := f.Args

@@ -32,7 +32,7 @@ func IsConstant(e Expr) bool {
 // current_timestamp) anywhere: its value changes between evaluations, so the
 // planner refuses it in materialized views.
 func IsVolatile(e Expr) bool {
-	if f, ok := e.(*funcExpr); ok && f.def.volatile {
+	if f, ok := e.(*funcExpr); ok && (f.def.volatile || f.volatile) {
 		return true
 	}
 	for _, c := range e.Children() {

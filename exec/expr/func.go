@@ -25,7 +25,10 @@ type funcExpr struct {
 	def  *funcDef
 	// strict functions return NULL when any argument is NULL without calling row.
 	strict bool
-	row    func(vs []any) (any, error)
+	// volatile marks a call that reads the clock although its name's
+	// other forms do not (age(ts), unlike age(ts, ts)).
+	volatile bool
+	row      func(vs []any) (any, error)
 	// impl, when set, is an equivalent expression the call evaluates as
 	// (coalesce and nullif are lazy CASEs).
 	impl Expr

@@ -20,6 +20,9 @@ func TestFuncToChar(t *testing.T) { runExprTest(t, "testdata/func_tochar") }
 // TestFuncTime runs testdata/func_time: to_timestamp and make_timestamp.
 func TestFuncTime(t *testing.T) { runExprTest(t, "testdata/func_time") }
 
+// TestFuncAge runs testdata/func_age: age, date_bin and make_timestamptz.
+func TestFuncAge(t *testing.T) { runExprTest(t, "testdata/func_age") }
+
 // TestArrays runs testdata/arrays: ARRAY[…], subscripts and slices, ANY and
 // ALL, array input and output, and the array functions.
 func TestArrays(t *testing.T) { runExprTest(t, "testdata/arrays") }
