@@ -282,7 +282,7 @@ func (s *Session) drop(ctx context.Context, st *sql.Drop) (*Result, error) {
 	name := st.Name.Last().Value
 	tag := "DROP " + dropNoun(st.Kind)
 	o, ok := e.cat.Get(name)
-	want := catalogKind(st.Kind)
+	want := planner.CatalogKind(st.Kind)
 	if !ok {
 		if st.IfExists {
 			return &Result{Tag: tag, Notices: []string{strings.ToLower(dropNoun(st.Kind)) + " \"" + name + "\" does not exist, skipping"}}, nil
@@ -350,23 +350,6 @@ func (e *Engine) stopAndClear(objs []*catalog.Object, then func(w exec.StateWrit
 		}
 	}
 	return nil
-}
-
-// catalogKind returns the catalog kind a DROP or SHOW CREATE names.
-func catalogKind(k sql.ObjectKind) catalog.Kind {
-	switch k {
-	case sql.ObjStream:
-		return catalog.Stream
-	case sql.ObjTable:
-		return catalog.Table
-	case sql.ObjView:
-		return catalog.View
-	case sql.ObjSink:
-		return catalog.Sink
-	case sql.ObjPlainView:
-		return catalog.PlainView
-	}
-	return 0
 }
 
 func dropNoun(k sql.ObjectKind) string {

@@ -113,7 +113,7 @@ func (s *Session) showCreate(st *sql.ShowCreate) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	want := catalogKind(st.Kind)
+	want := planner.CatalogKind(st.Kind)
 	if o.Kind != want {
 		return nil, sqlstate.ErrorfAt(sqlstate.WrongObjectType, st.Name.Position(), "\"%s\" is not a %s", o.Name, want)
 	}

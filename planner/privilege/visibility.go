@@ -1,4 +1,4 @@
-package weir
+package privilege
 
 import (
 	"net/url"
@@ -9,41 +9,41 @@ import (
 	"github.com/weir-stream/weir/sql/sqlstate"
 )
 
-// mayObserve reports whether the session may see what the system tables
-// say about the object called name: superusers see every object, other
-// roles those they may SELECT, and sinks (which have no privileges) they
-// own. An object that no longer exists is for superusers only.
-func (s *Session) mayObserve(name string) bool {
-	if s.superuser() {
+// MayObserve reports whether s may see what the system tables say about
+// the object called name: superusers see every object, other roles those
+// they may SELECT, and sinks (which have no privileges) they own. An
+// object that no longer exists is for superusers only.
+func (s Subject) MayObserve(name string) bool {
+	if s.Superuser() {
 		return true
 	}
-	o, ok := s.e.cat.Get(name)
+	o, ok := s.Catalog.Get(name)
 	if !ok {
 		return false
 	}
-	if s.owns(o) {
+	if s.Owns(o) {
 		return true
 	}
 	if o.Kind == catalog.Sink {
 		return false
 	}
-	return s.e.cat.HasPrivilege(o.Name, s.user, string(sql.PrivSelect))
+	return s.Catalog.HasPrivilege(o.Name, s.User, string(sql.PrivSelect))
 }
 
 // maskedSecret is what SHOW CREATE prints for a secret option's value.
 const maskedSecret = "********"
 
-// createStatement returns the definition SHOW CREATE prints of o: only
-// its owner and superusers may see it (others get 42501, pos being where
-// the statement names o), and only superusers see the values of secret
-// options (secretOption) and the passwords in URLs, which others see as
-// ********.
-func (s *Session) createStatement(o *catalog.Object, pos sql.Pos) (string, error) {
-	if s.superuser() {
+// CreateStatement returns the definition SHOW CREATE prints of o for s:
+// only its owner and superusers may see it (others get 42501, pos being
+// where the statement names o), and only superusers see the values of
+// secret options (secretOption) and the passwords in URLs, which others
+// see as ********.
+func (s Subject) CreateStatement(o *catalog.Object, pos sql.Pos) (string, error) {
+	if s.Superuser() {
 		return o.Definition, nil
 	}
-	if !s.owns(o) {
-		return "", mustBeOwner(o, pos)
+	if !s.Owns(o) {
+		return "", MustBeOwner(o, pos)
 	}
 	st, err := sql.ParseOne(o.Definition)
 	if err != nil {
