@@ -1,6 +1,10 @@
 package sql
 
-import "github.com/weir-stream/weir/sql/types"
+import (
+	"strings"
+
+	"github.com/weir-stream/weir/sql/types"
+)
 
 // parseArrayConstructor parses ARRAY[e, …] (the ARRAY key word is next).
 func (p *parser) parseArrayConstructor() (Expr, error) {
@@ -61,7 +65,7 @@ func (p *parser) tryQuantified(pos int, op BinaryOp, left Expr) (Expr, bool, err
 		return nil, false, nil
 	}
 	p.i += 2
-	q := &QuantifiedExpr{Pos: Pos(pos), Op: op, Left: left, Word: upperWord(w.val)}
+	q := &QuantifiedExpr{Pos: Pos(pos), Op: op, Left: left, Word: strings.ToUpper(w.val)}
 	if p.atSubquery() {
 		sq, err := p.parseQuery()
 		if err != nil {
@@ -76,17 +80,6 @@ func (p *parser) tryQuantified(pos int, op BinaryOp, left Expr) (Expr, bool, err
 		q.Right = r
 	}
 	return q, true, p.expectOp(")")
-}
-
-// upperWord upper-cases an ASCII key word.
-func upperWord(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'a' && c <= 'z' {
-			b[i] = c - 'a' + 'A'
-		}
-	}
-	return string(b)
 }
 
 // parseArrayTypeSuffix parses what may follow a type name to make it an
