@@ -1,7 +1,7 @@
 package expr
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,6 +40,15 @@ func resolveToChar(name string, args []Expr) (*funcExpr, error) {
 	cargs, err := coerceArgs(name, args, t, types.TextType)
 	if err != nil {
 		return nil, err
+	}
+	if c, ok := cargs[1].(*Const); ok && !c.IsNull() {
+		// A constant format (the usual case) is scanned once.
+		if format, ok := c.Value().(string); ok {
+			steps := compileToChar(format)
+			return strictFunc(types.TextType, cargs, func(vs []any) (any, error) {
+				return formatToChar(time.UnixMicro(vs[0].(int64)).UTC(), steps), nil
+			}), nil
+		}
 	}
 	return strictFunc(types.TextType, cargs, func(vs []any) (any, error) {
 		return toChar(time.UnixMicro(vs[0].(int64)).UTC(), vs[1].(string)), nil
@@ -115,85 +124,127 @@ func scanToChar(format string, lit func(b byte), pat func(p string, fm bool)) {
 	}
 }
 
-func toChar(tm time.Time, format string) string {
-	var sb strings.Builder
-	var fm bool
-	num := func(v, width int) {
-		if fm {
-			fmt.Fprintf(&sb, "%d", v)
-		} else {
-			fmt.Fprintf(&sb, "%0*d", width, v)
+// toCharStep is one piece of a scanned to_char format: literal text, or a
+// pattern (as written, and in upper case) with its FM flag.
+type toCharStep struct {
+	lit      string
+	pat, key string
+	fm       bool
+}
+
+// compileToChar scans a to_char format into its steps.
+func compileToChar(format string) []toCharStep {
+	var steps []toCharStep
+	var lit []byte
+	flush := func() {
+		if len(lit) > 0 {
+			steps = append(steps, toCharStep{lit: string(lit)})
+			lit = lit[:0]
 		}
 	}
-	name := func(s string, p string) {
+	scanToChar(format, func(b byte) { lit = append(lit, b) }, func(p string, fm bool) {
+		flush()
+		steps = append(steps, toCharStep{pat: p, key: strings.ToUpper(p), fm: fm})
+	})
+	flush()
+	return steps
+}
+
+// toChar returns to_char(tm, format).
+func toChar(tm time.Time, format string) string {
+	return formatToChar(tm, compileToChar(format))
+}
+
+// formatToChar writes tm as the scanned format steps say.
+func formatToChar(tm time.Time, steps []toCharStep) string {
+	buf := make([]byte, 0, 32)
+	num := func(v, width int, fm bool) {
+		if fm || v < 0 {
+			buf = strconv.AppendInt(buf, int64(v), 10)
+			return
+		}
+		for w, n := 1, v; w < width; w++ {
+			if n /= 10; n == 0 {
+				buf = append(buf, '0')
+			}
+		}
+		buf = strconv.AppendInt(buf, int64(v), 10)
+	}
+	name := func(s string, p string, fm bool) {
 		switch {
 		case p == strings.ToUpper(p):
 			s = strings.ToUpper(s)
 		case p == strings.ToLower(p):
 			s = strings.ToLower(s)
 		}
+		buf = append(buf, s...)
 		if !fm && len(p) > 3 || !fm && (p == "DAY" || p == "Day" || p == "day") {
-			s = fmt.Sprintf("%-9s", s)
+			for i := len(s); i < 9; i++ {
+				buf = append(buf, ' ')
+			}
 		}
-		sb.WriteString(s)
 	}
-	scanToChar(format, func(b byte) { sb.WriteByte(b) }, func(matched string, patFM bool) {
-		fm = patFM
-		h12 := tm.Hour() % 12
-		if h12 == 0 {
-			h12 = 12
+	for _, st := range steps {
+		if st.pat == "" {
+			buf = append(buf, st.lit...)
+			continue
 		}
-		switch strings.ToUpper(matched) {
+		fm := st.fm
+		switch st.key {
 		case "YYYY":
-			num(tm.Year(), 4)
+			num(tm.Year(), 4, fm)
 		case "YYY":
-			num(tm.Year()%1000, 3)
+			num(tm.Year()%1000, 3, fm)
 		case "YY":
-			num(tm.Year()%100, 2)
+			num(tm.Year()%100, 2, fm)
 		case "Y":
-			num(tm.Year()%10, 1)
+			num(tm.Year()%10, 1, fm)
 		case "MM":
-			num(int(tm.Month()), 2)
+			num(int(tm.Month()), 2, fm)
 		case "DD":
-			num(tm.Day(), 2)
+			num(tm.Day(), 2, fm)
 		case "DDD":
-			num(tm.YearDay(), 3)
+			num(tm.YearDay(), 3, fm)
 		case "D":
-			num(int(tm.Weekday())+1, 1)
+			num(int(tm.Weekday())+1, 1, fm)
 		case "Q":
-			num((int(tm.Month())-1)/3+1, 1)
+			num((int(tm.Month())-1)/3+1, 1, fm)
 		case "HH24":
-			num(tm.Hour(), 2)
+			num(tm.Hour(), 2, fm)
 		case "HH12", "HH":
-			num(h12, 2)
+			h12 := tm.Hour() % 12
+			if h12 == 0 {
+				h12 = 12
+			}
+			num(h12, 2, fm)
 		case "MI":
-			num(tm.Minute(), 2)
+			num(tm.Minute(), 2, fm)
 		case "SS":
-			num(tm.Second(), 2)
+			num(tm.Second(), 2, fm)
 		case "MS":
-			num(tm.Nanosecond()/1e6, 3)
+			num(tm.Nanosecond()/1e6, 3, fm)
 		case "US":
-			num(tm.Nanosecond()/1e3, 6)
+			num(tm.Nanosecond()/1e3, 6, fm)
 		case "AM", "PM":
 			m := "AM"
 			if tm.Hour() >= 12 {
 				m = "PM"
 			}
-			if matched == strings.ToLower(matched) {
+			if st.pat == strings.ToLower(st.pat) {
 				m = strings.ToLower(m)
 			}
-			sb.WriteString(m)
+			buf = append(buf, m...)
 		case "MONTH":
-			name(tm.Month().String(), matched)
+			name(tm.Month().String(), st.pat, fm)
 		case "MON":
-			name(tm.Month().String()[:3], matched)
+			name(tm.Month().String()[:3], st.pat, fm)
 		case "DAY":
-			name(tm.Weekday().String(), matched)
+			name(tm.Weekday().String(), st.pat, fm)
 		case "DY":
-			name(tm.Weekday().String()[:3], matched)
+			name(tm.Weekday().String()[:3], st.pat, fm)
 		}
-	})
-	return sb.String()
+	}
+	return string(buf)
 }
 
 // strftimeOf maps the patterns DuckDB's strftime writes the same way.
