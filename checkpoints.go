@@ -2,11 +2,10 @@ package weir
 
 import (
 	"context"
-	"time"
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/checkpoints"
-	"github.com/weir-stream/weir/statestore"
+	"github.com/weir-stream/weir/exec/tablelog"
 	"github.com/weir-stream/weir/statestore/objstore"
 )
 
@@ -23,15 +22,13 @@ type CheckpointObject = checkpoints.Object
 type CheckpointSource = checkpoints.Source
 
 // recoveryInfo is what Open did to get its state, for the weir_recovery
-// system table. Open finishes it before anyone can query, so it needs no
+// system table and the metrics: how it obtained it, and the table write
+// log's records (and their rows) it applied again because the state
+// lacked them. Open finishes it before anyone can query, so it needs no
 // lock; progress during the restore goes to the log.
 type recoveryInfo struct {
-	from string // "empty", "local state", "local state (clean shutdown)", "checkpoint"
-	prog statestore.RestoreProgress
-	took time.Duration
-	// logRecords and logRows are the table write log's records (and their
-	// rows) applied again at start because the state lacked them.
-	logRecords, logRows int64
+	checkpoints.Recovery
+	replayed tablelog.Replayed
 }
 
 // checkpointConfig returns what exec/checkpoints needs of c.

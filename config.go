@@ -97,6 +97,9 @@ type StateConfig struct {
 	S3             S3Config `yaml:"s3_config"`
 }
 
+// DefaultMaxStatementBytes is the default of server.max_statement_bytes.
+const DefaultMaxStatementBytes = 16 << 20
+
 // S3Config is the `s3_config:` block of `state_management:`: where
 // backend_type s3 writes checkpoints. Without keys the AWS default
 // credential chain is used; with endpoint_url (MinIO and other S3-compatible

@@ -38,7 +38,7 @@ func (c connectorEnv) Logger() *slog.Logger { return c.e.log }
 
 // ResolvePath implements connector.Env: paths are confined to
 // server.file_roots.
-func (c connectorEnv) ResolvePath(path string) (string, error) { return c.e.resolveFilePath(path) }
+func (c connectorEnv) ResolvePath(path string) (string, error) { return c.e.roots.Resolve(path) }
 
 // Output implements connector.Env: Config.SinkOutput, else os.Stdout.
 func (c connectorEnv) Output() io.Writer {

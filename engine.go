@@ -1,6 +1,7 @@
 package weir
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/adhoc"
 	"github.com/weir-stream/weir/exec/checkpoints"
+	"github.com/weir-stream/weir/exec/connector/file"
 	"github.com/weir-stream/weir/exec/failures"
 	"github.com/weir-stream/weir/exec/jobs"
 	"github.com/weir-stream/weir/exec/metrics"
@@ -66,8 +68,8 @@ type Engine struct {
 	snap *snapshot
 	// openTxs are the transaction blocks holding a snapshot.
 	openTxs map[*transaction]struct{}
-	// roots are the file connector's directories, resolved once.
-	roots fileRootsOnce
+	// roots are the file connector's directories (server.file_roots).
+	roots *file.Roots
 }
 
 // snapshot is the committed state ad-hoc queries read: a Pebble snapshot
@@ -114,10 +116,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 			if st.Status == "done" {
 				e.pokeSinks(0)
 				if e.cp != nil {
-					e.truncateTableLog(e.cp.Durable())
+					e.tlog.Durable(exec.Epoch(e.cp.Durable()))
 				}
 			}
-			e.metrics.CountCheckpoint(checkpointFigures(st))
+			e.metrics.CountCheckpoint(metrics.CheckpointOf(st))
 		},
 	})
 	if err != nil {
@@ -128,15 +130,15 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		store.Close()
 		return nil, fmt.Errorf("load catalog: %w", err)
 	}
-	duck, err := adhoc.Open(ctx, adhoc.Options{Logger: log, MemoryLimit: queryMemoryLimit(cfg.Server)})
+	duck, err := adhoc.Open(ctx, adhoc.Options{Logger: log, MemoryLimit: cmp.Or(cfg.Server.QueryMemoryLimit, adhoc.DefaultMemoryLimit())})
 	if err != nil {
 		store.Close()
 		return nil, fmt.Errorf("open query layer: %w", err)
 	}
 	e := &Engine{
 		cfg: cfg, log: log, mem: memory.NewGoAllocator(), store: store, cat: cat, duck: duck,
-		errors: sourceguard.NewErrorCounts(), openTxs: map[*transaction]struct{}{},
-		cp: cp, recovery: recoveryInfo{from: rec.From, prog: rec.Progress, took: rec.Took},
+		errors: sourceguard.NewErrorCounts(), openTxs: map[*transaction]struct{}{}, roots: file.NewRoots(cfg.Server.FileRoots, cfg.Server.DataDir),
+		cp: cp, recovery: recoveryInfo{Recovery: rec},
 	}
 	e.failed = failures.NewSet(failureEngine{e}, log)
 	e.ctx, e.cancel = context.WithCancel(context.Background())

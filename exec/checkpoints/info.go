@@ -43,3 +43,23 @@ func (info Info) encode() json.RawMessage {
 	data, _ := json.Marshal(info)
 	return data
 }
+
+// ObjectPipelines returns the objects of the catalog a checkpoint's info
+// lists (a manifest's, as encoded) that a pipeline made, each with its
+// pipeline stream (operator_id); none when info does not decode.
+func ObjectPipelines(info json.RawMessage) map[string]string {
+	var decoded Info
+	if len(info) == 0 || json.Unmarshal(info, &decoded) != nil {
+		return nil
+	}
+	var out map[string]string
+	for _, o := range decoded.Objects {
+		if o.Pipeline != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[o.Name] = o.Pipeline
+		}
+	}
+	return out
+}

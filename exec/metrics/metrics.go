@@ -21,6 +21,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/statestore"
 )
 
 // Bucket boundaries, in seconds. Checkpoints take from a few milliseconds
@@ -64,6 +65,17 @@ type Recovery struct {
 	Took time.Duration
 }
 
+// RecoveryOf returns the Recovery of an engine whose state came from from
+// (checkpoints.Recovery's From), with the restore's progress p, in took.
+func RecoveryOf(from string, p statestore.RestoreProgress, took time.Duration) Recovery {
+	return Recovery{
+		From: from, Epoch: p.Epoch,
+		RestoredFiles: p.Files, ExpectedFiles: p.TotalFiles,
+		RestoredBytes: p.Bytes, ExpectedBytes: p.TotalBytes,
+		SkippedCheckpoints: len(p.Skipped), Took: took,
+	}
+}
+
 // Checkpoint is a finished checkpoint, as CountCheckpoint counts it.
 type Checkpoint struct {
 	// Failed is set for a checkpoint that failed; the figures below are
@@ -78,6 +90,15 @@ type Checkpoint struct {
 	UploadedBytes int64
 	// StateBytes is the size of the state it holds.
 	StateBytes int64
+}
+
+// CheckpointOf returns what CountCheckpoint counts of st, a finished
+// checkpoint's status.
+func CheckpointOf(st statestore.CheckpointStatus) Checkpoint {
+	return Checkpoint{
+		Failed: st.Status != "done", Duration: st.Duration,
+		UploadedFiles: st.FilesUploaded, UploadedBytes: st.BytesUploaded, StateBytes: st.StateBytes,
+	}
 }
 
 // Metrics is an engine's Prometheus instrumentation, served at its listen

@@ -6,19 +6,20 @@ import "time"
 // about the object called name.
 type Filter func(name string) bool
 
-// Rows is what the system tables read: the engine's live state, as the rows
-// of each table. Each method returns only what the reader may see: the rows
-// about objects may accepts (a job; a source, both its view and its stream;
-// a sink), and in a checkpoint's row the pipelines of objects may accepts.
-// The engine implements it; a method is called each time a query reads its
-// table, from the query's goroutine.
-type Rows interface {
-	Jobs(may Filter) []JobRow
-	Sources(may Filter) []SourceRow
-	SourceErrors(may Filter) []SourceErrorRow
-	DeadLetters(may Filter) []DeadLetterRow
-	Sinks(may Filter) []SinkRow
-	Checkpoints(may Filter) []CheckpointRow
+// Engine is what the system tables read: the engine's live state, as the
+// rows of each table, all of them. The package keeps those the reader may
+// see (Table.Read): the rows about objects its Filter accepts (a job; a
+// source, both its view and its stream; a sink), and in a checkpoint's
+// row the pipelines of objects it accepts. The engine implements it; a
+// method is called each time a query reads its table, from the query's
+// goroutine.
+type Engine interface {
+	Jobs() []JobRow
+	Sources() []SourceRow
+	SourceErrors() []SourceErrorRow
+	DeadLetters() []DeadLetterRow
+	Sinks() []SinkRow
+	Checkpoints() []CheckpointRow
 	Recovery() RecoveryRow
 }
 
@@ -59,7 +60,7 @@ type SourceRow struct {
 // could not decode.
 type SourceErrorRow struct {
 	Stream, View string
-	Errors       int64
+	Count        int64 // records skipped
 	LastError    string
 	LastLine     int64
 	LastOffset   int64
@@ -105,9 +106,11 @@ type CheckpointRow struct {
 	Status               string // "uploading", "done", "failed"
 	Error                string // empty: NULL
 	Store                string
-	// Pipelines are the pipeline streams (operator_ids) whose state the
-	// checkpoint holds, those of objects the reader may see; none: NULL.
-	Pipelines []string
+	// ObjectPipelines are the objects of the checkpoint's catalog that a
+	// pipeline made, each with its pipeline stream (operator_id): the
+	// table shows the pipelines whose state the checkpoint holds, those of
+	// objects the reader may see.
+	ObjectPipelines map[string]string
 }
 
 // RecoveryRow is the one row of weir_recovery: how the engine obtained its

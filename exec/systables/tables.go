@@ -19,11 +19,12 @@
 //	                    log's records and rows applied again after it
 //
 // The package owns each table's name, columns and the making of its record
-// batch from plain rows; the engine gives the rows (Rows), those the reader
-// may see.
+// batch from plain rows, and keeps the rows the reader may see; the engine
+// gives all the rows (Engine).
 package systables
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -38,8 +39,8 @@ type Table struct {
 	Name   string
 	Schema types.Schema
 	// appendRows appends the rows of the table that may accepts, read from
-	// rows, one value per column of Schema each.
-	appendRows func(b *rowBuilder, rows Rows, may Filter)
+	// e, one value per column of Schema each.
+	appendRows func(b *rowBuilder, e Engine, may Filter)
 }
 
 // Lookup returns the system table called name.
@@ -52,12 +53,12 @@ func Lookup(name string) (*Table, bool) {
 	return nil, false
 }
 
-// Read returns the rows of t that may accepts, read from rows now, as one
+// Read returns the rows of t that may accepts, read from e now, as one
 // record batch of t's schema; the caller releases it.
-func (t *Table) Read(mem memory.Allocator, rows Rows, may Filter) arrow.RecordBatch {
+func (t *Table) Read(mem memory.Allocator, e Engine, may Filter) arrow.RecordBatch {
 	b := array.NewRecordBuilder(mem, t.Schema.Arrow())
 	defer b.Release()
-	t.appendRows(&rowBuilder{b: b}, rows, may)
+	t.appendRows(&rowBuilder{b: b}, e, may)
 	return b.NewRecordBatch()
 }
 
@@ -69,8 +70,11 @@ var tables = []*Table{
 			{Name: "status", Type: types.TextType}, {Name: "error", Type: types.TextType},
 			{Name: "parallelism", Type: types.Int32Type}, {Name: "fragments", Type: types.Int32Type},
 		},
-		appendRows: func(b *rowBuilder, rows Rows, may Filter) {
-			for _, r := range rows.Jobs(may) {
+		appendRows: func(b *rowBuilder, e Engine, may Filter) {
+			for _, r := range e.Jobs() {
+				if !mayAll(may, r.Name) {
+					continue
+				}
 				b.text(r.Name)
 				b.text(r.Kind)
 				b.text(r.Status)
@@ -92,8 +96,11 @@ var tables = []*Table{
 			{Name: "rows_per_second", Type: types.Float64Type},
 			{Name: "status", Type: types.TextType}, {Name: "last_error", Type: types.TextType},
 		},
-		appendRows: func(b *rowBuilder, rows Rows, may Filter) {
-			for _, r := range rows.Sources(may) {
+		appendRows: func(b *rowBuilder, e Engine, may Filter) {
+			for _, r := range e.Sources() {
+				if !mayAll(may, r.View, r.Stream) {
+					continue
+				}
 				b.text(r.View)
 				b.text(r.Stream)
 				b.text(r.Connector)
@@ -118,11 +125,14 @@ var tables = []*Table{
 			{Name: "errors", Type: types.Int64Type}, {Name: "last_error", Type: types.TextType},
 			{Name: "last_line", Type: types.Int64Type}, {Name: "last_offset", Type: types.Int64Type},
 		},
-		appendRows: func(b *rowBuilder, rows Rows, may Filter) {
-			for _, r := range rows.SourceErrors(may) {
+		appendRows: func(b *rowBuilder, e Engine, may Filter) {
+			for _, r := range e.SourceErrors() {
+				if !mayAll(may, r.View, r.Stream) {
+					continue
+				}
 				b.text(r.Stream)
 				b.text(r.View)
-				b.int64(r.Errors)
+				b.int64(r.Count)
 				b.text(r.LastError)
 				b.int64(r.LastLine)
 				b.int64(r.LastOffset)
@@ -138,8 +148,11 @@ var tables = []*Table{
 			{Name: "offset", Type: types.Int64Type}, {Name: "error", Type: types.TextType},
 			{Name: "raw", Type: types.ByteaType}, {Name: "received_at", Type: types.TSTZType},
 		},
-		appendRows: func(b *rowBuilder, rows Rows, may Filter) {
-			for _, r := range rows.DeadLetters(may) {
+		appendRows: func(b *rowBuilder, e Engine, may Filter) {
+			for _, r := range e.DeadLetters() {
+				if !mayAll(may, r.View, r.Stream) {
+					continue
+				}
 				b.text(r.Stream)
 				b.text(r.View)
 				b.int64(r.Seq)
@@ -163,8 +176,11 @@ var tables = []*Table{
 			{Name: "pending_epochs", Type: types.Int64Type}, {Name: "lag_ms", Type: types.Float64Type},
 			{Name: "error", Type: types.TextType},
 		},
-		appendRows: func(b *rowBuilder, rows Rows, may Filter) {
-			for _, r := range rows.Sinks(may) {
+		appendRows: func(b *rowBuilder, e Engine, may Filter) {
+			for _, r := range e.Sinks() {
+				if !mayAll(may, r.Sink) {
+					continue
+				}
 				b.text(r.Sink)
 				b.text(r.Connector)
 				b.text(r.Type)
@@ -192,8 +208,8 @@ var tables = []*Table{
 			{Name: "error", Type: types.TextType}, {Name: "store", Type: types.TextType},
 			{Name: "pipelines", Type: types.TextType},
 		},
-		appendRows: func(b *rowBuilder, rows Rows, may Filter) {
-			for _, r := range rows.Checkpoints(may) {
+		appendRows: func(b *rowBuilder, e Engine, may Filter) {
+			for _, r := range e.Checkpoints() {
 				b.int64(int64(r.Epoch))
 				b.timestamp(r.Started)
 				b.milliseconds(r.Duration)
@@ -204,7 +220,7 @@ var tables = []*Table{
 				b.text(r.Status)
 				b.textOrNull(r.Error)
 				b.text(r.Store)
-				b.textOrNull(strings.Join(r.Pipelines, ","))
+				b.textOrNull(strings.Join(pipelines(r.ObjectPipelines, may), ","))
 				b.end()
 			}
 		},
@@ -219,8 +235,8 @@ var tables = []*Table{
 			{Name: "table_log_records", Type: types.Int64Type}, {Name: "table_log_rows", Type: types.Int64Type},
 		},
 		// The row is about the engine, not an object: every reader sees it.
-		appendRows: func(b *rowBuilder, rows Rows, _ Filter) {
-			r := rows.Recovery()
+		appendRows: func(b *rowBuilder, e Engine, _ Filter) {
+			r := e.Recovery()
 			b.text(r.Source)
 			b.int64(int64(r.Epoch))
 			b.int64(int64(r.Files))
@@ -234,4 +250,27 @@ var tables = []*Table{
 			b.end()
 		},
 	},
+}
+
+// mayAll reports whether may accepts every one of names.
+func mayAll(may Filter, names ...string) bool {
+	for _, n := range names {
+		if !may(n) {
+			return false
+		}
+	}
+	return true
+}
+
+// pipelines returns the pipeline streams of the objects of objects (object
+// name to pipeline stream) that may accepts, sorted, each once.
+func pipelines(objects map[string]string, may Filter) []string {
+	var ids []string
+	for name, p := range objects {
+		if p != "" && !slices.Contains(ids, p) && may(name) {
+			ids = append(ids, p)
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }

@@ -15,9 +15,8 @@ import (
 	"github.com/weir-stream/weir/sql/types"
 )
 
-// fixedRows is a systables.Rows of rows given by a test. Its methods return
-// what the reader may see of them, as the engine's do: the rows about
-// objects may accepts.
+// fixedRows is a systables.Engine of rows given by a test: all of them,
+// as the engine gives them; the package keeps those the reader may see.
 type fixedRows struct {
 	jobs         []systables.JobRow
 	sources      []systables.SourceRow
@@ -28,44 +27,13 @@ type fixedRows struct {
 	recovery     systables.RecoveryRow
 }
 
-func (f *fixedRows) Jobs(may systables.Filter) []systables.JobRow {
-	return visible(f.jobs, may, func(r systables.JobRow) []string { return []string{r.Name} })
-}
-
-func (f *fixedRows) Sources(may systables.Filter) []systables.SourceRow {
-	return visible(f.sources, may, func(r systables.SourceRow) []string { return []string{r.View, r.Stream} })
-}
-
-func (f *fixedRows) SourceErrors(may systables.Filter) []systables.SourceErrorRow {
-	return visible(f.sourceErrors, may, func(r systables.SourceErrorRow) []string { return []string{r.View, r.Stream} })
-}
-
-func (f *fixedRows) DeadLetters(may systables.Filter) []systables.DeadLetterRow {
-	return visible(f.deadLetters, may, func(r systables.DeadLetterRow) []string { return []string{r.View, r.Stream} })
-}
-
-func (f *fixedRows) Sinks(may systables.Filter) []systables.SinkRow {
-	return visible(f.sinks, may, func(r systables.SinkRow) []string { return []string{r.Sink} })
-}
-
-func (f *fixedRows) Checkpoints(systables.Filter) []systables.CheckpointRow { return f.checkpoints }
-
-func (f *fixedRows) Recovery() systables.RecoveryRow { return f.recovery }
-
-// visible returns the rows all of whose objects may accepts.
-func visible[R any](rows []R, may systables.Filter, objects func(R) []string) []R {
-	var out []R
-	for _, r := range rows {
-		ok := true
-		for _, o := range objects(r) {
-			ok = ok && may(o)
-		}
-		if ok {
-			out = append(out, r)
-		}
-	}
-	return out
-}
+func (f *fixedRows) Jobs() []systables.JobRow                 { return f.jobs }
+func (f *fixedRows) Sources() []systables.SourceRow           { return f.sources }
+func (f *fixedRows) SourceErrors() []systables.SourceErrorRow { return f.sourceErrors }
+func (f *fixedRows) DeadLetters() []systables.DeadLetterRow   { return f.deadLetters }
+func (f *fixedRows) Sinks() []systables.SinkRow               { return f.sinks }
+func (f *fixedRows) Checkpoints() []systables.CheckpointRow   { return f.checkpoints }
+func (f *fixedRows) Recovery() systables.RecoveryRow          { return f.recovery }
 
 // decodeLines decodes each non-empty line of input as a JSON row.
 func decodeLines[R any](input string) ([]R, error) {

@@ -1,4 +1,4 @@
-package weir
+package file
 
 import (
 	"errors"
@@ -12,64 +12,78 @@ import (
 	"github.com/weir-stream/weir/sql/sqlstate"
 )
 
-// fileRoots returns the directories the file connector may reach
-// (server.file_roots; by default the working directory and the data
-// directory, the working directory only when it is not the file system's
-// root), resolved to physical paths once: a source waiting for its file
-// checks its path at every poll.
-func (e *Engine) fileRoots() ([]string, error) {
-	e.roots.once.Do(func() { e.roots.dirs, e.roots.err = e.resolveFileRoots() })
-	return e.roots.dirs, e.roots.err
-}
+// Roots are the directories the file connector may reach
+// (server.file_roots): an engine makes one and resolves every path its
+// streams and sinks name through Resolve (its connector.Env's
+// ResolvePath). Paths are compared physically, once .. and symbolic links
+// are resolved as the operating system does, so no link or .. leads
+// outside. It is safe for concurrent use.
+type Roots struct {
+	configured []string
+	dataDir    string
 
-// fileRootsOnce holds the resolved file roots.
-type fileRootsOnce struct {
 	once sync.Once
 	dirs []string
 	err  error
 }
 
-// resolveFileRoots resolves the file roots (fileRoots).
-func (e *Engine) resolveFileRoots() ([]string, error) {
-	roots := e.cfg.Server.FileRoots
+// NewRoots returns the roots configured (server.file_roots); when none
+// are, the working directory (unless it is the file system's root) and
+// dataDir (when not empty) are. They are resolved to physical paths at
+// the first Resolve, once: a source waiting for its file checks its path
+// at every poll.
+func NewRoots(configured []string, dataDir string) *Roots {
+	return &Roots{configured: configured, dataDir: dataDir}
+}
+
+// Dirs returns the roots' physical paths, or why one could not be
+// resolved.
+func (r *Roots) Dirs() ([]string, error) {
+	r.once.Do(func() { r.dirs, r.err = r.resolve() })
+	return r.dirs, r.err
+}
+
+// resolve resolves the roots (Dirs).
+func (r *Roots) resolve() ([]string, error) {
+	roots := r.configured
 	if len(roots) == 0 {
 		if wd, err := os.Getwd(); err == nil && filepath.Dir(wd) != wd {
 			roots = append(roots, wd)
 		}
-		if e.cfg.Server.DataDir != "" {
-			roots = append(roots, e.cfg.Server.DataDir)
+		if r.dataDir != "" {
+			roots = append(roots, r.dataDir)
 		}
 	}
 	out := make([]string, 0, len(roots))
-	for _, r := range roots {
-		p, err := physicalPath(r)
+	for _, root := range roots {
+		p, err := physicalPath(root)
 		if err != nil {
-			return nil, fmt.Errorf("server.file_roots: %s: %w", r, err)
+			return nil, fmt.Errorf("server.file_roots: %s: %w", root, err)
 		}
 		out = append(out, p)
 	}
 	return out, nil
 }
 
-// resolveFilePath returns the physical path of path (relative to the
-// working directory, with .. and symbolic links resolved: what the file
-// connector then opens), or 42501 when it is outside every file root.
-func (e *Engine) resolveFilePath(path string) (string, error) {
+// Resolve returns the physical path of path (relative to the working
+// directory, with .. and symbolic links resolved: what the file connector
+// then opens), or 42501 when it is outside every root.
+func (r *Roots) Resolve(path string) (string, error) {
 	p, err := physicalPath(path)
 	if err != nil {
 		return "", sqlstate.Errorf(sqlstate.UndefinedFile, "could not resolve path \"%s\": %v", path, err)
 	}
-	roots, err := e.fileRoots()
+	dirs, err := r.Dirs()
 	if err != nil {
 		return "", err
 	}
-	for _, r := range roots {
-		if within(p, r) {
+	for _, d := range dirs {
+		if within(p, d) {
 			return p, nil
 		}
 	}
 	return "", sqlstate.Errorf(sqlstate.InsufficientPrivilege, "permission denied to reach file \"%s\": it is outside the directories server.file_roots allows", path).
-		WithDetail("The allowed directories are " + strings.Join(roots, ", ") + ".").
+		WithDetail("The allowed directories are " + strings.Join(dirs, ", ") + ".").
 		WithHint("Add the directory to server.file_roots in the server's configuration.")
 }
 
@@ -99,6 +113,7 @@ func physicalPath(path string) (string, error) {
 	return physical(path)
 }
 
+// physical resolves an absolute path (physicalPath).
 func physical(path string) (string, error) {
 	r, err := filepath.EvalSymlinks(path)
 	if err == nil {

@@ -1,19 +1,18 @@
-package weir
+package file
 
 import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/weir-stream/weir/sql/sqlstate"
 )
 
-// TestResolveFilePath: paths are checked against server.file_roots after
+// TestRootsResolve: paths are checked against server.file_roots after
 // .. and symbolic links are resolved as the operating system does, and a
 // part that does not exist yet (a sink's directory) is taken as written.
-func TestResolveFilePath(t *testing.T) {
+func TestRootsResolve(t *testing.T) {
 	base := t.TempDir()
 	root := filepath.Join(base, "root")
 	outside := filepath.Join(base, "outside")
@@ -38,7 +37,7 @@ func TestResolveFilePath(t *testing.T) {
 	mustLink(filepath.Join(outside, "secret.csv"), filepath.Join(root, "secret.csv"))
 	mustLink(filepath.Join(root, "sub"), filepath.Join(root, "alias"))
 
-	e := &Engine{cfg: Config{Server: ServerConfig{FileRoots: []string{root}}}}
+	r := NewRoots([]string{root}, "")
 	for _, c := range []struct {
 		path, want string // want: the resolved path, or "" when refused
 	}{
@@ -60,7 +59,7 @@ func TestResolveFilePath(t *testing.T) {
 		{root + "/../outside/secret.csv", ""},
 		{"/etc/passwd", ""},
 	} {
-		got, err := e.resolveFilePath(c.path)
+		got, err := r.Resolve(c.path)
 		if c.want == "" {
 			var se *sqlstate.Error
 			if err == nil || !errors.As(err, &se) || se.Code != sqlstate.InsufficientPrivilege {
@@ -74,42 +73,18 @@ func TestResolveFilePath(t *testing.T) {
 	}
 }
 
-// TestDefaultFileRoots: without server.file_roots, the working directory
+// TestDefaultRoots: without server.file_roots, the working directory
 // and the data directory are the roots.
-func TestDefaultFileRoots(t *testing.T) {
+func TestDefaultRoots(t *testing.T) {
 	data := t.TempDir()
-	e := &Engine{cfg: Config{Server: ServerConfig{DataDir: data}}}
-	if _, err := e.resolveFilePath("testdata/data/readings.csv"); err != nil {
+	r := NewRoots(nil, data)
+	if _, err := r.Resolve("roots.go"); err != nil {
 		t.Errorf("a file under the working directory: %v", err)
 	}
-	if _, err := e.resolveFilePath(filepath.Join(data, "out")); err != nil {
+	if _, err := r.Resolve(filepath.Join(data, "out")); err != nil {
 		t.Errorf("a directory under the data directory: %v", err)
 	}
-	if _, err := e.resolveFilePath("/etc/passwd"); err == nil {
+	if _, err := r.Resolve("/etc/passwd"); err == nil {
 		t.Error("/etc/passwd is reachable")
-	}
-}
-
-// TestFileRootsConfig: server.file_roots is read from the config file, and
-// an empty entry is refused.
-func TestFileRootsConfig(t *testing.T) {
-	dir := t.TempDir()
-	good := filepath.Join(dir, "good.yaml")
-	if err := os.WriteFile(good, []byte("server:\n  file_roots: [/srv/files, data/in]\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := LoadConfig(good)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cfg.Server.FileRoots) != 2 || cfg.Server.FileRoots[0] != "/srv/files" || cfg.Server.FileRoots[1] != "data/in" {
-		t.Errorf("file_roots = %q", cfg.Server.FileRoots)
-	}
-	bad := filepath.Join(dir, "bad.yaml")
-	if err := os.WriteFile(bad, []byte("server:\n  file_roots: ['']\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := LoadConfig(bad); err == nil || !strings.Contains(err.Error(), "server.file_roots[0]") {
-		t.Errorf("an empty root: %v", err)
 	}
 }
