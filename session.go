@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/weir-stream/weir/exec/systables"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/session"
@@ -234,11 +235,11 @@ func resultColumns(st sql.Statement) types.Schema {
 		if st.What == sql.ShowVariable {
 			return session.ShowColumns(st.Variable)
 		}
-		return showColumns
+		return systables.NamesColumns
 	case *sql.ShowCreate:
-		return showCreateColumns
+		return systables.CreateColumns
 	case *sql.Describe:
-		return describeColumns
+		return systables.DescribeColumns
 	case *sql.Explain:
 		return explainColumns
 	}

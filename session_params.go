@@ -31,5 +31,5 @@ func (s *Session) showParam(st *sql.Show) (*Result, error) {
 	if err != nil {
 		return nil, at(err, st.Pos)
 	}
-	return textResult(s.e.mem, session.ShowColumns(st.Variable), rows, "SHOW"), nil
+	return session.TextResult(s.e.mem, session.ShowColumns(st.Variable), rows, "SHOW"), nil
 }

@@ -29,7 +29,7 @@ func (discardWriter) DeleteRange(lo, hi []byte) error { return nil }
 type snapshotEnv struct{ r statestore.Reader }
 
 func (e snapshotEnv) Snapshot() (statestore.Reader, func(), error) { return e.r, func() {}, nil }
-func (snapshotEnv) SystemTable(string) (Relation, bool)           { return Relation{}, false }
+func (snapshotEnv) SystemTable(string) (Relation, bool)            { return Relation{}, false }
 
 // TestPointLookupReadsState checks that a query on every key column of a view
 // is answered by PointLookup from the state store, not handed to DuckDB, and
