@@ -18,6 +18,9 @@ type exprContext struct {
 	scope  *scope
 	clause string
 	agg    *aggregation
+	// win holds the SELECT's window function calls, in the select list
+	// and ORDER BY (bind_window.go).
+	win *windowing
 }
 
 // aggregation collects the group keys and aggregate calls of one SELECT. The
@@ -170,6 +173,9 @@ func (b *Binder) bindExpr(ec *exprContext, e sql.Expr, hint types.T) (expr.Expr,
 		}
 		return out, atLiteral(err, e.Pos, e.Expr)
 	case *sql.FuncCall:
+		if col, ok := ec.win.column(e); ok {
+			return col, nil
+		}
 		if err := windowCallError(ec, e); err != nil {
 			return nil, err
 		}
@@ -179,6 +185,9 @@ func (b *Binder) bindExpr(ec *exprContext, e sql.Expr, hint types.T) (expr.Expr,
 		}
 		if err := notAggregateCall(e); err != nil {
 			return nil, err
+		}
+		if out, ok, err := b.bindFunctionCall(ec, e, hint); ok || err != nil {
+			return out, err
 		}
 		args := make([]expr.Expr, len(e.Args))
 		for i, a := range e.Args {

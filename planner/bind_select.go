@@ -31,6 +31,10 @@ type Binder struct {
 	// scalars holds where the value of each scalar subquery bound so far
 	// is: the column of the FROM clause's scope it was joined in as.
 	scalars map[*sql.SubqueryExpr]int
+	// Inlined holds the expression each call of a SQL function bound so
+	// far was inlined as (bind_function.go), for InlineFunctions.
+	Inlined map[*sql.FuncCall]sql.Expr
+	fn      functionBinding
 }
 
 // NewBinder returns a binder over cat with the declared parameter types.
@@ -85,6 +89,9 @@ func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []column
 	if err := checkWindowCalls(s); err != nil {
 		return nil, nil, err
 	}
+	if s.Distinct && len(windowCalls(s)) > 0 {
+		return nil, nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, s.Pos, "SELECT DISTINCT with window functions is not supported in materialized views yet")
+	}
 
 	var agg *aggregation
 	if len(s.GroupBy) > 0 || s.Having != nil || s.Distinct || hasAggregate(s) {
@@ -94,8 +101,12 @@ func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []column
 		b.groupScalars(s, agg)
 	}
 
-	// The select list, over the FROM scope or over the aggregation's output.
+	// The select list, over the FROM scope or over the aggregation's output,
+	// and the window functions, over the same.
 	ec := &exprContext{scope: sc, clause: "SELECT", agg: agg}
+	if ec.win, err = b.bindWindows(s, ec); err != nil {
+		return nil, nil, err
+	}
 	exprs := make([]expr.Expr, len(items))
 	cols := make([]Col, len(items))
 	resolve := resolveUnknowns || len(s.OrderBy) > 0
@@ -135,7 +146,7 @@ func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []column
 			return nil, nil, err
 		}
 		if idx < 0 {
-			oc := &exprContext{scope: sc, clause: "ORDER BY", agg: agg}
+			oc := &exprContext{scope: sc, clause: "ORDER BY", agg: agg, win: ec.win}
 			e, err := b.bindExpr(oc, o.Expr, types.UnknownType)
 			if err != nil {
 				var se *sqlstate.Error
@@ -166,6 +177,11 @@ func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []column
 		node = agg.plan(node)
 		if having != nil {
 			node = &Filter{Input: node, Pred: having}
+		}
+	}
+	if ec.win != nil {
+		if node, exprs, err = ec.win.plan(node, exprs); err != nil {
+			return nil, nil, err
 		}
 	}
 	node = &Project{Input: node, Exprs: exprs, Cols: cols}
@@ -348,6 +364,14 @@ func hasAggregate(s *sql.Select) bool {
 	}
 	for _, o := range s.OrderBy {
 		walk(o.Expr, check)
+	}
+	for _, call := range windowCalls(s) {
+		for _, p := range call.Over.PartitionBy {
+			walk(p, check)
+		}
+		for _, o := range call.Over.OrderBy {
+			walk(o.Expr, check)
+		}
 	}
 	return found
 }

@@ -1,9 +1,12 @@
 package planner
 
 import (
+	"strconv"
+
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
 )
 
 // windowFuncs are Postgres' window functions that are not aggregates; every
@@ -164,4 +167,215 @@ func windowCallError(ec *exprContext, e *sql.FuncCall) error {
 // (without OVER).
 func isPlainAggregate(e *sql.FuncCall) bool {
 	return e.Over == nil && expr.IsAggregateName(e.Name.Value)
+}
+
+// windowPlaceholder is the first column index the select list's window
+// function results bind to while the width of the Window's input is not
+// known yet (an aggregate's output grows as its calls are found);
+// windowing.plan moves them to their columns.
+const windowPlaceholder = 1 << 24
+
+// windowing collects the window function calls of one SELECT: the
+// expressions they read, over the FROM clause or the aggregate's output,
+// and the functions over those.
+type windowing struct {
+	keys   []string // each call's SQL, to find it again in the select list
+	funcs  []WindowFunc
+	inputs []expr.Expr
+	names  []string
+}
+
+// bindWindows binds the window function calls of s (checked by
+// checkWindowCalls) in ec, the select list's context.
+func (b *Binder) bindWindows(s *sql.Select, ec *exprContext) (*windowing, error) {
+	calls := windowCalls(s)
+	if len(calls) == 0 {
+		return nil, nil
+	}
+	defs := map[string]*sql.WindowSpec{}
+	for _, nw := range s.Windows {
+		defs[nw.Name.Value] = resolveWindow(nw.Spec, defs)
+	}
+	w := &windowing{}
+	inputKeys := map[string]int{}
+	input := func(e expr.Expr) int {
+		k := e.String()
+		if i, ok := inputKeys[k]; ok {
+			return i
+		}
+		w.inputs = append(w.inputs, e)
+		inputKeys[k] = len(w.inputs) - 1
+		return len(w.inputs) - 1
+	}
+	for _, call := range calls {
+		key := sql.String(call)
+		if w.find(key) >= 0 {
+			continue
+		}
+		spec := call.Over
+		if spec.Name != nil {
+			spec = defs[spec.Name.Value]
+		} else {
+			spec = resolveWindow(spec, defs)
+		}
+		f := WindowFunc{Name: call.Name.Value, Star: call.Star, Frame: spec.Frame}
+		args := make([]expr.Expr, len(call.Args))
+		for i, a := range call.Args {
+			e, err := b.bindExpr(ec, a, types.UnknownType)
+			if err != nil {
+				return nil, err
+			}
+			if i == 2 && (f.Name == "lag" || f.Name == "lead") {
+				// The default takes the value's type, as Postgres' anycompatible does.
+				if e, err = expr.Cast(e, args[0].Type()); err != nil {
+					return nil, at(err, a.Position())
+				}
+			}
+			if e, err = resolveUnknown(e); err != nil {
+				return nil, at(err, a.Position())
+			}
+			args[i] = e
+		}
+		t, err := windowFuncType(f.Name, args, call.Star)
+		if err != nil {
+			return nil, at(err, call.Pos)
+		}
+		f.Type = t
+		for _, a := range args {
+			f.Args = append(f.Args, input(a))
+		}
+		for _, p := range spec.PartitionBy {
+			e, err := b.bindExpr(ec, p, types.UnknownType)
+			if err != nil {
+				return nil, err
+			}
+			if e, err = resolveUnknown(e); err != nil {
+				return nil, at(err, p.Position())
+			}
+			f.PartitionBy = append(f.PartitionBy, input(e))
+		}
+		for _, o := range spec.OrderBy {
+			e, err := b.bindExpr(ec, o.Expr, types.UnknownType)
+			if err != nil {
+				return nil, err
+			}
+			if e, err = resolveUnknown(e); err != nil {
+				return nil, at(err, o.Expr.Position())
+			}
+			nullsFirst := o.Desc
+			if o.NullsFirst != nil {
+				nullsFirst = *o.NullsFirst
+			}
+			f.OrderBy = append(f.OrderBy, SortKey{Column: input(e), Desc: o.Desc, NullsFirst: nullsFirst})
+		}
+		w.keys = append(w.keys, key)
+		w.funcs = append(w.funcs, f)
+		w.names = append(w.names, call.Name.Value)
+	}
+	return w, nil
+}
+
+// resolveWindow returns w with the PARTITION BY and ORDER BY of the window
+// it refines filled in (checkWindowCalls checked the refinement).
+func resolveWindow(w *sql.WindowSpec, defs map[string]*sql.WindowSpec) *sql.WindowSpec {
+	if w.Ref == nil {
+		return w
+	}
+	ref := defs[w.Ref.Value]
+	out := *w
+	out.Ref = nil
+	out.PartitionBy = ref.PartitionBy
+	if len(out.OrderBy) == 0 {
+		out.OrderBy = ref.OrderBy
+	}
+	return &out
+}
+
+// find returns the index of the call whose SQL is key, or -1.
+func (w *windowing) find(key string) int {
+	for i, k := range w.keys {
+		if k == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// column returns the placeholder column of window function call e, when
+// w holds it.
+func (w *windowing) column(e *sql.FuncCall) (expr.Expr, bool) {
+	if w == nil {
+		return nil, false
+	}
+	i := w.find(sql.String(e))
+	if i < 0 {
+		return nil, false
+	}
+	return expr.Column(windowPlaceholder+i, w.names[i], w.funcs[i].Type), true
+}
+
+// plan returns the Window over base (the FROM clause, or the aggregate and
+// HAVING over it) and exprs, the select list's expressions over base, with
+// their window function results moved to the Window's columns: base's
+// columns, then hidden columns for the other expressions the functions
+// read, then the functions' results.
+func (w *windowing) plan(base Node, exprs []expr.Expr) (Node, []expr.Expr, error) {
+	baseCols := base.Columns()
+	proj := &Project{Input: base}
+	for i, c := range baseCols {
+		proj.Exprs = append(proj.Exprs, expr.Column(i, c.Name, c.Type))
+		proj.Cols = append(proj.Cols, c)
+	}
+	// where[i] is the column of input i: a column of base as it is, any
+	// other expression a hidden column after base's.
+	where := make([]int, len(w.inputs))
+	for i, e := range w.inputs {
+		if ref, ok := e.(*expr.ColumnRef); ok {
+			where[i] = ref.Index()
+			continue
+		}
+		proj.Exprs = append(proj.Exprs, e)
+		proj.Cols = append(proj.Cols, Col{Name: "_w" + strconv.Itoa(i), Type: e.Type(), Hidden: true})
+		where[i] = len(proj.Cols) - 1
+	}
+	win := &Window{Input: proj, Cols: append([]Col(nil), proj.Cols...)}
+	if len(proj.Cols) == len(baseCols) {
+		win.Input = base // the functions read base's columns only
+	}
+	for i, f := range w.funcs {
+		f.Args = placeColumns(f.Args, where)
+		f.PartitionBy = placeColumns(f.PartitionBy, where)
+		keys := make([]SortKey, len(f.OrderBy))
+		for j, k := range f.OrderBy {
+			k.Column = where[k.Column]
+			keys[j] = k
+		}
+		f.OrderBy = keys
+		win.Funcs = append(win.Funcs, f)
+		win.Cols = append(win.Cols, Col{Name: w.names[i], Type: f.Type})
+	}
+	first := len(proj.Cols)
+	out := make([]expr.Expr, len(exprs))
+	for i, e := range exprs {
+		var err error
+		out[i], err = expr.RemapColumns(e, func(c int) (int, bool) {
+			if c >= windowPlaceholder {
+				return first + c - windowPlaceholder, true
+			}
+			return c, true
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return win, out, nil
+}
+
+// placeColumns returns the columns where says inputs are.
+func placeColumns(inputs []int, where []int) []int {
+	out := make([]int, len(inputs))
+	for i, c := range inputs {
+		out[i] = where[c]
+	}
+	return out
 }

@@ -118,6 +118,9 @@ func planNode(n Node) (StreamNode, error) {
 			// the keys (a comma join's always does).
 			return planJoin(j, n.Pred)
 		}
+		if top, ok, err := planRankFilter(n); ok || err != nil {
+			return top, err
+		}
 		in, err := planNode(n.Input)
 		if err != nil {
 			return nil, err
@@ -161,6 +164,8 @@ func planNode(n Node) (StreamNode, error) {
 		return planNode(n.Input)
 	case *Limit:
 		return planLimit(n)
+	case *Window:
+		return nil, planWindow(n)
 	case *Values:
 		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "a materialized view must read from a stream, table or view")
 	}

@@ -221,6 +221,8 @@ func (b *builder) buildNode(n planner.StreamNode) (*stage, error) {
 		return &stage{inputs: inputs, ops: []exec.Operator{op}}, nil
 	case *planner.StreamTopN:
 		return b.then(n.Input, topN(n, b.spec.Tables.Table(n, "rows"), mem))
+	case *planner.StreamGroupTopN:
+		return b.then(n.Input, groupTopN(n, b.spec.Tables.Table(n, "rows"), mem))
 	case *planner.StreamHashJoin:
 		inputs, err := b.channels(n.Inputs())
 		if err != nil {

@@ -58,6 +58,12 @@ type nodeDoc struct {
 	Order  []orderDoc `json:"order,omitempty"`
 	Limit  int64      `json:"limit,omitempty"`
 	Offset int64      `json:"offset,omitempty"`
+	// grouptopn: the order (above), the partition's columns, the ranking
+	// function and the ranks kept, and the rank's column (in cols)
+	Partition []int  `json:"partition,omitempty"`
+	Rank      string `json:"rank,omitempty"`
+	Lo        int64  `json:"lo,omitempty"`
+	Hi        int64  `json:"hi,omitempty"`
 	// hashagg
 	Group           int               `json:"group,omitempty"`
 	Aggs            []json.RawMessage `json:"aggs,omitempty"`
@@ -125,6 +131,8 @@ func marshalNode(n planner.StreamNode) (nodeDoc, error) {
 		return nodeDoc{Op: "union", Cols: colDocs(n.Cols), Key: n.Key}, nil
 	case *planner.StreamTopN:
 		return marshalTopN(n), nil
+	case *planner.StreamGroupTopN:
+		return marshalGroupTopN(n), nil
 	case *planner.StreamHashJoin:
 		d := nodeDoc{Op: "hashjoin", Join: n.Kind.String(), LeftKeys: n.LeftKeys, RightKeys: n.RightKeys,
 			NullSafe: n.NullSafe, LeftWidth: n.LeftWidth, RightWidth: n.RightWidth}
@@ -285,6 +293,12 @@ func unmarshalNode(d nodeDoc, ins []planner.StreamNode, cat *catalog.Catalog) (p
 			return nil, err
 		}
 		return unmarshalTopN(d, in)
+	case "grouptopn":
+		in, err := one()
+		if err != nil {
+			return nil, err
+		}
+		return unmarshalGroupTopN(d, in)
 	}
 	return nil, fmt.Errorf("%w: unknown operator %q", ErrStalePlan, d.Op)
 }

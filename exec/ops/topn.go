@@ -111,12 +111,18 @@ type topNEntry struct {
 
 // NewTopN returns a TopN for spec.
 func NewTopN(spec TopNSpec, mem memory.Allocator) *TopN {
+	return newTopN(spec, mem, statestore.AppendKey(nil, spec.Table, statestore.Vnode(nil), nil))
+}
+
+// newTopN returns a TopN for spec whose state keys start with prefix (a
+// GroupTopN's partition has its own).
+func newTopN(spec TopNSpec, mem memory.Allocator, prefix []byte) *TopN {
 	t := &TopN{spec: spec, mem: mem, dirty: map[string][]byte{}}
 	t.types = spec.Schema.Types()
 	for _, k := range spec.StreamKey {
 		t.skTypes = append(t.skTypes, spec.Schema[k].Type)
 	}
-	t.prefix = statestore.AppendKey(nil, spec.Table, statestore.Vnode(nil), nil)
+	t.prefix = prefix
 	const most = math.MaxInt32
 	top := spec.Offset + spec.Limit
 	if spec.Offset < 0 || spec.Limit < 0 || top > most || top < 0 {
@@ -150,20 +156,25 @@ func (t *TopN) ProcessChunk(_ context.Context, _ int, c exec.Chunk, _ exec.Outpu
 		return nil // nothing is ever in the window
 	}
 	for i := 0; i < c.NumRows(); i++ {
-		key := t.prefix
-		key = t.appendSortKey(key[:len(key):len(key)], c, i)
-		n := len(key)
-		key = statestore.AppendRow(key, t.skTypes, c.Batch, t.spec.StreamKey, i)
-		e := topNEntry{key: string(key), sk: string(key[n:])}
-		if !c.OpAt(i).IsInsert() {
-			if err := t.delete(e.key); err != nil {
-				return err
-			}
-			continue
+		if err := t.applyRow(c, i); err != nil {
+			return err
 		}
-		e.row = statestore.AppendRow(nil, t.types, c.Batch, nil, i)
-		t.insert(e)
 	}
+	return nil
+}
+
+// applyRow applies the change of row i of c.
+func (t *TopN) applyRow(c exec.Chunk, i int) error {
+	key := t.prefix
+	key = t.appendSortKey(key[:len(key):len(key)], c, i)
+	n := len(key)
+	key = statestore.AppendRow(key, t.skTypes, c.Batch, t.spec.StreamKey, i)
+	e := topNEntry{key: string(key), sk: string(key[n:])}
+	if !c.OpAt(i).IsInsert() {
+		return t.delete(e.key)
+	}
+	e.row = statestore.AppendRow(nil, t.types, c.Batch, nil, i)
+	t.insert(e)
 	return nil
 }
 
@@ -217,11 +228,15 @@ func (t *TopN) search(key string) (int, bool) {
 // insert adds row e (or replaces the row of its key).
 func (t *TopN) insert(e topNEntry) {
 	i, found := t.search(e.key)
+	if !found && t.spec.AppendOnly && i >= t.top {
+		return // ranked past the window for good: not kept
+	}
+	// Noted before the row may push itself out of the cache below, so that
+	// it goes to beyond then and a refill in this epoch finds it.
+	t.dirty[e.key] = e.row
 	switch {
 	case found:
 		t.cache.Set(i, e)
-	case t.spec.AppendOnly && i >= t.top:
-		return // ranked past the window for good: not kept
 	case i < t.cache.Len() || t.complete:
 		t.cache.Insert(i, e)
 		if t.cache.Len() > t.capacity {
@@ -238,7 +253,6 @@ func (t *TopN) insert(e topNEntry) {
 		t.beyondNew = append(t.beyondNew, e.key)
 	}
 	t.touched = t.touched || i < t.top
-	t.dirty[e.key] = e.row
 }
 
 // delete removes the row of state key key.
@@ -358,6 +372,11 @@ func (t *TopN) OnBarrier(ctx context.Context, _ exec.Barrier, w exec.StateWriter
 		}
 		t.touched = false
 	}
+	return t.flush(w)
+}
+
+// flush writes the epoch's changes to state, in key order.
+func (t *TopN) flush(w exec.StateWriter) error {
 	t.beyond, t.beyondNew = t.beyond[:0], t.beyondNew[:0]
 	keys := make([]string, 0, len(t.dirty))
 	for k := range t.dirty {

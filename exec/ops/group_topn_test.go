@@ -1,0 +1,102 @@
+package ops_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/cockroachdb/datadriven"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/ops"
+	"github.com/weir-stream/weir/internal/exectest"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// TestGroupTopN drives one GroupTopN over rows (id bigint, grp int, score
+// int, name text) keyed by id and partitioned by grp, over an in-memory
+// store:
+//
+//	reset              empties the store
+//	new rank=row_number|rank|dense_rank [lo=M] hi=N [keys=score:desc,name] [append-only]
+//	                   a GroupTopN (state survives: a restart)
+//	push               input: a chunk
+//	barrier            prints what is emitted (the rank last), the
+//	                   writer's calls and how many rows the state holds
+func TestGroupTopN(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	ctx := context.Background()
+	store := exectest.NewStore()
+	schema, err := exectest.ParseSchema("id bigint, grp int, score int, name text")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var top *ops.GroupTopN
+	var epoch exec.Epoch
+	datadriven.RunTest(t, "testdata/group_topn", func(t *testing.T, d *datadriven.TestData) string {
+		switch d.Cmd {
+		case "reset":
+			store = exectest.NewStore()
+			return ""
+		case "new":
+			spec := ops.GroupTopNSpec{Schema: schema, PartitionBy: []int{1}, StreamKey: []int{0}, Lo: 1, Table: statestore.FirstUserTable}
+			var rank string
+			d.ScanArgs(t, "rank", &rank)
+			spec.Rank = map[string]ops.RankKind{"row_number": ops.RowNumber, "rank": ops.Rank, "dense_rank": ops.DenseRank}[rank]
+			d.ScanArgs(t, "hi", &spec.Hi)
+			if d.HasArg("lo") {
+				d.ScanArgs(t, "lo", &spec.Lo)
+			}
+			spec.AppendOnly = d.HasArg("append-only")
+			var keys string
+			d.ScanArgs(t, "keys", &keys)
+			for _, k := range strings.Split(keys, ",") {
+				parts := strings.Split(k, ":")
+				var key ops.TopNKey
+				for i, c := range schema {
+					if c.Name == parts[0] {
+						key.Column = i
+					}
+				}
+				if len(parts) > 1 && parts[1] == "desc" {
+					key.Desc, key.NullsFirst = true, true
+				}
+				spec.Keys = append(spec.Keys, key)
+			}
+			top = ops.NewGroupTopN(spec, mem)
+			if err := top.Open(ctx, exec.OpenContext{State: store}); err != nil {
+				return fmt.Sprintf("error: %v\n", err)
+			}
+			return "ok\n"
+		case "push":
+			c, err := exectest.ParseChunk(mem, schema, d.Input)
+			if err != nil {
+				return fmt.Sprintf("error: %v\n", err)
+			}
+			defer c.Release()
+			col := &exectest.Collector{}
+			if err := top.ProcessChunk(ctx, 0, c, col); err != nil {
+				return fmt.Sprintf("error: %v\n", err)
+			}
+			return col.Take() + "ok\n"
+		case "barrier":
+			epoch++
+			w := store.NewWriter()
+			defer w.Close()
+			col := &exectest.Collector{}
+			if err := top.OnBarrier(ctx, exec.Barrier{Epoch: epoch}, w, col); err != nil {
+				return fmt.Sprintf("error: %v\n", err)
+			}
+			stats := w.(*exectest.Writer).Stats
+			if err := w.Commit(); err != nil {
+				return fmt.Sprintf("error: %v\n", err)
+			}
+			return fmt.Sprintf("%s%s\nstate: %d rows\n", col.Take(), stats, store.Len())
+		}
+		d.Fatalf(t, "unknown command %q", d.Cmd)
+		return ""
+	})
+}
