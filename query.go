@@ -15,16 +15,16 @@ func (s *Session) query(ctx context.Context, st *sql.Select) (*Result, error) {
 	if err := s.checkRelations(st); err != nil {
 		return nil, err
 	}
-	cols, rows, err := s.adhoc().Run(ctx, st)
+	cols, rows, err := s.queries().Run(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	return &Result{Columns: cols, Rows: rows, Tag: "SELECT"}, nil
 }
 
-// adhoc returns the session's ad-hoc query runner: the engine's catalog and
-// DuckDB, reading what the session reads (queryEnv).
-func (s *Session) adhoc() adhoc.Queries {
+// queries returns the session's ad-hoc query runner: the engine's catalog
+// and DuckDB, reading what the session reads (queryEnv).
+func (s *Session) queries() adhoc.Queries {
 	return adhoc.Queries{Catalog: s.e.cat, Mem: s.e.mem, DuckDB: s.e.duck, Env: queryEnv{s}}
 }
 

@@ -116,7 +116,7 @@ func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T
 	p := &Prepared{Text: text, Stmt: st, ParamTypes: paramTypes}
 	switch st := st.(type) {
 	case *sql.Select:
-		p.Columns, p.ParamTypes, err = s.adhoc().Describe(ctx, st, paramTypes)
+		p.Columns, p.ParamTypes, err = s.queries().Describe(ctx, st, paramTypes)
 		if err != nil {
 			return nil, err
 		}

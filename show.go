@@ -36,6 +36,7 @@ func (s *Session) show(st *sql.Show) (*Result, error) {
 	return session.TextResult(s.e.mem, systables.NamesColumns, systables.Names(s.e.cat.List(kind)), "SHOW"), nil
 }
 
+// lookup returns the catalog object name names, or Postgres' 42P01.
 func (s *Session) lookup(name sql.ObjectName) (*catalog.Object, error) {
 	o, ok := s.e.cat.Get(name.Last().Value)
 	if !ok {
@@ -44,6 +45,8 @@ func (s *Session) lookup(name sql.ObjectName) (*catalog.Object, error) {
 	return o, nil
 }
 
+// showCreate runs SHOW CREATE: the statement that made the object, as the
+// session may see it (createStatement).
 func (s *Session) showCreate(st *sql.ShowCreate) (*Result, error) {
 	o, err := s.lookup(st.Name)
 	if err != nil {
@@ -60,6 +63,7 @@ func (s *Session) showCreate(st *sql.ShowCreate) (*Result, error) {
 	return session.TextResult(s.e.mem, systables.CreateColumns, [][]any{{o.Name, def}}, "SHOW"), nil
 }
 
+// describe runs DESCRIBE: the relation's visible columns.
 func (s *Session) describe(st *sql.Describe) (*Result, error) {
 	o, err := s.lookup(st.Name)
 	if err != nil {
@@ -68,6 +72,8 @@ func (s *Session) describe(st *sql.Describe) (*Result, error) {
 	return session.TextResult(s.e.mem, systables.DescribeColumns, systables.Describe(o), "DESCRIBE"), nil
 }
 
+// explain runs EXPLAIN of a query (its logical plan) or of CREATE
+// MATERIALIZED VIEW (its stream plan, at the view's parallelism).
 func (s *Session) explain(st *sql.Explain) (*Result, error) {
 	var text string
 	switch inner := st.Stmt.(type) {

@@ -15,11 +15,11 @@ import (
 	"github.com/weir-stream/weir/statestore"
 )
 
-// PointLookup answers `SELECT … FROM rel WHERE key = constant [AND …]`, with
+// pointLookup answers `SELECT … FROM rel WHERE key = constant [AND …]`, with
 // an equality for every key column of a table or view, straight from the
 // state store: one Get of the row's key in the snapshot. node is st bound.
 // ok is false when the query has another shape; then it read nothing.
-func (q Queries) PointLookup(ctx context.Context, st *sql.Select, node planner.Node) (_ array.RecordReader, ok bool, _ error) {
+func (q Queries) pointLookup(ctx context.Context, st *sql.Select, node planner.Node) (_ array.RecordReader, ok bool, _ error) {
 	proj, ok := node.(*planner.Project)
 	if !ok || st.Where == nil || len(st.GroupBy) > 0 || st.Having != nil || st.Distinct || len(st.OrderBy) > 0 || st.Limit != nil || st.Offset != nil {
 		return nil, false, nil

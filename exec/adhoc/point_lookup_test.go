@@ -32,7 +32,7 @@ func (e snapshotEnv) Snapshot() (statestore.Reader, func(), error) { return e.r,
 func (snapshotEnv) SystemTable(string) (Relation, bool)            { return Relation{}, false }
 
 // TestPointLookupReadsState checks that a query on every key column of a view
-// is answered by PointLookup from the state store, not handed to DuckDB, and
+// is answered by pointLookup from the state store, not handed to DuckDB, and
 // that other shapes are not taken for lookups.
 func TestPointLookupReadsState(t *testing.T) {
 	ctx := context.Background()
@@ -84,7 +84,7 @@ func TestPointLookupReadsState(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, ok, err := q.PointLookup(ctx, sel, node)
+		rows, ok, err := q.pointLookup(ctx, sel, node)
 		if err != nil {
 			t.Fatalf("%s: %v", c.query, err)
 		}

@@ -56,7 +56,7 @@ func (q Queries) Run(ctx context.Context, st *sql.Select) (types.Schema, array.R
 	switch {
 	case err == nil:
 		want = planner.Schema(node)
-		if rows, ok, err := q.PointLookup(ctx, st, node); ok || err != nil {
+		if rows, ok, err := q.pointLookup(ctx, st, node); ok || err != nil {
 			return want, rows, err
 		}
 		if RunsLocally(node) && !scansStream(node) {
