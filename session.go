@@ -224,6 +224,8 @@ func (s *Session) run(ctx context.Context, st sql.Statement) (*Result, error) {
 		return s.set(st)
 	case *sql.CreateRole, *sql.AlterRole, *sql.DropRole, *sql.Grant:
 		return s.durable(ctx)(s.roleStatement(ctx, st))
+	case *sql.CreateFunction, *sql.DropFunction:
+		return s.durable(ctx)(s.functionStatement(ctx, st))
 	}
 	return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Position(), "statement %T is not supported", st)
 }

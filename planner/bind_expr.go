@@ -186,6 +186,9 @@ func (b *Binder) bindExpr(ec *exprContext, e sql.Expr, hint types.T) (expr.Expr,
 		if err := notAggregateCall(e); err != nil {
 			return nil, err
 		}
+		if out, ok, err := b.bindFunctionCall(ec, e, hint); ok || err != nil {
+			return out, err
+		}
 		args := make([]expr.Expr, len(e.Args))
 		for i, a := range e.Args {
 			var err error

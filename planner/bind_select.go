@@ -31,6 +31,10 @@ type Binder struct {
 	// scalars holds where the value of each scalar subquery bound so far
 	// is: the column of the FROM clause's scope it was joined in as.
 	scalars map[*sql.SubqueryExpr]int
+	// Inlined holds the expression each call of a SQL function bound so
+	// far was inlined as (bind_function.go), for InlineFunctions.
+	Inlined map[*sql.FuncCall]sql.Expr
+	fn      functionBinding
 }
 
 // NewBinder returns a binder over cat with the declared parameter types.

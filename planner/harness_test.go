@@ -47,6 +47,11 @@ func (tc *testCatalog) exec(script string) error {
 			o, err = streamObject(st)
 		case *sql.CreateView:
 			o, err = tc.viewObject(st)
+		case *sql.CreateFunction, *sql.DropFunction:
+			if err := tc.functionStatement(st); err != nil {
+				return err
+			}
+			continue
 		default:
 			return fmt.Errorf("exec: unsupported statement %s", sql.String(st))
 		}
@@ -114,7 +119,7 @@ func (tc *testCatalog) viewObject(st *sql.CreateView) (*catalog.Object, error) {
 		cols[i] = catalog.Column{Name: c.Name, Type: c.Type, Hidden: c.Hidden}
 	}
 	return &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.View, Columns: cols, Key: p.Key,
-		Uses: p.InputNames(), AppendOnly: p.AppendOnly}, nil
+		Uses: p.InputNames(), AppendOnly: p.AppendOnly, Definition: sql.String(st)}, nil
 }
 
 func (tc *testCatalog) planStream(q *sql.Select) (*StreamPlan, error) {

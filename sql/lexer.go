@@ -137,6 +137,9 @@ func (l *lexer) next() (token, error) {
 	case isDigit(c) || c == '.' && l.i+1 < len(l.text) && isDigit(l.text[l.i+1]):
 		return l.lexNumber(start)
 	case c == '$':
+		if t, ok, err := l.lexDollarString(start); ok || err != nil {
+			return t, err
+		}
 		l.i++
 		for l.i < len(l.text) && isDigit(l.text[l.i]) {
 			l.i++

@@ -27,6 +27,11 @@ func (p *parser) parseCreate() (Statement, error) {
 		return p.parseCreatePlainView(pos, true)
 	case p.isRoleKw():
 		return p.parseCreateRole(pos)
+	case p.acceptKw("function"):
+		return p.parseCreateFunction(pos, false)
+	case p.isKw("or") && isKwTok(p.peekAt(1), "replace") && isKwTok(p.peekAt(2), "function"):
+		p.i += 3
+		return p.parseCreateFunction(pos, true)
 	}
 	return nil, p.errUnexpected()
 }
@@ -336,6 +341,9 @@ func (p *parser) parseDrop() (Statement, error) {
 	t := p.next()
 	if p.isRoleKw() {
 		return p.parseDropRole(Pos(t.pos))
+	}
+	if p.acceptKw("function") {
+		return p.parseDropFunction(Pos(t.pos))
 	}
 	kind, err := p.parseObjectKind()
 	if err != nil {

@@ -249,7 +249,9 @@ func (pr printer) stmt(s Statement) {
 			pr.w(" " + quoteIdent(s.Savepoint))
 		}
 	default:
-		pr.roleStmt(s)
+		if !pr.functionStmt(s) {
+			pr.roleStmt(s)
+		}
 	}
 }
 

@@ -71,6 +71,11 @@ func (q Queries) Run(ctx context.Context, st *sql.Select) (types.Schema, array.R
 	if err != nil {
 		literals = SetOpLiterals(q.Catalog, st)
 	}
+	undoInline, err := planner.InlineFunctions(q.Catalog, st, b.Inlined)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer undoInline()
 	return q.runInDuckDB(ctx, st, want, literals)
 }
 
@@ -95,10 +100,16 @@ func (q Queries) Describe(ctx context.Context, st *sql.Select, paramTypes []type
 	if err != nil {
 		return nil, nil, err
 	}
+	undoInline, err := planner.InlineFunctions(q.Catalog, st, b.Inlined)
+	if err != nil {
+		undo()
+		return nil, nil, err
+	}
 	limit, offset := st.Limit, st.Offset
 	st.Limit, st.Offset = &sql.Literal{Kind: sql.LitInteger, Value: "0"}, nil
 	cols, rows, err := q.runInDuckDB(ctx, st, nil, nil)
 	st.Limit, st.Offset = limit, offset
+	undoInline()
 	undo()
 	if err != nil {
 		return nil, nil, err

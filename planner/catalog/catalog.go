@@ -157,6 +157,7 @@ type Catalog struct {
 	nextTable statestore.TableID
 	roles     map[string]*Role      // roles.go
 	grants    map[string]Privileges // by object name
+	functions map[string]*Function  // by signature (functions.go)
 }
 
 // New returns an empty catalog.
@@ -260,6 +261,9 @@ func Load(r exec.StateReader) (*Catalog, error) {
 		return true, nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := c.loadFunctions(r); err != nil {
 		return nil, err
 	}
 	return c, c.loadRoles(r)
