@@ -22,6 +22,7 @@ import (
 	"github.com/weir-stream/weir/exec/metrics"
 	"github.com/weir-stream/weir/exec/sourceguard"
 	"github.com/weir-stream/weir/exec/tablelog"
+	"github.com/weir-stream/weir/exec/txn"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/statestore"
 )
@@ -64,10 +65,10 @@ type Engine struct {
 	dmlMu sync.RWMutex
 	// jobs are the running dataflows, by the name of what they maintain.
 	jobs *jobs.Manager[*job]
-	mu   sync.Mutex // guards snap and openTxs
+	mu   sync.Mutex // guards snap
 	snap *snapshot
-	// openTxs are the transaction blocks holding a snapshot.
-	openTxs map[*transaction]struct{}
+	// openTxs are the snapshots the transaction blocks hold.
+	openTxs *txn.Snapshots
 	// roots are the file connector's directories (server.file_roots).
 	roots *file.Roots
 }
@@ -137,7 +138,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e := &Engine{
 		cfg: cfg, log: log, mem: memory.NewGoAllocator(), store: store, cat: cat, duck: duck,
-		errors: sourceguard.NewErrorCounts(), openTxs: map[*transaction]struct{}{}, roots: file.NewRoots(cfg.Server.FileRoots, cfg.Server.DataDir),
+		errors: sourceguard.NewErrorCounts(), openTxs: &txn.Snapshots{}, roots: file.NewRoots(cfg.Server.FileRoots, cfg.Server.DataDir),
 		cp: cp, recovery: recoveryInfo{Recovery: rec},
 	}
 	e.failed = failures.NewSet(failureEngine{e}, log)
@@ -223,7 +224,7 @@ func (e *Engine) Close(ctx context.Context) error {
 }
 
 func (e *Engine) closeStores() error {
-	e.releaseOpenTxs()
+	e.openTxs.ReleaseAll()
 	var errs []error
 	e.mu.Lock()
 	if e.snap != nil {

@@ -202,12 +202,8 @@ func (s *Session) run(ctx context.Context, st sql.Statement) (*Result, error) {
 		return s.durable(ctx)(s.createSink(ctx, st))
 	case *sql.Drop:
 		return s.durable(ctx)(s.drop(ctx, st))
-	case *sql.Insert:
-		return s.insert(ctx, st)
-	case *sql.Update:
-		return s.update(ctx, st)
-	case *sql.Delete:
-		return s.delete(ctx, st)
+	case *sql.Insert, *sql.Update, *sql.Delete:
+		return s.dml(ctx, st)
 	case *sql.Flush:
 		return s.flush(ctx)
 	case *sql.AlterViewResume:
