@@ -34,6 +34,10 @@ type aggregation struct {
 	// distinctKeys reports that the group keys are the select list (SELECT
 	// DISTINCT without GROUP BY or aggregates).
 	distinctKeys bool
+	// sets, for GROUPING SETS, ROLLUP and CUBE, holds each grouping set's
+	// keys (indices into groupExpr); the last group key is then the set's
+	// number (see bindGroupingSets).
+	sets [][]int
 }
 
 type aggCall struct {
@@ -232,6 +236,10 @@ func (b *Binder) bindGrouped(ec *exprContext, e sql.Expr) (expr.Expr, bool, erro
 		}
 	}
 	call, isCall := e.(*sql.FuncCall)
+	if isCall && isGroupingCall(call) {
+		out, err := b.bindGroupingCall(ec, call)
+		return out, true, err
+	}
 	if !isCall || !isPlainAggregate(call) {
 		return nil, false, nil
 	}

@@ -444,23 +444,13 @@ func (b *Binder) bindGroupBy(s *sql.Select, sc *scope, items []selectItem) (*agg
 		}
 		return a, nil
 	}
+	if hasGroupingSets(s.GroupBy) {
+		return a, b.bindGroupingSets(s, sc, items, a)
+	}
 	for _, g := range s.GroupBy {
-		target := g
-		if lit, ok := g.(*sql.Literal); ok && lit.Kind == sql.LitInteger {
-			n, _ := strconv.Atoi(lit.Value)
-			if n < 1 || n > len(items) {
-				return nil, sqlstate.ErrorfAt(sqlstate.InvalidColumnReference, lit.Pos, "GROUP BY position %d is not in select list", n)
-			}
-			target = items[n-1].expr
-		} else if ref, ok := g.(*sql.ColumnRef); ok && ref.Table == nil {
-			if _, err := sc.resolve(ref); err != nil && sqlstate.From(err).Code == sqlstate.UndefinedColumn {
-				for _, it := range items {
-					if it.name == ref.Name.Value {
-						target = it.expr
-						break
-					}
-				}
-			}
+		target, err := b.groupKeyTarget(g, sc, items)
+		if err != nil {
+			return nil, err
 		}
 		e, err := b.bindExpr(ec, target, types.UnknownType)
 		if err != nil {
@@ -474,9 +464,36 @@ func (b *Binder) bindGroupBy(s *sql.Select, sc *scope, items []selectItem) (*agg
 	return a, nil
 }
 
+// groupKeyTarget returns the expression GROUP BY's key g groups by: the
+// select item at a position (GROUP BY 1), the select item an alias names
+// (when no input column has the name), else g.
+func (b *Binder) groupKeyTarget(g sql.Expr, sc *scope, items []selectItem) (sql.Expr, error) {
+	if lit, ok := g.(*sql.Literal); ok && lit.Kind == sql.LitInteger {
+		n, _ := strconv.Atoi(lit.Value)
+		if n < 1 || n > len(items) {
+			return nil, sqlstate.ErrorfAt(sqlstate.InvalidColumnReference, lit.Pos, "GROUP BY position %d is not in select list", n)
+		}
+		return items[n-1].expr, nil
+	}
+	if ref, ok := g.(*sql.ColumnRef); ok && ref.Table == nil {
+		if _, err := sc.resolve(ref); err != nil && sqlstate.From(err).Code == sqlstate.UndefinedColumn {
+			for _, it := range items {
+				if it.name == ref.Name.Value {
+					return it.expr, nil
+				}
+			}
+		}
+	}
+	return g, nil
+}
+
 // plan returns the nodes computing the aggregation over input: a projection
-// of the group keys and aggregate arguments, then the Aggregate.
+// of the group keys and aggregate arguments, then the Aggregate (a union of
+// them with grouping sets: planGroupingSets).
 func (a *aggregation) plan(input Node) Node {
+	if a.sets != nil {
+		return a.planGroupingSets(input)
+	}
 	exprs := append([]expr.Expr(nil), a.groupExpr...)
 	cols := append([]Col(nil), a.groupCols...)
 	aggs := make([]expr.Aggregate, len(a.calls))

@@ -203,7 +203,7 @@ func (p *parser) parseSelectCore() (*Select, error) {
 		if err := p.expectKw("by"); err != nil {
 			return nil, err
 		}
-		if s.GroupBy, err = p.parseExprList(); err != nil {
+		if s.GroupBy, err = p.parseGroupBy(); err != nil {
 			return nil, err
 		}
 	}

@@ -530,7 +530,7 @@ func (pr printer) exprList(es []Expr) {
 }
 
 func (pr printer) exprInner(e Expr, minLvl, follow int, nonassoc bool) {
-	if pr.arrayExpr(e, minLvl) {
+	if pr.arrayExpr(e, minLvl) || pr.groupingSet(e) {
 		return
 	}
 	switch e := e.(type) {

@@ -62,6 +62,7 @@ const (
 	TooManyConnections           = "53300"
 	ProgramLimitExceeded         = "54000"
 	StatementTooComplex          = "54001"
+	TooManyArguments             = "54023"
 	ConfigFileError              = "F0000"
 	Warning                      = "01000"
 	UnableToConnect              = "08001" // sqlclient_unable_to_establish_sqlconnection
