@@ -37,7 +37,7 @@ func (b *Binder) bindAggOrder(ec *exprContext, call *sql.FuncCall, agg *expr.Agg
 				"in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
 		}
 	}
-	if agg.Kind != expr.StringAgg {
+	if !agg.Kind.Ordered() {
 		return nil
 	}
 	first := call.OrderBy[0]

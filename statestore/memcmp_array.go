@@ -86,3 +86,20 @@ func decodeArray(src []byte, t types.T, mask byte, b array.Builder, scratch *[]b
 		}
 	}
 }
+
+// AppendArrayElement appends one element to an array value being encoded
+// piece by piece: dst starts with StartArray, enc is the element's encoding
+// as AppendValue writes it (a NULL's too). EndArray ends it; DecodeValue
+// then reads it as an array of the elements' type.
+func AppendArrayElement(dst, enc []byte) []byte {
+	if len(enc) == 1 && enc[0] == markerNull {
+		return append(dst, arrayNullElem)
+	}
+	return append(append(dst, arrayElem), enc...)
+}
+
+// StartArray appends the start of a non-NULL array value.
+func StartArray(dst []byte) []byte { return append(dst, markerValue) }
+
+// EndArray appends the end of an array value.
+func EndArray(dst []byte) []byte { return append(dst, arrayEnd) }

@@ -74,6 +74,9 @@ func (e *Engine) Prepare(st *sql.Select, literals map[*sql.SelectItem]types.T, l
 	if err := rewriteScalarFuncs(st, &undo); err != nil {
 		return "", nil, err
 	}
+	if err := rewriteArrays(st, &undo); err != nil {
+		return "", nil, err
+	}
 	undoDivisions, err := sql.RewriteExprs(st, divisionCall)
 	if err != nil {
 		return "", nil, err

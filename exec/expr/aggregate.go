@@ -28,6 +28,7 @@ const (
 	StddevPop
 	VarSamp // also variance
 	VarPop
+	ArrayAgg
 )
 
 // String returns the function's SQL name.
@@ -63,6 +64,8 @@ func (k AggKind) String() string {
 		return "var_samp"
 	case VarPop:
 		return "var_pop"
+	case ArrayAgg:
+		return "array_agg"
 	}
 	return "agg?"
 }
@@ -129,6 +132,7 @@ const (
 //	min/max(x) for numbers, text, date, timestamps, interval, boolean, bytea:
 //	                                        the type of x
 //	string_agg(text, text)                  text
+//	array_agg(x)                            an array of the type of x
 //	bool_and, bool_or, every(boolean)       boolean
 //	bit_and, bit_or, bit_xor(smallint | integer | bigint)
 //	                                        the type of x
@@ -223,6 +227,11 @@ func ResolveAggregate(name string, args []Expr, star, distinct bool) (Aggregate,
 			return Aggregate{}, funcError(name, []Expr{arg, sep})
 		}
 		a.Kind, a.Type, a.Sep = StringAgg, types.TextType, sep
+	case "array_agg":
+		if at.IsArray() {
+			return Aggregate{}, sqlstate.Errorf(sqlstate.FeatureNotSupported, "array_agg of arrays is not supported: weir's arrays have one dimension")
+		}
+		a.Kind, a.Type = ArrayAgg, types.ArrayOf(at)
 	case "bool_and", "every", "bool_or":
 		if at.Family != types.Bool {
 			return Aggregate{}, funcError(name, []Expr{arg})
@@ -261,7 +270,7 @@ func orderable(t types.T) bool {
 // IsAggregateName reports whether name (any case) is an aggregate function.
 func IsAggregateName(name string) bool {
 	switch strings.ToLower(name) {
-	case "count", "sum", "avg", "min", "max", "string_agg", "bool_and", "bool_or", "every",
+	case "count", "sum", "avg", "min", "max", "string_agg", "array_agg", "bool_and", "bool_or", "every",
 		"bit_and", "bit_or", "bit_xor", "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
 		return true
 	}

@@ -277,3 +277,25 @@ func normalizeArray(v any, t types.T) (any, error) {
 
 // arrayArrowType is the Arrow type of an array of elem.
 func arrayArrowType(elem types.T) arrow.DataType { return types.ArrayOf(elem).ArrowType() }
+
+// ArrayElementTexts parses s as an array of type t (array_in) and returns
+// each element's text in its type's output form, nil for a NULL element:
+// the ad-hoc path writes an array literal for DuckDB, which does not read
+// Postgres' array text, as an ARRAY[…] of its elements.
+func ArrayElementTexts(s string, t types.T) ([]*string, error) {
+	if !t.IsArray() {
+		return nil, sqlstate.Errorf(sqlstate.Internal, "ArrayElementTexts of type %s", t)
+	}
+	vs, err := parseArray(s, t.ElemType())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*string, len(vs))
+	for i, v := range vs {
+		if v != nil {
+			text := formatValue(v, t.ElemType())
+			out[i] = &text
+		}
+	}
+	return out, nil
+}

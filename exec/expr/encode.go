@@ -558,7 +558,7 @@ type aggOrderNode struct {
 // aggFnNames are the fns of the aggregate kinds.
 var aggFnNames = map[AggKind]string{
 	Count: "count", CountStar: "count_star", Sum: "sum", Avg: "avg", Min: "min", Max: "max",
-	StringAgg: "string_agg", BoolAnd: "bool_and", BoolOr: "bool_or",
+	StringAgg: "string_agg", ArrayAgg: "array_agg", BoolAnd: "bool_and", BoolOr: "bool_or",
 	BitAnd: "bit_and", BitOr: "bit_or", BitXor: "bit_xor",
 	StddevSamp: "stddev_samp", StddevPop: "stddev_pop", VarSamp: "var_samp", VarPop: "var_pop",
 }
@@ -680,7 +680,7 @@ func UnmarshalAggregate(data json.RawMessage) (Aggregate, error) {
 	switch n.Order {
 	case "":
 	case "desc":
-		if a.Kind != StringAgg {
+		if !a.Kind.Ordered() {
 			return Aggregate{}, corrupt("aggregate %q with an order", n.Fn)
 		}
 		a.Order = OrderByValueDesc
@@ -688,7 +688,7 @@ func UnmarshalAggregate(data json.RawMessage) (Aggregate, error) {
 		return Aggregate{}, corrupt("aggregate %q: unknown order %q", n.Fn, n.Order)
 	}
 	if len(n.OrderBy) > 0 {
-		if a.Kind != StringAgg || a.Order != OrderByValue {
+		if !a.Kind.Ordered() || a.Order != OrderByValue {
 			return Aggregate{}, corrupt("aggregate %q with ORDER BY keys", n.Fn)
 		}
 		a.Order = OrderByOther

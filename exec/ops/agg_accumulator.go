@@ -66,6 +66,8 @@ func newAggAccumulator(h *HashAgg, idx int, a expr.Aggregate) (aggAccumulator, e
 		a.Distinct = false
 	case expr.StringAgg:
 		return newStringAggAccumulator(h, idx, a)
+	case expr.ArrayAgg:
+		return newArrayAggAccumulator(h, idx, a)
 	}
 	if a.Distinct {
 		plain := a

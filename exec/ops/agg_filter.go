@@ -40,6 +40,10 @@ func (h *HashAgg) aggInput(ctx context.Context, i int, batch arrow.RecordBatch) 
 	if arr != nil {
 		defer arr.Release()
 	}
+	if s, ok := h.accs[i].(*aggStringAgg); ok && s.array {
+		// array_agg keeps NULLs: it skips the rows the mask drops.
+		return s.filtered(arr, mask)
+	}
 	return filterNulls(h.mem, arr, mask)
 }
 

@@ -31,6 +31,11 @@ type aggStringAgg struct {
 	// keys are the ORDER BY keys other than the argument: a value is then
 	// stored as the keys' encodings followed by its own (ties go by value).
 	keys []stringAggKey
+	// array makes it array_agg (agg_array.go): NULLs are kept, and a result
+	// is the array's encoding (statestore's, without the value marker).
+	array bool
+	// filter is array_agg's FILTER mask for the next update (see filtered).
+	filter *array.Boolean
 
 	prev      []string // committed result
 	prevNull  []bool
@@ -81,6 +86,9 @@ func (a *aggStringAgg) render(g int32) (string, bool, error) {
 	}
 	if len(set.vals) == 0 {
 		return "", true, nil
+	}
+	if a.array {
+		return a.renderArray(set)
 	}
 	b := array.NewBuilder(a.sets.h.mem, a.t.ArrowType())
 	defer b.Release()
@@ -134,9 +142,12 @@ func (a *aggStringAgg) updateKeyed(arr arrow.Array, keys []arrow.Array, slots []
 	if err != nil {
 		return err
 	}
-	nulls := arr.NullN() > 0
+	nulls := arr.NullN() > 0 && !a.array
+	if a.filter != nil {
+		defer a.dropFilter()
+	}
 	for i, g := range slots {
-		if nulls && arr.IsNull(i) {
+		if nulls && arr.IsNull(i) || a.filter != nil && !(a.filter.IsValid(i) && a.filter.Value(i)) {
 			continue
 		}
 		if err := a.knowPrev(g); err != nil {
@@ -180,6 +191,9 @@ func (a *aggStringAgg) commit(g int32) {
 }
 
 func (a *aggStringAgg) appendResults(b array.Builder, slots []int32, prev []bool) error {
+	if a.array {
+		return a.appendArrays(b, slots, prev)
+	}
 	sb, ok := b.(interface{ Append(string) })
 	if !ok {
 		return builderMismatch(b, "text")
