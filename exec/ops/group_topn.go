@@ -118,7 +118,10 @@ func (g *GroupTopN) ProcessChunk(_ context.Context, _ int, c exec.Chunk, _ exec.
 		return nil // no rank is ever kept
 	}
 	for i := 0; i < c.NumRows(); i++ {
-		pk := string(statestore.AppendRow(nil, g.pkTypes, c.Batch, g.spec.PartitionBy, i))
+		var pk string // one partition without PARTITION BY
+		if len(g.spec.PartitionBy) > 0 {
+			pk = string(statestore.AppendRow(nil, g.pkTypes, c.Batch, g.spec.PartitionBy, i))
+		}
 		grp, err := g.group(pk)
 		if err != nil {
 			return err

@@ -20,7 +20,7 @@ import (
 // store:
 //
 //	reset              empties the store
-//	new rank=row_number|rank|dense_rank [lo=M] hi=N [keys=score:desc,name] [append-only]
+//	new rank=row_number|rank|dense_rank [lo=M] hi=N [keys=score:desc,name] [append-only] [no-partition]
 //	                   a GroupTopN (state survives: a restart)
 //	push               input: a chunk
 //	barrier            prints what is emitted (the rank last), the
@@ -51,6 +51,9 @@ func TestGroupTopN(t *testing.T) {
 				d.ScanArgs(t, "lo", &spec.Lo)
 			}
 			spec.AppendOnly = d.HasArg("append-only")
+			if d.HasArg("no-partition") {
+				spec.PartitionBy = nil
+			}
 			var keys string
 			d.ScanArgs(t, "keys", &keys)
 			for _, k := range strings.Split(keys, ",") {
