@@ -73,10 +73,4 @@ func (e *Engine) checkpointInfo(epoch exec.Epoch) CheckpointInfo {
 // durableFlush returns once everything written before the call is in a
 // checkpoint (or, without checkpoints or with exactly_once false, visible
 // to queries).
-func (e *Engine) durableFlush(ctx context.Context) error {
-	if e.cp == nil {
-		_, err := e.coord.Flush(ctx)
-		return err
-	}
-	return e.cp.Flush(ctx, e.coord.Flush)
-}
+func (e *Engine) durableFlush(ctx context.Context) error { return e.cp.Flush(ctx, e.coord.Flush) }

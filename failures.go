@@ -1,17 +1,19 @@
 package weir
 
 import (
+	"context"
+
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/failures"
 	"github.com/weir-stream/weir/planner/catalog"
-	"github.com/weir-stream/weir/sql/sqlstate"
 )
 
 // ViewFailure is why the dataflow of a view (or a sink, or a table) stopped
 // with an error (exec/failures keeps them: Engine.failed).
 type ViewFailure = failures.Failure
 
-// failureEngine is the engine as its record of failed dataflows sees it.
+// failureEngine is the engine as its record of failed dataflows sees it
+// (failures.Engine, and failures.Rebuilder for RESUME).
 type failureEngine struct{ e *Engine }
 
 // Object returns the catalog object called name.
@@ -42,6 +44,19 @@ func (f failureEngine) Epoch() exec.Epoch { return f.e.coord.Committed() + 1 }
 // WriteNow applies fn's writes to the state store at once.
 func (f failureEngine) WriteNow(fn func(w exec.StateWriter) error) error { return f.e.writeNow(fn) }
 
+// The failures.Rebuilder methods, for RESUME.
+
+func (f failureEngine) Dependents(name string) []*catalog.Object { return f.e.cat.Dependents(name) }
+func (f failureEngine) IsProcess(o *catalog.Object) bool {
+	return o.Options["connector"] == goConnector
+}
+func (f failureEngine) Pause(ctx context.Context) (func(), error) { return f.e.coord.Pause(ctx) }
+func (f failureEngine) Clear(objs []*catalog.Object) error        { return f.e.stopAndClear(objs, nil) }
+func (f failureEngine) KeepDown(o *catalog.Object)                { _, _ = f.e.haltAtStart(o, false) }
+func (f failureEngine) Start(ctx context.Context, o *catalog.Object) error {
+	return f.e.startObject(ctx, o, true)
+}
+
 // FailedSince returns the failures of the dataflows (views, sinks, tables)
 // that failed in an epoch after epoch: those the writes of a later epoch
 // may have caused. A statement that wants to tell its client that its
@@ -57,13 +72,7 @@ func (e *Engine) FailedSince(after exec.Epoch) []ViewFailure {
 }
 
 // FailureWarnings returns one WARNING per failure, for a statement's Result.
-func FailureWarnings(failures []ViewFailure) []Warning {
-	out := make([]Warning, len(failures))
-	for i, f := range failures {
-		out[i] = Warning{Code: sqlstate.Warning, Message: f.Message(), Detail: f.Detail(), Hint: f.Hint()}
-	}
-	return out
-}
+func FailureWarnings(fs []ViewFailure) []Warning { return failures.Warnings(fs) }
 
 // haltAtStart decides whether the dataflow of o must not start
 // (failures.Set.HaltAtStart: it failed, or reads a failed relation, or is

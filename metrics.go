@@ -28,14 +28,8 @@ func (e *Engine) MetricsAddr() string {
 // engineFigures is the engine as exec/metrics reads it at each scrape.
 type engineFigures struct{ e *Engine }
 
-func (f engineFigures) CheckpointEpoch() exec.Epoch {
-	if f.e.cp == nil {
-		return 0
-	}
-	return exec.Epoch(f.e.cp.Durable())
-}
-
-func (f engineFigures) CommittedEpoch() exec.Epoch { return f.e.coord.Committed() }
+func (f engineFigures) CheckpointEpoch() exec.Epoch { return exec.Epoch(f.e.cp.Durable()) }
+func (f engineFigures) CommittedEpoch() exec.Epoch  { return f.e.coord.Committed() }
 
 func (f engineFigures) StateSizes() (sizes []metrics.StateSize) {
 	for _, o := range f.e.cat.List(0) {

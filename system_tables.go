@@ -48,15 +48,7 @@ type systemRows struct{ e *Engine }
 
 func (r systemRows) Jobs() (out []systables.JobRow) {
 	for _, j := range r.e.jobs.List() {
-		status, msg := "running", ""
-		if j.Stopped() {
-			status = "stopped"
-			if f, ok := r.e.failed.Of(j.obj.Name); ok {
-				status, msg = "failed", f.Error
-			} else if f, ok := r.e.failed.Upstream(j.obj); ok {
-				msg = f.ReaderMessage()
-			}
-		}
+		status, msg := r.e.failed.JobStatus(j.obj, j.Stopped())
 		out = append(out, systables.JobRow{Name: j.obj.Name, Kind: j.obj.Kind.String(), Status: status, Error: msg, Parallelism: j.parallelism, Fragments: len(j.Fragments)})
 	}
 	return out

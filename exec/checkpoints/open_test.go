@@ -213,8 +213,13 @@ func TestOpenWithoutCheckpoints(t *testing.T) {
 		}
 		s.Close()
 		want := map[string]string{"memory": "empty", "local": "local state"}[c.Backend]
-		if w != nil || rec.From != want || w.Checkpointers() != nil {
+		if w != nil || rec.From != want || w.Checkpointers() != nil || w.Durable() != 0 {
 			t.Fatalf("%s: writer %v, from %q", c.Backend, w, rec.From)
+		}
+		// Without a writer a Flush only flushes.
+		flushed := false
+		if err := w.Flush(ctx, func(context.Context) (exec.Epoch, error) { flushed = true; return 1, nil }); err != nil || !flushed {
+			t.Fatalf("%s: Flush without a writer: %v, flushed %t", c.Backend, err, flushed)
 		}
 		if _, err := checkpoints.OpenStore(ctx, c); err == nil || !strings.Contains(err.Error(), "writes no checkpoints") {
 			t.Fatalf("%s: OpenStore: %v", c.Backend, err)

@@ -99,8 +99,13 @@ func (w *Writer) Begin(epoch exec.Epoch) {
 // commit takes a checkpoint at once, without waiting for the interval.
 // With exactly_once, Flush returns only once a checkpoint in the primary
 // store holds the epoch, committing more epochs while the one in flight
-// does not; it gives up after three distinct checkpoint failures.
+// does not; it gives up after three distinct checkpoint failures. A nil
+// Writer (no checkpoints) only flushes.
 func (w *Writer) Flush(ctx context.Context, flush func(context.Context) (exec.Epoch, error)) error {
+	if w == nil {
+		_, err := flush(ctx)
+		return err
+	}
 	w.wanted.Add(1)
 	defer w.wanted.Add(-1)
 	target, err := flush(ctx)
@@ -139,8 +144,14 @@ func (w *Writer) Flush(ctx context.Context, flush func(context.Context) (exec.Ep
 }
 
 // Durable returns the newest epoch whose checkpoint is complete in the
-// primary store (the local one with backend hybrid; 0 when none is).
-func (w *Writer) Durable() uint64 { return w.primary.Durable() }
+// primary store (the local one with backend hybrid; 0 when none is, or for
+// a nil Writer).
+func (w *Writer) Durable() uint64 {
+	if w == nil {
+		return 0
+	}
+	return w.primary.Durable()
+}
 
 // DurableEverywhere returns the newest epoch a complete checkpoint holds
 // in every store: with backend hybrid, the older of the local and the S3

@@ -15,6 +15,7 @@ import (
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/sql/session"
 	"github.com/weir-stream/weir/sql/sqlstate"
 )
 
@@ -89,4 +90,14 @@ func (f Failure) Hint() string {
 		return fmt.Sprintf("DROP %s %s and create it again.", strings.ToUpper(f.Kind), f.Name)
 	}
 	return fmt.Sprintf("Fix or delete the input rows that make it fail, then run ALTER MATERIALIZED VIEW %s RESUME to rebuild it from its input; or DROP it and create it again with a definition that handles them.", f.Name)
+}
+
+// Warnings returns one WARNING per failure, for a statement's result: the
+// failure's Message, Detail and Hint.
+func Warnings(fs []Failure) []session.Warning {
+	out := make([]session.Warning, len(fs))
+	for i, f := range fs {
+		out[i] = session.Warning{Code: sqlstate.Warning, Message: f.Message(), Detail: f.Detail(), Hint: f.Hint()}
+	}
+	return out
 }

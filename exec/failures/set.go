@@ -170,6 +170,22 @@ func (s *Set) Upstream(o *catalog.Object) (Failure, bool) {
 	return Failure{}, false
 }
 
+// JobStatus returns what weir_jobs says of the dataflow of o, stopped or
+// not: "running"; once stopped, "failed" with the error it failed with, or
+// "stopped" with the failure of what it reads (or no reason).
+func (s *Set) JobStatus(o *catalog.Object, stopped bool) (status, why string) {
+	if !stopped {
+		return "running", ""
+	}
+	if f, ok := s.Of(o.Name); ok {
+		return "failed", f.Error
+	}
+	if f, ok := s.Upstream(o); ok {
+		return "stopped", f.ReaderMessage()
+	}
+	return "stopped", ""
+}
+
 // ReadErr returns the error a query reading the relations called names
 // gets when the dataflow of one of them, or of one it reads, has failed:
 // its rows are stale. It is nil when none has (a stream has no dataflow of

@@ -128,6 +128,11 @@ func TestWording(t *testing.T) {
 	if got := table.Hint(); got != "DROP TABLE t and create it again." {
 		t.Errorf("a table's Hint() = %q", got)
 	}
+	ws := failures.Warnings([]failures.Failure{v, table})
+	if len(ws) != 2 || ws[0].Code != sqlstate.Warning || ws[0].Message != v.Message() || ws[0].Detail != err.Detail || ws[0].Hint != err.Hint ||
+		ws[1].Message != `table "t" has failed: division by zero` || ws[1].Hint != table.Hint() {
+		t.Errorf("Warnings() = %+v", ws)
+	}
 }
 
 // TestRecordAcrossRestart: a recorded failure is in the state at once, and
@@ -191,6 +196,7 @@ func TestRunningAgain(t *testing.T) {
 // TestUnrecordedAndUpstream: a job that stopped with an error counts as
 // failed before it is recorded, and so do, as readers, the views over it;
 // a view over a stream, or beside the failed one, is not affected.
+// JobStatus says so of each job.
 func TestUnrecordedAndUpstream(t *testing.T) {
 	eng := newFakeEngine(objects()...)
 	s := failures.NewSet(eng, quiet)
@@ -218,6 +224,20 @@ func TestUnrecordedAndUpstream(t *testing.T) {
 	}
 	if err := s.ReadErr("t", "s", "sv"); err != nil {
 		t.Errorf("ReadErr(t, s, sv) = %v", err)
+	}
+	for _, c := range []struct {
+		name            string
+		stopped         bool
+		wantStatus, why string
+	}{
+		{"t", false, "running", ""},
+		{"v", true, "failed", "division by zero"},
+		{"w", true, "stopped", `materialized view "v", which it reads, has failed`},
+		{"sv", true, "stopped", ""},
+	} {
+		if status, why := s.JobStatus(eng.objects[c.name], c.stopped); status != c.wantStatus || why != c.why {
+			t.Errorf("JobStatus(%s) = %q, %q; want %q, %q", c.name, status, why, c.wantStatus, c.why)
+		}
 	}
 }
 
