@@ -7,6 +7,7 @@ import (
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/dml"
+	"github.com/weir-stream/weir/exec/txn"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
@@ -64,7 +65,8 @@ func (s *Session) dml(ctx context.Context, st sql.Statement) (*Result, error) {
 		return nil, err
 	}
 	b := planner.NewBinder(s.e.cat, nil)
-	verb, tag := sql.StatementName(st), sql.StatementName(st)
+	verb := sql.StatementName(st)
+	tag := verb
 	var change dml.Change
 	switch st := st.(type) {
 	case *sql.Insert:
@@ -126,7 +128,7 @@ func (s *Session) insertRows(ctx context.Context, b *planner.Binder, o *catalog.
 // and applies the chunks, all of them or none. In a transaction block they
 // become the block's writes. Otherwise they are applied inside the table's
 // fragment (txn.Writer.Write), and write returns once they are visible to
-// queries and, with synchronous_commit on, durable (awaitWrite).
+// queries and, with synchronous_commit on, durable (applyWrite).
 func (s *Session) write(ctx context.Context, o *catalog.Object, j *job, verb string, change func(ctx context.Context, t dml.Table) ([]exec.Chunk, error)) ([]Warning, error) {
 	if s.tx != nil {
 		if err := s.tx.start(s.e); err != nil {
@@ -134,10 +136,5 @@ func (s *Session) write(ctx context.Context, o *catalog.Object, j *job, verb str
 		}
 		return nil, s.tx.writes.Write(ctx, o, change)
 	}
-	before := s.e.coord.Committed()
-	lsn, err := s.e.writer().Write(ctx, jobTable{j}, change)
-	if err != nil {
-		return nil, err
-	}
-	return s.awaitWrite(ctx, verb, lsn, before)
+	return s.applyWrite(ctx, verb, func(w txn.Writer) (uint64, error) { return w.Write(ctx, jobTable{j}, change) })
 }

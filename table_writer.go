@@ -46,14 +46,20 @@ func (w writeEpochs) Pause(ctx context.Context) (func(), error)     { return w.e
 func (w writeEpochs) Flush(ctx context.Context) (exec.Epoch, error) { return w.e.coord.Flush(ctx) }
 func (w writeEpochs) DurableFlush(ctx context.Context) error        { return w.e.durableFlush(ctx) }
 
-// awaitWrite returns once the writes the session just applied (verb names
-// the statement), logged as record lsn of the table write log (0: none),
-// are visible to queries and, with synchronous_commit on, durable
-// (txn.Writer.Await). before is the epoch committed before the writes were
-// applied: the views that failed after it (which the writes may have made
-// fail) come back as WARNINGs for the statement.
-func (s *Session) awaitWrite(ctx context.Context, verb string, lsn uint64, before exec.Epoch) ([]Warning, error) {
-	if err := s.e.writer().Await(ctx, verb, lsn, s.params.SynchronousCommit()); err != nil {
+// applyWrite runs apply, which applies writes of the session's statement
+// verb (txn.Writer's Write or Commit) and returns their record of the
+// table write log (0: none), then returns once they are visible to queries
+// and, with synchronous_commit on, durable (txn.Writer.Await). The views
+// that failed meanwhile (which the writes may have made fail) come back as
+// WARNINGs for the statement.
+func (s *Session) applyWrite(ctx context.Context, verb string, apply func(w txn.Writer) (uint64, error)) ([]Warning, error) {
+	before := s.e.coord.Committed()
+	w := s.e.writer()
+	lsn, err := apply(w)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Await(ctx, verb, lsn, s.params.SynchronousCommit()); err != nil {
 		return nil, err
 	}
 	return FailureWarnings(s.e.FailedSince(before)), nil

@@ -199,10 +199,5 @@ func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]War
 	if err != nil || len(parts) == 0 {
 		return nil, err
 	}
-	before := s.e.coord.Committed()
-	lsn, err := s.e.writer().Commit(ctx, parts)
-	if err != nil {
-		return nil, err
-	}
-	return s.awaitWrite(ctx, "COMMIT", lsn, before)
+	return s.applyWrite(ctx, "COMMIT", func(w txn.Writer) (uint64, error) { return w.Commit(ctx, parts) })
 }
