@@ -62,6 +62,8 @@ func TestRunAll(t *testing.T) {
 		"nexmark/weir q4, generator → blackhole",
 		"nexmark/weir q20, generator → blackhole",
 		"nexmark/weir q14, generator → blackhole",
+		"nexmark/weir q21, generator → blackhole",
+		"nexmark/weir q22, generator → blackhole",
 		"nexmark/weir q10, generator → blackhole",
 		"nexmark/weir q15, generator → blackhole",
 		"nexmark/weir q16, generator → blackhole",

@@ -36,6 +36,21 @@ var nexmarkJoinQueries = []nexmarkQuery{
 		date_time, LENGTH(extra) - LENGTH(REPLACE(extra, 'c', '')) AS c_counts
 		FROM %[3]s WHERE 0.908 * price > 1000000 AND 0.908 * price < 50000000`,
 		"no published figure"},
+	{"q21", `SELECT auction, bidder, price, channel,
+		CASE
+		  WHEN LOWER(channel) = 'apple' THEN '0'
+		  WHEN LOWER(channel) = 'google' THEN '1'
+		  WHEN LOWER(channel) = 'facebook' THEN '2'
+		  WHEN LOWER(channel) = 'baidu' THEN '3'
+		  ELSE (regexp_match(url, '(&|^)channel_id=([^&]*)'))[2]
+		END AS channel_id
+		FROM %[3]s
+		WHERE (regexp_match(url, '(&|^)channel_id=([^&]*)'))[2] IS NOT NULL OR LOWER(channel) IN ('apple', 'google', 'facebook', 'baidu')`,
+		"no published figure"},
+	{"q22", `SELECT auction, bidder, price, channel,
+		split_part(url, '/', 4) AS dir1, split_part(url, '/', 5) AS dir2, split_part(url, '/', 6) AS dir3
+		FROM %[3]s`,
+		"no published figure"},
 	{"q10", `SELECT auction, bidder, price, date_time, TO_CHAR(date_time, 'YYYY-MM-DD') as date, TO_CHAR(date_time, 'HH:MI') as time FROM %[3]s`,
 		"no published figure"},
 	{"q15", `SELECT to_char(date_time, 'YYYY-MM-DD') AS day, count(*) AS total_bids,
