@@ -89,6 +89,24 @@ var nexmarkJoinQueries = []nexmarkQuery{
 		min(price) AS min_price, max(price) AS max_price, avg(price) AS avg_price, sum(price) AS sum_price
 		FROM %[3]s GROUP BY auction, to_char(date_time, 'YYYY-MM-DD')`,
 		"no published figure"},
+	{"q9", `SELECT id, item_name, description, initial_bid, reserve, date_time, expires, seller, category,
+		auction, bidder, price, bid_date_time
+		FROM (
+		  SELECT A.*, B.auction, B.bidder, B.price, B.date_time AS bid_date_time,
+		    ROW_NUMBER() OVER (PARTITION BY A.id ORDER BY B.price DESC, B.date_time ASC) AS rownum
+		  FROM %[2]s A, %[3]s B
+		  WHERE A.id = B.auction AND B.date_time BETWEEN A.date_time AND A.expires
+		) tmp
+		WHERE rownum <= 1`,
+		"no published figure"},
+	{"q18", `SELECT auction, bidder, price, channel, url, date_time, extra
+		FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY bidder, auction ORDER BY date_time DESC, extra) AS rank_number FROM %[3]s)
+		WHERE rank_number <= 1`,
+		"no published figure"},
+	{"q19", `SELECT * FROM
+		(SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rank_number FROM %[3]s)
+		WHERE rank_number <= 10`,
+		"no published figure"},
 }
 
 // nexmarkJoinGenerated runs q, a query over the person, auction and bid
