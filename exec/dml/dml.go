@@ -18,10 +18,14 @@
 //     snapshot (Stage, ReaderTable); at COMMIT a TxPart per table checks
 //     that no other session changed those rows and gives the chunk of the
 //     block's changes.
+//   - The statements are bound against their table with the planner's
+//     Binder (InsertTargets, Values.AddValues and AddQuery, BindUpdate,
+//     BindDelete, BindWhere) into a Change; BindParams types a prepared
+//     statement's parameters.
 //
 // The package applies nothing and knows neither sessions nor jobs: the
-// engine binds the statement, checks privileges and applies the chunks
-// (inside the table's fragment, or into a transaction block).
+// engine finds the table, checks privileges and applies the chunks
+// (exec/txn: inside the table's fragment, or into a transaction block).
 package dml
 
 import (
