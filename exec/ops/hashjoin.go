@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -105,8 +106,11 @@ type joinSide struct {
 	// dirty are the epoch's changes not written yet: join key → state key
 	// → entry.
 	dirty map[string]map[string]joinEntry
-	// cache holds the committed rows read this epoch by join key (cached
-	// of them); OnBarrier drops it.
+	// cache holds committed rows by join key, each key's in state-key
+	// order (cached counts its bytes, cacheEntryBytes a key or row);
+	// OnBarrier applies the epoch's changes to it, so that it stays what
+	// the state holds across epochs, and drops it once it outgrows
+	// maxCachedBytes.
 	cache  map[string][]joinMatch
 	cached int
 }
@@ -215,13 +219,27 @@ func (h *HashJoin) noteHot(s *joinSide, jk []byte, n int) {
 // call from any goroutine.
 func (h *HashJoin) HotKeys() int64 { return h.hot.Load() }
 
-// maxCachedRows bounds the committed rows a side keeps cached in an epoch.
-const maxCachedRows = 1 << 16
+// maxCachedBytes bounds the bytes of the committed rows a side keeps
+// cached (cacheBytes).
+const maxCachedBytes = 16 << 20
+
+// cacheEntryBytes is what a cached key or row costs besides its bytes.
+const cacheEntryBytes = 64
+
+// cacheBytes returns what the cached rows of a key cost.
+func cacheBytes(jk string, rows []joinMatch) int {
+	n := len(jk) + cacheEntryBytes
+	for _, m := range rows {
+		n += len(m.key) + len(m.row) + cacheEntryBytes
+	}
+	return n
+}
 
 // committed returns the rows of side s with the encoded join key jk in the
 // committed state, which does not change until the epoch's barrier: they
-// are read once per epoch and key (a hot key, an auction many bids go to,
-// is read from Pebble once, not once per row), at most maxCachedRows kept.
+// are read from Pebble once and then kept (a hot key, an auction many bids
+// go to, is read once, not once per row; a small side, once in all), at
+// most maxCachedBytes kept.
 func (h *HashJoin) committed(s *joinSide, jk []byte) ([]joinMatch, error) {
 	if h.state == nil {
 		return nil, nil
@@ -246,14 +264,44 @@ func (h *HashJoin) committed(s *joinSide, jk []byte) ([]joinMatch, error) {
 	if err := it.Close(); err != nil {
 		return nil, err
 	}
-	if s.cache == nil || s.cached+len(rows) > maxCachedRows {
+	weight := cacheBytes(string(jk), rows)
+	if s.cache == nil || s.cached+weight > maxCachedBytes {
 		s.cache, s.cached = map[string][]joinMatch{}, 0
 	}
-	if len(rows) <= maxCachedRows {
+	if weight <= maxCachedBytes {
 		s.cache[string(jk)] = rows
-		s.cached += len(rows)
+		s.cached += weight
 	}
 	return rows, nil
+}
+
+// commitCache applies the epoch's changes of s to the keys it caches, in
+// state-key order, as OnBarrier writes them: the cache then holds what the
+// committed state does.
+func (s *joinSide) commitCache() {
+	for jk, changes := range s.dirty {
+		rows, ok := s.cache[jk]
+		if !ok {
+			continue
+		}
+		before := cacheBytes(jk, rows)
+		for k, e := range changes {
+			i, found := slices.BinarySearchFunc(rows, k, func(m joinMatch, k string) int { return strings.Compare(m.key, k) })
+			switch {
+			case e.row == nil && found:
+				rows = slices.Delete(rows, i, i+1)
+			case e.row != nil && found:
+				rows[i] = joinMatch{key: k, row: e.row, degree: e.degree}
+			case e.row != nil:
+				rows = slices.Insert(rows, i, joinMatch{key: k, row: e.row, degree: e.degree})
+			}
+		}
+		s.cache[jk] = rows
+		s.cached += cacheBytes(jk, rows) - before
+	}
+	if s.cached > maxCachedBytes {
+		s.cache, s.cached = nil, 0
+	}
 }
 
 func decodeJoinValue(v []byte) (uint64, []byte, error) {
@@ -581,8 +629,8 @@ func (h *HashJoin) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateWrit
 				}
 			}
 		}
+		s.commitCache()
 		s.dirty = map[string]map[string]joinEntry{}
-		s.cache, s.cached = nil, 0
 	}
 	return nil
 }

@@ -10,15 +10,18 @@ import (
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/internal/exectest"
+	"github.com/weir-stream/weir/sql/types"
 	"github.com/weir-stream/weir/statestore"
 )
 
 // TestHashJoinMemoryPerEpoch runs an append-only join for many epochs, a
-// hot key on the right looked up by every left row: within an epoch the
-// committed rows of a key are read once and cached, the epoch's own
-// changes are seen through the cache, and at each barrier the pending
-// changes and the cache are dropped, so the operator's memory is bounded by
-// an epoch's input (everything else is in the state store).
+// hot key on the right looked up by every left row: the committed rows of a
+// key are read once and cached, the epoch's own changes are seen through
+// the cache, and at each barrier the pending changes are written and
+// applied to the cache, which then holds exactly what the state does (so
+// the next epoch reads nothing from Pebble), within maxCachedBytes; the
+// operator's memory is bounded by an epoch's input and that cache
+// (everything else is in the state store).
 func TestHashJoinMemoryPerEpoch(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
@@ -62,7 +65,7 @@ func TestHashJoinMemoryPerEpoch(t *testing.T) {
 		if want := 20 * epoch; got != want {
 			t.Fatalf("epoch %d: %d pairs, want %d", epoch, got, want)
 		}
-		if r := j.sides[1]; len(r.cache) != 1 || r.cached != epoch-1 {
+		if r := j.sides[1]; len(r.cache) != 1 || len(r.cache[string(mustJoinKey(t, 7))]) != epoch-1 {
 			t.Fatalf("epoch %d: the right side caches %d keys, %d rows; want key 7's %d committed rows", epoch, len(r.cache), r.cached, epoch-1)
 		}
 		w := store.NewWriter()
@@ -74,12 +77,39 @@ func TestHashJoinMemoryPerEpoch(t *testing.T) {
 		}
 		w.Close()
 		for i, s := range j.sides {
-			if len(s.dirty) != 0 || s.cache != nil || s.cached != 0 {
+			if len(s.dirty) != 0 || s.cached > maxCachedBytes {
 				t.Fatalf("epoch %d: side %d keeps %d pending keys and %d cached rows after the barrier", epoch, i, len(s.dirty), s.cached)
 			}
+			// Each cached key holds what the committed state holds (read
+			// again with the cache set aside).
+			cache, cached := s.cache, s.cached
+			total := 0
+			for jk, rows := range cache {
+				total += cacheBytes(jk, rows)
+			}
+			if total != cached {
+				t.Fatalf("epoch %d: side %d counts %d cached bytes, holds %d", epoch, i, cached, total)
+			}
+			for jk, rows := range cache {
+				s.cache, s.cached = nil, 0
+				want, err := j.committed(s, []byte(jk))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fmt.Sprint(rows) != fmt.Sprint(want) {
+					t.Fatalf("epoch %d: side %d caches %v for a key whose state holds %v", epoch, i, rows, want)
+				}
+			}
+			s.cache, s.cached = cache, cached
+		}
+		// The right side kept key 7 cached across the barrier, with the
+		// epoch's row in it.
+		if r := j.sides[1]; len(r.cache[string(mustJoinKey(t, 7))]) != epoch {
+			t.Fatalf("epoch %d: after the barrier the right side caches %d rows of key 7, want %d", epoch, len(r.cache[string(mustJoinKey(t, 7))]), epoch)
 		}
 	}
 	// The state holds each row once.
+
 	n := 0
 	if err := store.Scan(nil, nil, func(k, v []byte) (bool, error) { n++; return true, nil }); err != nil {
 		t.Fatal(err)
@@ -87,4 +117,17 @@ func TestHashJoinMemoryPerEpoch(t *testing.T) {
 	if n != id {
 		t.Fatalf("the state holds %d rows, want the %d rows pushed", n, id)
 	}
+}
+
+// mustJoinKey returns the encoded join key of an int key k.
+func mustJoinKey(t *testing.T, k int32) []byte {
+	t.Helper()
+	mem := memory.NewGoAllocator()
+	schema, _ := exectest.ParseSchema("k int")
+	c, err := exectest.ParseChunk(mem, schema, fmt.Sprintf("+ | %d\n", k))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Release()
+	return statestore.AppendRow(nil, []types.T{schema[0].Type}, c.Batch, []int{0}, 0)
 }
