@@ -54,6 +54,8 @@ type sizes struct {
 	dmlSerial    int           // inserts of the one-client latency run (×5 with synchronous_commit off)
 	dmlClients   int           // clients of the concurrent insert runs
 	dmlFor       time.Duration // length of each concurrent insert run
+	// queries, when not empty, are the only Nexmark queries run (-queries).
+	queries []string
 }
 
 // defaultSizes returns the sizes for -rows rows; quick shrinks the
@@ -101,6 +103,7 @@ func main() {
 	asJSON := flag.Bool("json", false, "print JSON instead of a table")
 	ckptMiB := flag.Int64("ckpt-mib", 0, "state of the checkpoint and MinIO recovery benchmarks in MiB (default 1024, 64 with -quick)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	queries := flag.String("queries", "", "with -only nexmark: run only these queries over the generator (comma-separated, e.g. q4,q20)")
 	flag.Parse()
 	if *only != "" && !slices.Contains(benchNames, *only) {
 		fmt.Fprintf(os.Stderr, "weir-bench: -only %q: want one of %s\n", *only, strings.Join(benchNames, ", "))
@@ -137,6 +140,9 @@ func main() {
 	}
 	if *ckptMiB > 0 {
 		sz.ckptBytes = *ckptMiB << 20
+	}
+	if *queries != "" {
+		sz.queries = strings.Split(*queries, ",")
 	}
 	ctx := context.Background()
 	figs, errs := run(ctx, sz, *only, os.Stderr)

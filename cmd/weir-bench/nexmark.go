@@ -50,6 +50,9 @@ func nexmarkBench(ctx context.Context, sz sizes, log func(string, ...any)) ([]fi
 	events, kafkaEvents := sz.nexmark, sz.nexmarkKafka
 	var figs []figure
 	for _, q := range nexmarkQueries {
+		if len(sz.queries) > 0 && !slices.Contains(sz.queries, q.name) {
+			continue
+		}
 		log("nexmark %s: %d generated events", q.name, events)
 		f, err := nexmarkGenerated(ctx, q, events)
 		if err != nil {
@@ -58,12 +61,18 @@ func nexmarkBench(ctx context.Context, sz sizes, log func(string, ...any)) ([]fi
 		figs = append(figs, f)
 	}
 	for _, q := range nexmarkJoinQueries {
+		if len(sz.queries) > 0 && !slices.Contains(sz.queries, q.name) {
+			continue
+		}
 		log("nexmark %s: %d generated events", q.name, sz.nexmarkJoin)
 		f, err := nexmarkJoinGenerated(ctx, q, sz.nexmarkJoin)
 		if err != nil {
 			return figs, err
 		}
 		figs = append(figs, f)
+	}
+	if len(sz.queries) > 0 {
+		return figs, nil
 	}
 	log("nexmark q0 latency: paced generator")
 	f, err := nexmarkLatency(ctx, nexmarkQueries[0], sz.latencyRate, sz.latencyFor)
