@@ -50,6 +50,11 @@ func TestRestartSQLFunction(t *testing.T) {
 	mustExec(t, conn, `INSERT INTO t VALUES (3, '///')`)
 	mustExec(t, conn, `FLUSH`)
 	check("after an insert", "[1 2 2 0 3 3]")
+	// Over the extended protocol, the parameters take the function's types.
+	var n int32
+	if err := conn.QueryRow(context.Background(), `SELECT count_char($1, $2)`, "a/b/", "/").Scan(&n); err != nil || n != 2 {
+		t.Fatalf("count_char($1, $2) = %d, %v; want 2", n, err)
+	}
 	if _, err := conn.Exec(context.Background(), `DROP FUNCTION count_char(varchar, varchar)`); err == nil || !strings.Contains(err.Error(), "2BP01") {
 		t.Fatalf("DROP FUNCTION count_char under m: %v, want 2BP01", err)
 	}

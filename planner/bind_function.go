@@ -49,6 +49,12 @@ func (b *Binder) bindFunctionCall(ec *exprContext, call *sql.FuncCall, hint type
 	}
 	argTypes := make([]types.T, len(call.Args))
 	for i, a := range call.Args {
+		if p, ok := a.(*sql.Param); ok && (p.Index > len(b.Params) || p.Index >= 1 && b.Params[p.Index-1] == types.UnknownType) {
+			// A parameter not yet typed takes its parameter's type, as
+			// an unknown literal does: the cast inlining writes types it.
+			argTypes[i] = types.UnknownType
+			continue
+		}
 		bound, err := b.bindExpr(ec, a, types.UnknownType)
 		if err != nil {
 			return nil, true, err
@@ -191,7 +197,7 @@ func inlineCall(f *catalog.Function, pos sql.Pos, args []sql.Expr, argTypes []ty
 	if f.Strict && len(args) > 0 {
 		var anyNull sql.Expr
 		for i := range args {
-			var isNull sql.Expr = &sql.IsNullExpr{Pos: pos, Expr: &sql.ParenExpr{Pos: pos, Expr: args[i]}}
+			var isNull sql.Expr = &sql.IsNullExpr{Pos: pos, Expr: arg(i)}
 			if anyNull != nil {
 				isNull = &sql.BinaryExpr{Pos: pos, Op: sql.OpOr, Left: anyNull, Right: isNull}
 			}

@@ -31,6 +31,10 @@ func StatementName(st Statement) string {
 		return "ALTER ROLE"
 	case *DropRole:
 		return "DROP ROLE"
+	case *CreateFunction:
+		return "CREATE FUNCTION"
+	case *DropFunction:
+		return "DROP FUNCTION"
 	case *Grant:
 		if st.Revoke {
 			return "REVOKE"
