@@ -299,3 +299,7 @@ func ArrayElementTexts(s string, t types.T) ([]*string, error) {
 	}
 	return out, nil
 }
+
+// arrayKey is the hashKey of an array: its text, which is the same for
+// equal arrays (a type of its own, so that it never equals a text's key).
+type arrayKey struct{ text string }

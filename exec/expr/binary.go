@@ -220,7 +220,7 @@ var compareFuncs = map[BinaryOp]string{
 
 func (e *compareExpr) Eval(ctx context.Context, mem memory.Allocator, batch arrow.RecordBatch) (arrow.Array, error) {
 	switch e.l.Type().Family {
-	case types.Interval, types.Bool:
+	case types.Interval, types.Bool, types.Array:
 		return e.evalRows(ctx, mem, batch)
 	case types.Float32, types.Float64:
 		return e.evalFloats(ctx, mem, batch)

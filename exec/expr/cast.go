@@ -77,6 +77,9 @@ func newCast(e Expr, t types.T, explicit bool) (Expr, error) {
 
 // castAllowed reports whether a cast from → to exists in the given context.
 func castAllowed(from, to types.T, explicit bool) bool {
+	if from.IsArray() && to.IsArray() {
+		return castAllowed(from.ElemType(), to.ElemType(), explicit)
+	}
 	if from.Family == to.Family && from.Family != types.Numeric {
 		return true
 	}
@@ -367,6 +370,12 @@ func CommonType(ts []types.T) (types.T, error) {
 			if t.Family > out.Family {
 				out = t
 			}
+		case t.IsArray():
+			elem, err := CommonType([]types.T{out.ElemType(), t.ElemType()})
+			if err != nil {
+				return types.T{}, sqlstate.Errorf(sqlstate.DatatypeMismatch, "types %s and %s cannot be matched", out, t)
+			}
+			out = types.ArrayOf(elem)
 		}
 	}
 	if !found {

@@ -237,7 +237,7 @@ func (e *arrayExpr) Eval(ctx context.Context, mem memory.Allocator, batch arrow.
 				sawNull = true
 				continue
 			}
-			if compareHolds(e.op, compareValues(vs[0], y, elem)) != all {
+			if compareResult(e.op, compareValues(vs[0], y, elem)) != all {
 				return !all, nil
 			}
 		}
@@ -248,23 +248,6 @@ func (e *arrayExpr) Eval(ctx context.Context, mem memory.Allocator, batch arrow.
 	})
 }
 
-// compareHolds reports whether a comparison op holds for an ordering c.
-func compareHolds(op BinaryOp, c int) bool {
-	switch op {
-	case sql.OpEq:
-		return c == 0
-	case sql.OpNe:
-		return c != 0
-	case sql.OpLt:
-		return c < 0
-	case sql.OpLe:
-		return c <= 0
-	case sql.OpGt:
-		return c > 0
-	}
-	return c >= 0
-}
-
 var _ = addFuncs(map[string]*funcDef{
 	"array_length":    {resolve: resolveArrayFunc},
 	"cardinality":     {resolve: resolveArrayFunc},
@@ -272,7 +255,17 @@ var _ = addFuncs(map[string]*funcDef{
 	"array_upper":     {resolve: resolveArrayFunc},
 	"array_to_string": {resolve: resolveArrayFunc},
 	"string_to_array": {resolve: resolveStringToArray},
+	"unnest":          {resolve: resolveUnnest},
 })
+
+// resolveUnnest refuses unnest(a), a set-returning function, with 0A000:
+// views cannot run it, and an ad-hoc query that calls it runs in DuckDB.
+func resolveUnnest(name string, args []Expr) (*funcExpr, error) {
+	if len(args) != 1 || !args[0].Type().IsArray() && args[0].Type().Family != types.Unknown {
+		return nil, funcError(name, args)
+	}
+	return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "unnest is not supported in materialized views")
+}
 
 // resolveArrayFunc resolves the functions of an array argument:
 //

@@ -86,6 +86,8 @@ func hashKey(v any, t types.T) any {
 	case arrow.MonthDayNanoInterval:
 		d, ns := intervalKey(x)
 		return [2]int64{d, ns}
+	case []any:
+		return arrayKey{formatArray(x, t.ElemType())}
 	}
 	return v
 }

@@ -121,6 +121,9 @@ func (d *JSONDecoder) parseValue(t types.T, jv *fastjson.Value, v *value) error 
 		if t.Family == types.Text {
 			return d.normalized(jv, v)
 		}
+		if t.IsArray() && jv.Type() == fastjson.TypeArray {
+			return d.parseArray(t.ElemType(), jv, v)
+		}
 		return fmt.Errorf("a JSON object or array cannot be %s", t)
 	case fastjson.TypeTrue, fastjson.TypeFalse:
 		if t.Family == types.Bool || t.Family == types.Text {

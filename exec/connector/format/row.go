@@ -30,6 +30,8 @@ type value struct {
 	dec  decimal128.Num
 	str  []byte
 	iv   arrow.MonthDayNanoInterval
+	// elems are an array's elements (array.go).
+	elems []value
 }
 
 // RowBuilder accumulates decoded records as Arrow columns of a schema. A
@@ -82,35 +84,45 @@ func (b *RowBuilder) commit() {
 			fb.AppendNull()
 			continue
 		}
-		switch c.Type.Family {
-		case types.Bool:
-			fb.(*array.BooleanBuilder).Append(v.i != 0)
-		case types.Int16:
-			fb.(*array.Int16Builder).Append(int16(v.i))
-		case types.Int32:
-			fb.(*array.Int32Builder).Append(int32(v.i))
-		case types.Int64:
-			fb.(*array.Int64Builder).Append(v.i)
-		case types.Float32:
-			fb.(*array.Float32Builder).Append(float32(v.f))
-		case types.Float64:
-			fb.(*array.Float64Builder).Append(v.f)
-		case types.Numeric:
-			fb.(*array.Decimal128Builder).Append(v.dec)
-		case types.Text, types.JSONB:
-			fb.(*array.StringBuilder).BinaryBuilder.Append(v.str)
-		case types.Date:
-			fb.(*array.Date32Builder).Append(arrow.Date32(v.i))
-		case types.Timestamp, types.TimestampTZ:
-			fb.(*array.TimestampBuilder).Append(arrow.Timestamp(v.i))
-		case types.Interval:
-			fb.(*array.MonthDayNanoIntervalBuilder).Append(v.iv)
-		case types.Bytea:
-			fb.(*array.BinaryBuilder).Append(v.str)
-		default:
-			fb.AppendNull()
+		if c.Type.IsArray() {
+			appendArray(fb, c.Type.ElemType(), v)
+			continue
 		}
+		appendScalar(fb, c.Type, v)
 		v.str = nil
+	}
+}
+
+// appendScalar appends v, a value of the type t that is not an array, to
+// fb, a builder of t.
+func appendScalar(fb array.Builder, t types.T, v *value) {
+	switch t.Family {
+	case types.Bool:
+		fb.(*array.BooleanBuilder).Append(v.i != 0)
+	case types.Int16:
+		fb.(*array.Int16Builder).Append(int16(v.i))
+	case types.Int32:
+		fb.(*array.Int32Builder).Append(int32(v.i))
+	case types.Int64:
+		fb.(*array.Int64Builder).Append(v.i)
+	case types.Float32:
+		fb.(*array.Float32Builder).Append(float32(v.f))
+	case types.Float64:
+		fb.(*array.Float64Builder).Append(v.f)
+	case types.Numeric:
+		fb.(*array.Decimal128Builder).Append(v.dec)
+	case types.Text, types.JSONB:
+		fb.(*array.StringBuilder).BinaryBuilder.Append(v.str)
+	case types.Date:
+		fb.(*array.Date32Builder).Append(arrow.Date32(v.i))
+	case types.Timestamp, types.TimestampTZ:
+		fb.(*array.TimestampBuilder).Append(arrow.Timestamp(v.i))
+	case types.Interval:
+		fb.(*array.MonthDayNanoIntervalBuilder).Append(v.iv)
+	case types.Bytea:
+		fb.(*array.BinaryBuilder).Append(v.str)
+	default:
+		fb.AppendNull()
 	}
 }
 

@@ -1,0 +1,54 @@
+package format
+
+import (
+	"errors"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/valyala/fastjson"
+
+	"github.com/weir-stream/weir/sql/types"
+)
+
+var errNestedArray = errors.New("a JSON array inside an array cannot be decoded: weir's arrays have one dimension")
+
+// parseArray parses the JSON array jv as an array of elem into v: each
+// element as a column of elem would be, null a NULL element.
+func (d *JSONDecoder) parseArray(elem types.T, jv *fastjson.Value, v *value) error {
+	items, err := jv.Array()
+	if err != nil {
+		return err
+	}
+	v.null = false
+	v.elems = v.elems[:0]
+	for _, item := range items {
+		var ev value
+		switch item.Type() {
+		case fastjson.TypeNull:
+			ev.null = true
+		case fastjson.TypeArray:
+			return errNestedArray
+		default:
+			if err := d.parseValue(elem, item, &ev); err != nil {
+				return err
+			}
+		}
+		v.elems = append(v.elems, ev)
+	}
+	return nil
+}
+
+// appendArray appends v, an array of elem, to fb, a list builder.
+func appendArray(fb array.Builder, elem types.T, v *value) {
+	lb := fb.(*array.ListBuilder)
+	lb.Append(true)
+	vb := lb.ValueBuilder()
+	for i := range v.elems {
+		ev := &v.elems[i]
+		if ev.null {
+			vb.AppendNull()
+		} else {
+			appendScalar(vb, elem, ev)
+		}
+		ev.str = nil
+	}
+}

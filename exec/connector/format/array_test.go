@@ -1,0 +1,36 @@
+package format
+
+import (
+	"testing"
+
+	"github.com/weir-stream/weir/sql/types"
+)
+
+// TestJSONArrays decodes JSON arrays into array columns: each element as a
+// column of the element type would be, null a NULL element; a nested array
+// or a value of the wrong type is the record's error.
+func TestJSONArrays(t *testing.T) {
+	schema := types.Schema{
+		{Name: "tags", Type: types.ArrayOf(types.TextType), Nullable: true},
+		{Name: "nums", Type: types.ArrayOf(types.Int32Type), Nullable: true},
+		{Name: "ts", Type: types.ArrayOf(types.TSType), Nullable: true},
+	}
+	got := decodeLines(t, &JSONDecoder{}, schema, []string{
+		`{"tags": ["a", "b c", null, ""], "nums": [1, -2, null], "ts": ["2024-01-02 03:04:05"]}`,
+		`{"tags": [], "nums": null}`,
+		`{"tags": [1, true], "nums": ["7"]}`,
+		`{"tags": [["x"]]}`,
+		`{"nums": [1.5]}`,
+		`{"nums": "{1,2}"}`,
+	})
+	want := `line 4: error: column "tags": a JSON array inside an array cannot be decoded: weir's arrays have one dimension
+line 5: error: column "nums": invalid integer
+line 6: error: column "nums": type integer[] cannot be decoded
+tags=["a","b c",null,""] | nums=[1,-2,null] | ts=["2024-01-02T03:04:05"]
+tags=[] | nums=NULL | ts=NULL
+tags=["1","true"] | nums=[7] | ts=NULL
+`
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
