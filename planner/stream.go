@@ -118,7 +118,7 @@ func planNode(n Node) (StreamNode, error) {
 			// the keys (a comma join's always does).
 			return planJoin(j, n.Pred)
 		}
-		if top, ok, err := planRankFilter(n); ok || err != nil {
+		if top, ok, err := planRankFilter(n, nil); ok || err != nil {
 			return top, err
 		}
 		in, err := planNode(n.Input)
@@ -127,6 +127,14 @@ func planNode(n Node) (StreamNode, error) {
 		}
 		return &StreamFilter{Input: in, Pred: n.Pred}, nil
 	case *Project:
+		if f, ok := n.Input.(*Filter); ok {
+			if top, ok, err := planRankFilter(f, columnsOf(n.Exprs)); ok || err != nil {
+				if err != nil {
+					return nil, err
+				}
+				return NewStreamProject(top, n.Exprs, n.Cols), nil
+			}
+		}
 		in, err := planNode(n.Input)
 		if err != nil {
 			return nil, err

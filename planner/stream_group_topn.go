@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -64,6 +65,10 @@ type StreamGroupTopN struct {
 	InputAppendOnly bool
 	// RankCol is the rank's output column.
 	RankCol Col
+	// RankUnused says nothing above reads the rank: the operator emits 0
+	// for it, so a change that shifts the ranks of other rows changes no
+	// row of the output.
+	RankUnused bool
 }
 
 // NewStreamGroupTopN returns the per-group top-N of in.
@@ -100,6 +105,9 @@ func (n *StreamGroupTopN) explain() string {
 	}
 	s := fmt.Sprintf("StreamGroupTopN { partition: [%s], order: [%s], rank: %s, ranks: %d..%d",
 		join(parts), sortKeyList(n.Keys, cols), n.Rank, n.Lo, n.Hi)
+	if n.RankUnused {
+		s += ", rank_unused: true"
+	}
 	if n.InputAppendOnly {
 		s += ", append_only: true"
 	}
@@ -110,8 +118,9 @@ func (n *StreamGroupTopN) explain() string {
 // function whose conjuncts bound the rank from above (rn <= n, rn < n,
 // rn = n, rn BETWEEN m AND n, and the same with the constant first): a
 // per-group top-N, the projections over it, and the filter's other
-// conjuncts. ok is false when n is no filter over a Window.
-func planRankFilter(n *Filter) (node StreamNode, ok bool, err error) {
+// conjuncts. used are the filter's output columns the node above reads
+// (nil: all of them). ok is false when n is no filter over a Window.
+func planRankFilter(n *Filter, used []int) (node StreamNode, ok bool, err error) {
 	var projs []*Project // top first
 	in := n.Input
 	for {
@@ -207,7 +216,9 @@ func planRankFilter(n *Filter) (node StreamNode, ok bool, err error) {
 	if hi < lo {
 		hi = lo - 1 // an empty range keeps nothing
 	}
-	var top StreamNode = NewStreamGroupTopN(winIn, f.PartitionBy, f.OrderBy, rankKinds[f.Name], lo, hi, win.Cols[rankCol])
+	gt := NewStreamGroupTopN(winIn, f.PartitionBy, f.OrderBy, rankKinds[f.Name], lo, hi, win.Cols[rankCol])
+	gt.RankUnused = used != nil && !readsColumn(projs, append(columnsOf(rest), used...), rankCol)
+	var top StreamNode = gt
 	for i := len(projs) - 1; i >= 0; i-- {
 		top = NewStreamProject(top, projs[i].Exprs, projs[i].Cols)
 	}
@@ -246,6 +257,28 @@ func planWindow(win *Window) error {
 	return sqlstate.Errorf(sqlstate.FeatureNotSupported,
 		"window function %s is maintained in materialized views only when the query around it bounds it from above", win.Funcs[0].Name).
 		WithHint("Rank in a subquery and filter the rank with a constant around it: SELECT … FROM (SELECT …, row_number() OVER (…) AS rn FROM …) WHERE rn <= 10.")
+}
+
+// readsColumn reports whether the columns cols of the top of projs (top
+// first) read column c of the node under them.
+func readsColumn(projs []*Project, cols []int, c int) bool {
+	for _, p := range projs {
+		var next []int
+		for _, col := range cols {
+			next = append(next, expr.Columns(p.Exprs[col])...)
+		}
+		cols = next
+	}
+	return slices.Contains(cols, c)
+}
+
+// columnsOf returns the columns es read.
+func columnsOf(es []expr.Expr) []int {
+	var out []int
+	for _, e := range es {
+		out = append(out, expr.Columns(e)...)
+	}
+	return out
 }
 
 // flipComparison returns the operator that compares r with l as op

@@ -28,6 +28,7 @@ func groupTopN(n *planner.StreamGroupTopN, table statestore.TableID, mem memory.
 		Lo:          n.Lo,
 		Hi:          n.Hi,
 		AppendOnly:  n.InputAppendOnly,
+		RankUnused:  n.RankUnused,
 		Table:       table,
 	}
 	for _, k := range n.Keys {
@@ -38,7 +39,7 @@ func groupTopN(n *planner.StreamGroupTopN, table statestore.TableID, mem memory.
 
 func marshalGroupTopN(n *planner.StreamGroupTopN) nodeDoc {
 	d := nodeDoc{Op: "grouptopn", Partition: n.PartitionBy, Rank: n.Rank.String(), Lo: n.Lo, Hi: n.Hi,
-		InputAppendOnly: n.InputAppendOnly, Cols: colDocs([]planner.Col{n.RankCol})}
+		InputAppendOnly: n.InputAppendOnly, Cols: colDocs([]planner.Col{n.RankCol}), RankUnused: n.RankUnused}
 	for _, k := range n.Keys {
 		d.Order = append(d.Order, orderDoc{Column: k.Column, Desc: k.Desc, NullsFirst: k.NullsFirst})
 	}
@@ -47,7 +48,7 @@ func marshalGroupTopN(n *planner.StreamGroupTopN) nodeDoc {
 
 // unmarshalGroupTopN reads a per-group top-N over in.
 func unmarshalGroupTopN(d nodeDoc, in planner.StreamNode) (planner.StreamNode, error) {
-	n := &planner.StreamGroupTopN{Input: in, Lo: d.Lo, Hi: d.Hi, InputAppendOnly: d.InputAppendOnly}
+	n := &planner.StreamGroupTopN{Input: in, Lo: d.Lo, Hi: d.Hi, InputAppendOnly: d.InputAppendOnly, RankUnused: d.RankUnused}
 	found := false
 	for k := range rankKinds {
 		if k.String() == d.Rank {

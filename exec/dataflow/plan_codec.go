@@ -64,6 +64,8 @@ type nodeDoc struct {
 	Rank      string `json:"rank,omitempty"`
 	Lo        int64  `json:"lo,omitempty"`
 	Hi        int64  `json:"hi,omitempty"`
+	// RankUnused: nothing reads the rank, which is emitted as 0
+	RankUnused bool `json:"rank_unused,omitempty"`
 	// hashagg
 	Group           int               `json:"group,omitempty"`
 	Aggs            []json.RawMessage `json:"aggs,omitempty"`

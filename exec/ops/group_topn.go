@@ -43,6 +43,9 @@ type GroupTopNSpec struct {
 	// AppendOnly says the input never retracts: with RowNumber, rows
 	// ranked past Hi can never come back, so they are not kept.
 	AppendOnly bool
+	// RankUnused says nothing reads the rank: it is emitted as 0, so a
+	// row whose rank shifts is not updated.
+	RankUnused bool
 	// Table holds the rows: partition key | sort key | stream key → row.
 	Table statestore.TableID
 }
@@ -184,7 +187,11 @@ func (g *GroupTopN) window(t *TopN) ([]rankedEntry, error) {
 				break
 			}
 			if r >= g.spec.Lo {
-				out = append(out, rankedEntry{topNEntry: e, rank: r})
+				kept := rankedEntry{topNEntry: e, rank: r}
+				if g.spec.RankUnused {
+					kept.rank = 0
+				}
+				out = append(out, kept)
 			}
 			if r == g.spec.Hi && g.spec.Rank == RowNumber {
 				past = true // no row after it is kept

@@ -20,7 +20,7 @@ import (
 // store:
 //
 //	reset              empties the store
-//	new rank=row_number|rank|dense_rank [lo=M] hi=N [keys=score:desc,name] [append-only] [no-partition]
+//	new rank=row_number|rank|dense_rank [lo=M] hi=N [keys=score:desc,name] [append-only] [no-partition] [rank-unused]
 //	                   a GroupTopN (state survives: a restart)
 //	push               input: a chunk
 //	barrier            prints what is emitted (the rank last), the
@@ -51,6 +51,7 @@ func TestGroupTopN(t *testing.T) {
 				d.ScanArgs(t, "lo", &spec.Lo)
 			}
 			spec.AppendOnly = d.HasArg("append-only")
+			spec.RankUnused = d.HasArg("rank-unused")
 			if d.HasArg("no-partition") {
 				spec.PartitionBy = nil
 			}
