@@ -59,11 +59,7 @@ func (r systemRows) Sources() (out []systables.SourceRow) {
 		if fl, failed := r.e.failed.Of(j.obj.Name); failed {
 			p.Status, p.LastError = "failed", fl.Error // the view's dataflow stopped: its source reads no more
 		}
-		out = append(out, systables.SourceRow{
-			View: j.obj.Name, Stream: s.stream.Name, Connector: s.stream.Options["connector"],
-			Rows: p.Rows, Errors: p.Errors, Position: p.Position, Lag: p.Lag, LagUnit: p.LagUnit, LagDetail: p.LagDetail,
-			Bytes: p.Bytes, RowsPerSecond: s.src.Rate(), Status: p.Status, LastError: p.LastError,
-		})
+		out = append(out, systables.SourceRow{View: j.obj.Name, Stream: s.stream.Name, Connector: s.stream.Options["connector"], SourceProgress: p, RowsPerSecond: s.src.Rate()})
 	})
 	return out
 }
@@ -119,20 +115,14 @@ func (r systemRows) Sinks() (out []systables.SinkRow) {
 func (r systemRows) Checkpoints() (out []systables.CheckpointRow) {
 	for _, cp := range r.e.cp.Checkpointers() {
 		for _, c := range cp.History() {
-			out = append(out, systables.CheckpointRow{
-				Epoch: c.Epoch, Started: c.Started, Duration: c.Duration, Files: c.Files, FilesUploaded: c.FilesUploaded,
-				BytesUploaded: c.BytesUploaded, StateBytes: c.StateBytes, Status: c.Status, Error: c.Err, Store: cp.Name(),
-				ObjectPipelines: checkpoints.ObjectPipelines(c.Info),
-			})
+			out = append(out, systables.CheckpointRow{CheckpointStatus: c, Store: cp.Name(), ObjectPipelines: checkpoints.ObjectPipelines(c.Info)})
 		}
 	}
 	return out
 }
 
 func (r systemRows) Recovery() systables.RecoveryRow {
-	rec, p := r.e.recovery, r.e.recovery.Progress
-	return systables.RecoveryRow{
-		Source: rec.From, Epoch: p.Epoch, Files: p.Files, TotalFiles: p.TotalFiles, Bytes: p.Bytes, TotalBytes: p.TotalBytes,
-		Took: rec.Took, Skipped: p.Skipped, TableLogRecords: int64(rec.replayed.Records), TableLogRows: int64(rec.replayed.Rows),
-	}
+	rec := r.e.recovery
+	return systables.RecoveryRow{Source: rec.From, RestoreProgress: rec.Progress, Took: rec.Took,
+		TableLogRecords: int64(rec.replayed.Records), TableLogRows: int64(rec.replayed.Rows)}
 }

@@ -1,6 +1,11 @@
 package systables
 
-import "time"
+import (
+	"time"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/statestore"
+)
 
 // Filter reports whether the reader of a system table may see its rows
 // about the object called name.
@@ -38,22 +43,15 @@ type JobRow struct {
 }
 
 // SourceRow is a row of weir_sources: the source of a stream a view reads,
-// with its progress (exec.SourceProgress).
+// with its progress. A negative Lag or Bytes is NULL (unknown lag; a
+// generator reads no bytes), and so is an empty LagDetail or LastError;
+// Status is "running", "waiting", or "failed" once the view's dataflow
+// failed.
 type SourceRow struct {
 	View, Stream, Connector string
-	Rows, Errors            int64
-	Position                string
-	// Lag is what is known to be written but not read yet, in LagUnit;
-	// negative when unknown (NULL).
-	Lag       int64
-	LagUnit   string
-	LagDetail string // empty: NULL
-	Bytes     int64  // negative: NULL (generators read no bytes)
+	exec.SourceProgress
 	// RowsPerSecond is the rate of the last whole measuring window.
 	RowsPerSecond float64
-	// Status is "running", "waiting" or "failed".
-	Status    string
-	LastError string // empty: NULL
 }
 
 // SourceErrorRow is a row of weir_source_errors: the records a source
@@ -95,17 +93,11 @@ type SinkRow struct {
 }
 
 // CheckpointRow is a row of weir_checkpoints: a checkpoint this process
-// took (statestore.CheckpointStatus) and the store it went to.
+// took (its status: "uploading", "done" or "failed"; an empty Err is NULL)
+// and the store it went to.
 type CheckpointRow struct {
-	Epoch                uint64
-	Started              time.Time
-	Duration             time.Duration
-	Files, FilesUploaded int
-	BytesUploaded        int64
-	StateBytes           int64
-	Status               string // "uploading", "done", "failed"
-	Error                string // empty: NULL
-	Store                string
+	statestore.CheckpointStatus
+	Store string
 	// ObjectPipelines are the objects of the checkpoint's catalog that a
 	// pipeline made, each with its pipeline stream (operator_id): the
 	// table shows the pipelines whose state the checkpoint holds, those of
@@ -119,15 +111,10 @@ type RecoveryRow struct {
 	// Source is "empty", "local state", "local state (clean shutdown)" or
 	// "checkpoint".
 	Source string
-	// Epoch, Files, TotalFiles, Bytes and TotalBytes are the restored
-	// checkpoint's (statestore.RestoreProgress): what was fetched of how
-	// much.
-	Epoch             uint64
-	Files, TotalFiles int
-	Bytes, TotalBytes int64
-	Took              time.Duration
-	// Skipped are the checkpoints passed over, and why.
-	Skipped []string
+	// RestoreProgress is the restored checkpoint's epoch, what was fetched
+	// of how much, and the checkpoints passed over (Skipped), and why.
+	statestore.RestoreProgress
+	Took time.Duration
 	// TableLogRecords and TableLogRows are the table write log's records
 	// (and their rows) applied again after the state was obtained.
 	TableLogRecords, TableLogRows int64

@@ -218,7 +218,7 @@ var tables = []*Table{
 				b.int64(r.BytesUploaded)
 				b.int64(r.StateBytes)
 				b.text(r.Status)
-				b.textOrNull(r.Error)
+				b.textOrNull(r.Err)
 				b.text(r.Store)
 				b.textOrNull(strings.Join(pipelines(r.ObjectPipelines, may), ","))
 				b.end()
