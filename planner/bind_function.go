@@ -65,6 +65,9 @@ func (b *Binder) bindFunctionCall(ec *exprContext, call *sql.FuncCall, hint type
 	if f == nil || err != nil {
 		return nil, err != nil, err
 	}
+	if hidden(f, argTypes) {
+		return nil, false, nil
+	}
 	if f == b.fn.defining {
 		return nil, true, sqlstate.ErrorfAt(sqlstate.InvalidFunctionDefinition, call.Pos,
 			"SQL function \"%s\" cannot call itself", f.Name).
@@ -135,6 +138,22 @@ func resolveFunction(fns []*catalog.Function, call *sql.FuncCall, args []types.T
 	}
 	return nil, sqlstate.ErrorfAt(sqlstate.AmbiguousFunction, call.Pos, "function %s is not unique", catalog.Signature(call.Name.Value, args)).
 		WithHint("Could not choose a best candidate function. You might need to add explicit type casts.")
+}
+
+// hidden reports whether a built-in function of f's name takes arguments
+// of types args, and f does not take exactly those: the built-in one is
+// called (as Postgres, whose pg_catalog comes first on the search path,
+// calls it unless the user's function matches better).
+func hidden(f *catalog.Function, args []types.T) bool {
+	if f.SameArgs(args) {
+		return false
+	}
+	nulls := make([]expr.Expr, len(args))
+	for i, t := range args {
+		nulls[i] = expr.Null(t)
+	}
+	_, err := expr.Func(f.Name, nulls)
+	return err == nil
 }
 
 // castsImplicitly reports whether a value of type from is taken where to

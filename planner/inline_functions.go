@@ -61,7 +61,7 @@ func InlineFunctions(cat *catalog.Catalog, n sql.Node, inlined map[*sql.FuncCall
 				argTypes[i] = constantType(cat, a)
 			}
 			f, err := resolveFunction(fns, call, argTypes)
-			if err != nil || f == nil {
+			if err != nil || f == nil || hidden(f, argTypes) {
 				return e, err
 			}
 			if out, err = inlineCall(f, call.Pos, call.Args, nil, true); err != nil {
