@@ -116,6 +116,9 @@ func planNode(n Node) (StreamNode, error) {
 		if j, ok := n.Input.(*Join); ok && j.Kind == InnerJoin {
 			// An inner join's WHERE is part of its condition: it may hold
 			// the keys (a comma join's always does).
+			if ordered, ok := orderInnerJoins(j, n.Pred); ok {
+				return planNode(ordered)
+			}
 			return planJoin(j, n.Pred)
 		}
 		if top, ok, err := planRankFilter(n, nil); ok || err != nil {
@@ -160,7 +163,12 @@ func planNode(n Node) (StreamNode, error) {
 		}
 		return NewStreamUnion(ins, n.Cols), nil
 	case *Join:
+		if ordered, ok := orderInnerJoins(n, nil); ok && n.Kind == InnerJoin && !n.SingleRow {
+			return planNode(ordered)
+		}
 		return planJoin(n, nil)
+	case joinedInOrder:
+		return planJoin(n.Join, nil)
 	case *SetOp:
 		name := n.Op.String()
 		if n.All {

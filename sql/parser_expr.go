@@ -396,6 +396,10 @@ func (p *parser) parseIdentPrimary() (Expr, error) {
 			if n := p.peekAt(1); n.kind == tkOp && n.val == "(" {
 				return p.parseExtract()
 			}
+		case "substring":
+			if e, ok, err := p.trySubstring(); ok || err != nil {
+				return e, err
+			}
 		case "exists":
 			if n := p.peekAt(1); n.kind == tkOp && n.val == "(" {
 				return p.parseExists()
