@@ -15,10 +15,12 @@ import (
 // Postgres: array_length, array_lower and array_upper of an empty array
 // (Postgres NULL, DuckDB 0) and as integer, and string_to_array of an empty
 // text (Postgres {}, DuckDB {""}) or with an empty delimiter (Postgres the
-// whole text).
+// whole text), and array_to_string with a text for NULL elements, which
+// DuckDB lacks.
 var arrayMacros = []string{
 	`CREATE OR REPLACE TEMP MACRO weir_array_length(a, d) AS CASE WHEN d = 1 AND len(a) > 0 THEN CAST(len(a) AS INTEGER) END`,
 	`CREATE OR REPLACE TEMP MACRO weir_array_lower(a, d) AS CASE WHEN d = 1 AND len(a) > 0 THEN 1 END`,
+	`CREATE OR REPLACE TEMP MACRO weir_array_to_string(a, d, n) AS array_to_string(list_transform(a, e -> coalesce(CAST(e AS VARCHAR), n)), d)`,
 	`CREATE OR REPLACE TEMP MACRO weir_string_to_array(s, d) AS CASE WHEN s = '' THEN CAST([] AS VARCHAR[])
 		WHEN d = '' THEN [s] ELSE string_to_array(s, d) END`,
 }
@@ -39,7 +41,8 @@ var arrayRenames = map[string]string{"cardinality": "len", "array_length": "weir
 //   - a cast of a string literal to an array type ('{1,2}'::int[]; DuckDB
 //     does not read Postgres' array text) as ARRAY[…] of its elements, cast;
 //   - cardinality, array_length, array_lower, array_upper and the
-//     two-argument string_to_array as arrayRenames says;
+//     two-argument string_to_array as arrayRenames says, and the
+//     three-argument array_to_string as arrayMacros' weir_array_to_string;
 //   - regexp_match(s, pattern[, flags]) with a literal pattern (and flags)
 //     as CASE WHEN regexp_matches(s, pattern, opts) THEN [regexp_extract(s,
 //     pattern, 1, opts), …] END, one element a capture group (the match
@@ -71,6 +74,9 @@ func rewriteArrays(st *sql.Select, undo *[]func()) error {
 			return true
 		}
 		to := arrayRenames[f.Name.Value]
+		if f.Name.Value == "array_to_string" && len(f.Args) == 3 {
+			to = "weir_array_to_string"
+		}
 		if to == "" || f.Name.Value == "string_to_array" && len(f.Args) != 2 {
 			return true
 		}
@@ -96,7 +102,8 @@ func hasArrayRewrite(e sql.Expr) bool {
 	}
 	found := false
 	sql.Walk(e, func(n sql.Node) bool {
-		if f, ok := n.(*sql.FuncCall); ok && !f.Name.Quoted && (arrayRenames[f.Name.Value] != "" || f.Name.Value == "regexp_match") {
+		if f, ok := n.(*sql.FuncCall); ok && !f.Name.Quoted && (arrayRenames[f.Name.Value] != "" || f.Name.Value == "regexp_match" ||
+			f.Name.Value == "array_to_string" && len(f.Args) == 3) {
 			found = true
 		}
 		return !found
