@@ -71,7 +71,7 @@ const groupTopNMaxGroups = 4096
 type GroupTopN struct {
 	spec    GroupTopNSpec
 	mem     memory.Allocator
-	state   exec.StateReader
+	state   *sharedState
 	pkTypes []types.T
 	base    []byte
 	out     types.Schema
@@ -108,7 +108,10 @@ func NewGroupTopN(spec GroupTopNSpec, mem memory.Allocator) *GroupTopN {
 // Open forgets the partitions: each is loaded from state when a change
 // touches it, and what it then holds is what the view has.
 func (g *GroupTopN) Open(_ context.Context, oc exec.OpenContext) error {
-	g.state = oc.State
+	if err := g.Close(); err != nil {
+		return err
+	}
+	g.state = &sharedState{StateReader: oc.State, lo: g.base, hi: statestore.PrefixEnd(g.base)}
 	g.groups = map[string]*topNGroup{}
 	clear(g.touched)
 	return nil
@@ -221,6 +224,9 @@ func (g *GroupTopN) OnBarrier(ctx context.Context, _ exec.Barrier, w exec.StateW
 	if err := g.emit(ctx, keys, out); err != nil {
 		return err
 	}
+	if err := g.state.release(); err != nil {
+		return err
+	}
 	for _, pk := range keys {
 		if err := g.groups[pk].top.flush(w); err != nil {
 			return err
@@ -310,6 +316,14 @@ func (g *GroupTopN) rankBytes(r int64) []byte {
 		g.ranks[r] = b
 	}
 	return b
+}
+
+// Close releases the iterator the partitions read state with.
+func (g *GroupTopN) Close() error {
+	if g.state == nil {
+		return nil
+	}
+	return g.state.release()
 }
 
 // String describes the operator for logs.

@@ -84,7 +84,7 @@ func (c *topNCache) Insert(i int, e topNEntry) {
 		return
 	}
 	half := len(ch) / 2
-	tail := append(make([]topNEntry, 0, topNChunk), ch[half:]...)
+	tail := append([]topNEntry(nil), ch[half:]...)
 	c.chunks[k] = ch[:half:half]
 	c.chunks = append(c.chunks, nil)
 	copy(c.chunks[k+2:], c.chunks[k+1:])
@@ -98,7 +98,9 @@ func (c *topNCache) Append(e topNEntry) {
 		c.chunks[k] = append(c.chunks[k], e)
 		return
 	}
-	c.chunks = append(c.chunks, append(make([]topNEntry, 0, topNChunk), e))
+	// A chunk grows as rows come: a GroupTopN has a cache per partition,
+	// most of them a few rows.
+	c.chunks = append(c.chunks, []topNEntry{e})
 }
 
 // Delete removes the row of rank i.
