@@ -72,17 +72,20 @@ func (p *parser) parseCreateFunction(pos Pos, orReplace bool) (Statement, error)
 			return nil, p.errUnexpected()
 		}
 	}
-	if !body {
-		return nil, p.errorf(int(pos), "no function body specified")
-	}
-	if !language && !s.Standard {
-		return nil, p.errorf(int(pos), "no language specified")
-	}
-	if !returns {
-		return nil, p.errorf(int(pos), "function result type must be specified")
+	invalid := func(msg string) error { return &Error{Pos: pos, Code: invalidFunctionDefinition, Msg: msg} }
+	switch {
+	case !body:
+		return nil, invalid("no function body specified")
+	case !language && !s.Standard:
+		return nil, invalid("no language specified")
+	case !returns:
+		return nil, invalid("function result type must be specified")
 	}
 	return s, nil
 }
+
+// invalidFunctionDefinition is SQLSTATE 42P13 (sql cannot import sqlstate).
+const invalidFunctionDefinition = "42P13"
 
 // parseNullInput parses CALLED ON NULL INPUT or RETURNS NULL ON NULL INPUT.
 func (p *parser) parseNullInput(s *CreateFunction) error {
