@@ -63,6 +63,9 @@ func (p *parser) parseCreateFunction(pos Pos, orReplace bool) (Statement, error)
 			if err != nil {
 				return nil, err
 			}
+			if err := noSubquery(e); err != nil {
+				return nil, err
+			}
 			s.Body = String(e)
 			if p.peek().kind != tkEOF && !p.isOp(";") {
 				return nil, p.errUnexpected()
@@ -245,7 +248,20 @@ func (p *parser) parseBodyExpr() (Expr, error) {
 		q.Offset != nil || q.Values != nil {
 		return nil, unsupported()
 	}
-	return q.Items[0].Expr, nil
+	return q.Items[0].Expr, noSubquery(q.Items[0].Expr)
+}
+
+// noSubquery returns 0A000 when the body e holds a subquery: weir inlines
+// a body in expressions, where it plans no subquery.
+func noSubquery(e Expr) error {
+	var err error
+	Walk(e, func(n Node) bool {
+		if sq, ok := n.(*SubqueryExpr); ok && err == nil {
+			err = &Error{Pos: sq.Pos, Code: featureNotSupported, Msg: "subqueries in SQL function bodies are not supported"}
+		}
+		return err == nil
+	})
+	return err
 }
 
 // parseDropFunction parses the rest of DROP FUNCTION [IF EXISTS] name
