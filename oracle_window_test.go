@@ -16,7 +16,7 @@ import (
 // each direction and NULL placement, with ROW_NUMBER, RANK or DENSE_RANK,
 // and keeps the ranks a random filter bounds (rn <= n, rn < n, rn = n,
 // BETWEEN m AND n), the rank selected or not; one is a deduplication (rn =
-// 1 without the rank). weir's row_number breaks ties by the input's key,
+// 1 without the rank), and one the same as SELECT DISTINCT ON. weir's row_number breaks ties by the input's key,
 // so DuckDB's orders by the sort keys, then the table's key; rank and
 // dense_rank need no tie breaker. Views are created before and after the
 // data.
@@ -75,7 +75,9 @@ func windowViews(g *oracleGen, table string) []topNView {
 		return fmt.Sprintf("SELECT id, %s FROM (SELECT id, %s, row_number() OVER (PARTITION BY %s ORDER BY %s) AS rn FROM %s) AS x WHERE rn = 1",
 			k, k, k, o, table)
 	}
-	return append(out, topNView{dedup(order), dedup(duckOrder)})
+	out = append(out, topNView{dedup(order), dedup(duckOrder)})
+	// The same as SELECT DISTINCT ON, whose ties weir breaks by the key too.
+	return append(out, topNView{fmt.Sprintf("SELECT DISTINCT ON (%s) id, %s FROM %s ORDER BY %s, %s", k, k, table, k, order), dedup(duckOrder)})
 }
 
 // runWindowRound runs one random round of TestOracleWindow.

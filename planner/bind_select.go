@@ -172,6 +172,13 @@ func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []column
 		sortKeys = append(sortKeys, SortKey{Column: idx, Desc: o.Desc, NullsFirst: nullsFirst})
 	}
 
+	var distinctOn *windowing
+	if len(s.DistinctOn) > 0 {
+		if distinctOn, err = b.bindDistinctOn(s, ec, items, cols, exprs, sortKeys); err != nil {
+			return nil, nil, err
+		}
+	}
+
 	var node Node = from
 	if agg != nil {
 		node = agg.plan(node)
@@ -181,6 +188,14 @@ func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []column
 	}
 	if ec.win != nil {
 		if node, exprs, err = ec.win.plan(node, exprs); err != nil {
+			return nil, nil, err
+		}
+	}
+	if distinctOn != nil {
+		if node, exprs, err = distinctOn.plan(node, exprs); err != nil {
+			return nil, nil, err
+		}
+		if node, err = distinctOnFilter(node); err != nil {
 			return nil, nil, err
 		}
 	}

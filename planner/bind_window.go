@@ -379,3 +379,68 @@ func placeColumns(inputs []int, where []int) []int {
 	}
 	return out
 }
+
+// bindDistinctOn binds SELECT DISTINCT ON (…) as a Window of row_number()
+// partitioned by its expressions and ordered by the ORDER BY keys after
+// them, filtered to the first row (distinctOnFilter): a per-group top-1,
+// which a view maintains. exprs are the select list's expressions (and the
+// ORDER BY's hidden ones), keys the ORDER BY over them. As in Postgres, the
+// ORDER BY must start with the DISTINCT ON expressions (42P10), each of
+// which may name an output column as an ORDER BY item does.
+func (b *Binder) bindDistinctOn(s *sql.Select, ec *exprContext, items []selectItem, cols []Col, exprs []expr.Expr, keys []SortKey) (*windowing, error) {
+	if len(windowCalls(s)) > 0 {
+		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, s.DistinctOn[0].Position(),
+			"DISTINCT ON with window functions is not supported in materialized views yet")
+	}
+	w := &windowing{keys: []string{"DISTINCT ON"}, names: []string{"row_number"}}
+	f := WindowFunc{Name: "row_number", Type: types.Int64Type}
+	on := map[string]bool{}
+	for _, e := range s.DistinctOn {
+		idx, err := b.orderTarget(sql.OrderItem{Expr: e}, items, cols)
+		if err != nil {
+			return nil, err
+		}
+		var bound expr.Expr
+		if idx >= 0 {
+			bound = exprs[idx]
+		} else if bound, err = b.bindExpr(ec, e, types.UnknownType); err != nil {
+			return nil, err
+		}
+		if bound, err = resolveUnknown(bound); err != nil {
+			return nil, at(err, e.Position())
+		}
+		on[bound.String()] = true
+		w.inputs = append(w.inputs, bound)
+		f.PartitionBy = append(f.PartitionBy, len(w.inputs)-1)
+	}
+	for i, k := range keys {
+		e := exprs[k.Column]
+		if i < len(s.DistinctOn) {
+			if !on[e.String()] {
+				return nil, sqlstate.ErrorfAt(sqlstate.InvalidColumnReference, s.DistinctOn[0].Position(),
+					"SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+			}
+			continue
+		}
+		w.inputs = append(w.inputs, e)
+		f.OrderBy = append(f.OrderBy, SortKey{Column: len(w.inputs) - 1, Desc: k.Desc, NullsFirst: k.NullsFirst})
+	}
+	w.funcs = []WindowFunc{f}
+	return w, nil
+}
+
+// distinctOnFilter returns the filter that keeps the first row of each
+// partition of win, the Window of a DISTINCT ON.
+func distinctOnFilter(win Node) (Node, error) {
+	cols := win.Columns()
+	rn := len(cols) - 1
+	one, err := expr.Constant(int64(1), types.Int64Type)
+	if err != nil {
+		return nil, err
+	}
+	pred, err := expr.Binary(sql.OpEq, expr.Column(rn, cols[rn].Name, cols[rn].Type), one)
+	if err != nil {
+		return nil, err
+	}
+	return &Filter{Input: win, Pred: pred}, nil
+}

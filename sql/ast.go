@@ -314,6 +314,9 @@ type Select struct {
 	// Values, when set, makes the query `VALUES (…), (…)` (its other
 	// clauses but OrderBy, Limit and Offset are then empty).
 	Values [][]Expr
+	// DistinctOn holds the expressions of SELECT DISTINCT ON (…), whose
+	// Distinct is false: one row per distinct value of them.
+	DistinctOn []Expr
 }
 
 // TableName is a named relation in FROM, with an optional alias.

@@ -163,7 +163,21 @@ func (p *parser) parseSelectCore() (*Select, error) {
 	t := p.next()
 	s := &Select{Pos: Pos(t.pos)}
 	if p.acceptKw("distinct") {
-		s.Distinct = true
+		if p.acceptKw("on") {
+			if err := p.expectOp("("); err != nil {
+				return nil, err
+			}
+			on, err := p.parseExprList()
+			if err != nil {
+				return nil, err
+			}
+			if err := p.expectOp(")"); err != nil {
+				return nil, err
+			}
+			s.DistinctOn = on
+		} else {
+			s.Distinct = true
+		}
 	} else {
 		p.acceptKw("all")
 	}

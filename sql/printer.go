@@ -330,6 +330,11 @@ func (pr printer) selectCore(s *Select) {
 	if s.Distinct {
 		pr.w("DISTINCT ")
 	}
+	if len(s.DistinctOn) > 0 {
+		pr.w("DISTINCT ON (")
+		pr.exprList(s.DistinctOn)
+		pr.w(") ")
+	}
 	for i, it := range s.Items {
 		if i > 0 {
 			pr.w(", ")
