@@ -23,7 +23,6 @@ var tpchUnsupported = map[string]struct{ code, why string }{
 	"q11": {"0A000", "HAVING compares with an uncorrelated scalar subquery over a join; that join lacks an equality key"},
 	"q15": {"0A000", "the WITH query is used twice, once under max(); the join with that one-row side lacks an equality key"},
 	"q17": {"0A000", "the correlated subquery is 0.2 * avg(…), not a bare aggregate call"},
-	"q19": {"0A000", "the join's equality p_partkey = l_partkey is inside each branch of an OR"},
 	"q20": {"0A000", "a correlated scalar subquery inside a subquery's WHERE (ps_availqty > (SELECT 0.5 * sum(…)))"},
 }
 

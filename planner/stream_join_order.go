@@ -20,7 +20,8 @@ type joinLeaf struct {
 // equality between its two sides: FROM part, supplier, partsupp WHERE
 // p_partkey = ps_partkey AND s_suppkey = ps_suppkey cannot join part and
 // supplier first, and every join below the top one would otherwise see
-// none of WHERE. The joins are built left-deep, each left side a
+// none of WHERE. A condition every branch of an OR holds counts as one of
+// WHERE's. The joins are built left-deep, each left side a
 // joinedInOrder so that it is not taken for a cluster again. ok is
 // false for two inputs or fewer (planJoin handles those as they are).
 func orderInnerJoins(j *Join, where expr.Expr) (Node, bool) {
@@ -41,6 +42,12 @@ func orderInnerJoins(j *Join, where expr.Expr) (Node, bool) {
 	flatten(j, 0)
 	if len(leaves) < 3 {
 		return nil, false
+	}
+	// An OR whose every branch holds the same condition implies it
+	// (TPC-H's Q19 writes its join key in each branch): the condition
+	// joins too, the OR stays as it is.
+	for _, c := range conds {
+		conds = append(conds, expr.CommonConjuncts(c)...)
 	}
 	leafOf := func(col int) int {
 		for i, l := range leaves {
