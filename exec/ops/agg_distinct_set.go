@@ -9,10 +9,16 @@ import (
 	"github.com/weir-stream/weir/statestore"
 )
 
-// distinctCacheValues is the most values of one group's DISTINCT multiset
-// kept in memory after a barrier; a larger map is dropped once flushed and
-// its values are looked up in state again as they come.
-const distinctCacheValues = 1024
+// distinctCacheBytes bounds the memory (distinctEntryBytes) of the values
+// the DISTINCT multisets over one column keep across barriers, all groups
+// together: past it, trim drops the maps of groups not changed in the epoch
+// first, and their values are looked up in state again as they come. A
+// variable so that tests can make it small.
+var distinctCacheBytes = 64 << 20
+
+// distinctEntryOverhead is what a value of a multiset costs in memory
+// besides its bytes and counts (the map slot, the entry, the allocation).
+const distinctEntryOverhead = 64
 
 // aggDistinctSets is, per group slot, the multiset of the values of the
 // DISTINCT aggregates over one argument column (its members, each with its
@@ -20,14 +26,16 @@ const distinctCacheValues = 1024
 // aggValueSets: table | vnode | group key | index of the first member |
 // value → each member's count (varints, in member order). Unlike min/max and string_agg it needs no order, so a
 // value is looked up on its own (a point read of state on a cache miss):
-// a row costs O(1) however many distinct values the group has, and memory
-// holds only the values of recent changes (at most distinctCacheValues per
-// group across a barrier). Owned by its HashAgg.
+// a row costs O(1) however many distinct values the group has. Across
+// barriers memory keeps the maps of the groups changed lately, exactly what
+// the state holds, within distinctCacheBytes (trim). Owned by its HashAgg.
 type aggDistinctSets struct {
 	h       *HashAgg
 	idx     int
 	members int
 	sets    []*distinctSet
+	// bytes is the sum of the sets' bytes.
+	bytes int
 	// fresh[g]: slot g's group has nothing in state beyond what sets[g]
 	// holds (a new group whose map was never dropped), so a value missing
 	// from the map has count 0 without a read.
@@ -44,6 +52,7 @@ type distinctSet struct {
 	entries []distinctEntry
 	counts  []int64 // members per entry
 	dirty   []int32
+	bytes   int // the entries' distinctEntryBytes
 }
 
 type distinctEntry struct {
@@ -59,10 +68,44 @@ func (a *aggDistinctSets) grow(n int) {
 }
 
 // clear empties slot g: a new group, with nothing in state.
-func (a *aggDistinctSets) clear(g int32) { a.sets[g], a.fresh[g] = nil, true }
+func (a *aggDistinctSets) clear(g int32) { a.drop(g, true) }
 
 // unload forgets slot g's values: the group was read from state.
-func (a *aggDistinctSets) unload(g int32) { a.sets[g], a.fresh[g] = nil, false }
+func (a *aggDistinctSets) unload(g int32) { a.drop(g, false) }
+
+// drop forgets slot g's map; fresh says whether the group has nothing in
+// state.
+func (a *aggDistinctSets) drop(g int32, fresh bool) {
+	if s := a.sets[g]; s != nil {
+		a.bytes -= s.bytes
+	}
+	a.sets[g], a.fresh[g] = nil, fresh
+}
+
+// distinctEntryBytes returns what a value of n bytes costs in a multiset of
+// k members.
+func distinctEntryBytes(n, k int) int { return n + 8*k + distinctEntryOverhead }
+
+// trim drops maps of groups, those not changed in the epoch (touched[g] is
+// not the HashAgg's current generation) first, until the sets hold at most
+// half of distinctCacheBytes, when they hold more than all of it. Called at
+// a barrier once every group is flushed (each map then holds exactly what
+// the state does).
+func (a *aggDistinctSets) trim() {
+	if a.bytes <= distinctCacheBytes {
+		return
+	}
+	for pass := 0; pass < 2; pass++ {
+		for g, s := range a.sets {
+			if a.bytes <= distinctCacheBytes/2 {
+				return
+			}
+			if s != nil && (pass == 1 || a.h.touched[g] != a.h.gen) {
+				a.drop(int32(g), false)
+			}
+		}
+	}
+}
 
 // add adds sign to member m's count of the encoded value v in slot g's
 // multiset and returns that count before and after (equal when a retraction
@@ -80,6 +123,9 @@ func (a *aggDistinctSets) add(g int32, m int, v []byte, sign int64) (before, aft
 		s.entries = append(s.entries, distinctEntry{val: string(v)})
 		s.pos[s.entries[i].val] = i
 		s.counts = append(s.counts, make([]int64, k)...)
+		n := distinctEntryBytes(len(v), k)
+		s.bytes += n
+		a.bytes += n
 		if !a.fresh[g] && a.h.state != nil {
 			a.key = append(a.keyPrefix(a.key[:0], g), v...)
 			val, ok, err := a.h.state.Get(a.key)
@@ -125,8 +171,7 @@ func (a *aggDistinctSets) keyPrefix(dst []byte, g int32) []byte {
 }
 
 // flush writes the values of slot g's multiset whose counts changed since
-// the last flush, and drops the map when it holds more than
-// distinctCacheValues values.
+// the last flush and forgets those whose counts all reached 0.
 func (a *aggDistinctSets) flush(w exec.StateWriter, g int32) error {
 	s := a.sets[g]
 	if s == nil {
@@ -160,10 +205,6 @@ func (a *aggDistinctSets) flush(w exec.StateWriter, g int32) error {
 		}
 	}
 	s.dirty = s.dirty[:0]
-	if len(s.entries) > distinctCacheValues {
-		a.sets[g], a.fresh[g] = nil, false
-		return nil
-	}
 	if gone {
 		// Forget the values whose count reached 0 (absent from state now).
 		kept, keptCounts := s.entries[:0], s.counts[:0]
@@ -178,6 +219,12 @@ func (a *aggDistinctSets) flush(w exec.StateWriter, g int32) error {
 		}
 		clear(s.entries[len(kept):])
 		s.entries, s.counts = kept, keptCounts
+		a.bytes -= s.bytes
+		s.bytes = 0
+		for _, e := range s.entries {
+			s.bytes += distinctEntryBytes(len(e.val), k)
+		}
+		a.bytes += s.bytes
 	}
 	return nil
 }

@@ -13,10 +13,22 @@ import (
 	"github.com/weir-stream/weir/statestore"
 )
 
-// TestHashAggDistinctManyValues: a group with more distinct values than a
-// DISTINCT multiset keeps in memory across a barrier reads them back from
-// state one by one, before and after a restart, and stays exact.
+// TestHashAggDistinctManyValues: a group with many distinct values stays
+// exact across barriers and a restart, whether its multiset stays in memory
+// (the default budget) or is dropped at each barrier (a budget smaller than
+// it) and its values are read back from state one by one.
 func TestHashAggDistinctManyValues(t *testing.T) {
+	for _, budget := range []int{0, 1 << 10} {
+		t.Run(fmt.Sprintf("budget=%d", budget), func(t *testing.T) {
+			if budget > 0 {
+				defer ops.SetDistinctCacheBytes(budget)()
+			}
+			testHashAggDistinctManyValues(t)
+		})
+	}
+}
+
+func testHashAggDistinctManyValues(t *testing.T) {
 	ctx := context.Background()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
@@ -93,4 +105,86 @@ func TestHashAggDistinctManyValues(t *testing.T) {
 	apply([]int32{5, 6, 4000, 0, 0, 0}, exec.Delete) // 0 has hundreds of copies: it stays
 	apply([]int32{6}, exec.Insert)
 	check("after a restart")
+}
+
+// countingReader counts the point reads of state through it.
+type countingReader struct {
+	exec.StateReader
+	gets int
+}
+
+func (r *countingReader) Get(key []byte) ([]byte, bool, error) {
+	r.gets++
+	return r.StateReader.Get(key)
+}
+
+// TestHashAggDistinctCacheAcrossBarriers: a group's DISTINCT multiset is
+// kept across a barrier as the state holds it, so the next epoch's rows of
+// values already seen read nothing from state, while a budget smaller than
+// the multiset makes each of them a point read.
+func TestHashAggDistinctCacheAcrossBarriers(t *testing.T) {
+	for _, tc := range []struct {
+		budget, gets int
+	}{{0, 0}, {1 << 10, 3000}} {
+		t.Run(fmt.Sprintf("budget=%d", tc.budget), func(t *testing.T) {
+			if tc.budget > 0 {
+				defer ops.SetDistinctCacheBytes(tc.budget)()
+			}
+			ctx := context.Background()
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			input, err := exectest.ParseSchema(hashAggRandomInput)
+			if err != nil {
+				t.Fatal(err)
+			}
+			spec, err := hashAggSpec(ops.HashAggSpec{ResultTable: statestore.FirstUserTable, MinMaxTable: statestore.FirstUserTable + 1},
+				input, "k", "count(distinct v)")
+			if err != nil {
+				t.Fatal(err)
+			}
+			store := exectest.NewStore()
+			reader := &countingReader{StateReader: store}
+			agg := ops.NewHashAgg(spec, mem)
+			if err := agg.Open(ctx, exec.OpenContext{State: reader}); err != nil {
+				t.Fatal(err)
+			}
+			epoch := exec.Epoch(0)
+			run := func(first int32) string {
+				rows := make([]hashAggRandomRow, 3000)
+				for i := range rows {
+					v := first + int32(i)
+					rows[i] = hashAggRandomRow{k: 1, v: &v}
+				}
+				c := hashAggRandomChunk(mem, input, rows, nil)
+				defer c.Release()
+				if err := agg.ProcessChunk(ctx, 0, c, nil); err != nil {
+					t.Fatal(err)
+				}
+				epoch++
+				w := store.NewWriter()
+				var out exectest.Collector
+				defer out.Release()
+				if err := agg.OnBarrier(ctx, exec.Barrier{Epoch: epoch}, w, &out); err != nil {
+					t.Fatal(err)
+				}
+				if err := w.Commit(); err != nil {
+					t.Fatal(err)
+				}
+				chunks := out.Chunks()
+				last := chunks[len(chunks)-1]
+				return exectest.FormatRow(last.Batch, last.NumRows()-1)
+			}
+			if got := run(0); got != "1 | 3000" {
+				t.Fatalf("first epoch: got %q", got)
+			}
+			reader.gets = 0
+			if got := run(1000); got != "1 | 4000" {
+				t.Fatalf("second epoch: got %q", got)
+			}
+			// 1000 new values, 2000 seen: all in memory, or each read.
+			if reader.gets != tc.gets {
+				t.Fatalf("second epoch read state %d times, want %d", reader.gets, tc.gets)
+			}
+		})
+	}
 }

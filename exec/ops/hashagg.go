@@ -388,9 +388,20 @@ func (h *HashAgg) OnBarrier(ctx context.Context, b exec.Barrier, w exec.StateWri
 		}
 	}
 	h.dirtyList = h.dirtyList[:0]
+	h.trimDistinct()
 	h.gen++
 	h.evict()
 	return nil
+}
+
+// trimDistinct bounds the memory of the DISTINCT multisets kept across the
+// barrier (aggDistinctSets.trim).
+func (h *HashAgg) trimDistinct() {
+	for _, st := range h.minMaxes {
+		if d, ok := st.(*aggDistinct); ok {
+			d.sets.trim()
+		}
+	}
 }
 
 // exists reports whether group g has an output row now.
