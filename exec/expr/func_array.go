@@ -35,6 +35,8 @@ type arrayExpr struct {
 	op BinaryOp
 	// lo and hi say which bounds a slice has (its args after the array).
 	lo, hi bool
+	// group evaluates a subscript of a regexp_match call directly.
+	group *regexpGroup
 }
 
 // ArrayConstructor returns ARRAY[elems…]: an array of the elements' common
@@ -92,7 +94,7 @@ func Subscript(a, i Expr) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &arrayExpr{kind: kindSubscript, args: []Expr{a, i}, t: a.Type().ElemType()}, nil
+	return &arrayExpr{kind: kindSubscript, args: []Expr{a, i}, t: a.Type().ElemType(), group: newRegexpGroup(a, i)}, nil
 }
 
 // Slice returns a[lo:hi]: the elements from position lo to hi inclusive,
@@ -163,6 +165,9 @@ func (e *arrayExpr) Children() []Expr { return e.args }
 func (e *arrayExpr) withChildren(c []Expr) Expr {
 	d := *e
 	d.args = c
+	if e.kind == kindSubscript {
+		d.group = newRegexpGroup(c[0], c[1])
+	}
 	return &d
 }
 
@@ -190,6 +195,9 @@ func (e *arrayExpr) String() string {
 }
 
 func (e *arrayExpr) Eval(ctx context.Context, mem memory.Allocator, batch arrow.RecordBatch) (arrow.Array, error) {
+	if e.group != nil {
+		return e.group.eval(ctx, mem, batch)
+	}
 	args, err := evalAll(ctx, mem, batch, e.args)
 	if err != nil {
 		return nil, err

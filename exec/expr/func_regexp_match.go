@@ -1,7 +1,12 @@
 package expr
 
 import (
+	"context"
 	"regexp"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/sql/types"
@@ -31,37 +36,13 @@ func resolveRegexpArray(name string, args []Expr) (*funcExpr, error) {
 	if err != nil {
 		return nil, err
 	}
-	flags := func(vs []any) (bool, error) {
-		if len(vs) < 3 {
-			return false, nil
-		}
-		global, ci, err := regexFlags(vs[2].(string))
-		if err == nil && global && name == "regexp_match" {
-			err = sqlstate.Errorf(sqlstate.InvalidParameterValue, "regexp_match() does not support the \"global\" option").
-				WithHint("Use the regexp_matches function instead.")
-		}
-		if err == nil && global {
-			err = sqlstate.Errorf(sqlstate.InvalidParameterValue, "regexp_split_to_array() does not support the \"global\" option")
-		}
-		return ci, err
-	}
-	cache := &regexCache{}
-	if len(cargs) == 3 {
-		if c, ok := cargs[2].(*Const); ok && c.v != nil {
-			if _, err := flags([]any{nil, nil, c.v}); err != nil {
-				return nil, err
-			}
-		}
-	} else if err := cache.precompile(cargs[1], false); err != nil {
+	rx, err := newRegexpArgs(name, cargs)
+	if err != nil {
 		return nil, err
 	}
 	match := name == "regexp_match"
 	return strictFunc(types.ArrayOf(types.TextType), cargs, func(vs []any) (any, error) {
-		ci, err := flags(vs)
-		if err != nil {
-			return nil, err
-		}
-		re, err := cache.get(vs[1].(string), ci)
+		re, err := rx.regex(vs)
 		if err != nil {
 			return nil, err
 		}
@@ -70,6 +51,56 @@ func resolveRegexpArray(name string, args []Expr) (*funcExpr, error) {
 		}
 		return regexSplit(re, vs[0].(string)), nil
 	}), nil
+}
+
+// regexpArgs compiles the pattern of a call's (text, pattern[, flags])
+// arguments: once when the pattern and flags are constants, else through
+// a cache.
+type regexpArgs struct {
+	name  string
+	fixed *regexp.Regexp
+	cache *regexCache
+}
+
+func newRegexpArgs(name string, args []Expr) (*regexpArgs, error) {
+	rx := &regexpArgs{name: name, cache: &regexCache{}}
+	consts := []any{nil}
+	for _, a := range args[1:] {
+		c, ok := a.(*Const)
+		if !ok || c.v == nil {
+			return rx, nil
+		}
+		consts = append(consts, c.v)
+	}
+	re, err := rx.regex(consts)
+	if err != nil {
+		return nil, err
+	}
+	rx.fixed = re
+	return rx, nil
+}
+
+// regex returns the regular expression of a row's (not NULL) arguments vs.
+func (rx *regexpArgs) regex(vs []any) (*regexp.Regexp, error) {
+	if rx.fixed != nil {
+		return rx.fixed, nil
+	}
+	ci := false
+	if len(vs) == 3 {
+		global, i, err := regexFlags(vs[2].(string))
+		if err != nil {
+			return nil, err
+		}
+		if global {
+			err := sqlstate.Errorf(sqlstate.InvalidParameterValue, "%s() does not support the \"global\" option", rx.name)
+			if rx.name == "regexp_match" {
+				err = err.WithHint("Use the regexp_matches function instead.")
+			}
+			return nil, err
+		}
+		ci = i
+	}
+	return rx.cache.get(vs[1].(string), ci)
 }
 
 // regexMatchGroups returns regexp_match's answer for re over s.
@@ -102,4 +133,83 @@ func regexSplit(re *regexp.Regexp, s string) []any {
 		start, prevEnd = m[1], m[1]
 	}
 	return append(out, s[start:])
+}
+
+// regexpGroup is (regexp_match(s, pattern[, flags]))[n] for a constant n,
+// evaluated without making the array: the text of group n of the first
+// match (the match itself for n = 1 when the pattern has no groups), NULL
+// without a match, outside the groups, or for a group that took no part.
+// Nexmark q21 extracts its channel id so.
+type regexpGroup struct {
+	args []Expr
+	n    int64
+	rx   *regexpArgs
+}
+
+// newRegexpGroup returns the regexpGroup of a[i], or nil when a is not a
+// regexp_match call or i not a constant.
+func newRegexpGroup(a, i Expr) *regexpGroup {
+	f, ok := a.(*funcExpr)
+	c, isConst := i.(*Const)
+	if !ok || f.name != "regexp_match" || !isConst || c.v == nil {
+		return nil
+	}
+	rx, err := newRegexpArgs(f.name, f.args)
+	if err != nil {
+		return nil
+	}
+	return &regexpGroup{args: f.args, n: c.v.(int64), rx: rx}
+}
+
+func (g *regexpGroup) eval(ctx context.Context, mem memory.Allocator, batch arrow.RecordBatch) (arrow.Array, error) {
+	args, err := evalAll(ctx, mem, batch, g.args)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseAll(args)
+	n := int(batch.NumRows())
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	b.Reserve(n)
+	strs := make([]*array.String, len(args))
+	for j, a := range args {
+		s, ok := a.(*array.String)
+		if !ok {
+			return nil, sqlstate.Errorf(sqlstate.Internal, "regexp_match over Arrow %s", a.DataType())
+		}
+		strs[j] = s
+	}
+	vs := make([]any, len(args))
+	for i := range n {
+		null := false
+		for j, s := range strs {
+			if s.IsNull(i) {
+				null = true
+				break
+			}
+			if j > 0 && g.rx.fixed == nil {
+				vs[j] = s.Value(i)
+			}
+		}
+		if null {
+			b.AppendNull()
+			continue
+		}
+		re, err := g.rx.regex(vs)
+		if err != nil {
+			return nil, err
+		}
+		text := strs[0].Value(i)
+		m := re.FindStringSubmatchIndex(text)
+		group := g.n
+		if len(m) == 2 {
+			group = g.n - 1 // no groups: element 1 is the match
+		}
+		if m == nil || group < 0 || group >= int64(len(m)/2) || m[2*group] < 0 || group == 0 && len(m) > 2 {
+			b.AppendNull()
+			continue
+		}
+		b.Append(text[m[2*group]:m[2*group+1]])
+	}
+	return b.NewArray(), nil
 }
