@@ -16,13 +16,15 @@ import (
 // (many matches per key, NULL keys that never match): chains (a to b on
 // one column, b to c on the other) and stars (a to b and a to c), with
 // two and three joins of random kinds (inner, left, right, full, comma
-// joins with the keys in WHERE), residual conditions across the tables,
-// joins nested in subqueries, an aggregate over a three-way outer join at
-// parallelism 2 to 4, a join with a materialized aggregate view as its
-// input, semi and anti joins (EXISTS, NOT EXISTS, IN, NOT IN with its NULL
-// rules) over inner and outer joins, and DISTINCT over a join. The views
-// are created before the rows, between the tables' first inserts and
-// after them, so backfills meet every state.
+// joins with the keys in WHERE, USING), residual conditions across the
+// tables, null-safe keys and keys that are expressions, joins nested in
+// subqueries (as a join's inputs, inside EXISTS, NOT IN and a correlated
+// scalar subquery), an aggregate over a three-way outer join and a grouped
+// join with HAVING at parallelism 1 to 4, a join with a materialized
+// aggregate view as its input, semi and anti joins (EXISTS, NOT EXISTS,
+// IN, NOT IN with its NULL rules) over inner and outer joins, and DISTINCT
+// over a join. The views are created before the rows, between the
+// tables' first inserts and after them, so backfills meet every state.
 func TestOracleMultiJoin(t *testing.T) {
 	runOracleRounds(t, "TestOracleMultiJoin", 20261206, 0x4cf5ad432745937f, *oracleRounds, (*oracle).runMultiJoinRound)
 }
@@ -81,6 +83,28 @@ func multiJoinViews(g *oracleGen, a, b, c, bv, k1, k2 string) []string {
 			a, b, k1, k1, k2, k2, c, own),
 		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid FROM %s x LEFT JOIN %s y ON x.%s = y.%s WHERE y.%s NOT IN (SELECT z.%s FROM %s z WHERE z.%s = x.%s)",
 			a, b, k1, k1, k2, k2, c, k1, k1),
+		// A null-safe key (NULL matches NULL) and keys that are expressions.
+		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid, z.id AS zid FROM %s x %s %s y ON x.%s IS NOT DISTINCT FROM y.%s %s %s z ON y.%s = z.%s",
+			a, kind(), b, k1, k1, pick("JOIN", "LEFT JOIN"), c, k2, k2),
+		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid, z.id AS zid FROM %s x %s %s y ON x.id %% 4 = y.id %% 4 AND x.%s = y.%s %s %s z ON z.id %% 3 = (x.id + y.id) %% 3",
+			a, kind(), b, k1, k1, kind(), c),
+		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid FROM %s x %s %s y ON x.%s = y.%s WHERE %sEXISTS (SELECT 1 FROM %s z WHERE z.%s = y.%s AND z.id %% 3 <> x.id %% 3)",
+			a, pick("JOIN", "LEFT JOIN"), b, k1, k1, pick("", "NOT "), c, k2, k2),
+		// Joins inside subqueries: EXISTS, NOT IN, a correlated scalar
+		// subquery, and a join of two joins.
+		fmt.Sprintf("SELECT x.id AS xid FROM %s x WHERE EXISTS (SELECT 1 FROM %s y JOIN %s z ON y.%s = z.%s WHERE y.%s = x.%s%s)",
+			a, b, c, k2, k2, k1, k1, and),
+		fmt.Sprintf("SELECT x.id AS xid, x.%s AS xk FROM %s x WHERE x.%s NOT IN (SELECT z.%s FROM %s y %s %s z ON y.%s = z.%s)",
+			k2, a, k2, k2, b, pick("JOIN", "LEFT JOIN"), c, k1, k1),
+		fmt.Sprintf("SELECT x.id AS xid, (SELECT count(*) FROM %s y JOIN %s z ON y.%s = z.%s WHERE y.%s = x.%s) AS n FROM %s x",
+			b, c, k2, k2, k1, k1, a),
+		fmt.Sprintf("SELECT s.xid, s.yid, t.zid, t.wid FROM (SELECT x.id AS xid, y.id AS yid, y.%s AS yk FROM %s x JOIN %s y ON x.%s = y.%s) s %s (SELECT z.id AS zid, w.id AS wid, z.%s AS zk FROM %s z %s %s w ON z.%s = w.%s AND w.id %% 3 = 0) t ON s.yk = t.zk",
+			k2, a, b, k1, k1, kind(), k2, c, pick("JOIN", "LEFT JOIN"), a, k1, k1),
+		// USING, and a grouped join with HAVING.
+		fmt.Sprintf("SELECT %s, x.id AS xid, y.id AS yid, z.id AS zid FROM %s x %s %s y USING (%s) %s (SELECT id, %s AS zk FROM %s) z ON z.zk = y.%s",
+			k1, a, kind(), b, k1, pick("JOIN", "LEFT JOIN"), k2, c, k2),
+		fmt.Sprintf("SELECT y.%s AS k, count(*) AS n, count(DISTINCT x.id) AS nx, min(z.id) AS low FROM %s x JOIN %s y ON x.%s = y.%s %s %s z ON y.%s = z.%s GROUP BY y.%s HAVING count(*) > 1",
+			k2, a, b, k1, k1, pick("LEFT JOIN", "RIGHT JOIN"), c, k2, k2, k2),
 		// DISTINCT over a join.
 		fmt.Sprintf("SELECT DISTINCT x.%s AS k1, z.%s AS k2 FROM %s x %s %s y ON x.%s = y.%s LEFT JOIN %s z ON y.%s = z.%s",
 			k1, k2, a, kind(), b, k1, k1, c, k2, k2),
@@ -145,7 +169,7 @@ func (o *oracle) runMultiJoinRound(ga *oracleGen) {
 		name := fmt.Sprintf("%s_m%d", a, len(views))
 		with := ""
 		if strings.Contains(sel, " GROUP BY ") || strings.HasPrefix(sel, "SELECT DISTINCT ") {
-			with = fmt.Sprintf(" WITH (parallelism = '%d')", 2+(ga.round+len(views))%3)
+			with = fmt.Sprintf(" WITH (parallelism = '%d')", 1+(ga.round+len(views))%4)
 		}
 		o.weir("CREATE MATERIALIZED VIEW " + name + with + " AS " + sel)
 		views = append(views, view{name, sel})
