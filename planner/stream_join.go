@@ -158,12 +158,15 @@ func (n *StreamHashJoin) explain() string {
 // expression over one side only and one over the other becomes a key (a
 // side's key expression that is not one of its columns is computed into a
 // hidden column first); the rest of the condition is the residual.
-//
-// A conjunct of an inner join's condition over one side only, where that
-// side is itself an inner join, is part of that join's condition instead:
-// it may hold the keys of the join below (FROM a, b, c WHERE a.x = b.x AND
-// a.y = c.y has both of a and b's keys in the top join's WHERE).
 func planJoin(j *Join, where expr.Expr) (StreamNode, error) {
+	left, err := planNode(j.Left)
+	if err != nil {
+		return nil, err
+	}
+	right, err := planNode(j.Right)
+	if err != nil {
+		return nil, err
+	}
 	lw, rw := len(j.Left.Columns()), len(j.Right.Columns())
 	side := func(e expr.Expr) int { // 0 left, 1 right, -1 none or both
 		cols := expr.Columns(e)
@@ -178,36 +181,10 @@ func planJoin(j *Join, where expr.Expr) (StreamNode, error) {
 		}
 		return -1
 	}
-	conds := append(expr.Conjuncts(j.On), expr.Conjuncts(where)...)
-	var below [2][]expr.Expr // conjuncts moved into Left's and Right's conditions
-	if j.Kind == InnerJoin {
-		kept := conds[:0:0]
-		for _, c := range conds {
-			switch s := side(c); {
-			case s == 0 && isInnerJoin(j.Left):
-				below[0] = append(below[0], c)
-			case s == 1 && isInnerJoin(j.Right):
-				below[1] = append(below[1], expr.Substitute(c, func(c *expr.ColumnRef) expr.Expr {
-					return expr.Column(c.Index()-lw, c.Name(), c.Type())
-				}))
-			default:
-				kept = append(kept, c)
-			}
-		}
-		conds = kept
-	}
-	left, err := planJoinInput(j.Left, below[0])
-	if err != nil {
-		return nil, err
-	}
-	right, err := planJoinInput(j.Right, below[1])
-	if err != nil {
-		return nil, err
-	}
 	var lkeys, rkeys []expr.Expr
 	var nullSafe []bool
 	var residual []expr.Expr
-	for _, c := range conds {
+	for _, c := range append(expr.Conjuncts(j.On), expr.Conjuncts(where)...) {
 		l, r, ok := expr.Equality(c)
 		safe := false
 		if !ok {
@@ -253,23 +230,6 @@ func planJoin(j *Join, where expr.Expr) (StreamNode, error) {
 		n.Residual = expr.And(residual)
 	}
 	return n, nil
-}
-
-// isInnerJoin reports whether n is an inner join, which a condition over
-// its columns may join.
-func isInnerJoin(n Node) bool {
-	j, ok := n.(*Join)
-	return ok && j.Kind == InnerJoin
-}
-
-// planJoinInput returns the stream node of a join's input n with the
-// conjuncts conds (over n's columns, nil: none) added to its condition; n
-// is an inner join when there are any.
-func planJoinInput(n Node, conds []expr.Expr) (StreamNode, error) {
-	if len(conds) == 0 {
-		return planNode(n)
-	}
-	return planJoin(n.(*Join), expr.And(conds))
 }
 
 // keyColumns returns in, extended with hidden columns for the key
