@@ -26,12 +26,14 @@ type aggDistinct struct {
 
 	buf   []byte
 	vals  []string // the values crossing 0 in one update, encoded
+	ints  []int64  // the same, of a BIGINT column
 	slots []int32
 	signs []int64
 }
 
 func newAggDistinct(h *HashAgg, idx int, t types.T, inner aggAccumulator) *aggDistinct {
-	return &aggDistinct{sets: &aggDistinctSets{h: h, idx: idx, members: 1}, inner: inner, t: t}
+	sets := &aggDistinctSets{h: h, idx: idx, members: 1, intValues: t.Family == types.Int64}
+	return &aggDistinct{sets: sets, inner: inner, t: t}
 }
 
 func (a *aggDistinct) grow(n int) {
@@ -45,6 +47,9 @@ func (a *aggDistinct) clear(g int32) {
 }
 
 func (a *aggDistinct) update(arr arrow.Array, slots []int32, signs []int64) error {
+	if a.sets.intValues {
+		return a.updateInts(arr, slots, signs)
+	}
 	enc, err := newHashAggEncoder(a.t, arr)
 	if err != nil {
 		return err
@@ -87,6 +92,51 @@ func (a *aggDistinct) update(arr arrow.Array, slots []int32, signs []int64) erro
 			return sqlstate.Wrap(sqlstate.Internal, err, "hash aggregate: decoding a DISTINCT value")
 		}
 	}
+	vals := b.NewArray()
+	defer vals.Release()
+	return a.inner.update(vals, a.slots, a.signs)
+}
+
+// updateInts is update over a BIGINT column: its values are counted as
+// int64 and the inner accumulator gets those crossing 0 as an Int64 array.
+func (a *aggDistinct) updateInts(arr arrow.Array, slots []int32, signs []int64) error {
+	ints, ok := arr.(*array.Int64)
+	if !ok {
+		return sqlstate.Errorf(sqlstate.Internal, "hash aggregate: column of type %s is Arrow %s", a.t, arr.DataType())
+	}
+	vs := ints.Int64Values()
+	nulls := arr.NullN() > 0
+	a.ints, a.slots, a.signs = a.ints[:0], a.slots[:0], a.signs[:0]
+	for i, g := range slots {
+		if nulls && arr.IsNull(i) {
+			continue
+		}
+		sign := int64(1)
+		if signs != nil {
+			sign = signs[i]
+		}
+		before, after, err := a.sets.addInt(g, a.member, vs[i], sign)
+		if err != nil {
+			return err
+		}
+		switch {
+		case before == 0 && after > 0:
+			sign = 1
+		case before > 0 && after == 0:
+			sign = -1
+		default:
+			continue
+		}
+		a.ints = append(a.ints, vs[i])
+		a.slots = append(a.slots, g)
+		a.signs = append(a.signs, sign)
+	}
+	if len(a.ints) == 0 {
+		return nil
+	}
+	b := array.NewInt64Builder(a.sets.h.mem)
+	defer b.Release()
+	b.AppendValues(a.ints, nil)
 	vals := b.NewArray()
 	defer vals.Release()
 	return a.inner.update(vals, a.slots, a.signs)

@@ -9,60 +9,115 @@ import (
 	"github.com/weir-stream/weir/statestore"
 )
 
-// distinctCacheBytes bounds the memory (distinctEntryBytes) of the values
+// distinctCacheBytes bounds the memory (distinctValueBytes) of the values
 // the DISTINCT multisets over one column keep across barriers, all groups
 // together: past it, trim drops the maps of groups not changed in the epoch
 // first, and their values are looked up in state again as they come. A
 // variable so that tests can make it small.
 var distinctCacheBytes = 64 << 20
 
-// distinctEntryOverhead is what a value of a multiset costs in memory
-// besides its bytes and counts (the map slot, the entry, the allocation).
-const distinctEntryOverhead = 64
+// What a value of a multiset costs in memory besides its bytes and counts
+// (its map slot, its entry and, for a string, its allocation).
+const (
+	distinctStringOverhead = 64
+	distinctIntOverhead    = 24
+)
 
 // aggDistinctSets is, per group slot, the multiset of the values of the
 // DISTINCT aggregates over one argument column (its members, each with its
 // own FILTER, so its own counts), in the MinMaxTable under the same keys as
 // aggValueSets: table | vnode | group key | index of the first member |
-// value → each member's count (varints, in member order). Unlike min/max and string_agg it needs no order, so a
-// value is looked up on its own (a point read of state on a cache miss):
-// a row costs O(1) however many distinct values the group has. Across
+// value → each member's count (varints, in member order). Unlike min/max
+// and string_agg it needs no order, so a value is looked up on its own (a
+// point read of state on a cache miss): a row costs O(1) however many
+// distinct values the group has. A BIGINT column's values are kept as
+// int64 (ints), others by their memcomparable encoding (strs). Across
 // barriers memory keeps the maps of the groups changed lately, exactly what
 // the state holds, within distinctCacheBytes (trim). Owned by its HashAgg.
 type aggDistinctSets struct {
 	h       *HashAgg
 	idx     int
 	members int
-	sets    []*distinctSet
+	// intValues: the values are BIGINT, kept in ints; else in strs.
+	intValues bool
+	strs      []*distinctSet[string]
+	ints      []*distinctSet[int64]
 	// bytes is the sum of the sets' bytes.
 	bytes int
-	// fresh[g]: slot g's group has nothing in state beyond what sets[g]
+	// fresh[g]: slot g's group has nothing in state beyond what its set
 	// holds (a new group whose map was never dropped), so a value missing
 	// from the map has count 0 without a read.
 	fresh []bool
 	key   []byte
+	enc   []byte
 }
 
 // distinctSet is the part of one group's multiset in memory: the values
-// whose count is known (0: known absent), each an entry found through pos,
-// and the entries changed since the last flush. A row of a known value
+// whose counts are known (all 0: known absent), each found through pos,
+// and the values changed since the last flush. A row of a known value
 // allocates nothing.
-type distinctSet struct {
-	pos     map[string]int32
-	entries []distinctEntry
-	counts  []int64 // members per entry
-	dirty   []int32
-	bytes   int // the entries' distinctEntryBytes
+type distinctSet[K comparable] struct {
+	pos    map[K]int32
+	vals   []K
+	marked []bool  // vals[i] is in dirty
+	counts []int64 // members per value
+	dirty  []int32 // indexes into vals
+	bytes  int     // the values' distinctValueBytes
 }
 
-type distinctEntry struct {
-	val   string
-	dirty bool
+func newDistinctSet[K comparable]() *distinctSet[K] {
+	return &distinctSet[K]{pos: make(map[K]int32)}
+}
+
+// insert adds v, with every member's count 0, and returns its index.
+func (s *distinctSet[K]) insert(v K, k, bytes int) int32 {
+	i := int32(len(s.vals))
+	s.vals = append(s.vals, v)
+	s.pos[v] = i
+	s.marked = append(s.marked, false)
+	for range k {
+		s.counts = append(s.counts, 0)
+	}
+	s.bytes += bytes
+	return i
+}
+
+// mark notes that value i changed since the last flush.
+func (s *distinctSet[K]) mark(i int32) {
+	if !s.marked[i] {
+		s.marked[i] = true
+		s.dirty = append(s.dirty, i)
+	}
+}
+
+// forgetAbsent drops the values whose k counts are all 0 (absent from
+// state once flushed) and recounts bytes with size.
+func (s *distinctSet[K]) forgetAbsent(k int, size func(K) int) {
+	n := 0
+	clear(s.pos)
+	s.bytes = 0
+	for i, v := range s.vals {
+		cnts := s.counts[i*k : i*k+k]
+		if !slices.ContainsFunc(cnts, func(c int64) bool { return c != 0 }) {
+			continue
+		}
+		s.pos[v] = int32(n)
+		s.vals[n], s.marked[n] = v, false
+		copy(s.counts[n*k:], cnts)
+		s.bytes += size(v)
+		n++
+	}
+	clear(s.vals[n:])
+	s.vals, s.marked, s.counts = s.vals[:n], s.marked[:n], s.counts[:n*k]
 }
 
 func (a *aggDistinctSets) grow(n int) {
-	if grow := n - len(a.sets); grow > 0 {
-		a.sets = append(a.sets, make([]*distinctSet, grow)...)
+	if grow := n - len(a.fresh); grow > 0 {
+		if a.intValues {
+			a.ints = append(a.ints, make([]*distinctSet[int64], grow)...)
+		} else {
+			a.strs = append(a.strs, make([]*distinctSet[string], grow)...)
+		}
 		a.fresh = append(a.fresh, make([]bool, grow)...)
 	}
 }
@@ -76,15 +131,33 @@ func (a *aggDistinctSets) unload(g int32) { a.drop(g, false) }
 // drop forgets slot g's map; fresh says whether the group has nothing in
 // state.
 func (a *aggDistinctSets) drop(g int32, fresh bool) {
-	if s := a.sets[g]; s != nil {
-		a.bytes -= s.bytes
+	if a.intValues {
+		if s := a.ints[g]; s != nil {
+			a.bytes -= s.bytes
+		}
+		a.ints[g] = nil
+	} else {
+		if s := a.strs[g]; s != nil {
+			a.bytes -= s.bytes
+		}
+		a.strs[g] = nil
 	}
-	a.sets[g], a.fresh[g] = nil, fresh
+	a.fresh[g] = fresh
 }
 
-// distinctEntryBytes returns what a value of n bytes costs in a multiset of
-// k members.
-func distinctEntryBytes(n, k int) int { return n + 8*k + distinctEntryOverhead }
+// has reports whether slot g has a map.
+func (a *aggDistinctSets) has(g int) bool {
+	if a.intValues {
+		return a.ints[g] != nil
+	}
+	return a.strs[g] != nil
+}
+
+// stringValueBytes is what an encoded value costs in a multiset of k members.
+func stringValueBytes(v string, k int) int { return len(v) + 8*k + distinctStringOverhead }
+
+// intValueBytes is what a BIGINT value costs in a multiset of k members.
+func intValueBytes(k int) int { return 8 + 8*k + distinctIntOverhead }
 
 // trim drops maps of groups, those not changed in the epoch (touched[g] is
 // not the HashAgg's current generation) first, until the sets hold at most
@@ -96,11 +169,11 @@ func (a *aggDistinctSets) trim() {
 		return
 	}
 	for pass := 0; pass < 2; pass++ {
-		for g, s := range a.sets {
+		for g := range a.fresh {
 			if a.bytes <= distinctCacheBytes/2 {
 				return
 			}
-			if s != nil && (pass == 1 || a.h.touched[g] != a.h.gen) {
+			if a.has(g) && (pass == 1 || a.h.touched[g] != a.h.gen) {
 				a.drop(int32(g), false)
 			}
 		}
@@ -108,59 +181,97 @@ func (a *aggDistinctSets) trim() {
 }
 
 // add adds sign to member m's count of the encoded value v in slot g's
-// multiset and returns that count before and after (equal when a retraction
-// of an expired group's value was dropped).
+// multiset (of a column not BIGINT) and returns that count before and after
+// (equal when a retraction of an expired group's value was dropped).
 func (a *aggDistinctSets) add(g int32, m int, v []byte, sign int64) (before, after int64, err error) {
-	s := a.sets[g]
+	s := a.strs[g]
 	if s == nil {
-		s = &distinctSet{pos: make(map[string]int32)}
-		a.sets[g] = s
+		s = newDistinctSet[string]()
+		a.strs[g] = s
 	}
 	k := a.members
 	i, known := s.pos[string(v)]
 	if !known {
-		i = int32(len(s.entries))
-		s.entries = append(s.entries, distinctEntry{val: string(v)})
-		s.pos[s.entries[i].val] = i
-		s.counts = append(s.counts, make([]int64, k)...)
-		n := distinctEntryBytes(len(v), k)
-		s.bytes += n
+		val := string(v)
+		n := stringValueBytes(val, k)
+		i = s.insert(val, k, n)
+		a.bytes += n
+		if err := a.read(g, v, s.counts[int(i)*k:int(i)*k+k]); err != nil {
+			return 0, 0, err
+		}
+	}
+	before, after, changed, err := a.count(&s.counts[int(i)*k+m], sign)
+	if changed {
+		s.mark(i)
+	}
+	return before, after, err
+}
+
+// addInt is add for a BIGINT column's value v.
+func (a *aggDistinctSets) addInt(g int32, m int, v int64, sign int64) (before, after int64, err error) {
+	s := a.ints[g]
+	if s == nil {
+		s = newDistinctSet[int64]()
+		a.ints[g] = s
+	}
+	k := a.members
+	i, known := s.pos[v]
+	if !known {
+		n := intValueBytes(k)
+		i = s.insert(v, k, n)
 		a.bytes += n
 		if !a.fresh[g] && a.h.state != nil {
-			a.key = append(a.keyPrefix(a.key[:0], g), v...)
-			val, ok, err := a.h.state.Get(a.key)
-			if err != nil {
+			a.enc = statestore.AppendInt64(a.enc[:0], v)
+			if err := a.read(g, a.enc, s.counts[int(i)*k:int(i)*k+k]); err != nil {
 				return 0, 0, err
-			}
-			for j := 0; ok && j < k && len(val) > 0; j++ {
-				if s.counts[int(i)*k+j], val, err = readVarint(val); err != nil {
-					return 0, 0, err
-				}
 			}
 		}
 	}
-	cnt := &s.counts[int(i)*k+m]
+	before, after, changed, err := a.count(&s.counts[int(i)*k+m], sign)
+	if changed {
+		s.mark(i)
+	}
+	return before, after, err
+}
+
+// read fills counts with the members' counts of the encoded value v in
+// slot g's multiset in state, unless the group is fresh (nothing there).
+func (a *aggDistinctSets) read(g int32, v []byte, counts []int64) error {
+	if a.fresh[g] || a.h.state == nil {
+		return nil
+	}
+	a.key = append(a.keyPrefix(a.key[:0], g), v...)
+	val, ok, err := a.h.state.Get(a.key)
+	if err != nil {
+		return err
+	}
+	for j := 0; ok && j < len(counts) && len(val) > 0; j++ {
+		if counts[j], val, err = readVarint(val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// count adds sign to *cnt and returns the count before and after, and
+// whether it changed (to be written).
+func (a *aggDistinctSets) count(cnt *int64, sign int64) (before, after int64, changed bool, err error) {
 	c := *cnt
 	if c > 0 && a.h.spec.AppendOnly {
 		// Over an input that never retracts, a value's presence is all
 		// that matters: its count stays as written, and nothing is.
-		return c, c + 1, nil
+		return c, c + 1, false, nil
 	}
 	after = c + sign
 	if after < 0 {
 		if a.h.expiry != nil {
 			// The group's state expired before this retraction came.
-			return c, c, nil
+			return c, c, false, nil
 		}
-		return 0, 0, sqlstate.Errorf(sqlstate.Internal, "hash aggregate: DISTINCT retracted a value more often than it was added")
+		return 0, 0, false, sqlstate.Errorf(sqlstate.Internal, "hash aggregate: DISTINCT retracted a value more often than it was added")
 	}
 	*cnt = after
-	e := &s.entries[i]
-	if !e.dirty {
-		e.dirty = true
-		s.dirty = append(s.dirty, i)
-	}
-	return c, after, nil
+	return c, after, true, nil
 }
 
 // keyPrefix appends the MinMaxTable key prefix of slot g's multiset:
@@ -173,22 +284,43 @@ func (a *aggDistinctSets) keyPrefix(dst []byte, g int32) []byte {
 // flush writes the values of slot g's multiset whose counts changed since
 // the last flush and forgets those whose counts all reached 0.
 func (a *aggDistinctSets) flush(w exec.StateWriter, g int32) error {
-	s := a.sets[g]
+	k := a.members
+	if a.intValues {
+		s := a.ints[g]
+		if s == nil {
+			return nil
+		}
+		before := s.bytes
+		err := flushDistinct(a, w, g, s, statestore.AppendInt64, func(int64) int { return intValueBytes(k) })
+		a.bytes += s.bytes - before
+		return err
+	}
+	s := a.strs[g]
 	if s == nil {
 		return nil
 	}
+	before := s.bytes
+	err := flushDistinct(a, w, g, s, func(dst []byte, v string) []byte { return append(dst, v...) },
+		func(v string) int { return stringValueBytes(v, k) })
+	a.bytes += s.bytes - before
+	return err
+}
+
+// flushDistinct is flush for set s of slot g, whose values enc encodes and
+// size weighs.
+func flushDistinct[K comparable](a *aggDistinctSets, w exec.StateWriter, g int32, s *distinctSet[K],
+	enc func([]byte, K) []byte, size func(K) int) error {
 	if len(s.dirty) == 0 {
 		return nil
 	}
-	prefix := a.keyPrefix(nil, g)
+	prefix := a.keyPrefix(a.key[:0], g)
 	key := prefix
 	var val []byte
 	gone := false
 	k := a.members
 	for _, i := range s.dirty {
-		e := &s.entries[i]
-		e.dirty = false
-		key = append(key[:len(prefix)], e.val...)
+		s.marked[i] = false
+		key = enc(key[:len(prefix)], s.vals[i])
 		if cnts := s.counts[int(i)*k : int(i)*k+k]; slices.ContainsFunc(cnts, func(c int64) bool { return c != 0 }) {
 			val = val[:0]
 			for _, c := range cnts {
@@ -204,27 +336,10 @@ func (a *aggDistinctSets) flush(w exec.StateWriter, g int32) error {
 			gone = true
 		}
 	}
+	a.key = key
 	s.dirty = s.dirty[:0]
 	if gone {
-		// Forget the values whose count reached 0 (absent from state now).
-		kept, keptCounts := s.entries[:0], s.counts[:0]
-		clear(s.pos)
-		for i, e := range s.entries {
-			cnts := s.counts[i*k : i*k+k]
-			if slices.ContainsFunc(cnts, func(c int64) bool { return c != 0 }) {
-				s.pos[e.val] = int32(len(kept))
-				kept = append(kept, e)
-				keptCounts = append(keptCounts, cnts...)
-			}
-		}
-		clear(s.entries[len(kept):])
-		s.entries, s.counts = kept, keptCounts
-		a.bytes -= s.bytes
-		s.bytes = 0
-		for _, e := range s.entries {
-			s.bytes += distinctEntryBytes(len(e.val), k)
-		}
-		a.bytes += s.bytes
+		s.forgetAbsent(k, size)
 	}
 	return nil
 }

@@ -16,19 +16,24 @@ import (
 // TestHashAggDistinctManyValues: a group with many distinct values stays
 // exact across barriers and a restart, whether its multiset stays in memory
 // (the default budget) or is dropped at each barrier (a budget smaller than
-// it) and its values are read back from state one by one.
+// it) and its values are read back from state one by one, over an INT
+// column (values kept encoded) and a BIGINT one (kept as int64).
 func TestHashAggDistinctManyValues(t *testing.T) {
 	for _, budget := range []int{0, 1 << 10} {
-		t.Run(fmt.Sprintf("budget=%d", budget), func(t *testing.T) {
-			if budget > 0 {
-				defer ops.SetDistinctCacheBytes(budget)()
-			}
-			testHashAggDistinctManyValues(t)
-		})
+		for _, bigint := range []bool{false, true} {
+			t.Run(fmt.Sprintf("budget=%d/bigint=%v", budget, bigint), func(t *testing.T) {
+				if budget > 0 {
+					defer ops.SetDistinctCacheBytes(budget)()
+				}
+				testHashAggDistinctManyValues(t, bigint)
+			})
+		}
 	}
 }
 
-func testHashAggDistinctManyValues(t *testing.T) {
+// testHashAggDistinctManyValues groups by k over v, or, with bigint, by t
+// (always "a") over k.
+func testHashAggDistinctManyValues(t *testing.T, bigint bool) {
 	ctx := context.Background()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
@@ -38,6 +43,12 @@ func testHashAggDistinctManyValues(t *testing.T) {
 	}
 	spec, err := hashAggSpec(ops.HashAggSpec{ResultTable: statestore.FirstUserTable, MinMaxTable: statestore.FirstUserTable + 1},
 		input, "k", "count(distinct v), sum(distinct v), count(v)")
+	group := "1"
+	if bigint {
+		spec, err = hashAggSpec(ops.HashAggSpec{ResultTable: statestore.FirstUserTable, MinMaxTable: statestore.FirstUserTable + 1},
+			input, "t", "count(distinct k), sum(distinct k), count(k)")
+		group = "a"
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +69,9 @@ func testHashAggDistinctManyValues(t *testing.T) {
 		for i, v := range vals {
 			v := v
 			rows[i], ops[i] = hashAggRandomRow{k: 1, v: &v}, op
+			if bigint {
+				rows[i] = hashAggRandomRow{k: int64(v), t: "a"}
+			}
 			counts[v] += int(op.Sign())
 		}
 		c := hashAggRandomChunk(mem, input, rows, ops)
@@ -88,7 +102,7 @@ func testHashAggDistinctManyValues(t *testing.T) {
 		chunks := out.Chunks()
 		last := chunks[len(chunks)-1]
 		got := exectest.FormatRow(last.Batch, last.NumRows()-1)
-		if want := fmt.Sprintf("1 | %d | %d | %d", n, sum, all); got != want {
+		if want := fmt.Sprintf("%s | %d | %d | %d", group, n, sum, all); got != want {
 			t.Fatalf("%s: got %q, want %q", what, got, want)
 		}
 	}
