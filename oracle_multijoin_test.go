@@ -77,10 +77,10 @@ func multiJoinViews(g *oracleGen, a, b, c, bv, k1, k2 string) []string {
 			a, b, k1, k1, c, k2, k2, and),
 		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid FROM %s x %s %s y ON x.%s = y.%s WHERE NOT EXISTS (SELECT 1 FROM %s z WHERE z.%s = x.%s%s)",
 			a, pick("JOIN", "LEFT JOIN"), b, k1, k1, c, k2, k2, and),
-		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid FROM %s x LEFT JOIN %s y ON x.%s = y.%s WHERE y.%s IN (SELECT z.%s FROM %s z%s)",
-			a, b, k1, k1, k2, k2, c, own),
-		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid FROM %s x JOIN %s y ON x.%s = y.%s WHERE x.%s NOT IN (SELECT z.%s FROM %s z%s)",
-			a, b, k1, k1, k2, k2, c, own),
+		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid FROM %s x %s %s y ON x.%s = y.%s WHERE y.%s IN (SELECT z.%s FROM %s z%s)",
+			a, kind(), b, k1, k1, k2, k2, c, own),
+		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid FROM %s x %s %s y ON x.%s = y.%s WHERE x.%s NOT IN (SELECT z.%s FROM %s z%s)",
+			a, kind(), b, k1, k1, k2, k2, c, own),
 		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid FROM %s x LEFT JOIN %s y ON x.%s = y.%s WHERE y.%s NOT IN (SELECT z.%s FROM %s z WHERE z.%s = x.%s)",
 			a, b, k1, k1, k2, k2, c, k1, k1),
 		// A null-safe key (NULL matches NULL) and keys that are expressions.
@@ -211,13 +211,17 @@ func (o *oracle) runMultiJoinRound(ga *oracleGen) {
 	for range 3 + r.IntN(9) {
 		changes = append(changes, tables[r.IntN(3)]+" ")
 	}
+	changes = append(changes, tables[r.IntN(3)]+" EMPTY") // every row deleted: NOT IN over nothing
 	r.Shuffle(len(changes), func(i, j int) { changes[i], changes[j] = changes[j], changes[i] })
 	for i, ch := range changes {
 		t, verb, _ := strings.Cut(ch, " ")
 		g := gens[t]
 		g.live = o.liveKeys(t)
 		stmt := g.insert(t, 1+r.IntN(4))
-		if len(g.ids) > 0 && verb != "INSERT" {
+		switch {
+		case verb == "EMPTY":
+			stmt = "DELETE FROM " + t
+		case len(g.ids) > 0 && verb != "INSERT":
 			for stmt = g.change(t); !strings.HasPrefix(stmt, verb); stmt = g.change(t) {
 			}
 		}
