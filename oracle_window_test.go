@@ -16,7 +16,8 @@ import (
 // each direction and NULL placement, with ROW_NUMBER, RANK or DENSE_RANK,
 // and keeps the ranks a random filter bounds (rn <= n, rn < n, rn = n,
 // BETWEEN m AND n), the rank selected or not; one is a deduplication (rn =
-// 1 without the rank), and one the same as SELECT DISTINCT ON. weir's row_number breaks ties by the input's key,
+// 1 without the rank), one the same as SELECT DISTINCT ON, and one of lag,
+// lead and row_number over every row. weir's row_number breaks ties by the input's key,
 // so DuckDB's orders by the sort keys, then the table's key; rank and
 // dense_rank need no tie breaker. Views are created before and after the
 // data.
@@ -76,6 +77,14 @@ func windowViews(g *oracleGen, table string) []topNView {
 			k, k, k, o, table)
 	}
 	out = append(out, topNView{dedup(order), dedup(duckOrder)})
+	// lag, lead and row_number over every row, ordered to the key so that
+	// neighbours are the same rows in both engines.
+	arg := g.cols[r.IntN(len(g.cols))].name
+	over := func(o string) string {
+		return fmt.Sprintf("SELECT id, lag(%s) OVER w AS prev, lead(%s, 2) OVER w AS next, row_number() OVER w AS n FROM %s WINDOW w AS (PARTITION BY %s ORDER BY %s)",
+			arg, arg, table, k, o)
+	}
+	out = append(out, topNView{over(order + ", id"), over(duckOrder)})
 	// The same as SELECT DISTINCT ON, whose ties weir breaks by the key too.
 	return append(out, topNView{fmt.Sprintf("SELECT DISTINCT ON (%s) id, %s FROM %s ORDER BY %s, %s", k, k, table, k, order), dedup(duckOrder)})
 }

@@ -181,7 +181,7 @@ func planNode(n Node) (StreamNode, error) {
 	case *Limit:
 		return planLimit(n)
 	case *Window:
-		return nil, planWindow(n)
+		return planWindow(n)
 	case *Values:
 		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "a materialized view must read from a stream, table or view")
 	}

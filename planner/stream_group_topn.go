@@ -10,7 +10,6 @@ import (
 
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/sql"
-	"github.com/weir-stream/weir/sql/sqlstate"
 )
 
 // RankKind is the ranking function of a per-group top-N.
@@ -135,8 +134,8 @@ func planRankFilter(n *Filter, used []int) (node StreamNode, ok bool, err error)
 	if !isWin {
 		return nil, false, nil
 	}
-	if err := maintainableWindow(win); err != nil {
-		return nil, true, err
+	if len(win.Funcs) != 1 || !isRankFunc(win.Funcs[0].Name) {
+		return nil, false, nil // a StreamOverWindow, or refused (planWindow)
 	}
 	f := win.Funcs[0]
 	rankCol := len(win.Cols) - 1
@@ -205,9 +204,7 @@ func planRankFilter(n *Filter, used []int) (node StreamNode, ok bool, err error)
 		rest = append(rest, c)
 	}
 	if hi < 0 {
-		return nil, true, sqlstate.Errorf(sqlstate.FeatureNotSupported,
-			"window function %s is maintained in materialized views only when the query around it bounds it from above", f.Name).
-			WithHint("Filter the rank with a constant: WHERE rn <= 10, rn < 10, rn = 1 or rn BETWEEN 1 AND 10.")
+		return nil, false, nil // every rank: a StreamOverWindow under the filter
 	}
 	winIn, err := planNode(win.Input)
 	if err != nil {
@@ -228,36 +225,16 @@ func planRankFilter(n *Filter, used []int) (node StreamNode, ok bool, err error)
 	return top, true, nil
 }
 
-// maintainableWindow reports, as feature_not_supported naming what, why a
-// view cannot maintain win: anything but one ranking function (no frame
-// makes a difference to those).
-func maintainableWindow(win *Window) error {
-	for _, f := range win.Funcs {
-		if _, isRank := rankKinds[f.Name]; !isRank {
-			what := "window function " + f.Name
-			if f.Frame != nil {
-				what += " over a " + f.Frame.Mode.String() + " frame"
-			}
-			return sqlstate.Errorf(sqlstate.FeatureNotSupported, "%s is not supported in materialized views yet", what).
-				WithHint("A view keeps ROW_NUMBER(), RANK() and DENSE_RANK() filtered to the top rows of each partition (WHERE rn <= n in the query around it); run other window functions ad hoc.")
-		}
-	}
-	if len(win.Funcs) > 1 {
-		return sqlstate.Errorf(sqlstate.FeatureNotSupported, "several window functions in one SELECT are not supported in materialized views yet").
-			WithHint("A view keeps one ranking function filtered to the top rows of each partition.")
-	}
-	return nil
+// isRankFunc reports whether name is a ranking function a per-group
+// top-N keeps.
+func isRankFunc(name string) bool {
+	_, ok := rankKinds[name]
+	return ok
 }
 
-// planWindow refuses a Window no filter bounds, naming what a view lacks.
-func planWindow(win *Window) error {
-	if err := maintainableWindow(win); err != nil {
-		return err
-	}
-	return sqlstate.Errorf(sqlstate.FeatureNotSupported,
-		"window function %s is maintained in materialized views only when the query around it bounds it from above", win.Funcs[0].Name).
-		WithHint("Rank in a subquery and filter the rank with a constant around it: SELECT … FROM (SELECT …, row_number() OVER (…) AS rn FROM …) WHERE rn <= 10.")
-}
+// planWindow returns the stream node of a Window no rank filter bounds: a
+// StreamOverWindow, or what planOverWindow refuses.
+func planWindow(win *Window) (StreamNode, error) { return planOverWindow(win) }
 
 // readsColumn reports whether the columns cols of the top of projs (top
 // first) read column c of the node under them.

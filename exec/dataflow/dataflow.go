@@ -223,6 +223,8 @@ func (b *builder) buildNode(n planner.StreamNode) (*stage, error) {
 		return b.then(n.Input, topN(n, b.spec.Tables.Table(n, "rows"), mem))
 	case *planner.StreamGroupTopN:
 		return b.then(n.Input, groupTopN(n, b.spec.Tables.Table(n, "rows"), mem))
+	case *planner.StreamOverWindow:
+		return b.then(n.Input, overWindow(n, b.spec.Tables.Table(n, "rows"), mem))
 	case *planner.StreamHashJoin:
 		inputs, err := b.channels(n.Inputs())
 		if err != nil {

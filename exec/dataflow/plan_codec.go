@@ -66,6 +66,9 @@ type nodeDoc struct {
 	Hi        int64  `json:"hi,omitempty"`
 	// RankUnused: nothing reads the rank, which is emitted as 0
 	RankUnused bool `json:"rank_unused,omitempty"`
+	// overwindow: the partition and order (above), the window functions,
+	// and their columns (in cols)
+	OverFuncs []overFuncDoc `json:"funcs,omitempty"`
 	// hashagg
 	Group           int               `json:"group,omitempty"`
 	Aggs            []json.RawMessage `json:"aggs,omitempty"`
@@ -135,6 +138,8 @@ func marshalNode(n planner.StreamNode) (nodeDoc, error) {
 		return marshalTopN(n), nil
 	case *planner.StreamGroupTopN:
 		return marshalGroupTopN(n), nil
+	case *planner.StreamOverWindow:
+		return marshalOverWindow(n), nil
 	case *planner.StreamHashJoin:
 		d := nodeDoc{Op: "hashjoin", Join: n.Kind.String(), LeftKeys: n.LeftKeys, RightKeys: n.RightKeys,
 			NullSafe: n.NullSafe, LeftWidth: n.LeftWidth, RightWidth: n.RightWidth}
@@ -301,6 +306,12 @@ func unmarshalNode(d nodeDoc, ins []planner.StreamNode, cat *catalog.Catalog) (p
 			return nil, err
 		}
 		return unmarshalGroupTopN(d, in)
+	case "overwindow":
+		in, err := one()
+		if err != nil {
+			return nil, err
+		}
+		return unmarshalOverWindow(d, in)
 	}
 	return nil, fmt.Errorf("%w: unknown operator %q", ErrStalePlan, d.Op)
 }

@@ -306,16 +306,21 @@ func (g *GroupTopN) rankBytes(r int64) []byte {
 	if b, ok := g.ranks[r]; ok {
 		return b
 	}
-	bld := array.NewInt64Builder(g.mem)
-	defer bld.Release()
-	bld.Append(r)
-	a := bld.NewArray()
-	defer a.Release()
-	b := statestore.AppendValue(nil, types.Int64Type, a, 0)
+	b := int64Bytes(g.mem, r)
 	if len(g.ranks) < 1024 {
 		g.ranks[r] = b
 	}
 	return b
+}
+
+// int64Bytes returns the row encoding of the bigint v.
+func int64Bytes(mem memory.Allocator, v int64) []byte {
+	bld := array.NewInt64Builder(mem)
+	defer bld.Release()
+	bld.Append(v)
+	a := bld.NewArray()
+	defer a.Release()
+	return statestore.AppendValue(nil, types.Int64Type, a, 0)
 }
 
 // Close releases the iterator the partitions read state with.

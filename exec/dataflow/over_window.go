@@ -1,0 +1,96 @@
+package dataflow
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/weir-stream/weir/exec/ops"
+	"github.com/weir-stream/weir/planner"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// overKinds maps the planner's window functions to the operator's.
+var overKinds = map[string]ops.OverKind{
+	"row_number": ops.OverRowNumber,
+	"rank":       ops.OverRank,
+	"dense_rank": ops.OverDenseRank,
+	"lag":        ops.OverLag,
+	"lead":       ops.OverLead,
+}
+
+// overWindow returns the operator of over-window n, its rows kept in table.
+func overWindow(n *planner.StreamOverWindow, table statestore.TableID, mem memory.Allocator) *ops.OverWindow {
+	spec := ops.OverWindowSpec{
+		Schema:      schemaOf(n.Input.Columns()),
+		PartitionBy: n.PartitionBy,
+		StreamKey:   n.StreamKey(),
+		Table:       table,
+	}
+	for _, k := range n.Keys {
+		spec.Keys = append(spec.Keys, ops.TopNKey{Column: k.Column, Desc: k.Desc, NullsFirst: k.NullsFirst})
+	}
+	for _, f := range n.Funcs {
+		spec.Funcs = append(spec.Funcs, ops.OverFunc{Kind: overKinds[f.Name], Arg: f.Arg, Default: f.Default, Offset: f.Offset})
+		spec.Types = append(spec.Types, f.Col.Type)
+	}
+	return ops.NewOverWindow(spec, mem)
+}
+
+// overFuncDoc is one window function of a stored over-window.
+type overFuncDoc struct {
+	Name    string `json:"name"`
+	Arg     int    `json:"arg"`
+	Default int    `json:"default"`
+	Offset  int64  `json:"offset"`
+}
+
+func marshalOverWindow(n *planner.StreamOverWindow) nodeDoc {
+	d := nodeDoc{Op: "overwindow", Partition: n.PartitionBy}
+	for _, k := range n.Keys {
+		d.Order = append(d.Order, orderDoc{Column: k.Column, Desc: k.Desc, NullsFirst: k.NullsFirst})
+	}
+	var cols []planner.Col
+	for _, f := range n.Funcs {
+		d.OverFuncs = append(d.OverFuncs, overFuncDoc{Name: f.Name, Arg: f.Arg, Default: f.Default, Offset: f.Offset})
+		cols = append(cols, f.Col)
+	}
+	d.Cols = colDocs(cols)
+	return d
+}
+
+// unmarshalOverWindow reads an over-window over in.
+func unmarshalOverWindow(d nodeDoc, in planner.StreamNode) (planner.StreamNode, error) {
+	inCols := in.Columns()
+	valid := func(c int) bool { return c >= 0 && c < len(inCols) }
+	n := &planner.StreamOverWindow{Input: in}
+	for _, p := range d.Partition {
+		if !valid(p) {
+			return nil, fmt.Errorf("partition column %d of %d", p, len(inCols))
+		}
+	}
+	n.PartitionBy = d.Partition
+	for _, k := range d.Order {
+		if !valid(k.Column) {
+			return nil, fmt.Errorf("sort key column %d of %d", k.Column, len(inCols))
+		}
+		n.Keys = append(n.Keys, planner.SortKey{Column: k.Column, Desc: k.Desc, NullsFirst: k.NullsFirst})
+	}
+	cs, err := cols(d.Cols)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) != len(d.OverFuncs) || len(cs) == 0 {
+		return nil, fmt.Errorf("%d columns for %d window functions", len(cs), len(d.OverFuncs))
+	}
+	for i, f := range d.OverFuncs {
+		if _, ok := overKinds[f.Name]; !ok {
+			return nil, fmt.Errorf("%w: unknown window function %q", ErrStalePlan, f.Name)
+		}
+		if !valid(f.Arg) || f.Default != -1 && !valid(f.Default) {
+			return nil, fmt.Errorf("window function %s reads column %d or %d of %d", f.Name, f.Arg, f.Default, len(inCols))
+		}
+		n.Funcs = append(n.Funcs, planner.OverWindowFunc{Name: f.Name, Arg: f.Arg, Default: f.Default, Offset: f.Offset, Col: cs[i]})
+	}
+	return n, nil
+}

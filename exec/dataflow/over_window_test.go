@@ -1,0 +1,54 @@
+package dataflow
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/weir-stream/weir/planner"
+	"github.com/weir-stream/weir/planner/catalog"
+)
+
+// TestOverWindowPlanRoundTrip checks that a recorded over-window reads back
+// as the same node (partition, order, functions and their columns), bound
+// to the same table, and that a damaged one is refused.
+func TestOverWindowPlanRoundTrip(t *testing.T) {
+	cat := testCatalog(t)
+	q := "SELECT a, lag(c, 2, c) OVER w, lead(b) OVER w, rank() OVER w FROM s WINDOW w AS (PARTITION BY b ORDER BY c DESC)"
+	p := planOf(t, cat, q)
+	b, err := Bind(p, ids(NumTables(p)), catalog.LayoutDeclared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := MarshalPlan(p, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), `"op":"overwindow"`) {
+		t.Fatalf("no over-window recorded: %s", doc)
+	}
+	back, bb, err := UnmarshalPlan(doc, cat)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, doc)
+	}
+	if got, want := planner.ExplainStream("v", back, 1), planner.ExplainStream("v", p, 1); got != want {
+		t.Errorf("read back as\n%s\nwant\n%s", got, want)
+	}
+	orig, read := p.StateTables(), back.StateTables()
+	for i := range orig {
+		if b.Table(orig[i].Node, orig[i].Table.Role) != bb.Table(read[i].Node, read[i].Table.Role) {
+			t.Errorf("table %d (%s) bound differently", i, orig[i].Table.Role)
+		}
+	}
+	for _, bad := range []string{
+		strings.Replace(string(doc), `{"name":"lead","arg"`, `{"name":"nth_value","arg"`, 1),
+		strings.Replace(string(doc), `"partition":[1]`, `"partition":[42]`, 1),
+		strings.Replace(string(doc), `"arg":2`, `"arg":42`, 1),
+	} {
+		if bad == string(doc) {
+			t.Fatalf("the damage did not apply to %s", doc)
+		}
+		if _, _, err := UnmarshalPlan([]byte(bad), cat); err == nil {
+			t.Errorf("damaged plan read without error: %s", bad)
+		}
+	}
+}

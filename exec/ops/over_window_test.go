@@ -1,0 +1,118 @@
+package ops_test
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/cockroachdb/datadriven"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/ops"
+	"github.com/weir-stream/weir/internal/exectest"
+	"github.com/weir-stream/weir/sql/types"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// TestOverWindow drives one OverWindow over rows (id bigint, grp int, score
+// int, name text) keyed by id and partitioned by grp, ordered by score
+// then id, over an in-memory store:
+//
+//	new funcs=row_number,rank,dense_rank,lag:score:1,lead:name:2:name
+//	                   an OverWindow (lag/lead: column, offset, default
+//	                   column); state survives: a restart
+//	push               input: a chunk
+//	barrier            prints what is emitted (the functions' values after
+//	                   the row), the writer's calls and the state's rows
+func TestOverWindow(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	ctx := context.Background()
+	store := exectest.NewStore()
+	schema, err := exectest.ParseSchema("id bigint, grp int, score int, name text")
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := func(name string) int {
+		for i, c := range schema {
+			if c.Name == name {
+				return i
+			}
+		}
+		t.Fatalf("no column %q", name)
+		return -1
+	}
+	var op *ops.OverWindow
+	var epoch exec.Epoch
+	datadriven.RunTest(t, "testdata/over_window", func(t *testing.T, d *datadriven.TestData) string {
+		switch d.Cmd {
+		case "new":
+			spec := ops.OverWindowSpec{Schema: schema, PartitionBy: []int{1}, StreamKey: []int{0},
+				Keys: []ops.TopNKey{{Column: 2}}, Table: statestore.FirstUserTable}
+			var funcs string
+			d.ScanArgs(t, "funcs", &funcs)
+			for _, f := range strings.Split(funcs, ",") {
+				parts := strings.Split(f, ":")
+				fn := ops.OverFunc{Default: -1}
+				typ := types.Int64Type
+				switch parts[0] {
+				case "row_number":
+					fn.Kind = ops.OverRowNumber
+				case "rank":
+					fn.Kind = ops.OverRank
+				case "dense_rank":
+					fn.Kind = ops.OverDenseRank
+				case "lag", "lead":
+					fn.Kind = ops.OverLag
+					if parts[0] == "lead" {
+						fn.Kind = ops.OverLead
+					}
+					fn.Arg = col(parts[1])
+					typ = schema[fn.Arg].Type
+					fn.Offset, _ = strconv.ParseInt(parts[2], 10, 64)
+					if len(parts) > 3 {
+						fn.Default = col(parts[3])
+					}
+				default:
+					d.Fatalf(t, "unknown function %q", parts[0])
+				}
+				spec.Funcs = append(spec.Funcs, fn)
+				spec.Types = append(spec.Types, typ)
+			}
+			op = ops.NewOverWindow(spec, mem)
+			if err := op.Open(ctx, exec.OpenContext{State: store}); err != nil {
+				return fmt.Sprintf("error: %v\n", err)
+			}
+			return "ok\n"
+		case "push":
+			c, err := exectest.ParseChunk(mem, schema, d.Input)
+			if err != nil {
+				return fmt.Sprintf("error: %v\n", err)
+			}
+			defer c.Release()
+			out := &exectest.Collector{}
+			if err := op.ProcessChunk(ctx, 0, c, out); err != nil {
+				return fmt.Sprintf("error: %v\n", err)
+			}
+			return out.Take() + "ok\n"
+		case "barrier":
+			epoch++
+			w := store.NewWriter()
+			defer w.Close()
+			out := &exectest.Collector{}
+			if err := op.OnBarrier(ctx, exec.Barrier{Epoch: epoch}, w, out); err != nil {
+				return fmt.Sprintf("error: %v\n", err)
+			}
+			stats := w.(*exectest.Writer).Stats
+			if err := w.Commit(); err != nil {
+				return fmt.Sprintf("error: %v\n", err)
+			}
+			return fmt.Sprintf("%s%s\nstate: %d rows\n", out.Take(), stats, store.Len())
+		}
+		d.Fatalf(t, "unknown command %q", d.Cmd)
+		return ""
+	})
+}
