@@ -163,7 +163,7 @@ func planNode(n Node) (StreamNode, error) {
 		}
 		return NewStreamUnion(ins, n.Cols), nil
 	case *Join:
-		if ordered, ok := orderInnerJoins(n, nil); ok && n.Kind == InnerJoin && !n.SingleRow {
+		if ordered, ok := orderInnerJoins(n, nil); ok {
 			return planNode(ordered)
 		}
 		return planJoin(n, nil)

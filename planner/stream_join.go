@@ -184,7 +184,13 @@ func planJoin(j *Join, where expr.Expr) (StreamNode, error) {
 	var lkeys, rkeys []expr.Expr
 	var nullSafe []bool
 	var residual []expr.Expr
-	for _, c := range append(expr.Conjuncts(j.On), expr.Conjuncts(where)...) {
+	conds := append(expr.Conjuncts(j.On), expr.Conjuncts(where)...)
+	for _, c := range conds {
+		// A key every branch of an OR holds is a key (the OR stays a
+		// residual).
+		conds = append(conds, expr.CommonConjuncts(c)...)
+	}
+	for _, c := range conds {
 		l, r, ok := expr.Equality(c)
 		safe := false
 		if !ok {

@@ -9,6 +9,7 @@ import (
 type joinLeaf struct {
 	node          Node
 	offset, width int
+	singleRow     bool // the one row of a scalar subquery (Join.SingleRow)
 }
 
 // orderInnerJoins returns, for a cluster of three or more inputs joined by
@@ -20,7 +21,8 @@ type joinLeaf struct {
 // equality between its two sides: FROM part, supplier, partsupp WHERE
 // p_partkey = ps_partkey AND s_suppkey = ps_suppkey cannot join part and
 // supplier first, and every join below the top one would otherwise see
-// none of WHERE. A condition every branch of an OR holds counts as one of
+// none of WHERE. A scalar subquery's one row (Join.SingleRow) is an input
+// like the others, joined without a key when no equality joins it. A condition every branch of an OR holds counts as one of
 // WHERE's. The joins are built left-deep, each left side a
 // joinedInOrder so that it is not taken for a cluster again. ok is
 // false for two inputs or fewer (planJoin handles those as they are).
@@ -29,9 +31,13 @@ func orderInnerJoins(j *Join, where expr.Expr) (Node, bool) {
 	conds := expr.Conjuncts(where)
 	var flatten func(n Node, off int)
 	flatten = func(n Node, off int) {
-		if x, ok := n.(*Join); ok && x.Kind == InnerJoin && !x.SingleRow {
+		if x, ok := n.(*Join); ok && x.Kind == InnerJoin {
 			flatten(x.Left, off)
-			flatten(x.Right, off+len(x.Left.Columns()))
+			if r := off + len(x.Left.Columns()); x.SingleRow {
+				leaves = append(leaves, joinLeaf{node: x.Right, offset: r, width: len(x.Right.Columns()), singleRow: true})
+			} else {
+				flatten(x.Right, r)
+			}
 			for _, c := range expr.Conjuncts(x.On) {
 				conds = append(conds, shiftColumns(c, off))
 			}
@@ -74,8 +80,10 @@ func orderInnerJoins(j *Join, where expr.Expr) (Node, bool) {
 			if chosen[i] {
 				continue
 			}
-			if next < 0 {
-				next = i // no equality joins any: the first left, as written
+			if next < 0 || leaves[i].singleRow && !leaves[next].singleRow {
+				// No equality joins any: the first one-row side left,
+				// else the first left, as written.
+				next = i
 			}
 			one := map[int]bool{i: true}
 			joins := false
@@ -128,7 +136,7 @@ func orderInnerJoins(j *Join, where expr.Expr) (Node, bool) {
 		if k > 0 {
 			cur = joinedInOrder{cur.(*Join)}
 		}
-		cur = &Join{Left: cur, Right: leaves[i].node, Kind: InnerJoin, On: expr.And(on)}
+		cur = &Join{Left: cur, Right: leaves[i].node, Kind: InnerJoin, On: expr.And(on), SingleRow: leaves[i].singleRow}
 	}
 	cols := j.Columns()
 	exprs := make([]expr.Expr, len(cols))
