@@ -24,7 +24,8 @@ import (
 // aggregate view as its input, semi and anti joins (EXISTS, NOT EXISTS,
 // IN, NOT IN with its NULL rules) over inner and outer joins, and DISTINCT
 // over a join. The views are created before the rows, between the
-// tables' first inserts and after them, so backfills meet every state.
+// tables' first inserts, after them and amid the changes, so backfills
+// meet every state.
 func TestOracleMultiJoin(t *testing.T) {
 	runOracleRounds(t, "TestOracleMultiJoin", 20261206, 0x4cf5ad432745937f, *oracleRounds, (*oracle).runMultiJoinRound)
 }
@@ -187,7 +188,7 @@ func (o *oracle) runMultiJoinRound(ga *oracleGen) {
 		create(sel)
 	}
 	for i, t := range tables {
-		o.both(gens[t].insert(t, 4+r.IntN(16)))
+		o.both(gens[t].insert(t, 3+r.IntN(13)))
 		if i == 1 {
 			for _, sel := range sels[third : 2*third] {
 				create(sel)
@@ -226,6 +227,9 @@ func (o *oracle) runMultiJoinRound(ga *oracleGen) {
 			}
 		}
 		o.both(stmt)
+		if i == len(changes)/2 {
+			create(sels[r.IntN(len(sels))]) // a backfill amid unflushed changes
+		}
 		if i%3 == 2 {
 			check()
 		}
