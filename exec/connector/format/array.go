@@ -6,6 +6,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/valyala/fastjson"
 
+	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/sql/types"
 )
 
@@ -51,4 +52,28 @@ func appendArray(fb array.Builder, elem types.T, v *value) {
 		}
 		ev.str = nil
 	}
+}
+
+// parseArrayText parses s, an array of type t in Postgres' text form
+// ({a,"b c",NULL}, as a CSV field or a JSON string holds it), into v.
+func parseArrayText(t types.T, s []byte, v *value) error {
+	if !ValidText(s) {
+		return errUTF8
+	}
+	texts, err := expr.ArrayElementTexts(string(s), t)
+	if err != nil {
+		return err
+	}
+	v.null = false
+	v.elems = v.elems[:0]
+	for _, text := range texts {
+		var ev value
+		if text == nil {
+			ev.null = true
+		} else if err := parseText(t.ElemType(), []byte(*text), &ev); err != nil {
+			return err
+		}
+		v.elems = append(v.elems, ev)
+	}
+	return nil
 }

@@ -7,8 +7,9 @@ import (
 )
 
 // TestJSONArrays decodes JSON arrays into array columns: each element as a
-// column of the element type would be, null a NULL element; a nested array
-// or a value of the wrong type is the record's error.
+// column of the element type would be, null a NULL element; a JSON string
+// is read as Postgres' array text; a nested array or a value of the wrong
+// type is the record's error.
 func TestJSONArrays(t *testing.T) {
 	schema := types.Schema{
 		{Name: "tags", Type: types.ArrayOf(types.TextType), Nullable: true},
@@ -22,13 +23,37 @@ func TestJSONArrays(t *testing.T) {
 		`{"tags": [["x"]]}`,
 		`{"nums": [1.5]}`,
 		`{"nums": "{1,2}"}`,
+		`{"tags": "{a,\"b c\",NULL}", "nums": "{1,x}"}`,
+		`{"tags": "{a,\"b c\",NULL}"}`,
 	})
 	want := `line 4: error: column "tags": a JSON array inside an array cannot be decoded: weir's arrays have one dimension
 line 5: error: column "nums": invalid integer
-line 6: error: column "nums": type integer[] cannot be decoded
+line 7: error: column "nums": invalid input syntax for type integer: "x"
 tags=["a","b c",null,""] | nums=[1,-2,null] | ts=["2024-01-02T03:04:05"]
 tags=[] | nums=NULL | ts=NULL
 tags=["1","true"] | nums=[7] | ts=NULL
+tags=NULL | nums=[1,2] | ts=NULL
+tags=["a","b c",null] | nums=NULL | ts=NULL
+`
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestCSVArrays decodes Postgres' array text in CSV fields.
+func TestCSVArrays(t *testing.T) {
+	schema := types.Schema{
+		{Name: "id", Type: types.Int32Type},
+		{Name: "tags", Type: types.ArrayOf(types.TextType), Nullable: true},
+	}
+	got := decodeLines(t, &CSVDecoder{}, schema, []string{
+		`1,"{a,""b c"",NULL}"`,
+		`2,{}`,
+		`3,"{1,2"`,
+	})
+	want := `line 3: error: column "tags": malformed array literal: "{1,2"
+id=1 | tags=["a","b c",null]
+id=2 | tags=[]
 `
 	if got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)

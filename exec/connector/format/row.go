@@ -232,6 +232,8 @@ func parseText(t types.T, s []byte, v *value) error {
 		} else {
 			v.str = s
 		}
+	case types.Array:
+		return parseArrayText(t, s, v)
 	default:
 		return fmt.Errorf("type %s cannot be decoded", t)
 	}
