@@ -13,15 +13,17 @@ import (
 // deletes, and after each FLUSH every view holds what DuckDB computes for
 // its query over the same rows. The views union filtered rows, aggregates,
 // and aggregate over a union (at parallelism 1 to 4), so retractions reach
-// the union from both sides.
+// the union from both sides; and INTERSECT and EXCEPT [ALL] of the tables'
+// filtered rows, whose counts move with every change on either side.
 func TestOracleUnion(t *testing.T) {
 	runOracleRounds(t, "TestOracleUnion", 20261206, 0x51ed270b27a3f1c9, *oracleRounds, (*oracle).runUnionRound)
 }
 
 // unionViews returns the view queries of a union round over tables a and b
 // (with ga's columns): a union of the tables' filtered rows, with and
-// without duplicates; a union of an aggregate of each; and an aggregate
-// over a union.
+// without duplicates; a union of an aggregate of each; an aggregate over a
+// union; and the intersection and difference of the filtered rows, with
+// and without duplicates.
 func unionViews(ga *oracleGen, a, b string) []string {
 	r := ga.rng
 	cols := make([]string, 0, len(ga.cols))
@@ -43,6 +45,10 @@ func unionViews(ga *oracleGen, a, b string) []string {
 		agg + " UNION ALL " + strings.Replace(agg, " FROM "+a, " FROM "+b, 1),
 		fmt.Sprintf("SELECT gk AS k, count(*) AS n, count(%s) AS c FROM (SELECT %s AS gk, %s FROM %s UNION ALL SELECT %s, %s FROM %s%s) AS u GROUP BY gk",
 			cols[0], k.name, list, a, k.name, list, b, where()),
+		fmt.Sprintf("SELECT %s FROM %s%s INTERSECT SELECT %s FROM %s%s", list, a, where(), list, b, where()),
+		fmt.Sprintf("SELECT %s FROM %s%s INTERSECT ALL SELECT %s FROM %s%s", list, a, where(), list, b, where()),
+		fmt.Sprintf("SELECT %s FROM %s%s EXCEPT SELECT %s FROM %s%s", list, a, where(), list, b, where()),
+		fmt.Sprintf("SELECT %s FROM %s%s EXCEPT ALL SELECT %s FROM %s%s", list, a, where(), list, b, where()),
 	}
 }
 
@@ -60,9 +66,9 @@ func (o *oracle) runUnionRound(ga *oracleGen) {
 	for i, sel := range unionViews(ga, a, b) {
 		name := fmt.Sprintf("%s_u%d", a, i)
 		with := ""
-		if i == 1 || i == 3 {
-			// The aggregates over a union (UNION is one) run as 1 to 4
-			// instances.
+		if i == 1 || i >= 3 {
+			// The aggregates over a union (UNION, INTERSECT and EXCEPT are
+			// ones) run as 1 to 4 instances.
 			with = fmt.Sprintf(" WITH (parallelism = '%d')", 1+(ga.round+i)%4)
 		}
 		o.weir("CREATE MATERIALIZED VIEW " + name + with + " AS " + sel)

@@ -48,6 +48,18 @@ func shareScans(root StreamNode) StreamNode {
 				c.Input = in
 				out = &c
 			}
+		case *StreamGroupTopN:
+			if in := share(n.Input); in != n.Input {
+				c := *n
+				c.Input = in
+				out = &c
+			}
+		case *StreamReplicate:
+			if in := share(n.Input); in != n.Input {
+				c := *n
+				c.Input = in
+				out = &c
+			}
 		case *StreamUnion:
 			ins := make([]StreamNode, len(n.Ins))
 			changed := false

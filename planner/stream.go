@@ -170,11 +170,7 @@ func planNode(n Node) (StreamNode, error) {
 	case joinedInOrder:
 		return planJoin(n.Join, nil)
 	case *SetOp:
-		name := n.Op.String()
-		if n.All {
-			name += " ALL"
-		}
-		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "%s is not supported in materialized views yet", name)
+		return planSetOp(n)
 	case *Sort:
 		// A view is a set: ORDER BY orders queries over it, not the view.
 		return planNode(n.Input)

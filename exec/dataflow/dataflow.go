@@ -198,7 +198,7 @@ func (b *builder) buildNode(n planner.StreamNode) (*stage, error) {
 		b.origin[ch] = n.Object.Kind.String() + " " + n.Object.Name
 		b.df.Upstreams = append(b.df.Upstreams, Upstream{Object: n.Object, Input: ch})
 		return &stage{inputs: []<-chan exec.Message{ch}}, nil
-	case *planner.StreamFilter, *planner.StreamProject:
+	case *planner.StreamFilter, *planner.StreamProject, *planner.StreamReplicate:
 		op, err := Stateless(n, mem)
 		if err != nil {
 			return nil, err
@@ -295,6 +295,8 @@ func Stateless(n planner.StreamNode, mem memory.Allocator) (exec.Operator, error
 		return ops.NewProject(mem, n.Exprs, names(n.Cols)), nil
 	case *planner.StreamUnion:
 		return ops.NewUnion(schemaOf(n.Columns())), nil
+	case *planner.StreamReplicate:
+		return ops.NewReplicate(mem, schemaOf(n.Input.Columns()), n.Count, names(n.Columns())), nil
 	}
 	return nil, fmt.Errorf("dataflow: %T is not a stateless operator", n)
 }

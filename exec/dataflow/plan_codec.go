@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/planner"
@@ -69,6 +70,8 @@ type nodeDoc struct {
 	// overwindow: the partition and order (above), the window functions,
 	// and their columns (in cols)
 	OverFuncs []overFuncDoc `json:"funcs,omitempty"`
+	// replicate: the column of each row's number of copies
+	Copies int `json:"copies,omitempty"`
 	// hashagg
 	Group           int               `json:"group,omitempty"`
 	Aggs            []json.RawMessage `json:"aggs,omitempty"`
@@ -134,6 +137,8 @@ func marshalNode(n planner.StreamNode) (nodeDoc, error) {
 		return d, nil
 	case *planner.StreamUnion:
 		return nodeDoc{Op: "union", Cols: colDocs(n.Cols), Key: n.Key}, nil
+	case *planner.StreamReplicate:
+		return nodeDoc{Op: "replicate", Copies: n.Count}, nil
 	case *planner.StreamTopN:
 		return marshalTopN(n), nil
 	case *planner.StreamGroupTopN:
@@ -280,6 +285,15 @@ func unmarshalNode(d nodeDoc, ins []planner.StreamNode, cat *catalog.Catalog) (p
 		}
 		n.InputAppendOnly = d.InputAppendOnly
 		return n, nil
+	case "replicate":
+		in, err := one()
+		if err != nil {
+			return nil, err
+		}
+		if d.Copies < 0 || d.Copies >= len(in.Columns()) || in.Columns()[d.Copies].Type.Family != types.Int64 || slices.Contains(in.StreamKey(), d.Copies) {
+			return nil, fmt.Errorf("replicate: copies column %d", d.Copies)
+		}
+		return &planner.StreamReplicate{Input: in, Count: d.Copies}, nil
 	case "union":
 		if len(ins) < 2 {
 			return nil, fmt.Errorf("%d inputs", len(ins))

@@ -79,6 +79,8 @@ func TestPlanRoundTrip(t *testing.T) {
 		"SELECT id, a - (SELECT max(a) FROM s) FROM t WHERE a IN (SELECT a FROM s GROUP BY a)",
 		"SELECT s.b, t.id FROM s FULL JOIN t ON s.a IS NOT DISTINCT FROM t.a AND s.a = t.id WHERE s.b IS DISTINCT FROM 'x'",
 		"SELECT * FROM t AS x JOIN t AS y USING (a)",
+		"SELECT a FROM s INTERSECT ALL SELECT a FROM t WHERE id > 1",
+		"SELECT a, b FROM s EXCEPT SELECT a, 'x' FROM t",
 	} {
 		p := planOf(t, cat, q)
 		b, err := Bind(p, ids(NumTables(p)), catalog.LayoutDeclared)

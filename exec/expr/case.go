@@ -190,6 +190,12 @@ func SelectRows(ctx context.Context, mem memory.Allocator, batch arrow.RecordBat
 		batch.Retain()
 		return batch, nil
 	}
+	return TakeRows(ctx, mem, batch, rows)
+}
+
+// TakeRows returns the rows of batch at positions rows, in that order, a
+// position as often as it is given. The caller releases it.
+func TakeRows(ctx context.Context, mem memory.Allocator, batch arrow.RecordBatch, rows []int) (arrow.RecordBatch, error) {
 	if batch.NumCols() == 0 {
 		return array.NewRecordBatch(batch.Schema(), nil, int64(len(rows))), nil
 	}
