@@ -77,3 +77,25 @@ func parseArrayText(t types.T, s []byte, v *value) error {
 	}
 	return nil
 }
+
+// appendJSONArray appends v, the text of an array of type t, as a JSON array
+// of its elements (each as appendJSONText writes one, NULL as null); ok is
+// false, and nothing appended, when v does not parse.
+func appendJSONArray(dst []byte, t types.T, v string) ([]byte, bool) {
+	texts, err := expr.ArrayElementTexts(v, t)
+	if err != nil {
+		return dst, false
+	}
+	dst = append(dst, '[')
+	for i, text := range texts {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		if text == nil {
+			dst = append(dst, "null"...)
+			continue
+		}
+		dst = appendJSONText(dst, t.ElemType(), *text)
+	}
+	return append(dst, ']'), true
+}

@@ -1,8 +1,13 @@
 package format
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/sql/types"
 )
 
@@ -57,5 +62,36 @@ id=2 | tags=[]
 `
 	if got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestSinkEncoderArrays checks that a JSON sink writes an array as a JSON
+// array of its elements, NULL elements as null.
+func TestSinkEncoderArrays(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	schema := types.Schema{
+		{Name: "nums", Type: types.ArrayOf(types.Int32Type), Nullable: true},
+		{Name: "tags", Type: types.ArrayOf(types.TextType), Nullable: true},
+		{Name: "oks", Type: types.ArrayOf(types.BoolType), Nullable: true},
+	}
+	rec, _, err := array.RecordFromJSON(mem, schema.Arrow(), strings.NewReader(
+		`[{"nums": [1, null, -3], "tags": ["a", "b \"c\"", null], "oks": [true, false]}, {"nums": [], "tags": null, "oks": null}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := exec.Chunk{Batch: rec, Ops: []exec.Op{exec.Insert, exec.Insert}}
+	defer c.Release()
+	enc, err := NewSinkEncoder(mem, SinkAppendOnly, "json", []string{"nums", "tags", "oks"}, []int{0, 1, 2}, schema.Types(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := enc.Encode(c, func(_, value []byte) { got = append(got, string(value)) }); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`{"nums":[1,null,-3],"tags":["a","b \"c\"",null],"oks":[true,false]}`, `{"nums":[],"tags":null,"oks":null}`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -227,14 +227,23 @@ func (e *SinkEncoder) envelope(before, after []byte, op string) []byte {
 
 // appendJSONValue appends row i of text (a column of SQL type t, as text)
 // as a JSON value: numbers and booleans as such (NaN and infinities as
-// strings), jsonb as it is, NULL as null, everything else as the string of
-// its Postgres text form.
+// strings), jsonb as it is, an array as a JSON array of its elements so,
+// NULL as null, everything else as the string of its Postgres text form.
 func appendJSONValue(dst []byte, t types.T, text *array.String, i int) []byte {
 	if text.IsNull(i) {
 		return append(dst, "null"...)
 	}
-	v := text.Value(i)
+	return appendJSONText(dst, t, text.Value(i))
+}
+
+// appendJSONText appends v, the text of a value of type t, as appendJSONValue
+// does.
+func appendJSONText(dst []byte, t types.T, v string) []byte {
 	switch t.Family {
+	case types.Array:
+		if out, ok := appendJSONArray(dst, t, v); ok {
+			return out
+		}
 	case types.Int16, types.Int32, types.Int64:
 		return append(dst, v...)
 	case types.Numeric, types.Float32, types.Float64:
