@@ -4,7 +4,7 @@
 
 GO      ?= go
 TAGS    := duckdb_arrow
-GOTEST  := $(GO) test -tags $(TAGS)
+GOTEST  := $(GO) test -tags $(TAGS) -timeout 30m
 # Packages with concurrency run again under the race detector; of the root
 # package, the tests of its concurrent parts (sink delivery, subscriptions,
 # processes, metrics, pipelines, TTL, restarts, transactions).

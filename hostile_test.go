@@ -67,9 +67,10 @@ func TestHostileClients(t *testing.T) {
 			start := time.Now()
 			_, err := c.Exec(ctx, text, pgx.QueryExecModeSimpleProtocol)
 			wantCode(t, err, "54001")
-			if d := time.Since(start); d > 5*time.Second {
-				t.Errorf("refusing %d bytes took %v", len(text), d)
-			}
+			// How long it took is logged, never judged: the machine's load
+			// would decide (sql's TestHugeChainFast checks the parser's work
+			// grows linearly).
+			t.Logf("refusing %d bytes took %v", len(text), time.Since(start))
 			_, err = c.Exec(ctx, text, pgx.QueryExecModeDescribeExec)
 			wantCode(t, err, "54001")
 			alive("a deep expression")
