@@ -17,15 +17,15 @@ import (
 // one column, b to c on the other) and stars (a to b and a to c), with
 // two and three joins of random kinds (inner, left, right, full, comma
 // joins with the keys in WHERE, USING), residual conditions across the
-// tables, null-safe keys and keys that are expressions, joins nested in
-// subqueries (as a join's inputs, inside EXISTS, NOT IN and a correlated
-// scalar subquery), an aggregate over a three-way outer join and a grouped
-// join with HAVING at parallelism 1 to 4, a join with a materialized
-// aggregate view as its input, semi and anti joins (EXISTS, NOT EXISTS,
-// IN, NOT IN with its NULL rules) over inner and outer joins, and DISTINCT
-// over a join. The views are created before the rows, between the
-// tables' first inserts, after them and amid the changes, so backfills
-// meet every state.
+// tables, null-safe keys, keys that are expressions and a key in every
+// branch of an OR, joins nested in subqueries (as a join's inputs, inside
+// EXISTS, NOT IN and a correlated scalar subquery), an aggregate over a
+// three-way outer join and a grouped join with HAVING at parallelism 1 to
+// 4, a join with a materialized aggregate view as its input, semi and anti
+// joins (EXISTS, NOT EXISTS, IN, NOT IN with its NULL rules) over inner and
+// outer joins, and DISTINCT over a join. The views are created before the
+// rows, between the tables' first inserts, after them and amid the
+// changes, so backfills meet every state.
 func TestOracleMultiJoin(t *testing.T) {
 	runOracleRounds(t, "TestOracleMultiJoin", 20261206, 0x4cf5ad432745937f, *oracleRounds, (*oracle).runMultiJoinRound)
 }
@@ -91,6 +91,9 @@ func multiJoinViews(g *oracleGen, a, b, c, bv, k1, k2 string) []string {
 			a, kind(), b, k1, k1, kind(), c),
 		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid FROM %s x %s %s y ON x.%s = y.%s WHERE %sEXISTS (SELECT 1 FROM %s z WHERE z.%s = y.%s AND z.id %% 3 <> x.id %% 3)",
 			a, pick("JOIN", "LEFT JOIN"), b, k1, k1, pick("", "NOT "), c, k2, k2),
+		// A key every branch of an OR holds.
+		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid, z.id AS zid FROM %s x %s %s y ON (x.%s = y.%s AND x.id %% 2 = 0) OR (x.%s = y.%s AND y.id %% 3 = 0) %s %s z ON y.%s = z.%s",
+			a, kind(), b, k1, k1, k1, k1, kind(), c, k2, k2),
 		// Joins inside subqueries: EXISTS, NOT IN, a correlated scalar
 		// subquery, and a join of two joins.
 		fmt.Sprintf("SELECT x.id AS xid FROM %s x WHERE EXISTS (SELECT 1 FROM %s y JOIN %s z ON y.%s = z.%s WHERE y.%s = x.%s%s)",
