@@ -79,6 +79,14 @@ func Open(opts Options) (*Store, error) {
 	// measured 1.7 µs against 1.3 µs per lookup with checkpoints every
 	// second).
 	popts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	// A 64 MiB memtable (Pebble grows it from small as it fills, so a
+	// small store stays small) absorbs the rewrites of hot keys, a group's
+	// row every epoch, before they reach a file, and a 256 MiB base level
+	// keeps the tree shallow: for Nexmark q16, whose state is rewritten
+	// at every 100 ms epoch, compactions took 40% of the CPU with Pebble's
+	// defaults (4 MiB, 64 MiB) and 10% with these.
+	popts.MemTableSize = 64 << 20
+	popts.LBaseMaxBytes = 256 << 20
 	db, err := pebble.Open(dir, popts)
 	if err != nil {
 		return nil, fmt.Errorf("statestore: opening %q: %w", dir, err)
