@@ -80,6 +80,19 @@ func TestArraysPgx(t *testing.T) {
 	if err := conn.QueryRow(ctx, "SELECT count(*) FROM arr WHERE $1 = ANY (tags)", "b c").Scan(&n); err != nil || n != 1 {
 		t.Errorf("= ANY with a parameter: %d, %v", n, err)
 	}
+	// Column names as Postgres gives them.
+	rows, err := conn.Query(ctx, "SELECT '{1}'::int[], ARRAY[id], tags[1], (regexp_match('a', 'a'))[1] FROM arr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	var names []string
+	for _, f := range rows.FieldDescriptions() {
+		names = append(names, f.Name)
+	}
+	if want := []string{"int4", "array", "tags", "regexp_match"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("column names %q, want %q", names, want)
+	}
 }
 
 // TestArraysPsql checks what psql shows of arrays: Postgres' text format.

@@ -100,13 +100,20 @@ func (b *Binder) bindArrayExpr(ec *exprContext, e sql.Expr, hint types.T) (expr.
 }
 
 // arrayColumnName is the name Postgres gives the output column of an array
-// expression: "array" for ARRAY[…], the subscripted expression's for a[i].
+// expression: "array" for ARRAY[…], the subscripted expression's for a[i],
+// the element type's for a cast to an array type.
 func arrayColumnName(e sql.Expr) (string, bool) {
 	switch e := e.(type) {
 	case *sql.ArrayExpr:
 		return "array", true
 	case *sql.SubscriptExpr:
 		return columnName(e.Expr), true
+	case *sql.CastExpr:
+		// A cast to an array type is named after the element type, as in
+		// Postgres ('{1}'::int[] is int4).
+		if e.Type.Type.IsArray() && columnName(e.Expr) == "?column?" {
+			return typeColumnName(sql.TypeName{Type: e.Type.Type.ElemType()}), true
+		}
 	}
 	return "", false
 }
