@@ -9,23 +9,23 @@ import (
 )
 
 // TestOracleMultiJoin checks views joining three tables against DuckDB:
-// tables a, b and c with the same random columns get random inserts,
-// updates and deletes (every kind on every table), and after each FLUSH
-// every view holds what DuckDB computes for its query over the same rows.
-// The tables are joined on two columns with few distinct values and NULLs
-// (many matches per key, NULL keys that never match): chains (a to b on
-// one column, b to c on the other) and stars (a to b and a to c), with
-// two and three joins of random kinds (inner, left, right, full, comma
-// joins with the keys in WHERE, USING), residual conditions across the
+// tables a, b and c with the same random columns get random inserts, updates
+// and deletes (every kind on every table), and after each FLUSH every view
+// holds what DuckDB computes for its query over the same rows. The tables
+// are joined on two columns with few distinct values and NULLs (many matches
+// per key, NULL keys that never match): chains (a to b on one column, b to c
+// on the other) and stars (a to b and a to c), with two and three joins of
+// random kinds (inner, left, right, full, comma joins with the keys in WHERE
+// and outer joins among their items, USING), residual conditions across the
 // tables, null-safe keys, keys that are expressions and a key in every
 // branch of an OR, joins nested in subqueries (as a join's inputs, inside
 // EXISTS, NOT IN and a correlated scalar subquery), an aggregate over a
-// three-way outer join and a grouped join with HAVING at parallelism 1 to
-// 4, a join with a materialized aggregate view as its input, semi and anti
+// three-way outer join and a grouped join with HAVING at parallelism 1 to 4,
+// a join with a materialized aggregate view as its input, semi and anti
 // joins (EXISTS, NOT EXISTS, IN, NOT IN with its NULL rules) over inner and
 // outer joins, and DISTINCT over a join. The views are created before the
-// rows, between the tables' first inserts, after them and amid the
-// changes, so backfills meet every state.
+// rows, between the tables' first inserts, after them and amid the changes,
+// so backfills meet every state.
 func TestOracleMultiJoin(t *testing.T) {
 	runOracleRounds(t, "TestOracleMultiJoin", 20261206, 0x4cf5ad432745937f, *oracleRounds, (*oracle).runMultiJoinRound)
 }
@@ -59,6 +59,12 @@ func multiJoinViews(g *oracleGen, a, b, c, bv, k1, k2 string) []string {
 		// Comma joins with the keys in WHERE, a chain or a star.
 		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid, z.%s AS zc FROM %s x, %s y, %s z WHERE x.%s = y.%s AND %s.%s = z.%s%s",
 			col, a, b, c, k1, k1, pick("x", "y"), k2, k2, pick("", " AND x.id % 3 <> z.id % 3", " AND y.id % 8 < z.id % 8")),
+		// Comma joins with an outer join among their items, filtered on its
+		// padded side.
+		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid, z.id AS zid FROM %s x, %s y LEFT JOIN %s z ON y.%s = z.%s WHERE x.%s = y.%s AND %s",
+			a, b, c, k2, k2, k1, k1, pick("z.id IS NULL", "z.id % 2 = 0", "(z.id IS NULL OR x.id % 2 = 0)")),
+		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid, z.id AS zid, w.id AS wid FROM %s x, %s y %s %s z ON y.%s = z.%s, %s w WHERE x.%s = y.%s AND w.id = x.id + 1",
+			a, b, pick("LEFT JOIN", "RIGHT JOIN", "FULL JOIN"), c, k2, k2, a, k1, k1),
 		// Three joins, the last one back to a.
 		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid, z.id AS zid, w.id AS wid FROM %s x %s %s y ON x.%s = y.%s %s %s z ON y.%s = z.%s %s %s w ON w.%s = z.%s AND w.id %% 4 = 0",
 			a, kind(), b, k1, k1, kind(), c, k2, k2, kind(), a, k1, k1),
