@@ -109,8 +109,8 @@ type joinSide struct {
 	// cache holds committed rows by join key, each key's in state-key
 	// order (cached counts its bytes, cacheEntryBytes a key or row);
 	// OnBarrier applies the epoch's changes to it, so that it stays what
-	// the state holds across epochs, and drops it once it outgrows
-	// maxCachedBytes.
+	// the state holds across epochs. Past maxCachedBytes, keys picked at
+	// random leave it until half is left (evict).
 	cache  map[string][]joinMatch
 	cached int
 }
@@ -265,10 +265,13 @@ func (h *HashJoin) committed(s *joinSide, jk []byte) ([]joinMatch, error) {
 		return nil, err
 	}
 	weight := cacheBytes(string(jk), rows)
-	if s.cache == nil || s.cached+weight > maxCachedBytes {
-		s.cache, s.cached = map[string][]joinMatch{}, 0
+	if s.cache == nil {
+		s.cache = map[string][]joinMatch{}
 	}
-	if weight <= maxCachedBytes {
+	if s.cached+weight > maxCachedBytes {
+		s.evict()
+	}
+	if weight <= maxCachedBytes/2 {
 		s.cache[string(jk)] = rows
 		s.cached += weight
 	}
@@ -300,7 +303,20 @@ func (s *joinSide) commitCache() {
 		s.cached += cacheBytes(jk, rows) - before
 	}
 	if s.cached > maxCachedBytes {
-		s.cache, s.cached = nil, 0
+		s.evict()
+	}
+}
+
+// evict drops cached keys, in Go's random map order, until at most half of
+// maxCachedBytes is left: the keys read most often are likely to be read
+// again soon, and a cache cleared whole would read them all again.
+func (s *joinSide) evict() {
+	for jk, rows := range s.cache {
+		if s.cached <= maxCachedBytes/2 {
+			return
+		}
+		s.cached -= cacheBytes(jk, rows)
+		delete(s.cache, jk)
 	}
 }
 

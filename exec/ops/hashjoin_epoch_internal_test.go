@@ -131,3 +131,25 @@ func mustJoinKey(t *testing.T, k int32) []byte {
 	defer c.Release()
 	return statestore.AppendRow(nil, []types.T{schema[0].Type}, c.Batch, []int{0}, 0)
 }
+
+// TestJoinCacheEvict: a side's cache past maxCachedBytes loses keys until
+// half is left, not everything, and its byte count stays exact.
+func TestJoinCacheEvict(t *testing.T) {
+	s := &joinSide{cache: map[string][]joinMatch{}}
+	row := make([]byte, 1000)
+	for i := 0; s.cached <= maxCachedBytes; i++ {
+		jk := fmt.Sprintf("k%07d", i)
+		rows := []joinMatch{{key: jk + "/1", row: row}}
+		s.cache[jk] = rows
+		s.cached += cacheBytes(jk, rows)
+	}
+	n := len(s.cache)
+	s.evict()
+	total := 0
+	for jk, rows := range s.cache {
+		total += cacheBytes(jk, rows)
+	}
+	if total != s.cached || s.cached > maxCachedBytes/2 || len(s.cache) < n/3 {
+		t.Fatalf("after evict: %d keys of %d, %d bytes counted, %d held (bound %d)", len(s.cache), n, s.cached, total, maxCachedBytes/2)
+	}
+}
