@@ -345,6 +345,11 @@ func (b *Binder) bindTableItem(t sql.TableExpr) (Node, error) {
 		}
 		return renameColumns(requalify(inner, alias), f.Alias, f.Columns)
 	}
+	if f, ok := t.(*sql.TableFunc); ok {
+		// Ad hoc, DuckDB runs it.
+		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, f.Pos,
+			"function %s in FROM is supported in ad-hoc queries only", f.Call.Name.Value)
+	}
 	return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, t.Position(), "unsupported FROM item")
 }
 

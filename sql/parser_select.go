@@ -482,6 +482,9 @@ func (p *parser) parseTablePrimary() (TableExpr, error) {
 		}
 		return sub, nil
 	}
+	if t.kind == tkIdent && p.nextIsOpAt(1, "(") {
+		return p.parseTableFunc()
+	}
 	name, err := p.parseObjectName()
 	if err != nil {
 		return nil, err

@@ -414,6 +414,9 @@ func (pr printer) queryOptions(s *Select) {
 }
 
 func (pr printer) tableExpr(te TableExpr) {
+	if pr.tableFunc(te) {
+		return
+	}
 	switch te := te.(type) {
 	case *TableName:
 		pr.w(objectName(te.Name))
