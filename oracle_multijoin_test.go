@@ -79,6 +79,10 @@ func multiJoinViews(g *oracleGen, a, b, c, bv, k1, k2 string) []string {
 		// A join whose input is a materialized aggregate view.
 		fmt.Sprintf("SELECT x.id AS xid, v.n, v.top, z.id AS zid FROM %s x %s %s v ON x.%s = v.k %s %s z ON z.%s = x.%s",
 			a, kind(), bv, k1, pick("JOIN", "LEFT JOIN"), c, k2, k2),
+		// The same with the aggregate in a subquery (its view at
+		// parallelism N: the join follows the aggregate's instances).
+		fmt.Sprintf("SELECT x.id AS xid, s.n, s.top, z.id AS zid FROM %s x %s (SELECT %s AS k, count(*) AS n, max(id) AS top FROM %s GROUP BY %s) s ON x.%s = s.k %s %s z ON z.%s = x.%s",
+			a, kind(), k1, b, k1, k1, pick("JOIN", "LEFT JOIN"), c, k2, k2),
 		// Semi and anti joins over inner and outer joins.
 		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid FROM %s x JOIN %s y ON x.%s = y.%s WHERE EXISTS (SELECT 1 FROM %s z WHERE z.%s = y.%s%s)",
 			a, b, k1, k1, c, k2, k2, and),
