@@ -18,11 +18,15 @@ import (
 func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, error) {
 	e := s.e
 	opts := optionMap(st.Options)
-	// The destination is looked up before the DDL lock is taken (a Kafka
-	// sink's brokers may take seconds to answer), unless the statement
-	// fails anyway; the configuration that keeps the answer is used below.
+	// The query is planned and the destination looked up before the DDL
+	// lock is taken (a Kafka sink's brokers may take seconds to answer),
+	// unless the statement fails anyway; the plan is used under the lock
+	// if the catalog has not changed since (else the query is planned
+	// again), and the configuration that keeps the answer is used below.
 	var looked connector.SinkConfig
-	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE SINK"); res == nil && err == nil && s.sinkQueryBinds(st) {
+	gen := e.cat.Generation()
+	plan, planErr := s.planSink(st)
+	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE SINK"); res == nil && err == nil && planErr == nil {
 		looked = lookupSinkDestination(ctx, opts)
 	}
 	e.ddl.Lock()
@@ -30,13 +34,11 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE SINK"); res != nil || err != nil {
 		return res, err
 	}
-	node, err := planner.NewBinder(e.cat, nil).BindSelect(st.Select())
-	if err != nil {
-		return nil, err
+	if e.cat.Generation() != gen {
+		plan, planErr = s.planSink(st)
 	}
-	plan, err := planner.PlanStream(node)
-	if err != nil {
-		return nil, at(err, st.Pos)
+	if planErr != nil {
+		return nil, planErr
 	}
 	spec, err := e.sinkSpec(st.Name.Last().Value, opts, plan, st.Pos, looked)
 	if err != nil {
@@ -105,12 +107,18 @@ func lookupSinkDestination(ctx context.Context, opts map[string]string) connecto
 	return config
 }
 
-// sinkQueryBinds says whether the query of CREATE SINK st binds against the
-// catalog as it is (without the DDL lock: only to save asking the brokers
-// for a statement that fails anyway).
-func (s *Session) sinkQueryBinds(st *sql.CreateSink) bool {
-	_, err := planner.NewBinder(s.e.cat, nil).BindSelect(st.Select())
-	return err == nil
+// planSink binds and plans the query of CREATE SINK st against the catalog
+// as it is.
+func (s *Session) planSink(st *sql.CreateSink) (*planner.StreamPlan, error) {
+	node, err := planner.NewBinder(s.e.cat, nil).BindSelect(st.Select())
+	if err != nil {
+		return nil, err
+	}
+	plan, err := planner.PlanStream(node)
+	if err != nil {
+		return nil, at(err, st.Pos)
+	}
+	return plan, nil
 }
 
 // sinkSpec checks a sink's options against its query (delivery.ParseSpec).

@@ -158,6 +158,17 @@ type Catalog struct {
 	roles     map[string]*Role      // roles.go
 	grants    map[string]Privileges // by object name
 	functions map[string]*Function  // by signature (functions.go)
+	// gen counts the changes to objects and functions (Generation).
+	gen uint64
+}
+
+// Generation returns a number that changes whenever an object or a
+// function is added, replaced or removed: a plan bound at one generation
+// still binds the same at the same generation.
+func (c *Catalog) Generation() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
 }
 
 // New returns an empty catalog.
@@ -227,6 +238,7 @@ func (c *Catalog) Add(w exec.StateWriter, o *Object) error {
 	}
 	c.mu.Lock()
 	c.objects[o.Name] = o
+	c.gen++
 	c.mu.Unlock()
 	return nil
 }
@@ -240,6 +252,7 @@ func (c *Catalog) Remove(w exec.StateWriter, name string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.objects, name)
+	c.gen++
 	return c.writeGrants(w, name, nil)
 }
 

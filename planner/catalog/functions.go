@@ -89,6 +89,7 @@ func (c *Catalog) PutFunction(w exec.StateWriter, f *Function) error {
 		c.functions = map[string]*Function{}
 	}
 	c.functions[f.Signature()] = f
+	c.gen++
 	return nil
 }
 
@@ -100,6 +101,7 @@ func (c *Catalog) RemoveFunction(w exec.StateWriter, f *Function) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.functions, f.Signature())
+	c.gen++
 	return nil
 }
 
