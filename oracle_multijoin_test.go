@@ -125,8 +125,9 @@ func multiJoinViews(g *oracleGen, a, b, c, bv, k1, k2 string) []string {
 	}
 }
 
-// keyColumn gives column name of g's tables few distinct values and some
-// NULLs, so that joins on it have many matches per key and NULL keys.
+// keyColumn makes the values of column name of g's tables few (a pool of
+// two to four, when the column had none) and sometimes NULL, so that joins
+// on it have many matches per key and NULL keys.
 func keyColumn(g *oracleGen, name string) {
 	for i := range g.cols {
 		c := &g.cols[i]
