@@ -8,8 +8,8 @@ import (
 )
 
 // bindArrayExpr binds ARRAY[…], a subscript or slice, or op ANY | SOME |
-// ALL (…). hint is the type the context expects: an array type gives an
-// empty ARRAY[] and untyped literal elements their type.
+// ALL (…) of an array. hint is the type the context expects: an array type
+// gives an empty ARRAY[] and untyped literal elements their type.
 func (b *Binder) bindArrayExpr(ec *exprContext, e sql.Expr, hint types.T) (expr.Expr, error) {
 	switch e := e.(type) {
 	case *sql.ArrayExpr:
@@ -70,14 +70,9 @@ func (b *Binder) bindArrayExpr(ec *exprContext, e sql.Expr, hint types.T) (expr.
 		out, err := expr.Slice(a, lo, hi)
 		return out, atLiteral(err, e.Pos, e.Lo, e.Hi)
 	case *sql.QuantifiedExpr:
-		if sq, ok := e.Right.(*sql.SubqueryExpr); ok {
-			// = ANY (subquery) is IN (subquery), <> ALL (subquery) NOT IN.
-			switch {
-			case e.Op == sql.OpEq && !e.All():
-				return b.bindExpr(ec, &sql.InExpr{Pos: e.Pos, Expr: e.Left, List: []sql.Expr{sq}}, hint)
-			case e.Op == sql.OpNe && e.All():
-				return b.bindExpr(ec, &sql.InExpr{Pos: e.Pos, Expr: e.Left, Not: true, List: []sql.Expr{sq}}, hint)
-			}
+		if _, ok := e.Right.(*sql.SubqueryExpr); ok {
+			// The parser made = ANY and <> ALL of a subquery IN and NOT IN;
+			// the other comparisons run ad hoc in DuckDB.
 			return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, e.Pos,
 				"%s %s (subquery) is not supported; only = ANY and <> ALL are", e.Op, e.Word)
 		}

@@ -59,6 +59,7 @@ func (p *parser) parseSubscripts(e Expr) (Expr, error) {
 
 // tryQuantified parses the ANY | SOME | ALL (…) after the comparison op at
 // pos, when that is what follows; ok is false (nothing consumed) otherwise.
+// = ANY and <> ALL of a subquery are the InExpr of IN and NOT IN.
 func (p *parser) tryQuantified(pos int, op BinaryOp, left Expr) (Expr, bool, error) {
 	w := p.peek()
 	if !(isKwTok(w, "any") || isKwTok(w, "some") || isKwTok(w, "all")) || !p.nextIsOpAt(1, "(") {
@@ -72,6 +73,11 @@ func (p *parser) tryQuantified(pos int, op BinaryOp, left Expr) (Expr, bool, err
 			return nil, true, err
 		}
 		q.Right = &SubqueryExpr{Pos: Pos(w.pos), Query: sq}
+		// = ANY (SELECT …) is IN (SELECT …), and <> ALL NOT IN, as Postgres
+		// plans them: so they are semi and anti joins wherever IN is.
+		if op == OpEq && !q.All() || op == OpNe && q.All() {
+			return &InExpr{Pos: Pos(pos), Expr: left, Not: q.All(), List: []Expr{q.Right}}, true, p.expectOp(")")
+		}
 	} else {
 		r, err := p.parseExpr()
 		if err != nil {
