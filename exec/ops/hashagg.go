@@ -159,6 +159,8 @@ type HashAgg struct {
 	writeArena []byte
 	writes     []stateWrite
 	writeOrder []writeKey
+	// side buffers the MinMaxTable writes of writeState.
+	side sideWrites
 
 	// Scratch buffers reused across calls.
 	rowSlots []int32
@@ -508,9 +510,10 @@ func (h *HashAgg) writeState(w exec.StateWriter) error {
 	// here costs, which buckets by vnode and then compares two words
 	// copied into each entry rather than keys in the heap.
 	arena, writes := h.writeArena[:0], h.writes[:0]
+	h.side.begin(w)
 	for _, g := range h.dirtyList {
 		for _, mm := range h.minMaxes {
-			if err := mm.flush(w, g); err != nil {
+			if err := mm.flush(&h.side, g); err != nil {
 				return err
 			}
 		}
@@ -530,6 +533,10 @@ func (h *HashAgg) writeState(w exec.StateWriter) error {
 		writes = append(writes, stateWrite{off: off, klen: int32(klen), vlen: int32(len(arena) - off - klen), del: !exists})
 	}
 	h.writeArena, h.writes = arena, writes
+	if err := h.side.apply(); err != nil {
+		return err
+	}
+	h.side.w = nil
 	for _, k := range h.sortWrites() {
 		o := writes[k.i]
 		key := arena[o.off : o.off+int(o.klen)]

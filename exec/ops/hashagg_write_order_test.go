@@ -31,9 +31,11 @@ func (r *keyRecorder) Delete(key []byte) error {
 func (r *keyRecorder) DeleteRange(_, _ []byte) error { return nil }
 
 // TestHashAggWritesStateInKeyOrder checks that a barrier writes the groups'
-// state in ascending key order (so Pebble's batch sort finds it sorted),
-// including keys equal in the 16 bytes the sort compares first, and deletes
-// of groups that are gone.
+// state in ascending key order (so Pebble's batch sort finds it sorted, and
+// its memtable takes it as a run), including keys equal in the 16 bytes the
+// sort compares first, and deletes of groups that are gone: the
+// ResultTable's keys, and those of the MinMaxTable (DISTINCT and min
+// multisets) before them, each table's in order.
 func TestHashAggWritesStateInKeyOrder(t *testing.T) {
 	ctx := context.Background()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
@@ -44,7 +46,7 @@ func TestHashAggWritesStateInKeyOrder(t *testing.T) {
 	}
 	spec, err := hashAggSpec(ops.HashAggSpec{
 		ResultTable: statestore.FirstUserTable, MinMaxTable: statestore.FirstUserTable + 1,
-	}, input, "k", "count(*), sum(v)")
+	}, input, "k", "count(*), sum(v), count(distinct v), min(v)")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,10 +88,28 @@ func TestHashAggWritesStateInKeyOrder(t *testing.T) {
 		if len(rec.keys) < 1000 {
 			t.Fatalf("epoch %d: %d state writes, want at least 1000", epoch+1, len(rec.keys))
 		}
-		for i := 1; i < len(rec.keys); i++ {
+		tables := map[statestore.TableID]int{}
+		for i, key := range rec.keys {
+			table, _, _, err := statestore.SplitKey(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tables[table]++
+			if i == 0 {
+				continue
+			}
+			if prev, _, _, _ := statestore.SplitKey(rec.keys[i-1]); prev != table {
+				if prev != spec.MinMaxTable || table != spec.ResultTable {
+					t.Fatalf("epoch %d: a write of table %d follows one of table %d", epoch+1, table, prev)
+				}
+				continue
+			}
 			if bytes.Compare(rec.keys[i-1], rec.keys[i]) >= 0 {
 				t.Fatalf("epoch %d: write %d (%q) does not follow %q", epoch+1, i, rec.keys[i], rec.keys[i-1])
 			}
+		}
+		if tables[spec.MinMaxTable] < 1000 || tables[spec.ResultTable] < 1000 {
+			t.Fatalf("epoch %d: %v writes by table, want at least 1000 of each", epoch+1, tables)
 		}
 	}
 }
