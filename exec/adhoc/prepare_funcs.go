@@ -32,6 +32,7 @@ var funcMacros = []string{
 		WHEN datepart('year', s) <> 0 OR datepart('month', s) <> 0 THEN error('timestamps cannot be binned into intervals containing months or years')
 		WHEN s <= INTERVAL '0 seconds' THEN error('stride must be greater than zero') ELSE time_bucket(s, t, o) END`,
 	`CREATE OR REPLACE TEMP MACRO weir_minus_seconds(t, n) AS t - to_seconds(n)`,
+	`CREATE OR REPLACE TEMP MACRO weir_to_timestamp(s, f) AS CAST(strptime(s, f) AS TIMESTAMPTZ)`,
 	`CREATE OR REPLACE TEMP MACRO weir_lcm(a, b) AS CASE WHEN typeof(a) IN ('INTEGER', 'SMALLINT') AND typeof(b) IN ('INTEGER', 'SMALLINT')
 		AND lcm(a::BIGINT, b::BIGINT) > 2147483647 THEN error('integer out of range') ELSE lcm(a, b) END`,
 }
@@ -119,6 +120,22 @@ func rewriteScalarFuncs(st *sql.Select, undo *[]func()) error {
 				f.Name.Value = "strftime"
 				f.Args = []sql.Expr{args[0], &sql.Literal{Pos: lit.Pos, Kind: sql.LitString, Value: format}}
 				*undo = append(*undo, func() { f.Name.Value, f.Args = "to_char", args })
+			}
+		case "to_timestamp":
+			// to_timestamp(text, 'format') as strptime's timestamp, in UTC
+			// as weir's, when strptime reads the format's patterns alike.
+			if len(f.Args) != 2 {
+				break
+			}
+			lit, ok := f.Args[1].(*sql.Literal)
+			if !ok || lit.Kind != sql.LitString {
+				break
+			}
+			if format, ok := expr.ToTimestampStrptime(lit.Value); ok {
+				args := f.Args
+				f.Name.Value = "weir_to_timestamp"
+				f.Args = []sql.Expr{args[0], &sql.Literal{Pos: lit.Pos, Kind: sql.LitString, Value: format}}
+				*undo = append(*undo, func() { f.Name.Value, f.Args = "to_timestamp", args })
 			}
 		case "make_timestamptz":
 			// DuckDB knows zone names only: a literal offset (+2, -05:30)

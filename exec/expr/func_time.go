@@ -34,8 +34,12 @@ const (
 
 // resolveToTimestamp resolves to_timestamp(seconds since 1970-01-01 UTC),
 // timestamp with time zone, rounded to the microsecond. NaN and a value
-// out of range are 22008. (to_timestamp(text, format) is not there.)
+// out of range are 22008. to_timestamp(text, format) is
+// resolveToTimestampText.
 func resolveToTimestamp(name string, args []Expr) (*funcExpr, error) {
+	if len(args) == 2 {
+		return resolveToTimestampText(name, args)
+	}
 	if len(args) != 1 || !(args[0].Type().IsNumeric() || args[0].Type().Family == types.Unknown) {
 		return nil, funcError(name, args)
 	}
