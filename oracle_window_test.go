@@ -16,8 +16,8 @@ import (
 // each direction and NULL placement, with ROW_NUMBER, RANK or DENSE_RANK,
 // and keeps the ranks a random filter bounds (rn <= n, rn < n, rn = n,
 // BETWEEN m AND n), the rank selected or not; one is a deduplication (rn =
-// 1 without the rank), one the same as SELECT DISTINCT ON, and one of lag,
-// lead and row_number over every row. weir's row_number breaks ties by the input's key,
+// 1 without the rank), one the same as SELECT DISTINCT ON, one of lag,
+// lead and row_number over every row, and one of aggregates over frames. weir's row_number breaks ties by the input's key,
 // so DuckDB's orders by the sort keys, then the table's key; rank and
 // dense_rank need no tie breaker. Views are created before and after the
 // data.
@@ -85,6 +85,21 @@ func windowViews(g *oracleGen, table string) []topNView {
 			arg, arg, table, k, o)
 	}
 	out = append(out, topNView{over(order + ", id"), over(duckOrder)})
+	// count, min and max over ROWS frames and the default frame, and sum
+	// and avg of an integer column when there is one.
+	frame := fmt.Sprintf("ROWS BETWEEN %d PRECEDING AND %d FOLLOWING", r.IntN(3), r.IntN(3))
+	aggs := fmt.Sprintf("count(%s) OVER (w %s) AS c, min(%s) OVER (w %s) AS lo, max(%s) OVER w AS hi, count(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n",
+		arg, frame, arg, frame, arg)
+	for _, c := range g.cols {
+		if c.kind == colInt || c.kind == colSmallint {
+			aggs += fmt.Sprintf(", sum(%s) OVER (w %s) AS s, avg(%s) OVER w AS a", c.name, frame, c.name)
+			break
+		}
+	}
+	framed := func(o string) string {
+		return fmt.Sprintf("SELECT id, %s FROM %s WINDOW w AS (PARTITION BY %s ORDER BY %s)", aggs, table, k, o)
+	}
+	out = append(out, topNView{framed(order + ", id"), framed(duckOrder)})
 	// The same as SELECT DISTINCT ON, whose ties weir breaks by the key too.
 	return append(out, topNView{fmt.Sprintf("SELECT DISTINCT ON (%s) id, %s FROM %s ORDER BY %s, %s", k, k, table, k, order), dedup(duckOrder)})
 }

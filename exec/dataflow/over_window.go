@@ -17,6 +17,11 @@ var overKinds = map[string]ops.OverKind{
 	"dense_rank": ops.OverDenseRank,
 	"lag":        ops.OverLag,
 	"lead":       ops.OverLead,
+	"count":      ops.OverCount,
+	"sum":        ops.OverSum,
+	"avg":        ops.OverAvg,
+	"min":        ops.OverMin,
+	"max":        ops.OverMax,
 }
 
 // overWindow returns the operator of over-window n, its rows kept in table.
@@ -31,7 +36,9 @@ func overWindow(n *planner.StreamOverWindow, table statestore.TableID, mem memor
 		spec.Keys = append(spec.Keys, ops.TopNKey{Column: k.Column, Desc: k.Desc, NullsFirst: k.NullsFirst})
 	}
 	for _, f := range n.Funcs {
-		spec.Funcs = append(spec.Funcs, ops.OverFunc{Kind: overKinds[f.Name], Arg: f.Arg, Default: f.Default, Offset: f.Offset})
+		fr := f.Frame
+		spec.Funcs = append(spec.Funcs, ops.OverFunc{Kind: overKinds[f.Name], Arg: f.Arg, Default: f.Default, Offset: f.Offset,
+			Frame: ops.OverFrame{Rows: fr.Rows, StartUnbounded: fr.StartUnbounded, Start: fr.Start, EndUnbounded: fr.EndUnbounded, End: fr.End}})
 		spec.Types = append(spec.Types, f.Col.Type)
 	}
 	return ops.NewOverWindow(spec, mem)
@@ -39,10 +46,20 @@ func overWindow(n *planner.StreamOverWindow, table statestore.TableID, mem memor
 
 // overFuncDoc is one window function of a stored over-window.
 type overFuncDoc struct {
-	Name    string `json:"name"`
-	Arg     int    `json:"arg"`
-	Default int    `json:"default"`
-	Offset  int64  `json:"offset"`
+	Name    string    `json:"name"`
+	Arg     int       `json:"arg"`
+	Default int       `json:"default"`
+	Offset  int64     `json:"offset"`
+	Frame   *frameDoc `json:"frame,omitempty"`
+}
+
+// frameDoc is an aggregate's frame in a stored over-window.
+type frameDoc struct {
+	Rows           bool  `json:"rows,omitempty"`
+	StartUnbounded bool  `json:"start_unbounded,omitempty"`
+	Start          int64 `json:"start,omitempty"`
+	EndUnbounded   bool  `json:"end_unbounded,omitempty"`
+	End            int64 `json:"end,omitempty"`
 }
 
 func marshalOverWindow(n *planner.StreamOverWindow) nodeDoc {
@@ -52,7 +69,12 @@ func marshalOverWindow(n *planner.StreamOverWindow) nodeDoc {
 	}
 	var cols []planner.Col
 	for _, f := range n.Funcs {
-		d.OverFuncs = append(d.OverFuncs, overFuncDoc{Name: f.Name, Arg: f.Arg, Default: f.Default, Offset: f.Offset})
+		fd := overFuncDoc{Name: f.Name, Arg: f.Arg, Default: f.Default, Offset: f.Offset}
+		if overKinds[f.Name] >= ops.OverCount {
+			fr := f.Frame
+			fd.Frame = &frameDoc{Rows: fr.Rows, StartUnbounded: fr.StartUnbounded, Start: fr.Start, EndUnbounded: fr.EndUnbounded, End: fr.End}
+		}
+		d.OverFuncs = append(d.OverFuncs, fd)
 		cols = append(cols, f.Col)
 	}
 	d.Cols = colDocs(cols)
@@ -87,10 +109,18 @@ func unmarshalOverWindow(d nodeDoc, in planner.StreamNode) (planner.StreamNode, 
 		if _, ok := overKinds[f.Name]; !ok {
 			return nil, fmt.Errorf("%w: unknown window function %q", ErrStalePlan, f.Name)
 		}
-		if !valid(f.Arg) || f.Default != -1 && !valid(f.Default) {
+		aggregate := overKinds[f.Name] >= ops.OverCount
+		if !valid(f.Arg) && !(aggregate && f.Arg == -1) || f.Default != -1 && !valid(f.Default) {
 			return nil, fmt.Errorf("window function %s reads column %d or %d of %d", f.Name, f.Arg, f.Default, len(inCols))
 		}
-		n.Funcs = append(n.Funcs, planner.OverWindowFunc{Name: f.Name, Arg: f.Arg, Default: f.Default, Offset: f.Offset, Col: cs[i]})
+		if aggregate != (f.Frame != nil) {
+			return nil, fmt.Errorf("window function %s with a frame %t", f.Name, f.Frame != nil)
+		}
+		of := planner.OverWindowFunc{Name: f.Name, Arg: f.Arg, Default: f.Default, Offset: f.Offset, Col: cs[i]}
+		if fr := f.Frame; fr != nil {
+			of.Frame = planner.OverWindowFrame{Rows: fr.Rows, StartUnbounded: fr.StartUnbounded, Start: fr.Start, EndUnbounded: fr.EndUnbounded, End: fr.End}
+		}
+		n.Funcs = append(n.Funcs, of)
 	}
 	return n, nil
 }

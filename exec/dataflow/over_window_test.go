@@ -13,7 +13,7 @@ import (
 // to the same table, and that a damaged one is refused.
 func TestOverWindowPlanRoundTrip(t *testing.T) {
 	cat := testCatalog(t)
-	q := "SELECT a, lag(c, 2, c) OVER w, lead(b) OVER w, rank() OVER w FROM s WINDOW w AS (PARTITION BY b ORDER BY c DESC)"
+	q := "SELECT a, lag(c, 2, c) OVER w, lead(b) OVER w, rank() OVER w, count(*) OVER (w ROWS BETWEEN 3 PRECEDING AND 1 FOLLOWING), max(b) OVER w FROM s WINDOW w AS (PARTITION BY b ORDER BY c DESC)"
 	p := planOf(t, cat, q)
 	b, err := Bind(p, ids(NumTables(p)), catalog.LayoutDeclared)
 	if err != nil {
@@ -43,6 +43,7 @@ func TestOverWindowPlanRoundTrip(t *testing.T) {
 		strings.Replace(string(doc), `{"name":"lead","arg"`, `{"name":"nth_value","arg"`, 1),
 		strings.Replace(string(doc), `"partition":[1]`, `"partition":[42]`, 1),
 		strings.Replace(string(doc), `"arg":2`, `"arg":42`, 1),
+		strings.Replace(string(doc), `,"frame":{`, `,"framed":{`, 1),
 	} {
 		if bad == string(doc) {
 			t.Fatalf("the damage did not apply to %s", doc)

@@ -33,6 +33,8 @@ type OverFunc struct {
 	// they give where no row is Offset rows away (-1: NULL).
 	Arg, Default int
 	Offset       int64
+	// Frame is an aggregate's frame (over_window_frame.go).
+	Frame OverFrame
 }
 
 // OverWindowSpec describes an OverWindow.
@@ -296,6 +298,16 @@ func (o *OverWindow) values(rows []overRow) ([][]byte, error) {
 		}
 		cols[i] = c
 	}
+	aggs := make([][][]byte, len(o.spec.Funcs)) // the aggregates' values
+	for j, f := range o.spec.Funcs {
+		if !f.Kind.isAggregate() {
+			continue
+		}
+		var err error
+		if aggs[j], err = o.aggregateRows(f, o.spec.Types[j], rows); err != nil {
+			return nil, err
+		}
+	}
 	var rank, dense int64
 	for i, r := range rows {
 		sortKey := r.key[:len(r.key)-len(r.sk)]
@@ -324,11 +336,30 @@ func (o *OverWindow) values(rows []overRow) ([][]byte, error) {
 				default:
 					v = append(v, o.null[j]...)
 				}
+			default:
+				v = append(v, aggs[j][i]...)
 			}
 		}
 		out[i] = v
 	}
 	return out, nil
+}
+
+// aggregateRows returns, encoded, the value of aggregate f (of type t) over
+// each row's frame in rows.
+func (o *OverWindow) aggregateRows(f OverFunc, t types.T, rows []overRow) ([][]byte, error) {
+	dec := statestore.NewRowDecoder(o.mem, o.spec.Schema)
+	defer dec.Release()
+	keys := make([]string, len(rows))
+	for i, r := range rows {
+		if err := dec.Append(r.row); err != nil {
+			return nil, err
+		}
+		keys[i] = r.key[:len(r.key)-len(r.sk)]
+	}
+	batch := dec.NewBatch()
+	defer batch.Release()
+	return o.aggregate(f, t, batch, keys)
 }
 
 // split returns the encodings of row's columns.

@@ -21,7 +21,8 @@ import (
 // int, name text) keyed by id and partitioned by grp, ordered by score
 // then id, over an in-memory store:
 //
-//	new funcs=row_number,rank,dense_rank,lag:score:1,lead:name:2:name
+//	reset              empties the store
+//	new funcs=row_number,rank,dense_rank,lag:score:1,lead:name:2:name,sum:score:2:0
 //	                   an OverWindow (lag/lead: column, offset, default
 //	                   column); state survives: a restart
 //	push               input: a chunk
@@ -49,6 +50,9 @@ func TestOverWindow(t *testing.T) {
 	var epoch exec.Epoch
 	datadriven.RunTest(t, "testdata/over_window", func(t *testing.T, d *datadriven.TestData) string {
 		switch d.Cmd {
+		case "reset":
+			store = exectest.NewStore()
+			return ""
 		case "new":
 			spec := ops.OverWindowSpec{Schema: schema, PartitionBy: []int{1}, StreamKey: []int{0},
 				Keys: []ops.TopNKey{{Column: 2}}, Table: statestore.FirstUserTable}
@@ -76,6 +80,31 @@ func TestOverWindow(t *testing.T) {
 					if len(parts) > 3 {
 						fn.Default = col(parts[3])
 					}
+				case "count", "sum", "avg", "min", "max":
+					// count:score:2:0 is count(score) OVER (ROWS BETWEEN
+					// 2 PRECEDING AND CURRENT ROW); u is UNBOUNDED, range
+					// the default frame; * is count(*).
+					fn.Kind = map[string]ops.OverKind{"count": ops.OverCount, "sum": ops.OverSum, "avg": ops.OverAvg, "min": ops.OverMin, "max": ops.OverMax}[parts[0]]
+					fn.Arg = -1
+					if parts[1] != "*" {
+						fn.Arg = col(parts[1])
+						typ = schema[fn.Arg].Type
+					}
+					switch parts[0] {
+					case "count", "sum":
+						typ = types.Int64Type
+					case "avg":
+						typ = types.Float64Type
+					}
+					if parts[2] == "range" {
+						fn.Frame = ops.OverFrame{StartUnbounded: true}
+						break
+					}
+					fn.Frame.Rows = true
+					fn.Frame.StartUnbounded = parts[2] == "u"
+					fn.Frame.Start, _ = strconv.ParseInt(parts[2], 10, 64)
+					fn.Frame.EndUnbounded = parts[3] == "u"
+					fn.Frame.End, _ = strconv.ParseInt(parts[3], 10, 64)
 				default:
 					d.Fatalf(t, "unknown function %q", parts[0])
 				}
