@@ -48,8 +48,11 @@ type aggDistinctSets struct {
 	// holds (a new group whose map was never dropped), so a value missing
 	// from the map has count 0 without a read.
 	fresh []bool
-	key   []byte
-	enc   []byte
+	// rowIdx[i]: the index of row i's value in its group's set (ints),
+	// or -1 when no member has looked it up in this chunk yet.
+	rowIdx []int32
+	key    []byte
+	enc    []byte
 }
 
 // distinctSet is the part of one group's multiset in memory: the values
@@ -207,18 +210,38 @@ func (a *aggDistinctSets) add(g int32, m int, v []byte, sign int64) (before, aft
 	return before, after, err
 }
 
-// addInt is add for a BIGINT column's value v.
-func (a *aggDistinctSets) addInt(g int32, m int, v int64, sign int64) (before, after int64, err error) {
+// beginRows starts the update of member m over a chunk of n rows: the first
+// member (updated first, the HashAgg updating its aggregates in order)
+// forgets the value indexes of the previous chunk's rows.
+func (a *aggDistinctSets) beginRows(m, n int) {
+	if m != 0 && len(a.rowIdx) == n {
+		return
+	}
+	a.rowIdx = slices.Grow(a.rowIdx[:0], n)[:n]
+	for i := range a.rowIdx {
+		a.rowIdx[i] = -1
+	}
+}
+
+// addInt is add for a BIGINT column's value v, of row row of the chunk: a
+// row's value is looked up once for all the members (rowIdx).
+func (a *aggDistinctSets) addInt(g int32, m int, v int64, sign int64, row int) (before, after int64, err error) {
 	s := a.ints[g]
 	if s == nil {
 		s = newDistinctSet[int64]()
 		a.ints[g] = s
 	}
 	k := a.members
-	i, known := s.pos[v]
+	i := a.rowIdx[row]
+	known := i >= 0
+	if !known {
+		i, known = s.pos[v]
+		a.rowIdx[row] = i
+	}
 	if !known {
 		n := intValueBytes(k)
 		i = s.insert(v, k, n)
+		a.rowIdx[row] = i
 		a.bytes += n
 		if !a.fresh[g] && a.h.state != nil {
 			a.enc = statestore.AppendInt64(a.enc[:0], v)
