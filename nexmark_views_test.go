@@ -152,6 +152,19 @@ var nexmarkViewQueries = []struct{ name, sql string }{
 		   (SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC, date_time, bidder, extra) AS rank_number FROM bid)
 		 WHERE rank_number <= 10`,
 	},
+	// q6: a moving average over each seller's last ten winning prices
+	// (each auction's lowest bid, as RisingWave's text has it); the auction
+	// joins the ORDER BY so that sales at one time are in one order.
+	{"q6",
+		`SELECT Q.seller, AVG(Q.final) OVER (PARTITION BY Q.seller ORDER BY Q.date_time, Q.auction ROWS BETWEEN 10 PRECEDING AND CURRENT ROW) AS avg
+		 FROM (
+		   SELECT ROW_NUMBER() OVER (PARTITION BY A.id, A.seller ORDER BY B.price, B.date_time, B.bidder, B.extra) AS rank,
+		     A.id AS auction, A.seller, B.price AS final, B.date_time
+		   FROM auction AS A, bid AS B
+		   WHERE A.id = B.auction AND B.date_time BETWEEN A.date_time AND A.expires
+		 ) AS Q
+		 WHERE Q.rank <= 1`,
+	},
 }
 
 // nexmarkCountChar is q14's SQL function, as Nexmark defines it, and
@@ -342,6 +355,8 @@ func duckText(t *testing.T, db *sql.DB, q string) []string {
 				parts[i] = "NULL"
 			case time.Time:
 				parts[i] = v.Format("2006-01-02 15:04:05.999999")
+			case float64:
+				parts[i] = pgFloat(v)
 			default:
 				parts[i] = fmt.Sprint(v)
 			}
@@ -356,6 +371,15 @@ func duckText(t *testing.T, db *sql.DB, q string) []string {
 
 // sameRows reports whether got and want hold the same lines in any order,
 // numbers with a fraction equal to 1e-9 relative.
+// pgFloat formats v as Postgres prints a double precision: its shortest
+// digits, with an exponent only below 1e-4 or from 1e15 on.
+func pgFloat(v float64) string {
+	if a := math.Abs(v); a != 0 && (a < 1e-4 || a >= 1e15) {
+		return strconv.FormatFloat(v, 'e', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
 func sameRows(got, want []string) bool {
 	if len(got) != len(want) {
 		return false

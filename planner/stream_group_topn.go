@@ -215,7 +215,7 @@ func planRankFilter(n *Filter, used []int) (node StreamNode, ok bool, err error)
 	}
 	gt := NewStreamGroupTopN(winIn, f.PartitionBy, f.OrderBy, rankKinds[f.Name], lo, hi, win.Cols[rankCol])
 	gt.RankUnused = used != nil && !readsColumn(projs, append(columnsOf(rest), used...), rankCol)
-	var top StreamNode = gt
+	top := alignWindow(gt, win)
 	for i := len(projs) - 1; i >= 0; i-- {
 		top = NewStreamProject(top, projs[i].Exprs, projs[i].Cols)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/sql/types"
@@ -151,7 +152,33 @@ func planOverWindow(win *Window) (StreamNode, error) {
 		return nil, err
 	}
 	n.Input = in
-	return n, nil
+	return alignWindow(n, win), nil
+}
+
+// alignWindow returns node, the stream node of win (its input's columns,
+// then one per function), with its columns where the logical plan above
+// win reads them: when the input's stream node has more columns than win's
+// input (hidden copies of its key, which a projection keeps), those move
+// after the functions' columns.
+func alignWindow(node StreamNode, win *Window) StreamNode {
+	logical := len(win.Input.Columns())
+	cols := node.Columns()
+	nfuncs := len(win.Cols) - logical
+	extra := len(cols) - logical - nfuncs
+	if extra == 0 {
+		return node
+	}
+	var exprs []expr.Expr
+	var out []Col
+	for i := range logical {
+		exprs = append(exprs, expr.Column(i, cols[i].Name, cols[i].Type))
+		out = append(out, cols[i])
+	}
+	for i := logical + extra; i < len(cols); i++ {
+		exprs = append(exprs, expr.Column(i, cols[i].Name, cols[i].Type))
+		out = append(out, cols[i])
+	}
+	return NewStreamProject(node, exprs, out)
 }
 
 // inputConstInt returns the value of column c of win's input when the
@@ -186,6 +213,10 @@ func overAggregate(win *Window, f WindowFunc, of *OverWindowFunc) error {
 		if f.Name == "sum" || f.Name == "avg" {
 			switch t.Family {
 			case types.Int16, types.Int32, types.Float32, types.Float64:
+			case types.Int64:
+				if f.Name == "sum" { // numeric
+					return sqlstate.Errorf(sqlstate.FeatureNotSupported, "window function sum of %s is not supported in materialized views yet", t)
+				}
 			default:
 				return sqlstate.Errorf(sqlstate.FeatureNotSupported, "window function %s of %s is not supported in materialized views yet", f.Name, t)
 			}

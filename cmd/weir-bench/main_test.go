@@ -71,6 +71,7 @@ func TestRunAll(t *testing.T) {
 		"nexmark/weir q9, generator → blackhole",
 		"nexmark/weir q18, generator → blackhole",
 		"nexmark/weir q19, generator → blackhole",
+		"nexmark/weir q6, generator → blackhole",
 		"nexmark/weir q0 latency, paced generator",
 		"nexmark/weir q0, Kafka JSON → blackhole",
 		"nexmark/weir q2, Kafka JSON → blackhole",

@@ -107,6 +107,14 @@ var nexmarkJoinQueries = []nexmarkQuery{
 		(SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rank_number FROM %[3]s)
 		WHERE rank_number <= 10`,
 		"no published figure"},
+	{"q6", `SELECT Q.seller, AVG(Q.final) OVER (PARTITION BY Q.seller ORDER BY Q.date_time ROWS BETWEEN 10 PRECEDING AND CURRENT ROW) AS avg
+		FROM (
+		  SELECT ROW_NUMBER() OVER (PARTITION BY A.id, A.seller ORDER BY B.price) AS rank, A.seller, B.price AS final, B.date_time
+		  FROM %[2]s AS A, %[3]s AS B
+		  WHERE A.id = B.auction AND B.date_time BETWEEN A.date_time AND A.expires
+		) AS Q
+		WHERE Q.rank <= 1`,
+		"no published figure"},
 }
 
 // countCharFunction is q14's SQL function as Nexmark defines it.
