@@ -19,12 +19,6 @@ import (
 // tpchUnsupported lists the TPC-H queries weir cannot maintain as views
 // yet: the SQLSTATE and message CREATE MATERIALIZED VIEW fails with.
 var tpchUnsupported = map[string]struct{ code, why string }{
-	// Most likely: the correlated min() becomes a join above the five-way
-	// comma join, and WHERE's join conditions stay above it, so a join
-	// below lacks keys.
-	"q02": {"0A000", "a join in a materialized view needs an equality between its two sides"},
-	// The correlated subquery is 0.2 * avg(l_quantity), not a bare aggregate.
-	"q17": {"0A000", "a scalar subquery that refers to the outer query is supported only as one aggregate call whose WHERE relates the two by equalities"},
 	// A correlated scalar subquery inside an IN subquery's WHERE.
 	"q20": {"0A000", "a subquery in this position of an expression is not supported"},
 }

@@ -543,8 +543,8 @@ func (b *Binder) bindCorrelatedScalar(sq *sql.SubqueryExpr, from Node, sc *scope
 		len(q.Items) != 1 || q.Items[0].Star {
 		return nil, nil, unsupported()
 	}
-	call, ok := q.Items[0].Expr.(*sql.FuncCall)
-	if !ok || !isPlainAggregate(call) || q.Where == nil {
+	call, ok := scalarAggregate(q.Items[0].Expr)
+	if !ok || q.Where == nil {
 		return nil, nil, unsupported()
 	}
 	right, err := b.bindFrom(q)

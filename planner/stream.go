@@ -113,6 +113,9 @@ func planNode(n Node) (StreamNode, error) {
 	case *Scan:
 		return NewStreamScan(n.Object), nil
 	case *Filter:
+		if pushed, ok := pushBelowLeftSide(n); ok {
+			return planNode(pushed)
+		}
 		if j, ok := n.Input.(*Join); ok && j.Kind == InnerJoin {
 			// An inner join's WHERE is part of its condition: it may hold
 			// the keys (a comma join's always does).

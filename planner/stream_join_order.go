@@ -159,3 +159,33 @@ func shiftColumns(e expr.Expr, off int) expr.Expr {
 // joinedInOrder is a join orderInnerJoins built: planNode plans it as it
 // is, not as a cluster to order again.
 type joinedInOrder struct{ *Join }
+
+// pushBelowLeftSide returns f with the conjuncts of its condition that read
+// only the left side of the join below it moved under that join, onto its
+// left input, when that join is a left join, which keeps every left row as
+// it is: a correlated scalar subquery binds as a left join over the
+// FROM clause, and the comma join there needs WHERE's equalities (TPC-H's
+// Q17 and Q2). false when there is none to move.
+func pushBelowLeftSide(f *Filter) (Node, bool) {
+	j, ok := f.Input.(*Join)
+	if !ok || j.Kind != LeftJoin {
+		return nil, false
+	}
+	lw := len(j.Left.Columns())
+	var down, stay []expr.Expr
+	for _, c := range expr.Conjuncts(f.Pred) {
+		if cols := expr.Columns(c); len(cols) > 0 && cols[len(cols)-1] < lw && !expr.IsVolatile(c) {
+			down = append(down, c)
+		} else {
+			stay = append(stay, c)
+		}
+	}
+	if len(down) == 0 {
+		return nil, false
+	}
+	var out Node = &Join{Left: &Filter{Input: j.Left, Pred: expr.And(down)}, Right: j.Right, Kind: j.Kind, On: j.On, SingleRow: j.SingleRow}
+	if len(stay) > 0 {
+		out = &Filter{Input: out, Pred: expr.And(stay)}
+	}
+	return out, true
+}
