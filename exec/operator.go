@@ -93,6 +93,8 @@ type StateIterator = interface {
 
 // StateWriter collects an operator's writes for one epoch. They become
 // visible (and durable, with the state store's checkpoint) when the epoch commits.
+// Set, Delete and DeleteRange copy their arguments: the caller may reuse
+// its buffers as soon as a call returns.
 type StateWriter interface {
 	Set(key, value []byte) error
 	Delete(key []byte) error

@@ -90,6 +90,10 @@ type HashJoin struct {
 	// each is reported once.
 	hot     atomic.Int64
 	hotSeen map[string]bool
+	// jkBuf, keyBuf and valBuf are scratch space for encoding a change's
+	// join key, state key and state value (the strings and writes made
+	// from them copy them).
+	jkBuf, keyBuf, valBuf []byte
 }
 
 // joinSide is one input's rows and how to encode them.
@@ -113,6 +117,8 @@ type joinSide struct {
 	// random leave it until half is left (evict).
 	cache  map[string][]joinMatch
 	cached int
+	// rowHint is the capacity a new row's encoding starts with.
+	rowHint int
 }
 
 // joinEntry is a row of a side as the epoch left it (row nil: deleted).
@@ -328,9 +334,9 @@ func decodeJoinValue(v []byte) (uint64, []byte, error) {
 	return d, v[n:], nil
 }
 
-func encodeJoinValue(degree uint64, row []byte) []byte {
-	out := binary.AppendUvarint(make([]byte, 0, len(row)+2), degree)
-	return append(out, row...)
+// appendJoinValue appends the state value of a row with its degree to dst.
+func appendJoinValue(dst []byte, degree uint64, row []byte) []byte {
+	return append(binary.AppendUvarint(dst, degree), row...)
 }
 
 // joinOut is a row the join emits: the own side's row own and the other
@@ -423,7 +429,9 @@ func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, ou
 			outs = append(outs, joinOut{op: outOp, own: i, other: -1})
 		}
 		if ins {
-			row := statestore.AppendRow(nil, own.types, c.Batch, nil, i)
+			// The row is kept: its own buffer, sized as the last one was.
+			row := statestore.AppendRow(make([]byte, 0, own.rowHint), own.types, c.Batch, nil, i)
+			own.rowHint = len(row) + len(row)/8
 			own.set(ch.jk, ch.key, joinEntry{row: row, degree: matched})
 		} else {
 			own.set(ch.jk, ch.key, joinEntry{})
@@ -474,12 +482,13 @@ func (h *HashJoin) candidates(c exec.Chunk, own, other *joinSide, dec *statestor
 			changes[i].null = true
 			continue
 		}
-		jk := statestore.AppendRow(nil, own.keyTypes, c.Batch, own.keys, i)
-		key := statestore.AppendKey(nil, own.table, statestore.Vnode(jk), jk)
+		h.jkBuf = statestore.AppendRow(h.jkBuf[:0], own.keyTypes, c.Batch, own.keys, i)
+		jk := h.jkBuf
+		h.keyBuf = statestore.AppendKey(h.keyBuf[:0], own.table, statestore.Vnode(jk), jk)
 		if len(own.streamKey) > 0 { // none: the side has one row (a global aggregate)
-			key = statestore.AppendRow(key, own.skTypes, c.Batch, own.streamKey, i)
+			h.keyBuf = statestore.AppendRow(h.keyBuf, own.skTypes, c.Batch, own.streamKey, i)
 		}
-		changes[i].jk, changes[i].key = string(jk), string(key)
+		changes[i].jk, changes[i].key = string(jk), string(h.keyBuf)
 		ms, err := h.matches(other, jk)
 		if err != nil {
 			return nil, nil, nil, err
@@ -635,10 +644,12 @@ func (h *HashJoin) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateWrit
 		for _, rows := range s.dirty {
 			for k, e := range rows {
 				var err error
+				h.keyBuf = append(h.keyBuf[:0], k...)
 				if e.row == nil {
-					err = w.Delete([]byte(k))
+					err = w.Delete(h.keyBuf)
 				} else {
-					err = w.Set([]byte(k), encodeJoinValue(e.degree, e.row))
+					h.valBuf = appendJoinValue(h.valBuf[:0], e.degree, e.row)
+					err = w.Set(h.keyBuf, h.valBuf)
 				}
 				if err != nil {
 					return err
