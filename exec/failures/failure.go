@@ -10,11 +10,12 @@ package failures
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/session"
 	"github.com/weir-stream/weir/sql/sqlstate"
 )
@@ -87,7 +88,7 @@ func (f Failure) Detail() string {
 // and create the object again.
 func (f Failure) Hint() string {
 	if f.Kind != catalog.View.String() {
-		return fmt.Sprintf("DROP %s %s and create it again.", strings.ToUpper(f.Kind), f.Name)
+		return sql.String(f.drop()) + " and create it again."
 	}
 	return fmt.Sprintf("Fix or delete the input rows that make it fail, then run ALTER MATERIALIZED VIEW %s RESUME to rebuild it from its input; or DROP it and create it again with a definition that handles them.", f.Name)
 }
@@ -100,4 +101,15 @@ func Warnings(fs []Failure) []session.Warning {
 		out[i] = session.Warning{Code: sqlstate.Warning, Message: f.Message(), Detail: f.Detail(), Hint: f.Hint()}
 	}
 	return out
+}
+
+// drop returns the DROP statement of the failed object.
+func (f Failure) drop() *sql.Drop {
+	d := &sql.Drop{Name: sql.ObjectName{Parts: []sql.Name{{Value: f.Name}}}}
+	for _, k := range []sql.ObjectKind{sql.ObjStream, sql.ObjTable, sql.ObjView, sql.ObjSink, sql.ObjPlainView} {
+		if planner.CatalogKind(k).String() == f.Kind {
+			d.Kind = k
+		}
+	}
+	return d
 }

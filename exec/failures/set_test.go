@@ -128,6 +128,12 @@ func TestWording(t *testing.T) {
 	if got := table.Hint(); got != "DROP TABLE t and create it again." {
 		t.Errorf("a table's Hint() = %q", got)
 	}
+	// The statement is printed from its AST: a name that needs quotes gets
+	// them.
+	sink := failures.Describe(&catalog.Object{Name: "Out Sink", Kind: catalog.Sink}, 4, divisionByZero)
+	if got := sink.Hint(); got != `DROP SINK "Out Sink" and create it again.` {
+		t.Errorf("a sink's Hint() = %q", got)
+	}
 	ws := failures.Warnings([]failures.Failure{v, table})
 	if len(ws) != 2 || ws[0].Code != sqlstate.Warning || ws[0].Message != v.Message() || ws[0].Detail != err.Detail || ws[0].Hint != err.Hint ||
 		ws[1].Message != `table "t" has failed: division by zero` || ws[1].Hint != table.Hint() {
