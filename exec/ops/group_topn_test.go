@@ -3,7 +3,6 @@ package ops_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -29,17 +28,16 @@ func TestGroupTopN(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
-	store := exectest.NewStore()
 	schema, err := exectest.ParseSchema("id bigint, grp int, score int, name text")
 	if err != nil {
 		t.Fatal(err)
 	}
+	dr := &statefulDriver{mem: mem, schema: schema, store: exectest.NewStore()}
 	var top *ops.GroupTopN
-	var epoch exec.Epoch
 	datadriven.RunTest(t, "testdata/group_topn", func(t *testing.T, d *datadriven.TestData) string {
 		switch d.Cmd {
 		case "reset":
-			store = exectest.NewStore()
+			dr.store = exectest.NewStore()
 			return ""
 		case "new":
 			spec := ops.GroupTopNSpec{Schema: schema, PartitionBy: []int{1}, StreamKey: []int{0}, Lo: 1, Table: statestore.FirstUserTable}
@@ -57,48 +55,24 @@ func TestGroupTopN(t *testing.T) {
 			}
 			var keys string
 			d.ScanArgs(t, "keys", &keys)
-			for _, k := range strings.Split(keys, ",") {
-				parts := strings.Split(k, ":")
-				var key ops.TopNKey
-				for i, c := range schema {
-					if c.Name == parts[0] {
-						key.Column = i
-					}
-				}
-				if len(parts) > 1 && parts[1] == "desc" {
-					key.Desc, key.NullsFirst = true, true
-				}
-				spec.Keys = append(spec.Keys, key)
-			}
+			spec.Keys = parseSortKeys(t, d, schema, keys)
 			top = ops.NewGroupTopN(spec, mem)
-			if err := top.Open(ctx, exec.OpenContext{State: store}); err != nil {
+			if err := top.Open(ctx, exec.OpenContext{State: dr.store}); err != nil {
 				return fmt.Sprintf("error: %v\n", err)
 			}
 			return "ok\n"
 		case "push":
-			c, err := exectest.ParseChunk(mem, schema, d.Input)
+			out, err := dr.push(top, d.Input)
 			if err != nil {
-				return fmt.Sprintf("error: %v\n", err)
+				return errorf(err)
 			}
-			defer c.Release()
-			col := &exectest.Collector{}
-			if err := top.ProcessChunk(ctx, 0, c, col); err != nil {
-				return fmt.Sprintf("error: %v\n", err)
-			}
-			return col.Take() + "ok\n"
+			return out + "ok\n"
 		case "barrier":
-			epoch++
-			w := store.NewWriter()
-			defer w.Close()
-			col := &exectest.Collector{}
-			if err := top.OnBarrier(ctx, exec.Barrier{Epoch: epoch}, w, col); err != nil {
-				return fmt.Sprintf("error: %v\n", err)
+			out, stats, err := dr.barrier(top)
+			if err != nil {
+				return errorf(err)
 			}
-			stats := w.(*exectest.Writer).Stats
-			if err := w.Commit(); err != nil {
-				return fmt.Sprintf("error: %v\n", err)
-			}
-			return fmt.Sprintf("%s%s\nstate: %d rows\n", col.Take(), stats, store.Len())
+			return fmt.Sprintf("%s%s\nstate: %d rows\n", out, stats, dr.store.Len())
 		}
 		d.Fatalf(t, "unknown command %q", d.Cmd)
 		return ""

@@ -32,11 +32,11 @@ func TestOverWindow(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
-	store := exectest.NewStore()
 	schema, err := exectest.ParseSchema("id bigint, grp int, score int, name text")
 	if err != nil {
 		t.Fatal(err)
 	}
+	dr := &statefulDriver{mem: mem, schema: schema, store: exectest.NewStore()}
 	col := func(name string) int {
 		for i, c := range schema {
 			if c.Name == name {
@@ -47,11 +47,10 @@ func TestOverWindow(t *testing.T) {
 		return -1
 	}
 	var op *ops.OverWindow
-	var epoch exec.Epoch
 	datadriven.RunTest(t, "testdata/over_window", func(t *testing.T, d *datadriven.TestData) string {
 		switch d.Cmd {
 		case "reset":
-			store = exectest.NewStore()
+			dr.store = exectest.NewStore()
 			return ""
 		case "new":
 			spec := ops.OverWindowSpec{Schema: schema, PartitionBy: []int{1}, StreamKey: []int{0},
@@ -112,34 +111,22 @@ func TestOverWindow(t *testing.T) {
 				spec.Types = append(spec.Types, typ)
 			}
 			op = ops.NewOverWindow(spec, mem)
-			if err := op.Open(ctx, exec.OpenContext{State: store}); err != nil {
+			if err := op.Open(ctx, exec.OpenContext{State: dr.store}); err != nil {
 				return fmt.Sprintf("error: %v\n", err)
 			}
 			return "ok\n"
 		case "push":
-			c, err := exectest.ParseChunk(mem, schema, d.Input)
+			out, err := dr.push(op, d.Input)
 			if err != nil {
-				return fmt.Sprintf("error: %v\n", err)
+				return errorf(err)
 			}
-			defer c.Release()
-			out := &exectest.Collector{}
-			if err := op.ProcessChunk(ctx, 0, c, out); err != nil {
-				return fmt.Sprintf("error: %v\n", err)
-			}
-			return out.Take() + "ok\n"
+			return out + "ok\n"
 		case "barrier":
-			epoch++
-			w := store.NewWriter()
-			defer w.Close()
-			out := &exectest.Collector{}
-			if err := op.OnBarrier(ctx, exec.Barrier{Epoch: epoch}, w, out); err != nil {
-				return fmt.Sprintf("error: %v\n", err)
+			out, stats, err := dr.barrier(op)
+			if err != nil {
+				return errorf(err)
 			}
-			stats := w.(*exectest.Writer).Stats
-			if err := w.Commit(); err != nil {
-				return fmt.Sprintf("error: %v\n", err)
-			}
-			return fmt.Sprintf("%s%s\nstate: %d rows\n", out.Take(), stats, store.Len())
+			return fmt.Sprintf("%s%s\nstate: %d rows\n", out, stats, dr.store.Len())
 		}
 		d.Fatalf(t, "unknown command %q", d.Cmd)
 		return ""

@@ -3,7 +3,6 @@ package ops_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -29,13 +28,12 @@ func TestTopN(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
-	store := exectest.NewStore()
 	schema, err := exectest.ParseSchema("id bigint, score int, name text")
 	if err != nil {
 		t.Fatal(err)
 	}
+	dr := &statefulDriver{mem: mem, schema: schema, store: exectest.NewStore()}
 	var top *ops.TopN
-	var epoch exec.Epoch
 	cache := func() string {
 		n, all := top.CacheState()
 		if all {
@@ -46,7 +44,7 @@ func TestTopN(t *testing.T) {
 	datadriven.RunTest(t, "testdata/topn", func(t *testing.T, d *datadriven.TestData) string {
 		switch d.Cmd {
 		case "reset":
-			store = exectest.NewStore()
+			dr.store = exectest.NewStore()
 			return ""
 		case "new":
 			spec := ops.TopNSpec{Schema: schema, StreamKey: []int{0}, Table: statestore.FirstUserTable}
@@ -58,58 +56,25 @@ func TestTopN(t *testing.T) {
 			if d.HasArg("keys") {
 				var keys string
 				d.ScanArgs(t, "keys", &keys)
-				for _, k := range strings.Split(keys, ",") {
-					parts := strings.Split(k, ":")
-					var key ops.TopNKey
-					for i, c := range schema {
-						if c.Name == parts[0] {
-							key.Column = i
-						}
-					}
-					for _, p := range parts[1:] {
-						switch p {
-						case "desc":
-							key.Desc, key.NullsFirst = true, true
-						case "nullsfirst":
-							key.NullsFirst = true
-						case "nullslast":
-							key.NullsFirst = false
-						default:
-							d.Fatalf(t, "unknown key option %q", p)
-						}
-					}
-					spec.Keys = append(spec.Keys, key)
-				}
+				spec.Keys = parseSortKeys(t, d, schema, keys)
 			}
 			top = ops.NewTopN(spec, mem)
-			if err := top.Open(ctx, exec.OpenContext{State: store}); err != nil {
+			if err := top.Open(ctx, exec.OpenContext{State: dr.store}); err != nil {
 				return fmt.Sprintf("error: %v\n", err)
 			}
 			return cache()
 		case "push":
-			c, err := exectest.ParseChunk(mem, schema, d.Input)
+			out, err := dr.push(top, d.Input)
 			if err != nil {
-				return fmt.Sprintf("error: %v\n", err)
+				return errorf(err)
 			}
-			defer c.Release()
-			col := &exectest.Collector{}
-			if err := top.ProcessChunk(ctx, 0, c, col); err != nil {
-				return fmt.Sprintf("error: %v\n", err)
-			}
-			return col.Take() + cache()
+			return out + cache()
 		case "barrier":
-			epoch++
-			w := store.NewWriter()
-			defer w.Close()
-			col := &exectest.Collector{}
-			if err := top.OnBarrier(ctx, exec.Barrier{Epoch: epoch}, w, col); err != nil {
-				return fmt.Sprintf("error: %v\n", err)
+			out, stats, err := dr.barrier(top)
+			if err != nil {
+				return errorf(err)
 			}
-			stats := w.(*exectest.Writer).Stats
-			if err := w.Commit(); err != nil {
-				return fmt.Sprintf("error: %v\n", err)
-			}
-			return fmt.Sprintf("%s%s\n%sstate: %d rows\n", col.Take(), stats, cache(), store.Len())
+			return fmt.Sprintf("%s%s\n%sstate: %d rows\n", out, stats, cache(), dr.store.Len())
 		}
 		d.Fatalf(t, "unknown command %q", d.Cmd)
 		return ""
