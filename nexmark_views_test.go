@@ -25,160 +25,20 @@ import (
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/connector/nexmark"
 	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/internal/nexmarkq"
 )
 
-// nexmarkViewQueries are the Nexmark queries beyond q0–q2 that weir
-// maintains as views, in RisingWave's dialect (../shared/nexmark.md),
-// which DuckDB runs as they are over the same events. Averages are
+// duckCountChar is q14's SQL function (nexmarkq.CountChar) as a DuckDB
+// macro.
+const duckCountChar = `CREATE MACRO count_char(s, c) AS LENGTH(s) - LENGTH(REPLACE(s, c, ''))`
+
+// TestNexmarkViewsMatchDuckDB maintains the Nexmark queries weir-bench
+// runs (internal/nexmarkq, with ROW_NUMBER's ties broken) as views over
+// three bounded nexmark streams of the same seed (people, auctions and bids
+// of one event sequence), and checks each against DuckDB over the same
+// events, generated again in the test by the nexmark package, which runs
+// the queries as they are but for to_char (duckDialect). Averages are
 // compared to 1e-9 relative (floating-point sums in another order).
-var nexmarkViewQueries = []struct{ name, sql string }{
-	{"q3",
-		`SELECT P.name, P.city, P.state, A.id FROM auction A JOIN person P ON A.seller = P.id
-		 WHERE A.category = 10 AND (P.state = 'or' OR P.state = 'id' OR P.state = 'ca')`,
-	},
-	{"q4",
-		`SELECT Q.category, AVG(Q.final) AS avg FROM (
-		   SELECT MAX(B.price) AS final, A.category FROM auction A, bid B
-		   WHERE A.id = B.auction AND B.date_time BETWEEN A.date_time AND A.expires
-		   GROUP BY A.id, A.category) Q
-		 GROUP BY Q.category`,
-	},
-	{"q20",
-		`SELECT auction, bidder, price, channel, url, B.date_time AS bid_date_time, B.extra AS bid_extra,
-		   item_name, description, initial_bid, reserve, A.date_time AS auction_date_time, expires, seller, category, A.extra AS auction_extra
-		 FROM bid AS B INNER JOIN auction AS A ON B.auction = A.id
-		 WHERE A.category = 10`,
-	},
-	// q14 calls count_char, created by nexmarkCountChar (DuckDB: a macro).
-	{"q14",
-		`SELECT auction, bidder, 0.908 * price AS price,
-		   CASE
-		     WHEN extract(hour from date_time) >= 8 AND extract(hour from date_time) <= 18 THEN 'dayTime'
-		     WHEN extract(hour from date_time) <= 6 OR extract(hour from date_time) >= 20 THEN 'nightTime'
-		     ELSE 'otherTime'
-		   END AS bidTimeType,
-		   date_time,
-		   count_char(extra, 'c') AS c_counts
-		 FROM bid
-		 WHERE 0.908 * price > 1000000 AND 0.908 * price < 50000000`,
-	},
-	{"q21",
-		`SELECT auction, bidder, price, channel,
-		   CASE
-		     WHEN LOWER(channel) = 'apple' THEN '0'
-		     WHEN LOWER(channel) = 'google' THEN '1'
-		     WHEN LOWER(channel) = 'facebook' THEN '2'
-		     WHEN LOWER(channel) = 'baidu' THEN '3'
-		     ELSE (regexp_match(url, '(&|^)channel_id=([^&]*)'))[2]
-		   END AS channel_id
-		 FROM bid
-		 WHERE (regexp_match(url, '(&|^)channel_id=([^&]*)'))[2] IS NOT NULL OR LOWER(channel) IN ('apple', 'google', 'facebook', 'baidu')`,
-	},
-	{"q22",
-		`SELECT auction, bidder, price, channel,
-		   split_part(url, '/', 4) AS dir1, split_part(url, '/', 5) AS dir2, split_part(url, '/', 6) AS dir3
-		 FROM bid`,
-	},
-	{"q10",
-		`SELECT auction, bidder, price, date_time, TO_CHAR(date_time, 'YYYY-MM-DD') as date, TO_CHAR(date_time, 'HH:MI') as time FROM bid`,
-	},
-	{"q15",
-		`SELECT to_char(date_time, 'YYYY-MM-DD') AS day,
-		   count(*) AS total_bids,
-		   count(*) filter (where price < 10000) AS rank1_bids,
-		   count(*) filter (where price >= 10000 and price < 1000000) AS rank2_bids,
-		   count(*) filter (where price >= 1000000) AS rank3_bids,
-		   count(distinct bidder) AS total_bidders,
-		   count(distinct bidder) filter (where price < 10000) AS rank1_bidders,
-		   count(distinct bidder) filter (where price >= 10000 and price < 1000000) AS rank2_bidders,
-		   count(distinct bidder) filter (where price >= 1000000) AS rank3_bidders,
-		   count(distinct auction) AS total_auctions,
-		   count(distinct auction) filter (where price < 10000) AS rank1_auctions,
-		   count(distinct auction) filter (where price >= 10000 and price < 1000000) AS rank2_auctions,
-		   count(distinct auction) filter (where price >= 1000000) AS rank3_auctions
-		 FROM bid
-		 GROUP BY to_char(date_time, 'YYYY-MM-DD')`,
-	},
-	{"q16",
-		`SELECT channel, to_char(date_time, 'YYYY-MM-DD') AS day,
-		   max(to_char(date_time, 'HH:mm')) AS minute,
-		   count(*) AS total_bids,
-		   count(*) filter (where price < 10000) AS rank1_bids,
-		   count(*) filter (where price >= 10000 and price < 1000000) AS rank2_bids,
-		   count(*) filter (where price >= 1000000) AS rank3_bids,
-		   count(distinct bidder) AS total_bidders,
-		   count(distinct bidder) filter (where price < 10000) AS rank1_bidders,
-		   count(distinct bidder) filter (where price >= 10000 and price < 1000000) AS rank2_bidders,
-		   count(distinct bidder) filter (where price >= 1000000) AS rank3_bidders,
-		   count(distinct auction) AS total_auctions,
-		   count(distinct auction) filter (where price < 10000) AS rank1_auctions,
-		   count(distinct auction) filter (where price >= 10000 and price < 1000000) AS rank2_auctions,
-		   count(distinct auction) filter (where price >= 1000000) AS rank3_auctions
-		 FROM bid
-		 GROUP BY channel, to_char(date_time, 'YYYY-MM-DD')`,
-	},
-	{"q17",
-		`SELECT auction, to_char(date_time, 'YYYY-MM-DD') AS day,
-		   count(*) AS total_bids,
-		   count(*) filter (where price < 10000) AS rank1_bids,
-		   count(*) filter (where price >= 10000 and price < 1000000) AS rank2_bids,
-		   count(*) filter (where price >= 1000000) AS rank3_bids,
-		   min(price) AS min_price, max(price) AS max_price, avg(price) AS avg_price, sum(price) AS sum_price
-		 FROM bid
-		 GROUP BY auction, to_char(date_time, 'YYYY-MM-DD')`,
-	},
-	// q9, q18 and q19 rank with ROW_NUMBER, whose ties Postgres and
-	// DuckDB leave to the engine (weir breaks them by the input's key):
-	// here each ORDER BY ends with columns that make a bid's rank unique,
-	// so that both engines pick the same rows.
-	{"q9",
-		`SELECT id, item_name, description, initial_bid, reserve, date_time, expires, seller, category,
-		   auction, bidder, price, bid_date_time
-		 FROM (
-		   SELECT A.*, B.auction, B.bidder, B.price, B.date_time AS bid_date_time,
-		     ROW_NUMBER() OVER (PARTITION BY A.id ORDER BY B.price DESC, B.date_time ASC, B.bidder, B.extra) AS rownum
-		   FROM auction A, bid B
-		   WHERE A.id = B.auction AND B.date_time BETWEEN A.date_time AND A.expires
-		 ) tmp
-		 WHERE rownum <= 1`,
-	},
-	{"q18",
-		`SELECT auction, bidder, price, channel, url, date_time, extra
-		 FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY bidder, auction ORDER BY date_time DESC, extra, price) AS rank_number FROM bid)
-		 WHERE rank_number <= 1`,
-	},
-	{"q19",
-		`SELECT * FROM
-		   (SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC, date_time, bidder, extra) AS rank_number FROM bid)
-		 WHERE rank_number <= 10`,
-	},
-	// q6: a moving average over each seller's last ten winning prices
-	// (each auction's lowest bid, as RisingWave's text has it); the auction
-	// joins the ORDER BY so that sales at one time are in one order.
-	{"q6",
-		`SELECT Q.seller, AVG(Q.final) OVER (PARTITION BY Q.seller ORDER BY Q.date_time, Q.auction ROWS BETWEEN 10 PRECEDING AND CURRENT ROW) AS avg
-		 FROM (
-		   SELECT ROW_NUMBER() OVER (PARTITION BY A.id, A.seller ORDER BY B.price, B.date_time, B.bidder, B.extra) AS rank,
-		     A.id AS auction, A.seller, B.price AS final, B.date_time
-		   FROM auction AS A, bid AS B
-		   WHERE A.id = B.auction AND B.date_time BETWEEN A.date_time AND A.expires
-		 ) AS Q
-		 WHERE Q.rank <= 1`,
-	},
-}
-
-// nexmarkCountChar is q14's SQL function, as Nexmark defines it, and
-// the same as a DuckDB macro.
-const (
-	nexmarkCountChar = `CREATE FUNCTION count_char(s varchar, c varchar) RETURNS int LANGUAGE SQL AS
-$$SELECT LENGTH(s) - LENGTH(REPLACE(s, c, ''))$$`
-	duckCountChar = `CREATE MACRO count_char(s, c) AS LENGTH(s) - LENGTH(REPLACE(s, c, ''))`
-)
-
-// TestNexmarkViewsMatchDuckDB maintains the Nexmark queries of
-// nexmarkViewQueries as views over three bounded nexmark streams of the same seed (people,
-// auctions and bids of one event sequence), and checks each against DuckDB
-// over the same events, generated again in the test by the nexmark package.
 func TestNexmarkViewsMatchDuckDB(t *testing.T) {
 	const events, seed = 40_000, 11
 	ts := startServer(t, memoryConfig())
@@ -186,9 +46,9 @@ func TestNexmarkViewsMatchDuckDB(t *testing.T) {
 	for _, table := range []string{"person", "auction", "bid"} {
 		mustExec(t, conn, fmt.Sprintf(`CREATE STREAM %s WITH (connector = 'nexmark', nexmark.table = '%s', nexmark.events.total = '%d', nexmark.seed = '%d', nexmark.batch.rows = '1000')`, table, table, events, seed))
 	}
-	mustExec(t, conn, nexmarkCountChar)
-	for _, q := range nexmarkViewQueries {
-		mustExec(t, conn, "CREATE MATERIALIZED VIEW nexmark_"+q.name+" AS "+q.sql)
+	mustExec(t, conn, nexmarkq.CountChar)
+	for _, q := range nexmarkq.Queries {
+		mustExec(t, conn, "CREATE MATERIALIZED VIEW nexmark_"+q.Name+" AS "+q.CheckedSQL())
 	}
 	waitSourcesDone(t, conn)
 
@@ -196,18 +56,18 @@ func TestNexmarkViewsMatchDuckDB(t *testing.T) {
 	if _, err := db.Exec(duckCountChar); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range nexmarkViewQueries {
-		want := duckText(t, db, duckDialect(t, q.sql))
-		got := queryText(t, conn, "SELECT * FROM nexmark_"+q.name)
+	for _, q := range nexmarkq.Queries {
+		want := duckText(t, db, duckDialect(t, q.CheckedSQL()))
+		got := queryText(t, conn, "SELECT * FROM nexmark_"+q.Name)
 		// q15 and q16 have one row a day (per channel), and the events span
 		// seconds.
-		if len(want) < 3 && q.name != "q15" && q.name != "q16" {
-			t.Errorf("%s: DuckDB found %d rows; the test needs more", q.name, len(want))
+		if len(want) < 3 && q.Name != "q15" && q.Name != "q16" {
+			t.Errorf("%s: DuckDB found %d rows; the test needs more", q.Name, len(want))
 		}
 		if !sameRows(got, want) {
-			t.Errorf("%s: weir has %d rows, DuckDB %d\nweir:   %.600v\nduckdb: %.600v", q.name, len(got), len(want), sorted(got), sorted(want))
+			t.Errorf("%s: weir has %d rows, DuckDB %d\nweir:   %.600v\nduckdb: %.600v", q.Name, len(got), len(want), sorted(got), sorted(want))
 		}
-		t.Logf("%s: %d rows", q.name, len(got))
+		t.Logf("%s: %d rows", q.Name, len(got))
 	}
 }
 
