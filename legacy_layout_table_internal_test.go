@@ -17,13 +17,8 @@ import (
 // one from before TTLs (2 + 2 per aggregate: rows, result, minmax, source).
 func TestLegacyViewOverTable(t *testing.T) {
 	ctx := context.Background()
-	cfg := DefaultConfig()
-	cfg.Server.DataDir = t.TempDir()
-	cfg.State.CheckpointIntervalMS = 50
-	e, err := Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := onDiskConfig(t)
+	e := mustOpen(t, cfg)
 	if err := e.Exec(ctx, `CREATE TABLE t (k INT PRIMARY KEY, g INT, v BIGINT);
 		CREATE MATERIALIZED VIEW m AS SELECT g, sum(v) AS s, count(*) AS n FROM t GROUP BY g;
 		CREATE MATERIALIZED VIEW f AS SELECT k, v FROM t WHERE v > 5;
@@ -49,10 +44,7 @@ func TestLegacyViewOverTable(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e, err = Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e = mustOpen(t, cfg)
 	defer e.Close(ctx)
 	if err := e.Exec(ctx, "INSERT INTO t VALUES (4, 2, 7); UPDATE t SET v = 100 WHERE k = 1; FLUSH"); err != nil {
 		t.Fatal(err)

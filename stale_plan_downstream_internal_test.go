@@ -14,13 +14,8 @@ import (
 // and a view over it alone run.
 func TestStalePlanDownstream(t *testing.T) {
 	ctx := context.Background()
-	cfg := DefaultConfig()
-	cfg.Server.DataDir = t.TempDir()
-	cfg.State.CheckpointIntervalMS = 50
-	e, err := Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := onDiskConfig(t)
+	e := mustOpen(t, cfg)
 	if err := e.Exec(ctx, `CREATE TABLE t (k INT PRIMARY KEY, v BIGINT);
 		CREATE TABLE t2 (k INT PRIMARY KEY);
 		CREATE MATERIALIZED VIEW m AS SELECT v, count(*) AS n FROM t GROUP BY v;
@@ -43,7 +38,7 @@ func TestStalePlanDownstream(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e, err = Open(ctx, cfg)
+	e, err := Open(ctx, cfg)
 	if err != nil {
 		t.Fatalf("the server did not start over a stale plan: %v", err)
 	}

@@ -19,13 +19,8 @@ import (
 // view, restarted, still computes what it was created to, on the same state.
 func TestRestartRunsStoredPlan(t *testing.T) {
 	ctx := context.Background()
-	cfg := DefaultConfig()
-	cfg.Server.DataDir = t.TempDir()
-	cfg.State.CheckpointIntervalMS = 50
-	e, err := Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := onDiskConfig(t)
+	e := mustOpen(t, cfg)
 	if err := e.Exec(ctx, `CREATE TABLE t (k INT PRIMARY KEY, g INT, v BIGINT);
 		CREATE MATERIALIZED VIEW m AS SELECT g, sum(v * 2) AS s, count(*) AS n FROM t GROUP BY g;
 		CREATE MATERIALIZED VIEW u AS SELECT k, v * 2 AS w FROM t UNION ALL SELECT k, s FROM (SELECT g AS k, sum(v * 2) AS s FROM t GROUP BY g) AS x;
@@ -53,10 +48,7 @@ func TestRestartRunsStoredPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e, err = Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e = mustOpen(t, cfg)
 	defer e.Close(ctx)
 	if err := e.Exec(ctx, "INSERT INTO t VALUES (4, 2, 1); UPDATE t SET v = 100 WHERE k = 1; FLUSH"); err != nil {
 		t.Fatal(err)
@@ -101,13 +93,8 @@ func TestRestartRunsStoredPlan(t *testing.T) {
 // where the user looks, and the server starts; DROP and CREATE again work.
 func TestRestartStalePlan(t *testing.T) {
 	ctx := context.Background()
-	cfg := DefaultConfig()
-	cfg.Server.DataDir = t.TempDir()
-	cfg.State.CheckpointIntervalMS = 50
-	e, err := Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := onDiskConfig(t)
+	e := mustOpen(t, cfg)
 	if err := e.Exec(ctx, `CREATE TABLE t (k INT PRIMARY KEY, v BIGINT);
 		CREATE MATERIALIZED VIEW m AS SELECT v, count(*) AS n FROM t GROUP BY v;
 		CREATE MATERIALIZED VIEW ok AS SELECT k FROM t;
@@ -130,7 +117,7 @@ func TestRestartStalePlan(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e, err = Open(ctx, cfg)
+	e, err := Open(ctx, cfg)
 	if err != nil {
 		t.Fatalf("the server did not start over a stale plan: %v", err)
 	}
@@ -173,13 +160,8 @@ func TestRestartStalePlan(t *testing.T) {
 // recorded, and the next restart runs them.
 func TestRestartLegacyCatalog(t *testing.T) {
 	ctx := context.Background()
-	cfg := DefaultConfig()
-	cfg.Server.DataDir = t.TempDir()
-	cfg.State.CheckpointIntervalMS = 50
-	e, err := Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := onDiskConfig(t)
+	e := mustOpen(t, cfg)
 	if err := e.Exec(ctx, `CREATE TABLE t (k INT PRIMARY KEY, g INT, v BIGINT);
 		CREATE MATERIALIZED VIEW m AS SELECT g, count(*) AS n, min(v) AS lo FROM t GROUP BY g;
 		INSERT INTO t VALUES (1, 1, 10), (2, 1, 20), (3, 2, 5); FLUSH`); err != nil {
@@ -223,10 +205,7 @@ func TestRestartLegacyCatalog(t *testing.T) {
 		{"DELETE FROM t WHERE k = 1; INSERT INTO t VALUES (4, 2, 1)", "[[1 1 20] [2 2 1]]"},
 		{"INSERT INTO t VALUES (5, 1, 7)", "[[1 2 7] [2 2 1]]"},
 	} {
-		e, err = Open(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		e = mustOpen(t, cfg)
 		o, _ := e.cat.Get("m")
 		if len(o.Plan) == 0 || o.Layout != catalog.LayoutTwoTableAggregates || len(o.StateTables) != 4 {
 			t.Fatalf("start %d: view m recorded with layout %d, %d tables, plan %q", i, o.Layout, len(o.StateTables), o.Plan)
