@@ -41,7 +41,7 @@ type sizes struct {
 	csvKeys      int64 // distinct user_ids in it
 	nexmark      int64 // Nexmark events per generator run
 	nexmarkKafka int64 // Nexmark events whose bids go through Kafka
-	nexmarkJoin  int64 // Nexmark events of each join query run (q3, q4, q20)
+	nexmarkJoin  int64 // Nexmark events of each query run beyond q0–q2 (-events)
 	latencyRate  int64 // events per second of the paced latency run
 	latencyFor   time.Duration
 	ckptBytes    int64 // state of the checkpoint benchmark
@@ -72,7 +72,7 @@ func defaultSizes(rows int64, quick bool) sizes {
 		csvKeys:      100_000,
 		nexmark:      10_000_000,
 		nexmarkKafka: 2_000_000,
-		nexmarkJoin:  5_000_000,
+		nexmarkJoin:  10_000_000,
 		latencyRate:  200_000,
 		latencyFor:   3 * time.Second,
 		ckptBytes:    1 << 30,
@@ -104,6 +104,7 @@ func main() {
 	ckptMiB := flag.Int64("ckpt-mib", 0, "state of the checkpoint and MinIO recovery benchmarks in MiB (default 1024, 64 with -quick)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	queries := flag.String("queries", "", "with -only nexmark: run only these queries over the generator (comma-separated, e.g. q4,q20)")
+	events := flag.Int64("events", 0, "Nexmark events of each query run beyond q0–q2 (default 10M, 1M with -quick)")
 	flag.Parse()
 	if *only != "" && !slices.Contains(benchNames, *only) {
 		fmt.Fprintf(os.Stderr, "weir-bench: -only %q: want one of %s\n", *only, strings.Join(benchNames, ", "))
@@ -134,6 +135,13 @@ func main() {
 		os.Exit(code)
 	}
 	sz := defaultSizes(*rows, *quick)
+	if *events < 0 {
+		fmt.Fprintln(os.Stderr, "weir-bench: -events must be positive")
+		exit(2)
+	}
+	if *events > 0 {
+		sz.nexmarkJoin = *events
+	}
 	if *ckptMiB < 0 {
 		fmt.Fprintln(os.Stderr, "weir-bench: -ckpt-mib must be positive")
 		exit(2)
