@@ -11,6 +11,7 @@ import (
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
 )
 
 // discardWriter is an exec.StateWriter that keeps nothing: the tests need
@@ -26,6 +27,7 @@ func (discardWriter) DeleteRange(lo, hi []byte) error { return nil }
 //
 //	object kind=<table|stream|view|plainview|sink> name=N [owner=R] [uses=A,B]
 //	    <definition>            adds an object (the definition is SHOW CREATE's)
+//	function name=N owner=R     adds a SQL function N() owned by R
 //	exec [user=R] [configured=R]
 //	    <statements>            runs role statements (printing their tag and
 //	                            notices) and authorizes the others ("ok");
@@ -74,6 +76,12 @@ func TestPrivilege(t *testing.T) {
 					o.Uses = strings.Split(u, ",")
 				}
 				if err := cat.Add(discardWriter{}, o); err != nil {
+					d.Fatalf(t, "%v", err)
+				}
+				return ""
+			case "function":
+				f := &catalog.Function{Name: arg("name"), Owner: arg("owner"), Returns: types.Int64Type, Body: "1"}
+				if err := cat.PutFunction(discardWriter{}, f); err != nil {
 					d.Fatalf(t, "%v", err)
 				}
 				return ""

@@ -164,6 +164,11 @@ func (s Subject) dropRoles(st *sql.DropRole, configured string) (*Change, error)
 				depends = append(depends, "privileges for "+o.Kind.String()+" "+o.Name)
 			}
 		}
+		for _, f := range s.Catalog.Functions("") {
+			if f.Owner == n.Value {
+				depends = append(depends, "owner of function "+f.Signature())
+			}
+		}
 		if len(depends) > 0 {
 			return nil, sqlstate.ErrorfAt(sqlstate.DependentObjectsStillExist, n.Pos, "role \"%s\" cannot be dropped because some objects depend on it", n.Value).
 				WithDetail(strings.Join(depends, "\n"))
