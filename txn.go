@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/weir-stream/weir/exec/txn"
+	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/session"
 	"github.com/weir-stream/weir/sql/sqlstate"
@@ -195,7 +196,21 @@ func (tx *transaction) start(e *Engine) error {
 // applying nothing, on a conflict with another session's writes or a table
 // dropped meanwhile (txn.Writer.Commit).
 func (s *Session) commitTransaction(ctx context.Context, tx *transaction) ([]Warning, error) {
-	parts, err := tx.writes.Parts(s.e.runningTable)
+	// A table that failed since the block wrote it fails the COMMIT with
+	// its failure, not as a table dropped meanwhile.
+	var failure error
+	parts, err := tx.writes.Parts(func(o *catalog.Object) (txn.Table, bool) {
+		if cur, ok := s.e.cat.Get(o.Name); ok && cur.RowTable() == o.RowTable() {
+			if f, failed := s.e.failed.Of(o.Name); failed {
+				failure = f.Err()
+				return nil, false
+			}
+		}
+		return s.e.runningTable(o)
+	})
+	if failure != nil {
+		return nil, failure
+	}
 	if err != nil || len(parts) == 0 {
 		return nil, err
 	}
