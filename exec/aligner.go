@@ -29,8 +29,8 @@ type barrierAligner struct {
 	idx   []int
 }
 
-// alignedEvent is what barrierAligner.next returns: a chunk from input
-// Input, an aligned barrier, the end of every input (Done), or a value
+// alignedEvent is what barrierAligner.next returns: a chunk or a watermark
+// from input Input, an aligned barrier, the end of every input (Done), or a value
 // received from the extra channel (Extra). With an aligned barrier of a
 // multi-input aligner, Aligned is the time from the first input delivering
 // it until every input had (zero with a single input).
@@ -128,6 +128,7 @@ func (a *barrierAligner) receive(i int, m Message, ok bool) (ev alignedEvent, re
 		return alignedEvent{}, false, nil
 	}
 	if m.Barrier == nil {
+		// A chunk or a watermark.
 		return alignedEvent{Msg: m, Input: i}, true, nil
 	}
 	b := *m.Barrier

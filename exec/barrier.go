@@ -37,9 +37,10 @@ type Barrier struct {
 	Time time.Time
 }
 
-// Message is what flows on a channel between operators: exactly one of Chunk
-// (when Barrier is nil) or Barrier.
+// Message is what flows on a channel between operators: exactly one of
+// Chunk (when Barrier and Watermark are nil), Barrier or Watermark.
 type Message struct {
-	Chunk   Chunk
-	Barrier *Barrier
+	Chunk     Chunk
+	Barrier   *Barrier
+	Watermark *Watermark
 }

@@ -150,6 +150,20 @@ func (b *Broadcast) Barrier(ctx context.Context, br Barrier) error {
 	return nil
 }
 
+// PushWatermark sends w to every subscriber (with a Splitter too: every
+// parallel instance downstream learns the stream's watermark).
+func (b *Broadcast) PushWatermark(ctx context.Context, w Watermark) error {
+	for _, ch := range b.snapshot() {
+		wc := w
+		select {
+		case ch <- Message{Watermark: &wc}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
 // Close closes every subscribed channel (their readers see the end of the
 // input) and makes later Adds close their channel at once.
 func (b *Broadcast) Close() {

@@ -310,8 +310,14 @@ func (f *Fragment) runRoot(ctx context.Context) error {
 				if err := f.processChunk(ctx, 0, c); err != nil {
 					return err
 				}
+				if err := f.sourceWatermarks(ctx); err != nil {
+					return err
+				}
 				continue
 			case errors.Is(err, ErrNoData):
+				if err := f.sourceWatermarks(ctx); err != nil {
+					return err
+				}
 				timer.Reset(sourcePollInterval)
 			case errors.Is(err, io.EOF):
 				srcDone = true
@@ -366,8 +372,11 @@ func (f *Fragment) drain(ctx context.Context) (done bool, err error) {
 			if err := f.processChunk(ctx, 0, c); err != nil {
 				return false, err
 			}
+			if err := f.sourceWatermarks(ctx); err != nil {
+				return false, err
+			}
 		case errors.Is(err, ErrNoData):
-			return false, nil
+			return false, f.sourceWatermarks(ctx)
 		case errors.Is(err, io.EOF):
 			return true, nil
 		default:
@@ -381,6 +390,8 @@ func (f *Fragment) drain(ctx context.Context) (done bool, err error) {
 // order with barriers aligned, and Do requests between messages.
 func (f *Fragment) runInputs(ctx context.Context) error {
 	a := newBarrierAligner(f.spec.Inputs)
+	wms := newWatermarkMerge(len(f.spec.Inputs))
+	_, perInput := f.firstOp().(PerInputWatermarks)
 	extra := reflect.ValueOf(f.doReqs)
 	for {
 		ev, err := a.next(ctx, extra)
@@ -409,6 +420,21 @@ func (f *Fragment) runInputs(ctx context.Context) error {
 			if stop, err := f.handleBarrier(ctx, *ev.Msg.Barrier); stop || err != nil {
 				return err
 			}
+		case ev.Msg.Watermark != nil:
+			w := *ev.Msg.Watermark
+			if perInput {
+				if wms.rising(ev.Input, w) {
+					if err := f.watermarkInto(ctx, ev.Input, w); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if low, ok := wms.observe(ev.Input, w, a.ended); ok {
+				if err := f.watermarkInto(ctx, 0, low); err != nil {
+					return err
+				}
+			}
 		default:
 			err := f.processChunk(ctx, ev.Input, ev.Msg.Chunk)
 			if err != nil {
@@ -433,6 +459,52 @@ func (f *Fragment) callOp(ctx context.Context, i, input int, c Chunk) error {
 	})
 }
 
+// firstOp returns op 0, nil when the fragment runs no operator.
+func (f *Fragment) firstOp() Operator {
+	if len(f.spec.Ops) == 0 {
+		return nil
+	}
+	return f.spec.Ops[0]
+}
+
+// sourceWatermarks pushes the watermarks the root's source has generated
+// since it was last asked (WatermarkSource) into op 0.
+func (f *Fragment) sourceWatermarks(ctx context.Context) error {
+	ws, ok := f.spec.Source.(WatermarkSource)
+	if !ok {
+		return nil
+	}
+	var wms []Watermark
+	if err := f.guard(-1, func() error { wms = ws.TakeWatermarks(); return nil }); err != nil {
+		return err
+	}
+	for _, w := range wms {
+		if err := f.watermarkInto(ctx, 0, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// watermarkInto hands w, of input input, to op 0 (to the Broadcast when
+// the fragment runs no operator).
+func (f *Fragment) watermarkInto(ctx context.Context, input int, w Watermark) error {
+	if len(f.spec.Ops) == 0 {
+		return f.out.PushWatermark(ctx, w)
+	}
+	return f.callWatermark(ctx, 0, input, w)
+}
+
+// callWatermark hands w to op i, which drops it unless it is a
+// WatermarkHandler.
+func (f *Fragment) callWatermark(ctx context.Context, i, input int, w Watermark) error {
+	h, ok := f.spec.Ops[i].(WatermarkHandler)
+	if !ok {
+		return nil
+	}
+	return f.guard(i, func() error { return h.OnWatermark(ctx, input, w, f.outputs[i]) })
+}
+
 // chainOutput is op i-1's Output: it hands each chunk to op i.
 type chainOutput struct {
 	f  *Fragment
@@ -445,6 +517,11 @@ func (o *chainOutput) Push(ctx context.Context, c Chunk) error {
 		return nil
 	}
 	return o.f.callOp(ctx, o.op, 0, c)
+}
+
+// PushWatermark hands w to op i.
+func (o *chainOutput) PushWatermark(ctx context.Context, w Watermark) error {
+	return o.f.callWatermark(ctx, o.op, 0, w)
 }
 
 // handleBarrier writes every op's state for b into one writer, commits it,

@@ -2,6 +2,7 @@ package exectest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -80,8 +81,12 @@ func formatChunks(chunks []exec.Chunk) string {
 }
 
 // FormatMessage prints m: a chunk as FormatChunk does, a barrier as
-// `barrier <epoch>` or `stop <epoch>` plus a newline.
+// `barrier <epoch>` or `stop <epoch>`, a watermark as
+// `watermark $<column> <value>`, plus a newline.
 func FormatMessage(m exec.Message) string {
+	if w := m.Watermark; w != nil {
+		return fmt.Sprintf("watermark $%d %d\n", w.Column, w.Value)
+	}
 	if m.Barrier != nil {
 		if m.Barrier.Kind == exec.Stop {
 			return "stop " + itoa(uint64(m.Barrier.Epoch)) + "\n"

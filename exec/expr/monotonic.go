@@ -1,0 +1,136 @@
+package expr
+
+import (
+	"context"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/types"
+)
+
+// NonDecreasingIn reports whether e, as a function of input column col, never
+// decreases when col increases, whatever the other columns are: col itself,
+// col ± a constant (timestamp ± interval, date ± integer, integer ±
+// integer), a constant + col, and date_trunc(unit, col) or
+// date_bin(stride, col, origin) with constant unit, stride and origin. A
+// watermark on col then maps to one on e (Map).
+func NonDecreasingIn(e Expr, col int) bool {
+	switch e := e.(type) {
+	case *ColumnRef:
+		return e.index == col
+	case *arithExpr:
+		switch e.kind {
+		case arithTSInterval, arithDateInt, arithInt:
+			if e.op == sql.OpSub || e.op == sql.OpAdd {
+				if IsConstant(e.r) && NonDecreasingIn(e.l, col) {
+					return true
+				}
+			}
+			return e.op == sql.OpAdd && IsConstant(e.l) && NonDecreasingIn(e.r, col)
+		case arithIntervalTS, arithIntDate:
+			return e.op == sql.OpAdd && IsConstant(e.l) && NonDecreasingIn(e.r, col)
+		}
+	case *funcExpr:
+		switch e.name {
+		case "date_trunc":
+			return len(e.args) == 2 && IsConstant(e.args[0]) && NonDecreasingIn(e.args[1], col)
+		case "date_bin":
+			return len(e.args) == 3 && IsConstant(e.args[0]) && IsConstant(e.args[2]) && NonDecreasingIn(e.args[1], col)
+		}
+	}
+	return false
+}
+
+// WatermarkValue reports whether values of type t can carry a watermark,
+// and the int64 form Map reads and writes them in: microseconds for
+// timestamps, days for dates, the integer itself.
+func WatermarkValue(t types.T) bool {
+	switch t.Family {
+	case types.Timestamp, types.TimestampTZ, types.Date, types.Int16, types.Int32, types.Int64:
+		return true
+	}
+	return false
+}
+
+// Map evaluates e with column col set to v, for e NonDecreasingIn col: the
+// watermark on e's value that a watermark v on col implies. ok is false
+// when the result is NULL, does not fit, or a type carries no watermark.
+func Map(ctx context.Context, mem memory.Allocator, e Expr, col int, v int64) (int64, bool) {
+	ref := columnRefOf(e, col)
+	if ref == nil {
+		return 0, false
+	}
+	in := ref.t
+	if !WatermarkValue(in) || !WatermarkValue(e.Type()) {
+		return 0, false
+	}
+	var cv any = v
+	switch in.Family {
+	case types.Date:
+		cv = int32(v)
+	case types.Int16:
+		cv = int16(v)
+	case types.Int32:
+		cv = int32(v)
+	}
+	c, err := Constant(cv, in)
+	if err != nil {
+		return 0, false
+	}
+	bound := Substitute(e, func(r *ColumnRef) Expr {
+		if r.index == col {
+			return c
+		}
+		return r
+	})
+	if hasColumn(bound) {
+		return 0, false
+	}
+	a, err := EvalConstant(ctx, mem, bound)
+	if err != nil {
+		return 0, false
+	}
+	defer a.Release()
+	return WatermarkAt(a, 0)
+}
+
+// WatermarkAt returns the value of row i of a (an array of a type
+// WatermarkValue accepts) in watermark form; ok is false for NULL.
+func WatermarkAt(a arrow.Array, i int) (int64, bool) {
+	if a.IsNull(i) {
+		return 0, false
+	}
+	switch a := a.(type) {
+	case *array.Timestamp:
+		return int64(a.Value(i)), true
+	case *array.Date32:
+		return int64(a.Value(i)), true
+	case *array.Int16:
+		return int64(a.Value(i)), true
+	case *array.Int32:
+		return int64(a.Value(i)), true
+	case *array.Int64:
+		return a.Value(i), true
+	}
+	return 0, false
+}
+
+// columnRefOf returns a reference to column col inside e, nil when there is
+// none.
+func columnRefOf(e Expr, col int) *ColumnRef {
+	if r, ok := e.(*ColumnRef); ok {
+		if r.index == col {
+			return r
+		}
+		return nil
+	}
+	for _, c := range e.Children() {
+		if r := columnRefOf(c, col); r != nil {
+			return r
+		}
+	}
+	return nil
+}
