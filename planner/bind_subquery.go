@@ -172,14 +172,22 @@ func (b *Binder) bindSemi(from Node, sc *scope, s semiConjunct) (Node, error) {
 			return nil, err
 		}
 		rsc := &scope{cols: right.Columns(), renamed: renamedIn(right)}
+		where := q.Where
+		if nested, rest := splitNested(where); len(nested) > 0 {
+			// Subqueries in the subquery's WHERE: bind_semi_nested.go.
+			if right, rsc, err = b.bindNestedWhere(q, nested, right, rsc, sc); err != nil {
+				return nil, err
+			}
+			where = rest
+		}
 		cs = &scope{cols: append(append([]Col(nil), sc.cols...), rsc.cols...), renamed: rsc.renamed, outer: sc}
-		if q.Where != nil {
-			pred, err := b.bindExpr(&exprContext{scope: cs, clause: "WHERE"}, q.Where, types.BoolType)
+		if where != nil {
+			pred, err := b.bindExpr(&exprContext{scope: cs, clause: "WHERE"}, where, types.BoolType)
 			if err != nil {
 				return nil, err
 			}
 			if pred, err = expr.RequireBool(pred, "WHERE"); err != nil {
-				return nil, at(err, q.Where.Position())
+				return nil, at(err, where.Position())
 			}
 			conds = expr.Conjuncts(pred)
 		}
