@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/weir-stream/weir/exec/expr"
-	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/sql/types"
 )
 
@@ -116,6 +115,9 @@ func (n *StreamHashJoin) AppendOnly() bool {
 
 // State returns each side's rows by join key.
 func (n *StreamHashJoin) State() []StateTable {
+	if n.NestedLoop() {
+		return nestedLoopState()
+	}
 	if n.LeftOnly() && n.Residual == nil {
 		// Whether a left row is in the output depends only on how many
 		// right rows have its key.
@@ -137,6 +139,9 @@ func (n *StreamHashJoin) OuterLeft() bool { return n.Kind == LeftJoin || n.Kind 
 func (n *StreamHashJoin) OuterRight() bool { return n.Kind == RightJoin || n.Kind == FullJoin }
 
 func (n *StreamHashJoin) explain() string {
+	if n.NestedLoop() {
+		return n.explainNestedLoop()
+	}
 	l, r := n.Left.Columns(), n.Right.Columns()
 	keys := make([]string, len(n.LeftKeys))
 	for i := range keys {
@@ -157,7 +162,8 @@ func (n *StreamHashJoin) explain() string {
 // inner join, where (a WHERE clause over it). Each equality between an
 // expression over one side only and one over the other becomes a key (a
 // side's key expression that is not one of its columns is computed into a
-// hidden column first); the rest of the condition is the residual.
+// hidden column first); the rest of the condition is the residual. A
+// condition without such an equality makes a nested-loop join.
 func planJoin(j *Join, where expr.Expr) (StreamNode, error) {
 	left, err := planNode(j.Left)
 	if err != nil {
@@ -213,18 +219,15 @@ func planJoin(j *Join, where expr.Expr) (StreamNode, error) {
 		}
 		residual = append(residual, c)
 	}
-	if len(lkeys) == 0 && (j.SingleRow || j.Kind == SemiJoin || j.Kind == AntiJoin) {
-		// Right has one row, or a semi or anti join's condition has no
-		// equality: every row has the key 0.
+	if len(lkeys) == 0 {
+		// Right has one row, or the condition has no equality between
+		// the sides: every row has the key 0, a nested-loop join
+		// (stream_nested_loop.go).
 		zero, err := expr.Constant(int64(0), types.Int64Type)
 		if err != nil {
 			return nil, err
 		}
 		lkeys, rkeys = []expr.Expr{zero}, []expr.Expr{zero}
-	}
-	if len(lkeys) == 0 {
-		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "a join in a materialized view needs an equality between its two sides").
-			WithHint("Join on a key: ON a.x = b.y.")
 	}
 	n := &StreamHashJoin{Kind: j.Kind, LeftWidth: lw, RightWidth: rw}
 	n.Left, n.LeftKeys = keyColumns(left, lkeys)
