@@ -14,7 +14,9 @@ import (
 // distinct values (many matches per key, NULL keys), with and without a
 // residual condition, a comma join with its key in WHERE, and an aggregate
 // over an outer join (at parallelism 1 to 4), so padding comes and goes and
-// retractions reach the join from both sides.
+// retractions reach the join from both sides; and joins without an
+// equality (nested loops): a random kind of join on x.k <> y.k, an
+// aggregate over one on a comparison, and a CROSS JOIN.
 func TestOracleJoin(t *testing.T) {
 	runOracleRounds(t, "TestOracleJoin", 20261207, 0x2545f4914f6cdd1d, *oracleRounds, (*oracle).runJoinRound)
 }
@@ -31,11 +33,16 @@ func joinViews(g *oracleGen, a, b, k string) []string {
 	if r.IntN(2) == 0 {
 		where = " AND x.id % 2 = 0"
 	}
+	nonEqui := []string{"", " AND x.id % 3 < y.id % 4", " OR x." + c + " IS NULL"}[r.IntN(3)]
 	return []string{
 		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid, x.%s AS xk, y.%s AS yc FROM %s x %s %s y ON x.%s = y.%s%s", k, c, a, kind(), b, k, k, residual),
 		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid FROM %s x %s %s y ON y.%s = x.%s", a, kind(), b, k, k),
 		fmt.Sprintf("SELECT x.id AS xid, y.%s AS yc FROM %s x, %s y WHERE x.%s = y.%s%s", c, a, b, k, k, where),
 		fmt.Sprintf("SELECT x.%s AS k, count(*) AS n, count(y.id) AS ny, max(y.id) AS top FROM %s x LEFT JOIN %s y ON x.%s = y.%s GROUP BY x.%s", k, a, b, k, k, k),
+		// Without an equality between the sides: nested-loop joins.
+		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid, x.%s AS xk FROM %s x %s %s y ON x.%s <> y.%s%s", k, a, kind(), b, k, k, nonEqui),
+		fmt.Sprintf("SELECT x.id AS xid, count(y.id) AS n, max(y.%s) AS top FROM %s x %s %s y ON x.id %% 7 < y.id %% 5 GROUP BY x.id", k, a, kind(), b),
+		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid FROM %s x CROSS JOIN %s y WHERE x.id %% 3 = 0", a, b),
 	}
 }
 
