@@ -345,6 +345,9 @@ func (b *Binder) bindTableItem(t sql.TableExpr) (Node, error) {
 		}
 		return renameColumns(requalify(inner, alias), f.Alias, f.Columns)
 	}
+	if f, ok := t.(*sql.WindowTVF); ok {
+		return b.bindWindowTVF(f)
+	}
 	if f, ok := t.(*sql.TableFunc); ok {
 		// Ad hoc, DuckDB runs it.
 		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, f.Pos,

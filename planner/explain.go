@@ -78,6 +78,8 @@ func explainNode(n Node) string {
 		return fmt.Sprintf("Join { kind: %s, on: %s }", n.Kind, n.On)
 	case *Window:
 		return n.explain()
+	case *TimeWindow:
+		return n.explain()
 	case *SetOp:
 		name := "Intersect"
 		if n.Op == sql.SetExcept {

@@ -181,6 +181,8 @@ func planNode(n Node) (StreamNode, error) {
 		return planLimit(n)
 	case *Window:
 		return planWindow(n)
+	case *TimeWindow:
+		return planTimeWindow(n)
 	case *Values:
 		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "a materialized view must read from a stream, table or view")
 	}

@@ -482,6 +482,9 @@ func (p *parser) parseTablePrimary() (TableExpr, error) {
 		}
 		return sub, nil
 	}
+	if p.atWindowTVF() {
+		return p.parseWindowTVF()
+	}
 	if t.kind == tkIdent && p.nextIsOpAt(1, "(") {
 		return p.parseTableFunc()
 	}

@@ -414,7 +414,7 @@ func (pr printer) queryOptions(s *Select) {
 }
 
 func (pr printer) tableExpr(te TableExpr) {
-	if pr.tableFunc(te) {
+	if pr.tableFunc(te) || pr.windowTVF(te) {
 		return
 	}
 	switch te := te.(type) {

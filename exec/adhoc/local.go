@@ -23,14 +23,15 @@ import (
 type ScanFunc func(ctx context.Context, s *planner.Scan) (array.RecordReader, error)
 
 // RunsLocally reports whether RunLocal can run the logical plan n: plans made
-// of scans, filters, projections, sorts, limits, constant rows and UNION
-// ALL. Such
+// of scans, filters, projections, sorts, limits, constant rows, UNION ALL
+// and TUMBLE / HOP. Such
 // queries run on the same operators and expression code as materialized
 // views, so an expression gives the same answer (and the same error, such as
 // division by zero) ad hoc as in a view; DuckDB runs everything else.
 func RunsLocally(n planner.Node) bool {
 	switch n.(type) {
-	case *planner.Scan, *planner.Filter, *planner.Project, *planner.Sort, *planner.Limit, *planner.Values, *planner.Union:
+	case *planner.Scan, *planner.Filter, *planner.Project, *planner.Sort, *planner.Limit, *planner.Values, *planner.Union,
+		*planner.TimeWindow:
 	default:
 		return false
 	}
@@ -125,6 +126,8 @@ func runNode(ctx context.Context, mem memory.Allocator, n planner.Node, scan Sca
 		return limitBatches(in, n.Offset, n.Count), nil
 	case *planner.Union:
 		return runUnion(ctx, mem, n, scan)
+	case *planner.TimeWindow:
+		return runTimeWindow(ctx, mem, n, scan)
 	}
 	return nil, fmt.Errorf("adhoc: %T cannot run locally", n)
 }

@@ -198,7 +198,7 @@ func (b *builder) buildNode(n planner.StreamNode) (*stage, error) {
 		b.origin[ch] = n.Object.Kind.String() + " " + n.Object.Name
 		b.df.Upstreams = append(b.df.Upstreams, Upstream{Object: n.Object, Input: ch})
 		return &stage{inputs: []<-chan exec.Message{ch}}, nil
-	case *planner.StreamFilter, *planner.StreamProject, *planner.StreamReplicate:
+	case *planner.StreamFilter, *planner.StreamProject, *planner.StreamReplicate, *planner.StreamHop:
 		op, err := Stateless(n, mem)
 		if err != nil {
 			return nil, err
@@ -297,6 +297,8 @@ func Stateless(n planner.StreamNode, mem memory.Allocator) (exec.Operator, error
 		return ops.NewUnion(schemaOf(n.Columns())), nil
 	case *planner.StreamReplicate:
 		return ops.NewReplicate(mem, schemaOf(n.Input.Columns()), n.Count, names(n.Columns())), nil
+	case *planner.StreamHop:
+		return ops.NewHop(mem, schemaOf(n.Cols), n.TimeCol, n.Size, n.Slide, n.Offset), nil
 	}
 	return nil, fmt.Errorf("dataflow: %T is not a stateless operator", n)
 }

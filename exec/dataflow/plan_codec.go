@@ -72,6 +72,12 @@ type nodeDoc struct {
 	OverFuncs []overFuncDoc `json:"funcs,omitempty"`
 	// replicate: the column of each row's number of copies
 	Copies int `json:"copies,omitempty"`
+	// hop: the time column, and the windows' size, slide and offset in
+	// microseconds (its columns in cols)
+	TimeCol      int   `json:"time_col,omitempty"`
+	Size         int64 `json:"size,omitempty"`
+	Slide        int64 `json:"slide,omitempty"`
+	WindowOffset int64 `json:"window_offset,omitempty"`
 	// hashagg
 	Group           int               `json:"group,omitempty"`
 	Aggs            []json.RawMessage `json:"aggs,omitempty"`
@@ -139,6 +145,8 @@ func marshalNode(n planner.StreamNode) (nodeDoc, error) {
 		return nodeDoc{Op: "union", Cols: colDocs(n.Cols), Key: n.Key}, nil
 	case *planner.StreamReplicate:
 		return nodeDoc{Op: "replicate", Copies: n.Count}, nil
+	case *planner.StreamHop:
+		return nodeDoc{Op: "hop", TimeCol: n.TimeCol, Size: n.Size, Slide: n.Slide, WindowOffset: n.Offset, Cols: colDocs(n.Cols)}, nil
 	case *planner.StreamTopN:
 		return marshalTopN(n), nil
 	case *planner.StreamGroupTopN:
@@ -294,6 +302,12 @@ func unmarshalNode(d nodeDoc, ins []planner.StreamNode, cat *catalog.Catalog) (p
 			return nil, fmt.Errorf("replicate: copies column %d", d.Copies)
 		}
 		return &planner.StreamReplicate{Input: in, Count: d.Copies}, nil
+	case "hop":
+		in, err := one()
+		if err != nil {
+			return nil, err
+		}
+		return unmarshalHop(d, in)
 	case "union":
 		if len(ins) < 2 {
 			return nil, fmt.Errorf("%d inputs", len(ins))
