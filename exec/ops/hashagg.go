@@ -1,8 +1,6 @@
 package ops
 
 import (
-	"bytes"
-	"cmp"
 	"context"
 	"encoding/binary"
 	"slices"
@@ -537,7 +535,7 @@ func (h *HashAgg) writeState(w exec.StateWriter) error {
 		return err
 	}
 	h.side.w = nil
-	for _, k := range h.sortWrites() {
+	for _, k := range sortStateWrites(arena, writes, &h.writeOrder) {
 		o := writes[k.i]
 		key := arena[o.off : o.off+int(o.klen)]
 		if o.del {
@@ -571,75 +569,6 @@ func (h *HashAgg) sortDirty() {
 		}
 	}
 	h.dirtyList = list
-}
-
-// sortWrites returns h.writes (by index) in the order of their keys
-// (every key is of the ResultTable): a counting sort by vnode, then a sort
-// of each vnode's entries by the 16 key bytes after the vnode, comparing
-// whole keys only on ties.
-func (h *HashAgg) sortWrites() []writeKey {
-	arena, writes := h.writeArena, h.writes
-	var start [statestore.NumVnodes + 1]int
-	vnodeOf := func(w stateWrite) int {
-		return int(binary.BigEndian.Uint16(arena[w.off+statestore.KeyPrefixLen-2:]))
-	}
-	for _, w := range writes {
-		start[vnodeOf(w)+1]++
-	}
-	for v := 1; v <= statestore.NumVnodes; v++ {
-		start[v] += start[v-1]
-	}
-	if cap(h.writeOrder) < len(writes) {
-		h.writeOrder = make([]writeKey, len(writes), len(writes)+len(writes)/4)
-	}
-	order := h.writeOrder[:len(writes)]
-	next := start
-	for i, w := range writes {
-		v := vnodeOf(w)
-		hi, lo := keyWords(arena[w.off+statestore.KeyPrefixLen : w.off+int(w.klen)])
-		order[next[v]] = writeKey{hi: hi, lo: lo, i: int32(i)}
-		next[v]++
-	}
-	byKey := func(a, b writeKey) int {
-		if c := cmp.Compare(a.hi, b.hi); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.lo, b.lo); c != 0 {
-			return c
-		}
-		wa, wb := writes[a.i], writes[b.i]
-		return bytes.Compare(arena[wa.off:wa.off+int(wa.klen)], arena[wb.off:wb.off+int(wb.klen)])
-	}
-	for v := range statestore.NumVnodes {
-		if bucket := order[start[v]:start[v+1]]; len(bucket) > 1 {
-			slices.SortFunc(bucket, byKey)
-		}
-	}
-	return order
-}
-
-// stateWrite is a state write of writeState: where its key and value lie
-// in the arena, and whether it is a delete.
-type stateWrite struct {
-	off        int
-	klen, vlen int32
-	del        bool
-}
-
-// writeKey is an entry of sortWrites: the 16 key bytes after the table id
-// and vnode as two big-endian words, zero-padded, and the write's index.
-type writeKey struct {
-	hi, lo uint64
-	i      int32
-}
-
-// keyWords returns the first 16 bytes of b as two big-endian words,
-// zero-padded: ordering by (hi, lo) orders byte strings except among those
-// equal in their first 16 bytes.
-func keyWords(b []byte) (hi, lo uint64) {
-	var buf [16]byte
-	copy(buf[:], b)
-	return binary.BigEndian.Uint64(buf[:8]), binary.BigEndian.Uint64(buf[8:])
 }
 
 // evict releases clean groups while more than CacheGroups are in memory,

@@ -1,11 +1,6 @@
 package ops
 
-import (
-	"bytes"
-	"slices"
-
-	"github.com/weir-stream/weir/exec"
-)
+import "github.com/weir-stream/weir/exec"
 
 // sideWrites is the StateWriter the MinMaxTable multisets flush into at a
 // barrier: it keeps their writes in one arena and applies them to the
@@ -18,6 +13,7 @@ type sideWrites struct {
 	w      exec.StateWriter
 	arena  []byte
 	writes []stateWrite
+	order  []writeKey // apply's buffer
 }
 
 // begin empties the buffer and makes w the writer apply writes to.
@@ -52,14 +48,14 @@ func (s *sideWrites) DeleteRange(lo, hi []byte) error {
 // buffer.
 func (s *sideWrites) apply() error {
 	arena, writes := s.arena, s.writes
-	key := func(o stateWrite) []byte { return arena[o.off : o.off+int(o.klen)] }
-	slices.SortStableFunc(writes, func(a, b stateWrite) int { return bytes.Compare(key(a), key(b)) })
-	for _, o := range writes {
+	for _, k := range sortStateWrites(arena, writes, &s.order) {
+		o := writes[k.i]
+		key := arena[o.off : o.off+int(o.klen)]
 		var err error
 		if o.del {
-			err = s.w.Delete(key(o))
+			err = s.w.Delete(key)
 		} else {
-			err = s.w.Set(key(o), arena[o.off+int(o.klen):o.off+int(o.klen)+int(o.vlen)])
+			err = s.w.Set(key, arena[o.off+int(o.klen):o.off+int(o.klen)+int(o.vlen)])
 		}
 		if err != nil {
 			return err
