@@ -268,11 +268,89 @@ func (b *Binder) bindWindows(s *sql.Select, ec *exprContext) (*windowing, error)
 			}
 			f.OrderBy = append(f.OrderBy, SortKey{Column: input(e), Desc: o.Desc, NullsFirst: nullsFirst})
 		}
+		if fr := spec.Frame; fr != nil {
+			if fr.Mode == sql.FrameGroups && len(spec.OrderBy) == 0 {
+				return nil, sqlstate.ErrorfAt(sqlstate.WindowingError, fr.Pos, "GROUPS mode requires an ORDER BY clause")
+			}
+			if f.FrameStart, err = b.bindFrameOffset(ec, fr, fr.Start, f.OrderBy, w.inputs); err != nil {
+				return nil, err
+			}
+			if fr.End != nil {
+				if f.FrameEnd, err = b.bindFrameOffset(ec, fr, *fr.End, f.OrderBy, w.inputs); err != nil {
+					return nil, err
+				}
+			}
+		}
 		w.keys = append(w.keys, key)
 		w.funcs = append(w.funcs, f)
 		w.names = append(w.names, call.Name.Value)
 	}
 	return w, nil
+}
+
+// bindFrameOffset binds the offset of bound, one end of the frame fr, or
+// returns nil when it has none, typed as Postgres types it: a bigint for
+// ROWS and GROUPS, and for RANGE what the only ORDER BY column (order, over
+// inputs) moves by (rangeOffsetType). Its errors are Postgres'.
+func (b *Binder) bindFrameOffset(ec *exprContext, fr *sql.WindowFrame, bound sql.FrameBound, order []SortKey, inputs []expr.Expr) (expr.Expr, error) {
+	if bound.Offset == nil {
+		return nil, nil
+	}
+	mode := fr.Mode.String()
+	pos := bound.Offset.Position()
+	e, err := b.bindExpr(ec, bound.Offset, types.UnknownType)
+	if err != nil {
+		return nil, err
+	}
+	if !expr.IsConstant(e) {
+		return nil, sqlstate.ErrorfAt(sqlstate.InvalidColumnReference, pos, "argument of %s must not contain variables", mode)
+	}
+	if fr.Mode != sql.FrameRange {
+		switch e.Type().Family {
+		case types.Int16, types.Int32, types.Int64, types.Unknown:
+		default:
+			return nil, sqlstate.ErrorfAt(sqlstate.DatatypeMismatch, pos, "argument of %s must be type bigint, not type %s", mode, e.Type())
+		}
+		e, err = expr.Cast(e, types.Int64Type)
+		return e, at(err, pos)
+	}
+	if len(order) != 1 {
+		return nil, sqlstate.ErrorfAt(sqlstate.WindowingError, fr.Pos, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
+	}
+	col := inputs[order[0].Column].Type()
+	to, ok := rangeOffsetType(col, e.Type())
+	if !ok {
+		return nil, refusal{sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, pos, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type %s", col, e.Type()).
+			WithHint("Cast the offset value to an appropriate type.")}
+	}
+	e, err = expr.Cast(e, to)
+	return e, at(err, pos)
+}
+
+// rangeOffsetType returns the type an offset of type off of a RANGE frame
+// over an ORDER BY column of type col takes, as Postgres' in_range
+// functions and implicit casts allow: integers move integers (by a
+// bigint), numbers floats (by a double), integers and numerics numerics,
+// intervals dates and times. ok is false for the other pairs.
+func rangeOffsetType(col, off types.T) (t types.T, ok bool) {
+	unknown := off.Family == types.Unknown
+	switch {
+	case col.IsInteger() && (off.IsInteger() || unknown):
+		return types.Int64Type, true
+	case col.IsFloat() && (off.IsNumeric() || unknown):
+		return types.Float64Type, true
+	case col.Family == types.Numeric && off.Family == types.Numeric:
+		return off, true
+	case col.Family == types.Numeric && (off.IsInteger() || unknown):
+		return types.DefaultNumeric, true
+	}
+	switch col.Family {
+	case types.Date, types.Timestamp, types.TimestampTZ, types.Interval:
+		if off.Family == types.Interval || unknown {
+			return types.IntervalT, true
+		}
+	}
+	return types.T{}, false
 }
 
 // resolveWindow returns w with the PARTITION BY and ORDER BY of the window

@@ -21,8 +21,12 @@ type WindowFunc struct {
 	// PartitionBy and OrderBy are the window's, input columns.
 	PartitionBy []int
 	OrderBy     []SortKey
-	// Frame is the frame as written, nil for the default one.
-	Frame *sql.WindowFrame
+	// Frame is the frame as written, nil for the default one;
+	// FrameStart and FrameEnd are its bounds' offsets bound (nil where a
+	// bound has none): a bigint for ROWS and GROUPS, for RANGE what the
+	// ORDER BY column moves by (bindFrameOffset).
+	Frame                *sql.WindowFrame
+	FrameStart, FrameEnd expr.Expr
 	// Type is the result's type.
 	Type types.T
 }

@@ -26,8 +26,20 @@ type FrameMode uint8
 
 // Frame modes.
 const (
-	FrameRows  FrameMode = iota // ROWS: physical rows
-	FrameRange                  // RANGE: peers and ORDER BY values
+	FrameRows   FrameMode = iota // ROWS: physical rows
+	FrameRange                   // RANGE: peers and ORDER BY values
+	FrameGroups                  // GROUPS: peer groups
+)
+
+// FrameExclude is a window frame's EXCLUDE clause.
+type FrameExclude uint8
+
+// Frame exclusions; the zero value is EXCLUDE NO OTHERS, the default.
+const (
+	ExcludeNoOthers FrameExclude = iota
+	ExcludeCurrentRow
+	ExcludeGroup
+	ExcludeTies
 )
 
 // FrameBoundKind is the kind of one end of a window frame.
@@ -50,13 +62,15 @@ type FrameBound struct {
 	Offset Expr
 }
 
-// WindowFrame is `{ROWS|RANGE} start` or `{ROWS|RANGE} BETWEEN start AND
-// end`; End is nil for the first form, whose end is the current row.
+// WindowFrame is `{ROWS|RANGE|GROUPS} start` or `{ROWS|RANGE|GROUPS}
+// BETWEEN start AND end`, then an optional EXCLUDE clause; End is nil for
+// the first form, whose end is the current row.
 type WindowFrame struct {
-	Pos   Pos
-	Mode  FrameMode
-	Start FrameBound
-	End   *FrameBound
+	Pos     Pos
+	Mode    FrameMode
+	Start   FrameBound
+	End     *FrameBound
+	Exclude FrameExclude
 }
 
 // Position returns where the window starts: OVER's parenthesis or name.
@@ -67,8 +81,11 @@ func (f *WindowFrame) Position() Pos { return f.Pos }
 
 // String returns the frame mode's key word.
 func (m FrameMode) String() string {
-	if m == FrameRange {
+	switch m {
+	case FrameRange:
 		return "RANGE"
+	case FrameGroups:
+		return "GROUPS"
 	}
 	return "ROWS"
 }

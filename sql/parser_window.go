@@ -43,7 +43,7 @@ func (p *parser) parseWindowSpec() (*WindowSpec, error) {
 			return nil, err
 		}
 	}
-	if p.isKw("rows") || p.isKw("range") {
+	if p.isKw("rows") || p.isKw("range") || p.isKw("groups") {
 		if w.Frame, err = p.parseFrame(); err != nil {
 			return nil, err
 		}
@@ -58,13 +58,17 @@ func (p *parser) parseWindowSpec() (*WindowSpec, error) {
 // so never the name of the window it refines.
 var frameStartWords = map[string]bool{"partition": true, "order": true, "rows": true, "range": true, "groups": true}
 
-// parseFrame parses `{ROWS|RANGE} bound` or `{ROWS|RANGE} BETWEEN bound AND
-// bound`, with Postgres' checks of the bounds (42P20).
+// parseFrame parses `{ROWS|RANGE|GROUPS} bound` or `{ROWS|RANGE|GROUPS}
+// BETWEEN bound AND bound`, with Postgres' checks of the bounds (42P20),
+// and an EXCLUDE clause.
 func (p *parser) parseFrame() (*WindowFrame, error) {
 	t := p.next()
 	f := &WindowFrame{Pos: Pos(t.pos)}
-	if t.val == "range" {
+	switch t.val {
+	case "range":
 		f.Mode = FrameRange
+	case "groups":
+		f.Mode = FrameGroups
 	}
 	between := p.acceptKw("between")
 	startPos := p.peek().pos
@@ -80,7 +84,7 @@ func (p *parser) parseFrame() (*WindowFrame, error) {
 		case BoundFollowing:
 			return nil, &Error{Pos: Pos(startPos), Code: windowingError, Msg: "frame starting from following row cannot end with current row"}
 		}
-		return f, nil
+		return f, p.parseFrameExclude(f)
 	}
 	if err := p.expectKw("and"); err != nil {
 		return nil, err
@@ -101,7 +105,29 @@ func (p *parser) parseFrame() (*WindowFrame, error) {
 	case start.Kind == BoundFollowing && (end.Kind == BoundPreceding || end.Kind == BoundCurrentRow):
 		return nil, &Error{Pos: Pos(endPos), Code: windowingError, Msg: "frame starting from following row cannot have preceding rows"}
 	}
-	return f, nil
+	return f, p.parseFrameExclude(f)
+}
+
+// parseFrameExclude parses the optional `EXCLUDE {CURRENT ROW | GROUP |
+// TIES | NO OTHERS}` after f's bounds.
+func (p *parser) parseFrameExclude(f *WindowFrame) error {
+	if !p.acceptKw("exclude") {
+		return nil
+	}
+	switch {
+	case p.isKw("current") && isKwTok(p.peekAt(1), "row"):
+		p.i += 2
+		f.Exclude = ExcludeCurrentRow
+	case p.acceptKw("group"):
+		f.Exclude = ExcludeGroup
+	case p.acceptKw("ties"):
+		f.Exclude = ExcludeTies
+	case p.isKw("no") && isKwTok(p.peekAt(1), "others"):
+		p.i += 2
+	default:
+		return p.errUnexpected()
+	}
+	return nil
 }
 
 // parseFrameBound parses UNBOUNDED {PRECEDING|FOLLOWING}, CURRENT ROW or

@@ -42,9 +42,15 @@ func (pr printer) windowSpec(w *WindowSpec) {
 			pr.w(" AND ")
 			pr.frameBound(*f.End)
 		}
+		if f.Exclude != ExcludeNoOthers {
+			pr.w(" EXCLUDE " + excludeSQL[f.Exclude])
+		}
 	}
 	pr.w(")")
 }
+
+// excludeSQL is the SQL of each frame exclusion, after EXCLUDE.
+var excludeSQL = map[FrameExclude]string{ExcludeNoOthers: "NO OTHERS", ExcludeCurrentRow: "CURRENT ROW", ExcludeGroup: "GROUP", ExcludeTies: "TIES"}
 
 // frameBound prints one end of a window frame.
 func (pr printer) frameBound(b FrameBound) {

@@ -12,16 +12,22 @@ import (
 
 // overKinds maps the planner's window functions to the operator's.
 var overKinds = map[string]ops.OverKind{
-	"row_number": ops.OverRowNumber,
-	"rank":       ops.OverRank,
-	"dense_rank": ops.OverDenseRank,
-	"lag":        ops.OverLag,
-	"lead":       ops.OverLead,
-	"count":      ops.OverCount,
-	"sum":        ops.OverSum,
-	"avg":        ops.OverAvg,
-	"min":        ops.OverMin,
-	"max":        ops.OverMax,
+	"row_number":   ops.OverRowNumber,
+	"rank":         ops.OverRank,
+	"dense_rank":   ops.OverDenseRank,
+	"lag":          ops.OverLag,
+	"lead":         ops.OverLead,
+	"ntile":        ops.OverNtile,
+	"percent_rank": ops.OverPercentRank,
+	"cume_dist":    ops.OverCumeDist,
+	"first_value":  ops.OverFirstValue,
+	"last_value":   ops.OverLastValue,
+	"nth_value":    ops.OverNthValue,
+	"count":        ops.OverCount,
+	"sum":          ops.OverSum,
+	"avg":          ops.OverAvg,
+	"min":          ops.OverMin,
+	"max":          ops.OverMax,
 }
 
 // overWindow returns the operator of over-window n, its rows kept in table.
@@ -38,7 +44,8 @@ func overWindow(n *planner.StreamOverWindow, table statestore.TableID, mem memor
 	for _, f := range n.Funcs {
 		fr := f.Frame
 		spec.Funcs = append(spec.Funcs, ops.OverFunc{Kind: overKinds[f.Name], Arg: f.Arg, Default: f.Default, Offset: f.Offset,
-			Frame: ops.OverFrame{Rows: fr.Rows, StartUnbounded: fr.StartUnbounded, Start: fr.Start, EndUnbounded: fr.EndUnbounded, End: fr.End}})
+			Frame: ops.OverFrame{Rows: fr.Rows, Groups: fr.Groups, StartUnbounded: fr.StartUnbounded, Start: fr.Start, EndUnbounded: fr.EndUnbounded, End: fr.End,
+				StartOffset: fr.StartOffset, EndOffset: fr.EndOffset, StartCol: fr.StartCol, EndCol: fr.EndCol, RangeCol: fr.RangeCol}})
 		spec.Types = append(spec.Types, f.Col.Type)
 	}
 	return ops.NewOverWindow(spec, mem)
@@ -53,13 +60,58 @@ type overFuncDoc struct {
 	Frame   *frameDoc `json:"frame,omitempty"`
 }
 
-// frameDoc is an aggregate's frame in a stored over-window.
+// frameDoc is a framed function's frame in a stored over-window: a RANGE
+// end by an offset is the input column holding each row's bound (StartCol,
+// EndCol), compared with RangeCol.
 type frameDoc struct {
 	Rows           bool  `json:"rows,omitempty"`
+	Groups         bool  `json:"groups,omitempty"`
 	StartUnbounded bool  `json:"start_unbounded,omitempty"`
 	Start          int64 `json:"start,omitempty"`
 	EndUnbounded   bool  `json:"end_unbounded,omitempty"`
 	End            int64 `json:"end,omitempty"`
+	StartCol       *int  `json:"start_col,omitempty"`
+	EndCol         *int  `json:"end_col,omitempty"`
+	RangeCol       *int  `json:"range_col,omitempty"`
+}
+
+// frameOf returns the stored frame of fr.
+func frameOf(fr planner.OverWindowFrame) *frameDoc {
+	d := &frameDoc{Rows: fr.Rows, Groups: fr.Groups, StartUnbounded: fr.StartUnbounded, Start: fr.Start, EndUnbounded: fr.EndUnbounded, End: fr.End}
+	if fr.StartOffset {
+		d.StartCol = &fr.StartCol
+	}
+	if fr.EndOffset {
+		d.EndCol = &fr.EndCol
+	}
+	if fr.StartOffset || fr.EndOffset {
+		d.RangeCol = &fr.RangeCol
+	}
+	return d
+}
+
+// frame returns the frame d stores, or an error when it reads a column
+// valid says is not one.
+func (d *frameDoc) frame(valid func(int) bool) (planner.OverWindowFrame, error) {
+	fr := planner.OverWindowFrame{Rows: d.Rows, Groups: d.Groups, StartUnbounded: d.StartUnbounded, Start: d.Start, EndUnbounded: d.EndUnbounded, End: d.End}
+	if (d.StartCol != nil || d.EndCol != nil) != (d.RangeCol != nil) {
+		return fr, fmt.Errorf("a RANGE frame's bounds without the column they bound")
+	}
+	for _, c := range []*int{d.StartCol, d.EndCol, d.RangeCol} {
+		if c != nil && !valid(*c) {
+			return fr, fmt.Errorf("a RANGE frame reads column %d", *c)
+		}
+	}
+	if d.StartCol != nil {
+		fr.StartOffset, fr.StartCol = true, *d.StartCol
+	}
+	if d.EndCol != nil {
+		fr.EndOffset, fr.EndCol = true, *d.EndCol
+	}
+	if d.RangeCol != nil {
+		fr.RangeCol = *d.RangeCol
+	}
+	return fr, nil
 }
 
 func marshalOverWindow(n *planner.StreamOverWindow) nodeDoc {
@@ -71,8 +123,7 @@ func marshalOverWindow(n *planner.StreamOverWindow) nodeDoc {
 	for _, f := range n.Funcs {
 		fd := overFuncDoc{Name: f.Name, Arg: f.Arg, Default: f.Default, Offset: f.Offset}
 		if overKinds[f.Name] >= ops.OverCount {
-			fr := f.Frame
-			fd.Frame = &frameDoc{Rows: fr.Rows, StartUnbounded: fr.StartUnbounded, Start: fr.Start, EndUnbounded: fr.EndUnbounded, End: fr.End}
+			fd.Frame = frameOf(f.Frame)
 		}
 		d.OverFuncs = append(d.OverFuncs, fd)
 		cols = append(cols, f.Col)
@@ -117,8 +168,10 @@ func unmarshalOverWindow(d nodeDoc, in planner.StreamNode) (planner.StreamNode, 
 			return nil, fmt.Errorf("window function %s with a frame %t", f.Name, f.Frame != nil)
 		}
 		of := planner.OverWindowFunc{Name: f.Name, Arg: f.Arg, Default: f.Default, Offset: f.Offset, Col: cs[i]}
-		if fr := f.Frame; fr != nil {
-			of.Frame = planner.OverWindowFrame{Rows: fr.Rows, StartUnbounded: fr.StartUnbounded, Start: fr.Start, EndUnbounded: fr.EndUnbounded, End: fr.End}
+		if f.Frame != nil {
+			if of.Frame, err = f.Frame.frame(valid); err != nil {
+				return nil, fmt.Errorf("window function %s: %w", f.Name, err)
+			}
 		}
 		n.Funcs = append(n.Funcs, of)
 	}

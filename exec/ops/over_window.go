@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
@@ -15,8 +16,8 @@ import (
 // OverKind is a window function an OverWindow computes.
 type OverKind uint8
 
-// The window functions of an OverWindow: the ranking functions (over the
-// whole partition, ties of row_number broken by the stream key), and lag
+// The window functions of an OverWindow over the whole partition: the
+// ranking functions (ties of row_number broken by the stream key), and lag
 // and lead (the argument Offset rows before or after, else the default).
 const (
 	OverRowNumber OverKind = iota
@@ -24,16 +25,24 @@ const (
 	OverDenseRank
 	OverLag
 	OverLead
+	// OverNtile is ntile(Offset); OverPercentRank and OverCumeDist are
+	// percent_rank() and cume_dist().
+	OverNtile
+	OverPercentRank
+	OverCumeDist
 )
 
 // OverFunc is one window function of an OverWindow.
 type OverFunc struct {
 	Kind OverKind
-	// Arg is the column lag and lead read; Default the column whose value
-	// they give where no row is Offset rows away (-1: NULL).
+	// Arg is the column lag, lead and the framed functions read (-1 for
+	// count(*)); Default the column whose value lag and lead give where no
+	// row is Offset rows away (-1: NULL).
 	Arg, Default int
-	Offset       int64
-	// Frame is an aggregate's frame (over_window_frame.go).
+	// Offset is lag's and lead's offset, ntile's number of buckets and
+	// nth_value's n.
+	Offset int64
+	// Frame is a framed function's frame (over_window_frame.go).
 	Frame OverFrame
 }
 
@@ -291,28 +300,47 @@ func (o *OverWindow) values(rows []overRow) ([][]byte, error) {
 		return out, nil
 	}
 	cols := make([][][]byte, len(rows)) // each row's encoded columns
-	for i := range rows {
-		c, err := o.split(rows[i].row)
+	keys := make([]string, len(rows))   // each row's sort key
+	for i, r := range rows {
+		c, err := o.split(r.row)
 		if err != nil {
 			return nil, err
 		}
 		cols[i] = c
+		keys[i] = r.key[:len(r.key)-len(r.sk)]
 	}
-	aggs := make([][][]byte, len(o.spec.Funcs)) // the aggregates' values
+	computed := make([][][]byte, len(o.spec.Funcs)) // the framed functions' values
+	var part *overPartition
 	for j, f := range o.spec.Funcs {
-		if !f.Kind.isAggregate() {
+		if !f.Kind.isFramed() {
 			continue
 		}
+		if part == nil {
+			dec := statestore.NewRowDecoder(o.mem, o.spec.Schema)
+			for _, r := range rows {
+				if err := dec.Append(r.row); err != nil {
+					dec.Release()
+					return nil, err
+				}
+			}
+			batch := dec.NewBatch()
+			dec.Release()
+			defer batch.Release()
+			part = newOverPartition(batch, o.spec.Schema, keys, o.spec.Keys)
+		}
 		var err error
-		if aggs[j], err = o.aggregateRows(f, o.spec.Types[j], rows); err != nil {
+		if computed[j], err = o.framed(f, o.spec.Types[j], part, cols); err != nil {
 			return nil, err
 		}
 	}
+	n := int64(len(rows))
 	var rank, dense int64
+	peerEnd := int64(0)
 	for i, r := range rows {
-		sortKey := r.key[:len(r.key)-len(r.sk)]
-		if i == 0 || sortKey != rows[i-1].key[:len(rows[i-1].key)-len(rows[i-1].sk)] {
+		if i == 0 || keys[i] != keys[i-1] {
 			rank, dense = int64(i)+1, dense+1
+			for peerEnd = int64(i); peerEnd+1 < n && keys[peerEnd+1] == keys[i]; peerEnd++ {
+			}
 		}
 		v := append([]byte(nil), r.row...)
 		for j, f := range o.spec.Funcs {
@@ -323,13 +351,23 @@ func (o *OverWindow) values(rows []overRow) ([][]byte, error) {
 				v = append(v, o.intBytes(rank)...)
 			case OverDenseRank:
 				v = append(v, o.intBytes(dense)...)
+			case OverNtile:
+				v = append(v, int32Bytes(o.mem, ntile(int64(i), n, f.Offset))...)
+			case OverPercentRank:
+				pr := 0.0
+				if n > 1 {
+					pr = float64(rank-1) / float64(n-1)
+				}
+				v = append(v, float64Bytes(o.mem, pr)...)
+			case OverCumeDist:
+				v = append(v, float64Bytes(o.mem, float64(peerEnd+1)/float64(n))...)
 			case OverLag, OverLead:
 				at := int64(i) - f.Offset
 				if f.Kind == OverLead {
 					at = int64(i) + f.Offset
 				}
 				switch {
-				case at >= 0 && at < int64(len(rows)):
+				case at >= 0 && at < n:
 					v = append(v, cols[at][f.Arg]...)
 				case f.Default >= 0:
 					v = append(v, cols[i][f.Default]...)
@@ -337,7 +375,7 @@ func (o *OverWindow) values(rows []overRow) ([][]byte, error) {
 					v = append(v, o.null[j]...)
 				}
 			default:
-				v = append(v, aggs[j][i]...)
+				v = append(v, computed[j][i]...)
 			}
 		}
 		out[i] = v
@@ -345,21 +383,16 @@ func (o *OverWindow) values(rows []overRow) ([][]byte, error) {
 	return out, nil
 }
 
-// aggregateRows returns, encoded, the value of aggregate f (of type t) over
-// each row's frame in rows.
-func (o *OverWindow) aggregateRows(f OverFunc, t types.T, rows []overRow) ([][]byte, error) {
-	dec := statestore.NewRowDecoder(o.mem, o.spec.Schema)
-	defer dec.Release()
-	keys := make([]string, len(rows))
-	for i, r := range rows {
-		if err := dec.Append(r.row); err != nil {
-			return nil, err
-		}
-		keys[i] = r.key[:len(r.key)-len(r.sk)]
+// ntile returns the bucket, from 1, of row i (from 0) of n rows split into
+// buckets as Postgres splits them: the first n % buckets buckets have one
+// row more than the others.
+func ntile(i, n, buckets int64) int32 {
+	per, rest := n/buckets, n%buckets
+	big := rest * (per + 1) // the rows of the larger buckets
+	if i < big {
+		return int32(i/(per+1) + 1)
 	}
-	batch := dec.NewBatch()
-	defer batch.Release()
-	return o.aggregate(f, t, batch, keys)
+	return int32((i-big)/per + rest + 1)
 }
 
 // split returns the encodings of row's columns.
@@ -387,6 +420,26 @@ func (o *OverWindow) intBytes(v int64) []byte {
 		o.ints[v] = b
 	}
 	return b
+}
+
+// int32Bytes returns the row encoding of the integer v.
+func int32Bytes(mem memory.Allocator, v int32) []byte {
+	bld := array.NewInt32Builder(mem)
+	defer bld.Release()
+	bld.Append(v)
+	a := bld.NewArray()
+	defer a.Release()
+	return statestore.AppendValue(nil, types.Int32Type, a, 0)
+}
+
+// float64Bytes returns the row encoding of the double precision v.
+func float64Bytes(mem memory.Allocator, v float64) []byte {
+	bld := array.NewFloat64Builder(mem)
+	defer bld.Release()
+	bld.Append(v)
+	a := bld.NewArray()
+	defer a.Release()
+	return statestore.AppendValue(nil, types.Float64Type, a, 0)
 }
 
 // Close releases the iterator partitions are read with.

@@ -3,72 +3,219 @@ package ops
 import (
 	"bytes"
 	"fmt"
+	"sort"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
+	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/sql/types"
 	"github.com/weir-stream/weir/statestore"
 )
 
-// Aggregates of an OverWindow, each over its function's frame.
+// Functions of an OverWindow over each row's frame: the aggregates, and
+// first_value, last_value and nth_value (the Offset-th row of the frame).
 const (
 	OverCount OverKind = iota + 16 // count(x), or count(*) with Arg -1
 	OverSum
 	OverAvg
 	OverMin
 	OverMax
+	OverFirstValue
+	OverLastValue
+	OverNthValue
 )
 
-// OverFrame is the frame of an aggregate of an OverWindow: the rows from
-// Start to End around the current one. With Rows, each end is a number of
-// rows (Unbounded: the partition's first or last row); without, the frame
-// is the default one, RANGE UNBOUNDED PRECEDING to CURRENT ROW or to
-// UNBOUNDED FOLLOWING (EndUnbounded), whose end takes the current row's
-// peers in.
+// OverFrame is the frame of a frame function of an OverWindow: the rows
+// from Start to End around the current one.
+//
+// With Rows, each end is a number of rows; with Groups, a number of peer
+// groups (the current row's group first). Otherwise the frame is a RANGE
+// one: each end is the current row's first or last peer, or, with
+// StartOffset (EndOffset), the first (last) row whose value of column
+// RangeCol is not before (not after) the row's value of column StartCol
+// (EndCol) in the window's order, the value of the order key moved by the
+// offset (the planner computes those columns). Either end may be
+// Unbounded: the partition's first or last row.
 type OverFrame struct {
-	Rows bool
-	// StartUnbounded, or Start rows before (negative: after) the current
-	// row; EndUnbounded, or End rows after (negative: before) it.
+	Rows   bool
+	Groups bool
+	// StartUnbounded, or Start rows or groups before (negative: after) the
+	// current one; EndUnbounded, or End rows or groups after (negative:
+	// before) it.
 	StartUnbounded bool
 	Start          int64
 	EndUnbounded   bool
 	End            int64
+	// StartOffset and EndOffset: a RANGE end by an offset, whose bound
+	// each row holds in StartCol or EndCol, compared with RangeCol.
+	StartOffset, EndOffset bool
+	StartCol, EndCol       int
+	RangeCol               int
 }
 
-// isAggregate reports whether k is an aggregate over a frame.
-func (k OverKind) isAggregate() bool { return k >= OverCount }
+// isFramed reports whether k is computed over a frame.
+func (k OverKind) isFramed() bool { return k >= OverCount }
 
-// bounds returns the first and last row (inclusive) of row i's frame in a
-// partition of n rows; peerEnd[i] is the last row of i's peers. The frame
-// is empty when lo > hi.
-func (f OverFrame) bounds(i, n int, peerEnd []int) (lo, hi int) {
-	lo, hi = 0, n-1
-	if !f.StartUnbounded {
-		lo = i - int(f.Start)
-	}
-	switch {
-	case f.EndUnbounded:
-	case f.Rows:
-		hi = i + int(f.End)
-	default:
-		hi = peerEnd[i]
-	}
-	return max(lo, 0), min(hi, n-1)
+// overPartition is a partition's rows in order, as the frames see them.
+type overPartition struct {
+	n     int
+	batch arrow.RecordBatch // the rows decoded
+	// peerStart and peerEnd are each row's first and last peer; group its
+	// peer group's number, groupStart and groupEnd each group's first and
+	// last row.
+	peerStart, peerEnd   []int
+	group                []int
+	groupStart, groupEnd []int
+	schema               types.Schema
+	firstKey             TopNKey // the window's first sort key
 }
 
-// aggregate returns, encoded, the value of aggregate f (of result type t)
-// over each row's frame; batch holds the partition's rows decoded, keys
-// their sort keys (for peers).
-func (o *OverWindow) aggregate(f OverFunc, t types.T, batch arrow.RecordBatch, keys []string) ([][]byte, error) {
+// newOverPartition returns the partition of the rows decoded in batch (of
+// schema), whose encoded sort keys are keys, ordered by sortKeys.
+func newOverPartition(batch arrow.RecordBatch, schema types.Schema, keys []string, sortKeys []TopNKey) *overPartition {
 	n := int(batch.NumRows())
-	peerEnd := make([]int, n)
+	p := &overPartition{n: n, batch: batch, schema: schema, peerStart: make([]int, n), peerEnd: make([]int, n), group: make([]int, n)}
+	if len(sortKeys) > 0 {
+		p.firstKey = sortKeys[0]
+	}
+	for i := range n {
+		if i > 0 && keys[i] == keys[i-1] {
+			p.peerStart[i], p.group[i] = p.peerStart[i-1], p.group[i-1]
+			continue
+		}
+		p.peerStart[i] = i
+		if i > 0 {
+			p.group[i] = p.group[i-1] + 1
+		}
+		p.groupStart = append(p.groupStart, i)
+	}
 	for i := n - 1; i >= 0; i-- {
-		peerEnd[i] = i
+		p.peerEnd[i] = i
 		if i+1 < n && keys[i+1] == keys[i] {
-			peerEnd[i] = peerEnd[i+1]
+			p.peerEnd[i] = p.peerEnd[i+1]
 		}
 	}
+	p.groupEnd = make([]int, len(p.groupStart))
+	for g, s := range p.groupStart {
+		p.groupEnd[g] = p.peerEnd[s]
+	}
+	return p
+}
+
+// frames returns the first and last row (inclusive) of each row's frame
+// f; a frame is empty when lo > hi.
+func (p *overPartition) frames(f OverFrame) (lo, hi []int) {
+	n := p.n
+	lo, hi = make([]int, n), make([]int, n)
+	var rangeKeys, startKeys, endKeys [][]byte
+	if f.StartOffset || f.EndOffset {
+		rangeKeys = p.orderValues(f.RangeCol)
+		if f.StartOffset {
+			startKeys = p.orderValues(f.StartCol)
+		}
+		if f.EndOffset {
+			endKeys = p.orderValues(f.EndCol)
+		}
+	}
+	ngroups := len(p.groupStart)
+	for i := range n {
+		l, h := 0, n-1
+		switch {
+		case f.StartUnbounded:
+		case f.Rows:
+			l = i - int(f.Start)
+		case f.Groups:
+			g := p.group[i] - int(f.Start)
+			switch {
+			case g < 0:
+			case g >= ngroups:
+				l = n
+			default:
+				l = p.groupStart[g]
+			}
+		case f.StartOffset:
+			l = sort.Search(n, func(j int) bool { return bytes.Compare(rangeKeys[j], startKeys[i]) >= 0 })
+		default:
+			l = p.peerStart[i]
+		}
+		switch {
+		case f.EndUnbounded:
+		case f.Rows:
+			h = i + int(f.End)
+		case f.Groups:
+			g := p.group[i] + int(f.End)
+			switch {
+			case g < 0:
+				h = -1
+			case g >= ngroups:
+			default:
+				h = p.groupEnd[g]
+			}
+		case f.EndOffset:
+			h = sort.Search(n, func(j int) bool { return bytes.Compare(rangeKeys[j], endKeys[i]) > 0 }) - 1
+		default:
+			h = p.peerEnd[i]
+		}
+		lo[i], hi[i] = max(l, 0), min(h, n-1)
+	}
+	return lo, hi
+}
+
+// orderValues returns the values of column c encoded as the window's
+// first sort key is (its direction and NULL placement), so that they
+// compare as the partition's order does.
+func (p *overPartition) orderValues(c int) [][]byte {
+	col, t := p.batch.Column(c), p.schema[c].Type
+	out := make([][]byte, p.n)
+	for i := range out {
+		switch {
+		case col.IsNull(i) && p.firstKey.NullsFirst:
+			out[i] = []byte{topNNullFirst}
+		case col.IsNull(i):
+			out[i] = []byte{topNNullLast}
+		case p.firstKey.Desc:
+			out[i] = statestore.AppendValueDesc([]byte{topNValue}, t, col, i)
+		default:
+			out[i] = statestore.AppendValue([]byte{topNValue}, t, col, i)
+		}
+	}
+	return out
+}
+
+// framed returns, encoded, the value of the frame function f (of result
+// type t) over each row's frame in p; cols are the rows' encoded columns.
+func (o *OverWindow) framed(f OverFunc, t types.T, p *overPartition, cols [][][]byte) ([][]byte, error) {
+	lo, hi := p.frames(f.Frame)
+	switch f.Kind {
+	case OverFirstValue, OverLastValue, OverNthValue:
+		out := make([][]byte, p.n)
+		for i := range out {
+			at := lo[i]
+			switch f.Kind {
+			case OverLastValue:
+				at = hi[i]
+			case OverNthValue:
+				at = lo[i] + int(f.Offset) - 1
+			}
+			if lo[i] > hi[i] || at > hi[i] {
+				out[i] = []byte{0x00} // NULL
+				continue
+			}
+			out[i] = cols[at][f.Arg]
+		}
+		return out, nil
+	case OverMin, OverMax:
+		return minMax(f, t, p.batch.Column(f.Arg), lo, hi), nil
+	}
+	return o.aggregate(f, t, p.batch, lo, hi)
+}
+
+// aggregate returns, encoded, the value of aggregate f (count, sum or avg,
+// of result type t) over each row's frame, rows lo[i] to hi[i] of batch.
+func (o *OverWindow) aggregate(f OverFunc, t types.T, batch arrow.RecordBatch, lo, hi []int) ([][]byte, error) {
+	n := int(batch.NumRows())
 	b := array.NewBuilder(o.mem, t.ArrowType())
 	defer b.Release()
 	var arg arrow.Array
@@ -76,12 +223,20 @@ func (o *OverWindow) aggregate(f OverFunc, t types.T, batch arrow.RecordBatch, k
 		arg = batch.Column(f.Arg)
 	}
 	// Prefix sums of the non-NULL values and their count: prefix[i] is
-	// over rows [0, i).
+	// over rows [0, i). Sums of a numeric result are exact, in decimals.
+	exact := t.Family == types.Numeric
 	cnt := make([]int64, n+1)
 	isum := make([]int64, n+1)
 	fsum := make([]float64, n+1)
+	var dsum []decimal128.Num
+	if exact {
+		dsum = make([]decimal128.Num, n+1)
+	}
 	for i := 0; i < n; i++ {
 		cnt[i+1], isum[i+1], fsum[i+1] = cnt[i], isum[i], fsum[i]
+		if exact {
+			dsum[i+1] = dsum[i]
+		}
 		if arg != nil && arg.IsNull(i) {
 			continue
 		}
@@ -92,22 +247,29 @@ func (o *OverWindow) aggregate(f OverFunc, t types.T, batch arrow.RecordBatch, k
 		case *array.Int32:
 			isum[i+1] += int64(a.Value(i))
 		case *array.Int64:
-			isum[i+1] += a.Value(i)
+			if exact {
+				dsum[i+1] = dsum[i+1].Add(decimal128.FromI64(a.Value(i)))
+			} else {
+				isum[i+1] += a.Value(i)
+			}
 		case *array.Float32:
 			fsum[i+1] += float64(a.Value(i))
 		case *array.Float64:
 			fsum[i+1] += a.Value(i)
+		case *array.Decimal128:
+			dsum[i+1] = dsum[i+1].Add(a.Value(i))
 		}
 	}
-	isFloat := arg != nil && (arg.DataType().ID() == arrow.FLOAT32 || arg.DataType().ID() == arrow.FLOAT64)
-	if f.Kind == OverMin || f.Kind == OverMax {
-		return minMax(f, t, arg, peerEnd), nil
+	var inScale int32
+	if d, ok := arg.(*array.Decimal128); ok {
+		inScale = d.DataType().(*arrow.Decimal128Type).Scale
 	}
+	isFloat := arg != nil && (arg.DataType().ID() == arrow.FLOAT32 || arg.DataType().ID() == arrow.FLOAT64)
 	for i := 0; i < n; i++ {
-		lo, hi := f.Frame.bounds(i, n, peerEnd)
+		l, h := lo[i], hi[i]
 		c := int64(0)
-		if lo <= hi {
-			c = cnt[hi+1] - cnt[lo]
+		if l <= h {
+			c = cnt[h+1] - cnt[l]
 		}
 		switch f.Kind {
 		case OverCount:
@@ -117,20 +279,35 @@ func (o *OverWindow) aggregate(f OverFunc, t types.T, batch arrow.RecordBatch, k
 				b.AppendNull()
 				continue
 			}
-			s := float64(isum[hi+1] - isum[lo])
+			if exact {
+				sum := dsum[h+1].Sub(dsum[l])
+				var v decimal128.Num
+				var err error
+				if f.Kind == OverAvg {
+					v = decimalAvg(sum, c, t.Scale-inScale)
+				} else if v, err = sum.Rescale(inScale, t.Scale); err != nil {
+					return nil, sqlstate.Errorf(sqlstate.NumericValueOutOfRange, "numeric field overflow")
+				}
+				if !v.FitsInPrecision(t.Precision) {
+					return nil, sqlstate.Errorf(sqlstate.NumericValueOutOfRange, "numeric field overflow")
+				}
+				b.(*array.Decimal128Builder).Append(v)
+				continue
+			}
+			s := float64(isum[h+1] - isum[l])
 			if isFloat {
-				s = fsum[hi+1] // a running sum, added as Postgres adds it
-				if lo > 0 {
+				s = fsum[h+1] // a running sum, added as Postgres adds it
+				if l > 0 {
 					// Postgres sums a float frame again for every row
 					// (no inverse transition): so does this, rather than
 					// subtract a prefix and lose what the prefix's large
 					// values rounded away.
-					s = frameSum(arg, lo, hi)
+					s = frameSum(arg, l, h)
 				}
 			}
 			switch bb := b.(type) {
 			case *array.Int64Builder:
-				bb.Append(isum[hi+1] - isum[lo])
+				bb.Append(isum[h+1] - isum[l])
 			case *array.Float32Builder:
 				bb.Append(float32(s))
 			case *array.Float64Builder:
@@ -171,10 +348,10 @@ func frameSum(arg arrow.Array, lo, hi int) float64 {
 }
 
 // minMax returns, encoded, the least or greatest value of arg (of type t)
-// over each row's frame: the encodings compare as the values do, so the
-// result is an encoding of the argument's, whatever its type. It reads
-// each frame whole.
-func minMax(f OverFunc, t types.T, arg arrow.Array, peerEnd []int) [][]byte {
+// over each row's frame, rows lo[i] to hi[i]: the encodings compare as the
+// values do, so the result is an encoding of the argument's, whatever its
+// type. It reads each frame whole.
+func minMax(f OverFunc, t types.T, arg arrow.Array, lo, hi []int) [][]byte {
 	n := arg.Len()
 	enc := make([][]byte, n)
 	for i := range enc {
@@ -182,9 +359,8 @@ func minMax(f OverFunc, t types.T, arg arrow.Array, peerEnd []int) [][]byte {
 	}
 	out := make([][]byte, n)
 	for i := range out {
-		lo, hi := f.Frame.bounds(i, n, peerEnd)
 		best := -1
-		for j := lo; j <= hi; j++ {
+		for j := lo[i]; j <= hi[i]; j++ {
 			if arg.IsNull(j) {
 				continue
 			}

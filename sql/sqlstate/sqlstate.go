@@ -81,6 +81,11 @@ const (
 	ReadOnlySQLTransaction = "25006"
 	SerializationFailure   = "40001"
 	InvalidName            = "42602"
+	// The window functions' arguments and frame offsets.
+	InvalidArgumentForNtile         = "22014"
+	InvalidArgumentForNthValue      = "22016"
+	InvalidPrecedingOrFollowingSize = "22013"
+	NullValueNotAllowed             = "22004"
 )
 
 // Error is an error with a SQLSTATE code. Position is a byte offset into the
