@@ -17,10 +17,12 @@ import (
 var distinctCacheBytes = 64 << 20
 
 // What a value of a multiset costs in memory besides its bytes and counts
-// (its map slot, its entry and, for a string, its allocation).
+// (its index entry and, for a string, its allocation; a BIGINT set's index
+// has 16-byte entries, between a quarter and a half of them taken: 32 to
+// 64 bytes a value).
 const (
 	distinctStringOverhead = 64
-	distinctIntOverhead    = 24
+	distinctIntOverhead    = 40
 )
 
 // aggDistinctSets is, per group slot, the multiset of the values of the
@@ -56,11 +58,12 @@ type aggDistinctSets struct {
 }
 
 // distinctSet is the part of one group's multiset in memory: the values
-// whose counts are known (all 0: known absent), each found through pos,
-// and the values changed since the last flush. A row of a known value
-// allocates nothing.
+// whose counts are known (all 0: known absent), each found through its
+// index (pos for encoded values, ints for BIGINT ones), and the values
+// changed since the last flush. A row of a known value allocates nothing.
 type distinctSet[K comparable] struct {
-	pos    map[K]int32
+	pos    map[K]int32   // encoded value → index into vals
+	ints   hashAggIntMap // BIGINT value → index into vals
 	vals   []K
 	marked []bool  // vals[i] is in dirty
 	counts []int64 // members per value
@@ -68,15 +71,43 @@ type distinctSet[K comparable] struct {
 	bytes  int     // the values' distinctValueBytes
 }
 
-func newDistinctSet[K comparable]() *distinctSet[K] {
-	return &distinctSet[K]{pos: make(map[K]int32)}
+// newStringSet returns an empty set of encoded values.
+func newStringSet() *distinctSet[string] {
+	return &distinctSet[string]{pos: make(map[string]int32)}
 }
 
-// insert adds v, with every member's count 0, and returns its index.
+// newIntSet returns an empty set of BIGINT values.
+func newIntSet() *distinctSet[int64] {
+	s := &distinctSet[int64]{}
+	s.ints.resize(distinctIntSetMinSize)
+	return s
+}
+
+// distinctIntSetMinSize is the entries of a new BIGINT set's index: small,
+// as most groups of a query with many groups have few values.
+const distinctIntSetMinSize = 8
+
+// indexStrings rebuilds the index of a set of encoded values.
+func indexStrings(s *distinctSet[string]) {
+	clear(s.pos)
+	for i, v := range s.vals {
+		s.pos[v] = int32(i)
+	}
+}
+
+// indexInts rebuilds the index of a set of BIGINT values.
+func indexInts(s *distinctSet[int64]) {
+	s.ints.reset()
+	for i, v := range s.vals {
+		s.ints.put(v, int32(i))
+	}
+}
+
+// insert adds v, with every member's count 0, and returns its index; the
+// caller puts it in the set's index.
 func (s *distinctSet[K]) insert(v K, k, bytes int) int32 {
 	i := int32(len(s.vals))
 	s.vals = append(s.vals, v)
-	s.pos[v] = i
 	s.marked = append(s.marked, false)
 	for range k {
 		s.counts = append(s.counts, 0)
@@ -94,17 +125,16 @@ func (s *distinctSet[K]) mark(i int32) {
 }
 
 // forgetAbsent drops the values whose k counts are all 0 (absent from
-// state once flushed) and recounts bytes with size.
-func (s *distinctSet[K]) forgetAbsent(k int, size func(K) int) {
+// state once flushed), recounts bytes with size and rebuilds the index
+// with index.
+func (s *distinctSet[K]) forgetAbsent(k int, size func(K) int, index func(*distinctSet[K])) {
 	n := 0
-	clear(s.pos)
 	s.bytes = 0
 	for i, v := range s.vals {
 		cnts := s.counts[i*k : i*k+k]
 		if !slices.ContainsFunc(cnts, func(c int64) bool { return c != 0 }) {
 			continue
 		}
-		s.pos[v] = int32(n)
 		s.vals[n], s.marked[n] = v, false
 		copy(s.counts[n*k:], cnts)
 		s.bytes += size(v)
@@ -112,6 +142,7 @@ func (s *distinctSet[K]) forgetAbsent(k int, size func(K) int) {
 	}
 	clear(s.vals[n:])
 	s.vals, s.marked, s.counts = s.vals[:n], s.marked[:n], s.counts[:n*k]
+	index(s)
 }
 
 func (a *aggDistinctSets) grow(n int) {
@@ -189,7 +220,7 @@ func (a *aggDistinctSets) trim() {
 func (a *aggDistinctSets) add(g int32, m int, v []byte, sign int64) (before, after int64, err error) {
 	s := a.strs[g]
 	if s == nil {
-		s = newDistinctSet[string]()
+		s = newStringSet()
 		a.strs[g] = s
 	}
 	k := a.members
@@ -198,6 +229,7 @@ func (a *aggDistinctSets) add(g int32, m int, v []byte, sign int64) (before, aft
 		val := string(v)
 		n := stringValueBytes(val, k)
 		i = s.insert(val, k, n)
+		s.pos[val] = i
 		a.bytes += n
 		if err := a.read(g, v, s.counts[int(i)*k:int(i)*k+k]); err != nil {
 			return 0, 0, err
@@ -228,19 +260,20 @@ func (a *aggDistinctSets) beginRows(m, n int) {
 func (a *aggDistinctSets) addInt(g int32, m int, v int64, sign int64, row int) (before, after int64, err error) {
 	s := a.ints[g]
 	if s == nil {
-		s = newDistinctSet[int64]()
+		s = newIntSet()
 		a.ints[g] = s
 	}
 	k := a.members
 	i := a.rowIdx[row]
 	known := i >= 0
 	if !known {
-		i, known = s.pos[v]
+		i, known = s.ints.get(v)
 		a.rowIdx[row] = i
 	}
 	if !known {
 		n := intValueBytes(k)
 		i = s.insert(v, k, n)
+		s.ints.put(v, i)
 		a.rowIdx[row] = i
 		a.bytes += n
 		if !a.fresh[g] && a.h.state != nil {
@@ -314,7 +347,7 @@ func (a *aggDistinctSets) flush(w exec.StateWriter, g int32) error {
 			return nil
 		}
 		before := s.bytes
-		err := flushDistinct(a, w, g, s, statestore.AppendInt64, func(int64) int { return intValueBytes(k) })
+		err := flushDistinct(a, w, g, s, statestore.AppendInt64, func(int64) int { return intValueBytes(k) }, indexInts)
 		a.bytes += s.bytes - before
 		return err
 	}
@@ -324,15 +357,15 @@ func (a *aggDistinctSets) flush(w exec.StateWriter, g int32) error {
 	}
 	before := s.bytes
 	err := flushDistinct(a, w, g, s, func(dst []byte, v string) []byte { return append(dst, v...) },
-		func(v string) int { return stringValueBytes(v, k) })
+		func(v string) int { return stringValueBytes(v, k) }, indexStrings)
 	a.bytes += s.bytes - before
 	return err
 }
 
-// flushDistinct is flush for set s of slot g, whose values enc encodes and
-// size weighs.
+// flushDistinct is flush for set s of slot g, whose values enc encodes,
+// size weighs and index indexes.
 func flushDistinct[K comparable](a *aggDistinctSets, w exec.StateWriter, g int32, s *distinctSet[K],
-	enc func([]byte, K) []byte, size func(K) int) error {
+	enc func([]byte, K) []byte, size func(K) int, index func(*distinctSet[K])) error {
 	if len(s.dirty) == 0 {
 		return nil
 	}
@@ -362,7 +395,7 @@ func flushDistinct[K comparable](a *aggDistinctSets, w exec.StateWriter, g int32
 	a.key = key
 	s.dirty = s.dirty[:0]
 	if gone {
-		s.forgetAbsent(k, size)
+		s.forgetAbsent(k, size, index)
 	}
 	return nil
 }

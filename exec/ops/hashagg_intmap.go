@@ -2,7 +2,8 @@ package ops
 
 import "math/bits"
 
-// hashAggIntMap maps int64 group keys to group slots. It is an open-addressing
+// hashAggIntMap maps int64 group keys to group slots (and the BIGINT values
+// of a DISTINCT multiset to their indexes). It is an open-addressing
 // table with linear probing over one array of (key, slot) pairs, so a lookup
 // usually costs one cache line where a Go map touches its control word and
 // its slot separately; this is what keeps 1 M-key aggregations fast. Deletion
@@ -27,6 +28,12 @@ func newHashAggIntMap() *hashAggIntMap {
 	m := &hashAggIntMap{}
 	m.resize(hashAggIntMapMinSize)
 	return m
+}
+
+// reset removes every key, keeping the entries' memory.
+func (m *hashAggIntMap) reset() {
+	clear(m.entries)
+	m.n = 0
 }
 
 // home returns the first entry a key probes (Fibonacci hashing).
@@ -100,6 +107,8 @@ func (m *hashAggIntMap) delete(k int64) {
 // len returns the number of keys.
 func (m *hashAggIntMap) len() int { return m.n }
 
+// resize rehashes the keys into size entries, a power of two (also making
+// an empty map of a zero hashAggIntMap).
 func (m *hashAggIntMap) resize(size int) {
 	old := m.entries
 	m.entries = make([]hashAggIntEntry, size)

@@ -41,3 +41,26 @@ func TestHashAggIntMap(t *testing.T) {
 		}
 	}
 }
+
+// TestHashAggIntMapReset checks that a zero hashAggIntMap resized to a few
+// entries (a DISTINCT set's index) grows, and is empty after reset.
+func TestHashAggIntMapReset(t *testing.T) {
+	var m hashAggIntMap
+	m.resize(distinctIntSetMinSize)
+	for k := range int64(1000) {
+		m.put(k*k, int32(k))
+	}
+	for k := range int64(1000) {
+		if g, ok := m.get(k * k); !ok || g != int32(k) {
+			t.Fatalf("get(%d) = %d,%v, want %d", k*k, g, ok, k)
+		}
+	}
+	m.reset()
+	if _, ok := m.get(4); ok || m.len() != 0 {
+		t.Fatalf("after reset: get(4) found, len %d", m.len())
+	}
+	m.put(4, 9)
+	if g, ok := m.get(4); !ok || g != 9 {
+		t.Fatalf("after reset and put: get(4) = %d,%v", g, ok)
+	}
+}
