@@ -65,7 +65,9 @@ const groupTopNMaxGroups = 4096
 // ranks) it emitted last and the ones ranked Lo to Hi now: the deletes of
 // every partition first, then update pairs (a row that stayed but changed,
 // or whose rank moved) and inserts, so that a row moving between
-// partitions keeps its stream key across them.
+// partitions keeps its stream key across them. Over an append-only input
+// ranked by row_number (Hi at most appendTopNMaxHi) an appendTopN does the
+// work instead, keeping each partition's first Hi rows only.
 //
 // GroupTopN is driven by one fragment goroutine.
 type GroupTopN struct {
@@ -79,6 +81,9 @@ type GroupTopN struct {
 	// touched are the partitions the epoch changed, by partition key.
 	touched map[string]bool
 	ranks   map[int64][]byte
+	// app runs the operator when the input is append-only and ranked by
+	// row_number with a small Hi; the fields above are then unused.
+	app *appendTopN
 }
 
 // topNGroup is one partition of a GroupTopN: its rows, and the rows it
@@ -102,6 +107,9 @@ func NewGroupTopN(spec GroupTopNSpec, mem memory.Allocator) *GroupTopN {
 	}
 	g.base = statestore.AppendKey(nil, spec.Table, statestore.Vnode(nil), nil)
 	g.out = append(append(types.Schema(nil), spec.Schema...), types.Column{Name: "rank", Type: types.Int64Type, Nullable: true})
+	if spec.AppendOnly && spec.Rank == RowNumber && spec.Lo <= spec.Hi && spec.Hi >= 1 && spec.Hi <= appendTopNMaxHi {
+		g.app = newAppendTopN(g)
+	}
 	return g
 }
 
@@ -114,6 +122,9 @@ func (g *GroupTopN) Open(_ context.Context, oc exec.OpenContext) error {
 	g.state = &sharedState{StateReader: oc.State, lo: g.base, hi: statestore.PrefixEnd(g.base)}
 	g.groups = map[string]*topNGroup{}
 	clear(g.touched)
+	if g.app != nil {
+		return g.app.open()
+	}
 	return nil
 }
 
@@ -122,6 +133,9 @@ func (g *GroupTopN) Open(_ context.Context, oc exec.OpenContext) error {
 func (g *GroupTopN) ProcessChunk(_ context.Context, _ int, c exec.Chunk, _ exec.Output) error {
 	if g.spec.Hi < g.spec.Lo || g.spec.Hi < 1 {
 		return nil // no rank is ever kept
+	}
+	if g.app != nil {
+		return g.app.processChunk(c)
 	}
 	for i := 0; i < c.NumRows(); i++ {
 		var pk string // one partition without PARTITION BY
@@ -215,6 +229,9 @@ func (g *GroupTopN) window(t *TopN) ([]rankedEntry, error) {
 // OnBarrier emits the changes of the touched partitions' kept rows and
 // writes the epoch's changes to state.
 func (g *GroupTopN) OnBarrier(ctx context.Context, _ exec.Barrier, w exec.StateWriter, out exec.Output) error {
+	if g.app != nil {
+		return g.app.onBarrier(ctx, w, out)
+	}
 	keys := make([]string, 0, len(g.touched))
 	for pk := range g.touched {
 		keys = append(keys, pk)

@@ -18,12 +18,15 @@ import (
 // int, name text) keyed by id and partitioned by grp, over an in-memory
 // store:
 //
-//	reset              empties the store
-//	new rank=row_number|rank|dense_rank [lo=M] hi=N [keys=score:desc,name] [append-only] [no-partition] [rank-unused]
-//	                   a GroupTopN (state survives: a restart)
+//	reset              empties the store and the count of seeks
+//	new rank=row_number|rank|dense_rank [lo=M] hi=N [keys=score:desc,name] [append-only] [no-partition] [rank-unused] [cache-bytes=N]
+//	                   a GroupTopN (state survives: a restart), its cache of
+//	                   partitions over an append-only input bounded to N bytes
 //	push               input: a chunk
 //	barrier            prints what is emitted (the rank last), the
 //	                   writer's calls and how many rows the state holds
+//	seeks              prints how many times the operator positioned a
+//	                   state iterator (First, SeekGE) since the last seeks
 func TestGroupTopN(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
@@ -34,10 +37,12 @@ func TestGroupTopN(t *testing.T) {
 	}
 	dr := &statefulDriver{mem: mem, schema: schema, store: exectest.NewStore()}
 	var top *ops.GroupTopN
+	var seeks int
 	datadriven.RunTest(t, "testdata/group_topn", func(t *testing.T, d *datadriven.TestData) string {
 		switch d.Cmd {
 		case "reset":
 			dr.store = exectest.NewStore()
+			seeks = 0
 			return ""
 		case "new":
 			spec := ops.GroupTopNSpec{Schema: schema, PartitionBy: []int{1}, StreamKey: []int{0}, Lo: 1, Table: statestore.FirstUserTable}
@@ -57,7 +62,12 @@ func TestGroupTopN(t *testing.T) {
 			d.ScanArgs(t, "keys", &keys)
 			spec.Keys = parseSortKeys(t, d, schema, keys)
 			top = ops.NewGroupTopN(spec, mem)
-			if err := top.Open(ctx, exec.OpenContext{State: dr.store}); err != nil {
+			if d.HasArg("cache-bytes") {
+				var n int
+				d.ScanArgs(t, "cache-bytes", &n)
+				top.SetCacheBytes(n)
+			}
+			if err := top.Open(ctx, exec.OpenContext{State: seekCounter{dr.store, &seeks}}); err != nil {
 				return fmt.Sprintf("error: %v\n", err)
 			}
 			return "ok\n"
@@ -67,6 +77,10 @@ func TestGroupTopN(t *testing.T) {
 				return errorf(err)
 			}
 			return out + "ok\n"
+		case "seeks":
+			n := seeks
+			seeks = 0
+			return fmt.Sprintf("%d\n", n)
 		case "barrier":
 			out, stats, err := dr.barrier(top)
 			if err != nil {
@@ -77,4 +91,35 @@ func TestGroupTopN(t *testing.T) {
 		d.Fatalf(t, "unknown command %q", d.Cmd)
 		return ""
 	})
+}
+
+// seekCounter is a state reader counting how often its iterators are
+// positioned.
+type seekCounter struct {
+	exec.StateReader
+	seeks *int
+}
+
+func (s seekCounter) NewIter(lo, hi []byte) (exec.StateIterator, error) {
+	it, err := s.StateReader.NewIter(lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	return countedIter{it, s.seeks}, nil
+}
+
+// countedIter is an iterator of a seekCounter.
+type countedIter struct {
+	exec.StateIterator
+	seeks *int
+}
+
+func (it countedIter) First() bool {
+	*it.seeks++
+	return it.StateIterator.First()
+}
+
+func (it countedIter) SeekGE(key []byte) bool {
+	*it.seeks++
+	return it.StateIterator.SeekGE(key)
 }

@@ -1,0 +1,471 @@
+package ops
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// appendTopNMaxHi is the largest Hi an append-only GroupTopN keeps each
+// partition's rows for in one sorted slice (appendTopN); past it, a
+// partition is a TopN with its chunked cache.
+const appendTopNMaxHi = 1024
+
+// appendTopNCacheBytes bounds the bytes of the committed partitions an
+// append-only GroupTopN keeps cached (appendGroup.bytes).
+const appendTopNCacheBytes = 32 << 20
+
+// appendTopNScanGroups is how many partitions Open notes in the filter at
+// most; a state with more makes the filter full (every partition not cached
+// is read).
+const appendTopNScanGroups = 1 << 20
+
+// appendGroupBytes and appendEntryBytes are what a cached partition and a
+// row of it cost besides their bytes.
+const (
+	appendGroupBytes = 128
+	appendEntryBytes = 32
+)
+
+// appendTopN is the GroupTopN of an append-only input ranked by row_number
+// with Hi at most appendTopNMaxHi. A row ranked past Hi can never come back
+// (nothing before it is ever deleted), so a partition holds its first Hi
+// rows only, in state and in memory: one sorted slice, the epoch's changes
+// applied in place.
+//
+// It keeps the partitions it read in a cache that stays what the committed
+// state holds (the partitions the epoch touched keep their committed rows
+// beside until the barrier writes the difference): at most
+// appendTopNCacheBytes after a barrier, least recently used first out. A
+// row that ranks past Hi in a full cached partition is dropped without a
+// read of state, and a partition neither cached nor in the filter of those
+// state may hold is new: it is not read either. Since the window is the
+// rows ranked Lo to Hi of the slice, what the view has is the committed
+// rows' window; the barrier emits its difference with the new one.
+type appendTopN struct {
+	g *GroupTopN
+	// cache holds partitions by key; cached counts their bytes, at most
+	// cacheBytes after a barrier.
+	cache      map[string]*appendGroup
+	cached     int
+	cacheBytes int
+	filter     partitionFilter
+	// touched are the partitions the epoch changed.
+	touched []*appendGroup
+	// arena holds the committed rows of the touched partitions (their old).
+	arena []appendEntry
+	// Scratch encodings of a row's partition key, state key suffix and row.
+	pk, key, row []byte
+	enc          appendEncoders
+}
+
+// appendGroup is a partition of an appendTopN.
+type appendGroup struct {
+	pk string
+	// rows are the partition's first rows (at most Hi) in rank order.
+	rows []appendEntry
+	// old are the committed rows while touched: the epoch changed rows.
+	old     []appendEntry
+	touched bool
+	// used says a row reached the partition since the last eviction.
+	used bool
+	// bytes is what the partition costs in the cache.
+	bytes int
+}
+
+// appendEntry is a row of an appendGroup: the suffix of its state key after
+// the partition key (sort key | stream key), then the row's encoding.
+type appendEntry struct {
+	b []byte
+	k int
+}
+
+func (e appendEntry) key() []byte { return e.b[:e.k] }
+func (e appendEntry) row() []byte { return e.b[e.k:] }
+
+// appendEncoders encode the columns of one input batch.
+type appendEncoders struct {
+	batch   arrow.RecordBatch
+	pk, sk  []statestore.ValueEncoder
+	sort    []statestore.ValueEncoder
+	sortCol []arrow.Array
+	row     []statestore.ValueEncoder
+}
+
+// newAppendTopN returns the append-only path of g.
+func newAppendTopN(g *GroupTopN) *appendTopN {
+	return &appendTopN{g: g, cacheBytes: appendTopNCacheBytes}
+}
+
+// open forgets every partition and notes in the filter those the state
+// holds.
+func (a *appendTopN) open() error {
+	a.cache = map[string]*appendGroup{}
+	a.cached = 0
+	a.touched = a.touched[:0]
+	clear(a.arena)
+	a.arena = a.arena[:0]
+	a.filter.reset()
+	a.enc = appendEncoders{}
+	return a.scanPartitions()
+}
+
+// scanPartitions adds the key of every partition in state to the filter,
+// reading one row of each: at most appendTopNScanGroups, after which the
+// filter is full.
+func (a *appendTopN) scanPartitions() error {
+	base := a.g.base
+	it, err := a.g.state.StateReader.NewIter(base, statestore.PrefixEnd(base))
+	if err != nil {
+		return err
+	}
+	groups := 0
+	for ok := it.First(); ok; {
+		if groups == appendTopNScanGroups {
+			a.filter.full = true
+			break
+		}
+		rest := it.Key()[len(base):]
+		for _, t := range a.g.pkTypes {
+			if rest, err = statestore.SkipValue(rest, t); err != nil {
+				it.Close()
+				return fmt.Errorf("per-group top-N: state key %x: %w", it.Key(), err)
+			}
+		}
+		pk := it.Key()[:len(it.Key())-len(rest)]
+		a.filter.add(string(pk[len(base):]))
+		groups++
+		ok = it.SeekGE(statestore.PrefixEnd(pk))
+	}
+	return it.Close()
+}
+
+// encoders returns the encoders of the columns of b.
+func (a *appendTopN) encoders(b arrow.RecordBatch) *appendEncoders {
+	e := &a.enc
+	if e.batch == b {
+		return e
+	}
+	spec := a.g.spec
+	e.batch = b
+	e.pk, e.sk, e.sort, e.sortCol, e.row = e.pk[:0], e.sk[:0], e.sort[:0], e.sortCol[:0], e.row[:0]
+	for _, c := range spec.PartitionBy {
+		e.pk = append(e.pk, statestore.NewValueEncoder(spec.Schema[c].Type, b.Column(c)))
+	}
+	for _, k := range spec.Keys {
+		col, t := b.Column(k.Column), spec.Schema[k.Column].Type
+		if k.Desc {
+			e.sort = append(e.sort, statestore.NewValueEncoderDesc(t, col))
+		} else {
+			e.sort = append(e.sort, statestore.NewValueEncoder(t, col))
+		}
+		e.sortCol = append(e.sortCol, col)
+	}
+	for _, c := range spec.StreamKey {
+		e.sk = append(e.sk, statestore.NewValueEncoder(spec.Schema[c].Type, b.Column(c)))
+	}
+	for c, col := range spec.Schema {
+		e.row = append(e.row, statestore.NewValueEncoder(col.Type, b.Column(c)))
+	}
+	return e
+}
+
+// processChunk applies the rows of c to their partitions.
+func (a *appendTopN) processChunk(c exec.Chunk) error {
+	n := c.NumRows()
+	if n == 0 {
+		return nil
+	}
+	enc := a.encoders(c.Batch)
+	defer func() { a.enc.batch = nil }() // the batch is the caller's after the call
+	hi := int(a.g.spec.Hi)
+	for i := 0; i < n; i++ {
+		if !c.OpAt(i).IsInsert() {
+			return fmt.Errorf("per-group top-N: a delete in an input planned as append-only")
+		}
+		a.pk = a.pk[:0]
+		for _, f := range enc.pk {
+			a.pk = f(a.pk, i)
+		}
+		grp := a.cache[string(a.pk)]
+		if grp == nil {
+			var err error
+			if grp, err = a.load(a.pk); err != nil {
+				return err
+			}
+		}
+		grp.used = true
+		a.key = a.key[:0]
+		for k, f := range enc.sort {
+			switch {
+			case !enc.sortCol[k].IsNull(i):
+				a.key = f(append(a.key, topNValue), i)
+			case a.g.spec.Keys[k].NullsFirst:
+				a.key = append(a.key, topNNullFirst)
+			default:
+				a.key = append(a.key, topNNullLast)
+			}
+		}
+		for _, f := range enc.sk {
+			a.key = f(a.key, i)
+		}
+		rows := grp.rows
+		if len(rows) == hi && bytes.Compare(a.key, rows[hi-1].key()) > 0 {
+			continue // ranked past Hi: it never enters
+		}
+		pos := sort.Search(len(rows), func(j int) bool { return bytes.Compare(rows[j].key(), a.key) >= 0 })
+		found := pos < len(rows) && bytes.Equal(rows[pos].key(), a.key)
+		a.row = a.row[:0]
+		for _, f := range enc.row {
+			a.row = f(a.row, i)
+		}
+		b := make([]byte, 0, len(a.key)+len(a.row))
+		e := appendEntry{b: append(append(b, a.key...), a.row...), k: len(a.key)}
+		if !grp.touched {
+			grp.touched = true
+			start := len(a.arena)
+			a.arena = append(a.arena, rows...)
+			grp.old = a.arena[start:len(a.arena):len(a.arena)]
+			a.touched = append(a.touched, grp)
+		}
+		switch {
+		case found:
+			rows[pos] = e
+		case len(rows) < hi:
+			grp.rows = slices.Insert(rows, pos, e)
+		default: // full: the last row leaves
+			copy(rows[pos+1:], rows[pos:hi-1])
+			rows[pos] = e
+		}
+	}
+	return nil
+}
+
+// load returns the partition pk, read from state unless the filter says it
+// has no row there, and caches it.
+func (a *appendTopN) load(pk []byte) (*appendGroup, error) {
+	grp := &appendGroup{pk: string(pk)}
+	if a.filter.mayHold(pk) {
+		prefix := append(a.g.base[:len(a.g.base):len(a.g.base)], pk...)
+		it, err := a.g.state.NewIter(prefix, statestore.PrefixEnd(prefix))
+		if err != nil {
+			return nil, err
+		}
+		for ok := it.First(); ok && len(grp.rows) < int(a.g.spec.Hi); ok = it.Next() {
+			k := it.Key()[len(prefix):]
+			b := make([]byte, 0, len(k)+len(it.Value()))
+			grp.rows = append(grp.rows, appendEntry{b: append(append(b, k...), it.Value()...), k: len(k)})
+		}
+		if err := it.Close(); err != nil {
+			return nil, err
+		}
+	}
+	grp.bytes = grp.cost()
+	a.cached += grp.bytes
+	a.cache[grp.pk] = grp
+	return grp, nil
+}
+
+// cost returns what the partition costs in the cache.
+func (grp *appendGroup) cost() int {
+	n := len(grp.pk) + appendGroupBytes
+	for _, e := range grp.rows {
+		n += len(e.b) + appendEntryBytes
+	}
+	return n
+}
+
+// onBarrier emits the changes of the touched partitions' windows, writes
+// their rows' changes to state and bounds the cache.
+func (a *appendTopN) onBarrier(ctx context.Context, w exec.StateWriter, out exec.Output) error {
+	slices.SortFunc(a.touched, func(x, y *appendGroup) int { return strings.Compare(x.pk, y.pk) })
+	if err := a.emit(ctx, out); err != nil {
+		return err
+	}
+	if err := a.g.state.release(); err != nil {
+		return err
+	}
+	key := slices.Clone(a.g.base)
+	for _, grp := range a.touched {
+		key = append(key[:len(a.g.base)], grp.pk...)
+		n := len(key)
+		var err error
+		diffSorted(grp.old, grp.rows, func(i, j int) {
+			switch {
+			case err != nil:
+			case j < 0:
+				err = w.Delete(append(key[:n], grp.old[i].key()...))
+			case i < 0:
+				err = w.Set(append(key[:n], grp.rows[j].key()...), grp.rows[j].row())
+			}
+		})
+		if err != nil {
+			return err
+		}
+		grp.old, grp.touched = nil, false
+		bytes := grp.cost()
+		a.cached += bytes - grp.bytes
+		grp.bytes = bytes
+	}
+	clear(a.touched)
+	a.touched = a.touched[:0]
+	clear(a.arena)
+	a.arena = a.arena[:0]
+	if a.cached > a.cacheBytes {
+		a.evict()
+	}
+	return nil
+}
+
+// evict drops cached partitions until at most half of cacheBytes is left, those no row reached since the last eviction first, and notes
+// those with rows in the filter.
+func (a *appendTopN) evict() {
+	for pass := 0; pass < 2 && a.cached > a.cacheBytes/2; pass++ {
+		for pk, grp := range a.cache {
+			if a.cached <= a.cacheBytes/2 {
+				break
+			}
+			if pass == 0 && grp.used {
+				grp.used = false
+				continue
+			}
+			if len(grp.rows) > 0 {
+				a.filter.add(pk)
+			}
+			a.cached -= grp.bytes
+			delete(a.cache, pk)
+		}
+	}
+}
+
+// diffSorted calls fn for each state key in old or now (both sorted by
+// key), in key order, with its positions in old and now: -1 for the one
+// that does not hold it.
+func diffSorted(old, now []appendEntry, fn func(i, j int)) {
+	i, j := 0, 0
+	for i < len(old) || j < len(now) {
+		var c int
+		switch {
+		case i == len(old):
+			c = 1
+		case j == len(now):
+			c = -1
+		default:
+			c = bytes.Compare(old[i].key(), now[j].key())
+		}
+		switch {
+		case c < 0:
+			fn(i, -1)
+			i++
+		case c > 0:
+			fn(-1, j)
+			j++
+		default:
+			fn(i, j)
+			i++
+			j++
+		}
+	}
+}
+
+// emit pushes the differences of the touched partitions' windows (the rows
+// ranked Lo to Hi): every partition's deletes, then update pairs (a row
+// whose rank moved, when the rank is read) and inserts, in rank order per
+// partition.
+func (a *appendTopN) emit(ctx context.Context, out exec.Output) error {
+	rr := newRankedRows(a.g)
+	defer rr.release()
+	lo := min(int(a.g.spec.Lo)-1, int(a.g.spec.Hi))
+	// rank returns the rank of the row at position i of a window.
+	rank := func(i int) int64 {
+		if a.g.spec.RankUnused {
+			return 0
+		}
+		return int64(lo + i + 1)
+	}
+	window := func(rows []appendEntry) []appendEntry { return rows[min(lo, len(rows)):] }
+	var err error
+	for _, grp := range a.touched {
+		was, now := window(grp.old), window(grp.rows)
+		diffSorted(was, now, func(i, j int) {
+			if err == nil && j < 0 {
+				err = rr.add(exec.Delete, was[i].row(), rank(i))
+			}
+		})
+	}
+	for _, grp := range a.touched {
+		was, now := window(grp.old), window(grp.rows)
+		diffSorted(was, now, func(i, j int) {
+			switch {
+			case err != nil || j < 0:
+			case i < 0:
+				err = rr.add(exec.Insert, now[j].row(), rank(j))
+			case rank(i) != rank(j) || !bytes.Equal(was[i].row(), now[j].row()):
+				if err = rr.add(exec.UpdateDelete, was[i].row(), rank(i)); err == nil {
+					err = rr.add(exec.UpdateInsert, now[j].row(), rank(j))
+				}
+			}
+		})
+	}
+	if err != nil {
+		return err
+	}
+	return rr.push(ctx, out)
+}
+
+// rankedRows builds a chunk of a GroupTopN's output: encoded input rows
+// decoded into the columns, the rank appended to its own column.
+type rankedRows struct {
+	schema *arrow.Schema
+	dec    *statestore.RowDecoder
+	ranks  *array.Int64Builder
+	ops    []exec.Op
+}
+
+// newRankedRows returns an empty chunk builder of g's output.
+func newRankedRows(g *GroupTopN) *rankedRows {
+	return &rankedRows{schema: g.out.Arrow(), dec: statestore.NewRowDecoder(g.mem, g.spec.Schema), ranks: array.NewInt64Builder(g.mem)}
+}
+
+// add appends the change op of the encoded row with its rank.
+func (r *rankedRows) add(op exec.Op, row []byte, rank int64) error {
+	if err := r.dec.Append(row); err != nil {
+		return err
+	}
+	r.ranks.Append(rank)
+	r.ops = append(r.ops, op)
+	return nil
+}
+
+// push hands the rows added to out as one chunk, if there are any.
+func (r *rankedRows) push(ctx context.Context, out exec.Output) error {
+	if len(r.ops) == 0 {
+		return nil
+	}
+	rows := r.dec.NewBatch()
+	defer rows.Release()
+	ranks := r.ranks.NewArray()
+	defer ranks.Release()
+	cols := append(slices.Clone(rows.Columns()), ranks)
+	n, ops := len(r.ops), r.ops
+	if !slices.ContainsFunc(ops, func(op exec.Op) bool { return op != exec.Insert }) {
+		ops = nil
+	}
+	r.ops = nil
+	return out.Push(ctx, exec.Chunk{Batch: array.NewRecordBatch(r.schema, cols, int64(n)), Ops: ops})
+}
+
+// release frees the builders.
+func (r *rankedRows) release() {
+	r.dec.Release()
+	r.ranks.Release()
+}
