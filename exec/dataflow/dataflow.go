@@ -255,8 +255,9 @@ func (b *builder) channels(ins []planner.StreamNode) ([]<-chan exec.Message, err
 	return out, nil
 }
 
-// hashJoin returns the operator of join n.
-func (b *builder) hashJoin(n *planner.StreamHashJoin) *ops.HashJoin {
+// hashJoin returns the operator of join n: a hash join, or for a join
+// without an equality between its sides, a nested-loop join.
+func (b *builder) hashJoin(n *planner.StreamHashJoin) exec.Operator {
 	spec := ops.HashJoinSpec{
 		Left: schemaOf(n.Left.Columns()), Right: schemaOf(n.Right.Columns()),
 		LeftKeys: n.LeftKeys, RightKeys: n.RightKeys, NullSafe: n.NullSafe,
@@ -278,6 +279,9 @@ func (b *builder) hashJoin(n *planner.StreamHashJoin) *ops.HashJoin {
 	}
 	if b.spec.Logger != nil {
 		spec.Logger = b.spec.Logger.With("dataflow", b.spec.Name)
+	}
+	if n.NestedLoop() {
+		return ops.NewNestedLoopJoin(spec, 0, b.spec.Mem)
 	}
 	return ops.NewHashJoin(spec, b.spec.Mem)
 }
