@@ -3,6 +3,7 @@ package ops_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"math/rand/v2"
 	"slices"
@@ -192,4 +193,43 @@ func nestedLoopModel(kind string, rows [2]map[int]string) map[string]int {
 		}
 	}
 	return out
+}
+
+// TestNestedLoopJoinHotSide: a nested-loop join reports a side with
+// HotKeyRows rows as its one hot key, since every change to the other side
+// meets all of them.
+func TestNestedLoopJoinHotSide(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	ctx := context.Background()
+	left, _ := exectest.ParseSchema("id bigint, x int, k bigint")
+	var logs strings.Builder
+	j := ops.NewNestedLoopJoin(ops.HashJoinSpec{Left: left, Right: left, LeftKeys: []int{2}, RightKeys: []int{2},
+		LeftStreamKey: []int{0}, RightStreamKey: []int{0},
+		LeftTable: statestore.FirstUserTable, RightTable: statestore.FirstUserTable + 1,
+		Output: append(left[:3:3], left...), LeftPos: []int{0, 1, 2}, RightPos: []int{3, 4, 5},
+		HotKeyRows: 3, Logger: slog.New(slog.NewTextHandler(&logs, nil))}, 0, mem)
+	if err := j.Open(ctx, exec.OpenContext{State: exectest.NewStore()}); err != nil {
+		t.Fatal(err)
+	}
+	push := func(input int, rows string) {
+		t.Helper()
+		c := exectest.MustChunk(t, mem, "id bigint, x int, k bigint", rows)
+		defer c.Release()
+		out := &exectest.Collector{}
+		if err := j.ProcessChunk(ctx, input, c, out); err != nil {
+			t.Fatal(err)
+		}
+		out.Release()
+	}
+	push(1, "+ | 100 | 1 | 0\n+ | 101 | 2 | 0")
+	push(0, "+ | 1 | 1 | 0")
+	if j.HotKeys() != 0 {
+		t.Fatalf("a side of two rows reported hot")
+	}
+	push(1, "+ | 102 | 3 | 0")
+	push(0, "+ | 2 | 1 | 0\n+ | 3 | 1 | 0")
+	if j.HotKeys() != 1 || !strings.Contains(logs.String(), "side=right rows=3") {
+		t.Fatalf("hot keys %d, log %q", j.HotKeys(), logs.String())
+	}
 }
