@@ -109,3 +109,20 @@ func (h *Hop) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, out exec.Ou
 	}
 	return out.Push(ctx, exec.Chunk{Batch: batch, Ops: outOps})
 }
+
+// OnWatermark passes a watermark on an input column on unchanged (the
+// copies keep the input's columns), and one on the time column W also as
+// watermarks of window_start and window_end: a later row has its time at
+// or above W, so its windows start at or after the earliest window holding
+// W.
+func (h *Hop) OnWatermark(ctx context.Context, _ int, w exec.Watermark, out exec.Output) error {
+	if err := exec.PushWatermark(ctx, out, w); err != nil || w.Column != h.timeCol {
+		return err
+	}
+	start := FirstWindowStart(w.Value, h.slide, h.offset) - (h.size - h.slide)
+	n := h.schema.NumFields()
+	if err := exec.PushWatermark(ctx, out, exec.Watermark{Column: n - 2, Value: start}); err != nil {
+		return err
+	}
+	return exec.PushWatermark(ctx, out, exec.Watermark{Column: n - 1, Value: start + h.size})
+}
