@@ -50,7 +50,7 @@ func (c connectorEnv) Output() io.Writer {
 
 // engineOptions are the stream options the engine handles for every
 // connector; connectors do not see them.
-var engineOptions = []string{"on.error"}
+var engineOptions = []string{"on.error", optIdleTimeout, optLateRows}
 
 // connectorOptions returns a stream's opts without the engine's own options.
 func connectorOptions(opts map[string]string) map[string]string {

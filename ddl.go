@@ -61,6 +61,10 @@ func (s *Session) createTable(ctx context.Context, st *sql.CreateTable) (*Result
 	if err != nil {
 		return nil, err
 	}
+	if st.Watermark != nil {
+		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Watermark.Pos, "WATERMARK FOR is not supported on tables yet").
+			WithHint("Declare the watermark on a stream: CREATE STREAM … (…, WATERMARK FOR col AS col - INTERVAL '5 seconds').")
+	}
 	if len(st.PrimaryKey) > 0 {
 		if len(key) > 0 {
 			return nil, sqlstate.ErrorfAt(sqlstate.SyntaxError, st.PrimaryKey[0].Pos, "multiple primary keys for table \"%s\" are not allowed", st.Name.Last().Value)
@@ -122,9 +126,13 @@ func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Resu
 	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE SOURCE"); res != nil || err != nil {
 		return res, err
 	}
+	wm, err := e.watermarkOf(st.Name.Last().Value, cols, st.Watermark, opts)
+	if err != nil {
+		return nil, err
+	}
 	cols = append(cols, catalog.Column{Name: rowIDColumn, Type: types.Int64Type, NotNull: true, Hidden: true})
 	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Stream, Columns: cols, Key: []int{len(cols) - 1}, Owner: s.user, Pipeline: s.pipeline, PipelineKeys: s.pipelineKeys,
-		Options: opts, Definition: sql.String(st), AppendOnly: true}
+		Options: opts, Definition: sql.String(st), AppendOnly: true, Watermark: wm}
 	if err := e.writeNow(func(w exec.StateWriter) error { return e.cat.Add(w, o) }); err != nil {
 		return nil, err
 	}

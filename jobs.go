@@ -12,6 +12,7 @@ import (
 	"github.com/weir-stream/weir/exec/ops"
 	"github.com/weir-stream/weir/exec/sourceguard"
 	"github.com/weir-stream/weir/exec/tablelog"
+	"github.com/weir-stream/weir/exec/watermarks"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql/sqlstate"
@@ -46,6 +47,10 @@ func newJob(o *catalog.Object) *job {
 type jobSource struct {
 	src    *sourceguard.Source
 	stream *catalog.Object
+	// wm is the source's watermark, nil when the stream has none.
+	wm *watermarks.Source
+	// table is the source's state table.
+	table statestore.TableID
 }
 
 // stateStore adapts the state store to the runtime's StateStore.
@@ -214,8 +219,13 @@ func (e *Engine) build(j *job, plan *planner.StreamPlan, tables dataflow.Binding
 			if err != nil {
 				return nil, err
 			}
-			j.sources = append(j.sources, jobSource{src: src, stream: stream})
-			return src, nil
+			j.sources = append(j.sources, jobSource{src: src, stream: stream, table: table})
+			out, wm, err := e.watermarked(stream, src, table)
+			if err != nil {
+				return nil, err
+			}
+			j.sources[len(j.sources)-1].wm = wm
+			return out, nil
 		},
 		State: stateStore{e.store}, Mem: e.mem, Logger: e.log,
 	})

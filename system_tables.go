@@ -13,6 +13,7 @@ import (
 	"github.com/weir-stream/weir/exec/checkpoints"
 	"github.com/weir-stream/weir/exec/sourceguard"
 	"github.com/weir-stream/weir/exec/systables"
+	"github.com/weir-stream/weir/exec/watermarks"
 	"github.com/weir-stream/weir/planner/catalog"
 )
 
@@ -59,8 +60,44 @@ func (r systemRows) Sources() (out []systables.SourceRow) {
 		if fl, failed := r.e.failed.Of(j.obj.Name); failed {
 			p.Status, p.LastError = "failed", fl.Error // the view's dataflow stopped: its source reads no more
 		}
-		out = append(out, systables.SourceRow{View: j.obj.Name, Stream: s.stream.Name, Connector: s.stream.Options["connector"], SourceProgress: p, RowsPerSecond: s.src.Rate()})
+		row := systables.SourceRow{View: j.obj.Name, Stream: s.stream.Name, Connector: s.stream.Options["connector"], SourceProgress: p, RowsPerSecond: s.src.Rate()}
+		if s.wm != nil {
+			st := s.wm.Status()
+			row.Watermarked, row.WatermarkDetail, row.LateRows = true, st.Detail, st.Late
+			if st.Has {
+				row.Watermark = watermarkText(watermarkColumnType(s.stream), st.Watermark)
+			}
+		}
+		out = append(out, row)
 	})
+	return out
+}
+
+// LateRows returns the late rows every running view's sources keep, read
+// from the committed snapshot.
+func (r systemRows) LateRows() (out []systables.LateRowRow) {
+	snap, err := r.e.acquireSnapshot()
+	if err != nil {
+		return nil
+	}
+	defer r.e.releaseSnapshot(snap)
+	for _, j := range r.e.jobs.List() {
+		for _, s := range j.sources {
+			if s.wm == nil {
+				continue
+			}
+			t := watermarkColumnType(s.stream)
+			err := watermarks.LateRows(snap.snap, s.table, func(l watermarks.LateRow) bool {
+				out = append(out, systables.LateRowRow{Stream: s.stream.Name, View: j.obj.Name, Seq: int64(l.Seq), Split: l.Split,
+					Column: s.stream.Watermark.Column, Value: watermarkText(t, l.Value), Watermark: watermarkText(t, l.Watermark),
+					Reason: watermarks.LateReason, Row: l.Row, At: l.At})
+				return true
+			})
+			if err != nil {
+				r.e.log.Warn("unreadable late rows", "view", j.obj.Name, "err", err)
+			}
+		}
+	}
 	return out
 }
 

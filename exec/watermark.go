@@ -147,3 +147,11 @@ func (m *watermarkMerge) rising(i int, w Watermark) bool {
 	m.latest[i][w.Column] = w.Value
 	return true
 }
+
+// SplitSource is implemented by sources that read in splits (a Kafka
+// topic's partitions), for the watermark generated per split. RowSplits
+// returns the split of each row of the chunk Next last returned (nil: every
+// row is of split 0); it is valid until the next call of Next.
+type SplitSource interface {
+	RowSplits() []int32
+}

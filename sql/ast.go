@@ -120,6 +120,7 @@ type CreateStream struct {
 	IfNotExists bool
 	Name        ObjectName
 	Columns     []ColumnDef
+	Watermark   *WatermarkDef // WATERMARK FOR col AS expr among the columns; nil without
 	Includes    []IncludeColumn
 	Options     []Option
 }
@@ -131,6 +132,7 @@ type CreateTable struct {
 	Name        ObjectName
 	Columns     []ColumnDef
 	PrimaryKey  []Name // table-level PRIMARY KEY (…); inline ones stay on ColumnDef
+	Watermark   *WatermarkDef
 	Options     []Option
 }
 

@@ -55,14 +55,14 @@ func (p *parser) parseCreateStream(pos Pos, kind SourceKind) (Statement, error) 
 		return nil, err
 	}
 	if p.isOp("(") {
-		cols, pk, err := p.parseColumnDefs()
+		cols, pk, wm, err := p.parseColumnDefs()
 		if err != nil {
 			return nil, err
 		}
 		if pk != nil {
 			return nil, p.errorf(int(pk[0].Pos), "a stream has no table-level PRIMARY KEY")
 		}
-		s.Columns = cols
+		s.Columns, s.Watermark = cols, wm
 	}
 	for p.isKw("include") {
 		t := p.next()
@@ -97,7 +97,7 @@ func (p *parser) parseCreateTable(pos Pos) (Statement, error) {
 	if s.Name, err = p.parseObjectName(); err != nil {
 		return nil, err
 	}
-	if s.Columns, s.PrimaryKey, err = p.parseColumnDefs(); err != nil {
+	if s.Columns, s.PrimaryKey, s.Watermark, err = p.parseColumnDefs(); err != nil {
 		return nil, err
 	}
 	if s.Options, err = p.parseWith(); err != nil {
@@ -106,37 +106,48 @@ func (p *parser) parseCreateTable(pos Pos) (Statement, error) {
 	return s, nil
 }
 
-// parseColumnDefs parses (col type [NOT NULL | NULL | PRIMARY KEY]…, [PRIMARY KEY (a, b)]).
-func (p *parser) parseColumnDefs() ([]ColumnDef, []Name, error) {
+// parseColumnDefs parses (col type [NOT NULL | NULL | PRIMARY KEY]…,
+// [PRIMARY KEY (a, b)], [WATERMARK FOR col AS expr]).
+func (p *parser) parseColumnDefs() ([]ColumnDef, []Name, *WatermarkDef, error) {
 	if err := p.expectOp("("); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var cols []ColumnDef
 	var pk []Name
+	var wm *WatermarkDef
 	if p.acceptOp(")") {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	for {
-		if t := p.peek(); isKwTok(t, "primary") {
+		if p.isWatermarkDef() {
+			if wm != nil {
+				return nil, nil, nil, p.errorf(p.peek().pos, "only one WATERMARK clause is allowed")
+			}
+			w, err := p.parseWatermarkDef()
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			wm = w
+		} else if t := p.peek(); isKwTok(t, "primary") {
 			p.i++
 			if err := p.expectKw("key"); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			if pk != nil {
-				return nil, nil, p.errorf(t.pos, "multiple primary keys are not allowed")
+				return nil, nil, nil, p.errorf(t.pos, "multiple primary keys are not allowed")
 			}
 			names, err := p.parseNameList()
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			pk = names
 		} else {
 			if len(cols) == MaxColumns {
-				return nil, nil, tooWide(p.peek().pos, tooManyColumns, "tables can have at most %d columns", MaxColumns)
+				return nil, nil, nil, tooWide(p.peek().pos, tooManyColumns, "tables can have at most %d columns", MaxColumns)
 			}
 			c, err := p.parseColumnDef()
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			cols = append(cols, c)
 		}
@@ -144,7 +155,7 @@ func (p *parser) parseColumnDefs() ([]ColumnDef, []Name, error) {
 			break
 		}
 	}
-	return cols, pk, p.expectOp(")")
+	return cols, pk, wm, p.expectOp(")")
 }
 
 func (p *parser) parseColumnDef() (ColumnDef, error) {

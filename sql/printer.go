@@ -96,9 +96,15 @@ func (pr printer) stmt(s Statement) {
 			pr.w("IF NOT EXISTS ")
 		}
 		pr.w(objectName(s.Name))
-		if len(s.Columns) > 0 {
+		if len(s.Columns) > 0 || s.Watermark != nil {
 			pr.w(" (")
 			pr.columns(s.Columns)
+			if s.Watermark != nil {
+				if len(s.Columns) > 0 {
+					pr.w(", ")
+				}
+				pr.watermarkDef(s.Watermark)
+			}
 			pr.w(")")
 		}
 		for _, inc := range s.Includes {
@@ -122,6 +128,12 @@ func (pr printer) stmt(s Statement) {
 			pr.w("PRIMARY KEY (")
 			pr.names(s.PrimaryKey)
 			pr.w(")")
+		}
+		if s.Watermark != nil {
+			if len(s.Columns) > 0 || len(s.PrimaryKey) > 0 {
+				pr.w(", ")
+			}
+			pr.watermarkDef(s.Watermark)
 		}
 		pr.w(")")
 		pr.options(s.Options)

@@ -134,3 +134,39 @@ func columnRefOf(e Expr, col int) *ColumnRef {
 	}
 	return nil
 }
+
+// ConstantOffset reports whether e is column col plus a constant d (col,
+// col ± an interval without months, col ± an integer), and returns d in
+// the column's unit, for e NonDecreasingIn col. It evaluates e at values
+// of col in months of different lengths, off every round unit: a month or
+// a truncation changes the offset.
+func ConstantOffset(ctx context.Context, mem memory.Allocator, e Expr, col int) (int64, bool) {
+	if !NonDecreasingIn(e, col) {
+		return 0, false
+	}
+	ref := columnRefOf(e, col)
+	if ref == nil || ref.t.Family != e.Type().Family {
+		return 0, false
+	}
+	// Points in months of different lengths, off every round unit.
+	points := []int64{0, 953_123_696_789_012, 990_320_523_456_789} // 1970-01-01, 2000-03-15 12:34:56.789012, 2001-05-20 01:02:03.456789
+	switch ref.t.Family {
+	case types.Date:
+		points = []int64{0, 11_031, 11_462} // the same days
+	case types.Int16:
+		points = []int64{0, 1_234, 4_567}
+	case types.Int32, types.Int64:
+		points = []int64{0, 1_234_567, 987_654_321}
+	}
+	a, ok := Map(ctx, mem, e, col, points[0])
+	if !ok {
+		return 0, false
+	}
+	for _, p := range points[1:] {
+		b, ok := Map(ctx, mem, e, col, p)
+		if !ok || b-p != a-points[0] {
+			return 0, false
+		}
+	}
+	return a, true
+}

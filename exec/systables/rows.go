@@ -23,6 +23,7 @@ type Engine interface {
 	Sources() []SourceRow
 	SourceErrors() []SourceErrorRow
 	DeadLetters() []DeadLetterRow
+	LateRows() []LateRowRow
 	Sinks() []SinkRow
 	Checkpoints() []CheckpointRow
 	Recovery() RecoveryRow
@@ -52,6 +53,29 @@ type SourceRow struct {
 	exec.SourceProgress
 	// RowsPerSecond is the rate of the last whole measuring window.
 	RowsPerSecond float64
+	// Watermarked is set for a stream with WATERMARK FOR. Watermark is its
+	// watermark as text in its column's type (empty, NULL, before the
+	// first), WatermarkDetail each split's ("p0:…,p1:idle"), and LateRows
+	// the rows dropped as late since the source opened; all NULL for a
+	// stream without WATERMARK FOR.
+	Watermarked                bool
+	Watermark, WatermarkDetail string
+	LateRows                   int64
+}
+
+// LateRowRow is a row of weir_late_rows: a row of a stream with a
+// watermark that arrived below it, and was dropped from a view's dataflow.
+type LateRowRow struct {
+	Stream, View string
+	// Seq numbers the view's late rows in the order they came.
+	Seq   int64
+	Split int32
+	// Column is the watermark column; Value the row's value of it and
+	// Watermark the watermark it was below, as text in the column's type.
+	Column, Value, Watermark string
+	Reason                   string
+	Row                      string
+	At                       time.Time
 }
 
 // SourceErrorRow is a row of weir_source_errors: the records a source

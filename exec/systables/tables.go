@@ -9,6 +9,8 @@
 //	                    view) and its last error
 //	weir_source_errors  one row per source that skipped records it could not decode
 //	weir_dead_letters   the records streams with on.error = 'dlq' could not decode
+//	weir_late_rows      the rows of streams with a watermark that came below it and were
+//	                    dropped (the newest watermark.late_rows per view's source)
 //	weir_checkpoints    the checkpoints this process took: epoch, duration, bytes, status,
 //	                    and the pipeline streams (operator_ids) whose state each holds
 //	weir_sinks          one row per sink: records and bytes delivered, transactions
@@ -95,6 +97,8 @@ var tables = []*Table{
 			{Name: "lag_detail", Type: types.TextType}, {Name: "bytes", Type: types.Int64Type},
 			{Name: "rows_per_second", Type: types.Float64Type},
 			{Name: "status", Type: types.TextType}, {Name: "last_error", Type: types.TextType},
+			{Name: "watermark", Type: types.TextType}, {Name: "watermark_detail", Type: types.TextType},
+			{Name: "late_rows", Type: types.Int64Type},
 		},
 		appendRows: func(b *rowBuilder, e Engine, may Filter) {
 			for _, r := range e.Sources() {
@@ -114,6 +118,9 @@ var tables = []*Table{
 				b.float64(r.RowsPerSecond)
 				b.text(r.Status)
 				b.textOrNull(r.LastError)
+				b.textOrNull(r.Watermark)
+				b.textOrNull(r.WatermarkDetail)
+				b.int64OrNull(r.LateRows, !r.Watermarked)
 				b.end()
 			}
 		},
@@ -160,6 +167,34 @@ var tables = []*Table{
 				b.int64(r.Offset)
 				b.text(r.Error)
 				b.bytes(r.Raw)
+				b.timestamp(r.At)
+				b.end()
+			}
+		},
+	},
+	{
+		Name: "weir_late_rows",
+		Schema: types.Schema{
+			{Name: "stream", Type: types.TextType}, {Name: "view", Type: types.TextType},
+			{Name: "seq", Type: types.Int64Type}, {Name: "split", Type: types.Int32Type},
+			{Name: "column_name", Type: types.TextType}, {Name: "value", Type: types.TextType},
+			{Name: "watermark", Type: types.TextType}, {Name: "reason", Type: types.TextType},
+			{Name: "row", Type: types.TextType}, {Name: "received_at", Type: types.TSTZType},
+		},
+		appendRows: func(b *rowBuilder, e Engine, may Filter) {
+			for _, r := range e.LateRows() {
+				if !mayAll(may, r.View, r.Stream) {
+					continue
+				}
+				b.text(r.Stream)
+				b.text(r.View)
+				b.int64(r.Seq)
+				b.int32(r.Split)
+				b.text(r.Column)
+				b.text(r.Value)
+				b.text(r.Watermark)
+				b.text(r.Reason)
+				b.text(r.Row)
 				b.timestamp(r.At)
 				b.end()
 			}

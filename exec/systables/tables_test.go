@@ -22,6 +22,7 @@ type fixedRows struct {
 	sources      []systables.SourceRow
 	sourceErrors []systables.SourceErrorRow
 	deadLetters  []systables.DeadLetterRow
+	lateRows     []systables.LateRowRow
 	sinks        []systables.SinkRow
 	checkpoints  []systables.CheckpointRow
 	recovery     systables.RecoveryRow
@@ -31,6 +32,7 @@ func (f *fixedRows) Jobs() []systables.JobRow                 { return f.jobs }
 func (f *fixedRows) Sources() []systables.SourceRow           { return f.sources }
 func (f *fixedRows) SourceErrors() []systables.SourceErrorRow { return f.sourceErrors }
 func (f *fixedRows) DeadLetters() []systables.DeadLetterRow   { return f.deadLetters }
+func (f *fixedRows) LateRows() []systables.LateRowRow         { return f.lateRows }
 func (f *fixedRows) Sinks() []systables.SinkRow               { return f.sinks }
 func (f *fixedRows) Checkpoints() []systables.CheckpointRow   { return f.checkpoints }
 func (f *fixedRows) Recovery() systables.RecoveryRow          { return f.recovery }
@@ -113,6 +115,8 @@ func fill(name, input string) (*fixedRows, error) {
 		f.sourceErrors, err = decodeLines[systables.SourceErrorRow](input)
 	case "weir_dead_letters":
 		f.deadLetters, err = decodeLines[systables.DeadLetterRow](input)
+	case "weir_late_rows":
+		f.lateRows, err = decodeLines[systables.LateRowRow](input)
 	case "weir_sinks":
 		f.sinks, err = decodeLines[systables.SinkRow](input)
 	case "weir_checkpoints":
@@ -141,7 +145,7 @@ func header(schema types.Schema) string {
 // TestLookup finds every table the package documents, and no other.
 func TestLookup(t *testing.T) {
 	for _, name := range []string{
-		"weir_jobs", "weir_sources", "weir_source_errors", "weir_dead_letters",
+		"weir_jobs", "weir_sources", "weir_source_errors", "weir_dead_letters", "weir_late_rows",
 		"weir_checkpoints", "weir_sinks", "weir_recovery",
 	} {
 		tab, ok := systables.Lookup(name)

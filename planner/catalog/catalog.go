@@ -99,6 +99,9 @@ type Object struct {
 	// what a restart runs, without planning Definition again. Empty for
 	// objects recorded before plans were.
 	Plan json.RawMessage `json:",omitempty"`
+	// Watermark is a stream's or table's WATERMARK FOR clause; nil
+	// without one.
+	Watermark *Watermark `json:",omitempty"`
 }
 
 // Layout numbers the ways a dataflow's state tables have been laid out.
