@@ -81,6 +81,9 @@ func TestPlanRoundTrip(t *testing.T) {
 		"SELECT * FROM t AS x JOIN t AS y USING (a)",
 		"SELECT a FROM s INTERSECT ALL SELECT a FROM t WHERE id > 1",
 		"SELECT a, b FROM s EXCEPT SELECT a, 'x' FROM t",
+		"SELECT s.a, t.id FROM s LEFT JOIN t ON s.a < t.a",
+		"SELECT t.id FROM t, s WHERE t.a BETWEEN s.a - 1 AND s.a + 1",
+		"SELECT id FROM t WHERE id IN (SELECT a FROM s WHERE a IN (SELECT a FROM t) AND c > (SELECT sum(a) FROM t WHERE t.id = s.a))",
 	} {
 		p := planOf(t, cat, q)
 		b, err := Bind(p, ids(NumTables(p)), catalog.LayoutDeclared)
