@@ -151,7 +151,11 @@ func (m *watermarkMerge) rising(i int, w Watermark) bool {
 // SplitSource is implemented by sources that read in splits (a Kafka
 // topic's partitions), for the watermark generated per split. RowSplits
 // returns the split of each row of the chunk Next last returned (nil: every
-// row is of split 0); it is valid until the next call of Next.
+// row is of split 0); it is valid until the next call of Next. Splits
+// returns the splits the source reads now, those without a row yet
+// included (a split that has not read a row still holds a watermark back,
+// until it is idle).
 type SplitSource interface {
 	RowSplits() []int32
+	Splits() []int32
 }

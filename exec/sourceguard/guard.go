@@ -181,6 +181,24 @@ func (g *Source) OnBarrier(ctx context.Context, b exec.Barrier, w exec.StateWrit
 // Close closes the source.
 func (g *Source) Close() error { return g.src.Close() }
 
+// RowSplits returns the split of each row of the chunk Next returned last,
+// when the source reads in splits (exec.SplitSource), else nil.
+func (g *Source) RowSplits() []int32 {
+	if ss, ok := g.src.(exec.SplitSource); ok {
+		return ss.RowSplits()
+	}
+	return nil
+}
+
+// Splits returns the splits the source reads now (exec.SplitSource); nil
+// for a source that does not read in splits.
+func (g *Source) Splits() []int32 {
+	if ss, ok := g.src.(exec.SplitSource); ok {
+		return ss.Splits()
+	}
+	return nil
+}
+
 // seqKey is the state key of the next dead letter's sequence number.
 func (g *Source) seqKey() []byte {
 	return append(append([]byte(nil), g.prefix...), deadLetterSeqKey...)

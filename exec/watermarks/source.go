@@ -109,7 +109,10 @@ type split struct {
 }
 
 // Source wraps a stream's source with its watermark (see the package's
-// doc). It is an exec.Source and an exec.WatermarkSource.
+// doc). It is an exec.Source and an exec.WatermarkSource. The splits of a
+// source that is an exec.SplitSource are those it lists (a split that has
+// read nothing yet holds the watermark back until it is idle); any other
+// source is one split, 0.
 type Source struct {
 	src  exec.Source
 	spec Spec
@@ -189,6 +192,13 @@ func (s *Source) Next(ctx context.Context) (exec.Chunk, error) {
 func (s *Source) next(ctx context.Context) (exec.Chunk, error) {
 	c, err := s.src.Next(ctx)
 	now := s.spec.Now()
+	if ss, ok := s.src.(exec.SplitSource); ok {
+		for _, id := range ss.Splits() {
+			if s.splits[id] == nil {
+				s.splits[id] = &split{lastRow: now}
+			}
+		}
+	}
 	s.checkIdle(now)
 	if err != nil {
 		s.publish()

@@ -20,6 +20,7 @@ type splitSource struct {
 	chunks [][]int32
 	data   []exec.Chunk
 	splits []int32
+	known  []int32
 	opened bool
 }
 
@@ -36,6 +37,7 @@ func (s *splitSource) Next(context.Context) (exec.Chunk, error) {
 func (s *splitSource) OnBarrier(context.Context, exec.Barrier, exec.StateWriter) error { return nil }
 func (s *splitSource) Close() error                                                    { return nil }
 func (s *splitSource) RowSplits() []int32                                              { return s.splits }
+func (s *splitSource) Splits() []int32                                                 { return s.known }
 
 const testTable = 9
 
@@ -43,7 +45,9 @@ const testTable = 9
 // minimum over the active ones, idleness, late rows, and their state
 // across a reopen.
 //
-//	open delay=<n> idle=<seconds> keep=<n>   a new Source over the store
+//	open delay=<n> idle=<seconds> keep=<n> [splits=<n>]
+//	                                         a new Source over the store, whose
+//	                                         source lists splits 0 to n-1
 //	read                                     one row per line: <split> <ts>
 //	                                         (queued as one chunk, then read)
 //	wait <seconds>                           advances the clock, then polls
@@ -66,6 +70,13 @@ func TestSource(t *testing.T) {
 				d.ScanArgs(t, "idle", &idle)
 				d.ScanArgs(t, "keep", &keep)
 				src = &splitSource{}
+				if d.HasArg("splits") {
+					var n int
+					d.ScanArgs(t, "splits", &n)
+					for i := range n {
+						src.known = append(src.known, int32(i))
+					}
+				}
 				s = New(src, Spec{Stream: "s", Column: 0, Delay: int64(delay), IdleTimeout: time.Duration(idle) * time.Second,
 					KeepLate: keep, Table: testTable, Mem: mem, Now: func() time.Time { return now }})
 				if err := s.Open(ctx, exec.OpenContext{State: store}); err != nil {

@@ -68,11 +68,14 @@ type Source struct {
 	gone     map[int32]bool  // partitions whose recorded offsets are to be deleted
 	replaced bool            // next was replaced since the last publish
 	pending  []*kgo.Record   // records taken from the buffer, not yet decoded
-	rows     *format.RowBuilder
-	extra    []array.Builder // one per Include column, then the row ids
-	errs     int64
-	dirty    bool // next changed since the last publish
-	lastLog  time.Time
+	// splits holds the partition of each row of the chunk being built,
+	// then of the chunk Next returned (RowSplits).
+	splits  []int32
+	rows    *format.RowBuilder
+	extra   []array.Builder // one per Include column, then the row ids
+	errs    int64
+	dirty   bool // next changed since the last publish
+	lastLog time.Time
 
 	cl       *kgo.Client
 	adm      *kadm.Client
@@ -631,6 +634,9 @@ func (s *Source) Next(ctx context.Context) (exec.Chunk, error) {
 	}
 	defer s.publish()
 	ids := s.extra[len(s.extra)-1].(*array.Int64Builder)
+	if ids.Len() == 0 {
+		s.splits = s.splits[:0]
+	}
 	for ids.Len() < s.opts.BatchRows {
 		if len(s.pending) == 0 {
 			select {
@@ -749,8 +755,22 @@ func (s *Source) decode(r *kgo.Record) error {
 		}
 	}
 	s.extra[len(s.extra)-1].(*array.Int64Builder).Append(RowID(s.topic.gen, r.Partition, r.Offset))
+	s.splits = append(s.splits, r.Partition)
 	s.advance(r)
 	return nil
+}
+
+// RowSplits returns the partition of each row of the chunk Next returned
+// last (exec.SplitSource): a stream's watermark is generated per partition.
+func (s *Source) RowSplits() []int32 { return s.splits }
+
+// Splits returns the partitions the source reads (exec.SplitSource).
+func (s *Source) Splits() []int32 {
+	out := make([]int32, 0, len(s.next))
+	for p := range s.next {
+		out = append(out, p)
+	}
+	return out
 }
 
 // checkKey rejects a key that is not text (format.ValidText) when it is
