@@ -4,6 +4,7 @@ package weir_test
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -17,7 +18,8 @@ import (
 // and keeps the ranks a random filter bounds (rn <= n, rn < n, rn = n,
 // BETWEEN m AND n), the rank selected or not; one is a deduplication (rn =
 // 1 without the rank), one the same as SELECT DISTINCT ON, one of lag,
-// lead and row_number over every row, and one of aggregates over frames. weir's row_number breaks ties by the input's key,
+// lead and row_number over every row, one of aggregates over frames, and
+// the views of moreWindowViews. weir's row_number breaks ties by the input's key,
 // so DuckDB's orders by the sort keys, then the table's key; rank and
 // dense_rank need no tie breaker. Views are created before and after the
 // data.
@@ -100,6 +102,7 @@ func windowViews(g *oracleGen, table string) []topNView {
 		return fmt.Sprintf("SELECT id, %s FROM %s WINDOW w AS (PARTITION BY %s ORDER BY %s)", aggs, table, k, o)
 	}
 	out = append(out, topNView{framed(order + ", id"), framed(duckOrder)})
+	out = append(out, moreWindowViews(g, table, k, arg, order, duckOrder)...)
 	// The same as SELECT DISTINCT ON, whose ties weir breaks by the key too.
 	return append(out, topNView{fmt.Sprintf("SELECT DISTINCT ON (%s) id, %s FROM %s ORDER BY %s, %s", k, k, table, k, order), dedup(duckOrder)})
 }
@@ -163,4 +166,83 @@ func (o *oracle) runWindowRound(g *oracleGen) {
 		}
 	}
 	check()
+}
+
+// moreWindowViews returns views of first_value, last_value, nth_value,
+// ntile, percent_rank and cume_dist, of RANGE frames by offsets over a
+// number, date or timestamp column, of GROUPS frames, and of functions over
+// several windows, partitioned by k, reading arg, ordered by order (weir)
+// or duckOrder (DuckDB, the key last). Functions whose value depends on the
+// order of peers order by the key too; the others by order alone, so that
+// peers are peers.
+func moreWindowViews(g *oracleGen, table, k, arg, order, duckOrder string) []topNView {
+	r := g.rng
+	var out []topNView
+	frame := []string{
+		"",
+		fmt.Sprintf(" ROWS BETWEEN %d PRECEDING AND %d FOLLOWING", r.IntN(3), r.IntN(3)),
+		" ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING",
+		fmt.Sprintf(" GROUPS BETWEEN %d PRECEDING AND CURRENT ROW", r.IntN(3)),
+	}[r.IntN(4)]
+	nth, tiles := 1+r.IntN(3), 1+r.IntN(4)
+	values := func(o, peers string) string {
+		return fmt.Sprintf("SELECT id, first_value(%s) OVER (w%s) AS f, last_value(%s) OVER (w%s) AS l, nth_value(%s, %d) OVER (w%s) AS nv, "+
+			"ntile(%d) OVER w AS t, percent_rank() OVER (PARTITION BY %s ORDER BY %s) AS pr, cume_dist() OVER (ORDER BY %s) AS cd, "+
+			"count(*) OVER (PARTITION BY %s ORDER BY %s GROUPS BETWEEN 1 PRECEDING AND 1 FOLLOWING) AS g FROM %s WINDOW w AS (PARTITION BY %s ORDER BY %s)",
+			arg, frame, arg, frame, arg, nth, frame, tiles, k, peers, peers, k, peers, table, k, o)
+	}
+	out = append(out, topNView{values(order+", id", order), values(duckOrder, strings.TrimSuffix(duckOrder, ", id"))})
+	// RANGE frames by offsets over one column, each direction, with the
+	// aggregates whose values peers share.
+	var ranged []oracleCol
+	for _, c := range g.cols {
+		if c.isNumber() || c.kind == colDate || c.kind == colTimestamp {
+			ranged = append(ranged, c)
+		}
+	}
+	if len(ranged) > 0 {
+		c := ranged[r.IntN(len(ranged))]
+		offset := func() string {
+			switch c.kind {
+			case colSmallint:
+				return strconv.Itoa(r.IntN(20))
+			case colInt:
+				return strconv.Itoa(r.IntN(300))
+			case colBigint:
+				return strconv.Itoa(r.IntN(300000))
+			case colDouble:
+				return fmt.Sprintf("%d.5", r.IntN(200))
+			case colNumeric:
+				return fmt.Sprintf("%d.25", r.IntN(100))
+			case colDate:
+				return fmt.Sprintf("INTERVAL '%d days'", r.IntN(20))
+			}
+			return fmt.Sprintf("INTERVAL '%d hours'", r.IntN(400))
+		}
+		// DuckDB counts an empty frame (a start after the end) as
+		// negative: the start is never after the current row, the end
+		// never before it.
+		start := []string{"UNBOUNDED PRECEDING", offset() + " PRECEDING", offset() + " PRECEDING", "CURRENT ROW"}[r.IntN(4)]
+		end := []string{"UNBOUNDED FOLLOWING", offset() + " FOLLOWING", offset() + " FOLLOWING", "CURRENT ROW"}[r.IntN(4)]
+		dir := []string{"", " DESC", " NULLS FIRST", " DESC NULLS LAST"}[r.IntN(4)]
+		duckDir := map[string]string{"": " NULLS LAST", " DESC": " DESC NULLS FIRST", " NULLS FIRST": " NULLS FIRST", " DESC NULLS LAST": " DESC NULLS LAST"}[dir]
+		sums := ""
+		for _, s := range g.cols {
+			if s.isInteger() {
+				sums = fmt.Sprintf(", sum(%s) OVER w AS s", s.name)
+				break
+			}
+		}
+		ranges := func(d string) string {
+			return fmt.Sprintf("SELECT id, count(*) OVER w AS n, count(%s) OVER w AS nv, min(%s) OVER w AS lo, max(%s) OVER w AS hi%s FROM %s WINDOW w AS (PARTITION BY %s ORDER BY %s%s RANGE BETWEEN %s AND %s)",
+				arg, c.name, c.name, sums, table, k, c.name, d, start, end)
+		}
+		out = append(out, topNView{ranges(dir), ranges(duckDir)})
+	}
+	// Functions over several windows in one SELECT.
+	several := func(o string) string {
+		return fmt.Sprintf("SELECT id, rank() OVER (PARTITION BY %s ORDER BY %s) AS r, count(%s) OVER () AS n, lag(id) OVER (ORDER BY %s) AS prev, max(%s) OVER (PARTITION BY %s) AS m FROM %s",
+			k, strings.TrimSuffix(o, ", id"), arg, o, arg, arg, table)
+	}
+	return append(out, topNView{several(order + ", id"), several(duckOrder)})
 }

@@ -257,7 +257,9 @@ func (o *OverWindow) aggregate(f OverFunc, t types.T, batch arrow.RecordBatch, l
 		case *array.Float64:
 			fsum[i+1] += a.Value(i)
 		case *array.Decimal128:
-			dsum[i+1] = dsum[i+1].Add(a.Value(i))
+			if exact { // else count
+				dsum[i+1] = dsum[i+1].Add(a.Value(i))
+			}
 		}
 	}
 	var inScale int32
