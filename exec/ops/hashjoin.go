@@ -86,6 +86,9 @@ type HashJoin struct {
 	mem   memory.Allocator
 	state exec.StateReader
 	sides [2]*joinSide
+	// prefilters are the conditions each side's inserted rows must meet
+	// to pair at all (sidePrefilters; nil: none).
+	prefilters [2]expr.Expr
 	// hot counts the keys reported hot; hotSeen keeps the first few, so
 	// each is reported once.
 	hot     atomic.Int64
@@ -119,12 +122,27 @@ type joinSide struct {
 	cached int
 	// rowHint is the capacity a new row's encoding starts with.
 	rowHint int
+	// present records the join keys the side has rows under, when it
+	// knows them all (nil: it does not).
+	present *joinPresence
 }
 
 // joinEntry is a row of a side as the epoch left it (row nil: deleted).
+// val, when set, is its state value already encoded (degree and row, row
+// its tail), which OnBarrier writes as it is.
 type joinEntry struct {
 	row    []byte
 	degree uint64
+	val    []byte
+}
+
+// newJoinEntry returns the entry of a row with its degree, its state value
+// encoded once, into a buffer of capacity hint (row is then its tail).
+func newJoinEntry(degree uint64, hint int, encode func([]byte) []byte) joinEntry {
+	val := binary.AppendUvarint(make([]byte, 0, hint), degree)
+	n := len(val)
+	val = encode(val)
+	return joinEntry{row: val[n:], degree: degree, val: val}
 }
 
 // NewHashJoin returns a HashJoin for spec.
@@ -142,7 +160,7 @@ func NewHashJoin(spec HashJoinSpec, mem memory.Allocator) *HashJoin {
 		}
 		return js
 	}
-	return &HashJoin{spec: spec, mem: mem, sides: [2]*joinSide{
+	return &HashJoin{spec: spec, mem: mem, prefilters: sidePrefilters(spec), sides: [2]*joinSide{
 		side(spec.Left, spec.LeftKeys, spec.LeftStreamKey, spec.OuterLeft, spec.LeftTable, spec.LeftPos),
 		side(spec.Right, spec.RightKeys, spec.RightStreamKey, spec.OuterRight, spec.RightTable, spec.RightPos),
 	}}
@@ -151,6 +169,11 @@ func NewHashJoin(spec HashJoinSpec, mem memory.Allocator) *HashJoin {
 // Open keeps the committed state the join reads the other side's rows from.
 func (h *HashJoin) Open(_ context.Context, oc exec.OpenContext) error {
 	h.state = oc.State
+	for _, s := range h.sides {
+		if err := openPresence(h.state, s); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -168,6 +191,11 @@ func (h *HashJoin) matches(s *joinSide, jk []byte) ([]joinMatch, error) {
 		return nil, err
 	}
 	dirty := s.dirty[string(jk)]
+	if len(dirty) == 0 {
+		// The committed rows as they are (callers only read them).
+		h.noteHot(s, jk, len(base))
+		return base, nil
+	}
 	out := make([]joinMatch, 0, len(base)+len(dirty))
 	for _, m := range base {
 		if _, changed := dirty[m.key]; !changed {
@@ -252,6 +280,9 @@ func (h *HashJoin) committed(s *joinSide, jk []byte) ([]joinMatch, error) {
 	}
 	if rows, ok := s.cache[string(jk)]; ok {
 		return rows, nil
+	}
+	if s.present != nil && !s.present.mayHave(jk) {
+		return nil, nil
 	}
 	var rows []joinMatch
 	prefix := statestore.AppendKey(nil, s.table, statestore.Vnode(jk), jk)
@@ -358,6 +389,14 @@ func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, ou
 	if h.counted() {
 		return h.semiCounted(ctx, input, c, out)
 	}
+	if h.prefilters[input] != nil {
+		kept, err := h.prefilter(ctx, input, c)
+		if err != nil || kept.Batch == nil {
+			return err
+		}
+		defer kept.Batch.Release()
+		c, n = kept, kept.NumRows()
+	}
 	own, other := h.sides[input], h.sides[1-input]
 	dec := statestore.NewRowDecoder(h.mem, other.schema)
 	defer dec.Release()
@@ -369,17 +408,25 @@ func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, ou
 	}
 	otherBatch := dec.NewBatch()
 	defer otherBatch.Release()
-	pass, err := h.residual(ctx, c.Batch, otherBatch, input, pairs)
+	pass, pairBatch, err := h.residual(ctx, c.Batch, otherBatch, input, pairs)
 	if err != nil {
 		return err
+	}
+	if pairBatch != nil {
+		defer pairBatch.Release()
 	}
 	if h.spec.Semi || h.spec.Anti {
 		return h.semi(ctx, input, c, otherBatch, changes, pairs, pairMatch, pass, out)
 	}
 
 	// Phase 2: in order, the outputs, the degrees and the side's rows.
-	degrees := map[string]uint64{} // the other side's degrees as changed so far
-	var outs []joinOut
+	// degrees: an outer other side's degrees as changed so far (an inner
+	// side's rows keep theirs).
+	var degrees map[string]uint64
+	if other.outer {
+		degrees = map[string]uint64{}
+	}
+	outs := make([]joinOut, 0, len(pairs)+n/8)
 	for i := 0; i < n; i++ {
 		ch := changes[i]
 		op := c.OpAt(i)
@@ -395,11 +442,15 @@ func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, ou
 			continue
 		}
 		matched := uint64(0)
-		for _, p := range ch.cands {
+		for p := ch.lo; p < ch.hi; p++ {
 			if !pass[p] {
 				continue
 			}
 			matched++
+			if !other.outer {
+				outs = append(outs, joinOut{op: outOp, own: i, other: pairs[p].other})
+				continue
+			}
 			m := pairMatch[p]
 			d, seen := degrees[m.key]
 			if !seen {
@@ -421,18 +472,19 @@ func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, ou
 				}
 			}
 			degrees[m.key] = d
-			if other.outer {
-				other.set(ch.jk, m.key, joinEntry{row: m.row, degree: d})
-			}
+			other.set(ch.jk, m.key, joinEntry{row: m.row, degree: d})
 		}
 		if own.outer && matched == 0 {
 			outs = append(outs, joinOut{op: outOp, own: i, other: -1})
 		}
 		if ins {
-			// The row is kept: its own buffer, sized as the last one was.
-			row := statestore.AppendRow(make([]byte, 0, own.rowHint), own.types, c.Batch, nil, i)
-			own.rowHint = len(row) + len(row)/8
-			own.set(ch.jk, ch.key, joinEntry{row: row, degree: matched})
+			// The row is kept, encoded as its state value once: its own
+			// buffer, sized as the last one was.
+			e := newJoinEntry(matched, own.rowHint, func(dst []byte) []byte {
+				return statestore.AppendRow(dst, own.types, c.Batch, nil, i)
+			})
+			own.rowHint = len(e.val) + len(e.val)/8
+			own.set(ch.jk, ch.key, e)
 		} else {
 			own.set(ch.jk, ch.key, joinEntry{})
 		}
@@ -440,7 +492,20 @@ func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, ou
 	if len(outs) == 0 {
 		return nil
 	}
-	b, err := h.build(ctx, h.spec.Output, c.Batch, otherBatch, input, outs)
+	var b arrow.RecordBatch
+	if pairBatch != nil && !own.outer && !other.outer {
+		// An inner join's output is the pairs that passed, in order: the
+		// pairs the residual was evaluated over, not built again.
+		passed := make([]int, 0, len(outs))
+		for p, ok := range pass {
+			if ok {
+				passed = append(passed, p)
+			}
+		}
+		b, err = expr.SelectRows(ctx, h.mem, pairBatch, passed)
+	} else {
+		b, err = h.build(ctx, h.spec.Output, c.Batch, otherBatch, input, outs)
+	}
 	if err != nil {
 		return err
 	}
@@ -457,11 +522,11 @@ func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, ou
 }
 
 // joinChange is a change of a chunk: its encoded join key and state key,
-// and its candidate pairs (indexes into the pairs), or that its join key
-// has a NULL.
+// and its candidate pairs (the pairs [lo, hi)), or that its join key has a
+// NULL.
 type joinChange struct {
 	jk, key string
-	cands   []int
+	lo, hi  int
 	null    bool
 }
 
@@ -493,6 +558,7 @@ func (h *HashJoin) candidates(c exec.Chunk, own, other *joinSide, dec *statestor
 		if err != nil {
 			return nil, nil, nil, err
 		}
+		changes[i].lo = len(pairs)
 		for _, m := range ms {
 			row, ok := decoded[m.key]
 			if !ok {
@@ -502,10 +568,10 @@ func (h *HashJoin) candidates(c exec.Chunk, own, other *joinSide, dec *statestor
 				row = len(decoded)
 				decoded[m.key] = row
 			}
-			changes[i].cands = append(changes[i].cands, len(pairs))
 			pairs = append(pairs, joinOut{own: i, other: row})
 			pairMatch = append(pairMatch, m)
 		}
+		changes[i].hi = len(pairs)
 	}
 	return changes, pairs, pairMatch, nil
 }
@@ -522,13 +588,17 @@ func (s *joinSide) set(jk, key string, e joinEntry) {
 
 // residual returns, for each candidate pair, whether the residual
 // condition holds (true when there is none).
-func (h *HashJoin) residual(ctx context.Context, ownBatch, otherBatch arrow.RecordBatch, input int, pairs []joinOut) ([]bool, error) {
+//
+// It also returns the pairs it evaluated the condition over, of the output
+// schema but for a semi or anti join, (nil when there was no condition),
+// which the caller releases.
+func (h *HashJoin) residual(ctx context.Context, ownBatch, otherBatch arrow.RecordBatch, input int, pairs []joinOut) ([]bool, arrow.RecordBatch, error) {
 	pass := make([]bool, len(pairs))
 	if h.spec.Residual == nil || len(pairs) == 0 {
 		for i := range pass {
 			pass[i] = true
 		}
-		return pass, nil
+		return pass, nil, nil
 	}
 	schema := h.spec.Output
 	if h.spec.Semi || h.spec.Anti {
@@ -536,22 +606,23 @@ func (h *HashJoin) residual(ctx context.Context, ownBatch, otherBatch arrow.Reco
 	}
 	b, err := h.build(ctx, schema, ownBatch, otherBatch, input, pairs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer b.Release()
 	arr, err := h.spec.Residual.Eval(ctx, h.mem, b)
 	if err != nil {
-		return nil, err
+		b.Release()
+		return nil, nil, err
 	}
 	defer arr.Release()
 	mask, ok := arr.(*array.Boolean)
 	if !ok || mask.Len() != len(pairs) {
-		return nil, fmt.Errorf("hash join: residual %s returned %s", h.spec.Residual, arr.DataType())
+		b.Release()
+		return nil, nil, fmt.Errorf("hash join: residual %s returned %s", h.spec.Residual, arr.DataType())
 	}
 	for i := range pass {
 		pass[i] = mask.IsValid(i) && mask.Value(i)
 	}
-	return pass, nil
+	return pass, b, nil
 }
 
 // build returns the rows outs of schema (the output, or the pairs of a
@@ -641,13 +712,21 @@ func anyNull(b arrow.RecordBatch, cols []int, i int) bool {
 // OnBarrier writes the epoch's changes of both sides.
 func (h *HashJoin) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateWriter, _ exec.Output) error {
 	for _, s := range h.sides {
-		for _, rows := range s.dirty {
+		for jk, rows := range s.dirty {
+			recorded := false
 			for k, e := range rows {
+				if e.row != nil && !recorded && s.present != nil {
+					s.present.add([]byte(jk))
+					recorded = true
+				}
 				var err error
 				h.keyBuf = append(h.keyBuf[:0], k...)
-				if e.row == nil {
+				switch {
+				case e.row == nil:
 					err = w.Delete(h.keyBuf)
-				} else {
+				case e.val != nil:
+					err = w.Set(h.keyBuf, e.val)
+				default:
 					h.valBuf = appendJoinValue(h.valBuf[:0], e.degree, e.row)
 					err = w.Set(h.keyBuf, h.valBuf)
 				}

@@ -34,7 +34,7 @@ func (h *HashJoin) semi(ctx context.Context, input int, c exec.Chunk, otherBatch
 		}
 		if input == 0 {
 			matched := uint64(0)
-			for _, p := range ch.cands {
+			for p := ch.lo; p < ch.hi; p++ {
 				if pass[p] {
 					matched++
 				}
@@ -55,7 +55,7 @@ func (h *HashJoin) semi(ctx context.Context, input int, c exec.Chunk, otherBatch
 		if ch.null {
 			continue
 		}
-		for _, p := range ch.cands {
+		for p := ch.lo; p < ch.hi; p++ {
 			if !pass[p] {
 				continue
 			}
