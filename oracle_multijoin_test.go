@@ -23,9 +23,10 @@ import (
 // three-way outer join and a grouped join with HAVING at parallelism 1 to 4,
 // a join with a materialized aggregate view as its input, semi and anti
 // joins (EXISTS, NOT EXISTS, IN, NOT IN with its NULL rules) over inner and
-// outer joins, and DISTINCT over a join. The views are created before the
-// rows, between the tables' first inserts, after them and amid the changes,
-// so backfills meet every state.
+// outer joins, DISTINCT over a join, and joins without an equality between
+// their sides (nested loops) in a chain, a comma join and a semi or anti
+// join. The views are created before the rows, between the tables' first
+// inserts, after them and amid the changes, so backfills meet every state.
 func TestOracleMultiJoin(t *testing.T) {
 	runOracleRounds(t, "TestOracleMultiJoin", 20261206, 0x4cf5ad432745937f, *oracleRounds, (*oracle).runMultiJoinRound)
 }
@@ -122,6 +123,14 @@ func multiJoinViews(g *oracleGen, a, b, c, bv, k1, k2 string) []string {
 		// DISTINCT over a join.
 		fmt.Sprintf("SELECT DISTINCT x.%s AS k1, z.%s AS k2 FROM %s x %s %s y ON x.%s = y.%s LEFT JOIN %s z ON y.%s = z.%s",
 			k1, k2, a, kind(), b, k1, k1, c, k2, k2),
+		// Joins without an equality (nested loops): the second of a chain,
+		// one item of a comma join, a semi or anti join's condition.
+		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid, z.id AS zid FROM %s x %s %s y ON x.%s = y.%s %s %s z ON z.id %% 5 < y.id %% 3",
+			a, kind(), b, k1, k1, kind(), c),
+		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid, z.id AS zid FROM %s x, %s y, %s z WHERE x.%s = y.%s AND z.%s <> x.%s",
+			a, b, c, k1, k1, k2, k2),
+		fmt.Sprintf("SELECT x.id AS xid, y.id AS yid FROM %s x %s %s y ON x.%s = y.%s WHERE %sEXISTS (SELECT 1 FROM %s z WHERE z.id %% 4 > x.id %% 4)",
+			a, kind(), b, k1, k1, pick("", "NOT "), c),
 	}
 }
 
