@@ -453,15 +453,18 @@ func (b *overWindowPlan) rangeBound(f WindowFunc, bound sql.FrameBound, off expr
 
 // rangeValue returns the value of input column c that RANGE frames over it
 // compare with their bounds, moved by offsets of scale scale: the column
-// as a bigint, a double, a numeric of the larger scale, or a timestamp
-// (for a date, as Postgres moves dates by intervals).
+// as a numeric (an integer's, of scale 0, or a numeric's, of the larger
+// scale), a double, or a timestamp (for a date, as Postgres moves dates by
+// intervals).
 func (b *overWindowPlan) rangeValue(c int, scale int32) (expr.Expr, error) {
 	col := b.in.Columns()[c]
 	var e expr.Expr = expr.Column(c, col.Name, col.Type)
 	t := col.Type
 	switch {
 	case t.IsInteger():
-		t = types.Int64Type
+		// A numeric, so that a bound past the integers' range is no
+		// error: it takes every row in, as Postgres' in_range does.
+		t = types.NumericType(types.NumericMaxPrecision, 0)
 	case t.IsFloat():
 		t = types.Float64Type
 	case t.Family == types.Numeric:
