@@ -228,6 +228,11 @@ func (s *Session) planView(st *sql.CreateView) (*planner.StreamPlan, error) {
 	if err != nil {
 		return nil, at(err, st.Query.Pos)
 	}
+	if st.EmitOnWindowClose {
+		if plan, err = planner.EmitOnWindowClose(plan); err != nil {
+			return nil, at(err, st.EmitPos)
+		}
+	}
 	seen := map[string]bool{}
 	for i, c := range plan.Cols {
 		if c.Hidden {

@@ -143,6 +143,10 @@ type CreateView struct {
 	Name        ObjectName
 	Options     []Option
 	Query       *Select
+	// EmitOnWindowClose is set by EMIT ON WINDOW CLOSE after the query
+	// (RisingWave's place), at EmitPos.
+	EmitOnWindowClose bool
+	EmitPos           Pos
 }
 
 // CreateSink is CREATE SINK [IF NOT EXISTS] name FROM relation WITH (opts),

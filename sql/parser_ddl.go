@@ -287,7 +287,8 @@ func (p *parser) parseCreateView(pos Pos) (Statement, error) {
 	if s.Query, err = p.parseQuery(); err != nil {
 		return nil, err
 	}
-	return s, nil
+	s.EmitOnWindowClose, s.EmitPos, err = p.parseEmitOnWindowClose()
+	return s, err
 }
 
 // parseCreateSink parses the rest of CREATE SINK: a name, then FROM a

@@ -148,6 +148,9 @@ func (pr printer) stmt(s Statement) {
 		pr.options(s.Options)
 		pr.w(" AS ")
 		pr.query(s.Query)
+		if s.EmitOnWindowClose {
+			pr.w(" EMIT ON WINDOW CLOSE")
+		}
 	case *CreateSink:
 		pr.w("CREATE SINK ")
 		if s.IfNotExists {

@@ -190,3 +190,17 @@ func (pr printer) windowTVF(te TableExpr) bool {
 	}
 	return true
 }
+
+// parseEmitOnWindowClose parses EMIT ON WINDOW CLOSE when it comes next.
+func (p *parser) parseEmitOnWindowClose() (bool, Pos, error) {
+	t := p.peek()
+	if !p.acceptKw("emit") {
+		return false, 0, nil
+	}
+	for _, kw := range []string{"on", "window", "close"} {
+		if err := p.expectKw(kw); err != nil {
+			return false, 0, err
+		}
+	}
+	return true, Pos(t.pos), nil
+}

@@ -208,7 +208,7 @@ func (b *builder) buildNode(n planner.StreamNode) (*stage, error) {
 		if b.spec.Parallelism > 1 {
 			return b.parallelAgg(n)
 		}
-		return b.then(n.Input, b.hashAgg(n, 0, 1))
+		return b.then(n.Input, b.aggOperator(n, 0, 1))
 	case *planner.StreamUnion:
 		inputs, err := b.channels(n.Inputs())
 		if err != nil {
@@ -225,6 +225,8 @@ func (b *builder) buildNode(n planner.StreamNode) (*stage, error) {
 		return b.then(n.Input, groupTopN(n, b.spec.Tables.Table(n, "rows"), mem))
 	case *planner.StreamOverWindow:
 		return b.then(n.Input, overWindow(n, b.spec.Tables.Table(n, "rows"), mem))
+	case *planner.StreamWindowClose:
+		return b.then(n.Input, ops.NewWindowClose(mem, b.spec.Tables.Table(n, "buffer"), schemaOf(n.Columns()), n.Window, n.StreamKey()))
 	case *planner.StreamHashJoin:
 		inputs, err := b.channels(n.Inputs())
 		if err != nil {
@@ -352,7 +354,7 @@ func (b *builder) parallelAgg(a *planner.StreamHashAgg) (*stage, error) {
 		in := make(chan exec.Message, ChannelBuffer)
 		b.origin[in] = exchange.Name()
 		exchange.Output().Add(in)
-		f := b.close(&stage{inputs: []<-chan exec.Message{in}, ops: []exec.Operator{b.hashAgg(a, i, n)}}, fmt.Sprintf("%s/agg%d", b.spec.Name, i), nil)
+		f := b.close(&stage{inputs: []<-chan exec.Message{in}, ops: []exec.Operator{b.aggOperator(a, i, n)}}, fmt.Sprintf("%s/agg%d", b.spec.Name, i), nil)
 		outs[i] = b.readFrom(f).inputs[0]
 	}
 	return &stage{inputs: outs}, nil

@@ -1,6 +1,8 @@
 package dataflow
 
 import (
+	"slices"
+
 	"fmt"
 
 	"github.com/weir-stream/weir/planner"
@@ -29,4 +31,14 @@ func unmarshalHop(d nodeDoc, in planner.StreamNode) (planner.StreamNode, error) 
 		return nil, fmt.Errorf("hop: size %d and slide %d", d.Size, d.Slide)
 	}
 	return &planner.StreamHop{Input: in, TimeCol: d.TimeCol, Size: d.Size, Slide: d.Slide, Offset: d.WindowOffset, Cols: cs}, nil
+}
+
+// unmarshalWindowClose rebuilds a recorded EMIT ON WINDOW CLOSE over in,
+// checking that its window column can still close windows.
+func unmarshalWindowClose(d nodeDoc, in planner.StreamNode) (planner.StreamNode, error) {
+	cols := in.Columns()
+	if d.Window < 0 || d.Window >= len(cols) || !slices.Contains(in.StreamKey(), d.Window) {
+		return nil, fmt.Errorf("windowclose: window column %d", d.Window)
+	}
+	return &planner.StreamWindowClose{Input: in, Window: d.Window}, nil
 }

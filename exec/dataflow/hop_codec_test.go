@@ -1,6 +1,7 @@
 package dataflow
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/weir-stream/weir/planner"
@@ -8,14 +9,15 @@ import (
 	"github.com/weir-stream/weir/sql/types"
 )
 
-// TestHopPlanRoundTrip checks that views over TUMBLE and HOP are recorded
-// and read back as the same graph, and that a recorded HOP whose windows
+// TestHopPlanRoundTrip checks that views over TUMBLE and HOP (one with
+// EMIT ON WINDOW CLOSE) are recorded and read back as the same graph, and that a recorded HOP whose windows
 // no longer fit is refused.
 func TestHopPlanRoundTrip(t *testing.T) {
 	cat := testCatalog(t)
 	if err := cat.Add(discardWriter{}, &catalog.Object{Name: "e", Kind: catalog.Stream, AppendOnly: true, Key: []int{2},
 		Columns: []catalog.Column{{Name: "a", Type: types.Int64Type}, {Name: "ts", Type: types.TSType},
-			{Name: "_row_id", Type: types.Int64Type, NotNull: true, Hidden: true}}}); err != nil {
+			{Name: "_row_id", Type: types.Int64Type, NotNull: true, Hidden: true}},
+		Watermark: &catalog.Watermark{Column: "ts", Expr: "ts - INTERVAL '5 seconds'"}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
@@ -23,6 +25,13 @@ func TestHopPlanRoundTrip(t *testing.T) {
 		"SELECT window_end, max(a) FROM TUMBLE(e, ts, INTERVAL '1 minute') GROUP BY window_end",
 	} {
 		p := planOf(t, cat, q)
+		if strings.Contains(q, "max(a)") {
+			// EMIT ON WINDOW CLOSE.
+			var err error
+			if p, err = planner.EmitOnWindowClose(p); err != nil {
+				t.Fatal(err)
+			}
+		}
 		b, err := Bind(p, ids(NumTables(p)), catalog.LayoutDeclared)
 		if err != nil {
 			t.Fatal(err)

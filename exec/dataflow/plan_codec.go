@@ -78,6 +78,8 @@ type nodeDoc struct {
 	Size         int64 `json:"size,omitempty"`
 	Slide        int64 `json:"slide,omitempty"`
 	WindowOffset int64 `json:"window_offset,omitempty"`
+	// windowclose: the column whose watermark closes windows
+	Window int `json:"window,omitempty"`
 	// hashagg
 	Group           int               `json:"group,omitempty"`
 	Aggs            []json.RawMessage `json:"aggs,omitempty"`
@@ -145,6 +147,8 @@ func marshalNode(n planner.StreamNode) (nodeDoc, error) {
 		return nodeDoc{Op: "union", Cols: colDocs(n.Cols), Key: n.Key}, nil
 	case *planner.StreamReplicate:
 		return nodeDoc{Op: "replicate", Copies: n.Count}, nil
+	case *planner.StreamWindowClose:
+		return nodeDoc{Op: "windowclose", Window: n.Window}, nil
 	case *planner.StreamHop:
 		return nodeDoc{Op: "hop", TimeCol: n.TimeCol, Size: n.Size, Slide: n.Slide, WindowOffset: n.Offset, Cols: colDocs(n.Cols)}, nil
 	case *planner.StreamTopN:
@@ -302,6 +306,12 @@ func unmarshalNode(d nodeDoc, ins []planner.StreamNode, cat *catalog.Catalog) (p
 			return nil, fmt.Errorf("replicate: copies column %d", d.Copies)
 		}
 		return &planner.StreamReplicate{Input: in, Count: d.Copies}, nil
+	case "windowclose":
+		in, err := one()
+		if err != nil {
+			return nil, err
+		}
+		return unmarshalWindowClose(d, in)
 	case "hop":
 		in, err := one()
 		if err != nil {
