@@ -1,8 +1,11 @@
 package weir
 
 import (
+	"time"
+
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/metrics"
+	"github.com/weir-stream/weir/sql/types"
 )
 
 // newMetrics returns the Prometheus metrics of e (exec/metrics), or nil
@@ -57,7 +60,15 @@ func (f engineFigures) Sinks() (sinks []metrics.Sink) {
 
 func (f engineFigures) Sources() (sources []metrics.Source) {
 	f.e.eachSource(func(j *job, s jobSource, p exec.SourceProgress) {
-		sources = append(sources, metrics.Source{Stream: s.stream.Name, View: j.obj.Name, Progress: p})
+		src := metrics.Source{Stream: s.stream.Name, View: j.obj.Name, Progress: p}
+		if s.wm != nil {
+			st := s.wm.Status()
+			src.Watermarked, src.LateRows = true, st.Late
+			if t := watermarkColumnType(s.stream); st.Has && (t.Family == types.Timestamp || t.Family == types.TimestampTZ) {
+				src.HasWatermarkLag, src.WatermarkLag = true, time.Since(time.UnixMicro(st.Watermark))
+			}
+		}
+		sources = append(sources, src)
 	})
 	return sources
 }

@@ -57,6 +57,14 @@ type Source struct {
 	// Stream is the source's stream; View the job that reads it.
 	Stream, View string
 	Progress     exec.SourceProgress
+	// Watermarked is set for a stream with WATERMARK FOR: LateRows counts
+	// the rows its source dropped as late since it opened, and, when
+	// HasWatermarkLag, WatermarkLag is how far the watermark (of a
+	// timestamp column) trails the wall clock.
+	Watermarked     bool
+	LateRows        int64
+	HasWatermarkLag bool
+	WatermarkLag    time.Duration
 }
 
 // collector reads, at each scrape, what the engine knows already: the
@@ -83,6 +91,11 @@ var (
 	descSourceWaiting = prometheus.NewDesc("weir_source_waiting",
 		"1 while a source cannot read and retries (its Kafka brokers or topic are away; weir_sources says why), else 0.",
 		[]string{"source", "view"}, nil)
+	descLateRows = prometheus.NewDesc("weir_late_rows_total",
+		"Rows of a stream with a watermark that its source dropped as late (below the watermark) since it opened; weir_late_rows keeps the newest.",
+		[]string{"source", "view"}, nil)
+	descWatermarkLag = prometheus.NewDesc("weir_watermark_lag_seconds",
+		"How far a stream's watermark (on a timestamp column) trails the wall clock.", []string{"source", "view"}, nil)
 	descSinkRecords = prometheus.NewDesc("weir_sink_records_total",
 		"Records a sink prepared for delivery since the engine opened.", []string{"sink"}, nil)
 	descSinkBytes = prometheus.NewDesc("weir_sink_bytes_total",
@@ -99,7 +112,7 @@ var (
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descCheckpointEpoch, descCommittedEpoch, descStateBytes,
-		descSourceRows, descSourceErrors, descSourceBytes, descSourceLag, descSourceWaiting,
+		descSourceRows, descSourceErrors, descSourceBytes, descSourceLag, descSourceWaiting, descLateRows, descWatermarkLag,
 		descSinkRecords, descSinkBytes, descSinkTransactions, descSinkActive, descSinkEpoch, descSinkLag} {
 		ch <- d
 	}
@@ -146,5 +159,11 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 			waiting = 1
 		}
 		gauge(descSourceWaiting, waiting, s.Stream, s.View)
+		if s.Watermarked {
+			counter(descLateRows, float64(s.LateRows), s.Stream, s.View)
+		}
+		if s.HasWatermarkLag {
+			gauge(descWatermarkLag, s.WatermarkLag.Seconds(), s.Stream, s.View)
+		}
 	}
 }

@@ -74,7 +74,8 @@ func TestCollect(t *testing.T) {
 		sources: []Source{
 			{Stream: "clicks", View: "per_page", Progress: exec.SourceProgress{
 				Rows: 10, Errors: 2, Bytes: 300, Lag: 40, LagUnit: "bytes", Status: exec.SourceWaiting}},
-			{Stream: "gen", View: "gen_count", Progress: exec.SourceProgress{Rows: 3, Bytes: -1, Lag: -1}},
+			{Stream: "gen", View: "gen_count", Progress: exec.SourceProgress{Rows: 3, Bytes: -1, Lag: -1},
+				Watermarked: true, LateRows: 4, HasWatermarkLag: true, WatermarkLag: 1500 * time.Millisecond},
 		},
 	}})
 	fams, err := m.Gather()
@@ -103,6 +104,8 @@ func TestCollect(t *testing.T) {
 		{"weir_source_waiting", []string{"source", "clicks", "view", "per_page"}, 1},
 		{"weir_source_rows_total", []string{"source", "gen", "view", "gen_count"}, 3},
 		{"weir_source_waiting", []string{"source", "gen", "view", "gen_count"}, 0},
+		{"weir_late_rows_total", []string{"source", "gen", "view", "gen_count"}, 4},
+		{"weir_watermark_lag_seconds", []string{"source", "gen", "view", "gen_count"}, 1.5},
 		{"weir_checkpoints_total", []string{"status", "done"}, 0},
 		{"weir_checkpoints_total", []string{"status", "failed"}, 0},
 	} {
@@ -112,6 +115,9 @@ func TestCollect(t *testing.T) {
 		} else if v != c.want {
 			t.Errorf("%s%v = %v, want %v", c.name, c.labels, v, c.want)
 		}
+	}
+	if _, ok := sample(fams, "weir_late_rows_total", "source", "clicks", "view", "per_page"); ok {
+		t.Error("weir_late_rows_total of a stream without a watermark")
 	}
 	if _, ok := sample(fams, "weir_source_bytes_total", "source", "gen", "view", "gen_count"); ok {
 		t.Error("weir_source_bytes_total of a source that reads no bytes")
