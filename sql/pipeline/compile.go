@@ -38,7 +38,12 @@ func (s *Stream) SinkName() string { return s.ID + "_output" }
 // InputStatement returns the CREATE STREAM of s's input with the columns
 // cols (none: what a restart compares, Columns being inferred once).
 func (s *Stream) InputStatement(cols []sql.ColumnDef) *sql.CreateStream {
-	return &sql.CreateStream{Name: objectName(s.InputName()), Columns: cols, Options: inputOptions(s.Input)}
+	st := &sql.CreateStream{Name: objectName(s.InputName()), Columns: cols, Options: inputOptions(s.Input)}
+	if w := s.Input.Watermark; w != nil {
+		st.Watermark = w.Def
+		st.Options = append(st.Options, w.options()...)
+	}
+	return st
 }
 
 // Query returns s's SQL processors as one query: the first reads the input

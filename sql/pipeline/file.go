@@ -78,6 +78,8 @@ type Input struct {
 	// Schema is the input's columns, in order; empty when the file gives
 	// none (they are then inferred from the first records: Columns).
 	Schema []sql.ColumnDef
+	// Watermark is the input's watermark: (WATERMARK FOR), nil without.
+	Watermark *InputWatermark
 }
 
 // Processor is an entry of `pipeline.processors:`.

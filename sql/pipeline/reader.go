@@ -260,8 +260,10 @@ func (r *yamlReader) input(n *yaml.Node, at string) (Input, error) {
 			}
 		case "count":
 			in.Count, err = r.integer(v, key)
+		case "watermark":
+			in.Watermark, err = r.watermark(v, key)
 		default:
-			err = r.unknown(v, key, "type, brokers, topics, consumer_group, start_from_latest, path, codec, table, events, events_per_second, context, interval, batch_size, count, schema")
+			err = r.unknown(v, key, "type, brokers, topics, consumer_group, start_from_latest, path, codec, table, events, events_per_second, context, interval, batch_size, count, schema, watermark")
 		}
 		return err
 	})
