@@ -17,7 +17,8 @@ import (
 // subquery's own rows and residual conditions between the two, an IN over
 // an aggregating subquery, EXISTS in the select list and under OR, scalar
 // subqueries in WHERE and the select list (correlated by equalities too,
-// count over no rows being 0) and in the select list and HAVING of a GROUP
+// count over no rows being 0, a max compared in WHERE joined as an inner
+// join) and in the select list and HAVING of a GROUP
 // BY, and an aggregate over an anti join at parallelism 1 to 4, so rows of
 // the second table arriving and leaving bring rows of the first in and out.
 func TestOracleSemiJoin(t *testing.T) {
@@ -44,6 +45,10 @@ func semiJoinViews(g *oracleGen, a, b, k string) []string {
 		fmt.Sprintf("SELECT x.id, (SELECT count(y.%s) FROM %s y) AS n FROM %s x WHERE x.id %% 8 < (SELECT count(*) FROM %s y%s)", k, b, a, b, own),
 		fmt.Sprintf("SELECT x.id, (SELECT count(*) FROM %s y WHERE y.%s = x.%s) AS n, (SELECT max(y.id) FROM %s y WHERE x.%s = y.%s%s) AS top FROM %s x", b, k, k, b, k, k, and, a),
 		fmt.Sprintf("SELECT x.id FROM %s x WHERE x.id %% 6 < (SELECT count(y.%s) FROM %s y WHERE y.%s = x.%s)", a, c, b, k, k),
+		// Compared in WHERE, a correlated aggregate other than count is an
+		// inner join: a key without rows is NULL, which no comparison passes
+		// (b's ids start at 1<<20).
+		fmt.Sprintf("SELECT x.id, x.%s AS xk FROM %s x WHERE (SELECT max(y.id) FROM %s y WHERE y.%s = x.%s%s) > x.id + 1048596", k, a, b, k, k, and),
 		fmt.Sprintf("SELECT x.%s AS k, count(*) AS n, (SELECT count(*) FROM %s y) AS total FROM %s x GROUP BY x.%s HAVING count(*) * 3 > (SELECT count(*) FROM %s y%s)", k, b, a, k, b, own),
 		fmt.Sprintf("SELECT x.%s AS k, count(*) AS n FROM %s x WHERE NOT EXISTS (SELECT 1 FROM %s y WHERE y.%s = x.%s%s) GROUP BY x.%s", k, a, b, k, k, and, k),
 	}

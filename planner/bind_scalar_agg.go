@@ -44,3 +44,34 @@ func scalarAggregate(e sql.Expr) (*sql.FuncCall, bool) {
 	}
 	return found, true
 }
+
+// comparedInWhere reports whether sq is an operand of a comparison (=, <>,
+// <, <=, >, >=) that is one of s's WHERE conjuncts: a row where sq is NULL
+// does not pass s's WHERE.
+func comparedInWhere(s *sql.Select, sq *sql.SubqueryExpr) bool {
+	if s.Where == nil {
+		return false
+	}
+	bare := func(e sql.Expr) sql.Expr {
+		for {
+			p, ok := e.(*sql.ParenExpr)
+			if !ok {
+				return e
+			}
+			e = p.Expr
+		}
+	}
+	for _, t := range andTerms(s.Where) {
+		c, ok := bare(t).(*sql.BinaryExpr)
+		if !ok {
+			continue
+		}
+		switch c.Op {
+		case sql.OpEq, sql.OpNe, sql.OpLt, sql.OpLe, sql.OpGt, sql.OpGe:
+			if bare(c.Left) == sql.Expr(sq) || bare(c.Right) == sql.Expr(sq) {
+				return true
+			}
+		}
+	}
+	return false
+}

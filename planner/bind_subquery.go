@@ -500,7 +500,7 @@ func (b *Binder) bindScalarSubqueries(s *sql.Select, from Node, sc *scope) (Node
 		if err != nil {
 			if cerr := b.correlatedError(err, q, sc); cerr != err {
 				// It refers to the outer query.
-				if from, sc, err = b.bindCorrelatedScalar(sq, from, sc); err != nil {
+				if from, sc, err = b.bindCorrelatedScalar(sq, from, sc, !orig.Exists && comparedInWhere(s, orig)); err != nil {
 					return nil, nil, err
 				}
 				b.scalars[orig] = b.scalars[sq]
@@ -540,8 +540,11 @@ func (b *Binder) bindScalarSubqueries(s *sql.Select, from Node, sc *scope) (Node
 // the outer query to it by equalities only (`(SELECT sum(y) FROM u WHERE
 // u.g = t.g)`): a left join on those equalities with the subquery grouped
 // by its side of them, at most one row per outer row. No row is the
-// aggregate over no rows: NULL, or 0 for count.
-func (b *Binder) bindCorrelatedScalar(sq *sql.SubqueryExpr, from Node, sc *scope) (Node, *scope, error) {
+// aggregate over no rows: NULL, or 0 for count. With rejected (the value
+// is only compared in a WHERE conjunct, which a NULL makes false) and an
+// aggregate other than count, the join is an inner join: an outer row
+// without rows of its key is not kept either way.
+func (b *Binder) bindCorrelatedScalar(sq *sql.SubqueryExpr, from Node, sc *scope, rejected bool) (Node, *scope, error) {
 	q := sq.Query
 	unsupported := func() error {
 		return sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, sq.Pos, "a scalar subquery that refers to the outer query is supported only as one aggregate call whose WHERE relates the two by equalities").
@@ -651,11 +654,16 @@ func (b *Binder) bindCorrelatedScalar(sq *sql.SubqueryExpr, from Node, sc *scope
 		}
 		on = append(on, eq)
 	}
-	join := &Join{Left: from, Right: &Project{Input: agg, Exprs: exprs, Cols: cols}, Kind: LeftJoin, On: expr.And(on)}
+	count := strings.EqualFold(call.Name.Value, "count")
+	kind := LeftJoin
+	if rejected && !count {
+		kind = InnerJoin
+	}
+	join := &Join{Left: from, Right: &Project{Input: agg, Exprs: exprs, Cols: cols}, Kind: kind, On: expr.And(on)}
 	value := expr.Column(lw+n, correlatedColumn, cols[n].Type)
 	node := Node(join)
 	col := lw + n
-	if strings.EqualFold(call.Name.Value, "count") {
+	if count {
 		// count over no rows is 0, not the padding's NULL.
 		zero, err := expr.Constant(int64(0), cols[n].Type)
 		if err != nil {
