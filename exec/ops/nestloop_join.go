@@ -21,8 +21,10 @@ const DefaultNestedLoopPairs = 1 << 16
 // the chunk's changes in slices of at most MaxPairs / m changes (at least
 // one; an update's two rows stay in one slice), so that its memory stays
 // bounded whatever the sides' sizes; the work of a change still grows with
-// the other side. It counts each side's rows: those in state when it
-// opens, then the changes it passes on.
+// the other side. It counts each side's rows, only to size the slices:
+// those in state when it opens, then the changes it passes on (a row the
+// join does not keep is counted all the same, which only makes slices
+// smaller).
 type NestedLoopJoin struct {
 	*HashJoin
 	maxPairs int64
