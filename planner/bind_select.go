@@ -187,8 +187,18 @@ func (b *Binder) bindSelect(s *sql.Select, resolveUnknowns bool) (Node, []column
 		}
 	}
 	if ec.win != nil {
-		if node, exprs, err = ec.win.plan(node, exprs); err != nil {
+		// DISTINCT ON's expressions may read the window functions too.
+		n := len(exprs)
+		all := exprs
+		if distinctOn != nil {
+			all = append(append([]expr.Expr(nil), exprs...), distinctOn.inputs...)
+		}
+		if node, all, err = ec.win.plan(node, all); err != nil {
 			return nil, nil, err
+		}
+		exprs = all[:n]
+		if distinctOn != nil {
+			distinctOn.inputs = all[n:]
 		}
 	}
 	if distinctOn != nil {

@@ -464,12 +464,10 @@ func placeColumns(inputs []int, where []int) []int {
 // which a view maintains. exprs are the select list's expressions (and the
 // ORDER BY's hidden ones), keys the ORDER BY over them. As in Postgres, the
 // ORDER BY must start with the DISTINCT ON expressions (42P10), each of
-// which may name an output column as an ORDER BY item does.
+// which may name an output column as an ORDER BY item does. With window
+// functions in the select list, this Window goes over theirs: DISTINCT ON
+// picks among rows whose window functions saw every row.
 func (b *Binder) bindDistinctOn(s *sql.Select, ec *exprContext, items []selectItem, cols []Col, exprs []expr.Expr, keys []SortKey) (*windowing, error) {
-	if len(windowCalls(s)) > 0 {
-		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, s.DistinctOn[0].Position(),
-			"DISTINCT ON with window functions is not supported in materialized views yet")
-	}
 	w := &windowing{keys: []string{"DISTINCT ON"}, names: []string{"row_number"}}
 	f := WindowFunc{Name: "row_number", Type: types.Int64Type}
 	on := map[string]bool{}
