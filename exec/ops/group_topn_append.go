@@ -80,6 +80,9 @@ type appendGroup struct {
 	used bool
 	// bytes is what the partition costs in the cache.
 	bytes int
+	// first holds the rows while there is at most one (rn = 1 keeps no
+	// more), so that they take no allocation of their own.
+	first [1]appendEntry
 }
 
 // appendEntry is a row of an appendGroup: the suffix of its state key after
@@ -254,6 +257,7 @@ func (a *appendTopN) processChunk(c exec.Chunk) error {
 // has no row there, and caches it.
 func (a *appendTopN) load(pk []byte) (*appendGroup, error) {
 	grp := &appendGroup{pk: string(pk)}
+	grp.rows = grp.first[:0]
 	if a.filter.mayHold(pk) {
 		prefix := append(a.g.base[:len(a.g.base):len(a.g.base)], pk...)
 		it, err := a.g.state.NewIter(prefix, statestore.PrefixEnd(prefix))
@@ -422,50 +426,63 @@ func (a *appendTopN) emit(ctx context.Context, out exec.Output) error {
 	return rr.push(ctx, out)
 }
 
-// rankedRows builds a chunk of a GroupTopN's output: encoded input rows
-// decoded into the columns, the rank appended to its own column.
+// rankedRows builds a chunk of a GroupTopN's output from encoded input
+// rows and their ranks. It gathers the rows first and decodes them at push
+// into builders reserved for all of them, each value once: an error there
+// fails the barrier, so a row cut short in the builders is never emitted.
 type rankedRows struct {
-	schema *arrow.Schema
-	dec    *statestore.RowDecoder
-	ranks  *array.Int64Builder
-	ops    []exec.Op
+	g     *GroupTopN
+	ops   []exec.Op
+	rows  [][]byte
+	ranks []int64
 }
 
 // newRankedRows returns an empty chunk builder of g's output.
 func newRankedRows(g *GroupTopN) *rankedRows {
-	return &rankedRows{schema: g.out.Arrow(), dec: statestore.NewRowDecoder(g.mem, g.spec.Schema), ranks: array.NewInt64Builder(g.mem)}
+	return &rankedRows{g: g}
 }
 
 // add appends the change op of the encoded row with its rank.
 func (r *rankedRows) add(op exec.Op, row []byte, rank int64) error {
-	if err := r.dec.Append(row); err != nil {
-		return err
-	}
-	r.ranks.Append(rank)
 	r.ops = append(r.ops, op)
+	r.rows = append(r.rows, row)
+	r.ranks = append(r.ranks, rank)
 	return nil
 }
 
 // push hands the rows added to out as one chunk, if there are any.
 func (r *rankedRows) push(ctx context.Context, out exec.Output) error {
-	if len(r.ops) == 0 {
+	n := len(r.ops)
+	if n == 0 {
 		return nil
 	}
-	rows := r.dec.NewBatch()
-	defer rows.Release()
-	ranks := r.ranks.NewArray()
-	defer ranks.Release()
-	cols := append(slices.Clone(rows.Columns()), ranks)
-	n, ops := len(r.ops), r.ops
+	rb := array.NewRecordBuilder(r.g.mem, r.g.out.Arrow())
+	defer rb.Release()
+	rb.Reserve(n)
+	fields := rb.Fields()
+	schema := r.g.spec.Schema
+	for i, row := range r.rows {
+		rest := row
+		var err error
+		for c, col := range schema {
+			if rest, err = statestore.DecodeValue(rest, col.Type, fields[c]); err != nil {
+				return fmt.Errorf("per-group top-N: decoding column %d (%q) of row %x: %w", c, col.Name, row, err)
+			}
+		}
+		if len(rest) != 0 {
+			return fmt.Errorf("per-group top-N: row %x has %d bytes after its %d values: %w", row, len(rest), len(schema), statestore.ErrCorrupt)
+		}
+		fields[len(schema)].(*array.Int64Builder).Append(r.ranks[i])
+	}
+	ops := r.ops
 	if !slices.ContainsFunc(ops, func(op exec.Op) bool { return op != exec.Insert }) {
 		ops = nil
 	}
-	r.ops = nil
-	return out.Push(ctx, exec.Chunk{Batch: array.NewRecordBatch(r.schema, cols, int64(n)), Ops: ops})
+	r.ops, r.rows, r.ranks = nil, nil, nil
+	return out.Push(ctx, exec.Chunk{Batch: rb.NewRecordBatch(), Ops: ops})
 }
 
-// release frees the builders.
+// release drops the rows not pushed.
 func (r *rankedRows) release() {
-	r.dec.Release()
-	r.ranks.Release()
+	r.ops, r.rows, r.ranks = nil, nil, nil
 }

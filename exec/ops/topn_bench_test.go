@@ -2,6 +2,7 @@ package ops_test
 
 import (
 	"context"
+	"io"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -9,8 +10,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/connector/nexmark"
 	"github.com/weir-stream/weir/exec/ops"
 	"github.com/weir-stream/weir/internal/exectest"
+	"github.com/weir-stream/weir/sql/types"
 	"github.com/weir-stream/weir/statestore"
 )
 
@@ -92,4 +95,98 @@ func deletes(n int) []exec.Op {
 		out[i] = exec.Delete
 	}
 	return out
+}
+
+// BenchmarkGroupTopNAppendOnly runs per-group top-Ns over the bids of 500 K
+// Nexmark events (460 K rows in chunks of 500, a barrier every 20 K rows,
+// state in Pebble in memory): q18's deduplication (the latest bid per
+// bidder and auction, rank unused) and q19's top ten bids per auction.
+func BenchmarkGroupTopNAppendOnly(b *testing.B) {
+	const events, batchRows, barrierEvery = 500_000, 500, 20_000
+	ctx := context.Background()
+	mem := memory.NewGoAllocator()
+	src, err := nexmark.NewSource(nexmark.Options{Table: nexmark.TableBid, TotalEvents: events, BatchRows: batchRows, Key: []byte("k")}, mem)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := src.Open(ctx, exec.OpenContext{}); err != nil {
+		b.Fatal(err)
+	}
+	var chunks []exec.Chunk
+	for {
+		c, err := src.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		chunks = append(chunks, c)
+	}
+	src.Close()
+	defer func() {
+		for _, c := range chunks {
+			c.Release()
+		}
+	}()
+	schema, err := types.SchemaFromArrow(chunks[0].Batch.Schema())
+	if err != nil {
+		b.Fatal(err)
+	}
+	col := func(name string) int {
+		i := schema.Index(name)
+		if i < 0 {
+			b.Fatalf("no column %q in %v", name, schema)
+		}
+		return i
+	}
+	for _, c := range []struct {
+		name string
+		spec ops.GroupTopNSpec
+	}{
+		{"q18", ops.GroupTopNSpec{PartitionBy: []int{col("bidder"), col("auction")}, Keys: []ops.TopNKey{{Column: col("date_time"), Desc: true}, {Column: col("extra")}}, Hi: 1, RankUnused: true}},
+		{"q19", ops.GroupTopNSpec{PartitionBy: []int{col("auction")}, Keys: []ops.TopNKey{{Column: col("price"), Desc: true}}, Hi: 10}},
+	} {
+		spec := c.spec
+		spec.Schema, spec.StreamKey, spec.Lo, spec.AppendOnly, spec.Table = schema, []int{len(schema) - 1}, 1, true, statestore.FirstUserTable
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			rows := 0
+			for range b.N {
+				store, err := statestore.Open(statestore.Options{InMemory: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				top := ops.NewGroupTopN(spec, mem)
+				if err := top.Open(ctx, exec.OpenContext{State: store}); err != nil {
+					b.Fatal(err)
+				}
+				out := &benchDiscardOutput{}
+				barrier := func(epoch int) {
+					w := store.NewWriteBatch()
+					defer w.Close()
+					if err := top.OnBarrier(ctx, exec.Barrier{Epoch: exec.Epoch(epoch)}, w, out); err != nil {
+						b.Fatal(err)
+					}
+					if err := w.Commit(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				read := 0
+				for _, ch := range chunks {
+					if err := top.ProcessChunk(ctx, 0, ch, out); err != nil {
+						b.Fatal(err)
+					}
+					if read += ch.NumRows(); read%barrierEvery == 0 {
+						barrier(read / barrierEvery)
+					}
+				}
+				barrier(read/barrierEvery + 1)
+				rows += read
+				top.Close()
+				store.Close()
+			}
+			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
 }
