@@ -8,12 +8,14 @@ import (
 	"github.com/weir-stream/weir/planner/catalog"
 )
 
-// TestOverWindowPlanRoundTrip checks that a recorded over-window reads back
-// as the same node (partition, order, functions and their columns), bound
-// to the same table, and that a damaged one is refused.
+// TestOverWindowPlanRoundTrip checks that recorded over-windows read back
+// as the same nodes (partition, order, functions, their frames and their
+// columns), bound to the same tables, and that a damaged one is refused.
 func TestOverWindowPlanRoundTrip(t *testing.T) {
 	cat := testCatalog(t)
-	q := "SELECT a, lag(c, 2, c) OVER w, lead(b) OVER w, rank() OVER w, count(*) OVER (w ROWS BETWEEN 3 PRECEDING AND 1 FOLLOWING), max(b) OVER w FROM s WINDOW w AS (PARTITION BY b ORDER BY c DESC)"
+	q := "SELECT a, lag(c, 2, c) OVER w, lead(b) OVER w, rank() OVER w, count(*) OVER (w ROWS BETWEEN 3 PRECEDING AND 1 FOLLOWING), max(b) OVER w, " +
+		"sum(c) OVER (w RANGE BETWEEN 1.5 PRECEDING AND CURRENT ROW), nth_value(b, 2) OVER (w GROUPS BETWEEN 1 PRECEDING AND 2 FOLLOWING), ntile(3) OVER w, " +
+		"cume_dist() OVER (ORDER BY a) FROM s WINDOW w AS (PARTITION BY b ORDER BY c DESC)"
 	p := planOf(t, cat, q)
 	b, err := Bind(p, ids(NumTables(p)), catalog.LayoutDeclared)
 	if err != nil {
@@ -44,6 +46,8 @@ func TestOverWindowPlanRoundTrip(t *testing.T) {
 		strings.Replace(string(doc), `"partition":[1]`, `"partition":[42]`, 1),
 		strings.Replace(string(doc), `"arg":2`, `"arg":42`, 1),
 		strings.Replace(string(doc), `,"frame":{`, `,"framed":{`, 1),
+		strings.Replace(string(doc), `"range_col":`, `"range_col":4`, 1),
+		strings.Replace(string(doc), `"range_col":`, `"no_range_col":`, 1),
 	} {
 		if bad == string(doc) {
 			t.Fatalf("the damage did not apply to %s", doc)

@@ -79,10 +79,34 @@ func TestOverWindow(t *testing.T) {
 					if len(parts) > 3 {
 						fn.Default = col(parts[3])
 					}
+				case "ntile":
+					fn.Kind = ops.OverNtile
+					fn.Offset, _ = strconv.ParseInt(parts[1], 10, 64)
+					typ = types.Int32Type
+				case "percent_rank", "cume_dist":
+					fn.Kind = ops.OverPercentRank
+					if parts[0] == "cume_dist" {
+						fn.Kind = ops.OverCumeDist
+					}
+					typ = types.Float64Type
+				case "first_value", "last_value", "nth_value":
+					// first_value:name:1:0 is first_value(name) OVER (ROWS
+					// BETWEEN 1 PRECEDING AND CURRENT ROW), as the
+					// aggregates' below; nth_value:name:2:… takes n first.
+					fn.Kind = map[string]ops.OverKind{"first_value": ops.OverFirstValue, "last_value": ops.OverLastValue, "nth_value": ops.OverNthValue}[parts[0]]
+					fn.Arg = col(parts[1])
+					typ = schema[fn.Arg].Type
+					frame := parts[2:]
+					if fn.Kind == ops.OverNthValue {
+						fn.Offset, _ = strconv.ParseInt(parts[2], 10, 64)
+						frame = parts[3:]
+					}
+					fn.Frame = overFrame(frame)
 				case "count", "sum", "avg", "min", "max":
 					// count:score:2:0 is count(score) OVER (ROWS BETWEEN
 					// 2 PRECEDING AND CURRENT ROW); u is UNBOUNDED, range
-					// the default frame; * is count(*).
+					// the default frame, g:1:0 GROUPS BETWEEN 1 PRECEDING
+					// AND CURRENT ROW; * is count(*).
 					fn.Kind = map[string]ops.OverKind{"count": ops.OverCount, "sum": ops.OverSum, "avg": ops.OverAvg, "min": ops.OverMin, "max": ops.OverMax}[parts[0]]
 					fn.Arg = -1
 					if parts[1] != "*" {
@@ -95,15 +119,7 @@ func TestOverWindow(t *testing.T) {
 					case "avg":
 						typ = types.Float64Type
 					}
-					if parts[2] == "range" {
-						fn.Frame = ops.OverFrame{StartUnbounded: true}
-						break
-					}
-					fn.Frame.Rows = true
-					fn.Frame.StartUnbounded = parts[2] == "u"
-					fn.Frame.Start, _ = strconv.ParseInt(parts[2], 10, 64)
-					fn.Frame.EndUnbounded = parts[3] == "u"
-					fn.Frame.End, _ = strconv.ParseInt(parts[3], 10, 64)
+					fn.Frame = overFrame(parts[2:])
 				default:
 					d.Fatalf(t, "unknown function %q", parts[0])
 				}
@@ -131,4 +147,23 @@ func TestOverWindow(t *testing.T) {
 		d.Fatalf(t, "unknown command %q", d.Cmd)
 		return ""
 	})
+}
+
+// overFrame returns the frame spec describes: [range] is the default frame
+// with ORDER BY, [g start end] a GROUPS frame, [start end] a ROWS frame; u
+// is UNBOUNDED.
+func overFrame(spec []string) ops.OverFrame {
+	if spec[0] == "range" {
+		return ops.OverFrame{StartUnbounded: true}
+	}
+	f := ops.OverFrame{Rows: true}
+	if spec[0] == "g" {
+		f = ops.OverFrame{Groups: true}
+		spec = spec[1:]
+	}
+	f.StartUnbounded = spec[0] == "u"
+	f.Start, _ = strconv.ParseInt(spec[0], 10, 64)
+	f.EndUnbounded = spec[1] == "u"
+	f.End, _ = strconv.ParseInt(spec[1], 10, 64)
+	return f
 }
