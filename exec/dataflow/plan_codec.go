@@ -147,8 +147,6 @@ func marshalNode(n planner.StreamNode) (nodeDoc, error) {
 		return nodeDoc{Op: "union", Cols: colDocs(n.Cols), Key: n.Key}, nil
 	case *planner.StreamReplicate:
 		return nodeDoc{Op: "replicate", Copies: n.Count}, nil
-	case *planner.StreamHop:
-		return nodeDoc{Op: "hop", TimeCol: n.TimeCol, Size: n.Size, Slide: n.Slide, WindowOffset: n.Offset, Cols: colDocs(n.Cols)}, nil
 	case *planner.StreamWindowClose:
 		return nodeDoc{Op: "windowclose", Window: n.Window}, nil
 	case *planner.StreamHop:
