@@ -107,6 +107,9 @@ func (a *aggDistinct) updateInts(arr arrow.Array, slots []int32, signs []int64) 
 	vs := ints.Int64Values()
 	nulls := arr.NullN() > 0
 	a.sets.beginRows(a.member, len(slots))
+	if err := a.sets.resolveInts(ints, slots); err != nil {
+		return err
+	}
 	a.ints, a.slots, a.signs = a.ints[:0], a.slots[:0], a.signs[:0]
 	for i, g := range slots {
 		if nulls && arr.IsNull(i) {
@@ -116,7 +119,7 @@ func (a *aggDistinct) updateInts(arr arrow.Array, slots []int32, signs []int64) 
 		if signs != nil {
 			sign = signs[i]
 		}
-		before, after, err := a.sets.addInt(g, a.member, vs[i], sign, i)
+		before, after, err := a.sets.addInt(g, a.member, sign, i)
 		if err != nil {
 			return err
 		}

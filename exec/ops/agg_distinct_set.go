@@ -17,12 +17,13 @@ import (
 var distinctCacheBytes = 64 << 20
 
 // What a value of a multiset costs in memory besides its bytes and counts
-// (its index entry and, for a string, its allocation; a BIGINT set's index
-// has 16-byte entries, between a quarter and a half of them taken: 32 to
-// 64 bytes a value).
+// (its map slot and entry and its allocation, for an encoded value; its
+// change mark and index entry, for a BIGINT one: the index has 16-byte
+// entries, between a quarter and a half of them taken, 32 to 64 bytes a
+// value).
 const (
 	distinctStringOverhead = 64
-	distinctIntOverhead    = 40
+	distinctIntOverhead    = 48
 )
 
 // aggDistinctSets is, per group slot, the multiset of the values of the
@@ -43,27 +44,27 @@ type aggDistinctSets struct {
 	// intValues: the values are BIGINT, kept in ints; else in strs.
 	intValues bool
 	strs      []*distinctSet[string]
-	ints      []*distinctSet[int64]
+	ints      []*distinctIntSet
 	// bytes is the sum of the sets' bytes.
 	bytes int
 	// fresh[g]: slot g's group has nothing in state beyond what its set
 	// holds (a new group whose map was never dropped), so a value missing
 	// from the map has count 0 without a read.
 	fresh []bool
-	// rowIdx[i]: the index of row i's value in its group's set (ints),
-	// or -1 when no member has looked it up in this chunk yet.
+	// rowIdx[i]: the record number of row i's value in its group's set
+	// (ints), or -1 when no member has looked it up in this chunk yet.
 	rowIdx []int32
 	key    []byte
+	val    []byte
 	enc    []byte
 }
 
 // distinctSet is the part of one group's multiset in memory: the values
-// whose counts are known (all 0: known absent), each found through its
-// index (pos for encoded values, ints for BIGINT ones), and the values
-// changed since the last flush. A row of a known value allocates nothing.
+// whose counts are known (all 0: known absent), each found through pos,
+// and the values changed since the last flush. A row of a known value
+// allocates nothing. A BIGINT column's values are in a distinctIntSet.
 type distinctSet[K comparable] struct {
-	pos    map[K]int32   // encoded value → index into vals
-	ints   hashAggIntMap // BIGINT value → index into vals
+	pos    map[K]int32 // value → index into vals
 	vals   []K
 	marked []bool  // vals[i] is in dirty
 	counts []int64 // members per value
@@ -76,44 +77,34 @@ func newStringSet() *distinctSet[string] {
 	return &distinctSet[string]{pos: make(map[string]int32)}
 }
 
-// newIntSet returns an empty set of BIGINT values.
-func newIntSet() *distinctSet[int64] {
-	s := &distinctSet[int64]{}
-	s.ints.resize(distinctIntSetMinSize)
-	return s
-}
-
-// distinctIntSetMinSize is the entries of a new BIGINT set's index: small,
-// as most groups of a query with many groups have few values.
-const distinctIntSetMinSize = 8
-
-// indexStrings rebuilds the index of a set of encoded values.
-func indexStrings(s *distinctSet[string]) {
-	clear(s.pos)
-	for i, v := range s.vals {
-		s.pos[v] = int32(i)
-	}
-}
-
-// indexInts rebuilds the index of a set of BIGINT values.
-func indexInts(s *distinctSet[int64]) {
-	s.ints.reset()
-	for i, v := range s.vals {
-		s.ints.put(v, int32(i))
-	}
-}
-
-// insert adds v, with every member's count 0, and returns its index; the
-// caller puts it in the set's index.
+// insert adds v, with every member's count 0, and returns its index.
 func (s *distinctSet[K]) insert(v K, k, bytes int) int32 {
 	i := int32(len(s.vals))
-	s.vals = append(s.vals, v)
-	s.marked = append(s.marked, false)
-	for range k {
-		s.counts = append(s.counts, 0)
+	if s.vals == nil {
+		// Room for a few values at once: most sets of a query with many
+		// groups stay small.
+		s.vals = make([]K, 0, distinctSetMinValues)
+		s.marked = make([]bool, 0, distinctSetMinValues)
+		s.counts = make([]int64, 0, distinctSetMinValues*k)
 	}
+	s.vals = append(s.vals, v)
+	s.pos[v] = i
+	s.marked = append(s.marked, false)
+	n := len(s.counts)
+	s.counts = slices.Grow(s.counts, k)[:n+k]
+	clear(s.counts[n:])
 	s.bytes += bytes
 	return i
+}
+
+// anyCount reports whether any of counts is not 0.
+func anyCount(counts []int64) bool {
+	for _, c := range counts {
+		if c != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // mark notes that value i changed since the last flush.
@@ -125,16 +116,17 @@ func (s *distinctSet[K]) mark(i int32) {
 }
 
 // forgetAbsent drops the values whose k counts are all 0 (absent from
-// state once flushed), recounts bytes with size and rebuilds the index
-// with index.
-func (s *distinctSet[K]) forgetAbsent(k int, size func(K) int, index func(*distinctSet[K])) {
+// state once flushed) and recounts bytes with size.
+func (s *distinctSet[K]) forgetAbsent(k int, size func(K) int) {
 	n := 0
+	clear(s.pos)
 	s.bytes = 0
 	for i, v := range s.vals {
 		cnts := s.counts[i*k : i*k+k]
-		if !slices.ContainsFunc(cnts, func(c int64) bool { return c != 0 }) {
+		if !anyCount(cnts) {
 			continue
 		}
+		s.pos[v] = int32(n)
 		s.vals[n], s.marked[n] = v, false
 		copy(s.counts[n*k:], cnts)
 		s.bytes += size(v)
@@ -142,13 +134,12 @@ func (s *distinctSet[K]) forgetAbsent(k int, size func(K) int, index func(*disti
 	}
 	clear(s.vals[n:])
 	s.vals, s.marked, s.counts = s.vals[:n], s.marked[:n], s.counts[:n*k]
-	index(s)
 }
 
 func (a *aggDistinctSets) grow(n int) {
 	if grow := n - len(a.fresh); grow > 0 {
 		if a.intValues {
-			a.ints = append(a.ints, make([]*distinctSet[int64], grow)...)
+			a.ints = append(a.ints, make([]*distinctIntSet, grow)...)
 		} else {
 			a.strs = append(a.strs, make([]*distinctSet[string], grow)...)
 		}
@@ -229,7 +220,6 @@ func (a *aggDistinctSets) add(g int32, m int, v []byte, sign int64) (before, aft
 		val := string(v)
 		n := stringValueBytes(val, k)
 		i = s.insert(val, k, n)
-		s.pos[val] = i
 		a.bytes += n
 		if err := a.read(g, v, s.counts[int(i)*k:int(i)*k+k]); err != nil {
 			return 0, 0, err
@@ -253,41 +243,6 @@ func (a *aggDistinctSets) beginRows(m, n int) {
 	for i := range a.rowIdx {
 		a.rowIdx[i] = -1
 	}
-}
-
-// addInt is add for a BIGINT column's value v, of row row of the chunk: a
-// row's value is looked up once for all the members (rowIdx).
-func (a *aggDistinctSets) addInt(g int32, m int, v int64, sign int64, row int) (before, after int64, err error) {
-	s := a.ints[g]
-	if s == nil {
-		s = newIntSet()
-		a.ints[g] = s
-	}
-	k := a.members
-	i := a.rowIdx[row]
-	known := i >= 0
-	if !known {
-		i, known = s.ints.get(v)
-		a.rowIdx[row] = i
-	}
-	if !known {
-		n := intValueBytes(k)
-		i = s.insert(v, k, n)
-		s.ints.put(v, i)
-		a.rowIdx[row] = i
-		a.bytes += n
-		if !a.fresh[g] && a.h.state != nil {
-			a.enc = statestore.AppendInt64(a.enc[:0], v)
-			if err := a.read(g, a.enc, s.counts[int(i)*k:int(i)*k+k]); err != nil {
-				return 0, 0, err
-			}
-		}
-	}
-	before, after, changed, err := a.count(&s.counts[int(i)*k+m], sign)
-	if changed {
-		s.mark(i)
-	}
-	return before, after, err
 }
 
 // read fills counts with the members' counts of the encoded value v in
@@ -342,14 +297,7 @@ func (a *aggDistinctSets) keyPrefix(dst []byte, g int32) []byte {
 func (a *aggDistinctSets) flush(w exec.StateWriter, g int32) error {
 	k := a.members
 	if a.intValues {
-		s := a.ints[g]
-		if s == nil {
-			return nil
-		}
-		before := s.bytes
-		err := flushDistinct(a, w, g, s, statestore.AppendInt64, func(int64) int { return intValueBytes(k) }, indexInts)
-		a.bytes += s.bytes - before
-		return err
+		return a.flushInts(w, g)
 	}
 	s := a.strs[g]
 	if s == nil {
@@ -357,27 +305,26 @@ func (a *aggDistinctSets) flush(w exec.StateWriter, g int32) error {
 	}
 	before := s.bytes
 	err := flushDistinct(a, w, g, s, func(dst []byte, v string) []byte { return append(dst, v...) },
-		func(v string) int { return stringValueBytes(v, k) }, indexStrings)
+		func(v string) int { return stringValueBytes(v, k) })
 	a.bytes += s.bytes - before
 	return err
 }
 
-// flushDistinct is flush for set s of slot g, whose values enc encodes,
-// size weighs and index indexes.
+// flushDistinct is flush for set s of slot g, whose values enc encodes and
+// size weighs.
 func flushDistinct[K comparable](a *aggDistinctSets, w exec.StateWriter, g int32, s *distinctSet[K],
-	enc func([]byte, K) []byte, size func(K) int, index func(*distinctSet[K])) error {
+	enc func([]byte, K) []byte, size func(K) int) error {
 	if len(s.dirty) == 0 {
 		return nil
 	}
 	prefix := a.keyPrefix(a.key[:0], g)
-	key := prefix
-	var val []byte
+	key, val := prefix, a.val
 	gone := false
 	k := a.members
 	for _, i := range s.dirty {
 		s.marked[i] = false
 		key = enc(key[:len(prefix)], s.vals[i])
-		if cnts := s.counts[int(i)*k : int(i)*k+k]; slices.ContainsFunc(cnts, func(c int64) bool { return c != 0 }) {
+		if cnts := s.counts[int(i)*k : int(i)*k+k]; anyCount(cnts) {
 			val = val[:0]
 			for _, c := range cnts {
 				val = binary.AppendVarint(val, c)
@@ -392,10 +339,10 @@ func flushDistinct[K comparable](a *aggDistinctSets, w exec.StateWriter, g int32
 			gone = true
 		}
 	}
-	a.key = key
+	a.key, a.val = key, val
 	s.dirty = s.dirty[:0]
 	if gone {
-		s.forgetAbsent(k, size, index)
+		s.forgetAbsent(k, size)
 	}
 	return nil
 }
