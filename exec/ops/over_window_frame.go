@@ -352,33 +352,73 @@ func frameSum(arg arrow.Array, lo, hi int) float64 {
 // minMax returns, encoded, the least or greatest value of arg (of type t)
 // over each row's frame, rows lo[i] to hi[i]: the encodings compare as the
 // values do, so the result is an encoding of the argument's, whatever its
-// type. It reads each frame whole.
+// type. Frames whose ends never move back (every frame this operator
+// makes) are swept once with a queue of the frame's candidates; others are
+// read whole.
 func minMax(f OverFunc, t types.T, arg arrow.Array, lo, hi []int) [][]byte {
 	n := arg.Len()
 	enc := make([][]byte, n)
 	for i := range enc {
 		enc[i] = statestore.AppendValue(nil, t, arg, i)
 	}
+	// better reports whether row a's value beats row b's (or ties it).
+	better := func(a, b int) bool {
+		c := bytes.Compare(enc[a], enc[b])
+		return f.Kind == OverMin && c <= 0 || f.Kind == OverMax && c >= 0
+	}
 	out := make([][]byte, n)
+	if !monotonic(lo) || !monotonic(hi) {
+		for i := range out {
+			best := -1
+			for j := lo[i]; j <= hi[i]; j++ {
+				if !arg.IsNull(j) && (best < 0 || better(j, best) && !bytes.Equal(enc[j], enc[best])) {
+					best = j
+				}
+			}
+			out[i] = valueOrNull(enc, best)
+		}
+		return out
+	}
+	// queue holds the rows of the frame so far that no later row of it
+	// beats, best first.
+	var queue []int
+	next := 0 // the first row not yet queued
 	for i := range out {
-		best := -1
-		for j := lo[i]; j <= hi[i]; j++ {
-			if arg.IsNull(j) {
+		for ; next <= hi[i]; next++ {
+			if arg.IsNull(next) {
 				continue
 			}
-			if c := bytes.Compare(enc[j], enc[best0(best)]); best < 0 || f.Kind == OverMin && c < 0 || f.Kind == OverMax && c > 0 {
-				best = j
+			for len(queue) > 0 && better(next, queue[len(queue)-1]) {
+				queue = queue[:len(queue)-1]
 			}
+			queue = append(queue, next)
 		}
-		if best < 0 {
-			out[i] = []byte{0x00} // NULL
-		} else {
-			out[i] = enc[best]
+		for len(queue) > 0 && queue[0] < lo[i] {
+			queue = queue[1:]
 		}
+		best := -1
+		if len(queue) > 0 && lo[i] <= hi[i] {
+			best = queue[0]
+		}
+		out[i] = valueOrNull(enc, best)
 	}
 	return out
 }
 
-// best0 returns i, or 0 for none (-1), an index to compare with that the
-// caller ignores then.
-func best0(i int) int { return max(i, 0) }
+// monotonic reports whether xs never decreases.
+func monotonic(xs []int) bool {
+	for i := 1; i < len(xs); i++ {
+		if xs[i] < xs[i-1] {
+			return false
+		}
+	}
+	return true
+}
+
+// valueOrNull returns enc[i], or the encoding of NULL for none (-1).
+func valueOrNull(enc [][]byte, i int) []byte {
+	if i < 0 {
+		return []byte{0x00} // NULL
+	}
+	return enc[i]
+}
