@@ -44,21 +44,26 @@ const (
 //
 // It keeps the partitions it read in a cache that stays what the committed
 // state holds (the partitions the epoch touched keep their committed rows
-// beside until the barrier writes the difference): at most
-// appendTopNCacheBytes after a barrier, least recently used first out. A
-// row that ranks past Hi in a full cached partition is dropped without a
-// read of state, and a partition neither cached nor in the filter of those
-// state may hold is new: it is not read either. Since the window is the
+// beside until the barrier writes the difference), in two generations: the
+// partitions rows reached since the generation began, and those of the
+// generation before, which move up when a row reaches them. A barrier that
+// finds the current generation past half of cacheBytes drops the older one
+// whole and starts a new one, so the cache stays within about cacheBytes
+// and what leaves it is what no row reached for a generation. A row that
+// ranks past Hi in a full cached partition is dropped without a read of
+// state, and a partition neither cached nor in the filter of those state
+// holds is new: it is not read either. Since the window is the
 // rows ranked Lo to Hi of the slice, what the view has is the committed
 // rows' window; the barrier emits its difference with the new one.
 type appendTopN struct {
 	g *GroupTopN
-	// cache holds partitions by key; cached counts their bytes, at most
-	// cacheBytes after a barrier.
-	cache      map[string]*appendGroup
-	cached     int
-	cacheBytes int
-	filter     partitionFilter
+	// cur and prev are the cache's generations, partitions by key; curBytes
+	// and prevBytes count their bytes.
+	cur, prev           map[string]*appendGroup
+	curBytes, prevBytes int
+	cacheBytes          int
+	// filter holds the key of every partition with rows in state.
+	filter partitionFilter
 	// touched are the partitions the epoch changed.
 	touched []*appendGroup
 	// arena holds the committed rows of the touched partitions (their old).
@@ -76,8 +81,6 @@ type appendGroup struct {
 	// old are the committed rows while touched: the epoch changed rows.
 	old     []appendEntry
 	touched bool
-	// used says a row reached the partition since the last eviction.
-	used bool
 	// bytes is what the partition costs in the cache.
 	bytes int
 	// first holds the rows while there is at most one (rn = 1 keeps no
@@ -112,8 +115,8 @@ func newAppendTopN(g *GroupTopN) *appendTopN {
 // open forgets every partition and notes in the filter those the state
 // holds.
 func (a *appendTopN) open() error {
-	a.cache = map[string]*appendGroup{}
-	a.cached = 0
+	a.cur, a.prev = map[string]*appendGroup{}, map[string]*appendGroup{}
+	a.curBytes, a.prevBytes = 0, 0
 	a.touched = a.touched[:0]
 	clear(a.arena)
 	a.arena = a.arena[:0]
@@ -199,14 +202,13 @@ func (a *appendTopN) processChunk(c exec.Chunk) error {
 		for _, f := range enc.pk {
 			a.pk = f(a.pk, i)
 		}
-		grp := a.cache[string(a.pk)]
+		grp := a.cached(a.pk)
 		if grp == nil {
 			var err error
 			if grp, err = a.load(a.pk); err != nil {
 				return err
 			}
 		}
-		grp.used = true
 		a.key = a.key[:0]
 		for k, f := range enc.sort {
 			switch {
@@ -253,6 +255,23 @@ func (a *appendTopN) processChunk(c exec.Chunk) error {
 	return nil
 }
 
+// cached returns the partition pk if the cache has it, in the current
+// generation.
+func (a *appendTopN) cached(pk []byte) *appendGroup {
+	if grp := a.cur[string(pk)]; grp != nil {
+		return grp
+	}
+	grp := a.prev[string(pk)]
+	if grp == nil {
+		return nil
+	}
+	delete(a.prev, grp.pk)
+	a.prevBytes -= grp.bytes
+	a.cur[grp.pk] = grp
+	a.curBytes += grp.bytes
+	return grp
+}
+
 // load returns the partition pk, read from state unless the filter says it
 // has no row there, and caches it.
 func (a *appendTopN) load(pk []byte) (*appendGroup, error) {
@@ -274,8 +293,8 @@ func (a *appendTopN) load(pk []byte) (*appendGroup, error) {
 		}
 	}
 	grp.bytes = grp.cost()
-	a.cached += grp.bytes
-	a.cache[grp.pk] = grp
+	a.curBytes += grp.bytes
+	a.cur[grp.pk] = grp
 	return grp, nil
 }
 
@@ -315,40 +334,24 @@ func (a *appendTopN) onBarrier(ctx context.Context, w exec.StateWriter, out exec
 		if err != nil {
 			return err
 		}
+		if len(grp.old) == 0 && len(grp.rows) > 0 {
+			a.filter.add(grp.pk) // its first rows in state
+		}
 		grp.old, grp.touched = nil, false
 		bytes := grp.cost()
-		a.cached += bytes - grp.bytes
+		a.curBytes += bytes - grp.bytes
 		grp.bytes = bytes
 	}
 	clear(a.touched)
 	a.touched = a.touched[:0]
 	clear(a.arena)
 	a.arena = a.arena[:0]
-	if a.cached > a.cacheBytes {
-		a.evict()
+	if a.curBytes > a.cacheBytes/2 {
+		// The older generation leaves; the filter knows its partitions.
+		a.prev, a.prevBytes = a.cur, a.curBytes
+		a.cur, a.curBytes = make(map[string]*appendGroup, len(a.prev)), 0
 	}
 	return nil
-}
-
-// evict drops cached partitions until at most half of cacheBytes is left, those no row reached since the last eviction first, and notes
-// those with rows in the filter.
-func (a *appendTopN) evict() {
-	for pass := 0; pass < 2 && a.cached > a.cacheBytes/2; pass++ {
-		for pk, grp := range a.cache {
-			if a.cached <= a.cacheBytes/2 {
-				break
-			}
-			if pass == 0 && grp.used {
-				grp.used = false
-				continue
-			}
-			if len(grp.rows) > 0 {
-				a.filter.add(pk)
-			}
-			a.cached -= grp.bytes
-			delete(a.cache, pk)
-		}
-	}
 }
 
 // diffSorted calls fn for each state key in old or now (both sorted by

@@ -11,11 +11,12 @@ const partitionFilterWords = 1 << 19
 const partitionFilterProbes = 4
 
 // partitionFilter is a Bloom filter of the partition keys an append-only
-// GroupTopN's state may hold while its cache does not (those it found in
-// state at Open, those it evicted): a partition neither cached nor in the
-// filter has no row in state, so it is not read. A key is never removed; as
-// the filter fills, more absent keys look present and are read from state,
-// which is what every miss cost without it. Its words are allocated with
+// GroupTopN's state holds (those it found at Open, and each partition at
+// the barrier that writes its first rows): a partition neither cached nor
+// in the filter has no row in state, so it is not read. A key is never
+// removed (an append-only partition never empties); as the filter fills,
+// more absent keys look present and are read from state, which is what
+// every miss cost without it. Its words are allocated with
 // the first key; full says every key may be present (Open found more
 // partitions than it reads).
 type partitionFilter struct {
