@@ -37,13 +37,19 @@ func TestCrashWatermark(t *testing.T) {
 	}
 
 	// Row i is at second i, except every 7th, 3 s early (within the 5 s
-	// delay), and every 31st, 20 s early (late once the watermark has
-	// passed it).
+	// delay), every 31st, 20 s early (late once the watermark has passed
+	// it), and every 200th from the 100th, 120 s late: it raises the
+	// watermark so far that the 114 rows after it are late, which only a
+	// watermark restored with the file's position knows after a crash
+	// among them. The rows are written a few at a time, so that every
+	// round reads some and replays the ones after its last checkpoint.
 	const rows = 6_000
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	at := func(i int) time.Time {
 		s := i
 		switch {
+		case i%200 == 100:
+			s += 120
 		case i%31 == 0:
 			s -= 20
 		case i%7 == 0:
@@ -66,14 +72,14 @@ func TestCrashWatermark(t *testing.T) {
 		defer f.Close()
 		for i := 0; i < rows; {
 			var b strings.Builder
-			for n := 0; n < 100 && i < rows; n, i = n+1, i+1 {
+			for n := 0; n < 25 && i < rows; n, i = n+1, i+1 {
 				fmt.Fprintf(&b, "%d,%s\n", i, at(i).Format("2006-01-02 15:04:05"))
 			}
 			if _, err := f.WriteString(b.String()); err != nil {
 				t.Error(err)
 				return
 			}
-			time.Sleep(30 * time.Millisecond)
+			time.Sleep(25 * time.Millisecond)
 		}
 	}()
 
@@ -97,7 +103,7 @@ func TestCrashWatermark(t *testing.T) {
 	}
 
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 15))
-	for round := range 5 {
+	for round := range 6 {
 		p := startWeirProcess(t, bin, dataDir, config)
 		if round == 0 {
 			conn, err := pgx.Connect(context.Background(), p.dsn)

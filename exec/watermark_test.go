@@ -202,3 +202,44 @@ func TestWatermarkPropagation(t *testing.T) {
 		})
 	}
 }
+
+// toFirst is a Splitter that gives every row to instance 0.
+type toFirst struct{}
+
+func (toFirst) Split(_ context.Context, c exec.Chunk, n int) ([]exec.Chunk, error) {
+	parts := make([]exec.Chunk, n)
+	c.Batch.Retain()
+	parts[0] = c
+	return parts, nil
+}
+
+// TestWatermarkThroughExchange checks that an exchange, which divides the
+// rows among the parallel instances downstream, sends each watermark to
+// every instance: an instance that gets no row still learns it.
+func TestWatermarkThroughExchange(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	ctx := context.Background()
+	src := &watermarkSource{Source: exectest.NewSource(chunk(t, mem, "+ | 1"))}
+	src.pending = []exec.Watermark{{Column: 0, Value: 7}}
+	f := exec.NewFragment(exec.FragmentSpec{Logger: quiet, Name: "exchange", Source: src, Split: toFirst{}, Mem: mem})
+	subs := []chan exec.Message{make(chan exec.Message, 16), make(chan exec.Message, 16)}
+	for _, s := range subs {
+		f.Output().Add(s)
+	}
+	src.Finish()
+	errc := runFragment(ctx, f)
+	waitFor(t, func() bool { return src.Position() == 1 })
+	waitFor(t, func() bool { src.mu.Lock(); defer src.mu.Unlock(); return src.pending == nil })
+	if err := f.InjectBarrier(ctx, exec.Barrier{Epoch: 1, Kind: exec.Stop}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"+ | 1\nwatermark $0 7\nstop 1\n", "watermark $0 7\nstop 1\n"} {
+		if got := readAll(t, subs[i]); got != want {
+			t.Errorf("instance %d got\n%swant\n%s", i, got, want)
+		}
+	}
+}
