@@ -184,6 +184,9 @@ func moreWindowViews(g *oracleGen, table, k, arg, order, duckOrder string) []top
 		" ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING",
 		fmt.Sprintf(" GROUPS BETWEEN %d PRECEDING AND CURRENT ROW", r.IntN(3)),
 	}[r.IntN(4)]
+	if frame != "" && r.IntN(2) == 0 {
+		frame += []string{" EXCLUDE CURRENT ROW", " EXCLUDE GROUP", " EXCLUDE TIES", " EXCLUDE NO OTHERS"}[r.IntN(4)]
+	}
 	nth, tiles := 1+r.IntN(3), 1+r.IntN(4)
 	values := func(o, peers string) string {
 		return fmt.Sprintf("SELECT id, first_value(%s) OVER (w%s) AS f, last_value(%s) OVER (w%s) AS l, nth_value(%s, %d) OVER (w%s) AS nv, "+
@@ -224,6 +227,7 @@ func moreWindowViews(g *oracleGen, table, k, arg, order, duckOrder string) []top
 		// never before it.
 		start := []string{"UNBOUNDED PRECEDING", offset() + " PRECEDING", offset() + " PRECEDING", "CURRENT ROW"}[r.IntN(4)]
 		end := []string{"UNBOUNDED FOLLOWING", offset() + " FOLLOWING", offset() + " FOLLOWING", "CURRENT ROW"}[r.IntN(4)]
+		exclude := []string{"", "", " EXCLUDE CURRENT ROW", " EXCLUDE GROUP", " EXCLUDE TIES"}[r.IntN(5)]
 		dir := []string{"", " DESC", " NULLS FIRST", " DESC NULLS LAST"}[r.IntN(4)]
 		duckDir := map[string]string{"": " NULLS LAST", " DESC": " DESC NULLS FIRST", " NULLS FIRST": " NULLS FIRST", " DESC NULLS LAST": " DESC NULLS LAST"}[dir]
 		sums := ""
@@ -234,8 +238,8 @@ func moreWindowViews(g *oracleGen, table, k, arg, order, duckOrder string) []top
 			}
 		}
 		ranges := func(d string) string {
-			return fmt.Sprintf("SELECT id, count(*) OVER w AS n, count(%s) OVER w AS nv, min(%s) OVER w AS lo, max(%s) OVER w AS hi%s FROM %s WINDOW w AS (PARTITION BY %s ORDER BY %s%s RANGE BETWEEN %s AND %s)",
-				arg, c.name, c.name, sums, table, k, c.name, d, start, end)
+			return fmt.Sprintf("SELECT id, count(*) OVER w AS n, count(%s) OVER w AS nv, min(%s) OVER w AS lo, max(%s) OVER w AS hi%s FROM %s WINDOW w AS (PARTITION BY %s ORDER BY %s%s RANGE BETWEEN %s AND %s%s)",
+				arg, c.name, c.name, sums, table, k, c.name, d, start, end, exclude)
 		}
 		out = append(out, topNView{ranges(dir), ranges(duckDir)})
 	}

@@ -52,7 +52,12 @@ type OverWindowFrame struct {
 	StartCol       int
 	EndCol         int
 	RangeCol       int
+	// Exclude is the frame's EXCLUDE clause.
+	Exclude sql.FrameExclude
 }
+
+// excludeNames are the EXCLUDE clauses as SQL, after EXCLUDE.
+var excludeNames = map[sql.FrameExclude]string{sql.ExcludeCurrentRow: "CURRENT ROW", sql.ExcludeGroup: "GROUP", sql.ExcludeTies: "TIES"}
 
 // overWindowFuncs are the window functions a StreamOverWindow computes;
 // framedFuncs those of them computed over a frame.
@@ -306,7 +311,7 @@ func (b *overWindowPlan) function(f WindowFunc) (OverWindowFunc, error) {
 
 // framed fills in of, the framed function f: its argument and its frame,
 // or feature_not_supported naming what the operator lacks (sum and avg of
-// what is not a number, an EXCLUDE clause).
+// what is not a number).
 func (b *overWindowPlan) framed(f WindowFunc, of *OverWindowFunc) error {
 	of.Arg = -1
 	if !f.Star {
@@ -322,9 +327,7 @@ func (b *overWindowPlan) framed(f WindowFunc, of *OverWindowFunc) error {
 		of.Frame = OverWindowFrame{StartUnbounded: true, EndUnbounded: len(f.OrderBy) == 0}
 		return nil
 	}
-	if fr.Exclude != sql.ExcludeNoOthers {
-		return sqlstate.Errorf(sqlstate.FeatureNotSupported, "window frames with EXCLUDE are not supported in materialized views yet")
-	}
+	of.Frame.Exclude = fr.Exclude
 	end := sql.FrameBound{Kind: sql.BoundCurrentRow}
 	if fr.End != nil {
 		end = *fr.End
@@ -526,6 +529,11 @@ func isNegative(off expr.Expr) (bool, error) {
 // RANGE bound by an offset names the column of its bound (RANGE BETWEEN
 // _range1 AND CURRENT ROW).
 func (f OverWindowFrame) format(cols []Col) string {
+	if f.Exclude != sql.ExcludeNoOthers {
+		g := f
+		g.Exclude = sql.ExcludeNoOthers
+		return g.format(cols) + " EXCLUDE " + excludeNames[f.Exclude]
+	}
 	bound := func(unbounded bool, n int64, before, after string) string {
 		switch {
 		case unbounded:

@@ -7,6 +7,7 @@ import (
 
 	"github.com/weir-stream/weir/exec/ops"
 	"github.com/weir-stream/weir/planner"
+	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/statestore"
 )
 
@@ -45,11 +46,23 @@ func overWindow(n *planner.StreamOverWindow, table statestore.TableID, mem memor
 		fr := f.Frame
 		spec.Funcs = append(spec.Funcs, ops.OverFunc{Kind: overKinds[f.Name], Arg: f.Arg, Default: f.Default, Offset: f.Offset,
 			Frame: ops.OverFrame{Rows: fr.Rows, Groups: fr.Groups, StartUnbounded: fr.StartUnbounded, Start: fr.Start, EndUnbounded: fr.EndUnbounded, End: fr.End,
-				StartOffset: fr.StartOffset, EndOffset: fr.EndOffset, StartCol: fr.StartCol, EndCol: fr.EndCol, RangeCol: fr.RangeCol}})
+				StartOffset: fr.StartOffset, EndOffset: fr.EndOffset, StartCol: fr.StartCol, EndCol: fr.EndCol, RangeCol: fr.RangeCol,
+				Exclude: overExcludes[fr.Exclude]}})
 		spec.Types = append(spec.Types, f.Col.Type)
 	}
 	return ops.NewOverWindow(spec, mem)
 }
+
+// overExcludes maps a frame's EXCLUDE clause to the operator's.
+var overExcludes = map[sql.FrameExclude]ops.OverExclude{
+	sql.ExcludeNoOthers:   ops.ExcludeNone,
+	sql.ExcludeCurrentRow: ops.ExcludeCurrentRow,
+	sql.ExcludeGroup:      ops.ExcludeGroup,
+	sql.ExcludeTies:       ops.ExcludeTies,
+}
+
+// excludeDocs are the stored names of the EXCLUDE clauses.
+var excludeDocs = map[sql.FrameExclude]string{sql.ExcludeCurrentRow: "current_row", sql.ExcludeGroup: "group", sql.ExcludeTies: "ties"}
 
 // overFuncDoc is one window function of a stored over-window.
 type overFuncDoc struct {
@@ -73,11 +86,14 @@ type frameDoc struct {
 	StartCol       *int  `json:"start_col,omitempty"`
 	EndCol         *int  `json:"end_col,omitempty"`
 	RangeCol       *int  `json:"range_col,omitempty"`
+	// Exclude is the EXCLUDE clause: current_row, group or ties.
+	Exclude string `json:"exclude,omitempty"`
 }
 
 // frameOf returns the stored frame of fr.
 func frameOf(fr planner.OverWindowFrame) *frameDoc {
-	d := &frameDoc{Rows: fr.Rows, Groups: fr.Groups, StartUnbounded: fr.StartUnbounded, Start: fr.Start, EndUnbounded: fr.EndUnbounded, End: fr.End}
+	d := &frameDoc{Rows: fr.Rows, Groups: fr.Groups, StartUnbounded: fr.StartUnbounded, Start: fr.Start, EndUnbounded: fr.EndUnbounded, End: fr.End,
+		Exclude: excludeDocs[fr.Exclude]}
 	if fr.StartOffset {
 		d.StartCol = &fr.StartCol
 	}
@@ -110,6 +126,16 @@ func (d *frameDoc) frame(valid func(int) bool) (planner.OverWindowFrame, error) 
 	}
 	if d.RangeCol != nil {
 		fr.RangeCol = *d.RangeCol
+	}
+	if d.Exclude != "" {
+		for e, name := range excludeDocs {
+			if name == d.Exclude {
+				fr.Exclude = e
+			}
+		}
+		if fr.Exclude == sql.ExcludeNoOthers {
+			return fr, fmt.Errorf("EXCLUDE %q", d.Exclude)
+		}
 	}
 	return fr, nil
 }

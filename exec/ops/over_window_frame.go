@@ -53,7 +53,22 @@ type OverFrame struct {
 	StartOffset, EndOffset bool
 	StartCol, EndCol       int
 	RangeCol               int
+	// Exclude takes rows out of every frame: the current row, its peers,
+	// or its peers but itself.
+	Exclude OverExclude
 }
+
+// OverExclude is a frame's EXCLUDE clause.
+type OverExclude uint8
+
+// Frame exclusions: none (EXCLUDE NO OTHERS), EXCLUDE CURRENT ROW, EXCLUDE
+// GROUP and EXCLUDE TIES.
+const (
+	ExcludeNone OverExclude = iota
+	ExcludeCurrentRow
+	ExcludeGroup
+	ExcludeTies
+)
 
 // isFramed reports whether k is computed over a frame.
 func (k OverKind) isFramed() bool { return k >= OverCount }
@@ -163,6 +178,27 @@ func (p *overPartition) frames(f OverFrame) (lo, hi []int) {
 	return lo, hi
 }
 
+// span is the rows lo to hi of a partition, none when lo > hi.
+type span struct{ lo, hi int }
+
+// spans returns, in order and in buf, the spans of row i's frame f, rows
+// lo to hi, without the rows f excludes.
+func (p *overPartition) spans(f OverFrame, i, lo, hi int, buf []span) []span {
+	buf = buf[:0]
+	if f.Exclude == ExcludeNone {
+		return append(buf, span{lo, hi})
+	}
+	out, outEnd := i, i // the rows taken out
+	if f.Exclude != ExcludeCurrentRow {
+		out, outEnd = p.peerStart[i], p.peerEnd[i]
+	}
+	buf = append(buf, span{lo, min(hi, out-1)})
+	if f.Exclude == ExcludeTies && lo <= i && i <= hi {
+		buf = append(buf, span{i, i})
+	}
+	return append(buf, span{max(lo, outEnd+1), hi})
+}
+
 // orderValues returns the values of column c encoded as the window's
 // first sort key is (its direction and NULL placement), so that they
 // compare as the partition's order does.
@@ -191,15 +227,11 @@ func (o *OverWindow) framed(f OverFunc, t types.T, p *overPartition, cols [][][]
 	switch f.Kind {
 	case OverFirstValue, OverLastValue, OverNthValue:
 		out := make([][]byte, p.n)
+		var spans []span
 		for i := range out {
-			at := lo[i]
-			switch f.Kind {
-			case OverLastValue:
-				at = hi[i]
-			case OverNthValue:
-				at = lo[i] + int(f.Offset) - 1
-			}
-			if lo[i] > hi[i] || at > hi[i] {
+			spans = p.spans(f.Frame, i, lo[i], hi[i], spans)
+			at := frameRow(f, spans)
+			if at < 0 {
 				out[i] = []byte{0x00} // NULL
 				continue
 			}
@@ -207,14 +239,48 @@ func (o *OverWindow) framed(f OverFunc, t types.T, p *overPartition, cols [][][]
 		}
 		return out, nil
 	case OverMin, OverMax:
-		return minMax(f, t, p.batch.Column(f.Arg), lo, hi), nil
+		return minMax(f, t, p.batch.Column(f.Arg), p, lo, hi), nil
 	}
-	return o.aggregate(f, t, p.batch, lo, hi)
+	return o.aggregate(f, t, p, lo, hi)
+}
+
+// frameRow returns the row first_value, last_value or nth_value f reads
+// in a frame of spans, or -1 for none.
+func frameRow(f OverFunc, spans []span) int {
+	switch f.Kind {
+	case OverFirstValue:
+		for _, s := range spans {
+			if s.lo <= s.hi {
+				return s.lo
+			}
+		}
+	case OverLastValue:
+		for k := len(spans) - 1; k >= 0; k-- {
+			if s := spans[k]; s.lo <= s.hi {
+				return s.hi
+			}
+		}
+	case OverNthValue:
+		left := int(f.Offset) // rows to go, this one included
+		for _, s := range spans {
+			if s.lo > s.hi {
+				continue
+			}
+			if n := s.hi - s.lo + 1; left > n {
+				left -= n
+				continue
+			}
+			return s.lo + left - 1
+		}
+	}
+	return -1
 }
 
 // aggregate returns, encoded, the value of aggregate f (count, sum or avg,
-// of result type t) over each row's frame, rows lo[i] to hi[i] of batch.
-func (o *OverWindow) aggregate(f OverFunc, t types.T, batch arrow.RecordBatch, lo, hi []int) ([][]byte, error) {
+// of result type t) over each row's frame in p, rows lo[i] to hi[i] but
+// those the frame excludes.
+func (o *OverWindow) aggregate(f OverFunc, t types.T, p *overPartition, lo, hi []int) ([][]byte, error) {
+	batch := p.batch
 	n := int(batch.NumRows())
 	b := array.NewBuilder(o.mem, t.ArrowType())
 	defer b.Release()
@@ -267,11 +333,20 @@ func (o *OverWindow) aggregate(f OverFunc, t types.T, batch arrow.RecordBatch, l
 		inScale = d.DataType().(*arrow.Decimal128Type).Scale
 	}
 	isFloat := arg != nil && (arg.DataType().ID() == arrow.FLOAT32 || arg.DataType().ID() == arrow.FLOAT64)
+	var spans []span
 	for i := 0; i < n; i++ {
 		l, h := lo[i], hi[i]
-		c := int64(0)
-		if l <= h {
-			c = cnt[h+1] - cnt[l]
+		spans = p.spans(f.Frame, i, l, h, spans)
+		var c, is int64
+		var ds decimal128.Num
+		for _, s := range spans {
+			if s.lo <= s.hi {
+				c += cnt[s.hi+1] - cnt[s.lo]
+				is += isum[s.hi+1] - isum[s.lo]
+				if exact {
+					ds = ds.Add(dsum[s.hi+1].Sub(dsum[s.lo]))
+				}
+			}
 		}
 		switch f.Kind {
 		case OverCount:
@@ -282,7 +357,7 @@ func (o *OverWindow) aggregate(f OverFunc, t types.T, batch arrow.RecordBatch, l
 				continue
 			}
 			if exact {
-				sum := dsum[h+1].Sub(dsum[l])
+				sum := ds
 				var v decimal128.Num
 				var err error
 				if f.Kind == OverAvg {
@@ -296,20 +371,23 @@ func (o *OverWindow) aggregate(f OverFunc, t types.T, batch arrow.RecordBatch, l
 				b.(*array.Decimal128Builder).Append(v)
 				continue
 			}
-			s := float64(isum[h+1] - isum[l])
+			s := float64(is)
 			if isFloat {
 				s = fsum[h+1] // a running sum, added as Postgres adds it
-				if l > 0 {
+				if l > 0 || f.Frame.Exclude != ExcludeNone {
 					// Postgres sums a float frame again for every row
 					// (no inverse transition): so does this, rather than
 					// subtract a prefix and lose what the prefix's large
 					// values rounded away.
-					s = frameSum(arg, l, h)
+					s = 0
+					for _, sp := range spans {
+						s += frameSum(arg, sp.lo, sp.hi)
+					}
 				}
 			}
 			switch bb := b.(type) {
 			case *array.Int64Builder:
-				bb.Append(isum[h+1] - isum[l])
+				bb.Append(is)
 			case *array.Float32Builder:
 				bb.Append(float32(s))
 			case *array.Float64Builder:
@@ -353,9 +431,9 @@ func frameSum(arg arrow.Array, lo, hi int) float64 {
 // over each row's frame, rows lo[i] to hi[i]: the encodings compare as the
 // values do, so the result is an encoding of the argument's, whatever its
 // type. Frames whose ends never move back (every frame this operator
-// makes) are swept once with a queue of the frame's candidates; others are
-// read whole.
-func minMax(f OverFunc, t types.T, arg arrow.Array, lo, hi []int) [][]byte {
+// makes) and that exclude nothing are swept once with a queue of the
+// frame's candidates; others are read whole. p gives the exclusions.
+func minMax(f OverFunc, t types.T, arg arrow.Array, p *overPartition, lo, hi []int) [][]byte {
 	n := arg.Len()
 	enc := make([][]byte, n)
 	for i := range enc {
@@ -367,12 +445,16 @@ func minMax(f OverFunc, t types.T, arg arrow.Array, lo, hi []int) [][]byte {
 		return f.Kind == OverMin && c <= 0 || f.Kind == OverMax && c >= 0
 	}
 	out := make([][]byte, n)
-	if !monotonic(lo) || !monotonic(hi) {
+	if !monotonic(lo) || !monotonic(hi) || f.Frame.Exclude != ExcludeNone {
+		var spans []span
 		for i := range out {
+			spans = p.spans(f.Frame, i, lo[i], hi[i], spans)
 			best := -1
-			for j := lo[i]; j <= hi[i]; j++ {
-				if !arg.IsNull(j) && (best < 0 || better(j, best) && !bytes.Equal(enc[j], enc[best])) {
-					best = j
+			for _, s := range spans {
+				for j := s.lo; j <= s.hi; j++ {
+					if !arg.IsNull(j) && (best < 0 || better(j, best) && !bytes.Equal(enc[j], enc[best])) {
+						best = j
+					}
 				}
 			}
 			out[i] = valueOrNull(enc, best)

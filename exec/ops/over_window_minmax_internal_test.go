@@ -42,7 +42,7 @@ func TestOverWindowMinMaxSweep(t *testing.T) {
 			}
 		}
 		for _, kind := range []OverKind{OverMin, OverMax} {
-			got := minMax(OverFunc{Kind: kind}, types.Int64Type, arg, lo, hi)
+			got := minMax(OverFunc{Kind: kind}, types.Int64Type, arg, nil, lo, hi)
 			for i := range n {
 				var want []byte
 				for j := lo[i]; j <= hi[i]; j++ {

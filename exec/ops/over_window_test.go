@@ -151,8 +151,14 @@ func TestOverWindow(t *testing.T) {
 
 // overFrame returns the frame spec describes: [range] is the default frame
 // with ORDER BY, [g start end] a GROUPS frame, [start end] a ROWS frame; u
-// is UNBOUNDED.
+// is UNBOUNDED; a last xc, xg or xt is EXCLUDE CURRENT ROW, GROUP or TIES.
 func overFrame(spec []string) ops.OverFrame {
+	exclude := map[string]ops.OverExclude{"xc": ops.ExcludeCurrentRow, "xg": ops.ExcludeGroup, "xt": ops.ExcludeTies}
+	if x, ok := exclude[spec[len(spec)-1]]; ok {
+		f := overFrame(spec[:len(spec)-1])
+		f.Exclude = x
+		return f
+	}
 	if spec[0] == "range" {
 		return ops.OverFrame{StartUnbounded: true}
 	}
