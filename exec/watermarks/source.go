@@ -34,6 +34,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -121,6 +122,8 @@ type Source struct {
 	wm      int64
 	has     bool
 	pending []exec.Watermark
+	raised  bool      // the one split raised wm within the chunk
+	vals    []int64   // the watermark column of the chunk being read
 	late    []LateRow // taken since the last barrier
 	seq     uint64
 
@@ -209,20 +212,27 @@ func (s *Source) next(ctx context.Context) (exec.Chunk, error) {
 		splits = ss.RowSplits()
 	}
 	col := c.Batch.Column(s.spec.Column)
+	s.vals = columnValues(col, s.vals[:0])
+	nulls := col.NullN() > 0
 	n := c.NumRows()
+	// One split (a file, a generator): the watermark is its value, raised
+	// without visiting the splits.
+	var single *split
+	if splits == nil && len(s.splits) <= 1 {
+		single = s.split(0)
+		single.lastRow, single.idle = now, false
+	}
 	var keep []int
 	for i := 0; i < n; i++ {
-		var id int32
-		if splits != nil {
-			id = splits[i]
-		}
-		sp := s.splits[id]
+		sp, id := single, int32(0)
 		if sp == nil {
-			sp = &split{}
-			s.splits[id] = sp
+			if splits != nil {
+				id = splits[i]
+			}
+			sp = s.split(id)
+			sp.lastRow, sp.idle = now, false
 		}
-		sp.lastRow, sp.idle = now, false
-		v, ok := expr.WatermarkAt(col, i)
+		v, ok := s.vals[i], !nulls || !col.IsNull(i)
 		if ok && s.has && v < s.wm && c.OpAt(i).IsInsert() {
 			if keep == nil {
 				keep = make([]int, i, n)
@@ -241,8 +251,17 @@ func (s *Source) next(ctx context.Context) (exec.Chunk, error) {
 		}
 		if w := satSub(v, s.spec.Delay); !sp.has || w > sp.max {
 			sp.max, sp.has = w, true
-			s.advance()
+			if single == nil {
+				s.advance()
+			} else if !s.has || w > s.wm {
+				s.wm, s.has = w, true
+				s.raised = true
+			}
 		}
+	}
+	if s.raised {
+		s.raised = false
+		s.pending = append(s.pending[:0], exec.Watermark{Column: s.spec.Column, Value: s.wm})
 	}
 	s.publish()
 	if keep == nil {
@@ -264,6 +283,47 @@ func (s *Source) next(ctx context.Context) (exec.Chunk, error) {
 		}
 	}
 	return exec.Chunk{Batch: b, Ops: ops}, nil
+}
+
+// split returns the split id, made when new.
+func (s *Source) split(id int32) *split {
+	sp := s.splits[id]
+	if sp == nil {
+		sp = &split{}
+		s.splits[id] = sp
+	}
+	return sp
+}
+
+// columnValues appends the values of a (a column expr.WatermarkValue
+// accepts) to buf in watermark form, 0 for NULLs.
+func columnValues(a arrow.Array, buf []int64) []int64 {
+	switch a := a.(type) {
+	case *array.Timestamp:
+		for _, v := range a.TimestampValues() {
+			buf = append(buf, int64(v))
+		}
+	case *array.Date32:
+		for _, v := range a.Date32Values() {
+			buf = append(buf, int64(v))
+		}
+	case *array.Int16:
+		for _, v := range a.Int16Values() {
+			buf = append(buf, int64(v))
+		}
+	case *array.Int32:
+		for _, v := range a.Int32Values() {
+			buf = append(buf, int64(v))
+		}
+	case *array.Int64:
+		buf = append(buf, a.Int64Values()...)
+	default:
+		for i := 0; i < a.Len(); i++ {
+			v, _ := expr.WatermarkAt(a, i)
+			buf = append(buf, v)
+		}
+	}
+	return buf
 }
 
 // satSub returns v - d, kept within int64.
