@@ -210,14 +210,22 @@ func (j *NestedLoopJoin) pairBlock(ctx context.Context, input int, c exec.Chunk,
 	matched []uint64, updates map[string]loopEntry, out exec.Output) error {
 	other := j.sides[1-input]
 	var outs []loopOut
+	m := len(b.keys)
+	// Changes are evaluated a group at a time, a block's rows each: a
+	// small block (a small side) still makes evaluations of about
+	// blockRows pairs.
+	group := max(1, j.blockRows/m)
+	var pass []bool
 	for i := range c.NumRows() {
-		pass, err := j.residual(ctx, input, c.Batch, i, b.batch)
-		if err != nil {
-			return err
+		if (i % group) == 0 {
+			var err error
+			if pass, err = j.residual(ctx, input, c.Batch, i, min(i+group, c.NumRows()), b.batch); err != nil {
+				return err
+			}
 		}
 		ins := c.OpAt(i).IsInsert()
-		for r, ok := range pass {
-			if !ok {
+		for r := range m {
+			if !pass[(i%group)*m+r] {
 				continue
 			}
 			matched[i]++
@@ -270,10 +278,11 @@ func (j *NestedLoopJoin) pairBlock(ctx context.Context, input int, c exec.Chunk,
 	return j.emit(ctx, input, c.Batch, b.batch, outs, out)
 }
 
-// residual returns, for each row of block (the other side's rows), whether
-// row i of own (side input) pairs with it.
-func (j *NestedLoopJoin) residual(ctx context.Context, input int, own arrow.RecordBatch, i int, block arrow.RecordBatch) ([]bool, error) {
-	n := int(block.NumRows())
+// residual returns, for rows lo to hi of own (side input's rows) and each
+// row of block (the other side's), whether they pair: at (i-lo)·rows + r.
+func (j *NestedLoopJoin) residual(ctx context.Context, input int, own arrow.RecordBatch, lo, hi int, block arrow.RecordBatch) ([]bool, error) {
+	rows := int(block.NumRows())
+	n := (hi - lo) * rows
 	pass := make([]bool, n)
 	if j.spec.Residual == nil {
 		for r := range pass {
@@ -285,11 +294,20 @@ func (j *NestedLoopJoin) residual(ctx context.Context, input int, own arrow.Reco
 	if j.semi() {
 		schema = j.spec.Pairs
 	}
-	same := make([]int, n)
-	for r := range same {
-		same[r] = i
+	ownIdx := make([]int, 0, n)
+	var otherIdx []int // nil: the block's rows as they are
+	if hi-lo > 1 {
+		otherIdx = make([]int, 0, n)
 	}
-	b, err := j.build(ctx, schema, input, own, same, block, nil)
+	for i := lo; i < hi; i++ {
+		for r := range rows {
+			ownIdx = append(ownIdx, i)
+			if otherIdx != nil {
+				otherIdx = append(otherIdx, r)
+			}
+		}
+	}
+	b, err := j.build(ctx, schema, input, own, ownIdx, block, otherIdx)
 	if err != nil {
 		return nil, err
 	}
