@@ -46,6 +46,15 @@ func (a *aggCount) update(arr arrow.Array, slots []int32, signs []int64) error {
 	return nil
 }
 
+// add adds signs[i] to the count of slot slots[i], for every i: the
+// update of non-null values, without them.
+func (a *aggCount) add(slots []int32, signs []int64) {
+	cur := a.cur
+	for i, g := range slots {
+		cur[g] += signs[i]
+	}
+}
+
 func (a *aggCount) changed(g int32) bool { return a.cur[g] != a.prev[g] }
 func (a *aggCount) commit(g int32)       { a.prev[g] = a.cur[g] }
 

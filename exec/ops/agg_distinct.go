@@ -84,6 +84,10 @@ func (a *aggDistinct) update(arr arrow.Array, slots []int32, signs []int64) erro
 	if len(a.vals) == 0 {
 		return nil
 	}
+	if c, ok := a.inner.(*aggCount); ok {
+		c.add(a.slots, a.signs)
+		return nil
+	}
 	b := array.NewBuilder(a.sets.h.mem, a.t.ArrowType())
 	defer b.Release()
 	b.Reserve(len(a.vals))
@@ -136,6 +140,12 @@ func (a *aggDistinct) updateInts(arr arrow.Array, slots []int32, signs []int64) 
 		a.signs = append(a.signs, sign)
 	}
 	if len(a.ints) == 0 {
+		return nil
+	}
+	if c, ok := a.inner.(*aggCount); ok {
+		// count(DISTINCT) needs no values, only which group each
+		// crossing is of.
+		c.add(a.slots, a.signs)
 		return nil
 	}
 	b := array.NewInt64Builder(a.sets.h.mem)
