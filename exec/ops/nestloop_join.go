@@ -19,8 +19,9 @@ import (
 	"github.com/weir-stream/weir/statestore"
 )
 
-// DefaultNestedLoopBlock is the BlockRows of a NestedLoopJoin that sets
-// none.
+// DefaultNestedLoopBlock is the block size of a NestedLoopJoin made with
+// none: the rows of the other side decoded at once, and about the pairs
+// evaluated at once.
 const DefaultNestedLoopBlock = 4096
 
 // NestedLoopJoin maintains a join without an equality between its sides,
@@ -33,8 +34,9 @@ const DefaultNestedLoopBlock = 4096
 //
 // A chunk of changes reads the other side's rows once: the committed ones
 // (without those the epoch changed) and then the epoch's, in blocks of at
-// most BlockRows rows decoded into a batch. Each change is evaluated
-// against a whole block at once: its values repeated beside the block's
+// most blockRows rows (NewNestedLoopJoin) decoded into a batch. Changes are
+// evaluated against a whole block at once, as many of them as make about
+// blockRows pairs: each change's values repeated beside the block's
 // columns, the residual computed over them in one call. So its memory is
 // bounded by a block and a chunk, and the work of a change grows with the
 // other side's rows but costs a vectorized evaluation per row, not a pair
