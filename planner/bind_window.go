@@ -1,7 +1,11 @@
 package planner
 
 import (
+	"context"
 	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/sql"
@@ -240,6 +244,9 @@ func (b *Binder) bindWindows(s *sql.Select, ec *exprContext) (*windowing, error)
 		if err != nil {
 			return nil, at(err, call.Pos)
 		}
+		if err := checkWindowArg(f.Name, args); err != nil {
+			return nil, err
+		}
 		f.Type = t
 		for _, a := range args {
 			f.Args = append(f.Args, input(a))
@@ -272,11 +279,11 @@ func (b *Binder) bindWindows(s *sql.Select, ec *exprContext) (*windowing, error)
 			if fr.Mode == sql.FrameGroups && len(spec.OrderBy) == 0 {
 				return nil, sqlstate.ErrorfAt(sqlstate.WindowingError, fr.Pos, "GROUPS mode requires an ORDER BY clause")
 			}
-			if f.FrameStart, err = b.bindFrameOffset(ec, fr, fr.Start, f.OrderBy, w.inputs); err != nil {
+			if f.FrameStart, err = b.bindFrameOffset(ec, fr, fr.Start, true, f.OrderBy, w.inputs); err != nil {
 				return nil, err
 			}
 			if fr.End != nil {
-				if f.FrameEnd, err = b.bindFrameOffset(ec, fr, *fr.End, f.OrderBy, w.inputs); err != nil {
+				if f.FrameEnd, err = b.bindFrameOffset(ec, fr, *fr.End, false, f.OrderBy, w.inputs); err != nil {
 					return nil, err
 				}
 			}
@@ -288,11 +295,30 @@ func (b *Binder) bindWindows(s *sql.Select, ec *exprContext) (*windowing, error)
 	return w, nil
 }
 
-// bindFrameOffset binds the offset of bound, one end of the frame fr, or
-// returns nil when it has none, typed as Postgres types it: a bigint for
-// ROWS and GROUPS, and for RANGE what the only ORDER BY column (order, over
-// inputs) moves by (rangeOffsetType). Its errors are Postgres'.
-func (b *Binder) bindFrameOffset(ec *exprContext, fr *sql.WindowFrame, bound sql.FrameBound, order []SortKey, inputs []expr.Expr) (expr.Expr, error) {
+// checkWindowArg fails, as Postgres does at a partition's first row, when
+// the number of buckets of ntile or the position of nth_value is a
+// constant that is not positive.
+func checkWindowArg(name string, args []expr.Expr) error {
+	switch {
+	case name == "ntile" && len(args) == 1:
+		if n, ok := constInt(args[0]); ok && n <= 0 {
+			return sqlstate.Errorf(sqlstate.InvalidArgumentForNtile, "argument of ntile must be greater than zero")
+		}
+	case name == "nth_value" && len(args) == 2:
+		if n, ok := constInt(args[1]); ok && n <= 0 {
+			return sqlstate.Errorf(sqlstate.InvalidArgumentForNthValue, "argument of nth_value must be greater than zero")
+		}
+	}
+	return nil
+}
+
+// bindFrameOffset binds the offset of bound, one end of the frame fr (its
+// start or its end), or returns nil when it has none, typed as Postgres
+// types it: a bigint for ROWS and GROUPS, and for RANGE what the only
+// ORDER BY column (order, over inputs) moves by (rangeOffsetType). Its
+// errors are Postgres', a NULL or negative offset's too (which Postgres
+// raises at the first row).
+func (b *Binder) bindFrameOffset(ec *exprContext, fr *sql.WindowFrame, bound sql.FrameBound, start bool, order []SortKey, inputs []expr.Expr) (expr.Expr, error) {
 	if bound.Offset == nil {
 		return nil, nil
 	}
@@ -311,8 +337,10 @@ func (b *Binder) bindFrameOffset(ec *exprContext, fr *sql.WindowFrame, bound sql
 		default:
 			return nil, sqlstate.ErrorfAt(sqlstate.DatatypeMismatch, pos, "argument of %s must be type bigint, not type %s", mode, e.Type())
 		}
-		e, err = expr.Cast(e, types.Int64Type)
-		return e, at(err, pos)
+		if e, err = expr.Cast(e, types.Int64Type); err != nil {
+			return nil, at(err, pos)
+		}
+		return e, checkFrameOffset(fr, e, start)
 	}
 	if len(order) != 1 {
 		return nil, sqlstate.ErrorfAt(sqlstate.WindowingError, fr.Pos, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
@@ -323,8 +351,30 @@ func (b *Binder) bindFrameOffset(ec *exprContext, fr *sql.WindowFrame, bound sql
 		return nil, refusal{sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, pos, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type %s", col, e.Type()).
 			WithHint("Cast the offset value to an appropriate type.")}
 	}
-	e, err = expr.Cast(e, to)
-	return e, at(err, pos)
+	if e, err = expr.Cast(e, to); err != nil {
+		return nil, at(err, pos)
+	}
+	return e, checkFrameOffset(fr, e, start)
+}
+
+// checkFrameOffset fails with Postgres' error when off, the bound
+// constant offset of the start or end of fr, is NULL or negative.
+func checkFrameOffset(fr *sql.WindowFrame, off expr.Expr, start bool) error {
+	which := "ending"
+	if start {
+		which = "starting"
+	}
+	if isNullConst(off) {
+		return sqlstate.Errorf(sqlstate.NullValueNotAllowed, "frame %s offset must not be null", which)
+	}
+	negative, err := isNegative(off)
+	switch {
+	case err != nil || !negative:
+		return err
+	case fr.Mode == sql.FrameRange:
+		return sqlstate.Errorf(sqlstate.InvalidPrecedingOrFollowingSize, "invalid preceding or following size in window function")
+	}
+	return sqlstate.Errorf(sqlstate.InvalidPrecedingOrFollowingSize, "frame %s offset must not be negative", which)
 }
 
 // rangeOffsetType returns the type an offset of type off of a RANGE frame
@@ -519,4 +569,43 @@ func distinctOnFilter(win Node) (Node, error) {
 		return nil, err
 	}
 	return &Filter{Input: win, Pred: pred}, nil
+}
+
+// isNullConst reports whether e is a constant whose value is NULL.
+func isNullConst(e expr.Expr) bool {
+	if !expr.IsConstant(e) {
+		return false
+	}
+	a, err := expr.EvalConstant(context.Background(), memory.DefaultAllocator, e)
+	if err != nil {
+		return false
+	}
+	defer a.Release()
+	return a.Len() == 1 && a.IsNull(0)
+}
+
+// isNegative reports whether the constant off is less than zero.
+func isNegative(off expr.Expr) (bool, error) {
+	zero := "0"
+	if off.Type().Family == types.Interval {
+		zero = "0 seconds"
+	}
+	z, err := expr.Constant(zero, types.UnknownType)
+	if err == nil {
+		z, err = expr.Cast(z, off.Type())
+	}
+	var lt expr.Expr
+	if err == nil {
+		lt, err = expr.Binary(sql.OpLt, off, z)
+	}
+	if err != nil {
+		return false, err
+	}
+	a, err := expr.EvalConstant(context.Background(), memory.DefaultAllocator, lt)
+	if err != nil {
+		return false, err
+	}
+	defer a.Release()
+	v, ok := a.(*array.Boolean)
+	return ok && v.Len() == 1 && v.IsValid(0) && v.Value(0), nil
 }

@@ -1,13 +1,9 @@
 package planner
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strconv"
-
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/sql"
@@ -286,22 +282,16 @@ func (b *overWindowPlan) function(f WindowFunc) (OverWindowFunc, error) {
 		}
 	case "ntile":
 		n, ok := inputConstInt(b.win, f.Args[0])
-		switch {
-		case !ok:
+		if !ok {
 			return of, sqlstate.Errorf(sqlstate.FeatureNotSupported, "ntile of a number of buckets that is not a constant is not supported in materialized views yet")
-		case n <= 0:
-			return of, sqlstate.Errorf(sqlstate.InvalidArgumentForNtile, "argument of ntile must be greater than zero")
 		}
-		of.Offset = n
+		of.Offset = n // positive: checkWindowArg
 	case "nth_value":
 		n, ok := inputConstInt(b.win, f.Args[1])
-		switch {
-		case !ok:
+		if !ok {
 			return of, sqlstate.Errorf(sqlstate.FeatureNotSupported, "nth_value of a position that is not a constant is not supported in materialized views yet")
-		case n <= 0:
-			return of, sqlstate.Errorf(sqlstate.InvalidArgumentForNthValue, "argument of nth_value must be greater than zero")
 		}
-		of.Offset = n
+		of.Offset = n // positive: checkWindowArg
 	}
 	if !framedFuncs[f.Name] {
 		return of, nil
@@ -348,10 +338,10 @@ func (b *overWindowPlan) framed(f WindowFunc, of *OverWindowFunc) error {
 			}
 			of.Frame.RangeCol = b.boundColumn(value)
 		}
-		if of.Frame.StartUnbounded, of.Frame.StartOffset, of.Frame.StartCol, err = b.rangeBound(f, fr.Start, f.FrameStart, true, value); err != nil {
+		if of.Frame.StartUnbounded, of.Frame.StartOffset, of.Frame.StartCol, err = b.rangeBound(f, fr.Start, f.FrameStart, value); err != nil {
 			return err
 		}
-		if of.Frame.EndUnbounded, of.Frame.EndOffset, of.Frame.EndCol, err = b.rangeBound(f, end, f.FrameEnd, false, value); err != nil {
+		if of.Frame.EndUnbounded, of.Frame.EndOffset, of.Frame.EndCol, err = b.rangeBound(f, end, f.FrameEnd, value); err != nil {
 			return err
 		}
 		return nil
@@ -370,9 +360,9 @@ func (b *overWindowPlan) framed(f WindowFunc, of *OverWindowFunc) error {
 }
 
 // frameOffset returns the rows or groups bound reaches from the current
-// row, its offset off bound as a bigint: before it for the start
-// (preceding positive), after it for the end (following positive). A NULL
-// or negative offset is Postgres' error.
+// row, its offset off bound as a bigint (not NULL, not negative:
+// checkFrameOffset): before it for the start (preceding positive), after
+// it for the end (following positive).
 func frameOffset(bound sql.FrameBound, off expr.Expr, start bool) (unbounded bool, n int64, err error) {
 	switch bound.Kind {
 	case sql.BoundUnboundedPreceding, sql.BoundUnboundedFollowing:
@@ -380,19 +370,9 @@ func frameOffset(bound sql.FrameBound, off expr.Expr, start bool) (unbounded boo
 	case sql.BoundCurrentRow:
 		return false, 0, nil
 	}
-	which := "ending"
-	if start {
-		which = "starting"
-	}
-	if isNullConst(off) {
-		return false, 0, sqlstate.Errorf(sqlstate.NullValueNotAllowed, "frame %s offset must not be null", which)
-	}
 	n, ok := constInt(off)
-	switch {
-	case !ok:
+	if !ok {
 		return false, 0, sqlstate.Errorf(sqlstate.FeatureNotSupported, "a frame offset that is not an integer constant is not supported in materialized views yet")
-	case n < 0:
-		return false, 0, sqlstate.Errorf(sqlstate.InvalidPrecedingOrFollowingSize, "frame %s offset must not be negative", which)
 	}
 	if (bound.Kind == sql.BoundPreceding) != start {
 		n = -n
@@ -400,46 +380,19 @@ func frameOffset(bound sql.FrameBound, off expr.Expr, start bool) (unbounded boo
 	return false, n, nil
 }
 
-// isNullConst reports whether e is a constant whose value is NULL.
-func isNullConst(e expr.Expr) bool {
-	if !expr.IsConstant(e) {
-		return false
-	}
-	a, err := expr.EvalConstant(context.Background(), memory.DefaultAllocator, e)
-	if err != nil {
-		return false
-	}
-	defer a.Release()
-	return a.Len() == 1 && a.IsNull(0)
-}
-
 // rangeBound returns one end, bound, of f's RANGE frame: unbounded, the
 // current row's peers (neither unbounded nor offset), or by the offset
 // off, whose bound each row holds in column col (added to b.bounds):
 // value, the ORDER BY column as rangeValue makes it, moved by off towards
 // the preceding or following rows.
-func (b *overWindowPlan) rangeBound(f WindowFunc, bound sql.FrameBound, off expr.Expr, start bool, value expr.Expr) (unbounded, offset bool, col int, err error) {
+func (b *overWindowPlan) rangeBound(f WindowFunc, bound sql.FrameBound, off expr.Expr, value expr.Expr) (unbounded, offset bool, col int, err error) {
 	switch bound.Kind {
 	case sql.BoundUnboundedPreceding, sql.BoundUnboundedFollowing:
 		return true, false, 0, nil
 	case sql.BoundCurrentRow:
 		return false, false, 0, nil
 	}
-	if isNullConst(off) {
-		which := "ending"
-		if start {
-			which = "starting"
-		}
-		return false, false, 0, sqlstate.Errorf(sqlstate.NullValueNotAllowed, "frame %s offset must not be null", which)
-	}
-	negative, err := isNegative(off)
-	if err != nil {
-		return false, false, 0, err
-	}
-	if negative {
-		return false, false, 0, sqlstate.Errorf(sqlstate.InvalidPrecedingOrFollowingSize, "invalid preceding or following size in window function")
-	}
-	key := f.OrderBy[0]
+	key := f.OrderBy[0] // off is neither NULL nor negative: checkFrameOffset
 	op := sql.OpAdd
 	if (bound.Kind == sql.BoundPreceding) != key.Desc {
 		op = sql.OpSub
@@ -497,32 +450,6 @@ func (b *overWindowPlan) boundColumn(e expr.Expr) int {
 	}
 	b.bounds = append(b.bounds, e)
 	return b.width + len(b.bounds) - 1
-}
-
-// isNegative reports whether the constant off is less than zero.
-func isNegative(off expr.Expr) (bool, error) {
-	zero := "0"
-	if off.Type().Family == types.Interval {
-		zero = "0 seconds"
-	}
-	z, err := expr.Constant(zero, types.UnknownType)
-	if err == nil {
-		z, err = expr.Cast(z, off.Type())
-	}
-	var lt expr.Expr
-	if err == nil {
-		lt, err = expr.Binary(sql.OpLt, off, z)
-	}
-	if err != nil {
-		return false, err
-	}
-	a, err := expr.EvalConstant(context.Background(), memory.DefaultAllocator, lt)
-	if err != nil {
-		return false, err
-	}
-	defer a.Release()
-	v, ok := a.(*array.Boolean)
-	return ok && v.Len() == 1 && v.IsValid(0) && v.Value(0), nil
 }
 
 // format returns the frame as SQL over the node's input columns cols; a
