@@ -123,8 +123,10 @@ type joinSide struct {
 	// rowHint is the capacity a new row's encoding starts with.
 	rowHint int
 	// present records the join keys the side has rows under, when it
-	// knows them all (nil: it does not).
+	// knows them all (nil: it does not); absent are the keys it told
+	// have no row this epoch (absentAgain).
 	present *joinPresence
+	absent  map[string]struct{}
 }
 
 // joinEntry is a row of a side as the epoch left it (row nil: deleted).
@@ -282,6 +284,14 @@ func (h *HashJoin) committed(s *joinSide, jk []byte) ([]joinMatch, error) {
 		return rows, nil
 	}
 	if s.present != nil && !s.present.mayHave(jk) {
+		// No committed row. A key asked for again this epoch (an
+		// auction its bids keep asking for) is cached, empty, so that
+		// the barrier puts the epoch's rows in; one asked for once (a
+		// new auction asking for bids) is not, nor then its rows.
+		if !s.absentAgain(jk) {
+			return nil, nil
+		}
+		s.cacheRows(jk, nil)
 		return nil, nil
 	}
 	var rows []joinMatch
@@ -301,6 +311,13 @@ func (h *HashJoin) committed(s *joinSide, jk []byte) ([]joinMatch, error) {
 	if err := it.Close(); err != nil {
 		return nil, err
 	}
+	s.cacheRows(jk, rows)
+	return rows, nil
+}
+
+// cacheRows caches rows as the committed rows of the join key jk of s,
+// within maxCachedBytes.
+func (s *joinSide) cacheRows(jk []byte, rows []joinMatch) {
 	weight := cacheBytes(string(jk), rows)
 	if s.cache == nil {
 		s.cache = map[string][]joinMatch{}
@@ -312,7 +329,25 @@ func (h *HashJoin) committed(s *joinSide, jk []byte) ([]joinMatch, error) {
 		s.cache[string(jk)] = rows
 		s.cached += weight
 	}
-	return rows, nil
+}
+
+// maxAbsentKeys bounds the keys without committed rows a side remembers
+// being asked for in an epoch.
+const maxAbsentKeys = 1 << 16
+
+// absentAgain reports whether jk, a key without committed rows, was asked
+// for before in the epoch, and notes it.
+func (s *joinSide) absentAgain(jk []byte) bool {
+	if _, again := s.absent[string(jk)]; again {
+		return true
+	}
+	if s.absent == nil {
+		s.absent = map[string]struct{}{}
+	}
+	if len(s.absent) < maxAbsentKeys {
+		s.absent[string(jk)] = struct{}{}
+	}
+	return false
 }
 
 // commitCache applies the epoch's changes of s to the keys it caches, in
@@ -737,6 +772,7 @@ func (h *HashJoin) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateWrit
 		}
 		s.commitCache()
 		s.dirty = map[string]map[string]joinEntry{}
+		clear(s.absent)
 	}
 	return nil
 }

@@ -157,6 +157,22 @@ func TestHashJoinPresence(t *testing.T) {
 	expect(t, "written key", d.push(0, "+ | 2000 | 42 | x\n"), "+ | 2000 | 42 | x | 42 | 42 | keep\n")
 	d.barrier()
 
+	// A key without rows asked for twice in an epoch is cached (empty),
+	// and the barrier puts the epoch's rows in: it is not read after;
+	// one asked for once is read when next asked for.
+	d.push(0, "+ | 3000 | 900 | x\n+ | 3001 | 900 | x\n+ | 3002 | 901 | x\n")
+	d.push(1, "+ | 900 | 900 | keep\n+ | 901 | 901 | keep\n")
+	d.barrier()
+	before := d.state.iters
+	expect(t, "asked twice", d.push(0, "+ | 3003 | 900 | x\n"), "+ | 3003 | 900 | x | 900 | 900 | keep\n")
+	if d.state.iters != before {
+		t.Fatalf("a key cached with the epoch's rows was read")
+	}
+	expect(t, "asked once", d.push(0, "+ | 3004 | 901 | x\n"), "+ | 3004 | 901 | x | 901 | 901 | keep\n")
+	if d.state.iters != before+1 {
+		t.Fatalf("%d reads for a key asked for once, want 1", d.state.iters-before)
+	}
+
 	// After a restart the join does not know the keys: it reads, and
 	// finds what the first one wrote.
 	d = newJoinDriver(t, mem, store, "")
