@@ -61,9 +61,9 @@ func (s *Session) createTable(ctx context.Context, st *sql.CreateTable) (*Result
 	if err != nil {
 		return nil, err
 	}
-	if st.Watermark != nil {
-		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Watermark.Pos, "WATERMARK FOR is not supported on tables yet").
-			WithHint("Declare the watermark on a stream: CREATE STREAM … (…, WATERMARK FOR col AS col - INTERVAL '5 seconds').")
+	wm, err := e.watermarkOf(st.Name.Last().Value, cols, st.Watermark, nil)
+	if err != nil {
+		return nil, err
 	}
 	if len(st.PrimaryKey) > 0 {
 		if len(key) > 0 {
@@ -88,7 +88,7 @@ func (s *Session) createTable(ctx context.Context, st *sql.CreateTable) (*Result
 		cols = append(cols, catalog.Column{Name: dml.RowIDColumn, Type: types.Int64Type, NotNull: true, Hidden: true})
 		key = []int{len(cols) - 1}
 	}
-	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Table, Columns: cols, Key: key, Definition: sql.String(st), Owner: s.user}
+	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Table, Columns: cols, Key: key, Definition: sql.String(st), Owner: s.user, Watermark: wm}
 	return e.addObject(ctx, o, nil, "CREATE TABLE")
 }
 
@@ -259,6 +259,9 @@ func (e *Engine) addObject(ctx context.Context, o *catalog.Object, plan *planner
 	n := 1
 	if plan != nil {
 		n += dataflow.NumTables(plan)
+	}
+	if o.Kind == catalog.Table && o.Watermark != nil {
+		n++ // the watermark's state (watermarks.Table)
 	}
 	err = e.writeNow(func(w exec.StateWriter) error {
 		ids, err := e.cat.AllocTables(w, n)

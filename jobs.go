@@ -33,6 +33,8 @@ type job struct {
 	sink        *sinkDriver      // a sink's delivery
 	// tableLog is a table's position in the write log (table_log.go).
 	tableLog tablelog.Position
+	// tableWM is a table's watermark, nil without WATERMARK FOR.
+	tableWM *watermarks.Table
 }
 
 // Dataflow returns the job the manager runs.
@@ -154,8 +156,17 @@ func (e *Engine) startTable(ctx context.Context, o *catalog.Object, backfill boo
 		// it reuses.
 		j.tableLog.SetApplied(e.tlog.Last())
 	}
+	chain := []exec.Operator{tablelog.NewMarker(o.Name, o.RowTable(), &j.tableLog), j.mat}
+	if o.Watermark != nil {
+		wm, err := e.tableWatermark(o)
+		if err != nil {
+			return err
+		}
+		j.tableWM = wm
+		chain = []exec.Operator{chain[0], wm, j.mat}
+	}
 	f := exec.NewFragment(exec.FragmentSpec{Name: o.Name, State: stateStore{e.store}, Mem: e.mem, Logger: e.log,
-		Ops: []exec.Operator{tablelog.NewMarker(o.Name, o.RowTable(), &j.tableLog), j.mat}})
+		Ops: chain})
 	// Fed by DML, the table's fragment is a root.
 	j.Fragments, j.Roots = []*exec.Fragment{f}, []*exec.Fragment{f}
 	if err := e.jobs.Start(ctx, j, true, backfill, e.failureRecorder(o)); err != nil {

@@ -82,6 +82,18 @@ func (r systemRows) LateRows() (out []systables.LateRowRow) {
 	}
 	defer r.e.releaseSnapshot(snap)
 	for _, j := range r.e.jobs.List() {
+		if j.tableWM != nil {
+			t := watermarkColumnType(j.obj)
+			err := watermarks.LateRows(snap.snap, j.obj.StateTables[1], func(l watermarks.LateRow) bool {
+				out = append(out, systables.LateRowRow{Stream: j.obj.Name, View: j.obj.Name, Seq: int64(l.Seq), Split: l.Split,
+					Column: j.obj.Watermark.Column, Value: watermarkText(t, l.Value), Watermark: watermarkText(t, l.Watermark),
+					Reason: watermarks.LateReason, Row: l.Row, At: l.At})
+				return true
+			})
+			if err != nil {
+				r.e.log.Warn("unreadable late rows", "table", j.obj.Name, "err", err)
+			}
+		}
 		for _, s := range j.sources {
 			if s.wm == nil {
 				continue

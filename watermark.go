@@ -175,3 +175,24 @@ func watermarkColumnType(s *catalog.Object) types.T {
 	}
 	return types.T{}
 }
+
+// tableWatermark returns the operator of table o's WATERMARK FOR, whose
+// state is o's second state table.
+func (e *Engine) tableWatermark(o *catalog.Object) (*watermarks.Table, error) {
+	w := o.Watermark
+	col := w.ColumnIndex(o)
+	if col < 0 || len(o.StateTables) < 2 {
+		return nil, sqlstate.Errorf(sqlstate.Internal, "table %s: its watermark has no column or no state table", o.Name)
+	}
+	x, err := sql.ParseExpr(w.Expr)
+	if err != nil {
+		return nil, err
+	}
+	delay, err := e.watermarkDelay(o, w, x, 0)
+	if err != nil {
+		return nil, err
+	}
+	t := o.Columns[col].Type
+	return watermarks.NewTable(watermarks.Spec{Stream: o.Name, Column: col, Delay: delay, KeepLate: watermarks.DefaultKeepLate,
+		Table: o.StateTables[1], Mem: e.mem, Format: func(v int64) string { return watermarkText(t, v) }}), nil
+}

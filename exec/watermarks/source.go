@@ -101,7 +101,7 @@ type Status struct {
 	Late int64
 }
 
-// split is what a Source keeps of one split.
+// split is what a generator keeps of one split.
 type split struct {
 	max     int64 // the largest value of the expression read
 	has     bool  // a value has been read
@@ -115,7 +115,13 @@ type split struct {
 // read nothing yet holds the watermark back until it is idle); any other
 // source is one split, 0.
 type Source struct {
-	src  exec.Source
+	generator
+	src exec.Source
+}
+
+// generator is the watermark and the late rows of a stream's source or a
+// table, from the rows it is given (filter).
+type generator struct {
 	spec Spec
 
 	splits  map[int32]*split
@@ -134,13 +140,17 @@ type Source struct {
 
 // New returns src with the watermark of spec.
 func New(src exec.Source, spec Spec) *Source {
+	return &Source{src: src, generator: newGenerator(spec)}
+}
+
+func newGenerator(spec Spec) generator {
 	if spec.Now == nil {
 		spec.Now = time.Now
 	}
 	if spec.Format == nil {
 		spec.Format = func(v int64) string { return strconv.FormatInt(v, 10) }
 	}
-	return &Source{src: src, spec: spec, splits: map[int32]*split{}}
+	return generator{spec: spec, splits: map[int32]*split{}}
 }
 
 // Name names the wrapped source (in errors).
@@ -157,18 +167,27 @@ func (s *Source) Unwrap() exec.Source { return s.src }
 // Open restores the splits, the watermark and the late rows' sequence from
 // the committed state, then opens the wrapped source.
 func (s *Source) Open(ctx context.Context, oc exec.OpenContext) error {
-	if oc.State != nil {
-		v, ok, err := oc.State.Get(stateKey(s.spec.Table))
+	if err := s.restore(oc.State); err != nil {
+		return err
+	}
+	return s.src.Open(ctx, oc)
+}
+
+// restore reads the splits, the watermark and the late rows' sequence from
+// r (nil: nothing to read).
+func (s *generator) restore(r exec.StateReader) error {
+	if r != nil {
+		v, ok, err := r.Get(stateKey(s.spec.Table))
 		if err != nil {
 			return err
 		}
 		if ok {
 			if err := s.decodeState(v); err != nil {
-				return fmt.Errorf("stream %s: watermark state: %w", s.spec.Stream, err)
+				return fmt.Errorf("%s: watermark state: %w", s.spec.Stream, err)
 			}
 		}
-		if err := s.restoreSeq(oc.State); err != nil {
-			return fmt.Errorf("stream %s: late rows: %w", s.spec.Stream, err)
+		if err := s.restoreSeq(r); err != nil {
+			return fmt.Errorf("%s: late rows: %w", s.spec.Stream, err)
 		}
 	}
 	now := s.spec.Now()
@@ -176,7 +195,7 @@ func (s *Source) Open(ctx context.Context, oc exec.OpenContext) error {
 		sp.lastRow = now
 	}
 	s.publish()
-	return s.src.Open(ctx, oc)
+	return nil
 }
 
 // Next returns the wrapped source's next chunk without its late rows (the
@@ -211,6 +230,13 @@ func (s *Source) next(ctx context.Context) (exec.Chunk, error) {
 	if ss, ok := s.src.(exec.SplitSource); ok {
 		splits = ss.RowSplits()
 	}
+	return s.filter(ctx, c, splits, now)
+}
+
+// filter takes the rows of c (owned), whose splits are splits (nil: all
+// of split 0), at now: it returns c without its late rows (a chunk
+// without a batch when every row was late) and raises the watermark.
+func (s *generator) filter(ctx context.Context, c exec.Chunk, splits []int32, now time.Time) (exec.Chunk, error) {
 	col := c.Batch.Column(s.spec.Column)
 	s.vals = columnValues(col, s.vals[:0])
 	nulls := col.NullN() > 0
@@ -233,7 +259,7 @@ func (s *Source) next(ctx context.Context) (exec.Chunk, error) {
 			sp.lastRow, sp.idle = now, false
 		}
 		v, ok := s.vals[i], !nulls || !col.IsNull(i)
-		if ok && s.has && v < s.wm && c.OpAt(i).IsInsert() {
+		if ok && s.has && v < s.wm && c.OpAt(i) == exec.Insert {
 			if keep == nil {
 				keep = make([]int, i, n)
 				for j := range keep {
@@ -286,7 +312,7 @@ func (s *Source) next(ctx context.Context) (exec.Chunk, error) {
 }
 
 // split returns the split id, made when new.
-func (s *Source) split(id int32) *split {
+func (s *generator) split(id int32) *split {
 	sp := s.splits[id]
 	if sp == nil {
 		sp = &split{}
@@ -336,7 +362,7 @@ func satSub(v, d int64) int64 {
 
 // checkIdle marks idle the splits that have read nothing for the idle
 // timeout, which may raise the watermark.
-func (s *Source) checkIdle(now time.Time) {
+func (s *generator) checkIdle(now time.Time) {
 	if s.spec.IdleTimeout <= 0 {
 		return
 	}
@@ -353,7 +379,7 @@ func (s *Source) checkIdle(now time.Time) {
 
 // advance raises the watermark to the minimum over the active splits that
 // have a value, when that is higher, and queues it to be emitted.
-func (s *Source) advance() {
+func (s *generator) advance() {
 	low, any := int64(math.MaxInt64), false
 	for _, sp := range s.splits {
 		if sp.idle {
@@ -372,7 +398,7 @@ func (s *Source) advance() {
 }
 
 // TakeWatermarks returns the watermark the last chunks raised, once.
-func (s *Source) TakeWatermarks() []exec.Watermark {
+func (s *generator) TakeWatermarks() []exec.Watermark {
 	if len(s.pending) == 0 {
 		return nil
 	}
@@ -382,7 +408,7 @@ func (s *Source) TakeWatermarks() []exec.Watermark {
 }
 
 // recordLate counts row i of c (of split id, with value v) as late.
-func (s *Source) recordLate(c exec.Chunk, i int, id int32, v int64, now time.Time) {
+func (s *generator) recordLate(c exec.Chunk, i int, id int32, v int64, now time.Time) {
 	s.lateCount.Add(1)
 	if s.spec.KeepLate <= 0 {
 		return
@@ -437,6 +463,12 @@ func (s *Source) OnBarrier(ctx context.Context, b exec.Barrier, w exec.StateWrit
 	if err := s.src.OnBarrier(ctx, b, w); err != nil {
 		return err
 	}
+	return s.write(w)
+}
+
+// write writes the splits, the watermark and the late rows taken since the
+// last write into w.
+func (s *generator) write(w exec.StateWriter) error {
 	if err := w.Set(stateKey(s.spec.Table), s.encodeState()); err != nil {
 		return err
 	}
@@ -463,7 +495,7 @@ func (s *Source) OnBarrier(ctx context.Context, b exec.Barrier, w exec.StateWrit
 func (s *Source) Close() error { return s.src.Close() }
 
 // publish makes the current watermark what Status returns.
-func (s *Source) publish() {
+func (s *generator) publish() {
 	var b strings.Builder
 	ids := make([]int32, 0, len(s.splits))
 	for id := range s.splits {
@@ -491,7 +523,7 @@ func (s *Source) publish() {
 }
 
 // Status returns the source's watermark. Safe to call from any goroutine.
-func (s *Source) Status() Status {
+func (s *generator) Status() Status {
 	s.mu.Lock()
 	st := s.status
 	s.mu.Unlock()

@@ -36,7 +36,7 @@ func lateSeqKey(t statestore.TableID) []byte {
 // encodeState is the value of the wm key: a flag byte (1: there is a
 // watermark), the watermark (8 bytes), then per split its id (4), a flag
 // byte (1: it has a value) and its value (8), all big-endian.
-func (s *Source) encodeState() []byte {
+func (s *generator) encodeState() []byte {
 	v := make([]byte, 0, 9+13*len(s.splits))
 	v = append(v, boolByte(s.has))
 	v = binary.BigEndian.AppendUint64(v, uint64(s.wm))
@@ -49,7 +49,7 @@ func (s *Source) encodeState() []byte {
 }
 
 // decodeState reverses encodeState.
-func (s *Source) decodeState(v []byte) error {
+func (s *generator) decodeState(v []byte) error {
 	if len(v) < 9 || (len(v)-9)%13 != 0 {
 		return fmt.Errorf("%d bytes", len(v))
 	}
@@ -62,7 +62,7 @@ func (s *Source) decodeState(v []byte) error {
 }
 
 // restoreSeq reads the next late row's seq.
-func (s *Source) restoreSeq(r exec.StateReader) error {
+func (s *generator) restoreSeq(r exec.StateReader) error {
 	v, ok, err := r.Get(lateSeqKey(s.spec.Table))
 	if err != nil || !ok {
 		return err
