@@ -2,8 +2,11 @@ package ops
 
 import (
 	"context"
+	"math"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/sql/types"
+	"github.com/weir-stream/weir/statestore"
 )
 
 // WindowAgg is a hash aggregate whose group key holds a column with a
@@ -13,10 +16,22 @@ import (
 // its groups' changes at the barrier, and the groups below the watermark
 // may change until then. Watermarks on other columns are dropped, as the
 // hash aggregate drops them.
+//
+// When the first group column carries the watermark (GROUP BY
+// window_start, …), its groups below the watermark are closed: no later
+// row reaches them. After the barrier's changes WindowAgg frees them,
+// without a retraction (the view keeps their rows): it forgets those in
+// memory, and since the aggregate's state keys are table | vnode | group
+// key, the closed groups of each vnode are one range of keys, deleted
+// with one range delete per vnode and table. An aggregate with a TTL
+// keeps its groups to the TTL's index instead.
 type WindowAgg struct {
 	*HashAgg
 	numGroup int
 	pending  []exec.Watermark
+	// freed is the watermark below which the groups were freed.
+	freed    int64
+	hasFreed bool
 }
 
 // NewWindowAgg returns h, which groups by its input's first numGroup
@@ -41,8 +56,56 @@ func (a *WindowAgg) OnBarrier(ctx context.Context, b exec.Barrier, w exec.StateW
 	pending := a.pending
 	a.pending = nil
 	for _, wm := range pending {
+		if wm.Column == 0 {
+			if err := a.free(wm.Value, w); err != nil {
+				return err
+			}
+		}
 		if err := exec.PushWatermark(ctx, out, wm); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// free forgets the groups whose first group column is below bound, in
+// memory and in state, when it rose since the last time.
+func (a *WindowAgg) free(bound int64, w exec.StateWriter) error {
+	h := a.HashAgg
+	if h.expiry != nil || (a.hasFreed && bound <= a.freed) {
+		return nil
+	}
+	switch h.spec.KeyTypes[0].Family {
+	case types.Timestamp, types.TimestampTZ, types.Int64:
+	default:
+		return nil
+	}
+	a.freed, a.hasFreed = bound, true
+	for g := range h.nslots {
+		if !h.inUse[g] || h.dirty[g] || len(h.keys[g]) < 9 {
+			continue
+		}
+		v, isNull, err := statestore.DecodeInt([]byte(h.keys[g][:9]), types.Int64Type)
+		if err == nil && !isNull && v < bound {
+			h.release(int32(g))
+		}
+	}
+	if h.state == nil {
+		return nil
+	}
+	lo, hi := statestore.AppendInt64(nil, math.MinInt64), statestore.AppendInt64(nil, bound)
+	tables := []statestore.TableID{h.spec.ResultTable}
+	if len(h.minMaxes) > 0 {
+		tables = append(tables, h.spec.MinMaxTable)
+	}
+	for v := range statestore.NumVnodes {
+		if !h.spec.owns(uint16(v)) {
+			continue
+		}
+		for _, t := range tables {
+			if err := w.DeleteRange(statestore.AppendKey(nil, t, uint16(v), lo), statestore.AppendKey(nil, t, uint16(v), hi)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
