@@ -156,3 +156,58 @@ func TestJoinCacheEvict(t *testing.T) {
 		t.Fatalf("after evict: %d keys of %d, %d bytes counted, %d held (bound %d)", len(s.cache), n, s.cached, total, maxCachedBytes/2)
 	}
 }
+
+// keyRecorder is a state writer that records the keys written, in order.
+type keyRecorder struct{ keys []string }
+
+func (r *keyRecorder) Set(key, _ []byte) error       { r.keys = append(r.keys, string(key)); return nil }
+func (r *keyRecorder) Delete(key []byte) error       { r.keys = append(r.keys, string(key)); return nil }
+func (r *keyRecorder) DeleteRange(_, _ []byte) error { return nil }
+
+// TestHashJoinBarrierWritesInKeyOrder: a barrier writes both sides'
+// changes, sets and deletes, in key order, the lower table first, each
+// once.
+func TestHashJoinBarrierWritesInKeyOrder(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	ctx := context.Background()
+	schema, _ := exectest.ParseSchema("id bigint, k int")
+	// The right side's table is the lower one.
+	j := NewHashJoin(HashJoinSpec{Left: schema, Right: schema, LeftKeys: []int{1}, RightKeys: []int{1},
+		LeftStreamKey: []int{0}, RightStreamKey: []int{0},
+		LeftTable: statestore.FirstUserTable + 1, RightTable: statestore.FirstUserTable,
+		Output: append(schema[:2:2], schema...), LeftPos: []int{0, 1}, RightPos: []int{2, 3}}, mem)
+	if err := j.Open(ctx, exec.OpenContext{State: exectest.NewStore()}); err != nil {
+		t.Fatal(err)
+	}
+	push := func(input int, rows string) {
+		t.Helper()
+		c, err := exectest.ParseChunk(mem, schema, rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Release()
+		if err := j.ProcessChunk(ctx, input, c, &exectest.Collector{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rows strings.Builder
+	for i := range 3000 {
+		fmt.Fprintf(&rows, "+ | %d | %d\n", i, i%700)
+	}
+	push(0, rows.String())
+	push(1, rows.String())
+	push(0, "- | 5 | 5\n- | 2999 | 199\n")
+	rec := &keyRecorder{}
+	if err := j.OnBarrier(ctx, exec.Barrier{Epoch: 1}, rec, &exectest.Collector{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.keys) != 6000 {
+		t.Fatalf("%d writes, want 6000", len(rec.keys))
+	}
+	for i := 1; i < len(rec.keys); i++ {
+		if rec.keys[i-1] >= rec.keys[i] {
+			t.Fatalf("write %d (%x) does not follow write %d (%x)", i, rec.keys[i], i-1, rec.keys[i-1])
+		}
+	}
+}
