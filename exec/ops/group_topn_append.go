@@ -61,10 +61,10 @@ const (
 type appendTopN struct {
 	g *GroupTopN
 	// cur and prev are the cache's generations, partitions by key; curBytes
-	// and prevBytes count their bytes.
-	cur, prev           map[string]*appendGroup
-	curBytes, prevBytes int
-	cacheBytes          int
+	// counts the bytes of cur.
+	cur, prev  map[string]*appendGroup
+	curBytes   int
+	cacheBytes int
 	// filter holds the key of every partition with rows in state.
 	filter partitionFilter
 	// touched are the partitions the epoch changed.
@@ -119,7 +119,7 @@ func newAppendTopN(g *GroupTopN) *appendTopN {
 // holds.
 func (a *appendTopN) open() error {
 	a.cur, a.prev = map[string]*appendGroup{}, map[string]*appendGroup{}
-	a.curBytes, a.prevBytes = 0, 0
+	a.curBytes = 0
 	a.touched = a.touched[:0]
 	clear(a.arena)
 	a.arena = a.arena[:0]
@@ -269,7 +269,6 @@ func (a *appendTopN) cached(pk []byte) *appendGroup {
 		return nil
 	}
 	delete(a.prev, grp.pk)
-	a.prevBytes -= grp.bytes
 	a.cur[grp.pk] = grp
 	a.curBytes += grp.bytes
 	return grp
@@ -330,7 +329,7 @@ func (a *appendTopN) onBarrier(ctx context.Context, w exec.StateWriter, out exec
 			case err != nil:
 			case j < 0:
 				err = w.Delete(append(key[:n], grp.old[i].key()...))
-			case i < 0:
+			case i < 0 || !bytes.Equal(grp.old[i].row(), grp.rows[j].row()):
 				err = w.Set(append(key[:n], grp.rows[j].key()...), grp.rows[j].row())
 			}
 		})
@@ -351,7 +350,7 @@ func (a *appendTopN) onBarrier(ctx context.Context, w exec.StateWriter, out exec
 	a.arena = a.arena[:0]
 	if a.curBytes > a.cacheBytes/2 {
 		// The older generation leaves; the filter knows its partitions.
-		a.prev, a.prevBytes = a.cur, a.curBytes
+		a.prev = a.cur
 		a.cur, a.curBytes = make(map[string]*appendGroup, len(a.prev)), 0
 	}
 	return nil
