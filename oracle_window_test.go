@@ -232,8 +232,17 @@ func moreWindowViews(g *oracleGen, table, k, arg, order, duckOrder string) []top
 		duckDir := map[string]string{"": " NULLS LAST", " DESC": " DESC NULLS FIRST", " NULLS FIRST": " NULLS FIRST", " DESC NULLS LAST": " DESC NULLS LAST"}[dir]
 		sums := ""
 		for _, s := range g.cols {
-			if s.isInteger() {
+			if s.isInteger() && sums == "" {
 				sums = fmt.Sprintf(", sum(%s) OVER w AS s", s.name)
+				if s.kind != colBigint {
+					// DuckDB's variance of large bigints loses more
+					// digits to cancellation than the check allows;
+					// weir's is exact until rounded once.
+					sums += fmt.Sprintf(", stddev_samp(%s) OVER w AS stddev_s, var_pop(%s) OVER w AS var_p", s.name, s.name)
+				}
+			}
+			if s.kind == colBool {
+				sums += fmt.Sprintf(", bool_and(%s) OVER w AS band, bool_or(%s) OVER w AS bor", s.name, s.name)
 				break
 			}
 		}

@@ -61,9 +61,13 @@ var (
 	overWindowFuncs = map[string]bool{"row_number": true, "rank": true, "dense_rank": true, "lag": true, "lead": true,
 		"ntile": true, "percent_rank": true, "cume_dist": true,
 		"count": true, "sum": true, "avg": true, "min": true, "max": true,
-		"first_value": true, "last_value": true, "nth_value": true}
+		"first_value": true, "last_value": true, "nth_value": true,
+		"stddev": true, "stddev_samp": true, "stddev_pop": true, "variance": true, "var_samp": true, "var_pop": true,
+		"bool_and": true, "bool_or": true, "every": true}
 	framedFuncs = map[string]bool{"count": true, "sum": true, "avg": true, "min": true, "max": true,
-		"first_value": true, "last_value": true, "nth_value": true}
+		"first_value": true, "last_value": true, "nth_value": true,
+		"stddev": true, "stddev_samp": true, "stddev_pop": true, "variance": true, "var_samp": true, "var_pop": true,
+		"bool_and": true, "bool_or": true, "every": true}
 )
 
 // StreamOverWindow maintains window functions over one window (PARTITION
@@ -149,7 +153,7 @@ func planOverWindow(win *Window) (StreamNode, error) {
 				what += " over a " + f.Frame.Mode.String() + " frame"
 			}
 			return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "%s is not supported in materialized views yet", what).
-				WithHint("A view maintains the ranking functions, ntile, percent_rank, cume_dist, lag, lead, first_value, last_value, nth_value, and count, sum, avg, min and max over frames; run other window functions ad hoc.")
+				WithHint("A view maintains the ranking functions, ntile, percent_rank, cume_dist, lag, lead, first_value, last_value, nth_value, and count, sum, avg, min, max, the variances and standard deviations, bool_and and bool_or over frames; run other window functions ad hoc.")
 		}
 	}
 	in, err := planNode(win.Input)

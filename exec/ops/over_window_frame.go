@@ -240,6 +240,10 @@ func (o *OverWindow) framed(f OverFunc, t types.T, p *overPartition, cols [][][]
 		return out, nil
 	case OverMin, OverMax:
 		return minMax(f, t, p.batch.Column(f.Arg), p, lo, hi), nil
+	case OverVarSamp, OverVarPop, OverStddevSamp, OverStddevPop:
+		return o.variance(f, p, lo, hi)
+	case OverBoolAnd, OverBoolOr:
+		return o.boolAggregate(f, p, lo, hi), nil
 	}
 	return o.aggregate(f, t, p, lo, hi)
 }

@@ -102,12 +102,13 @@ func TestOverWindow(t *testing.T) {
 						frame = parts[3:]
 					}
 					fn.Frame = overFrame(frame)
-				case "count", "sum", "avg", "min", "max":
+				case "count", "sum", "avg", "min", "max", "var_pop", "stddev_samp":
 					// count:score:2:0 is count(score) OVER (ROWS BETWEEN
 					// 2 PRECEDING AND CURRENT ROW); u is UNBOUNDED, range
 					// the default frame, g:1:0 GROUPS BETWEEN 1 PRECEDING
 					// AND CURRENT ROW; * is count(*).
-					fn.Kind = map[string]ops.OverKind{"count": ops.OverCount, "sum": ops.OverSum, "avg": ops.OverAvg, "min": ops.OverMin, "max": ops.OverMax}[parts[0]]
+					fn.Kind = map[string]ops.OverKind{"count": ops.OverCount, "sum": ops.OverSum, "avg": ops.OverAvg, "min": ops.OverMin, "max": ops.OverMax,
+						"var_pop": ops.OverVarPop, "stddev_samp": ops.OverStddevSamp}[parts[0]]
 					fn.Arg = -1
 					if parts[1] != "*" {
 						fn.Arg = col(parts[1])
@@ -116,7 +117,7 @@ func TestOverWindow(t *testing.T) {
 					switch parts[0] {
 					case "count", "sum":
 						typ = types.Int64Type
-					case "avg":
+					case "avg", "var_pop", "stddev_samp":
 						typ = types.Float64Type
 					}
 					fn.Frame = overFrame(parts[2:])
