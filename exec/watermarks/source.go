@@ -9,7 +9,8 @@
 // the declared delay); the stream's watermark is the minimum over the
 // active splits, and never goes back. A split that has read no row for the
 // idle timeout is idle: it leaves the minimum until a row comes from it
-// again. Rows are taken one at a time, in order: a row whose column is
+// again; when every split is idle, the watermark is the largest value any
+// of them reached. Rows are taken one at a time, in order: a row whose column is
 // below the watermark as it stands when the row comes is late — dropped
 // from the chunk, counted, and kept (newest KeepLate per source) in the
 // source's state table; every other row may raise the watermark. The
@@ -377,12 +378,17 @@ func (s *generator) checkIdle(now time.Time) {
 	}
 }
 
-// advance raises the watermark to the minimum over the active splits that
-// have a value, when that is higher, and queues it to be emitted.
+// advance raises the watermark to the minimum over the active splits (to
+// the maximum over all when every split is idle), when that is higher, and
+// queues it to be emitted.
 func (s *generator) advance() {
 	low, any := int64(math.MaxInt64), false
+	high, anyIdle := int64(math.MinInt64), false
 	for _, sp := range s.splits {
 		if sp.idle {
+			if sp.has {
+				high, anyIdle = max(high, sp.max), true
+			}
 			continue
 		}
 		if !sp.has {
@@ -390,7 +396,16 @@ func (s *generator) advance() {
 		}
 		low, any = min(low, sp.max), true
 	}
-	if !any || s.has && low <= s.wm {
+	if !any {
+		// Every split is idle: the stream is quiet, and its watermark is
+		// the largest any split has reached (RisingWave's idle actors adopt
+		// the global maximum likewise).
+		if !anyIdle {
+			return
+		}
+		low = high
+	}
+	if s.has && low <= s.wm {
 		return
 	}
 	s.wm, s.has = low, true
