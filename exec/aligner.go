@@ -35,8 +35,11 @@ type barrierAligner struct {
 // multi-input aligner, Aligned is the time from the first input delivering
 // it until every input had (zero with a single input).
 type alignedEvent struct {
-	Msg     Message
-	Input   int
+	Msg   Message
+	Input int
+	// Ended reports that input Input has just finished (its channel
+	// closed), when other inputs go on.
+	Ended   bool
 	Done    bool
 	Extra   reflect.Value
 	Aligned time.Duration
@@ -125,7 +128,10 @@ func (a *barrierAligner) next(ctx context.Context, extra reflect.Value) (aligned
 func (a *barrierAligner) receive(i int, m Message, ok bool) (ev alignedEvent, ret bool, err error) {
 	if !ok {
 		a.ended[i] = true
-		return alignedEvent{}, false, nil
+		// It counts as having delivered every later barrier: the next
+		// call's complete returns the one being aligned if that was all
+		// it waited for.
+		return alignedEvent{Input: i, Ended: true}, true, nil
 	}
 	if m.Barrier == nil {
 		// A chunk or a watermark.

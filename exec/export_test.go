@@ -16,6 +16,11 @@ func NewBarrierAligner(inputs []<-chan Message) BarrierAligner {
 // Next returns the next message (and its input), or done once every input
 // has finished.
 func (a BarrierAligner) Next(ctx context.Context) (m Message, input int, done bool, err error) {
-	ev, err := a.a.next(ctx, reflect.Value{})
-	return ev.Msg, ev.Input, ev.Done, err
+	for {
+		ev, err := a.a.next(ctx, reflect.Value{})
+		if ev.Ended && err == nil {
+			continue // an input's end is no message
+		}
+		return ev.Msg, ev.Input, ev.Done, err
+	}
 }

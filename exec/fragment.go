@@ -420,6 +420,15 @@ func (f *Fragment) runInputs(ctx context.Context) error {
 			if stop, err := f.handleBarrier(ctx, *ev.Msg.Barrier); stop || err != nil {
 				return err
 			}
+		case ev.Ended:
+			if perInput {
+				continue
+			}
+			for _, low := range wms.recheck(a.ended) {
+				if err := f.watermarkInto(ctx, 0, low); err != nil {
+					return err
+				}
+			}
 		case ev.Msg.Watermark != nil:
 			w := *ev.Msg.Watermark
 			if perInput {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Watermark is a promise about the rows that follow it in a stream: every
@@ -136,6 +137,45 @@ func (m *watermarkMerge) observe(i int, w Watermark, ended []bool) (Watermark, b
 	}
 	m.emitted[w.Column] = low
 	return Watermark{Column: w.Column, Value: low}, true
+}
+
+// recheck returns, once an input has ended, the minimums over the inputs
+// still running that rose without it, in column order.
+func (m *watermarkMerge) recheck(ended []bool) []Watermark {
+	cols := make([]int, 0, len(m.emitted))
+	for _, l := range m.latest {
+		for col := range l {
+			if !slices.Contains(cols, col) {
+				cols = append(cols, col)
+			}
+		}
+	}
+	slices.Sort(cols)
+	var out []Watermark
+	for _, col := range cols {
+		low, any := int64(math.MaxInt64), false
+		held := false
+		for j, l := range m.latest {
+			if ended[j] {
+				continue
+			}
+			v, ok := l[col]
+			if !ok {
+				held = true
+				break
+			}
+			low, any = min(low, v), true
+		}
+		if held || !any {
+			continue
+		}
+		if old, ok := m.emitted[col]; ok && old >= low {
+			continue
+		}
+		m.emitted[col] = low
+		out = append(out, Watermark{Column: col, Value: low})
+	}
+	return out
 }
 
 // rising reports whether w is above the last watermark of input i on its

@@ -243,3 +243,29 @@ func TestWatermarkThroughExchange(t *testing.T) {
 		}
 	}
 }
+
+// TestWatermarkInputEnds checks that when an input of a multi-input
+// fragment ends, the minimum over the others is passed on at once if it
+// rose: the ended input no longer holds it back.
+func TestWatermarkInputEnds(t *testing.T) {
+	ctx := context.Background()
+	in0, in1 := make(chan exec.Message), make(chan exec.Message)
+	f := exec.NewFragment(exec.FragmentSpec{Logger: quiet, Name: "union",
+		Inputs: []<-chan exec.Message{in0, in1}, Ops: []exec.Operator{&passWatermarks{}}})
+	sub := make(chan exec.Message, 16)
+	f.Output().Add(sub)
+	errc := runFragment(ctx, f)
+	in0 <- wm(0, 60)
+	in1 <- wm(0, 40)
+	if got := nextMessage(t, sub); got != "watermark $0 40" {
+		t.Fatalf("got %q, want 40", got)
+	}
+	close(in1)
+	if got := nextMessage(t, sub); got != "watermark $0 60" {
+		t.Fatalf("after input 1 ended: got %q, want 60", got)
+	}
+	close(in0)
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}
