@@ -6,46 +6,27 @@ import (
 	"fmt"
 	"regexp"
 	"testing"
+
+	"github.com/weir-stream/weir/internal/nexmarkq"
 )
 
-// nexmarkWindowQueries are Nexmark q5, q7 and q8 in RisingWave's dialect
-// (../shared/nexmark.md): HOP and TUMBLE window aggregates, a window join
-// and a join of a window aggregate with a residual; q7 has few rows over
-// the test's events, so its shape runs over 1 s windows too.
-var nexmarkWindowQueries = []struct{ name, sql string }{
-	{"q5", `SELECT AuctionBids.auction, AuctionBids.num FROM (
-  SELECT bid.auction, count(*) AS num, window_start AS starttime
-  FROM HOP(bid, date_time, INTERVAL '2' SECOND, INTERVAL '10' SECOND)
-  GROUP BY window_start, bid.auction) AS AuctionBids
-JOIN (
-  SELECT max(CountBids.num) AS maxn, CountBids.starttime_c FROM (
-    SELECT count(*) AS num, window_start AS starttime_c
-    FROM HOP(bid, date_time, INTERVAL '2' SECOND, INTERVAL '10' SECOND)
-    GROUP BY bid.auction, window_start) AS CountBids
-  GROUP BY CountBids.starttime_c) AS MaxBids
-ON AuctionBids.starttime = MaxBids.starttime_c AND AuctionBids.num >= MaxBids.maxn`},
-	{"q7", `SELECT B.auction, B.price, B.bidder, B.date_time FROM bid B
-JOIN (SELECT MAX(price) AS maxprice, window_end AS date_time
-      FROM TUMBLE(bid, date_time, INTERVAL '10' SECOND) GROUP BY window_end) B1
-  ON B.price = B1.maxprice
-WHERE B.date_time BETWEEN B1.date_time - INTERVAL '10' SECOND AND B1.date_time`},
+// nexmarkWindowQueries are Nexmark q5, q7 and q8 (nexmarkq.Windowed): HOP
+// and TUMBLE window aggregates, a window join and a join of a window
+// aggregate with a residual; q7 has few rows over the test's events, so its
+// shape runs over 1 s windows too.
+var nexmarkWindowQueries = func() []struct{ name, sql string } {
+	var out []struct{ name, sql string }
+	for _, q := range nexmarkq.Windowed {
+		out = append(out, struct{ name, sql string }{q.Name, q.SQL})
+	}
 	// q7 over 1 s windows: the test's events span a few seconds, which
 	// q7's 10 s windows cover with one or two rows.
-	{"q7_1s", `SELECT B.auction, B.price, B.bidder, B.date_time FROM bid B
+	return append(out, struct{ name, sql string }{"q7_1s", `SELECT B.auction, B.price, B.bidder, B.date_time FROM bid B
 JOIN (SELECT MAX(price) AS maxprice, window_end AS date_time
       FROM TUMBLE(bid, date_time, INTERVAL '1' SECOND) GROUP BY window_end) B1
   ON B.price = B1.maxprice
-WHERE B.date_time BETWEEN B1.date_time - INTERVAL '1' SECOND AND B1.date_time`},
-	{"q8", `SELECT P.id, P.name, P.starttime FROM (
-  SELECT id, name, window_start AS starttime, window_end AS endtime
-  FROM TUMBLE(person, date_time, INTERVAL '10' SECOND)
-  GROUP BY id, name, window_start, window_end) P
-JOIN (
-  SELECT seller, window_start AS starttime, window_end AS endtime
-  FROM TUMBLE(auction, date_time, INTERVAL '10' SECOND)
-  GROUP BY seller, window_start, window_end) A
-ON P.id = A.seller AND P.starttime = A.starttime AND P.endtime = A.endtime`},
-}
+WHERE B.date_time BETWEEN B1.date_time - INTERVAL '1' SECOND AND B1.date_time`})
+}()
 
 // windowCall matches TUMBLE(rel, ts, INTERVAL 'n' SECOND) and HOP(rel, ts,
 // INTERVAL 's' SECOND, INTERVAL 'n' SECOND) in a Nexmark query.

@@ -25,15 +25,18 @@ import (
 type nexmarkQuery struct {
 	name, sql string
 	published string
+	// watermark makes the streams the query reads declare
+	// nexmarkq.Watermark.
+	watermark bool
 }
 
 var nexmarkQueries = []nexmarkQuery{
-	{"q0", "SELECT auction, bidder, price, date_time FROM %s",
-		"Flink 155K, RisingWave 118K, Feldera 436K, DBSP 936K"},
-	{"q1", "SELECT auction, bidder, 0.908 * price AS price, date_time FROM %s",
-		"Flink 158K, RisingWave 119K, Feldera 412K, DBSP 856K"},
-	{"q2", "SELECT auction, price FROM %s WHERE auction = 1007 OR auction = 1020 OR auction = 2001 OR auction = 2019 OR auction = 2087",
-		"Flink 175K, RisingWave 127K, Feldera 422K, DBSP 874K"},
+	{name: "q0", sql: "SELECT auction, bidder, price, date_time FROM %s",
+		published: "Flink 155K, RisingWave 118K, Feldera 436K, DBSP 936K"},
+	{name: "q1", sql: "SELECT auction, bidder, 0.908 * price AS price, date_time FROM %s",
+		published: "Flink 158K, RisingWave 119K, Feldera 412K, DBSP 856K"},
+	{name: "q2", sql: "SELECT auction, price FROM %s WHERE auction = 1007 OR auction = 1020 OR auction = 2001 OR auction = 2019 OR auction = 2087",
+		published: "Flink 175K, RisingWave 127K, Feldera 422K, DBSP 874K"},
 }
 
 // nexmarkBids returns how many of the first events Nexmark events are bids

@@ -11,11 +11,15 @@ import (
 )
 
 // nexmarkJoinQueries are the Nexmark queries beyond q0–q2, as
-// internal/nexmarkq has them.
+// internal/nexmarkq has them; the windowed ones read streams that declare
+// a watermark on date_time.
 var nexmarkJoinQueries = func() []nexmarkQuery {
-	out := make([]nexmarkQuery, len(nexmarkq.Queries))
-	for i, q := range nexmarkq.Queries {
-		out[i] = nexmarkQuery{name: q.Name, sql: q.SQL, published: q.Published}
+	var out []nexmarkQuery
+	for _, q := range nexmarkq.Queries {
+		out = append(out, nexmarkQuery{name: q.Name, sql: q.SQL, published: q.Published})
+	}
+	for _, q := range nexmarkq.Windowed {
+		out = append(out, nexmarkQuery{name: q.Name, sql: q.SQL, published: q.Published, watermark: true})
 	}
 	return out
 }()
@@ -32,8 +36,12 @@ func nexmarkJoinGenerated(ctx context.Context, q nexmarkQuery, events int64) (fi
 		return figure{}, err
 	}
 	defer b.Close(ctx)
+	columns := ""
+	if q.watermark {
+		columns = " (" + nexmarkq.Watermark + ")"
+	}
 	for _, t := range []string{"person", "auction", "bid"} {
-		if err := b.sess.Exec(ctx, fmt.Sprintf(`CREATE STREAM %s WITH (connector = 'nexmark', nexmark.table = '%s', nexmark.events.total = '%d')`, t, t, events)); err != nil {
+		if err := b.sess.Exec(ctx, fmt.Sprintf(`CREATE STREAM %s%s WITH (connector = 'nexmark', nexmark.table = '%s', nexmark.events.total = '%d')`, t, columns, t, events)); err != nil {
 			return figure{}, err
 		}
 	}
