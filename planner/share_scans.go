@@ -54,6 +54,12 @@ func shareScans(root StreamNode) StreamNode {
 				c.Input = in
 				out = &c
 			}
+		case *StreamTemporalFilter:
+			if in := share(n.Input); in != n.Input {
+				c := *n
+				c.Input = in
+				out = &c
+			}
 		case *StreamHop:
 			if in := share(n.Input); in != n.Input {
 				c := *n

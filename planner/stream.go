@@ -34,6 +34,9 @@ func PlanStream(n Node) (*StreamPlan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := refuseVolatile(root); err != nil {
+		return nil, err
+	}
 	return NewStreamPlan(shareScans(root)), nil
 }
 
@@ -113,6 +116,9 @@ func planNode(n Node) (StreamNode, error) {
 	case *Scan:
 		return NewStreamScan(n.Object), nil
 	case *Filter:
+		if top, ok, err := planTemporalFilter(n); ok || err != nil {
+			return top, err
+		}
 		if pushed, ok := pushBelowLeftSide(n); ok {
 			return planNode(pushed)
 		}
