@@ -225,8 +225,6 @@ func (b *builder) buildNode(n planner.StreamNode) (*stage, error) {
 		return b.then(n.Input, groupTopN(n, b.spec.Tables.Table(n, "rows"), mem))
 	case *planner.StreamOverWindow:
 		return b.then(n.Input, overWindow(n, b.spec.Tables.Table(n, "rows"), mem))
-	case *planner.StreamWindowClose:
-		return b.then(n.Input, ops.NewWindowClose(mem, b.spec.Tables.Table(n, "buffer"), schemaOf(n.Columns()), n.Window, n.StreamKey()))
 	case *planner.StreamTemporalFilter:
 		return b.then(n.Input, b.temporalFilter(n))
 	case *planner.StreamWindowClose:

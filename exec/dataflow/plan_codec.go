@@ -149,10 +149,6 @@ func marshalNode(n planner.StreamNode) (nodeDoc, error) {
 		return nodeDoc{Op: "replicate", Copies: n.Count}, nil
 	case *planner.StreamWindowClose:
 		return nodeDoc{Op: "windowclose", Window: n.Window}, nil
-	case *planner.StreamHop:
-		return nodeDoc{Op: "hop", TimeCol: n.TimeCol, Size: n.Size, Slide: n.Slide, WindowOffset: n.Offset, Cols: colDocs(n.Cols)}, nil
-	case *planner.StreamWindowClose:
-		return nodeDoc{Op: "windowclose", Window: n.Window}, nil
 	case *planner.StreamTemporalFilter:
 		return marshalTemporalFilter(n)
 	case *planner.StreamHop:
@@ -324,12 +320,6 @@ func unmarshalNode(d nodeDoc, ins []planner.StreamNode, cat *catalog.Catalog) (p
 			return nil, err
 		}
 		return unmarshalTemporalFilter(d, in)
-	case "windowclose":
-		in, err := one()
-		if err != nil {
-			return nil, err
-		}
-		return unmarshalWindowClose(d, in)
 	case "hop":
 		in, err := one()
 		if err != nil {
