@@ -21,8 +21,9 @@ import (
 // lead and row_number over every row, one of aggregates over frames, and
 // the views of moreWindowViews. weir's row_number breaks ties by the input's key,
 // so DuckDB's orders by the sort keys, then the table's key; rank and
-// dense_rank need no tie breaker. Views are created before and after the
-// data.
+// dense_rank need no tie breaker. Views are created before, during and
+// after the data; a view over a GROUP BY runs its aggregate at parallelism
+// 1 to 4.
 func TestOracleWindow(t *testing.T) {
 	runOracleRounds(t, "TestOracleWindow", 20261207, 0xbb67ae8584caa73b, *oracleRounds, (*oracle).runWindowRound)
 }
@@ -123,7 +124,12 @@ func (o *oracle) runWindowRound(g *oracleGen) {
 	var names, sels, ducks []string
 	create := func(v topNView) {
 		name := fmt.Sprintf("%s_v%d", table, len(names))
-		o.weir("CREATE MATERIALIZED VIEW " + name + " AS " + v.sel)
+		with := ""
+		if strings.Contains(v.sel, "GROUP BY") {
+			// The aggregate under the windows runs as 1 to 4 instances.
+			with = fmt.Sprintf(" WITH (parallelism = '%d')", 1+(g.round+len(names))%4)
+		}
+		o.weir("CREATE MATERIALIZED VIEW " + name + with + " AS " + v.sel)
 		names, sels, ducks = append(names, name), append(sels, v.sel), append(ducks, v.duck)
 	}
 	check := func() {
@@ -133,6 +139,11 @@ func (o *oracle) runWindowRound(g *oracleGen) {
 		}
 	}
 	first := windowViews(g, table)
+	// A random two before the data, most after it, and the last two
+	// during the changes.
+	r.Shuffle(len(first), func(i, j int) { first[i], first[j] = first[j], first[i] })
+	during := first[len(first)-2:]
+	first = first[:len(first)-2]
 	for _, v := range first[:2] {
 		create(v)
 	}
@@ -157,6 +168,11 @@ func (o *oracle) runWindowRound(g *oracleGen) {
 			o.both(g.insert(table, 10))
 		} else {
 			o.both(g.change(table))
+		}
+		if i == changes/2 {
+			for _, v := range during {
+				create(v)
+			}
 		}
 		if i%4 == 3 {
 			check()
@@ -252,6 +268,12 @@ func moreWindowViews(g *oracleGen, table, k, arg, order, duckOrder string) []top
 		}
 		out = append(out, topNView{ranges(dir), ranges(duckDir)})
 	}
+	// Window functions over a GROUP BY's groups, over several windows.
+	grouped := func(nulls string) string {
+		return fmt.Sprintf("SELECT %s AS g, count(*) AS n, rank() OVER (ORDER BY count(*) DESC) AS r, sum(count(*)) OVER (ORDER BY %s%s ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS s2, "+
+			"lag(count(*)) OVER (ORDER BY %s%s) AS prev, max(count(%s)) OVER () AS m FROM %s GROUP BY %s", k, k, nulls, k, nulls, arg, table, k)
+	}
+	out = append(out, topNView{grouped(""), grouped(" NULLS LAST")})
 	// Functions over several windows in one SELECT.
 	several := func(o string) string {
 		return fmt.Sprintf("SELECT id, rank() OVER (PARTITION BY %s ORDER BY %s) AS r, count(%s) OVER () AS n, lag(id) OVER (ORDER BY %s) AS prev, max(%s) OVER (PARTITION BY %s) AS m FROM %s",

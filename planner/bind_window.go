@@ -201,14 +201,14 @@ func (b *Binder) bindWindows(s *sql.Select, ec *exprContext) (*windowing, error)
 		defs[nw.Name.Value] = resolveWindow(nw.Spec, defs)
 	}
 	w := &windowing{}
-	inputKeys := map[string]int{}
+	// input returns the input column of e, the same for the same
+	// expression: a column by its index (an aggregate's count(*) and
+	// count(x) are both named count), others by their SQL and type.
 	input := func(e expr.Expr) int {
-		k := e.String()
-		if i, ok := inputKeys[k]; ok {
+		if i := sameExpr(w.inputs, e); i >= 0 {
 			return i
 		}
 		w.inputs = append(w.inputs, e)
-		inputKeys[k] = len(w.inputs) - 1
 		return len(w.inputs) - 1
 	}
 	for _, call := range calls {
