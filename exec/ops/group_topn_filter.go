@@ -2,21 +2,21 @@ package ops
 
 import "hash/maphash"
 
-// Sizes of the levels of a partitionFilter in 64-bit words: the first has
-// partitionFilterFirstWords (64 KiB), each next four times as many, the
-// last partitionFilterLastWords (4 MiB; 5.3 MiB for all four).
+// Sizes of a partitionFilter in 64-bit words: it starts at
+// partitionFilterFirstWords (64 KiB) and grows four times at a time to
+// partitionFilterLastWords (4 MiB).
 const (
 	partitionFilterFirstWords = 1 << 13
 	partitionFilterLastWords  = 1 << 19
 )
 
-// partitionFilterKeysPerWord is how many keys a level takes per word before
-// the next level is made: about eight bits of a word set, so that an absent
-// key looks present once in several thousand probes.
+// partitionFilterKeysPerWord is how many keys the filter takes per word
+// before it grows: about eight bits of a word set, so that an absent key
+// looks present once in several thousand probes.
 const partitionFilterKeysPerWord = 2
 
-// partitionFilterProbes is how many bits a key sets, all in one word of a
-// level, so that adding or probing a key costs one cache miss a level.
+// partitionFilterProbes is how many bits a key sets, all in one word, so
+// that adding or probing a key costs one cache miss.
 const partitionFilterProbes = 4
 
 // partitionFilter is a Bloom filter of the partition keys an append-only
@@ -26,31 +26,27 @@ const partitionFilterProbes = 4
 // removed (an append-only partition never empties).
 //
 // It grows with its keys, so that an operator of few partitions does not
-// pay for many: keys go to the newest of its levels, a new one four times
-// the size of the one before is made when that one has its share, and a
-// probe looks at each. Past the last size the newest level fills up and
-// more absent keys look present and are read from state, which is what
-// every miss cost without a filter. full says every key may be present
-// (Open found more partitions than it reads).
+// pay for many: it starts at partitionFilterFirstWords and, each time it
+// has its share of keys, is made again four times larger from the hashes
+// of its keys, which it keeps until it reaches partitionFilterLastWords
+// (2 MiB of them at most). From then on it fills up, and more absent keys
+// look present and are read from state, which is what every miss cost
+// without a filter. full says every key may be present (Open found more
+// partitions than it reads).
 type partitionFilter struct {
 	seed   maphash.Seed
-	levels []filterLevel
+	words  []uint64
+	keys   int
+	hashes []uint64
 	full   bool
-}
-
-// filterLevel is one Bloom filter of a partitionFilter and how many keys
-// were added to it.
-type filterLevel struct {
-	words []uint64
-	keys  int
 }
 
 // reset empties the filter.
 func (f *partitionFilter) reset() {
-	f.levels, f.full = nil, false
+	f.words, f.keys, f.hashes, f.full = nil, 0, nil, false
 }
 
-// probe returns the word of the hash h in a level of n words and the bits
+// probe returns the word of the hash h in a filter of n words and the bits
 // the key sets in it: the word from the hash's low bits, each bit from six
 // of its high ones.
 func probe(h uint64, n int) (int, uint64) {
@@ -61,22 +57,34 @@ func probe(h uint64, n int) (int, uint64) {
 	return int(h % uint64(n)), mask
 }
 
+// set sets the bits of the hash h.
+func (f *partitionFilter) set(h uint64) {
+	w, mask := probe(h, len(f.words))
+	f.words[w] |= mask
+}
+
 // add notes that the state holds partition pk.
 func (f *partitionFilter) add(pk string) {
-	n := len(f.levels)
-	switch {
-	case n == 0:
+	if f.words == nil {
 		f.seed = maphash.MakeSeed()
-		f.levels = append(f.levels, filterLevel{words: make([]uint64, partitionFilterFirstWords)})
-		n = 1
-	case len(f.levels[n-1].words) < partitionFilterLastWords && f.levels[n-1].keys >= len(f.levels[n-1].words)*partitionFilterKeysPerWord:
-		f.levels = append(f.levels, filterLevel{words: make([]uint64, 4*len(f.levels[n-1].words))})
-		n++
+		f.words = make([]uint64, partitionFilterFirstWords)
 	}
-	l := &f.levels[n-1]
-	w, mask := probe(maphash.String(f.seed, pk), len(l.words))
-	l.words[w] |= mask
-	l.keys++
+	h := maphash.String(f.seed, pk)
+	f.keys++
+	if len(f.words) < partitionFilterLastWords {
+		f.hashes = append(f.hashes, h)
+		if f.keys > len(f.words)*partitionFilterKeysPerWord {
+			f.words = make([]uint64, 4*len(f.words))
+			for _, h := range f.hashes {
+				f.set(h)
+			}
+			if len(f.words) >= partitionFilterLastWords {
+				f.hashes = nil
+			}
+			return
+		}
+	}
+	f.set(h)
 }
 
 // mayHold reports whether the state may hold partition pk: false means it
@@ -85,16 +93,9 @@ func (f *partitionFilter) mayHold(pk []byte) bool {
 	if f.full {
 		return true
 	}
-	if len(f.levels) == 0 {
+	if f.words == nil {
 		return false
 	}
-	h := maphash.Bytes(f.seed, pk)
-	for i := len(f.levels) - 1; i >= 0; i-- {
-		l := &f.levels[i]
-		w, mask := probe(h, len(l.words))
-		if l.words[w]&mask == mask {
-			return true
-		}
-	}
-	return false
+	w, mask := probe(maphash.Bytes(f.seed, pk), len(f.words))
+	return f.words[w]&mask == mask
 }
