@@ -32,6 +32,9 @@ type funcExpr struct {
 	// impl, when set, is an equivalent expression the call evaluates as
 	// (coalesce and nullif are lazy CASEs).
 	impl Expr
+	// columnar, when set, evaluates the call over whole arrays instead of
+	// row by row.
+	columnar *columnarFunc
 }
 
 // funcDef describes one function name.
@@ -150,6 +153,9 @@ func (f *funcExpr) String() string {
 func (f *funcExpr) Eval(ctx context.Context, mem memory.Allocator, batch arrow.RecordBatch) (arrow.Array, error) {
 	if f.impl != nil {
 		return f.impl.Eval(ctx, mem, batch)
+	}
+	if f.columnar != nil {
+		return f.evalColumnar(ctx, mem, batch)
 	}
 	args, err := evalAll(ctx, mem, batch, f.args)
 	if err != nil {

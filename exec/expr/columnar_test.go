@@ -1,0 +1,144 @@
+package expr
+
+import (
+	"context"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/weir-stream/weir/sql/types"
+)
+
+// evalColumnOver evaluates name(column 0, consts...) over col (sliced from
+// row 1, so that the arrays have an offset) and returns the result and
+// the sliced input; the caller releases both.
+func evalColumnOver(t *testing.T, mem memory.Allocator, col arrow.Array, name string, consts ...any) (arrow.Array, arrow.Array) {
+	t.Helper()
+	typ := map[arrow.Type]types.T{arrow.STRING: types.TextType, arrow.TIMESTAMP: types.TSType}[col.DataType().ID()]
+	args := []Expr{Column(0, "c", typ)}
+	for _, v := range consts {
+		ct := types.TextType
+		if _, ok := v.(int64); ok {
+			ct = types.Int32Type
+		}
+		c, err := Constant(v, ct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, c)
+	}
+	e, err := Func(name, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, ok := e.(*funcExpr); !ok || f.columnar == nil {
+		t.Fatalf("%s is not evaluated columnar", e)
+	}
+	sliced := array.NewSlice(col, 1, int64(col.Len()))
+	schema := arrow.NewSchema([]arrow.Field{{Name: "c", Type: col.DataType(), Nullable: true}}, nil)
+	batch := array.NewRecordBatch(schema, []arrow.Array{sliced}, int64(sliced.Len()))
+	defer batch.Release()
+	out, err := e.Eval(context.Background(), mem, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, sliced
+}
+
+// TestCivilTimeMatchesTime checks the calendar fields to_char writes
+// against Go's time over random timestamps from 140000 BC to 140000 AD,
+// and over consecutive days around leap days.
+func TestCivilTimeMatchesTime(t *testing.T) {
+	const span = 140_000 * 366 * microsPerDay
+	r := rand.New(rand.NewPCG(1, 2))
+	var f civilTime
+	check := func(ts int64) {
+		f.set(ts)
+		tm := time.UnixMicro(ts).UTC()
+		got := []int{f.year, f.month, f.day, f.yday, f.wday, f.hour, f.minute, f.second, f.micro}
+		want := []int{tm.Year(), int(tm.Month()), tm.Day(), tm.YearDay(), int(tm.Weekday()), tm.Hour(), tm.Minute(), tm.Second(), tm.Nanosecond() / 1000}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("timestamp %d (%s): fields %v, time says %v", ts, tm, got, want)
+			}
+		}
+	}
+	for range 200_000 {
+		check(r.Int64N(2*span) - span)
+	}
+	for _, start := range []int64{-719_528 - 800, -800, 10_950, 11_000 + 365*30} {
+		for d := start; d < start+1600; d++ {
+			check(d*microsPerDay + r.Int64N(microsPerDay))
+			check(d * microsPerDay)
+			check(d*microsPerDay - 1)
+		}
+	}
+}
+
+// TestToCharColumnar checks to_char over whole arrays (with NULLs, an
+// offset, years BC and past 9999) against Go's time formatting and the
+// row-at-a-time path of a format that is not a constant.
+func TestToCharColumnar(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	r := rand.New(rand.NewPCG(3, 4))
+	b := array.NewTimestampBuilder(mem, &arrow.TimestampType{Unit: arrow.Microsecond})
+	defer b.Release()
+	var vals []int64
+	for i := range 5000 {
+		var v int64
+		switch {
+		case i%97 == 5:
+			b.AppendNull()
+			vals = append(vals, 0)
+			continue
+		case i%10 == 0:
+			v = r.Int64N(280_000*366*microsPerDay) - 140_000*366*microsPerDay
+		default:
+			v = r.Int64N(60*366*microsPerDay) - 10*366*microsPerDay
+		}
+		b.Append(arrow.Timestamp(v))
+		vals = append(vals, v)
+	}
+	col := b.NewArray()
+	defer col.Release()
+	formats := []string{
+		"YYYY-MM-DD", "HH:MI", "HH:mm", "YYYY-MM-DD HH24:MI:SS.US", "yyyy/mm/dd hh12:mi:ss.ms PM",
+		"Day, DD Month YYYY", "FMDay, FMDD FMMonth FMYYYY", "DY dy Mon MON mon MONTH month", "YYY YY Y DDD D Q am",
+		`"Year" YYYY "at" HH24\h`, "FMHH24:FMMI:FMSS FMUS FMMS FMDDD",
+	}
+	for _, format := range formats {
+		out, sliced := evalColumnOver(t, mem, col, "to_char", format)
+		got := out.(*array.String)
+		for i := range sliced.Len() {
+			v := vals[i+1]
+			if sliced.IsNull(i) {
+				if !got.IsNull(i) {
+					t.Fatalf("to_char(NULL, %q) = %q", format, got.Value(i))
+				}
+				continue
+			}
+			if want := toChar(v, format); got.IsNull(i) || got.Value(i) != want {
+				t.Fatalf("to_char(%d, %q) = %q, the row path says %q", v, format, got.Value(i), want)
+			}
+			tm := time.UnixMicro(v).UTC()
+			if format == "YYYY-MM-DD HH24:MI:SS.US" && tm.Year() >= 1 && tm.Year() <= 9999 {
+				if want := tm.Format("2006-01-02 15:04:05.000000"); got.Value(i) != want {
+					t.Fatalf("to_char(%s, %q) = %q, want %q", tm, format, got.Value(i), want)
+				}
+			}
+			if format == "FMDay, FMDD FMMonth FMYYYY" {
+				if want := tm.Format("Monday, 2 January ") + strconv.Itoa(tm.Year()); got.Value(i) != want {
+					t.Fatalf("to_char(%s, %q) = %q, want %q", tm, format, got.Value(i), want)
+				}
+			}
+		}
+		out.Release()
+		sliced.Release()
+	}
+}
