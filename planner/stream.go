@@ -160,7 +160,7 @@ func planNode(n Node) (StreamNode, error) {
 		if err != nil {
 			return nil, err
 		}
-		return NewStreamHashAgg(in, n.NumGroup, n.Aggs, n.Cols), nil
+		return windowFirst(NewStreamHashAgg(in, n.NumGroup, n.Aggs, n.Cols)), nil
 	case *Union:
 		ins := make([]StreamNode, len(n.Inputs))
 		for i, c := range n.Inputs {
