@@ -50,6 +50,10 @@ type Join struct {
 	// SingleRow reports that Right has exactly one row (a global
 	// aggregate: a scalar subquery), so the join needs no equality key.
 	SingleRow bool
+	// Temporal reports a temporal join, Right written `t FOR SYSTEM_TIME
+	// AS OF PROCTIME()`: in a view, each row of Left meets Right's rows as
+	// they are when it arrives (bind_temporal_join.go).
+	Temporal bool
 }
 
 // Columns returns Left's columns, then Right's (a semi or anti join: Left's).
@@ -104,11 +108,15 @@ func (b *Binder) bindTableExpr(t sql.TableExpr, names map[string]bool) (Node, er
 	if err != nil {
 		return nil, err
 	}
-	right, err := b.bindTableExpr(j.Right, names)
+	rightItem, temporal, err := temporalRight(j)
 	if err != nil {
 		return nil, err
 	}
-	join := &Join{Left: left, Right: right}
+	right, err := b.bindTableExpr(rightItem, names)
+	if err != nil {
+		return nil, err
+	}
+	join := &Join{Left: left, Right: right, Temporal: temporal}
 	switch j.Kind {
 	case sql.JoinLeft:
 		join.Kind = LeftJoin

@@ -322,6 +322,10 @@ func (b *Binder) bindFrom(s *sql.Select) (Node, error) {
 func (b *Binder) bindTableItem(t sql.TableExpr) (Node, error) {
 	switch f := t.(type) {
 	case *sql.TableName:
+		if f.ForSystemTime != nil {
+			return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, f.ForSystemTime.Position(),
+				"FOR SYSTEM_TIME AS OF is only allowed on the right side of a JOIN or LEFT JOIN")
+		}
 		name := f.Name.Last().Value
 		obj, ok := b.Catalog.Get(name)
 		if !ok {

@@ -40,6 +40,10 @@ type StreamHashJoin struct {
 	// none).
 	Residual              expr.Expr
 	LeftWidth, RightWidth int
+	// Temporal makes the join a temporal (lookup) join: Left's rows meet
+	// Right's as they are when they arrive, and Right's changes emit
+	// nothing (stream_temporal_join.go).
+	Temporal bool
 }
 
 // LeftPos returns where column k of Left is in the join's output.
@@ -94,7 +98,7 @@ func (n *StreamHashJoin) PairColumns() []Col {
 // StreamKey returns Left's key and Right's: a pair, or a row padded with
 // NULLs for the other side, is identified by both.
 func (n *StreamHashJoin) StreamKey() []int {
-	if n.LeftOnly() {
+	if n.LeftOnly() || n.Temporal {
 		return n.Left.StreamKey()
 	}
 	var key []int
@@ -110,11 +114,17 @@ func (n *StreamHashJoin) StreamKey() []int {
 // AppendOnly reports whether the join never retracts: an inner or semi
 // join of append-only inputs.
 func (n *StreamHashJoin) AppendOnly() bool {
+	if n.Temporal {
+		return n.Left.AppendOnly()
+	}
 	return (n.Kind == InnerJoin || n.Kind == SemiJoin) && n.Left.AppendOnly() && n.Right.AppendOnly()
 }
 
 // State returns each side's rows by join key.
 func (n *StreamHashJoin) State() []StateTable {
+	if n.Temporal {
+		return temporalJoinState()
+	}
 	if n.NestedLoop() {
 		return nestedLoopState()
 	}
@@ -151,7 +161,11 @@ func (n *StreamHashJoin) explain() string {
 		}
 		keys[i] = fmt.Sprintf("%s %s %s", l[n.LeftKeys[i]].Name, op, r[n.RightKeys[i]].Name)
 	}
-	s := fmt.Sprintf("StreamHashJoin { type: %s, keys: [%s]", n.Kind, join(keys))
+	name := "StreamHashJoin"
+	if n.Temporal {
+		name = "StreamTemporalJoin"
+	}
+	s := fmt.Sprintf("%s { type: %s, keys: [%s]", name, n.Kind, join(keys))
 	if n.Residual != nil {
 		s += fmt.Sprintf(", residual: %s", n.Residual)
 	}
@@ -228,6 +242,9 @@ func planJoin(j *Join, where expr.Expr) (StreamNode, error) {
 			return nil, err
 		}
 		lkeys, rkeys = []expr.Expr{zero}, []expr.Expr{zero}
+	}
+	if j.Temporal {
+		return planTemporalJoin(j, left, right, lkeys, rkeys, nullSafe, residual)
 	}
 	n := &StreamHashJoin{Kind: j.Kind, LeftWidth: lw, RightWidth: rw}
 	n.Left, n.LeftKeys = keyColumns(left, lkeys)

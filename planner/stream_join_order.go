@@ -31,7 +31,7 @@ func orderInnerJoins(j *Join, where expr.Expr) (Node, bool) {
 	conds := expr.Conjuncts(where)
 	var flatten func(n Node, off int)
 	flatten = func(n Node, off int) {
-		if x, ok := n.(*Join); ok && x.Kind == InnerJoin {
+		if x, ok := n.(*Join); ok && x.Kind == InnerJoin && !x.Temporal {
 			flatten(x.Left, off)
 			if r := off + len(x.Left.Columns()); x.SingleRow {
 				leaves = append(leaves, joinLeaf{node: x.Right, offset: r, width: len(x.Right.Columns()), singleRow: true})

@@ -329,6 +329,9 @@ type Select struct {
 type TableName struct {
 	Name  ObjectName
 	Alias *Name
+	// ForSystemTime is the time of `name FOR SYSTEM_TIME AS OF time`, the
+	// right side of a temporal join (nil: none).
+	ForSystemTime Expr
 }
 
 // Subquery is a parenthesised SELECT in FROM; Alias is required as in Postgres

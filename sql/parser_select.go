@@ -492,12 +492,16 @@ func (p *parser) parseTablePrimary() (TableExpr, error) {
 	if err != nil {
 		return nil, err
 	}
+	asOf, err := p.parseForSystemTime()
+	if err != nil {
+		return nil, err
+	}
 	alias, err := p.parseAlias()
 	if err != nil {
 		return nil, err
 	}
-	if cte := p.cteNamed(name); cte != nil {
+	if cte := p.cteNamed(name); cte != nil && asOf == nil {
 		return p.expandCTE(cte, Pos(t.pos), alias)
 	}
-	return &TableName{Name: name, Alias: alias}, nil
+	return &TableName{Name: name, Alias: alias, ForSystemTime: asOf}, nil
 }

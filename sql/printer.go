@@ -435,6 +435,10 @@ func (pr printer) tableExpr(te TableExpr) {
 	switch te := te.(type) {
 	case *TableName:
 		pr.w(objectName(te.Name))
+		if te.ForSystemTime != nil {
+			pr.w(" FOR SYSTEM_TIME AS OF ")
+			pr.expr(te.ForSystemTime, 0, 0, false)
+		}
 		if te.Alias != nil {
 			pr.w(" AS " + ident(*te.Alias))
 		}

@@ -247,6 +247,7 @@ func (q Queries) runInDuckDB(ctx context.Context, st *sql.Select, want types.Sch
 // typed. st is as it was when it returns.
 func (q Queries) duckStatement(st *sql.Select, snap statestore.Reader, literals map[*sql.SelectItem]types.T) (string, []Relation, error) {
 	defer planner.ExpandUsingStars(q.Catalog, st)()
+	defer planner.StripSystemTime(st)()
 	undoWindows, err := planner.ExpandWindowTVFs(q.Catalog, st)
 	if err != nil {
 		return "", nil, err

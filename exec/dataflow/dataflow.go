@@ -284,6 +284,9 @@ func (b *builder) hashJoin(n *planner.StreamHashJoin) exec.Operator {
 	if b.spec.Logger != nil {
 		spec.Logger = b.spec.Logger.With("dataflow", b.spec.Name)
 	}
+	if n.Temporal {
+		return ops.NewLookupJoin(spec, b.spec.Mem)
+	}
 	if n.NestedLoop() {
 		return ops.NewNestedLoopJoin(spec, 0, b.spec.Mem)
 	}

@@ -55,6 +55,8 @@ type nodeDoc struct {
 	Residual   json.RawMessage `json:"residual,omitempty"`
 	LeftWidth  int             `json:"left_width,omitempty"`
 	RightWidth int             `json:"right_width,omitempty"`
+	// Temporal makes the join a temporal (lookup) join
+	Temporal bool `json:"temporal,omitempty"`
 	// topn: the sort keys, limit and offset (and input_append_only)
 	Order  []orderDoc `json:"order,omitempty"`
 	Limit  int64      `json:"limit,omitempty"`
@@ -161,7 +163,7 @@ func marshalNode(n planner.StreamNode) (nodeDoc, error) {
 		return marshalOverWindow(n), nil
 	case *planner.StreamHashJoin:
 		d := nodeDoc{Op: "hashjoin", Join: n.Kind.String(), LeftKeys: n.LeftKeys, RightKeys: n.RightKeys,
-			NullSafe: n.NullSafe, LeftWidth: n.LeftWidth, RightWidth: n.RightWidth}
+			NullSafe: n.NullSafe, LeftWidth: n.LeftWidth, RightWidth: n.RightWidth, Temporal: n.Temporal}
 		if n.Residual != nil {
 			r, err := expr.Marshal(n.Residual)
 			if err != nil {
@@ -368,7 +370,7 @@ func unmarshalJoin(d nodeDoc, ins []planner.StreamNode) (planner.StreamNode, err
 		return nil, fmt.Errorf("%d inputs, not 2", len(ins))
 	}
 	n := &planner.StreamHashJoin{Left: ins[0], Right: ins[1], LeftKeys: d.LeftKeys, RightKeys: d.RightKeys,
-		LeftWidth: d.LeftWidth, RightWidth: d.RightWidth}
+		LeftWidth: d.LeftWidth, RightWidth: d.RightWidth, Temporal: d.Temporal}
 	switch d.Join {
 	case "inner":
 		n.Kind = planner.InnerJoin
