@@ -206,6 +206,8 @@ func (s *Session) run(ctx context.Context, st sql.Statement) (*Result, error) {
 		return s.dml(ctx, st)
 	case *sql.Flush:
 		return s.flush(ctx)
+	case *sql.Copy:
+		return s.copyStatement(ctx, st)
 	case *sql.AlterViewResume:
 		return s.durable(ctx)(s.resumeView(ctx, st))
 	case *sql.Show:

@@ -85,6 +85,14 @@ func (tx *transaction) allows(st sql.Statement) error {
 	switch st := st.(type) {
 	case *sql.Select, *sql.Show, *sql.ShowCreate, *sql.Describe, *sql.Explain, *sql.Set:
 		return nil
+	case *sql.Copy:
+		if st.To {
+			return nil
+		}
+		if tx.readOnly {
+			return sqlstate.ErrorfAt(sqlstate.ReadOnlySQLTransaction, st.Position(), "cannot execute COPY FROM in a read-only transaction")
+		}
+		return nil
 	case *sql.Insert, *sql.Update, *sql.Delete:
 		if tx.readOnly {
 			return sqlstate.ErrorfAt(sqlstate.ReadOnlySQLTransaction, st.Position(),

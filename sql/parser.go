@@ -307,6 +307,8 @@ func (p *parser) parseStatement() (Statement, error) {
 	case "flush":
 		p.i++
 		return &Flush{Pos: Pos(t.pos)}, nil
+	case "copy":
+		return p.parseCopy()
 	case "set":
 		return p.parseSet()
 	case "reset":

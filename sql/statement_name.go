@@ -25,6 +25,8 @@ func StatementName(st Statement) string {
 		return "DROP"
 	case *Flush:
 		return "FLUSH"
+	case *Copy:
+		return "COPY"
 	case *CreateRole:
 		return "CREATE ROLE"
 	case *AlterRole:

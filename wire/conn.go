@@ -337,7 +337,7 @@ func (c *conn) simpleQuery(text string) {
 		c.readyForQuery()
 		return
 	}
-	ctx, cancel := c.beginQuery(c.ctx)
+	ctx, cancel := c.beginQuery(session.WithCopyIn(c.ctx, &copyIn{c: c}))
 	emitted := false
 	err := c.sess.ExecuteScript(ctx, text, func(res *session.Result) error {
 		emitted = true
@@ -363,6 +363,9 @@ func (c *conn) sendResult(ctx context.Context, res *session.Result) error {
 		defer res.Rows.Release()
 	}
 	c.sendNotices(res)
+	if res.CopyOut != nil {
+		return c.sendCopyOut(ctx, res)
+	}
 	if !res.HasRows() {
 		c.send(&pgproto3.CommandComplete{CommandTag: []byte(res.Tag)})
 		return c.writeErr
@@ -480,6 +483,7 @@ func errorResponse(severity string, err error, text string) *pgproto3.ErrorRespo
 		Message:             e.Message,
 		Detail:              e.Detail,
 		Hint:                e.Hint,
+		Where:               e.Where,
 	}
 	if e.Position >= 0 {
 		pos := min(e.Position, len(text))

@@ -37,6 +37,10 @@ type Result struct {
 	// Reports are the parameters the statement changed that clients track
 	// (ParameterStatus messages, sent with the notices).
 	Reports []ParameterStatus
+	// CopyOut, when set, makes Rows the data of COPY … TO STDOUT: the front
+	// end sends them in its format (CopyOutResponse, CopyData, CopyDone)
+	// and the tag COPY n.
+	CopyOut *CopyOptions
 }
 
 // ParameterStatus is a run-time parameter whose new value the client is

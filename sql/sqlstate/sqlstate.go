@@ -96,7 +96,9 @@ type Error struct {
 	Detail   string
 	Hint     string
 	Position int
-	cause    error
+	// Where is the error's CONTEXT line ("COPY t, line 3, column b: …").
+	Where string
+	cause error
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -121,6 +123,9 @@ func Wrap(code string, cause error, msg string) *Error {
 
 // WithDetail returns a copy of e with Detail set.
 func (e *Error) WithDetail(detail string) *Error { c := *e; c.Detail = detail; return &c }
+
+// WithWhere returns a copy of e with Where set.
+func (e *Error) WithWhere(where string) *Error { c := *e; c.Where = where; return &c }
 
 // WithHint returns a copy of e with Hint set.
 func (e *Error) WithHint(hint string) *Error { c := *e; c.Hint = hint; return &c }
