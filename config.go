@@ -33,6 +33,9 @@ type Config struct {
 	// ("sink-prepared", "sink-committing", "sink-committed"); crash tests kill the process
 	// there.
 	CheckpointHook func(step string) `yaml:"-"`
+	// Clock, when set, is the wall clock barriers take their time from
+	// (exec.Barrier.Time: a view's now(), TTL expiry); tests move it by hand.
+	Clock func() time.Time `yaml:"-"`
 }
 
 // ServerConfig is the `server:` block.

@@ -151,7 +151,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	e.snap = &snapshot{epoch: last, snap: store.NewSnapshot(), refs: 1}
 	e.metrics = newMetrics(e)
 	opened.Store(e) // after e.metrics: the checkpoint callback reads it
-	copts := exec.CoordinatorOptions{Interval: cfg.interval(), Commit: e.commit, Logger: log}
+	copts := exec.CoordinatorOptions{Interval: cfg.interval(), Commit: e.commit, Logger: log, Now: cfg.Clock}
 	e.metrics.Instrument(&copts)
 	e.coord = exec.NewCoordinator(copts)
 	e.jobs = jobs.NewManager[*job](e.ctx, e.coord)

@@ -34,6 +34,8 @@ type CoordinatorOptions struct {
 	// after each successful Commit with the epoch and the time from
 	// injecting its barrier to the end of its Commit.
 	OnEpochCommitted func(e Epoch, d time.Duration)
+	// Now is the clock barriers take their Time from (time.Now when nil).
+	Now func() time.Time
 }
 
 // Coordinator drives epochs: every Interval (and on Flush) it injects barrier
@@ -77,6 +79,9 @@ type epochState struct {
 func NewCoordinator(opts CoordinatorOptions) *Coordinator {
 	if opts.Interval <= 0 {
 		opts.Interval = time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	log := opts.Logger
 	if log == nil {
@@ -358,7 +363,7 @@ func (c *Coordinator) step(ctx context.Context, tick bool) bool {
 		c.mu.Unlock()
 		return false
 	}
-	b := Barrier{Epoch: c.committed + 1, Kind: Checkpoint, Drain: c.flushTarget > c.committed, Time: time.Now()}
+	b := Barrier{Epoch: c.committed + 1, Kind: Checkpoint, Drain: c.flushTarget > c.committed, Time: c.opts.Now()}
 	if c.stopReq {
 		b.Kind = Stop
 	}
