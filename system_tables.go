@@ -47,6 +47,10 @@ func (e *Engine) eachSource(fn func(j *job, s jobSource, p exec.SourceProgress))
 // systemRows is the engine as the system tables read it (systables.Engine).
 type systemRows struct{ e *Engine }
 
+// Catalog returns the engine's catalog, which the pg_catalog relations
+// show (systables.CatalogEngine).
+func (r systemRows) Catalog() *catalog.Catalog { return r.e.cat }
+
 func (r systemRows) Jobs() (out []systables.JobRow) {
 	for _, j := range r.e.jobs.List() {
 		status, msg := r.e.failed.JobStatus(j.obj, j.Stopped())

@@ -13,6 +13,10 @@ import (
 func (b *Binder) bindArrayExpr(ec *exprContext, e sql.Expr, hint types.T) (expr.Expr, error) {
 	switch e := e.(type) {
 	case *sql.ArrayExpr:
+		if e.Query != nil {
+			// Ad-hoc queries run it in DuckDB; views cannot.
+			return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, e.Pos, "ARRAY(subquery) is not supported in views")
+		}
 		elemHint := hint.ElemType()
 		if len(e.Elems) == 0 && hint.IsArray() {
 			out, err := expr.Constant([]any{}, hint)

@@ -1,9 +1,11 @@
 package sql
 
-// ArrayExpr is the array constructor `ARRAY[e, …]` (possibly empty).
+// ArrayExpr is the array constructor `ARRAY[e, …]` (possibly empty), or
+// with Query `ARRAY(SELECT …)`: the values of the query's one column.
 type ArrayExpr struct {
 	Pos   Pos
 	Elems []Expr
+	Query *Select
 }
 
 // SubscriptExpr is `e[i]`, or with Slice `e[lo:hi]` (Lo and Hi nil when

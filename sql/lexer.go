@@ -49,7 +49,7 @@ func lex(text string) ([]token, error) {
 		}
 		toks = append(toks, t)
 		if t.kind == tkEOF {
-			return toks, nil
+			return foldCatalogSyntax(toks)
 		}
 	}
 }

@@ -24,6 +24,23 @@ func (p *parser) parseArrayConstructor() (Expr, error) {
 	return a, nil
 }
 
+// parseArraySubquery parses ARRAY(query) (the ARRAY key word is next).
+func (p *parser) parseArraySubquery() (Expr, error) {
+	t := p.next()
+	p.i++ // (
+	if !p.atSubquery() {
+		return nil, p.errUnexpected()
+	}
+	q, err := p.parseQuery()
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expectOp(")"); err != nil {
+		return nil, err
+	}
+	return &ArrayExpr{Pos: Pos(t.pos), Query: q}, nil
+}
+
 // parseSubscripts parses the subscripts and slices that follow a primary:
 // e[i], e[lo:hi], e[:hi], e[lo:], e[:], any number of them.
 func (p *parser) parseSubscripts(e Expr) (Expr, error) {

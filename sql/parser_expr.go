@@ -392,6 +392,9 @@ func (p *parser) parseIdentPrimary() (Expr, error) {
 			if p.nextIsOpAt(1, "[") {
 				return p.parseArrayConstructor()
 			}
+			if p.nextIsOpAt(1, "(") {
+				return p.parseArraySubquery()
+			}
 		case "extract":
 			if n := p.peekAt(1); n.kind == tkOp && n.val == "(" {
 				return p.parseExtract()

@@ -5,6 +5,12 @@ package sql
 func (pr printer) arrayExpr(e Expr, minLvl int) (ok bool) {
 	switch e := e.(type) {
 	case *ArrayExpr:
+		if e.Query != nil {
+			pr.w("ARRAY(")
+			pr.query(e.Query)
+			pr.w(")")
+			return true
+		}
 		pr.w("ARRAY[")
 		pr.exprList(e.Elems)
 		pr.w("]")

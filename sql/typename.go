@@ -28,6 +28,12 @@ var simpleTypes = map[string]types.T{
 	"text": types.TextType, "string": types.TextType,
 	"date": types.DateType, "interval": types.IntervalT, "bytea": types.ByteaType,
 	"jsonb": types.JSONBType, "json": types.JSONBType,
+	// Postgres' object identifier types, which weir's catalog relations
+	// (pg_catalog) hold as bigint: a cast to one keeps the number, and
+	// Written tells which it was (exec/adhoc writes 'name'::regclass as the
+	// relation's oid).
+	"oid": types.Int64Type, "regclass": types.Int64Type, "regtype": types.Int64Type,
+	"regnamespace": types.Int64Type, "regproc": types.Int64Type, "regprocedure": types.Int64Type, "regrole": types.Int64Type,
 }
 
 // MaxCharLength is the largest n of VARCHAR(n) and CHAR(n), as in Postgres.
@@ -54,7 +60,7 @@ func (p *parser) parseTypeName() (TypeName, error) {
 	if t.kind != tkIdent {
 		return TypeName{}, p.errUnexpected()
 	}
-	if t.quoted || !typeStartWords[t.val] {
+	if t.quoted || !typeStartWords[t.val] && simpleTypes[t.val] == (types.T{}) {
 		if !t.quoted && reservedWords[t.val] {
 			return TypeName{}, p.errUnexpected()
 		}

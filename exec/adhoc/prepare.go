@@ -35,6 +35,11 @@ func (e *Engine) Prepare(st *sql.Select, literals map[*sql.SelectItem]types.T, l
 			undo[i]()
 		}
 	}()
+	// Catalog functions read pg_catalog relations: rewritten first, so
+	// that those are looked up with the rest.
+	if err := rewritePgCatalogFuncs(st, &undo); err != nil {
+		return "", nil, err
+	}
 	var rels []Relation
 	var err error
 	names := map[string]string{}

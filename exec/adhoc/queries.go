@@ -62,7 +62,7 @@ func (q Queries) Run(ctx context.Context, st *sql.Select) (types.Schema, array.R
 		if RunsLocally(node) && !scansStream(node) {
 			return q.runLocal(ctx, node)
 		}
-	case q.namesSystemTable(st):
+	case q.namesSystemTable(st) || callsCatalogFunc(st):
 	case joinsRelations(st) && bindingGap(err):
 	case !fallsBackToDuckDB(err):
 		return nil, nil, err

@@ -146,14 +146,15 @@ func header(schema types.Schema) string {
 func TestLookup(t *testing.T) {
 	for _, name := range []string{
 		"weir_jobs", "weir_sources", "weir_source_errors", "weir_dead_letters", "weir_late_rows",
-		"weir_checkpoints", "weir_sinks", "weir_recovery",
+		"weir_checkpoints", "weir_sinks", "weir_recovery", "pg_class", "pg_namespace", "pg_attribute", "pg_type",
+		"pg_roles", "pg_database", "pg_proc", "pg_index", "pg_constraint",
 	} {
 		tab, ok := systables.Lookup(name)
 		if !ok || tab.Name != name {
 			t.Errorf("Lookup(%q) = %v, %v", name, tab, ok)
 		}
 	}
-	for _, name := range []string{"weir_job", "WEIR_JOBS", "pg_class", ""} {
+	for _, name := range []string{"weir_job", "WEIR_JOBS", "pg_nonexistent", ""} {
 		if _, ok := systables.Lookup(name); ok {
 			t.Errorf("Lookup(%q) found a table", name)
 		}

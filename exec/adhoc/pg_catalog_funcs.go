@@ -1,0 +1,144 @@
+//go:build duckdb_arrow
+
+package adhoc
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/weir-stream/weir/exec/systables"
+	"github.com/weir-stream/weir/sql"
+)
+
+// pgCatalogFuncs write the calls of Postgres' catalog functions that
+// clients' catalog queries make (psql's \d family) as SQL over weir's
+// pg_catalog relations (exec/systables), so that DuckDB's own pg_catalog
+// functions never answer: each takes the calls' arguments as SQL text
+// and returns the expression's text.
+var pgCatalogFuncs = map[string]func(args []string) string{
+	"pg_get_userbyid": func(a []string) string {
+		return fmt.Sprintf("(SELECT rolname FROM pg_roles WHERE oid = (%s))", a[0])
+	},
+	"pg_table_is_visible":    visibleOID,
+	"pg_function_is_visible": visibleOID,
+	"pg_type_is_visible":     visibleOID,
+	"format_type": func(a []string) string {
+		return "(" + systables.FormatTypeSQL("("+a[0]+")", "coalesce(("+a[1]+"), -1)") + ")"
+	},
+	"pg_encoding_to_char": func(a []string) string {
+		return fmt.Sprintf("(CASE WHEN (%s) = 6 THEN 'UTF8' ELSE '' END)", a[0])
+	},
+	"pg_get_viewdef":                  definition("viewdef"),
+	"pg_get_indexdef":                 definition("indexdef"),
+	"pg_get_constraintdef":            definition("constraintdef"),
+	"pg_get_function_result":          definition("function_result"),
+	"pg_get_function_arguments":       definition("function_arguments"),
+	"pg_get_expr":                     nullText,
+	"obj_description":                 nullText,
+	"col_description":                 nullText,
+	"shobj_description":               nullText,
+	"pg_get_statisticsobjdef_columns": nullText,
+	"pg_relation_is_publishable":      func([]string) string { return "false" },
+	"current_database":                func([]string) string { return "'" + systables.DatabaseName + "'" },
+	"current_schemas": func(a []string) string {
+		return fmt.Sprintf("(CASE WHEN (%s) THEN ARRAY['pg_catalog', 'public'] ELSE ARRAY['public'] END)", a[0])
+	},
+}
+
+// visibleOID is pg_table_is_visible(oid) and its kin: every relation and
+// function weir has is in public or pg_catalog, both on the search path.
+func visibleOID(a []string) string { return fmt.Sprintf("((%s) IS NOT NULL)", a[0]) }
+
+// nullText is a function whose object weir has none of (comments, column
+// defaults, partition bounds, statistics objects).
+func nullText([]string) string { return "CAST(NULL AS TEXT)" }
+
+// definition reads a definition Postgres computes from its catalog
+// (pg_get_viewdef, pg_get_indexdef, …) from weir_pg_definitions.
+func definition(what string) func([]string) string {
+	return func(a []string) string {
+		return fmt.Sprintf("(SELECT definition FROM weir_pg_definitions WHERE oid = (%s) AND what = '%s')", a[0], what)
+	}
+}
+
+// pgCatalogMacros define, in each DuckDB connection, the catalog functions
+// psql's queries call that DuckDB lacks: quote_ident (which quotes a name
+// that is not all lower-case letters, digits and underscores; unlike
+// Postgres', not a key word), quote_literal, and pg_options_to_table,
+// which has no rows for weir's catalog relations: their options
+// (attfdwoptions, ftoptions) are NULL.
+var pgCatalogMacros = []string{
+	`CREATE OR REPLACE TEMP MACRO quote_ident(s) AS CASE WHEN regexp_full_match(s, '[a-z_][a-z0-9_$]*') THEN s
+		ELSE '"' || replace(s, '"', '""') || '"' END`,
+	`CREATE OR REPLACE TEMP MACRO quote_literal(s) AS '''' || replace(CAST(s AS VARCHAR), '''', '''''') || ''''`,
+	`CREATE OR REPLACE TEMP MACRO pg_options_to_table(o) AS TABLE
+		SELECT CAST(NULL AS VARCHAR) AS option_name, CAST(NULL AS VARCHAR) AS option_value WHERE false`,
+}
+
+func init() { funcMacros = append(funcMacros, pgCatalogMacros...) }
+
+// callsCatalogFunc reports whether st calls a function of pgCatalogFuncs,
+// which only DuckDB runs (over weir's pg_catalog relations).
+func callsCatalogFunc(st *sql.Select) bool {
+	found := false
+	sql.Walk(st, func(n sql.Node) bool {
+		if f, ok := n.(*sql.FuncCall); ok && !f.Name.Quoted && pgCatalogFuncs[f.Name.Value] != nil {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// nameScalarFuncColumns gives each function in FROM that returns one
+// column and has an alias without column names (generate_series(…) s) the
+// alias as its column's name, as Postgres does, so that s names the value
+// (DuckDB's s would be the row).
+func nameScalarFuncColumns(st *sql.Select, undo *[]func()) {
+	sql.Walk(st, func(n sql.Node) bool {
+		if f, ok := n.(*sql.TableFunc); ok && f.Alias != nil && len(f.Columns) == 0 &&
+			(f.Call.Name.Value == "generate_series" || f.Call.Name.Value == "unnest" && len(f.Call.Args) == 1) {
+			f.Columns = []sql.Name{*f.Alias}
+			*undo = append(*undo, func() { f.Columns = nil })
+		}
+		return true
+	})
+}
+
+// rewritePgCatalogFuncs writes every call of pgCatalogFuncs in st as its
+// SQL, and 'name'::regclass as the relation's oid. undo gets what puts the
+// tree back.
+func rewritePgCatalogFuncs(st *sql.Select, undo *[]func()) error {
+	u, err := sql.RewriteExprs(st, func(e sql.Expr) (sql.Expr, error) {
+		switch e := e.(type) {
+		case *sql.FuncCall:
+			fn := pgCatalogFuncs[e.Name.Value]
+			if fn == nil || e.Name.Quoted || e.Over != nil {
+				return e, nil
+			}
+			args := make([]string, max(len(e.Args), 2))
+			for i, a := range e.Args {
+				args[i] = sql.String(a)
+			}
+			for i := len(e.Args); i < len(args); i++ {
+				args[i] = "NULL"
+			}
+			return sql.ParseExpr(fn(args))
+		case *sql.CastExpr:
+			if lit, ok := e.Expr.(*sql.Literal); ok && lit.Kind == sql.LitString && strings.EqualFold(e.Type.Written, "regclass") {
+				name := lit.Value
+				if i := strings.LastIndexByte(name, '.'); i >= 0 {
+					name = name[i+1:]
+				}
+				return sql.ParseExpr(fmt.Sprintf("(SELECT oid FROM pg_class WHERE relname = '%s')", strings.ReplaceAll(name, "'", "''")))
+			}
+		}
+		return e, nil
+	})
+	if err != nil {
+		return err
+	}
+	*undo = append(*undo, u)
+	nameScalarFuncColumns(st, undo)
+	return nil
+}
