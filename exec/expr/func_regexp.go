@@ -59,7 +59,22 @@ func resolveRegexMatch(name string, args []Expr) (*funcExpr, error) {
 	if err := cache.precompile(cargs[1], ci); err != nil {
 		return nil, err
 	}
+	// A constant pattern is looked up once, with its literal when it has one.
+	var fixed matcher
+	if k, ok := cargs[1].(*Const); ok && k.v != nil {
+		re, err := cache.get(k.v.(string), ci)
+		if err != nil {
+			return nil, err
+		}
+		fixed = re
+		if l := newLitRegexp(re, regexSource(k.v.(string), ci)); l != nil {
+			fixed = l
+		}
+	}
 	return strictFunc(types.BoolType, cargs, func(vs []any) (any, error) {
+		if fixed != nil {
+			return fixed.MatchString(vs[0].(string)) == want, nil
+		}
 		re, err := cache.get(vs[1].(string), ci)
 		if err != nil {
 			return nil, err
@@ -186,6 +201,14 @@ type regexCache struct {
 	m  map[string]*regexp.Regexp
 }
 
+// regexSource returns the RE2 source of the Postgres pattern p.
+func regexSource(p string, ci bool) string {
+	if ci {
+		return "(?si)" + p
+	}
+	return "(?s)" + p
+}
+
 func (c *regexCache) precompile(p Expr, ci bool) error {
 	if k, ok := p.(*Const); ok && k.v != nil {
 		_, err := c.get(k.v.(string), ci)
@@ -206,11 +229,7 @@ func (c *regexCache) get(p string, ci bool) (*regexp.Regexp, error) {
 	if re, ok := c.m[key]; ok {
 		return re, nil
 	}
-	flags := "(?s)"
-	if ci {
-		flags = "(?si)"
-	}
-	re, err := regexp.Compile(flags + p)
+	re, err := regexp.Compile(regexSource(p, ci))
 	if err != nil {
 		msg := err.Error()
 		var se *syntax.Error

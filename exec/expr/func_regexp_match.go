@@ -42,12 +42,16 @@ func resolveRegexpArray(name string, args []Expr) (*funcExpr, error) {
 	}
 	match := name == "regexp_match"
 	return strictFunc(types.ArrayOf(types.TextType), cargs, func(vs []any) (any, error) {
+		if match {
+			m, err := rx.matcher(vs)
+			if err != nil {
+				return nil, err
+			}
+			return regexMatchGroups(m, vs[0].(string)), nil
+		}
 		re, err := rx.regex(vs)
 		if err != nil {
 			return nil, err
-		}
-		if match {
-			return regexMatchGroups(re, vs[0].(string)), nil
 		}
 		return regexSplit(re, vs[0].(string)), nil
 	}), nil
@@ -59,7 +63,16 @@ func resolveRegexpArray(name string, args []Expr) (*funcExpr, error) {
 type regexpArgs struct {
 	name  string
 	fixed *regexp.Regexp
-	cache *regexCache
+	// fixedLit is fixed with the literal its matches contain, when known.
+	fixedLit *litRegexp
+	cache    *regexCache
+}
+
+// matcher is what regexp_match asks of a regular expression: a
+// *regexp.Regexp or a *litRegexp.
+type matcher interface {
+	FindStringSubmatchIndex(s string) []int
+	MatchString(s string) bool
 }
 
 func newRegexpArgs(name string, args []Expr) (*regexpArgs, error) {
@@ -77,7 +90,18 @@ func newRegexpArgs(name string, args []Expr) (*regexpArgs, error) {
 		return nil, err
 	}
 	rx.fixed = re
+	ci, _ := rx.caseInsensitive(consts)
+	rx.fixedLit = newLitRegexp(re, regexSource(consts[1].(string), ci))
 	return rx, nil
+}
+
+// matcher returns the regular expression of a row's (not NULL) arguments
+// vs, with its literal when the pattern is constant and has one.
+func (rx *regexpArgs) matcher(vs []any) (matcher, error) {
+	if rx.fixedLit != nil {
+		return rx.fixedLit, nil
+	}
+	return rx.regex(vs)
 }
 
 // regex returns the regular expression of a row's (not NULL) arguments vs.
@@ -85,26 +109,34 @@ func (rx *regexpArgs) regex(vs []any) (*regexp.Regexp, error) {
 	if rx.fixed != nil {
 		return rx.fixed, nil
 	}
-	ci := false
-	if len(vs) == 3 {
-		global, i, err := regexFlags(vs[2].(string))
-		if err != nil {
-			return nil, err
-		}
-		if global {
-			err := sqlstate.Errorf(sqlstate.InvalidParameterValue, "%s() does not support the \"global\" option", rx.name)
-			if rx.name == "regexp_match" {
-				err = err.WithHint("Use the regexp_matches function instead.")
-			}
-			return nil, err
-		}
-		ci = i
+	ci, err := rx.caseInsensitive(vs)
+	if err != nil {
+		return nil, err
 	}
 	return rx.cache.get(vs[1].(string), ci)
 }
 
+// caseInsensitive reads the flags of a row's (not NULL) arguments vs.
+func (rx *regexpArgs) caseInsensitive(vs []any) (bool, error) {
+	if len(vs) < 3 {
+		return false, nil
+	}
+	global, ci, err := regexFlags(vs[2].(string))
+	if err != nil {
+		return false, err
+	}
+	if global {
+		err := sqlstate.Errorf(sqlstate.InvalidParameterValue, "%s() does not support the \"global\" option", rx.name)
+		if rx.name == "regexp_match" {
+			err = err.WithHint("Use the regexp_matches function instead.")
+		}
+		return false, err
+	}
+	return ci, nil
+}
+
 // regexMatchGroups returns regexp_match's answer for re over s.
-func regexMatchGroups(re *regexp.Regexp, s string) any {
+func regexMatchGroups(re matcher, s string) any {
 	m := re.FindStringSubmatchIndex(s)
 	if m == nil {
 		return nil
@@ -195,7 +227,7 @@ func (g *regexpGroup) eval(ctx context.Context, mem memory.Allocator, batch arro
 			b.AppendNull()
 			continue
 		}
-		re, err := g.rx.regex(vs)
+		re, err := g.rx.matcher(vs)
 		if err != nil {
 			return nil, err
 		}
