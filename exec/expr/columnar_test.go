@@ -4,8 +4,10 @@ import (
 	"context"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -136,6 +138,105 @@ func TestToCharColumnar(t *testing.T) {
 				if want := tm.Format("Monday, 2 January ") + strconv.Itoa(tm.Year()); got.Value(i) != want {
 					t.Fatalf("to_char(%s, %q) = %q, want %q", tm, format, got.Value(i), want)
 				}
+			}
+		}
+		out.Release()
+		sliced.Release()
+	}
+}
+
+// TestStringColumnar checks split_part, strpos, position, lower, upper,
+// length and replace over whole arrays (with NULLs, an offset, text that
+// is not ASCII and delimiters that overlap) against the strings package.
+func TestStringColumnar(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	r := rand.New(rand.NewPCG(7, 8))
+	pieces := []string{"a", "B", "c", "/", "//", "aa", "Ä", "ö", "ß", "İ", "x", "", "https://www.nexmark.com/"}
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	var vals []string
+	for i := range 3000 {
+		if i%31 == 7 {
+			b.AppendNull()
+			vals = append(vals, "")
+			continue
+		}
+		var sb strings.Builder
+		for range r.IntN(10) {
+			sb.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		b.Append(sb.String())
+		vals = append(vals, sb.String())
+	}
+	col := b.NewArray()
+	defer col.Release()
+	splitPartRef := func(s, delim string, n int64) string {
+		if s == "" || delim == "" {
+			if s != "" && (n == 1 || n == -1) {
+				return s
+			}
+			return ""
+		}
+		parts := strings.Split(s, delim)
+		if n < 0 {
+			n += int64(len(parts)) + 1
+		}
+		if n < 1 || n > int64(len(parts)) {
+			return ""
+		}
+		return parts[n-1]
+	}
+	strposRef := func(s, sub string) string {
+		k := strings.Index(s, sub)
+		if k < 0 {
+			return "0"
+		}
+		return strconv.Itoa(utf8.RuneCountInString(s[:k]) + 1)
+	}
+	cases := []struct {
+		name   string
+		consts []any
+		want   func(s string) string
+	}{
+		{"lower", nil, strings.ToLower},
+		{"upper", nil, strings.ToUpper},
+		{"length", nil, func(s string) string { return strconv.Itoa(utf8.RuneCountInString(s)) }},
+		{"char_length", nil, func(s string) string { return strconv.Itoa(utf8.RuneCountInString(s)) }},
+		{"replace", []any{"a", ""}, func(s string) string { return strings.ReplaceAll(s, "a", "") }},
+		{"replace", []any{"aa", "Xyz"}, func(s string) string { return strings.ReplaceAll(s, "aa", "Xyz") }},
+		{"replace", []any{"", "z"}, func(s string) string { return s }},
+		{"strpos", []any{"/"}, func(s string) string { return strposRef(s, "/") }},
+		{"position", []any{"ö"}, func(s string) string { return strposRef(s, "ö") }},
+		{"strpos", []any{""}, func(s string) string { return strposRef(s, "") }},
+	}
+	for _, delim := range []string{"/", "aa", "", "//"} {
+		for _, n := range []int64{1, 2, 4, 6, -1, -2, -5} {
+			cases = append(cases, struct {
+				name   string
+				consts []any
+				want   func(s string) string
+			}{"split_part", []any{delim, n}, func(s string) string { return splitPartRef(s, delim, n) }})
+		}
+	}
+	for _, c := range cases {
+		out, sliced := evalColumnOver(t, mem, col, c.name, c.consts...)
+		for i := range sliced.Len() {
+			if sliced.IsNull(i) {
+				if !out.IsNull(i) {
+					t.Fatalf("%s(NULL, %v) is not NULL", c.name, c.consts)
+				}
+				continue
+			}
+			var got string
+			switch o := out.(type) {
+			case *array.String:
+				got = o.Value(i)
+			case *array.Int32:
+				got = strconv.Itoa(int(o.Value(i)))
+			}
+			if want := c.want(vals[i+1]); out.IsNull(i) || got != want {
+				t.Fatalf("%s(%q, %v) = %q, want %q", c.name, vals[i+1], c.consts, got, want)
 			}
 		}
 		out.Release()

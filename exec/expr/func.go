@@ -395,15 +395,19 @@ func resolveText(name string, args []Expr) (*funcExpr, error) {
 		if name == "upper" {
 			f = strings.ToUpper
 		}
-		return strictFunc(text, cargs, func(vs []any) (any, error) { return f(vs[0].(string)), nil }), nil
+		call := strictFunc(text, cargs, func(vs []any) (any, error) { return f(vs[0].(string)), nil })
+		call.columnar = caseMapColumnar(name == "upper")
+		return call, nil
 	case "length", "char_length", "character_length":
 		cargs, err := coerceArgs(name, args, text)
 		if err != nil {
 			return nil, err
 		}
-		return strictFunc(i32, cargs, func(vs []any) (any, error) {
+		call := strictFunc(i32, cargs, func(vs []any) (any, error) {
 			return int64(utf8.RuneCountInString(vs[0].(string))), nil
-		}), nil
+		})
+		call.columnar = lengthColumnar()
+		return call, nil
 	case "substr", "substring":
 		var cargs []Expr
 		var err error
@@ -462,12 +466,16 @@ func resolveText(name string, args []Expr) (*funcExpr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return strictFunc(text, cargs, func(vs []any) (any, error) {
+	call := strictFunc(text, cargs, func(vs []any) (any, error) {
 		if vs[1].(string) == "" {
 			return vs[0], nil
 		}
 		return strings.ReplaceAll(vs[0].(string), vs[1].(string), vs[2].(string)), nil
-	}), nil
+	})
+	if c, ok := constArgs(cargs, 1, 2); ok {
+		call.columnar = replaceColumnar(c[0].(string), c[1].(string))
+	}
+	return call, nil
 }
 
 func resolveConcat(name string, args []Expr) (*funcExpr, error) {

@@ -146,7 +146,21 @@ func resolveStringFunc(name string, args []Expr) (*funcExpr, error) {
 	if name == "strpos" || name == "position" {
 		t = i32
 	}
-	return strictFunc(t, cargs, row), nil
+	call := strictFunc(t, cargs, row)
+	switch name {
+	case "split_part":
+		if c, ok := constArgs(cargs, 1, 2); ok && c[1].(int64) != 0 {
+			call.columnar = splitPartColumnar(c[0].(string), c[1].(int64))
+		}
+	case "strpos", "position":
+		var sub *string
+		if c, ok := constArgs(cargs, 1); ok {
+			s := c[0].(string)
+			sub = &s
+		}
+		call.columnar = strposColumnar(sub)
+	}
+	return call, nil
 }
 
 // splitPart is Postgres' split_part.
@@ -154,23 +168,7 @@ func splitPart(s, delim string, n int64) (any, error) {
 	if n == 0 {
 		return nil, sqlstate.Errorf(sqlstate.InvalidParameterValue, "field position must not be zero")
 	}
-	if s == "" {
-		return "", nil
-	}
-	if delim == "" {
-		if n == 1 || n == -1 {
-			return s, nil
-		}
-		return "", nil
-	}
-	parts := strings.Split(s, delim)
-	if n < 0 {
-		n += int64(len(parts)) + 1
-	}
-	if n < 1 || n > int64(len(parts)) {
-		return "", nil
-	}
-	return parts[n-1], nil
+	return splitPartOf(s, delim, n), nil
 }
 
 // strpos is the character position of sub's first occurrence in s, 1-based,
