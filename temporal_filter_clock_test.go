@@ -4,6 +4,7 @@ package weir_test
 
 import (
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -52,4 +53,43 @@ func TestTemporalFilterClock(t *testing.T) {
 	mustExec(t, conn, `INSERT INTO ev VALUES (6, '2030-01-01 14:50:00+00'), (7, '2030-01-01 15:10:00+00')`)
 	step(3*time.Hour, []string{"6"}, 2+1)
 	step(4*time.Hour, []string{"7"}, 1+1)
+}
+
+// TestTemporalFilterStateBound: rows arriving for 60 epochs, each epoch's
+// rows a minute later than the last's and now() following them, through
+// `ts > now() - INTERVAL '10 minutes'`: the view holds the last ten
+// minutes' rows and the filter's state never more than those and now().
+func TestTemporalFilterStateBound(t *testing.T) {
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	var now atomic.Int64
+	now.Store(t0.UnixMicro())
+	cfg := memoryConfig()
+	cfg.Clock = func() time.Time { return time.UnixMicro(now.Load()) }
+	ts := startServer(t, cfg)
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, `CREATE TABLE ev (id INT PRIMARY KEY, ts TIMESTAMPTZ)`)
+	mustExec(t, conn, `CREATE MATERIALIZED VIEW last10 AS SELECT id FROM ev WHERE ts > now() - INTERVAL '10 minutes'`)
+	const perEpoch = 20
+	for e := 1; e <= 60; e++ {
+		at := t0.Add(time.Duration(e) * time.Minute)
+		var rows []string
+		for i := range perEpoch {
+			rows = append(rows, fmt.Sprintf("(%d, '%s')", e*perEpoch+i, at.Add(time.Duration(i)*time.Second).Format(time.RFC3339)))
+		}
+		mustExec(t, conn, `INSERT INTO ev VALUES `+strings.Join(rows, ", "))
+		now.Store(at.Add(time.Minute - time.Second).UnixMicro())
+		mustExec(t, conn, `FLUSH`)
+		// Epochs e-9 … e are inside: rows of e-9 start at now() - 10m + 1s.
+		wantRows := min(e, 10) * perEpoch
+		if got := queryText(t, conn, `SELECT count(*) FROM last10`); got[0] != fmt.Sprint(wantRows) {
+			t.Fatalf("epoch %d: %s rows in the view, want %d", e, got[0], wantRows)
+		}
+		keys, err := ts.eng.StateTableKeys("last10")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if keys[1] != int64(wantRows)+1 {
+			t.Fatalf("epoch %d: the filter keeps %d keys, want its %d rows and now()", e, keys[1], wantRows)
+		}
+	}
 }
