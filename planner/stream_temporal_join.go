@@ -54,7 +54,11 @@ func planTemporalJoin(j *Join, left, right StreamNode, lkeys, rkeys []expr.Expr,
 	}
 	cols := scan.Columns()
 	for _, k := range scan.StreamKey() {
-		if !slices.Contains(covered, k) || cols[k].Hidden {
+		if cols[k].Hidden {
+			return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported,
+				"the right side of a temporal join must have a primary key: %s has none", scan.Object.Name)
+		}
+		if !slices.Contains(covered, k) {
 			return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported,
 				"the join condition of a temporal join must equate every primary key column of %s with the left side (missing %s)",
 				scan.Object.Name, cols[k].Name).
