@@ -403,6 +403,10 @@ func (p *parser) parseIdentPrimary() (Expr, error) {
 			if e, ok, err := p.trySubstring(); ok || err != nil {
 				return e, err
 			}
+		case "trim":
+			if e, ok, err := p.tryTrim(); ok || err != nil {
+				return e, err
+			}
 		case "exists":
 			if n := p.peekAt(1); n.kind == tkOp && n.val == "(" {
 				return p.parseExists()

@@ -38,6 +38,8 @@ var pgCatalogFuncs = map[string]func(args []string) string{
 	"col_description":                 nullText,
 	"shobj_description":               nullText,
 	"pg_get_statisticsobjdef_columns": nullText,
+	"pg_get_ruledef":                  nullText,
+	"version":                         func([]string) string { return "'PostgreSQL 16.0 (weir)'" },
 	"pg_relation_is_publishable":      func([]string) string { return "false" },
 	"current_database":                func([]string) string { return "'" + systables.DatabaseName + "'" },
 	"current_schemas": func(a []string) string {

@@ -136,6 +136,7 @@ type pgRelation struct {
 	columns    []catalog.Column
 	key        []string // a table's primary key columns
 	definition string   // a view's query
+	connector  string   // a stream's connector: its foreign server
 }
 
 // relations returns the relations of e's catalog the reader may see, then
@@ -167,7 +168,7 @@ func relations(e Engine, may Filter) []pgRelation {
 						r.key = append(r.key, o.Columns[i].Name)
 					}
 				case catalog.Stream:
-					r.kind = "f"
+					r.kind, r.connector = "f", o.Options["connector"]
 				case catalog.View:
 					r.kind, r.definition = "m", viewQuery(o.Definition)
 				case catalog.PlainView:
@@ -610,6 +611,42 @@ var pgCatalogTables = []*Table{
 						args = append(args, a)
 					}
 					add(functionOID(f), "function_arguments", strings.Join(args, ", "))
+				}
+			}
+		},
+	},
+	{
+		Name:   "pg_foreign_table",
+		Schema: types.Schema{col("ftrelid", oidT), col("ftserver", oidT), col("ftoptions", textArrayT)},
+		appendRows: func(b *rowBuilder, e Engine, may Filter) {
+			for _, r := range relations(e, may) {
+				if r.kind == "f" {
+					b.int64(r.oid)
+					b.int64(ObjectOID("s", r.connector))
+					b.null() // a stream's options may hold secrets: SHOW CREATE shows them
+					b.end()
+				}
+			}
+		},
+	},
+	{
+		Name: "pg_foreign_server",
+		Schema: types.Schema{col("oid", oidT), col("srvname", textT), col("srvowner", oidT), col("srvfdw", oidT),
+			col("srvtype", textT), col("srvversion", textT), col("srvacl", textArrayT), col("srvoptions", textArrayT)},
+		appendRows: func(b *rowBuilder, e Engine, may Filter) {
+			seen := map[string]bool{}
+			for _, r := range relations(e, may) {
+				if r.kind == "f" && !seen[r.connector] {
+					seen[r.connector] = true
+					b.int64(ObjectOID("s", r.connector))
+					b.text(r.connector)
+					b.int64(ownerOID(e, ""))
+					b.int64(0)
+					b.null()
+					b.null()
+					b.null()
+					b.null()
+					b.end()
 				}
 			}
 		},
