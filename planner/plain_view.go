@@ -39,6 +39,11 @@ func ExpandPlainViews(cat *catalog.Catalog, n sql.Node) (func(), error) {
 		if !ok || o.Kind != catalog.PlainView {
 			return nil
 		}
+		if t.ForSystemTime != nil {
+			err = sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, t.Position(),
+				"the right side of a temporal join must be a table or a materialized view: %s is a view", o.Name)
+			return nil
+		}
 		if count++; count > maxViewExpansions {
 			err = sqlstate.ErrorfAt(sqlstate.StatementTooComplex, t.Position(), "views expand to too large a statement").
 				WithHint("Each reference to a view is a copy of its query; weir accepts at most " + strconv.Itoa(maxViewExpansions) + " in one statement.")
