@@ -136,10 +136,10 @@ func (n *StreamHashJoin) State() []StateTable {
 			{Role: "right", Key: "join key", Value: "count of its rows"},
 		}
 	}
-	return []StateTable{
+	return append([]StateTable{
 		{Role: "left", Key: "join key | left stream key", Value: "degree (outer side) | row"},
 		{Role: "right", Key: "join key | right stream key", Value: "degree (outer side) | row"},
-	}
+	}, n.expiryState()...)
 }
 
 // OuterLeft reports whether Left's unmatched rows are kept (padded).
@@ -169,7 +169,7 @@ func (n *StreamHashJoin) explain() string {
 	if n.Residual != nil {
 		s += fmt.Sprintf(", residual: %s", n.Residual)
 	}
-	return s + " }"
+	return s + n.explainExpiry() + " }"
 }
 
 // planJoin returns the hash join of j, whose condition is j.On and, for an

@@ -64,8 +64,8 @@ func windowCloseType(t types.T) bool {
 // WatermarkColumns returns which output columns of n carry a watermark:
 // a stream's WATERMARK FOR column, and what follows from it through
 // filters, projections non-decreasing in it (TUMBLE's window_start and
-// window_end), HOP and an aggregate's group columns. Unions, joins and
-// the other nodes carry none.
+// window_end), HOP, an aggregate's group columns and an inner join's equality keys
+// (StreamHashJoin.WatermarkKeys). Unions and the other nodes carry none.
 func WatermarkColumns(n StreamNode) []bool {
 	out := make([]bool, len(n.Columns()))
 	switch n := n.(type) {
@@ -97,6 +97,8 @@ func WatermarkColumns(n StreamNode) []bool {
 		copy(out[:n.NumGroup], in[:n.NumGroup])
 	case *StreamWindowClose:
 		out[n.Window] = true
+	case *StreamHashJoin:
+		copy(out, joinWatermarkColumns(n))
 	}
 	return out
 }

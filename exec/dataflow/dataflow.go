@@ -290,7 +290,7 @@ func (b *builder) hashJoin(n *planner.StreamHashJoin) exec.Operator {
 	if n.NestedLoop() {
 		return ops.NewNestedLoopJoin(spec, 0, b.spec.Mem)
 	}
-	return ops.NewHashJoin(spec, b.spec.Mem)
+	return b.joinExpiry(n, ops.NewHashJoin(spec, b.spec.Mem))
 }
 
 // Stateless returns the operator of a node that keeps no state — a filter,

@@ -1,0 +1,29 @@
+package dataflow
+
+import (
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/ops"
+	"github.com/weir-stream/weir/planner"
+)
+
+// joinExpiry returns h, the hash join of n, wrapped to free the rows of
+// the sides that expire and to pass on its keys' watermarks
+// (ops.JoinExpiry) when n has any; h itself otherwise.
+func (b *builder) joinExpiry(n *planner.StreamHashJoin, h *ops.HashJoin) exec.Operator {
+	expiries, keys := n.Expiries(), n.WatermarkKeys()
+	if len(expiries) == 0 && len(keys) == 0 {
+		return h
+	}
+	var sides [2]*ops.JoinExpirySide
+	for _, e := range expiries {
+		role := [2]string{"left", "right"}[e.Side]
+		sides[e.Side] = &ops.JoinExpirySide{Column: e.Column, Offset: e.Offset, OtherColumn: e.OtherColumn,
+			Index: b.spec.Tables.Table(n, role+" expiry")}
+	}
+	var wk []ops.JoinWatermarkKey
+	for _, i := range keys {
+		l, r := n.LeftKeys[i], n.RightKeys[i]
+		wk = append(wk, ops.JoinWatermarkKey{Left: l, Right: r, Out: []int{n.LeftPos(l), n.RightPos(r)}})
+	}
+	return ops.NewJoinExpiry(h, sides, wk)
+}

@@ -1,0 +1,237 @@
+package ops
+
+import (
+	"context"
+	"math"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/sql/types"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// JoinExpirySide says when a row of one side of an inner join can no
+// longer pair with a row the other side has yet to send: every pair
+// satisfies other.OtherColumn ≤ own.Column + Offset (in the columns'
+// unit), so once the other side's watermark on OtherColumn is above
+// own.Column + Offset, the row's pairs are all made.
+type JoinExpirySide struct {
+	Column      int
+	Offset      int64
+	OtherColumn int
+	// Index is the side's expiry index: table | vnode of the row's state
+	// key | expiry time (Column + Offset) | the row's state key → nothing.
+	Index statestore.TableID
+}
+
+// JoinWatermarkKey is an equality key whose two columns carry watermarks:
+// the join passes on the lower of the two inputs' watermarks as a
+// watermark of the output columns Out (the key's columns in the output).
+type JoinWatermarkKey struct {
+	Left, Right int
+	Out         []int
+}
+
+// JoinExpiry is an inner hash join whose rows are freed from its state
+// once they can never pair again (a window join, an interval join). It
+// indexes each kept row of a side with an expiry (JoinExpirySide) by its
+// expiry time, keeps each input's watermarks, and at each barrier, after
+// the join's writes, deletes from the side's state table the rows whose
+// expiry is below the other side's watermark, and their index entries.
+// The output is the join's: a freed row would pair with no later row.
+// The join's in-memory cache may still hold a freed row until it is
+// evicted; pairs with it fail the join's condition, so that is harmless.
+//
+// It passes on, after the barrier's writes, the lower of both inputs'
+// watermarks on each equality key in Keys, as a watermark of the key's
+// output columns: every later pair has both key columns at or above it.
+type JoinExpiry struct {
+	*HashJoin
+	expiry [2]*JoinExpirySide
+	keys   []JoinWatermarkKey
+	// watermark[i] is input i's latest watermark per column.
+	watermark [2]map[int]int64
+	// freed[i] is the watermark side i's rows were last freed below.
+	freed [2]int64
+	// pending are the epoch's index writes by index key: true to set,
+	// false to delete.
+	pending [2]map[string]bool
+	// pushed is the last output watermark per key.
+	pushed  map[int]int64
+	keyBuf  []byte
+	rowBuf  []byte
+	scratch []byte
+}
+
+// NewJoinExpiry returns h freeing the rows of the sides with an expiry
+// (expiry[0] the left side's, expiry[1] the right side's; nil: none) and
+// passing on the watermarks of keys.
+func NewJoinExpiry(h *HashJoin, expiry [2]*JoinExpirySide, keys []JoinWatermarkKey) *JoinExpiry {
+	return &JoinExpiry{
+		HashJoin: h, expiry: expiry, keys: keys,
+		watermark: [2]map[int]int64{{}, {}},
+		freed:     [2]int64{math.MinInt64, math.MinInt64},
+		pending:   [2]map[string]bool{{}, {}},
+		pushed:    map[int]int64{},
+	}
+}
+
+// PerInputWatermarks marks JoinExpiry as reading each input's watermarks.
+func (j *JoinExpiry) PerInputWatermarks() {}
+
+// OnWatermark keeps input's watermark for the next barrier.
+func (j *JoinExpiry) OnWatermark(_ context.Context, input int, w exec.Watermark, _ exec.Output) error {
+	if old, ok := j.watermark[input][w.Column]; !ok || w.Value > old {
+		j.watermark[input][w.Column] = w.Value
+	}
+	return nil
+}
+
+// ProcessChunk indexes the chunk's changes of a side with an expiry, then
+// hands the chunk to the join.
+func (j *JoinExpiry) ProcessChunk(ctx context.Context, input int, c exec.Chunk, out exec.Output) error {
+	if e := j.expiry[input]; e != nil {
+		j.index(input, e, c)
+	}
+	return j.HashJoin.ProcessChunk(ctx, input, c, out)
+}
+
+// index records the index entries of c's rows: an insert's to set, a
+// delete's to delete (the row leaves state; a row inserted again under
+// the same key has an entry of its own). A row with a NULL join key (not
+// kept) or a NULL expiry column (it pairs with nothing later) has none.
+func (j *JoinExpiry) index(input int, e *JoinExpirySide, c exec.Chunk) {
+	s := j.sides[input]
+	col := c.Batch.Column(e.Column)
+	for i := range c.NumRows() {
+		if j.anyNullKey(c.Batch, s.keys, i) {
+			continue
+		}
+		at, ok := expr.WatermarkAt(col, i)
+		if !ok {
+			continue
+		}
+		j.rowBuf = statestore.AppendRow(j.rowBuf[:0], s.keyTypes, c.Batch, s.keys, i)
+		vnode := statestore.Vnode(j.rowBuf)
+		j.scratch = statestore.AppendKey(j.scratch[:0], s.table, vnode, j.rowBuf)
+		if len(s.streamKey) > 0 {
+			j.scratch = statestore.AppendRow(j.scratch, s.skTypes, c.Batch, s.streamKey, i)
+		}
+		j.keyBuf = statestore.AppendKey(j.keyBuf[:0], e.Index, vnode, statestore.AppendInt64(nil, saturatingAdd(at, e.Offset)))
+		j.keyBuf = append(j.keyBuf, j.scratch...)
+		j.pending[input][string(j.keyBuf)] = c.OpAt(i).IsInsert()
+	}
+}
+
+// saturatingAdd returns a+b, held at the int64 range's ends.
+func saturatingAdd(a, b int64) int64 {
+	s := a + b
+	switch {
+	case b > 0 && s < a:
+		return math.MaxInt64
+	case b < 0 && s > a:
+		return math.MinInt64
+	}
+	return s
+}
+
+// OnBarrier writes the join's changes and the epoch's index entries, frees
+// the rows that expired, then passes on the keys' watermarks.
+func (j *JoinExpiry) OnBarrier(ctx context.Context, b exec.Barrier, w exec.StateWriter, out exec.Output) error {
+	if err := j.HashJoin.OnBarrier(ctx, b, w, out); err != nil {
+		return err
+	}
+	for side, e := range j.expiry {
+		if e == nil {
+			continue
+		}
+		for k, set := range j.pending[side] {
+			var err error
+			if set {
+				err = w.Set([]byte(k), nil)
+			} else {
+				err = w.Delete([]byte(k))
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if wm, ok := j.watermark[1-side][e.OtherColumn]; ok && wm > j.freed[side] {
+			if err := j.free(side, e, wm, w); err != nil {
+				return err
+			}
+			j.freed[side] = wm
+		}
+		clear(j.pending[side])
+	}
+	for _, k := range j.keys {
+		l, lok := j.watermark[0][k.Left]
+		r, rok := j.watermark[1][k.Right]
+		if !lok || !rok {
+			continue
+		}
+		low := min(l, r)
+		if len(k.Out) == 0 {
+			continue
+		}
+		if old, ok := j.pushed[k.Out[0]]; ok && old >= low {
+			continue
+		}
+		j.pushed[k.Out[0]] = low
+		for _, col := range k.Out {
+			if err := exec.PushWatermark(ctx, out, exec.Watermark{Column: col, Value: low}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// free deletes the rows of side whose expiry is below bound, and their
+// index entries: it reads the committed index vnode by vnode, from each
+// vnode's lowest expiry up to bound. An entry the epoch deleted (its row
+// left state and may be back under the same key) is left to that delete.
+func (j *JoinExpiry) free(side int, e *JoinExpirySide, bound int64, w exec.StateWriter) error {
+	if j.state == nil {
+		return nil
+	}
+	lo, hi := statestore.TableSpan(e.Index)
+	it, err := j.state.NewIter(lo, hi)
+	if err != nil {
+		return err
+	}
+	const expiryLen = 9 // AppendInt64's encoding
+	for ok := it.First(); ok; {
+		key := it.Key()
+		if len(key) < statestore.KeyPrefixLen+expiryLen {
+			ok = it.Next()
+			continue
+		}
+		at, _, err := statestore.DecodeInt(key[statestore.KeyPrefixLen:statestore.KeyPrefixLen+expiryLen], types.Int64Type)
+		if err != nil {
+			it.Close()
+			return err
+		}
+		vnode := uint16(key[statestore.KeyPrefixLen-2])<<8 | uint16(key[statestore.KeyPrefixLen-1])
+		if at >= bound {
+			// The rest of this vnode is not expired: on to the next.
+			if int(vnode)+1 >= statestore.NumVnodes {
+				break
+			}
+			ok = it.SeekGE(statestore.AppendKey(j.keyBuf[:0], e.Index, vnode+1, nil))
+			continue
+		}
+		if set, touched := j.pending[side][string(key)]; !touched || set {
+			if err := w.Delete(key[statestore.KeyPrefixLen+expiryLen:]); err != nil {
+				it.Close()
+				return err
+			}
+			if err := w.Delete(key); err != nil {
+				it.Close()
+				return err
+			}
+		}
+		ok = it.Next()
+	}
+	return it.Close()
+}
