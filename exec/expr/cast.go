@@ -138,6 +138,10 @@ func castArray(mem memory.Allocator, a arrow.Array, from, to types.T) (arrow.Arr
 			return mapFixed(mem, src, array.NewInt64Builder(mem), func(v int32) int64 { return int64(v) }), nil
 		case types.Float64:
 			return mapFixed(mem, src, array.NewFloat64Builder(mem), func(v int32) float64 { return float64(v) }), nil
+		case types.Numeric:
+			if to.Scale >= 0 && to.Scale <= 18 {
+				return intsToNumeric(mem, src, to)
+			}
 		}
 	case *array.Int16:
 		switch to.Family {
@@ -149,6 +153,9 @@ func castArray(mem memory.Allocator, a arrow.Array, from, to types.T) (arrow.Arr
 	case *array.Int64:
 		if to.Family == types.Float64 {
 			return mapFixed(mem, src, array.NewFloat64Builder(mem), func(v int64) float64 { return float64(v) }), nil
+		}
+		if to.Family == types.Numeric && to.Scale >= 0 && to.Scale <= 18 {
+			return intsToNumeric(mem, src, to)
 		}
 	case *array.Float32:
 		if to.Family == types.Float64 {
@@ -173,6 +180,21 @@ func castArray(mem memory.Allocator, a arrow.Array, from, to types.T) (arrow.Arr
 		appendValue(b, out)
 	}
 	return b.NewArray(), nil
+}
+
+// intsToNumeric casts integers to a numeric type of scale 0 to 18 without
+// boxing them: each value times 10^scale in 128-bit words, checked against
+// the precision as numericFromInt checks it.
+func intsToNumeric[T int16 | int32 | int64](mem memory.Allocator, a fixedArray[T], to types.T) (arrow.Array, error) {
+	mult := decimal128.GetScaleMultiplier(int(to.Scale))
+	return unaryFixed(mem, to.ArrowType(), a, func(x T) (decimal128.Num, error) {
+		v := decimal128.FromI64(int64(x)).Mul(mult)
+		if !v.FitsInPrecision(to.Precision) {
+			_, err := numericFromInt(int64(x), to)
+			return v, err
+		}
+		return v, nil
+	})
 }
 
 // fixedArray is an Arrow array of fixed-width values.

@@ -2,6 +2,8 @@ package expr
 
 import (
 	"context"
+	"math"
+	"math/big"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -241,5 +243,117 @@ func TestStringColumnar(t *testing.T) {
 		}
 		out.Release()
 		sliced.Release()
+	}
+}
+
+// TestIntsToNumeric checks the cast of integers to numeric without boxing
+// against big.Int arithmetic, and its overflow error against the row path.
+func TestIntsToNumeric(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	r := rand.New(rand.NewPCG(9, 10))
+	b := array.NewInt64Builder(mem)
+	defer b.Release()
+	var vals []int64
+	for i := range 2000 {
+		if i%13 == 3 {
+			b.AppendNull()
+			vals = append(vals, 0)
+			continue
+		}
+		v := r.Int64() >> r.IntN(64)
+		if i%2 == 0 {
+			v = -v
+		}
+		if i < 4 {
+			v = []int64{math.MaxInt64, math.MinInt64, 0, -1}[i]
+		}
+		b.Append(v)
+		vals = append(vals, v)
+	}
+	col := b.NewArray()
+	defer col.Release()
+	for _, to := range []types.T{types.NumericType(19, 0), types.NumericType(38, 18), types.NumericType(30, 5), types.NumericType(10, 2)} {
+		out, err := castArray(mem, col, types.Int64Type, to)
+		if to.Precision == 10 {
+			if err == nil || !strings.Contains(err.Error(), "numeric field overflow") {
+				t.Fatalf("CAST(%d AS %s): error %v, want numeric field overflow", vals[0], to, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := out.(*array.Decimal128)
+		for i, v := range vals {
+			if col.IsNull(i) != got.IsNull(i) {
+				t.Fatalf("CAST(row %d AS %s): NULL %v, want %v", i, to, got.IsNull(i), col.IsNull(i))
+			}
+			if col.IsNull(i) {
+				continue
+			}
+			want := new(big.Int).Mul(big.NewInt(v), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(to.Scale)), nil))
+			if got.Value(i).BigInt().Cmp(want) != 0 {
+				t.Fatalf("CAST(%d AS %s) = %s, want %s", v, to, got.Value(i).BigInt(), want)
+			}
+		}
+		out.Release()
+	}
+}
+
+// TestDatePartColumnar checks date_part of the calendar and clock fields
+// over whole arrays against the row path's timePart.
+func TestDatePartColumnar(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	r := rand.New(rand.NewPCG(11, 12))
+	b := array.NewTimestampBuilder(mem, &arrow.TimestampType{Unit: arrow.Microsecond})
+	defer b.Release()
+	var vals []int64
+	for i := range 3000 {
+		if i%17 == 2 {
+			b.AppendNull()
+			vals = append(vals, 0)
+			continue
+		}
+		v := r.Int64N(8000*366*microsPerDay) - 6000*366*microsPerDay
+		b.Append(arrow.Timestamp(v))
+		vals = append(vals, v)
+	}
+	col := b.NewArray()
+	defer col.Release()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "ts", Type: col.DataType(), Nullable: true}}, nil)
+	batch := array.NewRecordBatch(schema, []arrow.Array{col}, int64(col.Len()))
+	defer batch.Release()
+	for _, field := range []string{"year", "Quarter", "month", "day", "dow", "isodow", "doy", "HOUR", "minutes"} {
+		c, _ := Constant(field, types.TextType)
+		e, err := Func("date_part", []Expr{c, Column(0, "ts", types.TSType)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.(*funcExpr).columnar == nil {
+			t.Fatalf("%s is not evaluated columnar", e)
+		}
+		out, err := e.Eval(context.Background(), mem, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := out.(*array.Float64)
+		for i, v := range vals {
+			if col.IsNull(i) {
+				if !got.IsNull(i) {
+					t.Fatalf("date_part(%q, NULL) is not NULL", field)
+				}
+				continue
+			}
+			want, err := timePart(field, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.IsNull(i) || got.Value(i) != want.(float64) {
+				t.Fatalf("date_part(%q, %s) = %v, want %v", field, time.UnixMicro(v).UTC(), got.Value(i), want)
+			}
+		}
+		out.Release()
 	}
 }

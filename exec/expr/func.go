@@ -698,9 +698,13 @@ func resolveDatePart(name string, args []Expr) (*funcExpr, error) {
 			return nil, err
 		}
 	}
-	return strictFunc(types.Float64Type, cargs, func(vs []any) (any, error) {
+	call := strictFunc(types.Float64Type, cargs, func(vs []any) (any, error) {
 		return part(vs[0].(string), vs[1])
-	}), nil
+	})
+	if c, ok := cargs[0].(*Const); ok && c.v != nil && t.Family != types.Interval {
+		call.columnar = datePartColumnar(c.v.(string))
+	}
+	return call, nil
 }
 
 func timePart(field string, us int64) (any, error) {

@@ -210,8 +210,9 @@ func numericFromBig(n *big.Int, t types.T) (any, error) {
 
 func numericFromInt(x int64, t types.T) (any, error) {
 	if t.Scale >= 0 && t.Scale <= 18 {
-		// |x| · 10^18 < 2^63 · 2^60: within 128 bits, so exact.
-		v := decimal128.FromI64(x).IncreaseScaleBy(t.Scale)
+		// |x| · 10^18 < 2^63 · 2^60: within 128 bits, so the product of
+		// 128-bit words is exact.
+		v := decimal128.FromI64(x).Mul(decimal128.GetScaleMultiplier(int(t.Scale)))
 		if !v.FitsInPrecision(t.Precision) {
 			return numericFromBig(v.BigInt(), t) // its overflow error
 		}
