@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/statestore"
 )
@@ -100,7 +101,7 @@ func sortBatches(ctx context.Context, mem memory.Allocator, in []arrow.RecordBat
 		if err != nil {
 			return nil, err
 		}
-		out[c], err = compute.TakeArray(ctx, col, idx)
+		out[c], err = expr.Take(ctx, mem, col, idx)
 		col.Release()
 		if err != nil {
 			return nil, err

@@ -5,7 +5,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
@@ -84,7 +83,7 @@ func take(ctx context.Context, mem memory.Allocator, batch arrow.RecordBatch, id
 	cols := make([]arrow.Array, batch.NumCols())
 	var err error
 	for c := range cols {
-		if cols[c], err = compute.TakeArray(ctx, batch.Column(c), ia); err != nil {
+		if cols[c], err = expr.Take(ctx, mem, batch.Column(c), ia); err != nil {
 			for _, a := range cols[:c] {
 				a.Release()
 			}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
@@ -158,7 +157,7 @@ func updatePairs(ctx context.Context, mem memory.Allocator, old, nw arrow.Record
 		if err != nil {
 			return exec.Chunk{}, err
 		}
-		col, err := compute.TakeArray(ctx, both, order)
+		col, err := expr.Take(ctx, mem, both, order)
 		both.Release()
 		if err != nil {
 			return exec.Chunk{}, err

@@ -12,7 +12,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
@@ -729,7 +728,7 @@ func (h *HashJoin) build(ctx context.Context, schema types.Schema, ownBatch, oth
 			if batch.NumRows() == 0 {
 				a = array.MakeArrayOfNull(h.mem, s.schema[k].Type.ArrowType(), idx.Len())
 			} else {
-				a, err = compute.TakeArray(ctx, batch.Column(k), idx)
+				a, err = expr.Take(ctx, h.mem, batch.Column(k), idx)
 				if err != nil {
 					return err
 				}

@@ -187,7 +187,9 @@ func TestHashJoinBarrierWritesInKeyOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Release()
-		if err := j.ProcessChunk(ctx, input, c, &exectest.Collector{}); err != nil {
+		out := &exectest.Collector{}
+		defer out.Release()
+		if err := j.ProcessChunk(ctx, input, c, out); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,9 +5,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/statestore"
 )
 
@@ -125,7 +125,7 @@ func (h *HashJoin) takeLeft(ctx context.Context, batch arrow.RecordBatch, rows [
 		}
 	}()
 	for k := range cols {
-		a, err := compute.TakeArray(ctx, batch.Column(k), ix)
+		a, err := expr.Take(ctx, h.mem, batch.Column(k), ix)
 		if err != nil {
 			return nil, err
 		}

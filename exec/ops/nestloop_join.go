@@ -11,10 +11,10 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/sql/types"
 	"github.com/weir-stream/weir/statestore"
 )
@@ -392,7 +392,7 @@ func (j *NestedLoopJoin) build(ctx context.Context, schema types.Schema, input i
 				cols[s.pos[k]] = array.MakeArrayOfNull(j.mem, s.schema[k].Type.ArrowType(), len(idx))
 				continue
 			}
-			a, err := compute.TakeArray(ctx, batch.Column(k), ix)
+			a, err := expr.Take(ctx, j.mem, batch.Column(k), ix)
 			if err != nil {
 				return err
 			}
@@ -428,7 +428,7 @@ func takeRows(ctx context.Context, mem memory.Allocator, schema types.Schema, ba
 		}
 	}()
 	for k := range cols {
-		a, err := compute.TakeArray(ctx, batch.Column(k), ix)
+		a, err := expr.Take(ctx, mem, batch.Column(k), ix)
 		if err != nil {
 			return nil, err
 		}
