@@ -40,6 +40,10 @@ func (q queryEnv) Snapshot() (statestore.Reader, func(), error) {
 	return snap.reader(), release, nil
 }
 
+// User returns the role the session runs as: current_user and
+// session_user in its queries.
+func (q queryEnv) User() string { return q.s.user }
+
 // SystemTable returns the system table called name with the rows about
 // objects the session may see (Session.mayObserve).
 func (q queryEnv) SystemTable(name string) (adhoc.Relation, bool) {

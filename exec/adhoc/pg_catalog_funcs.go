@@ -41,6 +41,7 @@ var pgCatalogFuncs = map[string]func(args []string) string{
 	"pg_get_ruledef":                  nullText,
 	"version":                         func([]string) string { return "'PostgreSQL 16.0 (weir)'" },
 	"pg_relation_is_publishable":      func([]string) string { return "false" },
+	"current_schema":                  func([]string) string { return "'public'" },
 	"current_database":                func([]string) string { return "'" + systables.DatabaseName + "'" },
 	"current_schemas": func(a []string) string {
 		return fmt.Sprintf("(CASE WHEN (%s) THEN ARRAY['pg_catalog', 'public'] ELSE ARRAY['public'] END)", a[0])
@@ -79,12 +80,15 @@ var pgCatalogMacros = []string{
 
 func init() { funcMacros = append(funcMacros, pgCatalogMacros...) }
 
+// pgCatalogMacroNames are the functions pgCatalogMacros define.
+var pgCatalogMacroNames = map[string]bool{"quote_ident": true, "quote_literal": true, "pg_options_to_table": true}
+
 // callsCatalogFunc reports whether st calls a function of pgCatalogFuncs,
 // which only DuckDB runs (over weir's pg_catalog relations).
 func callsCatalogFunc(st *sql.Select) bool {
 	found := false
 	sql.Walk(st, func(n sql.Node) bool {
-		if f, ok := n.(*sql.FuncCall); ok && !f.Name.Quoted && pgCatalogFuncs[f.Name.Value] != nil {
+		if f, ok := n.(*sql.FuncCall); ok && !f.Name.Quoted && (pgCatalogFuncs[f.Name.Value] != nil || pgCatalogMacroNames[f.Name.Value] || userFuncs[f.Name.Value]) {
 			found = true
 		}
 		return !found
@@ -143,4 +147,27 @@ func rewritePgCatalogFuncs(st *sql.Select, undo *[]func()) error {
 	*undo = append(*undo, u)
 	nameScalarFuncColumns(st, undo)
 	return nil
+}
+
+// userFuncs are the functions that name the session's role.
+var userFuncs = map[string]bool{"current_user": true, "session_user": true, "current_role": true, "user": true}
+
+// writeSessionUser writes current_user, session_user, current_role and
+// user in st as the session's role (an Env with a User method; DuckDB's
+// would answer "duckdb"), and returns what puts st back.
+func (q Queries) writeSessionUser(st *sql.Select) func() {
+	env, ok := q.Env.(interface{ User() string })
+	if !ok {
+		return func() {}
+	}
+	undo, err := sql.RewriteExprs(st, func(e sql.Expr) (sql.Expr, error) {
+		if f, ok := e.(*sql.FuncCall); ok && userFuncs[f.Name.Value] && !f.Name.Quoted && len(f.Args) == 0 {
+			return &sql.Literal{Pos: f.Pos, Kind: sql.LitString, Value: env.User()}, nil
+		}
+		return e, nil
+	})
+	if err != nil {
+		return func() {}
+	}
+	return undo
 }

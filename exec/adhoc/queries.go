@@ -248,6 +248,7 @@ func (q Queries) runInDuckDB(ctx context.Context, st *sql.Select, want types.Sch
 func (q Queries) duckStatement(st *sql.Select, snap statestore.Reader, literals map[*sql.SelectItem]types.T) (string, []Relation, error) {
 	defer planner.ExpandUsingStars(q.Catalog, st)()
 	defer planner.StripSystemTime(st)()
+	defer q.writeSessionUser(st)()
 	undoWindows, err := planner.ExpandWindowTVFs(q.Catalog, st)
 	if err != nil {
 		return "", nil, err

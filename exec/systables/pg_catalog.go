@@ -476,18 +476,8 @@ var pgCatalogTables = []*Table{
 			col("rolconnlimit", i32T), col("rolpassword", textT), col("rolvaliduntil", types.TSTZType), col("rolbypassrls", boolT),
 			col("rolconfig", textArrayT)},
 		appendRows: func(b *rowBuilder, e Engine, may Filter) {
-			rs := roles(e)
-			bootstrap := ownerOID(e, "") == bootstrapOID
-			if bootstrap {
-				// No superuser role: every client is one, as the
-				// bootstrap superuser weir (oid 10).
-				rs = append([]*catalog.Role{{Name: DatabaseName, Superuser: true, Login: true}}, rs...)
-			}
-			for i, r := range rs {
-				oid := ObjectOID("a", r.Name)
-				if bootstrap && i == 0 {
-					oid = bootstrapOID
-				}
+			for _, r := range pgRoles(e) {
+				oid := r.oid
 				b.int64(oid)
 				b.text(r.Name)
 				b.bool(r.Superuser)
@@ -651,6 +641,109 @@ var pgCatalogTables = []*Table{
 			}
 		},
 	},
+	{
+		Name: "pg_authid",
+		Schema: types.Schema{col("oid", oidT), col("rolname", textT), col("rolsuper", boolT), col("rolinherit", boolT),
+			col("rolcreaterole", boolT), col("rolcreatedb", boolT), col("rolcanlogin", boolT), col("rolreplication", boolT),
+			col("rolbypassrls", boolT), col("rolconnlimit", i32T), col("rolpassword", textT), col("rolvaliduntil", types.TSTZType)},
+		appendRows: func(b *rowBuilder, e Engine, may Filter) {
+			for _, r := range pgRoles(e) {
+				b.int64(r.oid)
+				b.text(r.Name)
+				b.bool(r.Superuser)
+				b.bool(true)
+				b.bool(r.Superuser)
+				b.bool(r.Superuser)
+				b.bool(r.Login)
+				b.bool(r.Superuser)
+				b.bool(r.Superuser)
+				b.int32(-1)
+				b.null() // password verifiers are shown to no one
+				b.null()
+				b.end()
+			}
+		},
+	},
+	{
+		Name: "pg_user",
+		Schema: types.Schema{col("usename", textT), col("usesysid", oidT), col("usecreatedb", boolT), col("usesuper", boolT),
+			col("userepl", boolT), col("usebypassrls", boolT), col("passwd", textT), col("valuntil", types.TSTZType),
+			col("useconfig", textArrayT)},
+		appendRows: func(b *rowBuilder, e Engine, may Filter) {
+			for _, r := range pgRoles(e) {
+				if !r.Login {
+					continue
+				}
+				b.text(r.Name)
+				b.int64(r.oid)
+				b.bool(r.Superuser)
+				b.bool(r.Superuser)
+				b.bool(r.Superuser)
+				b.bool(r.Superuser)
+				b.text("********")
+				b.null()
+				b.null()
+				b.end()
+			}
+		},
+	},
+	{
+		Name: "pg_tables",
+		Schema: types.Schema{col("schemaname", textT), col("tablename", textT), col("tableowner", textT), col("tablespace", textT),
+			col("hasindexes", boolT), col("hasrules", boolT), col("hastriggers", boolT), col("rowsecurity", boolT)},
+		appendRows: func(b *rowBuilder, e Engine, may Filter) {
+			for _, r := range relations(e, may) {
+				if r.kind != "r" {
+					continue
+				}
+				b.text(namespaceName(r.namespace))
+				b.text(r.name)
+				b.text(ownerName(e, r.owner))
+				b.null()
+				b.bool(len(r.key) > 0)
+				b.bool(false)
+				b.bool(false)
+				b.bool(false)
+				b.end()
+			}
+		},
+	},
+	{
+		Name:   "pg_views",
+		Schema: types.Schema{col("schemaname", textT), col("viewname", textT), col("viewowner", textT), col("definition", textT)},
+		appendRows: func(b *rowBuilder, e Engine, may Filter) {
+			for _, r := range relations(e, may) {
+				if r.kind != "v" {
+					continue
+				}
+				b.text(namespaceName(r.namespace))
+				b.text(r.name)
+				b.text(ownerName(e, r.owner))
+				b.textOrNull(r.definition)
+				b.end()
+			}
+		},
+	},
+	{
+		Name: "pg_matviews",
+		Schema: types.Schema{col("schemaname", textT), col("matviewname", textT), col("matviewowner", textT), col("tablespace", textT),
+			col("hasindexes", boolT), col("ispopulated", boolT), col("definition", textT)},
+		appendRows: func(b *rowBuilder, e Engine, may Filter) {
+			for _, r := range relations(e, may) {
+				if r.kind != "m" {
+					continue
+				}
+				b.text(namespaceName(r.namespace))
+				b.text(r.name)
+				b.text(ownerName(e, r.owner))
+				b.null()
+				b.bool(false)
+				b.bool(true)
+				b.text(r.definition)
+				b.end()
+			}
+		},
+	},
 	emptyTable("pg_description", col("objoid", oidT), col("classoid", oidT), col("objsubid", i32T), col("description", textT)),
 	emptyTable("pg_inherits", col("inhrelid", oidT), col("inhparent", oidT), col("inhseqno", i32T), col("inhdetachpending", boolT)),
 	emptyTable("pg_auth_members", col("roleid", oidT), col("member", oidT), col("grantor", oidT), col("admin_option", boolT)),
@@ -667,6 +760,49 @@ var pgCatalogTables = []*Table{
 	emptyTable("pg_rewrite", col("oid", oidT), col("rulename", textT), col("ev_class", oidT), col("ev_type", textT)),
 	emptyTable("pg_extension", col("oid", oidT), col("extname", textT), col("extowner", oidT), col("extnamespace", oidT),
 		col("extversion", textT)),
+}
+
+// pgRole is a row of pg_roles, pg_authid and pg_user: a role and its OID.
+type pgRole struct {
+	catalog.Role
+	oid int64
+}
+
+// pgRoles returns e's roles with their OIDs; when no role is a superuser
+// (an engine without roles: every client is one), the bootstrap superuser
+// weir (OID 10) first.
+func pgRoles(e Engine) []pgRole {
+	var out []pgRole
+	if ownerOID(e, "") == bootstrapOID {
+		out = append(out, pgRole{catalog.Role{Name: DatabaseName, Superuser: true, Login: true}, bootstrapOID})
+	}
+	for _, r := range roles(e) {
+		out = append(out, pgRole{*r, ObjectOID("a", r.Name)})
+	}
+	return out
+}
+
+// ownerName returns the name of the role that owns an object whose Owner
+// is owner (see ownerOID).
+func ownerName(e Engine, owner string) string {
+	oid := ownerOID(e, owner)
+	for _, r := range pgRoles(e) {
+		if r.oid == oid {
+			return r.Name
+		}
+	}
+	return owner
+}
+
+// namespaceName returns the name of the schema with OID oid.
+func namespaceName(oid int64) string {
+	switch oid {
+	case OIDPgCatalog:
+		return "pg_catalog"
+	case OIDInformationSchema:
+		return "information_schema"
+	}
+	return "public"
 }
 
 // formatType returns what Postgres' format_type writes of t.
