@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -216,4 +217,47 @@ func TestCopyPsql(t *testing.T) {
 	if want := "id,name\n1,one\n2,\n3,three\n4,\"fo,ur\"\n"; string(got) != want {
 		t.Errorf("\\copy to wrote %q, want %q", got, want)
 	}
+}
+
+// BenchmarkCopyFromStdin loads 1 M narrow rows (two integers and a short
+// text) into a table with a materialized view over it, with one COPY FROM
+// STDIN per iteration, and reports rows/s:
+//
+//	go test -tags duckdb_arrow -run '^$' -bench CopyFromStdin -benchtime 3x .
+func BenchmarkCopyFromStdin(b *testing.B) {
+	const rows = 1_000_000
+	var data bytes.Buffer
+	for i := range rows {
+		data.WriteString(strconv.Itoa(i))
+		data.WriteByte('\t')
+		data.WriteString(strconv.Itoa(i % 1000))
+		data.WriteString("\tname\n")
+	}
+	ts := startServer(b, memoryConfig())
+	conn := connect(b, ts.dsn)
+	mustExec(b, conn, "CREATE TABLE bulk (id BIGINT, k INT, name TEXT)")
+	mustExec(b, conn, "CREATE MATERIALIZED VIEW bulk_n AS SELECT k, count(*) AS n FROM bulk GROUP BY k")
+	ctx := context.Background()
+	cpu0 := processCPU(b)
+	b.ResetTimer()
+	for range b.N {
+		tag, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(data.Bytes()), "COPY bulk FROM STDIN")
+		if err != nil || tag.RowsAffected() != rows {
+			b.Fatalf("%v %v", tag, err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+	// The machine may be shared: rows per second of the process's CPU
+	// time (server and client) says what a core does.
+	b.ReportMetric(float64(rows*b.N)/(processCPU(b)-cpu0).Seconds(), "rows/cpu-s")
+}
+
+// processCPU returns the CPU time the process has used (user and system).
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
