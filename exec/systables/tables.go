@@ -20,6 +20,10 @@
 //	                    directory of a clean shutdown, or empty; and the table write
 //	                    log's records and rows applied again after it
 //
+// Besides them, pg_catalog.go has Postgres' catalog relations (pg_class,
+// pg_attribute, pg_type, …) computed from weir's catalog, for psql and
+// drivers.
+//
 // The package owns each table's name, columns and the making of its record
 // batch from plain rows, and keeps the rows the reader may see; the engine
 // gives all the rows (Engine).
