@@ -9,10 +9,10 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/sql/types"
 	"github.com/weir-stream/weir/statestore"
 )
@@ -267,7 +267,7 @@ func (j *LookupJoin) build(ctx context.Context, left arrow.RecordBatch, leftIdx 
 				cols[pos[k]] = array.MakeArrayOfNull(j.mem, s[k].Type.ArrowType(), len(idx))
 				continue
 			}
-			a, err := compute.TakeArray(ctx, batch.Column(k), ix)
+			a, err := expr.Take(ctx, j.mem, batch.Column(k), ix)
 			if err != nil {
 				return err
 			}
