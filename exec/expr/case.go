@@ -3,6 +3,7 @@ package expr
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -24,6 +25,54 @@ type caseExpr struct {
 	els            Expr // never nil: NULL of the result type when omitted
 	t              types.T
 	display        string // how the node prints (the simple form is kept)
+	// narrow is the arms over only the columns they read, which is what
+	// the rows an arm takes are copied from.
+	narrow *caseColumns
+}
+
+// caseColumns is a CASE's arms rewritten over the input columns they read.
+type caseColumns struct {
+	// cols are the input columns the arms read, ascending.
+	cols           []int
+	conds, results []Expr
+	els            Expr
+}
+
+// narrowCase returns c's arms over the columns they read.
+func narrowCase(c *caseExpr) *caseColumns {
+	used := map[int]bool{}
+	var walk func(e Expr)
+	walk = func(e Expr) {
+		if col, ok := e.(*ColumnRef); ok {
+			used[col.index] = true
+		}
+		for _, k := range e.Children() {
+			walk(k)
+		}
+	}
+	for _, e := range c.Children() {
+		walk(e)
+	}
+	n := &caseColumns{}
+	for col := range used {
+		n.cols = append(n.cols, col)
+	}
+	slices.Sort(n.cols)
+	at := make(map[int]int, len(n.cols))
+	for i, col := range n.cols {
+		at[col] = i
+	}
+	remap := func(e Expr) Expr {
+		return Substitute(e, func(col *ColumnRef) Expr {
+			return &ColumnRef{index: at[col.index], name: col.name, t: col.t}
+		})
+	}
+	for i := range c.conds {
+		n.conds = append(n.conds, remap(c.conds[i]))
+		n.results = append(n.results, remap(c.results[i]))
+	}
+	n.els = remap(c.els)
+	return n
 }
 
 // Case returns CASE [operand] WHEN … THEN … [ELSE …] END. With an operand
@@ -81,6 +130,7 @@ func Case(operand Expr, whens [][2]Expr, els Expr) (Expr, error) {
 	}
 	sb.WriteString(" END")
 	c.display = sb.String()
+	c.narrow = narrowCase(c)
 	return c, nil
 }
 
@@ -105,13 +155,35 @@ func (c *caseExpr) withChildren(ch []Expr) Expr {
 	}
 	fmt.Fprintf(&sb, " ELSE %s END", d.els)
 	d.display = sb.String()
+	d.narrow = narrowCase(d)
 	return d
 }
 func (c *caseExpr) String() string { return c.display }
 
 func (c *caseExpr) Eval(ctx context.Context, mem memory.Allocator, batch arrow.RecordBatch) (arrow.Array, error) {
+	nc := c.narrow
+	if nc == nil || len(nc.cols) == int(batch.NumCols()) {
+		return evalCase(ctx, mem, batch, c.conds, c.results, c.els, c.t)
+	}
+	// The arms read a few of the batch's columns: the rows each arm
+	// takes are copied from those only.
+	fields := make([]arrow.Field, len(nc.cols))
+	cols := make([]arrow.Array, len(nc.cols))
+	for i, col := range nc.cols {
+		if col >= int(batch.NumCols()) {
+			return nil, sqlstate.Errorf(sqlstate.Internal, "column index %d out of range for a batch of %d columns", col, batch.NumCols())
+		}
+		fields[i], cols[i] = batch.Schema().Field(col), batch.Column(col)
+	}
+	narrow := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, batch.NumRows())
+	defer narrow.Release()
+	return evalCase(ctx, mem, narrow, nc.conds, nc.results, nc.els, c.t)
+}
+
+// evalCase evaluates the CASE of conds, results and els over batch.
+func evalCase(ctx context.Context, mem memory.Allocator, batch arrow.RecordBatch, conds, results []Expr, els Expr, t types.T) (arrow.Array, error) {
 	n := int(batch.NumRows())
-	arms := len(c.conds)
+	arms := len(conds)
 	choice := make([]int, n) // arm index per row; arms means ELSE
 	undecided := make([]int, n)
 	for i := range undecided {
@@ -122,7 +194,7 @@ func (c *caseExpr) Eval(ctx context.Context, mem memory.Allocator, batch arrow.R
 		if err != nil {
 			return nil, err
 		}
-		cond, err := c.conds[arm].Eval(ctx, mem, sub)
+		cond, err := conds[arm].Eval(ctx, mem, sub)
 		sub.Release()
 		if err != nil {
 			return nil, err
@@ -155,9 +227,9 @@ func (c *caseExpr) Eval(ctx context.Context, mem memory.Allocator, batch arrow.R
 		if len(rows) == 0 {
 			continue
 		}
-		e := c.els
+		e := els
 		if arm < arms {
-			e = c.results[arm]
+			e = results[arm]
 		}
 		sub, err := SelectRows(ctx, mem, batch, rows)
 		if err != nil {
@@ -174,7 +246,7 @@ func (c *caseExpr) Eval(ctx context.Context, mem memory.Allocator, batch arrow.R
 			return vals[arm], nil
 		}
 	}
-	b := newBuilder(mem, c.t, n)
+	b := newBuilder(mem, t, n)
 	defer b.Release()
 	for row, arm := range choice {
 		appendFrom(b, vals[arm], pos[row])
