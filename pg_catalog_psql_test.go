@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestPsqlDescribeCommands runs psql's \d family against a catalog with a
@@ -141,5 +143,32 @@ View definition:
 		if got := strings.TrimRight(psql(c.user, c.password, c.command), "\n"); got != strings.TrimRight(c.want, "\n") {
 			t.Errorf("%s: %s:\n%s\nwant:\n%s", c.user, c.command, got, c.want)
 		}
+	}
+}
+
+// TestCatalogExtendedProtocol runs catalog queries as drivers send them,
+// with the extended protocol: described, with parameters.
+func TestCatalogExtendedProtocol(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, ts.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	mustExec(t, conn, "CREATE TABLE users (id BIGINT PRIMARY KEY, name VARCHAR)")
+	var version, db, user string
+	if err := conn.QueryRow(ctx, "SELECT version(), current_database(), current_user").Scan(&version, &db, &user); err != nil {
+		t.Fatal(err)
+	}
+	if version != "PostgreSQL 16.0 (weir)" || db != "weir" || user != "weir" {
+		t.Errorf("got %q, %q, %q", version, db, user)
+	}
+	var kind, owner string
+	if err := conn.QueryRow(ctx, "SELECT relkind, pg_catalog.pg_get_userbyid(relowner) FROM pg_catalog.pg_class WHERE relname = $1", "users").Scan(&kind, &owner); err != nil {
+		t.Fatal(err)
+	}
+	if kind != "r" || owner != "weir" {
+		t.Errorf("got %q, %q", kind, owner)
 	}
 }

@@ -90,7 +90,7 @@ func (q Queries) Describe(ctx context.Context, st *sql.Select, paramTypes []type
 	if err == nil {
 		return planner.Schema(node), b.Params, nil
 	}
-	if !fallsBackToDuckDB(err) && !q.namesSystemTable(st) {
+	if !fallsBackToDuckDB(err) && !q.namesSystemTable(st) && !callsCatalogFunc(st) {
 		return nil, nil, err
 	}
 	// DuckDB describes the statement with NULL for its parameters, and
