@@ -95,14 +95,13 @@ func (s *Session) copyFrom(ctx context.Context, st *sql.Copy, opts session.CopyO
 		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Pos, "COPY FROM STDIN is not supported here").
 			WithHint("Send COPY in a simple Query message, as psql and the drivers' copy functions do.")
 	}
-	if opts.Binary() {
-		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Pos, "COPY FROM STDIN in the binary format is not supported yet")
-	}
+	colTypes := make([]types.T, len(targets))
 	schema := make(types.Schema, len(targets))
 	exprs := make([]expr.Expr, len(targets))
 	for i, t := range targets {
 		c := o.Columns[t]
 		schema[i] = types.Column{Name: c.Name, Type: c.Type, Nullable: true}
+		colTypes[i] = c.Type
 		if exprs[i], err = dml.Coerce(expr.Column(i, c.Name, c.Type), c); err != nil {
 			return nil, err
 		}
@@ -111,6 +110,13 @@ func (s *Session) copyFrom(ctx context.Context, st *sql.Copy, opts session.CopyO
 	defer vals.Release()
 	rb := format.NewRowBuilder(s.e.mem, schema)
 	defer rb.Release()
+	if err := in.Begin(opts.Binary(), colTypes); err != nil {
+		return nil, err
+	}
+	if opts.Binary() {
+		// The front end hands binary tuples over as text lines.
+		opts = session.TextCopyOptions
+	}
 	dec := pgcopy.NewDecoder(opts, o.Name, rb)
 	// addRows converts the rows decoded so far to the table's columns.
 	addRows := func() error {
@@ -120,9 +126,6 @@ func (s *Session) copyFrom(ctx context.Context, st *sql.Copy, opts session.CopyO
 		batch := rb.NewRecordBatch()
 		defer batch.Release()
 		return vals.AddBatch(ctx, exprs, batch)
-	}
-	if err := in.Begin(false, len(targets)); err != nil {
-		return nil, err
 	}
 	for {
 		data, err := in.Next()

@@ -261,3 +261,57 @@ func processCPU(b *testing.B) time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// TestCopyFromPgx loads rows with pgx's CopyFrom, which sends COPY … FROM
+// STDIN BINARY: integers, text, floats, booleans, dates, timestamps,
+// numerics and NULLs, then reads them back with COPY … TO STDOUT BINARY
+// through pgconn and as text.
+func TestCopyFromPgx(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, "CREATE TABLE px (id BIGINT PRIMARY KEY, name TEXT, f DOUBLE PRECISION, ok BOOLEAN, d DATE, ts TIMESTAMP, n NUMERIC(8,3), small SMALLINT)")
+	ctx := context.Background()
+	day := time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)
+	src := [][]any{
+		{int64(1), "tab\there", 1.25, true, day, day.Add(90 * time.Minute), "12.5", int16(-3)},
+		{int64(2), nil, nil, nil, nil, nil, nil, nil},
+		{int64(3), `back\slash "q"`, -0.5, false, day.AddDate(-30, 0, 0), day.Add(-time.Second), "-0.001", int16(7)},
+	}
+	n, err := conn.CopyFrom(ctx, pgx.Identifier{"px"}, []string{"id", "name", "f", "ok", "d", "ts", "n", "small"}, pgx.CopyFromRows(src))
+	if err != nil || n != 3 {
+		t.Fatalf("CopyFrom: %d, %v", n, err)
+	}
+	got := queryText(t, conn, "SELECT id, coalesce(name, 'NULL'), coalesce(f::text, 'NULL'), coalesce(ok::text, 'NULL'), coalesce(d::text, 'NULL'), coalesce(ts::text, 'NULL'), coalesce(n::text, 'NULL'), coalesce(small::text, 'NULL') FROM px ORDER BY id")
+	want := []string{
+		"1 tab\there 1.25 true 2024-02-29 2024-02-29 01:30:00 12.500 -3",
+		"2 NULL NULL NULL NULL NULL NULL NULL",
+		`3 back\slash "q" -0.5 false 1994-03-01 2024-02-28 23:59:59 -0.001 7`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("rows:\n%q\nwant:\n%q", got, want)
+	}
+	// A duplicate key fails the whole binary COPY.
+	_, err = conn.CopyFrom(ctx, pgx.Identifier{"px"}, []string{"id"}, pgx.CopyFromRows([][]any{{int64(4)}, {int64(1)}}))
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "23505" {
+		t.Fatalf("duplicate key: %v", err)
+	}
+	// Binary out: the signature, three tuples of one column, the trailer.
+	data, tag := copyOut(t, conn, "COPY (SELECT id FROM px ORDER BY id) TO STDOUT (FORMAT binary)")
+	wantBin := "PGCOPY\n\xff\r\n\x00" + "\x00\x00\x00\x00\x00\x00\x00\x00"
+	for i := 1; i <= 3; i++ {
+		wantBin += "\x00\x01\x00\x00\x00\x08\x00\x00\x00\x00\x00\x00\x00" + string(rune(i))
+	}
+	wantBin += "\xff\xff"
+	if data != wantBin || tag != "COPY 3" {
+		t.Fatalf("binary out: %q %s", data, tag)
+	}
+	// And back in through pgconn: a binary COPY of what COPY TO wrote.
+	mustExec(t, conn, "CREATE TABLE px2 (id BIGINT)")
+	if n, err := copyIn(t, conn, "COPY px2 FROM STDIN WITH (FORMAT binary)", data); err != nil || n != 3 {
+		t.Fatalf("binary in: %d, %v", n, err)
+	}
+	if got := queryText(t, conn, "SELECT sum(id) FROM px2"); !reflect.DeepEqual(got, []string{"6"}) {
+		t.Fatalf("px2: %v", got)
+	}
+}

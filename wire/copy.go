@@ -10,6 +10,7 @@ import (
 
 	"github.com/weir-stream/weir/sql/session"
 	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
 )
 
 // copyIn is the connection's side of COPY FROM STDIN (session.CopyIn): it
@@ -17,16 +18,18 @@ import (
 // CopyDone or CopyFail. After a failed COPY the client's remaining copy
 // messages arrive outside COPY, where serve drops them, as Postgres does.
 type copyIn struct {
-	c *conn
+	c   *conn
+	bin *binaryCopy // set for the binary format
 }
 
-// Begin sends CopyInResponse for columns columns in the format.
-func (ci *copyIn) Begin(bin bool, columns int) error {
+// Begin sends CopyInResponse for columns of the types in the format.
+func (ci *copyIn) Begin(bin bool, columns []types.T) error {
 	var format byte
 	if bin {
 		format = 1
+		ci.bin = &binaryCopy{types: columns}
 	}
-	codes := make([]uint16, columns)
+	codes := make([]uint16, len(columns))
 	for i := range codes {
 		codes[i] = uint16(format)
 	}
@@ -35,7 +38,8 @@ func (ci *copyIn) Begin(bin bool, columns int) error {
 	return ci.c.writeErr
 }
 
-// Next returns the data of the next CopyData message, io.EOF at CopyDone,
+// Next returns the data of the next CopyData message (in the binary
+// format: the text lines of the tuples it completes), io.EOF at CopyDone,
 // and 57014 at CopyFail. Flush and Sync are ignored, as in Postgres.
 func (ci *copyIn) Next() ([]byte, error) {
 	for {
@@ -45,8 +49,19 @@ func (ci *copyIn) Next() ([]byte, error) {
 		}
 		switch m := msg.(type) {
 		case *pgproto3.CopyData:
-			return m.Data, nil
+			if ci.bin == nil {
+				return m.Data, nil
+			}
+			text, err := ci.bin.transcode(m.Data)
+			if err != nil || len(text) > 0 {
+				return text, err
+			}
 		case *pgproto3.CopyDone:
+			if ci.bin != nil {
+				if err := ci.bin.finish(); err != nil {
+					return nil, err
+				}
+			}
 			return nil, io.EOF
 		case *pgproto3.CopyFail:
 			return nil, sqlstate.Errorf(sqlstate.QueryCanceled, "COPY from stdin failed: %s", m.Message)

@@ -1,6 +1,10 @@
 package session
 
-import "context"
+import (
+	"context"
+
+	"github.com/weir-stream/weir/sql/types"
+)
 
 // CopyOptions are the options of a COPY statement as the engine checked
 // them: the format ("text", "csv" or "binary") and, for text and CSV, the
@@ -19,15 +23,22 @@ type CopyOptions struct {
 	Escape      byte
 }
 
+// TextCopyOptions are the text format's defaults: tab-separated, \N for
+// NULL.
+var TextCopyOptions = CopyOptions{Format: "text", Delimiter: '\t', Null: `\N`}
+
 // Binary reports whether the format is binary.
 func (o CopyOptions) Binary() bool { return o.Format == "binary" }
 
 // CopyIn is the front end's side of COPY FROM STDIN: Begin asks the client
-// for the data (Postgres' CopyInResponse), and Next returns the client's
-// data messages one at a time, io.EOF once the client is done (CopyDone),
-// or the error with which the client aborted the copy (CopyFail).
+// for the data of columns of the given types (Postgres' CopyInResponse),
+// and Next returns the client's data messages one at a time, io.EOF once
+// the client is done (CopyDone), or the error with which the client
+// aborted the copy (CopyFail). In the binary format the front end decodes
+// the client's tuples and Next returns them in the text format with its
+// default options (TextCopyOptions), a line per tuple.
 type CopyIn interface {
-	Begin(binary bool, columns int) error
+	Begin(binary bool, columns []types.T) error
 	// Next returns the next piece of data; it is valid until the next call.
 	Next() ([]byte, error)
 }
