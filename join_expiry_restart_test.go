@@ -71,7 +71,8 @@ func TestRestartJoinExpiry(t *testing.T) {
 	// l 3 pairs with r 2, kept from before the restart (its expiry,
 	// 00:01:05, is not below l's watermark, 00:00:55), and with r 3 and
 	// r 4; r 4 also with l 2, kept too (its expiry, 00:01:00, is above
-X
+	// r's watermark, 00:00:58 at most). l 1 and r 1, freed, pair with
+	// none of them.
 	appendRows("l", "3,1,2024-01-01 00:01:05\n")
 	appendRows("r", "4,1,2024-01-01 00:00:58\n3,1,2024-01-01 00:01:03\n")
 	mustExec(t, conn, `FLUSH`)
