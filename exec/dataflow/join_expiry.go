@@ -8,9 +8,16 @@ import (
 
 // joinExpiry returns h, the hash join of n, wrapped to free the rows of
 // the sides that expire and to pass on its keys' watermarks
-// (ops.JoinExpiry) when n has any; h itself otherwise.
+// (ops.JoinExpiry) when n has any; h itself otherwise. Under a TTL only a
+// join of append-only inputs frees rows.
 func (b *builder) joinExpiry(n *planner.StreamHashJoin, h *ops.HashJoin) exec.Operator {
 	expiries, keys := n.Expiries(), n.WatermarkKeys()
+	if b.spec.TTL > 0 && !(n.Left.AppendOnly() && n.Right.AppendOnly()) {
+		// The TTL deletes an aggregate's groups, below its watermark: an
+		// input that is not append-only may then retract a row the other
+		// side's freed rows paired with. The expiry tables stay empty.
+		expiries, keys = nil, nil
+	}
 	if len(expiries) == 0 && len(keys) == 0 {
 		return h
 	}
