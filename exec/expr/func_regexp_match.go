@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/sql/sqlstate"
@@ -194,24 +195,35 @@ func newRegexpGroup(a, i Expr) *regexpGroup {
 }
 
 func (g *regexpGroup) eval(ctx context.Context, mem memory.Allocator, batch arrow.RecordBatch) (arrow.Array, error) {
-	args, err := evalAll(ctx, mem, batch, g.args)
+	es := g.args
+	if g.rx.fixed != nil {
+		es = es[:1] // the pattern and flags are compiled already
+	}
+	args, err := evalAll(ctx, mem, batch, es)
 	if err != nil {
 		return nil, err
 	}
 	defer releaseAll(args)
 	n := int(batch.NumRows())
-	b := array.NewStringBuilder(mem)
-	defer b.Release()
-	b.Reserve(n)
 	strs := make([]*array.String, len(args))
 	for j, a := range args {
-		s, ok := a.(*array.String)
-		if !ok {
-			return nil, sqlstate.Errorf(sqlstate.Internal, "regexp_match over Arrow %s", a.DataType())
+		if strs[j], err = stringArg("regexp_match", a); err != nil {
+			return nil, err
 		}
-		strs[j] = s
 	}
-	vs := make([]any, len(args))
+	// A group is part of its text: the text's bytes bound the result's.
+	out := newTextOut(mem, n, stringDataLen(strs[0]))
+	validity := memory.NewResizableBuffer(mem)
+	validity.Resize(int(bitutil.BytesForBits(int64(n))))
+	bits := validity.Bytes()
+	clear(bits)
+	nulls := 0
+	fail := func(err error) (arrow.Array, error) {
+		out.release()
+		validity.Release()
+		return nil, err
+	}
+	vs := make([]any, len(g.args))
 	for i := range n {
 		null := false
 		for j, s := range strs {
@@ -219,17 +231,18 @@ func (g *regexpGroup) eval(ctx context.Context, mem memory.Allocator, batch arro
 				null = true
 				break
 			}
-			if j > 0 && g.rx.fixed == nil {
+			if j > 0 {
 				vs[j] = s.Value(i)
 			}
 		}
 		if null {
-			b.AppendNull()
+			nulls++
+			out.end(i)
 			continue
 		}
 		re, err := g.rx.matcher(vs)
 		if err != nil {
-			return nil, err
+			return fail(err)
 		}
 		text := strs[0].Value(i)
 		m := re.FindStringSubmatchIndex(text)
@@ -238,10 +251,19 @@ func (g *regexpGroup) eval(ctx context.Context, mem memory.Allocator, batch arro
 			group = g.n - 1 // no groups: element 1 is the match
 		}
 		if m == nil || group < 0 || group >= int64(len(m)/2) || m[2*group] < 0 || group == 0 && len(m) > 2 {
-			b.AppendNull()
+			nulls++
+			out.end(i)
 			continue
 		}
-		b.Append(text[m[2*group]:m[2*group+1]])
+		part := text[m[2*group]:m[2*group+1]]
+		out.reserve(len(part))
+		out.bytes = append(out.bytes, part...)
+		out.end(i)
+		bitutil.SetBit(bits, i)
 	}
-	return b.NewArray(), nil
+	if nulls == 0 {
+		validity.Release()
+		return out.finish(nil, 0)
+	}
+	return out.finish(validity, nulls)
 }
