@@ -138,6 +138,31 @@ Access method: heap
 View definition:
  SELECT id, name FROM users WHERE city = 'london';
 `},
+		{"admin", "adminpw", `\dt+`, `                                 List of relations
+ Schema | Name  | Type  | Owner | Persistence | Access method | Size | Description 
+--------+-------+-------+-------+-------------+---------------+------+-------------
+ public | users | table | admin | permanent   | heap          |      | 
+(1 row)`},
+		{"admin", "adminpw", `\di`, `              List of relations
+ Schema |    Name    | Type  | Owner | Table 
+--------+------------+-------+-------+-------
+ public | users_pkey | index | admin | users
+(1 row)`},
+		{"admin", "adminpw", `\des`, `       List of foreign servers
+ Name | Owner | Foreign-data wrapper 
+------+-------+----------------------
+ file | admin | weir
+(1 row)`},
+		{"admin", "adminpw", `\df+`, `                                                                           List of functions
+ Schema | Name  | Result data type | Argument data types | Type | Volatility | Parallel | Owner | Security | Access privileges | Language | Source code  | Description 
+--------+-------+------------------+---------------------+------+------------+----------+-------+----------+-------------------+----------+--------------+-------------
+ public | twice | integer          | x integer           | func | immutable  | unsafe   | admin | invoker  |                   | sql      | SELECT x * 2 | 
+(1 row)`},
+		{"admin", "adminpw", `\l+`, `                                                       List of databases
+ Name | Owner | Encoding | Collate | Ctype | ICU Locale | Locale Provider | Access privileges | Size | Tablespace | Description 
+------+-------+----------+---------+-------+------------+-----------------+-------------------+------+------------+-------------
+ weir | admin | UTF8     | C       | C     |            | libc            |                   |      | pg_default | 
+(1 row)`},
 		{"alice", "alicepw", `\d`, `Did not find any relations.`},
 	} {
 		if got := strings.TrimRight(psql(c.user, c.password, c.command), "\n"); got != strings.TrimRight(c.want, "\n") {

@@ -38,6 +38,12 @@ var pgCatalogFuncs = map[string]func(args []string) string{
 	"col_description":                 nullText,
 	"shobj_description":               nullText,
 	"pg_get_statisticsobjdef_columns": nullText,
+	"pg_table_size":                   nullBigint,
+	"pg_relation_size":                nullBigint,
+	"pg_total_relation_size":          nullBigint,
+	"pg_indexes_size":                 nullBigint,
+	"pg_database_size":                nullBigint,
+	"pg_get_function_sqlbody":         nullText,
 	"pg_get_ruledef":                  nullText,
 	"version":                         func([]string) string { return "'PostgreSQL 16.0 (weir)'" },
 	"pg_relation_is_publishable":      func([]string) string { return "false" },
@@ -55,6 +61,10 @@ func visibleOID(a []string) string { return fmt.Sprintf("((%s) IS NOT NULL)", a[
 // nullText is a function whose object weir has none of (comments, column
 // defaults, partition bounds, statistics objects).
 func nullText([]string) string { return "CAST(NULL AS TEXT)" }
+
+// nullBigint is a size weir does not measure per relation (its state is
+// one store: weir_checkpoints has its size).
+func nullBigint([]string) string { return "CAST(NULL AS BIGINT)" }
 
 // definition reads a definition Postgres computes from its catalog
 // (pg_get_viewdef, pg_get_indexdef, …) from weir_pg_definitions.

@@ -31,6 +31,10 @@ const (
 	OIDBtree             = 403
 	firstObjectOID       = 16385
 	bootstrapOID         = 10 // the owner of everything when no role is a superuser
+	OIDDefaultTablespace = 1663
+	// OIDForeignDataWrapper is weir's one foreign-data wrapper, "weir",
+	// whose servers are the connectors streams read.
+	OIDForeignDataWrapper = 16384 + 1<<30
 )
 
 // DatabaseName is the name of weir's one database (pg_database,
@@ -179,9 +183,9 @@ func relations(e Engine, may Filter) []pgRelation {
 		}
 	}
 	for _, t := range tables {
-		kind := "v"
-		if strings.HasPrefix(t.Name, "pg_") && !strings.HasSuffix(t.Name, "s") {
-			kind = "r"
+		kind := "r" // Postgres' catalogs are tables, but for its views
+		if !strings.HasPrefix(t.Name, "pg_") || catalogViews[t.Name] {
+			kind = "v"
 		}
 		r := pgRelation{oid: ObjectOID("r", "pg_catalog."+t.Name), name: t.Name, namespace: OIDPgCatalog, kind: kind}
 		for _, c := range t.Schema {
@@ -191,6 +195,10 @@ func relations(e Engine, may Filter) []pgRelation {
 	}
 	return out
 }
+
+// catalogViews are the relations of pg_catalog that are views in
+// Postgres; weir's system tables (weir_jobs, …) are views too.
+var catalogViews = map[string]bool{"pg_roles": true, "pg_user": true, "pg_tables": true, "pg_views": true, "pg_matviews": true}
 
 // viewQuery returns the query of a CREATE [MATERIALIZED] VIEW statement
 // as pg_get_viewdef writes it: the SELECT, ended with a semicolon.
@@ -499,7 +507,8 @@ var pgCatalogTables = []*Table{
 		Name: "pg_database",
 		Schema: types.Schema{col("oid", oidT), col("datname", textT), col("datdba", oidT), col("encoding", i32T),
 			col("datlocprovider", textT), col("datistemplate", boolT), col("datallowconn", boolT), col("datconnlimit", i32T),
-			col("datcollate", textT), col("datctype", textT), col("daticulocale", textT), col("datacl", textArrayT)},
+			col("datcollate", textT), col("datctype", textT), col("daticulocale", textT), col("datacl", textArrayT),
+			col("dattablespace", oidT)},
 		appendRows: func(b *rowBuilder, e Engine, may Filter) {
 			b.int64(OIDDatabase)
 			b.text(DatabaseName)
@@ -513,6 +522,7 @@ var pgCatalogTables = []*Table{
 			b.text("C")
 			b.null()
 			b.null()
+			b.int64(OIDDefaultTablespace)
 			b.end()
 		},
 	},
@@ -537,7 +547,8 @@ var pgCatalogTables = []*Table{
 		Schema: types.Schema{col("oid", oidT), col("proname", textT), col("pronamespace", oidT), col("proowner", oidT),
 			col("prolang", oidT), col("prokind", textT), col("prosecdef", boolT), col("proisstrict", boolT),
 			col("provolatile", textT), col("pronargs", i16T), col("prorettype", oidT), col("proargtypes", oidArrayT),
-			col("proargnames", textArrayT), col("prosrc", textT)},
+			col("proargnames", textArrayT), col("prosrc", textT), col("proparallel", textT), col("proacl", textArrayT),
+			col("proleakproof", boolT), col("proretset", boolT)},
 		appendRows: func(b *rowBuilder, e Engine, may Filter) {
 			ce, ok := e.(CatalogEngine)
 			if !ok {
@@ -565,7 +576,11 @@ var pgCatalogTables = []*Table{
 				for _, n := range f.ArgNames {
 					lb.ValueBuilder().(*array.StringBuilder).Append(n)
 				}
-				b.text(f.Body)
+				b.text("SELECT " + f.Body) // the body is one expression
+				b.text("u")
+				b.null()
+				b.bool(false)
+				b.bool(false)
 				b.end()
 			}
 		},
@@ -631,7 +646,7 @@ var pgCatalogTables = []*Table{
 					b.int64(ObjectOID("s", r.connector))
 					b.text(r.connector)
 					b.int64(ownerOID(e, ""))
-					b.int64(0)
+					b.int64(OIDForeignDataWrapper)
 					b.null()
 					b.null()
 					b.null()
@@ -740,6 +755,60 @@ var pgCatalogTables = []*Table{
 				b.bool(false)
 				b.bool(true)
 				b.text(r.definition)
+				b.end()
+			}
+		},
+	},
+	{
+		Name: "pg_foreign_data_wrapper",
+		Schema: types.Schema{col("oid", oidT), col("fdwname", textT), col("fdwowner", oidT), col("fdwhandler", oidT),
+			col("fdwvalidator", oidT), col("fdwacl", textArrayT), col("fdwoptions", textArrayT)},
+		appendRows: func(b *rowBuilder, e Engine, may Filter) {
+			b.int64(OIDForeignDataWrapper)
+			b.text("weir")
+			b.int64(ownerOID(e, ""))
+			b.int64(0)
+			b.int64(0)
+			b.null()
+			b.null()
+			b.end()
+		},
+	},
+	{
+		Name:   "pg_tablespace",
+		Schema: types.Schema{col("oid", oidT), col("spcname", textT), col("spcowner", oidT), col("spcacl", textArrayT), col("spcoptions", textArrayT)},
+		appendRows: func(b *rowBuilder, e Engine, may Filter) {
+			for _, t := range []struct {
+				oid  int64
+				name string
+			}{{OIDDefaultTablespace, "pg_default"}, {OIDDefaultTablespace + 1, "pg_global"}} {
+				b.int64(t.oid)
+				b.text(t.name)
+				b.int64(ownerOID(e, ""))
+				b.null()
+				b.null()
+				b.end()
+			}
+		},
+	},
+	{
+		Name: "pg_language",
+		Schema: types.Schema{col("oid", oidT), col("lanname", textT), col("lanowner", oidT), col("lanispl", boolT),
+			col("lanpltrusted", boolT), col("lanplcallfoid", oidT), col("laninline", oidT), col("lanvalidator", oidT), col("lanacl", textArrayT)},
+		appendRows: func(b *rowBuilder, e Engine, may Filter) {
+			for _, l := range []struct {
+				oid  int64
+				name string
+			}{{12, "internal"}, {14, "sql"}} {
+				b.int64(l.oid)
+				b.text(l.name)
+				b.int64(ownerOID(e, ""))
+				b.bool(false)
+				b.bool(l.name == "sql")
+				b.int64(0)
+				b.int64(0)
+				b.int64(0)
+				b.null()
 				b.end()
 			}
 		},
