@@ -62,9 +62,12 @@ func narrowCase(c *caseExpr) *caseColumns {
 	for i, col := range n.cols {
 		at[col] = i
 	}
+	made := map[*ColumnRef]bool{}
 	remap := func(e Expr) Expr {
 		return Substitute(e, func(col *ColumnRef) Expr {
-			return &ColumnRef{index: at[col.index], name: col.name, t: col.t}
+			r := &ColumnRef{index: at[col.index], name: col.name, t: col.t}
+			made[r] = true
+			return r
 		})
 	}
 	for i := range c.conds {
@@ -72,6 +75,23 @@ func narrowCase(c *caseExpr) *caseColumns {
 		n.results = append(n.results, remap(c.results[i]))
 	}
 	n.els = remap(c.els)
+	// A node that could not be rebuilt keeps its old references: then the
+	// arms run over the whole batch.
+	stale := false
+	walk = func(e Expr) {
+		if col, ok := e.(*ColumnRef); ok && !made[col] {
+			stale = true
+		}
+		for _, k := range e.Children() {
+			walk(k)
+		}
+	}
+	for _, e := range append(append(slices.Clone(n.conds), n.results...), n.els) {
+		walk(e)
+	}
+	if stale {
+		return nil
+	}
 	return n
 }
 
