@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // copyIn runs a COPY … FROM STDIN with data and returns its tag's count.
@@ -313,5 +316,83 @@ func TestCopyFromPgx(t *testing.T) {
 	}
 	if got := queryText(t, conn, "SELECT sum(id) FROM px2"); !reflect.DeepEqual(got, []string{"6"}) {
 		t.Fatalf("px2: %v", got)
+	}
+}
+
+// TestCopyExtendedProtocol runs COPY FROM STDIN and COPY TO STDOUT as
+// Parse, Bind, Execute and Sync, as drivers that prepare every statement
+// send them.
+func TestCopyExtendedProtocol(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, "CREATE TABLE xp (a INT, b TEXT)")
+	pc, err := pgx.ParseConfig(ts.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := net.Dial("tcp", net.JoinHostPort(pc.Host, strconv.Itoa(int(pc.Port))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(20 * time.Second))
+	fe := pgproto3.NewFrontend(nc, nc)
+	// receive reads messages up to ReadyForQuery and names their types.
+	receive := func() []string {
+		var got []string
+		for {
+			msg, err := fe.Receive()
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch m := msg.(type) {
+			case *pgproto3.ReadyForQuery:
+				return got
+			case *pgproto3.CommandComplete:
+				got = append(got, "CommandComplete "+string(m.CommandTag))
+			case *pgproto3.CopyData:
+				got = append(got, "CopyData "+string(m.Data))
+			case *pgproto3.ErrorResponse:
+				got = append(got, "Error "+m.Message)
+			case *pgproto3.CopyInResponse:
+				got = append(got, "CopyInResponse")
+				fe.Send(&pgproto3.CopyData{Data: []byte("1\tone\n2\t")})
+				fe.Send(&pgproto3.CopyData{Data: []byte("two\n")})
+				fe.Send(&pgproto3.CopyDone{})
+				fe.Send(&pgproto3.Sync{}) // after the data, as libpq and pgx send it
+				if err := fe.Flush(); err != nil {
+					t.Fatal(err)
+				}
+			default:
+				got = append(got, strings.TrimPrefix(fmt.Sprintf("%T", msg), "*pgproto3."))
+			}
+		}
+	}
+	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber, Parameters: map[string]string{"user": "weir", "database": "weir"}})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	receive()
+	for _, tc := range []struct {
+		stmt string
+		want []string
+	}{
+		{"COPY xp FROM STDIN", []string{"ParseComplete", "BindComplete", "CopyInResponse", "CommandComplete COPY 2"}},
+		{"COPY (SELECT * FROM xp ORDER BY a) TO STDOUT (FORMAT csv)", []string{"ParseComplete", "BindComplete", "CopyOutResponse", "CopyData 1,one\n", "CopyData 2,two\n", "CopyDone", "CommandComplete COPY 2"}},
+	} {
+		fe.Send(&pgproto3.Parse{Query: tc.stmt})
+		fe.Send(&pgproto3.Bind{})
+		fe.Send(&pgproto3.Execute{})
+		if strings.Contains(tc.stmt, "STDIN") {
+			fe.Send(&pgproto3.Flush{})
+		} else {
+			fe.Send(&pgproto3.Sync{})
+		}
+		if err := fe.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if got := receive(); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.stmt, got, tc.want)
+		}
 	}
 }

@@ -219,13 +219,22 @@ func (c *conn) execute(m *pgproto3.Execute) {
 	c.setQueryCancel(p.cancel)
 	defer c.setQueryCancel(nil)
 	if p.res == nil {
-		res, err := c.sess.Execute(p.ctx, p.stmt.prep, p.params)
+		res, err := c.sess.Execute(session.WithCopyIn(p.ctx, &copyIn{c: c}), p.stmt.prep, p.params)
 		if err != nil {
 			c.failPortal(m.Portal, p, err)
 			return
 		}
 		p.res = res
 		c.sendNotices(res)
+		if res.CopyOut != nil {
+			if err := c.sendCopyOut(p.ctx, res); err != nil {
+				c.failPortal(m.Portal, p, err)
+				return
+			}
+			p.done, p.tag = true, "COPY"
+			p.close()
+			return
+		}
 		if !res.HasRows() {
 			c.send(&pgproto3.CommandComplete{CommandTag: []byte(res.Tag)})
 			p.done, p.tag = true, res.Tag
