@@ -8,6 +8,7 @@ import (
 
 	"github.com/weir-stream/weir/exec/systables"
 	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
 )
 
 // pgCatalogFuncs write the calls of Postgres' catalog functions that
@@ -19,9 +20,13 @@ var pgCatalogFuncs = map[string]func(args []string) string{
 	"pg_get_userbyid": func(a []string) string {
 		return fmt.Sprintf("(SELECT rolname FROM pg_roles WHERE oid = (%s))", a[0])
 	},
-	"pg_table_is_visible":    visibleOID,
-	"pg_function_is_visible": visibleOID,
-	"pg_type_is_visible":     visibleOID,
+	"pg_table_is_visible":     visibleOID,
+	"pg_function_is_visible":  visibleOID,
+	"pg_type_is_visible":      visibleOID,
+	"pg_collation_is_visible": visibleOID,
+	"pg_operator_is_visible":  visibleOID,
+	// Every role may connect to weir's one database and create in it.
+	"has_database_privilege": func(a []string) string { return "((" + a[0] + ") IS NOT NULL)" },
 	"format_type": func(a []string) string {
 		return "(" + systables.FormatTypeSQL("("+a[0]+")", "coalesce(("+a[1]+"), -1)") + ")"
 	},
@@ -52,6 +57,21 @@ var pgCatalogFuncs = map[string]func(args []string) string{
 	"current_schemas": func(a []string) string {
 		return fmt.Sprintf("(CASE WHEN (%s) THEN ARRAY['pg_catalog', 'public'] ELSE ARRAY['public'] END)", a[0])
 	},
+}
+
+// duckOnlyCatalogFuncs are functions of DuckDB's own pg_catalog that
+// would answer about DuckDB rather than weir (every privilege granted,
+// DuckDB's type names, its client address): a call is 42883, as of a
+// function weir does not have.
+var duckOnlyCatalogFuncs = map[string]bool{
+	"has_any_column_privilege": true, "has_column_privilege": true,
+	"has_foreign_data_wrapper_privilege": true, "has_function_privilege": true, "has_language_privilege": true,
+	"has_schema_privilege": true, "has_sequence_privilege": true, "has_server_privilege": true,
+	"has_table_privilege": true, "has_tablespace_privilege": true, "pg_has_role": true,
+	"current_query": true, "inet_client_addr": true, "inet_client_port": true, "inet_server_addr": true,
+	"inet_server_port": true, "map_to_pg_oid": true, "format_pg_type": true, "pg_typeof": true,
+	"pg_postmaster_start_time": true, "pg_conf_load_time": true, "pg_my_temp_schema": true,
+	"pg_is_other_temp_schema": true,
 }
 
 // visibleOID is pg_table_is_visible(oid) and its kin: every relation and
@@ -128,6 +148,9 @@ func rewritePgCatalogFuncs(st *sql.Select, undo *[]func()) error {
 	u, err := sql.RewriteExprs(st, func(e sql.Expr) (sql.Expr, error) {
 		switch e := e.(type) {
 		case *sql.FuncCall:
+			if duckOnlyCatalogFuncs[e.Name.Value] && !e.Name.Quoted {
+				return nil, sqlstate.ErrorfAt(sqlstate.UndefinedFunction, e.Pos, "function %s does not exist", e.Name.Value)
+			}
 			fn := pgCatalogFuncs[e.Name.Value]
 			if fn == nil || e.Name.Quoted || e.Over != nil {
 				return e, nil
