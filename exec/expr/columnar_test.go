@@ -357,3 +357,38 @@ func TestDatePartColumnar(t *testing.T) {
 		out.Release()
 	}
 }
+
+// TestColumnarEmptyBatch evaluates the columnar calls over a batch of no
+// rows.
+func TestColumnarEmptyBatch(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	ts := array.NewTimestampBuilder(mem, &arrow.TimestampType{Unit: arrow.Microsecond})
+	ts.AppendNull()
+	tsCol := ts.NewArray()
+	ts.Release()
+	defer tsCol.Release()
+	s := array.NewStringBuilder(mem)
+	s.Append("a/b")
+	sCol := s.NewArray()
+	s.Release()
+	defer sCol.Release()
+	for _, c := range []struct {
+		col    arrow.Array
+		name   string
+		consts []any
+	}{
+		{tsCol, "to_char", []any{"YYYY-MM-DD"}},
+		{sCol, "split_part", []any{"/", int64(2)}},
+		{sCol, "lower", nil},
+		{sCol, "strpos", []any{"/"}},
+	} {
+		// evalColumnOver slices from row 1: no rows are left.
+		out, sliced := evalColumnOver(t, mem, c.col, c.name, c.consts...)
+		if out.Len() != 0 {
+			t.Fatalf("%s over no rows: %d rows", c.name, out.Len())
+		}
+		out.Release()
+		sliced.Release()
+	}
+}
