@@ -82,6 +82,10 @@ func (s *Session) copyFrom(ctx context.Context, st *sql.Copy, opts session.CopyO
 	if err := s.authorize(ins); err != nil {
 		return nil, err
 	}
+	if o, ok := s.e.cat.Get(st.Table.Last().Value); ok && o.Kind != catalog.Table {
+		return nil, sqlstate.ErrorfAt(sqlstate.WrongObjectType, st.Table.Position(), "cannot copy to %s \"%s\"", o.Kind, o.Name).
+			WithHint("Only tables accept COPY FROM.")
+	}
 	o, j, err := s.dmlTarget(ins)
 	if err != nil {
 		return nil, err
@@ -100,7 +104,7 @@ func (s *Session) copyFrom(ctx context.Context, st *sql.Copy, opts session.CopyO
 	exprs := make([]expr.Expr, len(targets))
 	for i, t := range targets {
 		c := o.Columns[t]
-		schema[i] = types.Column{Name: c.Name, Type: c.Type, Nullable: true}
+		schema[i] = types.Column{Name: c.Name, Type: c.Type, Nullable: !c.NotNull}
 		colTypes[i] = c.Type
 		if exprs[i], err = dml.Coerce(expr.Column(i, c.Name, c.Type), c); err != nil {
 			return nil, err

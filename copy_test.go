@@ -97,6 +97,7 @@ func TestCopyFromErrors(t *testing.T) {
 	ts := startServer(t, memoryConfig())
 	conn := connect(t, ts.dsn)
 	mustExec(t, conn, "CREATE TABLE e (a INT, b INT NOT NULL)")
+	mustExec(t, conn, "CREATE MATERIALIZED VIEW e_n AS SELECT count(*) AS n FROM e")
 	for _, tc := range []struct {
 		stmt, data, code, msg, where string
 	}{
@@ -106,9 +107,10 @@ func TestCopyFromErrors(t *testing.T) {
 		{"COPY e FROM STDIN (FORMAT csv)", "1,99999999999\n", "22003", `value "99999999999" is out of range for type integer`, `COPY e, line 1, column b: "99999999999"`},
 		{"COPY e FROM STDIN (FORMAT csv)", "1,\"2\n", "22P04", "unterminated CSV quoted field", `COPY e, line 1: "1,"2"`},
 		{"COPY e FROM STDIN (FORMAT csv, HEADER match)", "a,c\n1,2\n", "22P04", `column name mismatch in header line field 2: got "c", expected "b"`, `COPY e, line 1: "a,c"`},
-		{"COPY e FROM STDIN (FORMAT csv)", "1,\n", "23502", `null value in column "b" of relation "e" violates not-null constraint`, ""},
+		{"COPY e FROM STDIN (FORMAT csv)", "1,2\n1,\n", "23502", `null value in column "b" of relation "e" violates not-null constraint`, `COPY e, line 2: "1,"`},
 		{"COPY e FROM STDIN (FORMAT xml)", "", "22023", `COPY format "xml" not recognized`, ""},
 		{"COPY nope FROM STDIN", "", "42P01", `relation "nope" does not exist`, ""},
+		{"COPY e_n FROM STDIN", "", "42809", `cannot copy to materialized view "e_n"`, ""},
 	} {
 		_, err := copyIn(t, conn, tc.stmt, tc.data)
 		var pe *pgconn.PgError

@@ -35,7 +35,8 @@ type Decoder struct {
 }
 
 // NewDecoder returns a Decoder of data in opts' format for COPY into table,
-// appending rows to b.
+// appending rows to b; a NULL in a column of b's schema that is not
+// Nullable fails with 23502.
 func NewDecoder(opts session.CopyOptions, table string, b *format.RowBuilder) *Decoder {
 	n := len(b.Schema())
 	return &Decoder{opts: opts, table: table, b: b, header: opts.Header,
@@ -131,6 +132,12 @@ func (d *Decoder) record(rec []byte) error {
 	if d.header {
 		d.header = false
 		return d.checkHeader(rec)
+	}
+	for i, c := range d.b.Schema() {
+		if d.nulls[i] && !c.Nullable {
+			return d.errLine(sqlstate.Errorf(sqlstate.NotNullViolation,
+				"null value in column \"%s\" of relation \"%s\" violates not-null constraint", c.Name, d.table), rec)
+		}
 	}
 	if err := d.b.AppendFields(d.fields, d.nulls); err != nil {
 		var fe *format.FieldError
