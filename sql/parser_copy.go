@@ -133,3 +133,49 @@ func (p *parser) parseCopyOptions() ([]CopyOption, error) {
 		opts = append(opts, o)
 	}
 }
+
+// copyStmt prints s when it is a COPY, its options in the parenthesized
+// spelling; it reports whether it was one.
+func (pr printer) copyStmt(s Statement) bool {
+	c, ok := s.(*Copy)
+	if !ok {
+		return false
+	}
+	pr.w("COPY ")
+	if c.Query != nil {
+		pr.w("(")
+		pr.query(c.Query)
+		pr.w(")")
+	} else {
+		pr.w(objectName(c.Table))
+		if c.Columns != nil {
+			pr.w(" (")
+			pr.names(c.Columns)
+			pr.w(")")
+		}
+	}
+	if c.To {
+		pr.w(" TO STDOUT")
+	} else {
+		pr.w(" FROM STDIN")
+	}
+	if len(c.Options) > 0 {
+		pr.w(" WITH (")
+		for i, o := range c.Options {
+			if i > 0 {
+				pr.w(", ")
+			}
+			pr.w(o.Name)
+			switch o.Name {
+			case "delimiter", "null", "quote", "escape":
+				pr.w(" " + quoteString(o.Value))
+				continue
+			}
+			if o.Value != "" {
+				pr.w(" " + quoteString(o.Value))
+			}
+		}
+		pr.w(")")
+	}
+	return true
+}
