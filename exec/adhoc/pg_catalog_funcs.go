@@ -3,6 +3,7 @@
 package adhoc
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -113,13 +114,17 @@ func init() { funcMacros = append(funcMacros, pgCatalogMacros...) }
 // pgCatalogMacroNames are the functions pgCatalogMacros define.
 var pgCatalogMacroNames = map[string]bool{"quote_ident": true, "quote_literal": true, "pg_options_to_table": true}
 
-// callsCatalogFunc reports whether st calls a function of pgCatalogFuncs,
-// which only DuckDB runs (over weir's pg_catalog relations).
+// callsCatalogFunc reports whether st calls a function of pgCatalogFuncs
+// (or of pgCatalogMacros, or names the session's role) or casts to
+// regclass, which only DuckDB runs (over weir's pg_catalog relations).
 func callsCatalogFunc(st *sql.Select) bool {
 	found := false
 	sql.Walk(st, func(n sql.Node) bool {
-		if f, ok := n.(*sql.FuncCall); ok && !f.Name.Quoted && (pgCatalogFuncs[f.Name.Value] != nil || pgCatalogMacroNames[f.Name.Value] || userFuncs[f.Name.Value]) {
-			found = true
+		switch n := n.(type) {
+		case *sql.FuncCall:
+			found = found || !n.Name.Quoted && (pgCatalogFuncs[n.Name.Value] != nil || pgCatalogMacroNames[n.Name.Value] || userFuncs[n.Name.Value])
+		case *sql.CastExpr:
+			found = found || strings.EqualFold(n.Type.Written, "regclass") // 'name'::regclass reads pg_class
 		}
 		return !found
 	})
@@ -142,9 +147,9 @@ func nameScalarFuncColumns(st *sql.Select, undo *[]func()) {
 }
 
 // rewritePgCatalogFuncs writes every call of pgCatalogFuncs in st as its
-// SQL, and 'name'::regclass as the relation's oid. undo gets what puts the
-// tree back.
-func rewritePgCatalogFuncs(st *sql.Select, undo *[]func()) error {
+// SQL, and 'name'::regclass as the relation's oid (42P01 when lookup knows
+// no relation of that name). undo gets what puts the tree back.
+func rewritePgCatalogFuncs(st *sql.Select, undo *[]func(), lookup Lookup) error {
 	u, err := sql.RewriteExprs(st, func(e sql.Expr) (sql.Expr, error) {
 		switch e := e.(type) {
 		case *sql.FuncCall:
@@ -165,10 +170,15 @@ func rewritePgCatalogFuncs(st *sql.Select, undo *[]func()) error {
 			return sql.ParseExpr(fn(args))
 		case *sql.CastExpr:
 			if lit, ok := e.Expr.(*sql.Literal); ok && lit.Kind == sql.LitString && strings.EqualFold(e.Type.Written, "regclass") {
-				name := lit.Value
-				if i := strings.LastIndexByte(name, '.'); i >= 0 {
-					name = name[i+1:]
+				on, err := sql.ParseObjectName(lit.Value)
+				if err != nil {
+					return nil, sqlstate.ErrorfAt(sqlstate.InvalidName, lit.Pos, "invalid name syntax")
 				}
+				var se *sqlstate.Error
+				if _, err := lookup(&sql.TableName{Name: on}); errors.As(err, &se) && se.Code == sqlstate.UndefinedTable {
+					return nil, sqlstate.ErrorfAt(sqlstate.UndefinedTable, lit.Pos, "relation \"%s\" does not exist", lit.Value)
+				}
+				name := on.Last().Value
 				return sql.ParseExpr(fmt.Sprintf("(SELECT oid FROM pg_class WHERE relname = '%s')", strings.ReplaceAll(name, "'", "''")))
 			}
 		}

@@ -37,7 +37,7 @@ func (e *Engine) Prepare(st *sql.Select, literals map[*sql.SelectItem]types.T, l
 	}()
 	// Catalog functions read pg_catalog relations: rewritten first, so
 	// that those are looked up with the rest.
-	if err := rewritePgCatalogFuncs(st, &undo); err != nil {
+	if err := rewritePgCatalogFuncs(st, &undo, lookup); err != nil {
 		return "", nil, err
 	}
 	var rels []Relation
