@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -316,8 +317,18 @@ func TestCopyFromPgx(t *testing.T) {
 	if n, err := copyIn(t, conn, "COPY px2 FROM STDIN WITH (FORMAT binary)", data); err != nil || n != 3 {
 		t.Fatalf("binary in: %d, %v", n, err)
 	}
-	if got := queryText(t, conn, "SELECT sum(id) FROM px2"); !reflect.DeepEqual(got, []string{"6"}) {
+	// The same data a byte per CopyData message: tuples span messages.
+	tag2, err := conn.PgConn().CopyFrom(ctx, iotest.OneByteReader(strings.NewReader(data)), "COPY px2 FROM STDIN WITH (FORMAT binary)")
+	if err != nil || tag2.RowsAffected() != 3 {
+		t.Fatalf("binary in, a byte at a time: %v, %v", tag2, err)
+	}
+	if got := queryText(t, conn, "SELECT sum(id) FROM px2"); !reflect.DeepEqual(got, []string{"12"}) {
 		t.Fatalf("px2: %v", got)
+	}
+	// A truncated binary COPY fails whole.
+	_, err = copyIn(t, conn, "COPY px2 FROM STDIN WITH (FORMAT binary)", data[:len(data)-5])
+	if !errors.As(err, &pe) || pe.Code != "22P04" {
+		t.Fatalf("truncated binary COPY: %v", err)
 	}
 }
 
