@@ -2,9 +2,11 @@ package weir
 
 import (
 	"context"
+	"strings"
 
 	"github.com/weir-stream/weir/exec/adhoc"
 	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/statestore"
 )
 
@@ -43,6 +45,19 @@ func (q queryEnv) Snapshot() (statestore.Reader, func(), error) {
 // User returns the role the session runs as: current_user and
 // session_user in its queries.
 func (q queryEnv) User() string { return q.s.user }
+
+// Setting returns the session's value of the parameter name as SHOW
+// prints it: current_setting(name) in its queries.
+func (q queryEnv) Setting(name string) (string, error) {
+	if strings.EqualFold(name, "all") {
+		return "", sqlstate.Errorf(sqlstate.UndefinedObject, "unrecognized configuration parameter \"%s\"", name)
+	}
+	rows, err := q.s.params.Show(name)
+	if err != nil {
+		return "", err
+	}
+	return rows[0][0].(string), nil
+}
 
 // SystemTable returns the system table called name with the rows about
 // objects the session may see (Session.mayObserve).

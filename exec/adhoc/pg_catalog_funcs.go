@@ -10,6 +10,7 @@ import (
 	"github.com/weir-stream/weir/exec/systables"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
 )
 
 // pgCatalogFuncs write the calls of Postgres' catalog functions that
@@ -122,7 +123,7 @@ func callsCatalogFunc(st *sql.Select) bool {
 	sql.Walk(st, func(n sql.Node) bool {
 		switch n := n.(type) {
 		case *sql.FuncCall:
-			found = found || !n.Name.Quoted && (pgCatalogFuncs[n.Name.Value] != nil || pgCatalogMacroNames[n.Name.Value] || userFuncs[n.Name.Value])
+			found = found || !n.Name.Quoted && (pgCatalogFuncs[n.Name.Value] != nil || pgCatalogMacroNames[n.Name.Value] || userFuncs[n.Name.Value] || n.Name.Value == "current_setting")
 		case *sql.CastExpr:
 			found = found || strings.EqualFold(n.Type.Written, "regclass") // 'name'::regclass reads pg_class
 		}
@@ -195,22 +196,46 @@ func rewritePgCatalogFuncs(st *sql.Select, undo *[]func(), lookup Lookup) error 
 // userFuncs are the functions that name the session's role.
 var userFuncs = map[string]bool{"current_user": true, "session_user": true, "current_role": true, "user": true}
 
-// writeSessionUser writes current_user, session_user, current_role and
-// user in st as the session's role (an Env with a User method; DuckDB's
-// would answer "duckdb"), and returns what puts st back.
-func (q Queries) writeSessionUser(st *sql.Select) func() {
-	env, ok := q.Env.(interface{ User() string })
+// writeSessionValues writes current_user, session_user, current_role and
+// user in st as the session's role, and current_setting('name'[,
+// missing_ok]) as the session's value of the parameter (an Env with User
+// and Setting methods; DuckDB would answer with its own), and returns what
+// puts st back. current_setting of a name that is not a constant is
+// 0A000: DuckDB's settings are not the session's.
+func (q Queries) writeSessionValues(st *sql.Select) (func(), error) {
+	env, ok := q.Env.(interface {
+		User() string
+		Setting(name string) (string, error)
+	})
 	if !ok {
-		return func() {}
+		return func() {}, nil
 	}
-	undo, err := sql.RewriteExprs(st, func(e sql.Expr) (sql.Expr, error) {
-		if f, ok := e.(*sql.FuncCall); ok && userFuncs[f.Name.Value] && !f.Name.Quoted && len(f.Args) == 0 {
+	return sql.RewriteExprs(st, func(e sql.Expr) (sql.Expr, error) {
+		f, ok := e.(*sql.FuncCall)
+		if !ok || f.Name.Quoted {
+			return e, nil
+		}
+		switch {
+		case userFuncs[f.Name.Value] && len(f.Args) == 0:
 			return &sql.Literal{Pos: f.Pos, Kind: sql.LitString, Value: env.User()}, nil
+		case f.Name.Value == "current_setting" && (len(f.Args) == 1 || len(f.Args) == 2):
+			name, ok := f.Args[0].(*sql.Literal)
+			if !ok || name.Kind != sql.LitString {
+				return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, f.Pos, "current_setting of a name that is not a constant is not supported")
+			}
+			v, err := env.Setting(name.Value)
+			if err != nil {
+				if missing, ok := f.Args[len(f.Args)-1].(*sql.Literal); len(f.Args) == 2 && ok && missing.Kind == sql.LitBool && missing.Value == "true" {
+					return &sql.CastExpr{Pos: f.Pos, Expr: &sql.Literal{Pos: f.Pos, Kind: sql.LitNull}, Type: sql.TypeName{Type: types.TextType}}, nil
+				}
+				var se *sqlstate.Error
+				if errors.As(err, &se) {
+					return nil, sqlstate.ErrorfAt(se.Code, f.Pos, "%s", se.Message)
+				}
+				return nil, err
+			}
+			return &sql.Literal{Pos: f.Pos, Kind: sql.LitString, Value: v}, nil
 		}
 		return e, nil
 	})
-	if err != nil {
-		return func() {}
-	}
-	return undo
 }

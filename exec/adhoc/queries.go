@@ -248,7 +248,11 @@ func (q Queries) runInDuckDB(ctx context.Context, st *sql.Select, want types.Sch
 func (q Queries) duckStatement(st *sql.Select, snap statestore.Reader, literals map[*sql.SelectItem]types.T) (string, []Relation, error) {
 	defer planner.ExpandUsingStars(q.Catalog, st)()
 	defer planner.StripSystemTime(st)()
-	defer q.writeSessionUser(st)()
+	undoSession, err := q.writeSessionValues(st)
+	if err != nil {
+		return "", nil, err
+	}
+	defer undoSession()
 	undoWindows, err := planner.ExpandWindowTVFs(q.Catalog, st)
 	if err != nil {
 		return "", nil, err
