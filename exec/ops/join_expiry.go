@@ -2,7 +2,9 @@ package ops
 
 import (
 	"context"
+	"maps"
 	"math"
+	"slices"
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/expr"
@@ -117,7 +119,8 @@ func (j *JoinExpiry) index(input int, e *JoinExpirySide, c exec.Chunk) {
 		if len(s.streamKey) > 0 {
 			j.scratch = statestore.AppendRow(j.scratch, s.skTypes, c.Batch, s.streamKey, i)
 		}
-		j.keyBuf = statestore.AppendKey(j.keyBuf[:0], e.Index, vnode, statestore.AppendInt64(nil, saturatingAdd(at, e.Offset)))
+		j.keyBuf = statestore.AppendKey(j.keyBuf[:0], e.Index, vnode, nil)
+		j.keyBuf = statestore.AppendInt64(j.keyBuf, saturatingAdd(at, e.Offset))
 		j.keyBuf = append(j.keyBuf, j.scratch...)
 		j.pending[input][string(j.keyBuf)] = c.OpAt(i).IsInsert()
 	}
@@ -145,7 +148,11 @@ func (j *JoinExpiry) OnBarrier(ctx context.Context, b exec.Barrier, w exec.State
 		if e == nil {
 			continue
 		}
-		for k, set := range j.pending[side] {
+		// In key order, as the join writes its own: Pebble sorts a
+		// large batch, or inserts it into its memtable, each cheaper over
+		// sorted keys.
+		for _, k := range slices.Sorted(maps.Keys(j.pending[side])) {
+			set := j.pending[side][k]
 			var err error
 			if set {
 				err = w.Set([]byte(k), nil)
