@@ -15,8 +15,8 @@ import (
 // TestPsqlDescribeCommands runs psql's \d family against a catalog with a
 // table (with a primary key), a stream, a materialized view, a plain view,
 // a sink, a function and a role, and checks what psql prints: its catalog
-// queries read weir's pg_catalog. A role without grants sees none of the
-// admin's relations.
+// queries read weir's pg_catalog. A role sees the relations it was granted
+// and no others, and \dp shows the grant.
 func TestPsqlDescribeCommands(t *testing.T) {
 	path, err := osexec.LookPath("psql")
 	if err != nil {
@@ -36,6 +36,7 @@ func TestPsqlDescribeCommands(t *testing.T) {
 		"CREATE SINK out FROM per_sensor WITH (connector = 'blackhole', type = 'upsert', primary_key = 'sensor')",
 		"CREATE FUNCTION twice(x integer) RETURNS integer AS 'SELECT x * 2' LANGUAGE SQL IMMUTABLE",
 		"CREATE USER alice WITH PASSWORD 'alicepw'",
+		"GRANT SELECT ON users TO alice",
 	} {
 		wantExec(t, admin, s, "")
 	}
@@ -163,7 +164,17 @@ View definition:
 ------+-------+----------+---------+-------+------------+-----------------+-------------------+------+------------+-------------
  weir | admin | UTF8     | C       | C     |            | libc            |                   |      | pg_default | 
 (1 row)`},
-		{"alice", "alicepw", `\d`, `Did not find any relations.`},
+		{"alice", "alicepw", `\d`, `       List of relations
+ Schema | Name  | Type  | Owner 
+--------+-------+-------+-------
+ public | users | table | admin
+(1 row)`},
+		{"admin", "adminpw", `\dp users`, `                             Access privileges
+ Schema | Name  | Type  | Access privileges | Column privileges | Policies 
+--------+-------+-------+-------------------+-------------------+----------
+ public | users | table | admin=arwd/admin +|                   | 
+        |       |       | alice=r/admin     |                   | 
+(1 row)`},
 	} {
 		if got := strings.TrimRight(psql(c.user, c.password, c.command), "\n"); got != strings.TrimRight(c.want, "\n") {
 			t.Errorf("%s: %s:\n%s\nwant:\n%s", c.user, c.command, got, c.want)

@@ -3,6 +3,7 @@ package systables
 import (
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -298,7 +299,7 @@ var pgCatalogTables = []*Table{
 			col("relispopulated", boolT), col("relreplident", textT), col("relispartition", boolT),
 			col("relacl", textArrayT), col("reloptions", textArrayT), col("relpartbound", textT)},
 		appendRows: func(b *rowBuilder, e Engine, may Filter) {
-			add := func(oid int64, name string, ns int64, kind string, owner int64, natts int, am int64, hasIndex bool) {
+			add := func(oid int64, name string, ns int64, kind string, owner int64, natts int, am int64, hasIndex bool, acl []string) {
 				b.int64(oid)
 				b.text(name)
 				b.int64(ns)
@@ -325,7 +326,15 @@ var pgCatalogTables = []*Table{
 				b.bool(true)
 				b.text("d")
 				b.bool(false)
-				b.null()
+				if acl == nil {
+					b.null()
+				} else {
+					lb := b.next().(*array.ListBuilder)
+					lb.Append(true)
+					for _, a := range acl {
+						lb.ValueBuilder().(*array.StringBuilder).Append(a)
+					}
+				}
 				b.null()
 				b.null()
 				b.end()
@@ -335,9 +344,9 @@ var pgCatalogTables = []*Table{
 				if r.kind == "r" || r.kind == "m" {
 					am = OIDHeap
 				}
-				add(r.oid, r.name, r.namespace, r.kind, ownerOID(e, r.owner), len(r.columns), am, len(r.key) > 0)
+				add(r.oid, r.name, r.namespace, r.kind, ownerOID(e, r.owner), len(r.columns), am, len(r.key) > 0, relationACL(e, r))
 				if len(r.key) > 0 {
-					add(ObjectOID("i", r.name), r.name+"_pkey", r.namespace, "i", ownerOID(e, r.owner), len(r.key), OIDBtree, false)
+					add(ObjectOID("i", r.name), r.name+"_pkey", r.namespace, "i", ownerOID(e, r.owner), len(r.key), OIDBtree, false, nil)
 				}
 			}
 		},
@@ -849,6 +858,47 @@ func pgRoles(e Engine) []pgRole {
 		out = append(out, pgRole{*r, ObjectOID("a", r.Name)})
 	}
 	return out
+}
+
+// aclLetters are the letters Postgres' aclitem writes weir's privileges as.
+var aclLetters = map[string]string{"SELECT": "r", "INSERT": "a", "UPDATE": "w", "DELETE": "d"}
+
+// relationACL returns pg_class.relacl of r: nil (the owner's privileges
+// only) without grants, else the owner's and each grantee's, as
+// "role=letters/owner" ("=r/owner" for PUBLIC).
+func relationACL(e Engine, r pgRelation) []string {
+	ce, ok := e.(CatalogEngine)
+	if !ok || r.namespace != OIDPublic {
+		return nil
+	}
+	grants := ce.Catalog().Grants(r.name)
+	if len(grants) == 0 {
+		return nil
+	}
+	owner := ownerName(e, r.owner)
+	acl := []string{owner + "=arwd/" + owner}
+	roles := make([]string, 0, len(grants))
+	for role := range grants {
+		roles = append(roles, role)
+	}
+	slices.Sort(roles)
+	for _, role := range roles {
+		var letters string
+		for _, p := range []string{"INSERT", "SELECT", "UPDATE", "DELETE"} {
+			if slices.Contains(grants[role], p) {
+				letters += aclLetters[p]
+			}
+		}
+		if letters == "" {
+			continue
+		}
+		grantee := role
+		if role == catalog.PublicRole {
+			grantee = ""
+		}
+		acl = append(acl, grantee+"="+letters+"/"+owner)
+	}
+	return acl
 }
 
 // ownerName returns the name of the role that owns an object whose Owner
