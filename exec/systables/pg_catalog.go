@@ -14,8 +14,8 @@ import (
 )
 
 // CatalogEngine is the engine as the pg_catalog relations read it: its
-// catalog, and the name of the database clients connect to. An Engine
-// that is not one shows those relations without weir's objects.
+// catalog. An Engine that is not one shows those relations without weir's
+// objects.
 type CatalogEngine interface {
 	Catalog() *catalog.Catalog
 }
@@ -35,7 +35,7 @@ const (
 	OIDDefaultTablespace = 1663
 	// OIDForeignDataWrapper is weir's one foreign-data wrapper, "weir",
 	// whose servers are the connectors streams read.
-	OIDForeignDataWrapper = 16384 + 1<<30
+	OIDForeignDataWrapper = 13001
 )
 
 // DatabaseName is the name of weir's one database (pg_database,
@@ -563,7 +563,7 @@ var pgCatalogTables = []*Table{
 			if !ok {
 				return
 			}
-			for _, f := range allFunctions(ce.Catalog()) {
+			for _, f := range ce.Catalog().Functions("") {
 				b.int64(functionOID(f))
 				b.text(f.Name)
 				b.int64(OIDPublic)
@@ -614,7 +614,7 @@ var pgCatalogTables = []*Table{
 				}
 			}
 			if ce, ok := e.(CatalogEngine); ok {
-				for _, f := range allFunctions(ce.Catalog()) {
+				for _, f := range ce.Catalog().Functions("") {
 					add(functionOID(f), "function_result", formatType(f.Returns))
 					var args []string
 					for i, t := range f.ArgTypes {
@@ -933,11 +933,6 @@ func formatType(t types.T) string {
 		return ty.sqlName
 	}
 	return t.String()
-}
-
-// allFunctions returns the SQL functions of cat.
-func allFunctions(cat *catalog.Catalog) []*catalog.Function {
-	return cat.Functions("")
 }
 
 // functionOID returns the OID of f: a hash of its name and argument types.
