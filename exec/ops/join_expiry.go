@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"bytes"
 	"context"
 	"maps"
 	"math"
@@ -148,7 +149,14 @@ func (j *JoinExpiry) OnBarrier(ctx context.Context, b exec.Barrier, w exec.State
 		if e == nil {
 			continue
 		}
-		// In key order, as the join writes its own: Pebble sorts a
+		if wm, ok := j.watermark[1-side][e.OtherColumn]; ok && wm > j.freed[side] {
+			if err := j.free(side, e, wm, w); err != nil {
+				return err
+			}
+			j.freed[side] = wm
+		}
+		// After the range deletes of free, which would delete an entry
+		// below the bound written before them. In key order, as the join writes its own: Pebble sorts a
 		// large batch, or inserts it into its memtable, each cheaper over
 		// sorted keys.
 		for _, k := range slices.Sorted(maps.Keys(j.pending[side])) {
@@ -162,12 +170,6 @@ func (j *JoinExpiry) OnBarrier(ctx context.Context, b exec.Barrier, w exec.State
 			if err != nil {
 				return err
 			}
-		}
-		if wm, ok := j.watermark[1-side][e.OtherColumn]; ok && wm > j.freed[side] {
-			if err := j.free(side, e, wm, w); err != nil {
-				return err
-			}
-			j.freed[side] = wm
 		}
 		clear(j.pending[side])
 	}
@@ -196,8 +198,9 @@ func (j *JoinExpiry) OnBarrier(ctx context.Context, b exec.Barrier, w exec.State
 
 // free deletes the rows of side whose expiry is below bound, and their
 // index entries: it reads the committed index vnode by vnode, from each
-// vnode's lowest expiry up to bound. An entry the epoch deleted (its row
-// left state and may be back under the same key) is left to that delete.
+// vnode's lowest expiry up to bound, and deletes those entries with one
+// range delete per vnode. The row of an entry the epoch deleted (it left
+// state and may be back under the same key) is left as it is.
 func (j *JoinExpiry) free(side int, e *JoinExpirySide, bound int64, w exec.StateWriter) error {
 	if j.state == nil {
 		return nil
@@ -208,6 +211,10 @@ func (j *JoinExpiry) free(side int, e *JoinExpirySide, bound int64, w exec.State
 		return err
 	}
 	const expiryLen = 9 // AppendInt64's encoding
+	// last is the vnode of the last expired entry; expired whether its
+	// range delete is still to come.
+	var last uint16
+	expired := false
 	for ok := it.First(); ok; {
 		key := it.Key()
 		if len(key) < statestore.KeyPrefixLen+expiryLen {
@@ -221,9 +228,17 @@ func (j *JoinExpiry) free(side int, e *JoinExpirySide, bound int64, w exec.State
 		}
 		vnode := uint16(key[statestore.KeyPrefixLen-2])<<8 | uint16(key[statestore.KeyPrefixLen-1])
 		if at >= bound {
-			// The rest of this vnode is not expired: on to the next.
+			// The rest of this vnode is not expired: its entries below
+			// the bound go in one range delete, then on to the next.
+			if expired && last == vnode {
+				if err := deleteBelow(w, e.Index, vnode, bound); err != nil {
+					it.Close()
+					return err
+				}
+				expired = false
+			}
 			if int(vnode)+1 >= statestore.NumVnodes {
-				break
+				return it.Close()
 			}
 			ok = it.SeekGE(statestore.AppendKey(j.keyBuf[:0], e.Index, vnode+1, nil))
 			continue
@@ -233,12 +248,29 @@ func (j *JoinExpiry) free(side int, e *JoinExpirySide, bound int64, w exec.State
 				it.Close()
 				return err
 			}
-			if err := w.Delete(key); err != nil {
+		}
+		last, expired = vnode, true
+		ok = it.Next()
+		if ok && !bytes.HasPrefix(it.Key(), statestore.AppendKey(j.keyBuf[:0], e.Index, last, nil)) {
+			// The vnode's entries are all expired.
+			if err := deleteBelow(w, e.Index, last, bound); err != nil {
 				it.Close()
 				return err
 			}
+			expired = false
 		}
-		ok = it.Next()
+	}
+	if expired {
+		if err := deleteBelow(w, e.Index, last, bound); err != nil {
+			it.Close()
+			return err
+		}
 	}
 	return it.Close()
+}
+
+// deleteBelow deletes the entries of index under vnode whose expiry time
+// is below bound.
+func deleteBelow(w exec.StateWriter, index statestore.TableID, vnode uint16, bound int64) error {
+	return w.DeleteRange(statestore.AppendKey(nil, index, vnode, nil), statestore.AppendKey(nil, index, vnode, statestore.AppendInt64(nil, bound)))
 }
