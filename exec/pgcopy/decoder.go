@@ -120,6 +120,11 @@ func (d *Decoder) record(rec []byte) error {
 		d.ended = true
 		return nil
 	}
+	if d.header && !d.opts.HeaderMatch {
+		// A header is skipped unread, whatever it holds.
+		d.header = false
+		return nil
+	}
 	var err error
 	if d.opts.Format == "csv" {
 		err = d.splitCSV(rec)
@@ -155,9 +160,6 @@ func (d *Decoder) record(rec []byte) error {
 
 // checkHeader checks the header line's names under HEADER MATCH.
 func (d *Decoder) checkHeader(rec []byte) error {
-	if !d.opts.HeaderMatch {
-		return nil
-	}
 	for i, c := range d.b.Schema() {
 		got := string(d.fields[i])
 		if d.nulls[i] {

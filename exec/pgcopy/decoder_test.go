@@ -67,6 +67,7 @@ func TestDecoderPieces(t *testing.T) {
 	}{
 		{nil, "1\tx\\ty\n\\N\t\\N\n3\t\\\\\\x41\\101\\n\r\n\\.\nignored\n", []string{"1|x\ty", "∅|∅", "3|\\AA\n"}},
 		{nil, "4\t", []string{"4|"}},
+		{csv, "only one header field\n5,x\n", []string{"5|x"}},
 		{csv, "a,b\n1,\"multi\nline, \"\"q\"\"\"\n2,\n,\"\"\n", []string{"1|multi\nline, \"q\"", "2|∅", "∅|"}},
 		{[]sql.CopyOption{{Name: "format", Value: "csv"}, {Name: "quote", Value: "'"}, {Name: "escape", Value: "\\"}, {Name: "delimiter", Value: ";"}}, "1;'a\\'b;c'\n", []string{"1|a'b;c"}},
 	} {
