@@ -239,3 +239,30 @@ func (q Queries) writeSessionValues(st *sql.Select) (func(), error) {
 		return e, nil
 	})
 }
+
+// catalogRelation reports whether t names a relation of pg_catalog, which
+// is first on the search path as in Postgres: a name qualified with
+// pg_catalog, or one of its relations' names (pg_class), even where the
+// catalog has an object of that name.
+func (q Queries) catalogRelation(t *sql.TableName) bool {
+	parts := t.Name.Parts
+	switch {
+	case len(parts) == 2 && parts[0].Value == "pg_catalog":
+		return true
+	case len(parts) == 1 && strings.HasPrefix(parts[0].Value, "pg_"):
+		_, ok := q.Env.SystemTable(parts[0].Value)
+		return ok
+	}
+	return false
+}
+
+// readsCatalogRelation reports whether st names a relation of pg_catalog
+// (catalogRelation), which weir's binder would take for the catalog's
+// object of that name: DuckDB runs it, over weir's pg_catalog relation.
+func (q Queries) readsCatalogRelation(st *sql.Select) bool {
+	found := false
+	sql.WalkTableNames(st, func(t *sql.TableName) {
+		found = found || q.catalogRelation(t)
+	})
+	return found
+}

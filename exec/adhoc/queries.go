@@ -54,7 +54,7 @@ func (q Queries) Run(ctx context.Context, st *sql.Select) (types.Schema, array.R
 	node, err := b.BindSelect(st)
 	var want types.Schema
 	switch {
-	case err == nil:
+	case err == nil && !q.readsCatalogRelation(st):
 		want = planner.Schema(node)
 		if rows, ok, err := q.pointLookup(ctx, st, node); ok || err != nil {
 			return want, rows, err
@@ -62,6 +62,7 @@ func (q Queries) Run(ctx context.Context, st *sql.Select) (types.Schema, array.R
 		if RunsLocally(node) && !scansStream(node) {
 			return q.runLocal(ctx, node)
 		}
+	case err == nil: // it names pg_catalog's relation, not the catalog's object the binder found
 	case q.namesSystemTable(st) || callsCatalogFunc(st):
 	case joinsRelations(st) && bindingGap(err):
 	case !fallsBackToDuckDB(err):
@@ -87,7 +88,7 @@ func (q Queries) Run(ctx context.Context, st *sql.Select) (types.Schema, array.R
 func (q Queries) Describe(ctx context.Context, st *sql.Select, paramTypes []types.T) (types.Schema, []types.T, error) {
 	b := planner.NewBinder(q.Catalog, paramTypes)
 	node, err := b.BindSelect(st)
-	if err == nil {
+	if err == nil && !q.readsCatalogRelation(st) {
 		return planner.Schema(node), b.Params, nil
 	}
 	if !fallsBackToDuckDB(err) && !q.namesSystemTable(st) && !callsCatalogFunc(st) {
@@ -188,7 +189,7 @@ func (q Queries) namesSystemTable(st *sql.Select) bool {
 	found := false
 	sql.WalkTableNames(st, func(t *sql.TableName) {
 		name := t.Name.Last().Value
-		if _, ok := q.Catalog.Get(name); !ok {
+		if _, ok := q.Catalog.Get(name); !ok || q.catalogRelation(t) {
 			if _, ok := q.Env.SystemTable(name); ok {
 				found = true
 			}
@@ -261,6 +262,7 @@ func (q Queries) duckStatement(st *sql.Select, snap statestore.Reader, literals 
 	return q.DuckDB.Prepare(st, literals, func(t *sql.TableName) (Relation, error) {
 		name := t.Name.Last().Value
 		o, ok := q.Catalog.Get(name)
+		ok = ok && !q.catalogRelation(t)
 		switch {
 		case !ok:
 			if rel, ok := q.Env.SystemTable(name); ok {
