@@ -2,6 +2,7 @@ package expr
 
 import (
 	"context"
+	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -67,14 +68,15 @@ func Map(ctx context.Context, mem memory.Allocator, e Expr, col int, v int64) (i
 	if !WatermarkValue(in) || !WatermarkValue(e.Type()) {
 		return 0, false
 	}
+	// A watermark past the column type's range narrows to the range's end:
+	// every value of the type is at or above its minimum, and none is above
+	// its maximum, so the promise stays true (a wrapped value would not).
 	var cv any = v
 	switch in.Family {
-	case types.Date:
-		cv = int32(v)
+	case types.Date, types.Int32:
+		cv = int32(min(max(v, math.MinInt32), math.MaxInt32))
 	case types.Int16:
-		cv = int16(v)
-	case types.Int32:
-		cv = int32(v)
+		cv = int16(min(max(v, math.MinInt16), math.MaxInt16))
 	}
 	c, err := Constant(cv, in)
 	if err != nil {
