@@ -18,6 +18,7 @@ import (
 	"github.com/weir-stream/weir/exec/connector/kafka"
 	"github.com/weir-stream/weir/exec/connector/nexmark"
 	"github.com/weir-stream/weir/exec/connector/stdout"
+	"github.com/weir-stream/weir/exec/watermarks"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/types"
@@ -50,7 +51,7 @@ func (c connectorEnv) Output() io.Writer {
 
 // engineOptions are the stream options the engine handles for every
 // connector; connectors do not see them.
-var engineOptions = []string{"on.error", optIdleTimeout, optLateRows}
+var engineOptions = []string{"on.error", watermarks.OptIdleTimeout, watermarks.OptLateRows}
 
 // connectorOptions returns a stream's opts without the engine's own options.
 func connectorOptions(opts map[string]string) map[string]string {

@@ -64,7 +64,7 @@ func (f engineFigures) Sources() (sources []metrics.Source) {
 		if s.wm != nil {
 			st := s.wm.Status()
 			src.Watermarked, src.LateRows = true, st.Late
-			if t := watermarkColumnType(s.stream); st.Has && (t.Family == types.Timestamp || t.Family == types.TimestampTZ) {
+			if t := s.stream.WatermarkType(); st.Has && (t.Family == types.Timestamp || t.Family == types.TimestampTZ) {
 				src.HasWatermarkLag, src.WatermarkLag = true, time.Since(time.UnixMicro(st.Watermark))
 			}
 		}

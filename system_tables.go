@@ -69,7 +69,7 @@ func (r systemRows) Sources() (out []systables.SourceRow) {
 			st := s.wm.Status()
 			row.Watermarked, row.WatermarkDetail, row.LateRows = true, st.Detail, st.Late
 			if st.Has {
-				row.Watermark = watermarkText(watermarkColumnType(s.stream), st.Watermark)
+				row.Watermark = watermarks.Text(s.stream.WatermarkType(), st.Watermark)
 			}
 		}
 		out = append(out, row)
@@ -87,10 +87,10 @@ func (r systemRows) LateRows() (out []systables.LateRowRow) {
 	defer r.e.releaseSnapshot(snap)
 	for _, j := range r.e.jobs.List() {
 		if j.tableWM != nil {
-			t := watermarkColumnType(j.obj)
+			t := j.obj.WatermarkType()
 			err := watermarks.LateRows(snap.snap, j.obj.StateTables[1], func(l watermarks.LateRow) bool {
 				out = append(out, systables.LateRowRow{Stream: j.obj.Name, View: j.obj.Name, Seq: int64(l.Seq), Split: l.Split,
-					Column: j.obj.Watermark.Column, Value: watermarkText(t, l.Value), Watermark: watermarkText(t, l.Watermark),
+					Column: j.obj.Watermark.Column, Value: watermarks.Text(t, l.Value), Watermark: watermarks.Text(t, l.Watermark),
 					Reason: watermarks.LateReason, Row: l.Row, At: l.At})
 				return true
 			})
@@ -102,10 +102,10 @@ func (r systemRows) LateRows() (out []systables.LateRowRow) {
 			if s.wm == nil {
 				continue
 			}
-			t := watermarkColumnType(s.stream)
+			t := s.stream.WatermarkType()
 			err := watermarks.LateRows(snap.snap, s.table, func(l watermarks.LateRow) bool {
 				out = append(out, systables.LateRowRow{Stream: s.stream.Name, View: j.obj.Name, Seq: int64(l.Seq), Split: l.Split,
-					Column: s.stream.Watermark.Column, Value: watermarkText(t, l.Value), Watermark: watermarkText(t, l.Watermark),
+					Column: s.stream.Watermark.Column, Value: watermarks.Text(t, l.Value), Watermark: watermarks.Text(t, l.Watermark),
 					Reason: watermarks.LateReason, Row: l.Row, At: l.At})
 				return true
 			})

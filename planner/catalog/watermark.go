@@ -1,5 +1,7 @@
 package catalog
 
+import "github.com/weir-stream/weir/sql/types"
+
 // Watermark is the WATERMARK FOR clause of a stream or a table: the
 // relation's watermark is the largest value of Expr (SQL over the
 // relation's columns, non-decreasing in Column: the column, or the column
@@ -19,4 +21,16 @@ func (w *Watermark) ColumnIndex(o *Object) int {
 		}
 	}
 	return -1
+}
+
+// WatermarkType returns the type of the column o's WATERMARK FOR is on:
+// the zero T when o has no watermark or its column is gone.
+func (o *Object) WatermarkType() types.T {
+	if o.Watermark == nil {
+		return types.T{}
+	}
+	if i := o.Watermark.ColumnIndex(o); i >= 0 {
+		return o.Columns[i].Type
+	}
+	return types.T{}
 }
