@@ -243,17 +243,29 @@ func (q Queries) writeSessionValues(st *sql.Select) (func(), error) {
 // catalogRelation reports whether t names a relation of pg_catalog, which
 // is first on the search path as in Postgres: a name qualified with
 // pg_catalog, or one of its relations' names (pg_class), even where the
-// catalog has an object of that name.
+// catalog has an object of that name; or one of information_schema's,
+// qualified with it.
 func (q Queries) catalogRelation(t *sql.TableName) bool {
 	parts := t.Name.Parts
 	switch {
-	case len(parts) == 2 && parts[0].Value == "pg_catalog":
+	case len(parts) == 2 && (parts[0].Value == "pg_catalog" || parts[0].Value == systables.InformationSchema):
 		return true
 	case len(parts) == 1 && strings.HasPrefix(parts[0].Value, "pg_"):
 		_, ok := q.Env.SystemTable(parts[0].Value)
 		return ok
 	}
 	return false
+}
+
+// systemTableName returns the name of the system table t would name: an
+// information_schema relation by its qualified name
+// (information_schema.tables), which is on no search path; any other by
+// its last part.
+func systemTableName(t *sql.TableName) string {
+	if parts := t.Name.Parts; len(parts) == 2 && parts[0].Value == systables.InformationSchema {
+		return systables.InformationSchema + "." + parts[1].Value
+	}
+	return t.Name.Last().Value
 }
 
 // readsCatalogRelation reports whether st names a relation of pg_catalog

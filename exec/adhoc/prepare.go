@@ -47,8 +47,8 @@ func (e *Engine) Prepare(st *sql.Select, literals map[*sql.SelectItem]types.T, l
 		if err != nil {
 			return
 		}
-		name := t.Name.Last().Value
-		tmp, seen := names[name]
+		name, key := t.Name.Last().Value, systemTableName(t)
+		tmp, seen := names[key]
 		if !seen {
 			var rel Relation
 			if rel, err = lookup(t); err != nil {
@@ -57,7 +57,7 @@ func (e *Engine) Prepare(st *sql.Select, literals map[*sql.SelectItem]types.T, l
 			tmp = e.TempName(name)
 			rel.Name, rel.Display = tmp, name
 			rels = append(rels, rel)
-			names[name] = tmp
+			names[key] = tmp
 		}
 		oldName, oldAlias := t.Name, t.Alias
 		if t.Alias == nil {

@@ -190,7 +190,7 @@ func (q Queries) namesSystemTable(st *sql.Select) bool {
 	sql.WalkTableNames(st, func(t *sql.TableName) {
 		name := t.Name.Last().Value
 		if _, ok := q.Catalog.Get(name); !ok || q.catalogRelation(t) {
-			if _, ok := q.Env.SystemTable(name); ok {
+			if _, ok := q.Env.SystemTable(systemTableName(t)); ok {
 				found = true
 			}
 		}
@@ -265,7 +265,7 @@ func (q Queries) duckStatement(st *sql.Select, snap statestore.Reader, literals 
 		ok = ok && !q.catalogRelation(t)
 		switch {
 		case !ok:
-			if rel, ok := q.Env.SystemTable(name); ok {
+			if rel, ok := q.Env.SystemTable(systemTableName(t)); ok {
 				return rel, nil
 			}
 			return Relation{}, sqlstate.ErrorfAt(sqlstate.UndefinedTable, t.Position(), "relation \"%s\" does not exist", name)

@@ -146,7 +146,8 @@ type pgRelation struct {
 
 // relations returns the relations of e's catalog the reader may see, then
 // the system relations (in pg_catalog: Postgres' catalogs and weir's
-// system tables, which every reader sees).
+// system tables; in information_schema its views), which every reader
+// sees.
 func relations(e Engine, may Filter) []pgRelation {
 	var out []pgRelation
 	if ce, ok := e.(CatalogEngine); ok {
@@ -189,6 +190,9 @@ func relations(e Engine, may Filter) []pgRelation {
 			kind = "v"
 		}
 		r := pgRelation{oid: ObjectOID("r", "pg_catalog."+t.Name), name: t.Name, namespace: OIDPgCatalog, kind: kind}
+		if schema, name, ok := strings.Cut(t.Name, "."); ok && schema == InformationSchema {
+			r.oid, r.name, r.namespace = ObjectOID("r", t.Name), name, OIDInformationSchema
+		}
 		for _, c := range t.Schema {
 			r.columns = append(r.columns, catalog.Column{Name: c.Name, Type: c.Type})
 		}
