@@ -97,55 +97,25 @@ func (n *TimeWindow) TumbleExprs() ([]expr.Expr, error) {
 	return append(exprs, start, end), nil
 }
 
-// bindWindowTVF binds TUMBLE or HOP in FROM; SESSION is refused.
+// bindWindowTVF binds TUMBLE or HOP in FROM. SESSION, whose windows
+// depend on other rows than a row's own, is checked and refused: ad-hoc
+// queries run it in DuckDB (ExpandWindowTVFs).
 func (b *Binder) bindWindowTVF(f *sql.WindowTVF) (Node, error) {
 	kind := f.Func.Value
 	if kind == "session" {
+		if _, err := b.bindSessionTVF(f); err != nil {
+			return nil, err
+		}
 		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, f.Func.Pos,
-			"session windows are not supported").
-			WithHint("RisingWave keeps them for EMIT ON WINDOW CLOSE only; use TUMBLE or HOP.")
+			"session windows are not supported in views").
+			WithHint("Ad-hoc queries can read SESSION; a view can group by TUMBLE or HOP.")
 	}
-	in, err := b.bindTableItem(f.Input)
+	in, qual, ts, err := b.bindWindowInput(f)
 	if err != nil {
 		return nil, err
 	}
-	qual := ""
-	switch r := f.Input.(type) {
-	case *sql.TableName:
-		qual = r.Name.Last().Value
-	case *sql.Subquery:
-		if r.Alias != nil {
-			qual = r.Alias.Value
-		}
-	}
-	if qual == "" {
-		qual = kind
-	}
-	if f.Alias != nil {
-		qual = f.Alias.Value
-	}
 	inCols := in.Columns()
-	ts := -1
-	for i, c := range inCols {
-		if c.Hidden {
-			continue
-		}
-		if c.Name == "window_start" || c.Name == "window_end" {
-			return nil, sqlstate.ErrorfAt(sqlstate.DuplicateColumn, f.Input.Position(),
-				"column names window_start and window_end are not allowed in the input of a window table function")
-		}
-		if c.Name == f.TimeCol.Value && ts < 0 {
-			ts = i
-		}
-	}
-	if ts < 0 {
-		return nil, sqlstate.ErrorfAt(sqlstate.UndefinedColumn, f.TimeCol.Pos, "column \"%s\" does not exist", f.TimeCol.Value)
-	}
 	tt := inCols[ts].Type
-	if tt.Family != types.Timestamp && tt.Family != types.TimestampTZ {
-		return nil, sqlstate.ErrorfAt(sqlstate.DatatypeMismatch, f.TimeCol.Pos,
-			"the time column of a window table function must be of type timestamp or timestamp with time zone, not %s", tt)
-	}
 	want := 1
 	if kind == "hop" {
 		want = 2
@@ -190,6 +160,53 @@ func (b *Binder) bindWindowTVF(f *sql.WindowTVF) (Node, error) {
 		return renameColumns(requalify(n, qual), f.Alias, f.Columns)
 	}
 	return n, nil
+}
+
+// bindWindowInput binds the relation of window table function f and
+// finds its time column: it returns the relation, the name that qualifies
+// the function's columns and the time column's index.
+func (b *Binder) bindWindowInput(f *sql.WindowTVF) (Node, string, int, error) {
+	in, err := b.bindTableItem(f.Input)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	qual := ""
+	switch r := f.Input.(type) {
+	case *sql.TableName:
+		qual = r.Name.Last().Value
+	case *sql.Subquery:
+		if r.Alias != nil {
+			qual = r.Alias.Value
+		}
+	}
+	if qual == "" {
+		qual = f.Func.Value
+	}
+	if f.Alias != nil {
+		qual = f.Alias.Value
+	}
+	ts := -1
+	for i, c := range in.Columns() {
+		if c.Hidden {
+			continue
+		}
+		if c.Name == "window_start" || c.Name == "window_end" {
+			return nil, "", 0, sqlstate.ErrorfAt(sqlstate.DuplicateColumn, f.Input.Position(),
+				"column names window_start and window_end are not allowed in the input of a window table function")
+		}
+		if c.Name == f.TimeCol.Value && ts < 0 {
+			ts = i
+		}
+	}
+	if ts < 0 {
+		return nil, "", 0, sqlstate.ErrorfAt(sqlstate.UndefinedColumn, f.TimeCol.Pos, "column \"%s\" does not exist", f.TimeCol.Value)
+	}
+	tt := in.Columns()[ts].Type
+	if tt.Family != types.Timestamp && tt.Family != types.TimestampTZ {
+		return nil, "", 0, sqlstate.ErrorfAt(sqlstate.DatatypeMismatch, f.TimeCol.Pos,
+			"the time column of a window table function must be of type timestamp or timestamp with time zone, not %s", tt)
+	}
+	return in, qual, ts, nil
 }
 
 // windowInterval returns the microseconds of a window table function's

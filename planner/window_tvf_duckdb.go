@@ -9,11 +9,11 @@ import (
 	"github.com/weir-stream/weir/sql/sqlstate"
 )
 
-// ExpandWindowTVFs replaces each TUMBLE and HOP in st's FROM clauses by a
-// subquery DuckDB runs, which has no window table functions: the input's
-// visible columns, then window_start and window_end computed from the
-// epoch in microseconds as TimeWindow does, HOP crossed with its copies'
-// numbers. It returns what puts st back; an error is the binder's for the
+// ExpandWindowTVFs replaces each TUMBLE, HOP and SESSION in st's FROM
+// clauses by a subquery DuckDB runs, which has no window table functions:
+// the input's visible columns, then window_start and window_end computed
+// from the epoch in microseconds as TimeWindow does, HOP crossed with its
+// copies' numbers, SESSION's with window functions (duckSessionQuery). It returns what puts st back; an error is the binder's for the
 // window table function.
 func ExpandWindowTVFs(cat *catalog.Catalog, st *sql.Select) (undo func(), err error) {
 	var slots []*sql.TableExpr
@@ -42,7 +42,11 @@ func ExpandWindowTVFs(cat *catalog.Catalog, st *sql.Select) (undo func(), err er
 	}
 	for _, slot := range slots {
 		w := (*slot).(*sql.WindowTVF)
-		sub, err := duckWindowQuery(cat, w)
+		query := duckWindowQuery
+		if w.Func.Value == "session" {
+			query = duckSessionQuery
+		}
+		sub, err := query(cat, w)
 		if err != nil {
 			undo()
 			return func() {}, err

@@ -28,6 +28,10 @@ func TestWindowTVFErrors(t *testing.T) {
 		{"SELECT * FROM TUMBLE(ev, ts, ^INTERVAL '1 month')", sqlstate.FeatureNotSupported},
 		{"SELECT * FROM ^HOP(ev, ts, INTERVAL '1 second')", sqlstate.UndefinedFunction},
 		{"SELECT * FROM ^SESSION(ev, ts, INTERVAL '1 second')", sqlstate.FeatureNotSupported},
+		{"SELECT * FROM SESSION(ev PARTITION BY ^nope, ts, INTERVAL '1 second')", sqlstate.UndefinedColumn},
+		{"SELECT * FROM SESSION(ev, ts, ^INTERVAL '0 seconds')", sqlstate.InvalidParameterValue},
+		{"SELECT * FROM SESSION(ev, ^v, INTERVAL '1 second')", sqlstate.DatatypeMismatch},
+		{"SELECT * FROM ^SESSION(ev, ts, INTERVAL '1 second', INTERVAL '1 second')", sqlstate.UndefinedFunction},
 		{"SELECT * FROM TUMBLE(^missing, ts, INTERVAL '1 second')", sqlstate.UndefinedTable},
 	} {
 		at := strings.Index(c.query, "^")

@@ -13,6 +13,11 @@ type WindowTVF struct {
 	Func Name
 	// Input is the relation windowed: a *TableName or a *Subquery.
 	Input TableExpr
+	// Partition names the columns of Input that SESSION's sessions are
+	// per (PARTITION BY a or PARTITION BY (a, b) after the relation, in
+	// both spellings, as Flink places it); none for one session sequence
+	// over all rows. TUMBLE and HOP take none.
+	Partition []Name
 	// TimeCol names Input's column of event time.
 	TimeCol Name
 	// Args are the intervals after TimeCol, as written.
@@ -70,6 +75,13 @@ func (p *parser) parseWindowTVF() (TableExpr, error) {
 	if f.Input, err = p.parseWindowInput(); err != nil {
 		return nil, err
 	}
+	if f.Func.Value == "session" && p.isKw("partition") && isKwTok(p.peekAt(1), "by") {
+		p.next()
+		p.next()
+		if f.Partition, err = p.parsePartitionNames(); err != nil {
+			return nil, err
+		}
+	}
 	if err := p.expectOp(","); err != nil {
 		return nil, err
 	}
@@ -113,6 +125,19 @@ func (p *parser) parseWindowTVF() (TableExpr, error) {
 		}
 	}
 	return f, nil
+}
+
+// parsePartitionNames parses the columns after SESSION's PARTITION BY: one
+// name, or a parenthesised list of them.
+func (p *parser) parsePartitionNames() ([]Name, error) {
+	if p.isOp("(") {
+		return p.parseNameList()
+	}
+	n, err := p.parseName()
+	if err != nil {
+		return nil, err
+	}
+	return []Name{n}, nil
 }
 
 // parseWindowInput parses the relation a window table function reads: a
@@ -166,6 +191,11 @@ func (pr printer) windowTVF(te TableExpr) bool {
 		pr.w(")")
 	default:
 		pr.tableExpr(in)
+	}
+	if len(f.Partition) > 0 {
+		pr.w(" PARTITION BY (")
+		pr.names(f.Partition)
+		pr.w(")")
 	}
 	if f.Flink {
 		pr.w(", DESCRIPTOR(" + ident(f.TimeCol) + ")")

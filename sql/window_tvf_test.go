@@ -18,6 +18,12 @@ func TestParseWindowTVF(t *testing.T) {
 			"SELECT * FROM TUMBLE((SELECT * FROM (SELECT a, b FROM t) AS w (x, ts)), ts, INTERVAL '1 minute')"},
 		{"SELECT * FROM SESSION(bid, ts, INTERVAL '10 seconds')",
 			"SELECT * FROM SESSION(bid, ts, INTERVAL '10 seconds')"},
+		{"SELECT * FROM SESSION(bid PARTITION BY bidder, date_time, INTERVAL '10' SECOND)",
+			"SELECT * FROM SESSION(bid PARTITION BY (bidder), date_time, INTERVAL '10 seconds')"},
+		{"SELECT * FROM TABLE(SESSION(TABLE bid PARTITION BY (bidder, auction), DESCRIPTOR(date_time), INTERVAL '5' MINUTE))",
+			"SELECT * FROM TABLE(SESSION(TABLE bid PARTITION BY (bidder, auction), DESCRIPTOR(date_time), INTERVAL '5 minutes'))"},
+		{"SELECT * FROM SESSION((SELECT * FROM bid) PARTITION BY bidder, date_time, INTERVAL '1 minute')",
+			"SELECT * FROM SESSION((SELECT * FROM bid) PARTITION BY (bidder), date_time, INTERVAL '1 minute')"},
 	} {
 		st, err := Parse(tc.in)
 		if err != nil {
@@ -39,6 +45,8 @@ func TestParseWindowTVF(t *testing.T) {
 	for _, bad := range []string{
 		"SELECT * FROM TABLE(TUMBLE(bid, DESCRIPTOR(ts), INTERVAL '1 second'))",
 		"SELECT * FROM TUMBLE(bid)",
+		"SELECT * FROM TUMBLE(bid PARTITION BY bidder, date_time, INTERVAL '1 minute')",
+		"SELECT * FROM SESSION(bid PARTITION BY, date_time, INTERVAL '1 minute')",
 	} {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("%s parsed", bad)
