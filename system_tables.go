@@ -15,17 +15,19 @@ import (
 	"github.com/weir-stream/weir/exec/systables"
 	"github.com/weir-stream/weir/exec/watermarks"
 	"github.com/weir-stream/weir/planner/catalog"
+	"github.com/weir-stream/weir/sql/session"
 )
 
 // systemRelation returns the system table called name (exec/systables),
-// for ad-hoc queries of a reader who may see the objects may accepts.
-func (e *Engine) systemRelation(name string, may systables.Filter) (adhoc.Relation, bool) {
+// for ad-hoc queries of a reader who may see the objects may accepts and
+// whose session has the parameters params (pg_settings).
+func (e *Engine) systemRelation(name string, may systables.Filter, params *session.Params) (adhoc.Relation, bool) {
 	t, ok := systables.Lookup(name)
 	if !ok {
 		return adhoc.Relation{}, false
 	}
 	return adhoc.Relation{Schema: t.Schema, Scan: func(context.Context) (array.RecordReader, error) {
-		rec := t.Read(e.mem, systemRows{e}, may)
+		rec := t.Read(e.mem, systemRows{e, params}, may)
 		defer rec.Release()
 		return array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
 	}}, true
@@ -44,8 +46,16 @@ func (e *Engine) eachSource(fn func(j *job, s jobSource, p exec.SourceProgress))
 	}
 }
 
-// systemRows is the engine as the system tables read it (systables.Engine).
-type systemRows struct{ e *Engine }
+// systemRows is the engine as the system tables read it (systables.Engine),
+// for a session with the parameters params.
+type systemRows struct {
+	e      *Engine
+	params *session.Params
+}
+
+// Settings returns the session's parameters, pg_settings' rows
+// (systables.SessionEngine).
+func (r systemRows) Settings() []session.Setting { return r.params.Settings() }
 
 // Catalog returns the engine's catalog, which the pg_catalog relations
 // show (systables.CatalogEngine).
