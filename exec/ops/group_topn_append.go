@@ -2,7 +2,9 @@ package ops
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"sort"
@@ -67,8 +69,9 @@ type appendTopN struct {
 	cacheBytes int
 	// filter holds the key of every partition with rows in state.
 	filter partitionFilter
-	// touched are the partitions the epoch changed.
-	touched []*appendGroup
+	// touched are the partitions the epoch changed, each with the first
+	// bytes of its key to sort them by.
+	touched []touchedGroup
 	// arena holds the committed rows of the touched partitions (their old).
 	arena []appendEntry
 	// Scratch encodings of a row's partition key, state key suffix and row.
@@ -89,6 +92,32 @@ type appendGroup struct {
 	// first holds the rows while there is at most one (rn = 1 keeps no
 	// more), so that they take no allocation of their own.
 	first [1]appendEntry
+}
+
+// touchedGroup is a partition the epoch changed, with the first 16 bytes of
+// its key as two big-endian words (zero-padded), so that sorting the
+// touched partitions compares words and reads a key only on a tie.
+type touchedGroup struct {
+	k0, k1 uint64
+	grp    *appendGroup
+}
+
+// newTouchedGroup returns grp with the words of its key.
+func newTouchedGroup(grp *appendGroup) touchedGroup {
+	var b [16]byte
+	copy(b[:], grp.pk)
+	return touchedGroup{k0: binary.BigEndian.Uint64(b[:8]), k1: binary.BigEndian.Uint64(b[8:]), grp: grp}
+}
+
+// compareTouched orders touched partitions by key.
+func compareTouched(x, y touchedGroup) int {
+	switch {
+	case x.k0 != y.k0:
+		return cmp.Compare(x.k0, y.k0)
+	case x.k1 != y.k1:
+		return cmp.Compare(x.k1, y.k1)
+	}
+	return strings.Compare(x.grp.pk, y.grp.pk)
 }
 
 // appendEntry is a row of an appendGroup: the suffix of its state key after
@@ -243,11 +272,13 @@ func (a *appendTopN) processChunk(c exec.Chunk) error {
 			start := len(a.arena)
 			a.arena = append(a.arena, rows...)
 			grp.old = a.arena[start:len(a.arena):len(a.arena)]
-			a.touched = append(a.touched, grp)
+			a.touched = append(a.touched, newTouchedGroup(grp))
 		}
 		switch {
 		case found:
 			rows[pos] = e
+		case pos == len(rows) && len(rows) < hi:
+			grp.rows = append(rows, e)
 		case len(rows) < hi:
 			grp.rows = slices.Insert(rows, pos, e)
 		default: // full: the last row leaves
@@ -312,7 +343,7 @@ func (grp *appendGroup) cost() int {
 // onBarrier emits the changes of the touched partitions' windows, writes
 // their rows' changes to state and bounds the cache.
 func (a *appendTopN) onBarrier(ctx context.Context, w exec.StateWriter, out exec.Output) error {
-	slices.SortFunc(a.touched, func(x, y *appendGroup) int { return strings.Compare(x.pk, y.pk) })
+	slices.SortFunc(a.touched, compareTouched)
 	if err := a.emit(ctx, out); err != nil {
 		return err
 	}
@@ -320,7 +351,8 @@ func (a *appendTopN) onBarrier(ctx context.Context, w exec.StateWriter, out exec
 		return err
 	}
 	key := slices.Clone(a.g.base)
-	for _, grp := range a.touched {
+	for _, t := range a.touched {
+		grp := t.grp
 		key = append(key[:len(a.g.base)], grp.pk...)
 		n := len(key)
 		var err error
@@ -391,7 +423,7 @@ func diffSorted(old, now []appendEntry, fn func(i, j int)) {
 // whose rank moved, when the rank is read) and inserts, in rank order per
 // partition.
 func (a *appendTopN) emit(ctx context.Context, out exec.Output) error {
-	rr := newRankedRows(a.g)
+	rr := newRankedRows(a.g, 2*len(a.touched)) // an update pair per partition
 	defer rr.release()
 	lo := min(int(a.g.spec.Lo)-1, int(a.g.spec.Hi))
 	// rank returns the rank of the row at position i of a window.
@@ -403,16 +435,16 @@ func (a *appendTopN) emit(ctx context.Context, out exec.Output) error {
 	}
 	window := func(rows []appendEntry) []appendEntry { return rows[min(lo, len(rows)):] }
 	var err error
-	for _, grp := range a.touched {
-		was, now := window(grp.old), window(grp.rows)
+	for _, t := range a.touched {
+		was, now := window(t.grp.old), window(t.grp.rows)
 		diffSorted(was, now, func(i, j int) {
 			if err == nil && j < 0 {
 				err = rr.add(exec.Delete, was[i].row(), rank(i))
 			}
 		})
 	}
-	for _, grp := range a.touched {
-		was, now := window(grp.old), window(grp.rows)
+	for _, t := range a.touched {
+		was, now := window(t.grp.old), window(t.grp.rows)
 		diffSorted(was, now, func(i, j int) {
 			switch {
 			case err != nil || j < 0:
@@ -442,9 +474,10 @@ type rankedRows struct {
 	ranks []int64
 }
 
-// newRankedRows returns an empty chunk builder of g's output.
-func newRankedRows(g *GroupTopN) *rankedRows {
-	return &rankedRows{g: g}
+// newRankedRows returns an empty chunk builder of g's output with room for
+// n rows.
+func newRankedRows(g *GroupTopN, n int) *rankedRows {
+	return &rankedRows{g: g, ops: make([]exec.Op, 0, n), rows: make([][]byte, 0, n), ranks: make([]int64, 0, n)}
 }
 
 // add appends the change op of the encoded row with its rank.
