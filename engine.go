@@ -71,6 +71,8 @@ type Engine struct {
 	openTxs *txn.Snapshots
 	// roots are the file connector's directories (server.file_roots).
 	roots *file.Roots
+	// activity is the open sessions (pg_stat_activity).
+	activity activityRegistry
 }
 
 // snapshot is the committed state ad-hoc queries read: a Pebble snapshot

@@ -62,7 +62,7 @@ func (q queryEnv) Setting(name string) (string, error) {
 // SystemTable returns the system table called name with the rows about
 // objects the session may see (Session.mayObserve).
 func (q queryEnv) SystemTable(name string) (adhoc.Relation, bool) {
-	return q.s.e.systemRelation(name, q.s.mayObserve, q.s.params)
+	return q.s.e.systemRelation(name, q.s.mayObserve, q.s)
 }
 
 // checkRelations returns the error of the first relation st reads whose

@@ -19,15 +19,15 @@ import (
 )
 
 // systemRelation returns the system table called name (exec/systables),
-// for ad-hoc queries of a reader who may see the objects may accepts and
-// whose session has the parameters params (pg_settings).
-func (e *Engine) systemRelation(name string, may systables.Filter, params *session.Params) (adhoc.Relation, bool) {
+// for ad-hoc queries of the session s, a reader who may see the objects may
+// accepts (pg_settings shows its parameters).
+func (e *Engine) systemRelation(name string, may systables.Filter, s *Session) (adhoc.Relation, bool) {
 	t, ok := systables.Lookup(name)
 	if !ok {
 		return adhoc.Relation{}, false
 	}
 	return adhoc.Relation{Schema: t.Schema, Scan: func(context.Context) (array.RecordReader, error) {
-		rec := t.Read(e.mem, systemRows{e, params}, may)
+		rec := t.Read(e.mem, systemRows{e, s}, may)
 		defer rec.Release()
 		return array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
 	}}, true
@@ -47,15 +47,19 @@ func (e *Engine) eachSource(fn func(j *job, s jobSource, p exec.SourceProgress))
 }
 
 // systemRows is the engine as the system tables read it (systables.Engine),
-// for a session with the parameters params.
+// for the session s.
 type systemRows struct {
-	e      *Engine
-	params *session.Params
+	e *Engine
+	s *Session
 }
 
 // Settings returns the session's parameters, pg_settings' rows
 // (systables.SessionEngine).
-func (r systemRows) Settings() []session.Setting { return r.params.Settings() }
+func (r systemRows) Settings() []session.Setting { return r.s.params.Settings() }
+
+// Activity returns the open sessions as the session may see them,
+// pg_stat_activity's rows (systables.ActivityEngine).
+func (r systemRows) Activity() []systables.ActivityRow { return r.e.activity.rows(r.s) }
 
 // Catalog returns the engine's catalog, which the pg_catalog relations
 // show (systables.CatalogEngine).

@@ -281,7 +281,7 @@ func (c *conn) open(m *pgproto3.StartupMessage) bool {
 		c.fatal(sqlstate.Errorf(sqlstate.TooManyConnections, "sorry, too many clients already"))
 		return false
 	}
-	sessCtx := c.ctx
+	sessCtx := session.WithClient(c.ctx, session.Client{PID: c.pid, Addr: c.nc.RemoteAddr()})
 	if c.srv.opts.Passwords != nil {
 		// The user must still be a role: it may have been dropped
 		// since its password was checked.
