@@ -64,7 +64,9 @@ func (b *Binder) bindSessionTVF(f *sql.WindowTVF) (*sessionWindow, error) {
 // row starts a session when the previous row of its partition by time is
 // Gap or more before it (or there is none); a running sum of those starts
 // numbers the sessions, whose first time and last time plus Gap are
-// window_start and window_end.
+// window_start and window_end. The sum's frame is the default one, up to
+// the row's last peer, so that rows of the same time, which lag and sum
+// may order differently, get one number.
 func duckSessionQuery(cat *catalog.Catalog, w *sql.WindowTVF) (*sql.Subquery, error) {
 	s, err := NewBinder(cat, nil).bindSessionTVF(w)
 	if err != nil {
@@ -90,7 +92,7 @@ func duckSessionQuery(cat *catalog.Catalog, w *sql.WindowTVF) (*sql.Subquery, er
 	}
 	fmt.Fprintf(&b, "CASE WHEN %s IS NOT NULL THEN min(%s) OVER (PARTITION BY %s) END AS window_start, ", ts, ts, sessionBy)
 	fmt.Fprintf(&b, "CASE WHEN %s IS NOT NULL THEN max(%s) OVER (PARTITION BY %s) + to_microseconds(%d) END AS window_end ", ts, ts, sessionBy, s.Gap)
-	fmt.Fprintf(&b, "FROM (SELECT *, sum(weir_starts) OVER (%s ORDER BY %s ROWS UNBOUNDED PRECEDING) AS weir_session ", partBy, ts)
+	fmt.Fprintf(&b, "FROM (SELECT *, sum(weir_starts) OVER (%s ORDER BY %s) AS weir_session ", partBy, ts)
 	fmt.Fprintf(&b, "FROM (SELECT *, CASE WHEN epoch_us(%s) - epoch_us(lag(%s) OVER (%s ORDER BY %s)) < %d THEN 0 ELSE 1 END AS weir_starts ", ts, ts, partBy, ts, s.Gap)
 	b.WriteString("FROM weir_input) AS weir_gaps) AS weir_sessions")
 	stmts, err := sql.Parse(b.String())
