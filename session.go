@@ -33,6 +33,8 @@ type Session struct {
 	// unboundSuperuser: the user was no role when the session opened, so
 	// the session has every right (roles.go).
 	unboundSuperuser bool
+	// cursors are the session's open cursors by name (cursor.go).
+	cursors map[string]*cursor
 }
 
 // NewSession opens a session for user on database, who has authenticated
@@ -53,6 +55,7 @@ func (e *Engine) NewSession(ctx context.Context, user, database string) (*Sessio
 func (s *Session) Close() error {
 	defer s.e.activity.close(s)
 	s.endTransaction()
+	s.closeCursors(func(*cursor) bool { return true })
 	return nil
 }
 
@@ -128,6 +131,14 @@ func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T
 			return nil, err
 		}
 		p.ParamTypes = b.Params
+	case *sql.DeclareCursor:
+		if _, p.ParamTypes, err = s.queries().Describe(ctx, st.Query, paramTypes); err != nil {
+			return nil, err
+		}
+	case *sql.FetchCursor:
+		if p.Columns, err = s.fetchColumns(st); err != nil {
+			return nil, err
+		}
 	default:
 		p.Columns = resultColumns(st)
 	}
@@ -211,6 +222,8 @@ func (s *Session) run(ctx context.Context, st sql.Statement) (*Result, error) {
 		return s.flush(ctx)
 	case *sql.Copy:
 		return s.copyStatement(ctx, st)
+	case *sql.DeclareCursor, *sql.FetchCursor, *sql.CloseCursor:
+		return s.cursorStatement(ctx, st)
 	case *sql.AlterViewResume:
 		return s.durable(ctx)(s.resumeView(ctx, st))
 	case *sql.Show:

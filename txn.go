@@ -83,7 +83,8 @@ func (s *Session) inTransaction(ctx context.Context, st sql.Statement, run func(
 // cannot be rolled back; writes in a READ ONLY block.
 func (tx *transaction) allows(st sql.Statement) error {
 	switch st := st.(type) {
-	case *sql.Select, *sql.Show, *sql.ShowCreate, *sql.Describe, *sql.Explain, *sql.Set:
+	case *sql.Select, *sql.Show, *sql.ShowCreate, *sql.Describe, *sql.Explain, *sql.Set,
+		*sql.DeclareCursor, *sql.FetchCursor, *sql.CloseCursor:
 		return nil
 	case *sql.Copy:
 		if st.To {
@@ -138,11 +139,16 @@ func (s *Session) transactionStatement(ctx context.Context, st *sql.Transaction)
 			s.params.Rollback()
 			return &Result{Tag: "ROLLBACK"}, nil
 		}
-		warnings, err := s.commitTransaction(ctx, tx)
+		var warnings []Warning
+		err := s.holdCursors()
+		if err == nil {
+			warnings, err = s.commitTransaction(ctx, tx)
+		}
 		if err != nil {
 			s.params.Rollback()
 			return nil, err
 		}
+		s.keepHeldCursors()
 		return &Result{Tag: "COMMIT", Warnings: warnings}, nil
 	}
 	// SAVEPOINT, RELEASE, ROLLBACK TO.
@@ -165,6 +171,7 @@ func (s *Session) endTransaction() {
 	}
 	s.tx.writes.End()
 	s.tx = nil
+	s.closeCursors(func(c *cursor) bool { return c.inBlock })
 	s.params.End()
 }
 

@@ -309,6 +309,12 @@ func (p *parser) parseStatement() (Statement, error) {
 		return &Flush{Pos: Pos(t.pos)}, nil
 	case "copy":
 		return p.parseCopy()
+	case "declare":
+		return p.parseDeclareCursor()
+	case "fetch", "move":
+		return p.parseFetchCursor()
+	case "close":
+		return p.parseCloseCursor()
 	case "set":
 		return p.parseSet()
 	case "reset":

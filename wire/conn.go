@@ -393,11 +393,12 @@ func (c *conn) sendNotices(res *session.Result) {
 	}
 }
 
-// commandComplete sends CommandComplete; a bare SELECT tag gets the count.
+// commandComplete sends CommandComplete; a bare SELECT or FETCH tag gets
+// the count.
 func (c *conn) commandComplete(tag string, rows int64) {
 	b := append(c.wbuf[:0], 'C', 0, 0, 0, 0)
 	b = append(b, tag...)
-	if tag == "SELECT" {
+	if tag == "SELECT" || tag == "FETCH" {
 		b = append(b, ' ')
 		b = strconv.AppendInt(b, rows, 10)
 	}

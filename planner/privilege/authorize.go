@@ -51,6 +51,8 @@ func (s Subject) Authorize(st sql.Statement) error {
 		return s.CheckReads(st)
 	case *sql.Explain:
 		return s.Authorize(st.Stmt)
+	case *sql.DeclareCursor:
+		return s.CheckReads(st.Query)
 	case *sql.CreateView:
 		return s.CheckReads(st)
 	case *sql.CreatePlainView:

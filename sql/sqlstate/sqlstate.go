@@ -81,6 +81,9 @@ const (
 	ReadOnlySQLTransaction = "25006"
 	SerializationFailure   = "40001"
 	InvalidName            = "42602"
+	// The cursors' (DECLARE, FETCH, CLOSE).
+	InvalidCursorName = "34000"
+	DuplicateCursor   = "42P03"
 	// The window functions' arguments and frame offsets.
 	InvalidArgumentForNtile         = "22014"
 	InvalidArgumentForNthValue      = "22016"
