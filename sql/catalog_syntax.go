@@ -13,6 +13,9 @@ const catalogSchema = "pg_catalog"
 //   - OPERATOR(pg_catalog.~) (or OPERATOR(~)) becomes the operator ~;
 //   - pg_catalog.f( and ::pg_catalog.t become f( and ::t: builtins are all
 //     in pg_catalog;
+//   - pg_catalog.rel.col (SQLAlchemy's column references) becomes rel.col,
+//     the column of the relation pg_catalog.rel, whose name is rel in the
+//     query;
 //   - COLLATE "default", "C" or "POSIX" (also pg_catalog-qualified) is
 //     dropped: weir compares text by its bytes, as those collations do; any
 //     other collation is an error (42704), as it is in a database without it.
@@ -52,7 +55,7 @@ func foldCatalogSyntax(toks []token) ([]token, error) {
 					return nil, &Error{Pos: Pos(toks[j].pos), Code: "42704", Msg: "collation \"" + name + "\" for encoding \"UTF8\" does not exist"}
 				}
 			}
-		case qualified(i) && i+2 < len(toks) && toks[i+2].kind == tkIdent && (isOp(i+3, "(") || i > 0 && isOp(i-1, "::")):
+		case qualified(i) && i+2 < len(toks) && toks[i+2].kind == tkIdent && (isOp(i+3, "(") || i > 0 && isOp(i-1, "::") || isOp(i+3, ".")):
 			i++ // the schema and its dot
 			continue
 		}

@@ -24,6 +24,7 @@ func TestCatalogSyntax(t *testing.T) {
 		{`trim('x' from s)`, `btrim(s, 'x')`},
 		{`trim(s)`, `trim(s)`},
 		{`pg_catalog.c`, `pg_catalog.c`},
+		{`pg_catalog.pg_class.relname = pg_catalog.pg_namespace.nspname`, `pg_class.relname = pg_namespace.nspname`},
 	} {
 		e, err := ParseExpr(c.in)
 		if err != nil {

@@ -22,7 +22,9 @@ var pgCatalogFuncs = map[string]func(args []string) string{
 	"pg_get_userbyid": func(a []string) string {
 		return fmt.Sprintf("(SELECT rolname FROM pg_roles WHERE oid = (%s))", a[0])
 	},
-	"pg_table_is_visible":     visibleOID,
+	"pg_table_is_visible": func(a []string) string {
+		return fmt.Sprintf("(SELECT weir_visible.relnamespace IN (%d, %d) FROM pg_class weir_visible WHERE weir_visible.oid = (%s))", systables.OIDPgCatalog, systables.OIDPublic, a[0])
+	},
 	"pg_function_is_visible":  visibleOID,
 	"pg_type_is_visible":      visibleOID,
 	"pg_collation_is_visible": visibleOID,
@@ -76,8 +78,10 @@ var duckOnlyCatalogFuncs = map[string]bool{
 	"pg_is_other_temp_schema": true,
 }
 
-// visibleOID is pg_table_is_visible(oid) and its kin: every relation and
-// function weir has is in public or pg_catalog, both on the search path.
+// visibleOID is pg_function_is_visible(oid) and its kin: every function
+// and type weir has is in public or pg_catalog, both on the search path.
+// pg_table_is_visible is false for information_schema's relations, which
+// are on no search path.
 func visibleOID(a []string) string { return fmt.Sprintf("((%s) IS NOT NULL)", a[0]) }
 
 // nullText is a function whose object weir has none of (comments, column
