@@ -67,7 +67,8 @@ func (s *Session) cursorStatement(ctx context.Context, st sql.Statement) (*Resul
 }
 
 // declareCursor runs the query of DECLARE and keeps its reader open as the
-// cursor's rows. Outside a transaction block only a WITH HOLD cursor may be
+// cursor's rows; the session's other cursors are read into memory then.
+// Outside a transaction block only a WITH HOLD cursor may be
 // declared; its rows are read at once (materialize), as Postgres does.
 func (s *Session) declareCursor(ctx context.Context, st *sql.DeclareCursor) (*Result, error) {
 	if s.tx == nil && !st.Hold {
@@ -79,6 +80,15 @@ func (s *Session) declareCursor(ctx context.Context, st *sql.DeclareCursor) (*Re
 	if st.Binary {
 		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Pos, "BINARY cursors are not supported").
 			WithHint("Fetch the rows in binary format through the extended protocol instead.")
+	}
+	// A query DuckDB runs holds one of its pooled connections until its
+	// rows are read: the session's other cursors read theirs into memory
+	// first, so that a session holds at most one (and cannot wait on
+	// itself for one).
+	for _, c := range s.cursors {
+		if err := c.materialize(); err != nil {
+			return nil, err
+		}
 	}
 	// The query reads on after DECLARE returns: its context outlives the
 	// statement's, but DECLARE can still be canceled while it runs.
