@@ -78,6 +78,14 @@ func TestPgStatActivity(t *testing.T) {
 		t.Errorf("bob's session as the superuser sees it: %+v, state %v", b, b.state)
 	}
 
+	// As Postgres, only the first 1023 bytes of a statement are kept.
+	if err := bob.QueryRow(ctx, "SELECT length('"+strings.Repeat("x", 2000)+"')").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if b := read(admin)["bob"]; len(b.query) != 1023 || !strings.HasPrefix(b.query, "SELECT length('xxx") {
+		t.Errorf("bob's long statement as the superuser sees it: %d bytes", len(b.query))
+	}
+
 	bob.Close(ctx)
 	deadline := time.Now().Add(10 * time.Second)
 	for {

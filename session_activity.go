@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/weir-stream/weir/exec/systables"
 	"github.com/weir-stream/weir/sql"
@@ -85,7 +86,7 @@ func (r *activityRegistry) begin(s *Session, st sql.Statement) func() {
 	app := s.params.Get("application_name")
 	now := time.Now()
 	a.mu.Lock()
-	a.app, a.state, a.query, a.queryStart, a.stateSince = app, "active", sql.String(st), now, now
+	a.app, a.state, a.query, a.queryStart, a.stateSince = app, "active", activityQuery(st), now, now
 	a.mu.Unlock()
 	return func() {
 		state := "idle"
@@ -97,6 +98,24 @@ func (r *activityRegistry) begin(s *Session, st sql.Statement) func() {
 		a.app, a.state, a.stateSince = app, state, time.Now()
 		a.mu.Unlock()
 	}
+}
+
+// activityQueryBytes is how much of a statement pg_stat_activity keeps:
+// Postgres' track_activity_query_size (1024 bytes with its NUL).
+const activityQueryBytes = 1023
+
+// activityQuery returns the text of st as pg_stat_activity shows it: as
+// weir prints it, cut to activityQueryBytes at a character's start.
+func activityQuery(st sql.Statement) string {
+	q := sql.String(st)
+	if len(q) <= activityQueryBytes {
+		return q
+	}
+	n := activityQueryBytes
+	for n > 0 && !utf8.RuneStart(q[n]) {
+		n--
+	}
+	return q[:n]
 }
 
 // rows returns pg_stat_activity's rows as reader may see them: a session
