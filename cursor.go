@@ -168,6 +168,16 @@ func (s *Session) fetchColumns(st *sql.FetchCursor) (types.Schema, error) {
 	return c.cols, nil
 }
 
+// CursorColumns returns the columns of the session's cursor called name:
+// the wire server describes a cursor as the portal it is in Postgres.
+func (s *Session) CursorColumns(name string) (types.Schema, bool) {
+	c, ok := s.cursors[name]
+	if !ok {
+		return nil, false
+	}
+	return c.cols, true
+}
+
 // take returns the cursor's next rows, at most max of them (all of a batch
 // when max < 0), or nil at the end; the caller releases them.
 func (c *cursor) take(max int64) (arrow.RecordBatch, error) {

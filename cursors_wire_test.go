@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // TestCursorsPgx reads a query's rows in pieces through a cursor, as
@@ -91,5 +92,44 @@ func TestCursorsPgx(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustExec(t, other, "DELETE FROM nums WHERE id = 2000")
+	}
+}
+
+// TestCursorDescribedAsPortal describes a cursor with the extended
+// protocol's Describe of a portal by its name, as psycopg's named cursors
+// do after DECLARE: the answer is the cursor's row description.
+func TestCursorDescribedAsPortal(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, "CREATE TABLE described (id INT PRIMARY KEY, label TEXT)")
+	mustExec(t, conn, "BEGIN")
+	mustExec(t, conn, `DECLARE "cur" CURSOR FOR SELECT label, id FROM described`)
+	pc := conn.PgConn()
+	fe := pc.Frontend()
+	fe.Send(&pgproto3.Describe{ObjectType: 'P', Name: "cur"})
+	fe.Send(&pgproto3.Sync{})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for {
+		msg, err := fe.Receive()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch m := msg.(type) {
+		case *pgproto3.RowDescription:
+			for _, f := range m.Fields {
+				got = append(got, fmt.Sprintf("%s:%d", f.Name, f.DataTypeOID))
+			}
+		case *pgproto3.ErrorResponse:
+			t.Fatalf("Describe: %s %s", m.Code, m.Message)
+		}
+		if _, ok := msg.(*pgproto3.ReadyForQuery); ok {
+			break
+		}
+	}
+	if want := "[label:1043 id:23]"; fmt.Sprint(got) != want {
+		t.Fatalf("row description %v, want %s", got, want)
 	}
 }

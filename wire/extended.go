@@ -181,6 +181,14 @@ func (c *conn) describe(m *pgproto3.Describe) {
 		c.describeRows(st.columns(), nil)
 	case 'P':
 		p, ok := c.portals[m.Name]
+		if cs, isCursor := c.sess.(cursorSession); !ok && isCursor {
+			// A cursor is a portal too: psycopg's named cursors describe
+			// theirs after DECLARE.
+			if cols, found := cs.CursorColumns(m.Name); found {
+				c.describeRows(cols, nil)
+				return
+			}
+		}
 		if !ok {
 			c.extendedError(sqlstate.Errorf(sqlstate.UndefinedObject, "portal %q does not exist", m.Name), "")
 			return
@@ -189,6 +197,12 @@ func (c *conn) describe(m *pgproto3.Describe) {
 	default:
 		c.extendedError(sqlstate.Errorf(sqlstate.ProtocolViolation, "invalid DESCRIBE message subtype %d", m.ObjectType), "")
 	}
+}
+
+// cursorSession is a session with cursors (DECLARE … CURSOR), which
+// Describe of a portal names as Postgres' clients expect.
+type cursorSession interface {
+	CursorColumns(name string) (types.Schema, bool)
 }
 
 func (c *conn) describeRows(cols types.Schema, formats []int16) {
