@@ -133,3 +133,20 @@ func TestCursorDescribedAsPortal(t *testing.T) {
 		t.Fatalf("row description %v, want %s", got, want)
 	}
 }
+
+// TestCursorPrivileges: DECLARE needs SELECT on what its query reads, as
+// the query itself does.
+func TestCursorPrivileges(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, "CREATE TABLE secret (k INT PRIMARY KEY)")
+	mustExec(t, conn, "CREATE USER bob")
+	bob := connect(t, strings.Replace(ts.dsn, "weir@", "bob@", 1))
+	mustExec(t, bob, "BEGIN")
+	wantExec(t, bob, "DECLARE c CURSOR FOR SELECT k FROM secret", "42501 permission denied for table secret")
+	mustExec(t, bob, "ROLLBACK")
+	mustExec(t, conn, "GRANT SELECT ON secret TO bob")
+	mustExec(t, bob, "BEGIN")
+	wantExec(t, bob, "DECLARE c CURSOR FOR SELECT k FROM secret", "")
+	mustExec(t, bob, "ROLLBACK")
+}
