@@ -27,8 +27,8 @@ func FuzzParse(f *testing.F) {
 		file, err := Parse("fuzz.yaml", []byte(text), &testConfig{})
 		if err != nil {
 			var pe *Error
-			if errors.As(err, &pe) && (pe.Line < 1 || pe.Line > strings.Count(text, "\n")+1) {
-				t.Fatalf("error at line %d of a text of %d lines: %v", pe.Line, strings.Count(text, "\n")+1, err)
+			if lines := yamlLines(text); errors.As(err, &pe) && (pe.Line < 1 || pe.Line > lines) {
+				t.Fatalf("error at line %d of a text of %d lines: %v", pe.Line, lines, err)
 			}
 			return
 		}
@@ -71,4 +71,10 @@ func testInputs(data string) []string {
 		}
 	}
 	return inputs
+}
+
+// yamlLines returns how many lines text has as YAML counts them: a line
+// ends at "\r\n", "\n" or a lone "\r".
+func yamlLines(text string) int {
+	return strings.Count(strings.ReplaceAll(text, "\r\n", "\n"), "\n") + strings.Count(strings.ReplaceAll(text, "\r\n", ""), "\r") + 1
 }
