@@ -320,6 +320,12 @@ func (f *Fragment) runRoot(ctx context.Context) error {
 				}
 				timer.Reset(sourcePollInterval)
 			case errors.Is(err, io.EOF):
+				// The last call may have raised the watermark (a split
+				// gone idle): it is pushed before the source counts as
+				// done.
+				if err := f.sourceWatermarks(ctx); err != nil {
+					return err
+				}
 				srcDone = true
 				wait = true
 			default:
@@ -378,7 +384,7 @@ func (f *Fragment) drain(ctx context.Context) (done bool, err error) {
 		case errors.Is(err, ErrNoData):
 			return false, f.sourceWatermarks(ctx)
 		case errors.Is(err, io.EOF):
-			return true, nil
+			return true, f.sourceWatermarks(ctx)
 		default:
 			return false, err
 		}
