@@ -2,7 +2,9 @@ package ops
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"sort"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -20,7 +22,10 @@ import (
 // watermark is emitted once, as an insert, and its state is freed with one
 // range delete. Its output is append-only. A change to a window already
 // emitted (a retraction arriving after the watermark) is dropped and
-// counted, never emitted; a row whose window is NULL never closes.
+// counted, never emitted; a row whose window is NULL never closes. The
+// watermark up to which windows were emitted is kept in state beside the
+// rows, so that after a restart a change to a window emitted before it is
+// still dropped, not kept and emitted a second time.
 // WindowClose is driven by one fragment goroutine.
 type WindowClose struct {
 	mem      memory.Allocator
@@ -54,16 +59,39 @@ func NewWindowClose(mem memory.Allocator, table statestore.TableID, schema types
 	return w
 }
 
-// Open keeps the state reader.
+// windowClosedTag is the key byte after the table id and vnode 0 of the
+// closed point; a row's key starts with its (non-NULL) window's encoding,
+// whose first byte is above it.
+const windowClosedTag = 0x00
+
+// Open keeps the state reader and reads back the watermark up to which
+// windows were emitted.
 func (w *WindowClose) Open(_ context.Context, oc exec.OpenContext) error {
 	w.state = oc.State
+	if oc.State == nil {
+		return nil
+	}
+	v, ok, err := oc.State.Get(w.closedKey())
+	if err != nil || !ok {
+		return err
+	}
+	if len(v) != 8 {
+		return fmt.Errorf("window close: bad closed point %x: %w", v, statestore.ErrCorrupt)
+	}
+	w.closed, w.hasClosed = int64(binary.BigEndian.Uint64(v)), true
 	return nil
 }
 
+// closedKey returns the state key of the closed point.
+func (w *WindowClose) closedKey() []byte {
+	return append(statestore.AppendKey(nil, w.table, 0, nil), windowClosedTag)
+}
+
 // windowSpan returns the state keys of the windows below bound: one vnode
-// holds them all, so that they are one range.
+// holds them all, so that they are one range (which leaves out the closed
+// point).
 func (w *WindowClose) windowSpan(bound int64) (lo, hi []byte) {
-	lo = statestore.AppendKey(nil, w.table, 0, nil)
+	lo = statestore.AppendKey(nil, w.table, 0, statestore.AppendInt64(nil, math.MinInt64))
 	return lo, statestore.AppendKey(nil, w.table, 0, statestore.AppendInt64(nil, bound))
 }
 
@@ -131,6 +159,9 @@ func (w *WindowClose) OnBarrier(ctx context.Context, _ exec.Barrier, sw exec.Sta
 			}
 		}
 		w.closed, w.hasClosed = w.pending, true
+		if err := sw.Set(w.closedKey(), binary.BigEndian.AppendUint64(nil, uint64(w.closed))); err != nil {
+			return fmt.Errorf("window close: %w", err)
+		}
 		if err := exec.PushWatermark(ctx, out, exec.Watermark{Column: w.window, Value: w.closed}); err != nil {
 			return err
 		}
