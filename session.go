@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/weir-stream/weir/exec/cursor"
 	"github.com/weir-stream/weir/exec/systables"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/sql"
@@ -33,8 +34,8 @@ type Session struct {
 	// unboundSuperuser: the user was no role when the session opened, so
 	// the session has every right (roles.go).
 	unboundSuperuser bool
-	// cursors are the session's open cursors by name (cursor.go).
-	cursors map[string]*cursor
+	// cursors are the session's open cursors (cursor.go).
+	cursors cursor.Set
 }
 
 // NewSession opens a session for user on database, who has authenticated
@@ -55,7 +56,7 @@ func (e *Engine) NewSession(ctx context.Context, user, database string) (*Sessio
 func (s *Session) Close() error {
 	defer s.e.activity.close(s)
 	s.endTransaction()
-	s.closeCursors(func(*cursor) bool { return true })
+	s.cursors.CloseAll()
 	return nil
 }
 
@@ -136,7 +137,7 @@ func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T
 			return nil, err
 		}
 	case *sql.FetchCursor:
-		if p.Columns, err = s.fetchColumns(st); err != nil {
+		if p.Columns, err = s.cursors.Columns(st); err != nil {
 			return nil, err
 		}
 	default:

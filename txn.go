@@ -140,7 +140,7 @@ func (s *Session) transactionStatement(ctx context.Context, st *sql.Transaction)
 			return &Result{Tag: "ROLLBACK"}, nil
 		}
 		var warnings []Warning
-		err := s.holdCursors()
+		err := s.cursors.Hold(ctx)
 		if err == nil {
 			warnings, err = s.commitTransaction(ctx, tx)
 		}
@@ -148,7 +148,7 @@ func (s *Session) transactionStatement(ctx context.Context, st *sql.Transaction)
 			s.params.Rollback()
 			return nil, err
 		}
-		s.keepHeldCursors()
+		s.cursors.KeepHeld()
 		return &Result{Tag: "COMMIT", Warnings: warnings}, nil
 	}
 	// SAVEPOINT, RELEASE, ROLLBACK TO.
@@ -171,7 +171,7 @@ func (s *Session) endTransaction() {
 	}
 	s.tx.writes.End()
 	s.tx = nil
-	s.closeCursors(func(c *cursor) bool { return c.inBlock })
+	s.cursors.CloseBlock()
 	s.params.End()
 }
 

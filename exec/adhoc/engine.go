@@ -35,6 +35,14 @@ type Options struct {
 	// Conns is the number of DuckDB connections in the pool, which bounds how
 	// many queries run at once. 0 means 4.
 	Conns int
+	// HeldConns is the number of DuckDB connections, outside the pool, that
+	// queries whose rows are held open (cursors: HoldRows) may take. 0
+	// means 8. A held query finding none free reads its rows into memory.
+	HeldConns int
+	// HeldMemory bounds the bytes of the rows a held query reads into
+	// memory when no held connection is free; past it the query fails with
+	// 53000. 0 means 64 MiB.
+	HeldMemory int64
 }
 
 // MaxExpressionDepth bounds the nesting of the expressions of the queries
@@ -44,16 +52,20 @@ const MaxExpressionDepth = 500
 // Engine is one in-memory DuckDB database with a pool of connections.
 // Its methods are safe for concurrent use: each Query, Exec or LoadTable takes
 // a connection from the pool for its duration, waiting when all are busy.
+// A query whose rows stay open across statements (HoldRows) never keeps a
+// pooled connection (held.go).
 type Engine struct {
 	mem       memory.Allocator
 	log       *slog.Logger
 	connector *duckdb.Connector
-	all       []*conn
 	idle      chan *conn
+	held      heldConns
 	seq       atomic.Uint64
 
 	mu     sync.Mutex
 	closed bool
+	// all are the engine's connections, pooled and held, which Close closes.
+	all []*conn
 }
 
 // conn is one pooled DuckDB connection with its Arrow interface. A conn is
@@ -75,6 +87,12 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.Conns <= 0 {
 		opts.Conns = 4
 	}
+	if opts.HeldConns <= 0 {
+		opts.HeldConns = 8
+	}
+	if opts.HeldMemory <= 0 {
+		opts.HeldMemory = 64 << 20
+	}
 	q := url.Values{}
 	if opts.Threads > 0 {
 		q.Set("threads", strconv.Itoa(opts.Threads))
@@ -95,6 +113,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		log:       opts.Logger,
 		connector: connector,
 		idle:      make(chan *conn, opts.Conns),
+		held:      heldConns{slots: make(chan struct{}, opts.HeldConns), memory: opts.HeldMemory},
 	}
 	for range opts.Conns {
 		c, err := e.connect(ctx)
@@ -213,7 +232,10 @@ func (e *Engine) Close() error {
 	e.closed = true
 	e.mu.Unlock()
 	var errs []error
-	for _, c := range e.all {
+	e.mu.Lock()
+	all := e.all
+	e.mu.Unlock()
+	for _, c := range all {
 		errs = append(errs, c.drv.Close())
 	}
 	errs = append(errs, e.connector.Close())

@@ -87,16 +87,28 @@ func (e *Engine) materialize(ctx context.Context, c *conn, rdr array.RecordReade
 // types.FromArrow.
 //
 // The query holds one pooled connection until the reader is released (or
-// reaches its end); the caller must Release the reader. The reader's batches
+// reaches its end), one held connection instead under HoldRows (held.go);
+// the caller must Release the reader. The reader's batches
 // follow the array.RecordReader contract: each is valid until the next call of
 // Next unless retained. Errors are *sqlstate.Error with a Postgres code.
 func (e *Engine) Query(ctx context.Context, sqlText string, rels []Relation, want types.Schema) (types.Schema, array.RecordReader, error) {
-	c, err := e.acquire(ctx)
-	if err != nil {
-		return nil, nil, err
+	held, readAhead := holdsRows(ctx), false
+	var c *conn
+	var err error
+	if held {
+		c, err = e.acquireHeld(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		held, readAhead = c != nil, c == nil
+	}
+	if c == nil {
+		if c, err = e.acquire(ctx); err != nil {
+			return nil, nil, err
+		}
 	}
 	names := relationNames(rels)
-	r := &resultReader{e: e, c: c, ctx: ctx, names: names}
+	r := &resultReader{e: e, c: c, held: held, ctx: ctx, names: names}
 	r.refs.Store(1)
 	fail := func(err error) (types.Schema, array.RecordReader, error) {
 		r.finish()
@@ -133,6 +145,13 @@ func (e *Engine) Query(ctx context.Context, sqlText string, rels []Relation, wan
 	}
 	r.schema = schema.Arrow()
 	r.targets = targets
+	if readAhead {
+		rows, err := e.readAhead(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		return schema, rows, nil
+	}
 	return schema, r, nil
 }
 
@@ -182,6 +201,7 @@ type resultReader struct {
 	refs    atomic.Int64
 	e       *Engine
 	c       *conn
+	held    bool // c is a held connection (held.go), not a pooled one
 	ctx     context.Context
 	tables  []string
 	names   map[string]string // the relations' names for errors, by their names in DuckDB
@@ -252,7 +272,11 @@ func (r *resultReader) finish() {
 			r.src = nil
 		}
 		r.e.dropTables(r.c, r.tables)
-		r.e.release(r.c)
+		if r.held {
+			r.e.releaseHeld(r.c)
+		} else {
+			r.e.release(r.c)
+		}
 	})
 }
 

@@ -1,0 +1,151 @@
+//go:build duckdb_arrow
+
+package adhoc
+
+import (
+	"context"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/weir-stream/weir/sql/sqlstate"
+)
+
+// A query's reader holds its DuckDB connection until the rows are read. A
+// cursor's rows are read over many statements, for as long as its client
+// likes, so a cursor run on a pooled connection would keep it from every
+// other session's queries: a few open cursors would stall them all. Such a
+// query (HoldRows) therefore never keeps a pooled connection. It takes one
+// of a separate, bounded set of held connections (Options.HeldConns,
+// connected when first needed), without waiting; when all of those are
+// taken, it runs on a pooled connection as any query does, reads its rows
+// into memory (at most Options.HeldMemory bytes, else it fails with 53000)
+// and gives the connection back before it returns.
+
+// holdRowsKey marks a context whose queries' rows are held open.
+type holdRowsKey struct{}
+
+// HoldRows returns ctx marked so that the queries run under it keep their
+// rows open across statements (a cursor's): Query runs them on a held
+// connection, or reads their rows into memory, never keeping a pooled
+// connection for longer than the query's own run.
+func HoldRows(ctx context.Context) context.Context {
+	return context.WithValue(ctx, holdRowsKey{}, true)
+}
+
+// holdsRows reports whether ctx was marked by HoldRows.
+func holdsRows(ctx context.Context) bool {
+	held, _ := ctx.Value(holdRowsKey{}).(bool)
+	return held
+}
+
+// heldConns are the connections queries whose rows are held open take
+// instead of pooled ones: one slot per connection in use, idle ones kept
+// for reuse.
+type heldConns struct {
+	slots  chan struct{}
+	memory int64 // Options.HeldMemory
+
+	mu   sync.Mutex
+	idle []*conn
+}
+
+// acquireHeld takes a held connection without waiting, connecting one when
+// none is idle; it returns nil when every held connection is in use.
+func (e *Engine) acquireHeld(ctx context.Context) (*conn, error) {
+	select {
+	case e.held.slots <- struct{}{}:
+	default:
+		return nil, nil
+	}
+	e.held.mu.Lock()
+	if n := len(e.held.idle); n > 0 {
+		c := e.held.idle[n-1]
+		e.held.idle = e.held.idle[:n-1]
+		e.held.mu.Unlock()
+		return c, nil
+	}
+	e.held.mu.Unlock()
+	c, err := e.connect(ctx)
+	if err == nil {
+		e.mu.Lock()
+		if e.closed {
+			err = errEngineClosed
+		} else {
+			e.all = append(e.all, c)
+		}
+		e.mu.Unlock()
+		if err != nil {
+			c.drv.Close()
+		}
+	}
+	if err != nil {
+		<-e.held.slots
+		return nil, err
+	}
+	return c, nil
+}
+
+// releaseHeld returns c, a held connection, for reuse.
+func (e *Engine) releaseHeld(c *conn) {
+	e.held.mu.Lock()
+	e.held.idle = append(e.held.idle, c)
+	e.held.mu.Unlock()
+	<-e.held.slots
+}
+
+// readAhead reads the rest of r's rows into memory, which ends its query
+// and gives its connection back, and returns a reader over them. It takes
+// over r's reference. Rows of more than Options.HeldMemory bytes fail with
+// 53000.
+func (e *Engine) readAhead(r array.RecordReader) (array.RecordReader, error) {
+	defer r.Release()
+	var batches []arrow.RecordBatch
+	release := func() {
+		for _, b := range batches {
+			b.Release()
+		}
+	}
+	var size int64
+	for r.Next() {
+		b := r.RecordBatch()
+		if size += batchBytes(b); size > e.held.memory {
+			release()
+			return nil, sqlstate.Errorf(sqlstate.InsufficientResources,
+				"cursor's rows exceed %d MB, the memory a cursor may hold while all %d cursor connections are in use", e.held.memory>>20, cap(e.held.slots)).
+				WithHint("Close other cursors, or declare this one over fewer rows.")
+		}
+		b.Retain()
+		batches = append(batches, b)
+	}
+	if err := r.Err(); err != nil {
+		release()
+		return nil, err
+	}
+	out, err := array.NewRecordReader(r.Schema(), batches)
+	release()
+	return out, err
+}
+
+// batchBytes returns the bytes of the buffers b's columns reference.
+func batchBytes(b arrow.RecordBatch) int64 {
+	var n int64
+	for _, col := range b.Columns() {
+		n += dataBytes(col.Data())
+	}
+	return n
+}
+
+func dataBytes(d arrow.ArrayData) int64 {
+	var n int64
+	for _, buf := range d.Buffers() {
+		if buf != nil {
+			n += int64(buf.Len())
+		}
+	}
+	for _, child := range d.Children() {
+		n += dataBytes(child)
+	}
+	return n
+}
