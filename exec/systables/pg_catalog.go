@@ -447,8 +447,7 @@ var pgCatalogTables = []*Table{
 		Schema: types.Schema{col("indexrelid", oidT), col("indrelid", oidT), col("indnatts", i16T), col("indnkeyatts", i16T),
 			col("indisunique", boolT), col("indisprimary", boolT), col("indisexclusion", boolT), col("indimmediate", boolT),
 			col("indisclustered", boolT), col("indisvalid", boolT), col("indisready", boolT), col("indislive", boolT),
-			col("indisreplident", boolT), col("indkey", types.ArrayOf(types.Int16Type)),
-			col("indoption", types.ArrayOf(types.Int16Type)), col("indexprs", textT), col("indpred", textT)},
+			col("indisreplident", boolT), col("indkey", types.ArrayOf(types.Int16Type))},
 		appendRows: func(b *rowBuilder, e Engine, may Filter) {
 			for _, r := range relations(e, may) {
 				if len(r.key) == 0 {
@@ -461,9 +460,6 @@ var pgCatalogTables = []*Table{
 				for _, v := range []bool{true, true, false, true, false, true, true, true, false} {
 					b.bool(v)
 				}
-				b.int16s(keyAttnums(r))
-				b.int16s(make([]int16, len(r.key)))
-				b.null()
 				b.null()
 				b.end()
 			}
@@ -490,7 +486,7 @@ var pgCatalogTables = []*Table{
 				b.int64(0)
 				b.int64(ObjectOID("i", r.name))
 				b.int64(0)
-				b.int16s(keyAttnums(r))
+				b.null()
 				b.end()
 			}
 		},
