@@ -2,27 +2,17 @@ package weir
 
 import (
 	"context"
-	"errors"
-	"io"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/weir-stream/weir/exec"
-	"github.com/weir-stream/weir/exec/connector/format"
 	"github.com/weir-stream/weir/exec/dml"
-	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/exec/pgcopy"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/session"
 	"github.com/weir-stream/weir/sql/sqlstate"
-	"github.com/weir-stream/weir/sql/types"
 )
-
-// copyBatchRows is how many rows COPY FROM decodes into one Arrow batch
-// before it converts them to the table's columns.
-const copyBatchRows = 64 << 10
 
 // copyStatement runs COPY … FROM STDIN or COPY … TO STDOUT.
 func (s *Session) copyStatement(ctx context.Context, st *sql.Copy) (*Result, error) {
@@ -39,25 +29,9 @@ func (s *Session) copyStatement(ctx context.Context, st *sql.Copy) (*Result, err
 // copyTo runs COPY t | (query) TO STDOUT: the query's rows, which the
 // front end sends in the format of opts.
 func (s *Session) copyTo(ctx context.Context, st *sql.Copy, opts session.CopyOptions) (*Result, error) {
-	q := st.Query
-	if q == nil {
-		cols := "*"
-		if st.Columns != nil {
-			names := make([]string, len(st.Columns))
-			for i, c := range st.Columns {
-				names[i] = quoteIdent(c.Value)
-			}
-			cols = strings.Join(names, ", ")
-		}
-		parts := make([]string, len(st.Table.Parts))
-		for i, p := range st.Table.Parts {
-			parts[i] = quoteIdent(p.Value)
-		}
-		parsed, err := sql.ParseOne("SELECT " + cols + " FROM " + strings.Join(parts, "."))
-		if err != nil {
-			return nil, err
-		}
-		q = parsed.(*sql.Select)
+	q, err := pgcopy.Query(st)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.authorize(q); err != nil {
 		return nil, err
@@ -70,13 +44,10 @@ func (s *Session) copyTo(ctx context.Context, st *sql.Copy, opts session.CopyOpt
 	return res, nil
 }
 
-// quoteIdent quotes name as an SQL identifier.
-func quoteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
-
 // copyFrom runs COPY t [(cols)] FROM STDIN: it reads the client's data
-// (session.CopyInFrom) into Arrow batches, converts them to the columns'
-// types as INSERT does, and stores all the rows as one write, through the
-// same path as INSERT: all of them or none, durable once answered.
+// (session.CopyInFrom) into rows of the table (pgcopy.Load) and stores them
+// as one write, through the same path as INSERT: all of them or none,
+// durable once answered.
 func (s *Session) copyFrom(ctx context.Context, st *sql.Copy, opts session.CopyOptions) (*Result, error) {
 	ins := &sql.Insert{Pos: st.Pos, Table: st.Table, Columns: st.Columns}
 	if err := s.authorize(ins); err != nil {
@@ -99,70 +70,12 @@ func (s *Session) copyFrom(ctx context.Context, st *sql.Copy, opts session.CopyO
 		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, st.Pos, "COPY FROM STDIN is not supported here").
 			WithHint("Send COPY in a simple Query message, as psql and the drivers' copy functions do.")
 	}
-	colTypes := make([]types.T, len(targets))
-	schema := make(types.Schema, len(targets))
-	exprs := make([]expr.Expr, len(targets))
-	for i, t := range targets {
-		c := o.Columns[t]
-		schema[i] = types.Column{Name: c.Name, Type: c.Type, Nullable: !c.NotNull}
-		colTypes[i] = c.Type
-		if exprs[i], err = dml.Coerce(expr.Column(i, c.Name, c.Type), c); err != nil {
-			return nil, err
-		}
-	}
-	vals := dml.NewValues(s.e.mem, o, targets)
-	defer vals.Release()
-	rb := format.NewRowBuilder(s.e.mem, schema)
-	defer rb.Release()
-	if err := in.Begin(opts.Binary(), colTypes); err != nil {
-		return nil, err
-	}
-	if opts.Binary() {
-		// The front end hands binary tuples over as text lines.
-		opts = session.TextCopyOptions
-	}
-	dec := pgcopy.NewDecoder(opts, o.Name, rb)
-	// addRows converts the rows decoded so far to the table's columns.
-	addRows := func() error {
-		if rb.Len() == 0 {
-			return nil
-		}
-		batch := rb.NewRecordBatch()
-		defer batch.Release()
-		return vals.AddBatch(ctx, exprs, batch)
-	}
-	for {
-		data, err := in.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if err := dec.Write(data); err != nil {
-			return nil, err
-		}
-		if rb.Len() >= copyBatchRows {
-			if err := addRows(); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := dec.Close(); err != nil {
-		return nil, err
-	}
-	if err := addRows(); err != nil {
-		return nil, err
-	}
-	if vals.Len() == 0 {
-		return &Result{Tag: "COPY 0"}, nil
-	}
-	rows, err := vals.Rows()
+	rows, err := pgcopy.Load(ctx, s.e.mem, in, opts, o, targets)
 	if err != nil {
 		return nil, err
+	}
+	if rows == nil {
+		return &Result{Tag: "COPY 0"}, nil
 	}
 	defer rows.Release()
 	return s.storeCopied(ctx, o, j, rows)
