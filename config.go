@@ -65,6 +65,10 @@ type ServerConfig struct {
 	// MaxStartupConnections bounds the connections that have not finished
 	// logging in; 0 means the wire server's default (64).
 	MaxStartupConnections int `yaml:"max_startup_connections"`
+	// SubscribeBufferBytes bounds the changes a SUBSCRIBE holds for a
+	// client that does not read them; past it the subscription ends with
+	// 53000. 0 means 64 MiB.
+	SubscribeBufferBytes int64 `yaml:"subscribe_buffer_bytes"`
 	// Auth and TLS are how clients connect (auth.go).
 	Auth AuthConfig `yaml:"auth"`
 	TLS  TLSConfig  `yaml:"tls"`
@@ -167,6 +171,9 @@ func (c Config) Validate() error {
 	}
 	if c.Server.MaxStartupConnections < 0 {
 		return fmt.Errorf("server.max_startup_connections: must be 0 (the default, 64) or positive, got %d", c.Server.MaxStartupConnections)
+	}
+	if c.Server.SubscribeBufferBytes < 0 {
+		return fmt.Errorf("server.subscribe_buffer_bytes: must not be negative, got %d", c.Server.SubscribeBufferBytes)
 	}
 	if c.Server.MaxStatementBytes < 0 || c.Server.MaxStatementBytes > 64<<20 {
 		return fmt.Errorf("server.max_statement_bytes: must be between 0 and %d (the protocol's message bound), got %d", 64<<20, c.Server.MaxStatementBytes)

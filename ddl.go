@@ -325,6 +325,7 @@ func (s *Session) drop(ctx context.Context, st *sql.Drop) (*Result, error) {
 		return nil, err
 	}
 	defer resume()
+	e.endSubscriptionsReading(victims)
 	err = e.stopAndClear(victims, func(w exec.StateWriter, v *catalog.Object) error {
 		return e.cat.Remove(w, v.Name)
 	})

@@ -73,6 +73,8 @@ type Engine struct {
 	roots *file.Roots
 	// activity is the open sessions (pg_stat_activity).
 	activity activityRegistry
+	// liveSubscriptions are the running subscriptions (subscribe_registry.go).
+	liveSubscriptions subscriptionRegistry
 }
 
 // snapshot is the committed state ad-hoc queries read: a Pebble snapshot

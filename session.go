@@ -223,6 +223,8 @@ func (s *Session) run(ctx context.Context, st sql.Statement) (*Result, error) {
 		return s.flush(ctx)
 	case *sql.Copy:
 		return s.copyStatement(ctx, st)
+	case *sql.Subscribe:
+		return s.subscribeStatement(ctx, st)
 	case *sql.DeclareCursor, *sql.FetchCursor, *sql.CloseCursor:
 		return s.cursorStatement(ctx, st)
 	case *sql.AlterViewResume:

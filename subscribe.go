@@ -30,8 +30,17 @@ type Subscription struct {
 	name   string
 	j      *job
 	tables []statestore.TableID
-	once   sync.Once
-	err    error
+	inputs []string // the relations its plan reads
+	// released is set once the dataflow is stopped and the state deleted
+	// (err: how that went); mu guards both.
+	mu       sync.Mutex
+	released bool
+	err      error
+	// ended is why the subscription was ended from outside (a DROP of what
+	// it reads), nil otherwise.
+	ended atomic.Pointer[error]
+	// end, when set, is told why the subscription was ended from outside.
+	end func(error)
 }
 
 // subscriptionSeq numbers subscriptions, to name them in logs and errors.
@@ -51,9 +60,30 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 	if !ok {
 		return nil, sqlstate.Errorf(sqlstate.SyntaxError, "a subscription runs a SELECT, not %T", stmt)
 	}
+	return e.startSubscription(ctx, subscriptionSpec{query: sel,
+		last: func(*planner.StreamPlan) (exec.Operator, error) { return chunkCallback(fn), nil }})
+}
+
+// subscriptionSpec is what a subscription runs: its query, its last
+// operator (made for its plan), what to do when its dataflow fails (nil:
+// log it; Err reports it) and when a DROP ends it. With cutFirstEpoch, the
+// epoch the subscription starts in (which holds its backfill) is cut and
+// committed before startSubscription returns, so that every later change
+// falls in a later epoch (SUBSCRIBE … WITH (SNAPSHOT = false) leaves the
+// first epoch's rows out).
+type subscriptionSpec struct {
+	query         *sql.Select
+	last          func(*planner.StreamPlan) (exec.Operator, error)
+	failed        func(*Subscription, error)
+	end           func(error)
+	cutFirstEpoch bool
+}
+
+// startSubscription plans and starts a subscription.
+func (e *Engine) startSubscription(ctx context.Context, spec subscriptionSpec) (*Subscription, error) {
 	e.ddl.Lock()
 	defer e.ddl.Unlock()
-	node, err := planner.NewBinder(e.cat, nil).BindSelect(sel)
+	node, err := planner.NewBinder(e.cat, nil).BindSelect(spec.query)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +96,12 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 	if ferr := e.failed.ReadErr(plan.InputNames()...); ferr != nil {
 		return nil, ferr
 	}
-	s := &Subscription{e: e, name: fmt.Sprintf("subscription-%d", subscriptionSeq.Add(1))}
+	last, err := spec.last(plan)
+	if err != nil {
+		return nil, err
+	}
+	s := &Subscription{e: e, name: fmt.Sprintf("subscription-%d", subscriptionSeq.Add(1)),
+		inputs: plan.InputNames(), end: spec.end}
 	// What its plan declares; it keeps no rows.
 	if err := e.writeNow(func(w exec.StateWriter) error {
 		s.tables, err = e.cat.AllocTables(w, dataflow.NumTables(plan))
@@ -82,19 +117,37 @@ func (e *Engine) Subscribe(ctx context.Context, query string, fn ChunkFunc) (*Su
 	if err != nil {
 		return nil, err
 	}
-	defer resume()
+	resumed := false
+	defer func() {
+		if !resumed {
+			resume()
+		}
+	}()
 	s.j = newJob(&catalog.Object{Name: s.name, Kind: catalog.Sink})
-	if err := e.build(s.j, plan, tables, chunkCallback(fn), 1, e.cfg.State.stateTimeout()); err != nil {
+	if err := e.build(s.j, plan, tables, last, 1, e.cfg.State.stateTimeout()); err != nil {
 		return nil, err
 	}
 	// Over a table or view: its current rows first, then every change,
-	// from its job's goroutine, so that nothing falls in between. A
-	// subscription is not found by name.
+	// from its job's goroutine, so that nothing falls in between (an
+	// aggregate over them needs them all). A subscription is not found by
+	// name.
 	if err := e.jobs.Start(ctx, s.j, false, true, func(f *exec.Fragment, err error) {
 		e.log.Error("subscription stopped", "subscription", s.name, "fragment", f.Name(), "err", err)
+		if spec.failed != nil {
+			spec.failed(s, err)
+		}
 	}); err != nil {
 		return nil, err
 	}
+	resumed = true
+	resume()
+	if spec.cutFirstEpoch {
+		if _, err := e.coord.Flush(ctx); err != nil {
+			_ = s.Close(context.WithoutCancel(ctx))
+			return nil, err
+		}
+	}
+	e.liveSubscriptions.add(s)
 	return s, nil
 }
 
@@ -108,7 +161,12 @@ func (s *Subscription) Done() <-chan struct{} { return s.j.Output().Done() }
 
 // Err returns why the subscription stopped (nil while it runs or after a
 // clean end).
-func (s *Subscription) Err() error { return s.j.Failure() }
+func (s *Subscription) Err() error {
+	if err := s.ended.Load(); err != nil {
+		return *err
+	}
+	return s.j.Failure()
+}
 
 // Progress reports how far the subscription's source has read (a
 // subscription over a table or view has no source: a lag of 0).
@@ -124,23 +182,40 @@ func (s *Subscription) Progress() exec.SourceProgress {
 
 // Close stops the subscription and drops its state. It is idempotent.
 func (s *Subscription) Close(ctx context.Context) error {
-	s.once.Do(func() {
-		e := s.e
-		resume, err := e.coord.Pause(ctx)
-		if err == nil {
-			defer resume()
-		}
-		e.stopJob(s.j)
-		e.errors.Forget(s.name)
-		s.err = e.writeNow(func(w exec.StateWriter) error {
-			for _, t := range s.tables {
-				lo, hi := statestore.TableSpan(t)
-				if err := w.DeleteRange(lo, hi); err != nil {
-					return err
-				}
+	s.mu.Lock()
+	released := s.released
+	s.mu.Unlock()
+	if released {
+		return s.release()
+	}
+	resume, err := s.e.coord.Pause(ctx)
+	if err == nil {
+		defer resume()
+	}
+	return s.release()
+}
+
+// release stops the subscription's dataflow and deletes its state, once;
+// the coordinator must be paused.
+func (s *Subscription) release() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.released {
+		return s.err
+	}
+	s.released = true
+	e := s.e
+	e.liveSubscriptions.remove(s)
+	e.stopJob(s.j)
+	e.errors.Forget(s.name)
+	s.err = e.writeNow(func(w exec.StateWriter) error {
+		for _, t := range s.tables {
+			lo, hi := statestore.TableSpan(t)
+			if err := w.DeleteRange(lo, hi); err != nil {
+				return err
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	return s.err
 }

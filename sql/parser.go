@@ -311,6 +311,8 @@ func (p *parser) parseStatement() (Statement, error) {
 		return p.parseCopy()
 	case "declare":
 		return p.parseDeclareCursor()
+	case "subscribe":
+		return p.parseSubscribe()
 	case "fetch", "move":
 		return p.parseFetchCursor()
 	case "close":

@@ -27,6 +27,8 @@ func StatementName(st Statement) string {
 		return "FLUSH"
 	case *Copy:
 		return "COPY"
+	case *Subscribe:
+		return "SUBSCRIBE"
 	case *CreateRole:
 		return "CREATE ROLE"
 	case *AlterRole:

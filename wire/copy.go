@@ -157,6 +157,9 @@ func (c *conn) sendCopyOut(ctx context.Context, res *session.Result) error {
 			c.copyData(line)
 			n++
 		}
+		// Each batch goes out as it is made: the rows of a SUBSCRIBE
+		// come an epoch at a time and never end.
+		c.flush()
 		if c.writeErr != nil {
 			return c.writeErr
 		}

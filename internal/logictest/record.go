@@ -20,7 +20,8 @@
 //	# mode extended           from here on use the extended protocol (# mode simple: back)
 //
 // A record may be preceded by `connection <name>` (run it on a separately
-// opened connection of that name), `skipif <engine>` and `onlyif <engine>`
+// opened connection of that name; a name `label@user` connects as user),
+// `skipif <engine>` and `onlyif <engine>`
 // (the engine is "weir" unless Options.Engine says otherwise). Lines starting with '#' are comments. `sleep` is
 // refused: tests are made deterministic with FLUSH, never with timing.
 package logictest

@@ -109,6 +109,9 @@ func (r *runner) conn(ctx context.Context, name string) (*pgx.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting %q: %w", name, err)
 	}
+	if _, user, ok := strings.Cut(name, "@"); ok {
+		cfg.User = user
+	}
 	cfg.OnNotice = func(pc *pgconn.PgConn, n *pgconn.Notice) {
 		if n.Severity == "WARNING" {
 			r.warnings[pc] = append(r.warnings[pc], n.Message)

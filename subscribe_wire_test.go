@@ -1,0 +1,263 @@
+//go:build duckdb_arrow
+
+package weir_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/weir-stream/weir"
+)
+
+// copyFeed is a SUBSCRIBE read over the wire as pgx reads COPY TO STDOUT
+// (PgConn.CopyTo), into a pipe the test reads line by line as the rows
+// come.
+type copyFeed struct {
+	conn  *pgx.Conn
+	lines chan string
+	done  chan error // CopyTo's error, once it returns
+	pr    *io.PipeReader
+}
+
+// subscribeCopy starts statement (a SUBSCRIBE) on a connection of its own.
+func subscribeCopy(t *testing.T, dsn, statement string) *copyFeed {
+	t.Helper()
+	f := &copyFeed{conn: connect(t, dsn), lines: make(chan string, 1024), done: make(chan error, 1)}
+	pr, pw := io.Pipe()
+	f.pr = pr
+	go func() {
+		_, err := f.conn.PgConn().CopyTo(context.Background(), pw, statement)
+		pw.CloseWithError(io.EOF)
+		f.done <- err
+	}()
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			f.lines <- sc.Text()
+		}
+		close(f.lines)
+	}()
+	return f
+}
+
+// next returns the next n lines, each split at tabs.
+func (f *copyFeed) next(t *testing.T, n int) [][]string {
+	t.Helper()
+	var out [][]string
+	for len(out) < n {
+		select {
+		case l, ok := <-f.lines:
+			if !ok {
+				t.Fatalf("the feed ended after %v", out)
+			}
+			out = append(out, strings.Split(l, "\t"))
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no line in 30 s after %v", out)
+		}
+	}
+	return out
+}
+
+// end returns the error CopyTo ended with.
+func (f *copyFeed) end(t *testing.T) error {
+	t.Helper()
+	select {
+	case err := <-f.done:
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatal("the SUBSCRIBE did not end in 30 s")
+		return nil
+	}
+}
+
+// epochOf parses a row's mz_timestamp.
+func epochOf(t *testing.T, row []string) int64 {
+	t.Helper()
+	e, err := strconv.ParseInt(row[0], 10, 64)
+	if err != nil {
+		t.Fatalf("mz_timestamp %q: %v", row[0], err)
+	}
+	return e
+}
+
+// rest returns the rows without their mz_timestamp, sorted.
+func rest(rows [][]string) []string {
+	var out []string
+	for _, r := range rows {
+		out = append(out, strings.Join(r[1:], " "))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// waitFor polls cond until it holds (a hang guard of 30 s, not a timing).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never happened", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestSubscribeWire follows a view over a table through its inserts,
+// updates and deletes over the real wire: the snapshot first, then each
+// change as -1/+1 rows with increasing epochs; without a snapshot; with
+// progress rows; ended by a CancelRequest (57014, after which the
+// connection serves again and the subscription's dataflow, state and
+// goroutines are gone) and by a DROP of what it reads.
+func TestSubscribeWire(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)")
+	mustExec(t, conn, "INSERT INTO t VALUES (1, 'a'), (2, 'b')")
+	mustExec(t, conn, "CREATE MATERIALIZED VIEW small AS SELECT id, v FROM t WHERE id < 100")
+	mustExec(t, conn, "CREATE MATERIALIZED VIEW per_v AS SELECT v, count(*) AS n FROM t GROUP BY v")
+	baseGoroutines := runtime.NumGoroutine()
+
+	f := subscribeCopy(t, ts.dsn, "SUBSCRIBE small")
+	snap := f.next(t, 2)
+	e0 := epochOf(t, snap[0])
+	if epochOf(t, snap[1]) != e0 || fmt.Sprint(rest(snap)) != "[1 1 a 1 2 b]" {
+		t.Fatalf("snapshot %v", snap)
+	}
+	mustExec(t, conn, "INSERT INTO t VALUES (3, 'c'), (200, 'hidden')")
+	ins := f.next(t, 1)
+	e1 := epochOf(t, ins[0])
+	if e1 <= e0 || fmt.Sprint(rest(ins)) != "[1 3 c]" {
+		t.Fatalf("insert: %v after epoch %d", ins, e0)
+	}
+	mustExec(t, conn, "UPDATE t SET v = 'z' WHERE id = 1")
+	upd := f.next(t, 2)
+	e2 := epochOf(t, upd[0])
+	if e2 <= e1 || epochOf(t, upd[1]) != e2 || fmt.Sprint(rest(upd)) != "[-1 1 a 1 1 z]" {
+		t.Fatalf("update: %v after epoch %d", upd, e1)
+	}
+	mustExec(t, conn, "DELETE FROM t WHERE id = 2")
+	del := f.next(t, 1)
+	if epochOf(t, del[0]) <= e2 || fmt.Sprint(rest(del)) != "[-1 2 b]" {
+		t.Fatalf("delete: %v after epoch %d", del, e2)
+	}
+
+	// Without the snapshot, over an aggregate query: only the changes (the
+	// aggregate still counts the rows there were), an updated count as a
+	// -1 and a +1 row of one epoch.
+	g := subscribeCopy(t, ts.dsn, "SUBSCRIBE TO (SELECT v, count(*) AS n FROM t GROUP BY v) WITH (SNAPSHOT = false)")
+	// The subscription starts while the statement runs: wait until it is
+	// there before writing, so that the write is a change to it.
+	waitFor(t, "the second subscription", func() bool { return len(weir.LiveSubscriptionsForTest(ts.eng)) == 2 })
+	var aggSub *weir.Subscription
+	for _, s := range weir.LiveSubscriptionsForTest(ts.eng) {
+		if n, err := s.StateBytes(); err != nil {
+			t.Fatal(err)
+		} else if n > 0 {
+			aggSub = s
+		}
+	}
+	if aggSub == nil {
+		t.Fatal("the aggregate subscription keeps no state")
+	}
+	mustExec(t, conn, "INSERT INTO t VALUES (4, 'z')")
+	cnt := f.next(t, 1)
+	if fmt.Sprint(rest(cnt)) != "[1 4 z]" {
+		t.Fatalf("first subscription: %v", cnt)
+	}
+	agg := g.next(t, 2)
+	if epochOf(t, agg[0]) != epochOf(t, agg[1]) || fmt.Sprint(rest(agg)) != "[-1 z 1 1 z 2]" {
+		t.Fatalf("aggregate without snapshot: %v", agg)
+	}
+
+	// Progress: a row per closed epoch, mz_progressed true and NULLs, its
+	// timestamp past every row sent before it.
+	p := subscribeCopy(t, ts.dsn, "SUBSCRIBE (SELECT id FROM t WHERE id > 3) WITH (PROGRESS)")
+	var data [][]string
+	lastProgress := int64(0)
+	progressRows := 0
+	for len(data) < 3 || progressRows < 3 {
+		row := p.next(t, 1)[0]
+		if len(row) != 4 {
+			t.Fatalf("progress feed row %q", row)
+		}
+		switch row[1] {
+		case "t":
+			if row[2] != `\N` || row[3] != `\N` {
+				t.Fatalf("progress row %q", row)
+			}
+			e := epochOf(t, row)
+			if e <= lastProgress {
+				t.Fatalf("progress %d after %d", e, lastProgress)
+			}
+			for _, d := range data {
+				if epochOf(t, d) >= e {
+					t.Fatalf("row %q not before progress %d", d, e)
+				}
+			}
+			lastProgress = e
+			progressRows++
+		case "f":
+			if e := epochOf(t, row); e < lastProgress {
+				t.Fatalf("row %q before progress %d", row, lastProgress)
+			}
+			data = append(data, row)
+			if len(data) == 1 {
+				mustExec(t, conn, "INSERT INTO t VALUES (5, 'e')")
+			}
+		default:
+			t.Fatalf("mz_progressed %q", row[1])
+		}
+	}
+	// The snapshot holds 4 and 200 (one epoch), the insert adds 5 later.
+	if got := fmt.Sprint(rest(data)); got != "[f 1 200 f 1 4 f 1 5]" || epochOf(t, data[0]) != epochOf(t, data[1]) || epochOf(t, data[2]) <= epochOf(t, data[1]) {
+		t.Fatalf("progress feed rows %v", data)
+	}
+
+	// Cancel the aggregate subscription with a CancelRequest on a new
+	// connection, as psql's ^C does: 57014, and the connection serves on.
+	if err := g.conn.PgConn().CancelRequest(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var pgErr *pgconn.PgError
+	if err := g.end(t); !errors.As(err, &pgErr) || pgErr.Code != "57014" || pgErr.Message != "canceling statement due to user request" {
+		t.Fatalf("cancelled SUBSCRIBE ended with %v", err)
+	}
+	if got := queryText(t, g.conn, "SELECT count(*) FROM per_v"); len(got) != 1 {
+		t.Fatalf("the connection after the cancel: %v", got)
+	}
+	waitFor(t, "the cancelled subscription's state to go", func() bool {
+		n, err := aggSub.StateBytes()
+		return err == nil && n == 0 && !slices.Contains(weir.LiveSubscriptionsForTest(ts.eng), aggSub)
+	})
+
+	// A DROP of what a subscription reads ends it with an error naming it.
+	mustExec(t, conn, "DROP MATERIALIZED VIEW small")
+	if err := f.end(t); !errors.As(err, &pgErr) || pgErr.Code != "42P01" || pgErr.Message != `SUBSCRIBE ended: materialized view "small" was dropped` {
+		t.Fatalf("SUBSCRIBE of a dropped view ended with %v", err)
+	}
+	if err := p.conn.PgConn().CancelRequest(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.end(t); !errors.As(err, &pgErr) || pgErr.Code != "57014" {
+		t.Fatalf("cancelled SUBSCRIBE ended with %v", err)
+	}
+	waitFor(t, "the end of every subscription", func() bool { return len(weir.LiveSubscriptionsForTest(ts.eng)) == 0 })
+	for _, c := range []*copyFeed{f, g, p} {
+		c.conn.Close(context.Background())
+	}
+	waitFor(t, fmt.Sprintf("goroutines back to %d", baseGoroutines), func() bool {
+		return runtime.NumGoroutine() <= baseGoroutines
+	})
+}
