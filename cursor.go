@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/weir-stream/weir/exec/adhoc"
+	"github.com/weir-stream/weir/exec/systables"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/types"
 )
@@ -49,4 +50,17 @@ func (s *Session) cursorStatement(ctx context.Context, st sql.Statement) (*Resul
 // the wire server describes a cursor as the portal it is in Postgres.
 func (s *Session) CursorColumns(name string) (types.Schema, bool) {
 	return s.cursors.ColumnsOf(name)
+}
+
+// Cursors returns the session's open cursors, pg_cursors' rows
+// (systables.CursorEngine).
+func (r systemRows) Cursors() []systables.CursorRow {
+	if r.s == nil {
+		return nil
+	}
+	var out []systables.CursorRow
+	for _, c := range r.s.cursors.List() {
+		out = append(out, systables.CursorRow{Name: c.Name, Statement: c.Statement, Holdable: c.Hold, Created: c.Created})
+	}
+	return out
 }

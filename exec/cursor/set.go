@@ -75,7 +75,7 @@ func (s *Set) Add(ctx context.Context, st *sql.DeclareCursor, inBlock bool, cols
 		src.Close()
 		return err
 	}
-	c := &Cursor{Name: st.Name.Value, Statement: sql.String(st), Hold: st.Hold, Created: time.Now(),
+	c := &Cursor{Name: st.Name.Value, Statement: declareText(st), Hold: st.Hold, Created: time.Now(),
 		cols: cols, schema: src.Schema(), src: src, inBlock: inBlock}
 	if !inBlock {
 		if err := c.readAhead(ctx); err != nil {
@@ -205,6 +205,21 @@ func (s *Set) KeepHeld() {
 			c.inBlock = false
 		}
 	}
+}
+
+// declareText returns st as weir prints it: pg_cursors' statement.
+func declareText(st *sql.DeclareCursor) string {
+	var b strings.Builder
+	b.WriteString("DECLARE " + sql.QuoteIdent(st.Name.Value))
+	if st.Binary {
+		b.WriteString(" BINARY")
+	}
+	b.WriteString(" CURSOR ")
+	if st.Hold {
+		b.WriteString("WITH HOLD ")
+	}
+	b.WriteString("FOR " + sql.String(st.Query))
+	return b.String()
 }
 
 // List returns the open cursors, by name.

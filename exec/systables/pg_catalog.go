@@ -204,7 +204,7 @@ func relations(e Engine, may Filter) []pgRelation {
 // catalogViews are the relations of pg_catalog that are views in
 // Postgres; weir's system tables (weir_jobs, …) are views too.
 var catalogViews = map[string]bool{"pg_roles": true, "pg_user": true, "pg_tables": true, "pg_views": true, "pg_matviews": true,
-	"pg_settings": true, "pg_stat_activity": true}
+	"pg_settings": true, "pg_stat_activity": true, "pg_cursors": true}
 
 // viewQuery returns the query of a CREATE [MATERIALIZED] VIEW statement
 // as pg_get_viewdef writes it: the SELECT, ended with a semicolon.
