@@ -427,6 +427,10 @@ func (b *Binder) bindParam(p *sql.Param, hint types.T) (expr.Expr, error) {
 	return expr.Null(t), nil
 }
 
+// ColumnName returns the name Postgres gives a select item e without an
+// alias (exec/adhoc names the columns of what DuckDB runs with it).
+func ColumnName(e sql.Expr) string { return columnName(e) }
+
 // columnName returns the name Postgres gives the output column of e.
 func columnName(e sql.Expr) string {
 	if name, ok := arrayColumnName(e); ok {

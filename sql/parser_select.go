@@ -249,6 +249,12 @@ func (p *parser) parseSelectItem() (SelectItem, error) {
 		return SelectItem{}, err
 	}
 	item := SelectItem{Pos: Pos(t.pos), Expr: e}
+	// After AS a column's name may be any key word, as in Postgres'
+	// ColLabel (SQLAlchemy writes "AS DEFAULT").
+	if l := p.peekAt(1); p.isKw("as") && l.kind == tkIdent {
+		p.i += 2
+		return SelectItem{Pos: item.Pos, Expr: e, Alias: &Name{Pos: Pos(l.pos), Value: l.val, Quoted: l.quoted}}, nil
+	}
 	item.Alias, err = p.parseAlias()
 	return item, err
 }

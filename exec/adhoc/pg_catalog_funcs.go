@@ -5,6 +5,7 @@ package adhoc
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/weir-stream/weir/exec/systables"
@@ -23,7 +24,7 @@ var pgCatalogFuncs = map[string]func(args []string) string{
 		return fmt.Sprintf("(SELECT rolname FROM pg_roles WHERE oid = (%s))", a[0])
 	},
 	"pg_table_is_visible": func(a []string) string {
-		return fmt.Sprintf("(SELECT weir_visible.relnamespace IN (%d, %d) FROM pg_class weir_visible WHERE weir_visible.oid = (%s))", systables.OIDPgCatalog, systables.OIDPublic, a[0])
+		return catalogLookupSQL(fmt.Sprintf("SELECT oid AS weir_oid, relnamespace IN (%d, %d) AS weir_name FROM pg_class", systables.OIDPgCatalog, systables.OIDPublic), a[0])
 	},
 	"pg_function_is_visible":  visibleOID,
 	"pg_type_is_visible":      visibleOID,
@@ -53,11 +54,15 @@ var pgCatalogFuncs = map[string]func(args []string) string{
 	"pg_indexes_size":                 nullBigint,
 	"pg_database_size":                nullBigint,
 	"pg_get_function_sqlbody":         nullText,
-	"pg_get_ruledef":                  nullText,
-	"version":                         func([]string) string { return "'PostgreSQL 16.0 (weir)'" },
-	"pg_relation_is_publishable":      func([]string) string { return "false" },
-	"current_schema":                  func([]string) string { return "'public'" },
-	"current_database":                func([]string) string { return "'" + systables.DatabaseName + "'" },
+	"pg_get_serial_sequence":          nullText, // weir has no sequences
+	"json_build_object": func(a []string) string {
+		return "json_object(" + strings.Join(a, ", ") + ")"
+	},
+	"pg_get_ruledef":             nullText,
+	"version":                    func([]string) string { return "'PostgreSQL 16.0 (weir)'" },
+	"pg_relation_is_publishable": func([]string) string { return "false" },
+	"current_schema":             func([]string) string { return "'public'" },
+	"current_database":           func([]string) string { return "'" + systables.DatabaseName + "'" },
 	"current_schemas": func(a []string) string {
 		return fmt.Sprintf("(CASE WHEN (%s) THEN ARRAY['pg_catalog', 'public'] ELSE ARRAY['public'] END)", a[0])
 	},
@@ -127,9 +132,9 @@ func callsCatalogFunc(st *sql.Select) bool {
 	sql.Walk(st, func(n sql.Node) bool {
 		switch n := n.(type) {
 		case *sql.FuncCall:
-			found = found || !n.Name.Quoted && (pgCatalogFuncs[n.Name.Value] != nil || pgCatalogMacroNames[n.Name.Value] || userFuncs[n.Name.Value] || n.Name.Value == "current_setting")
+			found = found || !n.Name.Quoted && (pgCatalogFuncs[n.Name.Value] != nil || pgCatalogMacroNames[n.Name.Value] || userFuncs[n.Name.Value] || n.Name.Value == "current_setting" || n.Name.Value == "pg_backend_pid")
 		case *sql.CastExpr:
-			found = found || strings.EqualFold(n.Type.Written, "regclass") // 'name'::regclass reads pg_class
+			found = found || regTypeOf(n) != "" // 'name'::regclass reads pg_class
 		}
 		return !found
 	})
@@ -152,9 +157,11 @@ func nameScalarFuncColumns(st *sql.Select, undo *[]func()) {
 }
 
 // rewritePgCatalogFuncs writes every call of pgCatalogFuncs in st as its
-// SQL, and 'name'::regclass as the relation's oid (42P01 when lookup knows
-// no relation of that name). undo gets what puts the tree back.
+// SQL, and casts to Postgres' object identifier types as regCasts does
+// ('name'::regclass is the relation's oid, 42P01 when lookup knows no
+// relation of that name). undo gets what puts the tree back.
 func rewritePgCatalogFuncs(st *sql.Select, undo *[]func(), lookup Lookup) error {
+	var regs regCasts
 	u, err := sql.RewriteExprs(st, func(e sql.Expr) (sql.Expr, error) {
 		switch e := e.(type) {
 		case *sql.FuncCall:
@@ -174,17 +181,8 @@ func rewritePgCatalogFuncs(st *sql.Select, undo *[]func(), lookup Lookup) error 
 			}
 			return sql.ParseExpr(fn(args))
 		case *sql.CastExpr:
-			if lit, ok := e.Expr.(*sql.Literal); ok && lit.Kind == sql.LitString && strings.EqualFold(e.Type.Written, "regclass") {
-				on, err := sql.ParseObjectName(lit.Value)
-				if err != nil {
-					return nil, sqlstate.ErrorfAt(sqlstate.InvalidName, lit.Pos, "invalid name syntax")
-				}
-				var se *sqlstate.Error
-				if _, err := lookup(&sql.TableName{Name: on}); errors.As(err, &se) && se.Code == sqlstate.UndefinedTable {
-					return nil, sqlstate.ErrorfAt(sqlstate.UndefinedTable, lit.Pos, "relation \"%s\" does not exist", lit.Value)
-				}
-				name := on.Last().Value
-				return sql.ParseExpr(fmt.Sprintf("(SELECT oid FROM pg_class WHERE relname = '%s')", strings.ReplaceAll(name, "'", "''")))
+			if x, ok, err := regs.cast(e, lookup); ok || err != nil {
+				return x, err
 			}
 		}
 		return e, nil
@@ -193,6 +191,9 @@ func rewritePgCatalogFuncs(st *sql.Select, undo *[]func(), lookup Lookup) error 
 		return err
 	}
 	*undo = append(*undo, u)
+	if err := regs.nameOutputs(st, undo); err != nil {
+		return err
+	}
 	nameScalarFuncColumns(st, undo)
 	return nil
 }
@@ -207,19 +208,30 @@ var userFuncs = map[string]bool{"current_user": true, "session_user": true, "cur
 // puts st back. current_setting of a name that is not a constant is
 // 0A000: DuckDB's settings are not the session's.
 func (q Queries) writeSessionValues(st *sql.Select) (func(), error) {
+	// The output columns are named for what the user wrote first.
+	var undo []func()
+	nameOutputColumns(st, &undo)
+	undoAll := func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
 	env, ok := q.Env.(interface {
 		User() string
 		Setting(name string) (string, error)
 	})
 	if !ok {
-		return func() {}, nil
+		return undoAll, nil
 	}
-	return sql.RewriteExprs(st, func(e sql.Expr) (sql.Expr, error) {
+	pid, hasPID := q.Env.(interface{ BackendPID() int32 })
+	u, err := sql.RewriteExprs(st, func(e sql.Expr) (sql.Expr, error) {
 		f, ok := e.(*sql.FuncCall)
 		if !ok || f.Name.Quoted {
 			return e, nil
 		}
 		switch {
+		case f.Name.Value == "pg_backend_pid" && len(f.Args) == 0 && hasPID:
+			return &sql.CastExpr{Pos: f.Pos, Expr: &sql.Literal{Pos: f.Pos, Kind: sql.LitInteger, Value: strconv.Itoa(int(pid.BackendPID()))}, Type: sql.TypeName{Type: types.Int32Type}}, nil
 		case userFuncs[f.Name.Value] && len(f.Args) == 0:
 			return &sql.Literal{Pos: f.Pos, Kind: sql.LitString, Value: env.User()}, nil
 		case f.Name.Value == "current_setting" && (len(f.Args) == 1 || len(f.Args) == 2):
@@ -242,6 +254,12 @@ func (q Queries) writeSessionValues(st *sql.Select) (func(), error) {
 		}
 		return e, nil
 	})
+	if err != nil {
+		undoAll()
+		return nil, err
+	}
+	undo = append(undo, u)
+	return undoAll, nil
 }
 
 // catalogRelation reports whether t names a relation of pg_catalog, which

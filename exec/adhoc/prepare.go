@@ -35,6 +35,7 @@ func (e *Engine) Prepare(st *sql.Select, literals map[*sql.SelectItem]types.T, l
 			undo[i]()
 		}
 	}()
+	nameOutputColumns(st, &undo)
 	// Catalog functions read pg_catalog relations: rewritten first, so
 	// that those are looked up with the rest.
 	if err := rewritePgCatalogFuncs(st, &undo, lookup); err != nil {

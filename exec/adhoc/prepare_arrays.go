@@ -3,6 +3,7 @@
 package adhoc
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -133,6 +134,9 @@ func arrayCall(e sql.Expr) (sql.Expr, error) {
 		if _, isQuery := e.Right.(*sql.SubqueryExpr); isQuery {
 			return e, nil
 		}
+		if e.Op == sql.OpEq && !e.All() {
+			return anyEqual(e)
+		}
 		return &sql.CaseExpr{Pos: e.Pos, Whens: []sql.When{{
 			Cond:   &sql.IsNullExpr{Pos: e.Pos, Expr: &sql.ParenExpr{Pos: e.Pos, Expr: e.Right}},
 			Result: &sql.Literal{Pos: e.Pos, Kind: sql.LitNull},
@@ -192,4 +196,16 @@ func arrayCall(e sql.Expr) (sql.Expr, error) {
 		return &sql.CaseExpr{Pos: e.Pos, Whens: []sql.When{{Cond: match, Result: groups}}}, nil
 	}
 	return e, nil
+}
+
+// anyEqual writes x = ANY (a) with DuckDB's list functions, which it runs
+// anywhere (its own = ANY over a list is a subquery, which an outer join's
+// condition cannot hold: pg_attribute's attnum = ANY(pg_index.indkey)),
+// with Postgres' answer: NULL when a is NULL, false when a is empty, else
+// true when an element equals x, else NULL when x or an element is NULL,
+// else false.
+func anyEqual(e *sql.QuantifiedExpr) (sql.Expr, error) {
+	x, a := sql.String(e.Left), sql.String(e.Right)
+	return sql.ParseExpr(fmt.Sprintf(`(CASE WHEN (%[2]s) IS NULL THEN NULL WHEN len(%[2]s) = 0 THEN false WHEN (%[1]s) IS NULL THEN NULL
+		WHEN list_contains(%[2]s, %[1]s) THEN true WHEN list_count(%[2]s) < len(%[2]s) THEN NULL ELSE false END)`, x, a))
 }

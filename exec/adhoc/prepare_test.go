@@ -75,7 +75,7 @@ func TestPrepareText(t *testing.T) {
 		!strings.HasPrefix(rels[0].Name, "__weir_") || !strings.Contains(got, `"`+rels[0].Name+`" AS t2`) {
 		t.Errorf("relations %+v for %s", rels, got)
 	}
-	want := `SELECT weir_div(x, u.y) AS "?column?", weir_mod(x, 2) AS m, CAST('a' AS VARCHAR) FROM "t" AS t JOIN "u" AS u ON t.id = u.id WHERE (SELECT count(*) FROM "t" AS t2) > 0`
+	want := `SELECT weir_div(x, u.y) AS "?column?", weir_mod(x, 2) AS m, CAST('a' AS VARCHAR) AS "?column?" FROM "t" AS t JOIN "u" AS u ON t.id = u.id WHERE (SELECT count(*) FROM "t" AS t2) > 0`
 	if got := tempNames.ReplaceAllString(got, `"$1"`); got != want {
 		t.Errorf("text:\n got %s\nwant %s", got, want)
 	}

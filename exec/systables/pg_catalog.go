@@ -447,7 +447,8 @@ var pgCatalogTables = []*Table{
 		Schema: types.Schema{col("indexrelid", oidT), col("indrelid", oidT), col("indnatts", i16T), col("indnkeyatts", i16T),
 			col("indisunique", boolT), col("indisprimary", boolT), col("indisexclusion", boolT), col("indimmediate", boolT),
 			col("indisclustered", boolT), col("indisvalid", boolT), col("indisready", boolT), col("indislive", boolT),
-			col("indisreplident", boolT), col("indkey", types.ArrayOf(types.Int16Type))},
+			col("indisreplident", boolT), col("indkey", types.ArrayOf(types.Int16Type)),
+			col("indoption", types.ArrayOf(types.Int16Type)), col("indexprs", textT), col("indpred", textT)},
 		appendRows: func(b *rowBuilder, e Engine, may Filter) {
 			for _, r := range relations(e, may) {
 				if len(r.key) == 0 {
@@ -460,6 +461,9 @@ var pgCatalogTables = []*Table{
 				for _, v := range []bool{true, true, false, true, false, true, true, true, false} {
 					b.bool(v)
 				}
+				b.int16s(keyAttnums(r))
+				b.int16s(make([]int16, len(r.key)))
+				b.null()
 				b.null()
 				b.end()
 			}
@@ -486,7 +490,7 @@ var pgCatalogTables = []*Table{
 				b.int64(0)
 				b.int64(ObjectOID("i", r.name))
 				b.int64(0)
-				b.null()
+				b.int16s(keyAttnums(r))
 				b.end()
 			}
 		},

@@ -1,0 +1,53 @@
+//go:build duckdb_arrow
+
+package adhoc
+
+import (
+	"strings"
+
+	"github.com/weir-stream/weir/planner"
+	"github.com/weir-stream/weir/sql"
+)
+
+// nameOutputColumns gives each select item of st's result (the first
+// operand's, for a set operation) that has no alias the name Postgres
+// gives it (planner.ColumnName: x for x::text, int4 for 1::int, regclass
+// for 'users'::regclass), before the rewrites for DuckDB change the
+// expressions DuckDB would name the columns after; undo gets what takes
+// the names off.
+func nameOutputColumns(st *sql.Select, undo *[]func()) {
+	for st.Set != nil {
+		st = st.Set.Left
+	}
+	if st.Values != nil {
+		return
+	}
+	for i := range st.Items {
+		it := &st.Items[i]
+		if it.Star || it.Alias != nil {
+			continue
+		}
+		it.Alias = &sql.Name{Pos: it.Pos, Value: outputColumnName(it.Expr), Quoted: true}
+		*undo = append(*undo, func() { it.Alias = nil })
+	}
+}
+
+// outputColumnName is planner.ColumnName, but for a cast to one of
+// Postgres' object identifier types of an expression Postgres has no
+// name for, which is named after the type (regclass), not bigint.
+func outputColumnName(e sql.Expr) string {
+	name := planner.ColumnName(e)
+	if c, ok := e.(*sql.CastExpr); ok && planner.ColumnName(c.Expr) == "?column?" {
+		if w := strings.ToLower(c.Type.Written); objectIDTypes[w] {
+			return w
+		}
+	}
+	return name
+}
+
+// objectIDTypes are Postgres' object identifier types, which weir holds
+// as bigint (sql: simpleTypes).
+var objectIDTypes = map[string]bool{
+	"oid": true, "regclass": true, "regtype": true, "regnamespace": true,
+	"regproc": true, "regprocedure": true, "regrole": true,
+}
