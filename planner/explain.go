@@ -80,6 +80,8 @@ func explainNode(n Node) string {
 		return n.explain()
 	case *TimeWindow:
 		return n.explain()
+	case *SessionWindow:
+		return n.explain()
 	case *SetOp:
 		name := "Intersect"
 		if n.Op == sql.SetExcept {

@@ -189,6 +189,8 @@ func planNode(n Node) (StreamNode, error) {
 		return planWindow(n)
 	case *TimeWindow:
 		return planTimeWindow(n)
+	case *SessionWindow:
+		return planSessionWindow(n)
 	case *Values:
 		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "a materialized view must read from a stream, table or view")
 	}

@@ -97,6 +97,8 @@ func WatermarkColumns(n StreamNode) []bool {
 		copy(out[:n.NumGroup], in[:n.NumGroup])
 	case *StreamWindowClose:
 		out[n.Window] = true
+	case *StreamSession:
+		out[len(out)-1] = WatermarkColumns(n.Input)[n.TimeCol]
 	case *StreamHashJoin:
 		copy(out, joinWatermarkColumns(n))
 	}

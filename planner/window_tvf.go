@@ -97,18 +97,18 @@ func (n *TimeWindow) TumbleExprs() ([]expr.Expr, error) {
 	return append(exprs, start, end), nil
 }
 
-// bindWindowTVF binds TUMBLE or HOP in FROM. SESSION, whose windows
-// depend on other rows than a row's own, is checked and refused: ad-hoc
-// queries run it in DuckDB (ExpandWindowTVFs).
+// bindWindowTVF binds TUMBLE, HOP or SESSION in FROM.
 func (b *Binder) bindWindowTVF(f *sql.WindowTVF) (Node, error) {
 	kind := f.Func.Value
 	if kind == "session" {
-		if _, err := b.bindSessionTVF(f); err != nil {
+		s, err := b.bindSessionTVF(f)
+		if err != nil {
 			return nil, err
 		}
-		return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, f.Func.Pos,
-			"session windows are not supported in views").
-			WithHint("Ad-hoc queries can read SESSION; a view can group by TUMBLE or HOP.")
+		if len(f.Columns) > 0 {
+			return renameColumns(s, f.Alias, f.Columns)
+		}
+		return s, nil
 	}
 	in, qual, ts, err := b.bindWindowInput(f)
 	if err != nil {

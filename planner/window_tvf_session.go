@@ -9,23 +9,47 @@ import (
 	"github.com/weir-stream/weir/sql/sqlstate"
 )
 
-// sessionWindow is a bound SESSION(rel [PARTITION BY key], ts, gap): per
+// SessionWindow is a bound SESSION(rel [PARTITION BY key], ts, gap): per
 // value of the partition columns, rows whose times are less than Gap
 // apart are one session, which spans from its first row's time to its
 // last row's time plus Gap (Flink's session windows). A row without a
-// time is in no session: its window_start and window_end are NULL.
-type sessionWindow struct {
+// time is in no session: its window_start and window_end are NULL. Its
+// columns are its input's, then window_start and window_end, of the time
+// column's type. Ad-hoc queries run it in DuckDB (ExpandWindowTVFs); a
+// view runs StreamSession.
+type SessionWindow struct {
 	Input     Node
 	Qual      string
 	TimeCol   int
 	Partition []int
 	// Gap is in microseconds.
-	Gap int64
+	Gap  int64
+	Cols []Col
+}
+
+// Columns returns the input's columns, then window_start and window_end.
+func (n *SessionWindow) Columns() []Col { return n.Cols }
+
+// Children returns the input.
+func (n *SessionWindow) Children() []Node { return []Node{n.Input} }
+
+// explain returns the node's EXPLAIN line.
+func (n *SessionWindow) explain() string {
+	in := n.Input.Columns()
+	s := fmt.Sprintf("Session { time: %s, gap: %s", in[n.TimeCol].Name, micros(n.Gap))
+	if len(n.Partition) > 0 {
+		var part []string
+		for _, i := range n.Partition {
+			part = append(part, in[i].Name)
+		}
+		s += ", partition: [" + strings.Join(part, ", ") + "]"
+	}
+	return s + " }"
 }
 
 // bindSessionTVF checks SESSION f: its relation, time column, partition
 // columns and one positive gap.
-func (b *Binder) bindSessionTVF(f *sql.WindowTVF) (*sessionWindow, error) {
+func (b *Binder) bindSessionTVF(f *sql.WindowTVF) (*SessionWindow, error) {
 	in, qual, ts, err := b.bindWindowInput(f)
 	if err != nil {
 		return nil, err
@@ -42,8 +66,14 @@ func (b *Binder) bindSessionTVF(f *sql.WindowTVF) (*sessionWindow, error) {
 		return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, f.Args[0].Position(),
 			"session gap %s must be positive", micros(gap))
 	}
-	s := &sessionWindow{Input: in, Qual: qual, TimeCol: ts, Gap: gap}
+	s := &SessionWindow{Input: in, Qual: qual, TimeCol: ts, Gap: gap}
 	cols := in.Columns()
+	tt := cols[ts].Type
+	for _, c := range cols {
+		c.Table = qual
+		s.Cols = append(s.Cols, c)
+	}
+	s.Cols = append(s.Cols, Col{Table: qual, Name: "window_start", Type: tt}, Col{Table: qual, Name: "window_end", Type: tt})
 	for _, p := range f.Partition {
 		i := -1
 		for j, c := range cols {

@@ -27,7 +27,6 @@ func TestWindowTVFErrors(t *testing.T) {
 		{"SELECT * FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(^nope), INTERVAL '1 second'))", sqlstate.UndefinedColumn},
 		{"SELECT * FROM TUMBLE(ev, ts, ^INTERVAL '1 month')", sqlstate.FeatureNotSupported},
 		{"SELECT * FROM ^HOP(ev, ts, INTERVAL '1 second')", sqlstate.UndefinedFunction},
-		{"SELECT * FROM ^SESSION(ev, ts, INTERVAL '1 second')", sqlstate.FeatureNotSupported},
 		{"SELECT * FROM SESSION(ev PARTITION BY ^nope, ts, INTERVAL '1 second')", sqlstate.UndefinedColumn},
 		{"SELECT * FROM SESSION(ev, ts, ^INTERVAL '0 seconds')", sqlstate.InvalidParameterValue},
 		{"SELECT * FROM SESSION(ev, ^v, INTERVAL '1 second')", sqlstate.DatatypeMismatch},

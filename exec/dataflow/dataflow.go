@@ -227,6 +227,8 @@ func (b *builder) buildNode(n planner.StreamNode) (*stage, error) {
 		return b.then(n.Input, overWindow(n, b.spec.Tables.Table(n, "rows"), mem))
 	case *planner.StreamTemporalFilter:
 		return b.then(n.Input, b.temporalFilter(n))
+	case *planner.StreamSession:
+		return b.then(n.Input, b.sessionWindow(n))
 	case *planner.StreamWindowClose:
 		return b.then(n.Input, ops.NewWindowClose(mem, b.spec.Tables.Table(n, "buffer"), schemaOf(n.Columns()), n.Window, n.StreamKey()))
 	case *planner.StreamHashJoin:

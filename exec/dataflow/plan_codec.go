@@ -80,6 +80,9 @@ type nodeDoc struct {
 	Size         int64 `json:"size,omitempty"`
 	Slide        int64 `json:"slide,omitempty"`
 	WindowOffset int64 `json:"window_offset,omitempty"`
+	// session: the time column and partition (above), the gap in
+	// microseconds, its columns in cols
+	Gap int64 `json:"gap,omitempty"`
 	// windowclose: the column whose watermark closes windows
 	Window int `json:"window,omitempty"`
 	// hashagg
@@ -153,6 +156,8 @@ func marshalNode(n planner.StreamNode) (nodeDoc, error) {
 		return nodeDoc{Op: "windowclose", Window: n.Window}, nil
 	case *planner.StreamTemporalFilter:
 		return marshalTemporalFilter(n)
+	case *planner.StreamSession:
+		return nodeDoc{Op: "session", TimeCol: n.TimeCol, Partition: n.Partition, Gap: n.Gap, Cols: colDocs(n.Cols)}, nil
 	case *planner.StreamHop:
 		return nodeDoc{Op: "hop", TimeCol: n.TimeCol, Size: n.Size, Slide: n.Slide, WindowOffset: n.Offset, Cols: colDocs(n.Cols)}, nil
 	case *planner.StreamTopN:
@@ -328,6 +333,12 @@ func unmarshalNode(d nodeDoc, ins []planner.StreamNode, cat *catalog.Catalog) (p
 			return nil, err
 		}
 		return unmarshalHop(d, in)
+	case "session":
+		in, err := one()
+		if err != nil {
+			return nil, err
+		}
+		return unmarshalSession(d, in)
 	case "union":
 		if len(ins) < 2 {
 			return nil, fmt.Errorf("%d inputs", len(ins))

@@ -1,0 +1,406 @@
+package ops
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/expr"
+	"github.com/weir-stream/weir/sql/types"
+	"github.com/weir-stream/weir/statestore"
+)
+
+// SessionWindow is SESSION(rel [PARTITION BY key], ts, gap) in a view,
+// over an append-only input with a watermark on ts. Per value of the
+// partition columns, rows less than gap apart in time are one session,
+// from its first row's time to its last row's time plus gap. A session is
+// emitted once, when the watermark on ts reaches its end (its last time
+// plus gap): no row to come can join it then. Its rows come out, as
+// inserts, with window_start and window_end appended, and are freed; the
+// watermark then rises on window_end. A row without a time is in no
+// session and comes out at once with NULL windows. The output is
+// append-only.
+//
+// State: each kept row under (partition, time, input key) in the rows
+// table, and each open session under (partition, start) in the sessions
+// table, whose value is the session's last time. A row that falls within
+// gap of two sessions merges them: the later session's entry goes, the
+// earlier's end moves, and no row is rewritten; a closing session's rows
+// are one range, read once and deleted with one range delete. The
+// sessions are also kept in memory, loaded at Open, with a heap of their
+// ends that says which close at a watermark. One instance (vnode 0) runs
+// per view; SessionWindow is driven by one fragment goroutine.
+type SessionWindow struct {
+	mem        memory.Allocator
+	rowsTable  statestore.TableID
+	sessTable  statestore.TableID
+	out        types.Schema
+	in         types.Schema
+	timeCol    int
+	part       []int
+	partTypes  []types.T
+	key        []int
+	keyTypes   []types.T
+	rowTypes   []types.T
+	gap        int64
+	state      exec.StateReader
+	sessions   map[string][]*session
+	ends       sessionEnds
+	touched    map[string]bool
+	sessDirty  map[string][]byte
+	pending    int64
+	hasPending bool
+	closed     int64
+	hasClosed  bool
+	// Dropped counts rows below a watermark already applied, which no
+	// source lets through (they are late there, in weir_late_rows).
+	Dropped int64
+}
+
+// session is an open session: the times of its first and last rows, and
+// the rows it gained this epoch, not written yet.
+type session struct {
+	start, end int64
+	fresh      []freshRow
+}
+
+// freshRow is a row of the epoch: its state key and encoded row.
+type freshRow struct{ key, row []byte }
+
+// sessionEnd is a heap entry: the session of part starting at start
+// closes at closeAt. An entry whose session has since moved or merged is
+// stale and skipped.
+type sessionEnd struct {
+	closeAt int64
+	part    string
+	start   int64
+}
+
+type sessionEnds []sessionEnd
+
+func (h sessionEnds) Len() int           { return len(h) }
+func (h sessionEnds) Less(i, j int) bool { return h[i].closeAt < h[j].closeAt }
+func (h sessionEnds) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *sessionEnds) Push(x any)        { *h = append(*h, x.(sessionEnd)) }
+func (h *sessionEnds) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// SessionWindowSpec configures a SessionWindow.
+type SessionWindowSpec struct {
+	// Output is the input's columns, then window_start and window_end (of
+	// the time column's type).
+	Output types.Schema
+	// TimeCol is the input's time column (TIMESTAMP or TIMESTAMPTZ).
+	TimeCol int
+	// Partition are the input's partition columns; Key its stream key.
+	Partition, Key []int
+	// Gap is in microseconds.
+	Gap int64
+	// RowsTable and SessionsTable hold the kept rows and open sessions.
+	RowsTable, SessionsTable statestore.TableID
+}
+
+// NewSessionWindow returns the session window operator spec describes.
+func NewSessionWindow(mem memory.Allocator, spec SessionWindowSpec) *SessionWindow {
+	in := spec.Output[:len(spec.Output)-2]
+	s := &SessionWindow{
+		mem: mem, rowsTable: spec.RowsTable, sessTable: spec.SessionsTable,
+		out: spec.Output, in: in, timeCol: spec.TimeCol, gap: spec.Gap,
+		// Never nil: AppendRow reads a nil column list as every column.
+		part: append([]int{}, spec.Partition...), key: append([]int{}, spec.Key...),
+		rowTypes: in.Types(), sessions: map[string][]*session{}, touched: map[string]bool{}, sessDirty: map[string][]byte{},
+	}
+	for _, c := range spec.Partition {
+		s.partTypes = append(s.partTypes, in[c].Type)
+	}
+	for _, c := range spec.Key {
+		s.keyTypes = append(s.keyTypes, in[c].Type)
+	}
+	return s
+}
+
+// Open loads the open sessions.
+func (s *SessionWindow) Open(_ context.Context, oc exec.OpenContext) error {
+	s.state = oc.State
+	if s.state == nil {
+		return nil
+	}
+	lo, hi := statestore.VnodeSpan(s.sessTable, 0)
+	return s.state.Scan(lo, hi, func(key, value []byte) (bool, error) {
+		rest := key[statestore.KeyPrefixLen:]
+		if len(rest) < 9 {
+			return false, fmt.Errorf("session window: bad session key %x: %w", key, statestore.ErrCorrupt)
+		}
+		part := string(rest[:len(rest)-9])
+		start, null1, err1 := statestore.DecodeInt(rest[len(rest)-9:], types.Int64Type)
+		end, null2, err2 := statestore.DecodeInt(value, types.Int64Type)
+		if err1 != nil || err2 != nil || null1 || null2 {
+			return false, fmt.Errorf("session window: bad session %x = %x: %w", key, value, statestore.ErrCorrupt)
+		}
+		// The scan is in key order: each partition's sessions by start.
+		s.sessions[part] = append(s.sessions[part], &session{start: start, end: end})
+		heap.Push(&s.ends, sessionEnd{closeAt: s.closeAt(end), part: part, start: start})
+		return true, nil
+	})
+}
+
+// closeAt returns the watermark that closes a session whose last time is end.
+func (s *SessionWindow) closeAt(end int64) int64 {
+	if end > math.MaxInt64-s.gap {
+		return math.MaxInt64
+	}
+	return end + s.gap
+}
+
+// sessionKey returns the sessions table's key of part's session at start.
+func (s *SessionWindow) sessionKey(part string, start int64) string {
+	return string(statestore.AppendInt64(statestore.AppendKey(nil, s.sessTable, 0, []byte(part)), start))
+}
+
+// rowSpan returns the rows table's keys of part's rows from time start
+// to time end, both included.
+func (s *SessionWindow) rowSpan(part string, start, end int64) (lo, hi []byte) {
+	p := statestore.AppendKey(nil, s.rowsTable, 0, []byte(part))
+	lo = statestore.AppendInt64(append([]byte(nil), p...), start)
+	if end == math.MaxInt64 {
+		return lo, statestore.PrefixEnd(p)
+	}
+	return lo, statestore.AppendInt64(p, end+1)
+}
+
+// setSession records part's session sess for the barrier and for closing.
+func (s *SessionWindow) setSession(part string, sess *session) {
+	s.sessDirty[s.sessionKey(part, sess.start)] = statestore.AppendInt64(nil, sess.end)
+	heap.Push(&s.ends, sessionEnd{closeAt: s.closeAt(sess.end), part: part, start: sess.start})
+}
+
+// ProcessChunk adds c's rows to their sessions; a row without a time
+// comes out at once.
+func (s *SessionWindow) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, out exec.Output) error {
+	col := c.Batch.Column(s.timeCol)
+	var partBuf, keyBuf []byte
+	var untimed [][]byte
+	for i := 0; i < c.NumRows(); i++ {
+		if !c.OpAt(i).IsInsert() {
+			return fmt.Errorf("session window: a %s in its append-only input", c.OpAt(i))
+		}
+		row := statestore.AppendRow(nil, s.rowTypes, c.Batch, nil, i)
+		t, ok := expr.WatermarkAt(col, i)
+		if !ok {
+			untimed = append(untimed, row)
+			continue
+		}
+		if s.hasClosed && t < s.closed {
+			s.Dropped++
+			continue
+		}
+		partBuf = statestore.AppendRow(partBuf[:0], s.partTypes, c.Batch, s.part, i)
+		part := string(partBuf)
+		keyBuf = statestore.AppendInt64(statestore.AppendKey(keyBuf[:0], s.rowsTable, 0, partBuf), t)
+		keyBuf = statestore.AppendRow(keyBuf, s.keyTypes, c.Batch, s.key, i)
+		s.add(part, t, freshRow{key: append([]byte(nil), keyBuf...), row: row})
+	}
+	if len(untimed) == 0 {
+		return nil
+	}
+	return s.emit(ctx, out, untimed, nil, nil)
+}
+
+// add puts a row of time t into part's sessions: a session of its own, or
+// the one it falls within gap of, or the two it bridges, merged.
+func (s *SessionWindow) add(part string, t int64, r freshRow) {
+	s.touched[part] = true
+	list := s.sessions[part]
+	i := sort.Search(len(list), func(i int) bool { return list[i].start > t })
+	var prev, next *session
+	if i > 0 && t-list[i-1].end < s.gap {
+		prev = list[i-1]
+	}
+	if i < len(list) && list[i].start-t < s.gap {
+		next = list[i]
+	}
+	switch {
+	case prev != nil && next != nil:
+		prev.end = next.end
+		prev.fresh = append(append(prev.fresh, r), next.fresh...)
+		s.sessDirty[s.sessionKey(part, next.start)] = nil
+		s.sessions[part] = append(list[:i], list[i+1:]...)
+		s.setSession(part, prev)
+	case prev != nil:
+		prev.fresh = append(prev.fresh, r)
+		if t > prev.end {
+			prev.end = t
+			s.setSession(part, prev)
+		}
+	case next != nil:
+		next.fresh = append(next.fresh, r)
+		s.sessDirty[s.sessionKey(part, next.start)] = nil
+		next.start = t
+		s.setSession(part, next)
+	default:
+		sess := &session{start: t, end: t, fresh: []freshRow{r}}
+		list = append(list, nil)
+		copy(list[i+1:], list[i:])
+		list[i] = sess
+		s.sessions[part] = list
+		s.setSession(part, sess)
+	}
+}
+
+// OnWatermark keeps a watermark of the time column for the barrier.
+func (s *SessionWindow) OnWatermark(_ context.Context, _ int, wm exec.Watermark, _ exec.Output) error {
+	if wm.Column == s.timeCol && (!s.hasPending || wm.Value > s.pending) {
+		s.pending, s.hasPending = wm.Value, true
+	}
+	return nil
+}
+
+// OnBarrier emits and frees the sessions the watermark closed, then
+// writes the epoch's rows and sessions; a watermark on window_end follows
+// the closed sessions' rows.
+func (s *SessionWindow) OnBarrier(ctx context.Context, _ exec.Barrier, sw exec.StateWriter, out exec.Output) error {
+	if s.hasPending && (!s.hasClosed || s.pending > s.closed) {
+		if err := s.close(ctx, s.pending, sw, out); err != nil {
+			return err
+		}
+		s.closed, s.hasClosed = s.pending, true
+		wm := exec.Watermark{Column: len(s.out) - 1, Value: s.closed}
+		if s.closed < math.MaxInt64 {
+			// Every session to come ends after the watermark.
+			wm.Value++
+		}
+		if err := exec.PushWatermark(ctx, out, wm); err != nil {
+			return err
+		}
+	}
+	var writes []freshRow
+	for part := range s.touched {
+		for _, sess := range s.sessions[part] {
+			writes = append(writes, sess.fresh...)
+			sess.fresh = nil
+		}
+	}
+	for k, v := range s.sessDirty {
+		writes = append(writes, freshRow{key: []byte(k), row: v})
+	}
+	sort.Slice(writes, func(i, j int) bool { return string(writes[i].key) < string(writes[j].key) })
+	for _, w := range writes {
+		var err error
+		if w.row == nil {
+			err = sw.Delete(w.key)
+		} else {
+			err = sw.Set(w.key, w.row)
+		}
+		if err != nil {
+			return fmt.Errorf("session window: %w", err)
+		}
+	}
+	clear(s.touched)
+	clear(s.sessDirty)
+	return nil
+}
+
+// close emits the rows of every session that closes at watermark wm and
+// frees them.
+func (s *SessionWindow) close(ctx context.Context, wm int64, sw exec.StateWriter, out exec.Output) error {
+	var rows [][]byte
+	var starts, ends []int64
+	for s.ends.Len() > 0 && s.ends[0].closeAt <= wm {
+		e := heap.Pop(&s.ends).(sessionEnd)
+		list := s.sessions[e.part]
+		i := sort.Search(len(list), func(i int) bool { return list[i].start >= e.start })
+		if i == len(list) || list[i].start != e.start || s.closeAt(list[i].end) != e.closeAt {
+			continue // stale: the session moved or merged since
+		}
+		sess := list[i]
+		lo, hi := s.rowSpan(e.part, sess.start, sess.end)
+		n := len(rows)
+		if s.state != nil {
+			err := s.state.Scan(lo, hi, func(_, row []byte) (bool, error) {
+				rows = append(rows, append([]byte(nil), row...))
+				return true, nil
+			})
+			if err != nil {
+				return fmt.Errorf("session window: %w", err)
+			}
+		}
+		for _, r := range sess.fresh {
+			rows = append(rows, r.row)
+		}
+		for range len(rows) - n {
+			starts, ends = append(starts, sess.start), append(ends, e.closeAt)
+		}
+		if err := sw.DeleteRange(lo, hi); err != nil {
+			return fmt.Errorf("session window: %w", err)
+		}
+		key := s.sessionKey(e.part, sess.start)
+		if err := sw.Delete([]byte(key)); err != nil {
+			return fmt.Errorf("session window: %w", err)
+		}
+		delete(s.sessDirty, key)
+		if len(list) == 1 {
+			delete(s.sessions, e.part)
+		} else {
+			s.sessions[e.part] = append(list[:i], list[i+1:]...)
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return s.emit(ctx, out, rows, starts, ends)
+}
+
+// emit pushes rows (encoded input rows) as inserts with window_start and
+// window_end from starts and ends (NULL when those are nil).
+func (s *SessionWindow) emit(ctx context.Context, out exec.Output, rows [][]byte, starts, ends []int64) error {
+	const maxRows = 4096
+	for len(rows) > 0 {
+		n := min(len(rows), maxRows)
+		dec := statestore.NewRowDecoder(s.mem, s.in)
+		for _, r := range rows[:n] {
+			if err := dec.Append(r); err != nil {
+				dec.Release()
+				return fmt.Errorf("session window: %w", err)
+			}
+		}
+		in := dec.NewBatch()
+		dec.Release()
+		tt := s.out[len(s.out)-1].Type.ArrowType().(*arrow.TimestampType)
+		sb, eb := array.NewTimestampBuilder(s.mem, tt), array.NewTimestampBuilder(s.mem, tt)
+		for k := range n {
+			if starts == nil {
+				sb.AppendNull()
+				eb.AppendNull()
+				continue
+			}
+			sb.Append(arrow.Timestamp(starts[k]))
+			eb.Append(arrow.Timestamp(ends[k]))
+		}
+		cols := append(append([]arrow.Array(nil), in.Columns()...), sb.NewArray(), eb.NewArray())
+		batch := array.NewRecordBatch(s.out.Arrow(), cols, int64(n))
+		in.Release()
+		cols[len(cols)-2].Release()
+		cols[len(cols)-1].Release()
+		sb.Release()
+		eb.Release()
+		if err := out.Push(ctx, exec.Chunk{Batch: batch}); err != nil {
+			return err
+		}
+		rows = rows[n:]
+		if starts != nil {
+			starts, ends = starts[n:], ends[n:]
+		}
+	}
+	return nil
+}
