@@ -120,7 +120,7 @@ func (a *aggDistinctSets) resolveInts(arr *array.Int64, slots []int32) error {
 			n := intValueBytes(k)
 			idx = s.insert(v, k, n)
 			a.bytes += n
-			if !a.fresh[g] && a.h.state != nil {
+			if a.inState(g, func(gh uint64) uint64 { return distinctIntHash(gh, v) }) {
 				a.enc = statestore.AppendInt64(a.enc[:0], v)
 				if err := a.read(g, a.enc, s.rec(idx, k)[distinctRecCounts:]); err != nil {
 					return err

@@ -47,10 +47,14 @@ type aggDistinctSets struct {
 	ints      []*distinctIntSet
 	// bytes is the sum of the sets' bytes.
 	bytes int
-	// fresh[g]: slot g's group has nothing in state beyond what its set
-	// holds (a new group whose map was never dropped), so a value missing
-	// from the map has count 0 without a read.
-	fresh []bool
+	// known[g]: every value slot g's group has in state is in its set or
+	// recorded in dropped (a new group, whose values were all written by
+	// this operator), so a value missing from both has count 0 without a
+	// read. A group read from state is not known.
+	known []bool
+	// dropped records the values of known groups' sets that trim dropped;
+	// nil until it drops one.
+	dropped *distinctPresence
 	// rowIdx[i]: the record number of row i's value in its group's set
 	// (ints), or -1 when no member has looked it up in this chunk yet.
 	rowIdx []int32
@@ -137,13 +141,13 @@ func (s *distinctSet[K]) forgetAbsent(k int, size func(K) int) {
 }
 
 func (a *aggDistinctSets) grow(n int) {
-	if grow := n - len(a.fresh); grow > 0 {
+	if grow := n - len(a.known); grow > 0 {
 		if a.intValues {
 			a.ints = append(a.ints, make([]*distinctIntSet, grow)...)
 		} else {
 			a.strs = append(a.strs, make([]*distinctSet[string], grow)...)
 		}
-		a.fresh = append(a.fresh, make([]bool, grow)...)
+		a.known = append(a.known, make([]bool, grow)...)
 	}
 }
 
@@ -153,9 +157,9 @@ func (a *aggDistinctSets) clear(g int32) { a.drop(g, true) }
 // unload forgets slot g's values: the group was read from state.
 func (a *aggDistinctSets) unload(g int32) { a.drop(g, false) }
 
-// drop forgets slot g's map; fresh says whether the group has nothing in
-// state.
-func (a *aggDistinctSets) drop(g int32, fresh bool) {
+// drop forgets slot g's map; known says whether the group has nothing in
+// state (a new group) or its values are recorded in dropped.
+func (a *aggDistinctSets) drop(g int32, known bool) {
 	if a.intValues {
 		if s := a.ints[g]; s != nil {
 			a.bytes -= s.bytes
@@ -167,7 +171,52 @@ func (a *aggDistinctSets) drop(g int32, fresh bool) {
 		}
 		a.strs[g] = nil
 	}
-	a.fresh[g] = fresh
+	a.known[g] = known
+}
+
+// forget drops slot g's map to save memory, once flushed (the map then
+// holds exactly what the state does): a known group's values are recorded
+// in dropped first, so that the group stays known.
+func (a *aggDistinctSets) forget(g int32) {
+	if !a.known[g] {
+		a.drop(g, false)
+		return
+	}
+	if a.dropped == nil {
+		a.dropped = newDistinctPresence()
+	}
+	gh := distinctGroupHash(a.h.keys[g])
+	k := a.members
+	if a.intValues {
+		if s := a.ints[g]; s != nil {
+			w := k + distinctRecCounts
+			for i := 0; i < len(s.recs); i += w {
+				if rec := s.recs[i : i+w]; anyCount(rec[distinctRecCounts:]) {
+					a.dropped.add(distinctIntHash(gh, rec[distinctRecValue]))
+				}
+			}
+		}
+	} else if s := a.strs[g]; s != nil {
+		for i, v := range s.vals {
+			if anyCount(s.counts[i*k : i*k+k]) {
+				a.dropped.add(distinctStringHash(gh, v))
+			}
+		}
+	}
+	a.drop(g, true)
+}
+
+// inState reports whether slot g's multiset may have a count in state of
+// a value missing from its map, whose hash in the group (of hash gh) hash
+// returns: not for a known group unless dropped may hold the value.
+func (a *aggDistinctSets) inState(g int32, hash func(gh uint64) uint64) bool {
+	if a.h.state == nil {
+		return false
+	}
+	if !a.known[g] {
+		return true
+	}
+	return a.dropped != nil && a.dropped.mayHave(hash(distinctGroupHash(a.h.keys[g])))
 }
 
 // has reports whether slot g has a map.
@@ -194,12 +243,12 @@ func (a *aggDistinctSets) trim() {
 		return
 	}
 	for pass := 0; pass < 2; pass++ {
-		for g := range a.fresh {
+		for g := range a.known {
 			if a.bytes <= distinctCacheBytes/2 {
 				return
 			}
 			if a.has(g) && (pass == 1 || a.h.touched[g] != a.h.gen) {
-				a.drop(int32(g), false)
+				a.forget(int32(g))
 			}
 		}
 	}
@@ -221,8 +270,10 @@ func (a *aggDistinctSets) add(g int32, m int, v []byte, sign int64) (before, aft
 		n := stringValueBytes(val, k)
 		i = s.insert(val, k, n)
 		a.bytes += n
-		if err := a.read(g, v, s.counts[int(i)*k:int(i)*k+k]); err != nil {
-			return 0, 0, err
+		if a.inState(g, func(gh uint64) uint64 { return distinctStringHash(gh, val) }) {
+			if err := a.read(g, v, s.counts[int(i)*k:int(i)*k+k]); err != nil {
+				return 0, 0, err
+			}
 		}
 	}
 	before, after, changed, err := a.count(&s.counts[int(i)*k+m], sign)
@@ -246,11 +297,8 @@ func (a *aggDistinctSets) beginRows(m, n int) {
 }
 
 // read fills counts with the members' counts of the encoded value v in
-// slot g's multiset in state, unless the group is fresh (nothing there).
+// slot g's multiset in state (inState says when it may be there).
 func (a *aggDistinctSets) read(g int32, v []byte, counts []int64) error {
-	if a.fresh[g] || a.h.state == nil {
-		return nil
-	}
 	a.key = append(a.keyPrefix(a.key[:0], g), v...)
 	val, ok, err := a.h.state.Get(a.key)
 	if err != nil {

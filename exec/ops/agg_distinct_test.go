@@ -135,11 +135,13 @@ func (r *countingReader) Get(key []byte) ([]byte, bool, error) {
 // TestHashAggDistinctCacheAcrossBarriers: a group's DISTINCT multiset is
 // kept across a barrier as the state holds it, so the next epoch's rows of
 // values already seen read nothing from state, while a budget smaller than
-// the multiset makes each of them a point read.
+// the multiset makes each of them a point read; values the dropped
+// multiset never held are not read (but for the record's rare false
+// positives: gets to maxGets).
 func TestHashAggDistinctCacheAcrossBarriers(t *testing.T) {
 	for _, tc := range []struct {
-		budget, gets int
-	}{{0, 0}, {1 << 10, 3000}} {
+		budget, gets, maxGets int
+	}{{0, 0, 0}, {1 << 10, 2000, 2050}} {
 		t.Run(fmt.Sprintf("budget=%d", tc.budget), func(t *testing.T) {
 			if tc.budget > 0 {
 				defer ops.SetDistinctCacheBytes(tc.budget)()
@@ -195,9 +197,10 @@ func TestHashAggDistinctCacheAcrossBarriers(t *testing.T) {
 			if got := run(1000); got != "1 | 4000" {
 				t.Fatalf("second epoch: got %q", got)
 			}
-			// 1000 new values, 2000 seen: all in memory, or each read.
-			if reader.gets != tc.gets {
-				t.Fatalf("second epoch read state %d times, want %d", reader.gets, tc.gets)
+			// 1000 new values, 2000 seen: all in memory, or each seen
+			// one read.
+			if reader.gets < tc.gets || reader.gets > tc.maxGets {
+				t.Fatalf("second epoch read state %d times, want %d to %d", reader.gets, tc.gets, tc.maxGets)
 			}
 		})
 	}

@@ -41,13 +41,17 @@ const hashAggRandomAggs = "count(*), count(v), sum(v), avg(v), min(v), max(v), m
 // TestHashAggRandom feeds random inserts, deletes and updates over random
 // keys through several barriers (with restarts over the committed state and
 // a small group cache), folds the emitted changes into a table, and compares
-// it with the groups recomputed from scratch.
+// it with the groups recomputed from scratch. The "distinct-dropped" cases
+// give the DISTINCT multisets a budget of one byte, so every group's map is
+// dropped at each barrier and its values are found again through the
+// record of dropped values or read from state.
 func TestHashAggRandom(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		keys       string
 		cache      int
 		appendOnly bool
+		distinct   int // the DISTINCT multisets' budget, 0 for the default
 	}{
 		{name: "int-key", keys: "k"},
 		{name: "int-key-evicting", keys: "k", cache: 3},
@@ -56,8 +60,14 @@ func TestHashAggRandom(t *testing.T) {
 		{name: "global", keys: ""},
 		{name: "int-key-append-only", keys: "k", appendOnly: true},
 		{name: "text-key-append-only-evicting", keys: "t", appendOnly: true, cache: 1},
+		{name: "int-key-distinct-dropped", keys: "k", distinct: 1},
+		{name: "text-int-key-evicting-distinct-dropped", keys: "t, k", cache: 2, distinct: 1},
+		{name: "text-key-append-only-distinct-dropped", keys: "t", appendOnly: true, distinct: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.distinct > 0 {
+				defer ops.SetDistinctCacheBytes(tc.distinct)()
+			}
 			for seed := uint64(1); seed <= 4; seed++ {
 				hashAggRandomRun(t, seed, tc.keys, tc.cache, tc.appendOnly)
 			}
