@@ -4,8 +4,5 @@ package weir
 // BackendKeyData sent, and pg_stat_activity's pid (pg_backend_pid() in
 // its queries).
 func (q queryEnv) BackendPID() int32 {
-	if a := q.s.e.activity.of(q.s); a != nil {
-		return a.pid
-	}
-	return 0
+	return q.s.e.activity.PID(q.s)
 }

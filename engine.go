@@ -21,6 +21,7 @@ import (
 	"github.com/weir-stream/weir/exec/jobs"
 	"github.com/weir-stream/weir/exec/metrics"
 	"github.com/weir-stream/weir/exec/sourceguard"
+	"github.com/weir-stream/weir/exec/systables"
 	"github.com/weir-stream/weir/exec/tablelog"
 	"github.com/weir-stream/weir/exec/txn"
 	"github.com/weir-stream/weir/planner/catalog"
@@ -72,7 +73,7 @@ type Engine struct {
 	// roots are the file connector's directories (server.file_roots).
 	roots *file.Roots
 	// activity is the open sessions (pg_stat_activity).
-	activity activityRegistry
+	activity systables.Sessions
 	// liveSubscriptions are the running subscriptions (subscribe_registry.go).
 	liveSubscriptions subscriptionRegistry
 }

@@ -48,13 +48,13 @@ func (e *Engine) NewSession(ctx context.Context, user, database string) (*Sessio
 	if err := s.openRole(ctx); err != nil {
 		return nil, err
 	}
-	e.activity.open(ctx, s)
+	e.activity.Open(ctx, s, user)
 	return s, nil
 }
 
 // Close ends the session; an open transaction block is rolled back.
 func (s *Session) Close() error {
-	defer s.e.activity.close(s)
+	defer s.e.activity.Close(s)
 	s.endTransaction()
 	s.cursors.CloseAll()
 	return nil
@@ -173,7 +173,7 @@ func (s *Session) Execute(ctx context.Context, p *Prepared, params []Param) (*Re
 // withStatementTimeout runs st with run under the session's
 // statement_timeout (sql/session: Params.WithStatementTimeout).
 func (s *Session) withStatementTimeout(ctx context.Context, st sql.Statement, run func(context.Context, sql.Statement) (*Result, error)) (*Result, error) {
-	defer s.e.activity.begin(s, st)()
+	defer s.beginActivity(st)()
 	return s.params.WithStatementTimeout(ctx, func(ctx context.Context) (*Result, error) { return run(ctx, st) })
 }
 

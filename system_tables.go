@@ -59,7 +59,9 @@ func (r systemRows) Settings() []session.Setting { return r.s.params.Settings() 
 
 // Activity returns the open sessions as the session may see them,
 // pg_stat_activity's rows (systables.ActivityEngine).
-func (r systemRows) Activity() []systables.ActivityRow { return r.e.activity.rows(r.s) }
+func (r systemRows) Activity() []systables.ActivityRow {
+	return r.e.activity.Rows(r.s.user, r.s.superuser())
+}
 
 // Catalog returns the engine's catalog, which the pg_catalog relations
 // show (systables.CatalogEngine).
