@@ -58,9 +58,14 @@ func connectorOptions(opts map[string]string) map[string]string {
 	return connector.Without(opts, engineOptions)
 }
 
-// streamSchema is the schema of a stream's declared columns, without _row_id.
+// streamSchema is the schema of the columns a stream's connector reads: its
+// columns without _row_id and without its processing-time column.
 func streamSchema(s *catalog.Object) types.Schema {
 	full := s.FullSchema()
+	if i := procTimeColumnOf(s); i >= 0 {
+		// The processing-time column is filled in after the connector.
+		full = append(full[:i:i], full[i+1:]...)
+	}
 	return full[:len(full)-1]
 }
 

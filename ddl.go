@@ -42,7 +42,7 @@ func columnsOf(defs []sql.ColumnDef) ([]catalog.Column, []int, error) {
 			}
 		}
 		cols[i] = catalog.Column{Name: d.Name.Value, Type: d.Type.Type, NotNull: d.NotNull || d.PrimaryKey,
-			Length: d.Type.Length, Fixed: d.Type.Fixed}
+			Length: d.Type.Length, Fixed: d.Type.Fixed, ProcTime: d.ProcTime}
 		if d.PrimaryKey {
 			key = append(key, i)
 		}
@@ -61,7 +61,14 @@ func (s *Session) createTable(ctx context.Context, st *sql.CreateTable) (*Result
 	if err != nil {
 		return nil, err
 	}
-	wm, err := e.watermarkOf(st.Name.Last().Value, cols, st.Watermark, nil)
+	if err := refuseProcTime(st.Columns); err != nil {
+		return nil, err
+	}
+	opts, err := tableOptions(st)
+	if err != nil {
+		return nil, err
+	}
+	wm, err := e.watermarkOf(st.Name.Last().Value, cols, st.Watermark, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +95,7 @@ func (s *Session) createTable(ctx context.Context, st *sql.CreateTable) (*Result
 		cols = append(cols, catalog.Column{Name: dml.RowIDColumn, Type: types.Int64Type, NotNull: true, Hidden: true})
 		key = []int{len(cols) - 1}
 	}
-	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Table, Columns: cols, Key: key, Definition: sql.String(st), Owner: s.user, Watermark: wm}
+	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Table, Columns: cols, Key: key, Definition: sql.String(st), Owner: s.user, Watermark: wm, Options: opts}
 	return e.addObject(ctx, o, nil, "CREATE TABLE")
 }
 
@@ -117,8 +124,16 @@ func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Resu
 	if _, err := sourceguard.ParsePolicy(opts); err != nil {
 		return nil, err
 	}
+	declared, procTime, err := splitProcTime(st.Columns, declared)
+	if err != nil {
+		return nil, err
+	}
 	cols, warnings, err := e.connectStream(ctx, conn, st, opts, declared)
 	if err != nil {
+		return nil, err
+	}
+	cols = withProcTime(cols, procTime)
+	if err := refuseProcTimeWatermark(st.Watermark, procTime); err != nil {
 		return nil, err
 	}
 	e.ddl.Lock()

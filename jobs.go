@@ -231,7 +231,7 @@ func (e *Engine) build(j *job, plan *planner.StreamPlan, tables dataflow.Binding
 				return nil, err
 			}
 			j.sources = append(j.sources, jobSource{src: src, stream: stream, table: table})
-			out, wm, err := e.watermarked(stream, src, table)
+			out, wm, err := e.watermarked(stream, e.withProcTimeSource(stream, src, table), table)
 			if err != nil {
 				return nil, err
 			}

@@ -90,7 +90,7 @@ func (r systemRows) Sources() (out []systables.SourceRow) {
 		}
 		out = append(out, row)
 	})
-	return out
+	return append(out, r.e.tableSourceRows()...)
 }
 
 // LateRows returns the late rows every running view's sources keep, read

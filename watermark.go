@@ -80,7 +80,11 @@ func (e *Engine) tableWatermark(o *catalog.Object) (*watermarks.Table, error) {
 	if err != nil {
 		return nil, err
 	}
+	_, keep, err := watermarks.Options(o.Options)
+	if err != nil {
+		return nil, err
+	}
 	t := o.Columns[col].Type
-	return watermarks.NewTable(watermarks.Spec{Stream: o.Name, Column: col, Delay: delay, KeepLate: watermarks.DefaultKeepLate,
+	return watermarks.NewTable(watermarks.Spec{Stream: o.Name, Column: col, Delay: delay, KeepLate: keep,
 		Table: o.StateTables[1], Mem: e.mem, Format: func(v int64) string { return watermarks.Text(t, v) }}), nil
 }

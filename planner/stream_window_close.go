@@ -62,7 +62,7 @@ func windowCloseType(t types.T) bool {
 }
 
 // WatermarkColumns returns which output columns of n carry a watermark:
-// a stream's WATERMARK FOR column, and what follows from it through
+// a stream's WATERMARK FOR column and its processing-time column, and what follows from it through
 // filters, projections non-decreasing in it (TUMBLE's window_start and
 // window_end), HOP, an aggregate's group columns and an inner join's equality keys
 // (StreamHashJoin.WatermarkKeys). Unions and the other nodes carry none.
@@ -73,6 +73,14 @@ func WatermarkColumns(n StreamNode) []bool {
 		if o := n.Object; o.Kind == catalog.Stream && o.Watermark != nil {
 			if i := o.Watermark.ColumnIndex(o); i >= 0 {
 				out[i] = true
+			}
+		}
+		if o := n.Object; o.Kind == catalog.Stream {
+			// A processing-time column's watermark is the epoch's time.
+			for i, c := range o.Columns {
+				if c.ProcTime {
+					out[i] = true
+				}
 			}
 		}
 	case *StreamFilter:

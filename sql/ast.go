@@ -85,6 +85,9 @@ type ColumnDef struct {
 	Type       TypeName
 	NotNull    bool
 	PrimaryKey bool // declared inline: id BIGINT PRIMARY KEY
+	// ProcTime marks `AS PROCTIME()`: a stream's processing-time column,
+	// filled by weir as rows enter it.
+	ProcTime bool
 }
 
 // Option is one `key = 'value'` of a WITH clause. Keys may contain dots

@@ -187,6 +187,19 @@ func (p *parser) parseColumnType() (ColumnDef, error) {
 				return ColumnDef{}, err
 			}
 			c.PrimaryKey = true
+		case p.isKw("as"):
+			t := p.peekAt(1)
+			if !isKwTok(t, "proctime") {
+				return ColumnDef{}, p.errorf(t.pos, "only PROCTIME() can follow AS in a column definition")
+			}
+			p.i += 2
+			if err := p.expectOp("("); err != nil {
+				return ColumnDef{}, err
+			}
+			if err := p.expectOp(")"); err != nil {
+				return ColumnDef{}, err
+			}
+			c.ProcTime = true
 		default:
 			return c, nil
 		}

@@ -282,6 +282,9 @@ func (pr printer) columns(cols []ColumnDef) {
 		if c.PrimaryKey {
 			pr.w(" PRIMARY KEY")
 		}
+		if c.ProcTime {
+			pr.w(" AS PROCTIME()")
+		}
 	}
 }
 

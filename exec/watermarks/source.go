@@ -165,6 +165,17 @@ func (s *Source) Name() string {
 // Unwrap returns the wrapped source.
 func (s *Source) Unwrap() exec.Source { return s.src }
 
+// TakeWatermarks returns the watermarks of the wrapped source, when it has
+// any (a processing-time column's: ProcTime), then the one the last chunks
+// raised, once.
+func (s *Source) TakeWatermarks() []exec.Watermark {
+	var out []exec.Watermark
+	if ws, ok := s.src.(exec.WatermarkSource); ok {
+		out = ws.TakeWatermarks()
+	}
+	return append(out, s.generator.TakeWatermarks()...)
+}
+
 // Open restores the splits, the watermark and the late rows' sequence from
 // the committed state, then opens the wrapped source.
 func (s *Source) Open(ctx context.Context, oc exec.OpenContext) error {

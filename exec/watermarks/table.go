@@ -2,6 +2,7 @@ package watermarks
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/weir-stream/weir/exec"
 )
@@ -16,11 +17,16 @@ import (
 // so a replay of the log after a crash drops the same rows.
 type Table struct {
 	generator
+	rows atomic.Int64
 }
 
 // NewTable returns the operator of spec (Spec.Table is a state table of
 // the table's own; Stream names the table).
 func NewTable(spec Spec) *Table { return &Table{generator: newGenerator(spec)} }
+
+// Rows returns how many changes the table took since it opened (late
+// rows included). Safe to call from any goroutine.
+func (t *Table) Rows() int64 { return t.rows.Load() }
 
 // Open restores the watermark and the late rows' sequence.
 func (t *Table) Open(_ context.Context, oc exec.OpenContext) error { return t.restore(oc.State) }
@@ -28,6 +34,7 @@ func (t *Table) Open(_ context.Context, oc exec.OpenContext) error { return t.re
 // ProcessChunk pushes c without its late rows, then the watermark it
 // raised.
 func (t *Table) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, out exec.Output) error {
+	t.rows.Add(int64(c.NumRows()))
 	c.Batch.Retain()
 	kept, err := t.filter(ctx, c, nil, t.spec.Now())
 	if err != nil {

@@ -59,6 +59,10 @@ type Column struct {
 	// before they existed load with no limit.
 	Length int32 `json:",omitempty"`
 	Fixed  bool  `json:",omitempty"`
+	// ProcTime marks a stream's processing-time column (AS PROCTIME()):
+	// no connector reads it; each row gets the time of the epoch it was
+	// read in (exec/watermarks.ProcTime), which is also its watermark.
+	ProcTime bool `json:",omitempty"`
 }
 
 // Object is a stream, table or view. Objects are immutable once added: a
@@ -70,7 +74,8 @@ type Object struct {
 	// Key holds the indexes of the columns that identify a row: a table's
 	// primary key, a view's group key or inherited key, a stream's _row_id.
 	Key []int
-	// Options are a stream's WITH options (connector, path, format, …).
+	// Options are a stream's WITH options (connector, path, format, …),
+	// a table's (watermark.late_rows) and a view's (ttl, parallelism).
 	Options map[string]string
 	// Definition is the CREATE statement as weir prints it (SHOW CREATE).
 	Definition string
