@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	osexec "os/exec"
 	"runtime"
 	"slices"
 	"strconv"
@@ -260,4 +262,180 @@ func TestSubscribeWire(t *testing.T) {
 	waitFor(t, fmt.Sprintf("goroutines back to %d", baseGoroutines), func() bool {
 		return runtime.NumGoroutine() <= baseGoroutines
 	})
+}
+
+// stallingWriter passes the first write on (started is closed then) and
+// blocks every later one until release is closed: a client that stops
+// reading, so that the server's socket and then the subscription's buffer
+// fill up.
+type stallingWriter struct {
+	started, release chan struct{}
+	writes           int
+}
+
+func (w *stallingWriter) Write(p []byte) (int, error) {
+	w.writes++
+	if w.writes == 1 {
+		close(w.started)
+		return len(p), nil
+	}
+	<-w.release
+	return len(p), nil
+}
+
+// TestSubscribeOverflow stalls one subscriber while 40 MB of rows are
+// written under it: the writes and a second subscriber that reads go on
+// (the stalled one slows nothing), the stalled subscription ends with
+// 53000 once its buffer overflows and is released at once (its dataflow
+// and state, before its client reads again), and the client then reads
+// the error.
+func TestSubscribeOverflow(t *testing.T) {
+	cfg := memoryConfig()
+	cfg.Server.SubscribeBufferBytes = 1 << 20
+	ts := startServer(t, cfg)
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, "CREATE TABLE big (id INT PRIMARY KEY, pad TEXT)")
+	mustExec(t, conn, "INSERT INTO big VALUES (0, 'first')")
+
+	stalled := connect(t, ts.dsn)
+	w := &stallingWriter{started: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, err := stalled.PgConn().CopyTo(context.Background(), w, "SUBSCRIBE (SELECT id, pad FROM big)")
+		done <- err
+	}()
+	select {
+	case <-w.started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the stalled subscriber got no row")
+	}
+	reading := subscribeCopy(t, ts.dsn, "SUBSCRIBE (SELECT id FROM big) WITH (SNAPSHOT = false)")
+	waitFor(t, "both subscriptions", func() bool { return len(weir.LiveSubscriptionsForTest(ts.eng)) == 2 })
+
+	pad := strings.Repeat("x", 10_000)
+	id := 1
+	for range 40 {
+		var values []string
+		for range 100 {
+			values = append(values, fmt.Sprintf("(%d, '%s')", id, pad))
+			id++
+		}
+		mustExec(t, conn, "INSERT INTO big VALUES "+strings.Join(values, ", "))
+	}
+	seen := map[string]bool{}
+	for len(seen) < id-1 {
+		for _, row := range reading.next(t, 1) {
+			seen[row[2]] = true
+		}
+	}
+	waitFor(t, "the stalled subscription's end", func() bool { return len(weir.LiveSubscriptionsForTest(ts.eng)) == 1 })
+	close(w.release)
+	var pgErr *pgconn.PgError
+	select {
+	case err := <-done:
+		if !errors.As(err, &pgErr) || pgErr.Code != "53000" || !strings.Contains(pgErr.Message, "did not keep up") ||
+			!strings.Contains(pgErr.Hint, "subscribe_buffer_bytes") {
+			t.Fatalf("the stalled SUBSCRIBE ended with %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the stalled SUBSCRIBE did not end")
+	}
+	if got := queryText(t, stalled, "SELECT count(*) FROM big"); fmt.Sprint(got) != "[4001]" {
+		t.Fatalf("count after the overflow: %v", got)
+	}
+}
+
+// TestSubscribePsql runs SUBSCRIBE with psql -c, as a user would in a
+// terminal (stdout line-buffered, which stdbuf gives a pipe): the rows
+// print as their epochs close, tab-separated as COPY's text format, and
+// ^C (SIGINT, which psql turns into a CancelRequest) ends it with psql's
+// report of 57014.
+func TestSubscribePsql(t *testing.T) {
+	psql, err := osexec.LookPath("psql")
+	stdbuf, err2 := osexec.LookPath("stdbuf")
+	if err != nil || err2 != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("psql and stdbuf are required under CI=true")
+		}
+		t.Skip("psql or stdbuf not installed")
+	}
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)")
+	mustExec(t, conn, "INSERT INTO t VALUES (1, 'one'), (2, 'two')")
+	mustExec(t, conn, "CREATE MATERIALIZED VIEW totals AS SELECT count(*) AS n, sum(id) AS s FROM t")
+
+	cmd := osexec.Command(stdbuf, "-oL", psql, "-X", ts.dsn, "-c", "SUBSCRIBE totals")
+	cmd.Env = append(os.Environ(), "PAGER=")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var got []string
+	next := func() {
+		t.Helper()
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("psql stopped after %q: %s", got, stderr.String())
+			}
+			got = append(got, l)
+		case <-time.After(30 * time.Second):
+			t.Fatalf("psql printed nothing more after %q: %s", got, stderr.String())
+		}
+	}
+	next()
+	mustExec(t, conn, "INSERT INTO t VALUES (3, 'three')")
+	next()
+	next()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	for l := range lines {
+		got = append(got, l)
+	}
+	err = cmd.Wait()
+	var exit *osexec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("psql ended with %v", err)
+	}
+	if !strings.Contains(stderr.String(), "Cancel request sent\nERROR:  canceling statement due to user request") {
+		t.Fatalf("psql's stderr: %q", stderr.String())
+	}
+	if len(got) != 3 {
+		t.Fatalf("psql printed %q", got)
+	}
+	var rows []string
+	epochs := map[string]bool{}
+	for _, l := range got {
+		f := strings.Split(l, "\t")
+		if len(f) != 4 {
+			t.Fatalf("line %q", l)
+		}
+		epochs[f[0]] = true
+		rows = append(rows, strings.Join(f[1:], " "))
+	}
+	// The snapshot's row, then the update as -1 and +1 of one later epoch.
+	if fmt.Sprint(rows[0]) != "1 2 3" || len(epochs) != 2 || got[1][:strings.IndexByte(got[1], '\t')] != got[2][:strings.IndexByte(got[2], '\t')] {
+		t.Fatalf("psql printed %q", got)
+	}
+	upd := []string{rows[1], rows[2]}
+	slices.Sort(upd)
+	if fmt.Sprint(upd) != "[-1 2 3 1 3 6]" {
+		t.Fatalf("psql printed %q", got)
+	}
 }

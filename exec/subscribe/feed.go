@@ -126,10 +126,10 @@ func (f *Feed) Columns() types.Schema { return f.cols }
 
 // ProcessChunk keeps c until its epoch's barrier.
 func (f *Feed) ProcessChunk(_ context.Context, _ int, c exec.Chunk, _ exec.Output) error {
-	if f.failed() {
+	n := c.NumRows()
+	if n == 0 || f.failed() {
 		return nil
 	}
-	n := c.NumRows()
 	diffs := make([]int64, n)
 	for i := range n {
 		diffs[i] = c.OpAt(i).Sign()
