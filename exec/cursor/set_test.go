@@ -1,0 +1,184 @@
+package cursor
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/weir-stream/weir/sql"
+	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
+)
+
+var testCols = types.Schema{{Name: "n", Type: types.Int64Type, Nullable: true}}
+
+// batchOf returns a batch of the values vs.
+func batchOf(mem memory.Allocator, vs ...int64) arrow.RecordBatch {
+	b := array.NewInt64Builder(mem)
+	defer b.Release()
+	b.AppendValues(vs, nil)
+	col := b.NewArray()
+	defer col.Release()
+	return array.NewRecordBatch(testCols.Arrow(), []arrow.Array{col}, int64(len(vs)))
+}
+
+// chanSource is a Source whose rows arrive over a channel, as a
+// subscription's do: Next waits for a batch until ctx ends.
+type chanSource struct {
+	batches chan arrow.RecordBatch
+	closed  bool
+}
+
+func (c *chanSource) Schema() *arrow.Schema { return testCols.Arrow() }
+
+func (c *chanSource) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	select {
+	case b, ok := <-c.batches:
+		if !ok {
+			return nil, nil
+		}
+		return b, nil
+	default:
+	}
+	select {
+	case b, ok := <-c.batches:
+		if !ok {
+			return nil, nil
+		}
+		return b, nil
+	case <-ctx.Done():
+		return nil, ErrNoRowsYet
+	}
+}
+
+func (c *chanSource) Close() {
+	c.closed = true
+	for b := range c.batches {
+		b.Release()
+	}
+}
+
+// fetch runs FETCH n (all when n < 0) of the cursor c under ctx and returns
+// the values read.
+func fetch(t *testing.T, ctx context.Context, s *Set, n int64) []int64 {
+	t.Helper()
+	st := &sql.FetchCursor{Name: sql.Name{Value: "c"}, Count: n, All: n < 0}
+	_, rows, tag, err := s.Fetch(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tag != "FETCH" {
+		t.Fatalf("tag %q", tag)
+	}
+	defer rows.Release()
+	var out []int64
+	for rows.Next() {
+		col := rows.RecordBatch().Column(0).(*array.Int64)
+		out = append(out, col.Int64Values()...)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestCursorOverChannel reads a cursor whose rows arrive over a channel: a
+// FETCH whose context ends before more rows came ends with the rows it has
+// (ErrNoRowsYet), the cursor stays open and later FETCHes read what came
+// since, up to the source's end; CLOSE closes the source.
+func TestCursorOverChannel(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	src := &chanSource{batches: make(chan arrow.RecordBatch, 4)}
+	var s Set
+	st := &sql.DeclareCursor{Name: sql.Name{Value: "c"}, Query: &sql.Select{}}
+	if err := s.Add(context.Background(), st, true, testCols, src); err != nil {
+		t.Fatal(err)
+	}
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+
+	src.batches <- batchOf(mem, 1, 2, 3)
+	src.batches <- batchOf(mem, 4, 5)
+	if got := fetch(t, ended, &s, 4); !equal(got, 1, 2, 3, 4) {
+		t.Fatalf("FETCH 4: %v, want [1 2 3 4]", got)
+	}
+	if got := fetch(t, ended, &s, 10); !equal(got, 5) {
+		t.Fatalf("FETCH 10 with one row come: %v, want [5]", got)
+	}
+	if got := fetch(t, ended, &s, 10); len(got) != 0 {
+		t.Fatalf("FETCH 10 with no rows come: %v, want none", got)
+	}
+	src.batches <- batchOf(mem, 6)
+	close(src.batches)
+	if got := fetch(t, ended, &s, -1); !equal(got, 6) {
+		t.Fatalf("FETCH ALL: %v, want [6]", got)
+	}
+	if !src.closed {
+		t.Fatal("the source's end did not close it")
+	}
+	if tag, err := s.Close(&sql.CloseCursor{Name: sql.Name{Value: "c"}}); err != nil || tag != "CLOSE CURSOR" {
+		t.Fatalf("CLOSE: %q, %v", tag, err)
+	}
+	_, _, _, err := s.Fetch(ended, &sql.FetchCursor{Name: sql.Name{Value: "c"}, Count: 1})
+	var se *sqlstate.Error
+	if !errors.As(err, &se) || se.Code != sqlstate.InvalidCursorName {
+		t.Fatalf("FETCH after CLOSE: %v, want 34000", err)
+	}
+}
+
+// TestCursorMoveAndBlockEnd counts MOVE's rows, and checks that the end of
+// a block closes its cursors but one WITH HOLD, whose rows Hold read ahead.
+func TestCursorMoveAndBlockEnd(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	var s Set
+	ctx := context.Background()
+	declare := func(name string, hold bool, vs ...int64) *chanSource {
+		src := &chanSource{batches: make(chan arrow.RecordBatch, 1)}
+		src.batches <- batchOf(mem, vs...)
+		close(src.batches)
+		st := &sql.DeclareCursor{Name: sql.Name{Value: name}, Hold: hold, Query: &sql.Select{}}
+		if err := s.Add(ctx, st, true, testCols, src); err != nil {
+			t.Fatal(err)
+		}
+		return src
+	}
+	declare("c", true, 1, 2, 3, 4)
+	gone := declare("gone", false, 7)
+	_, _, tag, err := s.Fetch(ctx, &sql.FetchCursor{Move: true, Name: sql.Name{Value: "c"}, Count: 3})
+	if err != nil || tag != "MOVE 3" {
+		t.Fatalf("MOVE 3: %q, %v", tag, err)
+	}
+	if err := s.Hold(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.KeepHeld()
+	s.CloseBlock()
+	if !gone.closed {
+		t.Fatal("the block's end left its cursor without HOLD open")
+	}
+	if names := s.List(); len(names) != 1 || names[0].Name != "c" || !names[0].Hold {
+		t.Fatalf("cursors after the block: %v", names)
+	}
+	if got := fetch(t, ctx, &s, -1); !equal(got, 4) {
+		t.Fatalf("FETCH ALL after the block: %v, want [4]", got)
+	}
+	s.CloseAll()
+}
+
+func equal(got []int64, want ...int64) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			return false
+		}
+	}
+	return true
+}
