@@ -211,9 +211,10 @@ var Queries = []Query{
 // so the delay only needs to cover a chunk's spread.
 const Watermark = `WATERMARK FOR date_time AS date_time - INTERVAL '4 seconds'`
 
-// Windowed are the queries over TUMBLE and HOP windows (issue 15), in the
-// order weir-bench runs them; TestNexmarkWindowViewsMatchDuckDB checks
-// them, with the windows written as DuckDB's own bucketing.
+// Windowed are the queries over TUMBLE, HOP and SESSION windows (issue
+// 15), in the order weir-bench runs them; TestNexmarkWindowViewsMatchDuckDB
+// checks them, with the windows written as DuckDB's own bucketing (and
+// sessions with lag and a running sum).
 var Windowed = []Query{
 	{
 		Name: "q5",
@@ -251,6 +252,16 @@ JOIN (
   GROUP BY seller, window_start, window_end) A
 ON P.id = A.seller AND P.starttime = A.starttime AND P.endtime = A.endtime`,
 		Published: "Flink 146K, RisingWave 61K, Feldera 415K",
+	},
+	{
+		// Bids per bidder per session: a bidder's bids less than 10 s
+		// apart are one session, emitted once the watermark passes its
+		// last bid plus 10 s.
+		Name: "q11",
+		SQL: `SELECT bidder, count(*) AS bid_count, window_start AS starttime, window_end AS endtime
+FROM SESSION(bid PARTITION BY bidder, date_time, INTERVAL '10' SECOND)
+GROUP BY bidder, window_start, window_end`,
+		Published: "no published figure",
 	},
 }
 
