@@ -147,7 +147,7 @@ func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Resu
 	}
 	cols = append(cols, catalog.Column{Name: rowIDColumn, Type: types.Int64Type, NotNull: true, Hidden: true})
 	o := &catalog.Object{Name: st.Name.Last().Value, Kind: catalog.Stream, Columns: cols, Key: []int{len(cols) - 1}, Owner: s.user, Pipeline: s.pipeline, PipelineKeys: s.pipelineKeys,
-		Options: opts, Definition: sql.String(st), AppendOnly: true, Watermark: wm}
+		Options: opts, Definition: sql.String(st), AppendOnly: true, Watermark: wm, Unique: uniqueColumns(conn, opts, declared, cols)}
 	if err := e.writeNow(func(w exec.StateWriter) error { return e.cat.Add(w, o) }); err != nil {
 		return nil, err
 	}

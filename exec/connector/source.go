@@ -30,6 +30,11 @@ type Source struct {
 	Check func(ctx context.Context, env Env, opts map[string]string, declared types.Schema) ([]session.Warning, error)
 	// New returns the source reading a stream for one view.
 	New func(env Env, s SourceSpec) (exec.Source, error)
+	// Unique, when set, names the columns of a stream with options opts
+	// and declared columns whose values its records never repeat and
+	// never leave NULL (Nexmark's auction and person ids); the planner
+	// proves joins' one-per-key sides from them.
+	Unique func(opts map[string]string, declared types.Schema) []string
 }
 
 // SourceSpec is what the engine gives a source connector to read a

@@ -272,7 +272,8 @@ func (b *builder) hashJoin(n *planner.StreamHashJoin) exec.Operator {
 		Semi: n.Kind == planner.SemiJoin, Anti: n.Kind == planner.AntiJoin,
 		Residual:  n.Residual,
 		LeftTable: b.spec.Tables.Table(n, "left"), RightTable: b.spec.Tables.Table(n, "right"),
-		Output: schemaOf(n.Columns()),
+		Output:        schemaOf(n.Columns()),
+		LeftOnePerKey: n.OnePerKey(0), RightOnePerKey: n.OnePerKey(1),
 	}
 	if n.LeftOnly() {
 		spec.Pairs = schemaOf(n.PairColumns())

@@ -59,6 +59,12 @@ type HashJoinSpec struct {
 	HotKeyRows int
 	// Logger receives the hot-key reports (slog.Default when nil).
 	Logger *slog.Logger
+	// LeftOnePerKey and RightOnePerKey say that the side's input never
+	// retracts and never has two rows with one join key, which the planner
+	// proved (StreamHashJoin.OnePerKey): once a key's row came, the other
+	// side's rows of the key pair with nothing more, and an inner join
+	// keeps none of them (hashjoin_once.go). Ignored for other joins.
+	LeftOnePerKey, RightOnePerKey bool
 }
 
 // DefaultHotKeyRows is the HotKeyRows of a join that sets none: a key with
@@ -88,6 +94,9 @@ type HashJoin struct {
 	// prefilters are the conditions each side's inserted rows must meet
 	// to pair at all (sidePrefilters; nil: none).
 	prefilters [2]expr.Expr
+	// onePerKey marks the sides whose key's one row makes the other
+	// side's rows of the key unneeded (onePerKeySides).
+	onePerKey [2]bool
 	// hot counts the keys reported hot; hotSeen keeps the first few, so
 	// each is reported once.
 	hot     atomic.Int64
@@ -200,7 +209,7 @@ func NewHashJoin(spec HashJoinSpec, mem memory.Allocator) *HashJoin {
 		}
 		return js
 	}
-	return &HashJoin{spec: spec, mem: mem, prefilters: sidePrefilters(spec), sides: [2]*joinSide{
+	return &HashJoin{spec: spec, mem: mem, prefilters: sidePrefilters(spec), onePerKey: onePerKeySides(spec), sides: [2]*joinSide{
 		side(spec.Left, spec.LeftKeys, spec.LeftStreamKey, spec.OuterLeft, spec.LeftTable, spec.LeftPos),
 		side(spec.Right, spec.RightKeys, spec.RightStreamKey, spec.OuterRight, spec.RightTable, spec.RightPos),
 	}}
@@ -549,6 +558,16 @@ func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, ou
 		}
 		if own.outer && matched == 0 {
 			outs = append(outs, joinOut{op: outOp, own: i, other: -1})
+		}
+		if h.onePerKey[input] {
+			if err := h.dropPaired(other, ch, pairMatch, ins); err != nil {
+				return err
+			}
+		}
+		if h.onePerKey[1-input] && ch.hi > ch.lo {
+			// The other side's one row of the key is here: the row pairs
+			// with nothing more, and is not kept.
+			continue
 		}
 		if ins {
 			// The row is kept, encoded as its state value once: its own

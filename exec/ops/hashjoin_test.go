@@ -21,8 +21,9 @@ import (
 // l.k = r.k, keyed by id on each side, over an in-memory store:
 //
 //	new [outer=left|right|full] [kind=semi|anti] [residual] [nullsafe]
-//	                              (state survives: a restart; residual: a <> b;
-//	                              nullsafe: l.k IS NOT DISTINCT FROM r.k)
+//	    [once=left|right|both]    (state survives: a restart; residual: a <> b;
+//	                              nullsafe: l.k IS NOT DISTINCT FROM r.k;
+//	                              once: that side has one row per key, ever)
 //	push side=left|right          input: a chunk; prints what is emitted
 //	barrier                       writes the epoch and prints the writer's calls
 func TestHashJoin(t *testing.T) {
@@ -58,6 +59,11 @@ func TestHashJoin(t *testing.T) {
 				d.ScanArgs(t, "kind", &k)
 				spec.Semi, spec.Anti = k == "semi", k == "anti"
 				spec.Pairs, spec.Output = out, left
+			}
+			if d.HasArg("once") {
+				var o string
+				d.ScanArgs(t, "once", &o)
+				spec.LeftOnePerKey, spec.RightOnePerKey = o == "left" || o == "both", o == "right" || o == "both"
 			}
 			if d.HasArg("nullsafe") {
 				spec.NullSafe = []bool{true}

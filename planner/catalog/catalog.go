@@ -107,6 +107,11 @@ type Object struct {
 	// Watermark is a stream's or table's WATERMARK FOR clause; nil
 	// without one.
 	Watermark *Watermark `json:",omitempty"`
+	// Unique lists sets of a stream's columns no two of its records ever
+	// agree on, none of them NULL, as its connector declares them (a
+	// Nexmark auction's id): the planner's proof that a join side has one
+	// row per key (planner.StreamHashJoin.OnePerKey).
+	Unique [][]int `json:",omitempty"`
 }
 
 // Layout numbers the ways a dataflow's state tables have been laid out.

@@ -1,6 +1,8 @@
 package nexmark
 
 import (
+	"strings"
+
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/connector"
 	"github.com/weir-stream/weir/sql"
@@ -9,7 +11,23 @@ import (
 
 // Register adds the nexmark source to r.
 func Register(r *connector.Registry) {
-	r.AddSource(connector.Source{Name: "nexmark", Columns: columns, New: newSource})
+	r.AddSource(connector.Source{Name: "nexmark", Columns: columns, New: newSource, Unique: unique})
+}
+
+// unique: a person's or auction's id is its event's number plus a
+// constant, one per event, never NULL; declared as another type, it stays
+// unique only where that type holds every BIGINT exactly.
+func unique(opts map[string]string, declared types.Schema) []string {
+	o, err := ParseOptions(opts, declared)
+	if err != nil || o.Table != TablePerson && o.Table != TableAuction {
+		return nil
+	}
+	for _, c := range declared {
+		if strings.EqualFold(c.Name, "id") && c.Type.Family != types.Int64 {
+			return nil
+		}
+	}
+	return []string{"id"}
 }
 
 // columns: the declared columns must be fields of the table; with none

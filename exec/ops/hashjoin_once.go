@@ -1,0 +1,44 @@
+package ops
+
+import (
+	"fmt"
+)
+
+// onePerKeySides returns which sides of the join spec describes have one
+// row per join key that frees the other side's rows of the key: sides
+// marked LeftOnePerKey or RightOnePerKey of an inner join.
+//
+// Such a side never retracts and never has two rows with one key (the
+// planner's proof, StreamHashJoin.OnePerKey: an append-only input unique
+// on its join key, Nexmark's auctions by id). A row of the other side whose
+// key has that row pairs with it once, when the later of the two comes,
+// and never again: no other row of the key will come, and this one never
+// goes. So a change of the other side that finds the key's row pairs with
+// it and is not kept (an auction's bids that came after it: every bid but
+// a few, q4's and q9's state), and the key's row, when it comes, pairs with
+// the rows of the other side kept so far and deletes them (the bids that
+// came before their auction). A delete on the other side pairs with the
+// key's row as an insert did, and has no kept row to delete. An outer side
+// would need its rows' degrees, a semi or anti join its left rows, so only
+// inner joins drop rows.
+func onePerKeySides(spec HashJoinSpec) [2]bool {
+	if spec.OuterLeft || spec.OuterRight || spec.Semi || spec.Anti {
+		return [2]bool{}
+	}
+	return [2]bool{spec.LeftOnePerKey, spec.RightOnePerKey}
+}
+
+// dropPaired deletes from other, the side opposite a one-per-key side, the
+// rows change ch paired with (every candidate, whether the residual held or
+// not): they can pair with no row after ch's. A delete on a one-per-key side
+// is an error: the plan proved there is none, and the rows it would pair
+// with are gone.
+func (h *HashJoin) dropPaired(other *joinSide, ch joinChange, pairMatch []joinMatch, ins bool) error {
+	if !ins {
+		return fmt.Errorf("hash join: a delete on a side planned as never retracting (key %x)", ch.jk)
+	}
+	for p := ch.lo; p < ch.hi; p++ {
+		other.set(ch.jk, pairMatch[p].key, joinEntry{})
+	}
+	return nil
+}
