@@ -3,7 +3,9 @@
 // Decoder splits the client's data, however it is cut into messages, into
 // records and their fields, undoes the format's escapes and quoting, and
 // parses the values into a format.RowBuilder. Errors name the line and the
-// column as Postgres' CONTEXT does.
+// column as Postgres' CONTEXT does. Load reads a client's whole COPY FROM
+// data through a Decoder into a table's rows, converted as INSERT converts
+// its values; Query is the query of COPY t TO STDOUT.
 package pgcopy
 
 import (
