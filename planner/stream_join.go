@@ -131,10 +131,10 @@ func (n *StreamHashJoin) State() []StateTable {
 	if n.LeftOnly() && n.Residual == nil {
 		// Whether a left row is in the output depends only on how many
 		// right rows have its key.
-		return []StateTable{
+		return append([]StateTable{
 			{Role: "left", Key: "join key | left stream key", Value: "0 | row"},
 			{Role: "right", Key: "join key", Value: "count of its rows"},
-		}
+		}, n.expiryState()...)
 	}
 	return append([]StateTable{
 		{Role: "left", Key: "join key | left stream key", Value: "degree (outer side) | row"},
@@ -169,7 +169,7 @@ func (n *StreamHashJoin) explain() string {
 	if n.Residual != nil {
 		s += fmt.Sprintf(", residual: %s", n.Residual)
 	}
-	return s + n.explainOnePerKey() + n.explainExpiry() + " }"
+	return s + n.explainExpiry() + " }"
 }
 
 // planJoin returns the hash join of j, whose condition is j.On and, for an

@@ -12,14 +12,21 @@ import (
 	"github.com/weir-stream/weir/sql/types"
 )
 
-// JoinExpiry says when a row of one side of an inner join can no longer
-// pair with a row the other side has yet to send, so that the join frees
-// it (a window join on window_start, an interval join): every pair
-// satisfies other.OtherColumn ≤ own.Column + Offset (Offset in the
-// columns' unit: microseconds for timestamps), and the other side sends no
-// change, insert or delete, below its watermark on OtherColumn
-// (closedWatermarkColumns). Once that watermark is above the row's Column
-// + Offset, the row's pairs are all made.
+// JoinExpiry says when a row of one side of a join can no longer pair
+// with a row the other side has yet to send, so that the join frees it (a
+// window join on window_start, an interval join): every pair satisfies
+// other.OtherColumn ≤ own.Column + Offset (Offset in the columns' unit:
+// microseconds for timestamps), and the other side sends no change, insert
+// or delete, below its watermark on OtherColumn (closedWatermarkColumns).
+// Once that watermark is above the row's Column + Offset, the row's pairs
+// are all made. A row whose Column is NULL pairs with nothing and is not
+// kept at all.
+//
+// Every kind of join frees so: an outer side's row padded with NULLs is
+// emitted when it arrives and retracted when a pair comes (its degree), so
+// a row freed with no pair has its padded row out already, and one with
+// pairs has its pairs out; a semi or anti join's left row is emitted or
+// retracted as its degree moves, which no change to come can move.
 type JoinExpiry struct {
 	// Side is 0 for Left's rows, 1 for Right's.
 	Side int
@@ -27,18 +34,26 @@ type JoinExpiry struct {
 	// other input.
 	Column, OtherColumn int
 	Offset              int64
+	// Counted marks the right side of a semi or anti join without a
+	// residual, which keeps a count of rows per join key, not the rows:
+	// rows of the key may still come to it, so a count is freed only once
+	// the side's own watermark on Column (a key column, Offset 0) has
+	// passed it too.
+	Counted bool
 }
 
 // Expiries returns how each side's rows expire, at most one bound per
 // side: from an equality key (other.c = own.s: offset 0) or a conjunct of
 // the residual (other.c ≤ or < own.s + k, BETWEEN), where the other side's
-// column carries a watermark it sends no change below. Only an inner hash
-// join frees rows.
+// column carries a watermark it sends no change below. Every kind of hash
+// join frees rows (inner, outer, semi, anti); a temporal join keeps no
+// rows of its stream side, and a nested-loop join frees none.
 func (n *StreamHashJoin) Expiries() []JoinExpiry {
-	if n.Kind != InnerJoin || n.Temporal || n.NestedLoop() {
+	if n.Temporal || n.NestedLoop() {
 		return nil
 	}
 	closed := [2][]bool{closedWatermarkColumns(n.Left), closedWatermarkColumns(n.Right)}
+	counted := n.LeftOnly() && n.Residual == nil
 	var cands []JoinExpiry
 	for i, lk := range n.LeftKeys {
 		if n.NullSafeKey(i) {
@@ -57,10 +72,17 @@ func (n *StreamHashJoin) Expiries() []JoinExpiry {
 	var out []JoinExpiry
 	for side := range 2 {
 		for _, e := range cands {
-			if e.Side == side && closed[1-side][e.OtherColumn] {
-				out = append(out, e)
-				break
+			if e.Side != side || !closed[1-side][e.OtherColumn] {
+				continue
 			}
+			if side == 1 && counted {
+				if !closed[1][e.Column] {
+					continue
+				}
+				e.Counted = true
+			}
+			out = append(out, e)
+			break
 		}
 	}
 	return out
@@ -216,6 +238,9 @@ func (n *StreamHashJoin) explainExpiry() string {
 			off = time.Duration(e.Offset * 1000).String()
 		}
 		s += fmt.Sprintf(", frees %s: %s + %s < watermark(%s)", role, own[e.Column].Name, off, other[e.OtherColumn].Name)
+		if e.Counted {
+			s += fmt.Sprintf(" and own watermark(%s)", own[e.Column].Name)
+		}
 	}
 	return s
 }

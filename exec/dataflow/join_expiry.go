@@ -24,7 +24,7 @@ func (b *builder) joinExpiry(n *planner.StreamHashJoin, h *ops.HashJoin) exec.Op
 	var sides [2]*ops.JoinExpirySide
 	for _, e := range expiries {
 		role := [2]string{"left", "right"}[e.Side]
-		sides[e.Side] = &ops.JoinExpirySide{Column: e.Column, Offset: e.Offset, OtherColumn: e.OtherColumn,
+		sides[e.Side] = &ops.JoinExpirySide{Column: e.Column, Offset: e.Offset, OtherColumn: e.OtherColumn, Counted: e.Counted,
 			Index: b.spec.Tables.Table(n, role+" expiry")}
 	}
 	var wk []ops.JoinWatermarkKey

@@ -13,15 +13,22 @@ import (
 	"github.com/weir-stream/weir/statestore"
 )
 
-// JoinExpirySide says when a row of one side of an inner join can no
-// longer pair with a row the other side has yet to send: every pair
-// satisfies other.OtherColumn ≤ own.Column + Offset (in the columns'
-// unit), so once the other side's watermark on OtherColumn is above
-// own.Column + Offset, the row's pairs are all made.
+// JoinExpirySide says when a row of one side of a join can no longer pair
+// with a row the other side has yet to send: every pair satisfies
+// other.OtherColumn ≤ own.Column + Offset (in the columns' unit), so once
+// the other side's watermark on OtherColumn is above own.Column + Offset,
+// the row's pairs are all made. A row whose Column is NULL pairs with
+// nothing.
 type JoinExpirySide struct {
 	Column      int
 	Offset      int64
 	OtherColumn int
+	// Counted marks a side kept as a count of rows per join key (the right
+	// side of a semi or anti join without a residual; its state key is the
+	// join key alone): rows of a key may come to it after the other side's
+	// watermark passed, so it frees below the lower of that watermark and
+	// its own on Column, a key column; a delete keeps the key's entry.
+	Counted bool
 	// Index is the side's expiry index: table | vnode of the row's state
 	// key | expiry time (Column + Offset) | the row's state key → nothing.
 	Index statestore.TableID
@@ -35,13 +42,24 @@ type JoinWatermarkKey struct {
 	Out         []int
 }
 
-// JoinExpiry is an inner hash join whose rows are freed from its state
-// once they can never pair again (a window join, an interval join). It
-// indexes each kept row of a side with an expiry (JoinExpirySide) by its
-// expiry time, keeps each input's watermarks, and at each barrier, after
-// the join's writes, deletes from the side's state table the rows whose
-// expiry is below the other side's watermark, and their index entries.
-// The output is the join's: a freed row would pair with no later row.
+// JoinExpiry is a hash join whose rows are freed from its state once they
+// can never pair again (a window join, an interval join). It indexes each
+// kept row of a side with an expiry (JoinExpirySide) by its expiry time,
+// keeps each input's watermarks, and at each barrier, after the join's
+// writes, deletes from the side's state table the rows whose expiry is
+// below the other side's watermark, and their index entries; a row of the
+// epoch already below it is deleted without an entry, and a row whose
+// expiry column is NULL is not kept at all. The output is the join's: a
+// freed row would pair with no later row.
+//
+// Any kind of join frees so, since its output for a row is out when the
+// row arrives and only changes when a pair comes or goes: an outer side's
+// row padded with NULLs is emitted at once and retracted by its first pair
+// (a freed row with no pair keeps its padded row in the output, one with
+// pairs its pairs), and a semi or anti join's left row is emitted or
+// retracted as its degree moves. A freed row's own later delete is still
+// joined right: the join pairs a change with the other side's rows, not
+// with its own stored degree.
 // The join's in-memory cache may still hold a freed row until it is
 // evicted; pairs with it fail the join's condition, so that is harmless.
 //
@@ -59,6 +77,10 @@ type JoinExpiry struct {
 	// pending are the epoch's index writes by index key: true to set,
 	// false to delete.
 	pending [2]map[string]bool
+	// unkept are the state keys of the epoch's rows whose expiry column is
+	// NULL: true while the row is inserted, so deleted after the join's
+	// writes.
+	unkept [2]map[string]bool
 	// pushed is the last output watermark per key.
 	pushed  map[int]int64
 	keyBuf  []byte
@@ -75,6 +97,7 @@ func NewJoinExpiry(h *HashJoin, expiry [2]*JoinExpirySide, keys []JoinWatermarkK
 		watermark: [2]map[int]int64{{}, {}},
 		freed:     [2]int64{math.MinInt64, math.MinInt64},
 		pending:   [2]map[string]bool{{}, {}},
+		unkept:    [2]map[string]bool{{}, {}},
 		pushed:    map[int]int64{},
 	}
 }
@@ -101,8 +124,10 @@ func (j *JoinExpiry) ProcessChunk(ctx context.Context, input int, c exec.Chunk, 
 
 // index records the index entries of c's rows: an insert's to set, a
 // delete's to delete (the row leaves state; a row inserted again under
-// the same key has an entry of its own). A row with a NULL join key (not
-// kept) or a NULL expiry column (it pairs with nothing later) has none.
+// the same key has an entry of its own; a count per key stays). A row with
+// a NULL join key is not kept by the join and has none; one with a NULL
+// expiry column pairs with nothing, so it has none and is not kept either
+// (unkept).
 func (j *JoinExpiry) index(input int, e *JoinExpirySide, c exec.Chunk) {
 	s := j.sides[input]
 	col := c.Batch.Column(e.Column)
@@ -110,20 +135,22 @@ func (j *JoinExpiry) index(input int, e *JoinExpirySide, c exec.Chunk) {
 		if j.anyNullKey(c.Batch, s.keys, i) {
 			continue
 		}
-		at, ok := expr.WatermarkAt(col, i)
-		if !ok {
-			continue
-		}
 		j.rowBuf = statestore.AppendRow(j.rowBuf[:0], s.keyTypes, c.Batch, s.keys, i)
 		vnode := statestore.Vnode(j.rowBuf)
 		j.scratch = statestore.AppendKey(j.scratch[:0], s.table, vnode, j.rowBuf)
-		if len(s.streamKey) > 0 {
+		if len(s.streamKey) > 0 && !e.Counted {
 			j.scratch = statestore.AppendRow(j.scratch, s.skTypes, c.Batch, s.streamKey, i)
 		}
+		at, ok := expr.WatermarkAt(col, i)
+		if !ok {
+			j.unkept[input][string(j.scratch)] = c.OpAt(i).IsInsert()
+			continue
+		}
+		delete(j.unkept[input], string(j.scratch))
 		j.keyBuf = statestore.AppendKey(j.keyBuf[:0], e.Index, vnode, nil)
 		j.keyBuf = statestore.AppendInt64(j.keyBuf, saturatingAdd(at, e.Offset))
 		j.keyBuf = append(j.keyBuf, j.scratch...)
-		j.pending[input][string(j.keyBuf)] = c.OpAt(i).IsInsert()
+		j.pending[input][string(j.keyBuf)] = c.OpAt(i).IsInsert() || e.Counted
 	}
 }
 
@@ -139,8 +166,29 @@ func saturatingAdd(a, b int64) int64 {
 	return s
 }
 
+// bound returns the watermark side's rows expire below: the other side's
+// on OtherColumn, for a counted side the lower of that and its own on
+// Column; ok false while one is missing.
+func (j *JoinExpiry) bound(side int, e *JoinExpirySide) (int64, bool) {
+	wm, ok := j.watermark[1-side][e.OtherColumn]
+	if ok && e.Counted {
+		own, ownOK := j.watermark[side][e.Column]
+		wm, ok = min(wm, own), ownOK
+	}
+	return wm, ok
+}
+
+// expiryLen is the length of an index entry's expiry time (AppendInt64's
+// encoding), after the key prefix.
+const expiryLen = 9
+
 // OnBarrier writes the join's changes and the epoch's index entries, frees
-// the rows that expired, then passes on the keys' watermarks.
+// the rows that expired, then passes on the keys' watermarks. A row of the
+// epoch whose expiry is below the bound the side was freed below (it came
+// after the watermark that frees it: the other side's rows it can pair
+// with were all there) is deleted at once, without an index entry: the
+// bound may never rise again (its input ended), so no later free would
+// take it. The rows whose expiry column is NULL are deleted too.
 func (j *JoinExpiry) OnBarrier(ctx context.Context, b exec.Barrier, w exec.StateWriter, out exec.Output) error {
 	if err := j.HashJoin.OnBarrier(ctx, b, w, out); err != nil {
 		return err
@@ -149,22 +197,25 @@ func (j *JoinExpiry) OnBarrier(ctx context.Context, b exec.Barrier, w exec.State
 		if e == nil {
 			continue
 		}
-		if wm, ok := j.watermark[1-side][e.OtherColumn]; ok && wm > j.freed[side] {
+		if wm, ok := j.bound(side, e); ok && wm > j.freed[side] {
 			if err := j.free(side, e, wm, w); err != nil {
 				return err
 			}
 			j.freed[side] = wm
 		}
 		// After the range deletes of free, which would delete an entry
-		// below the bound written before them. In key order, as the join writes its own: Pebble sorts a
-		// large batch, or inserts it into its memtable, each cheaper over
-		// sorted keys.
+		// below the bound written before them. In key order, as the join
+		// writes its own: Pebble sorts a large batch, or inserts it into
+		// its memtable, each cheaper over sorted keys.
 		for _, k := range slices.Sorted(maps.Keys(j.pending[side])) {
 			set := j.pending[side][k]
 			var err error
-			if set {
+			switch {
+			case set && j.freed[side] != math.MinInt64 && entryExpiry(k) < j.freed[side]:
+				err = w.Delete([]byte(k[statestore.KeyPrefixLen+expiryLen:]))
+			case set:
 				err = w.Set([]byte(k), nil)
-			} else {
+			default:
 				err = w.Delete([]byte(k))
 			}
 			if err != nil {
@@ -172,6 +223,14 @@ func (j *JoinExpiry) OnBarrier(ctx context.Context, b exec.Barrier, w exec.State
 			}
 		}
 		clear(j.pending[side])
+		for _, k := range slices.Sorted(maps.Keys(j.unkept[side])) {
+			if j.unkept[side][k] {
+				if err := w.Delete([]byte(k)); err != nil {
+					return err
+				}
+			}
+		}
+		clear(j.unkept[side])
 	}
 	for _, k := range j.keys {
 		l, lok := j.watermark[0][k.Left]
@@ -210,7 +269,6 @@ func (j *JoinExpiry) free(side int, e *JoinExpirySide, bound int64, w exec.State
 	if err != nil {
 		return err
 	}
-	const expiryLen = 9 // AppendInt64's encoding
 	// last is the vnode of the last expired entry; expired whether its
 	// range delete is still to come.
 	var last uint16
@@ -267,6 +325,16 @@ func (j *JoinExpiry) free(side int, e *JoinExpirySide, bound int64, w exec.State
 		}
 	}
 	return it.Close()
+}
+
+// entryExpiry returns the expiry time of index key k, one index wrote
+// (MaxInt64, never expired, if it did not decode).
+func entryExpiry(k string) int64 {
+	at, _, err := statestore.DecodeInt([]byte(k[statestore.KeyPrefixLen:statestore.KeyPrefixLen+expiryLen]), types.Int64Type)
+	if err != nil {
+		return math.MaxInt64
+	}
+	return at
 }
 
 // deleteBelow deletes the entries of index under vnode whose expiry time
