@@ -169,7 +169,7 @@ func (n *StreamHashJoin) explain() string {
 	if n.Residual != nil {
 		s += fmt.Sprintf(", residual: %s", n.Residual)
 	}
-	return s + n.explainExpiry() + " }"
+	return s + n.explainOnePerKey() + n.explainExpiry() + " }"
 }
 
 // planJoin returns the hash join of j, whose condition is j.On and, for an
