@@ -69,6 +69,13 @@ type ServerConfig struct {
 	// client that does not read them; past it the subscription ends with
 	// 53000. 0 means 64 MiB.
 	SubscribeBufferBytes int64 `yaml:"subscribe_buffer_bytes"`
+	// CursorConnections is how many DuckDB connections, apart from the
+	// pool every session's queries share, cursors' open queries may keep
+	// (exec/adhoc: Options.HeldConns); 0 means 8. CursorMemoryBytes bounds
+	// the rows a cursor reads into memory instead when all of them are in
+	// use; past it DECLARE fails with 53000. 0 means 64 MiB.
+	CursorConnections int   `yaml:"cursor_connections"`
+	CursorMemoryBytes int64 `yaml:"cursor_memory_bytes"`
 	// Auth and TLS are how clients connect (auth.go).
 	Auth AuthConfig `yaml:"auth"`
 	TLS  TLSConfig  `yaml:"tls"`
@@ -174,6 +181,12 @@ func (c Config) Validate() error {
 	}
 	if c.Server.SubscribeBufferBytes < 0 {
 		return fmt.Errorf("server.subscribe_buffer_bytes: must not be negative, got %d", c.Server.SubscribeBufferBytes)
+	}
+	if c.Server.CursorConnections < 0 {
+		return fmt.Errorf("server.cursor_connections: must be 0 (the default, 8) or positive, got %d", c.Server.CursorConnections)
+	}
+	if c.Server.CursorMemoryBytes < 0 {
+		return fmt.Errorf("server.cursor_memory_bytes: must not be negative, got %d", c.Server.CursorMemoryBytes)
 	}
 	if c.Server.MaxStatementBytes < 0 || c.Server.MaxStatementBytes > 64<<20 {
 		return fmt.Errorf("server.max_statement_bytes: must be between 0 and %d (the protocol's message bound), got %d", 64<<20, c.Server.MaxStatementBytes)

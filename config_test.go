@@ -40,6 +40,8 @@ func TestLoadConfig(t *testing.T) {
 		{"metrics.yaml", "server:\n  metrics_listen: nowhere\n", "server.metrics_listen"},
 		{"conns.yaml", "server:\n  max_connections: -1\n", "server.max_connections"},
 		{"startup.yaml", "server:\n  max_startup_connections: -2\n", "server.max_startup_connections"},
+		{"cursors.yaml", "server:\n  cursor_connections: -1\n", "server.cursor_connections"},
+		{"cursormem.yaml", "server:\n  cursor_memory_bytes: -1\n", "server.cursor_memory_bytes"},
 		{"sync.yaml", "state_management:\n  synchronous_commit: sometimes\n", "state_management.synchronous_commit"},
 	} {
 		_, err := weir.LoadConfig(write(c.name, c.text))

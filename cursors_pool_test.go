@@ -90,3 +90,56 @@ func fetchIDs(ctx context.Context, t *testing.T, conn *pgx.Conn, fetch string) [
 	}
 	return ids
 }
+
+// TestCursorConnectionsConfig runs with one cursor connection and 32 KiB of
+// cursor memory (server.cursor_connections, server.cursor_memory_bytes):
+// the first cursor keeps the connection, the next ones read their rows
+// into memory, and one whose rows take more than the bound fails with
+// 53000 and leaves its block to a ROLLBACK.
+func TestCursorConnectionsConfig(t *testing.T) {
+	cfg := memoryConfig()
+	cfg.Server.CursorConnections = 1
+	cfg.Server.CursorMemoryBytes = 32 << 10
+	ts := startServer(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	admin := connect(t, ts.dsn)
+	mustExec(t, admin, "CREATE TABLE nums (id INT PRIMARY KEY, grp INT)")
+	var values []string
+	for i := 1; i <= 5000; i++ {
+		values = append(values, fmt.Sprintf("(%d, %d)", i, i%7))
+	}
+	mustExec(t, admin, "INSERT INTO nums VALUES "+strings.Join(values, ", "))
+
+	const query = "SELECT id, count(*) AS n FROM nums GROUP BY id ORDER BY id"
+	holder := connect(t, ts.dsn)
+	mustExec(t, holder, "BEGIN")
+	mustExec(t, holder, "DECLARE c CURSOR FOR "+query)
+
+	// 5,000 rows of an int and a bigint take some 60,000 bytes: more than
+	// the bound.
+	big := connect(t, ts.dsn)
+	mustExec(t, big, "BEGIN")
+	wantExec(t, big, "DECLARE c CURSOR FOR "+query, "53000 the cursor's rows take more than 32768 bytes, the memory a cursor may hold while all 1 cursor connections are in use")
+	mustExec(t, big, "ROLLBACK")
+
+	small := connect(t, ts.dsn)
+	mustExec(t, small, "BEGIN")
+	mustExec(t, small, "DECLARE c CURSOR FOR SELECT id, count(*) AS n FROM nums WHERE id <= 10 GROUP BY id ORDER BY id")
+	if got := fetchIDs(ctx, t, small, "FETCH ALL FROM c"); len(got) != 10 || got[9] != 10 {
+		t.Fatalf("the read-ahead cursor read %v, want ids 1 to 10", got)
+	}
+	if got := fetchIDs(ctx, t, holder, "FETCH ALL FROM c"); len(got) != 5000 {
+		t.Fatalf("the cursor on the cursor connection read %d rows, want 5000", len(got))
+	}
+	mustExec(t, holder, "COMMIT")
+	mustExec(t, small, "COMMIT")
+
+	// The cursor connection is free again: the large cursor keeps it.
+	mustExec(t, big, "BEGIN")
+	mustExec(t, big, "DECLARE c CURSOR FOR "+query)
+	if got := fetchIDs(ctx, t, big, "FETCH ALL FROM c"); len(got) != 5000 {
+		t.Fatalf("the large cursor read %d rows, want 5000", len(got))
+	}
+	mustExec(t, big, "COMMIT")
+}

@@ -4,6 +4,7 @@ package adhoc
 
 import (
 	"context"
+	"strconv"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -113,8 +114,8 @@ func (e *Engine) readAhead(r array.RecordReader) (array.RecordReader, error) {
 		if size += batchBytes(b); size > e.held.memory {
 			release()
 			return nil, sqlstate.Errorf(sqlstate.InsufficientResources,
-				"cursor's rows exceed %d MB, the memory a cursor may hold while all %d cursor connections are in use", e.held.memory>>20, cap(e.held.slots)).
-				WithHint("Close other cursors, or declare this one over fewer rows.")
+				"the cursor's rows take more than %s, the memory a cursor may hold while all %d cursor connections are in use", byteSize(e.held.memory), cap(e.held.slots)).
+				WithHint("Close other cursors, declare this one over fewer rows, or raise server.cursor_connections or server.cursor_memory_bytes.")
 		}
 		b.Retain()
 		batches = append(batches, b)
@@ -126,6 +127,15 @@ func (e *Engine) readAhead(r array.RecordReader) (array.RecordReader, error) {
 	out, err := array.NewRecordReader(r.Schema(), batches)
 	release()
 	return out, err
+}
+
+// byteSize returns n bytes as a size in MB, or in bytes when it is no
+// whole number of MB.
+func byteSize(n int64) string {
+	if n%(1<<20) == 0 {
+		return strconv.FormatInt(n>>20, 10) + "MB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // batchBytes returns the bytes of the buffers b's columns reference.
