@@ -353,7 +353,7 @@ func (h *HashJoin) committed(s *joinSide, jk []byte) ([]joinMatch, error) {
 			it.Close()
 			return nil, err
 		}
-		rows = append(rows, joinMatch{key: string(it.Key()), row: append([]byte(nil), row...), degree: degree})
+		rows = append(rows, joinMatch{key: string(it.Key()), row: append([]byte{}, row...), degree: degree})
 	}
 	if err := it.Close(); err != nil {
 		return nil, err
@@ -564,7 +564,7 @@ func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, ou
 				return err
 			}
 		}
-		if h.onePerKey[1-input] && ch.hi > ch.lo {
+		if h.onePerKey[1-input] && (ch.hi > ch.lo || ch.marked) {
 			// The other side's one row of the key is here: the row pairs
 			// with nothing more, and is not kept.
 			continue
@@ -615,11 +615,13 @@ func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, ou
 
 // joinChange is a change of a chunk: its encoded join key and state key,
 // and its candidate pairs (the pairs [lo, hi)), or that its join key has a
-// NULL.
+// NULL; marked: the other side has the key's one row, which pairs with
+// nothing (a marker, hashjoin_once.go).
 type joinChange struct {
 	jk, key string
 	lo, hi  int
 	null    bool
+	marked  bool
 }
 
 // candidates returns the changes of chunk c of side own, and their
@@ -652,6 +654,10 @@ func (h *HashJoin) candidates(c exec.Chunk, own, other *joinSide, dec *statestor
 		}
 		changes[i].lo = len(pairs)
 		for _, m := range ms {
+			if len(m.row) == 0 {
+				changes[i].marked = true
+				continue
+			}
 			row, ok := decoded[m.key]
 			if !ok {
 				if err := dec.Append(m.row); err != nil {

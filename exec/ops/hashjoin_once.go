@@ -1,7 +1,11 @@
 package ops
 
 import (
+	"encoding/binary"
 	"fmt"
+
+	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/statestore"
 )
 
 // onePerKeySides returns which sides of the join spec describes have one
@@ -21,6 +25,12 @@ import (
 // key's row as an insert did, and has no kept row to delete. An outer side
 // would need its rows' degrees, a semi or anti join its left rows, so only
 // inner joins drop rows.
+//
+// The key's row that the side's prefilter rejects (q20's auction of
+// another category) pairs with nothing, but is the key's row all the same:
+// the join keeps it as a marker, its degree and no row, so that the other
+// side's rows of the key are not kept either (markRejected; q20's bids of
+// those auctions, four in five).
 func onePerKeySides(spec HashJoinSpec) [2]bool {
 	if spec.OuterLeft || spec.OuterRight || spec.Semi || spec.Anti {
 		return [2]bool{}
@@ -39,6 +49,35 @@ func (h *HashJoin) dropPaired(other *joinSide, ch joinChange, pairMatch []joinMa
 	}
 	for p := ch.lo; p < ch.hi; p++ {
 		other.set(ch.jk, pairMatch[p].key, joinEntry{})
+	}
+	return nil
+}
+
+// markRejected records the inserts rows of chunk c of side input, a side
+// with one row per key, which its prefilter rejected: each is its key's
+// one row, kept as a marker (degree 0 and an empty row, which no row of a
+// side with columns encodes to), and the other side's rows of the key,
+// kept until it came, pair with nothing and are deleted.
+func (h *HashJoin) markRejected(input int, c exec.Chunk, rows []int) error {
+	own, other := h.sides[input], h.sides[1-input]
+	for _, i := range rows {
+		if h.anyNullKey(c.Batch, own.keys, i) {
+			continue
+		}
+		h.jkBuf = statestore.AppendRow(h.jkBuf[:0], own.keyTypes, c.Batch, own.keys, i)
+		jk := h.jkBuf
+		ms, err := h.matches(other, jk)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			other.set(string(jk), m.key, joinEntry{})
+		}
+		h.keyBuf = statestore.AppendKey(h.keyBuf[:0], own.table, statestore.Vnode(jk), jk)
+		if len(own.streamKey) > 0 {
+			h.keyBuf = statestore.AppendRow(h.keyBuf, own.skTypes, c.Batch, own.streamKey, i)
+		}
+		own.set(string(jk), string(h.keyBuf), joinEntry{row: []byte{}, val: binary.AppendUvarint(nil, 0)})
 	}
 	return nil
 }

@@ -75,7 +75,9 @@ func isPlainComparison(e expr.Expr) bool {
 
 // prefilter returns chunk c of side input without the inserts its side's
 // prefilter rejects (c itself, retained, when it keeps every row; an
-// empty chunk when it keeps none). The caller releases it.
+// empty chunk when it keeps none). The caller releases it. On a side with
+// one row per key (onePerKey), the rejected inserts are recorded first
+// (markRejected): the other side's rows of their keys are not kept.
 func (h *HashJoin) prefilter(ctx context.Context, input int, c exec.Chunk) (exec.Chunk, error) {
 	f := h.prefilters[input]
 	arr, err := f.Eval(ctx, h.mem, c.Batch)
@@ -88,9 +90,17 @@ func (h *HashJoin) prefilter(ctx context.Context, input int, c exec.Chunk) (exec
 		return exec.Chunk{}, fmt.Errorf("hash join: side condition %s returned %s", f, arr.DataType())
 	}
 	keep := make([]int, 0, c.NumRows())
+	var rejected []int
 	for i := range c.NumRows() {
 		if !c.OpAt(i).IsInsert() || (mask.IsValid(i) && mask.Value(i)) {
 			keep = append(keep, i)
+		} else if h.onePerKey[input] {
+			rejected = append(rejected, i)
+		}
+	}
+	if len(rejected) > 0 {
+		if err := h.markRejected(input, c, rejected); err != nil {
+			return exec.Chunk{}, err
 		}
 	}
 	if len(keep) == 0 {

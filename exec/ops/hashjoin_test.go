@@ -22,6 +22,7 @@ import (
 //
 //	new [outer=left|right|full] [kind=semi|anti] [residual] [nullsafe]
 //	    [once=left|right|both]    (state survives: a restart; residual: a <> b;
+//	    [sidefilter]              sidefilter: b <> 'no', which drops right rows;
 //	                              nullsafe: l.k IS NOT DISTINCT FROM r.k;
 //	                              once: that side has one row per key, ever)
 //	push side=left|right          input: a chunk; prints what is emitted
@@ -72,6 +73,9 @@ func TestHashJoin(t *testing.T) {
 				// b <> a: the right row's text differs from the left's.
 				spec.Residual = residualDiffers(t, left[2].Type, right[2].Type)
 			}
+			if d.HasArg("sidefilter") {
+				spec.Residual = rightIsNot(t, right[2].Type, "no")
+			}
 			j = ops.NewHashJoin(spec, mem)
 			if err := j.Open(ctx, exec.OpenContext{State: store}); err != nil {
 				return fmt.Sprintf("error: %v\n", err)
@@ -115,6 +119,20 @@ func TestHashJoin(t *testing.T) {
 // residualDiffers returns a <> b over the join's pairs (a at 2, b at 5).
 func residualDiffers(t *testing.T, a, b types.T) expr.Expr {
 	e, err := expr.Binary(sql.OpNe, expr.Column(2, "a", a), expr.Column(5, "b", b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// rightIsNot returns b <> text over the join's pairs (b at 5): a condition
+// on the right side alone.
+func rightIsNot(t *testing.T, b types.T, text string) expr.Expr {
+	c, err := expr.Constant(text, types.TextType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := expr.Binary(sql.OpNe, expr.Column(5, "b", b), c)
 	if err != nil {
 		t.Fatal(err)
 	}
