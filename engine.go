@@ -74,6 +74,9 @@ type Engine struct {
 	roots *file.Roots
 	// activity is the open sessions (pg_stat_activity).
 	activity systables.Sessions
+	// backends are the sessions of connections by process ID, which
+	// pg_cancel_backend and pg_terminate_backend signal (backend_signal.go).
+	backends backendRegistry
 	// liveSubscriptions are the running subscriptions (subscribe_registry.go).
 	liveSubscriptions subscriptionRegistry
 }
@@ -136,8 +139,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		store.Close()
 		return nil, fmt.Errorf("load catalog: %w", err)
 	}
-	duck, err := adhoc.Open(ctx, adhoc.Options{Logger: log, MemoryLimit: cmp.Or(cfg.Server.QueryMemoryLimit, adhoc.DefaultMemoryLimit()),
-		HeldConns: cfg.Server.CursorConnections, HeldMemory: cfg.Server.CursorMemoryBytes})
+	duck, err := adhoc.Open(ctx, adhoc.Options{Logger: log, MemoryLimit: cmp.Or(cfg.Server.QueryMemoryLimit, adhoc.DefaultMemoryLimit())})
 	if err != nil {
 		store.Close()
 		return nil, fmt.Errorf("open query layer: %w", err)

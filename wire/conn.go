@@ -31,7 +31,8 @@ type inbox struct {
 	cur  []byte
 	err  error // the read error; written before ch is closed
 	stop <-chan struct{}
-	dead bool // Read has returned an error
+	kill chan struct{} // closed by conn.terminate: Read stops as at a server stop
+	dead bool          // Read has returned an error
 }
 
 // Read implements io.Reader for the protocol decoder. Buffered input is
@@ -45,6 +46,9 @@ func (r *inbox) Read(p []byte) (int, error) {
 			select {
 			case r.cur, ok = <-r.ch:
 			case <-r.stop:
+				r.dead = true
+				return 0, errStopping
+			case <-r.kill:
 				r.dead = true
 				return 0, errStopping
 			}
@@ -85,11 +89,12 @@ type conn struct {
 
 	mu          sync.Mutex
 	queryCancel context.CancelFunc
+	killOnce    sync.Once // closes in.kill (terminate)
 }
 
 func newConn(ctx context.Context, s *Server, nc net.Conn) *conn {
 	cctx, cancel := context.WithCancel(ctx)
-	in := &inbox{ch: make(chan []byte, 16), stop: s.stop}
+	in := &inbox{ch: make(chan []byte, 16), stop: s.stop, kill: make(chan struct{})}
 	c := &conn{
 		srv:     s,
 		nc:      nc,
@@ -281,7 +286,7 @@ func (c *conn) open(m *pgproto3.StartupMessage) bool {
 		c.fatal(sqlstate.Errorf(sqlstate.TooManyConnections, "sorry, too many clients already"))
 		return false
 	}
-	sessCtx := session.WithClient(c.ctx, session.Client{PID: c.pid, Addr: c.nc.RemoteAddr()})
+	sessCtx := session.WithClient(c.ctx, session.Client{PID: c.pid, Addr: c.nc.RemoteAddr(), Cancel: c.cancelQuery, Terminate: c.terminate})
 	if c.srv.opts.Passwords != nil {
 		// The user must still be a role: it may have been dropped
 		// since its password was checked.

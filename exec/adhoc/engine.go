@@ -108,6 +108,9 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("adhoc: open duckdb: %w", err)
 	}
+	if err := registerSignalFunc(ctx, connector); err != nil {
+		return nil, errors.Join(fmt.Errorf("adhoc: duckdb %s: %w", signalFunc, err), connector.Close())
+	}
 	e := &Engine{
 		mem:       opts.Mem,
 		log:       opts.Logger,

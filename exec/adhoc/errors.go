@@ -31,6 +31,9 @@ func translateError(err error, sqlText string, names map[string]string) error {
 	if !errors.As(err, &de) {
 		return &sqlstate.Error{Code: sqlstate.Internal, Message: renameInternal(err.Error(), names), Position: -1}
 	}
+	if se, ok := markedError(de.Msg); ok {
+		return se
+	}
 	msg, detail := splitDuckDBMessage(de.Msg)
 	out := &sqlstate.Error{Code: codeOf(de.Type, msg), Message: msg, Detail: detail, Position: -1}
 	if pos, ok := errorPosition(de.Msg, sqlText); ok {

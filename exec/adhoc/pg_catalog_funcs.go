@@ -132,7 +132,7 @@ func callsCatalogFunc(st *sql.Select) bool {
 	sql.Walk(st, func(n sql.Node) bool {
 		switch n := n.(type) {
 		case *sql.FuncCall:
-			found = found || !n.Name.Quoted && (pgCatalogFuncs[n.Name.Value] != nil || pgCatalogMacroNames[n.Name.Value] || userFuncs[n.Name.Value] || n.Name.Value == "current_setting" || n.Name.Value == "pg_backend_pid")
+			found = found || !n.Name.Quoted && (pgCatalogFuncs[n.Name.Value] != nil || pgCatalogMacroNames[n.Name.Value] || userFuncs[n.Name.Value] || n.Name.Value == "current_setting" || n.Name.Value == "pg_backend_pid") || callsSignalFunc(n)
 		case *sql.CastExpr:
 			found = found || regTypeOf(n) != "" // 'name'::regclass reads pg_class
 		}
@@ -165,6 +165,9 @@ func rewritePgCatalogFuncs(st *sql.Select, undo *[]func(), lookup Lookup) error 
 	u, err := sql.RewriteExprs(st, func(e sql.Expr) (sql.Expr, error) {
 		switch e := e.(type) {
 		case *sql.FuncCall:
+			if x, ok, err := signalCall(e); ok || err != nil {
+				return x, err
+			}
 			if duckOnlyCatalogFuncs[e.Name.Value] && !e.Name.Quoted {
 				return nil, sqlstate.ErrorfAt(sqlstate.UndefinedFunction, e.Pos, "function %s does not exist", e.Name.Value)
 			}

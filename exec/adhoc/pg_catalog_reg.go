@@ -179,3 +179,44 @@ func typeOIDOfSQL(name string) (int64, bool) {
 	}
 	return int64(c.Type.Type.OID()), true
 }
+
+// catalogFuncParams are the parameter types of the catalog functions
+// Queries rewrites: a $n written as one of their arguments takes the
+// parameter's type (the binder, which does not know them, guesses text,
+// and DuckDB infers nothing for a function of weir's such as signalFunc).
+// OIDs are bigint, as in weir's pg_catalog.
+var catalogFuncParams = map[string][]types.T{
+	"pg_cancel_backend":    {types.Int32Type},
+	"pg_terminate_backend": {types.Int32Type, types.Int64Type},
+	"pg_get_userbyid":      {types.Int64Type},
+	"pg_table_is_visible":  {types.Int64Type},
+	"format_type":          {types.Int64Type, types.Int32Type},
+	"pg_get_viewdef":       {types.Int64Type},
+	"pg_get_indexdef":      {types.Int64Type},
+	"pg_get_constraintdef": {types.Int64Type},
+	"pg_get_expr":          {types.TextType, types.Int64Type},
+	"obj_description":      {types.Int64Type, types.TextType},
+	"col_description":      {types.Int64Type, types.Int32Type},
+	"current_setting":      {types.TextType},
+	"pg_encoding_to_char":  {types.Int32Type},
+}
+
+// typeCatalogFuncParams sets params[i] of each $i+1 in st that is an
+// argument of a function of catalogFuncParams, and that the client did not
+// type, to that argument's type; declared says which the client typed.
+func typeCatalogFuncParams(st *sql.Select, params, declared []types.T) {
+	sql.Walk(st, func(n sql.Node) bool {
+		f, ok := n.(*sql.FuncCall)
+		if !ok || f.Name.Quoted {
+			return true
+		}
+		want := catalogFuncParams[f.Name.Value]
+		for i, a := range f.Args {
+			if p, ok := a.(*sql.Param); ok && i < len(want) && p.Index >= 1 && p.Index <= len(params) &&
+				(p.Index > len(declared) || declared[p.Index-1] == types.UnknownType) {
+				params[p.Index-1] = want[i]
+			}
+		}
+		return true
+	})
+}

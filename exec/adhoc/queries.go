@@ -122,6 +122,7 @@ func (q Queries) Describe(ctx context.Context, st *sql.Select, paramTypes []type
 	for len(params) < n {
 		params = append(params, types.UnknownType)
 	}
+	typeCatalogFuncParams(st, params, paramTypes)
 	if slices.Contains(params, types.UnknownType) {
 		if inferred, err := q.duckParamTypes(ctx, st); err == nil {
 			for i, t := range inferred {
@@ -229,7 +230,7 @@ func (q Queries) runInDuckDB(ctx context.Context, st *sql.Select, want types.Sch
 	if err != nil {
 		return nil, nil, err
 	}
-	cols, rows, err := q.DuckDB.Query(ctx, text, rels, want)
+	cols, rows, err := q.DuckDB.Query(withSignaller(ctx, q.Env), text, rels, want)
 	if err != nil {
 		return nil, nil, UserError(st, err)
 	}

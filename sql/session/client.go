@@ -11,6 +11,13 @@ import (
 type Client struct {
 	PID  uint32
 	Addr net.Addr
+	// Cancel cancels the statement the connection runs, if any, as a
+	// CancelRequest does (pg_cancel_backend); nil when it cannot.
+	Cancel func()
+	// Terminate ends the connection with FATAL 57P01, as Postgres' SIGTERM
+	// of a backend does (pg_terminate_backend): its running statement is
+	// cancelled and the connection closed; nil when it cannot.
+	Terminate func()
 }
 
 type clientKey struct{}
