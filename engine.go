@@ -139,7 +139,8 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		store.Close()
 		return nil, fmt.Errorf("load catalog: %w", err)
 	}
-	duck, err := adhoc.Open(ctx, adhoc.Options{Logger: log, MemoryLimit: cmp.Or(cfg.Server.QueryMemoryLimit, adhoc.DefaultMemoryLimit())})
+	duck, err := adhoc.Open(ctx, adhoc.Options{Logger: log, MemoryLimit: cmp.Or(cfg.Server.QueryMemoryLimit, adhoc.DefaultMemoryLimit()),
+		HeldConns: cfg.Server.CursorConnections, HeldMemory: cfg.Server.CursorMemoryBytes})
 	if err != nil {
 		store.Close()
 		return nil, fmt.Errorf("open query layer: %w", err)
