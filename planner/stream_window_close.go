@@ -56,13 +56,24 @@ func EmitOnWindowClose(p *StreamPlan) (*StreamPlan, error) {
 		WithHint("Declare WATERMARK FOR the stream's time column and group by window_start or window_end of a TUMBLE or HOP over it.")
 }
 
+// WindowGroupsClosed reports whether the groups of window aggregate a
+// below the watermark of its first group column are closed, no later
+// change reaching them (closedWatermarkColumns: over an append-only
+// input), so that they may be freed. Over a table with WATERMARK FOR,
+// whose updates and deletes are never late, they are not: its window
+// aggregate keeps every group.
+func WindowGroupsClosed(a *StreamHashAgg) bool {
+	return a.NumGroup > 0 && closedWatermarkColumns(a.Input)[0]
+}
+
 // windowCloseType reports whether a column of type t can close windows.
 func windowCloseType(t types.T) bool {
 	return t.Family == types.Timestamp || t.Family == types.TimestampTZ || t.Family == types.Int64
 }
 
 // WatermarkColumns returns which output columns of n carry a watermark:
-// a stream's WATERMARK FOR column and its processing-time column, and what follows from it through
+// a stream's or table's WATERMARK FOR column, a stream's processing-time
+// column, and what follows from it through
 // filters, projections non-decreasing in it (TUMBLE's window_start and
 // window_end), HOP, an aggregate's group columns and an inner join's equality keys
 // (StreamHashJoin.WatermarkKeys). Unions and the other nodes carry none.
@@ -70,7 +81,7 @@ func WatermarkColumns(n StreamNode) []bool {
 	out := make([]bool, len(n.Columns()))
 	switch n := n.(type) {
 	case *StreamScan:
-		if o := n.Object; o.Kind == catalog.Stream && o.Watermark != nil {
+		if o := n.Object; (o.Kind == catalog.Stream || o.Kind == catalog.Table) && o.Watermark != nil {
 			if i := o.Watermark.ColumnIndex(o); i >= 0 {
 				out[i] = true
 			}

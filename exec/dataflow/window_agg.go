@@ -14,7 +14,9 @@ func (b *builder) aggOperator(a *planner.StreamHashAgg, i, n int) exec.Operator 
 	h := b.hashAgg(a, i, n)
 	for _, ok := range planner.WatermarkColumns(a)[:a.NumGroup] {
 		if ok {
-			return ops.NewWindowAgg(h, a.NumGroup)
+			w := ops.NewWindowAgg(h, a.NumGroup)
+			w.KeepGroups = !planner.WindowGroupsClosed(a)
+			return w
 		}
 	}
 	return h

@@ -32,6 +32,10 @@ type WindowAgg struct {
 	// freed is the watermark below which the groups were freed.
 	freed    int64
 	hasFreed bool
+	// KeepGroups, when set, keeps the groups below the watermark: a change
+	// may still reach them (the input is a table's, whose updates and
+	// deletes are never late).
+	KeepGroups bool
 }
 
 // NewWindowAgg returns h, which groups by its input's first numGroup
@@ -72,7 +76,7 @@ func (a *WindowAgg) OnBarrier(ctx context.Context, b exec.Barrier, w exec.StateW
 // memory and in state, when it rose since the last time.
 func (a *WindowAgg) free(bound int64, w exec.StateWriter) error {
 	h := a.HashAgg
-	if h.expiry != nil || (a.hasFreed && bound <= a.freed) {
+	if a.KeepGroups || h.expiry != nil || (a.hasFreed && bound <= a.freed) {
 		return nil
 	}
 	switch h.spec.KeyTypes[0].Family {
