@@ -71,9 +71,10 @@ type ServerConfig struct {
 	SubscribeBufferBytes int64 `yaml:"subscribe_buffer_bytes"`
 	// CursorConnections is how many DuckDB connections, apart from the
 	// pool every session's queries share, cursors' open queries may keep
-	// (exec/adhoc: Options.HeldConns); 0 means 8. CursorMemoryBytes bounds
-	// the rows a cursor reads into memory instead when all of them are in
-	// use; past it DECLARE fails with 53000. 0 means 64 MiB.
+	// (exec/adhoc: Options.HeldConns), one session's a quarter of them (at
+	// least one); 0 means 8. CursorMemoryBytes bounds the rows a cursor
+	// reads into memory instead when it may take none of them; past it
+	// DECLARE fails with 53000. 0 means 64 MiB.
 	CursorConnections int   `yaml:"cursor_connections"`
 	CursorMemoryBytes int64 `yaml:"cursor_memory_bytes"`
 	// Auth and TLS are how clients connect (auth.go).

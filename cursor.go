@@ -20,7 +20,7 @@ func (s *Session) cursorStatement(ctx context.Context, st sql.Statement) (*Resul
 	switch st := st.(type) {
 	case *sql.DeclareCursor:
 		err := s.cursors.Declare(ctx, st, s.tx != nil, func(ctx context.Context) (types.Schema, array.RecordReader, error) {
-			res, err := s.run(adhoc.HoldRows(ctx), st.Query)
+			res, err := s.run(adhoc.HoldRows(ctx, s), st.Query)
 			if err != nil {
 				return nil, nil, err
 			}

@@ -36,8 +36,9 @@ type Options struct {
 	// many queries run at once. 0 means 4.
 	Conns int
 	// HeldConns is the number of DuckDB connections, outside the pool, that
-	// queries whose rows are held open (cursors: HoldRows) may take. 0
-	// means 8. A held query finding none free reads its rows into memory.
+	// queries whose rows are held open (cursors: HoldRows) may take, a
+	// quarter of them (at least one) per owner. 0 means 8. A held query
+	// finding none it may take reads its rows into memory.
 	HeldConns int
 	// HeldMemory bounds the bytes of the rows a held query reads into
 	// memory when no held connection is free; past it the query fails with
@@ -116,7 +117,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		log:       opts.Logger,
 		connector: connector,
 		idle:      make(chan *conn, opts.Conns),
-		held:      heldConns{slots: make(chan struct{}, opts.HeldConns), memory: opts.HeldMemory},
+		held:      newHeldConns(opts.HeldConns, opts.HeldMemory),
 	}
 	for range opts.Conns {
 		c, err := e.connect(ctx)

@@ -92,11 +92,12 @@ func (e *Engine) materialize(ctx context.Context, c *conn, rdr array.RecordReade
 // follow the array.RecordReader contract: each is valid until the next call of
 // Next unless retained. Errors are *sqlstate.Error with a Postgres code.
 func (e *Engine) Query(ctx context.Context, sqlText string, rels []Relation, want types.Schema) (types.Schema, array.RecordReader, error) {
-	held, readAhead := holdsRows(ctx), false
+	owner, held := rowsHolder(ctx)
+	readAhead := false
 	var c *conn
 	var err error
 	if held {
-		c, err = e.acquireHeld(ctx)
+		c, err = e.acquireHeld(ctx, owner)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -108,7 +109,7 @@ func (e *Engine) Query(ctx context.Context, sqlText string, rels []Relation, wan
 		}
 	}
 	names := relationNames(rels)
-	r := &resultReader{e: e, c: c, held: held, ctx: ctx, names: names}
+	r := &resultReader{e: e, c: c, held: held, owner: owner, ctx: ctx, names: names}
 	r.refs.Store(1)
 	fail := func(err error) (types.Schema, array.RecordReader, error) {
 		r.finish()
@@ -202,6 +203,7 @@ type resultReader struct {
 	e       *Engine
 	c       *conn
 	held    bool // c is a held connection (held.go), not a pooled one
+	owner   any  // the held connection's owner (HoldRows)
 	ctx     context.Context
 	tables  []string
 	names   map[string]string // the relations' names for errors, by their names in DuckDB
@@ -273,7 +275,7 @@ func (r *resultReader) finish() {
 		}
 		r.e.dropTables(r.c, r.tables)
 		if r.held {
-			r.e.releaseHeld(r.c)
+			r.e.releaseHeld(r.c, r.owner)
 		} else {
 			r.e.release(r.c)
 		}
