@@ -11,9 +11,10 @@
 // cursor's rows may stay unread for as long as its client likes. So the
 // engine declares a cursor's query under adhoc.HoldRows: it runs on one of
 // a bounded set of DuckDB connections kept apart from the pool every
-// session's queries share, and when all of those are taken its rows are
-// read into memory (bounded; past the bound DECLARE fails with 53000) and its
-// connection given back at once. An open cursor therefore never keeps
+// session's queries share (a session keeps at most a quarter of them), and
+// when it may take none of those its rows are read into memory (bounded;
+// past the bound DECLARE fails with 53000) and its connection given back at
+// once. An open cursor therefore never keeps
 // another session's query waiting. Rows weir's own operators compute are in
 // memory already.
 package cursor
