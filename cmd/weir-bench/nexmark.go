@@ -26,8 +26,8 @@ type nexmarkQuery struct {
 	name, sql string
 	published string
 	// watermark makes the streams the query reads declare
-	// nexmarkq.Watermark.
-	watermark bool
+	// nexmarkq.Watermark; procTime, nexmarkq.ProcTimeColumn.
+	watermark, procTime bool
 }
 
 var nexmarkQueries = []nexmarkQuery{

@@ -12,7 +12,7 @@ import (
 
 // nexmarkJoinQueries are the Nexmark queries beyond q0–q2, as
 // internal/nexmarkq has them; the windowed ones read streams that declare
-// a watermark on date_time.
+// a watermark on date_time, the processing-time ones (q12) a p_time column.
 var nexmarkJoinQueries = func() []nexmarkQuery {
 	var out []nexmarkQuery
 	for _, q := range nexmarkq.Queries {
@@ -20,6 +20,9 @@ var nexmarkJoinQueries = func() []nexmarkQuery {
 	}
 	for _, q := range nexmarkq.Windowed {
 		out = append(out, nexmarkQuery{name: q.Name, sql: q.SQL, published: q.Published, watermark: true})
+	}
+	for _, q := range nexmarkq.ProcTime {
+		out = append(out, nexmarkQuery{name: q.Name, sql: q.SQL, published: q.Published, procTime: true})
 	}
 	return out
 }()
@@ -37,8 +40,11 @@ func nexmarkJoinGenerated(ctx context.Context, q nexmarkQuery, events int64) (fi
 	}
 	defer b.Close(ctx)
 	columns := ""
-	if q.watermark {
+	switch {
+	case q.watermark:
 		columns = " (" + nexmarkq.Watermark + ")"
+	case q.procTime:
+		columns = " (" + nexmarkq.ProcTimeColumn + ")"
 	}
 	for _, t := range []string{"person", "auction", "bid"} {
 		if err := b.sess.Exec(ctx, fmt.Sprintf(`CREATE STREAM %s%s WITH (connector = 'nexmark', nexmark.table = '%s', nexmark.events.total = '%d')`, t, columns, t, events)); err != nil {
