@@ -139,11 +139,7 @@ func (s *Session) transactionStatement(ctx context.Context, st *sql.Transaction)
 			s.params.Rollback()
 			return &Result{Tag: "ROLLBACK"}, nil
 		}
-		var warnings []Warning
-		err := s.cursors.Hold(ctx)
-		if err == nil {
-			warnings, err = s.commitTransaction(ctx, tx)
-		}
+		warnings, err := s.commitTransaction(ctx, tx)
 		if err != nil {
 			s.params.Rollback()
 			return nil, err

@@ -38,9 +38,9 @@ type Source interface {
 	// Schema is the rows' Arrow schema.
 	Schema() *arrow.Schema
 	// Next returns the next batch of rows, which the caller releases, or
-	// nil at the end. ctx is the FETCH's (or MOVE's, or the COMMIT's that
-	// reads a WITH HOLD cursor ahead). A source whose rows arrive over time
-	// may wait for them until ctx ends, and then return ErrNoRowsYet.
+	// nil at the end. ctx is the FETCH's (or MOVE's). A source whose rows
+	// arrive over time may wait for them until ctx ends, and then return
+	// ErrNoRowsYet.
 	Next(ctx context.Context) (arrow.RecordBatch, error)
 	// Close ends the source and releases what it holds; it is called once,
 	// after the end, an error, or when the cursor closes before either.
@@ -93,11 +93,8 @@ type Cursor struct {
 
 	cols   types.Schema
 	schema *arrow.Schema
-	// src is the cursor's open source; nil once ended or read ahead.
+	// src is the cursor's open source; nil once ended.
 	src Source
-	// ahead are the rows read from src ahead of FETCH (Set.Hold), not
-	// fetched yet.
-	ahead []arrow.RecordBatch
 	// batch is the batch being fetched, whose rows before off were
 	// fetched; nil when none is.
 	batch arrow.RecordBatch
@@ -136,14 +133,9 @@ func (c *Cursor) take(ctx context.Context, max int64) (arrow.RecordBatch, error)
 	}
 }
 
-// next returns the cursor's next batch, which the caller owns: one read
-// ahead, else one from its source; nil at the end.
+// next returns the cursor's next batch from its source, which the caller
+// owns; nil at the end.
 func (c *Cursor) next(ctx context.Context) (arrow.RecordBatch, error) {
-	if len(c.ahead) > 0 {
-		b := c.ahead[0]
-		c.ahead = c.ahead[1:]
-		return b, nil
-	}
 	if c.src == nil {
 		return nil, nil
 	}
@@ -156,31 +148,12 @@ func (c *Cursor) next(ctx context.Context) (arrow.RecordBatch, error) {
 	return nil, err
 }
 
-// readAhead reads the rest of the cursor's rows into memory and ends its
-// source: a WITH HOLD cursor does when its transaction commits.
-func (c *Cursor) readAhead(ctx context.Context) error {
-	for c.src != nil {
-		b, err := c.src.Next(ctx)
-		if b == nil || err != nil {
-			c.src.Close()
-			c.src = nil
-			return err
-		}
-		c.ahead = append(c.ahead, b)
-	}
-	return nil
-}
-
 // close releases what the cursor holds.
 func (c *Cursor) close() {
 	if c.batch != nil {
 		c.batch.Release()
 		c.batch = nil
 	}
-	for _, b := range c.ahead {
-		b.Release()
-	}
-	c.ahead = nil
 	if c.src != nil {
 		c.src.Close()
 		c.src = nil

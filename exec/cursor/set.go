@@ -67,9 +67,10 @@ func (s *Set) Declare(ctx context.Context, st *sql.DeclareCursor, inBlock bool, 
 }
 
 // Add opens the cursor st declares over src, whose columns are cols; the
-// cursor takes src over (closes it on an error). Outside a transaction
-// block the cursor's rows are read at once (a WITH HOLD cursor's, as in
-// Postgres), so src must end.
+// cursor takes src over (closes it on an error). A WITH HOLD cursor keeps
+// src open past its block's COMMIT (Postgres reads its rows into a store
+// then, as its snapshot ends; a query's reader here holds its rows already,
+// apart from the block's snapshot).
 func (s *Set) Add(ctx context.Context, st *sql.DeclareCursor, inBlock bool, cols types.Schema, src Source) error {
 	if err := s.check(st, inBlock); err != nil {
 		src.Close()
@@ -77,12 +78,6 @@ func (s *Set) Add(ctx context.Context, st *sql.DeclareCursor, inBlock bool, cols
 	}
 	c := &Cursor{Name: st.Name.Value, Statement: declareText(st), Hold: st.Hold, Created: time.Now(),
 		cols: cols, schema: src.Schema(), src: src, inBlock: inBlock}
-	if !inBlock {
-		if err := c.readAhead(ctx); err != nil {
-			c.close()
-			return err
-		}
-	}
 	if s.open == nil {
 		s.open = map[string]*Cursor{}
 	}
@@ -170,7 +165,8 @@ func (s *Set) Close(st *sql.CloseCursor) (string, error) {
 func (s *Set) CloseAll() { s.closeWhere(func(*Cursor) bool { return true }) }
 
 // CloseBlock closes the cursors of the transaction block that ends: all
-// that were declared in it, except those Hold read ahead at a COMMIT.
+// that were declared in it, except the WITH HOLD ones of a block that
+// committed (KeepHeld).
 func (s *Set) CloseBlock() { s.closeWhere(func(c *Cursor) bool { return c.inBlock }) }
 
 func (s *Set) closeWhere(which func(*Cursor) bool) {
@@ -182,23 +178,8 @@ func (s *Set) closeWhere(which func(*Cursor) bool) {
 	}
 }
 
-// Hold reads into memory the rows of the WITH HOLD cursors of a
-// transaction block about to commit, as Postgres does: a cursor whose query
-// fails fails the COMMIT. Once the commit succeeded, KeepHeld keeps them
-// past the block's end.
-func (s *Set) Hold(ctx context.Context) error {
-	for _, c := range s.open {
-		if c.Hold && c.inBlock {
-			if err := c.readAhead(ctx); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 // KeepHeld keeps the WITH HOLD cursors of a block that committed past its
-// end (CloseBlock closes the others).
+// end (CloseBlock closes the others): their sources stay open.
 func (s *Set) KeepHeld() {
 	for _, c := range s.open {
 		if c.Hold {
