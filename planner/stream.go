@@ -151,7 +151,8 @@ func planNode(n Node) (StreamNode, error) {
 		if err != nil {
 			return nil, err
 		}
-		return NewStreamProject(in, n.Exprs, n.Cols), nil
+		in, exprs := pruneSessionInput(in, n.Exprs)
+		return NewStreamProject(in, exprs, n.Cols), nil
 	case *Aggregate:
 		if err := checkStreamAggs(n.Aggs); err != nil {
 			return nil, err

@@ -1,10 +1,12 @@
 package ops
 
 import (
+	"bytes"
 	"container/heap"
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -64,19 +66,22 @@ type SessionWindow struct {
 	Dropped int64
 }
 
-// session is an open session: the times of its first and last rows, and
-// the rows it gained this epoch, not written yet.
+// session is an open session: the times of its first and last rows, the
+// rows it gained this epoch, not written yet, and whether its entry in
+// the sessions table is to be written.
 type session struct {
 	start, end int64
 	fresh      []freshRow
+	dirty      bool
 }
 
 // freshRow is a row of the epoch: its state key and encoded row.
 type freshRow struct{ key, row []byte }
 
 // sessionEnd is a heap entry: the session of part starting at start
-// closes at closeAt. An entry whose session has since moved or merged is
-// stale and skipped.
+// closes at closeAt, or later if its end has moved since (it is then
+// pushed again with its new close). An entry whose session has since
+// started earlier or merged into an earlier one is stale and skipped.
 type sessionEnd struct {
 	closeAt int64
 	part    string
@@ -179,9 +184,10 @@ func (s *SessionWindow) rowSpan(part string, start, end int64) (lo, hi []byte) {
 	return lo, statestore.AppendInt64(p, end+1)
 }
 
-// setSession records part's session sess for the barrier and for closing.
-func (s *SessionWindow) setSession(part string, sess *session) {
-	s.sessDirty[s.sessionKey(part, sess.start)] = statestore.AppendInt64(nil, sess.end)
+// startSession records that part's session sess starts at a new time: it
+// needs a heap entry under it, and its entry is written at the barrier.
+func (s *SessionWindow) startSession(part string, sess *session) {
+	sess.dirty = true
 	heap.Push(&s.ends, sessionEnd{closeAt: s.closeAt(sess.end), part: part, start: sess.start})
 }
 
@@ -232,29 +238,29 @@ func (s *SessionWindow) add(part string, t int64, r freshRow) {
 	}
 	switch {
 	case prev != nil && next != nil:
-		prev.end = next.end
+		// prev's heap entry comes up no later than next's would, and is
+		// pushed again with the merged end then.
+		prev.end, prev.dirty = next.end, true
 		prev.fresh = append(append(prev.fresh, r), next.fresh...)
 		s.sessDirty[s.sessionKey(part, next.start)] = nil
 		s.sessions[part] = append(list[:i], list[i+1:]...)
-		s.setSession(part, prev)
 	case prev != nil:
 		prev.fresh = append(prev.fresh, r)
 		if t > prev.end {
-			prev.end = t
-			s.setSession(part, prev)
+			prev.end, prev.dirty = t, true
 		}
 	case next != nil:
 		next.fresh = append(next.fresh, r)
 		s.sessDirty[s.sessionKey(part, next.start)] = nil
 		next.start = t
-		s.setSession(part, next)
+		s.startSession(part, next)
 	default:
 		sess := &session{start: t, end: t, fresh: []freshRow{r}}
 		list = append(list, nil)
 		copy(list[i+1:], list[i:])
 		list[i] = sess
 		s.sessions[part] = list
-		s.setSession(part, sess)
+		s.startSession(part, sess)
 	}
 }
 
@@ -289,12 +295,17 @@ func (s *SessionWindow) OnBarrier(ctx context.Context, _ exec.Barrier, sw exec.S
 		for _, sess := range s.sessions[part] {
 			writes = append(writes, sess.fresh...)
 			sess.fresh = nil
+			if sess.dirty {
+				// Written over a delete of the same key this epoch.
+				s.sessDirty[s.sessionKey(part, sess.start)] = statestore.AppendInt64(nil, sess.end)
+				sess.dirty = false
+			}
 		}
 	}
 	for k, v := range s.sessDirty {
 		writes = append(writes, freshRow{key: []byte(k), row: v})
 	}
-	sort.Slice(writes, func(i, j int) bool { return string(writes[i].key) < string(writes[j].key) })
+	slices.SortFunc(writes, func(a, b freshRow) int { return bytes.Compare(a.key, b.key) })
 	for _, w := range writes {
 		var err error
 		if w.row == nil {
@@ -320,10 +331,15 @@ func (s *SessionWindow) close(ctx context.Context, wm int64, sw exec.StateWriter
 		e := heap.Pop(&s.ends).(sessionEnd)
 		list := s.sessions[e.part]
 		i := sort.Search(len(list), func(i int) bool { return list[i].start >= e.start })
-		if i == len(list) || list[i].start != e.start || s.closeAt(list[i].end) != e.closeAt {
-			continue // stale: the session moved or merged since
+		if i == len(list) || list[i].start != e.start {
+			continue // stale: the session started earlier or merged since
 		}
 		sess := list[i]
+		if at := s.closeAt(sess.end); at != e.closeAt {
+			// Its end moved: it closes later.
+			heap.Push(&s.ends, sessionEnd{closeAt: at, part: e.part, start: e.start})
+			continue
+		}
 		lo, hi := s.rowSpan(e.part, sess.start, sess.end)
 		n := len(rows)
 		if s.state != nil {
