@@ -14,7 +14,8 @@ import (
 // distinctSet, its counterpart for encoded values): one record per value
 // whose counts are known (all 0: known absent), found through index, and
 // the records changed since the last flush. A record is k+2 words: the
-// value, whether it is in dirty, then the k members' counts, so that a
+// value, its marks (whether it is in dirty, whether the record of dropped
+// values holds it), then the k members' counts, so that a
 // row's count, its change mark and the barrier's write of it touch one
 // place in memory rather than three.
 type distinctIntSet struct {
@@ -27,8 +28,17 @@ type distinctIntSet struct {
 // Record layout: words before the counts.
 const (
 	distinctRecValue  = 0
-	distinctRecMarked = 1
+	distinctRecMarked = 1 // distinctDirty | distinctRecorded
 	distinctRecCounts = 2
+)
+
+// Bits of a record's marked word.
+const (
+	// distinctDirty: the record is in dirty.
+	distinctDirty = 1
+	// distinctRecorded: the value was read from state for a known group,
+	// so its aggDistinctSets' dropped already holds it.
+	distinctRecorded = 2
 )
 
 // distinctIntSetMinSize is the entries of a new set's index: small, as
@@ -70,8 +80,8 @@ func (s *distinctIntSet) insert(v int64, k, bytes int) int32 {
 
 // mark notes that record i (rec) changed since the last flush.
 func (s *distinctIntSet) mark(i int32, rec []int64) {
-	if rec[distinctRecMarked] == 0 {
-		rec[distinctRecMarked] = 1
+	if rec[distinctRecMarked]&distinctDirty == 0 {
+		rec[distinctRecMarked] |= distinctDirty
 		s.dirty = append(s.dirty, i)
 	}
 }
@@ -88,7 +98,7 @@ func (s *distinctIntSet) forgetAbsent(k int) {
 			continue
 		}
 		copy(s.recs[n:], rec)
-		s.recs[n+distinctRecMarked] = 0
+		s.recs[n+distinctRecMarked] &^= distinctDirty
 		s.index.put(rec[distinctRecValue], int32(n/w))
 		n += w
 	}
@@ -122,8 +132,14 @@ func (a *aggDistinctSets) resolveInts(arr *array.Int64, slots []int32) error {
 			a.bytes += n
 			if a.inState(g, func(gh uint64) uint64 { return distinctIntHash(gh, v) }) {
 				a.enc = statestore.AppendInt64(a.enc[:0], v)
-				if err := a.read(g, a.enc, s.rec(idx, k)[distinctRecCounts:]); err != nil {
+				rec := s.rec(idx, k)
+				if err := a.read(g, a.enc, rec[distinctRecCounts:]); err != nil {
 					return err
+				}
+				if a.known[g] && anyCount(rec[distinctRecCounts:]) {
+					// In state although the group is known: dropped
+					// holds it.
+					rec[distinctRecMarked] = distinctRecorded
 				}
 			}
 		}
@@ -160,7 +176,7 @@ func (a *aggDistinctSets) flushInts(w exec.StateWriter, g int32) error {
 	k := a.members
 	for _, i := range s.dirty {
 		rec := s.rec(i, k)
-		rec[distinctRecMarked] = 0
+		rec[distinctRecMarked] &^= distinctDirty
 		key = statestore.AppendInt64(key[:len(prefix)], rec[distinctRecValue])
 		if cnts := rec[distinctRecCounts:]; anyCount(cnts) {
 			val = val[:0]

@@ -13,7 +13,9 @@ import "hash/maphash"
 //
 // It is a chain of split-block Bloom filters (one 32-byte block a key,
 // one bit in each of its eight words, so a probe costs one cache miss),
-// each twice the size of the one before, a new one started when the last
+// the first a 32nd of distinctPresenceBytes (few filters to probe for a
+// key never recorded, which has to miss in each), each next one twice the
+// size of the one before, a new one started when the last
 // holds as many keys as its bits allow (distinctPresenceBitsPerKey); once
 // they take distinctPresenceBytes the last one takes every further key,
 // answering "maybe" more often as it fills but never "no" for a key
@@ -35,19 +37,20 @@ const (
 	// distinctPresenceBitsPerKey is the bits of a filter per key it
 	// takes: about 0.1% false positives when full.
 	distinctPresenceBitsPerKey = 16
-	// firstDistinctFilterBlocks is the 32-byte blocks of a record's first
-	// filter (16 KiB).
-	firstDistinctFilterBlocks = 512
+	// minDistinctFilterBlocks is the 32-byte blocks of a record's first
+	// filter at least (2 KiB).
+	minDistinctFilterBlocks = 64
 )
 
 // distinctSalts pick a filter block's bits, one per word, from a hash's
 // low half (the constants of Parquet's split-block Bloom filter).
 var distinctSalts = [8]uint32{0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31}
 
-// distinctPresenceBytes bounds the filters of one aggDistinctSets: a
-// quarter of the multisets' own budget (16 MiB by default, 8 M keys at 16
-// bits each, where the multisets hold a tenth of that).
-func distinctPresenceBytes() int { return max(distinctCacheBytes/4, 32*firstDistinctFilterBlocks) }
+// distinctPresenceBytes bounds the filters of one aggDistinctSets: half
+// of the multisets' own budget (32 MiB by default, filters of 1, 2, 4, 8
+// and 16 MiB taking 15.5 M keys at 16 bits each, where the multisets hold
+// a twentieth of that).
+func distinctPresenceBytes() int { return max(distinctCacheBytes/2, 32*32*minDistinctFilterBlocks) }
 
 // distinctSeed hashes the group keys and encoded values of every
 // distinctPresence of the process.
@@ -82,7 +85,7 @@ func distinctMix(x uint64) uint64 {
 // newDistinctPresence returns an empty record.
 func newDistinctPresence() *distinctPresence {
 	p := &distinctPresence{}
-	p.grow(firstDistinctFilterBlocks)
+	p.grow(distinctPresenceBytes() / 32 / 32)
 	return p
 }
 

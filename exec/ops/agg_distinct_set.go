@@ -191,7 +191,7 @@ func (a *aggDistinctSets) forget(g int32) {
 		if s := a.ints[g]; s != nil {
 			w := k + distinctRecCounts
 			for i := 0; i < len(s.recs); i += w {
-				if rec := s.recs[i : i+w]; anyCount(rec[distinctRecCounts:]) {
+				if rec := s.recs[i : i+w]; rec[distinctRecMarked]&distinctRecorded == 0 && anyCount(rec[distinctRecCounts:]) {
 					a.dropped.add(distinctIntHash(gh, rec[distinctRecValue]))
 				}
 			}
