@@ -174,6 +174,10 @@ type joinSide struct {
 	// have no row this epoch (absentAgain).
 	present *joinPresence
 	absent  map[string]struct{}
+	// onePerKey: the side has one row per join key, ever (HashJoinSpec's
+	// LeftOnePerKey, of an inner join), so a key's rows written at a
+	// barrier are all it will hold, cached without a read.
+	onePerKey bool
 }
 
 // joinEntry is a row of a side as the epoch left it (row nil: deleted).
@@ -209,10 +213,12 @@ func NewHashJoin(spec HashJoinSpec, mem memory.Allocator) *HashJoin {
 		}
 		return js
 	}
-	return &HashJoin{spec: spec, mem: mem, prefilters: sidePrefilters(spec), onePerKey: onePerKeySides(spec), sides: [2]*joinSide{
+	h := &HashJoin{spec: spec, mem: mem, prefilters: sidePrefilters(spec), onePerKey: onePerKeySides(spec), sides: [2]*joinSide{
 		side(spec.Left, spec.LeftKeys, spec.LeftStreamKey, spec.OuterLeft, spec.LeftTable, spec.LeftPos),
 		side(spec.Right, spec.RightKeys, spec.RightStreamKey, spec.OuterRight, spec.RightTable, spec.RightPos),
 	}}
+	h.sides[0].onePerKey, h.sides[1].onePerKey = h.onePerKey[0], h.onePerKey[1]
+	return h
 }
 
 // Open keeps the committed state the join reads the other side's rows from.
@@ -404,6 +410,9 @@ func (s *joinSide) commitCache() {
 	for jk, changes := range s.dirty {
 		rows, ok := s.cache[jk]
 		if !ok {
+			if s.onePerKey {
+				s.cacheNew(jk, changes)
+			}
 			continue
 		}
 		before := cacheBytes(jk, rows)

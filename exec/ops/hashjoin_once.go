@@ -3,6 +3,8 @@ package ops
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/statestore"
@@ -80,4 +82,23 @@ func (h *HashJoin) markRejected(input int, c exec.Chunk, rows []int) error {
 		own.set(string(jk), string(h.keyBuf), joinEntry{row: []byte{}, val: binary.AppendUvarint(nil, 0)})
 	}
 	return nil
+}
+
+// cacheNew caches the rows a side with one row per key wrote under the join
+// key jk, which it had no rows under before (the key's one row came this
+// epoch; a key's row never goes): they are then the key's committed rows,
+// which a change of the other side reads without opening an iterator —
+// q20's and q4's bids find their auction, which came a moment before, so.
+func (s *joinSide) cacheNew(jk string, changes map[string]joinEntry) {
+	var rows []joinMatch
+	for k, e := range changes {
+		if e.row != nil {
+			rows = append(rows, joinMatch{key: k, row: e.row, degree: e.degree})
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	slices.SortFunc(rows, func(a, b joinMatch) int { return strings.Compare(a.key, b.key) })
+	s.cacheRows([]byte(jk), rows)
 }
