@@ -97,6 +97,9 @@ type HashJoin struct {
 	// onePerKey marks the sides whose key's one row makes the other
 	// side's rows of the key unneeded (onePerKeySides).
 	onePerKey [2]bool
+	// narrow is the residual over the columns it reads (nil: none, or
+	// all; hashjoin_residual.go).
+	narrow *narrowResidual
 	// hot counts the keys reported hot; hotSeen keeps the first few, so
 	// each is reported once.
 	hot     atomic.Int64
@@ -213,7 +216,7 @@ func NewHashJoin(spec HashJoinSpec, mem memory.Allocator) *HashJoin {
 		}
 		return js
 	}
-	h := &HashJoin{spec: spec, mem: mem, prefilters: sidePrefilters(spec), onePerKey: onePerKeySides(spec), sides: [2]*joinSide{
+	h := &HashJoin{spec: spec, mem: mem, prefilters: sidePrefilters(spec), onePerKey: onePerKeySides(spec), narrow: newNarrowResidual(spec), sides: [2]*joinSide{
 		side(spec.Left, spec.LeftKeys, spec.LeftStreamKey, spec.OuterLeft, spec.LeftTable, spec.LeftPos),
 		side(spec.Right, spec.RightKeys, spec.RightStreamKey, spec.OuterRight, spec.RightTable, spec.RightPos),
 	}}
@@ -594,7 +597,7 @@ func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, ou
 		return nil
 	}
 	var b arrow.RecordBatch
-	if pairBatch != nil && !own.outer && !other.outer {
+	if pairBatch != nil && h.narrow == nil && !own.outer && !other.outer {
 		// An inner join's output is the pairs that passed, in order: the
 		// pairs the residual was evaluated over, not built again.
 		passed := make([]int, 0, len(outs))
@@ -697,8 +700,9 @@ func (s *joinSide) set(jk, key string, e joinEntry) {
 // condition holds (true when there is none).
 //
 // It also returns the pairs it evaluated the condition over, of the output
-// schema but for a semi or anti join, (nil when there was no condition),
-// which the caller releases.
+// schema but for a semi or anti join, (nil when there was no condition;
+// only the columns the condition reads where h.narrow is set), which the
+// caller releases.
 func (h *HashJoin) residual(ctx context.Context, ownBatch, otherBatch arrow.RecordBatch, input int, pairs []joinOut) ([]bool, arrow.RecordBatch, error) {
 	pass := make([]bool, len(pairs))
 	if h.spec.Residual == nil || len(pairs) == 0 {
@@ -711,11 +715,19 @@ func (h *HashJoin) residual(ctx context.Context, ownBatch, otherBatch arrow.Reco
 	if h.spec.Semi || h.spec.Anti {
 		schema = h.spec.Pairs
 	}
-	b, err := h.build(ctx, schema, ownBatch, otherBatch, input, pairs)
+	var b arrow.RecordBatch
+	var err error
+	cond := h.spec.Residual
+	if h.narrow != nil {
+		cond = h.narrow.cond
+		b, err = h.buildNarrow(ctx, h.narrow, ownBatch, otherBatch, input, pairs)
+	} else {
+		b, err = h.build(ctx, schema, ownBatch, otherBatch, input, pairs)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
-	arr, err := h.spec.Residual.Eval(ctx, h.mem, b)
+	arr, err := cond.Eval(ctx, h.mem, b)
 	if err != nil {
 		b.Release()
 		return nil, nil, err
