@@ -65,8 +65,20 @@ type querySource struct {
 
 func (q *querySource) Schema() *arrow.Schema { return q.rows.Schema() }
 
-func (q *querySource) Next(context.Context) (arrow.RecordBatch, error) {
+// Next reads the query's next batch. The query computes its rows as they
+// are read, so a FETCH canceled or past statement_timeout (ctx ending)
+// while it reads ends the query, with ctx's cause as the error.
+func (q *querySource) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if ctx.Err() != nil {
+		q.stop()
+		return nil, context.Cause(ctx)
+	}
+	unhook := context.AfterFunc(ctx, q.stop)
+	defer unhook()
 	if !q.rows.Next() {
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
 		return nil, q.rows.Err()
 	}
 	b := q.rows.RecordBatch()

@@ -183,3 +183,57 @@ func equal(got []int64, want ...int64) bool {
 	}
 	return true
 }
+
+// stoppableRows is a query's reader whose rows come only while its query
+// runs: once stop ends it, Next reports the end without an error, as an
+// interrupted query's reader may.
+type stoppableRows struct {
+	array.RecordReader
+	stopped bool
+}
+
+func (r *stoppableRows) Next() bool { return !r.stopped && r.RecordReader.Next() }
+func (r *stoppableRows) stop()      { r.stopped = true }
+
+// TestQueryCursorFetchCanceled: a FETCH whose context ends (a cancel
+// request, statement_timeout) ends the cursor's query and fails with the
+// context's cause, rather than reading on or ending quietly; a FETCH under
+// a live context reads the rows.
+func TestQueryCursorFetchCanceled(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	b1, b2 := batchOf(mem, 1, 2), batchOf(mem, 3)
+	rdr, err := array.NewRecordReader(testCols.Arrow(), []arrow.RecordBatch{b1, b2})
+	b1.Release()
+	b2.Release()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := &stoppableRows{RecordReader: rdr}
+	var s Set
+	st := &sql.DeclareCursor{Name: sql.Name{Value: "c"}, Query: &sql.Select{}}
+	if err := s.Add(context.Background(), st, true, testCols, Query(rows, rows.stop)); err != nil {
+		t.Fatal(err)
+	}
+	if got := fetch(t, context.Background(), &s, 2); !equal(got, 1, 2) {
+		t.Fatalf("FETCH 2: %v, want [1 2]", got)
+	}
+	if rows.stopped {
+		t.Fatal("a FETCH under a live context ended the query")
+	}
+	canceled, cancel := context.WithCancelCause(context.Background())
+	errCanceled := errors.New("canceling statement due to user request")
+	cancel(errCanceled)
+	_, fr, _, err := s.Fetch(canceled, &sql.FetchCursor{Name: sql.Name{Value: "c"}, Count: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for fr.Next() {
+		t.Fatalf("a canceled FETCH read %d rows", fr.RecordBatch().NumRows())
+	}
+	if !errors.Is(fr.Err(), errCanceled) || !rows.stopped {
+		t.Fatalf("a canceled FETCH: error %v, query ended %v; want the cancel's cause and the query ended", fr.Err(), rows.stopped)
+	}
+	fr.Release()
+	s.CloseAll()
+}
