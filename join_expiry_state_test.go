@@ -38,12 +38,19 @@ func TestJoinExpiryStateBound(t *testing.T) {
 		"q7": {"left": 92_000, "right": 12},
 		"q8": {"left": 1_500, "right": 3_000},
 	}
+	// Once the sources have ended, q7's bid side holds the last window's
+	// bids (some 7,400), which its highest price may still pair with: a
+	// bid that reached the join after the watermark that frees it (the
+	// join's bid input lagging the aggregate's) is freed at once, not
+	// kept until a watermark that never comes (12,000 to 60,000 keys
+	// were left before).
+	end := map[string]map[string]int64{"q7": {"left": 8_000}}
 	for _, q := range nexmarkq.Windowed {
 		b, ok := bounds[q.Name]
 		if !ok {
 			continue
 		}
-		t.Run(q.Name, func(t *testing.T) { testJoinExpiryStateBound(t, scaleNexmarkWindows(q.SQL), b) })
+		t.Run(q.Name, func(t *testing.T) { testJoinExpiryStateBound(t, scaleNexmarkWindows(q.SQL), b, end[q.Name]) })
 	}
 }
 
@@ -53,7 +60,11 @@ func scaleNexmarkWindows(s string) string {
 	return strings.ReplaceAll(s, "INTERVAL '10' SECOND", "INTERVAL '200 milliseconds'")
 }
 
-func testJoinExpiryStateBound(t *testing.T, query string, bounds map[string]int64) {
+// testJoinExpiryStateBound runs query over nexmark streams with a 50 ms
+// watermark until its state settles after the sources end, sampling the
+// keys of its join's state tables: every sample within bounds (by side),
+// the last within end (nil: no bound).
+func testJoinExpiryStateBound(t *testing.T, query string, bounds, end map[string]int64) {
 	const events = 200_000
 	ctx := context.Background()
 	cfg := memoryConfig()
@@ -117,6 +128,11 @@ func testJoinExpiryStateBound(t *testing.T, query string, bounds map[string]int6
 			if n > bounds[side] {
 				t.Errorf("sample %d: the join's %s side holds %d keys, more than the bound of %d", i, side, n, bounds[side])
 			}
+		}
+	}
+	for side, bound := range end {
+		if n := samples[len(samples)-1]["StreamHashJoin "+side]; n > bound {
+			t.Errorf("at the end, the join's %s side holds %d keys, more than the bound of %d", side, n, bound)
 		}
 	}
 	if rows == 0 {

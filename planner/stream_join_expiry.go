@@ -177,9 +177,17 @@ func (n *StreamHashJoin) WatermarkKeys() []int {
 }
 
 // joinWatermarkColumns returns which output columns of n carry a
-// watermark: both columns of each of its WatermarkKeys.
+// watermark: both columns of each of its WatermarkKeys; for a temporal
+// join, the left side's columns that carry one (its rows are emitted
+// before the watermarks after them: ops.LookupJoin).
 func joinWatermarkColumns(n *StreamHashJoin) []bool {
 	out := make([]bool, len(n.Columns()))
+	if n.Temporal {
+		for k, ok := range WatermarkColumns(n.Left) {
+			out[n.LeftPos(k)] = ok
+		}
+		return out
+	}
 	for _, i := range n.WatermarkKeys() {
 		out[n.LeftPos(n.LeftKeys[i])], out[n.RightPos(n.RightKeys[i])] = true, true
 	}

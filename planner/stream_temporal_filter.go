@@ -37,6 +37,18 @@ func (n *StreamTemporalFilter) StreamKey() []int { return n.Input.StreamKey() }
 // a filter with only an upper bound lets rows in and never out.
 func (n *StreamTemporalFilter) AppendOnly() bool { return n.Input.AppendOnly() && n.Lower == nil }
 
+// watermarkColumns returns which columns carry a watermark: the input's,
+// passed on unchanged, when the filter has no upper bound (rows then enter
+// only as they arrive, above the watermark; they leave later as deletes,
+// which a watermark does not bound); none with one, since a row that
+// enters at a barrier may be below the watermark its input sent.
+func (n *StreamTemporalFilter) watermarkColumns() []bool {
+	if n.Upper != nil {
+		return make([]bool, len(n.Columns()))
+	}
+	return WatermarkColumns(n.Input)
+}
+
 // State returns the table of the rows that may still enter or leave.
 func (n *StreamTemporalFilter) State() []StateTable {
 	return []StateTable{{Role: "rows", Key: "'now' | time | stream key", Value: "now() of the last barrier | the row"}}

@@ -76,7 +76,9 @@ func windowCloseType(t types.T) bool {
 // column, and what follows from it through
 // filters, projections non-decreasing in it (TUMBLE's window_start and
 // window_end), HOP, an aggregate's group columns and an inner join's equality keys
-// (StreamHashJoin.WatermarkKeys). Unions and the other nodes carry none.
+// (StreamHashJoin.WatermarkKeys), a temporal join's left columns, and a
+// temporal filter's input's when it has no upper bound. Unions and the
+// other nodes carry none.
 func WatermarkColumns(n StreamNode) []bool {
 	out := make([]bool, len(n.Columns()))
 	switch n := n.(type) {
@@ -96,6 +98,8 @@ func WatermarkColumns(n StreamNode) []bool {
 		}
 	case *StreamFilter:
 		copy(out, WatermarkColumns(n.Input))
+	case *StreamTemporalFilter:
+		copy(out, n.watermarkColumns())
 	case *StreamProject:
 		in := WatermarkColumns(n.Input)
 		for i, e := range n.Exprs {

@@ -45,6 +45,9 @@ type LookupJoin struct {
 	// pending are the epoch's chunks of the left input, joined at its
 	// barrier.
 	pending []exec.Chunk
+	// watermarks are the left input's latest watermarks by column, passed
+	// on after the barrier's rows.
+	watermarks map[int]int64
 }
 
 // NewLookupJoin returns the LookupJoin of spec.
@@ -288,9 +291,31 @@ func (j *LookupJoin) build(ctx context.Context, left arrow.RecordBatch, leftIdx 
 	return b, nil
 }
 
+// PerInputWatermarks marks LookupJoin as reading each input's watermarks:
+// its inputs' columns differ.
+func (j *LookupJoin) PerInputWatermarks() {}
+
+// OnWatermark keeps a watermark of the left input for the barrier, which
+// passes it on as a watermark of the column's place in the output after
+// the epoch's rows (every row of the left input after it, and so every
+// output row after it, is at or above it; a padded row keeps the left
+// row's columns). The right input's are dropped: its changes emit nothing.
+func (j *LookupJoin) OnWatermark(_ context.Context, input int, w exec.Watermark, _ exec.Output) error {
+	if input != 0 {
+		return nil
+	}
+	if j.watermarks == nil {
+		j.watermarks = map[int]int64{}
+	}
+	if old, ok := j.watermarks[w.Column]; !ok || w.Value > old {
+		j.watermarks[w.Column] = w.Value
+	}
+	return nil
+}
+
 // OnBarrier joins the epoch's left rows and writes the epoch's changes to
 // the right side's rows, which emit nothing: a right change never changes
-// what was emitted.
+// what was emitted. Then it passes on the left input's watermarks.
 func (j *LookupJoin) OnBarrier(ctx context.Context, _ exec.Barrier, w exec.StateWriter, out exec.Output) error {
 	for i, c := range j.pending {
 		err := j.join(ctx, c, out)
@@ -320,6 +345,12 @@ func (j *LookupJoin) OnBarrier(ctx context.Context, _ exec.Barrier, w exec.State
 		}
 	}
 	clear(j.dirty)
+	for _, col := range slices.Sorted(maps.Keys(j.watermarks)) {
+		if err := exec.PushWatermark(ctx, out, exec.Watermark{Column: j.spec.LeftPos[col], Value: j.watermarks[col]}); err != nil {
+			return err
+		}
+	}
+	clear(j.watermarks)
 	return nil
 }
 

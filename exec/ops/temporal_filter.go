@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 
@@ -70,6 +71,9 @@ type TemporalFilter struct {
 	// dirty is the epoch's changes to the rows kept, by state key (row
 	// nil: deleted).
 	dirty map[string]temporalRow
+	// held are the input's watermarks not passed on yet, by column: those
+	// that came before now() was known (OnWatermark).
+	held map[int]int64
 }
 
 // temporalRow is a row the epoch changed: its Time and its encoding.
@@ -223,6 +227,30 @@ func inc(v int64) int64 {
 	return v + 1
 }
 
+// OnWatermark passes the input's watermark on unchanged when the filter
+// has no upper bound: a row then enters the output only as it arrives, at
+// or above the watermark (it leaves later, as a delete, which a watermark
+// does not bound). Until now() is known it is held, since the first
+// barrier then emits every row inside, at once; that barrier passes it
+// on. With an upper bound, rows enter as barriers move now(), below the
+// input's watermark, so the filter drops it (planner.WatermarkColumns
+// says the same).
+func (f *TemporalFilter) OnWatermark(ctx context.Context, _ int, w exec.Watermark, out exec.Output) error {
+	if f.spec.Upper != nil {
+		return nil
+	}
+	if !f.nowKnown {
+		if f.held == nil {
+			f.held = map[int]int64{}
+		}
+		if old, ok := f.held[w.Column]; !ok || w.Value > old {
+			f.held[w.Column] = w.Value
+		}
+		return nil
+	}
+	return exec.PushWatermark(ctx, out, w)
+}
+
 // ProcessChunk emits the changes of c whose row is inside the window at
 // now() and notes the rows to keep.
 func (f *TemporalFilter) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, out exec.Output) error {
@@ -271,7 +299,8 @@ func (f *TemporalFilter) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, 
 
 // OnBarrier moves now() to the barrier's time, emits the rows that move
 // in or out of the window, and writes the epoch's rows, the rows no longer
-// kept deleted, and the new now().
+// kept deleted, and the new now(); then, once now() is known, the
+// watermarks held before it.
 func (f *TemporalFilter) OnBarrier(ctx context.Context, b exec.Barrier, w exec.StateWriter, out exec.Output) error {
 	old := f.window()
 	if !b.Time.IsZero() && (!f.nowKnown || b.Time.UnixMicro() > f.now) {
@@ -341,7 +370,16 @@ func (f *TemporalFilter) OnBarrier(ctx context.Context, b exec.Barrier, w exec.S
 			return err
 		}
 	}
-	return em.flush(ctx, out)
+	if err := em.flush(ctx, out); err != nil || !f.nowKnown || len(f.held) == 0 {
+		return err
+	}
+	for _, col := range slices.Sorted(maps.Keys(f.held)) {
+		if err := exec.PushWatermark(ctx, out, exec.Watermark{Column: col, Value: f.held[col]}); err != nil {
+			return err
+		}
+	}
+	clear(f.held)
+	return nil
 }
 
 // movedRanges returns the spans of Time, [from, to] inclusive, holding
