@@ -19,6 +19,12 @@ import (
 func (s *Session) cursorStatement(ctx context.Context, st sql.Statement) (*Result, error) {
 	switch st := st.(type) {
 	case *sql.DeclareCursor:
+		if st.Subscribe != nil {
+			if err := s.declareSubscribeCursor(ctx, st); err != nil {
+				return nil, err
+			}
+			return &Result{Tag: "DECLARE CURSOR"}, nil
+		}
 		err := s.cursors.Declare(ctx, st, s.tx != nil, func(ctx context.Context) (types.Schema, array.RecordReader, error) {
 			res, err := s.run(adhoc.HoldRows(ctx, s), st.Query)
 			if err != nil {
@@ -31,6 +37,10 @@ func (s *Session) cursorStatement(ctx context.Context, st sql.Statement) (*Resul
 		}
 		return &Result{Tag: "DECLARE CURSOR"}, nil
 	case *sql.FetchCursor:
+		ctx, err := fetchContext(ctx, st)
+		if err != nil {
+			return nil, err
+		}
 		cols, rows, tag, err := s.cursors.Fetch(ctx, st)
 		if err != nil {
 			return nil, err

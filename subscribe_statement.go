@@ -19,22 +19,20 @@ import (
 // so far behind that the feed's buffer overflows. Releasing the result's
 // rows ends the subscription and drops its state.
 func (s *Session) subscribeStatement(ctx context.Context, st *sql.Subscribe) (*Result, error) {
-	q := st.Query
-	if q == nil {
-		// SUBSCRIBE name is SUBSCRIBE (SELECT * FROM name), with the
-		// statement's positions for the errors about the name.
-		parsed, err := sql.ParseOne("SELECT * FROM " + sql.String(&sql.TableName{Name: st.Name}))
-		if err != nil {
-			return nil, err
-		}
-		q = parsed.(*sql.Select)
-		sql.WalkTableNames(q, func(t *sql.TableName) { t.Name = st.Name })
-		undo, err := planner.ExpandPlainViews(s.e.cat, q)
-		if err != nil {
-			return nil, err
-		}
-		defer undo()
+	feed, err := s.startFeed(ctx, ctx, st, st.Query)
+	if err != nil {
+		return nil, err
 	}
+	opts := session.TextCopyOptions
+	return &Result{Columns: feed.Columns(), Rows: feed, CopyOut: &opts, Tag: "SUBSCRIBE"}, nil
+}
+
+// startFeed checks that the session may read q, st's query, and starts its
+// subscription, whose rows the returned feed gives (read under readCtx, the
+// feed's Next). Releasing the feed ends the subscription and drops its
+// state; a failed dataflow (an overflow among others) releases them at
+// once, whether or not the client reads.
+func (s *Session) startFeed(ctx, readCtx context.Context, st *sql.Subscribe, q *sql.Select) (*subscribe.Feed, error) {
 	if err := s.authorize(q); err != nil {
 		return nil, err
 	}
@@ -52,7 +50,7 @@ func (s *Session) subscribeStatement(ctx context.Context, st *sql.Subscribe) (*R
 					visible = append(visible, i)
 				}
 			}
-			feed = subscribe.NewFeed(ctx, subscribe.Options{
+			feed = subscribe.NewFeed(readCtx, subscribe.Options{
 				Columns: cols, Visible: visible, Progress: st.Progress, SkipFirstEpoch: !st.Snapshot,
 				BufferBytes: s.e.cfg.Server.SubscribeBufferBytes, Mem: s.e.mem,
 			}, func() {
@@ -63,8 +61,6 @@ func (s *Session) subscribeStatement(ctx context.Context, st *sql.Subscribe) (*R
 			})
 			return feed, nil
 		},
-		// A failed dataflow (an overflow among others) releases its
-		// operators and state at once, whether or not the client reads.
 		failed: func(sub *Subscription, err error) {
 			feed.End(err)
 			go func() { _ = sub.Close(context.WithoutCancel(ctx)) }()
@@ -74,6 +70,5 @@ func (s *Session) subscribeStatement(ctx context.Context, st *sql.Subscribe) (*R
 	if err != nil {
 		return nil, err
 	}
-	opts := session.TextCopyOptions
-	return &Result{Columns: feed.Columns(), Rows: feed, CopyOut: &opts, Tag: "SUBSCRIBE"}, nil
+	return feed, nil
 }

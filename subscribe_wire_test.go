@@ -439,3 +439,169 @@ func TestSubscribePsql(t *testing.T) {
 		t.Fatalf("psql printed %q", got)
 	}
 }
+
+// fetchText runs a FETCH in tx and returns its rows as lines "a b c".
+func fetchText(t *testing.T, tx pgx.Tx, fetch string, mode pgx.QueryExecMode) ([]string, error) {
+	t.Helper()
+	rows, err := tx.Query(context.Background(), fetch, mode)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return nil, err
+		}
+		var cells []string
+		for _, v := range vals {
+			if v == nil {
+				cells = append(cells, "NULL")
+			} else {
+				cells = append(cells, fmt.Sprint(v))
+			}
+		}
+		out = append(out, strings.Join(cells, " "))
+	}
+	return out, rows.Err()
+}
+
+// TestSubscribeCursor reads a subscription through Materialize's cursor
+// form: DECLARE c CURSOR FOR SUBSCRIBE in a transaction block, then FETCH,
+// which waits for its first rows (until its TIMEOUT) and takes those there;
+// CLOSE and the block's end end the subscription; a FETCH that waits is
+// cancelled by a CancelRequest; a WITH HOLD one lives outside a block until
+// CLOSE, and one without HOLD is refused there.
+func TestSubscribeCursor(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	ctx := context.Background()
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)")
+	mustExec(t, conn, "INSERT INTO t VALUES (1, 'a'), (2, 'b')")
+	mustExec(t, conn, "CREATE MATERIALIZED VIEW per_v AS SELECT v, count(*) AS n FROM t GROUP BY v")
+	simple := pgx.QueryExecModeSimpleProtocol
+
+	reader := connect(t, ts.dsn)
+	tx, err := reader.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "DECLARE c CURSOR FOR SUBSCRIBE per_v", simple); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "DECLARE p CURSOR FOR SUBSCRIBE (SELECT id FROM t WHERE id > 1) WITH (SNAPSHOT = false, PROGRESS)", simple); err != nil {
+		t.Fatal(err)
+	}
+	if got := queryText(t, reader, "SELECT name, statement FROM pg_cursors ORDER BY name"); fmt.Sprint(got) !=
+		"[c DECLARE c CURSOR FOR SUBSCRIBE TO per_v p DECLARE p CURSOR FOR SUBSCRIBE TO (SELECT id FROM t WHERE id > 1) WITH (SNAPSHOT = false, PROGRESS = true)]" {
+		t.Fatalf("pg_cursors: %v", got)
+	}
+	snap, err := fetchText(t, tx, "FETCH ALL c", simple)
+	if err != nil || len(snap) != 2 {
+		t.Fatalf("the snapshot: %v, %v", snap, err)
+	}
+	e0 := strings.Fields(snap[0])[0]
+	var restOf []string
+	for _, l := range snap {
+		f := strings.Fields(l)
+		if f[0] != e0 {
+			t.Fatalf("the snapshot's epochs: %v", snap)
+		}
+		restOf = append(restOf, strings.Join(f[1:], " "))
+	}
+	slices.Sort(restOf)
+	if fmt.Sprint(restOf) != "[1 a 1 1 b 1]" {
+		t.Fatalf("the snapshot: %v", snap)
+	}
+	// Nothing changed: a FETCH with a timeout returns no rows.
+	if got, err := fetchText(t, tx, "FETCH ALL c WITH (timeout = '50ms')", simple); err != nil || len(got) != 0 {
+		t.Fatalf("FETCH with nothing new: %v, %v", got, err)
+	}
+	mustExec(t, conn, "INSERT INTO t VALUES (3, 'a')")
+	// A FETCH waits for its first rows, then takes those there: the
+	// update's two rows of one epoch, at most the count asked.
+	one, err := fetchText(t, tx, "FETCH 1 c WITH (timeout = '30s')", pgx.QueryExecModeCacheStatement)
+	if err != nil || len(one) != 1 {
+		t.Fatalf("FETCH 1: %v, %v", one, err)
+	}
+	two, err := fetchText(t, tx, "FETCH ALL FROM c", simple)
+	if err != nil || len(two) != 1 {
+		t.Fatalf("FETCH ALL after FETCH 1: %v, %v", two, err)
+	}
+	upd := []string{one[0], two[0]}
+	slices.Sort(upd)
+	if f0, f1 := strings.Fields(upd[0]), strings.Fields(upd[1]); f0[0] != f1[0] || f0[0] <= e0 ||
+		strings.Join(f0[1:], " ") != "-1 a 1" || strings.Join(f1[1:], " ") != "1 a 2" {
+		t.Fatalf("the update: %v after epoch %s", upd, e0)
+	}
+	// The progress cursor: its rows and its progress rows.
+	var data []string
+	progress := 0
+	for len(data) < 1 || progress < 1 {
+		rows, err := fetchText(t, tx, "FETCH ALL p WITH (timeout = '30s')", simple)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			f := strings.Fields(r)
+			switch {
+			case f[1] == "true" && f[2] == "NULL" && f[3] == "NULL":
+				progress++
+			case f[1] == "false":
+				data = append(data, strings.Join(f[2:], " "))
+			default:
+				t.Fatalf("progress cursor row %q", r)
+			}
+		}
+	}
+	if fmt.Sprint(data) != "[1 3]" {
+		t.Fatalf("the progress cursor's rows: %v", data)
+	}
+	if _, err := tx.Exec(ctx, "CLOSE p", simple); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "CLOSE's end of its subscription", func() bool { return len(weir.LiveSubscriptionsForTest(ts.eng)) == 1 })
+
+	// A FETCH that waits ends with 57014 at a CancelRequest, which fails
+	// the block; its end ends the subscription.
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		_ = reader.PgConn().CancelRequest(context.Background())
+	}()
+	var pgErr *pgconn.PgError
+	if _, err := fetchText(t, tx, "FETCH ALL c", simple); !errors.As(err, &pgErr) || pgErr.Code != "57014" {
+		t.Fatalf("a cancelled FETCH: %v", err)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the block's end of its subscription", func() bool { return len(weir.LiveSubscriptionsForTest(ts.eng)) == 0 })
+
+	if _, err := reader.Exec(ctx, "DECLARE h CURSOR FOR SUBSCRIBE per_v", simple); !errors.As(err, &pgErr) || pgErr.Code != "25P01" {
+		t.Fatalf("outside a block: %v", err)
+	}
+	waitFor(t, "the refused cursor's subscription to end", func() bool { return len(weir.LiveSubscriptionsForTest(ts.eng)) == 0 })
+	if _, err := reader.Exec(ctx, "DECLARE h CURSOR WITH HOLD FOR SUBSCRIBE TO (SELECT count(*) AS n FROM t)", simple); err != nil {
+		t.Fatal(err)
+	}
+	held, err := reader.Query(ctx, "FETCH ALL h", simple)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var heldRows []string
+	for held.Next() {
+		var ts, diff, n int64
+		if err := held.Scan(&ts, &diff, &n); err != nil {
+			t.Fatal(err)
+		}
+		heldRows = append(heldRows, fmt.Sprint(diff, " ", n))
+	}
+	if err := held.Err(); err != nil || fmt.Sprint(heldRows) != "[1 3]" {
+		t.Fatalf("the held cursor's rows: %v, %v", heldRows, err)
+	}
+	if _, err := reader.Exec(ctx, "CLOSE h", simple); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "CLOSE's end of the held cursor's subscription", func() bool { return len(weir.LiveSubscriptionsForTest(ts.eng)) == 0 })
+}

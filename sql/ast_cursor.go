@@ -8,6 +8,10 @@ type DeclareCursor struct {
 	Binary bool
 	Hold   bool // WITH HOLD: the cursor outlives the transaction that commits it
 	Query  *Select
+	// Subscribe is set for DECLARE … CURSOR FOR SUBSCRIBE (Materialize's
+	// form): the cursor's rows are the subscription's changes, Query its
+	// query (Subscribe.Query is nil).
+	Subscribe *Subscribe
 }
 
 // FetchCursor is FETCH or MOVE: [direction] [FROM | IN] name, where
@@ -24,6 +28,10 @@ type FetchCursor struct {
 	// Backward is set for PRIOR, FIRST, LAST, ABSOLUTE, RELATIVE,
 	// BACKWARD and a negative count: the keywords of scrollable cursors.
 	Backward bool
+	// Timeout is the text of WITH (TIMEOUT = '1s') (Materialize's option
+	// for a SUBSCRIBE cursor: how long FETCH waits for a first row), ""
+	// without it.
+	Timeout string
 }
 
 // CloseCursor is CLOSE name, or CLOSE ALL (All set, Name empty).

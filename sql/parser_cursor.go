@@ -1,6 +1,9 @@
 package sql
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // parseDeclareCursor parses
 //
@@ -47,6 +50,14 @@ options:
 	}
 	if err := p.expectKw("for"); err != nil {
 		return nil, err
+	}
+	if p.isKw("subscribe") {
+		sub := &Subscribe{Pos: Pos(p.next().pos), Snapshot: true}
+		if err := p.parseSubscribeBody(sub); err != nil {
+			return nil, err
+		}
+		st.Query, sub.Query, st.Subscribe = sub.Query, nil, sub
+		return st, nil
 	}
 	if !p.atQuery() {
 		return nil, p.errUnexpected()
@@ -97,7 +108,40 @@ func (p *parser) parseFetchCursor() (Statement, error) {
 		return nil, err
 	}
 	st.Name = name
+	if p.acceptKw("with") {
+		if err := p.parseFetchTimeout(st); err != nil {
+			return nil, err
+		}
+	}
 	return st, nil
+}
+
+// parseFetchTimeout parses FETCH's options, (TIMEOUT [=] 'interval'): how
+// long a FETCH of a SUBSCRIBE cursor waits for its first row.
+func (p *parser) parseFetchTimeout(st *FetchCursor) error {
+	if err := p.expectOp("("); err != nil {
+		return err
+	}
+	t := p.peek()
+	if t.kind != tkIdent || strings.ToLower(t.val) != "timeout" {
+		if t.kind == tkIdent {
+			return &Error{Pos: Pos(t.pos), Code: "42601", Msg: "option \"" + t.val + "\" not recognized",
+				Hint: "FETCH takes the option TIMEOUT."}
+		}
+		return p.errUnexpected()
+	}
+	p.i++
+	p.acceptOp("=")
+	v := p.peek()
+	if v.kind != tkString && v.kind != tkInteger && v.kind != tkDecimal {
+		return p.errUnexpected()
+	}
+	p.i++
+	st.Timeout = v.val
+	if st.Timeout == "" {
+		return &Error{Pos: Pos(v.pos), Code: "22023", Msg: "TIMEOUT requires a value"}
+	}
+	return p.expectOp(")")
 }
 
 // parseFetchCount parses the optional (or, with required, the) count of a

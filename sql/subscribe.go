@@ -4,12 +4,15 @@ import "strings"
 
 // Subscribe is SUBSCRIBE [TO] name | (query) [WITH (SNAPSHOT [=] bool,
 // PROGRESS [=] bool)]: follow the changes of a relation or of a query, as
-// Materialize's SUBSCRIBE does. Exactly one of Name and Query is set. The
-// options are checked as they are parsed.
+// Materialize's SUBSCRIBE does. The options are checked as they are
+// parsed.
 type Subscribe struct {
-	Pos   Pos
-	Name  ObjectName // the relation followed; empty for SUBSCRIBE (query)
-	Query *Select    // set for SUBSCRIBE (query)
+	Pos Pos
+	// Name is the relation followed, empty for SUBSCRIBE (query); Query
+	// is what runs: the query, or SELECT * FROM Name. (In DECLARE … CURSOR
+	// FOR SUBSCRIBE the query is the DeclareCursor's, and Query is nil.)
+	Name  ObjectName
+	Query *Select
 	// Snapshot: the current rows come first, as inserts (the default).
 	Snapshot bool
 	// Progress: a row marks each epoch whose changes have all been sent.
@@ -24,46 +27,61 @@ func (*Subscribe) statementNode()  {}
 func (p *parser) parseSubscribe() (Statement, error) {
 	start := p.next()
 	st := &Subscribe{Pos: Pos(start.pos), Snapshot: true}
+	if err := p.parseSubscribeBody(st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// parseSubscribeBody parses what follows SUBSCRIBE into st.
+func (p *parser) parseSubscribeBody(st *Subscribe) error {
 	p.acceptKw("to")
 	if p.acceptOp("(") {
 		if !p.atQuery() {
-			return nil, p.errUnexpected()
+			return p.errUnexpected()
 		}
 		q, err := p.parseQuery()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if err := p.expectOp(")"); err != nil {
-			return nil, err
+			return err
 		}
 		st.Query = q
 	} else {
 		name, err := p.parseObjectName()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		st.Name = name
+		// SELECT * FROM name, with the name's positions for its errors.
+		q, err := ParseOne("SELECT * FROM " + objectName(name))
+		if err != nil {
+			return err
+		}
+		st.Query = q.(*Select)
+		WalkTableNames(st.Query, func(t *TableName) { t.Name = name })
 	}
 	if !p.acceptKw("with") {
-		return st, nil
+		return nil
 	}
 	if err := p.expectOp("("); err != nil {
-		return nil, err
+		return err
 	}
 	seen := map[string]bool{}
 	for {
 		t := p.peek()
 		if t.kind != tkIdent {
-			return nil, p.errUnexpected()
+			return p.errUnexpected()
 		}
 		p.i++
 		name := strings.ToLower(t.val)
 		if name != "snapshot" && name != "progress" {
-			return nil, &Error{Pos: Pos(t.pos), Code: "42601", Msg: "option \"" + t.val + "\" not recognized",
+			return &Error{Pos: Pos(t.pos), Code: "42601", Msg: "option \"" + t.val + "\" not recognized",
 				Hint: "SUBSCRIBE takes the options SNAPSHOT and PROGRESS."}
 		}
 		if seen[name] {
-			return nil, &Error{Pos: Pos(t.pos), Code: "42601", Msg: "conflicting or redundant options"}
+			return &Error{Pos: Pos(t.pos), Code: "42601", Msg: "conflicting or redundant options"}
 		}
 		seen[name] = true
 		p.acceptOp("=")
@@ -71,7 +89,7 @@ func (p *parser) parseSubscribe() (Statement, error) {
 		if v := p.peek(); !(v.kind == tkOp && (v.val == "," || v.val == ")")) {
 			b, ok := subscribeBool(v)
 			if !ok {
-				return nil, &Error{Pos: Pos(v.pos), Code: "22023", Msg: strings.ToUpper(name) + " requires a Boolean value"}
+				return &Error{Pos: Pos(v.pos), Code: "22023", Msg: strings.ToUpper(name) + " requires a Boolean value"}
 			}
 			p.i++
 			on = b
@@ -85,10 +103,7 @@ func (p *parser) parseSubscribe() (Statement, error) {
 			break
 		}
 	}
-	if err := p.expectOp(")"); err != nil {
-		return nil, err
-	}
-	return st, nil
+	return p.expectOp(")")
 }
 
 // subscribeBool reads an option's value as Postgres reads a Boolean
@@ -114,12 +129,12 @@ func (pr printer) subscribeStmt(s Statement) bool {
 		return false
 	}
 	pr.w("SUBSCRIBE TO ")
-	if st.Query != nil {
+	if len(st.Name.Parts) > 0 {
+		pr.w(objectName(st.Name))
+	} else {
 		pr.w("(")
 		pr.query(st.Query)
 		pr.w(")")
-	} else {
-		pr.w(objectName(st.Name))
 	}
 	var opts []string
 	if !st.Snapshot {

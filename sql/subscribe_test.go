@@ -4,6 +4,51 @@ import (
 	"testing"
 )
 
+// TestParseSubscribeCursor parses Materialize's cursor form: DECLARE …
+// CURSOR FOR SUBSCRIBE and FETCH … WITH (TIMEOUT).
+func TestParseSubscribeCursor(t *testing.T) {
+	st, err := ParseOne(`DECLARE c CURSOR FOR SUBSCRIBE TO v WITH (PROGRESS)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := st.(*DeclareCursor)
+	if d.Subscribe == nil || d.Subscribe.Query != nil || !d.Subscribe.Progress || !d.Subscribe.Snapshot ||
+		String(d.Query) != "SELECT * FROM v" || d.Subscribe.Name.Last().Value != "v" {
+		t.Fatalf("DECLARE … FOR SUBSCRIBE: %#v %#v", d, d.Subscribe)
+	}
+	st, err = ParseOne(`DECLARE c CURSOR FOR SUBSCRIBE (SELECT a FROM t) WITH (SNAPSHOT = false)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := st.(*DeclareCursor); d.Subscribe == nil || d.Subscribe.Snapshot || String(d.Query) != "SELECT a FROM t" {
+		t.Fatalf("DECLARE … FOR SUBSCRIBE (query): %#v", d)
+	}
+	for text, timeout := range map[string]string{
+		`FETCH ALL c WITH (timeout = '1s')`:      "1s",
+		`FETCH 10 FROM c WITH (TIMEOUT '100ms')`: "100ms",
+		`FETCH c WITH (timeout = 0)`:             "0",
+		`FETCH c`:                                "",
+	} {
+		st, err := ParseOne(text)
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		if got := st.(*FetchCursor).Timeout; got != timeout {
+			t.Errorf("%s: timeout %q, want %q", text, got, timeout)
+		}
+	}
+	for text, msg := range map[string]string{
+		`FETCH c WITH (wait = '1s')`:           `option "wait" not recognized`,
+		`FETCH c WITH (timeout = '')`:          "TIMEOUT requires a value",
+		`DECLARE c CURSOR FOR SUBSCRIBE`:       "syntax error at end of input",
+		`DECLARE c CURSOR FOR SUBSCRIBE v foo`: `syntax error at or near "foo"`,
+	} {
+		if _, err := ParseOne(text); err == nil || err.Error() != msg {
+			t.Errorf("%s: %v, want %s", text, err, msg)
+		}
+	}
+}
+
 // TestParseSubscribe parses SUBSCRIBE in Materialize's spellings, prints it
 // back, and checks the errors of its options.
 func TestParseSubscribe(t *testing.T) {
@@ -29,8 +74,8 @@ func TestParseSubscribe(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s: parsed as %T", tc.text, st)
 		}
-		if s.Snapshot != tc.snapshot || s.Progress != tc.progress || (s.Query != nil) != tc.query {
-			t.Errorf("%s: snapshot %v progress %v query %v", tc.text, s.Snapshot, s.Progress, s.Query != nil)
+		if s.Snapshot != tc.snapshot || s.Progress != tc.progress || (len(s.Name.Parts) == 0) != tc.query || s.Query == nil {
+			t.Errorf("%s: snapshot %v progress %v query %v", tc.text, s.Snapshot, s.Progress, s.Query)
 		}
 		if got := String(st); got != tc.printed {
 			t.Errorf("%s: printed %q, want %q", tc.text, got, tc.printed)

@@ -52,6 +52,22 @@ type Source interface {
 // cursor stays open for the rows still to come.
 var ErrNoRowsYet = errors.New("cursor: no rows yet")
 
+// MayWait reports whether a Source's Next may wait for rows to come under
+// ctx: not once the FETCH (or MOVE) it reads for has rows (then it takes
+// only those there, and returns ErrNoRowsYet at once when there are none).
+func MayWait(ctx context.Context) bool { return ctx.Value(hasRowsKey{}) == nil }
+
+// hasRowsKey marks the context of a FETCH or MOVE that has rows.
+type hasRowsKey struct{}
+
+// hasRows returns ctx marked as a FETCH's that has rows (MayWait).
+func hasRows(ctx context.Context) context.Context {
+	if !MayWait(ctx) {
+		return ctx
+	}
+	return context.WithValue(ctx, hasRowsKey{}, true)
+}
+
 // Query returns a query's rows as a Source: rows, a reader the Source takes
 // over, and stop, which ends the query (cancels its context).
 func Query(rows array.RecordReader, stop context.CancelFunc) Source {

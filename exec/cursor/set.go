@@ -109,6 +109,9 @@ func (s *Set) Fetch(ctx context.Context, st *sql.FetchCursor) (cols types.Schema
 	if st.Move {
 		var n int64
 		for limit < 0 || n < limit {
+			if n > 0 {
+				ctx = hasRows(ctx)
+			}
 			b, err := c.take(ctx, limit-n)
 			if err != nil {
 				return nil, nil, "", err
@@ -199,6 +202,12 @@ func declareText(st *sql.DeclareCursor) string {
 	if st.Hold {
 		b.WriteString("WITH HOLD ")
 	}
+	if st.Subscribe != nil {
+		sub := *st.Subscribe
+		sub.Query = st.Query
+		b.WriteString("FOR " + sql.String(&sub))
+		return b.String()
+	}
 	b.WriteString("FOR " + sql.String(st.Query))
 	return b.String()
 }
@@ -240,6 +249,9 @@ func (f *fetchRows) Next() bool {
 		f.err, f.left = err, 0
 		return false
 	}
+	// A source whose rows come over time waits for a FETCH's first rows
+	// only.
+	f.ctx = hasRows(f.ctx)
 	if f.left > 0 {
 		f.left -= b.NumRows()
 	}

@@ -310,6 +310,49 @@ func (f *Feed) progressRow(ts int64) arrow.RecordBatch {
 // Schema returns the Arrow schema of the feed's rows.
 func (f *Feed) Schema() *arrow.Schema { return f.schema }
 
+// Take returns the next batch of rows, which the caller releases: at once
+// when one is queued, else, with wait, the first to come before ctx ends. It
+// returns nil without an error when none came (ctx ended, or wait is
+// false), and the feed's error once the feed has ended. A cursor over the
+// feed reads it so (FETCH waits for its first rows, then takes what is
+// there); Next is the record reader's way.
+func (f *Feed) Take(ctx context.Context, wait bool) (arrow.RecordBatch, error) {
+	for {
+		f.mu.Lock()
+		if b := f.popLocked(); b != nil {
+			f.mu.Unlock()
+			return b, nil
+		}
+		if f.err != nil {
+			err := f.err
+			f.mu.Unlock()
+			return nil, err
+		}
+		ready := f.ready
+		f.mu.Unlock()
+		if !wait {
+			return nil, nil
+		}
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return nil, nil
+		}
+	}
+}
+
+// popLocked returns the first queued batch, nil when none is.
+func (f *Feed) popLocked() arrow.RecordBatch {
+	if len(f.queue) == 0 {
+		return nil
+	}
+	b := f.queue[0]
+	f.queue[0] = nil
+	f.queue = f.queue[1:]
+	f.queued -= batchBytes(b)
+	return b
+}
+
 // Next waits for the next batch of rows: it reports false once the feed has
 // ended (Err says why) or the reader's context is done.
 func (f *Feed) Next() bool {
@@ -319,11 +362,8 @@ func (f *Feed) Next() bool {
 	}
 	for {
 		f.mu.Lock()
-		if len(f.queue) > 0 {
-			f.cur = f.queue[0]
-			f.queue[0] = nil
-			f.queue = f.queue[1:]
-			f.queued -= batchBytes(f.cur)
+		if b := f.popLocked(); b != nil {
+			f.cur = b
 			f.mu.Unlock()
 			return true
 		}
