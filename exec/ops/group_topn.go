@@ -84,6 +84,9 @@ type GroupTopN struct {
 	// app runs the operator when the input is append-only and ranked by
 	// row_number with a small Hi; the fields above are then unused.
 	app *appendTopN
+	// rowBytes are the bytes per row of each variable-length column of
+	// the last output chunk (textBytes).
+	rowBytes []int
 }
 
 // topNGroup is one partition of a GroupTopN: its rows, and the rows it

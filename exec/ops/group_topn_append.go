@@ -234,10 +234,10 @@ func (a *appendTopN) processChunk(c exec.Chunk) error {
 		for _, f := range enc.pk {
 			a.pk = f(a.pk, i)
 		}
-		grp := a.cached(a.pk)
+		grp := a.cur[string(a.pk)]
 		if grp == nil {
 			var err error
-			if grp, err = a.load(a.pk); err != nil {
+			if grp, err = a.partition(a.pk); err != nil {
 				return err
 			}
 		}
@@ -265,7 +265,21 @@ func (a *appendTopN) processChunk(c exec.Chunk) error {
 		for _, f := range enc.row {
 			a.row = f(a.row, i)
 		}
-		b := make([]byte, 0, len(a.key)+len(a.row))
+		// The row this one replaces or pushes out lends its bytes if the
+		// epoch made it (nothing else holds it then).
+		var spare []byte
+		switch {
+		case found:
+			spare = rows[pos].b
+		case len(rows) == hi:
+			spare = rows[hi-1].b
+		}
+		var b []byte
+		if n := len(a.key) + len(a.row); cap(spare) >= n && epochMade(grp, spare) {
+			b = spare[:0]
+		} else {
+			b = make([]byte, 0, n)
+		}
 		e := appendEntry{b: append(append(b, a.key...), a.row...), k: len(a.key)}
 		if !grp.touched {
 			grp.touched = true
@@ -289,12 +303,29 @@ func (a *appendTopN) processChunk(c exec.Chunk) error {
 	return nil
 }
 
-// cached returns the partition pk if the cache has it, in the current
-// generation.
-func (a *appendTopN) cached(pk []byte) *appendGroup {
-	if grp := a.cur[string(pk)]; grp != nil {
-		return grp
+// appendReuseMaxOld is the most committed rows of a partition epochMade
+// compares a row's bytes with.
+const appendReuseMaxOld = 16
+
+// epochMade reports whether b, the bytes of a row of partition grp, are a
+// row's the epoch made: grp is touched, and none of its committed rows
+// (grp.old) has them. It says no for a partition of more than
+// appendReuseMaxOld committed rows.
+func epochMade(grp *appendGroup, b []byte) bool {
+	if !grp.touched || len(grp.old) > appendReuseMaxOld || cap(b) == 0 {
+		return false
 	}
+	for _, o := range grp.old {
+		if cap(o.b) > 0 && &o.b[:1][0] == &b[:1][0] {
+			return false
+		}
+	}
+	return true
+}
+
+// fromPrev returns the partition pk if the older generation has it, moved
+// to the current one.
+func (a *appendTopN) fromPrev(pk []byte) *appendGroup {
 	grp := a.prev[string(pk)]
 	if grp == nil {
 		return nil
@@ -305,12 +336,27 @@ func (a *appendTopN) cached(pk []byte) *appendGroup {
 	return grp
 }
 
-// load returns the partition pk, read from state unless the filter says it
-// has no row there, and caches it.
-func (a *appendTopN) load(pk []byte) (*appendGroup, error) {
+// partition returns the partition pk, which the current generation does
+// not have: a new one if the filter says the state has no row of it (then
+// the older generation has not either: every partition there had rows
+// written at a barrier), else the older generation's or one read from
+// state.
+func (a *appendTopN) partition(pk []byte) (*appendGroup, error) {
+	if !a.filter.mayHold(pk) {
+		return a.load(pk, false)
+	}
+	if grp := a.fromPrev(pk); grp != nil {
+		return grp, nil
+	}
+	return a.load(pk, true)
+}
+
+// load returns the partition pk, read from state if stored (else new), and
+// caches it.
+func (a *appendTopN) load(pk []byte, stored bool) (*appendGroup, error) {
 	grp := &appendGroup{pk: string(pk)}
 	grp.rows = grp.first[:0]
-	if a.filter.mayHold(pk) {
+	if stored {
 		prefix := append(a.g.base[:len(a.g.base):len(a.g.base)], pk...)
 		it, err := a.g.state.NewIter(prefix, statestore.PrefixEnd(prefix))
 		if err != nil {
@@ -360,9 +406,11 @@ func (a *appendTopN) onBarrier(ctx context.Context, w exec.StateWriter, out exec
 			switch {
 			case err != nil:
 			case j < 0:
-				err = w.Delete(append(key[:n], grp.old[i].key()...))
+				key = append(key[:n], grp.old[i].key()...) // kept: its room serves the next
+				err = w.Delete(key)
 			case i < 0 || !bytes.Equal(grp.old[i].row(), grp.rows[j].row()):
-				err = w.Set(append(key[:n], grp.rows[j].key()...), grp.rows[j].row())
+				key = append(key[:n], grp.rows[j].key()...)
+				err = w.Set(key, grp.rows[j].row())
 			}
 		})
 		if err != nil {
@@ -499,6 +547,15 @@ func (r *rankedRows) push(ctx context.Context, out exec.Output) error {
 	rb.Reserve(n)
 	fields := rb.Fields()
 	schema := r.g.spec.Schema
+	text := r.g.textBytes(len(schema))
+	for c := range schema {
+		if b, ok := fields[c].(dataReserver); ok && text[c] > 0 {
+			// Room for the bytes the last chunk's rows had, and a
+			// little more, so that the values are not copied as the
+			// buffer doubles.
+			b.ReserveData(n * text[c] * 9 / 8)
+		}
+	}
 	for i, row := range r.rows {
 		rest := row
 		var err error
@@ -512,12 +569,34 @@ func (r *rankedRows) push(ctx context.Context, out exec.Output) error {
 		}
 		fields[len(schema)].(*array.Int64Builder).Append(r.ranks[i])
 	}
+	for c := range schema {
+		if b, ok := fields[c].(dataReserver); ok {
+			text[c] = (b.DataLen() + n - 1) / n
+		}
+	}
 	ops := r.ops
 	if !slices.ContainsFunc(ops, func(op exec.Op) bool { return op != exec.Insert }) {
 		ops = nil
 	}
 	r.ops, r.rows, r.ranks = nil, nil, nil
 	return out.Push(ctx, exec.Chunk{Batch: rb.NewRecordBatch(), Ops: ops})
+}
+
+// dataReserver is a builder of variable-length values (text, bytea):
+// its values' bytes can be reserved at once.
+type dataReserver interface {
+	ReserveData(n int)
+	DataLen() int
+}
+
+// textBytes returns, per column of the output's n input columns, the bytes
+// a row had on average in the last chunk pushed, 0 for a column of fixed
+// width (its builder is not a dataReserver) or before the first.
+func (g *GroupTopN) textBytes(n int) []int {
+	if len(g.rowBytes) != n {
+		g.rowBytes = make([]int, n)
+	}
+	return g.rowBytes
 }
 
 // release drops the rows not pushed.
