@@ -11,7 +11,9 @@
 // idle timeout is idle: it leaves the minimum until a row comes from it
 // again; when every split is idle, the watermark is the largest value any
 // of them reached. Rows are taken one at a time, in order: a row whose column is
-// below the watermark as it stands when the row comes is late — dropped
+// below its split's watermark (the split's largest value minus the delay;
+// the stream's watermark when that is higher, as after the split was idle)
+// as it stands when the row comes is late — dropped
 // from the chunk, counted, and kept (newest KeepLate per source) in the
 // source's state table; every other row may raise the watermark. The
 // watermark is emitted in band after the chunk that raised it (once per
@@ -20,8 +22,10 @@
 // The splits' values, the watermark and the late rows are written into the
 // source's state table at every barrier, in the same commit as the
 // source's position, so a dataflow restarted from a checkpoint reads the
-// same rows against the same watermark and drops the same rows (idleness,
-// which depends on the wall clock, aside).
+// same rows against the same watermarks and drops the same rows (idleness,
+// which depends on the wall clock, aside): each split's rows are judged by
+// that split's watermark, which depends on its own records alone, not on
+// how the splits' records interleave (Kafka's partitions after a recovery).
 package watermarks
 
 import (
@@ -271,14 +275,22 @@ func (s *generator) filter(ctx context.Context, c exec.Chunk, splits []int32, no
 			sp.lastRow, sp.idle = now, false
 		}
 		v, ok := s.vals[i], !nulls || !col.IsNull(i)
-		if ok && s.has && v < s.wm && c.OpAt(i) == exec.Insert {
+		// A row is judged by its own split's watermark, or the stream's
+		// when that is higher (the split was idle, or has read nothing):
+		// so, idleness aside, which rows are late follows from each
+		// split's records alone, not from how the splits interleave.
+		bound, has := s.wm, s.has
+		if sp.has && (!has || sp.max > bound) {
+			bound, has = sp.max, true
+		}
+		if ok && has && v < bound && c.OpAt(i) == exec.Insert {
 			if keep == nil {
 				keep = make([]int, i, n)
 				for j := range keep {
 					keep[j] = j
 				}
 			}
-			s.recordLate(c, i, id, v, now)
+			s.recordLate(c, i, id, v, bound, now)
 			continue
 		}
 		if keep != nil {
@@ -433,13 +445,14 @@ func (s *generator) TakeWatermarks() []exec.Watermark {
 	return out
 }
 
-// recordLate counts row i of c (of split id, with value v) as late.
-func (s *generator) recordLate(c exec.Chunk, i int, id int32, v int64, now time.Time) {
+// recordLate counts row i of c (of split id, with value v, below
+// watermark wm) as late.
+func (s *generator) recordLate(c exec.Chunk, i int, id int32, v, wm int64, now time.Time) {
 	s.lateCount.Add(1)
 	if s.spec.KeepLate <= 0 {
 		return
 	}
-	s.late = append(s.late, LateRow{Split: id, Value: v, Watermark: s.wm, Row: rowText(c, i), At: now})
+	s.late = append(s.late, LateRow{Split: id, Value: v, Watermark: wm, Row: rowText(c, i), At: now})
 	if len(s.late) > s.spec.KeepLate {
 		// Only the newest are kept: drop the oldest of the epoch now.
 		s.late = append(s.late[:0], s.late[len(s.late)-s.spec.KeepLate:]...)
