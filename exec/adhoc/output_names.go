@@ -32,17 +32,31 @@ func nameOutputColumns(st *sql.Select, undo *[]func()) {
 	}
 }
 
-// outputColumnName is planner.ColumnName, but for a cast to one of
-// Postgres' object identifier types of an expression Postgres has no
-// name for, which is named after the type (regclass), not bigint.
+// outputColumnName is planner.ColumnName, but for a cast of what Postgres
+// has no name for (a constant, an expression), which is named after the
+// outermost cast's type, as Postgres does ('int4'::text::regtype::oid is
+// oid): one of Postgres' object identifier types after its name
+// (regclass), not bigint's.
 func outputColumnName(e sql.Expr) string {
-	name := planner.ColumnName(e)
-	if c, ok := e.(*sql.CastExpr); ok && planner.ColumnName(c.Expr) == "?column?" {
-		if w := strings.ToLower(c.Type.Written); objectIDTypes[w] {
-			return w
-		}
+	c, ok := e.(*sql.CastExpr)
+	if !ok {
+		return planner.ColumnName(e)
 	}
-	return name
+	base := c.Expr
+	for {
+		inner, ok := base.(*sql.CastExpr)
+		if !ok {
+			break
+		}
+		base = inner.Expr
+	}
+	if _, lit := base.(*sql.Literal); !lit && planner.ColumnName(base) != "?column?" {
+		return planner.ColumnName(base)
+	}
+	if w := strings.ToLower(c.Type.Written); objectIDTypes[w] {
+		return w
+	}
+	return planner.ColumnName(&sql.CastExpr{Pos: c.Pos, Expr: &sql.Literal{Pos: c.Pos, Kind: sql.LitNull}, Type: c.Type})
 }
 
 // objectIDTypes are Postgres' object identifier types, which weir holds

@@ -33,7 +33,8 @@ var pgCatalogFuncs = map[string]func(args []string) string{
 	// Every role may connect to weir's one database and create in it.
 	"has_database_privilege": func(a []string) string { return "((" + a[0] + ") IS NOT NULL)" },
 	"format_type": func(a []string) string {
-		return "(" + systables.FormatTypeSQL("("+a[0]+")", "coalesce(("+a[1]+"), -1)") + ")"
+		// format_type(NULL, …) is NULL (DBeaver's nullif(typbasetype, 0)).
+		return "(CASE WHEN (" + a[0] + ") IS NULL THEN NULL ELSE " + systables.FormatTypeSQL("("+a[0]+")", "coalesce(("+a[1]+"), -1)") + " END)"
 	},
 	"pg_encoding_to_char": func(a []string) string {
 		return fmt.Sprintf("(CASE WHEN (%s) = 6 THEN 'UTF8' ELSE '' END)", a[0])
@@ -54,6 +55,7 @@ var pgCatalogFuncs = map[string]func(args []string) string{
 	"pg_indexes_size":                 nullBigint,
 	"pg_database_size":                nullBigint,
 	"pg_get_function_sqlbody":         nullText,
+	"pg_get_partkeydef":               nullText, // weir has no partitioned tables
 	"pg_get_serial_sequence":          nullText, // weir has no sequences
 	"json_build_object": func(a []string) string {
 		return "json_object(" + strings.Join(a, ", ") + ")"
@@ -63,6 +65,7 @@ var pgCatalogFuncs = map[string]func(args []string) string{
 	"pg_relation_is_publishable": func([]string) string { return "false" },
 	"current_schema":             func([]string) string { return "'public'" },
 	"current_database":           func([]string) string { return "'" + systables.DatabaseName + "'" },
+	"current_catalog":            func([]string) string { return "'" + systables.DatabaseName + "'" },
 	"current_schemas": func(a []string) string {
 		return fmt.Sprintf("(CASE WHEN (%s) THEN ARRAY['pg_catalog', 'public'] ELSE ARRAY['public'] END)", a[0])
 	},
@@ -114,6 +117,10 @@ func definition(what string) func([]string) string {
 var pgCatalogMacros = []string{
 	`CREATE OR REPLACE TEMP MACRO quote_ident(s) AS CASE WHEN regexp_full_match(s, '[a-z_][a-z0-9_$]*') THEN s
 		ELSE '"' || replace(s, '"', '""') || '"' END`,
+	// parse_ident splits a qualified name into its parts: a quoted part
+	// as written, without its quotes; another folded to lower case.
+	`CREATE OR REPLACE TEMP MACRO parse_ident(s) AS list_transform(regexp_extract_all(s, '"(?:[^"]|"")*"|[^."]+'),
+		x -> CASE WHEN starts_with(x, '"') THEN replace(x[2:-2], '""', '"') ELSE lower(trim(x)) END)`,
 	`CREATE OR REPLACE TEMP MACRO quote_literal(s) AS '''' || replace(CAST(s AS VARCHAR), '''', '''''') || ''''`,
 	`CREATE OR REPLACE TEMP MACRO pg_options_to_table(o) AS TABLE
 		SELECT CAST(NULL AS VARCHAR) AS option_name, CAST(NULL AS VARCHAR) AS option_value WHERE false`,
@@ -122,7 +129,7 @@ var pgCatalogMacros = []string{
 func init() { funcMacros = append(funcMacros, pgCatalogMacros...) }
 
 // pgCatalogMacroNames are the functions pgCatalogMacros define.
-var pgCatalogMacroNames = map[string]bool{"quote_ident": true, "quote_literal": true, "pg_options_to_table": true}
+var pgCatalogMacroNames = map[string]bool{"quote_ident": true, "quote_literal": true, "pg_options_to_table": true, "parse_ident": true}
 
 // callsCatalogFunc reports whether st calls a function of pgCatalogFuncs
 // (or of pgCatalogMacros, or names the session's role) or casts to
@@ -161,6 +168,7 @@ func nameScalarFuncColumns(st *sql.Select, undo *[]func()) {
 // ('name'::regclass is the relation's oid, 42P01 when lookup knows no
 // relation of that name). undo gets what puts the tree back.
 func rewritePgCatalogFuncs(st *sql.Select, undo *[]func(), lookup Lookup) error {
+	scalarFuncsInFrom(st, undo)
 	var regs regCasts
 	u, err := sql.RewriteExprs(st, func(e sql.Expr) (sql.Expr, error) {
 		switch e := e.(type) {
@@ -235,6 +243,9 @@ func (q Queries) writeSessionValues(st *sql.Select) (func(), error) {
 		switch {
 		case f.Name.Value == "pg_backend_pid" && len(f.Args) == 0 && hasPID:
 			return &sql.CastExpr{Pos: f.Pos, Expr: &sql.Literal{Pos: f.Pos, Kind: sql.LitInteger, Value: strconv.Itoa(int(pid.BackendPID()))}, Type: sql.TypeName{Type: types.Int32Type}}, nil
+		case privilegeFuncs[f.Name.Value] && len(f.Args) == 2:
+			user := &sql.Literal{Pos: f.Pos, Kind: sql.LitString, Value: env.User()}
+			return &sql.FuncCall{Pos: f.Pos, Name: f.Name, Args: append([]sql.Expr{user}, f.Args...)}, nil
 		case userFuncs[f.Name.Value] && len(f.Args) == 0:
 			return &sql.Literal{Pos: f.Pos, Kind: sql.LitString, Value: env.User()}, nil
 		case f.Name.Value == "current_setting" && (len(f.Args) == 1 || len(f.Args) == 2):

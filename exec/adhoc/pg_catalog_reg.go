@@ -51,7 +51,12 @@ func (r *regCasts) cast(e *sql.CastExpr, lookup Lookup) (out sql.Expr, ok bool, 
 		return nil, false, nil
 	}
 	out = e
-	if lit, isLit := e.Expr.(*sql.Literal); isLit && lit.Kind == sql.LitString {
+	if c, isCast := e.Expr.(*sql.CastExpr); isCast && c.Type.Type.Family == types.Text && r.kinds[c.Expr] == "" {
+		// A name computed at run time ($1::text::regtype, pgx's LoadType).
+		if out, err = sql.ParseExpr(regByNameSQL(kind, sql.String(c))); err != nil {
+			return nil, false, err
+		}
+	} else if lit, isLit := e.Expr.(*sql.Literal); isLit && lit.Kind == sql.LitString {
 		text, err := regLiteralSQL(kind, lit, lookup)
 		if err != nil {
 			return nil, false, err
@@ -219,4 +224,25 @@ func typeCatalogFuncParams(st *sql.Select, params, declared []types.T) {
 		}
 		return true
 	})
+}
+
+// regByNameSQL returns the SQL of the OID of the object of kind whose name
+// is the text x, computed when the query runs (NULL for none): a
+// relation's unqualified name on the search path, a type's name as
+// pg_type or format_type writes it, a function's, a schema's or a role's.
+func regByNameSQL(kind, x string) string {
+	var from string
+	switch kind {
+	case "regclass":
+		from = fmt.Sprintf("SELECT oid AS weir_oid, relname AS weir_name FROM pg_class WHERE relnamespace IN (%d, %d)", systables.OIDPgCatalog, systables.OIDPublic)
+	case "regtype":
+		from = "SELECT oid AS weir_oid, typname AS weir_name FROM pg_type UNION ALL SELECT oid, " + systables.FormatTypeSQL("oid", "-1") + " FROM pg_type"
+	case "regproc", "regprocedure":
+		from = "SELECT oid AS weir_oid, proname AS weir_name FROM pg_proc"
+	case "regnamespace":
+		from = "SELECT oid AS weir_oid, nspname AS weir_name FROM pg_namespace"
+	case "regrole":
+		from = "SELECT oid AS weir_oid, rolname AS weir_name FROM pg_roles"
+	}
+	return fmt.Sprintf("(SELECT min(weir_byname.weir_oid) FROM (%s) weir_byname WHERE weir_byname.weir_name = (%s))", from, x)
 }

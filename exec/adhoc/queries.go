@@ -54,7 +54,7 @@ func (q Queries) Run(ctx context.Context, st *sql.Select) (types.Schema, array.R
 	node, err := b.BindSelect(st)
 	var want types.Schema
 	switch {
-	case err == nil && !q.readsCatalogRelation(st):
+	case err == nil && !q.readsCatalogRelation(st) && !callsCatalogFunc(st):
 		want = planner.Schema(node)
 		if rows, ok, err := q.pointLookup(ctx, st, node); ok || err != nil {
 			return want, rows, err
@@ -62,7 +62,7 @@ func (q Queries) Run(ctx context.Context, st *sql.Select) (types.Schema, array.R
 		if RunsLocally(node) && !scansStream(node) {
 			return q.runLocal(ctx, node)
 		}
-	case err == nil: // it names pg_catalog's relation, not the catalog's object the binder found
+	case err == nil: // it names pg_catalog's relation, not the catalog's object the binder found, or calls a catalog function
 	case q.namesSystemTable(st) || callsCatalogFunc(st):
 	case joinsRelations(st) && bindingGap(err):
 	case !fallsBackToDuckDB(err):
@@ -88,7 +88,7 @@ func (q Queries) Run(ctx context.Context, st *sql.Select) (types.Schema, array.R
 func (q Queries) Describe(ctx context.Context, st *sql.Select, paramTypes []types.T) (types.Schema, []types.T, error) {
 	b := planner.NewBinder(q.Catalog, paramTypes)
 	node, err := b.BindSelect(st)
-	if err == nil && !q.readsCatalogRelation(st) {
+	if err == nil && !q.readsCatalogRelation(st) && !callsCatalogFunc(st) {
 		return planner.Schema(node), b.Params, nil
 	}
 	if !fallsBackToDuckDB(err) && !q.namesSystemTable(st) && !callsCatalogFunc(st) {

@@ -26,7 +26,17 @@ func TypeOIDByName(name string) (oid int64, ok bool) {
 	return 0, false
 }
 
-func init() { tables = append(tables, pgSequence, pgEnum) }
+func init() { tables = append(tables, pgSequence, pgEnum, pgDepend, pgRange) }
+
+// pgDepend is pg_depend: weir records no dependencies between objects
+// there (DBeaver's column query joins it).
+var pgDepend = emptyTable("pg_depend", col("classid", oidT), col("objid", oidT), col("objsubid", i32T), col("refclassid", oidT),
+	col("refobjid", oidT), col("refobjsubid", i32T), col("deptype", textT))
+
+// pgRange is pg_range: weir has no range types (pgx's LoadType and
+// psycopg read it).
+var pgRange = emptyTable("pg_range", col("rngtypid", oidT), col("rngsubtype", oidT), col("rngmultitypid", oidT),
+	col("rngcollation", oidT), col("rngsubopc", oidT), col("rngcanonical", textT), col("rngsubdiff", textT))
 
 // pgSequence is pg_sequence: weir has no sequences (SQLAlchemy's column
 // reflection joins it for identity columns).
@@ -59,4 +69,33 @@ func (r *rowBuilder) int16s(vs []int16) {
 	for _, v := range vs {
 		lb.ValueBuilder().(*array.Int16Builder).Append(v)
 	}
+}
+
+func init() {
+	tables = append(tables, pgStatUserTables)
+	catalogViews["pg_stat_user_tables"] = true
+}
+
+// pgStatUserTables is pg_stat_user_tables: a row per table and
+// materialized view the reader may see. weir counts no scans, tuples or
+// vacuums per relation: those columns are NULL.
+var pgStatUserTables = &Table{
+	Name: "pg_stat_user_tables",
+	Schema: types.Schema{col("relid", oidT), col("schemaname", textT), col("relname", textT), col("seq_scan", oidT),
+		col("seq_tup_read", oidT), col("idx_scan", oidT), col("idx_tup_fetch", oidT), col("n_tup_ins", oidT),
+		col("n_tup_upd", oidT), col("n_tup_del", oidT), col("n_live_tup", oidT), col("n_dead_tup", oidT)},
+	appendRows: func(b *rowBuilder, e Engine, may Filter) {
+		for _, r := range relations(e, may) {
+			if r.namespace != OIDPublic || r.kind != "r" && r.kind != "m" {
+				continue
+			}
+			b.int64(r.oid)
+			b.text(namespaceName(r.namespace))
+			b.text(r.name)
+			for range 9 {
+				b.null()
+			}
+			b.end()
+		}
+	},
 }
