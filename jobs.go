@@ -51,6 +51,8 @@ type jobSource struct {
 	stream *catalog.Object
 	// wm is the source's watermark, nil when the stream has none.
 	wm *watermarks.Source
+	// procTime fills the stream's processing-time column, nil without one.
+	procTime *watermarks.ProcTime
 	// table is the source's state table.
 	table statestore.TableID
 }
@@ -230,8 +232,13 @@ func (e *Engine) build(j *job, plan *planner.StreamPlan, tables dataflow.Binding
 			if err != nil {
 				return nil, err
 			}
-			j.sources = append(j.sources, jobSource{src: src, stream: stream, table: table})
-			out, wm, err := e.watermarked(stream, e.withProcTimeSource(stream, src, table), table)
+			pt := e.procTimeSource(stream, src, table)
+			j.sources = append(j.sources, jobSource{src: src, stream: stream, table: table, procTime: pt})
+			var inner exec.Source = src
+			if pt != nil {
+				inner = pt
+			}
+			out, wm, err := e.watermarked(stream, inner, table)
 			if err != nil {
 				return nil, err
 			}

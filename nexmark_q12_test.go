@@ -69,6 +69,8 @@ func TestNexmarkQ12(t *testing.T) {
 	// The clock passes the first window's end: it closes without a bid.
 	now.Store(t0.Add(10 * time.Second).UnixMicro())
 	waitForRows(t, conn, fmt.Sprintf(rows, "q12_closed"), first)
+	// weir_sources shows the processing-time watermark: the clock.
+	waitForRows(t, conn, `SELECT watermark, late_rows FROM weir_sources WHERE view = 'q12'`, []string{"2030-01-01 00:00:13+00 0"})
 
 	// Bids read now are in the second window.
 	appendBids(2, 2, 4)

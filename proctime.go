@@ -85,13 +85,18 @@ func procTimeColumnOf(s *catalog.Object) int {
 	return -1
 }
 
-// withProcTimeSource returns src, which reads stream s's columns but its
+// procTimeText returns pt's watermark as a TIMESTAMPTZ prints.
+func procTimeText(pt *watermarks.ProcTime) string {
+	return watermarks.Text(types.TSTZType, pt.Watermark())
+}
+
+// procTimeSource returns src, which reads stream s's columns but its
 // processing-time one, with that column filled in (exec/watermarks.ProcTime,
-// its state in the source's state table); src itself when s has none.
-func (e *Engine) withProcTimeSource(s *catalog.Object, src exec.Source, table statestore.TableID) exec.Source {
+// its state in the source's state table); nil when s has none.
+func (e *Engine) procTimeSource(s *catalog.Object, src exec.Source, table statestore.TableID) *watermarks.ProcTime {
 	col := procTimeColumnOf(s)
 	if col < 0 {
-		return src
+		return nil
 	}
 	return watermarks.NewProcTime(src, watermarks.ProcTimeSpec{Column: col, Schema: s.FullSchema(), Table: table, Mem: e.mem, Clock: e.cfg.Clock})
 }

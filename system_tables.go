@@ -87,6 +87,9 @@ func (r systemRows) Sources() (out []systables.SourceRow) {
 			if st.Has {
 				row.Watermark = watermarks.Text(s.stream.WatermarkType(), st.Watermark)
 			}
+		} else if s.procTime != nil {
+			// The processing-time column's watermark: no row is late.
+			row.Watermarked, row.Watermark = true, procTimeText(s.procTime)
 		}
 		out = append(out, row)
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -50,8 +51,10 @@ type ProcTime struct {
 	src    exec.Source
 	spec   ProcTimeSpec
 	schema *arrow.Schema
-	// now is the time rows are stamped with, in µs since 1970.
+	// now is the time rows are stamped with, in µs since 1970; shown is
+	// its copy for other goroutines (Watermark).
 	now     int64
+	shown   atomic.Int64
 	pending []exec.Watermark
 }
 
@@ -96,6 +99,7 @@ func (p *ProcTime) Open(ctx context.Context, oc exec.OpenContext) error {
 		}
 	}
 	p.pending = []exec.Watermark{{Column: p.spec.Column, Value: p.now}}
+	p.shown.Store(p.now)
 	return p.src.Open(ctx, oc)
 }
 
@@ -134,10 +138,15 @@ func (p *ProcTime) OnBarrier(ctx context.Context, b exec.Barrier, w exec.StateWr
 	}
 	if t := b.Time.UnixMicro(); !b.Time.IsZero() && t > p.now {
 		p.now = t
+		p.shown.Store(t)
 		p.pending = append(p.pending[:0], exec.Watermark{Column: p.spec.Column, Value: t})
 	}
 	return w.Set(procTimeKey(p.spec.Table), binary.BigEndian.AppendUint64(nil, uint64(p.now)))
 }
+
+// Watermark returns the processing-time column's watermark, in µs since
+// 1970 (0 before Open). Safe to call from any goroutine.
+func (p *ProcTime) Watermark() int64 { return p.shown.Load() }
 
 // TakeWatermarks returns the wrapped source's watermarks, then the
 // processing time when it rose, once.
