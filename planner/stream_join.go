@@ -44,6 +44,11 @@ type StreamHashJoin struct {
 	// Right's as they are when they arrive, and Right's changes emit
 	// nothing (stream_temporal_join.go).
 	Temporal bool
+	// Frees, when set, holds which sides (0 Left, 1 Right) may free their
+	// rows by watermark: a plan read back from the catalog frees only the
+	// sides it declared an expiry table for when it was made
+	// (stream_join_expiry.go). Nil: every side Expiries finds.
+	Frees *[2]bool
 }
 
 // LeftPos returns where column k of Left is in the join's output.

@@ -81,11 +81,30 @@ func (n *StreamHashJoin) Expiries() []JoinExpiry {
 				}
 				e.Counted = true
 			}
-			out = append(out, e)
+			if n.Frees == nil || n.Frees[side] {
+				out = append(out, e)
+			}
 			break
 		}
 	}
 	return out
+}
+
+// RecordedFrees returns, for Frees, the sides that roles, the state tables
+// a stored plan recorded for a join, hold an expiry table for: a view made
+// when a join of its kind, or over its inputs, freed no rows keeps the
+// tables it has and frees none.
+func RecordedFrees(roles []string) *[2]bool {
+	var f [2]bool
+	for _, r := range roles {
+		switch r {
+		case "left expiry":
+			f[0] = true
+		case "right expiry":
+			f[1] = true
+		}
+	}
+	return &f
 }
 
 // lessOrEqual returns the pairs [a, b] with a ≤ b that c holds: a

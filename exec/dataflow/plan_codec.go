@@ -422,6 +422,11 @@ func unmarshalJoin(d nodeDoc, ins []planner.StreamNode) (planner.StreamNode, err
 		}
 		n.Residual = res
 	}
+	var roles []string
+	for _, t := range d.State {
+		roles = append(roles, t.Role)
+	}
+	n.Frees = planner.RecordedFrees(roles)
 	return n, nil
 }
 
