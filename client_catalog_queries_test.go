@@ -141,9 +141,9 @@ func renderValue(v any) string {
 }
 
 // TestCatalogFunctionsAnswer checks catalog functions' answers: reg* casts
-// print names where Postgres does and compare as OIDs elsewhere, and the
+// print names where Postgres does and compare as OIDs elsewhere, the
 // privilege inquiry functions answer from the grants, for a role and for
-// the superuser.
+// the superuser, and _pg_expandarray numbers a key's columns.
 func TestCatalogFunctionsAnswer(t *testing.T) {
 	ts := startServer(t, memoryConfig())
 	admin := connect(t, ts.dsn)
@@ -152,6 +152,7 @@ func TestCatalogFunctionsAnswer(t *testing.T) {
 		"CREATE VIEW londoners AS SELECT id, name FROM users",
 		"CREATE USER bob",
 		"GRANT SELECT ON users TO bob",
+		"CREATE TABLE pairs (a INT, b INT, c INT, PRIMARY KEY (b, a))",
 	} {
 		mustExec(t, admin, s)
 	}
@@ -175,7 +176,7 @@ func TestCatalogFunctionsAnswer(t *testing.T) {
 		{admin, "SELECT 'users'::regclass", "users"},
 		{admin, "SELECT 'information_schema.tables'::regclass", "information_schema.tables"},
 		{admin, "SELECT 'users'::regclass = (SELECT oid FROM pg_class WHERE relname = 'users')", "true"},
-		{admin, "SELECT string_agg(oid::regclass::text, ',' ORDER BY relname) FROM pg_class WHERE relnamespace = 2200", "londoners,users,users_pkey"},
+		{admin, "SELECT string_agg(oid::regclass::text, ',' ORDER BY relname) FROM pg_class WHERE relnamespace = 2200", "londoners,pairs,pairs_pkey,users,users_pkey"},
 		{admin, "SELECT 'int4'::regtype", "integer"},
 		{admin, "SELECT 1043::regtype::text", "character varying"},
 		{admin, "SELECT 'character varying'::text::regtype::oid", "1043"},
@@ -196,6 +197,10 @@ func TestCatalogFunctionsAnswer(t *testing.T) {
 		{admin, "SELECT (parse_ident('\"My Schema\".Users'))[1] || '/' || (parse_ident('\"My Schema\".Users'))[2]", "My Schema/users"},
 		{admin, "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'users'", "1"},
 		{admin, "SELECT format_type(NULL, NULL) IS NULL", "true"},
+		{admin, `SELECT string_agg(a.attname || ':' || (s.k).n, ',' ORDER BY (s.k).n)
+			FROM (SELECT information_schema._pg_expandarray(conkey) AS k, conrelid FROM pg_constraint WHERE conname = 'pairs_pkey') s
+			JOIN pg_attribute a ON a.attrelid = s.conrelid AND a.attnum = (s.k).x`, "b:1,a:2"},
+		{admin, "SELECT string_agg(a.attname, ',' ORDER BY a.attnum) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = 'pairs'::regclass", "a,b"},
 	} {
 		if got := one(c.conn, c.query); got != c.want {
 			t.Errorf("%s: got %s, want %s", c.query, got, c.want)

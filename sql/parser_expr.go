@@ -366,6 +366,9 @@ func (p *parser) parsePrimary() (Expr, error) {
 		if err := p.expectOp(")"); err != nil {
 			return nil, err
 		}
+		if p.isOp(".") {
+			return p.parseFieldSelect(Pos(t.pos), e)
+		}
 		return &ParenExpr{Pos: Pos(t.pos), Expr: e}, nil
 	case tkIdent:
 		return p.parseIdentPrimary()

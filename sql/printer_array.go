@@ -36,6 +36,8 @@ func (pr printer) arrayExpr(e Expr, minLvl int) (ok bool) {
 			pr.expr(e.Index, 0, 0, false)
 		}
 		pr.w("]")
+	case *FieldSelect:
+		pr.fieldSelect(e)
 	case *QuantifiedExpr:
 		pr.expr(e.Left, minLvl, lvlCmp, true)
 		pr.w(" " + e.Op.String() + " " + e.Word + " ")

@@ -32,12 +32,16 @@ func nameOutputColumns(st *sql.Select, undo *[]func()) {
 	}
 }
 
-// outputColumnName is planner.ColumnName, but for a cast of what Postgres
+// outputColumnName is planner.ColumnName, but for a field's selection,
+// (x).f, which is named f, and for a cast of what Postgres
 // has no name for (a constant, an expression), which is named after the
 // outermost cast's type, as Postgres does ('int4'::text::regtype::oid is
 // oid): one of Postgres' object identifier types after its name
 // (regclass), not bigint's.
 func outputColumnName(e sql.Expr) string {
+	if f, ok := e.(*sql.FieldSelect); ok {
+		return f.Field.Value
+	}
 	c, ok := e.(*sql.CastExpr)
 	if !ok {
 		return planner.ColumnName(e)

@@ -55,8 +55,11 @@ var pgCatalogFuncs = map[string]func(args []string) string{
 	"pg_indexes_size":                 nullBigint,
 	"pg_database_size":                nullBigint,
 	"pg_get_function_sqlbody":         nullText,
-	"pg_get_partkeydef":               nullText, // weir has no partitioned tables
-	"pg_get_serial_sequence":          nullText, // weir has no sequences
+	// information_schema._pg_expandarray(a) (pgjdbc's primary keys): a
+	// row (x, n) per element, as DuckDB structs.
+	"_pg_expandarray":        func(a []string) string { return "unnest(weir_pg_expandarray(" + a[0] + "))" },
+	"pg_get_partkeydef":      nullText, // weir has no partitioned tables
+	"pg_get_serial_sequence": nullText, // weir has no sequences
 	"json_build_object": func(a []string) string {
 		return "json_object(" + strings.Join(a, ", ") + ")"
 	},
@@ -121,6 +124,7 @@ var pgCatalogMacros = []string{
 	// as written, without its quotes; another folded to lower case.
 	`CREATE OR REPLACE TEMP MACRO parse_ident(s) AS list_transform(regexp_extract_all(s, '"(?:[^"]|"")*"|[^."]+'),
 		x -> CASE WHEN starts_with(x, '"') THEN replace(x[2:-2], '""', '"') ELSE lower(trim(x)) END)`,
+	`CREATE OR REPLACE TEMP MACRO weir_pg_expandarray(a) AS list_transform(range(1, len(a) + 1), i -> {'x': a[i], 'n': CAST(i AS INTEGER)})`,
 	`CREATE OR REPLACE TEMP MACRO quote_literal(s) AS '''' || replace(CAST(s AS VARCHAR), '''', '''''') || ''''`,
 	`CREATE OR REPLACE TEMP MACRO pg_options_to_table(o) AS TABLE
 		SELECT CAST(NULL AS VARCHAR) AS option_name, CAST(NULL AS VARCHAR) AS option_value WHERE false`,

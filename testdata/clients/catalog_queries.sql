@@ -2,10 +2,9 @@
 # (section in parentheses), as the clients send them with their
 # placeholders written in, and what weir answers: TestClientCatalogQueries.
 # Regenerate with: go test -tags duckdb_arrow -run TestClientCatalogQueries . -rewrite
-# Not here yet: pgjdbc's getPrimaryKeys (information_schema._pg_expandarray
-# and composite field selection), pgjdbc's TypeInfoCache is_array query
-# (typinput = 'pg_catalog.array_in'::regproc: weir's typinput is text),
-# DBeaver's and pgx's elided or generated queries.
+# Not here yet: pgjdbc's TypeInfoCache is_array query (typinput =
+# 'pg_catalog.array_in'::regproc: weir's typinput is text), and DBeaver's and
+# pgx's elided or generated queries.
 SELECT 1
 ----
 1
@@ -133,6 +132,11 @@ weir | public | users | score | 1700 | false | 655366 | -1 | -1 | 4 | NULL | NUL
 weir | public | users | joined | 1114 | false | -1 | 8 | -1 | 5 | NULL | NULL | NULL | NULL | 0 | b
 weir | public | users | ok | 16 | false | -1 | 1 | -1 | 6 | NULL | NULL | NULL | NULL | 0 | b
 weir | public | users | tags | 1009 | false | -1 | -1 | -1 | 7 | NULL | NULL | NULL | NULL | 0 | b
+
+# pgjdbc: getPrimaryKeys(public, users), 42.7.13 (§3)
+SELECT        result.TABLE_CAT AS "TABLE_CAT",        result.TABLE_SCHEM AS "TABLE_SCHEM",        result.TABLE_NAME AS "TABLE_NAME",        result.COLUMN_NAME AS "COLUMN_NAME",        result.KEY_SEQ AS "KEY_SEQ",        result.PK_NAME AS "PK_NAME"FROM      (SELECT current_database() AS TABLE_CAT, n.nspname AS TABLE_SCHEM,   ct.relname AS TABLE_NAME, a.attname AS COLUMN_NAME,   (information_schema._pg_expandarray(con.conkey)).n AS KEY_SEQ, con.conname AS PK_NAME,   information_schema._pg_expandarray(con.conkey) AS KEYS, a.attnum AS A_ATTNUM FROM pg_catalog.pg_constraint con   JOIN pg_catalog.pg_class ct ON (con.conrelid = ct.oid)   JOIN pg_catalog.pg_namespace n ON (ct.relnamespace = n.oid)   JOIN pg_catalog.pg_attribute a ON (a.attrelid = ct.oid) WHERE con.contype = 'p'  AND n.nspname = 'public' AND ct.relname = 'users' ) result where  result.A_ATTNUM = (result.KEYS).x  ORDER BY result.table_name, result.pk_name, result.key_seq
+----
+weir | public | users | id | 1 | users_pkey
 
 # pgjdbc: TypeInfoCache getPGType(23) (§3)
 SELECT n.nspname = ANY(current_schemas(true)), n.nspname, t.typname FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON t.typnamespace = n.oid WHERE t.oid = 23
