@@ -5,9 +5,11 @@ import (
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/subscribe"
+	"github.com/weir-stream/weir/exec/systables"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/session"
+	"github.com/weir-stream/weir/sql/sqlstate"
 	"github.com/weir-stream/weir/sql/types"
 )
 
@@ -36,6 +38,9 @@ func (s *Session) startFeed(ctx, readCtx context.Context, st *sql.Subscribe, q *
 	if err := s.authorize(q); err != nil {
 		return nil, err
 	}
+	if err := s.refuseSystemTables(q); err != nil {
+		return nil, err
+	}
 	var feed *subscribe.Feed
 	var sub *Subscription
 	sub, err := s.e.startSubscription(ctx, subscriptionSpec{
@@ -53,6 +58,14 @@ func (s *Session) startFeed(ctx, readCtx context.Context, st *sql.Subscribe, q *
 			feed = subscribe.NewFeed(readCtx, subscribe.Options{
 				Columns: cols, Visible: visible, Progress: st.Progress, SkipFirstEpoch: !st.Snapshot,
 				BufferBytes: s.e.cfg.Server.SubscribeBufferBytes, Mem: s.e.mem,
+				// A relation it reads that failed stopped it: say so, as
+				// a query of it does.
+				EndReason: func() error {
+					if ferr := s.e.failed.ReadErr(plan.InputNames()...); ferr != nil {
+						return ferr
+					}
+					return nil
+				},
 			}, func() {
 				// The client is done (or gone): end the subscription.
 				if sub != nil {
@@ -71,4 +84,22 @@ func (s *Session) startFeed(ctx, readCtx context.Context, st *sql.Subscribe, q *
 		return nil, err
 	}
 	return feed, nil
+}
+
+// refuseSystemTables returns 0A000 when q reads a system table (weir's or
+// pg_catalog's): they are computed when read and have no changes to follow.
+func (s *Session) refuseSystemTables(q *sql.Select) error {
+	var err error
+	sql.WalkTableNames(q, func(t *sql.TableName) {
+		name := t.Name.Last()
+		if _, ok := s.e.cat.Get(name.Value); ok || err != nil {
+			return
+		}
+		if _, ok := systables.Lookup(name.Value); ok {
+			err = sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, name.Pos,
+				"SUBSCRIBE cannot follow system table \"%s\": it is computed when read, and has no changes", name.Value).
+				WithHint("Query it with SELECT.")
+		}
+	})
+	return err
 }

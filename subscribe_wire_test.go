@@ -33,17 +33,35 @@ type copyFeed struct {
 	pr    *io.PipeReader
 }
 
-// subscribeCopy starts statement (a SUBSCRIBE) on a connection of its own.
+// subscribeCopy starts statement (a SUBSCRIBE) on a connection of its own;
+// at the test's end a feed still running is cancelled before its
+// connection closes.
 func subscribeCopy(t *testing.T, dsn, statement string) *copyFeed {
 	t.Helper()
 	f := &copyFeed{conn: connect(t, dsn), lines: make(chan string, 1024), done: make(chan error, 1)}
 	pr, pw := io.Pipe()
 	f.pr = pr
+	finished := make(chan struct{})
 	go func() {
 		_, err := f.conn.PgConn().CopyTo(context.Background(), pw, statement)
 		pw.CloseWithError(io.EOF)
 		f.done <- err
+		close(finished)
 	}()
+	t.Cleanup(func() {
+		select {
+		case <-finished:
+			return
+		default:
+		}
+		_ = f.conn.PgConn().CancelRequest(context.Background())
+		pr.Close()
+		select {
+		case <-finished:
+		case <-time.After(30 * time.Second):
+			t.Error("a SUBSCRIBE did not end at its cancel")
+		}
+	})
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
@@ -604,4 +622,27 @@ func TestSubscribeCursor(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "CLOSE's end of the held cursor's subscription", func() bool { return len(weir.LiveSubscriptionsForTest(ts.eng)) == 0 })
+}
+
+// TestSubscribeViewFails follows a view that then fails (a division by
+// zero in its definition): the subscription ends with the view's failure,
+// as a query of the view reports it.
+func TestSubscribeViewFails(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, "CREATE TABLE t (id INT PRIMARY KEY)")
+	mustExec(t, conn, "INSERT INTO t VALUES (1)")
+	mustExec(t, conn, "CREATE MATERIALIZED VIEW inv AS SELECT id, 10 / (id - 5) AS q FROM t")
+	f := subscribeCopy(t, ts.dsn, "SUBSCRIBE inv")
+	if got := rest(f.next(t, 1)); fmt.Sprint(got) != "[1 1 -2]" {
+		t.Fatalf("snapshot %v", got)
+	}
+	mustExec(t, conn, "INSERT INTO t VALUES (5)")
+	err := f.end(t)
+	_, qerr := conn.Exec(context.Background(), "SELECT * FROM inv")
+	var pgErr, qpgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || !errors.As(qerr, &qpgErr) || pgErr.Code != qpgErr.Code || pgErr.Message != qpgErr.Message {
+		t.Fatalf("the SUBSCRIBE of a failed view ended with %v; a query of it fails with %v", err, qerr)
+	}
+	waitFor(t, "the end of the subscription", func() bool { return len(weir.LiveSubscriptionsForTest(ts.eng)) == 0 })
 }

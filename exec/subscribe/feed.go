@@ -53,6 +53,10 @@ type Options struct {
 	// BufferBytes bounds the rows waiting for the client (0:
 	// DefaultBufferBytes).
 	BufferBytes int64
+	// EndReason, when set, says why the dataflow ended by itself (a
+	// relation it reads failed); nil from it, or no EndReason, is
+	// ErrInputEnded.
+	EndReason func() error
 	Mem         memory.Allocator
 }
 
@@ -186,7 +190,14 @@ func (f *Feed) OnBarrier(_ context.Context, b exec.Barrier, _ exec.StateWriter, 
 // given, End).
 func (f *Feed) Close() error {
 	f.releasePending()
-	f.End(ErrInputEnded)
+	var err error
+	if f.opts.EndReason != nil {
+		err = f.opts.EndReason()
+	}
+	if err == nil {
+		err = ErrInputEnded
+	}
+	f.End(err)
 	return nil
 }
 
