@@ -57,7 +57,7 @@ type Options struct {
 	// relation it reads failed); nil from it, or no EndReason, is
 	// ErrInputEnded.
 	EndReason func() error
-	Mem         memory.Allocator
+	Mem       memory.Allocator
 }
 
 // Feed is a subscription's last operator (exec.Operator and
