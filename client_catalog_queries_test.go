@@ -197,6 +197,9 @@ func TestCatalogFunctionsAnswer(t *testing.T) {
 		{admin, "SELECT (parse_ident('\"My Schema\".Users'))[1] || '/' || (parse_ident('\"My Schema\".Users'))[2]", "My Schema/users"},
 		{admin, "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'users'", "1"},
 		{admin, "SELECT format_type(NULL, NULL) IS NULL", "true"},
+		{admin, "SELECT prokind || pronargs || ':' || prorettype::regtype::text FROM pg_proc WHERE proname = 'split_part'", "f3:text"},
+		{admin, "SELECT string_agg(prorettype::regtype::text, ',' ORDER BY prorettype) FROM pg_proc WHERE proname = 'sum' AND prokind = 'a'", "bigint,double precision,numeric,numeric"},
+		{admin, "SELECT 'upper'::regproc", "upper"},
 		{admin, `SELECT string_agg(a.attname || ':' || (s.k).n, ',' ORDER BY (s.k).n)
 			FROM (SELECT information_schema._pg_expandarray(conkey) AS k, conrelid FROM pg_constraint WHERE conname = 'pairs_pkey') s
 			JOIN pg_attribute a ON a.attrelid = s.conrelid AND a.attnum = (s.k).x`, "b:1,a:2"},

@@ -601,6 +601,7 @@ var pgCatalogTables = []*Table{
 				b.bool(false)
 				b.end()
 			}
+			appendBuiltinProcs(b, e)
 		},
 	},
 	{
