@@ -130,7 +130,11 @@ func (a *aggDistinctSets) resolveInts(arr *array.Int64, slots []int32) error {
 			n := intValueBytes(k)
 			idx = s.insert(v, k, n)
 			a.bytes += n
-			if a.inState(g, func(gh uint64) uint64 { return distinctIntHash(gh, v) }) {
+			stored, err := a.inState(g, func(gh uint64) uint64 { return distinctIntHash(gh, v) })
+			if err != nil {
+				return err
+			}
+			if stored {
 				a.enc = statestore.AppendInt64(a.enc[:0], v)
 				rec := s.rec(idx, k)
 				if err := a.read(g, a.enc, rec[distinctRecCounts:]); err != nil {

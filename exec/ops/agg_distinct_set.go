@@ -6,6 +6,7 @@ import (
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
 	"github.com/weir-stream/weir/statestore"
 )
 
@@ -52,9 +53,14 @@ type aggDistinctSets struct {
 	// this operator), so a value missing from both has count 0 without a
 	// read. A group read from state is not known.
 	known []bool
-	// dropped records the values of known groups' sets that trim dropped;
-	// nil until it drops one.
+	// dropped records the values of known groups' sets that trim dropped
+	// and those of groups read from state that inState scanned; nil until
+	// it holds one.
 	dropped *distinctPresence
+	// reads[g]: the values of slot g's group read from state one by one
+	// while it was not known (inState scans the group past
+	// distinctScanAfterReads).
+	reads []int32
 	// rowIdx[i]: the record number of row i's value in its group's set
 	// (ints), or -1 when no member has looked it up in this chunk yet.
 	rowIdx []int32
@@ -148,14 +154,21 @@ func (a *aggDistinctSets) grow(n int) {
 			a.strs = append(a.strs, make([]*distinctSet[string], grow)...)
 		}
 		a.known = append(a.known, make([]bool, grow)...)
+		a.reads = append(a.reads, make([]int32, grow)...)
 	}
 }
 
 // clear empties slot g: a new group, with nothing in state.
-func (a *aggDistinctSets) clear(g int32) { a.drop(g, true) }
+func (a *aggDistinctSets) clear(g int32) {
+	a.drop(g, true)
+	a.reads[g] = 0
+}
 
 // unload forgets slot g's values: the group was read from state.
-func (a *aggDistinctSets) unload(g int32) { a.drop(g, false) }
+func (a *aggDistinctSets) unload(g int32) {
+	a.drop(g, false)
+	a.reads[g] = 0
+}
 
 // drop forgets slot g's map; known says whether the group has nothing in
 // state (a new group) or its values are recorded in dropped.
@@ -206,17 +219,59 @@ func (a *aggDistinctSets) forget(g int32) {
 	a.drop(g, true)
 }
 
+// distinctScanAfterReads is how many values of a group read from state
+// (after a restart, or evicted and read back) inState reads one by one
+// before it scans the group's values into dropped once, making the group
+// known: a group met again for a few values is not scanned whole. A
+// variable so that tests can make it 0.
+var distinctScanAfterReads int32 = 64
+
 // inState reports whether slot g's multiset may have a count in state of
 // a value missing from its map, whose hash in the group (of hash gh) hash
 // returns: not for a known group unless dropped may hold the value.
-func (a *aggDistinctSets) inState(g int32, hash func(gh uint64) uint64) bool {
+func (a *aggDistinctSets) inState(g int32, hash func(gh uint64) uint64) (bool, error) {
 	if a.h.state == nil {
-		return false
+		return false, nil
 	}
 	if !a.known[g] {
-		return true
+		if a.reads[g]++; a.reads[g] <= distinctScanAfterReads {
+			return true, nil
+		}
+		if err := a.scan(g); err != nil {
+			return false, err
+		}
 	}
-	return a.dropped != nil && a.dropped.mayHave(hash(distinctGroupHash(a.h.keys[g])))
+	return a.dropped != nil && a.dropped.mayHave(hash(distinctGroupHash(a.h.keys[g]))), nil
+}
+
+// scan records in dropped every value slot g's group has in state, in one
+// pass of an iterator over its prefix, and makes the group known: its
+// values in state are then in its map or in dropped, and those it adds
+// from now on are in its map until trim records them.
+func (a *aggDistinctSets) scan(g int32) error {
+	if a.dropped == nil {
+		a.dropped = newDistinctPresence()
+	}
+	gh := distinctGroupHash(a.h.keys[g])
+	prefix := a.keyPrefix(nil, g)
+	err := a.h.state.Scan(prefix, statestore.PrefixEnd(prefix), func(k, _ []byte) (bool, error) {
+		v := k[len(prefix):]
+		if !a.intValues {
+			a.dropped.add(distinctStringHash(gh, string(v)))
+			return true, nil
+		}
+		n, null, err := statestore.DecodeInt(v, types.Int64Type)
+		if err != nil || null {
+			return false, sqlstate.Errorf(sqlstate.Internal, "hash aggregate: DISTINCT value %x in state is not a BIGINT", v)
+		}
+		a.dropped.add(distinctIntHash(gh, n))
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	a.known[g] = true
+	return nil
 }
 
 // has reports whether slot g has a map.
@@ -270,7 +325,11 @@ func (a *aggDistinctSets) add(g int32, m int, v []byte, sign int64) (before, aft
 		n := stringValueBytes(val, k)
 		i = s.insert(val, k, n)
 		a.bytes += n
-		if a.inState(g, func(gh uint64) uint64 { return distinctStringHash(gh, val) }) {
+		stored, err := a.inState(g, func(gh uint64) uint64 { return distinctStringHash(gh, val) })
+		if err != nil {
+			return 0, 0, err
+		}
+		if stored {
 			if err := a.read(g, v, s.counts[int(i)*k:int(i)*k+k]); err != nil {
 				return 0, 0, err
 			}
