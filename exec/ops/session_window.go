@@ -290,7 +290,16 @@ func (s *SessionWindow) OnBarrier(ctx context.Context, _ exec.Barrier, sw exec.S
 			return err
 		}
 	}
-	var writes []freshRow
+	n := len(s.sessDirty)
+	for part := range s.touched {
+		for _, sess := range s.sessions[part] {
+			n += len(sess.fresh)
+			if sess.dirty {
+				n++
+			}
+		}
+	}
+	writes := make([]freshRow, 0, n)
 	for part := range s.touched {
 		for _, sess := range s.sessions[part] {
 			writes = append(writes, sess.fresh...)
@@ -323,10 +332,15 @@ func (s *SessionWindow) OnBarrier(ctx context.Context, _ exec.Barrier, sw exec.S
 }
 
 // close emits the rows of every session that closes at watermark wm and
-// frees them.
+// frees them. The closing sessions' committed rows are read with one
+// iterator, seeking from session to session in key order.
 func (s *SessionWindow) close(ctx context.Context, wm int64, sw exec.StateWriter, out exec.Output) error {
-	var rows [][]byte
-	var starts, ends []int64
+	type closing struct {
+		lo, hi []byte
+		sess   *session
+		end    int64
+	}
+	var todo []closing
 	for s.ends.Len() > 0 && s.ends[0].closeAt <= wm {
 		e := heap.Pop(&s.ends).(sessionEnd)
 		list := s.sessions[e.part]
@@ -341,22 +355,7 @@ func (s *SessionWindow) close(ctx context.Context, wm int64, sw exec.StateWriter
 			continue
 		}
 		lo, hi := s.rowSpan(e.part, sess.start, sess.end)
-		n := len(rows)
-		if s.state != nil {
-			err := s.state.Scan(lo, hi, func(_, row []byte) (bool, error) {
-				rows = append(rows, append([]byte(nil), row...))
-				return true, nil
-			})
-			if err != nil {
-				return fmt.Errorf("session window: %w", err)
-			}
-		}
-		for _, r := range sess.fresh {
-			rows = append(rows, r.row)
-		}
-		for range len(rows) - n {
-			starts, ends = append(starts, sess.start), append(ends, e.closeAt)
-		}
+		todo = append(todo, closing{lo: lo, hi: hi, sess: sess, end: e.closeAt})
 		if err := sw.DeleteRange(lo, hi); err != nil {
 			return fmt.Errorf("session window: %w", err)
 		}
@@ -371,8 +370,38 @@ func (s *SessionWindow) close(ctx context.Context, wm int64, sw exec.StateWriter
 			s.sessions[e.part] = append(list[:i], list[i+1:]...)
 		}
 	}
-	if len(rows) == 0 {
+	if len(todo) == 0 {
 		return nil
+	}
+	slices.SortFunc(todo, func(a, b closing) int { return bytes.Compare(a.lo, b.lo) })
+	var it exec.StateIterator
+	if s.state != nil {
+		lo, hi := statestore.VnodeSpan(s.rowsTable, 0)
+		var err error
+		if it, err = s.state.NewIter(lo, hi); err != nil {
+			return fmt.Errorf("session window: %w", err)
+		}
+	}
+	var rows [][]byte
+	var starts, ends []int64
+	for _, c := range todo {
+		n := len(rows)
+		if it != nil {
+			for ok := it.SeekGE(c.lo); ok && bytes.Compare(it.Key(), c.hi) < 0; ok = it.Next() {
+				rows = append(rows, append([]byte(nil), it.Value()...))
+			}
+		}
+		for _, r := range c.sess.fresh {
+			rows = append(rows, r.row)
+		}
+		for range len(rows) - n {
+			starts, ends = append(starts, c.sess.start), append(ends, c.end)
+		}
+	}
+	if it != nil {
+		if err := it.Close(); err != nil {
+			return fmt.Errorf("session window: %w", err)
+		}
 	}
 	return s.emit(ctx, out, rows, starts, ends)
 }
