@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/weir-stream/weir"
+	"github.com/weir-stream/weir/internal/nexmarkq"
 )
 
 // joinKindQueries are interval joins of each kind over Nexmark's bids and
@@ -179,4 +180,58 @@ func TestRestartJoinExpiryKinds(t *testing.T) {
 		"fj":   "1:1,2:2,2:4,3:-,4:2,4:4,4:5,5:7,-:3,-:6",
 		"anti": "3:0",
 	})
+}
+
+// TestWindowJoinKindsEmitOnWindowClose aggregates a left window join of
+// Nexmark's new persons with new sellers (q8 as a LEFT JOIN) and a semi
+// join of the same windows per window with EMIT ON WINDOW CLOSE: the
+// joins pass the lower of their sides' watermarks on the preserved side's
+// window column, so the aggregates emit each window once it closes, with
+// the counts the same aggregates keep as updating views; only the last
+// window, which the final watermark has not passed, is missing.
+func TestWindowJoinKindsEmitOnWindowClose(t *testing.T) {
+	const events, seed = 100_000, 11
+	cfg := memoryConfig()
+	cfg.State.CheckpointIntervalMS = 20
+	ts := startServer(t, cfg)
+	conn := connect(t, ts.dsn)
+	for _, table := range []string{"person", "auction"} {
+		mustExec(t, conn, fmt.Sprintf(`CREATE STREAM %s (WATERMARK FOR date_time AS date_time - INTERVAL '100 milliseconds') WITH (connector = 'nexmark', nexmark.table = '%s', nexmark.events.total = '%d', nexmark.seed = '%d', nexmark.batch.rows = '250')`, table, table, events, seed))
+	}
+	var q8 string
+	for _, q := range nexmarkq.Windowed {
+		if q.Name == "q8" {
+			q8 = strings.ReplaceAll(q.SQL, "INTERVAL '10' SECOND", "INTERVAL '1' SECOND")
+		}
+	}
+	left := strings.Replace(q8, "\nJOIN (", "\nLEFT JOIN (", 1)
+	if left == q8 {
+		t.Fatalf("q8 has no JOIN to make a LEFT JOIN of:\n%s", q8)
+	}
+	aggs := map[string]string{
+		"left": "SELECT starttime, count(*) AS n FROM (" + left + ") AS j GROUP BY starttime",
+		"semi": `SELECT window_start, count(*) AS n FROM TUMBLE(person, date_time, INTERVAL '1' SECOND)
+  WHERE EXISTS (SELECT 1 FROM TUMBLE(auction, date_time, INTERVAL '1' SECOND)
+  WHERE auction.seller = person.id AND auction.window_start = person.window_start) GROUP BY window_start`,
+	}
+	for name, agg := range aggs {
+		mustExec(t, conn, "CREATE MATERIALIZED VIEW "+name+"_closed AS "+agg+" EMIT ON WINDOW CLOSE")
+		mustExec(t, conn, "CREATE MATERIALIZED VIEW "+name+"_updating AS "+agg)
+	}
+	waitSourcesDone(t, conn)
+	for name := range aggs {
+		closed := queryText(t, conn, "SELECT * FROM "+name+"_closed ORDER BY 1")
+		updating := queryText(t, conn, "SELECT * FROM "+name+"_updating ORDER BY 1")
+		// 100,000 events are 10 s of event time: 10 windows, of which the
+		// last may still be open.
+		if len(closed) < len(updating)-1 || len(updating) < 9 {
+			t.Fatalf("%s: %d windows closed of %d:\nclosed:   %v\nupdating: %v", name, len(closed), len(updating), closed, updating)
+		}
+		for i, row := range closed {
+			if row != updating[i] {
+				t.Fatalf("%s: window %d: closed with %s, the updating view has %s", name, i, row, updating[i])
+			}
+		}
+		t.Logf("%s: %d windows closed of %d", name, len(closed), len(updating))
+	}
 }

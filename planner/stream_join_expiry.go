@@ -179,10 +179,14 @@ func (n *StreamHashJoin) sideColumns(side int) []Col {
 }
 
 // WatermarkKeys returns the equality keys whose columns carry, on both
-// sides, a watermark no change goes below: an inner join passes on the
-// lower of the two as a watermark of both key columns of its output.
+// sides, a watermark no change goes below: the join passes on the lower of
+// the two as a watermark of the key's output columns that no padded row
+// leaves NULL (WatermarkKeyColumns). Every later change of the output has
+// the key at or above it: a change of one side brings out rows with its
+// own key, or rows of the other side with the same key (an outer side's
+// padded row, a semi or anti join's left row).
 func (n *StreamHashJoin) WatermarkKeys() []int {
-	if n.Kind != InnerJoin || n.Temporal || n.NestedLoop() {
+	if n.Temporal || n.NestedLoop() || n.Kind == FullJoin {
 		return nil
 	}
 	l, r := closedWatermarkColumns(n.Left), closedWatermarkColumns(n.Right)
@@ -195,10 +199,30 @@ func (n *StreamHashJoin) WatermarkKeys() []int {
 	return out
 }
 
+// WatermarkKeyColumns returns the output columns equality key i's
+// watermark is passed on as: both of an inner join's key columns, the
+// preserved side's of an outer join (the other's is NULL in a padded
+// row), the left one of a semi or anti join (whose output is the left
+// side's columns).
+func (n *StreamHashJoin) WatermarkKeyColumns(i int) []int {
+	l, r := n.LeftPos(n.LeftKeys[i]), n.RightPos(n.RightKeys[i])
+	switch n.Kind {
+	case InnerJoin:
+		return []int{l, r}
+	case LeftJoin:
+		return []int{l}
+	case RightJoin:
+		return []int{r}
+	case SemiJoin, AntiJoin:
+		return []int{n.LeftKeys[i]}
+	}
+	return nil
+}
+
 // joinWatermarkColumns returns which output columns of n carry a
-// watermark: both columns of each of its WatermarkKeys; for a temporal
-// join, the left side's columns that carry one (its rows are emitted
-// before the watermarks after them: ops.LookupJoin).
+// watermark: those of its WatermarkKeys (WatermarkKeyColumns); for a
+// temporal join, the left side's columns that carry one (its rows are
+// emitted before the watermarks after them: ops.LookupJoin).
 func joinWatermarkColumns(n *StreamHashJoin) []bool {
 	out := make([]bool, len(n.Columns()))
 	if n.Temporal {
@@ -208,7 +232,9 @@ func joinWatermarkColumns(n *StreamHashJoin) []bool {
 		return out
 	}
 	for _, i := range n.WatermarkKeys() {
-		out[n.LeftPos(n.LeftKeys[i])], out[n.RightPos(n.RightKeys[i])] = true, true
+		for _, c := range n.WatermarkKeyColumns(i) {
+			out[c] = true
+		}
 	}
 	return out
 }

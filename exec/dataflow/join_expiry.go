@@ -29,8 +29,7 @@ func (b *builder) joinExpiry(n *planner.StreamHashJoin, h *ops.HashJoin) exec.Op
 	}
 	var wk []ops.JoinWatermarkKey
 	for _, i := range keys {
-		l, r := n.LeftKeys[i], n.RightKeys[i]
-		wk = append(wk, ops.JoinWatermarkKey{Left: l, Right: r, Out: []int{n.LeftPos(l), n.RightPos(r)}})
+		wk = append(wk, ops.JoinWatermarkKey{Left: n.LeftKeys[i], Right: n.RightKeys[i], Out: n.WatermarkKeyColumns(i)})
 	}
 	return ops.NewJoinExpiry(h, sides, wk)
 }

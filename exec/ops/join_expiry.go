@@ -36,7 +36,8 @@ type JoinExpirySide struct {
 
 // JoinWatermarkKey is an equality key whose two columns carry watermarks:
 // the join passes on the lower of the two inputs' watermarks as a
-// watermark of the output columns Out (the key's columns in the output).
+// watermark of the output columns Out (the key's columns in the output
+// that no padded row leaves NULL).
 type JoinWatermarkKey struct {
 	Left, Right int
 	Out         []int
@@ -64,8 +65,11 @@ type JoinWatermarkKey struct {
 // evicted; pairs with it fail the join's condition, so that is harmless.
 //
 // It passes on, after the barrier's writes, the lower of both inputs'
-// watermarks on each equality key in Keys, as a watermark of the key's
-// output columns: every later pair has both key columns at or above it.
+// watermarks on each equality key in Keys, as a watermark of the output
+// columns Out: every later output row has the key at or above it (a pair,
+// an outer side's padded row, a semi or anti join's left row: each comes
+// of a change of one side, with its key, or of the other side's rows with
+// the same key).
 type JoinExpiry struct {
 	*HashJoin
 	expiry [2]*JoinExpirySide
