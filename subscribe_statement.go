@@ -26,7 +26,7 @@ func (s *Session) subscribeStatement(ctx context.Context, st *sql.Subscribe) (*R
 		return nil, err
 	}
 	opts := session.TextCopyOptions
-	return &Result{Columns: feed.Columns(), Rows: feed, CopyOut: &opts, Tag: "SUBSCRIBE"}, nil
+	return &Result{Columns: feed.Columns(), Rows: feed, CopyOut: &opts, Tag: "SUBSCRIBE", Endless: true}, nil
 }
 
 // startFeed checks that the session may read q, st's query, and starts its

@@ -646,3 +646,26 @@ func TestSubscribeViewFails(t *testing.T) {
 	}
 	waitFor(t, "the end of the subscription", func() bool { return len(weir.LiveSubscriptionsForTest(ts.eng)) == 0 })
 }
+
+// TestSubscribeShutdown stops the server while a SUBSCRIBE streams: the
+// shutdown cancels it instead of waiting for an end it never reaches, so
+// the server drains (Shutdown returns no error before its deadline) and the
+// client reads 57014.
+func TestSubscribeShutdown(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, "CREATE TABLE t (id INT PRIMARY KEY)")
+	mustExec(t, conn, "INSERT INTO t VALUES (1)")
+	f := subscribeCopy(t, ts.dsn, "SUBSCRIBE t")
+	f.next(t, 1)
+	conn.Close(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := ts.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown with a SUBSCRIBE running: %v", err)
+	}
+	var pgErr *pgconn.PgError
+	if err := f.end(t); !errors.As(err, &pgErr) || pgErr.Code != "57014" {
+		t.Fatalf("the SUBSCRIBE ended with %v", err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -90,6 +91,11 @@ type conn struct {
 	mu          sync.Mutex
 	queryCancel context.CancelFunc
 	killOnce    sync.Once // closes in.kill (terminate)
+
+	// following is set while rows that never end stream (a SUBSCRIBE's,
+	// Result.Endless: copy.go): a server shutdown cancels them rather
+	// than wait for their end.
+	following atomic.Bool
 }
 
 func newConn(ctx context.Context, s *Server, nc net.Conn) *conn {

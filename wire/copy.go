@@ -76,6 +76,14 @@ func (ci *copyIn) Next() ([]byte, error) {
 // CopyData per row (and the header or the binary format's signature and
 // trailer), CopyDone and the tag COPY n.
 func (c *conn) sendCopyOut(ctx context.Context, res *session.Result) error {
+	if res.Endless {
+		c.following.Store(true)
+		defer c.following.Store(false)
+		if c.srv.isShutdown() {
+			// The shutdown may have looked before the flag was set.
+			c.cancelQuery()
+		}
+	}
 	o := *res.CopyOut
 	var format byte
 	colFormat := formatText

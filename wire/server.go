@@ -209,6 +209,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if s.active == 0 {
 			close(s.drained)
 		}
+		// Rows that never end (SUBSCRIBE) would hold the drain until
+		// ctx's end: cancel them, as a client's cancel would.
+		for _, c := range s.byPID {
+			if c.following.Load() {
+				c.cancelQuery()
+			}
+		}
 	}
 	s.mu.Unlock()
 

@@ -41,6 +41,9 @@ type Result struct {
 	// end sends them in its format (CopyOutResponse, CopyData, CopyDone)
 	// and the tag COPY n.
 	CopyOut *CopyOptions
+	// Endless: the rows never end by themselves (SUBSCRIBE's); a server
+	// shutdown cancels them rather than wait for their end.
+	Endless bool
 }
 
 // ParameterStatus is a run-time parameter whose new value the client is
