@@ -70,5 +70,5 @@ func (f engineFigures) Sources() (sources []metrics.Source) {
 		}
 		sources = append(sources, src)
 	})
-	return sources
+	return append(sources, f.e.tableMetricSources()...)
 }

@@ -3,12 +3,15 @@ package weir
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/weir-stream/weir/exec"
+	"github.com/weir-stream/weir/exec/metrics"
 	"github.com/weir-stream/weir/exec/systables"
 	"github.com/weir-stream/weir/exec/watermarks"
 	"github.com/weir-stream/weir/sql"
 	"github.com/weir-stream/weir/sql/sqlstate"
+	"github.com/weir-stream/weir/sql/types"
 )
 
 // tableConnector is what weir_sources says a table's rows come through:
@@ -38,6 +41,25 @@ func tableOptions(st *sql.CreateTable) (map[string]string, error) {
 		opts[key] = opt.Value
 	}
 	return opts, nil
+}
+
+// tableMetricSources returns the Prometheus figures of each running table
+// with WATERMARK FOR, as those of a source whose stream and view are the
+// table: the changes it took, its late rows and its watermark's lag.
+func (e *Engine) tableMetricSources() (out []metrics.Source) {
+	for _, j := range e.jobs.List() {
+		if j.tableWM == nil {
+			continue
+		}
+		st := j.tableWM.Status()
+		src := metrics.Source{Stream: j.obj.Name, View: j.obj.Name, Watermarked: true, LateRows: st.Late,
+			Progress: exec.SourceProgress{Rows: j.tableWM.Rows(), Bytes: -1, Lag: -1, Status: exec.SourceRunning}}
+		if t := j.obj.WatermarkType(); st.Has && (t.Family == types.Timestamp || t.Family == types.TimestampTZ) {
+			src.HasWatermarkLag, src.WatermarkLag = true, time.Since(time.UnixMicro(st.Watermark))
+		}
+		out = append(out, src)
+	}
+	return out
 }
 
 // tableSourceRows returns a weir_sources row for each running table with
