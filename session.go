@@ -229,6 +229,10 @@ func (s *Session) run(ctx context.Context, st sql.Statement) (*Result, error) {
 		return s.subscribeStatement(ctx, st)
 	case *sql.DeclareCursor, *sql.FetchCursor, *sql.CloseCursor:
 		return s.cursorStatement(ctx, st)
+	case *sql.Deallocate:
+		return s.deallocate(ctx, st)
+	case *sql.Discard:
+		return s.discard(ctx, st)
 	case *sql.AlterViewResume:
 		return s.durable(ctx)(s.resumeView(ctx, st))
 	case *sql.Show:

@@ -317,6 +317,10 @@ func (p *parser) parseStatement() (Statement, error) {
 		return p.parseFetchCursor()
 	case "close":
 		return p.parseCloseCursor()
+	case "deallocate":
+		return p.parseDeallocate()
+	case "discard":
+		return p.parseDiscard()
 	case "set":
 		return p.parseSet()
 	case "reset":

@@ -264,7 +264,7 @@ func (pr printer) stmt(s Statement) {
 			pr.w(" " + quoteIdent(s.Savepoint))
 		}
 	default:
-		if !pr.functionStmt(s) && !pr.copyStmt(s) && !pr.subscribeStmt(s) {
+		if !pr.functionStmt(s) && !pr.copyStmt(s) && !pr.subscribeStmt(s) && !pr.sessionStmt(s) {
 			pr.roleStmt(s)
 		}
 	}

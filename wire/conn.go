@@ -348,7 +348,7 @@ func (c *conn) simpleQuery(text string) {
 		c.readyForQuery()
 		return
 	}
-	ctx, cancel := c.beginQuery(session.WithCopyIn(c.ctx, &copyIn{c: c}))
+	ctx, cancel := c.beginQuery(session.WithPreparedStatements(session.WithCopyIn(c.ctx, &copyIn{c: c}), c))
 	emitted := false
 	err := c.sess.ExecuteScript(ctx, text, func(res *session.Result) error {
 		emitted = true

@@ -233,7 +233,7 @@ func (c *conn) execute(m *pgproto3.Execute) {
 	c.setQueryCancel(p.cancel)
 	defer c.setQueryCancel(nil)
 	if p.res == nil {
-		res, err := c.sess.Execute(session.WithCopyIn(p.ctx, &copyIn{c: c}), p.stmt.prep, p.params)
+		res, err := c.sess.Execute(session.WithPreparedStatements(session.WithCopyIn(p.ctx, &copyIn{c: c}), c), p.stmt.prep, p.params)
 		if err != nil {
 			c.failPortal(m.Portal, p, err)
 			return

@@ -83,7 +83,9 @@ const (
 	InvalidName            = "42602"
 	// The cursors' (DECLARE, FETCH, CLOSE).
 	InvalidCursorName = "34000"
-	DuplicateCursor   = "42P03"
+	// InvalidSQLStatementName is DEALLOCATE's of no such statement.
+	InvalidSQLStatementName = "26000"
+	DuplicateCursor         = "42P03"
 	// The window functions' arguments and frame offsets.
 	InvalidArgumentForNtile         = "22014"
 	InvalidArgumentForNthValue      = "22016"
