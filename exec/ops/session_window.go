@@ -53,9 +53,9 @@ type SessionWindow struct {
 	rowTypes   []types.T
 	gap        int64
 	state      exec.StateReader
-	sessions   map[string][]*session
+	sessions   map[string]*partition
 	ends       sessionEnds
-	touched    map[string]bool
+	touched    []*partition
 	sessDirty  map[string][]byte
 	pending    int64
 	hasPending bool
@@ -64,6 +64,15 @@ type SessionWindow struct {
 	// Dropped counts rows below a watermark already applied, which no
 	// source lets through (they are late there, in weir_late_rows).
 	Dropped int64
+}
+
+// partition holds the open sessions of one value of the partition
+// columns (part, encoded), by start; touched says it is in the barrier's
+// list of partitions with changes.
+type partition struct {
+	part    string
+	list    []*session
+	touched bool
 }
 
 // session is an open session: the times of its first and last rows, the
@@ -124,7 +133,7 @@ func NewSessionWindow(mem memory.Allocator, spec SessionWindowSpec) *SessionWind
 		out: spec.Output, in: in, timeCol: spec.TimeCol, gap: spec.Gap,
 		// Never nil: AppendRow reads a nil column list as every column.
 		part: append([]int{}, spec.Partition...), key: append([]int{}, spec.Key...),
-		rowTypes: in.Types(), sessions: map[string][]*session{}, touched: map[string]bool{}, sessDirty: map[string][]byte{},
+		rowTypes: in.Types(), sessions: map[string]*partition{}, sessDirty: map[string][]byte{},
 	}
 	for _, c := range spec.Partition {
 		s.partTypes = append(s.partTypes, in[c].Type)
@@ -154,7 +163,12 @@ func (s *SessionWindow) Open(_ context.Context, oc exec.OpenContext) error {
 			return false, fmt.Errorf("session window: bad session %x = %x: %w", key, value, statestore.ErrCorrupt)
 		}
 		// The scan is in key order: each partition's sessions by start.
-		s.sessions[part] = append(s.sessions[part], &session{start: start, end: end})
+		ps := s.sessions[part]
+		if ps == nil {
+			ps = &partition{part: part}
+			s.sessions[part] = ps
+		}
+		ps.list = append(ps.list, &session{start: start, end: end})
 		heap.Push(&s.ends, sessionEnd{closeAt: s.closeAt(end), part: part, start: start})
 		return true, nil
 	})
@@ -195,13 +209,18 @@ func (s *SessionWindow) startSession(part string, sess *session) {
 // comes out at once.
 func (s *SessionWindow) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, out exec.Output) error {
 	col := c.Batch.Column(s.timeCol)
-	var partBuf, keyBuf []byte
+	var partBuf []byte
 	var untimed [][]byte
+	// The chunk's rows and keys are slices of one buffer (each capped, so
+	// that appends never overlap), freed when the last is written.
+	slab := make([]byte, 0, 64*c.NumRows())
 	for i := 0; i < c.NumRows(); i++ {
 		if !c.OpAt(i).IsInsert() {
 			return fmt.Errorf("session window: a %s in its append-only input", c.OpAt(i))
 		}
-		row := statestore.AppendRow(nil, s.rowTypes, c.Batch, nil, i)
+		at := len(slab)
+		slab = statestore.AppendRow(slab, s.rowTypes, c.Batch, nil, i)
+		row := slab[at:len(slab):len(slab)]
 		t, ok := expr.WatermarkAt(col, i)
 		if !ok {
 			untimed = append(untimed, row)
@@ -212,10 +231,15 @@ func (s *SessionWindow) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, o
 			continue
 		}
 		partBuf = statestore.AppendRow(partBuf[:0], s.partTypes, c.Batch, s.part, i)
-		part := string(partBuf)
-		keyBuf = statestore.AppendInt64(statestore.AppendKey(keyBuf[:0], s.rowsTable, 0, partBuf), t)
-		keyBuf = statestore.AppendRow(keyBuf, s.keyTypes, c.Batch, s.key, i)
-		s.add(part, t, freshRow{key: append([]byte(nil), keyBuf...), row: row})
+		ps := s.sessions[string(partBuf)]
+		if ps == nil {
+			ps = &partition{part: string(partBuf)}
+			s.sessions[ps.part] = ps
+		}
+		at = len(slab)
+		slab = statestore.AppendInt64(statestore.AppendKey(slab, s.rowsTable, 0, partBuf), t)
+		slab = statestore.AppendRow(slab, s.keyTypes, c.Batch, s.key, i)
+		s.add(ps, t, freshRow{key: slab[at:len(slab):len(slab)], row: row})
 	}
 	if len(untimed) == 0 {
 		return nil
@@ -223,11 +247,14 @@ func (s *SessionWindow) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, o
 	return s.emit(ctx, out, untimed, nil, nil)
 }
 
-// add puts a row of time t into part's sessions: a session of its own, or
+// add puts a row of time t into ps's sessions: a session of its own, or
 // the one it falls within gap of, or the two it bridges, merged.
-func (s *SessionWindow) add(part string, t int64, r freshRow) {
-	s.touched[part] = true
-	list := s.sessions[part]
+func (s *SessionWindow) add(ps *partition, t int64, r freshRow) {
+	if !ps.touched {
+		ps.touched = true
+		s.touched = append(s.touched, ps)
+	}
+	part, list := ps.part, ps.list
 	i := sort.Search(len(list), func(i int) bool { return list[i].start > t })
 	var prev, next *session
 	if i > 0 && t-list[i-1].end < s.gap {
@@ -243,7 +270,7 @@ func (s *SessionWindow) add(part string, t int64, r freshRow) {
 		prev.end, prev.dirty = next.end, true
 		prev.fresh = append(append(prev.fresh, r), next.fresh...)
 		s.sessDirty[s.sessionKey(part, next.start)] = nil
-		s.sessions[part] = append(list[:i], list[i+1:]...)
+		ps.list = append(list[:i], list[i+1:]...)
 	case prev != nil:
 		prev.fresh = append(prev.fresh, r)
 		if t > prev.end {
@@ -259,7 +286,7 @@ func (s *SessionWindow) add(part string, t int64, r freshRow) {
 		list = append(list, nil)
 		copy(list[i+1:], list[i:])
 		list[i] = sess
-		s.sessions[part] = list
+		ps.list = list
 		s.startSession(part, sess)
 	}
 }
@@ -291,8 +318,8 @@ func (s *SessionWindow) OnBarrier(ctx context.Context, _ exec.Barrier, sw exec.S
 		}
 	}
 	n := len(s.sessDirty)
-	for part := range s.touched {
-		for _, sess := range s.sessions[part] {
+	for _, ps := range s.touched {
+		for _, sess := range ps.list {
 			n += len(sess.fresh)
 			if sess.dirty {
 				n++
@@ -300,8 +327,10 @@ func (s *SessionWindow) OnBarrier(ctx context.Context, _ exec.Barrier, sw exec.S
 		}
 	}
 	writes := make([]freshRow, 0, n)
-	for part := range s.touched {
-		for _, sess := range s.sessions[part] {
+	for _, ps := range s.touched {
+		part := ps.part
+		ps.touched = false
+		for _, sess := range ps.list {
 			writes = append(writes, sess.fresh...)
 			sess.fresh = nil
 			if sess.dirty {
@@ -327,6 +356,7 @@ func (s *SessionWindow) OnBarrier(ctx context.Context, _ exec.Barrier, sw exec.S
 		}
 	}
 	clear(s.touched)
+	s.touched = s.touched[:0]
 	clear(s.sessDirty)
 	return nil
 }
@@ -343,7 +373,11 @@ func (s *SessionWindow) close(ctx context.Context, wm int64, sw exec.StateWriter
 	var todo []closing
 	for s.ends.Len() > 0 && s.ends[0].closeAt <= wm {
 		e := heap.Pop(&s.ends).(sessionEnd)
-		list := s.sessions[e.part]
+		ps := s.sessions[e.part]
+		if ps == nil {
+			continue // stale: the partition's sessions all closed
+		}
+		list := ps.list
 		i := sort.Search(len(list), func(i int) bool { return list[i].start >= e.start })
 		if i == len(list) || list[i].start != e.start {
 			continue // stale: the session started earlier or merged since
@@ -364,10 +398,9 @@ func (s *SessionWindow) close(ctx context.Context, wm int64, sw exec.StateWriter
 			return fmt.Errorf("session window: %w", err)
 		}
 		delete(s.sessDirty, key)
-		if len(list) == 1 {
+		ps.list = append(list[:i], list[i+1:]...)
+		if len(ps.list) == 0 {
 			delete(s.sessions, e.part)
-		} else {
-			s.sessions[e.part] = append(list[:i], list[i+1:]...)
 		}
 	}
 	if len(todo) == 0 {
