@@ -210,3 +210,28 @@ func TestCatalogFunctionsAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestPgxLoadType runs pgx's LoadType, whose catalog queries
+// ($1::text::regtype::oid, pg_type's typtype and typelem) must find weir's
+// array types by their names as Postgres does (LoadType of a base type
+// fails against Postgres too: it loads derived types).
+func TestPgxLoadType(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		oid  uint32
+	}{{"_int4", 1007}, {"text[]", 1009}, {"character varying[]", 1015}, {"_numeric", 1231}, {"timestamp without time zone[]", 1115}} {
+		typ, err := conn.LoadType(ctx, c.name)
+		if err != nil {
+			t.Fatalf("LoadType(%s): %v", c.name, err)
+		}
+		if typ.OID != c.oid {
+			t.Errorf("LoadType(%s): OID %d, want %d", c.name, typ.OID, c.oid)
+		}
+	}
+	if _, err := conn.LoadType(ctx, "nosuchtype"); err == nil {
+		t.Error("LoadType of no type: no error")
+	}
+}
