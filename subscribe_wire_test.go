@@ -123,7 +123,7 @@ func rest(rows [][]string) []string {
 }
 
 // waitFor polls cond until it holds (a hang guard of 30 s, not a timing).
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
@@ -667,5 +667,78 @@ func TestSubscribeShutdown(t *testing.T) {
 	var pgErr *pgconn.PgError
 	if err := f.end(t); !errors.As(err, &pgErr) || pgErr.Code != "57014" {
 		t.Fatalf("the SUBSCRIBE ended with %v", err)
+	}
+}
+
+// BenchmarkSubscribe measures a SUBSCRIBE over the wire (pgx's CopyTo):
+// "rows" the changes per second a subscriber receives while 10,000-row
+// COPY FROM STDIN loads go into the table it follows (rows/s, the load's
+// time included), "latency" the time from
+// the start of a one-row INSERT to its row reaching the subscriber.
+//
+//	go test -tags duckdb_arrow -run '^$' -bench Subscribe -benchtime 20x .
+func BenchmarkSubscribe(b *testing.B) {
+	for _, name := range []string{"rows", "latency"} {
+		b.Run(name, func(b *testing.B) {
+			ts := startServer(b, memoryConfig())
+			conn := connect(b, ts.dsn)
+			mustExec(b, conn, "CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT)")
+			lines := make(chan int, 1<<16)
+			sub := connect(b, ts.dsn)
+			pr, pw := io.Pipe()
+			go func() {
+				_, _ = sub.PgConn().CopyTo(context.Background(), pw, "SUBSCRIBE t WITH (SNAPSHOT = false)")
+				pw.Close()
+			}()
+			go func() {
+				sc := bufio.NewScanner(pr)
+				for sc.Scan() {
+					lines <- 1
+				}
+				close(lines)
+			}()
+			b.Cleanup(func() {
+				_ = sub.PgConn().CancelRequest(context.Background())
+				for range lines {
+				}
+			})
+			waitFor(b, "the subscription", func() bool { return len(weir.LiveSubscriptionsForTest(ts.eng)) == 1 })
+			id := 0
+			wait := func(n int) {
+				for range n {
+					if _, ok := <-lines; !ok {
+						b.Fatal("the subscription ended")
+					}
+				}
+			}
+			b.ResetTimer()
+			switch name {
+			case "rows":
+				const batch = 10_000
+				start := time.Now()
+				for range b.N {
+					var sb strings.Builder
+					for range batch {
+						fmt.Fprintf(&sb, "%d\trow %d\n", id, id)
+						id++
+					}
+					if _, err := conn.PgConn().CopyFrom(context.Background(), strings.NewReader(sb.String()), "COPY t FROM STDIN"); err != nil {
+						b.Fatal(err)
+					}
+					wait(batch)
+				}
+				b.ReportMetric(float64(b.N*batch)/time.Since(start).Seconds(), "rows/s")
+			case "latency":
+				var total time.Duration
+				for range b.N {
+					start := time.Now()
+					mustExec(b, conn, fmt.Sprintf("INSERT INTO t VALUES (%d, 'x')", id))
+					id++
+					wait(1)
+					total += time.Since(start)
+				}
+				b.ReportMetric(float64(total.Microseconds())/float64(b.N)/1000, "ms/row")
+			}
+		})
 	}
 }
