@@ -7,10 +7,13 @@ package planner
 // its table once. The builder gives a node that several others read one
 // fragment, whose output each of them reads. Nodes above a replaced scan
 // are copied with the new input; a node kind this does not know keeps its
-// inputs (its scans are then not shared).
+// inputs (its scans are then not shared). Filters, projections, hops and
+// aggregates that then compute the same rows from the same node are one
+// node (sameNodes).
 func shareScans(root StreamNode) StreamNode {
 	scans := map[string]*StreamScan{}
 	done := map[StreamNode]StreamNode{}
+	var merged sameNodes
 	var share func(n StreamNode) StreamNode
 	share = func(n StreamNode) StreamNode {
 		if r, ok := done[n]; ok {
@@ -92,6 +95,7 @@ func shareScans(root StreamNode) StreamNode {
 				out = &c
 			}
 		}
+		out = merged.same(out)
 		done[n] = out
 		return out
 	}

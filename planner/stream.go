@@ -152,6 +152,7 @@ func planNode(n Node) (StreamNode, error) {
 			return nil, err
 		}
 		in, exprs := pruneSessionInput(in, n.Exprs)
+		in, exprs = pruneHopInput(in, exprs)
 		return NewStreamProject(in, exprs, n.Cols), nil
 	case *Aggregate:
 		if err := checkStreamAggs(n.Aggs); err != nil {

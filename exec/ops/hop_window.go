@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weir-stream/weir/exec"
@@ -83,26 +84,16 @@ func (h *Hop) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, out exec.Ou
 	if len(rows) == 0 {
 		return nil
 	}
-	taken, err := expr.TakeRows(ctx, h.mem, c.Batch, rows)
+	taken, err := repeatRows(ctx, h.mem, c.Batch, rows)
 	if err != nil {
 		return err
 	}
-	defer taken.Release()
-	b := array.NewTimestampBuilder(h.mem, h.tsType)
-	defer b.Release()
-	b.Reserve(len(starts))
-	for _, s := range starts {
-		b.UnsafeAppend(arrow.Timestamp(s))
-	}
-	ws := b.NewArray()
+	defer releaseArrays(taken)
+	ws := timestampsPlus(h.mem, h.tsType, starts, 0)
 	defer ws.Release()
-	b.Reserve(len(starts))
-	for _, s := range starts {
-		b.UnsafeAppend(arrow.Timestamp(s + h.size))
-	}
-	we := b.NewArray()
+	we := timestampsPlus(h.mem, h.tsType, starts, h.size)
 	defer we.Release()
-	cols := append(append([]arrow.Array(nil), taken.Columns()...), ws, we)
+	cols := append(taken, ws, we)
 	batch := array.NewRecordBatch(h.schema, cols, int64(len(rows)))
 	if appendOnly {
 		outOps = nil
@@ -125,4 +116,92 @@ func (h *Hop) OnWatermark(ctx context.Context, _ int, w exec.Watermark, out exec
 		return err
 	}
 	return exec.PushWatermark(ctx, out, exec.Watermark{Column: n - 1, Value: start + h.size})
+}
+
+// repeatRows returns batch's columns taken at rows (each input row once per
+// window holding it): 64-bit columns (integers, timestamps, doubles) are
+// copied by a loop over their values, others through expr.Take.
+func repeatRows(ctx context.Context, mem memory.Allocator, batch arrow.RecordBatch, rows []int) ([]arrow.Array, error) {
+	cols := make([]arrow.Array, 0, batch.NumCols()+2)
+	var indices arrow.Array
+	defer func() {
+		if indices != nil {
+			indices.Release()
+		}
+	}()
+	for _, col := range batch.Columns() {
+		if fw, ok := col.DataType().(arrow.FixedWidthDataType); ok && fw.BitWidth() == 64 && col.DataType().ID() != arrow.BOOL {
+			cols = append(cols, repeat64(mem, col, rows))
+			continue
+		}
+		if indices == nil {
+			ib := array.NewInt32Builder(mem)
+			ib.Reserve(len(rows))
+			for _, r := range rows {
+				ib.UnsafeAppend(int32(r))
+			}
+			indices = ib.NewArray()
+			ib.Release()
+		}
+		out, err := expr.Take(ctx, mem, col, indices)
+		if err != nil {
+			releaseArrays(cols)
+			return nil, err
+		}
+		cols = append(cols, out)
+	}
+	return cols, nil
+}
+
+// repeat64 returns col's 64-bit values at rows.
+func repeat64(mem memory.Allocator, col arrow.Array, rows []int) arrow.Array {
+	data := col.Data()
+	src := arrow.Uint64Traits.CastFromBytes(data.Buffers()[1].Bytes())[data.Offset() : data.Offset()+data.Len()]
+	values := memory.NewResizableBuffer(mem)
+	defer values.Release()
+	values.Resize(arrow.Uint64Traits.BytesRequired(len(rows)))
+	dst := arrow.Uint64Traits.CastFromBytes(values.Bytes())
+	for k, r := range rows {
+		dst[k] = src[r]
+	}
+	var valid *memory.Buffer
+	nulls := 0
+	if col.NullN() > 0 {
+		valid = memory.NewResizableBuffer(mem)
+		defer valid.Release()
+		valid.Resize(int(bitutil.BytesForBits(int64(len(rows)))))
+		bits := valid.Bytes()
+		clear(bits)
+		for k, r := range rows {
+			if col.IsValid(r) {
+				bitutil.SetBit(bits, k)
+			} else {
+				nulls++
+			}
+		}
+	}
+	d := array.NewData(col.DataType(), len(rows), []*memory.Buffer{valid, values}, nil, nulls, 0)
+	defer d.Release()
+	return array.MakeFromData(d)
+}
+
+// releaseArrays releases each of arrs.
+func releaseArrays(arrs []arrow.Array) {
+	for _, a := range arrs {
+		a.Release()
+	}
+}
+
+// timestampsPlus returns the timestamps vals plus d, none of them NULL.
+func timestampsPlus(mem memory.Allocator, typ *arrow.TimestampType, vals []int64, d int64) arrow.Array {
+	values := memory.NewResizableBuffer(mem)
+	defer values.Release()
+	values.Resize(arrow.Int64Traits.BytesRequired(len(vals)))
+	dst := arrow.Int64Traits.CastFromBytes(values.Bytes())
+	for i, v := range vals {
+		dst[i] = v + d
+	}
+	data := array.NewData(typ, len(vals), []*memory.Buffer{nil, values}, nil, 0, 0)
+	defer data.Release()
+	return array.MakeFromData(data)
 }
