@@ -121,6 +121,20 @@ func TestSignalBackend(t *testing.T) {
 	err = admin.QueryRow(ctx, "SELECT pg_terminate_backend($1, -1)", int32(bob.PgConn().PID())).Scan(&ok)
 	wantCode(err, "22023", "")
 
+	// Terminating a session that runs a statement: its client hears only
+	// FATAL 57P01, as from Postgres.
+	bob3 := as("bob")
+	done = running(bob3)
+	if ok, err := signal(admin, "pg_terminate_backend", bob3.PgConn().PID()); err != nil || !ok {
+		t.Fatalf("pg_terminate_backend of a running session: %v, %v", ok, err)
+	}
+	select {
+	case err := <-done:
+		wantCode(err, "57P01", "")
+	case <-time.After(60 * time.Second):
+		t.Fatal("the terminated query did not end")
+	}
+
 	// Terminate, waiting up to 10 s for the session to end: its
 	// connection is closed with FATAL 57P01 and it leaves pg_stat_activity.
 	if err := admin.QueryRow(ctx, "SELECT pg_terminate_backend($1, 10000)", int32(bob.PgConn().PID())).Scan(&ok); err != nil || !ok {

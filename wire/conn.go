@@ -359,6 +359,9 @@ func (c *conn) simpleQuery(text string) {
 	switch {
 	case c.writeErr != nil:
 		return
+	case err != nil && c.terminating():
+		c.fatalTerminated()
+		return
 	case err != nil:
 		c.sendError(err, text)
 	case !emitted:

@@ -274,6 +274,10 @@ func (c *conn) execute(m *pgproto3.Execute) {
 
 // failPortal reports err for portal p and drops it.
 func (c *conn) failPortal(name string, p *portal, err error) {
+	if c.terminating() {
+		c.fatalTerminated()
+		return
+	}
 	p.close()
 	delete(c.portals, name)
 	c.extendedError(err, p.stmt.text)
