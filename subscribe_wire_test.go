@@ -622,6 +622,17 @@ func TestSubscribeCursor(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "CLOSE's end of the held cursor's subscription", func() bool { return len(weir.LiveSubscriptionsForTest(ts.eng)) == 0 })
+
+	// SUBSCRIBE itself is refused in a block, pointing at the cursor form.
+	tx, err = reader.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "SUBSCRIBE per_v", simple); !errors.As(err, &pgErr) || pgErr.Code != "25001" ||
+		!strings.Contains(pgErr.Hint, "DECLARE c CURSOR FOR SUBSCRIBE") {
+		t.Fatalf("SUBSCRIBE in a block: %v (hint %q)", err, pgErr.Hint)
+	}
+	_ = tx.Rollback(ctx)
 }
 
 // TestSubscribeViewFails follows a view that then fails (a division by

@@ -86,6 +86,10 @@ func (tx *transaction) allows(st sql.Statement) error {
 	case *sql.Select, *sql.Show, *sql.ShowCreate, *sql.Describe, *sql.Explain, *sql.Set,
 		*sql.DeclareCursor, *sql.FetchCursor, *sql.CloseCursor:
 		return nil
+	case *sql.Subscribe:
+		// Its rows never end, and the block would never end either.
+		return sqlstate.ErrorfAt(sqlstate.ActiveSQLTransaction, st.Position(), "SUBSCRIBE cannot run inside a transaction block").
+			WithHint("Inside a block, declare a cursor: DECLARE c CURSOR FOR SUBSCRIBE …, then FETCH from it.")
 	case *sql.Copy:
 		if st.To {
 			return nil
