@@ -9,7 +9,7 @@ GOTEST  := $(GO) test -tags $(TAGS) -timeout 30m
 # package, the tests of its concurrent parts (sink delivery, subscriptions,
 # processes, metrics, pipelines, TTL, restarts, transactions).
 RACE_PKGS := ./exec/... ./wire/... ./statestore/... ./internal/...
-RACE_ROOT := TestOracleCases|TestTransaction|TestSinks|TestSubscribe|TestProcess|TestMetrics|TestPipeline$$|TestAvroSink|TestViewTTL|TestRestartChains
+RACE_ROOT := TestOracleCases|TestTransaction|TestSinks|TestSubscribe|TestProcess|TestMetrics|TestPipeline$$|TestAvroSink|TestViewTTL|TestRestartChains|TestSignalBackend
 LISTEN  ?= 127.0.0.1:5454
 DATA    ?= weir-data
 
