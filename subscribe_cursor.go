@@ -20,7 +20,7 @@ import (
 // come (fetchContext). The cursor's end (CLOSE, the block's end unless it
 // is WITH HOLD, the session's end) ends the subscription.
 func (s *Session) declareSubscribeCursor(ctx context.Context, st *sql.DeclareCursor) error {
-	feed, err := s.startFeed(ctx, context.WithoutCancel(ctx), st.Subscribe, st.Query)
+	feed, err := s.startFeed(ctx, context.WithoutCancel(ctx), st.Subscribe, st.Query, nil)
 	if err != nil {
 		return err
 	}

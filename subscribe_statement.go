@@ -21,20 +21,46 @@ import (
 // so far behind that the feed's buffer overflows. Releasing the result's
 // rows ends the subscription and drops its state.
 func (s *Session) subscribeStatement(ctx context.Context, st *sql.Subscribe) (*Result, error) {
-	feed, err := s.startFeed(ctx, ctx, st, st.Query)
+	rows := &activeRows{begin: func() func() { return s.beginActivity(st) }}
+	feed, err := s.startFeed(ctx, ctx, st, st.Query, rows.ended)
 	if err != nil {
 		return nil, err
 	}
+	rows.Feed = feed
 	opts := session.TextCopyOptions
-	return &Result{Columns: feed.Columns(), Rows: feed, CopyOut: &opts, Tag: "SUBSCRIBE", Endless: true}, nil
+	return &Result{Columns: feed.Columns(), Rows: rows, CopyOut: &opts, Tag: "SUBSCRIBE", Endless: true}, nil
+}
+
+// activeRows are a SUBSCRIBE's rows, which keep its session active in
+// pg_stat_activity while they stream (the statement itself returned before
+// they began), so that its pid is there for pg_cancel_backend.
+type activeRows struct {
+	*subscribe.Feed
+	begin func() func()
+	end   func()
+}
+
+func (r *activeRows) Next() bool {
+	if r.end == nil {
+		r.end = r.begin()
+	}
+	return r.Feed.Next()
+}
+
+// ended marks the session idle again: the rows were released.
+func (r *activeRows) ended() {
+	if r.end != nil {
+		r.end()
+		r.end = nil
+	}
 }
 
 // startFeed checks that the session may read q, st's query, and starts its
 // subscription, whose rows the returned feed gives (read under readCtx, the
 // feed's Next). Releasing the feed ends the subscription and drops its
 // state; a failed dataflow (an overflow among others) releases them at
-// once, whether or not the client reads.
-func (s *Session) startFeed(ctx, readCtx context.Context, st *sql.Subscribe, q *sql.Select) (*subscribe.Feed, error) {
+// once, whether or not the client reads. released, when set, runs when the feed is released, before the end.
+func (s *Session) startFeed(ctx, readCtx context.Context, st *sql.Subscribe, q *sql.Select, released func()) (*subscribe.Feed, error) {
 	if err := s.authorize(q); err != nil {
 		return nil, err
 	}
@@ -67,6 +93,9 @@ func (s *Session) startFeed(ctx, readCtx context.Context, st *sql.Subscribe, q *
 					return nil
 				},
 			}, func() {
+				if released != nil {
+					released()
+				}
 				// The client is done (or gone): end the subscription.
 				if sub != nil {
 					_ = sub.Close(context.WithoutCancel(ctx))

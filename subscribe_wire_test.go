@@ -139,7 +139,8 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 // change as -1/+1 rows with increasing epochs; without a snapshot; with
 // progress rows; ended by a CancelRequest (57014, after which the
 // connection serves again and the subscription's dataflow, state and
-// goroutines are gone) and by a DROP of what it reads.
+// goroutines are gone), by a DROP of what it reads and by
+// pg_cancel_backend of the pid pg_stat_activity shows it active under.
 func TestSubscribeWire(t *testing.T) {
 	ts := startServer(t, memoryConfig())
 	conn := connect(t, ts.dsn)
@@ -267,12 +268,22 @@ func TestSubscribeWire(t *testing.T) {
 	if err := f.end(t); !errors.As(err, &pgErr) || pgErr.Code != "42P01" || pgErr.Message != `SUBSCRIBE ended: materialized view "small" was dropped` {
 		t.Fatalf("SUBSCRIBE of a dropped view ended with %v", err)
 	}
-	if err := p.conn.PgConn().CancelRequest(context.Background()); err != nil {
-		t.Fatal(err)
+	// A running SUBSCRIBE is active in pg_stat_activity, and
+	// pg_cancel_backend of its pid ends it.
+	pid := p.conn.PgConn().PID()
+	if got := queryText(t, conn, fmt.Sprintf("SELECT state, query FROM pg_stat_activity WHERE pid = %d", pid)); fmt.Sprint(got) !=
+		"[active SUBSCRIBE TO (SELECT id FROM t WHERE id > 3) WITH (PROGRESS = true)]" {
+		t.Fatalf("pg_stat_activity of a SUBSCRIBE: %v", got)
+	}
+	if got := queryText(t, conn, fmt.Sprintf("SELECT pg_cancel_backend(%d)", pid)); fmt.Sprint(got) != "[t]" {
+		t.Fatalf("pg_cancel_backend: %v", got)
 	}
 	if err := p.end(t); !errors.As(err, &pgErr) || pgErr.Code != "57014" {
 		t.Fatalf("cancelled SUBSCRIBE ended with %v", err)
 	}
+	waitFor(t, "the session idle again", func() bool {
+		return fmt.Sprint(queryText(t, conn, fmt.Sprintf("SELECT state FROM pg_stat_activity WHERE pid = %d", pid))) == "[idle]"
+	})
 	waitFor(t, "the end of every subscription", func() bool { return len(weir.LiveSubscriptionsForTest(ts.eng)) == 0 })
 	for _, c := range []*copyFeed{f, g, p} {
 		c.conn.Close(context.Background())
