@@ -163,6 +163,9 @@ type builder struct {
 	branches int
 	// origin names where each channel's messages come from.
 	origin map[<-chan exec.Message]string
+	// joinReads holds the columns of a hash join its one consumer, a
+	// projection, reads (noteJoinReads).
+	joinReads map[*planner.StreamHashJoin][]bool
 }
 
 // build returns the stage that ends with n's operator.
@@ -199,6 +202,9 @@ func (b *builder) buildNode(n planner.StreamNode) (*stage, error) {
 		b.df.Upstreams = append(b.df.Upstreams, Upstream{Object: n.Object, Input: ch})
 		return &stage{inputs: []<-chan exec.Message{ch}}, nil
 	case *planner.StreamFilter, *planner.StreamProject, *planner.StreamReplicate, *planner.StreamHop:
+		if p, ok := n.(*planner.StreamProject); ok {
+			b.noteJoinReads(p)
+		}
 		op, err := Stateless(n, mem)
 		if err != nil {
 			return nil, err
@@ -274,6 +280,7 @@ func (b *builder) hashJoin(n *planner.StreamHashJoin) exec.Operator {
 		LeftTable: b.spec.Tables.Table(n, "left"), RightTable: b.spec.Tables.Table(n, "right"),
 		Output:        schemaOf(n.Columns()),
 		LeftOnePerKey: n.OnePerKey(0), RightOnePerKey: n.OnePerKey(1),
+		Unread: b.unreadColumns(n),
 	}
 	if n.LeftOnly() {
 		spec.Pairs = schemaOf(n.PairColumns())

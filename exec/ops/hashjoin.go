@@ -59,6 +59,11 @@ type HashJoinSpec struct {
 	HotKeyRows int
 	// Logger receives the hot-key reports (slog.Default when nil).
 	Logger *slog.Logger
+	// Unread marks the Output columns the join's consumer never reads
+	// (nil: it may read every one): the join keeps and emits those that
+	// no key or residual needs as NULL (hashjoin_unread.go). Semi and
+	// anti joins ignore it.
+	Unread []bool
 	// LeftOnePerKey and RightOnePerKey say that the side's input never
 	// retracts and never has two rows with one join key, which the planner
 	// proved (StreamHashJoin.OnePerKey): once a key's row came, the other
@@ -100,6 +105,9 @@ type HashJoin struct {
 	// narrow is the residual over the columns it reads (nil: none, or
 	// all; hashjoin_residual.go).
 	narrow *narrowResidual
+	// blank marks each side's input columns kept and emitted as NULL
+	// (blankColumns; nil: none).
+	blank [2][]bool
 	// hot counts the keys reported hot; hotSeen keeps the first few, so
 	// each is reported once.
 	hot     atomic.Int64
@@ -216,7 +224,7 @@ func NewHashJoin(spec HashJoinSpec, mem memory.Allocator) *HashJoin {
 		}
 		return js
 	}
-	h := &HashJoin{spec: spec, mem: mem, prefilters: sidePrefilters(spec), onePerKey: onePerKeySides(spec), narrow: newNarrowResidual(spec), sides: [2]*joinSide{
+	h := &HashJoin{spec: spec, mem: mem, prefilters: sidePrefilters(spec), onePerKey: onePerKeySides(spec), narrow: newNarrowResidual(spec), blank: blankColumns(spec), sides: [2]*joinSide{
 		side(spec.Left, spec.LeftKeys, spec.LeftStreamKey, spec.OuterLeft, spec.LeftTable, spec.LeftPos),
 		side(spec.Right, spec.RightKeys, spec.RightStreamKey, spec.OuterRight, spec.RightTable, spec.RightPos),
 	}}
@@ -490,6 +498,10 @@ func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, ou
 		}
 		defer kept.Batch.Release()
 		c, n = kept, kept.NumRows()
+	}
+	if blanked, ok := h.blankUnread(input, c); ok {
+		defer blanked.Batch.Release()
+		c = blanked
 	}
 	own, other := h.sides[input], h.sides[1-input]
 	dec := statestore.NewRowDecoder(h.mem, other.schema)

@@ -23,6 +23,7 @@ import (
 //	new [outer=left|right|full] [kind=semi|anti] [residual] [nullsafe]
 //	    [once=left|right|both]    (state survives: a restart; residual: a <> b;
 //	    [sidefilter]              sidefilter: b <> 'no', which drops right rows;
+//	    [unread]                  unread: nothing reads a and b)
 //	                              nullsafe: l.k IS NOT DISTINCT FROM r.k;
 //	                              once: that side has one row per key, ever)
 //	push side=left|right          input: a chunk; prints what is emitted
@@ -72,6 +73,9 @@ func TestHashJoin(t *testing.T) {
 			if d.HasArg("residual") {
 				// b <> a: the right row's text differs from the left's.
 				spec.Residual = residualDiffers(t, left[2].Type, right[2].Type)
+			}
+			if d.HasArg("unread") {
+				spec.Unread = []bool{false, false, true, false, false, true}
 			}
 			if d.HasArg("sidefilter") {
 				spec.Residual = rightIsNot(t, right[2].Type, "no")
