@@ -40,13 +40,20 @@ func (n *StreamTemporalFilter) AppendOnly() bool { return n.Input.AppendOnly() &
 // watermarkColumns returns which columns carry a watermark: the input's,
 // passed on unchanged, when the filter has no upper bound (rows then enter
 // only as they arrive, above the watermark; they leave later as deletes,
-// which a watermark does not bound); none with one, since a row that
-// enters at a barrier may be below the watermark its input sent.
+// which a watermark does not bound). With one, rows enter at barriers
+// below the input's watermark but at or above the upper bound, so only
+// the time column, when Time is one, carries a watermark: the lower of
+// the input's and the bound (ops.TemporalFilter).
 func (n *StreamTemporalFilter) watermarkColumns() []bool {
-	if n.Upper != nil {
-		return make([]bool, len(n.Columns()))
+	in := WatermarkColumns(n.Input)
+	if n.Upper == nil {
+		return in
 	}
-	return WatermarkColumns(n.Input)
+	out := make([]bool, len(in))
+	if c, ok := n.Time.(*expr.ColumnRef); ok {
+		out[c.Index()] = in[c.Index()]
+	}
+	return out
 }
 
 // State returns the table of the rows that may still enter or leave.

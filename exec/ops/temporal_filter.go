@@ -72,8 +72,13 @@ type TemporalFilter struct {
 	// nil: deleted).
 	dirty map[string]temporalRow
 	// held are the input's watermarks not passed on yet, by column: those
-	// that came before now() was known (OnWatermark).
+	// that came before now() was known (OnWatermark); with an upper bound,
+	// the latest on the time column.
 	held map[int]int64
+	// pushed is the last watermark passed on for the time column under an
+	// upper bound (pushedAny: one was).
+	pushed    int64
+	pushedAny bool
 }
 
 // temporalRow is a row the epoch changed: its Time and its encoding.
@@ -232,23 +237,47 @@ func inc(v int64) int64 {
 // or above the watermark (it leaves later, as a delete, which a watermark
 // does not bound). Until now() is known it is held, since the first
 // barrier then emits every row inside, at once; that barrier passes it
-// on. With an upper bound, rows enter as barriers move now(), below the
-// input's watermark, so the filter drops it (planner.WatermarkColumns
-// says the same).
+// on. With an upper bound, rows also enter as barriers move now(), below
+// the input's watermark but at or above the upper bound they were outside
+// of: a watermark on the time column (Time a column) is passed on as the
+// lower of it and the upper bound (upperWatermark), the others dropped
+// (planner.WatermarkColumns says the same).
 func (f *TemporalFilter) OnWatermark(ctx context.Context, _ int, w exec.Watermark, out exec.Output) error {
 	if f.spec.Upper != nil {
-		return nil
+		if c, ok := f.spec.Time.(*expr.ColumnRef); !ok || c.Index() != w.Column {
+			return nil
+		}
 	}
-	if !f.nowKnown {
+	if !f.nowKnown || f.spec.Upper != nil {
 		if f.held == nil {
 			f.held = map[int]int64{}
 		}
 		if old, ok := f.held[w.Column]; !ok || w.Value > old {
 			f.held[w.Column] = w.Value
 		}
-		return nil
+		return f.upperWatermark(ctx, out)
 	}
 	return exec.PushWatermark(ctx, out, w)
+}
+
+// upperWatermark passes on, for a filter with an upper bound whose now()
+// is known, the lower of the time column's latest watermark and the upper
+// bound, when it rose: a row that arrives later is at or above the
+// watermark, and one that enters at a later barrier was outside the
+// window at this now(), at or above the upper bound.
+func (f *TemporalFilter) upperWatermark(ctx context.Context, out exec.Output) error {
+	if f.spec.Upper == nil || !f.nowKnown {
+		return nil
+	}
+	for col, v := range f.held {
+		v = min(v, f.hi)
+		if f.pushedAny && v <= f.pushed {
+			return nil
+		}
+		f.pushed, f.pushedAny = v, true
+		return exec.PushWatermark(ctx, out, exec.Watermark{Column: col, Value: v})
+	}
+	return nil
 }
 
 // ProcessChunk emits the changes of c whose row is inside the window at
@@ -372,6 +401,9 @@ func (f *TemporalFilter) OnBarrier(ctx context.Context, b exec.Barrier, w exec.S
 	}
 	if err := em.flush(ctx, out); err != nil || !f.nowKnown || len(f.held) == 0 {
 		return err
+	}
+	if f.spec.Upper != nil {
+		return f.upperWatermark(ctx, out)
 	}
 	for _, col := range slices.Sorted(maps.Keys(f.held)) {
 		if err := exec.PushWatermark(ctx, out, exec.Watermark{Column: col, Value: f.held[col]}); err != nil {

@@ -12,7 +12,8 @@ import (
 // passes its input's watermarks on unchanged (its rows enter only as they
 // arrive), holding those that come before now() is known until the first
 // barrier has emitted the rows inside; one with an upper bound, whose rows
-// enter at barriers below the watermark, drops them.
+// enter at barriers below the watermark, passes on the time column's as
+// the lower of it and the bound.
 func TestTemporalFilterWatermarks(t *testing.T) {
 	ctx := context.Background()
 	wm := func(h *temporalHarness, minutes int) exec.Watermark {
@@ -53,9 +54,18 @@ watermark $1 ≥ 1704108000000000`)
 	h.restart()
 	h.expect("a watermark after a restart", run(h, func(out exec.Output) error { return h.op.OnWatermark(ctx, 0, wm(h, -10), out) }), "watermark $1 ≥ 1704109800000000")
 
+	// With an upper bound (ts < now()), a row enters at the barrier that
+	// moves now() past it, below the input's watermark: the time column's
+	// watermark goes on as the lower of it and the upper bound, others
+	// are dropped.
 	up := newTemporalHarness(t, nil, nowPlus(t, 0), false, false)
 	up.expect("first barrier", barrier(up, 0), "")
-	up.expect("a watermark with an upper bound", run(up, func(out exec.Output) error { return up.op.OnWatermark(ctx, 0, wm(up, 10), out) }), "")
+	up.expect("a watermark above the upper bound", run(up, func(out exec.Output) error { return up.op.OnWatermark(ctx, 0, wm(up, 10), out) }), "watermark $1 ≥ 1704110400000000")
+	up.expect("a watermark on another column", run(up, func(out exec.Output) error {
+		return up.op.OnWatermark(ctx, 0, exec.Watermark{Column: 0, Value: 7}, out)
+	}), "")
 	up.push("+ | 1 | 5")
-	up.expect("the row enters below the input's watermark; none follows", barrier(up, 6), "+ | 1 | 2024-01-01T12:05:00Z")
+	up.expect("the row enters, then the upper bound's watermark", barrier(up, 6), `+ | 1 | 2024-01-01T12:05:00Z
+watermark $1 ≥ 1704110760000000`)
+	up.expect("a barrier that moves no watermark", barrier(up, 6), "")
 }
