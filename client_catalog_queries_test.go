@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"net/url"
 	"os"
+	osexec "os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -233,5 +235,42 @@ func TestPgxLoadType(t *testing.T) {
 	}
 	if _, err := conn.LoadType(ctx, "nosuchtype"); err == nil {
 		t.Error("LoadType of no type: no error")
+	}
+}
+
+// TestPsqlBuiltinFunctions runs psql's \dfS on built-ins: pg_proc lists
+// them in pg_catalog with their result and argument types.
+func TestPsqlBuiltinFunctions(t *testing.T) {
+	path, err := osexec.LookPath("psql")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("psql is required under CI=true")
+		}
+		t.Skip("psql not installed")
+	}
+	ts := startServer(t, memoryConfig())
+	u, err := url.Parse(ts.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := osexec.CommandContext(ctx, path, "-X", "-h", u.Hostname(), "-p", u.Port(), "-U", "weir", "-d", "weir", "-c", `\dfS split_part|sum`)
+	cmd.Env = append(os.Environ(), "PGSSLMODE=disable", "PAGER=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("psql: %v: %s", err, out)
+	}
+	want := `                            List of functions
+   Schema   |    Name    | Result data type | Argument data types | Type 
+------------+------------+------------------+---------------------+------
+ pg_catalog | split_part | text             | text, text, integer | func
+ pg_catalog | sum        | numeric          | bigint              | agg
+ pg_catalog | sum        | double precision | double precision    | agg
+ pg_catalog | sum        | bigint           | integer             | agg
+ pg_catalog | sum        | numeric          | numeric             | agg
+(5 rows)`
+	if got := strings.TrimRight(string(out), "\n"); got != want {
+		t.Errorf("\\dfS:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -644,6 +644,7 @@ var pgCatalogTables = []*Table{
 					add(functionOID(f), "function_arguments", strings.Join(args, ", "))
 				}
 			}
+			addBuiltinDefinitions(add)
 		},
 	},
 	{

@@ -1,6 +1,8 @@
 package systables
 
 import (
+	"strings"
+
 	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
@@ -78,16 +80,7 @@ var builtinProcs = []builtinProc{
 func appendBuiltinProcs(b *rowBuilder, e Engine) {
 	owner := ownerOID(e, "")
 	for _, p := range builtinProcs {
-		sig := "pg_catalog." + p.name + "("
-		for i, a := range p.args {
-			if i > 0 {
-				sig += ","
-			}
-			if t, ok := typeOf(a); ok {
-				sig += t.name
-			}
-		}
-		b.int64(ObjectOID("p", sig+")"))
+		b.int64(p.oid())
 		b.text(p.name)
 		b.int64(OIDPgCatalog)
 		b.int64(owner)
@@ -108,11 +101,45 @@ func appendBuiltinProcs(b *rowBuilder, e Engine) {
 			lb.ValueBuilder().(*array.Int64Builder).Append(a)
 		}
 		b.null() // proargnames
-		b.text(p.name)
+		if p.kind == "a" {
+			b.text("aggregate_dummy") // as Postgres' aggregates have
+		} else {
+			b.text(p.name)
+		}
 		b.text("s")
 		b.null()
 		b.bool(false)
 		b.bool(false)
 		b.end()
+	}
+}
+
+// oid returns p's OID: a hash of its signature.
+func (p builtinProc) oid() int64 {
+	sig := "pg_catalog." + p.name + "("
+	for i, a := range p.args {
+		if i > 0 {
+			sig += ","
+		}
+		if t, ok := typeOf(a); ok {
+			sig += t.name
+		}
+	}
+	return ObjectOID("p", sig+")")
+}
+
+// addBuiltinDefinitions adds to weir_pg_definitions what
+// pg_get_function_result and pg_get_function_arguments answer for
+// builtinProcs (psql's \df).
+func addBuiltinDefinitions(add func(oid int64, what, def string)) {
+	for _, p := range builtinProcs {
+		ret, _ := typeOf(p.ret)
+		add(p.oid(), "function_result", ret.sqlName)
+		args := make([]string, len(p.args))
+		for i, a := range p.args {
+			t, _ := typeOf(a)
+			args[i] = t.sqlName
+		}
+		add(p.oid(), "function_arguments", strings.Join(args, ", "))
 	}
 }
