@@ -764,3 +764,33 @@ func BenchmarkSubscribe(b *testing.B) {
 		})
 	}
 }
+
+// TestSubscribeClientLeaves drops a subscriber's connection without a
+// word: the subscription ends and is released (its dataflow and state).
+func TestSubscribeClientLeaves(t *testing.T) {
+	ts := startServer(t, memoryConfig())
+	conn := connect(t, ts.dsn)
+	mustExec(t, conn, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)")
+	mustExec(t, conn, "INSERT INTO t VALUES (1, 'a')")
+	f := subscribeCopy(t, ts.dsn, "SUBSCRIBE (SELECT v, count(*) AS n FROM t GROUP BY v)")
+	f.next(t, 1)
+	subs := weir.LiveSubscriptionsForTest(ts.eng)
+	if len(subs) != 1 {
+		t.Fatalf("%d subscriptions", len(subs))
+	}
+	if n, err := subs[0].StateBytes(); err != nil || n == 0 {
+		t.Fatalf("the aggregate's state: %d bytes, %v", n, err)
+	}
+	// The socket closes under the client, as when its process dies.
+	if err := f.conn.PgConn().Conn().Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.end(t); err == nil {
+		t.Fatal("CopyTo over a closed socket ended without an error")
+	}
+	waitFor(t, "the subscription's release", func() bool {
+		n, err := subs[0].StateBytes()
+		return err == nil && n == 0 && len(weir.LiveSubscriptionsForTest(ts.eng)) == 0
+	})
+	mustExec(t, conn, "INSERT INTO t VALUES (2, 'b')")
+}
