@@ -2,13 +2,11 @@ package weir
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/dataflow"
 	"github.com/weir-stream/weir/exec/dml"
-	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/exec/sourceguard"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
@@ -32,24 +30,6 @@ func (s *Session) checkNewName(name sql.ObjectName, ifNotExists bool, tag string
 	return nil, nil
 }
 
-func columnsOf(defs []sql.ColumnDef) ([]catalog.Column, []int, error) {
-	cols := make([]catalog.Column, len(defs))
-	var key []int
-	for i, d := range defs {
-		for j := 0; j < i; j++ {
-			if cols[j].Name == d.Name.Value {
-				return nil, nil, sqlstate.ErrorfAt(sqlstate.DuplicateColumn, d.Name.Pos, "column \"%s\" specified more than once", d.Name.Value)
-			}
-		}
-		cols[i] = catalog.Column{Name: d.Name.Value, Type: d.Type.Type, NotNull: d.NotNull || d.PrimaryKey,
-			Length: d.Type.Length, Fixed: d.Type.Fixed, ProcTime: d.ProcTime}
-		if d.PrimaryKey {
-			key = append(key, i)
-		}
-	}
-	return cols, key, nil
-}
-
 func (s *Session) createTable(ctx context.Context, st *sql.CreateTable) (*Result, error) {
 	e := s.e
 	e.ddl.Lock()
@@ -57,14 +37,14 @@ func (s *Session) createTable(ctx context.Context, st *sql.CreateTable) (*Result
 	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE TABLE"); res != nil || err != nil {
 		return res, err
 	}
-	cols, key, err := columnsOf(st.Columns)
+	cols, key, err := planner.DefineColumns(st.Columns)
 	if err != nil {
 		return nil, err
 	}
-	if err := refuseProcTime(st.Columns); err != nil {
+	if err := planner.RefuseProcTime(st.Columns); err != nil {
 		return nil, err
 	}
-	opts, err := tableOptions(st)
+	opts, err := planner.TableOptions(st)
 	if err != nil {
 		return nil, err
 	}
@@ -72,23 +52,8 @@ func (s *Session) createTable(ctx context.Context, st *sql.CreateTable) (*Result
 	if err != nil {
 		return nil, err
 	}
-	if len(st.PrimaryKey) > 0 {
-		if len(key) > 0 {
-			return nil, sqlstate.ErrorfAt(sqlstate.SyntaxError, st.PrimaryKey[0].Pos, "multiple primary keys for table \"%s\" are not allowed", st.Name.Last().Value)
-		}
-		for _, n := range st.PrimaryKey {
-			idx := -1
-			for i, c := range cols {
-				if c.Name == n.Value {
-					idx = i
-				}
-			}
-			if idx < 0 {
-				return nil, sqlstate.ErrorfAt(sqlstate.UndefinedColumn, n.Pos, "column \"%s\" named in key does not exist", n.Value)
-			}
-			cols[idx].NotNull = true
-			key = append(key, idx)
-		}
+	if cols, key, err = planner.DefineTableKey(st, cols, key); err != nil {
+		return nil, err
 	}
 	if len(key) == 0 {
 		// A table without a primary key is keyed by a hidden row id.
@@ -107,11 +72,11 @@ func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Resu
 	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE SOURCE"); res != nil || err != nil {
 		return res, err
 	}
-	declared, _, err := columnsOf(st.Columns)
+	declared, _, err := planner.DefineColumns(st.Columns)
 	if err != nil {
 		return nil, err
 	}
-	opts := optionMap(st.Options)
+	opts := planner.OptionMap(st.Options)
 	name := strings.ToLower(opts["connector"])
 	conn, ok := connectors.Source(name)
 	switch {
@@ -124,7 +89,7 @@ func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Resu
 	if _, err := sourceguard.ParsePolicy(opts); err != nil {
 		return nil, err
 	}
-	declared, procTime, err := splitProcTime(st.Columns, declared)
+	declared, procTime, err := planner.SplitProcTime(st.Columns, declared)
 	if err != nil {
 		return nil, err
 	}
@@ -132,8 +97,8 @@ func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Resu
 	if err != nil {
 		return nil, err
 	}
-	cols = withProcTime(cols, procTime)
-	if err := refuseProcTimeWatermark(st.Watermark, procTime); err != nil {
+	cols = planner.WithProcTime(cols, procTime)
+	if err := planner.RefuseProcTimeWatermark(st.Watermark, procTime); err != nil {
 		return nil, err
 	}
 	e.ddl.Lock()
@@ -154,15 +119,6 @@ func (s *Session) createStream(ctx context.Context, st *sql.CreateStream) (*Resu
 	return &Result{Tag: "CREATE SOURCE", Warnings: warnings}, nil
 }
 
-// optionMap returns WITH options by lower-case key.
-func optionMap(options []sql.Option) map[string]string {
-	opts := make(map[string]string, len(options))
-	for _, o := range options {
-		opts[strings.ToLower(o.Key)] = o.Value
-	}
-	return opts
-}
-
 func (s *Session) createView(ctx context.Context, st *sql.CreateView) (*Result, error) {
 	e := s.e
 	e.ddl.Lock()
@@ -170,11 +126,11 @@ func (s *Session) createView(ctx context.Context, st *sql.CreateView) (*Result, 
 	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE MATERIALIZED VIEW"); res != nil || err != nil {
 		return res, err
 	}
-	plan, err := s.planView(st)
+	plan, err := planner.PlanView(e.cat, st)
 	if err != nil {
 		return nil, err
 	}
-	opts, err := viewOptions(st, plan)
+	opts, err := planner.ViewOptions(st, plan, dataflow.Parallelizable(plan))
 	if err != nil {
 		return nil, err
 	}
@@ -186,79 +142,6 @@ func (s *Session) createView(ctx context.Context, st *sql.CreateView) (*Result, 
 		Definition: sql.String(st), Uses: append(plan.InputNames(), s.viewsNamed...), AppendOnly: plan.AppendOnly, Options: opts}
 	// Its rows, then what its plan declares.
 	return e.addObject(ctx, o, plan, "CREATE MATERIALIZED VIEW")
-}
-
-// viewOptions checks the WITH options of CREATE MATERIALIZED VIEW: ttl
-// (a duration; '0' turns off the server's state_timeout_ms for the view),
-// on a view that groups, and parallelism (how many instances its aggregate
-// runs as). An unknown option is an error, not ignored.
-func viewOptions(st *sql.CreateView, plan *planner.StreamPlan) (map[string]string, error) {
-	var opts map[string]string
-	for _, opt := range st.Options {
-		key := strings.ToLower(opt.Key)
-		switch key {
-		case "ttl":
-		case parallelismOption:
-			n, err := checkParallelism(opt.Value)
-			if err != nil {
-				return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, opt.Pos, "option parallelism: %v", err)
-			}
-			if n > 1 && !dataflow.Parallelizable(plan) {
-				return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, opt.Pos, "option parallelism splits the groups of a single GROUP BY among instances; this view has no GROUP BY, a global aggregate, or more than one aggregation").
-					WithHint("Such a view runs as one instance.")
-			}
-			if opts == nil {
-				opts = map[string]string{}
-			}
-			opts[key] = opt.Value
-			continue
-		default:
-			return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, opt.Pos, "unknown option %q of CREATE MATERIALIZED VIEW (ttl, parallelism)", opt.Key)
-		}
-		d, err := expr.ParseDuration(opt.Value)
-		if err != nil || d < 0 {
-			if err == nil {
-				err = fmt.Errorf("a ttl cannot be negative")
-			}
-			return nil, sqlstate.ErrorfAt(sqlstate.InvalidParameterValue, opt.Pos, "option ttl: %v", err)
-		}
-		if d > 0 && !plan.HasGroups() {
-			return nil, sqlstate.ErrorfAt(sqlstate.FeatureNotSupported, opt.Pos, "option ttl expires the groups of a GROUP BY; this view has none").
-				WithHint("Its rows are kept as long as the view exists.")
-		}
-		if opts == nil {
-			opts = map[string]string{}
-		}
-		opts[key] = opt.Value
-	}
-	return opts, nil
-}
-
-func (s *Session) planView(st *sql.CreateView) (*planner.StreamPlan, error) {
-	node, err := planner.NewBinder(s.e.cat, nil).BindSelect(st.Query)
-	if err != nil {
-		return nil, err
-	}
-	plan, err := planner.PlanStream(node)
-	if err != nil {
-		return nil, at(err, st.Query.Pos)
-	}
-	if st.EmitOnWindowClose {
-		if plan, err = planner.EmitOnWindowClose(plan); err != nil {
-			return nil, at(err, st.EmitPos)
-		}
-	}
-	seen := map[string]bool{}
-	for i, c := range plan.Cols {
-		if c.Hidden {
-			continue
-		}
-		if seen[c.Name] {
-			return nil, sqlstate.ErrorfAt(sqlstate.DuplicateColumn, st.Query.Items[min(i, len(st.Query.Items)-1)].Pos, "column \"%s\" specified more than once", c.Name)
-		}
-		seen[c.Name] = true
-	}
-	return plan, nil
 }
 
 // addObject records o and starts its dataflow. o gets fresh state tables:

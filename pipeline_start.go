@@ -47,7 +47,7 @@ func (pe pipelineEngine) Object(name string) (pipeline.Object, bool) {
 		return pipeline.Object{}, false
 	}
 	return pipeline.Object{Kind: o.Kind.String(), Pipeline: o.Pipeline, Definition: o.Definition,
-		Parallelism: atoiOr(o.Options[parallelismOption], 1)}, true
+		Parallelism: atoiOr(o.Options[planner.ParallelismOption], 1)}, true
 }
 
 // Plan implements pipeline.Engine: thread_num is the view's parallelism
@@ -61,7 +61,7 @@ func (pe pipelineEngine) Plan(q *sql.Select, stream string, threads int) (pipeli
 	if err != nil {
 		return pipeline.QueryPlan{}, "", err
 	}
-	par := parallelism(map[string]string{parallelismOption: strconv.Itoa(threads)}, sp)
+	par := parallelism(map[string]string{planner.ParallelismOption: strconv.Itoa(threads)}, sp)
 	return pipeline.QueryPlan{Aggregates: planner.HasAggregate(node), AppendOnly: sp.AppendOnly, KeyVisible: sp.KeyVisible(), Parallelism: par},
 		planner.ExplainStream(stream, sp, par), nil
 }

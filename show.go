@@ -3,6 +3,7 @@ package weir
 import (
 	"strings"
 
+	"github.com/weir-stream/weir/exec/dataflow"
 	"github.com/weir-stream/weir/exec/systables"
 	"github.com/weir-stream/weir/planner"
 	"github.com/weir-stream/weir/planner/catalog"
@@ -84,11 +85,11 @@ func (s *Session) explain(st *sql.Explain) (*Result, error) {
 		}
 		text = planner.ExplainQuery(node)
 	case *sql.CreateView:
-		plan, err := s.planView(inner)
+		plan, err := planner.PlanView(s.e.cat, inner)
 		if err != nil {
 			return nil, err
 		}
-		opts, err := viewOptions(inner, plan)
+		opts, err := planner.ViewOptions(inner, plan, dataflow.Parallelizable(plan))
 		if err != nil {
 			return nil, err
 		}

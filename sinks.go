@@ -17,7 +17,7 @@ import (
 
 func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, error) {
 	e := s.e
-	opts := optionMap(st.Options)
+	opts := planner.OptionMap(st.Options)
 	// The query is planned and the destination looked up before the DDL
 	// lock is taken (a Kafka sink's brokers may take seconds to answer),
 	// unless the statement fails anyway; the plan is used under the lock
