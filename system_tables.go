@@ -1,7 +1,6 @@
 package weir
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/adhoc"
 	"github.com/weir-stream/weir/exec/checkpoints"
-	"github.com/weir-stream/weir/exec/sourceguard"
 	"github.com/weir-stream/weir/exec/systables"
 	"github.com/weir-stream/weir/exec/watermarks"
 	"github.com/weir-stream/weir/planner/catalog"
@@ -106,13 +104,8 @@ func (r systemRows) LateRows() (out []systables.LateRowRow) {
 	defer r.e.releaseSnapshot(snap)
 	for _, j := range r.e.jobs.List() {
 		if j.tableWM != nil {
-			t := j.obj.WatermarkType()
-			err := watermarks.LateRows(snap.snap, j.obj.StateTables[1], func(l watermarks.LateRow) bool {
-				out = append(out, systables.LateRowRow{Stream: j.obj.Name, View: j.obj.Name, Seq: int64(l.Seq), Split: l.Split,
-					Column: j.obj.Watermark.Column, Value: watermarks.Text(t, l.Value), Watermark: watermarks.Text(t, l.Watermark),
-					Reason: watermarks.LateReason, Row: l.Row, At: l.At})
-				return true
-			})
+			var err error
+			out, err = systables.AppendLateRows(out, snap.snap, j.obj.StateTables[1], j.obj.Name, j.obj.Name, j.obj.Watermark.Column, j.obj.WatermarkType())
 			if err != nil {
 				r.e.log.Warn("unreadable late rows", "table", j.obj.Name, "err", err)
 			}
@@ -121,13 +114,8 @@ func (r systemRows) LateRows() (out []systables.LateRowRow) {
 			if s.wm == nil {
 				continue
 			}
-			t := s.stream.WatermarkType()
-			err := watermarks.LateRows(snap.snap, s.table, func(l watermarks.LateRow) bool {
-				out = append(out, systables.LateRowRow{Stream: s.stream.Name, View: j.obj.Name, Seq: int64(l.Seq), Split: l.Split,
-					Column: s.stream.Watermark.Column, Value: watermarks.Text(t, l.Value), Watermark: watermarks.Text(t, l.Watermark),
-					Reason: watermarks.LateReason, Row: l.Row, At: l.At})
-				return true
-			})
+			var err error
+			out, err = systables.AppendLateRows(out, snap.snap, s.table, s.stream.Name, j.obj.Name, s.stream.Watermark.Column, s.stream.WatermarkType())
 			if err != nil {
 				r.e.log.Warn("unreadable late rows", "view", j.obj.Name, "err", err)
 			}
@@ -156,14 +144,8 @@ func (r systemRows) DeadLetters() (out []systables.DeadLetterRow) {
 		if !ok || up.Kind != catalog.Stream || len(v.StateTables) == 0 {
 			continue
 		}
-		_ = sourceguard.DeadLetters(snap.snap, v.StateTables[len(v.StateTables)-1], func(seq uint64, d sourceguard.BadRecord, err error) bool {
-			if err != nil {
-				r.e.log.Warn("unreadable dead letter", "view", v.Name, "err", err)
-				return true
-			}
-			out = append(out, systables.DeadLetterRow{Stream: up.Name, View: v.Name, Seq: int64(seq), Partition: d.Partition, Offset: d.Offset,
-				Error: d.Err, Raw: bytes.Clone(d.Raw) /* the scan's only until it returns */, At: d.At})
-			return true
+		out = systables.AppendDeadLetters(out, snap.snap, v.StateTables[len(v.StateTables)-1], up.Name, v.Name, func(err error) {
+			r.e.log.Warn("unreadable dead letter", "view", v.Name, "err", err)
 		})
 	}
 	return out
