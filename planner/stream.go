@@ -153,6 +153,7 @@ func planNode(n Node) (StreamNode, error) {
 		}
 		in, exprs := pruneSessionInput(in, n.Exprs)
 		in, exprs = pruneHopInput(in, exprs)
+		in, exprs = pruneJoinInputs(in, exprs)
 		return NewStreamProject(in, exprs, n.Cols), nil
 	case *Aggregate:
 		if err := checkStreamAggs(n.Aggs); err != nil {
