@@ -130,6 +130,11 @@ type Cursor struct {
 	// inBlock: the cursor was declared in the open transaction block,
 	// whose end closes it (a COMMIT keeps it WITH HOLD).
 	inBlock bool
+	// failed: reading its source failed (a FETCH canceled, an error of
+	// its query), so that its rows are lost: a later FETCH or MOVE fails
+	// (errFailed), as Postgres' failed portal does, rather than find the
+	// cursor at its end.
+	failed bool
 }
 
 // take returns the cursor's next rows, at most max of them (all of a batch
@@ -173,6 +178,7 @@ func (c *Cursor) next(ctx context.Context) (arrow.RecordBatch, error) {
 	}
 	c.src.Close()
 	c.src = nil
+	c.failed = err != nil
 	return nil, err
 }
 
@@ -192,6 +198,12 @@ func (c *Cursor) close() {
 // declared.
 func errNoCursor(name sql.Name) error {
 	return sqlstate.ErrorfAt(sqlstate.InvalidCursorName, name.Pos, "cursor \"%s\" does not exist", name.Value)
+}
+
+// errFailed is Postgres' error for a FETCH or MOVE of a cursor whose
+// reading failed before.
+func errFailed(name string) error {
+	return sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "portal \"%s\" cannot be run", name)
 }
 
 func tag(verb string, n int64) string { return fmt.Sprintf("%s %d", verb, n) }

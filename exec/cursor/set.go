@@ -95,6 +95,9 @@ func (s *Set) Fetch(ctx context.Context, st *sql.FetchCursor) (cols types.Schema
 	if !ok {
 		return nil, nil, "", errNoCursor(st.Name)
 	}
+	if c.failed {
+		return nil, nil, "", errFailed(c.Name)
+	}
 	if st.Backward {
 		return nil, nil, "", sqlstate.ErrorfAt(sqlstate.ObjectNotInPrerequisiteState, st.Pos, "cursor can only scan forward").
 			WithHint("Declare it with SCROLL option to enable backward scan.")

@@ -237,3 +237,57 @@ func TestQueryCursorFetchCanceled(t *testing.T) {
 	fr.Release()
 	s.CloseAll()
 }
+
+// TestCursorFailedFetchFailsAfter: once a FETCH failed (here canceled,
+// which ends the cursor's query), a later FETCH or MOVE of the cursor fails
+// with Postgres' 55000 "portal … cannot be run" instead of finding the
+// cursor at its end, which would pass the rows the query never gave for
+// none.
+func TestCursorFailedFetchFailsAfter(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	b1, b2 := batchOf(mem, 1, 2), batchOf(mem, 3)
+	rdr, err := array.NewRecordReader(testCols.Arrow(), []arrow.RecordBatch{b1, b2})
+	b1.Release()
+	b2.Release()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := &stoppableRows{RecordReader: rdr}
+	var s Set
+	st := &sql.DeclareCursor{Name: sql.Name{Value: "c"}, Query: &sql.Select{}, Hold: true}
+	if err := s.Add(context.Background(), st, false, testCols, Query(rows, rows.stop)); err != nil {
+		t.Fatal(err)
+	}
+	if got := fetch(t, context.Background(), &s, 2); !equal(got, 1, 2) {
+		t.Fatalf("FETCH 2: %v, want [1 2]", got)
+	}
+	canceled, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("canceling statement due to user request"))
+	_, fr, _, err := s.Fetch(canceled, &sql.FetchCursor{Name: sql.Name{Value: "c"}, Count: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for fr.Next() {
+	}
+	if fr.Err() == nil {
+		t.Fatal("a canceled FETCH did not fail")
+	}
+	fr.Release()
+	for _, move := range []bool{false, true} {
+		_, fr, _, err := s.Fetch(context.Background(), &sql.FetchCursor{Name: sql.Name{Value: "c"}, All: true, Move: move})
+		if fr != nil {
+			n := 0
+			for fr.Next() {
+				n += int(fr.RecordBatch().NumRows())
+			}
+			fr.Release()
+			t.Fatalf("MOVE %v after a failed FETCH: %d rows, error %v; want 55000", move, n, err)
+		}
+		var se *sqlstate.Error
+		if !errors.As(err, &se) || se.Code != sqlstate.ObjectNotInPrerequisiteState || se.Message != `portal "c" cannot be run` {
+			t.Fatalf("MOVE %v after a failed FETCH: %v, want 55000 portal \"c\" cannot be run", move, err)
+		}
+	}
+	s.CloseAll()
+}
