@@ -75,8 +75,8 @@ type Engine struct {
 	// activity is the open sessions (pg_stat_activity).
 	activity systables.Sessions
 	// backends are the sessions of connections by process ID, which
-	// pg_cancel_backend and pg_terminate_backend signal (backend_signal.go).
-	backends backendRegistry
+	// pg_cancel_backend and pg_terminate_backend signal.
+	backends systables.Backends
 	// liveSubscriptions are the running subscriptions (subscribe_registry.go).
 	liveSubscriptions subscriptionRegistry
 }

@@ -49,14 +49,14 @@ func (e *Engine) NewSession(ctx context.Context, user, database string) (*Sessio
 		return nil, err
 	}
 	e.activity.Open(ctx, s, user)
-	e.backends.open(ctx, s)
+	e.backends.Open(ctx, s, s.backend())
 	return s, nil
 }
 
 // Close ends the session; an open transaction block is rolled back.
 func (s *Session) Close() error {
 	defer s.e.activity.Close(s)
-	defer s.e.backends.close(s)
+	defer s.e.backends.Close(s)
 	s.endTransaction()
 	s.cursors.CloseAll()
 	return nil
