@@ -328,11 +328,3 @@ func (e *Engine) newSource(s *catalog.Object, view string, table statestore.Tabl
 	g.Wrap(src)
 	return g, nil
 }
-
-func seq(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
-	}
-	return out
-}

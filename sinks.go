@@ -3,7 +3,6 @@ package weir
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/connector"
@@ -25,9 +24,9 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 	// again), and the configuration that keeps the answer is used below.
 	var looked connector.SinkConfig
 	gen := e.cat.Generation()
-	plan, planErr := s.planSink(st)
+	plan, planErr := planner.PlanSink(e.cat, st)
 	if res, err := s.checkNewName(st.Name, st.IfNotExists, "CREATE SINK"); res == nil && err == nil && planErr == nil {
-		looked = lookupSinkDestination(ctx, opts)
+		looked = delivery.LookupDestination(ctx, connectors, opts)
 	}
 	e.ddl.Lock()
 	defer e.ddl.Unlock()
@@ -35,7 +34,7 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 		return res, err
 	}
 	if e.cat.Generation() != gen {
-		plan, planErr = s.planSink(st)
+		plan, planErr = planner.PlanSink(e.cat, st)
 	}
 	if planErr != nil {
 		return nil, planErr
@@ -85,40 +84,6 @@ func (s *Session) createSink(ctx context.Context, st *sql.CreateSink) (*Result, 
 		res.Notices = append(res.Notices, notices...)
 	}
 	return res, err
-}
-
-// lookupSinkDestination configures a new sink before the DDL lock is
-// taken and, when its connector provisions a destination, looks the
-// destination up (connector.Provisioner). It returns the configuration,
-// which keeps the answer, or nil when the options are not a sink
-// connector's or not valid (the statement then fails under the lock).
-func lookupSinkDestination(ctx context.Context, opts map[string]string) connector.SinkConfig {
-	c, ok := connectors.Sink(strings.ToLower(opts["connector"]))
-	if !ok {
-		return nil
-	}
-	config, err := c.Configure(delivery.ConnectorOptions(opts))
-	if err != nil {
-		return nil
-	}
-	if p, ok := config.(connector.Provisioner); ok {
-		p.Lookup(ctx)
-	}
-	return config
-}
-
-// planSink binds and plans the query of CREATE SINK st against the catalog
-// as it is.
-func (s *Session) planSink(st *sql.CreateSink) (*planner.StreamPlan, error) {
-	node, err := planner.NewBinder(s.e.cat, nil).BindSelect(st.Select())
-	if err != nil {
-		return nil, err
-	}
-	plan, err := planner.PlanStream(node)
-	if err != nil {
-		return nil, at(err, st.Pos)
-	}
-	return plan, nil
 }
 
 // sinkSpec checks a sink's options against its query (delivery.ParseSpec).
