@@ -107,6 +107,31 @@ func RecordedFrees(roles []string) *[2]bool {
 	return &f
 }
 
+// NullBoundColumns returns, per side (0 Left, 1 Right), a column of that
+// side that a comparison of the residual relates to the other side's plus
+// a constant, as Expiries reads them (-1: none): a row whose column is
+// NULL fails that comparison with every row, so the join need not keep it
+// (ops.JoinExpiry.DropNulls, for a side that frees no rows by watermark).
+func (n *StreamHashJoin) NullBoundColumns() [2]int {
+	out := [2]int{-1, -1}
+	if n.Temporal || n.NestedLoop() {
+		return out
+	}
+	for _, c := range expr.Conjuncts(n.Residual) {
+		for _, le := range lessOrEqual(c) {
+			if e, ok := n.pairBound(le[0], le[1]); ok {
+				if out[e.Side] < 0 {
+					out[e.Side] = e.Column
+				}
+				if out[1-e.Side] < 0 {
+					out[1-e.Side] = e.OtherColumn
+				}
+			}
+		}
+	}
+	return out
+}
+
 // lessOrEqual returns the pairs [a, b] with a ≤ b that c holds: a
 // comparison < ≤ > ≥, or both halves of a BETWEEN.
 func lessOrEqual(c expr.Expr) [][2]expr.Expr {

@@ -8,8 +8,9 @@ import (
 
 // joinExpiry returns h, the hash join of n, wrapped to free the rows of
 // the sides that expire and to pass on its keys' watermarks
-// (ops.JoinExpiry) when n has any; h itself otherwise. Under a TTL only a
-// join of append-only inputs frees rows.
+// (ops.JoinExpiry) when n has any, and then to keep no row of a side that
+// does not expire whose bounded column is NULL; h itself otherwise. Under
+// a TTL only a join of append-only inputs frees rows.
 func (b *builder) joinExpiry(n *planner.StreamHashJoin, h *ops.HashJoin) exec.Operator {
 	expiries, keys := n.Expiries(), n.WatermarkKeys()
 	if b.spec.TTL > 0 && !(n.Left.AppendOnly() && n.Right.AppendOnly()) {
@@ -31,5 +32,11 @@ func (b *builder) joinExpiry(n *planner.StreamHashJoin, h *ops.HashJoin) exec.Op
 	for _, i := range keys {
 		wk = append(wk, ops.JoinWatermarkKey{Left: n.LeftKeys[i], Right: n.RightKeys[i], Out: n.WatermarkKeyColumns(i)})
 	}
-	return ops.NewJoinExpiry(h, sides, wk)
+	j := ops.NewJoinExpiry(h, sides, wk)
+	for side, col := range n.NullBoundColumns() {
+		if col >= 0 {
+			j.DropNulls(side, col)
+		}
+	}
+	return j
 }

@@ -85,6 +85,9 @@ type JoinExpiry struct {
 	// NULL: true while the row is inserted, so deleted after the join's
 	// writes.
 	unkept [2]map[string]bool
+	// nullColumn is, for a side without an expiry, the column whose NULL
+	// keeps a row from pairing (DropNulls; -1: none).
+	nullColumn [2]int
 	// pushed is the last output watermark per key.
 	pushed  map[int]int64
 	keyBuf  []byte
@@ -98,11 +101,22 @@ type JoinExpiry struct {
 func NewJoinExpiry(h *HashJoin, expiry [2]*JoinExpirySide, keys []JoinWatermarkKey) *JoinExpiry {
 	return &JoinExpiry{
 		HashJoin: h, expiry: expiry, keys: keys,
-		watermark: [2]map[int]int64{{}, {}},
-		freed:     [2]int64{math.MinInt64, math.MinInt64},
-		pending:   [2]map[string]bool{{}, {}},
-		unkept:    [2]map[string]bool{{}, {}},
-		pushed:    map[int]int64{},
+		watermark:  [2]map[int]int64{{}, {}},
+		freed:      [2]int64{math.MinInt64, math.MinInt64},
+		pending:    [2]map[string]bool{{}, {}},
+		unkept:     [2]map[string]bool{{}, {}},
+		nullColumn: [2]int{-1, -1},
+		pushed:     map[int]int64{},
+	}
+}
+
+// DropNulls makes side, one without an expiry (the other side's column
+// carries no watermark), keep none of its rows whose column is NULL: the
+// join's condition bounds the other side's column by it, so such a row
+// pairs with nothing (an outer side's is padded when it comes).
+func (j *JoinExpiry) DropNulls(side, column int) {
+	if j.expiry[side] == nil {
+		j.nullColumn[side] = column
 	}
 }
 
@@ -122,8 +136,29 @@ func (j *JoinExpiry) OnWatermark(_ context.Context, input int, w exec.Watermark,
 func (j *JoinExpiry) ProcessChunk(ctx context.Context, input int, c exec.Chunk, out exec.Output) error {
 	if e := j.expiry[input]; e != nil {
 		j.index(input, e, c)
+	} else if col := j.nullColumn[input]; col >= 0 && c.Batch.Column(col).NullN() > 0 {
+		j.noteNulls(input, col, c)
 	}
 	return j.HashJoin.ProcessChunk(ctx, input, c, out)
+}
+
+// noteNulls records the state keys of c's rows whose column col is NULL
+// (with a join key: a NULL key's row is not kept) as unkept: an insert's
+// to delete after the join's writes.
+func (j *JoinExpiry) noteNulls(input, col int, c exec.Chunk) {
+	s := j.sides[input]
+	nulls := c.Batch.Column(col)
+	for i := range c.NumRows() {
+		if !nulls.IsNull(i) || j.anyNullKey(c.Batch, s.keys, i) {
+			continue
+		}
+		j.rowBuf = statestore.AppendRow(j.rowBuf[:0], s.keyTypes, c.Batch, s.keys, i)
+		j.scratch = statestore.AppendKey(j.scratch[:0], s.table, statestore.Vnode(j.rowBuf), j.rowBuf)
+		if len(s.streamKey) > 0 {
+			j.scratch = statestore.AppendRow(j.scratch, s.skTypes, c.Batch, s.streamKey, i)
+		}
+		j.unkept[input][string(j.scratch)] = c.OpAt(i).IsInsert()
+	}
 }
 
 // index records the index entries of c's rows: an insert's to set, a
@@ -199,6 +234,9 @@ func (j *JoinExpiry) OnBarrier(ctx context.Context, b exec.Barrier, w exec.State
 	}
 	for side, e := range j.expiry {
 		if e == nil {
+			if err := j.deleteUnkept(side, w); err != nil {
+				return err
+			}
 			continue
 		}
 		if wm, ok := j.bound(side, e); ok && wm > j.freed[side] {
@@ -227,14 +265,9 @@ func (j *JoinExpiry) OnBarrier(ctx context.Context, b exec.Barrier, w exec.State
 			}
 		}
 		clear(j.pending[side])
-		for _, k := range slices.Sorted(maps.Keys(j.unkept[side])) {
-			if j.unkept[side][k] {
-				if err := w.Delete([]byte(k)); err != nil {
-					return err
-				}
-			}
+		if err := j.deleteUnkept(side, w); err != nil {
+			return err
 		}
-		clear(j.unkept[side])
 	}
 	for _, k := range j.keys {
 		l, lok := j.watermark[0][k.Left]
@@ -329,6 +362,20 @@ func (j *JoinExpiry) free(side int, e *JoinExpirySide, bound int64, w exec.State
 		}
 	}
 	return it.Close()
+}
+
+// deleteUnkept deletes the epoch's rows of side that pair with nothing
+// (unkept), after the join wrote them.
+func (j *JoinExpiry) deleteUnkept(side int, w exec.StateWriter) error {
+	for _, k := range slices.Sorted(maps.Keys(j.unkept[side])) {
+		if j.unkept[side][k] {
+			if err := w.Delete([]byte(k)); err != nil {
+				return err
+			}
+		}
+	}
+	clear(j.unkept[side])
+	return nil
 }
 
 // entryExpiry returns the expiry time of index key k, one index wrote

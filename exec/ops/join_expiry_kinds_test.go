@@ -347,3 +347,97 @@ func TestJoinExpiryRowBelowBound(t *testing.T) {
 		t.Fatalf("keys of left, right, left expiry, right expiry: %v, want [0 1 0 1]", got)
 	}
 }
+
+// TestJoinExpiryDropsNulls: a LEFT interval join whose right side frees
+// its rows by the left side's watermark, and whose left side cannot (the
+// right side has none), keeps no left row whose time is NULL (DropNulls):
+// it pairs with nothing, its padded row is out at once, and its delete
+// retracts that padded row. Its other rows stay.
+func TestJoinExpiryDropsNulls(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	ctx := context.Background()
+	const schema = "id bigint, k bigint, t bigint"
+	side, err := exectest.ParseSchema(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range side {
+		side[i].Nullable = true
+	}
+	lt, rt := expr.Column(2, "t", side[2].Type), expr.Column(5, "t", side[2].Type)
+	ten, err := expr.Constant(int64(10), side[2].Type)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo, err := expr.Binary(sql.OpSub, lt, ten)
+	if err != nil {
+		t.Fatal(err)
+	}
+	between, err := expr.Between(rt, lo, lt, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		lTable  = statestore.FirstUserTable
+		rTable  = statestore.FirstUserTable + 1
+		rExpiry = statestore.FirstUserTable + 3
+	)
+	spec := ops.HashJoinSpec{Left: side, Right: side, LeftKeys: []int{1}, RightKeys: []int{1},
+		LeftStreamKey: []int{0}, RightStreamKey: []int{0}, Residual: between, OuterLeft: true,
+		LeftTable: lTable, RightTable: rTable,
+		Output: append(side[:3:3], side...), LeftPos: []int{0, 1, 2}, RightPos: []int{3, 4, 5}}
+	j := ops.NewJoinExpiry(ops.NewHashJoin(spec, mem), [2]*ops.JoinExpirySide{
+		nil, {Column: 2, Offset: 10, OtherColumn: 2, Index: rExpiry},
+	}, nil)
+	j.DropNulls(0, 2)
+	store := exectest.NewStore()
+	if err := j.Open(ctx, exec.OpenContext{State: store}); err != nil {
+		t.Fatal(err)
+	}
+	out := netOutput{}
+	barrier := func() {
+		t.Helper()
+		w := store.NewWriter()
+		if err := j.OnBarrier(ctx, exec.Barrier{}, w, out); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(table statestore.TableID) int {
+		lo, hi := statestore.TableSpan(table)
+		n := 0
+		if err := store.Scan(lo, hi, func(_, _ []byte) (bool, error) { n++; return true, nil }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	push := func(input int, rows string) {
+		t.Helper()
+		c := exectest.MustChunk(t, mem, schema, rows)
+		defer c.Release()
+		if err := j.ProcessChunk(ctx, input, c, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	push(1, "+ | 1 | 1 | 95")
+	push(0, "+ | 1 | 1 | 100\n+ | 2 | 1 | NULL\n+ | 3 | 2 | NULL")
+	barrier()
+	if got, want := out.String(), "1 | 1 | 100 | 1 | 1 | 95 ×1\n2 | 1 | NULL | NULL | NULL | NULL ×1\n3 | 2 | NULL | NULL | NULL | NULL ×1\n"; got != want {
+		t.Fatalf("output:\n%s\nwant\n%s", got, want)
+	}
+	if got := [2]int{count(lTable), count(rTable)}; got != [2]int{1, 1} {
+		t.Fatalf("keys of left, right: %v, want [1 1]: the NULL times kept", got)
+	}
+	push(0, "- | 2 | 1 | NULL")
+	push(1, "+ | 2 | 2 | 100")
+	barrier()
+	if got, want := out.String(), "1 | 1 | 100 | 1 | 1 | 95 ×1\n3 | 2 | NULL | NULL | NULL | NULL ×1\n"; got != want {
+		t.Fatalf("output after a delete:\n%s\nwant\n%s", got, want)
+	}
+	if got := [2]int{count(lTable), count(rTable)}; got != [2]int{1, 2} {
+		t.Fatalf("keys of left, right: %v, want [1 2]", got)
+	}
+}
