@@ -7,6 +7,7 @@ import (
 
 	"github.com/weir-stream/weir/exec"
 	"github.com/weir-stream/weir/exec/dataflow"
+	"github.com/weir-stream/weir/exec/dml"
 	"github.com/weir-stream/weir/exec/expr"
 	"github.com/weir-stream/weir/exec/jobs"
 	"github.com/weir-stream/weir/exec/ops"
@@ -151,6 +152,9 @@ func (e *Engine) storedPlan(o *catalog.Object) (*catalog.Object, *planner.Stream
 func (e *Engine) startTable(ctx context.Context, o *catalog.Object, backfill bool) error {
 	j := newJob(o)
 	j.mat = ops.NewMaterialize(e.mem, o.RowTable(), o.Name, o.FullSchema(), o.Key, ops.ErrorOnConflict)
+	if dml.KeyedByRowID(o) {
+		j.mat.FreshInsertKeys()
+	}
 	j.Snapshot = e.snapshotOf(j.mat)
 	if backfill {
 		// A new table holds every record logged so far (none is its): a

@@ -83,7 +83,7 @@ func checkNotNull(o *catalog.Object, i int, a arrow.Array) error {
 // key are new row ids (RowID), which need no check. The chunk holds a
 // reference of its own to rows.
 func Insert(o *catalog.Object, t Table, rows arrow.RecordBatch) ([]exec.Chunk, error) {
-	if !keyedByRowID(o) {
+	if !KeyedByRowID(o) {
 		if err := checkMovedKeys(o, t, nil, []arrow.RecordBatch{rows}); err != nil {
 			return nil, err
 		}
@@ -92,8 +92,9 @@ func Insert(o *catalog.Object, t Table, rows arrow.RecordBatch) ([]exec.Chunk, e
 	return []exec.Chunk{{Batch: rows}}, nil
 }
 
-// keyedByRowID reports whether o's key is its hidden row id, which
-// InsertRows fills with new ids.
-func keyedByRowID(o *catalog.Object) bool {
+// KeyedByRowID reports whether o's key is its hidden row id, which
+// InsertRows fills with new ids: every Insert into such a table carries a
+// key no row of it has.
+func KeyedByRowID(o *catalog.Object) bool {
 	return len(o.Key) == 1 && o.Columns[o.Key[0]].Hidden && o.Columns[o.Key[0]].Name == RowIDColumn
 }

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -53,6 +54,10 @@ type Materialize struct {
 	state exec.StateReader
 	// dirty holds the epoch's changes by state key; a nil row is a delete.
 	dirty map[string][]byte
+	// freshKeys: every Insert carries a key no row has (FreshInsertKeys).
+	freshKeys bool
+	// arrowSchema is schema as arrow's, for chunks passed through.
+	arrowSchema *arrow.Schema
 }
 
 // NewMaterialize returns a Materialize for the relation name with schema,
@@ -66,8 +71,17 @@ func NewMaterialize(mem memory.Allocator, table statestore.TableID, name string,
 		m.keyTypes = append(m.keyTypes, schema[c].Type)
 	}
 	m.rowTypes = schema.Types()
+	m.arrowSchema = schema.Arrow()
 	return m
 }
+
+// FreshInsertKeys tells m that every Insert it is given carries a key that
+// no row of the relation has, nor any change of the epoch: the relation is a
+// table keyed by its hidden row id, which INSERT and COPY fill with new ids
+// (dml.KeyedByRowID) and a replay of the table write log applies once. A
+// chunk of only Inserts then reads no row: its rows are staged without a
+// lookup and the chunk itself is emitted.
+func (m *Materialize) FreshInsertKeys() { m.freshKeys = true }
 
 // Open keeps the state reader.
 func (m *Materialize) Open(_ context.Context, oc exec.OpenContext) error {
@@ -115,6 +129,9 @@ func (m *Materialize) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, out
 	if n == 0 {
 		return nil
 	}
+	if m.freshKeys && c.AppendOnly() {
+		return m.insertFresh(ctx, c, out)
+	}
 	staged := make(map[string][]byte, n)
 	changes := make([]change, 0, n)
 	var keyBuf []byte
@@ -153,6 +170,52 @@ func (m *Materialize) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, out
 		m.dirty[k] = row
 	}
 	return m.emit(ctx, changes, out)
+}
+
+// insertFresh applies c, a chunk of Inserts of fresh keys (FreshInsertKeys),
+// and emits it. Each column's encoder is chosen once for the chunk; the
+// chunk's state keys share one buffer and its rows another, so a row costs
+// no allocation of its own; the map's string keys view the key buffer,
+// which is never written again.
+func (m *Materialize) insertFresh(ctx context.Context, c exec.Chunk, out exec.Output) error {
+	n := c.NumRows()
+	pass := c.Batch.Schema().Equal(m.arrowSchema)
+	var changes []change
+	if !pass {
+		changes = make([]change, 0, n)
+	}
+	keys := make([]byte, 0, n*(statestore.KeyPrefixLen+9*len(m.keyCols)))
+	rows := make([]byte, 0, n*(8*len(m.rowTypes)+8))
+	// The columns' encoders, their types dispatched once for the chunk.
+	enc := make([]statestore.ValueEncoder, len(m.rowTypes))
+	for j, t := range m.rowTypes {
+		enc[j] = statestore.NewValueEncoder(t, c.Batch.Column(j))
+	}
+	var keyBuf []byte
+	for i := 0; i < n; i++ {
+		keyBuf = keyBuf[:0]
+		for _, kc := range m.keyCols {
+			keyBuf = enc[kc](keyBuf, i)
+		}
+		start := len(keys)
+		keys = statestore.AppendKey(keys, m.table, statestore.Vnode(keyBuf), keyBuf)
+		rowStart := len(rows)
+		for _, e := range enc {
+			rows = e(rows, i)
+		}
+		// A grown buffer leaves the earlier keys and rows in the old array,
+		// which their views keep alive.
+		row := rows[rowStart:len(rows):len(rows)]
+		m.dirty[unsafe.String(&keys[start], len(keys)-start)] = row
+		if !pass {
+			changes = append(changes, change{exec.Insert, row})
+		}
+	}
+	if !pass {
+		return m.emit(ctx, changes, out)
+	}
+	c.Batch.Retain()
+	return out.Push(ctx, exec.Chunk{Batch: c.Batch})
 }
 
 // emit decodes changes into one chunk and pushes it. Update halves that lost
@@ -203,25 +266,34 @@ func (m *Materialize) uniqueViolation(rec arrow.RecordBatch, i int) error {
 		WithDetail(fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(names, ", "), strings.Join(vals, ", ")))
 }
 
-// OnBarrier writes the epoch's changes, once per key, and forgets them.
+// OnBarrier writes the epoch's changes, once per key in key order, and
+// forgets them. The keys go to the writer as views of the map's strings
+// (writers copy what they keep), and the map is walked once.
 func (m *Materialize) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateWriter, _ exec.Output) error {
-	keys := make([]string, 0, len(m.dirty))
-	for k := range m.dirty {
-		keys = append(keys, k)
+	type write struct {
+		key string
+		row []byte
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	writes := make([]write, 0, len(m.dirty))
+	for k, row := range m.dirty {
+		writes = append(writes, write{k, row})
+	}
+	slices.SortFunc(writes, func(a, b write) int { return strings.Compare(a.key, b.key) })
+	for _, wr := range writes {
+		key := unsafe.Slice(unsafe.StringData(wr.key), len(wr.key))
 		var err error
-		if row := m.dirty[k]; row == nil {
-			err = w.Delete([]byte(k))
+		if wr.row == nil {
+			err = w.Delete(key)
 		} else {
-			err = w.Set([]byte(k), row)
+			err = w.Set(key, wr.row)
 		}
 		if err != nil {
 			return fmt.Errorf("materialize %s: %w", m.name, err)
 		}
 	}
-	m.dirty = make(map[string][]byte, len(m.dirty))
+	// A new map, not a cleared one, sized for a usual epoch: a bulk load's
+	// epoch leaves no large table behind for the epochs after it to walk.
+	m.dirty = make(map[string][]byte, min(len(m.dirty), 1<<14))
 	return nil
 }
 

@@ -19,7 +19,7 @@ import (
 
 // TestMaterialize drives one Materialize over an in-memory store:
 //
-//	new schema=(...) key=(col,...) [conflict=error] [name=t]   (also after a crash: state survives)
+//	new schema=(...) key=(col,...) [conflict=error] [name=t] [fresh]   (also after a crash: state survives; fresh: FreshInsertKeys)
 //	push                  input: chunks separated by "--"; prints what is emitted
 //	barrier               writes the epoch (commits) and prints the writer's calls
 //	get                   input: key rows, one per line (`| 1`); prints the rows
@@ -54,6 +54,7 @@ func TestMaterialize(t *testing.T) {
 			keySchema = nil
 			policy := ops.Overwrite
 			name := "t"
+			fresh := false
 			for _, a := range d.CmdArgs {
 				switch a.Key {
 				case "key":
@@ -68,9 +69,14 @@ func TestMaterialize(t *testing.T) {
 					}
 				case "name":
 					name = a.Vals[0]
+				case "fresh":
+					fresh = true
 				}
 			}
 			m = ops.NewMaterialize(mem, statestore.FirstUserTable, name, schema, keyCols, policy)
+			if fresh {
+				m.FreshInsertKeys()
+			}
 			if err := m.Open(ctx, exec.OpenContext{State: store}); err != nil {
 				return fmt.Sprintf("error: %v\n", err)
 			}
