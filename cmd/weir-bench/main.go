@@ -27,7 +27,7 @@ import (
 )
 
 // benchNames are the benchmarks -only accepts, in run order.
-var benchNames = []string{"groupby", "lookup", "scan", "csv", "parallel", "nexmark", "checkpoint", "sink", "dml"}
+var benchNames = []string{"groupby", "lookup", "scan", "csv", "parallel", "nexmark", "checkpoint", "sink", "dml", "copy"}
 
 // sizes are the sizes of one run.
 type sizes struct {
@@ -54,6 +54,7 @@ type sizes struct {
 	dmlSerial    int           // inserts of the one-client latency run (×5 with synchronous_commit off)
 	dmlClients   int           // clients of the concurrent insert runs
 	dmlFor       time.Duration // length of each concurrent insert run
+	copyRows     int64         // rows of the COPY FROM STDIN load
 	// queries, when not empty, are the only Nexmark queries run (-queries).
 	queries []string
 }
@@ -85,6 +86,7 @@ func defaultSizes(rows int64, quick bool) sizes {
 		dmlSerial:    500,
 		dmlClients:   16,
 		dmlFor:       5 * time.Second,
+		copyRows:     5_000_000,
 	}
 	if quick {
 		s.viewKeys, s.lookups, s.scanReps, s.csvRows = 200_000, 2_000, 3, 300_000
@@ -92,6 +94,7 @@ func defaultSizes(rows int64, quick bool) sizes {
 		s.ckptBytes, s.ckptRounds, s.ckptPairs = 64<<20, 5, 2
 		s.sinkEvents, s.sinkRate, s.sinkFor = 500_000, 50_000, 3*time.Second
 		s.dmlSerial, s.dmlFor = 100, 2*time.Second
+		s.copyRows = 1_000_000
 	}
 	return s
 }
@@ -259,6 +262,13 @@ func run(ctx context.Context, sz sizes, only string, log io.Writer) (figs []figu
 		figs = append(figs, f...)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("dml: %w", err))
+		}
+	}
+	if want("copy") {
+		f, err := copyBench(ctx, sz, step)
+		figs = append(figs, f...)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("copy: %w", err))
 		}
 	}
 	return figs, errs

@@ -33,6 +33,7 @@ func smallSizes() sizes {
 		dmlSerial:    20,
 		dmlClients:   4,
 		dmlFor:       300 * time.Millisecond,
+		copyRows:     20_000,
 	}
 }
 
@@ -88,6 +89,7 @@ func TestRunAll(t *testing.T) {
 		"dml/single-row INSERT, 4 clients, synchronous_commit on",
 		"dml/single-row INSERT, 1 client, synchronous_commit off",
 		"dml/single-row INSERT, 4 clients, synchronous_commit off",
+		"copy/COPY FROM STDIN (id bigint, k int, v int), GROUP BY view",
 	}
 	got := map[string]figure{}
 	for _, f := range figs {
@@ -121,6 +123,9 @@ func TestRunAll(t *testing.T) {
 		if f := got["sink/weir q0 latency, paced generator → Kafka sink, exactly-once "+on]; f.P50Micros <= 0 || f.P99Micros < f.P50Micros {
 			t.Errorf("sink latency percentiles, exactly-once %s: %+v", on, f)
 		}
+	}
+	if f := got["copy/COPY FROM STDIN (id bigint, k int, v int), GROUP BY view"]; f.Goal == nil || f.RowsPerCPUSec <= 0 {
+		t.Errorf("copy figure without its goal: %+v", f)
 	}
 	if f := got["lookup/point lookup, session (in-process)"]; f.P50Micros <= 0 || f.P99Micros < f.P50Micros {
 		t.Errorf("lookup percentiles: %+v", f)
