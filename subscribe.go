@@ -147,7 +147,15 @@ func (e *Engine) startSubscription(ctx context.Context, spec subscriptionSpec) (
 			return nil, err
 		}
 	}
-	e.liveSubscriptions.add(s)
+	// A failure in the first epoch may have released s already (its
+	// callback closes it): a released subscription must not be
+	// registered, or a DROP would find it forever. release takes s.mu
+	// before the registry's lock, as this does.
+	s.mu.Lock()
+	if !s.released {
+		e.liveSubscriptions.add(s)
+	}
+	s.mu.Unlock()
 	return s, nil
 }
 
