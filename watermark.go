@@ -36,31 +36,22 @@ func (e *Engine) watermarked(s *catalog.Object, src exec.Source, table statestor
 	if w == nil {
 		return src, nil, nil
 	}
-	x, err := sql.ParseExpr(w.Expr)
-	if err != nil {
-		return nil, nil, err
-	}
 	col := w.ColumnIndex(s)
 	if col < 0 {
 		return nil, nil, sqlstate.Errorf(sqlstate.UndefinedColumn, "stream %s: watermark column \"%s\" does not exist", s.Name, w.Column)
 	}
-	delay, err := planner.WatermarkDelay(e.cat, e.mem, s, w, x, 0)
+	spec, err := planner.WatermarkSpec(e.cat, e.mem, s, col, table)
 	if err != nil {
 		return nil, nil, err
 	}
-	idle, keep, err := watermarks.Options(s.Options)
-	if err != nil {
-		return nil, nil, err
-	}
-	if idle == 0 {
-		idle = watermarks.DefaultIdleTimeout
+	if spec.IdleTimeout == 0 {
+		spec.IdleTimeout = watermarks.DefaultIdleTimeout
 		if s.Options["connector"] == "kafka" {
-			idle = watermarks.DefaultKafkaIdleTimeout
+			spec.IdleTimeout = watermarks.DefaultKafkaIdleTimeout
 		}
 	}
-	t := s.Columns[col].Type
-	ws := watermarks.New(src, watermarks.Spec{Stream: s.Name, Column: col, Delay: delay, IdleTimeout: max(idle, 0),
-		KeepLate: keep, Table: table, Mem: e.mem, Format: func(v int64) string { return watermarks.Text(t, v) }})
+	spec.IdleTimeout = max(spec.IdleTimeout, 0)
+	ws := watermarks.New(src, spec)
 	return ws, ws, nil
 }
 
@@ -72,19 +63,9 @@ func (e *Engine) tableWatermark(o *catalog.Object) (*watermarks.Table, error) {
 	if col < 0 || len(o.StateTables) < 2 {
 		return nil, sqlstate.Errorf(sqlstate.Internal, "table %s: its watermark has no column or no state table", o.Name)
 	}
-	x, err := sql.ParseExpr(w.Expr)
+	spec, err := planner.WatermarkSpec(e.cat, e.mem, o, col, o.StateTables[1])
 	if err != nil {
 		return nil, err
 	}
-	delay, err := planner.WatermarkDelay(e.cat, e.mem, o, w, x, 0)
-	if err != nil {
-		return nil, err
-	}
-	_, keep, err := watermarks.Options(o.Options)
-	if err != nil {
-		return nil, err
-	}
-	t := o.Columns[col].Type
-	return watermarks.NewTable(watermarks.Spec{Stream: o.Name, Column: col, Delay: delay, KeepLate: keep,
-		Table: o.StateTables[1], Mem: e.mem, Format: func(v int64) string { return watermarks.Text(t, v) }}), nil
+	return watermarks.NewTable(spec), nil
 }
