@@ -21,7 +21,6 @@ import (
 	"github.com/weir-stream/weir/exec/watermarks"
 	"github.com/weir-stream/weir/planner/catalog"
 	"github.com/weir-stream/weir/sql"
-	"github.com/weir-stream/weir/sql/types"
 )
 
 // connectors are the source and sink connectors weir is built with: each
@@ -58,22 +57,11 @@ func connectorOptions(opts map[string]string) map[string]string {
 	return connector.Without(opts, engineOptions)
 }
 
-// streamSchema is the schema of the columns a stream's connector reads: its
-// columns without _row_id and without its processing-time column.
-func streamSchema(s *catalog.Object) types.Schema {
-	full := s.FullSchema()
-	if i := procTimeColumnOf(s); i >= 0 {
-		// The processing-time column is filled in after the connector.
-		full = append(full[:i:i], full[i+1:]...)
-	}
-	return full[:len(full)-1]
-}
-
 // newConnectorSource returns the source of connector c reading stream s:
 // key is the state key of its position, errs receives the records it
 // cannot decode.
 func (e *Engine) newConnectorSource(c *connector.Source, s *catalog.Object, key []byte, errs connector.RecordErrors) (exec.Source, error) {
-	return c.New(connectorEnv{e}, connector.SourceSpec{Schema: streamSchema(s), Options: connectorOptions(s.Options), Key: key, Errors: errs})
+	return c.New(connectorEnv{e}, connector.SourceSpec{Schema: s.ConnectorSchema(), Options: connectorOptions(s.Options), Key: key, Errors: errs})
 }
 
 // connectStream asks connector c what a new stream st with options opts

@@ -194,14 +194,14 @@ func (s *Session) drop(ctx context.Context, st *sql.Drop) (*Result, error) {
 	e.ddl.Lock()
 	defer e.ddl.Unlock()
 	name := st.Name.Last().Value
-	tag := "DROP " + dropNoun(st.Kind)
+	tag := "DROP " + planner.DropNoun(st.Kind)
 	o, ok := e.cat.Get(name)
 	want := planner.CatalogKind(st.Kind)
 	if !ok {
 		if st.IfExists {
-			return &Result{Tag: tag, Notices: []string{strings.ToLower(dropNoun(st.Kind)) + " \"" + name + "\" does not exist, skipping"}}, nil
+			return &Result{Tag: tag, Notices: []string{strings.ToLower(planner.DropNoun(st.Kind)) + " \"" + name + "\" does not exist, skipping"}}, nil
 		}
-		return nil, sqlstate.ErrorfAt(sqlstate.UndefinedTable, st.Name.Position(), "%s \"%s\" does not exist", strings.ToLower(dropNoun(st.Kind)), name)
+		return nil, sqlstate.ErrorfAt(sqlstate.UndefinedTable, st.Name.Position(), "%s \"%s\" does not exist", strings.ToLower(planner.DropNoun(st.Kind)), name)
 	}
 	if o.Kind != want {
 		return nil, sqlstate.ErrorfAt(sqlstate.WrongObjectType, st.Name.Position(), "\"%s\" is not a %s", name, want).
@@ -265,18 +265,4 @@ func (e *Engine) stopAndClear(objs []*catalog.Object, then func(w exec.StateWrit
 		}
 	}
 	return nil
-}
-
-func dropNoun(k sql.ObjectKind) string {
-	switch k {
-	case sql.ObjStream:
-		return "SOURCE"
-	case sql.ObjTable:
-		return "TABLE"
-	case sql.ObjView:
-		return "MATERIALIZED VIEW"
-	case sql.ObjPlainView:
-		return "VIEW"
-	}
-	return "SINK"
 }

@@ -8,17 +8,6 @@ import (
 	"github.com/weir-stream/weir/statestore"
 )
 
-// procTimeColumnOf returns the index of stream s's processing-time column,
-// -1 without one.
-func procTimeColumnOf(s *catalog.Object) int {
-	for i, c := range s.Columns {
-		if c.ProcTime {
-			return i
-		}
-	}
-	return -1
-}
-
 // procTimeText returns pt's watermark as a TIMESTAMPTZ prints.
 func procTimeText(pt *watermarks.ProcTime) string {
 	return watermarks.Text(types.TSTZType, pt.Watermark())
@@ -28,7 +17,7 @@ func procTimeText(pt *watermarks.ProcTime) string {
 // processing-time one, with that column filled in (exec/watermarks.ProcTime,
 // its state in the source's state table); nil when s has none.
 func (e *Engine) procTimeSource(s *catalog.Object, src exec.Source, table statestore.TableID) *watermarks.ProcTime {
-	col := procTimeColumnOf(s)
+	col := s.ProcTimeColumn()
 	if col < 0 {
 		return nil
 	}

@@ -22,3 +22,19 @@ func CatalogKind(k sql.ObjectKind) catalog.Kind {
 	}
 	return 0
 }
+
+// DropNoun returns what DROP's command tag and notices call the objects of
+// kind k: SOURCE, TABLE, MATERIALIZED VIEW, VIEW or SINK.
+func DropNoun(k sql.ObjectKind) string {
+	switch k {
+	case sql.ObjStream:
+		return "SOURCE"
+	case sql.ObjTable:
+		return "TABLE"
+	case sql.ObjView:
+		return "MATERIALIZED VIEW"
+	case sql.ObjPlainView:
+		return "VIEW"
+	}
+	return "SINK"
+}
