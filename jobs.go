@@ -69,33 +69,13 @@ func (e *Engine) restartJobs(ctx context.Context) error {
 	if err := e.failed.Load(e.store); err != nil {
 		return fmt.Errorf("read failed dataflows: %w", err)
 	}
-	started := map[string]bool{}
-	objs := e.cat.List(0)
-	for len(started) < len(objs) {
-		progress := false
-		for _, o := range objs {
-			if started[o.Name] {
-				continue
-			}
-			ready := true
-			for _, u := range o.Uses {
-				if !started[u] {
-					ready = false
-				}
-			}
-			if !ready {
-				continue
-			}
-			started[o.Name], progress = true, true
-			if err := e.startObject(ctx, o, false); err != nil {
-				return fmt.Errorf("restart %s %s: %w", o.Kind, o.Name, err)
-			}
-		}
-		if !progress {
-			return fmt.Errorf("catalog has a dependency cycle")
+	order, cycle := catalog.UpstreamFirst(e.cat.List(0))
+	for _, o := range order {
+		if err := e.startObject(ctx, o, false); err != nil {
+			return fmt.Errorf("restart %s %s: %w", o.Kind, o.Name, err)
 		}
 	}
-	return nil
+	return cycle
 }
 
 // startObject starts the dataflow of a table or view (streams have none of
