@@ -2,6 +2,7 @@ package ops
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -184,6 +185,10 @@ func (m *Materialize) insertFresh(ctx context.Context, c exec.Chunk, out exec.Ou
 	if !pass {
 		changes = make([]change, 0, n)
 	}
+	if len(m.dirty) == 0 {
+		// Sized for the chunk: a bulk load's map is not grown row by row.
+		m.dirty = make(map[string][]byte, n)
+	}
 	keys := make([]byte, 0, n*(statestore.KeyPrefixLen+9*len(m.keyCols)))
 	rows := make([]byte, 0, n*(8*len(m.rowTypes)+8))
 	// The columns' encoders, their types dispatched once for the chunk.
@@ -270,15 +275,27 @@ func (m *Materialize) uniqueViolation(rec arrow.RecordBatch, i int) error {
 // forgets them. The keys go to the writer as views of the map's strings
 // (writers copy what they keep), and the map is walked once.
 func (m *Materialize) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateWriter, _ exec.Output) error {
+	// Each write carries its key's first 16 bytes as two big-endian words
+	// (keyWords), so that most comparisons of the sort are integer ones.
 	type write struct {
-		key string
-		row []byte
+		w0, w1 uint64
+		key    string
+		row    []byte
 	}
 	writes := make([]write, 0, len(m.dirty))
 	for k, row := range m.dirty {
-		writes = append(writes, write{k, row})
+		w0, w1 := keyWords(unsafe.Slice(unsafe.StringData(k), len(k)))
+		writes = append(writes, write{w0, w1, k, row})
 	}
-	slices.SortFunc(writes, func(a, b write) int { return strings.Compare(a.key, b.key) })
+	slices.SortFunc(writes, func(a, b write) int {
+		if c := cmp.Compare(a.w0, b.w0); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.w1, b.w1); c != 0 {
+			return c
+		}
+		return strings.Compare(a.key, b.key)
+	})
 	for _, wr := range writes {
 		key := unsafe.Slice(unsafe.StringData(wr.key), len(wr.key))
 		var err error
