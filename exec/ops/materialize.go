@@ -57,8 +57,18 @@ type Materialize struct {
 	dirty map[string][]byte
 	// freshKeys: every Insert carries a key no row has (FreshInsertKeys).
 	freshKeys bool
+	// fresh holds the epoch's fresh inserts (insertFresh) that are not in
+	// dirty: they go into it (foldFresh) before anything reads dirty, so a
+	// bulk load that nothing reads before its barrier builds no map.
+	fresh []keyedRow
 	// arrowSchema is schema as arrow's, for chunks passed through.
 	arrowSchema *arrow.Schema
+}
+
+// keyedRow is a state key and its encoded row.
+type keyedRow struct {
+	key string
+	row []byte
 }
 
 // NewMaterialize returns a Materialize for the relation name with schema,
@@ -83,6 +93,14 @@ func NewMaterialize(mem memory.Allocator, table statestore.TableID, name string,
 // chunk of only Inserts then reads no row: its rows are staged without a
 // lookup and the chunk itself is emitted.
 func (m *Materialize) FreshInsertKeys() { m.freshKeys = true }
+
+// foldFresh moves the fresh inserts into dirty, for a reader of dirty.
+func (m *Materialize) foldFresh() {
+	for _, f := range m.fresh {
+		m.dirty[f.key] = f.row
+	}
+	m.fresh = m.fresh[:0]
+}
 
 // Open keeps the state reader.
 func (m *Materialize) Open(_ context.Context, oc exec.OpenContext) error {
@@ -115,6 +133,7 @@ func (m *Materialize) lookup(staged map[string][]byte, sk []byte) ([]byte, bool,
 // Get returns the current row (AppendRow encoding of every column) under
 // key, the AppendRow encoding of the key columns.
 func (m *Materialize) Get(key []byte) (row []byte, ok bool, err error) {
+	m.foldFresh()
 	return m.lookup(nil, m.stateKey(key))
 }
 
@@ -133,6 +152,7 @@ func (m *Materialize) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, out
 	if m.freshKeys && c.AppendOnly() {
 		return m.insertFresh(ctx, c, out)
 	}
+	m.foldFresh()
 	staged := make(map[string][]byte, n)
 	changes := make([]change, 0, n)
 	var keyBuf []byte
@@ -176,8 +196,8 @@ func (m *Materialize) ProcessChunk(ctx context.Context, _ int, c exec.Chunk, out
 // insertFresh applies c, a chunk of Inserts of fresh keys (FreshInsertKeys),
 // and emits it. Each column's encoder is chosen once for the chunk; the
 // chunk's state keys share one buffer and its rows another, so a row costs
-// no allocation of its own; the map's string keys view the key buffer,
-// which is never written again.
+// no allocation of its own. The rows wait in fresh, their keys strings
+// viewing the key buffer, which is never written again.
 func (m *Materialize) insertFresh(ctx context.Context, c exec.Chunk, out exec.Output) error {
 	n := c.NumRows()
 	pass := c.Batch.Schema().Equal(m.arrowSchema)
@@ -185,10 +205,7 @@ func (m *Materialize) insertFresh(ctx context.Context, c exec.Chunk, out exec.Ou
 	if !pass {
 		changes = make([]change, 0, n)
 	}
-	if len(m.dirty) == 0 {
-		// Sized for the chunk: a bulk load's map is not grown row by row.
-		m.dirty = make(map[string][]byte, n)
-	}
+	m.fresh = slices.Grow(m.fresh, n)
 	keys := make([]byte, 0, n*(statestore.KeyPrefixLen+9*len(m.keyCols)))
 	rows := make([]byte, 0, n*(8*len(m.rowTypes)+8))
 	// The columns' encoders, their types dispatched once for the chunk.
@@ -211,7 +228,7 @@ func (m *Materialize) insertFresh(ctx context.Context, c exec.Chunk, out exec.Ou
 		// A grown buffer leaves the earlier keys and rows in the old array,
 		// which their views keep alive.
 		row := rows[rowStart:len(rows):len(rows)]
-		m.dirty[unsafe.String(&keys[start], len(keys)-start)] = row
+		m.fresh = append(m.fresh, keyedRow{unsafe.String(&keys[start], len(keys)-start), row})
 		if !pass {
 			changes = append(changes, change{exec.Insert, row})
 		}
@@ -282,10 +299,16 @@ func (m *Materialize) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateW
 		key    string
 		row    []byte
 	}
-	writes := make([]write, 0, len(m.dirty))
-	for k, row := range m.dirty {
+	writes := make([]write, 0, len(m.dirty)+len(m.fresh))
+	add := func(k string, row []byte) {
 		w0, w1 := keyWords(unsafe.Slice(unsafe.StringData(k), len(k)))
 		writes = append(writes, write{w0, w1, k, row})
+	}
+	for k, row := range m.dirty {
+		add(k, row)
+	}
+	for _, f := range m.fresh {
+		add(f.key, f.row)
 	}
 	slices.SortFunc(writes, func(a, b write) int {
 		if c := cmp.Compare(a.w0, b.w0); c != 0 {
@@ -311,6 +334,7 @@ func (m *Materialize) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateW
 	// A new map, not a cleared one, sized for a usual epoch: a bulk load's
 	// epoch leaves no large table behind for the epochs after it to walk.
 	m.dirty = make(map[string][]byte, min(len(m.dirty), 1<<14))
+	m.fresh = nil
 	return nil
 }
 
@@ -319,6 +343,7 @@ func (m *Materialize) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateW
 // false or an error. key is the encoded key columns and row the encoded row;
 // both are valid only during the call.
 func (m *Materialize) Scan(fn func(key, row []byte) (bool, error)) error {
+	m.foldFresh()
 	var base statestore.Reader
 	if m.state != nil {
 		base = m.state
