@@ -30,19 +30,7 @@ func crashDMLRounds() int {
 // The checkpoint interval is long, so only the writes themselves cut the
 // epochs that make them durable.
 func TestCrashDurableWrites(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs weir as a child process")
-	}
-	bin, err := buildWeir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := t.TempDir()
-	dataDir := filepath.Join(root, "data")
-	config := filepath.Join(root, "weir.yaml")
-	if err := os.WriteFile(config, []byte("state_management:\n  backend_type: local\n  checkpoint_interval_ms: 60000\n  retained_checkpoints: 2\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	bin, root, dataDir, config := crashSetup(t, 60000, 2, false)
 	ctx := context.Background()
 	p := startWeirProcess(t, bin, dataDir, config)
 	setup, err := pgx.Connect(ctx, p.dsn)

@@ -26,19 +26,7 @@ import (
 // join, a top-N over an aggregate of one stream and a semi join (IN), whose
 // windows and per-key counts live in state too.
 func TestCrashJoin(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs weir as a child process")
-	}
-	bin, err := buildWeir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := t.TempDir()
-	dataDir := filepath.Join(root, "data")
-	config := filepath.Join(root, "weir.yaml")
-	if err := os.WriteFile(config, []byte("server:\n  file_roots: ['"+root+"']\nstate_management:\n  backend_type: local\n  checkpoint_interval_ms: 100\n  retained_checkpoints: 2\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	bin, root, dataDir, config := crashSetup(t, 100, 2, true)
 
 	// The file: bids (k, v), k = i % 600. The topic: items (k, w), k = i %
 	// 500, ten per key. Bids of keys 500 to 599 match no item.

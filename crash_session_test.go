@@ -25,19 +25,7 @@ import (
 // recovery that lost the state or replayed into it twice would miss rows
 // or count them twice.
 func TestCrashSessionWindow(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs weir as a child process")
-	}
-	bin, err := buildWeir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := t.TempDir()
-	dataDir := filepath.Join(root, "data")
-	config := filepath.Join(root, "weir.yaml")
-	if err := os.WriteFile(config, []byte("server:\n  file_roots: ['"+root+"']\nstate_management:\n  backend_type: local\n  checkpoint_interval_ms: 100\n  retained_checkpoints: 2\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	bin, root, dataDir, config := crashSetup(t, 100, 2, true)
 
 	// Row i is by key i%4 at 2i seconds, with a 15 s pause after every
 	// 40 rows (each key's sessions then span a burst), a 12 s pause of

@@ -137,19 +137,7 @@ func (p *weirProcess) waitExit(d time.Duration) bool {
 // DuckDB's answer over it, the topic's with the sums of what was produced),
 // and that every insert acknowledged by a FLUSH survived.
 func TestCrashRecovery(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs weir as a child process")
-	}
-	bin, err := buildWeir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := t.TempDir()
-	dataDir := filepath.Join(root, "data")
-	config := filepath.Join(root, "weir.yaml")
-	if err := os.WriteFile(config, []byte("server:\n  file_roots: ['"+root+"']\nstate_management:\n  backend_type: local\n  checkpoint_interval_ms: 100\n  retained_checkpoints: 3\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	bin, root, dataDir, config := crashSetup(t, 100, 3, true)
 	sinkDir := filepath.Join(root, "sink")
 	csvPath := filepath.Join(root, "events.csv")
 	if err := os.WriteFile(csvPath, []byte("k,v\n"), 0o644); err != nil {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -26,13 +24,7 @@ import (
 // decision against the stream's watermark would keep them, or not,
 // depending on when the other partitions' records came.
 func TestCrashWatermarkKafka(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs weir as a child process")
-	}
-	bin, err := buildWeir()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin, _, dataDir, config := crashSetup(t, 100, 2, false)
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "events"))
 	if err != nil {
 		t.Fatal(err)
@@ -43,12 +35,6 @@ func TestCrashWatermarkKafka(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	root := t.TempDir()
-	dataDir := filepath.Join(root, "data")
-	config := filepath.Join(root, "weir.yaml")
-	if err := os.WriteFile(config, []byte("state_management:\n  backend_type: local\n  checkpoint_interval_ms: 100\n  retained_checkpoints: 2\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
 
 	// Record k of partition p: partition 0 at 1,000 s + k, every 10th 20 s
 	// behind; partition 1 at k, every 7th 8 s behind; partition 2 at k/2,

@@ -22,19 +22,7 @@ import (
 // restarted the watermark instead of restoring it with the file's position
 // would let late rows of the replayed part through.
 func TestCrashWatermark(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs weir as a child process")
-	}
-	bin, err := buildWeir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := t.TempDir()
-	dataDir := filepath.Join(root, "data")
-	config := filepath.Join(root, "weir.yaml")
-	if err := os.WriteFile(config, []byte("server:\n  file_roots: ['"+root+"']\nstate_management:\n  backend_type: local\n  checkpoint_interval_ms: 100\n  retained_checkpoints: 2\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	bin, root, dataDir, config := crashSetup(t, 100, 2, true)
 
 	// Row i is at second i, except every 7th, 3 s early (within the 5 s
 	// delay), every 31st, 20 s early (late once the watermark has passed

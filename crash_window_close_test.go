@@ -2,8 +2,6 @@ package weir_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -20,21 +18,9 @@ import (
 // emitted would take the replayed delete for a change to an open window
 // and emit the window a second time.
 func TestCrashWindowClose(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs weir as a child process")
-	}
-	bin, err := buildWeir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := t.TempDir()
-	dataDir := filepath.Join(root, "data")
-	config := filepath.Join(root, "weir.yaml")
 	// Checkpoints only at FLUSH (the interval is long): a change made
 	// after the last FLUSH is in the write log alone when the process dies.
-	if err := os.WriteFile(config, []byte("state_management:\n  backend_type: local\n  checkpoint_interval_ms: 600000\n  retained_checkpoints: 2\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	bin, _, dataDir, config := crashSetup(t, 600000, 2, false)
 	const closed = `SELECT window_start, n FROM taps_closed ORDER BY window_start`
 	const updating = `SELECT window_start, n FROM taps_updating ORDER BY window_start`
 	round := func(steps func(conn *pgx.Conn)) {
