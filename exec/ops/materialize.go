@@ -288,38 +288,17 @@ func (m *Materialize) uniqueViolation(rec arrow.RecordBatch, i int) error {
 		WithDetail(fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(names, ", "), strings.Join(vals, ", ")))
 }
 
-// OnBarrier writes the epoch's changes, once per key in key order, and
-// forgets them. The keys go to the writer as views of the map's strings
-// (writers copy what they keep), and the map is walked once.
+// OnBarrier writes the epoch's changes, once per key in key order
+// (keyOrder), and forgets them. The keys go to the writer as views of the
+// strings (writers copy what they keep), and the map is walked once.
 func (m *Materialize) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateWriter, _ exec.Output) error {
-	// Each write carries its key's first 16 bytes as two big-endian words
-	// (keyWords), so that most comparisons of the sort are integer ones.
-	type write struct {
-		w0, w1 uint64
-		key    string
-		row    []byte
-	}
-	writes := make([]write, 0, len(m.dirty)+len(m.fresh))
-	add := func(k string, row []byte) {
-		w0, w1 := keyWords(unsafe.Slice(unsafe.StringData(k), len(k)))
-		writes = append(writes, write{w0, w1, k, row})
-	}
+	entries := make([]keyedRow, 0, len(m.dirty)+len(m.fresh))
 	for k, row := range m.dirty {
-		add(k, row)
+		entries = append(entries, keyedRow{k, row})
 	}
-	for _, f := range m.fresh {
-		add(f.key, f.row)
-	}
-	slices.SortFunc(writes, func(a, b write) int {
-		if c := cmp.Compare(a.w0, b.w0); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.w1, b.w1); c != 0 {
-			return c
-		}
-		return strings.Compare(a.key, b.key)
-	})
-	for _, wr := range writes {
+	entries = append(entries, m.fresh...)
+	for _, o := range keyOrder(entries) {
+		wr := entries[o.i]
 		key := unsafe.Slice(unsafe.StringData(wr.key), len(wr.key))
 		var err error
 		if wr.row == nil {
@@ -336,6 +315,47 @@ func (m *Materialize) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateW
 	m.dirty = make(map[string][]byte, min(len(m.dirty), 1<<14))
 	m.fresh = nil
 	return nil
+}
+
+// keyOrder returns the order of entries by key, keys of one table: a
+// counting sort by vnode, then each vnode's entries by the 16 key bytes
+// after the vnode as two words (keyWords), whole keys compared only on a
+// tie, as sortStateWrites orders an aggregate's writes.
+func keyOrder(entries []keyedRow) []writeKey {
+	out := make([]writeKey, len(entries))
+	var start [statestore.NumVnodes + 1]int
+	vnodeOf := func(k string) int {
+		return int(k[statestore.KeyPrefixLen-2])<<8 | int(k[statestore.KeyPrefixLen-1])
+	}
+	for _, e := range entries {
+		start[vnodeOf(e.key)+1]++
+	}
+	for v := 1; v <= statestore.NumVnodes; v++ {
+		start[v] += start[v-1]
+	}
+	next := start
+	for i, e := range entries {
+		v := vnodeOf(e.key)
+		rest := e.key[statestore.KeyPrefixLen:]
+		hi, lo := keyWords(unsafe.Slice(unsafe.StringData(rest), len(rest)))
+		out[next[v]] = writeKey{hi: hi, lo: lo, i: int32(i)}
+		next[v]++
+	}
+	byKey := func(a, b writeKey) int {
+		if c := cmp.Compare(a.hi, b.hi); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.lo, b.lo); c != 0 {
+			return c
+		}
+		return strings.Compare(entries[a.i].key, entries[b.i].key)
+	}
+	for v := range statestore.NumVnodes {
+		if bucket := out[start[v]:start[v+1]]; len(bucket) > 1 {
+			slices.SortFunc(bucket, byKey)
+		}
+	}
+	return out
 }
 
 // Scan calls fn for every current row (committed state with the epoch's
