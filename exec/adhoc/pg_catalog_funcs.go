@@ -173,7 +173,7 @@ func nameScalarFuncColumns(st *sql.Select, undo *[]func()) {
 // relation of that name). undo gets what puts the tree back.
 func rewritePgCatalogFuncs(st *sql.Select, undo *[]func(), lookup Lookup) error {
 	scalarFuncsInFrom(st, undo)
-	var regs regCasts
+	regs := regCasts{columns: regprocColumns(st)}
 	u, err := sql.RewriteExprs(st, func(e sql.Expr) (sql.Expr, error) {
 		switch e := e.(type) {
 		case *sql.FuncCall:
@@ -197,6 +197,10 @@ func rewritePgCatalogFuncs(st *sql.Select, undo *[]func(), lookup Lookup) error 
 			return sql.ParseExpr(fn(args))
 		case *sql.CastExpr:
 			if x, ok, err := regs.cast(e, lookup); ok || err != nil {
+				return x, err
+			}
+		case *sql.ColumnRef:
+			if x, ok, err := regs.column(e); ok || err != nil {
 				return x, err
 			}
 		}

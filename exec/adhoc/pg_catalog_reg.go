@@ -26,6 +26,9 @@ type regCasts struct {
 	// kinds maps each expression that is a value of an identifier type,
 	// as rewritten, to the type's name (regclass, …).
 	kinds map[sql.Expr]string
+	// columns are the references to regproc columns to write as OIDs
+	// (regprocColumns).
+	columns map[*sql.ColumnRef]bool
 }
 
 // regTypeOf returns the lower-case name of the identifier type e casts to,
@@ -162,6 +165,9 @@ func regLiteralSQL(kind string, lit *sql.Literal, lookup Lookup) (string, error)
 		return fmt.Sprint(oid), nil
 	case "regproc", "regprocedure":
 		name, _, _ := strings.Cut(lit.Value, "(")
+		if on, err := sql.ParseObjectName(strings.TrimSpace(name)); err == nil && len(on.Parts) > 0 {
+			name = on.Last().Value // 'pg_catalog.array_in'::regproc
+		}
 		return fmt.Sprintf("(SELECT min(weir_rp.oid) FROM pg_proc weir_rp WHERE weir_rp.proname = '%s')", strings.ReplaceAll(strings.TrimSpace(name), "'", "''")), nil
 	case "regnamespace":
 		return fmt.Sprintf("(SELECT weir_rs.oid FROM pg_namespace weir_rs WHERE weir_rs.nspname = %s)", quoted), nil

@@ -437,8 +437,8 @@ var pgCatalogTables = []*Table{
 				b.end()
 			}
 			for _, t := range pgTypes {
-				row(t.oid, t.name, t.len, t.byVal, t.category, 0, t.array, t.name)
-				row(t.array, "_"+t.name, -1, false, "A", t.oid, 0, "array_")
+				row(t.oid, t.name, t.len, t.byVal, t.category, 0, t.array, typeIOPrefix(t.name))
+				row(t.array, "_"+t.name, -1, false, "A", t.oid, 0, typeIOPrefix("array"))
 			}
 		},
 	},
@@ -602,6 +602,7 @@ var pgCatalogTables = []*Table{
 				b.end()
 			}
 			appendBuiltinProcs(b, e)
+			appendTypeIOProcs(b, e)
 		},
 	},
 	{

@@ -2,9 +2,7 @@
 # (section in parentheses), as the clients send them with their
 # placeholders written in, and what weir answers: TestClientCatalogQueries.
 # Regenerate with: go test -tags duckdb_arrow -run TestClientCatalogQueries . -rewrite
-# Not here yet: pgjdbc's TypeInfoCache is_array query (typinput =
-# 'pg_catalog.array_in'::regproc: weir's typinput is text), and DBeaver's and
-# pgx's elided or generated queries.
+# Not here yet: DBeaver's and pgx's elided or generated queries.
 SELECT 1
 ----
 1
@@ -143,6 +141,16 @@ SELECT n.nspname = ANY(current_schemas(true)), n.nspname, t.typname FROM pg_cata
 ----
 true | pg_catalog | int4
 
+# pgjdbc: TypeInfoCache is_array of 1007 (§3)
+SELECT typinput='pg_catalog.array_in'::regproc as is_array, typtype, typname, pg_type.oid   FROM pg_catalog.pg_type   LEFT JOIN (select ns.oid as nspoid, ns.nspname, r.r           from pg_namespace as ns           join ( select s.r, (current_schemas(false))[s.r] as nspname                    from generate_series(1, array_upper(current_schemas(false), 1)) as s(r) ) as r          using ( nspname )        ) as sp     ON sp.nspoid = typnamespace  WHERE pg_type.oid = 1007  ORDER BY sp.r, pg_type.oid DESC
+----
+true | b | _int4 | 1007
+
+# pgjdbc: TypeInfoCache is_array of 23 (§3)
+SELECT typinput='pg_catalog.array_in'::regproc as is_array, typtype, typname, pg_type.oid   FROM pg_catalog.pg_type   LEFT JOIN (select ns.oid as nspoid, ns.nspname, r.r           from pg_namespace as ns           join ( select s.r, (current_schemas(false))[s.r] as nspname                    from generate_series(1, array_upper(current_schemas(false), 1)) as s(r) ) as r          using ( nspname )        ) as sp     ON sp.nspoid = typnamespace  WHERE pg_type.oid = 23  ORDER BY sp.r, pg_type.oid DESC
+----
+false | b | int4 | 23
+
 # pgjdbc: TypeInfoCache typdelim of 1007 (§3)
 SELECT e.typdelim FROM pg_catalog.pg_type t, pg_catalog.pg_type e WHERE t.oid = 1007 and t.typelem = e.oid
 ----
@@ -203,23 +211,23 @@ SELECT t.oid,t.*,c.relkind,format_type(nullif(t.typbasetype, 0), t.typtypmod) as
 1021 | 1021 | _float4 | 11 | 10 | -1 | false | b | A | true | , | 0 | 700 | 0 | array_in | array_out | array_recv | array_send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
 1022 | 1022 | _float8 | 11 | 10 | -1 | false | b | A | true | , | 0 | 701 | 0 | array_in | array_out | array_recv | array_send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
 1043 | 1043 | varchar | 11 | 10 | -1 | false | b | S | true | , | 0 | 0 | 1015 | varcharin | varcharout | varcharrecv | varcharsend | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
-1082 | 1082 | date | 11 | 10 | 4 | true | b | D | true | , | 0 | 0 | 1182 | datein | dateout | daterecv | datesend | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
-1114 | 1114 | timestamp | 11 | 10 | 8 | true | b | D | true | , | 0 | 0 | 1115 | timestampin | timestampout | timestamprecv | timestampsend | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
+1082 | 1082 | date | 11 | 10 | 4 | true | b | D | true | , | 0 | 0 | 1182 | date_in | date_out | date_recv | date_send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
+1114 | 1114 | timestamp | 11 | 10 | 8 | true | b | D | true | , | 0 | 0 | 1115 | timestamp_in | timestamp_out | timestamp_recv | timestamp_send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
 1115 | 1115 | _timestamp | 11 | 10 | -1 | false | b | A | true | , | 0 | 1114 | 0 | array_in | array_out | array_recv | array_send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
 1182 | 1182 | _date | 11 | 10 | -1 | false | b | A | true | , | 0 | 1082 | 0 | array_in | array_out | array_recv | array_send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
-1184 | 1184 | timestamptz | 11 | 10 | 8 | true | b | D | true | , | 0 | 0 | 1185 | timestamptzin | timestamptzout | timestamptzrecv | timestamptzsend | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
+1184 | 1184 | timestamptz | 11 | 10 | 8 | true | b | D | true | , | 0 | 0 | 1185 | timestamptz_in | timestamptz_out | timestamptz_recv | timestamptz_send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
 1185 | 1185 | _timestamptz | 11 | 10 | -1 | false | b | A | true | , | 0 | 1184 | 0 | array_in | array_out | array_recv | array_send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
-1186 | 1186 | interval | 11 | 10 | 16 | false | b | T | true | , | 0 | 0 | 1187 | intervalin | intervalout | intervalrecv | intervalsend | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
+1186 | 1186 | interval | 11 | 10 | 16 | false | b | T | true | , | 0 | 0 | 1187 | interval_in | interval_out | interval_recv | interval_send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
 1187 | 1187 | _interval | 11 | 10 | -1 | false | b | A | true | , | 0 | 1186 | 0 | array_in | array_out | array_recv | array_send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
 1231 | 1231 | _numeric | 11 | 10 | -1 | false | b | A | true | , | 0 | 1700 | 0 | array_in | array_out | array_recv | array_send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
 16 | 16 | bool | 11 | 10 | 1 | true | b | B | true | , | 0 | 0 | 1000 | boolin | boolout | boolrecv | boolsend | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
 17 | 17 | bytea | 11 | 10 | -1 | false | b | U | true | , | 0 | 0 | 1001 | byteain | byteaout | bytearecv | byteasend | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
-1700 | 1700 | numeric | 11 | 10 | -1 | false | b | N | true | , | 0 | 0 | 1231 | numericin | numericout | numericrecv | numericsend | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
+1700 | 1700 | numeric | 11 | 10 | -1 | false | b | N | true | , | 0 | 0 | 1231 | numeric_in | numeric_out | numeric_recv | numeric_send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
 20 | 20 | int8 | 11 | 10 | 8 | true | b | N | true | , | 0 | 0 | 1016 | int8in | int8out | int8recv | int8send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
 21 | 21 | int2 | 11 | 10 | 2 | true | b | N | true | , | 0 | 0 | 1005 | int2in | int2out | int2recv | int2send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
 23 | 23 | int4 | 11 | 10 | 4 | true | b | N | true | , | 0 | 0 | 1007 | int4in | int4out | int4recv | int4send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
 25 | 25 | text | 11 | 10 | -1 | false | b | S | true | , | 0 | 0 | 1009 | textin | textout | textrecv | textsend | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
-3802 | 3802 | jsonb | 11 | 10 | -1 | false | b | U | true | , | 0 | 0 | 3807 | jsonbin | jsonbout | jsonbrecv | jsonbsend | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
+3802 | 3802 | jsonb | 11 | 10 | -1 | false | b | U | true | , | 0 | 0 | 3807 | jsonb_in | jsonb_out | jsonb_recv | jsonb_send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
 3807 | 3807 | _jsonb | 11 | 10 | -1 | false | b | A | true | , | 0 | 3802 | 0 | array_in | array_out | array_recv | array_send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
 700 | 700 | float4 | 11 | 10 | 4 | true | b | N | true | , | 0 | 0 | 1021 | float4in | float4out | float4recv | float4send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
 701 | 701 | float8 | 11 | 10 | 8 | true | b | N | true | , | 0 | 0 | 1022 | float8in | float8out | float8recv | float8send | false | 0 | -1 | 0 | 0 | NULL | NULL | NULL | NULL
