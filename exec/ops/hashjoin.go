@@ -116,6 +116,9 @@ type HashJoin struct {
 	// join key, state key and state value (the strings and writes made
 	// from them copy them).
 	jkBuf, keyBuf, valBuf []byte
+	// chunkKeys holds the join and state keys of a chunk's changes
+	// (joinChange).
+	chunkKeys []byte
 	// writes and order are scratch space for a side's writes at the
 	// barrier and their order.
 	writes []joinWrite
@@ -600,9 +603,9 @@ func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, ou
 				return statestore.AppendRow(dst, own.types, c.Batch, nil, i)
 			})
 			own.rowHint = len(e.val) + len(e.val)/8
-			own.set(ch.jk, ch.key, e)
+			own.set(ch.jk, string(ch.key), e)
 		} else {
-			own.set(ch.jk, ch.key, joinEntry{})
+			own.set(ch.jk, string(ch.key), joinEntry{})
 		}
 	}
 	if len(outs) == 0 {
@@ -640,9 +643,11 @@ func (h *HashJoin) ProcessChunk(ctx context.Context, input int, c exec.Chunk, ou
 // joinChange is a change of a chunk: its encoded join key and state key,
 // and its candidate pairs (the pairs [lo, hi)), or that its join key has a
 // NULL; marked: the other side has the key's one row, which pairs with
-// nothing (a marker, hashjoin_once.go).
+// nothing (a marker, hashjoin_once.go). jk and key are bytes of the join's
+// scratch space (HashJoin.chunkKeys), valid until the next chunk: a change
+// the join does not keep (most of q20's bids) costs no string.
 type joinChange struct {
-	jk, key string
+	jk, key []byte
 	lo, hi  int
 	null    bool
 	marked  bool
@@ -655,6 +660,7 @@ type joinChange struct {
 func (h *HashJoin) candidates(c exec.Chunk, own, other *joinSide, dec *statestore.RowDecoder) ([]joinChange, []joinOut, []joinMatch, error) {
 	n := c.NumRows()
 	changes := make([]joinChange, n)
+	keys := h.chunkKeys[:0]
 	var pairs []joinOut
 	var pairMatch []joinMatch
 	// decoded: the other side's rows decoded so far, by state key: a row
@@ -671,7 +677,12 @@ func (h *HashJoin) candidates(c exec.Chunk, own, other *joinSide, dec *statestor
 		if len(own.streamKey) > 0 { // none: the side has one row (a global aggregate)
 			h.keyBuf = statestore.AppendRow(h.keyBuf, own.skTypes, c.Batch, own.streamKey, i)
 		}
-		changes[i].jk, changes[i].key = string(jk), string(h.keyBuf)
+		// Both keys go into keys; a slice of it stays valid when it
+		// grows (the old array is left as it was).
+		start := len(keys)
+		keys = append(append(keys, jk...), h.keyBuf...)
+		changes[i].jk = keys[start : start+len(jk) : start+len(jk)]
+		changes[i].key = keys[start+len(jk) : len(keys) : len(keys)]
 		ms, err := h.matches(other, jk)
 		if err != nil {
 			return nil, nil, nil, err
@@ -695,15 +706,16 @@ func (h *HashJoin) candidates(c exec.Chunk, own, other *joinSide, dec *statestor
 		}
 		changes[i].hi = len(pairs)
 	}
+	h.chunkKeys = keys
 	return changes, pairs, pairMatch, nil
 }
 
 // set records e as the epoch's state of the row key (join key jk) of s.
-func (s *joinSide) set(jk, key string, e joinEntry) {
-	m := s.dirty[jk]
+func (s *joinSide) set(jk []byte, key string, e joinEntry) {
+	m := s.dirty[string(jk)]
 	if m == nil {
 		m = map[string]joinEntry{}
-		s.dirty[jk] = m
+		s.dirty[string(jk)] = m
 	}
 	m[key] = e
 }

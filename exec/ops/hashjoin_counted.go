@@ -68,9 +68,9 @@ func (h *HashJoin) semiCounted(ctx context.Context, input int, c exec.Chunk, out
 				rows, ops = append(rows, i), append(ops, opOf(ins))
 			}
 			if ins {
-				left.set(string(jk), string(key), joinEntry{row: appendRowAt(left, c, i)})
+				left.set(jk, string(key), joinEntry{row: appendRowAt(left, c, i)})
 			} else {
-				left.set(string(jk), string(key), joinEntry{})
+				left.set(jk, string(key), joinEntry{})
 			}
 		}
 		return h.pushLeft(ctx, c, rows, ops, out)
@@ -110,9 +110,9 @@ func (h *HashJoin) semiCounted(ctx context.Context, input int, c exec.Chunk, out
 		}
 		key := string(statestore.AppendKey(nil, right.table, statestore.Vnode([]byte(jk)), []byte(jk)))
 		if after == 0 {
-			right.set(jk, key, joinEntry{})
+			right.set([]byte(jk), key, joinEntry{})
 		} else {
-			right.set(jk, key, joinEntry{row: []byte{}, degree: uint64(after)})
+			right.set([]byte(jk), key, joinEntry{row: []byte{}, degree: uint64(after)})
 		}
 		was, is := visible(before), visible(uint64(after))
 		if was == is {

@@ -73,13 +73,13 @@ func (h *HashJoin) markRejected(input int, c exec.Chunk, rows []int) error {
 			return err
 		}
 		for _, m := range ms {
-			other.set(string(jk), m.key, joinEntry{})
+			other.set(jk, m.key, joinEntry{})
 		}
 		h.keyBuf = statestore.AppendKey(h.keyBuf[:0], own.table, statestore.Vnode(jk), jk)
 		if len(own.streamKey) > 0 {
 			h.keyBuf = statestore.AppendRow(h.keyBuf, own.skTypes, c.Batch, own.streamKey, i)
 		}
-		own.set(string(jk), string(h.keyBuf), joinEntry{row: []byte{}, val: binary.AppendUvarint(nil, 0)})
+		own.set(jk, string(h.keyBuf), joinEntry{row: []byte{}, val: binary.AppendUvarint(nil, 0)})
 	}
 	return nil
 }

@@ -46,9 +46,9 @@ func (h *HashJoin) semi(ctx context.Context, input int, c exec.Chunk, otherBatch
 				continue
 			}
 			if ins {
-				own.set(ch.jk, ch.key, joinEntry{row: appendRowAt(own, c, i), degree: matched})
+				own.set(ch.jk, string(ch.key), joinEntry{row: appendRowAt(own, c, i), degree: matched})
 			} else {
-				own.set(ch.jk, ch.key, joinEntry{})
+				own.set(ch.jk, string(ch.key), joinEntry{})
 			}
 			continue
 		}
@@ -81,9 +81,9 @@ func (h *HashJoin) semi(ctx context.Context, input int, c exec.Chunk, otherBatch
 			other.set(ch.jk, m.key, joinEntry{row: m.row, degree: d})
 		}
 		if ins {
-			own.set(ch.jk, ch.key, joinEntry{row: appendRowAt(own, c, i)})
+			own.set(ch.jk, string(ch.key), joinEntry{row: appendRowAt(own, c, i)})
 		} else {
-			own.set(ch.jk, ch.key, joinEntry{})
+			own.set(ch.jk, string(ch.key), joinEntry{})
 		}
 	}
 	if len(rows) == 0 {
