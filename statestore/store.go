@@ -176,7 +176,7 @@ func (s *Store) Scan(lo, hi []byte, fn func(k, v []byte) (bool, error)) error {
 
 // NewWriteBatch returns an empty batch of writes to apply atomically with Commit.
 func (s *Store) NewWriteBatch() *WriteBatch {
-	return &WriteBatch{b: s.db.NewBatch()}
+	return &WriteBatch{b: s.db.NewBatch(), db: s.db}
 }
 
 // NewSnapshot returns a read-only view of the store as it is now.
@@ -283,6 +283,7 @@ func (s *Store) Metrics() Metrics {
 // instead of it (dropping the writes).
 type WriteBatch struct {
 	b         *pebble.Batch
+	db        *pebble.DB
 	committed bool
 	closed    bool
 }
@@ -319,6 +320,23 @@ func (w *WriteBatch) DeleteRange(lo, hi []byte) error {
 		return err
 	}
 	return w.b.DeleteRange(lo, hi, nil)
+}
+
+// Grow makes room for n more bytes of writes (keys, values and a few
+// bytes each), so that a writer that knows its epoch's size up front (a
+// table's barrier) fills one buffer instead of one doubled over and over.
+// It implements exec.StateGrower.
+func (w *WriteBatch) Grow(n int) {
+	if w.usable() != nil || cap(w.b.Repr())-w.b.Len() >= n {
+		return
+	}
+	grown := w.db.NewBatchWithSize(w.b.Len() + n)
+	if err := grown.Apply(w.b, nil); err != nil {
+		_ = grown.Close()
+		return
+	}
+	_ = w.b.Close()
+	w.b = grown
 }
 
 // Len returns the number of writes in the batch.

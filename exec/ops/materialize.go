@@ -297,6 +297,11 @@ func (m *Materialize) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateW
 		entries = append(entries, keyedRow{k, row})
 	}
 	entries = append(entries, m.fresh...)
+	size := 0
+	for _, e := range entries {
+		size += len(e.key) + len(e.row) + batchEntryOverhead
+	}
+	exec.GrowState(w, size)
 	for _, o := range keyOrder(entries) {
 		wr := entries[o.i]
 		key := unsafe.Slice(unsafe.StringData(wr.key), len(wr.key))
@@ -316,6 +321,10 @@ func (m *Materialize) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateW
 	m.fresh = nil
 	return nil
 }
+
+// batchEntryOverhead is what a write adds to a state batch beside its key
+// and value: its kind and the two lengths.
+const batchEntryOverhead = 1 + 2*3
 
 // keyOrder returns the order of entries by key, keys of one table: a
 // counting sort by vnode, then each vnode's entries by the 16 key bytes

@@ -97,3 +97,37 @@ func TestDecodeRecordMalformed(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodedRowsDoNotOverlap: the rows Encode returns share one buffer
+// but not their capacity, so appending to one leaves the next intact.
+func TestEncodedRowsDoNotOverlap(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	s, err := exectest.ParseSchema(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := exectest.MustChunk(t, mem, schema, "+ | 1 | a\n+ | 2 | a much longer value than the first row's")
+	b := exectest.MustChunk(t, mem, schema, "- | 3 | c")
+	defer a.Release()
+	defer b.Release()
+	c := Encode(7, s.Types(), []exec.Chunk{a, b})
+	if len(c.Rows) != 3 || len(c.Ops) != 3 {
+		t.Fatalf("encoded %d rows and %d ops, want 3", len(c.Rows), len(c.Ops))
+	}
+	want := make([][]byte, len(c.Rows))
+	for i, row := range c.Rows {
+		want[i] = slices.Clone(row)
+	}
+	for i := range c.Rows {
+		_ = append(c.Rows[i], 0xff, 0xff, 0xff, 0xff)
+	}
+	for i, row := range c.Rows {
+		if !slices.Equal(row, want[i]) {
+			t.Fatalf("row %d changed by an append to another: got %x, want %x", i, row, want[i])
+		}
+	}
+	if empty := Encode(7, s.Types(), nil); len(empty.Rows) != 0 {
+		t.Fatalf("no chunks encoded %d rows", len(empty.Rows))
+	}
+}
