@@ -3,6 +3,7 @@ package weir_test
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // TestClientCatalogQueries replays the catalog queries the clients of
@@ -209,6 +211,26 @@ func TestCatalogFunctionsAnswer(t *testing.T) {
 	} {
 		if got := one(c.conn, c.query); got != c.want {
 			t.Errorf("%s: got %s, want %s", c.query, got, c.want)
+		}
+	}
+	// A role or relation of no such name fails, as in Postgres; an OID of
+	// no relation and a NULL argument answer NULL.
+	for _, c := range []struct{ query, code, message string }{
+		{"SELECT has_table_privilege('nobody', 'users', 'select')", "42704", `role "nobody" does not exist`},
+		{"SELECT has_table_privilege('nosuch', 'select')", "42P01", `relation "nosuch" does not exist`},
+		{"SELECT has_table_privilege('bob', 'public.nosuch', 'select')", "42P01", `relation "public.nosuch" does not exist`},
+		{"SELECT has_any_column_privilege('nobody', 'users', 'select')", "42704", `role "nobody" does not exist`},
+		{"SELECT has_schema_privilege('nobody', 'public', 'usage')", "42704", `role "nobody" does not exist`},
+	} {
+		_, err := admin.Exec(context.Background(), c.query, pgx.QueryExecModeSimpleProtocol)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != c.code || pe.Message != c.message {
+			t.Errorf("%s: got %v, want %s %s", c.query, err, c.code, c.message)
+		}
+	}
+	for _, q := range []string{"SELECT has_table_privilege('bob', 123, 'select') IS NULL", "SELECT has_table_privilege('bob', NULL, 'select') IS NULL"} {
+		if got := one(admin, q); got != "true" {
+			t.Errorf("%s: got %s, want true", q, got)
 		}
 	}
 }

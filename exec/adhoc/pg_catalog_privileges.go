@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/weir-stream/weir/exec/systables"
+	"github.com/weir-stream/weir/sql/sqlstate"
 )
 
 // Postgres' privilege inquiry functions over weir's catalog:
@@ -20,8 +21,9 @@ import (
 // is a name (current_user is written as the session's role before); the
 // table a name, qualified or quoted as regclass reads it, or an OID; the
 // privilege a constant, of several privileges separated by commas any
-// one. A role or table of no such name answers false, where Postgres
-// fails (42704, 42P01).
+// one. As in Postgres a role of no such name is 42704, a table of no such
+// name 42P01, a table's OID of no relation NULL, and so is a NULL role or
+// object.
 func init() {
 	pgCatalogFuncs["has_table_privilege"] = tablePrivilegeSQL
 	pgCatalogFuncs["has_any_column_privilege"] = tablePrivilegeSQL
@@ -74,6 +76,24 @@ func tablePrivilegeSQL(a []string) string {
 		return fmt.Sprintf("error('%s')", strings.ReplaceAll(bad, "'", "''"))
 	}
 	name := "parse_ident(CAST((" + table + ") AS VARCHAR))"
+	// Derived tables, so that their columns cannot capture the column
+	// references of table (has_table_privilege(oid, …) over pg_class).
+	exists := fmt.Sprintf(`EXISTS (SELECT 1 FROM (SELECT c.oid AS weir_eoid, c.relname AS weir_erelname, c.relnamespace AS weir_ens,
+			n.nspname AS weir_enspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace) weir_ec
+		WHERE CAST(weir_ec.weir_eoid AS VARCHAR) = CAST((%s) AS VARCHAR)
+			OR len(%s) = 1 AND weir_ec.weir_erelname = %s[1] AND weir_ec.weir_ens IN (%d, %d)
+			OR len(%s) = 2 AND weir_ec.weir_enspname = %s[1] AND weir_ec.weir_erelname = %s[2])`,
+		table, name, name, systables.OIDPgCatalog, systables.OIDPublic, name, name, name)
+	return fmt.Sprintf(`(CASE WHEN (%s) IS NULL OR (%s) IS NULL THEN NULL WHEN %s THEN %s
+		WHEN NOT %s THEN CASE WHEN regexp_full_match(CAST((%s) AS VARCHAR), '[0-9]+') THEN NULL
+			ELSE %s END ELSE %s END)`,
+		role, table, missingRoleSQL(role), markedErrorSQL(sqlstate.UndefinedObject, "role", role),
+		exists, table, markedErrorSQL(sqlstate.UndefinedTable, "relation", table), tableAnswerSQL(role, table, name, letters))
+}
+
+// tableAnswerSQL is has_table_privilege's answer for a role and a table
+// that exist.
+func tableAnswerSQL(role, table, name, letters string) string {
 	return fmt.Sprintf(`(SELECT coalesce(bool_or(weir_r.weir_super OR weir_c.weir_owner = weir_r.weir_roid
 		OR weir_acl_grants(weir_c.weir_acl, weir_r.weir_rolname, '%s')), false)
 		FROM (SELECT c.oid AS weir_oid, c.relname AS weir_relname, n.nspname AS weir_nspname, c.relnamespace AS weir_ns,
@@ -95,11 +115,28 @@ func schemaPrivilegeSQL(a []string) string {
 	if strings.Contains(letters, "U") {
 		usage = "true"
 	}
+	return fmt.Sprintf(`(CASE WHEN (%s) IS NULL OR (%s) IS NULL THEN NULL WHEN %s THEN %s ELSE %s END)`,
+		role, schema, missingRoleSQL(role), markedErrorSQL(sqlstate.UndefinedObject, "role", role), schemaAnswerSQL(role, schema, usage))
+}
+
+// schemaAnswerSQL is has_schema_privilege's answer for a role that exists.
+func schemaAnswerSQL(role, schema, usage string) string {
 	return fmt.Sprintf(`(SELECT coalesce(bool_or(%s OR weir_n.weir_nspname = 'public' OR weir_r.weir_super), false)
 		FROM (SELECT oid AS weir_noid, nspname AS weir_nspname FROM pg_namespace) weir_n,
 			(SELECT rolname AS weir_rolname, rolsuper AS weir_super FROM pg_roles) weir_r
 		WHERE weir_r.weir_rolname = (%s) AND (weir_n.weir_nspname = CAST((%s) AS VARCHAR) OR CAST(weir_n.weir_noid AS VARCHAR) = CAST((%s) AS VARCHAR)))`,
 		usage, role, schema, schema)
+}
+
+// missingRoleSQL returns the SQL of whether no role is named role.
+func missingRoleSQL(role string) string {
+	return fmt.Sprintf("NOT EXISTS (SELECT 1 FROM (SELECT rolname AS weir_mrolname FROM pg_roles) weir_mr WHERE weir_mr.weir_mrolname = CAST((%s) AS VARCHAR))", role)
+}
+
+// markedErrorSQL returns the SQL of the error code, `<what> "<name>" does
+// not exist`, name the text of the SQL x, as sqlstateError marks it.
+func markedErrorSQL(code, what, x string) string {
+	return fmt.Sprintf(`error('%s%s: %s "' || CAST((%s) AS VARCHAR) || '" does not exist')`, sqlstateMark, code, what, x)
 }
 
 // privilegeFuncs are the privilege inquiry functions whose role may be
