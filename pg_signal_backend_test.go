@@ -3,6 +3,7 @@ package weir_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +117,35 @@ func TestSignalBackend(t *testing.T) {
 	// No session has the process ID: false.
 	if ok, err := signal(admin, "pg_cancel_backend", 99999); err != nil || ok {
 		t.Fatalf("pg_cancel_backend(99999): %v, %v", ok, err)
+	}
+	// … with Postgres' WARNING, a NoticeResponse, by either protocol and
+	// in a transaction block.
+	cfg, err := pgx.ParseConfig(ts.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notices []string
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
+		notices = append(notices, n.Severity+" "+n.Code+" "+n.Message)
+	}
+	warned, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { warned.Close(context.Background()) })
+	for _, q := range []string{"SELECT pg_cancel_backend(99999)", "BEGIN", "SELECT pg_terminate_backend(99998)", "COMMIT"} {
+		if _, err := warned.Exec(ctx, q, pgx.QueryExecModeSimpleProtocol); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	var answer bool
+	if err := warned.QueryRow(ctx, "SELECT pg_cancel_backend($1)", int32(99997)).Scan(&answer); err != nil || answer {
+		t.Fatalf("pg_cancel_backend($1 = 99997): %v, %v", answer, err)
+	}
+	want := []string{"WARNING 01000 PID 99999 is not a PostgreSQL backend process",
+		"WARNING 01000 PID 99998 is not a PostgreSQL backend process", "WARNING 01000 PID 99997 is not a PostgreSQL backend process"}
+	if !slices.Equal(notices, want) {
+		t.Errorf("notices %q, want %q", notices, want)
 	}
 	var ok bool
 	err = admin.QueryRow(ctx, "SELECT pg_terminate_backend($1, -1)", int32(bob.PgConn().PID())).Scan(&ok)

@@ -17,21 +17,29 @@ func (s *Session) query(ctx context.Context, st *sql.Select) (*Result, error) {
 	if err := s.checkRelations(st); err != nil {
 		return nil, err
 	}
-	cols, rows, err := s.queries().Run(ctx, st)
+	q := s.queries()
+	warnings := &queryWarnings{}
+	q.Env = queryEnv{s: s, warnings: warnings}
+	cols, rows, err := q.Run(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Columns: cols, Rows: rows, Tag: "SELECT"}, nil
+	return &Result{Columns: cols, Rows: rows, Tag: "SELECT", Warnings: warnings.take()}, nil
 }
 
 // queries returns the session's ad-hoc query runner: the engine's catalog
 // and DuckDB, reading what the session reads (queryEnv).
 func (s *Session) queries() adhoc.Queries {
-	return adhoc.Queries{Catalog: s.e.cat, Mem: s.e.mem, DuckDB: s.e.duck, Env: queryEnv{s}}
+	return adhoc.Queries{Catalog: s.e.cat, Mem: s.e.mem, DuckDB: s.e.duck, Env: queryEnv{s: s}}
 }
 
 // queryEnv is a session as its ad-hoc queries see it (adhoc.Env).
-type queryEnv struct{ s *Session }
+type queryEnv struct {
+	s *Session
+	// warnings gets the WARNINGs of the query's functions
+	// (pg_cancel_backend's), for its Result; nil drops them.
+	warnings *queryWarnings
+}
 
 // Snapshot returns the session's snapshot (readSnapshot).
 func (q queryEnv) Snapshot() (statestore.Reader, func(), error) {

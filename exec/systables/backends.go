@@ -66,6 +66,14 @@ func (r *Backends) Close(key any) {
 	}
 }
 
+// Has reports whether a session has the process ID pid.
+func (r *Backends) Has(pid int32) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.byPID[pid]
+	return ok
+}
+
 // Signal cancels the statement of the session with process ID pid (kind
 // "cancel") or ends its connection ("terminate"; with a timeout, waits up
 // to that long for it to end), for the session by, with Postgres' rules: a
