@@ -33,9 +33,21 @@ func Encode(table statestore.TableID, ts []types.T, chunks []exec.Chunk) Changes
 	}
 	var buf []byte
 	ends := make([]int, 0, n)
+	var enc []statestore.ValueEncoder
 	for _, ch := range chunks {
+		if ch.NumRows() == 0 {
+			continue
+		}
+		// Each column's encoder, its type dispatched once for the chunk:
+		// the row is statestore.AppendRow's encoding.
+		enc = enc[:0]
+		for j := 0; j < int(ch.Batch.NumCols()); j++ {
+			enc = append(enc, statestore.NewValueEncoder(ts[j], ch.Batch.Column(j)))
+		}
 		for i := 0; i < ch.NumRows(); i++ {
-			buf = statestore.AppendRow(buf, ts, ch.Batch, nil, i)
+			for _, e := range enc {
+				buf = e(buf, i)
+			}
 			if len(ends) == 0 {
 				// The first row's length, with an eighth spare, estimates the rest.
 				grown := make([]byte, len(buf), len(buf)+(len(buf)+len(buf)/8+1)*(n-1))
