@@ -106,6 +106,7 @@ func main() {
 	asJSON := flag.Bool("json", false, "print JSON instead of a table")
 	ckptMiB := flag.Int64("ckpt-mib", 0, "state of the checkpoint and MinIO recovery benchmarks in MiB (default 1024, 64 with -quick)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	memProfile := flag.String("memprofile", "", "write a heap profile taken at the run's highest live heap to this file")
 	queries := flag.String("queries", "", "with -only nexmark: run only these queries over the generator (comma-separated, e.g. q4,q20)")
 	events := flag.Int64("events", 0, "Nexmark events of each query run beyond q0–q2 (default 10M, 1M with -quick)")
 	flag.Parse()
@@ -132,6 +133,9 @@ func main() {
 		}
 		defer f.Close()
 		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		defer startPeakHeapProfile(*memProfile, 500*time.Millisecond)()
 	}
 	exit := func(code int) {
 		pprof.StopCPUProfile()
