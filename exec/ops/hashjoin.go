@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -172,8 +171,8 @@ type joinSide struct {
 	table     statestore.TableID
 	pos       []int
 	// dirty are the epoch's changes not written yet: join key → state key
-	// → entry.
-	dirty map[string]map[string]joinEntry
+	// → entry (hashjoin_dirty.go).
+	dirty map[string]*joinDirty
 	// cache holds committed rows by join key, each key's in state-key
 	// order (cached counts its bytes, cacheEntryBytes a key or row);
 	// OnBarrier applies the epoch's changes to it, so that it stays what
@@ -215,7 +214,7 @@ func newJoinEntry(degree uint64, hint int, encode func([]byte) []byte) joinEntry
 // NewHashJoin returns a HashJoin for spec.
 func NewHashJoin(spec HashJoinSpec, mem memory.Allocator) *HashJoin {
 	side := func(s types.Schema, keys, sk []int, outer bool, table statestore.TableID, pos []int) *joinSide {
-		js := &joinSide{schema: s, keys: keys, streamKey: sk, outer: outer, table: table, pos: pos, dirty: map[string]map[string]joinEntry{}}
+		js := &joinSide{schema: s, keys: keys, streamKey: sk, outer: outer, table: table, pos: pos, dirty: map[string]*joinDirty{}}
 		for _, c := range s {
 			js.types = append(js.types, c.Type)
 		}
@@ -260,22 +259,22 @@ func (h *HashJoin) matches(s *joinSide, jk []byte) ([]joinMatch, error) {
 		return nil, err
 	}
 	dirty := s.dirty[string(jk)]
-	if len(dirty) == 0 {
+	if dirty == nil {
 		// The committed rows as they are (callers only read them).
 		h.noteHot(s, jk, len(base))
 		return base, nil
 	}
-	out := make([]joinMatch, 0, len(base)+len(dirty))
+	out := make([]joinMatch, 0, len(base)+len(dirty.rows))
 	for _, m := range base {
-		if _, changed := dirty[m.key]; !changed {
+		if _, changed := dirty.get(m.key); !changed {
 			out = append(out, m)
 		}
 	}
 	// The epoch's rows in key order, as the committed ones: a change's
 	// pairs come out in the same order every run.
-	for _, k := range slices.Sorted(maps.Keys(dirty)) {
-		if e := dirty[k]; e.row != nil {
-			out = append(out, joinMatch{key: k, row: e.row, degree: e.degree})
+	for _, r := range dirty.sorted() {
+		if r.e.row != nil {
+			out = append(out, joinMatch{key: r.key, row: r.e.row, degree: r.e.degree})
 		}
 	}
 	h.noteHot(s, jk, len(out))
@@ -430,7 +429,8 @@ func (s *joinSide) commitCache() {
 			continue
 		}
 		before := cacheBytes(jk, rows)
-		for k, e := range changes {
+		for _, r := range changes.rows {
+			k, e := r.key, r.e
 			i, found := slices.BinarySearchFunc(rows, k, func(m joinMatch, k string) int { return strings.Compare(m.key, k) })
 			switch {
 			case e.row == nil && found:
@@ -712,12 +712,12 @@ func (h *HashJoin) candidates(c exec.Chunk, own, other *joinSide, dec *statestor
 
 // set records e as the epoch's state of the row key (join key jk) of s.
 func (s *joinSide) set(jk []byte, key string, e joinEntry) {
-	m := s.dirty[string(jk)]
-	if m == nil {
-		m = map[string]joinEntry{}
-		s.dirty[string(jk)] = m
+	d := s.dirty[string(jk)]
+	if d == nil {
+		d = newJoinDirty()
+		s.dirty[string(jk)] = d
 	}
-	m[key] = e
+	d.put(key, e)
 }
 
 // residual returns, for each candidate pair, whether the residual
@@ -866,12 +866,12 @@ func (h *HashJoin) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateWrit
 		writes := h.writes[:0]
 		for jk, rows := range s.dirty {
 			recorded := false
-			for k, e := range rows {
-				if e.row != nil && !recorded && s.present != nil {
+			for _, r := range rows.rows {
+				if r.e.row != nil && !recorded && s.present != nil {
 					s.present.add([]byte(jk))
 					recorded = true
 				}
-				writes = append(writes, joinWrite{key: k, e: e})
+				writes = append(writes, joinWrite{key: r.key, e: r.e})
 			}
 		}
 		order := sortedWrites(writes, h.order[:0])
@@ -896,7 +896,7 @@ func (h *HashJoin) OnBarrier(_ context.Context, _ exec.Barrier, w exec.StateWrit
 		clear(writes)
 		h.writes = writes[:0]
 		s.commitCache()
-		s.dirty = map[string]map[string]joinEntry{}
+		s.dirty = map[string]*joinDirty{}
 		clear(s.absent)
 	}
 	return nil

@@ -89,11 +89,11 @@ func (h *HashJoin) markRejected(input int, c exec.Chunk, rows []int) error {
 // epoch; a key's row never goes): they are then the key's committed rows,
 // which a change of the other side reads without opening an iterator —
 // q20's and q4's bids find their auction, which came a moment before, so.
-func (s *joinSide) cacheNew(jk string, changes map[string]joinEntry) {
+func (s *joinSide) cacheNew(jk string, changes *joinDirty) {
 	var rows []joinMatch
-	for k, e := range changes {
-		if e.row != nil {
-			rows = append(rows, joinMatch{key: k, row: e.row, degree: e.degree})
+	for _, r := range changes.rows {
+		if r.e.row != nil {
+			rows = append(rows, joinMatch{key: r.key, row: r.e.row, degree: r.e.degree})
 		}
 	}
 	if len(rows) == 0 {
