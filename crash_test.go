@@ -206,8 +206,9 @@ func TestCrashRecovery(t *testing.T) {
 	}{{"", 0}, {"taken", 2}, {"file", 3}, {"sink-prepared", 4}, {"files", 2}, {"", 0}, {"manifest", 3},
 		{"sink-committing", 3}, {"sink-committed", 3}, {"delete", 2}, {"", 0}, {"collected", 2}}
 	rounds := len(crashes)
-	var acked []string // rounds whose insert a FLUSH acknowledged
-	fired := 0         // crash points that killed weir
+	var acked []string   // rounds whose insert a FLUSH acknowledged
+	fired := 0           // crash points that killed weir
+	var unfired []string // crash points that did not, within their wait
 	for round, c := range crashes {
 		var env []string
 		if c.at != "" {
@@ -259,10 +260,12 @@ func TestCrashRecovery(t *testing.T) {
 			// A crash point fires at its checkpoint step; on a loaded
 			// machine the checkpoints it waits for may come slowly.
 			fired++
+		} else {
+			unfired = append(unfired, c.at)
 		}
 	}
 	if fired < 7 {
-		t.Errorf("%d of the 9 crash points fired; the test wants at least 7", fired)
+		t.Errorf("%d of the 9 crash points fired; the test wants at least 7 (did not fire: %v)", fired, unfired)
 	}
 	if len(acked) < 3 {
 		t.Fatalf("only rounds %v got their insert acknowledged; the test needs more", acked)
