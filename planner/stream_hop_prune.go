@@ -18,7 +18,25 @@ func pruneHopInput(in StreamNode, exprs []expr.Expr) (StreamNode, []expr.Expr) {
 	if !ok {
 		return in, exprs
 	}
-	inCols := h.Input.Columns()
+	p, pos, out, ok := pruneWindowInput(h.Input, h.Cols, exprs, append([]int{h.TimeCol}, h.Input.StreamKey()...))
+	if !ok {
+		return in, exprs
+	}
+	n := len(pos)
+	hop := &StreamHop{Input: p, TimeCol: pos[h.TimeCol], Size: h.Size, Slide: h.Slide, Offset: h.Offset}
+	hop.Cols = append(append([]Col(nil), p.Cols...), h.Cols[n:]...)
+	return hop, out
+}
+
+// pruneWindowInput is the common part of pruneHopInput and
+// pruneSessionInput: for a window node over input whose columns are cols
+// (input's, then the window's own), it returns a projection of input to
+// the columns exprs read and the columns keep, where each of input's
+// columns went in it (pos), and exprs rewritten over the pruned window
+// (its window columns following the projection's). ok is false when every
+// column of input is needed: nothing to prune.
+func pruneWindowInput(input StreamNode, cols []Col, exprs []expr.Expr, keep []int) (p *StreamProject, pos []int, out []expr.Expr, ok bool) {
+	inCols := input.Columns()
 	n := len(inCols)
 	need := make([]bool, n)
 	for _, c := range columnsOf(exprs) {
@@ -26,28 +44,25 @@ func pruneHopInput(in StreamNode, exprs []expr.Expr) (StreamNode, []expr.Expr) {
 			need[c] = true
 		}
 	}
-	need[h.TimeCol] = true
-	for _, c := range h.Input.StreamKey() {
+	for _, c := range keep {
 		need[c] = true
 	}
 	if !slices.Contains(need, false) {
-		return in, exprs
+		return nil, nil, nil, false
 	}
-	pos := make([]int, n)
+	pos = make([]int, n)
 	var under []expr.Expr
-	var cols []Col
+	var kept []Col
 	for i, c := range inCols {
 		if need[i] {
 			pos[i] = len(under)
 			under = append(under, expr.Column(i, c.Name, c.Type))
-			cols = append(cols, h.Cols[i])
+			kept = append(kept, cols[i])
 		}
 	}
-	p := NewStreamProject(h.Input, under, cols)
-	hop := &StreamHop{Input: p, TimeCol: pos[h.TimeCol], Size: h.Size, Slide: h.Slide, Offset: h.Offset}
-	hop.Cols = append(append([]Col(nil), p.Cols...), h.Cols[n:]...)
+	p = NewStreamProject(input, under, kept)
 	m := len(p.Cols)
-	out := make([]expr.Expr, len(exprs))
+	out = make([]expr.Expr, len(exprs))
 	for i, e := range exprs {
 		out[i] = expr.Substitute(e, func(c *expr.ColumnRef) expr.Expr {
 			j := c.Index()
@@ -59,5 +74,5 @@ func pruneHopInput(in StreamNode, exprs []expr.Expr) (StreamNode, []expr.Expr) {
 			return expr.Column(j, c.Name(), c.Type())
 		})
 	}
-	return hop, out
+	return p, pos, out, true
 }

@@ -2,7 +2,6 @@ package planner
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/weir-stream/weir/exec/expr"
@@ -98,52 +97,16 @@ func pruneSessionInput(in StreamNode, exprs []expr.Expr) (StreamNode, []expr.Exp
 	if !ok {
 		return in, exprs
 	}
-	inCols := s.Input.Columns()
-	n := len(inCols)
-	need := make([]bool, n)
-	for _, c := range columnsOf(exprs) {
-		if c < n {
-			need[c] = true
-		}
-	}
-	need[s.TimeCol] = true
-	for _, c := range s.Partition {
-		need[c] = true
-	}
-	for _, c := range s.Input.StreamKey() {
-		need[c] = true
-	}
-	if !slices.Contains(need, false) {
+	keep := append(append([]int{s.TimeCol}, s.Partition...), s.Input.StreamKey()...)
+	p, pos, out, ok := pruneWindowInput(s.Input, s.Cols, exprs, keep)
+	if !ok {
 		return in, exprs
 	}
-	pos := make([]int, n)
-	var under []expr.Expr
-	var cols []Col
-	for i, c := range inCols {
-		if need[i] {
-			pos[i] = len(under)
-			under = append(under, expr.Column(i, c.Name, c.Type))
-			cols = append(cols, s.Cols[i])
-		}
-	}
-	p := NewStreamProject(s.Input, under, cols)
+	n := len(pos)
 	sess := &StreamSession{Input: p, TimeCol: pos[s.TimeCol], Gap: s.Gap}
 	for _, c := range s.Partition {
 		sess.Partition = append(sess.Partition, pos[c])
 	}
 	sess.Cols = append(append([]Col(nil), p.Cols...), s.Cols[n:]...)
-	m := len(p.Cols)
-	out := make([]expr.Expr, len(exprs))
-	for i, e := range exprs {
-		out[i] = expr.Substitute(e, func(c *expr.ColumnRef) expr.Expr {
-			j := c.Index()
-			if j < n {
-				j = pos[j]
-			} else {
-				j = m + j - n
-			}
-			return expr.Column(j, c.Name(), c.Type())
-		})
-	}
 	return sess, out
 }
